@@ -1,0 +1,341 @@
+//! `flowctl.yaml`: where flows live, the connections they use, server and store settings, and
+//! `${env:NAME}` references that keep secrets out of files.
+
+use crate::decode::{Spanned, fields, text, wrong_type};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::node::{Node, NodeKind, parse_yaml};
+use crate::span::{SourceId, Span};
+use indexmap::IndexMap;
+use std::fmt;
+use std::time::Duration;
+
+/// The project settings. Every field has a default, so a project needs no `flowctl.yaml`.
+#[derive(Debug, Clone)]
+pub struct ProjectConfig {
+    /// The file, when there is one.
+    pub source: Option<SourceId>,
+    /// `flows:` — the directory of flow files, relative to the config file (default `flows`).
+    pub flows: String,
+    /// `connections:` by name.
+    pub connections: IndexMap<String, ConnectionDoc>,
+    /// `server:`.
+    pub server: ServerDoc,
+    /// `store:` — `sqlite://PATH` (default `sqlite://.flowctl/state.db`) or `none`.
+    pub store: String,
+}
+
+impl Default for ProjectConfig {
+    fn default() -> Self {
+        ProjectConfig {
+            source: None,
+            flows: "flows".into(),
+            connections: IndexMap::new(),
+            server: ServerDoc::default(),
+            store: "sqlite://.flowctl/state.db".into(),
+        }
+    }
+}
+
+/// One connection: its kind and the kind's settings, decoded by the connector that owns it.
+#[derive(Debug, Clone)]
+pub struct ConnectionDoc {
+    /// The name flows use (`connection: okta`).
+    pub name: String,
+    /// `kind:` — `okta`, `slack`, `slack_webhook` or `http`.
+    pub kind: Spanned<String>,
+    /// The whole mapping, `kind` included.
+    pub node: Node,
+}
+
+/// `server:` settings of `flowctl serve`.
+#[derive(Debug, Clone)]
+pub struct ServerDoc {
+    /// `listen:` (default `127.0.0.1:8080`).
+    pub listen: String,
+    /// `max_body:` in bytes (default 1 MiB).
+    pub max_body: u64,
+    /// `max_in_flight:` runs at once before answering 503 (default 256).
+    pub max_in_flight: u64,
+    /// `header_timeout:` to receive request headers (default 10s).
+    pub header_timeout: Duration,
+    /// `body_timeout:` to receive the body (default 30s).
+    pub body_timeout: Duration,
+    /// `sync_timeout:` default for flows that do not close (default 60s).
+    pub sync_timeout: Duration,
+    /// `shutdown_grace:` to let runs finish on SIGTERM (default 30s).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerDoc {
+    fn default() -> Self {
+        ServerDoc {
+            listen: "127.0.0.1:8080".into(),
+            max_body: 1 << 20,
+            max_in_flight: 256,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            sync_timeout: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A configured value that may hold `${env:NAME}` (or `${env:NAME:-default}`) and must never be
+/// printed: `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq)]
+pub struct Secret {
+    raw: String,
+    /// Where it is written.
+    pub span: Span,
+}
+
+impl Secret {
+    /// Wraps the text as written.
+    pub fn new(raw: impl Into<String>, span: Span) -> Self {
+        Secret {
+            raw: raw.into(),
+            span,
+        }
+    }
+
+    /// Resolves the `${env:…}` references with `lookup`.
+    pub fn resolve(&self, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, MissingEnv> {
+        expand_env(&self.raw, lookup)
+    }
+
+    /// The names of the environment variables it reads.
+    pub fn env_names(&self) -> Vec<String> {
+        env_refs(&self.raw).into_iter().map(|r| r.name).collect()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// An environment variable that a value needs is not set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("environment variable `{name}` is not set")]
+pub struct MissingEnv {
+    /// The variable.
+    pub name: String,
+}
+
+struct EnvRef {
+    start: usize,
+    end: usize,
+    name: String,
+    default: Option<String>,
+}
+
+fn env_refs(text: &str) -> Vec<EnvRef> {
+    let mut refs = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = text[from..].find("${env:") {
+        let start = from + pos;
+        let Some(close) = text[start..].find('}') else { break };
+        let end = start + close + 1;
+        let body = &text[start + 6..end - 1];
+        let (name, default) = match body.split_once(":-") {
+            Some((n, d)) => (n, Some(d.to_string())),
+            None => (body, None),
+        };
+        refs.push(EnvRef {
+            start,
+            end,
+            name: name.trim().to_string(),
+            default,
+        });
+        from = end;
+    }
+    refs
+}
+
+/// Replaces `${env:NAME}` and `${env:NAME:-default}` in `text`.
+pub fn expand_env(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, MissingEnv> {
+    let refs = env_refs(text);
+    if refs.is_empty() {
+        return Ok(text.to_string());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for r in refs {
+        out.push_str(&text[last..r.start]);
+        match (lookup(&r.name).filter(|v| !v.is_empty()), r.default) {
+            (Some(v), _) => out.push_str(&v),
+            (None, Some(d)) => out.push_str(&d),
+            (None, None) => return Err(MissingEnv { name: r.name }),
+        }
+        last = r.end;
+    }
+    out.push_str(&text[last..]);
+    Ok(out)
+}
+
+/// Looks a variable up in the process environment.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+const CONFIG_KEYS: &[&str] = &["flows", "connections", "server", "store"];
+const SERVER_KEYS: &[&str] = &[
+    "listen",
+    "max_body",
+    "max_in_flight",
+    "header_timeout",
+    "body_timeout",
+    "sync_timeout",
+    "shutdown_grace",
+];
+
+impl ProjectConfig {
+    /// Parses and decodes `flowctl.yaml`; problems go to `diags` and defaults fill their place.
+    pub fn parse(source: SourceId, text: &str, diags: &mut Diagnostics) -> ProjectConfig {
+        let mut config = ProjectConfig {
+            source: Some(source),
+            ..ProjectConfig::default()
+        };
+        let root = match parse_yaml(source, text) {
+            Ok(root) => root,
+            Err(d) => {
+                diags.push(d);
+                return config;
+            }
+        };
+        if matches!(root.kind, NodeKind::Null) {
+            return config;
+        }
+        let Some(f) = fields(&root, "flowctl.yaml", CONFIG_KEYS, diags) else {
+            return config;
+        };
+        if let Some(dir) = f.opt_str("flows", diags) {
+            config.flows = dir.value;
+        }
+        if let Some(store) = f.opt_str("store", diags) {
+            if store.value == "none" || store.value.starts_with("sqlite://") {
+                config.store = store.value;
+            } else {
+                diags.push(
+                    Diagnostic::error(Code::Config, Some(store.span), format!("unsupported store `{}`", store.value))
+                        .with_help("use `sqlite://PATH` or `none`"),
+                );
+            }
+        }
+        if let Some(conns) = f.get("connections") {
+            decode_connections(conns, &mut config, diags);
+        }
+        if let Some(server) = f.get("server") {
+            decode_server(server, &mut config.server, diags);
+        }
+        config
+    }
+}
+
+fn decode_connections(node: &Node, config: &mut ProjectConfig, diags: &mut Diagnostics) {
+    if matches!(node.kind, NodeKind::Null) {
+        return;
+    }
+    let Some(entries) = node.as_map() else {
+        diags.push(wrong_type(node, "`connections`", "a mapping of names to connections"));
+        return;
+    };
+    for (k, v) in entries {
+        let Some(name) = text(k, "a connection name", diags) else { continue };
+        if !crate::decode::is_identifier(&name.value) {
+            diags.push(Diagnostic::error(
+                Code::InvalidValue,
+                Some(name.span),
+                format!("`{}` is not a valid connection name", name.value),
+            ).with_help("use lower-case letters, digits and `_`"));
+            continue;
+        }
+        let Some(kind_node) = v.get("kind") else {
+            diags.push(match v.as_map() {
+                Some(_) => Diagnostic::error(Code::MissingKey, Some(v.span), format!("connection `{}` is missing `kind`", name.value))
+                    .with_help("use `kind: okta`, `slack`, `slack_webhook` or `http`"),
+                None => wrong_type(v, &format!("connection `{}`", name.value), "a mapping"),
+            });
+            continue;
+        };
+        let Some(kind) = text(kind_node, "`kind`", diags) else { continue };
+        config.connections.insert(
+            name.value.clone(),
+            ConnectionDoc {
+                name: name.value,
+                kind,
+                node: v.clone(),
+            },
+        );
+    }
+}
+
+fn decode_server(node: &Node, server: &mut ServerDoc, diags: &mut Diagnostics) {
+    let Some(f) = fields(node, "`server`", SERVER_KEYS, diags) else { return };
+    if let Some(listen) = f.opt_str("listen", diags) {
+        if listen.value.parse::<std::net::SocketAddr>().is_err() {
+            diags.push(
+                Diagnostic::error(Code::Config, Some(listen.span), format!("`{}` is not an address", listen.value))
+                    .with_help("write it as IP:PORT, e.g. 127.0.0.1:8080"),
+            );
+        } else {
+            server.listen = listen.value;
+        }
+    }
+    if let Some(v) = f.opt_size("max_body", diags) {
+        server.max_body = v.value;
+    }
+    if let Some(v) = f.opt_u64("max_in_flight", 1, 1_000_000, diags) {
+        server.max_in_flight = v.value;
+    }
+    let durations: [(&str, &mut Duration); 4] = [
+        ("header_timeout", &mut server.header_timeout),
+        ("body_timeout", &mut server.body_timeout),
+        ("sync_timeout", &mut server.sync_timeout),
+        ("shutdown_grace", &mut server.shutdown_grace),
+    ];
+    for (key, slot) in durations {
+        if let Some(d) = f.opt_duration(key, diags) {
+            *slot = d.value;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_expansion() {
+        let env = |n: &str| (n == "A").then(|| "1".to_string());
+        assert_eq!(expand_env("x${env:A}y", &env), Ok("x1y".into()));
+        assert_eq!(expand_env("${env:B:-dflt}", &env), Ok("dflt".into()));
+        assert_eq!(expand_env("${env:B}", &env), Err(MissingEnv { name: "B".into() }));
+        assert_eq!(expand_env("plain", &env), Ok("plain".into()));
+        let s = Secret::new("${env:A}", Span::default());
+        assert_eq!(format!("{s:?} {s}"), "Secret(***) ***");
+        assert_eq!(s.env_names(), vec!["A".to_string()]);
+    }
+
+    #[test]
+    fn decodes_config() {
+        let mut diags = Diagnostics::new();
+        let c = ProjectConfig::parse(
+            SourceId(0),
+            "flows: flows\nconnections:\n  okta:\n    kind: okta\n    org_url: ${env:OKTA_ORG_URL}\nserver:\n  listen: 127.0.0.1:9000\n  max_body: 2MiB\n  lisen: x\n",
+            &mut diags,
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags.iter().next().unwrap().code, Code::UnknownKey);
+        assert_eq!(c.connections["okta"].kind.value, "okta");
+        assert_eq!(c.server.listen, "127.0.0.1:9000");
+        assert_eq!(c.server.max_body, 2 << 20);
+    }
+}

@@ -1,0 +1,303 @@
+//! The built-in template helpers, each with a type rule for the checker and an evaluation.
+
+use crate::value::{compare, is_truthy, loose_eq, render_text, slack_escape, to_text};
+use flow_model::Type;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+/// A helper callable as `{{ name arg… }}` or `(name arg…)`.
+pub struct Helper {
+    /// Its name.
+    pub name: &'static str,
+    /// Fewest arguments.
+    pub min_args: usize,
+    /// Most arguments.
+    pub max_args: usize,
+    /// How it is called.
+    pub usage: &'static str,
+    /// What it does.
+    pub doc: &'static str,
+    /// The result type for the argument types, or (argument index, message).
+    pub(crate) check: fn(&[Type]) -> Result<Type, (usize, String)>,
+    /// Evaluation; errors are messages.
+    pub(crate) eval: fn(&[Cow<'_, Value>]) -> Result<Value, String>,
+}
+
+impl std::fmt::Debug for Helper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Helper({})", self.name)
+    }
+}
+
+impl Helper {
+    /// "2 arguments", "1 to 2 arguments", "2 or more arguments".
+    pub fn arity_text(&self) -> String {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        if self.min_args == self.max_args {
+            format!("{} argument{}", self.min_args, plural(self.min_args))
+        } else if self.max_args >= 16 {
+            format!("{} or more arguments", self.min_args)
+        } else {
+            format!("{} to {} arguments", self.min_args, self.max_args)
+        }
+    }
+}
+
+/// Finds a helper by name.
+pub fn find(name: &str) -> Option<&'static Helper> {
+    HELPERS.iter().find(|h| h.name == name)
+}
+
+fn any_to_bool(_: &[Type]) -> Result<Type, (usize, String)> {
+    Ok(Type::Boolean)
+}
+
+fn text_arg(args: &[Type]) -> Result<Type, (usize, String)> {
+    match &args[0] {
+        t if t.fits(&Type::Text) => Ok(Type::Text),
+        t => Err((0, format!("expects text, found {t}"))),
+    }
+}
+
+fn cmp_args(args: &[Type]) -> Result<Type, (usize, String)> {
+    for (i, t) in args.iter().enumerate() {
+        if matches!(t, Type::List(_) | Type::Object(_)) {
+            return Err((i, format!("compares numbers, text or dates, found {t}")));
+        }
+    }
+    Ok(Type::Boolean)
+}
+
+fn ordered(args: &[Cow<'_, Value>], want: fn(Ordering) -> bool) -> Result<Value, String> {
+    match compare(&args[0], &args[1]) {
+        Some(o) => Ok(Value::Bool(want(o))),
+        None if args[0].is_null() || args[1].is_null() => Ok(Value::Bool(false)),
+        None => Err(format!(
+            "cannot compare {} with {}",
+            flow_model::types::value_kind(&args[0]),
+            flow_model::types::value_kind(&args[1])
+        )),
+    }
+}
+
+fn text_of<'a>(v: &'a Cow<'_, Value>, helper: &str) -> Result<Cow<'a, str>, String> {
+    match &**v {
+        Value::Array(_) | Value::Object(_) => Err(format!(
+            "`{helper}` expects text, found {}",
+            flow_model::types::value_kind(v)
+        )),
+        other => Ok(to_text(other)),
+    }
+}
+
+/// Every helper, in the order `flowctl cards` documents them.
+pub static HELPERS: &[Helper] = &[
+    Helper {
+        name: "eq",
+        min_args: 2,
+        max_args: 2,
+        usage: "{{ eq a b }}",
+        doc: "true when a equals b (numbers by value)",
+        check: any_to_bool,
+        eval: |a| Ok(Value::Bool(loose_eq(&a[0], &a[1]))),
+    },
+    Helper {
+        name: "ne",
+        min_args: 2,
+        max_args: 2,
+        usage: "{{ ne a b }}",
+        doc: "true when a differs from b",
+        check: any_to_bool,
+        eval: |a| Ok(Value::Bool(!loose_eq(&a[0], &a[1]))),
+    },
+    Helper {
+        name: "gt",
+        min_args: 2,
+        max_args: 2,
+        usage: "{{ gt a b }}",
+        doc: "a > b (numbers numerically, text by character)",
+        check: cmp_args,
+        eval: |a| ordered(a, |o| o == Ordering::Greater),
+    },
+    Helper {
+        name: "gte",
+        min_args: 2,
+        max_args: 2,
+        usage: "{{ gte a b }}",
+        doc: "a >= b",
+        check: cmp_args,
+        eval: |a| ordered(a, |o| o != Ordering::Less),
+    },
+    Helper {
+        name: "lt",
+        min_args: 2,
+        max_args: 2,
+        usage: "{{ lt a b }}",
+        doc: "a < b",
+        check: cmp_args,
+        eval: |a| ordered(a, |o| o == Ordering::Less),
+    },
+    Helper {
+        name: "lte",
+        min_args: 2,
+        max_args: 2,
+        usage: "{{ lte a b }}",
+        doc: "a <= b",
+        check: cmp_args,
+        eval: |a| ordered(a, |o| o != Ordering::Greater),
+    },
+    Helper {
+        name: "and",
+        min_args: 2,
+        max_args: 16,
+        usage: "{{ and a b … }}",
+        doc: "true when every argument is truthy",
+        check: any_to_bool,
+        eval: |a| Ok(Value::Bool(a.iter().all(|v| is_truthy(v)))),
+    },
+    Helper {
+        name: "or",
+        min_args: 2,
+        max_args: 16,
+        usage: "{{ or a b … }}",
+        doc: "true when any argument is truthy",
+        check: any_to_bool,
+        eval: |a| Ok(Value::Bool(a.iter().any(|v| is_truthy(v)))),
+    },
+    Helper {
+        name: "not",
+        min_args: 1,
+        max_args: 1,
+        usage: "{{ not a }}",
+        doc: "true when a is falsy (false, null, \"\", 0, [] or {})",
+        check: any_to_bool,
+        eval: |a| Ok(Value::Bool(!is_truthy(&a[0]))),
+    },
+    Helper {
+        name: "join",
+        min_args: 2,
+        max_args: 2,
+        usage: "{{ join list \", \" }}",
+        doc: "the items of a list as text, with a separator between them",
+        check: |args| {
+            if !args[0].fits(&Type::list(Type::Any)) {
+                return Err((0, format!("joins a list, found {}", args[0])));
+            }
+            if !args[1].fits(&Type::Text) {
+                return Err((1, format!("the separator must be text, found {}", args[1])));
+            }
+            Ok(Type::Text)
+        },
+        eval: |a| {
+            let sep = text_of(&a[1], "join")?;
+            match &*a[0] {
+                Value::Null => Ok(Value::String(String::new())),
+                Value::Array(items) => {
+                    let mut out = String::new();
+                    for (i, item) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(&sep);
+                        }
+                        render_text(item, &mut out);
+                    }
+                    Ok(Value::String(out))
+                }
+                other => Err(format!("`join` expects a list, found {}", flow_model::types::value_kind(other))),
+            }
+        },
+    },
+    Helper {
+        name: "json",
+        min_args: 1,
+        max_args: 1,
+        usage: "{{ json value }}",
+        doc: "the value as compact JSON text",
+        check: |_| Ok(Type::Text),
+        eval: |a| Ok(Value::String(a[0].to_string())),
+    },
+    Helper {
+        name: "default",
+        min_args: 2,
+        max_args: 2,
+        usage: "{{ default value fallback }}",
+        doc: "value, or fallback when value is null or empty text",
+        check: |args| Ok(if args[0] == Type::Any || args[0] == Type::Null { args[1].clone() } else { args[0].clone() }),
+        eval: |a| {
+            let empty = matches!(&*a[0], Value::Null) || matches!(&*a[0], Value::String(s) if s.is_empty());
+            Ok(if empty { a[1].clone().into_owned() } else { a[0].clone().into_owned() })
+        },
+    },
+    Helper {
+        name: "lower",
+        min_args: 1,
+        max_args: 1,
+        usage: "{{ lower text }}",
+        doc: "the text in lower case",
+        check: text_arg,
+        eval: |a| Ok(Value::String(text_of(&a[0], "lower")?.to_lowercase())),
+    },
+    Helper {
+        name: "upper",
+        min_args: 1,
+        max_args: 1,
+        usage: "{{ upper text }}",
+        doc: "the text in upper case",
+        check: text_arg,
+        eval: |a| Ok(Value::String(text_of(&a[0], "upper")?.to_uppercase())),
+    },
+    Helper {
+        name: "trim",
+        min_args: 1,
+        max_args: 1,
+        usage: "{{ trim text }}",
+        doc: "the text without leading and trailing white space",
+        check: text_arg,
+        eval: |a| Ok(Value::String(text_of(&a[0], "trim")?.trim().to_string())),
+    },
+    Helper {
+        name: "len",
+        min_args: 1,
+        max_args: 1,
+        usage: "{{ len value }}",
+        doc: "the number of items of a list, characters of a text, or fields of an object",
+        check: |args| match &args[0] {
+            Type::Number | Type::Boolean => Err((0, format!("has no length: {}", args[0]))),
+            _ => Ok(Type::Number),
+        },
+        eval: |a| match &*a[0] {
+            Value::Array(x) => Ok(Value::from(x.len())),
+            Value::String(s) => Ok(Value::from(s.chars().count())),
+            Value::Object(o) => Ok(Value::from(o.len())),
+            Value::Null => Ok(Value::from(0)),
+            other => Err(format!("`len` of {} has no meaning", flow_model::types::value_kind(other))),
+        },
+    },
+    Helper {
+        name: "contains",
+        min_args: 2,
+        max_args: 2,
+        usage: "{{ contains list_or_text value }}",
+        doc: "true when the list has an item equal to value, or the text contains it",
+        check: |args| match &args[0] {
+            Type::Number | Type::Boolean => Err((0, format!("searches a list or text, found {}", args[0]))),
+            _ => Ok(Type::Boolean),
+        },
+        eval: |a| match &*a[0] {
+            Value::Array(items) => Ok(Value::Bool(items.iter().any(|i| loose_eq(i, &a[1])))),
+            Value::String(s) => Ok(Value::Bool(s.contains(&*to_text(&a[1])))),
+            Value::Null => Ok(Value::Bool(false)),
+            Value::Object(o) => Ok(Value::Bool(o.contains_key(&*to_text(&a[1])))),
+            other => Err(format!("`contains` cannot search {}", flow_model::types::value_kind(other))),
+        },
+    },
+    Helper {
+        name: "slack_escape",
+        min_args: 1,
+        max_args: 1,
+        usage: "{{ slack_escape text }}",
+        doc: "the text with Slack's control characters & < > escaped",
+        check: text_arg,
+        eval: |a| Ok(Value::String(slack_escape(&text_of(&a[0], "slack_escape")?).into_owned())),
+    },
+];
