@@ -1,1 +1,67 @@
-fn main() {}
+//! `flowctl`: the command line. Parses arguments, runs one subcommand, renders diagnostics and
+//! traces, and exits 0 (success), 1 (the flow or a test failed) or 2 (usage, configuration or
+//! validation error).
+
+mod commands;
+mod project;
+mod schema;
+mod trace;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A declarative flow engine for security and identity automation.
+#[derive(Parser)]
+#[command(name = "flowctl", version, about, propagate_version = true)]
+struct Cli {
+    /// The project file (default: ./flowctl.yaml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one flow on an input and show what every step did.
+    Run(commands::run::Args),
+    /// Check flow files and print every problem.
+    Validate(commands::validate::Args),
+    /// Print a flow's step graph.
+    Graph(commands::graph::Args),
+    /// List the cards with their inputs and outputs.
+    Cards(commands::cards::Args),
+    /// Print the JSON Schema of flow files (for editors).
+    Schema,
+}
+
+/// An outcome that is not a crash: the exit code and what was already printed.
+pub enum Exit {
+    /// Everything worked.
+    Ok,
+    /// The flow (or a test) failed.
+    Failed,
+    /// Usage, configuration or validation error (already printed).
+    Invalid,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => commands::run::run(cli.config, args),
+        Command::Validate(args) => commands::validate::run(cli.config, args),
+        Command::Graph(args) => commands::graph::run(cli.config, args),
+        Command::Cards(args) => commands::cards::run(args),
+        Command::Schema => commands::schema::run(),
+    };
+    match result {
+        Ok(Exit::Ok) => ExitCode::SUCCESS,
+        Ok(Exit::Failed) => ExitCode::from(1),
+        Ok(Exit::Invalid) => ExitCode::from(2),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

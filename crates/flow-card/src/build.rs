@@ -22,6 +22,8 @@ pub struct CompiledExpr {
     pub item_scope: bool,
     /// Where it is written.
     pub span: Span,
+    /// When written as a mapping: each key and where it is written.
+    pub keys: Vec<(String, Span)>,
 }
 
 /// A reference to a helper flow.
@@ -150,6 +152,10 @@ impl<'a> BuildCx<'a> {
             expected,
             item_scope,
             span: node.span,
+            keys: node
+                .as_map()
+                .map(|m| m.iter().map(|(k, _)| (flow_model::node::key_text(k), k.span)).collect())
+                .unwrap_or_default(),
         });
         Ok(parts.exprs.len() as u64 - 1)
     }

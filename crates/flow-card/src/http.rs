@@ -3,7 +3,7 @@
 //! what happened without ever holding a secret.
 
 use futures_util::future::BoxFuture;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// A request a card wants sent.
@@ -156,7 +156,7 @@ pub trait Transport: Send + Sync {
 }
 
 /// What a step sent and got, with secrets masked; shown in traces and kept in records.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HttpExchange {
     /// The attempt of the step it belongs to (1-based).
     pub attempt: u32,
@@ -167,18 +167,18 @@ pub struct HttpExchange {
     /// The request headers, masked.
     pub headers: Vec<(String, String)>,
     /// The request body (masked, at most 4 KiB shown).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// The response status; `None` when no response came.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// Why no response came.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// How long it took.
     pub duration_ms: f64,
     /// True when it was only rehearsed (dry run).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rehearsal: bool,
 }
 

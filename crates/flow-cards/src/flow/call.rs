@@ -1,0 +1,60 @@
+//! `flow.call`: runs a helper flow and waits for its outputs (Okta's Call Flow).
+
+use crate::util::CALL_TIMEOUT;
+use flow_card::card::schema_of;
+use flow_card::kinds::Object;
+use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, FlowRef, Outcome, StepCx};
+use flow_model::{Code, Type};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// Inputs of `flow.call`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The helper flow.
+    flow: FlowRef,
+    /// Its inputs.
+    #[serde(default)]
+    inputs: Option<Expr<Object>>,
+}
+
+/// Registration.
+pub static SPEC: CardSpec = CardSpec {
+    kind: "flow.call",
+    summary: "Run a helper flow and use what it returns",
+    effect: Effect::Calls,
+    output: "the helper's `flow.return` outputs",
+    default_timeout: CALL_TIMEOUT,
+    default_attempts: 1,
+    trigger: None,
+    schema: schema_of::<Config>,
+    build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+impl Card for Config {
+    fn check(&self, cx: &mut dyn Checker) -> Type {
+        match &self.inputs {
+            Some(i) => cx.check_helper_inputs(self.flow, i.id, Type::Any),
+            None => {
+                if let Some(sig) = cx.helper(self.flow) {
+                    if !sig.inputs.is_empty() {
+                        cx.report(None, Code::MissingHelperInput, format!("helper flow `{}` needs its inputs", sig.name), None);
+                    }
+                }
+            }
+        }
+        cx.helper(self.flow).map_or(Type::Any, |s| s.output)
+    }
+
+    fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
+        Box::pin(async move {
+            let inputs = match &self.inputs {
+                Some(i) => cx.value(i)?.into_owned(),
+                None => Value::Object(Map::new()),
+            };
+            Ok(Outcome::value(cx.call(self.flow, inputs, None).await?))
+        })
+    }
+}

@@ -1,0 +1,90 @@
+//! `http.close`: answers the caller of an endpoint flow now, while the flow goes on (Okta's
+//! Close). Put it first in flows whose callers must not wait or retry.
+
+use crate::util::done;
+use flow_card::card::{Response, ResponseBody, schema_of};
+use flow_card::kinds::{AnyValue, Number, Object};
+use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx};
+use flow_model::{Code, Type};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Inputs of `http.close`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The status: 200, or 400–599 (default 200).
+    #[serde(default)]
+    status: Option<Expr<Number>>,
+    /// Extra response headers.
+    #[serde(default)]
+    headers: Option<Expr<Object>>,
+    /// The body: an object or list is sent as JSON, text as text.
+    #[serde(default)]
+    body: Option<Expr<AnyValue>>,
+}
+
+/// Registration.
+pub static SPEC: CardSpec = CardSpec {
+    kind: "http.close",
+    summary: "Answer the endpoint's caller now; the flow goes on",
+    effect: Effect::Responds,
+    output: "null",
+    default_timeout: Duration::from_secs(5),
+    default_attempts: 1,
+    trigger: Some("api_endpoint"),
+    schema: schema_of::<Config>,
+    build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+fn valid_status(n: f64) -> bool {
+    n == 200.0 || (400.0..=599.0).contains(&n) || (200.0..300.0).contains(&n)
+}
+
+impl Card for Config {
+    fn check(&self, cx: &mut dyn Checker) -> Type {
+        if let Some(s) = &self.status {
+            if let Some(Value::Number(n)) = cx.constant(s.id) {
+                if !valid_status(n.as_f64().unwrap_or(0.0)) {
+                    cx.report(Some(s.id), Code::InvalidValue, format!("`status` must be 2xx or 400–599, found {n}"), None);
+                }
+            }
+        }
+        Type::Null
+    }
+
+    fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
+        done((|| {
+            let status = match &self.status {
+                Some(s) => cx.number(s)?,
+                None => 200.0,
+            };
+            if !valid_status(status) {
+                return Err(CardError::input(format!("`status` must be 2xx or 400–599, found {status}")));
+            }
+            let headers = match &self.headers {
+                Some(h) => match &*cx.value(h)? {
+                    Value::Object(m) => m
+                        .iter()
+                        .map(|(k, v)| (k.to_ascii_lowercase(), flow_template::to_text(v).into_owned()))
+                        .collect(),
+                    Value::Null => Vec::new(),
+                    _ => return Err(CardError::input("`headers` must be a mapping")),
+                },
+                None => Vec::new(),
+            };
+            let body = match &self.body {
+                None => ResponseBody::Empty,
+                Some(b) => match cx.value(b)?.into_owned() {
+                    Value::Null => ResponseBody::Empty,
+                    Value::String(s) => ResponseBody::Text(s),
+                    other => ResponseBody::Json(other),
+                },
+            };
+            let response = Response { status: status as u16, headers, body };
+            Ok(Outcome { output: Value::Null, signal: Some(Signal::Respond(response)) })
+        })())
+    }
+}

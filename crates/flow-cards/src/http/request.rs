@@ -1,0 +1,179 @@
+//! `http.request`: calls any HTTP API (Okta's Raw Request), optionally through an `http`
+//! connection that adds credentials, a base URL and a host allow-list.
+
+use super::connection::{Http, HttpLive};
+use crate::retry_after::retry_after;
+use crate::util::CONNECTOR_TIMEOUT;
+use flow_card::card::schema_of;
+use flow_card::kinds::{AnyValue, Object, Text};
+use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpRequest, HttpResponse, Outcome, StepCx};
+use flow_model::Type;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// Inputs of `http.request`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// GET (default), POST, PUT, PATCH or DELETE.
+    #[serde(default)]
+    method: Option<Expr<Text>>,
+    /// The URL; relative to the connection's `base_url` when it does not start with http(s)://.
+    url: Expr<Text>,
+    /// Request headers.
+    #[serde(default)]
+    headers: Option<Expr<Object>>,
+    /// Query parameters, added to the URL encoded.
+    #[serde(default)]
+    query: Option<Expr<Object>>,
+    /// The body: objects and lists are sent as JSON, text as text/plain.
+    #[serde(default)]
+    body: Option<Expr<AnyValue>>,
+    /// An `http` connection for credentials, base URL and allowed hosts.
+    #[serde(default)]
+    connection: Option<ConnRef<Http>>,
+}
+
+/// Registration.
+pub static SPEC: CardSpec = CardSpec {
+    kind: "http.request",
+    summary: "Call any HTTP API",
+    effect: Effect::Writes,
+    output: "{ status, headers, body } (body parsed when it is JSON)",
+    default_timeout: CONNECTOR_TIMEOUT,
+    default_attempts: 3,
+    trigger: None,
+    schema: schema_of::<Config>,
+    build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+impl Card for Config {
+    fn check(&self, _: &mut dyn Checker) -> Type {
+        Type::object([("status", Type::Number), ("headers", Type::Object(None)), ("body", Type::Any)])
+    }
+
+    fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
+        Box::pin(async move {
+            let conn: Option<Arc<HttpLive>> = match &self.connection {
+                Some(c) => Some(cx.connection::<HttpLive, _>(c)?),
+                None => None,
+            };
+            let req = self.build(cx, conn.as_deref())?;
+            let _permit = match &conn {
+                Some(c) => Some(c.limiter.acquire().await.map_err(|_| CardError::input("connection closed"))?),
+                None => None,
+            };
+            let resp = cx.send(req, |_| HttpResponse::json(200, &json!({}))).await?;
+            if !resp.is_success() {
+                let kind = CardError::kind_for_status(resp.status);
+                let body = resp.text();
+                let snippet: String = body.chars().take(200).collect();
+                return Err(CardError::new(kind, format!("the server answered {}: {snippet}", resp.status))
+                    .with_status(resp.status)
+                    .with_retry_after(retry_after(&resp)));
+            }
+            let headers: Map<String, Value> =
+                resp.headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+            let body = resp.json_body().unwrap_or_else(|| Value::String(resp.text()));
+            Ok(Outcome::value(json!({ "status": resp.status, "headers": headers, "body": body })))
+        })
+    }
+}
+
+impl Config {
+    fn build(&self, cx: &StepCx<'_>, conn: Option<&HttpLive>) -> Result<HttpRequest, CardError> {
+        let method = match &self.method {
+            Some(m) => cx.text(m)?.to_ascii_uppercase(),
+            None => "GET".to_string(),
+        };
+        if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") {
+            return Err(CardError::input(format!("`method` must be GET, POST, PUT, PATCH or DELETE, found {method}")));
+        }
+        let raw = cx.text(&self.url)?;
+        let mut url = if raw.starts_with("http://") || raw.starts_with("https://") {
+            raw.into_owned()
+        } else {
+            match conn.and_then(|c| c.base_url.as_deref()) {
+                Some(base) => format!("{}/{}", base.trim_end_matches('/'), raw.trim_start_matches('/')),
+                None => return Err(CardError::input(format!("`url` must start with http:// or https://, found `{raw}`"))),
+            }
+        };
+        if let Some(q) = &self.query {
+            if let Value::Object(m) = &*cx.value(q)? {
+                let mut sep = if url.contains('?') { '&' } else { '?' };
+                for (k, v) in m {
+                    url.push(sep);
+                    sep = '&';
+                    url.push_str(&utf8_percent_encode(k, NON_ALPHANUMERIC).to_string());
+                    url.push('=');
+                    url.push_str(&utf8_percent_encode(&flow_template::to_text(v), NON_ALPHANUMERIC).to_string());
+                }
+            }
+        }
+        let host = host_of(&url).ok_or_else(|| CardError::input(format!("`{url}` is not a valid URL")))?;
+        if let Some(c) = conn {
+            if !c.allow_hosts.is_empty() && !c.allow_hosts.iter().any(|h| host == *h || host.ends_with(&format!(".{h}"))) {
+                return Err(CardError::input(format!("host `{host}` is not in the connection's allow_hosts")));
+            }
+        }
+        let mut req = HttpRequest::new(&method, url);
+        if let Some(c) = conn {
+            req.max_response = c.max_response;
+            for s in &c.secrets {
+                req = req.secret(s.clone());
+            }
+            if let Some((k, v)) = &c.auth {
+                req = req.header(k, v.clone());
+            }
+        }
+        if let Some(h) = &self.headers {
+            if let Value::Object(m) = &*cx.value(h)? {
+                for (k, v) in m {
+                    req = req.header(k, flow_template::to_text(v).into_owned());
+                }
+            }
+        }
+        if let Some(b) = &self.body {
+            match cx.value(b)?.into_owned() {
+                Value::Null => {}
+                Value::String(s) => {
+                    req.body = Some(s.into_bytes());
+                    if !req.headers.iter().any(|(k, _)| k == "content-type") {
+                        req = req.header("content-type", "text/plain; charset=utf-8");
+                    }
+                }
+                other => req = req.json(&other),
+            }
+        }
+        Ok(req)
+    }
+}
+
+/// The host of an http(s) URL, lower-case.
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let host = if host_port.starts_with('[') {
+        host_port.split(']').next().map(|h| format!("{h}]"))?
+    } else {
+        host_port.split(':').next()?.to_string()
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_of;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(host_of("https://api.example.com/x?y").as_deref(), Some("api.example.com"));
+        assert_eq!(host_of("http://user:pw@127.0.0.1:8080/").as_deref(), Some("127.0.0.1"));
+        assert_eq!(host_of("ftp://x"), None);
+        assert_eq!(host_of("https:///nohost"), None);
+    }
+}

@@ -1,0 +1,4 @@
+//! JSON cards: parse text into declared fields, and turn values into JSON text.
+
+pub mod parse;
+pub mod stringify;

@@ -1,0 +1,42 @@
+//! `list.length`: the number of items of a list.
+
+use crate::util::{PURE_TIMEOUT, done};
+use flow_card::card::schema_of;
+use flow_card::kinds::List;
+use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_model::Type;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Inputs of `list.length`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The list to count.
+    list: Expr<List>,
+}
+
+/// Registration.
+pub static SPEC: CardSpec = CardSpec {
+    kind: "list.length",
+    summary: "Count the items of a list",
+    effect: Effect::Pure,
+    output: "number",
+    default_timeout: PURE_TIMEOUT,
+    default_attempts: 1,
+    trigger: None,
+    schema: schema_of::<Config>,
+    build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+impl Card for Config {
+    fn check(&self, cx: &mut dyn Checker) -> Type {
+        super::item_type(cx, self.list.id);
+        Type::Number
+    }
+
+    fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
+        done(cx.list(&self.list).map(|l| Outcome::value(Value::from(l.as_array().map_or(0, Vec::len)))))
+    }
+}

@@ -1,0 +1,31 @@
+//! List cards (Okta's List functions): join, count, pluck, filter, find, de-duplicate, sort,
+//! index, and the iterators that run a helper flow per item.
+
+pub mod at;
+pub mod filter;
+pub mod find;
+pub mod for_each;
+pub mod iterate;
+pub mod length;
+pub mod map;
+pub mod ops;
+pub mod pluck;
+pub mod sort;
+pub mod to_text;
+pub mod unique;
+
+use flow_card::Checker;
+use flow_card::expr::ExprId;
+use flow_model::{Code, Type};
+
+/// Checks a `list` input and returns its item type (reporting a non-list once).
+pub(crate) fn item_type(cx: &mut dyn Checker, list: ExprId) -> Type {
+    let t = cx.expr_type(list);
+    match t.item() {
+        Some(item) => item,
+        None => {
+            cx.report(Some(list), Code::TypeMismatch, format!("`list` must be a list, found {t}"), None);
+            Type::Any
+        }
+    }
+}

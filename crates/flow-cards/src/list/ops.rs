@@ -1,0 +1,145 @@
+//! The comparison operators of `list.filter` and `list.find`, and the ordering of `list.sort`.
+
+use crate::util::dot_get;
+use flow_template::{is_truthy, to_text};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+use std::cmp::Ordering;
+
+/// How an item (or the value at `path` in it) is compared with `value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Operator {
+    /// Equal (numbers by value).
+    Eq,
+    /// Not equal.
+    Ne,
+    /// Greater than.
+    Gt,
+    /// Greater than or equal.
+    Gte,
+    /// Less than.
+    Lt,
+    /// Less than or equal.
+    Lte,
+    /// The text contains `value`, or the list has an item equal to it.
+    Contains,
+    /// The opposite of `contains`.
+    NotContains,
+    /// The text starts with `value`.
+    StartsWith,
+    /// The text ends with `value`.
+    EndsWith,
+    /// `value` is a list that holds the item.
+    In,
+    /// `value` is a list that does not hold the item.
+    NotIn,
+    /// Null, empty text, empty list or empty object.
+    IsEmpty,
+    /// Not empty.
+    IsNotEmpty,
+    /// Truthy (not false, null, 0, empty).
+    IsTrue,
+}
+
+impl Operator {
+    /// True when the operator needs a `value` to compare with.
+    pub fn needs_value(self) -> bool {
+        !matches!(self, Operator::IsEmpty | Operator::IsNotEmpty | Operator::IsTrue)
+    }
+
+    /// Applies the operator to an item.
+    pub fn matches(self, item: &Value, path: Option<&str>, value: &Value) -> bool {
+        let subject = match path {
+            Some(p) => dot_get(item, p).unwrap_or(&Value::Null),
+            None => item,
+        };
+        let eq = |a: &Value, b: &Value| match (a, b) {
+            (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+            _ => a == b,
+        };
+        match self {
+            Operator::Eq => eq(subject, value),
+            Operator::Ne => !eq(subject, value),
+            Operator::Gt => order(subject, value) == Some(Ordering::Greater),
+            Operator::Gte => matches!(order(subject, value), Some(Ordering::Greater | Ordering::Equal)),
+            Operator::Lt => order(subject, value) == Some(Ordering::Less),
+            Operator::Lte => matches!(order(subject, value), Some(Ordering::Less | Ordering::Equal)),
+            Operator::Contains => contains(subject, value),
+            Operator::NotContains => !contains(subject, value),
+            Operator::StartsWith => matches!(subject, Value::String(s) if s.starts_with(&*to_text(value))),
+            Operator::EndsWith => matches!(subject, Value::String(s) if s.ends_with(&*to_text(value))),
+            Operator::In => matches!(value, Value::Array(a) if a.iter().any(|x| eq(x, subject))),
+            Operator::NotIn => !matches!(value, Value::Array(a) if a.iter().any(|x| eq(x, subject))),
+            Operator::IsEmpty => is_empty(subject),
+            Operator::IsNotEmpty => !is_empty(subject),
+            Operator::IsTrue => is_truthy(subject),
+        }
+    }
+}
+
+fn contains(subject: &Value, value: &Value) -> bool {
+    match subject {
+        Value::String(s) => s.contains(&*to_text(value)),
+        Value::Array(a) => a.iter().any(|x| x == value),
+        Value::Object(m) => m.contains_key(&*to_text(value)),
+        _ => false,
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
+/// Orders values of the same kind; `None` across kinds.
+pub fn order(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+/// A total order for sorting: null first, then booleans, numbers, text, lists, objects; within
+/// a kind by value.
+pub fn total_order(a: &Value, b: &Value) -> Ordering {
+    fn rank(v: &Value) -> u8 {
+        match v {
+            Value::Null => 0,
+            Value::Bool(_) => 1,
+            Value::Number(_) => 2,
+            Value::String(_) => 3,
+            Value::Array(_) => 4,
+            Value::Object(_) => 5,
+        }
+    }
+    order(a, b).unwrap_or_else(|| rank(a).cmp(&rank(b)).then_with(|| a.to_string().cmp(&b.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn operators() {
+        let u = json!({"status": "ACTIVE", "n": 3, "email": "a@x.com"});
+        assert!(Operator::Eq.matches(&u, Some("status"), &json!("ACTIVE")));
+        assert!(Operator::Gt.matches(&u, Some("n"), &json!(2.5)));
+        assert!(Operator::Contains.matches(&u, Some("email"), &json!("@")));
+        assert!(Operator::EndsWith.matches(&u, Some("email"), &json!("x.com")));
+        assert!(Operator::In.matches(&json!("b"), None, &json!(["a", "b"])));
+        assert!(Operator::IsEmpty.matches(&u, Some("missing"), &Value::Null));
+        assert!(!Operator::Lt.matches(&json!("9"), None, &json!(80)));
+        assert_eq!(total_order(&json!(null), &json!(1)), Ordering::Less);
+        assert_eq!(total_order(&json!("b"), &json!("a")), Ordering::Greater);
+    }
+}

@@ -1,0 +1,61 @@
+//! `list.unique`: the list without repeated items (Okta's Remove Duplicates).
+
+use crate::util::{PURE_TIMEOUT, done, dot_get};
+use flow_card::card::schema_of;
+use flow_card::kinds::List;
+use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_model::Type;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// Inputs of `list.unique`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The list.
+    list: Expr<List>,
+    /// Compare items by the value at this dot path (default: the whole item).
+    #[serde(default)]
+    path: Option<String>,
+}
+
+/// Registration.
+pub static SPEC: CardSpec = CardSpec {
+    kind: "list.unique",
+    summary: "Remove repeated items from a list, keeping the first",
+    effect: Effect::Pure,
+    output: "the list without repeats",
+    default_timeout: PURE_TIMEOUT,
+    default_attempts: 1,
+    trigger: None,
+    schema: schema_of::<Config>,
+    build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+impl Card for Config {
+    fn check(&self, cx: &mut dyn Checker) -> Type {
+        Type::list(super::item_type(cx, self.list.id))
+    }
+
+    fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
+        done(cx.list(&self.list).map(|l| {
+            let mut seen = HashSet::new();
+            let out: Vec<Value> = l
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|item| {
+                    let key = match &self.path {
+                        Some(p) => dot_get(item, p).unwrap_or(&Value::Null).to_string(),
+                        None => item.to_string(),
+                    };
+                    seen.insert(key)
+                })
+                .cloned()
+                .collect();
+            Outcome::value(Value::Array(out))
+        }))
+    }
+}

@@ -1,0 +1,168 @@
+//! What every Okta card shares: building authenticated requests with safely encoded user
+//! paths, sending them under the connection's cap, and turning Okta's error bodies into
+//! [`CardError`]s that keep Okta's `errorCode` and causes.
+
+use super::connection::OktaLive;
+use crate::retry_after::retry_after;
+use flow_card::{CardError, ErrorKind, HttpRequest, HttpResponse, StepCx};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Value, json};
+
+/// Everything but RFC 3986 unreserved characters is encoded, so `a+b@x.com` becomes
+/// `a%2Bb%40x.com` and cannot be read as a space or a path separator.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Encodes a user id or login as one path segment.
+pub fn user_segment(id_or_login: &str) -> Result<String, CardError> {
+    let v = id_or_login.trim();
+    if v.is_empty() {
+        return Err(CardError::input("the user id or login is empty"));
+    }
+    if v.contains('/') {
+        return Err(CardError::input(format!("`{v}` contains `/`; Okta can only read such a login by id")));
+    }
+    if v == "." || v == ".." {
+        return Err(CardError::input(format!("`{v}` is not a user id or login")));
+    }
+    Ok(utf8_percent_encode(v, SEGMENT).to_string())
+}
+
+/// A request to `path` (which starts with `/api/`) with Okta's headers.
+pub fn request(conn: &OktaLive, method: &str, path: &str, attempt: u32) -> HttpRequest {
+    let mut req = HttpRequest::new(method, format!("{}{path}", conn.base))
+        .header("authorization", conn.authorization.clone())
+        .header("accept", "application/json")
+        .secret(conn.secret.clone());
+    if attempt > 1 {
+        // The header Okta's SDKs send on retries.
+        req = req.header("x-okta-retry-count", (attempt - 1).to_string());
+    }
+    req
+}
+
+/// Sends under the connection's cap; a non-2xx answer becomes an error.
+pub async fn send(
+    cx: &StepCx<'_>,
+    conn: &OktaLive,
+    req: HttpRequest,
+    rehearsal: impl FnOnce(&HttpRequest) -> HttpResponse,
+) -> Result<HttpResponse, CardError> {
+    let _permit = conn.limiter.acquire().await.map_err(|_| CardError::input("connection closed"))?;
+    let resp = cx.send(req, rehearsal).await?;
+    if resp.is_success() { Ok(resp) } else { Err(error(&resp)) }
+}
+
+/// Okta's error body as a card error: `Okta answered 404 E0000007: Not found: … (cause)`.
+pub fn error(resp: &HttpResponse) -> CardError {
+    let body = resp.json_body().unwrap_or(Value::Null);
+    let code = body.get("errorCode").and_then(Value::as_str).map(str::to_string);
+    let summary = body.get("errorSummary").and_then(Value::as_str).unwrap_or("").to_string();
+    let causes: Vec<String> = body
+        .get("errorCauses")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|c| c.get("errorSummary").and_then(Value::as_str).map(str::to_string)).collect())
+        .unwrap_or_default();
+    let mut message = format!("Okta answered {}", resp.status);
+    if let Some(c) = &code {
+        message.push_str(&format!(" {c}"));
+    }
+    if !summary.is_empty() {
+        message.push_str(&format!(": {summary}"));
+    }
+    if !causes.is_empty() {
+        message.push_str(&format!(" ({})", causes.join("; ")));
+    }
+    if resp.status == 403 && code.is_none() {
+        if let Some(scope) = resp.header("www-authenticate").and_then(|w| w.split("scope=\"").nth(1)).and_then(|s| s.split('"').next()) {
+            message.push_str(&format!(": the access token lacks the scope `{scope}`"));
+        }
+    }
+    let kind = match (resp.status, code.as_deref()) {
+        (400, Some("E0000001")) => ErrorKind::InvalidState,
+        (s, _) => CardError::kind_for_status(s),
+    };
+    let mut e = CardError::new(kind, message).with_status(resp.status).with_retry_after(retry_after(resp));
+    e.code = code;
+    e
+}
+
+/// A plausible Okta user for dry runs, shaped like the real answer.
+pub fn rehearsal_user(id_or_login: &str, status: &str) -> Value {
+    let login = id_or_login.to_string();
+    let local = login.split('@').next().unwrap_or(&login);
+    let mut parts = local.split(['.', '_', '-']).filter(|p| !p.is_empty());
+    let cap = |s: &str| {
+        let mut c = s.chars();
+        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    };
+    let first = parts.next().map(cap).unwrap_or_default();
+    let last = parts.next().map(cap).unwrap_or_default();
+    let id = if login.starts_with("00u") && !login.contains('@') { login.clone() } else { rehearsal_id(&login) };
+    json!({
+        "id": id,
+        "status": status,
+        "created": "2024-01-10T09:00:00.000Z",
+        "activated": "2024-01-10T09:00:01.000Z",
+        "statusChanged": "2024-01-10T09:00:01.000Z",
+        "lastLogin": null,
+        "lastUpdated": "2024-02-01T12:00:00.000Z",
+        "passwordChanged": null,
+        "type": { "id": "oty1rehearsal" },
+        "profile": {
+            "login": login,
+            "email": if login.contains('@') { Value::String(login.clone()) } else { Value::Null },
+            "firstName": first,
+            "lastName": last
+        },
+        "credentials": { "provider": { "type": "OKTA", "name": "OKTA" } },
+        "_links": {}
+    })
+}
+
+/// A stable fake user id for a login: `00u` and 17 characters from a hash.
+pub fn rehearsal_id(login: &str) -> String {
+    const ALPHA: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in login.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut id = String::from("00u");
+    for _ in 0..17 {
+        id.push(ALPHA[(h % 62) as usize] as char);
+        h = h.rotate_left(7).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_segments_are_encoded_strictly() {
+        assert_eq!(user_segment("a+b@x.com").unwrap(), "a%2Bb%40x.com");
+        assert_eq!(user_segment("svc.backup").unwrap(), "svc.backup");
+        assert_eq!(user_segment("00u1abc").unwrap(), "00u1abc");
+        assert_eq!(user_segment("who are you").unwrap(), "who%20are%20you");
+        assert!(user_segment("a/b").is_err());
+        assert!(user_segment("..").is_err());
+        assert!(user_segment(" ").is_err());
+    }
+
+    #[test]
+    fn okta_errors_keep_code_and_causes() {
+        let resp = HttpResponse::json(
+            400,
+            &json!({"errorCode": "E0000001", "errorSummary": "Api validation failed: suspendUser",
+                    "errorCauses": [{"errorSummary": "Cannot suspend a user that is not active"}]}),
+        );
+        let e = error(&resp);
+        assert_eq!(e.kind, ErrorKind::InvalidState);
+        assert_eq!(e.code.as_deref(), Some("E0000001"));
+        assert_eq!(e.message, "Okta answered 400 E0000001: Api validation failed: suspendUser (Cannot suspend a user that is not active)");
+        let nf = error(&HttpResponse::json(404, &json!({"errorCode": "E0000007", "errorSummary": "Not found"})));
+        assert_eq!(nf.kind, ErrorKind::NotFound);
+        assert_eq!(rehearsal_id("a@x.com"), rehearsal_id("a@x.com"));
+        assert_eq!(rehearsal_id("a@x.com").len(), 20);
+    }
+}

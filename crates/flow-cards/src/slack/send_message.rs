@@ -1,0 +1,143 @@
+//! `slack.send_message`: posts a message with `chat.postMessage` (Okta's Send Message to
+//! Channel). Slack answers HTTP 200 with `ok: false` for its errors; those become step errors
+//! that carry Slack's code (`channel_not_found`, `invalid_auth`, …).
+
+use super::connection::{Slack, SlackLive};
+use super::message;
+use crate::retry_after::retry_after;
+use crate::util::CONNECTOR_TIMEOUT;
+use flow_card::card::schema_of;
+use flow_card::kinds::{List, SlackText, Text};
+use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, ErrorKind, Expr, HttpRequest, HttpResponse, Outcome, StepCx};
+use flow_model::{Code, Type};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Inputs of `slack.send_message`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The Slack connection.
+    connection: ConnRef<Slack>,
+    /// A channel id (`C…`) or name (`#security-alerts`).
+    channel: Expr<Text>,
+    /// The message. `{{ }}` values are escaped for Slack (`&`, `<`, `>`); `{{{ }}}` inserts
+    /// markup on purpose. Cut with a marker above 40,000 characters.
+    #[serde(default)]
+    text: Option<Expr<SlackText>>,
+    /// Block Kit blocks (then `text` is the notification fallback).
+    #[serde(default)]
+    blocks: Option<Expr<List>>,
+    /// Reply in the thread of this message `ts`.
+    #[serde(default)]
+    thread_ts: Option<Expr<Text>>,
+    /// Let Slack unfurl links (default: Slack's default).
+    #[serde(default)]
+    unfurl_links: Option<bool>,
+}
+
+/// Registration.
+pub static SPEC: CardSpec = CardSpec {
+    kind: "slack.send_message",
+    summary: "Post a Slack message with chat.postMessage",
+    effect: Effect::Writes,
+    output: "{ channel, ts }",
+    default_timeout: CONNECTOR_TIMEOUT,
+    default_attempts: 3,
+    trigger: None,
+    schema: schema_of::<Config>,
+    build: |cx| {
+        let c: Config = cx.config()?;
+        if c.text.is_none() && c.blocks.is_none() {
+            cx.report(Code::MissingKey, None, "slack.send_message needs `text` or `blocks`");
+        }
+        Some(Box::new(c))
+    },
+};
+
+impl Card for Config {
+    fn check(&self, _: &mut dyn Checker) -> Type {
+        Type::object([("channel", Type::Text), ("ts", Type::Text)])
+    }
+
+    fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
+        Box::pin(async move {
+            let conn = cx.connection::<SlackLive, _>(&self.connection)?;
+            let mut body = message::fields(cx, &self.text, &self.blocks)?;
+            body.insert("channel".into(), Value::String(cx.text(&self.channel)?.into_owned()));
+            if let Some(ts) = cx.opt_text(&self.thread_ts)? {
+                body.insert("thread_ts".into(), Value::String(ts));
+            }
+            if let Some(u) = self.unfurl_links {
+                body.insert("unfurl_links".into(), Value::Bool(u));
+            }
+            let req = HttpRequest::new("POST", format!("{}/chat.postMessage", conn.api_url))
+                .header("authorization", format!("Bearer {}", conn.token))
+                .secret(conn.token.clone())
+                .json(&Value::Object(body));
+            let _permit = conn.limiter.acquire().await.map_err(|_| CardError::input("connection closed"))?;
+            let resp = cx
+                .send(req, |_| HttpResponse::json(200, &json!({ "ok": true, "channel": "C0DRYRUN00", "ts": "1700000000.000100" })))
+                .await?;
+            parse(&resp)
+        })
+    }
+}
+
+/// Reads Slack's answer: `ok: true` gives `{ channel, ts }`; anything else is an error.
+pub fn parse(resp: &HttpResponse) -> Result<Outcome, CardError> {
+    if resp.status == 429 {
+        return Err(CardError::new(ErrorKind::RateLimited, "Slack is rate limiting (429)")
+            .with_status(429)
+            .with_code("ratelimited")
+            .with_retry_after(retry_after(resp).or(Some(std::time::Duration::from_secs(1)))));
+    }
+    if !resp.is_success() {
+        return Err(CardError::new(CardError::kind_for_status(resp.status), format!("Slack answered {}", resp.status))
+            .with_status(resp.status)
+            .with_retry_after(retry_after(resp)));
+    }
+    let body = resp.json_body().ok_or_else(|| CardError::new(ErrorKind::Remote, "Slack's answer is not JSON"))?;
+    if body.get("ok").and_then(Value::as_bool) == Some(true) {
+        return Ok(Outcome::value(json!({
+            "channel": body.get("channel").cloned().unwrap_or(Value::Null),
+            "ts": body.get("ts").cloned().unwrap_or(Value::Null),
+        })));
+    }
+    let code = body.get("error").and_then(Value::as_str).unwrap_or("unknown_error").to_string();
+    let kind = match code.as_str() {
+        "not_authed" | "invalid_auth" | "account_inactive" | "token_revoked" | "token_expired" => ErrorKind::Unauthorized,
+        "missing_scope" | "restricted_action" | "ekm_access_denied" | "posting_to_general_channel_denied" => ErrorKind::Forbidden,
+        "channel_not_found" => ErrorKind::NotFound,
+        "not_in_channel" | "is_archived" => ErrorKind::InvalidState,
+        "rate_limited" | "ratelimited" => ErrorKind::RateLimited,
+        "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => ErrorKind::Server,
+        _ => ErrorKind::Remote,
+    };
+    let hint = match code.as_str() {
+        "not_in_channel" => " (invite the bot to the channel)",
+        "channel_not_found" => " (check the channel name, or invite the bot to the private channel)",
+        "missing_scope" => " (the token needs the chat:write scope)",
+        _ => "",
+    };
+    Err(CardError::new(kind, format!("Slack refused the message: {code}{hint}")).with_status(resp.status).with_code(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slack_answers() {
+        let ok = parse(&HttpResponse::json(200, &json!({"ok": true, "channel": "C1", "ts": "1.2"}))).unwrap();
+        assert_eq!(ok.output, json!({"channel": "C1", "ts": "1.2"}));
+        let e = parse(&HttpResponse::json(200, &json!({"ok": false, "error": "channel_not_found"}))).unwrap_err();
+        assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::NotFound, Some("channel_not_found")));
+        let mut r = HttpResponse::json(429, &json!({"ok": false, "error": "ratelimited"}));
+        r.headers.push(("retry-after".into(), "2".into()));
+        let e = parse(&r).unwrap_err();
+        assert_eq!(e.retry_after, Some(std::time::Duration::from_secs(2)));
+        assert!(e.kind.is_retryable());
+    }
+}

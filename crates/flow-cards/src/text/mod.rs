@@ -1,0 +1,3 @@
+//! Text cards.
+
+pub mod compose;

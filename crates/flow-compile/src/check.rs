@@ -1,0 +1,193 @@
+//! Type checking of one step: the [`flow_card::Checker`] a card's `check` talks to, and the
+//! checks every step gets (all expressions resolved, each fitting the type its field wants).
+
+use crate::scope::{StepScope, TriggerScope};
+use flow_card::expr::{ExprId, slots};
+use flow_card::{Checker, FlowRef, HelperSig, StepParts};
+use flow_model::{Code, Diagnostic, Diagnostics, Span, Type, suggest};
+use flow_template::ValueExpr;
+use serde_json::Value;
+
+/// Checks the expressions of one step.
+pub(crate) struct StepChecker<'a> {
+    pub parts: &'a mut StepParts,
+    pub trigger: &'a TriggerScope,
+    pub steps: &'a [(String, Type)],
+    pub current: usize,
+    pub source: &'a str,
+    /// Helper signatures by plan number (`None`: not a helper, or in a cycle).
+    pub sigs: &'a [Option<HelperSig>],
+    pub diags: &'a mut Diagnostics,
+    pub step_span: Span,
+    pub label: String,
+    /// The inferred type of each expression, once checked.
+    pub types: Vec<Option<Type>>,
+}
+
+impl<'a> StepChecker<'a> {
+    pub fn new(
+        parts: &'a mut StepParts,
+        trigger: &'a TriggerScope,
+        steps: &'a [(String, Type)],
+        current: usize,
+        source: &'a str,
+        sigs: &'a [Option<HelperSig>],
+        diags: &'a mut Diagnostics,
+        step_span: Span,
+        label: String,
+    ) -> Self {
+        let n = parts.exprs.len();
+        StepChecker { parts, trigger, steps, current, source, sigs, diags, step_span, label, types: vec![None; n] }
+    }
+
+    fn check_expr(&mut self, id: ExprId, item: Option<Type>) -> Type {
+        let idx = id.0 as usize;
+        if let Some(Some(t)) = self.types.get(idx) {
+            return t.clone();
+        }
+        let Some(info) = self.parts.exprs.get_mut(idx) else { return Type::Any };
+        let scope = StepScope {
+            trigger: self.trigger,
+            steps: self.steps,
+            current: self.current,
+            item: if info.item_scope { Some(item.unwrap_or(Type::Any)) } else { None },
+            trigger_only: false,
+        };
+        let t = match info.expr.check(&scope, self.source) {
+            Ok(t) => t,
+            Err(errors) => {
+                for e in errors {
+                    self.diags.push(
+                        Diagnostic::error(e.error.code(), Some(e.span), e.error.message).with_help_opt(e.error.help),
+                    );
+                }
+                Type::Any
+            }
+        };
+        if let Some(slot) = self.types.get_mut(idx) {
+            *slot = Some(t.clone());
+        }
+        t
+    }
+
+    /// Checks everything the card did not, then that each expression fits its field's type.
+    pub fn finish(mut self) -> Vec<usize> {
+        for i in 0..self.parts.exprs.len() {
+            self.check_expr(ExprId(i as u32), None);
+        }
+        for (i, info) in self.parts.exprs.iter().enumerate() {
+            let Some(Some(actual)) = self.types.get(i) else { continue };
+            if !actual.fits(&info.expected) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        Some(info.span),
+                        format!(
+                            "{}: `{}` must be {}, but `{}` is {}",
+                            self.label,
+                            info.field,
+                            info.expected,
+                            info.expr.describe(),
+                            actual
+                        ),
+                    )
+                    .with_label(format!("this is {actual}")),
+                );
+            }
+        }
+        let mut deps: Vec<usize> =
+            self.parts.exprs.iter().flat_map(|e| e.expr.slots()).filter_map(slots::step_index).collect();
+        deps.sort_unstable();
+        deps.dedup();
+        deps
+    }
+}
+
+impl Checker for StepChecker<'_> {
+    fn expr_type(&mut self, id: ExprId) -> Type {
+        self.check_expr(id, None)
+    }
+
+    fn item_expr_type(&mut self, id: ExprId, item: Type) -> Type {
+        self.check_expr(id, Some(item))
+    }
+
+    fn helper(&mut self, flow: FlowRef) -> Option<HelperSig> {
+        let target = self.parts.flows.get(flow.id as usize)?.target?;
+        self.sigs.get(target as usize)?.clone()
+    }
+
+    fn check_helper_inputs(&mut self, flow: FlowRef, inputs: ExprId, item: Type) {
+        let given = self.check_expr(inputs, Some(item));
+        let Some(sig) = self.helper(flow) else { return };
+        let Some(info) = self.parts.exprs.get(inputs.0 as usize) else { return };
+        let keys: Vec<(String, Span)> = if info.keys.is_empty() {
+            info.expr.keys().unwrap_or_default().into_iter().map(|k| (k, info.span)).collect()
+        } else {
+            info.keys.clone()
+        };
+        let span = info.span;
+        if !matches!(info.expr, ValueExpr::Object(_) | ValueExpr::Const(Value::Object(_)))
+            && !(matches!(info.expr, ValueExpr::Const(Value::Null)) && sig.inputs.is_empty())
+        {
+            self.diags.push(Diagnostic::error(
+                Code::WrongType,
+                Some(span),
+                format!("{}: `inputs` must be a mapping of the inputs of `{}`", self.label, sig.name),
+            ));
+            return;
+        }
+        for (k, kspan) in &keys {
+            match sig.inputs.get(k) {
+                None => self.diags.push(
+                    Diagnostic::error(
+                        Code::UnknownHelperInput,
+                        Some(*kspan),
+                        format!("helper flow `{}` has no input `{k}`", sig.name),
+                    )
+                    .with_help_opt(suggest::hint(k, sig.inputs.keys()).or_else(|| {
+                        Some(format!("its inputs are: {}", sig.inputs.keys().cloned().collect::<Vec<_>>().join(", ")))
+                    })),
+                ),
+                Some(want) => {
+                    if let Type::Object(Some(obj)) = &given {
+                        if let Some(have) = obj.fields.get(k) {
+                            if !have.fits(want) {
+                                self.diags.push(Diagnostic::error(
+                                    Code::TypeMismatch,
+                                    Some(*kspan),
+                                    format!("input `{k}` of `{}` is {want}, but the value given is {have}", sig.name),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for name in sig.inputs.keys() {
+            if !keys.iter().any(|(k, _)| k == name) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::MissingHelperInput,
+                        Some(span),
+                        format!("{}: the input `{name}` of helper flow `{}` is not given", self.label, sig.name),
+                    )
+                    .with_help(format!("add `{name}: …` to `inputs`")),
+                );
+            }
+        }
+    }
+
+    fn report(&mut self, at: Option<ExprId>, code: Code, message: String, help: Option<String>) {
+        let span = at
+            .and_then(|id| self.parts.exprs.get(id.0 as usize))
+            .map_or(self.step_span, |e| e.span);
+        self.diags.push(
+            Diagnostic::error(code, Some(span), format!("{}: {message}", self.label)).with_help_opt(help),
+        );
+    }
+
+    fn constant(&self, id: ExprId) -> Option<Value> {
+        self.parts.exprs.get(id.0 as usize)?.expr.as_const().cloned()
+    }
+}

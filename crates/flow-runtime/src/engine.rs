@@ -1,0 +1,449 @@
+//! The scheduler: runs a plan's steps as their dependencies finish, each with its attempts,
+//! timeout and retry waits, handles the cards' signals (close, return, fail, stop), runs helper
+//! flows for the steps that call them, and assembles the execution record.
+
+use crate::events::{Observer, RunEvent};
+use crate::record::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
+use crate::retry::backoff_delay;
+use crate::scope::RunScope;
+use crate::trigger::RunInput;
+use flow_card::card::{Response, ResponseBody};
+use flow_card::{CardError, ErrorKind, FlowCaller, FlowTarget, RunEnv, Signal, StepCx};
+use flow_compile::{Plan, Project, TriggerPlan};
+use flow_model::OnError;
+use flow_model::units::format_duration;
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
+use serde_json::{Value, json};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Instant;
+use tokio::sync::oneshot;
+
+/// Runs plans of one project in one environment.
+pub struct Engine {
+    project: Arc<Project>,
+    env: Arc<RunEnv>,
+    observers: Vec<Arc<dyn Observer>>,
+}
+
+/// Steps of an unfinished run that already finished, to be reused instead of run again.
+#[derive(Debug, Clone, Default)]
+pub struct Resume {
+    /// Finished step records by step id (their outputs are reused).
+    pub steps: HashMap<String, StepRecord>,
+    /// True when the caller was already answered.
+    pub responded: bool,
+}
+
+/// Options of one run.
+#[derive(Default)]
+pub struct RunOptions {
+    /// The execution id to use (new when `None`).
+    pub execution_id: Option<String>,
+    /// Gets the caller's answer as soon as it is known (at `http.close`, or at the end).
+    pub responder: Option<oneshot::Sender<ResponseRecord>>,
+    /// Reuse these finished steps.
+    pub resume: Option<Resume>,
+}
+
+/// How a run ends, once decided.
+enum End {
+    Return(Value),
+    Fail { step: String, error: CardError, status: u16 },
+    Stop,
+}
+
+/// What finishing a step gives the scheduler.
+struct StepDone {
+    index: usize,
+    record: StepRecord,
+    output: Arc<Value>,
+    signal: Option<Signal>,
+    /// Set when the step failed and its `on_error` is `fail`.
+    failure: Option<CardError>,
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn ms(since: Instant) -> f64 {
+    (since.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
+}
+
+impl Engine {
+    /// An engine for a project.
+    pub fn new(project: Arc<Project>, env: Arc<RunEnv>) -> Self {
+        Engine { project, env, observers: Vec::new() }
+    }
+
+    /// Adds an observer of run events.
+    pub fn observe(mut self, o: Arc<dyn Observer>) -> Self {
+        self.observers.push(o);
+        self
+    }
+
+    /// The project.
+    pub fn project(&self) -> &Arc<Project> {
+        &self.project
+    }
+
+    /// The environment.
+    pub fn env(&self) -> &Arc<RunEnv> {
+        &self.env
+    }
+
+    fn emit(&self, e: RunEvent<'_>) {
+        for o in &self.observers {
+            o.event(&e);
+        }
+    }
+
+    /// Runs flow number `flow` on `input`.
+    pub async fn run(&self, flow: usize, input: RunInput, opts: RunOptions) -> ExecutionRecord {
+        let Some(plan) = self.project.flows.get(flow).cloned() else {
+            return failed_record("?", "no such flow");
+        };
+        let (trigger, inputs, trigger_record) = match input {
+            RunInput::Request(req) => (Arc::new(req.to_value()), Arc::new(Value::Null), Some(req.to_record())),
+            RunInput::Inputs(v) => (Arc::new(Value::Null), Arc::new(v), None),
+        };
+        let id = opts.execution_id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        self.run_plan(&plan, trigger, inputs, trigger_record, id, None, None, opts.responder, opts.resume).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_plan<'a>(
+        &'a self,
+        plan: &'a Arc<Plan>,
+        trigger: Arc<Value>,
+        inputs: Arc<Value>,
+        trigger_record: Option<Value>,
+        execution_id: String,
+        index: Option<usize>,
+        parent: Option<&'a str>,
+        responder: Option<oneshot::Sender<ResponseRecord>>,
+        resume: Option<Resume>,
+    ) -> BoxFuture<'a, ExecutionRecord> {
+        Box::pin(async move {
+            let started = Instant::now();
+            let started_at = now_rfc3339();
+            let endpoint = matches!(plan.trigger, TriggerPlan::ApiEndpoint(_));
+            self.emit(RunEvent::RunStarted { execution_id: &execution_id, flow: &plan.name, parent });
+            let n = plan.steps.len();
+            let scope = RunScope {
+                trigger,
+                inputs: inputs.clone(),
+                execution: json!({ "id": execution_id, "flow": plan.name, "started_at": started_at }),
+                outputs: (0..n).map(|_| OnceLock::new()).collect(),
+            };
+            let mut records: Vec<StepRecord> = plan.steps.iter().map(|s| StepRecord::pending(&s.id, s.spec.kind)).collect();
+            let mut waiting: Vec<usize> = plan.deps.iter().map(Vec::len).collect();
+            let mut ready: BinaryHeap<Reverse<usize>> =
+                waiting.iter().enumerate().filter(|(_, w)| **w == 0).map(|(i, _)| Reverse(i)).collect();
+            let mut responder = responder;
+            let mut response: Option<ResponseRecord> = None;
+            let mut end: Option<End> = None;
+            let mut resume = resume.unwrap_or_default();
+            if resume.responded {
+                responder = None;
+            }
+            let mut running = FuturesUnordered::new();
+            loop {
+                if end.is_none() {
+                    while let Some(Reverse(i)) = ready.pop() {
+                        let reused = resume.steps.remove(&plan.steps[i].id).filter(|r| {
+                            matches!(r.status, StepStatus::Succeeded | StepStatus::Skipped)
+                                || (r.status == StepStatus::Failed && plan.steps[i].on_error == OnError::Continue)
+                        });
+                        match reused {
+                            Some(rec) => {
+                                let output = rec.output.clone().unwrap_or_else(|| Arc::new(Value::Null));
+                                running.push(Box::pin(std::future::ready(StepDone {
+                                    index: i,
+                                    record: rec,
+                                    output,
+                                    signal: None,
+                                    failure: None,
+                                })) as BoxFuture<'_, StepDone>);
+                            }
+                            None => running.push(Box::pin(self.exec_step(plan, i, &scope, &execution_id, started))),
+                        }
+                    }
+                }
+                let Some(done) = running.next().await else { break };
+                let i = done.index;
+                let _ = scope.outputs[i].set(done.output.clone());
+                self.emit(RunEvent::StepFinished { execution_id: &execution_id, flow: &plan.name, step: &done.record });
+                if let Some(err) = done.failure {
+                    if end.is_none() {
+                        end = Some(End::Fail { step: plan.steps[i].id.clone(), error: err, status: 500 });
+                    }
+                }
+                match done.signal {
+                    Some(Signal::Respond(resp)) => {
+                        let rec = response_record(&resp, ms(started));
+                        if let Some(tx) = responder.take() {
+                            let _ = tx.send(rec.clone());
+                        }
+                        response.get_or_insert(rec);
+                    }
+                    Some(Signal::Return) if end.is_none() => end = Some(End::Return((*done.output).clone())),
+                    Some(Signal::Fail { status, message }) if end.is_none() => {
+                        end = Some(End::Fail {
+                            step: plan.steps[i].id.clone(),
+                            error: CardError::new(ErrorKind::Failed, message),
+                            status,
+                        })
+                    }
+                    Some(Signal::Stop { .. }) if end.is_none() => end = Some(End::Stop),
+                    _ => {}
+                }
+                records[i] = done.record;
+                if end.is_none() {
+                    for &d in &plan.dependents[i] {
+                        waiting[d] -= 1;
+                        if waiting[d] == 0 {
+                            ready.push(Reverse(d));
+                        }
+                    }
+                }
+            }
+            drop(running);
+            for r in &mut records {
+                if r.status == StepStatus::Pending {
+                    r.status = StepStatus::Skipped;
+                    r.reason = Some(match &end {
+                        Some(End::Return(_)) => "the flow returned before this step".into(),
+                        Some(End::Stop) => "the flow stopped before this step".into(),
+                        Some(End::Fail { step, .. }) => format!("step `{step}` failed first"),
+                        None => "it was never ready".into(),
+                    });
+                }
+            }
+            let (status, output, error) = match end {
+                Some(End::Return(v)) => (RunStatus::Succeeded, v, None),
+                Some(End::Stop) => (RunStatus::Stopped, Value::Null, None),
+                Some(End::Fail { step, error, status }) => {
+                    let public = if error.kind == ErrorKind::Failed {
+                        error.message.clone()
+                    } else {
+                        format!("step `{step}` failed ({})", error.kind.as_str())
+                    };
+                    if endpoint && response.is_none() {
+                        let rec = ResponseRecord {
+                            status,
+                            headers: Vec::new(),
+                            body: json!({ "error": public, "execution_id": execution_id }),
+                            at_ms: ms(started),
+                        };
+                        if let Some(tx) = responder.take() {
+                            let _ = tx.send(rec.clone());
+                        }
+                        response = Some(rec);
+                    }
+                    (
+                        RunStatus::Failed,
+                        Value::Null,
+                        Some(RunError { step, kind: error.kind.as_str().to_string(), message: error.message }),
+                    )
+                }
+                None => (RunStatus::Succeeded, Value::Null, None),
+            };
+            if endpoint && response.is_none() {
+                let body = if output.is_null() { json!({}) } else { output.clone() };
+                let rec = ResponseRecord { status: 200, headers: Vec::new(), body, at_ms: ms(started) };
+                if let Some(tx) = responder.take() {
+                    let _ = tx.send(rec.clone());
+                }
+                response = Some(rec);
+            }
+            let record = ExecutionRecord {
+                execution_id,
+                flow: plan.name.clone(),
+                status,
+                started_at,
+                duration_ms: ms(started),
+                index,
+                trigger: trigger_record,
+                inputs: if endpoint { None } else { Some(inputs) },
+                response,
+                steps: records,
+                output,
+                error,
+            };
+            self.emit(RunEvent::RunFinished { record: &record, child: parent.is_some() });
+            record
+        })
+    }
+
+    async fn exec_step(&self, plan: &Plan, i: usize, scope: &RunScope, execution_id: &str, run_started: Instant) -> StepDone {
+        let step = &plan.steps[i];
+        let t0 = Instant::now();
+        let mut rec = StepRecord::pending(&step.id, step.spec.kind);
+        rec.status = StepStatus::Running;
+        rec.started_ms = ms(run_started);
+        if let Some(cond) = &step.condition {
+            match cond.eval(scope) {
+                Ok(v) if !flow_template::is_truthy(&v) => {
+                    rec.status = StepStatus::Skipped;
+                    rec.reason = Some("`if` was false".into());
+                    rec.duration_ms = ms(t0);
+                    return StepDone { index: i, record: rec, output: Arc::new(Value::Null), signal: None, failure: None };
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let err = CardError::input(format!("`if`: {}", e.message));
+                    return self.finish_failed(step, rec, err, t0);
+                }
+            }
+        }
+        let caller = StepCaller { engine: self, children: Mutex::new(Vec::new()), parent: execution_id };
+        let mut attempt = 0;
+        let result = loop {
+            attempt += 1;
+            let cx = StepCx::new(&step.parts, scope, &self.env, &caller, attempt, step.timeout);
+            let res = match tokio::time::timeout(step.timeout, step.card.run(&cx)).await {
+                Ok(r) => r,
+                Err(_) => Err(CardError::new(
+                    ErrorKind::Timeout,
+                    format!("no result within the step's timeout of {}", format_duration(step.timeout)),
+                )),
+            };
+            let log = cx.into_log();
+            rec.http.extend(log.http);
+            if !log.inputs.is_empty() {
+                rec.input = Some(log.inputs.into_iter().collect());
+            }
+            match res {
+                Err(e) if e.kind.is_retryable() && attempt < step.retry.attempts && !self.env.dry_run => {
+                    let mut j = e.to_json();
+                    if let Value::Object(m) = &mut j {
+                        m.insert("attempt".into(), attempt.into());
+                    }
+                    rec.retries.push(j);
+                    self.emit(RunEvent::Retrying { flow: &plan.name, step: &step.id, card: step.spec.kind, kind: e.kind.as_str() });
+                    tokio::time::sleep(backoff_delay(&step.retry, attempt + 1, e.retry_after)).await;
+                }
+                other => break other,
+            }
+        };
+        rec.attempts = attempt;
+        let mut children = caller.children.into_inner().unwrap_or_else(PoisonError::into_inner);
+        children.sort_by_key(|c| c.index);
+        rec.children = children;
+        match result {
+            Ok(outcome) => {
+                rec.status = StepStatus::Succeeded;
+                rec.duration_ms = ms(t0);
+                let output = Arc::new(outcome.output);
+                rec.output = Some(output.clone());
+                StepDone { index: i, record: rec, output, signal: outcome.signal, failure: None }
+            }
+            Err(e) => self.finish_failed(step, rec, e, t0),
+        }
+    }
+
+    fn finish_failed(&self, step: &flow_compile::PlannedStep, mut rec: StepRecord, e: CardError, t0: Instant) -> StepDone {
+        rec.status = StepStatus::Failed;
+        rec.duration_ms = ms(t0);
+        rec.error = Some(e.to_json());
+        match step.on_error {
+            OnError::Continue => {
+                let output = Arc::new(json!({ "error": e.to_json() }));
+                rec.output = Some(output.clone());
+                StepDone { index: step.index, record: rec, output, signal: None, failure: None }
+            }
+            OnError::Fail => StepDone { index: step.index, record: rec, output: Arc::new(Value::Null), signal: None, failure: Some(e) },
+        }
+    }
+
+    /// Runs a helper flow for a step.
+    async fn run_child(&self, target: FlowTarget, inputs: Value, index: Option<usize>, parent: &str) -> ExecutionRecord {
+        let Some(plan) = self.project.flows.get(target.0 as usize) else {
+            return failed_record("?", "no such helper flow");
+        };
+        let id = uuid::Uuid::now_v7().to_string();
+        if let TriggerPlan::Helper { inputs: declared } = &plan.trigger {
+            for (name, ty) in declared {
+                let v = inputs.get(name).unwrap_or(&Value::Null);
+                if !v.is_null() {
+                    if let Err(e) = ty.check_value(v) {
+                        let mut r = failed_record(&plan.name, &format!("input `{name}`: {e}"));
+                        r.execution_id = id;
+                        r.index = index;
+                        r.inputs = Some(Arc::new(inputs));
+                        return r;
+                    }
+                }
+            }
+        }
+        self.run_plan(plan, Arc::new(Value::Null), Arc::new(inputs), None, id, index, Some(parent), None, None).await
+    }
+}
+
+fn response_record(resp: &Response, at_ms: f64) -> ResponseRecord {
+    ResponseRecord {
+        status: resp.status,
+        headers: resp.headers.clone(),
+        body: match &resp.body {
+            ResponseBody::Empty => Value::Null,
+            ResponseBody::Json(v) => v.clone(),
+            ResponseBody::Text(t) => Value::String(t.clone()),
+        },
+        at_ms,
+    }
+}
+
+fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
+    ExecutionRecord {
+        execution_id: uuid::Uuid::now_v7().to_string(),
+        flow: flow.to_string(),
+        status: RunStatus::Failed,
+        started_at: now_rfc3339(),
+        duration_ms: 0.0,
+        index: None,
+        trigger: None,
+        inputs: None,
+        response: None,
+        steps: Vec::new(),
+        output: Value::Null,
+        error: Some(RunError { step: String::new(), kind: ErrorKind::Input.as_str().into(), message: message.into() }),
+    }
+}
+
+/// Runs helper flows for one step and keeps their records for it.
+struct StepCaller<'e> {
+    engine: &'e Engine,
+    children: Mutex<Vec<ExecutionRecord>>,
+    parent: &'e str,
+}
+
+impl FlowCaller for StepCaller<'_> {
+    fn call(&self, target: FlowTarget, inputs: Value, index: Option<usize>) -> BoxFuture<'_, Result<Value, CardError>> {
+        Box::pin(async move {
+            let record = self.engine.run_child(target, inputs, index, self.parent).await;
+            let result = match record.status {
+                RunStatus::Succeeded | RunStatus::Running => Ok(record.output.clone()),
+                RunStatus::Stopped => Ok(Value::Null),
+                RunStatus::Failed => {
+                    let (step, kind, message) = record
+                        .error
+                        .as_ref()
+                        .map(|e| (e.step.as_str(), e.kind.as_str(), e.message.as_str()))
+                        .unwrap_or(("?", "failed", "failed"));
+                    let at = if step.is_empty() { String::new() } else { format!(" at step `{step}`") };
+                    Err(CardError::new(ErrorKind::Helper, format!("helper flow `{}` failed{at}: {message}", record.flow))
+                        .with_code(kind.to_string()))
+                }
+            };
+            self.children.lock().unwrap_or_else(PoisonError::into_inner).push(record);
+            result
+        })
+    }
+}

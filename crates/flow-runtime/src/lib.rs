@@ -1,0 +1,24 @@
+//! The engine: runs a compiled [`flow_compile::Plan`] against a trigger and produces an
+//! [`ExecutionRecord`].
+//!
+//! Ready steps run concurrently inside the run's task; each attempt has a timeout; retryable
+//! failures wait for the server's hint or an exponential backoff with jitter; `list.for_each`
+//! and friends run helper flows through a per-step [`flow_card::FlowCaller`], so child records
+//! nest under their step. Step outputs are `Arc<Value>`s written once and read in place by later
+//! templates. Observers (the store, metrics, a live trace) receive typed [`RunEvent`]s; the
+//! engine itself prints nothing.
+
+mod connect;
+mod engine;
+mod events;
+mod record;
+mod retry;
+mod scope;
+mod trigger;
+
+pub use connect::{ConnectError, NoTransport, connect, connect_all};
+pub use engine::{Engine, Resume, RunOptions};
+pub use events::{Observer, RunEvent};
+pub use record::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
+pub use retry::backoff_delay;
+pub use trigger::{RunInput, TriggerRequest, mask_headers};

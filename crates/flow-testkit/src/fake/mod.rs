@@ -1,0 +1,22 @@
+//! Loopback fake servers for the Okta Management API and the Slack Web API / incoming webhooks.
+//!
+//! Both fakes bind `127.0.0.1:0`, serve from a spawned tokio task, and stop serving new
+//! connections once the last clone of their handle is dropped.
+
+mod faults;
+mod okta;
+mod okta_filter;
+mod okta_http;
+mod okta_routes;
+mod okta_users;
+mod ratelimit;
+mod record;
+mod slack;
+mod slack_api;
+mod util;
+
+pub use faults::{Fault, SlackFault};
+pub use okta::FakeOkta;
+pub use okta_users::{SessionClear, UserStatus};
+pub use record::Recorded;
+pub use slack::{FakeSlack, PostedMessage};

@@ -1,0 +1,221 @@
+//! The fake Slack server: public handle, channels and recorded messages.
+//!
+//! It serves the Web API under `/api/` (`chat.postMessage`, `auth.test`; other methods answer
+//! `unknown_method`) and incoming webhooks under `/services/{team}/{service}/{secret}`.
+//! See [`SlackFault`] for fault injection; faults are applied before authentication.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use serde_json::Value;
+
+use super::faults::{FaultQueue, SlackFault};
+use super::record::Recorded;
+use super::slack_api::handle;
+use super::util::{ServerHandle, bind_loopback, lock, random_alnum, spawn_server};
+
+/// The fake workspace id, also the team segment of the webhook URL.
+pub(crate) const TEAM_ID: &str = "T0FAKE";
+/// The service segment of the webhook URL.
+pub(crate) const WEBHOOK_SERVICE: &str = "B0FAKE";
+/// The bot's user id.
+pub(crate) const BOT_USER_ID: &str = "U0FAKEBOT";
+/// The bot id.
+pub(crate) const BOT_ID: &str = "B0FAKEBOT";
+
+/// A chat.postMessage call the fake accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostedMessage {
+    /// The `channel` argument as sent (an id, `#name` or `name`).
+    pub channel: String,
+    /// The resolved channel id.
+    pub channel_id: String,
+    /// The `text` argument exactly as received (after JSON or form decoding), if any.
+    pub text: Option<String>,
+    /// The `blocks` argument (parsed JSON), if any.
+    pub blocks: Option<Value>,
+    /// The `thread_ts` argument, if any.
+    pub thread_ts: Option<String>,
+    /// The `ts` the fake assigned.
+    pub ts: String,
+    /// All arguments as a JSON object (form fields become strings; the token is removed).
+    pub payload: Value,
+}
+
+/// A channel in the fake workspace.
+#[derive(Debug, Clone)]
+pub(crate) struct Channel {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) archived: bool,
+    pub(crate) bot_is_member: bool,
+}
+
+/// Mutable state of the fake workspace.
+#[derive(Debug)]
+pub(crate) struct SlackState {
+    pub(crate) channels: Vec<Channel>,
+    pub(crate) messages: Vec<PostedMessage>,
+    pub(crate) webhook_messages: Vec<Value>,
+    pub(crate) requests: Vec<Recorded>,
+    pub(crate) faults: FaultQueue<SlackFault>,
+    /// The last `ts` handed out, as (seconds, sequence).
+    pub(crate) last_ts: (u64, u32),
+    /// Minimum spacing between posts to one channel; `None` disables the limiter.
+    pub(crate) channel_interval: Option<Duration>,
+    pub(crate) last_post: HashMap<String, Instant>,
+}
+
+/// State shared between the handle and the server task.
+pub(crate) struct SlackShared {
+    pub(crate) base_url: String,
+    pub(crate) bot_token: String,
+    pub(crate) webhook_secret: String,
+    pub(crate) state: Mutex<SlackState>,
+}
+
+/// A fake Slack workspace served over HTTP on `127.0.0.1`.
+///
+/// Cheap to clone; all clones share the same state. It starts with one channel,
+/// `#security-alerts` (`C0SECALERTS`), not archived, with the bot as a member.
+#[derive(Clone)]
+pub struct FakeSlack {
+    shared: Arc<SlackShared>,
+    server: Arc<ServerHandle>,
+}
+
+impl fmt::Debug for FakeSlack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The token and the webhook secret are deliberately left out.
+        f.debug_struct("FakeSlack")
+            .field("base_url", &self.shared.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeSlack {
+    /// Binds `127.0.0.1:0` and starts serving from a spawned tokio task.
+    pub async fn start() -> std::io::Result<FakeSlack> {
+        let (listener, addr) = bind_loopback().await?;
+        let state = SlackState {
+            channels: vec![Channel {
+                id: "C0SECALERTS".into(),
+                name: "security-alerts".into(),
+                archived: false,
+                bot_is_member: true,
+            }],
+            messages: Vec::new(),
+            webhook_messages: Vec::new(),
+            requests: Vec::new(),
+            faults: FaultQueue::default(),
+            last_ts: (0, 0),
+            channel_interval: None,
+            last_post: HashMap::new(),
+        };
+        let shared = Arc::new(SlackShared {
+            base_url: format!("http://{addr}"),
+            bot_token: format!("xoxb-{}-{}", random_alnum(12), random_alnum(24)),
+            webhook_secret: random_alnum(24),
+            state: Mutex::new(state),
+        });
+        let router = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        let server = spawn_server(listener, addr, router);
+        Ok(FakeSlack {
+            shared,
+            server: Arc::new(server),
+        })
+    }
+
+    /// The Web API base, `http://127.0.0.1:PORT/api` (methods are `…/api/chat.postMessage`).
+    pub fn api_url(&self) -> String {
+        format!("{}/api", self.shared.base_url)
+    }
+
+    /// The server root, `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The bound socket address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr()
+    }
+
+    /// The valid bot token (`xoxb-…`), sent as `Authorization: Bearer <token>`.
+    pub fn token(&self) -> String {
+        self.shared.bot_token.clone()
+    }
+
+    /// Adds or replaces (by id) a channel. A leading `#` in `name` is ignored.
+    pub fn add_channel(&self, name: &str, id: &str, archived: bool, bot_is_member: bool) {
+        let channel = Channel {
+            id: id.to_owned(),
+            name: name.trim_start_matches('#').to_owned(),
+            archived,
+            bot_is_member,
+        };
+        let mut state = lock(&self.shared.state);
+        state.channels.retain(|c| c.id != id);
+        state.channels.push(channel);
+    }
+
+    /// Accepted chat.postMessage calls, in order.
+    pub fn messages(&self) -> Vec<PostedMessage> {
+        lock(&self.shared.state).messages.clone()
+    }
+
+    /// The incoming-webhook URL: `http://127.0.0.1:PORT/services/T0FAKE/B0FAKE/<secret>`.
+    pub fn webhook_url(&self) -> String {
+        format!(
+            "{}/services/{TEAM_ID}/{WEBHOOK_SERVICE}/{}",
+            self.shared.base_url, self.shared.webhook_secret
+        )
+    }
+
+    /// Accepted webhook bodies, in order.
+    pub fn webhook_messages(&self) -> Vec<Value> {
+        lock(&self.shared.state).webhook_messages.clone()
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        lock(&self.shared.state).requests.clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.state).requests.clear();
+    }
+
+    /// Queues a fault for the next requests to any path.
+    pub fn fault(&self, fault: SlackFault) {
+        lock(&self.shared.state).faults.push(None, fault);
+    }
+
+    /// Queues a fault for the next requests whose raw path starts with `path_prefix`
+    /// (e.g. `"/api/chat.postMessage"` or `"/services/"`).
+    pub fn fault_on(&self, path_prefix: &str, fault: SlackFault) {
+        lock(&self.shared.state)
+            .faults
+            .push(Some(path_prefix.to_owned()), fault);
+    }
+
+    /// Drops all queued faults.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.state).faults.clear();
+    }
+
+    /// Enables (`Some(interval)`) or disables (`None`, the default) a per-channel limiter:
+    /// a post within `interval` of the previous accepted post to the same channel (or the same
+    /// webhook) gets 429 with `Retry-After` in whole seconds (at least 1).
+    pub fn set_channel_rate_limit(&self, interval: Option<Duration>) {
+        let mut state = lock(&self.shared.state);
+        state.channel_interval = interval;
+        state.last_post.clear();
+    }
+}

@@ -1,0 +1,437 @@
+//! Request handling of the fake Slack server: faults, `chat.postMessage`, `auth.test` and
+//! incoming webhooks.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{Response, StatusCode};
+use serde_json::{Map, Value, json};
+
+use super::faults::SlackFault;
+use super::record::Recorded;
+use super::slack::{
+    BOT_ID, BOT_USER_ID, PostedMessage, SlackShared, SlackState, TEAM_ID, WEBHOOK_SERVICE,
+};
+use super::util::{
+    add_header, epoch_secs_now, form_value, lock, parse_form, random_alnum, response,
+};
+
+const MAX_BODY: usize = 2 * 1024 * 1024;
+/// Slack truncates message text above this many characters.
+const TEXT_LIMIT: usize = 40_000;
+/// Slack accepts at most this many blocks.
+const BLOCKS_LIMIT: usize = 50;
+
+fn api_json(status: u16, body: &Value) -> Response<Body> {
+    let mut resp = response(status, body.to_string());
+    add_header(&mut resp, "content-type", "application/json; charset=utf-8");
+    add_header(&mut resp, "x-slack-req-id", &random_alnum(32));
+    resp
+}
+
+fn ok_false(error: &str) -> Response<Body> {
+    api_json(200, &json!({ "ok": false, "error": error }))
+}
+
+fn plain(status: u16, text: &str) -> Response<Body> {
+    let mut resp = response(status, text.to_owned());
+    add_header(&mut resp, "content-type", "text/plain");
+    resp
+}
+
+fn html_error(status: u16) -> Response<Body> {
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    let mut resp = response(
+        status,
+        format!(
+            "<html><head><title>{status} {reason}</title></head><body><h1>{reason}</h1></body></html>"
+        ),
+    );
+    add_header(&mut resp, "content-type", "text/html");
+    resp
+}
+
+fn webhook_error_status(code: &str) -> u16 {
+    match code {
+        "action_prohibited" | "invalid_token" | "posting_to_general_channel_denied" => 403,
+        "channel_not_found" | "no_service" | "no_active_hooks" => 404,
+        "channel_is_archived" => 410,
+        "rollup_error" => 500,
+        _ => 400,
+    }
+}
+
+fn fault_response(fault: &SlackFault, webhook: bool) -> Option<Response<Body>> {
+    match fault {
+        SlackFault::Delay { .. } => None,
+        SlackFault::RateLimit {
+            retry_after_secs, ..
+        } => {
+            let mut resp = if webhook {
+                plain(429, "ratelimited")
+            } else {
+                api_json(429, &json!({ "ok": false, "error": "ratelimited" }))
+            };
+            add_header(&mut resp, "retry-after", &retry_after_secs.to_string());
+            Some(resp)
+        }
+        SlackFault::ServerError { status, .. } => Some(match (webhook, *status) {
+            (false, 500) => api_json(500, &json!({ "ok": false, "error": "internal_error" })),
+            (true, 500) => plain(500, "rollup_error"),
+            (_, other) => html_error(other),
+        }),
+        SlackFault::OkFalse { error, .. } => Some(if webhook {
+            plain(webhook_error_status(error), error)
+        } else {
+            ok_false(error)
+        }),
+    }
+}
+
+/// The single entry point of the fake Slack router.
+pub(crate) async fn handle(
+    State(shared): State<Arc<SlackShared>>,
+    request: Request,
+) -> Response<Body> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .unwrap_or_default();
+    let record = Recorded::from_parts(&parts, &bytes);
+    let fault = {
+        let mut state = lock(&shared.state);
+        state.requests.push(record.clone());
+        state.faults.take(&record.path)
+    };
+    let webhook = record.path.starts_with("/services/");
+    if let Some(fault) = fault {
+        if let SlackFault::Delay { delay, .. } = fault {
+            tokio::time::sleep(delay).await;
+        } else if let Some(resp) = fault_response(&fault, webhook) {
+            return resp;
+        }
+    }
+    if webhook {
+        return incoming_webhook(&shared, &record);
+    }
+    match record.path.as_str() {
+        "/api/chat.postMessage" | "/api/chat.postMessage/" => post_message(&shared, &record),
+        "/api/auth.test" => auth_test(&shared, &record),
+        p if p.starts_with("/api/") => ok_false("unknown_method"),
+        _ => plain(404, "not_found"),
+    }
+}
+
+/// The arguments of a Web API call: parsed body (or an error code) and a form-body token.
+struct Args {
+    params: Result<Map<String, Value>, &'static str>,
+    form_token: Option<String>,
+    warnings: Vec<&'static str>,
+}
+
+fn parse_args(record: &Recorded) -> Args {
+    let content_type = record
+        .header("content-type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/json") {
+        let warnings = if content_type.contains("charset") {
+            Vec::new()
+        } else {
+            vec!["missing_charset"]
+        };
+        let params = match serde_json::from_str::<Value>(&record.body) {
+            Ok(Value::Object(map)) => Ok(map),
+            _ => Err("invalid_json"),
+        };
+        return Args {
+            params,
+            form_token: None,
+            warnings,
+        };
+    }
+    if !content_type.is_empty() && !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Args {
+            params: Err("invalid_form_data"),
+            form_token: None,
+            warnings: Vec::new(),
+        };
+    }
+    let pairs = parse_form(&record.body);
+    let form_token = form_value(&pairs, "token").map(str::to_owned);
+    let mut map = Map::new();
+    for (key, value) in pairs {
+        if key != "token" {
+            map.insert(key, Value::String(value));
+        }
+    }
+    Args {
+        params: Ok(map),
+        form_token,
+        warnings: Vec::new(),
+    }
+}
+
+/// Checks the bearer (or form) token; `Some(error)` when the call must be refused.
+fn auth_error(
+    shared: &SlackShared,
+    record: &Recorded,
+    form_token: Option<&str>,
+) -> Option<&'static str> {
+    let token = match record.header("authorization") {
+        Some(value) => match value.trim().split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("Bearer") => token.trim(),
+            _ => return Some("invalid_auth"),
+        },
+        None => form_token?,
+    };
+    (token != shared.bot_token).then_some("invalid_auth")
+}
+
+fn auth_test(shared: &SlackShared, record: &Recorded) -> Response<Body> {
+    let args = parse_args(record);
+    let form_token = args.form_token.as_deref();
+    if record.header("authorization").is_none() && form_token.is_none() {
+        return ok_false("not_authed");
+    }
+    if let Some(error) = auth_error(shared, record, form_token) {
+        return ok_false(error);
+    }
+    api_json(
+        200,
+        &json!({
+            "ok": true,
+            "url": format!("{}/", shared.base_url),
+            "team": "Fake Team",
+            "user": "flowctl-bot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": false,
+        }),
+    )
+}
+
+/// Parses a JSON-valued argument that may arrive as JSON or as a JSON string (form bodies).
+fn json_arg(value: Option<&Value>) -> Result<Option<Value>, ()> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => serde_json::from_str(s).map(Some).map_err(|_| ()),
+        Some(other) => Ok(Some(other.clone())),
+    }
+}
+
+fn non_empty_array(value: &Option<Value>) -> bool {
+    value
+        .as_ref()
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+}
+
+fn retry_after(state: &mut SlackState, key: &str) -> Option<u64> {
+    let interval = state.channel_interval?;
+    let now = Instant::now();
+    if let Some(last) = state.last_post.get(key) {
+        let elapsed = now.duration_since(*last);
+        if elapsed < interval {
+            let wait = interval - elapsed;
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Some(secs.max(1));
+        }
+    }
+    state.last_post.insert(key.to_owned(), now);
+    None
+}
+
+fn rate_limited(secs: u64, webhook: bool) -> Response<Body> {
+    fault_response(
+        &SlackFault::RateLimit {
+            times: 1,
+            retry_after_secs: secs,
+        },
+        webhook,
+    )
+    .unwrap_or_else(|| plain(429, "ratelimited"))
+}
+
+fn next_ts(state: &mut SlackState) -> String {
+    let now = epoch_secs_now();
+    let (secs, seq) = state.last_ts;
+    let next = if now > secs {
+        (now, 1)
+    } else if seq >= 999_999 {
+        (secs + 1, 1)
+    } else {
+        (secs, seq + 1)
+    };
+    state.last_ts = next;
+    format!("{}.{:06}", next.0, next.1)
+}
+
+fn post_message(shared: &SlackShared, record: &Recorded) -> Response<Body> {
+    let args = parse_args(record);
+    let form_token = args.form_token.as_deref();
+    if record.header("authorization").is_none() && form_token.is_none() {
+        return ok_false("not_authed");
+    }
+    if let Some(error) = auth_error(shared, record, form_token) {
+        return ok_false(error);
+    }
+    let params = match args.params {
+        Ok(params) => params,
+        Err(error) => return ok_false(error),
+    };
+    let Some(channel_arg) = params.get("channel").and_then(Value::as_str) else {
+        return ok_false("channel_not_found");
+    };
+    let text = match params.get("text") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return ok_false("invalid_arguments"),
+    };
+    let Ok(blocks) = json_arg(params.get("blocks")) else {
+        return ok_false("invalid_blocks_format");
+    };
+    if blocks.as_ref().is_some_and(|b| !b.is_array()) {
+        return ok_false("invalid_blocks_format");
+    }
+    if blocks
+        .as_ref()
+        .and_then(Value::as_array)
+        .is_some_and(|b| b.len() > BLOCKS_LIMIT)
+    {
+        return ok_false("invalid_blocks");
+    }
+    let attachments = json_arg(params.get("attachments")).unwrap_or_default();
+    let thread_ts = match params.get("thread_ts") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+
+    let mut state = lock(&shared.state);
+    let wanted = channel_arg.trim_start_matches('#');
+    let Some(channel) = state
+        .channels
+        .iter()
+        .find(|c| c.id == channel_arg)
+        .or_else(|| {
+            state
+                .channels
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(wanted))
+        })
+        .cloned()
+    else {
+        return ok_false("channel_not_found");
+    };
+    if channel.archived {
+        return ok_false("is_archived");
+    }
+    if !channel.bot_is_member {
+        return ok_false("not_in_channel");
+    }
+    let has_text = text.as_deref().is_some_and(|t| !t.is_empty());
+    if !has_text && !non_empty_array(&blocks) && !non_empty_array(&attachments) {
+        return ok_false("no_text");
+    }
+    if let Some(secs) = retry_after(&mut state, &channel.id) {
+        return rate_limited(secs, false);
+    }
+    let ts = next_ts(&mut state);
+
+    let shown_text: String = text
+        .as_deref()
+        .unwrap_or_default()
+        .chars()
+        .take(TEXT_LIMIT)
+        .collect();
+    let mut message = json!({
+        "type": "message",
+        "text": shown_text,
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "team": TEAM_ID,
+        "ts": ts,
+    });
+    if let Some(map) = message.as_object_mut() {
+        if let Some(blocks) = &blocks {
+            map.insert("blocks".into(), blocks.clone());
+        }
+        if let Some(thread_ts) = &thread_ts {
+            map.insert("thread_ts".into(), Value::String(thread_ts.clone()));
+        }
+    }
+    state.messages.push(PostedMessage {
+        channel: channel_arg.to_owned(),
+        channel_id: channel.id.clone(),
+        text,
+        blocks,
+        thread_ts,
+        ts: ts.clone(),
+        payload: Value::Object(params.clone()),
+    });
+    drop(state);
+
+    let mut body = json!({ "ok": true, "channel": channel.id, "ts": ts, "message": message });
+    if !args.warnings.is_empty()
+        && let Some(map) = body.as_object_mut()
+    {
+        map.insert("warning".into(), Value::String(args.warnings.join(",")));
+        map.insert(
+            "response_metadata".into(),
+            json!({ "warnings": args.warnings }),
+        );
+    }
+    api_json(200, &body)
+}
+
+fn incoming_webhook(shared: &SlackShared, record: &Recorded) -> Response<Body> {
+    let segments: Vec<&str> = record.path.trim_start_matches('/').split('/').collect();
+    let valid = matches!(
+        segments.as_slice(),
+        ["services", team, service, secret]
+            if *team == TEAM_ID && *service == WEBHOOK_SERVICE && *secret == shared.webhook_secret
+    );
+    if !valid {
+        return plain(404, "no_service");
+    }
+    if record.method != "POST" {
+        return plain(405, "invalid_payload");
+    }
+    let content_type = record
+        .header("content-type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let raw = if content_type.starts_with("application/x-www-form-urlencoded") {
+        let pairs = parse_form(&record.body);
+        form_value(&pairs, "payload").unwrap_or_default().to_owned()
+    } else {
+        record.body.clone()
+    };
+    let payload = match serde_json::from_str::<Value>(&raw) {
+        Ok(value @ Value::Object(_)) => value,
+        _ => return plain(400, "invalid_payload"),
+    };
+    let has_text = payload
+        .get("text")
+        .and_then(Value::as_str)
+        .is_some_and(|t| !t.is_empty());
+    let has_blocks = non_empty_array(&payload.get("blocks").cloned());
+    let has_attachments = non_empty_array(&payload.get("attachments").cloned());
+    if !has_text && !has_blocks && !has_attachments {
+        return plain(400, "no_text");
+    }
+    let mut state = lock(&shared.state);
+    if let Some(secs) = retry_after(&mut state, "webhook") {
+        return rate_limited(secs, true);
+    }
+    state.webhook_messages.push(payload);
+    plain(200, "ok")
+}

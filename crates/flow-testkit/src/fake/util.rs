@@ -1,0 +1,184 @@
+//! Small helpers shared by the fakes: locking, random ids, URL decoding, dates, serving.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// Locks a mutex, recovering the data if a previous holder panicked.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const URLSAFE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+
+fn random_from(alphabet: &[u8], len: usize) -> String {
+    (0..len)
+        .map(|_| char::from(alphabet[fastrand::usize(..alphabet.len())]))
+        .collect()
+}
+
+/// A random string of ASCII letters and digits.
+pub(crate) fn random_alnum(len: usize) -> String {
+    random_from(ALNUM, len)
+}
+
+/// A random string of URL-safe characters (`[A-Za-z0-9_-]`).
+pub(crate) fn random_urlsafe(len: usize) -> String {
+    random_from(URLSAFE, len)
+}
+
+/// Percent-decodes one URL component; `+` becomes a space only when `plus_is_space`.
+pub(crate) fn decode_component(raw: &str, plus_is_space: bool) -> String {
+    if plus_is_space && raw.contains('+') {
+        let spaced = raw.replace('+', " ");
+        percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+    } else {
+        percent_decode_str(raw).decode_utf8_lossy().into_owned()
+    }
+}
+
+/// Parses an `application/x-www-form-urlencoded` string (a query or a form body).
+///
+/// Both `+` and `%20` decode to a space. Pairs without `=` get an empty value.
+pub(crate) fn parse_form(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => (decode_component(k, true), decode_component(v, true)),
+            None => (decode_component(pair, true), String::new()),
+        })
+        .collect()
+}
+
+/// The first value of `name` in decoded form pairs.
+pub(crate) fn form_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Everything except RFC 3986 unreserved characters gets percent-encoded.
+const STRICT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a value with the strict set (spaces become `%20`).
+pub(crate) fn encode_strict(value: &str) -> String {
+    utf8_percent_encode(value, STRICT).to_string()
+}
+
+/// The current time as an HTTP date (`Date` header format).
+pub(crate) fn http_date_now() -> String {
+    httpdate::fmt_http_date(SystemTime::now())
+}
+
+/// Whole UTC epoch seconds at `now + ahead`, rounded up.
+pub(crate) fn epoch_secs_ceil(ahead: Duration) -> u64 {
+    let at = SystemTime::now() + ahead;
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    since.as_secs() + u64::from(since.subsec_nanos() > 0)
+}
+
+/// Whole UTC epoch seconds now, rounded down.
+pub(crate) fn epoch_secs_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+}
+
+/// Builds a response with a status (500 if the code is invalid) and a body.
+pub(crate) fn response(status: u16, body: impl Into<Body>) -> Response<Body> {
+    let mut resp = Response::new(body.into());
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    resp
+}
+
+/// Appends a header; values that are not valid header text are skipped.
+pub(crate) fn add_header(resp: &mut Response<Body>, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        resp.headers_mut()
+            .append(HeaderName::from_static(name), value);
+    }
+}
+
+/// A running loopback server; dropping it stops accepting new connections.
+#[derive(Debug)]
+pub(crate) struct ServerHandle {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl ServerHandle {
+    /// The bound address (always 127.0.0.1 and an ephemeral port).
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Binds `127.0.0.1:0`, reporting the address so state can be built before serving.
+pub(crate) async fn bind_loopback() -> io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+    let addr = listener.local_addr()?;
+    Ok((listener, addr))
+}
+
+/// Serves `router` on `listener` from a spawned task.
+pub(crate) fn spawn_server(
+    listener: TcpListener,
+    addr: SocketAddr,
+    router: Router,
+) -> ServerHandle {
+    let task = tokio::spawn(async move {
+        // The serve loop only ends on a listener error; there is nobody to report it to.
+        let _ = axum::serve(listener, router).await;
+    });
+    ServerHandle { addr, task }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_decoding_handles_plus_and_percent() {
+        let pairs = parse_form("filter=status+eq+%22ACTIVE%22&x=a%2Bb%20c&flag");
+        assert_eq!(form_value(&pairs, "filter"), Some("status eq \"ACTIVE\""));
+        assert_eq!(form_value(&pairs, "x"), Some("a+b c"));
+        assert_eq!(form_value(&pairs, "flag"), Some(""));
+    }
+
+    #[test]
+    fn path_decoding_keeps_plus() {
+        assert_eq!(decode_component("a+b%40x.com", false), "a+b@x.com");
+        assert_eq!(decode_component("a%2Bb%40x.com", false), "a+b@x.com");
+    }
+
+    #[test]
+    fn strict_encoding() {
+        assert_eq!(
+            encode_strict("profile.email eq \"a+b@x.com\""),
+            "profile.email%20eq%20%22a%2Bb%40x.com%22"
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! `flowctl graph FLOW`: prints a flow's step graph as Mermaid (default) or Graphviz DOT.
+
+use crate::{Exit, project};
+use anyhow::Result;
+use std::path::PathBuf;
+
+/// Graph output formats.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// A Mermaid flowchart (renders on GitHub).
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+}
+
+/// Arguments of `flowctl graph`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A flow file or a flow name.
+    pub flow: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "mermaid")]
+    pub format: Format,
+}
+
+/// Runs the command.
+pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
+    let Some((project, index)) = project::compile_for(config, &args.flow) else { return Ok(Exit::Invalid) };
+    let plan = &project.flows[index];
+    match args.format {
+        Format::Mermaid => print!("{}", flow_compile::graph::mermaid(plan)),
+        Format::Dot => println!("{}", flow_compile::graph::dot(plan)),
+    }
+    Ok(Exit::Ok)
+}

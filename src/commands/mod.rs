@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod cards;
+pub mod graph;
+pub mod run;
+pub mod schema;
+pub mod validate;

@@ -1,0 +1,120 @@
+//! `flowctl run FLOW --input FILE`: runs one flow and prints its trace (or, with `--json`, its
+//! execution record). `--dry-run` rehearses every effect: nothing leaves the machine.
+
+use crate::{Exit, project, trace};
+use anyhow::{Context, Result, bail};
+use flow_card::RunEnv;
+use flow_cards::ReqwestTransport;
+use flow_compile::TriggerPlan;
+use flow_runtime::{Engine, RunInput, RunOptions, RunStatus, TriggerRequest};
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The largest input read.
+const MAX_INPUT: u64 = 64 << 20;
+
+/// Arguments of `flowctl run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A flow file or a flow name.
+    pub flow: String,
+    /// The input: the request body for an endpoint flow, the inputs (a JSON object) for a helper
+    /// flow. `-` reads standard input.
+    #[arg(long, short, value_name = "FILE")]
+    pub input: Option<String>,
+    /// A request header for endpoint flows, as `name: value` (repeatable).
+    #[arg(long = "header", short = 'H', value_name = "NAME:VALUE")]
+    pub headers: Vec<String>,
+    /// Print the execution record as JSON instead of the trace.
+    #[arg(long)]
+    pub json: bool,
+    /// Rehearse every effect: show each request that would be sent, send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Helper runs shown per step in the trace (the record has them all).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub show_children: usize,
+}
+
+fn read_input(path: &str) -> Result<String> {
+    let mut text = String::new();
+    if path == "-" {
+        std::io::stdin().take(MAX_INPUT + 1).read_to_string(&mut text).context("cannot read standard input")?;
+    } else {
+        let f = std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?;
+        f.take(MAX_INPUT + 1).read_to_string(&mut text).with_context(|| format!("cannot read {path} (is it UTF-8 text?)"))?;
+    }
+    if text.len() as u64 > MAX_INPUT {
+        bail!("{path} is larger than 64 MiB");
+    }
+    Ok(text)
+}
+
+fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>> {
+    raw.iter()
+        .map(|h| {
+            let (k, v) = h.split_once(':').with_context(|| format!("`--header {h}` must be written as name:value"))?;
+            Ok((k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        })
+        .collect()
+}
+
+/// Runs the command.
+pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
+    let Some((project, index)) = project::compile_for(config, &args.flow) else { return Ok(Exit::Invalid) };
+    let plan = project.flows[index].clone();
+    let text = match &args.input {
+        Some(p) => read_input(p)?,
+        None => String::new(),
+    };
+    let input = match &plan.trigger {
+        TriggerPlan::ApiEndpoint(_) => RunInput::Request(TriggerRequest {
+            method: "POST".into(),
+            body: text,
+            headers: parse_headers(&args.headers)?,
+            query: Vec::new(),
+        }),
+        TriggerPlan::Helper { .. } => {
+            let value: serde_json::Value = if text.trim().is_empty() {
+                serde_json::json!({})
+            } else {
+                match serde_json::from_str(&text) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let name = args.input.as_deref().unwrap_or("-");
+                        eprintln!("error: {name}:{}:{}: the input is not JSON: {e}", e.line(), e.column());
+                        return Ok(Exit::Invalid);
+                    }
+                }
+            };
+            if !value.is_object() {
+                eprintln!("error: the input of helper flow `{}` must be a JSON object of its inputs", plan.name);
+                return Ok(Exit::Invalid);
+            }
+            RunInput::Inputs(value)
+        }
+    };
+    let connections = match flow_runtime::connect(&project, index, &flow_model::config::process_env, args.dry_run) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error[E0302]: {e}\n  = help: set it, or rehearse with --dry-run");
+            return Ok(Exit::Invalid);
+        }
+    };
+    let transport: Arc<dyn flow_card::Transport> = if args.dry_run {
+        Arc::new(flow_runtime::NoTransport)
+    } else {
+        Arc::new(ReqwestTransport::new().context("cannot start the HTTP client")?)
+    };
+    let env = RunEnv { dry_run: args.dry_run, transport, connections, capture_inputs: args.json };
+    let engine = Engine::new(Arc::new(project), Arc::new(env));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the runtime")?;
+    let record = runtime.block_on(engine.run(index, input, RunOptions::default()));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&record)?);
+    } else {
+        print!("{}", trace::render(&record, &trace::Options { dry_run: args.dry_run, children: args.show_children, color: trace::color_stdout() }));
+    }
+    Ok(if record.status == RunStatus::Failed { Exit::Failed } else { Exit::Ok })
+}

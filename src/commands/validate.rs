@@ -1,0 +1,27 @@
+//! `flowctl validate [PATH…]`: checks flow files and prints every diagnostic.
+
+use crate::{Exit, project};
+use anyhow::Result;
+use flow_compile::LoadOptions;
+use std::path::PathBuf;
+
+/// Arguments of `flowctl validate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Flow files or directories (default: the project's flows directory).
+    pub paths: Vec<PathBuf>,
+}
+
+/// Runs the command.
+pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
+    let only_paths = !args.paths.is_empty();
+    let opts = LoadOptions { config, paths: args.paths, only_paths };
+    match project::compile(&opts, true) {
+        Some(p) => {
+            let n = p.flows.len();
+            println!("✓ {n} flow{} valid", if n == 1 { "" } else { "s" });
+            Ok(Exit::Ok)
+        }
+        None => Ok(Exit::Invalid),
+    }
+}

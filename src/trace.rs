@@ -1,0 +1,186 @@
+//! The human trace of a run: one line per step with its status, duration and a short view of
+//! its output; requests under the step that sent them; helper runs nested under their step.
+
+use flow_card::HttpExchange;
+use flow_model::units::format_duration;
+use flow_runtime::{ExecutionRecord, RunStatus, StepRecord, StepStatus};
+use serde_json::Value;
+use std::fmt::Write;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// How to render.
+pub struct Options {
+    /// The run was a rehearsal.
+    pub dry_run: bool,
+    /// Helper runs shown per step.
+    pub children: usize,
+    /// Use ANSI colors.
+    pub color: bool,
+}
+
+/// True when standard output is a terminal and `NO_COLOR` is not set.
+pub fn color_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.0 { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+    fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn status(&self, s: StepStatus) -> String {
+        match s {
+            StepStatus::Succeeded => self.wrap("32", "✓"),
+            StepStatus::Failed => self.wrap("31", "✗"),
+            StepStatus::Skipped => self.wrap("33", "-"),
+            StepStatus::Pending | StepStatus::Running => self.wrap("33", "…"),
+        }
+    }
+}
+
+fn dur(ms: f64) -> String {
+    format_duration(Duration::from_secs_f64(ms.max(0.0) / 1000.0))
+}
+
+/// A value as compact JSON of at most `max` characters.
+pub fn short(v: &Value, max: usize) -> String {
+    let text = match v {
+        Value::String(s) => format!("{:?}", s),
+        other => other.to_string(),
+    };
+    if text.chars().count() <= max {
+        return text;
+    }
+    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    format!("{cut}…")
+}
+
+/// Renders a whole record.
+pub fn render(rec: &ExecutionRecord, opts: &Options) -> String {
+    let p = Paint(opts.color);
+    let mut out = String::new();
+    let mode = if opts.dry_run { "  (dry run: nothing was sent)" } else { "" };
+    let _ = writeln!(out, "{} {}  {}{mode}", p.bold("▶"), p.bold(&rec.flow), p.dim(&format!("execution {}", rec.execution_id)));
+    render_steps(&rec.steps, opts, &p, "  ", &mut out);
+    let status = match rec.status {
+        RunStatus::Succeeded => p.wrap("32", "✓ succeeded"),
+        RunStatus::Failed => p.wrap("31", "✗ failed"),
+        RunStatus::Stopped => p.wrap("33", "■ stopped"),
+        RunStatus::Running => p.wrap("33", "… running"),
+    };
+    let mut tail = format!("{status} in {} · {} steps", dur(rec.duration_ms), rec.count_steps());
+    if let Some(r) = &rec.response {
+        let _ = write!(tail, " · caller got {} after {}", r.status, dur(r.at_ms));
+    }
+    let _ = writeln!(out, "{tail}");
+    if let Some(e) = &rec.error {
+        let _ = writeln!(out, "  {} step `{}` ({}): {}", p.wrap("31", "error:"), e.step, e.kind, e.message);
+    }
+    if !rec.output.is_null() {
+        let _ = writeln!(out, "  output: {}", short(&rec.output, 200));
+    }
+    out
+}
+
+fn render_steps(steps: &[StepRecord], opts: &Options, p: &Paint, indent: &str, out: &mut String) {
+    let id_w = steps.iter().map(|s| s.id.chars().count()).max().unwrap_or(0);
+    let card_w = steps.iter().map(|s| s.card.len()).max().unwrap_or(0);
+    for s in steps {
+        let mut line = format!(
+            "{indent}{} {:id_w$}  {}  {:>7}",
+            p.status(s.status),
+            s.id,
+            p.dim(&format!("{:card_w$}", s.card)),
+            if s.attempts > 0 { dur(s.duration_ms) } else { String::new() },
+        );
+        match s.status {
+            StepStatus::Succeeded => {
+                if let Some(o) = &s.output {
+                    let _ = write!(line, "  → {}", short(o, 96));
+                }
+            }
+            StepStatus::Failed => {
+                if let Some(e) = &s.error {
+                    let msg = e.get("message").and_then(Value::as_str).unwrap_or("failed");
+                    let _ = write!(line, "  {}", p.wrap("31", msg));
+                }
+            }
+            StepStatus::Skipped => {
+                if let Some(r) = &s.reason {
+                    let _ = write!(line, "  {}", p.dim(&format!("skipped: {r}")));
+                }
+            }
+            _ => {}
+        }
+        if s.attempts > 1 {
+            let _ = write!(line, "  {}", p.dim(&format!("({} attempts)", s.attempts)));
+        }
+        let _ = writeln!(out, "{line}");
+        let sub = format!("{indent}    ");
+        for r in &s.retries {
+            let msg = r.get("message").and_then(Value::as_str).unwrap_or("");
+            let n = r.get("attempt").and_then(Value::as_u64).unwrap_or(0);
+            let _ = writeln!(out, "{sub}{}", p.dim(&format!("attempt {n} failed, retried: {msg}")));
+        }
+        for ex in &s.http {
+            render_exchange(ex, opts, p, &sub, out);
+        }
+        render_children(&s.children, opts, p, &sub, out);
+    }
+}
+
+fn render_exchange(ex: &HttpExchange, opts: &Options, p: &Paint, indent: &str, out: &mut String) {
+    let result = match (ex.rehearsal, ex.status, &ex.error) {
+        (true, Some(s), _) => format!("rehearsed → {s}"),
+        (false, Some(s), _) => format!("{s} in {}", dur(ex.duration_ms)),
+        (_, None, Some(e)) => format!("no answer: {e}"),
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "{indent}{} {} {}", p.bold(&ex.method), ex.url, p.dim(&format!("({result})")));
+    if opts.dry_run {
+        for (k, v) in &ex.headers {
+            let _ = writeln!(out, "{indent}  {}", p.dim(&format!("{k}: {v}")));
+        }
+        if let Some(b) = &ex.body {
+            let body: String = if b.chars().count() > 300 { format!("{}…", b.chars().take(300).collect::<String>()) } else { b.clone() };
+            let _ = writeln!(out, "{indent}  {}", p.dim(&body));
+        }
+    }
+}
+
+fn render_children(children: &[ExecutionRecord], opts: &Options, p: &Paint, indent: &str, out: &mut String) {
+    let shown = children.len().min(opts.children);
+    for c in &children[..shown] {
+        let status = match c.status {
+            RunStatus::Succeeded => p.wrap("32", "✓"),
+            RunStatus::Failed => p.wrap("31", "✗"),
+            RunStatus::Stopped => p.wrap("33", "■"),
+            RunStatus::Running => p.wrap("33", "…"),
+        };
+        let label = c.inputs.as_deref().map(|i| short(i, 60)).unwrap_or_default();
+        let idx = c.index.map(|i| format!("[{i}] ")).unwrap_or_default();
+        let _ = writeln!(out, "{indent}{status} {idx}{} {} {}", p.bold(&c.flow), dur(c.duration_ms), p.dim(&label));
+        if let Some(e) = &c.error {
+            if c.steps.is_empty() {
+                let _ = writeln!(out, "{indent}    {}", p.wrap("31", &e.message));
+            }
+        }
+        render_steps(&c.steps, opts, p, &format!("{indent}    "), out);
+    }
+    if children.len() > shown {
+        let failed = children[shown..].iter().filter(|c| c.status == RunStatus::Failed).count();
+        let _ = writeln!(
+            out,
+            "{indent}{}",
+            p.dim(&format!("… {} more helper runs ({failed} failed); --show-children N or --json shows them", children.len() - shown))
+        );
+    }
+}
