@@ -11,7 +11,8 @@ pub fn compile(opts: &LoadOptions, warnings: bool) -> Option<Project> {
     let loaded = flow_compile::load(opts);
     let mut diags = loaded.diags;
     let registry = flow_cards::registry();
-    let (result, more) = flow_compile::compile(loaded.sources, loaded.config, loaded.docs, &registry);
+    let (result, more) =
+        flow_compile::compile(loaded.sources, loaded.config, loaded.docs, &registry);
     diags.extend(more);
     diags.sort();
     match result {
@@ -32,13 +33,26 @@ pub fn compile(opts: &LoadOptions, warnings: bool) -> Option<Project> {
 pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Option<(Project, usize)> {
     let as_path = PathBuf::from(flow);
     let is_file = as_path.is_file();
-    let opts = LoadOptions { config, paths: if is_file { vec![as_path.clone()] } else { Vec::new() }, only_paths: false };
+    let opts = LoadOptions {
+        config,
+        paths: if is_file {
+            vec![as_path.clone()]
+        } else {
+            Vec::new()
+        },
+        only_paths: false,
+    };
     let project = compile(&opts, true)?;
     let index = if is_file {
         let shown = as_path.display().to_string();
         let source = (0..project.sources.len() as u32)
             .map(flow_model::SourceId)
-            .find(|id| project.sources.get(*id).is_some_and(|f| same_file(&f.path, &shown)));
+            .find(|id| {
+                project
+                    .sources
+                    .get(*id)
+                    .is_some_and(|f| same_file(&f.path, &shown))
+            });
         project.flows.iter().position(|p| Some(p.source) == source)
     } else {
         project.by_name.get(flow).copied()
@@ -49,7 +63,9 @@ pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Option<(Project, usiz
             let names: Vec<&str> = project.flows.iter().map(|p| p.name.as_str()).collect();
             let hint = flow_model::suggest::hint(flow, names.iter().copied())
                 .unwrap_or_else(|| format!("flows: {}", names.join(", ")));
-            eprintln!("error[E0102]: no flow `{flow}` (give a flow file or a flow name)\n  = help: {hint}");
+            eprintln!(
+                "error[E0102]: no flow `{flow}` (give a flow file or a flow name)\n  = help: {hint}"
+            );
             None
         }
     }

@@ -8,7 +8,11 @@ use serde_json::{Map, Value, json};
 /// Each card's `with:` schema (in registry order) and the shared definitions they refer to.
 pub fn card_schemas(registry: &Registry) -> (Vec<Value>, Value) {
     let mut generator = SchemaSettings::draft2020_12().into_generator();
-    let schemas = registry.cards().iter().map(|spec| (spec.schema)(&mut generator).to_value()).collect();
+    let schemas = registry
+        .cards()
+        .iter()
+        .map(|spec| (spec.schema)(&mut generator).to_value())
+        .collect();
     let defs: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
     (schemas, Value::Object(defs))
 }
@@ -36,7 +40,8 @@ pub fn flow_schema(registry: &Registry) -> Value {
         let name = format!("with.{}", spec.kind);
         let mut schema = schema;
         if let Value::Object(m) = &mut schema {
-            m.entry("description").or_insert_with(|| Value::String(spec.summary.to_string()));
+            m.entry("description")
+                .or_insert_with(|| Value::String(spec.summary.to_string()));
         }
         defs.insert(name.clone(), schema);
         branches.push(json!({

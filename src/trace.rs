@@ -28,7 +28,11 @@ struct Paint(bool);
 
 impl Paint {
     fn wrap(&self, code: &str, s: &str) -> String {
-        if self.0 { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
     fn dim(&self, s: &str) -> String {
         self.wrap("2", s)
@@ -67,8 +71,18 @@ pub fn short(v: &Value, max: usize) -> String {
 pub fn render(rec: &ExecutionRecord, opts: &Options) -> String {
     let p = Paint(opts.color);
     let mut out = String::new();
-    let mode = if opts.dry_run { "  (dry run: nothing was sent)" } else { "" };
-    let _ = writeln!(out, "{} {}  {}{mode}", p.bold("▶"), p.bold(&rec.flow), p.dim(&format!("execution {}", rec.execution_id)));
+    let mode = if opts.dry_run {
+        "  (dry run: nothing was sent)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "{} {}  {}{mode}",
+        p.bold("▶"),
+        p.bold(&rec.flow),
+        p.dim(&format!("execution {}", rec.execution_id))
+    );
     render_steps(&rec.steps, opts, &p, "  ", &mut out);
     let status = match rec.status {
         RunStatus::Succeeded => p.wrap("32", "✓ succeeded"),
@@ -76,13 +90,24 @@ pub fn render(rec: &ExecutionRecord, opts: &Options) -> String {
         RunStatus::Stopped => p.wrap("33", "■ stopped"),
         RunStatus::Running => p.wrap("33", "… running"),
     };
-    let mut tail = format!("{status} in {} · {} steps", dur(rec.duration_ms), rec.count_steps());
+    let mut tail = format!(
+        "{status} in {} · {} steps",
+        dur(rec.duration_ms),
+        rec.count_steps()
+    );
     if let Some(r) = &rec.response {
         let _ = write!(tail, " · caller got {} after {}", r.status, dur(r.at_ms));
     }
     let _ = writeln!(out, "{tail}");
     if let Some(e) = &rec.error {
-        let _ = writeln!(out, "  {} step `{}` ({}): {}", p.wrap("31", "error:"), e.step, e.kind, e.message);
+        let _ = writeln!(
+            out,
+            "  {} step `{}` ({}): {}",
+            p.wrap("31", "error:"),
+            e.step,
+            e.kind,
+            e.message
+        );
     }
     if !rec.output.is_null() {
         let _ = writeln!(out, "  output: {}", short(&rec.output, 200));
@@ -91,7 +116,11 @@ pub fn render(rec: &ExecutionRecord, opts: &Options) -> String {
 }
 
 fn render_steps(steps: &[StepRecord], opts: &Options, p: &Paint, indent: &str, out: &mut String) {
-    let id_w = steps.iter().map(|s| s.id.chars().count()).max().unwrap_or(0);
+    let id_w = steps
+        .iter()
+        .map(|s| s.id.chars().count())
+        .max()
+        .unwrap_or(0);
     let card_w = steps.iter().map(|s| s.card.len()).max().unwrap_or(0);
     for s in steps {
         let mut line = format!(
@@ -99,7 +128,11 @@ fn render_steps(steps: &[StepRecord], opts: &Options, p: &Paint, indent: &str, o
             p.status(s.status),
             s.id,
             p.dim(&format!("{:card_w$}", s.card)),
-            if s.attempts > 0 { dur(s.duration_ms) } else { String::new() },
+            if s.attempts > 0 {
+                dur(s.duration_ms)
+            } else {
+                String::new()
+            },
         );
         match s.status {
             StepStatus::Succeeded => {
@@ -128,7 +161,11 @@ fn render_steps(steps: &[StepRecord], opts: &Options, p: &Paint, indent: &str, o
         for r in &s.retries {
             let msg = r.get("message").and_then(Value::as_str).unwrap_or("");
             let n = r.get("attempt").and_then(Value::as_u64).unwrap_or(0);
-            let _ = writeln!(out, "{sub}{}", p.dim(&format!("attempt {n} failed, retried: {msg}")));
+            let _ = writeln!(
+                out,
+                "{sub}{}",
+                p.dim(&format!("attempt {n} failed, retried: {msg}"))
+            );
         }
         for ex in &s.http {
             render_exchange(ex, opts, p, &sub, out);
@@ -144,19 +181,35 @@ fn render_exchange(ex: &HttpExchange, opts: &Options, p: &Paint, indent: &str, o
         (_, None, Some(e)) => format!("no answer: {e}"),
         _ => String::new(),
     };
-    let _ = writeln!(out, "{indent}{} {} {}", p.bold(&ex.method), ex.url, p.dim(&format!("({result})")));
+    let _ = writeln!(
+        out,
+        "{indent}{} {} {}",
+        p.bold(&ex.method),
+        ex.url,
+        p.dim(&format!("({result})"))
+    );
     if opts.dry_run {
         for (k, v) in &ex.headers {
             let _ = writeln!(out, "{indent}  {}", p.dim(&format!("{k}: {v}")));
         }
         if let Some(b) = &ex.body {
-            let body: String = if b.chars().count() > 300 { format!("{}…", b.chars().take(300).collect::<String>()) } else { b.clone() };
+            let body: String = if b.chars().count() > 300 {
+                format!("{}…", b.chars().take(300).collect::<String>())
+            } else {
+                b.clone()
+            };
             let _ = writeln!(out, "{indent}  {}", p.dim(&body));
         }
     }
 }
 
-fn render_children(children: &[ExecutionRecord], opts: &Options, p: &Paint, indent: &str, out: &mut String) {
+fn render_children(
+    children: &[ExecutionRecord],
+    opts: &Options,
+    p: &Paint,
+    indent: &str,
+    out: &mut String,
+) {
     let shown = children.len().min(opts.children);
     for c in &children[..shown] {
         let status = match c.status {
@@ -165,9 +218,19 @@ fn render_children(children: &[ExecutionRecord], opts: &Options, p: &Paint, inde
             RunStatus::Stopped => p.wrap("33", "■"),
             RunStatus::Running => p.wrap("33", "…"),
         };
-        let label = c.inputs.as_deref().map(|i| short(i, 60)).unwrap_or_default();
+        let label = c
+            .inputs
+            .as_deref()
+            .map(|i| short(i, 60))
+            .unwrap_or_default();
         let idx = c.index.map(|i| format!("[{i}] ")).unwrap_or_default();
-        let _ = writeln!(out, "{indent}{status} {idx}{} {} {}", p.bold(&c.flow), dur(c.duration_ms), p.dim(&label));
+        let _ = writeln!(
+            out,
+            "{indent}{status} {idx}{} {} {}",
+            p.bold(&c.flow),
+            dur(c.duration_ms),
+            p.dim(&label)
+        );
         if let Some(e) = &c.error {
             if c.steps.is_empty() {
                 let _ = writeln!(out, "{indent}    {}", p.wrap("31", &e.message));
@@ -176,11 +239,17 @@ fn render_children(children: &[ExecutionRecord], opts: &Options, p: &Paint, inde
         render_steps(&c.steps, opts, p, &format!("{indent}    "), out);
     }
     if children.len() > shown {
-        let failed = children[shown..].iter().filter(|c| c.status == RunStatus::Failed).count();
+        let failed = children[shown..]
+            .iter()
+            .filter(|c| c.status == RunStatus::Failed)
+            .count();
         let _ = writeln!(
             out,
             "{indent}{}",
-            p.dim(&format!("… {} more helper runs ({failed} failed); --show-children N or --json shows them", children.len() - shown))
+            p.dim(&format!(
+                "… {} more helper runs ({failed} failed); --show-children N or --json shows them",
+                children.len() - shown
+            ))
         );
     }
 }

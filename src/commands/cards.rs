@@ -37,7 +37,11 @@ struct Input {
 fn inputs(spec: &CardSpec, schema: &Value, defs: &Value) -> Vec<Input> {
     let _ = spec;
     let resolve = |v: &Value| -> Value {
-        match v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
+        match v
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+        {
             Some(name) => defs.get(name).cloned().unwrap_or(Value::Null),
             None => v.clone(),
         }
@@ -48,7 +52,9 @@ fn inputs(spec: &CardSpec, schema: &Value, defs: &Value) -> Vec<Input> {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let Some(props) = schema.get("properties").and_then(Value::as_object) else { return Vec::new() };
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
     props
         .iter()
         .map(|(name, p)| {
@@ -57,14 +63,22 @@ fn inputs(spec: &CardSpec, schema: &Value, defs: &Value) -> Vec<Input> {
                 name: name.clone(),
                 ty: type_text(&p, defs),
                 required: required.contains(&name.as_str()),
-                doc: p.get("description").and_then(Value::as_str).unwrap_or("").replace('\n', " "),
+                doc: p
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .replace('\n', " "),
             }
         })
         .collect()
 }
 
 fn type_text(p: &Value, defs: &Value) -> String {
-    if let Some(r) = p.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
+    if let Some(r) = p
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+    {
         return match defs.get(r) {
             Some(d) if d.get("enum").is_some() || d.get("oneOf").is_some() => enum_text(d),
             _ => r.to_string(),
@@ -74,18 +88,30 @@ fn type_text(p: &Value, defs: &Value) -> String {
         return enum_text(p);
     }
     if let Some(any) = p.get("anyOf").and_then(Value::as_array) {
-        let parts: Vec<String> = any.iter().filter(|a| a.get("type") != Some(&Value::from("null"))).map(|a| type_text(a, defs)).collect();
+        let parts: Vec<String> = any
+            .iter()
+            .filter(|a| a.get("type") != Some(&Value::from("null")))
+            .map(|a| type_text(a, defs))
+            .collect();
         return parts.join(" | ");
     }
     match p.get("type") {
         Some(Value::String(t)) => match t.as_str() {
-            "string" if p.get("pattern").and_then(Value::as_str) == Some("\\{\\{") => "template".into(),
+            "string" if p.get("pattern").and_then(Value::as_str) == Some("\\{\\{") => {
+                "template".into()
+            }
             "string" => "text".into(),
             "array" => "list".into(),
             "integer" => "number".into(),
             other => other.into(),
         },
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").map(|t| if t == "string" { "text" } else { t }).collect::<Vec<_>>().join(" | "),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .map(|t| if t == "string" { "text" } else { t })
+            .collect::<Vec<_>>()
+            .join(" | "),
         _ if p.get("additionalProperties").is_some() => "mapping".into(),
         _ => "any".into(),
     }
@@ -121,17 +147,37 @@ pub fn markdown() -> String {
          | card | effect | summary |\n|---|---|---|\n",
     );
     for spec in registry.cards() {
-        let _ = writeln!(out, "| [`{}`](#{}) | {} | {} |", spec.kind, spec.kind.replace('.', ""), spec.effect.as_str(), spec.summary);
+        let _ = writeln!(
+            out,
+            "| [`{}`](#{}) | {} | {} |",
+            spec.kind,
+            spec.kind.replace('.', ""),
+            spec.effect.as_str(),
+            spec.summary
+        );
     }
     for (spec, schema) in registry.cards().iter().zip(&schemas) {
-        let _ = writeln!(out, "\n## `{}`\n\n{}. Effect: **{}**.\n", spec.kind, spec.summary, spec.effect.as_str());
+        let _ = writeln!(
+            out,
+            "\n## `{}`\n\n{}. Effect: **{}**.\n",
+            spec.kind,
+            spec.summary,
+            spec.effect.as_str()
+        );
         let ins = inputs(spec, schema, &defs);
         if ins.is_empty() {
             out.push_str("No inputs.\n");
         } else {
             out.push_str("| input | type | required | meaning |\n|---|---|---|---|\n");
             for i in ins {
-                let _ = writeln!(out, "| `{}` | {} | {} | {} |", i.name, i.ty.replace('|', "\\|"), if i.required { "yes" } else { "" }, i.doc.replace('|', "\\|"));
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} | {} |",
+                    i.name,
+                    i.ty.replace('|', "\\|"),
+                    if i.required { "yes" } else { "" },
+                    i.doc.replace('|', "\\|")
+                );
             }
         }
         let _ = writeln!(out, "\nOutput: {}", spec.output);
@@ -161,7 +207,13 @@ pub fn run(args: Args) -> Result<Exit> {
             continue;
         }
         found = true;
-        let _ = writeln!(out, "{}  ({})\n  {}", spec.kind, spec.effect.as_str(), spec.summary);
+        let _ = writeln!(
+            out,
+            "{}  ({})\n  {}",
+            spec.kind,
+            spec.effect.as_str(),
+            spec.summary
+        );
         for i in inputs(spec, schema, &defs) {
             let req = if i.required { "" } else { "?" };
             let _ = writeln!(out, "    {}{req}: {}  — {}", i.name, i.ty, i.doc);

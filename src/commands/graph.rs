@@ -25,7 +25,9 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
-    let Some((project, index)) = project::compile_for(config, &args.flow) else { return Ok(Exit::Invalid) };
+    let Some((project, index)) = project::compile_for(config, &args.flow) else {
+        return Ok(Exit::Invalid);
+    };
     let plan = &project.flows[index];
     match args.format {
         Format::Mermaid => print!("{}", flow_compile::graph::mermaid(plan)),

@@ -40,10 +40,15 @@ pub struct Args {
 fn read_input(path: &str) -> Result<String> {
     let mut text = String::new();
     if path == "-" {
-        std::io::stdin().take(MAX_INPUT + 1).read_to_string(&mut text).context("cannot read standard input")?;
+        std::io::stdin()
+            .take(MAX_INPUT + 1)
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
     } else {
         let f = std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?;
-        f.take(MAX_INPUT + 1).read_to_string(&mut text).with_context(|| format!("cannot read {path} (is it UTF-8 text?)"))?;
+        f.take(MAX_INPUT + 1)
+            .read_to_string(&mut text)
+            .with_context(|| format!("cannot read {path} (is it UTF-8 text?)"))?;
     }
     if text.len() as u64 > MAX_INPUT {
         bail!("{path} is larger than 64 MiB");
@@ -54,7 +59,9 @@ fn read_input(path: &str) -> Result<String> {
 fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>> {
     raw.iter()
         .map(|h| {
-            let (k, v) = h.split_once(':').with_context(|| format!("`--header {h}` must be written as name:value"))?;
+            let (k, v) = h
+                .split_once(':')
+                .with_context(|| format!("`--header {h}` must be written as name:value"))?;
             Ok((k.trim().to_ascii_lowercase(), v.trim().to_string()))
         })
         .collect()
@@ -62,7 +69,9 @@ fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>> {
 
 /// Runs the command.
 pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
-    let Some((project, index)) = project::compile_for(config, &args.flow) else { return Ok(Exit::Invalid) };
+    let Some((project, index)) = project::compile_for(config, &args.flow) else {
+        return Ok(Exit::Invalid);
+    };
     let plan = project.flows[index].clone();
     let text = match &args.input {
         Some(p) => read_input(p)?,
@@ -83,19 +92,31 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
                     Ok(v) => v,
                     Err(e) => {
                         let name = args.input.as_deref().unwrap_or("-");
-                        eprintln!("error: {name}:{}:{}: the input is not JSON: {e}", e.line(), e.column());
+                        eprintln!(
+                            "error: {name}:{}:{}: the input is not JSON: {e}",
+                            e.line(),
+                            e.column()
+                        );
                         return Ok(Exit::Invalid);
                     }
                 }
             };
             if !value.is_object() {
-                eprintln!("error: the input of helper flow `{}` must be a JSON object of its inputs", plan.name);
+                eprintln!(
+                    "error: the input of helper flow `{}` must be a JSON object of its inputs",
+                    plan.name
+                );
                 return Ok(Exit::Invalid);
             }
             RunInput::Inputs(value)
         }
     };
-    let connections = match flow_runtime::connect(&project, index, &flow_model::config::process_env, args.dry_run) {
+    let connections = match flow_runtime::connect(
+        &project,
+        index,
+        &flow_model::config::process_env,
+        args.dry_run,
+    ) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error[E0302]: {e}\n  = help: set it, or rehearse with --dry-run");
@@ -107,14 +128,36 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
     } else {
         Arc::new(ReqwestTransport::new().context("cannot start the HTTP client")?)
     };
-    let env = RunEnv { dry_run: args.dry_run, transport, connections, capture_inputs: args.json };
+    let env = RunEnv {
+        dry_run: args.dry_run,
+        transport,
+        connections,
+        capture_inputs: args.json,
+    };
     let engine = Engine::new(Arc::new(project), Arc::new(env));
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the runtime")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
     let record = runtime.block_on(engine.run(index, input, RunOptions::default()));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&record)?);
     } else {
-        print!("{}", trace::render(&record, &trace::Options { dry_run: args.dry_run, children: args.show_children, color: trace::color_stdout() }));
+        print!(
+            "{}",
+            trace::render(
+                &record,
+                &trace::Options {
+                    dry_run: args.dry_run,
+                    children: args.show_children,
+                    color: trace::color_stdout()
+                }
+            )
+        );
     }
-    Ok(if record.status == RunStatus::Failed { Exit::Failed } else { Exit::Ok })
+    Ok(if record.status == RunStatus::Failed {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    })
 }

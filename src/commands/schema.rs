@@ -6,6 +6,9 @@ use anyhow::Result;
 
 /// Runs the command.
 pub fn run() -> Result<Exit> {
-    println!("{}", serde_json::to_string_pretty(&crate::schema::flow_schema(&flow_cards::registry()))?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&crate::schema::flow_schema(&flow_cards::registry()))?
+    );
     Ok(Exit::Ok)
 }

@@ -15,7 +15,11 @@ pub struct Args {
 /// Runs the command.
 pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
     let only_paths = !args.paths.is_empty();
-    let opts = LoadOptions { config, paths: args.paths, only_paths };
+    let opts = LoadOptions {
+        config,
+        paths: args.paths,
+        only_paths,
+    };
     match project::compile(&opts, true) {
         Some(p) => {
             let n = p.flows.len();

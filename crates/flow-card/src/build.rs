@@ -100,7 +100,11 @@ impl<'a> BuildCx<'a> {
 
     /// Reports a problem found while building.
     pub fn report(&mut self, code: Code, span: Option<Span>, message: impl Into<String>) {
-        self.diags.get_mut().push(Diagnostic::error(code, span.or(Some(self.with.span)), message));
+        self.diags.get_mut().push(Diagnostic::error(
+            code,
+            span.or(Some(self.with.span)),
+            message,
+        ));
     }
 
     /// The `with:` node.
@@ -154,7 +158,11 @@ impl<'a> BuildCx<'a> {
             span: node.span,
             keys: node
                 .as_map()
-                .map(|m| m.iter().map(|(k, _)| (flow_model::node::key_text(k), k.span)).collect())
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, _)| (flow_model::node::key_text(k), k.span))
+                        .collect()
+                })
                 .unwrap_or_default(),
         });
         Ok(parts.exprs.len() as u64 - 1)
@@ -177,17 +185,27 @@ fn name_of(node: &Node, what: &str) -> Result<String, DeError> {
 
 impl Hooks for BuildCx<'_> {
     fn marker(&self, name: &'static str, node: &Node, path: &str) -> Result<u64, DeError> {
-        let rest = name.strip_prefix(flow_model::de::MARKER_PREFIX).unwrap_or(name);
+        let rest = name
+            .strip_prefix(flow_model::de::MARKER_PREFIX)
+            .unwrap_or(name);
         if name == FLOW_MARKER {
             let flow = name_of(node, "a flow")?;
             let mut parts = self.parts.borrow_mut();
-            parts.flows.push(FlowRefInfo { name: flow, span: node.span, target: None });
+            parts.flows.push(FlowRefInfo {
+                name: flow,
+                span: node.span,
+                target: None,
+            });
             return Ok(parts.flows.len() as u64 - 1);
         }
         if let Some(kind) = name.strip_prefix(CONN_MARKER) {
             let conn = name_of(node, "a connection")?;
             let mut parts = self.parts.borrow_mut();
-            parts.conns.push(ConnRefInfo { name: conn, kind: static_kind(kind), span: node.span });
+            parts.conns.push(ConnRefInfo {
+                name: conn,
+                kind: static_kind(kind),
+                span: node.span,
+            });
             return Ok(parts.conns.len() as u64 - 1);
         }
         self.expr(rest, node, path)

@@ -69,7 +69,10 @@ pub struct Outcome {
 impl Outcome {
     /// A plain output.
     pub fn value(output: Value) -> Self {
-        Outcome { output, signal: None }
+        Outcome {
+            output,
+            signal: None,
+        }
     }
 }
 

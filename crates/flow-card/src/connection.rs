@@ -18,7 +18,11 @@ pub trait ConnectionConfig: Send + Sync + Debug {
     fn env_names(&self) -> Vec<String>;
     /// Resolves secrets and builds the live connection. In a dry run, a missing variable is
     /// kept as its `${env:NAME}` text instead of failing.
-    fn connect(&self, env: &dyn Fn(&str) -> Option<String>, dry_run: bool) -> Result<LiveConnection, MissingEnv>;
+    fn connect(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+        dry_run: bool,
+    ) -> Result<LiveConnection, MissingEnv>;
 }
 
 /// Registers a connector kind.

@@ -2,10 +2,10 @@
 //! not, the HTTP transport, live connections), helper calls, and a log of what it did.
 
 use crate::build::StepParts;
+use crate::connection::LiveConnection;
 use crate::error::{CardError, ErrorKind};
 use crate::expr::{ConnRef, Expr, ExprId, FlowRef, kinds, slots};
 use crate::http::{HttpExchange, HttpRequest, HttpResponse, Transport, TransportError};
-use crate::connection::LiveConnection;
 use flow_model::types::value_kind;
 use flow_template::{Scope, Slot};
 use futures_util::future::BoxFuture;
@@ -36,7 +36,12 @@ pub struct FlowTarget(pub u32);
 pub trait FlowCaller: Send + Sync {
     /// Runs `target` with `inputs`; `index` is the item's position when called per list item.
     /// Returns the helper's `flow.return` outputs (`null` when it returns nothing).
-    fn call(&self, target: FlowTarget, inputs: Value, index: Option<usize>) -> BoxFuture<'_, Result<Value, CardError>>;
+    fn call(
+        &self,
+        target: FlowTarget,
+        inputs: Value,
+        index: Option<usize>,
+    ) -> BoxFuture<'_, Result<Value, CardError>>;
 }
 
 /// What a step did besides producing its output.
@@ -88,7 +93,15 @@ impl<'a> StepCx<'a> {
         attempt: u32,
         timeout: Duration,
     ) -> Self {
-        StepCx { parts, scope, env, caller, attempt, timeout, log: Mutex::new(StepLog::default()) }
+        StepCx {
+            parts,
+            scope,
+            env,
+            caller,
+            attempt,
+            timeout,
+            log: Mutex::new(StepLog::default()),
+        }
     }
 
     /// True in a dry run: effects must be rehearsed, not performed.
@@ -98,7 +111,9 @@ impl<'a> StepCx<'a> {
 
     /// Takes the log.
     pub fn into_log(self) -> StepLog {
-        self.log.into_inner().unwrap_or_else(PoisonError::into_inner)
+        self.log
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn with_log<R>(&self, f: impl FnOnce(&mut StepLog) -> R) -> R {
@@ -107,22 +122,30 @@ impl<'a> StepCx<'a> {
     }
 
     fn expr_info(&self, id: ExprId) -> Result<&'a crate::build::CompiledExpr, CardError> {
-        self.parts
-            .exprs
-            .get(id.0 as usize)
-            .ok_or_else(|| CardError::new(ErrorKind::Config, format!("expression #{} is not compiled", id.0)))
+        self.parts.exprs.get(id.0 as usize).ok_or_else(|| {
+            CardError::new(
+                ErrorKind::Config,
+                format!("expression #{} is not compiled", id.0),
+            )
+        })
     }
 
     /// Evaluates an expression to a value (borrowed from the run where it can be).
     pub fn value<K>(&self, e: &Expr<K>) -> Result<Cow<'a, Value>, CardError> {
         let info = self.expr_info(e.id)?;
         let v = info.expr.eval(self.scope).map_err(|err| {
-            CardError::input(format!("`{}`: {} (in `{}`)", info.field, err.message, info.expr.describe()))
+            CardError::input(format!(
+                "`{}`: {} (in `{}`)",
+                info.field,
+                err.message,
+                info.expr.describe()
+            ))
         })?;
         if self.env.capture_inputs && !info.item_scope {
             self.with_log(|log| {
                 if !log.inputs.iter().any(|(k, _)| *k == info.field) {
-                    log.inputs.push((info.field.clone(), v.clone().into_owned()));
+                    log.inputs
+                        .push((info.field.clone(), v.clone().into_owned()));
                 }
             });
         }
@@ -134,7 +157,10 @@ impl<'a> StepCx<'a> {
             .expr_info(id)
             .map(|i| (i.field.clone(), i.expr.describe()))
             .unwrap_or_default();
-        CardError::input(format!("`{field}` must be {want}, but `{src}` gave {}", value_kind(got)))
+        CardError::input(format!(
+            "`{field}` must be {want}, but `{src}` gave {}",
+            value_kind(got)
+        ))
     }
 
     /// Evaluates to text; numbers and booleans are converted, null and structures are errors.
@@ -142,7 +168,8 @@ impl<'a> StepCx<'a> {
         match self.value(e)? {
             Cow::Borrowed(Value::String(s)) => Ok(Cow::Borrowed(s.as_str())),
             Cow::Owned(Value::String(s)) => Ok(Cow::Owned(s)),
-            v @ (Cow::Borrowed(Value::Number(_) | Value::Bool(_)) | Cow::Owned(Value::Number(_) | Value::Bool(_))) => {
+            v @ (Cow::Borrowed(Value::Number(_) | Value::Bool(_))
+            | Cow::Owned(Value::Number(_) | Value::Bool(_))) => {
                 Ok(Cow::Owned(flow_template::to_text(&v).into_owned()))
             }
             other => Err(self.wrong(e.id, "text", &other)),
@@ -162,7 +189,11 @@ impl<'a> StepCx<'a> {
     /// Evaluates to a list.
     pub fn list<K>(&self, e: &Expr<K>) -> Result<Cow<'a, Value>, CardError> {
         let v = self.value(e)?;
-        if v.is_array() { Ok(v) } else { Err(self.wrong(e.id, "a list", &v)) }
+        if v.is_array() {
+            Ok(v)
+        } else {
+            Err(self.wrong(e.id, "a list", &v))
+        }
     }
 
     /// Evaluates to a number.
@@ -170,7 +201,10 @@ impl<'a> StepCx<'a> {
         let v = self.value(e)?;
         match &*v {
             Value::Number(n) => n.as_f64().ok_or_else(|| self.wrong(e.id, "a number", &v)),
-            Value::String(s) => s.trim().parse::<f64>().map_err(|_| self.wrong(e.id, "a number", &v)),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| self.wrong(e.id, "a number", &v)),
             _ => Err(self.wrong(e.id, "a number", &v)),
         }
     }
@@ -182,37 +216,63 @@ impl<'a> StepCx<'a> {
     }
 
     /// Evaluates an item-scoped expression for one list item.
-    pub fn item_value(&self, e: &Expr<kinds::ItemObject>, item: &Value, index: usize) -> Result<Value, CardError> {
+    pub fn item_value(
+        &self,
+        e: &Expr<kinds::ItemObject>,
+        item: &Value,
+        index: usize,
+    ) -> Result<Value, CardError> {
         let info = self.expr_info(e.id)?;
-        let scope = ItemScope { base: self.scope, item, index: Value::from(index) };
-        info.expr
-            .eval(&scope)
-            .map(Cow::into_owned)
-            .map_err(|err| CardError::input(format!("`{}` for item {index}: {}", info.field, err.message)))
+        let scope = ItemScope {
+            base: self.scope,
+            item,
+            index: Value::from(index),
+        };
+        info.expr.eval(&scope).map(Cow::into_owned).map_err(|err| {
+            CardError::input(format!(
+                "`{}` for item {index}: {}",
+                info.field, err.message
+            ))
+        })
     }
 
     /// The live connection a reference names, as the connector's type.
-    pub fn connection<T: Send + Sync + 'static, K>(&self, r: &ConnRef<K>) -> Result<Arc<T>, CardError> {
-        let info = self
-            .parts
-            .conns
-            .get(r.id as usize)
-            .ok_or_else(|| CardError::new(ErrorKind::Config, "connection reference is not compiled"))?;
-        let live = self.env.connections.get(&info.name).ok_or_else(|| {
-            CardError::new(ErrorKind::Config, format!("connection `{}` is not configured", info.name))
+    pub fn connection<T: Send + Sync + 'static, K>(
+        &self,
+        r: &ConnRef<K>,
+    ) -> Result<Arc<T>, CardError> {
+        let info = self.parts.conns.get(r.id as usize).ok_or_else(|| {
+            CardError::new(ErrorKind::Config, "connection reference is not compiled")
         })?;
-        live.clone()
-            .downcast::<T>()
-            .map_err(|_| CardError::new(ErrorKind::Config, format!("connection `{}` is not of kind {}", info.name, info.kind)))
+        let live = self.env.connections.get(&info.name).ok_or_else(|| {
+            CardError::new(
+                ErrorKind::Config,
+                format!("connection `{}` is not configured", info.name),
+            )
+        })?;
+        live.clone().downcast::<T>().map_err(|_| {
+            CardError::new(
+                ErrorKind::Config,
+                format!("connection `{}` is not of kind {}", info.name, info.kind),
+            )
+        })
     }
 
     /// The name of a referenced flow.
     pub fn flow_name(&self, f: FlowRef) -> &str {
-        self.parts.flows.get(f.id as usize).map_or("?", |i| i.name.as_str())
+        self.parts
+            .flows
+            .get(f.id as usize)
+            .map_or("?", |i| i.name.as_str())
     }
 
     /// Runs a helper flow and returns its outputs.
-    pub async fn call(&self, f: FlowRef, inputs: Value, index: Option<usize>) -> Result<Value, CardError> {
+    pub async fn call(
+        &self,
+        f: FlowRef,
+        inputs: Value,
+        index: Option<usize>,
+    ) -> Result<Value, CardError> {
         let target = self
             .parts
             .flows

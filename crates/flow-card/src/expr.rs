@@ -124,7 +124,10 @@ pub struct Expr<K> {
 impl<K> Expr<K> {
     /// A handle for a number (for tests and generated configs).
     pub fn from_id(id: u32) -> Self {
-        Expr { id: ExprId(id), _kind: PhantomData }
+        Expr {
+            id: ExprId(id),
+            _kind: PhantomData,
+        }
     }
 }
 
@@ -189,7 +192,9 @@ pub struct FlowRef {
 
 impl<'de> Deserialize<'de> for FlowRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(FlowRef { id: handle(d, FLOW_MARKER)? })
+        Ok(FlowRef {
+            id: handle(d, FLOW_MARKER)?,
+        })
     }
 }
 
@@ -232,7 +237,10 @@ impl<K> fmt::Debug for ConnRef<K> {
 
 impl<'de, K: ConnKind> Deserialize<'de> for ConnRef<K> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(ConnRef { id: handle(d, K::MARKER)?, _kind: PhantomData })
+        Ok(ConnRef {
+            id: handle(d, K::MARKER)?,
+            _kind: PhantomData,
+        })
     }
 }
 
@@ -264,7 +272,10 @@ impl<'de> Deserialize<'de> for JsonPathField {
             Ok(path) => Ok(JsonPathField { path, text }),
             Err(e) => Err(flow_model::de::coded(
                 Code::JsonPathSyntax,
-                format!("`{text}` is not a JSONPath: {}", e.to_string().lines().next().unwrap_or("")),
+                format!(
+                    "`{text}` is not a JSONPath: {}",
+                    e.to_string().lines().next().unwrap_or("")
+                ),
             )),
         }
     }

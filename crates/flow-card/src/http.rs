@@ -152,7 +152,11 @@ pub enum TransportError {
 /// Sends requests. The engine shares one pooled transport among all runs.
 pub trait Transport: Send + Sync {
     /// Sends one request.
-    fn send(&self, req: HttpRequest, timeout: Duration) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
+    fn send(
+        &self,
+        req: HttpRequest,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
 }
 
 /// What a step sent and got, with secrets masked; shown in traces and kept in records.
@@ -201,7 +205,10 @@ impl HttpExchange {
             let text = String::from_utf8_lossy(b);
             let masked = req.mask(&text);
             if masked.len() > 4096 {
-                let cut = (0..=4096).rev().find(|i| masked.is_char_boundary(*i)).unwrap_or(0);
+                let cut = (0..=4096)
+                    .rev()
+                    .find(|i| masked.is_char_boundary(*i))
+                    .unwrap_or(0);
                 format!("{}… ({} bytes)", &masked[..cut], masked.len())
             } else {
                 masked
@@ -224,7 +231,9 @@ impl HttpExchange {
 /// Keeps the scheme of an Authorization value and hides the credential: `SSWS ***`.
 fn mask_auth(v: &str) -> String {
     match v.split_once(' ') {
-        Some((scheme, _)) if scheme.len() <= 10 && scheme.chars().all(|c| c.is_ascii_alphabetic()) => {
+        Some((scheme, _))
+            if scheme.len() <= 10 && scheme.chars().all(|c| c.is_ascii_alphabetic()) =>
+        {
             format!("{scheme} ***")
         }
         _ => "***".to_string(),

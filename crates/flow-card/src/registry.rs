@@ -16,7 +16,10 @@ impl Registry {
     pub fn new(cards: &[&'static CardSpec], connectors: &[&'static ConnectorSpec]) -> Self {
         let mut cards = cards.to_vec();
         cards.sort_by_key(|c| c.kind);
-        Registry { cards, connectors: connectors.to_vec() }
+        Registry {
+            cards,
+            connectors: connectors.to_vec(),
+        }
     }
 
     /// The card of a kind.

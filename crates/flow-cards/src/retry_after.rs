@@ -12,7 +12,10 @@ pub fn retry_after(resp: &HttpResponse) -> Option<Duration> {
             return Some(Duration::from_secs(secs));
         }
         if let Ok(at) = httpdate::parse_http_date(v) {
-            return Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO));
+            return Some(
+                at.duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO),
+            );
         }
     }
     okta_reset(resp)
@@ -43,14 +46,20 @@ mod tests {
     fn resp(headers: &[(&str, &str)]) -> HttpResponse {
         HttpResponse {
             status: 429,
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             body: Vec::new(),
         }
     }
 
     #[test]
     fn reads_retry_after_and_okta_reset() {
-        assert_eq!(retry_after(&resp(&[("retry-after", "3")])), Some(Duration::from_secs(3)));
+        assert_eq!(
+            retry_after(&resp(&[("retry-after", "3")])),
+            Some(Duration::from_secs(3))
+        );
         let date = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(1_000_000));
         assert_eq!(
             retry_after(&resp(&[("x-rate-limit-reset", "1000002"), ("date", &date)])),

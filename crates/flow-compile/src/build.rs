@@ -8,7 +8,9 @@ use crate::plan::{EndpointPlan, Plan, PlannedStep, Project, RetryPolicy, Trigger
 use crate::scope::{StepScope, TriggerScope};
 use flow_card::{BuildCx, Card, CardSpec, HelperSig, Registry, StepParts};
 use flow_model::flow::{FlowDoc, OnError, TriggerDoc};
-use flow_model::{Code, Diagnostic, Diagnostics, Node, NodeKind, ProjectConfig, Sources, Span, Type, suggest};
+use flow_model::{
+    Code, Diagnostic, Diagnostics, Node, NodeKind, ProjectConfig, Sources, Span, Type, suggest,
+};
 use flow_template::{Escape, ValueExpr};
 use indexmap::IndexMap;
 use std::collections::HashMap;
@@ -49,10 +51,28 @@ pub fn compile(
                 }
             }
             None => diags.push(
-                Diagnostic::error(Code::Config, Some(doc.kind.span), format!("unknown connection kind `{}`", doc.kind.value))
-                    .with_help_opt(suggest::hint(&doc.kind.value, registry.connectors().iter().map(|c| c.kind)).or_else(
-                        || Some(format!("kinds: {}", registry.connectors().iter().map(|c| c.kind).collect::<Vec<_>>().join(", "))),
-                    )),
+                Diagnostic::error(
+                    Code::Config,
+                    Some(doc.kind.span),
+                    format!("unknown connection kind `{}`", doc.kind.value),
+                )
+                .with_help_opt(
+                    suggest::hint(
+                        &doc.kind.value,
+                        registry.connectors().iter().map(|c| c.kind),
+                    )
+                    .or_else(|| {
+                        Some(format!(
+                            "kinds: {}",
+                            registry
+                                .connectors()
+                                .iter()
+                                .map(|c| c.kind)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    }),
+                ),
             ),
         }
     }
@@ -63,20 +83,34 @@ pub fn compile(
     for (i, doc) in docs.iter().enumerate() {
         if let Some(&prev) = by_name.get(&doc.name.value) {
             diags.push(
-                Diagnostic::error(Code::DuplicateFlow, Some(doc.name.span), format!("flow `{}` is defined twice", doc.name.value))
-                    .with_help(format!("it is also defined at {}", sources.locate(docs[prev].name.span))),
+                Diagnostic::error(
+                    Code::DuplicateFlow,
+                    Some(doc.name.span),
+                    format!("flow `{}` is defined twice", doc.name.value),
+                )
+                .with_help(format!(
+                    "it is also defined at {}",
+                    sources.locate(docs[prev].name.span)
+                )),
             );
             continue;
         }
         by_name.insert(doc.name.value.clone(), i);
         if let TriggerDoc::ApiEndpoint(ep) = &doc.trigger {
-            let path = ep.alias.as_ref().map_or(&doc.name.value, |a| &a.value).clone();
+            let path = ep
+                .alias
+                .as_ref()
+                .map_or(&doc.name.value, |a| &a.value)
+                .clone();
             let span = ep.alias.as_ref().map_or(doc.name.span, |a| a.span);
             if let Some(&prev) = paths.get(&path) {
                 diags.push(Diagnostic::error(
                     Code::DuplicateFlow,
                     Some(span),
-                    format!("endpoint `/api/flo/{path}/invoke` is also served by flow `{}`", docs[prev].name.value),
+                    format!(
+                        "endpoint `/api/flo/{path}/invoke` is also served by flow `{}`",
+                        docs[prev].name.value
+                    ),
                 ));
             } else {
                 paths.insert(path, i);
@@ -90,6 +124,56 @@ pub fn compile(
         drafts.push(build_steps(doc, text(doc), registry, &mut diags));
     }
 
+    // Connection references.
+    for steps in &drafts {
+        for step in steps {
+            for c in &step.parts.conns {
+                match config.connections.get(&c.name) {
+                    None => {
+                        let where_ = if config.source.is_some() {
+                            "flowctl.yaml"
+                        } else {
+                            "flowctl.yaml (there is none here)"
+                        };
+                        diags.push(
+                            Diagnostic::error(
+                                Code::UnknownConnection,
+                                Some(c.span),
+                                format!("connection `{}` is not defined in {where_}", c.name),
+                            )
+                            .with_help_opt(
+                                suggest::hint(&c.name, config.connections.keys()).or_else(|| {
+                                    Some(format!(
+                                        "add it under `connections:` with `kind: {}`",
+                                        c.kind
+                                    ))
+                                }),
+                            ),
+                        );
+                    }
+                    Some(conn) if conn.kind.value != c.kind => diags.push(
+                        Diagnostic::error(
+                            Code::WrongConnectionKind,
+                            Some(c.span),
+                            format!(
+                                "connection `{}` is of kind `{}`, but step `{}` needs kind `{}`",
+                                c.name, conn.kind.value, step.id, c.kind
+                            ),
+                        )
+                        .with_help_opt(
+                            config
+                                .connections
+                                .iter()
+                                .find(|(_, d)| d.kind.value == c.kind)
+                                .map(|(n, _)| format!("connection `{n}` is of kind `{}`", c.kind)),
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+
     // Helper references and the call graph.
     let mut call_sites: Vec<Vec<(usize, Span)>> = vec![Vec::new(); docs.len()];
     for (f, steps) in drafts.iter_mut().enumerate() {
@@ -99,8 +183,12 @@ pub fn compile(
                     Some(&t) => {
                         if matches!(docs[t].trigger, TriggerDoc::ApiEndpoint(_)) {
                             diags.push(
-                                Diagnostic::error(Code::NotAHelper, Some(r.span), format!("flow `{}` is not a helper flow", r.name))
-                                    .with_help("only flows with `trigger: helper:` can be called"),
+                                Diagnostic::error(
+                                    Code::NotAHelper,
+                                    Some(r.span),
+                                    format!("flow `{}` is not a helper flow", r.name),
+                                )
+                                .with_help("only flows with `trigger: helper:` can be called"),
                             );
                         } else {
                             r.target = Some(t as u32);
@@ -108,17 +196,26 @@ pub fn compile(
                         }
                     }
                     None => diags.push(
-                        Diagnostic::error(Code::UnknownFlow, Some(r.span), format!("unknown flow `{}`", r.name))
-                            .with_help_opt(suggest::hint(
-                                &r.name,
-                                docs.iter().filter(|d| matches!(d.trigger, TriggerDoc::Helper(_))).map(|d| d.name.value.as_str()),
-                            )),
+                        Diagnostic::error(
+                            Code::UnknownFlow,
+                            Some(r.span),
+                            format!("unknown flow `{}`", r.name),
+                        )
+                        .with_help_opt(suggest::hint(
+                            &r.name,
+                            docs.iter()
+                                .filter(|d| matches!(d.trigger, TriggerDoc::Helper(_)))
+                                .map(|d| d.name.value.as_str()),
+                        )),
                     ),
                 }
             }
         }
     }
-    let calls_of: Vec<Vec<usize>> = call_sites.iter().map(|c| c.iter().map(|(t, _)| *t).collect()).collect();
+    let calls_of: Vec<Vec<usize>> = call_sites
+        .iter()
+        .map(|c| c.iter().map(|(t, _)| *t).collect())
+        .collect();
     let analysis = calls::analyse(&calls_of);
     let mut in_cycle = vec![false; docs.len()];
     for cycle in &analysis.cycles {
@@ -127,13 +224,20 @@ pub fn compile(
         }
         let first = cycle[0];
         let next = *cycle.get(1).unwrap_or(&first);
-        let at = call_sites[first].iter().find(|(t, _)| *t == next).map(|(_, s)| *s);
+        let at = call_sites[first]
+            .iter()
+            .find(|(t, _)| *t == next)
+            .map(|(_, s)| *s);
         let names: Vec<&str> = cycle.iter().map(|&f| docs[f].name.value.as_str()).collect();
         diags.push(
             Diagnostic::error(
                 Code::RecursiveCall,
                 at,
-                format!("helper flows call themselves: {} → {}", names.join(" → "), names[0]),
+                format!(
+                    "helper flows call themselves: {} → {}",
+                    names.join(" → "),
+                    names[0]
+                ),
             )
             .with_help("flows may not call themselves, directly or through other flows"),
         );
@@ -141,7 +245,8 @@ pub fn compile(
 
     // Types, helpers first.
     let mut sigs: Vec<Option<HelperSig>> = vec![None; docs.len()];
-    let mut typed: Vec<Option<(Vec<Type>, Vec<Vec<usize>>, Type)>> = (0..docs.len()).map(|_| None).collect();
+    let mut typed: Vec<Option<(Vec<Type>, Vec<Vec<usize>>, Type)>> =
+        (0..docs.len()).map(|_| None).collect();
     for &f in &analysis.order {
         let doc = &docs[f];
         let (types, deps, output) = check_flow(doc, &mut drafts[f], text(doc), &sigs, &mut diags);
@@ -149,7 +254,11 @@ pub fn compile(
             if !in_cycle[f] {
                 sigs[f] = Some(HelperSig {
                     name: doc.name.value.clone(),
-                    inputs: h.inputs.iter().map(|(k, (t, _))| (k.clone(), t.clone())).collect(),
+                    inputs: h
+                        .inputs
+                        .iter()
+                        .map(|(k, (t, _))| (k.clone(), t.clone()))
+                        .collect(),
                     output: output.clone(),
                 });
             }
@@ -160,7 +269,9 @@ pub fn compile(
     // Graphs and plans.
     let mut plans = Vec::with_capacity(docs.len());
     for (f, (doc, steps)) in docs.iter().zip(drafts).enumerate() {
-        let Some((types, deps, output)) = typed[f].take() else { continue };
+        let Some((types, deps, output)) = typed[f].take() else {
+            continue;
+        };
         let nodes: Vec<StepNode> = steps
             .iter()
             .zip(&doc.steps)
@@ -169,7 +280,12 @@ pub fn compile(
                 id: s.id.clone(),
                 effect: s.spec.is_some_and(|sp| sp.effect.is_effect()),
                 data: data.clone(),
-                after: d.after.as_ref().map(|a| (a.value.iter().map(|x| (x.value.clone(), x.span)).collect(), a.span)),
+                after: d.after.as_ref().map(|a| {
+                    (
+                        a.value.iter().map(|x| (x.value.clone(), x.span)).collect(),
+                        a.span,
+                    )
+                }),
             })
             .collect();
         let built = graph::build(&nodes, &doc.name.value, &mut diags);
@@ -177,7 +293,9 @@ pub fn compile(
         let trigger = compile_trigger(doc, text(doc), &mut diags);
         let mut planned = Vec::with_capacity(steps.len());
         for (i, ((s, d), ty)) in steps.into_iter().zip(&doc.steps).zip(types).enumerate() {
-            let (Some(spec), Some(card)) = (s.spec, s.card) else { continue };
+            let (Some(spec), Some(card)) = (s.spec, s.card) else {
+                continue;
+            };
             planned.push(PlannedStep {
                 id: s.id,
                 index: i,
@@ -186,8 +304,16 @@ pub fn compile(
                 parts: s.parts,
                 condition: s.condition,
                 retry: d.retry.as_ref().map_or(
-                    RetryPolicy { attempts: spec.default_attempts, backoff: Duration::from_secs(1), max_backoff: Duration::from_secs(30) },
-                    |r| RetryPolicy { attempts: r.value.attempts, backoff: r.value.backoff, max_backoff: r.value.max_backoff },
+                    RetryPolicy {
+                        attempts: spec.default_attempts,
+                        backoff: Duration::from_secs(1),
+                        max_backoff: Duration::from_secs(30),
+                    },
+                    |r| RetryPolicy {
+                        attempts: r.value.attempts,
+                        backoff: r.value.backoff,
+                        max_backoff: r.value.max_backoff,
+                    },
                 ),
                 timeout: d.timeout.as_ref().map_or(spec.default_timeout, |t| t.value),
                 on_error: d.on_error,
@@ -227,23 +353,42 @@ pub fn compile(
     (Ok(project), diags)
 }
 
-fn build_steps(doc: &FlowDoc, source: &str, registry: &Registry, diags: &mut Diagnostics) -> Vec<DraftStep> {
+fn build_steps(
+    doc: &FlowDoc,
+    source: &str,
+    registry: &Registry,
+    diags: &mut Diagnostics,
+) -> Vec<DraftStep> {
     let mut out: Vec<DraftStep> = Vec::with_capacity(doc.steps.len());
     let mut closes = 0;
     for step in &doc.steps {
         let id = step.id.value.clone();
         if let Some(prev) = doc.steps.iter().take(out.len()).find(|s| s.id.value == id) {
             diags.push(
-                Diagnostic::error(Code::DuplicateStep, Some(step.id.span), format!("step id `{id}` is used twice"))
-                    .with_help(format!("the first is at line {}", line_of(source, prev.id.span))),
+                Diagnostic::error(
+                    Code::DuplicateStep,
+                    Some(step.id.span),
+                    format!("step id `{id}` is used twice"),
+                )
+                .with_help(format!(
+                    "the first is at line {}",
+                    line_of(source, prev.id.span)
+                )),
             );
         }
         let spec = registry.card(&step.card.value);
         if spec.is_none() {
             let kinds = registry.cards().iter().map(|c| c.kind);
             diags.push(
-                Diagnostic::error(Code::UnknownCard, Some(step.card.span), format!("unknown card `{}`", step.card.value))
-                    .with_help_opt(suggest::hint(&step.card.value, kinds).or_else(|| Some("`flowctl cards` lists every card".into()))),
+                Diagnostic::error(
+                    Code::UnknownCard,
+                    Some(step.card.span),
+                    format!("unknown card `{}`", step.card.value),
+                )
+                .with_help_opt(
+                    suggest::hint(&step.card.value, kinds)
+                        .or_else(|| Some("`flowctl cards` lists every card".into())),
+                ),
             );
         }
         if let Some(spec) = spec {
@@ -252,7 +397,10 @@ fn build_steps(doc: &FlowDoc, source: &str, registry: &Registry, diags: &mut Dia
                     diags.push(Diagnostic::error(
                         Code::WrongTrigger,
                         Some(step.card.span),
-                        format!("`{}` only works in flows with an `{required}` trigger", spec.kind),
+                        format!(
+                            "`{}` only works in flows with an `{required}` trigger",
+                            spec.kind
+                        ),
                     ));
                 }
             }
@@ -260,13 +408,20 @@ fn build_steps(doc: &FlowDoc, source: &str, registry: &Registry, diags: &mut Dia
                 closes += 1;
                 if closes > 1 {
                     diags.push(
-                        Diagnostic::error(Code::TooManyResponses, Some(step.card.span), "a flow can close its HTTP request only once")
-                            .with_help("keep one `http.close` step"),
+                        Diagnostic::error(
+                            Code::TooManyResponses,
+                            Some(step.card.span),
+                            "a flow can close its HTTP request only once",
+                        )
+                        .with_help("keep one `http.close` step"),
                     );
                 }
             }
         }
-        let null = Node { span: step.span, kind: NodeKind::Null };
+        let null = Node {
+            span: step.span,
+            kind: NodeKind::Null,
+        };
         let with = step.with.as_ref().unwrap_or(&null);
         let (card, parts) = match spec {
             Some(spec) => {
@@ -278,22 +433,36 @@ fn build_steps(doc: &FlowDoc, source: &str, registry: &Registry, diags: &mut Dia
             }
             None => (None, StepParts::default()),
         };
-        let condition = step.condition.as_ref().and_then(|c| match ValueExpr::compile(c, source, Escape::None) {
-            Ok(e) => Some(e),
-            Err(errors) => {
-                for e in errors {
-                    diags.push(Diagnostic::error(e.error.code(), Some(e.span), e.error.message).with_help_opt(e.error.help));
+        let condition = step.condition.as_ref().and_then(|c| {
+            match ValueExpr::compile(c, source, Escape::None) {
+                Ok(e) => Some(e),
+                Err(errors) => {
+                    for e in errors {
+                        diags.push(
+                            Diagnostic::error(e.error.code(), Some(e.span), e.error.message)
+                                .with_help_opt(e.error.help),
+                        );
+                    }
+                    None
                 }
-                None
             }
         });
-        out.push(DraftStep { id, spec, card, parts, condition });
+        out.push(DraftStep {
+            id,
+            spec,
+            card,
+            parts,
+            condition,
+        });
     }
     out
 }
 
 fn line_of(source: &str, span: Span) -> usize {
-    source.get(..span.start as usize).map_or(0, |s| s.matches('\n').count()) + 1
+    source
+        .get(..span.start as usize)
+        .map_or(0, |s| s.matches('\n').count())
+        + 1
 }
 
 /// Checks a flow's steps in order; returns each step's output type, each step's data
@@ -307,7 +476,9 @@ fn check_flow(
 ) -> (Vec<Type>, Vec<Vec<usize>>, Type) {
     let trigger = match &doc.trigger {
         TriggerDoc::ApiEndpoint(_) => TriggerScope::Endpoint,
-        TriggerDoc::Helper(h) => TriggerScope::Helper(Type::object(h.inputs.iter().map(|(k, (t, _))| (k.clone(), t.clone())))),
+        TriggerDoc::Helper(h) => TriggerScope::Helper(Type::object(
+            h.inputs.iter().map(|(k, (t, _))| (k.clone(), t.clone())),
+        )),
     };
     let mut table: Vec<(String, Type)> = steps.iter().map(|s| (s.id.clone(), Type::Any)).collect();
     let mut deps = Vec::with_capacity(steps.len());
@@ -315,17 +486,40 @@ fn check_flow(
     for (k, step) in steps.iter_mut().enumerate() {
         let mut cond_deps = Vec::new();
         if let Some(cond) = &mut step.condition {
-            let scope = StepScope { trigger: &trigger, steps: &table, current: k, item: None, trigger_only: false };
+            let scope = StepScope {
+                trigger: &trigger,
+                steps: &table,
+                current: k,
+                item: None,
+                trigger_only: false,
+            };
             if let Err(errors) = cond.check(&scope, source) {
                 for e in errors {
-                    diags.push(Diagnostic::error(e.error.code(), Some(e.span), e.error.message).with_help_opt(e.error.help));
+                    diags.push(
+                        Diagnostic::error(e.error.code(), Some(e.span), e.error.message)
+                            .with_help_opt(e.error.help),
+                    );
                 }
             }
-            cond_deps = cond.slots().into_iter().filter_map(flow_card::expr::slots::step_index).collect();
+            cond_deps = cond
+                .slots()
+                .into_iter()
+                .filter_map(flow_card::expr::slots::step_index)
+                .collect();
         }
         let kind = step.spec.map_or("?", |s| s.kind);
         let label = format!("step `{}` ({kind})", step.id);
-        let mut checker = StepChecker::new(&mut step.parts, &trigger, &table, k, source, sigs, diags, doc.steps[k].span, label);
+        let mut checker = StepChecker::new(
+            &mut step.parts,
+            &trigger,
+            &table,
+            k,
+            source,
+            sigs,
+            diags,
+            doc.steps[k].span,
+            label,
+        );
         let mut out = match &step.card {
             Some(card) => card.check(&mut checker),
             None => Type::Any,
@@ -363,26 +557,42 @@ fn check_flow(
 fn compile_trigger(doc: &FlowDoc, source: &str, diags: &mut Diagnostics) -> TriggerPlan {
     match &doc.trigger {
         TriggerDoc::Helper(h) => TriggerPlan::Helper {
-            inputs: h.inputs.iter().map(|(k, (t, _))| (k.clone(), t.clone())).collect(),
+            inputs: h
+                .inputs
+                .iter()
+                .map(|(k, (t, _))| (k.clone(), t.clone()))
+                .collect(),
         },
         TriggerDoc::ApiEndpoint(ep) => {
             let dedupe = ep.dedupe.as_ref().and_then(|d| {
                 let trigger = TriggerScope::Endpoint;
-                let scope = StepScope { trigger: &trigger, steps: &[], current: 0, item: None, trigger_only: true };
+                let scope = StepScope {
+                    trigger: &trigger,
+                    steps: &[],
+                    current: 0,
+                    item: None,
+                    trigger_only: true,
+                };
                 let compiled = ValueExpr::compile(&d.key, source, Escape::None)
                     .and_then(|mut e| e.check(&scope, source).map(|_| e));
                 match compiled {
                     Ok(e) => Some((e, d.window)),
                     Err(errors) => {
                         for e in errors {
-                            diags.push(Diagnostic::error(e.error.code(), Some(e.span), e.error.message).with_help_opt(e.error.help));
+                            diags.push(
+                                Diagnostic::error(e.error.code(), Some(e.span), e.error.message)
+                                    .with_help_opt(e.error.help),
+                            );
                         }
                         None
                     }
                 }
             });
             TriggerPlan::ApiEndpoint(EndpointPlan {
-                path_name: ep.alias.as_ref().map_or_else(|| doc.name.value.clone(), |a| a.value.clone()),
+                path_name: ep
+                    .alias
+                    .as_ref()
+                    .map_or_else(|| doc.name.value.clone(), |a| a.value.clone()),
                 client_token: ep.security.client_token.clone(),
                 public: ep.security.public,
                 hmac: ep.security.hmac.clone(),
@@ -396,13 +606,22 @@ fn compile_trigger(doc: &FlowDoc, source: &str, diags: &mut Diagnostics) -> Trig
 }
 
 /// Warns about pure steps whose output nothing reads: they do work for nobody.
-fn warn_unused(doc: &FlowDoc, steps: &[DraftStep], dependents: &[Vec<usize>], diags: &mut Diagnostics) {
+fn warn_unused(
+    doc: &FlowDoc,
+    steps: &[DraftStep],
+    dependents: &[Vec<usize>],
+    diags: &mut Diagnostics,
+) {
     for (i, s) in steps.iter().enumerate() {
         let pure = s.spec.is_some_and(|sp| !sp.effect.is_effect());
         if pure && dependents.get(i).is_some_and(Vec::is_empty) {
             diags.push(
-                Diagnostic::warning(Code::UnusedStep, Some(doc.steps[i].id.span), format!("the output of step `{}` is never read", s.id))
-                    .with_help("use it in a later step, or remove the step"),
+                Diagnostic::warning(
+                    Code::UnusedStep,
+                    Some(doc.steps[i].id.span),
+                    format!("the output of step `{}` is never read", s.id),
+                )
+                .with_help("use it in a later step, or remove the step"),
             );
         }
     }

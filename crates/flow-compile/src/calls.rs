@@ -29,7 +29,10 @@ pub(crate) fn analyse(calls: &[Vec<usize>]) -> CallOrder {
     let mut cycles = Vec::new();
     for scc in sccs {
         let members: Vec<usize> = scc.iter().map(|n| g[*n]).collect();
-        let is_cycle = members.len() > 1 || calls.get(members[0]).is_some_and(|c| c.contains(&members[0]));
+        let is_cycle = members.len() > 1
+            || calls
+                .get(members[0])
+                .is_some_and(|c| c.contains(&members[0]));
         if is_cycle {
             cycles.push(cycle_path(calls, &members));
         }
@@ -47,7 +50,13 @@ fn cycle_path(calls: &[Vec<usize>], members: &[usize]) -> Vec<usize> {
     let mut cur = start;
     // Walk within the component until we return to the start; a depth-first search finds a
     // simple cycle through `start`.
-    fn dfs(calls: &[Vec<usize>], members: &[usize], start: usize, cur: usize, path: &mut Vec<usize>) -> bool {
+    fn dfs(
+        calls: &[Vec<usize>],
+        members: &[usize],
+        start: usize,
+        cur: usize,
+        path: &mut Vec<usize>,
+    ) -> bool {
         for &next in calls.get(cur).map(Vec::as_slice).unwrap_or(&[]) {
             if next == start {
                 return true;

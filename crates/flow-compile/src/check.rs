@@ -37,7 +37,18 @@ impl<'a> StepChecker<'a> {
         label: String,
     ) -> Self {
         let n = parts.exprs.len();
-        StepChecker { parts, trigger, steps, current, source, sigs, diags, step_span, label, types: vec![None; n] }
+        StepChecker {
+            parts,
+            trigger,
+            steps,
+            current,
+            source,
+            sigs,
+            diags,
+            step_span,
+            label,
+            types: vec![None; n],
+        }
     }
 
     fn check_expr(&mut self, id: ExprId, item: Option<Type>) -> Type {
@@ -45,12 +56,18 @@ impl<'a> StepChecker<'a> {
         if let Some(Some(t)) = self.types.get(idx) {
             return t.clone();
         }
-        let Some(info) = self.parts.exprs.get_mut(idx) else { return Type::Any };
+        let Some(info) = self.parts.exprs.get_mut(idx) else {
+            return Type::Any;
+        };
         let scope = StepScope {
             trigger: self.trigger,
             steps: self.steps,
             current: self.current,
-            item: if info.item_scope { Some(item.unwrap_or(Type::Any)) } else { None },
+            item: if info.item_scope {
+                Some(item.unwrap_or(Type::Any))
+            } else {
+                None
+            },
             trigger_only: false,
         };
         let t = match info.expr.check(&scope, self.source) {
@@ -58,7 +75,8 @@ impl<'a> StepChecker<'a> {
             Err(errors) => {
                 for e in errors {
                     self.diags.push(
-                        Diagnostic::error(e.error.code(), Some(e.span), e.error.message).with_help_opt(e.error.help),
+                        Diagnostic::error(e.error.code(), Some(e.span), e.error.message)
+                            .with_help_opt(e.error.help),
                     );
                 }
                 Type::Any
@@ -76,7 +94,9 @@ impl<'a> StepChecker<'a> {
             self.check_expr(ExprId(i as u32), None);
         }
         for (i, info) in self.parts.exprs.iter().enumerate() {
-            let Some(Some(actual)) = self.types.get(i) else { continue };
+            let Some(Some(actual)) = self.types.get(i) else {
+                continue;
+            };
             if !actual.fits(&info.expected) {
                 self.diags.push(
                     Diagnostic::error(
@@ -95,8 +115,13 @@ impl<'a> StepChecker<'a> {
                 );
             }
         }
-        let mut deps: Vec<usize> =
-            self.parts.exprs.iter().flat_map(|e| e.expr.slots()).filter_map(slots::step_index).collect();
+        let mut deps: Vec<usize> = self
+            .parts
+            .exprs
+            .iter()
+            .flat_map(|e| e.expr.slots())
+            .filter_map(slots::step_index)
+            .collect();
         deps.sort_unstable();
         deps.dedup();
         deps
@@ -120,20 +145,32 @@ impl Checker for StepChecker<'_> {
     fn check_helper_inputs(&mut self, flow: FlowRef, inputs: ExprId, item: Type) {
         let given = self.check_expr(inputs, Some(item));
         let Some(sig) = self.helper(flow) else { return };
-        let Some(info) = self.parts.exprs.get(inputs.0 as usize) else { return };
+        let Some(info) = self.parts.exprs.get(inputs.0 as usize) else {
+            return;
+        };
         let keys: Vec<(String, Span)> = if info.keys.is_empty() {
-            info.expr.keys().unwrap_or_default().into_iter().map(|k| (k, info.span)).collect()
+            info.expr
+                .keys()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|k| (k, info.span))
+                .collect()
         } else {
             info.keys.clone()
         };
         let span = info.span;
-        if !matches!(info.expr, ValueExpr::Object(_) | ValueExpr::Const(Value::Object(_)))
-            && !(matches!(info.expr, ValueExpr::Const(Value::Null)) && sig.inputs.is_empty())
+        if !matches!(
+            info.expr,
+            ValueExpr::Object(_) | ValueExpr::Const(Value::Object(_))
+        ) && !(matches!(info.expr, ValueExpr::Const(Value::Null)) && sig.inputs.is_empty())
         {
             self.diags.push(Diagnostic::error(
                 Code::WrongType,
                 Some(span),
-                format!("{}: `inputs` must be a mapping of the inputs of `{}`", self.label, sig.name),
+                format!(
+                    "{}: `inputs` must be a mapping of the inputs of `{}`",
+                    self.label, sig.name
+                ),
             ));
             return;
         }
@@ -145,9 +182,14 @@ impl Checker for StepChecker<'_> {
                         Some(*kspan),
                         format!("helper flow `{}` has no input `{k}`", sig.name),
                     )
-                    .with_help_opt(suggest::hint(k, sig.inputs.keys()).or_else(|| {
-                        Some(format!("its inputs are: {}", sig.inputs.keys().cloned().collect::<Vec<_>>().join(", ")))
-                    })),
+                    .with_help_opt(
+                        suggest::hint(k, sig.inputs.keys()).or_else(|| {
+                            Some(format!(
+                                "its inputs are: {}",
+                                sig.inputs.keys().cloned().collect::<Vec<_>>().join(", ")
+                            ))
+                        }),
+                    ),
                 ),
                 Some(want) => {
                     if let Type::Object(Some(obj)) = &given {
@@ -170,7 +212,10 @@ impl Checker for StepChecker<'_> {
                     Diagnostic::error(
                         Code::MissingHelperInput,
                         Some(span),
-                        format!("{}: the input `{name}` of helper flow `{}` is not given", self.label, sig.name),
+                        format!(
+                            "{}: the input `{name}` of helper flow `{}` is not given",
+                            self.label, sig.name
+                        ),
                     )
                     .with_help(format!("add `{name}: …` to `inputs`")),
                 );
@@ -183,11 +228,17 @@ impl Checker for StepChecker<'_> {
             .and_then(|id| self.parts.exprs.get(id.0 as usize))
             .map_or(self.step_span, |e| e.span);
         self.diags.push(
-            Diagnostic::error(code, Some(span), format!("{}: {message}", self.label)).with_help_opt(help),
+            Diagnostic::error(code, Some(span), format!("{}: {message}", self.label))
+                .with_help_opt(help),
         );
     }
 
     fn constant(&self, id: ExprId) -> Option<Value> {
-        self.parts.exprs.get(id.0 as usize)?.expr.as_const().cloned()
+        self.parts
+            .exprs
+            .get(id.0 as usize)?
+            .expr
+            .as_const()
+            .cloned()
     }
 }

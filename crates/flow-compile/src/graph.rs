@@ -47,8 +47,15 @@ pub(crate) fn build(steps: &[StepNode], flow: &str, diags: &mut Diagnostics) -> 
                             graph.update_edge(nodes[j], nodes[i], EdgeKind::After);
                         }
                         None => diags.push(
-                            Diagnostic::error(Code::UnknownStep, Some(*span), format!("`after` names unknown step `{name}`"))
-                                .with_help_opt(flow_model::suggest::hint(name, steps.iter().map(|t| t.id.as_str()))),
+                            Diagnostic::error(
+                                Code::UnknownStep,
+                                Some(*span),
+                                format!("`after` names unknown step `{name}`"),
+                            )
+                            .with_help_opt(flow_model::suggest::hint(
+                                name,
+                                steps.iter().map(|t| t.id.as_str()),
+                            )),
                         ),
                     }
                 }
@@ -74,12 +81,18 @@ pub(crate) fn build(steps: &[StepNode], flow: &str, diags: &mut Diagnostics) -> 
         members.sort_unstable();
         let path = cycle_path(&graph, &nodes, &members);
         let names: Vec<&str> = path.iter().map(|&i| steps[i].id.as_str()).collect();
-        let at = members.iter().find_map(|&m| steps[m].after.as_ref().map(|a| a.1));
+        let at = members
+            .iter()
+            .find_map(|&m| steps[m].after.as_ref().map(|a| a.1));
         diags.push(
             Diagnostic::error(
                 Code::Cycle,
                 at,
-                format!("in flow `{flow}`, `after` closes a cycle: {} → {}", names.join(" → "), names[0]),
+                format!(
+                    "in flow `{flow}`, `after` closes a cycle: {} → {}",
+                    names.join(" → "),
+                    names[0]
+                ),
             )
             .with_help("remove one of these `after` entries"),
         );
@@ -97,16 +110,36 @@ pub(crate) fn build(steps: &[StepNode], flow: &str, diags: &mut Diagnostics) -> 
         v.dedup();
     }
     let order = run_order(&deps, &dependents);
-    Built { graph, deps, dependents, order }
+    Built {
+        graph,
+        deps,
+        dependents,
+        order,
+    }
 }
 
 /// A simple cycle through the lowest member, following edges within the component.
-fn cycle_path(graph: &DiGraph<usize, EdgeKind>, nodes: &[NodeIndex], members: &[usize]) -> Vec<usize> {
+fn cycle_path(
+    graph: &DiGraph<usize, EdgeKind>,
+    nodes: &[NodeIndex],
+    members: &[usize],
+) -> Vec<usize> {
     let start = members[0];
     let mut path = vec![start];
-    fn dfs(g: &DiGraph<usize, EdgeKind>, nodes: &[NodeIndex], members: &[usize], start: usize, path: &mut Vec<usize>) -> bool {
-        let Some(&cur) = path.last() else { return false };
-        let mut next: Vec<usize> = g.neighbors_directed(nodes[cur], Direction::Outgoing).map(|n| g[n]).collect();
+    fn dfs(
+        g: &DiGraph<usize, EdgeKind>,
+        nodes: &[NodeIndex],
+        members: &[usize],
+        start: usize,
+        path: &mut Vec<usize>,
+    ) -> bool {
+        let Some(&cur) = path.last() else {
+            return false;
+        };
+        let mut next: Vec<usize> = g
+            .neighbors_directed(nodes[cur], Direction::Outgoing)
+            .map(|n| g[n])
+            .collect();
         next.sort_unstable();
         for nx in next {
             if nx == start {
@@ -122,14 +155,22 @@ fn cycle_path(graph: &DiGraph<usize, EdgeKind>, nodes: &[NodeIndex], members: &[
         }
         false
     }
-    if dfs(graph, nodes, members, start, &mut path) { path } else { members.to_vec() }
+    if dfs(graph, nodes, members, start, &mut path) {
+        path
+    } else {
+        members.to_vec()
+    }
 }
 
 /// Kahn's algorithm with the lowest step number first among ready steps.
 fn run_order(deps: &[Vec<usize>], dependents: &[Vec<usize>]) -> Vec<usize> {
     let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
-    let mut ready: BinaryHeap<Reverse<usize>> =
-        waiting.iter().enumerate().filter(|(_, w)| **w == 0).map(|(i, _)| Reverse(i)).collect();
+    let mut ready: BinaryHeap<Reverse<usize>> = waiting
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| **w == 0)
+        .map(|(i, _)| Reverse(i))
+        .collect();
     let mut order = Vec::with_capacity(deps.len());
     while let Some(Reverse(i)) = ready.pop() {
         order.push(i);
@@ -148,10 +189,16 @@ fn run_order(deps: &[Vec<usize>], dependents: &[Vec<usize>]) -> Vec<usize> {
 pub fn mermaid(plan: &Plan) -> String {
     let mut out = String::from("flowchart TD\n");
     for s in &plan.steps {
-        out.push_str(&format!("  {}[\"{}<br/><small>{}</small>\"]\n", s.id, s.id, s.spec.kind));
+        out.push_str(&format!(
+            "  {}[\"{}<br/><small>{}</small>\"]\n",
+            s.id, s.id, s.spec.kind
+        ));
     }
     for e in plan.graph.edge_references() {
-        let (a, b) = (&plan.steps[plan.graph[e.source()]].id, &plan.steps[plan.graph[e.target()]].id);
+        let (a, b) = (
+            &plan.steps[plan.graph[e.source()]].id,
+            &plan.steps[plan.graph[e.target()]].id,
+        );
         let arrow = match e.weight() {
             EdgeKind::Data => "-->",
             EdgeKind::Effect => "-.->",
@@ -185,7 +232,11 @@ pub fn dot(plan: &Plan) -> String {
             },
         )
     );
-    text.replacen("digraph {", &format!("digraph \"{}\" {{\n    rankdir=TB", esc(&plan.name)), 1)
+    text.replacen(
+        "digraph {",
+        &format!("digraph \"{}\" {{\n    rankdir=TB", esc(&plan.name)),
+        1,
+    )
 }
 
 #[cfg(test)]
@@ -197,7 +248,14 @@ mod tests {
             id: id.into(),
             effect,
             data,
-            after: after.map(|a| (a.into_iter().map(|s| (s.to_string(), Span::default())).collect(), Span::default())),
+            after: after.map(|a| {
+                (
+                    a.into_iter()
+                        .map(|s| (s.to_string(), Span::default()))
+                        .collect(),
+                    Span::default(),
+                )
+            }),
         }
     }
 
@@ -235,7 +293,10 @@ mod tests {
 
     #[test]
     fn after_empty_opts_out_of_the_effect_chain() {
-        let steps = vec![node("a", true, vec![], None), node("b", true, vec![], Some(vec![]))];
+        let steps = vec![
+            node("a", true, vec![], None),
+            node("b", true, vec![], Some(vec![])),
+        ];
         let mut diags = Diagnostics::new();
         let b = build(&steps, "f", &mut diags);
         assert!(b.deps[1].is_empty());

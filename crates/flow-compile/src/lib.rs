@@ -13,7 +13,9 @@ pub mod graph;
 pub mod loader;
 mod plan;
 mod scope;
+mod text;
 
 pub use build::compile;
 pub use loader::{LoadOptions, Loaded, load};
 pub use plan::{EdgeKind, EndpointPlan, Plan, PlannedStep, Project, RetryPolicy, TriggerPlan};
+pub use text::compile_str;

@@ -48,13 +48,21 @@ fn read(path: &Path, diags: &mut Diagnostics) -> Option<String> {
             diags.push(Diagnostic::error(
                 Code::Io,
                 None,
-                format!("{}: the file is {} bytes; flow files may be at most 1 MiB", display(path), m.len()),
+                format!(
+                    "{}: the file is {} bytes; flow files may be at most 1 MiB",
+                    display(path),
+                    m.len()
+                ),
             ));
             return None;
         }
         Ok(_) => {}
         Err(e) => {
-            diags.push(Diagnostic::error(Code::Io, None, format!("cannot read {}: {e}", display(path))));
+            diags.push(Diagnostic::error(
+                Code::Io,
+                None,
+                format!("cannot read {}: {e}", display(path)),
+            ));
             return None;
         }
     }
@@ -62,12 +70,20 @@ fn read(path: &Path, diags: &mut Diagnostics) -> Option<String> {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Some(text),
             Err(_) => {
-                diags.push(Diagnostic::error(Code::Io, None, format!("{} is not UTF-8 text", display(path))));
+                diags.push(Diagnostic::error(
+                    Code::Io,
+                    None,
+                    format!("{} is not UTF-8 text", display(path)),
+                ));
                 None
             }
         },
         Err(e) => {
-            diags.push(Diagnostic::error(Code::Io, None, format!("cannot read {}: {e}", display(path))));
+            diags.push(Diagnostic::error(
+                Code::Io,
+                None,
+                format!("cannot read {}: {e}", display(path)),
+            ));
             None
         }
     }
@@ -85,13 +101,19 @@ pub fn is_flow_file(path: &Path) -> bool {
 fn flow_files_in(dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
     match std::fs::read_dir(dir) {
         Ok(entries) => {
-            let mut files: Vec<PathBuf> =
-                entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && is_flow_file(p)).collect();
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && is_flow_file(p))
+                .collect();
             files.sort();
             files
         }
         Err(e) => {
-            diags.push(Diagnostic::error(Code::Io, None, format!("cannot read the directory {}: {e}", display(dir))));
+            diags.push(Diagnostic::error(
+                Code::Io,
+                None,
+                format!("cannot read the directory {}: {e}", display(dir)),
+            ));
             Vec::new()
         }
     }
@@ -141,7 +163,11 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         } else if p.is_file() {
             files.push(p.clone());
         } else {
-            diags.push(Diagnostic::error(Code::Io, None, format!("{} does not exist", display(p))));
+            diags.push(Diagnostic::error(
+                Code::Io,
+                None,
+                format!("{} does not exist", display(p)),
+            ));
         }
     }
     // The same file named twice (flows dir and command line) is read once.
@@ -154,12 +180,21 @@ pub fn load(opts: &LoadOptions) -> Loaded {
             continue;
         }
         seen.push(key);
-        let Some(text) = read(&f, &mut diags) else { continue };
+        let Some(text) = read(&f, &mut diags) else {
+            continue;
+        };
         let id = sources.add(display(&f), text.clone());
         if let Some(doc) = FlowDoc::parse(id, &text, &mut diags) {
             docs.push(doc);
             doc_paths.push(f);
         }
     }
-    Loaded { sources, config, base, docs, doc_paths, diags }
+    Loaded {
+        sources,
+        config,
+        base,
+        docs,
+        doc_paths,
+        diags,
+    }
 }

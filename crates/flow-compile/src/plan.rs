@@ -46,7 +46,12 @@ impl Project {
                         names.push(c.name.clone());
                     }
                 }
-                stack.extend(step.parts.flows.iter().filter_map(|r| r.target.map(|t| t as usize)));
+                stack.extend(
+                    step.parts
+                        .flows
+                        .iter()
+                        .filter_map(|r| r.target.map(|t| t as usize)),
+                );
             }
         }
         names

@@ -40,12 +40,22 @@ pub(crate) fn trigger_type() -> Type {
 
 /// The type of `execution`.
 pub(crate) fn execution_type() -> Type {
-    Type::object([("id", Type::Text), ("flow", Type::Text), ("started_at", Type::Date)])
+    Type::object([
+        ("id", Type::Text),
+        ("flow", Type::Text),
+        ("started_at", Type::Date),
+    ])
 }
 
 impl TypeScope for StepScope<'_> {
     fn resolve(&self, name: &str) -> Result<(Slot, Type), NameError> {
-        let err = |kind, message: String, help: Option<String>| Err(NameError { kind, message, help });
+        let err = |kind, message: String, help: Option<String>| {
+            Err(NameError {
+                kind,
+                message,
+                help,
+            })
+        };
         match name {
             "trigger" => {
                 return match self.trigger {
@@ -63,17 +73,26 @@ impl TypeScope for StepScope<'_> {
                     TriggerScope::Endpoint => err(
                         ErrorKind::UnknownName,
                         "an api_endpoint flow has no `inputs`".into(),
-                        Some("read the request as `trigger.body`, `trigger.json`, `trigger.headers`".into()),
+                        Some(
+                            "read the request as `trigger.body`, `trigger.json`, `trigger.headers`"
+                                .into(),
+                        ),
                     ),
                 };
             }
             "execution" if !self.trigger_only => return Ok((slots::EXECUTION, execution_type())),
             "item" | "index" if !self.trigger_only => {
                 return match &self.item {
-                    Some(t) => Ok(if name == "item" { (slots::ITEM, t.clone()) } else { (slots::INDEX, Type::Number) }),
+                    Some(t) => Ok(if name == "item" {
+                        (slots::ITEM, t.clone())
+                    } else {
+                        (slots::INDEX, Type::Number)
+                    }),
                     None => err(
                         ErrorKind::ItemOutsideList,
-                        format!("`{name}` is only set inside the `inputs:` of list.for_each and list.map"),
+                        format!(
+                            "`{name}` is only set inside the `inputs:` of list.for_each and list.map"
+                        ),
                         None,
                     ),
                 };
@@ -93,17 +112,27 @@ impl TypeScope for StepScope<'_> {
             }
             let current = self.steps.get(self.current).map_or("", |s| s.0.as_str());
             return if pos == self.current {
-                err(ErrorKind::ForwardReference, format!("step `{name}` cannot read its own output"), None)
+                err(
+                    ErrorKind::ForwardReference,
+                    format!("step `{name}` cannot read its own output"),
+                    None,
+                )
             } else {
                 err(
                     ErrorKind::ForwardReference,
                     format!("step `{name}` is written below `{current}`, which reads it"),
-                    Some(format!("move `{name}` above `{current}`; templates read only steps written above them")),
+                    Some(format!(
+                        "move `{name}` above `{current}`; templates read only steps written above them"
+                    )),
                 )
             };
         }
         let mut names: Vec<&str> = vec!["trigger", "inputs", "execution"];
-        names.extend(self.steps[..self.current.min(self.steps.len())].iter().map(|(id, _)| id.as_str()));
+        names.extend(
+            self.steps[..self.current.min(self.steps.len())]
+                .iter()
+                .map(|(id, _)| id.as_str()),
+        );
         err(
             ErrorKind::UnknownName,
             format!("unknown step `{name}`"),

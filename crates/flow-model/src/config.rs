@@ -141,7 +141,9 @@ fn env_refs(text: &str) -> Vec<EnvRef> {
     let mut from = 0;
     while let Some(pos) = text[from..].find("${env:") {
         let start = from + pos;
-        let Some(close) = text[start..].find('}') else { break };
+        let Some(close) = text[start..].find('}') else {
+            break;
+        };
         let end = start + close + 1;
         let body = &text[start + 6..end - 1];
         let (name, default) = match body.split_once(":-") {
@@ -160,7 +162,10 @@ fn env_refs(text: &str) -> Vec<EnvRef> {
 }
 
 /// Replaces `${env:NAME}` and `${env:NAME:-default}` in `text`.
-pub fn expand_env(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, MissingEnv> {
+pub fn expand_env(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, MissingEnv> {
     let refs = env_refs(text);
     if refs.is_empty() {
         return Ok(text.to_string());
@@ -224,8 +229,12 @@ impl ProjectConfig {
                 config.store = store.value;
             } else {
                 diags.push(
-                    Diagnostic::error(Code::Config, Some(store.span), format!("unsupported store `{}`", store.value))
-                        .with_help("use `sqlite://PATH` or `none`"),
+                    Diagnostic::error(
+                        Code::Config,
+                        Some(store.span),
+                        format!("unsupported store `{}`", store.value),
+                    )
+                    .with_help("use `sqlite://PATH` or `none`"),
                 );
             }
         }
@@ -244,28 +253,43 @@ fn decode_connections(node: &Node, config: &mut ProjectConfig, diags: &mut Diagn
         return;
     }
     let Some(entries) = node.as_map() else {
-        diags.push(wrong_type(node, "`connections`", "a mapping of names to connections"));
+        diags.push(wrong_type(
+            node,
+            "`connections`",
+            "a mapping of names to connections",
+        ));
         return;
     };
     for (k, v) in entries {
-        let Some(name) = text(k, "a connection name", diags) else { continue };
+        let Some(name) = text(k, "a connection name", diags) else {
+            continue;
+        };
         if !crate::decode::is_identifier(&name.value) {
-            diags.push(Diagnostic::error(
-                Code::InvalidValue,
-                Some(name.span),
-                format!("`{}` is not a valid connection name", name.value),
-            ).with_help("use lower-case letters, digits and `_`"));
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    Some(name.span),
+                    format!("`{}` is not a valid connection name", name.value),
+                )
+                .with_help("use lower-case letters, digits and `_`"),
+            );
             continue;
         }
         let Some(kind_node) = v.get("kind") else {
             diags.push(match v.as_map() {
-                Some(_) => Diagnostic::error(Code::MissingKey, Some(v.span), format!("connection `{}` is missing `kind`", name.value))
-                    .with_help("use `kind: okta`, `slack`, `slack_webhook` or `http`"),
+                Some(_) => Diagnostic::error(
+                    Code::MissingKey,
+                    Some(v.span),
+                    format!("connection `{}` is missing `kind`", name.value),
+                )
+                .with_help("use `kind: okta`, `slack`, `slack_webhook` or `http`"),
                 None => wrong_type(v, &format!("connection `{}`", name.value), "a mapping"),
             });
             continue;
         };
-        let Some(kind) = text(kind_node, "`kind`", diags) else { continue };
+        let Some(kind) = text(kind_node, "`kind`", diags) else {
+            continue;
+        };
         config.connections.insert(
             name.value.clone(),
             ConnectionDoc {
@@ -278,12 +302,18 @@ fn decode_connections(node: &Node, config: &mut ProjectConfig, diags: &mut Diagn
 }
 
 fn decode_server(node: &Node, server: &mut ServerDoc, diags: &mut Diagnostics) {
-    let Some(f) = fields(node, "`server`", SERVER_KEYS, diags) else { return };
+    let Some(f) = fields(node, "`server`", SERVER_KEYS, diags) else {
+        return;
+    };
     if let Some(listen) = f.opt_str("listen", diags) {
         if listen.value.parse::<std::net::SocketAddr>().is_err() {
             diags.push(
-                Diagnostic::error(Code::Config, Some(listen.span), format!("`{}` is not an address", listen.value))
-                    .with_help("write it as IP:PORT, e.g. 127.0.0.1:8080"),
+                Diagnostic::error(
+                    Code::Config,
+                    Some(listen.span),
+                    format!("`{}` is not an address", listen.value),
+                )
+                .with_help("write it as IP:PORT, e.g. 127.0.0.1:8080"),
             );
         } else {
             server.listen = listen.value;
@@ -317,7 +347,10 @@ mod tests {
         let env = |n: &str| (n == "A").then(|| "1".to_string());
         assert_eq!(expand_env("x${env:A}y", &env), Ok("x1y".into()));
         assert_eq!(expand_env("${env:B:-dflt}", &env), Ok("dflt".into()));
-        assert_eq!(expand_env("${env:B}", &env), Err(MissingEnv { name: "B".into() }));
+        assert_eq!(
+            expand_env("${env:B}", &env),
+            Err(MissingEnv { name: "B".into() })
+        );
         assert_eq!(expand_env("plain", &env), Ok("plain".into()));
         let s = Secret::new("${env:A}", Span::default());
         assert_eq!(format!("{s:?} {s}"), "Secret(***) ***");

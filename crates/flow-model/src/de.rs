@@ -112,7 +112,10 @@ impl de::Error for DeError {
             .replace("a sequence", "a list")
             .replace("struct ", "")
             .replace("a map", "a mapping");
-        DeError::new(Code::WrongType, format!("expected {expected}, found {found}"))
+        DeError::new(
+            Code::WrongType,
+            format!("expected {expected}, found {found}"),
+        )
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
@@ -270,7 +273,10 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de, '_> {
     ) -> Result<V::Value, DeError> {
         let span = self.node.span;
         match &self.node.kind {
-            NodeKind::Str(_) => visitor.visit_enum(Enum { de: self, value: None }),
+            NodeKind::Str(_) => visitor.visit_enum(Enum {
+                de: self,
+                value: None,
+            }),
             NodeKind::Map(entries) if entries.len() == 1 => {
                 let (k, v) = &entries[0];
                 visitor.visit_enum(Enum {
@@ -284,7 +290,10 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de, '_> {
             }
             _ => Err(DeError::new(
                 Code::WrongType,
-                format!("expected one of the allowed values, found {}", self.node.kind_name()),
+                format!(
+                    "expected one of the allowed values, found {}",
+                    self.node.kind_name()
+                ),
             )),
         }
         .map_err(|e| e.at(span))
@@ -310,7 +319,11 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de, '_> {
         self.deserialize_any(visitor)
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_any(visitor)
     }
 
@@ -332,7 +345,10 @@ struct Seq<'a, 'de, 'h> {
 impl<'de> SeqAccess<'de> for Seq<'_, 'de, '_> {
     type Error = DeError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
             Some((i, node)) => seed
                 .deserialize(self.de.child(node, &i.to_string()))
@@ -357,7 +373,10 @@ struct Map<'a, 'de, 'h> {
 impl<'de> MapAccess<'de> for Map<'_, 'de, '_> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         for (k, v) in self.entries.by_ref() {
             let name = key_text(k);
             if let Some(fields) = self.fields {
@@ -397,7 +416,10 @@ impl<'de, 'h> EnumAccess<'de> for Enum<'de, 'h> {
     type Error = DeError;
     type Variant = Variant<'de, 'h>;
 
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self::Variant), DeError> {
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Self::Variant), DeError> {
         let span = self.de.node.span;
         let name = key_text(self.de.node);
         let v = seed
@@ -419,7 +441,9 @@ impl<'de> VariantAccess<'de> for Variant<'de, '_> {
     fn unit_variant(self) -> Result<(), DeError> {
         match self.value {
             None => Ok(()),
-            Some(v) => Err(DeError::new(Code::WrongType, "this value takes no settings").at(v.node.span)),
+            Some(v) => {
+                Err(DeError::new(Code::WrongType, "this value takes no settings").at(v.node.span))
+            }
         }
     }
 
@@ -535,7 +559,10 @@ mod tests {
             *hooks.markers.borrow(),
             vec![
                 ("$flowctl::test".to_string(), "list=\"{{ a }}\"".to_string()),
-                ("$flowctl::test".to_string(), "inner.value=[1,2]".to_string()),
+                (
+                    "$flowctl::test".to_string(),
+                    "inner.value=[1,2]".to_string()
+                ),
             ]
         );
     }
@@ -546,7 +573,10 @@ mod tests {
         assert!(r.is_ok());
         let reported = hooks.reported.borrow();
         assert_eq!(reported.len(), 2);
-        assert_eq!(reported[0].help.as_deref(), Some("did you mean `concurrency`?"));
+        assert_eq!(
+            reported[0].help.as_deref(),
+            Some("did you mean `concurrency`?")
+        );
         assert_eq!(reported[0].span.unwrap().start, 8);
     }
 

@@ -70,11 +70,14 @@ pub fn fields<'a>(
 
 /// An "unknown key" diagnostic with a suggestion from `allowed`.
 pub fn unknown_key(key: &str, span: Span, what: &str, allowed: &[&str]) -> Diagnostic {
-    let help = suggest::hint(key, allowed.iter().copied()).or_else(|| {
-        (!allowed.is_empty()).then(|| format!("allowed keys: {}", allowed.join(", ")))
-    });
-    Diagnostic::error(Code::UnknownKey, Some(span), format!("unknown key `{key}` in {what}"))
-        .with_help_opt(help)
+    let help = suggest::hint(key, allowed.iter().copied())
+        .or_else(|| (!allowed.is_empty()).then(|| format!("allowed keys: {}", allowed.join(", "))));
+    Diagnostic::error(
+        Code::UnknownKey,
+        Some(span),
+        format!("unknown key `{key}` in {what}"),
+    )
+    .with_help_opt(help)
 }
 
 /// A "wrong type" diagnostic: `what` must be `expected`, found the node's kind.
@@ -94,7 +97,10 @@ impl<'a> Fields<'a> {
 
     /// The span of a key, when present.
     pub fn key_span(&self, key: &str) -> Option<Span> {
-        self.entries.iter().find(|(k, _, _)| *k == key).map(|e| e.1.span)
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|e| e.1.span)
     }
 
     /// The keys present, in order.
@@ -145,7 +151,13 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional whole number within `[min, max]`.
-    pub fn opt_u64(&self, key: &str, min: u64, max: u64, diags: &mut Diagnostics) -> Option<Spanned<u64>> {
+    pub fn opt_u64(
+        &self,
+        key: &str,
+        min: u64,
+        max: u64,
+        diags: &mut Diagnostics,
+    ) -> Option<Spanned<u64>> {
         let node = self.get(key)?;
         match node.kind {
             NodeKind::Int(i) if i >= 0 && (i as u64) >= min && (i as u64) <= max => {
@@ -178,7 +190,10 @@ impl<'a> Fields<'a> {
         let parsed = match &node.kind {
             NodeKind::Int(i) if *i >= 0 => Ok(*i as u64),
             NodeKind::Str(s) => units::parse_size(s),
-            _ => Err(format!("`{key}` must be a size such as 1MiB, found {}", node.kind_name())),
+            _ => Err(format!(
+                "`{key}` must be a size such as 1MiB, found {}",
+                node.kind_name()
+            )),
         };
         match parsed {
             Ok(v) => Some(Spanned::new(v, node.span)),
@@ -190,7 +205,11 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional list of text values.
-    pub fn opt_str_list(&self, key: &str, diags: &mut Diagnostics) -> Option<Spanned<Vec<Spanned<String>>>> {
+    pub fn opt_str_list(
+        &self,
+        key: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Spanned<Vec<Spanned<String>>>> {
         let node = self.get(key)?;
         let Some(items) = node.as_seq() else {
             diags.push(wrong_type(node, &format!("`{key}`"), "a list"));

@@ -215,7 +215,9 @@ impl FlowDoc {
                         Some(n.span),
                         format!("`{}` is not a valid flow name", n.value),
                     )
-                    .with_help("use lower-case letters, digits and `-`, starting with a letter or digit"),
+                    .with_help(
+                        "use lower-case letters, digits and `-`, starting with a letter or digit",
+                    ),
                 );
             }
         }
@@ -271,8 +273,12 @@ fn decode_trigger(node: &Node, diags: &mut Diagnostics) -> Option<TriggerDoc> {
             .map(TriggerDoc::Helper),
         [] => {
             diags.push(
-                Diagnostic::error(Code::MissingKey, Some(node.span), "`trigger` names no trigger")
-                    .with_help("use `api_endpoint:` or `helper:`"),
+                Diagnostic::error(
+                    Code::MissingKey,
+                    Some(node.span),
+                    "`trigger` names no trigger",
+                )
+                .with_help("use `api_endpoint:` or `helper:`"),
             );
             None
         }
@@ -293,21 +299,35 @@ fn decode_endpoint(node: &Node, diags: &mut Diagnostics) -> Option<ApiEndpointDo
         span: node.span,
         kind: crate::node::NodeKind::Map(Vec::new()),
     };
-    let node_ref = if matches!(node.kind, crate::node::NodeKind::Null) { &empty } else { node };
+    let node_ref = if matches!(node.kind, crate::node::NodeKind::Null) {
+        &empty
+    } else {
+        node
+    };
     let f = fields(
         node_ref,
         "`api_endpoint`",
-        &["alias", "security", "accept", "dedupe", "rate_limit", "sync_timeout"],
+        &[
+            "alias",
+            "security",
+            "accept",
+            "dedupe",
+            "rate_limit",
+            "sync_timeout",
+        ],
         diags,
     )?;
     let alias = f.opt_str("alias", diags);
     if let Some(a) = &alias {
         if !decode::is_flow_name(&a.value) {
-            diags.push(Diagnostic::error(
-                Code::InvalidValue,
-                Some(a.span),
-                format!("`{}` is not a valid alias", a.value),
-            ).with_help("use lower-case letters, digits and `-`"));
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    Some(a.span),
+                    format!("`{}` is not a valid alias", a.value),
+                )
+                .with_help("use lower-case letters, digits and `-`"),
+            );
         }
     }
     let security = match f.get("security") {
@@ -325,8 +345,12 @@ fn decode_endpoint(node: &Node, diags: &mut Diagnostics) -> Option<ApiEndpointDo
         Some(a) if a.value == "any" => false,
         Some(a) => {
             diags.push(
-                Diagnostic::error(Code::InvalidValue, Some(a.span), format!("unknown `accept: {}`", a.value))
-                    .with_help("use `json` or `any`"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    Some(a.span),
+                    format!("unknown `accept: {}`", a.value),
+                )
+                .with_help("use `json` or `any`"),
             );
             false
         }
@@ -372,8 +396,15 @@ fn decode_endpoint(node: &Node, diags: &mut Diagnostics) -> Option<ApiEndpointDo
 }
 
 fn decode_security(node: &Node, diags: &mut Diagnostics) -> Option<SecurityDoc> {
-    let f = fields(node, "`security`", &["client_token", "public", "hmac"], diags)?;
-    let client_token = f.opt_str("client_token", diags).map(|s| Secret::new(s.value, s.span));
+    let f = fields(
+        node,
+        "`security`",
+        &["client_token", "public", "hmac"],
+        diags,
+    )?;
+    let client_token = f
+        .opt_str("client_token", diags)
+        .map(|s| Secret::new(s.value, s.span));
     let public = f.opt_bool("public", diags).is_some_and(|b| b.value);
     let hmac = f.get("hmac").and_then(|h| decode_hmac(h, diags));
     if public && (client_token.is_some() || hmac.is_some()) {
@@ -385,8 +416,12 @@ fn decode_security(node: &Node, diags: &mut Diagnostics) -> Option<SecurityDoc> 
     }
     if !public && client_token.is_none() && hmac.is_none() {
         diags.push(
-            Diagnostic::error(Code::MissingKey, Some(node.span), "`security` allows nobody")
-                .with_help("set `client_token`, `hmac`, or `public: true`"),
+            Diagnostic::error(
+                Code::MissingKey,
+                Some(node.span),
+                "`security` allows nobody",
+            )
+            .with_help("set `client_token`, `hmac`, or `public: true`"),
         );
     }
     Some(SecurityDoc {
@@ -400,17 +435,30 @@ fn decode_hmac(node: &Node, diags: &mut Diagnostics) -> Option<HmacDoc> {
     let f = fields(
         node,
         "`hmac`",
-        &["secret", "header", "prefix", "timestamp_header", "tolerance"],
+        &[
+            "secret",
+            "header",
+            "prefix",
+            "timestamp_header",
+            "tolerance",
+        ],
         diags,
     )?;
-    let secret = f.req_str("secret", diags).map(|s| Secret::new(s.value, s.span))?;
+    let secret = f
+        .req_str("secret", diags)
+        .map(|s| Secret::new(s.value, s.span))?;
     Some(HmacDoc {
         secret,
-        header: f
-            .opt_str("header", diags)
-            .map_or_else(|| "x-signature".to_string(), |s| s.value.to_ascii_lowercase()),
-        prefix: f.opt_str("prefix", diags).map_or_else(|| "sha256=".to_string(), |s| s.value),
-        timestamp_header: f.opt_str("timestamp_header", diags).map(|s| s.value.to_ascii_lowercase()),
+        header: f.opt_str("header", diags).map_or_else(
+            || "x-signature".to_string(),
+            |s| s.value.to_ascii_lowercase(),
+        ),
+        prefix: f
+            .opt_str("prefix", diags)
+            .map_or_else(|| "sha256=".to_string(), |s| s.value),
+        timestamp_header: f
+            .opt_str("timestamp_header", diags)
+            .map(|s| s.value.to_ascii_lowercase()),
         tolerance: f
             .opt_duration("tolerance", diags)
             .map_or(Duration::from_secs(300), |d| d.value),
@@ -430,23 +478,34 @@ fn decode_helper(node: &Node, diags: &mut Diagnostics) -> Option<HelperDoc> {
         match decl.as_map() {
             Some(entries) => {
                 for (k, v) in entries {
-                    let Some(name) = text(k, "an input name", diags) else { continue };
+                    let Some(name) = text(k, "an input name", diags) else {
+                        continue;
+                    };
                     if !decode::is_identifier(&name.value) {
-                        diags.push(Diagnostic::error(
-                            Code::InvalidValue,
-                            Some(name.span),
-                            format!("`{}` is not a valid input name", name.value),
-                        ).with_help("use lower-case letters, digits and `_`, starting with a letter"));
+                        diags.push(
+                            Diagnostic::error(
+                                Code::InvalidValue,
+                                Some(name.span),
+                                format!("`{}` is not a valid input name", name.value),
+                            )
+                            .with_help(
+                                "use lower-case letters, digits and `_`, starting with a letter",
+                            ),
+                        );
                         continue;
                     }
-                    let Some(ty) = text(v, &format!("the type of input `{}`", name.value), diags) else { continue };
+                    let Some(ty) = text(v, &format!("the type of input `{}`", name.value), diags)
+                    else {
+                        continue;
+                    };
                     match Type::parse(&ty.value) {
                         Ok(t) => {
                             inputs.insert(name.value, (t, name.span));
                         }
                         Err(e) => diags.push(
-                            Diagnostic::error(Code::InvalidValue, Some(ty.span), e)
-                                .with_help_opt(crate::suggest::hint(&ty.value, Type::NAMES.iter().copied())),
+                            Diagnostic::error(Code::InvalidValue, Some(ty.span), e).with_help_opt(
+                                crate::suggest::hint(&ty.value, Type::NAMES.iter().copied()),
+                            ),
                         ),
                     }
                 }
@@ -488,8 +547,12 @@ fn decode_step(node: &Node, diags: &mut Diagnostics) -> Option<StepDoc> {
         Some(s) if s.value == "continue" => OnError::Continue,
         Some(s) => {
             diags.push(
-                Diagnostic::error(Code::InvalidValue, Some(s.span), format!("unknown `on_error: {}`", s.value))
-                    .with_help("use `fail` or `continue`"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    Some(s.span),
+                    format!("unknown `on_error: {}`", s.value),
+                )
+                .with_help("use `fail` or `continue`"),
             );
             OnError::Fail
         }
@@ -499,7 +562,11 @@ fn decode_step(node: &Node, diags: &mut Diagnostics) -> Option<StepDoc> {
     let timeout = f.opt_duration("timeout", diags);
     if let Some(t) = &timeout {
         if t.value.is_zero() {
-            diags.push(Diagnostic::error(Code::InvalidValue, Some(t.span), "`timeout` must be above 0"));
+            diags.push(Diagnostic::error(
+                Code::InvalidValue,
+                Some(t.span),
+                "`timeout` must be above 0",
+            ));
         }
     }
     Some(StepDoc {
@@ -517,8 +584,15 @@ fn decode_step(node: &Node, diags: &mut Diagnostics) -> Option<StepDoc> {
 }
 
 fn decode_retry(node: &Node, diags: &mut Diagnostics) -> Option<Spanned<RetryDoc>> {
-    let f: Fields<'_> = fields(node, "`retry`", &["attempts", "backoff", "max_backoff"], diags)?;
-    let attempts = f.opt_u64("attempts", 1, 100, diags).map_or(3, |a| a.value as u32);
+    let f: Fields<'_> = fields(
+        node,
+        "`retry`",
+        &["attempts", "backoff", "max_backoff"],
+        diags,
+    )?;
+    let attempts = f
+        .opt_u64("attempts", 1, 100, diags)
+        .map_or(3, |a| a.value as u32);
     let backoff = f
         .opt_duration("backoff", diags)
         .map_or(Duration::from_secs(1), |d| d.value);
@@ -566,7 +640,13 @@ mod tests {
         let codes: Vec<Code> = diags.iter().map(|d| d.code).collect();
         assert_eq!(
             codes,
-            vec![Code::InvalidValue, Code::MissingKey, Code::UnknownKey, Code::InvalidValue, Code::MissingKey]
+            vec![
+                Code::InvalidValue,
+                Code::MissingKey,
+                Code::UnknownKey,
+                Code::InvalidValue,
+                Code::MissingKey
+            ]
         );
     }
 
@@ -576,7 +656,9 @@ mod tests {
             "flow: hook\ntrigger:\n  api_endpoint:\n    alias: my-hook\n    accept: json\n    security:\n      hmac: { secret: \"${env:S}\", timestamp_header: X-Ts }\n    dedupe: { key: \"{{ trigger.json.id }}\", window: 1h }\n    rate_limit: { per_second: 10 }\nsteps: []\n",
         );
         assert!(diags.is_empty(), "{diags:?}");
-        let TriggerDoc::ApiEndpoint(ep) = doc.unwrap().trigger else { panic!() };
+        let TriggerDoc::ApiEndpoint(ep) = doc.unwrap().trigger else {
+            panic!()
+        };
         assert!(ep.accept_json);
         assert_eq!(ep.alias.unwrap().value, "my-hook");
         let h = ep.security.hmac.unwrap();

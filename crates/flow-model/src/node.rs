@@ -108,11 +108,15 @@ impl Node {
     /// escapes and indentation, so the piece is searched for from the earliest place it could
     /// start on its line. When it cannot be found, the whole node's span is returned.
     pub fn span_of_range(&self, source: &str, range: std::ops::Range<usize>) -> Span {
-        let Some(value) = self.as_str() else { return self.span };
+        let Some(value) = self.as_str() else {
+            return self.span;
+        };
         let raw = source
             .get(self.span.start as usize..self.span.end as usize)
             .unwrap_or("");
-        let Some(piece) = value.get(range.clone()) else { return self.span };
+        let Some(piece) = value.get(range.clone()) else {
+            return self.span;
+        };
         if raw == value {
             return self.span.sub(range.start, range.end);
         }
@@ -121,7 +125,9 @@ impl Node {
         let line_start = if line == 0 {
             0
         } else {
-            raw.match_indices('\n').nth(line - 1).map_or(raw.len(), |(i, _)| i + 1)
+            raw.match_indices('\n')
+                .nth(line - 1)
+                .map_or(raw.len(), |(i, _)| i + 1)
         };
         let from = (line_start + col).min(raw.len());
         match raw.get(from..).and_then(|r| r.find(piece)) {
@@ -168,9 +174,17 @@ pub fn parse_yaml(source: SourceId, text: &str) -> Result<Node, Diagnostic> {
             .name("yaml-parse".into())
             .stack_size(STACK)
             .spawn_scoped(scope, || parse_yaml_here(source, text))
-            .map_err(|e| Diagnostic::error(Code::Io, None, format!("cannot start the YAML parser: {e}")))?
+            .map_err(|e| {
+                Diagnostic::error(Code::Io, None, format!("cannot start the YAML parser: {e}"))
+            })?
             .join()
-            .unwrap_or_else(|_| Err(Diagnostic::error(Code::YamlSyntax, None, "the YAML parser failed")))
+            .unwrap_or_else(|_| {
+                Err(Diagnostic::error(
+                    Code::YamlSyntax,
+                    None,
+                    "the YAML parser failed",
+                ))
+            })
     })
 }
 
@@ -216,7 +230,10 @@ fn strip_location_prefix(msg: &str) -> &str {
     if let Some(rest) = m.strip_prefix("line ") {
         if let Some(idx) = rest.find(": ") {
             let head = &rest[..idx];
-            if head.split(' ').all(|w| w == "column" || w.parse::<u64>().is_ok()) {
+            if head
+                .split(' ')
+                .all(|w| w == "column" || w.parse::<u64>().is_ok())
+            {
                 return &rest[idx + 2..];
             }
         }
@@ -254,9 +271,12 @@ fn convert(source: SourceId, text: &str, raw: Spanned<RawKind>) -> Node {
         RawKind::Int(i) => NodeKind::Int(i),
         RawKind::Float(f) => NodeKind::Float(f),
         RawKind::Str(s) => NodeKind::Str(s),
-        RawKind::Seq(items) => {
-            NodeKind::Seq(items.into_iter().map(|i| convert(source, text, i)).collect())
-        }
+        RawKind::Seq(items) => NodeKind::Seq(
+            items
+                .into_iter()
+                .map(|i| convert(source, text, i))
+                .collect(),
+        ),
         RawKind::Map(entries) => NodeKind::Map(
             entries
                 .into_iter()
@@ -361,10 +381,18 @@ mod tests {
         let text = "flow: demo\nsteps:\n  - id: a\n    with: { text: \"{{ x }}\" }\n";
         let root = parse(text);
         let flow = root.get("flow").unwrap();
-        assert_eq!(&text[flow.span.start as usize..flow.span.end as usize], "demo");
-        let with = root.get("steps").unwrap().as_seq().unwrap()[0].get("with").unwrap();
+        assert_eq!(
+            &text[flow.span.start as usize..flow.span.end as usize],
+            "demo"
+        );
+        let with = root.get("steps").unwrap().as_seq().unwrap()[0]
+            .get("with")
+            .unwrap();
         let t = with.get("text").unwrap();
-        assert_eq!(&text[t.span.start as usize..t.span.end as usize], "\"{{ x }}\"");
+        assert_eq!(
+            &text[t.span.start as usize..t.span.end as usize],
+            "\"{{ x }}\""
+        );
     }
 
     #[test]

@@ -55,7 +55,10 @@ pub fn render(d: &Diagnostic, sources: &Sources) -> String {
 
 /// Renders all diagnostics followed by a summary line such as
 /// `error: 2 errors, 1 warning` (nothing when there are none).
-pub fn render_all<'a>(diags: impl IntoIterator<Item = &'a Diagnostic>, sources: &Sources) -> String {
+pub fn render_all<'a>(
+    diags: impl IntoIterator<Item = &'a Diagnostic>,
+    sources: &Sources,
+) -> String {
     let mut out = String::new();
     let (mut errors, mut warnings) = (0, 0);
     for d in diags {
@@ -88,7 +91,10 @@ mod tests {
     #[test]
     fn renders_like_rustc() {
         let mut sources = Sources::new();
-        let id = sources.add("flows/a.yaml", "flow: a\nsteps:\n  - id: x\n    card: json.prase\n");
+        let id = sources.add(
+            "flows/a.yaml",
+            "flow: a\nsteps:\n  - id: x\n    card: json.prase\n",
+        );
         let start = sources.get(id).unwrap().offset_of(4, 11);
         let d = Diagnostic::error(
             Code::UnknownCard,

@@ -57,8 +57,14 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         assert_eq!(levenshtein("prase", "parse"), 1);
-        assert_eq!(did_you_mean("json.prase", ["json.parse", "json.stringify"]).as_deref(), Some("json.parse"));
-        assert_eq!(did_you_mean("evnt", ["event", "ack"]).as_deref(), Some("event"));
+        assert_eq!(
+            did_you_mean("json.prase", ["json.parse", "json.stringify"]).as_deref(),
+            Some("json.parse")
+        );
+        assert_eq!(
+            did_you_mean("evnt", ["event", "ack"]).as_deref(),
+            Some("event")
+        );
         assert_eq!(did_you_mean("zzz", ["event", "ack"]), None);
         assert_eq!(did_you_mean("x", ["y"]), None);
     }

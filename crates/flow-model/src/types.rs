@@ -124,7 +124,9 @@ impl Type {
                 None => FieldLookup::Missing(obj.fields.keys().cloned().collect()),
             },
             // Okta-style dot paths may index lists by number: `users.0`.
-            Type::List(item) if name.parse::<usize>().is_ok() => FieldLookup::Found((**item).clone()),
+            Type::List(item) if name.parse::<usize>().is_ok() => {
+                FieldLookup::Found((**item).clone())
+            }
             _ => FieldLookup::NotAnObject,
         }
     }
@@ -155,9 +157,10 @@ impl Type {
             (Object(_), Object(None)) => true,
             (Object(have), Object(Some(want))) => match have {
                 None => true,
-                Some(have) => want.fields.iter().all(|(k, t)| {
-                    have.fields.get(k).is_none_or(|h| h.fits(t)) || have.open
-                }),
+                Some(have) => want
+                    .fields
+                    .iter()
+                    .all(|(k, t)| have.fields.get(k).is_none_or(|h| h.fits(t)) || have.open),
             },
             (List(a), List(b)) => a.fits(b),
             _ => false,
@@ -205,8 +208,7 @@ impl Type {
             (Type::Object(_), V::Object(_)) => true,
             (Type::List(item), V::Array(items)) => {
                 for (i, x) in items.iter().enumerate() {
-                    item.check_value(x)
-                        .map_err(|e| format!("item {i}: {e}"))?;
+                    item.check_value(x).map_err(|e| format!("item {i}: {e}"))?;
                 }
                 true
             }
@@ -259,7 +261,11 @@ impl fmt::Display for Type {
                     write!(f, "{k}: {t}")?;
                 }
                 if obj.open {
-                    f.write_str(if obj.fields.is_empty() { "…" } else { ", …" })?;
+                    f.write_str(if obj.fields.is_empty() {
+                        "…"
+                    } else {
+                        ", …"
+                    })?;
                 }
                 f.write_str("}")
             }
@@ -275,7 +281,16 @@ mod tests {
 
     #[test]
     fn parse_and_display_round_trip() {
-        for t in ["text", "number", "boolean", "date", "object", "any", "list<text>", "list<list<object>>"] {
+        for t in [
+            "text",
+            "number",
+            "boolean",
+            "date",
+            "object",
+            "any",
+            "list<text>",
+            "list<list<object>>",
+        ] {
             assert_eq!(Type::parse(t).unwrap().to_string(), t);
         }
         assert!(Type::parse("lst<text>").is_err());
@@ -295,7 +310,10 @@ mod tests {
     fn fields_of_closed_and_open_objects() {
         let closed = Type::object([("title", Type::Text)]);
         assert_eq!(closed.field("title"), FieldLookup::Found(Type::Text));
-        assert_eq!(closed.field("titel"), FieldLookup::Missing(vec!["title".into()]));
+        assert_eq!(
+            closed.field("titel"),
+            FieldLookup::Missing(vec!["title".into()])
+        );
         let open = Type::open_object([("id", Type::Text)]);
         assert_eq!(open.field("other"), FieldLookup::Found(Type::Any));
         assert_eq!(Type::Text.field("x"), FieldLookup::NotAnObject);
@@ -303,9 +321,18 @@ mod tests {
 
     #[test]
     fn value_checks() {
-        assert!(Type::list(Type::Text).check_value(&json!(["a", "b"])).is_ok());
-        let err = Type::list(Type::Text).check_value(&json!(["a", 1])).unwrap_err();
+        assert!(
+            Type::list(Type::Text)
+                .check_value(&json!(["a", "b"]))
+                .is_ok()
+        );
+        let err = Type::list(Type::Text)
+            .check_value(&json!(["a", 1]))
+            .unwrap_err();
         assert_eq!(err, "item 1: expected text, found number 1");
-        assert_eq!(Type::of_value(&json!({"a": [1]})).to_string(), "{a: list<number>}");
+        assert_eq!(
+            Type::of_value(&json!({"a": [1]})).to_string(),
+            "{a: list<number>}"
+        );
     }
 }

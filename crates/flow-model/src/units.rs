@@ -18,13 +18,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!("`{text}` is not a duration (expected e.g. 30s, 5m, 1h30m)"));
+            return Err(format!(
+                "`{text}` is not a duration (expected e.g. 30s, 5m, 1h30m)"
+            ));
         }
         let number: f64 = rest[..digits]
             .parse()
             .map_err(|_| format!("`{text}` is not a duration (expected e.g. 30s, 5m, 1h30m)"))?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
         let secs = match unit {
@@ -64,7 +68,9 @@ pub fn format_duration(d: Duration) -> String {
 /// Parses a size such as `1MiB`, `512KB`, `1048576` (bytes).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let number: f64 = num
         .parse()
@@ -77,7 +83,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "KiB" => 1024.0,
         "MiB" => 1024.0 * 1024.0,
         "GiB" => 1024.0 * 1024.0 * 1024.0,
-        other => return Err(format!("`{text}` has an unknown unit `{other}` (use B, KB, MB, KiB, MiB)")),
+        other => {
+            return Err(format!(
+                "`{text}` has an unknown unit `{other}` (use B, KB, MB, KiB, MiB)"
+            ));
+        }
     };
     let bytes = number * factor;
     if !bytes.is_finite() || bytes < 0.0 || bytes > 1e15 {

@@ -18,7 +18,11 @@ pub struct ConnectError {
 
 impl std::fmt::Display for ConnectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "connection `{}` needs the environment variable `{}`, which is not set", self.connection, self.variable)
+        write!(
+            f,
+            "connection `{}` needs the environment variable `{}`, which is not set",
+            self.connection, self.variable
+        )
     }
 }
 
@@ -53,10 +57,13 @@ fn connect_names(
 ) -> Result<HashMap<String, LiveConnection>, ConnectError> {
     let mut out = HashMap::new();
     for name in names {
-        let Some(cfg) = project.connections.get(name) else { continue };
-        let live = cfg
-            .connect(env, dry_run)
-            .map_err(|e| ConnectError { connection: name.clone(), variable: e.name })?;
+        let Some(cfg) = project.connections.get(name) else {
+            continue;
+        };
+        let live = cfg.connect(env, dry_run).map_err(|e| ConnectError {
+            connection: name.clone(),
+            variable: e.name,
+        })?;
         out.insert(name.clone(), live);
     }
     Ok(out)
@@ -66,7 +73,13 @@ fn connect_names(
 pub struct NoTransport;
 
 impl Transport for NoTransport {
-    fn send(&self, _: HttpRequest, _: Duration) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
-        Box::pin(std::future::ready(Err(TransportError::Invalid("a dry run sends nothing".into()))))
+    fn send(
+        &self,
+        _: HttpRequest,
+        _: Duration,
+    ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(std::future::ready(Err(TransportError::Invalid(
+            "a dry run sends nothing".into(),
+        ))))
     }
 }

@@ -52,7 +52,11 @@ pub struct RunOptions {
 /// How a run ends, once decided.
 enum End {
     Return(Value),
-    Fail { step: String, error: CardError, status: u16 },
+    Fail {
+        step: String,
+        error: CardError,
+        status: u16,
+    },
     Stop,
 }
 
@@ -79,7 +83,11 @@ fn ms(since: Instant) -> f64 {
 impl Engine {
     /// An engine for a project.
     pub fn new(project: Arc<Project>, env: Arc<RunEnv>) -> Self {
-        Engine { project, env, observers: Vec::new() }
+        Engine {
+            project,
+            env,
+            observers: Vec::new(),
+        }
     }
 
     /// Adds an observer of run events.
@@ -110,11 +118,28 @@ impl Engine {
             return failed_record("?", "no such flow");
         };
         let (trigger, inputs, trigger_record) = match input {
-            RunInput::Request(req) => (Arc::new(req.to_value()), Arc::new(Value::Null), Some(req.to_record())),
+            RunInput::Request(req) => (
+                Arc::new(req.to_value()),
+                Arc::new(Value::Null),
+                Some(req.to_record()),
+            ),
             RunInput::Inputs(v) => (Arc::new(Value::Null), Arc::new(v), None),
         };
-        let id = opts.execution_id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-        self.run_plan(&plan, trigger, inputs, trigger_record, id, None, None, opts.responder, opts.resume).await
+        let id = opts
+            .execution_id
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        self.run_plan(
+            &plan,
+            trigger,
+            inputs,
+            trigger_record,
+            id,
+            None,
+            None,
+            opts.responder,
+            opts.resume,
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -134,7 +159,11 @@ impl Engine {
             let started = Instant::now();
             let started_at = now_rfc3339();
             let endpoint = matches!(plan.trigger, TriggerPlan::ApiEndpoint(_));
-            self.emit(RunEvent::RunStarted { execution_id: &execution_id, flow: &plan.name, parent });
+            self.emit(RunEvent::RunStarted {
+                execution_id: &execution_id,
+                flow: &plan.name,
+                parent,
+            });
             let n = plan.steps.len();
             let scope = RunScope {
                 trigger,
@@ -142,10 +171,18 @@ impl Engine {
                 execution: json!({ "id": execution_id, "flow": plan.name, "started_at": started_at }),
                 outputs: (0..n).map(|_| OnceLock::new()).collect(),
             };
-            let mut records: Vec<StepRecord> = plan.steps.iter().map(|s| StepRecord::pending(&s.id, s.spec.kind)).collect();
+            let mut records: Vec<StepRecord> = plan
+                .steps
+                .iter()
+                .map(|s| StepRecord::pending(&s.id, s.spec.kind))
+                .collect();
             let mut waiting: Vec<usize> = plan.deps.iter().map(Vec::len).collect();
-            let mut ready: BinaryHeap<Reverse<usize>> =
-                waiting.iter().enumerate().filter(|(_, w)| **w == 0).map(|(i, _)| Reverse(i)).collect();
+            let mut ready: BinaryHeap<Reverse<usize>> = waiting
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| **w == 0)
+                .map(|(i, _)| Reverse(i))
+                .collect();
             let mut responder = responder;
             let mut response: Option<ResponseRecord> = None;
             let mut end: Option<End> = None;
@@ -159,30 +196,49 @@ impl Engine {
                     while let Some(Reverse(i)) = ready.pop() {
                         let reused = resume.steps.remove(&plan.steps[i].id).filter(|r| {
                             matches!(r.status, StepStatus::Succeeded | StepStatus::Skipped)
-                                || (r.status == StepStatus::Failed && plan.steps[i].on_error == OnError::Continue)
+                                || (r.status == StepStatus::Failed
+                                    && plan.steps[i].on_error == OnError::Continue)
                         });
                         match reused {
                             Some(rec) => {
-                                let output = rec.output.clone().unwrap_or_else(|| Arc::new(Value::Null));
+                                let output =
+                                    rec.output.clone().unwrap_or_else(|| Arc::new(Value::Null));
                                 running.push(Box::pin(std::future::ready(StepDone {
                                     index: i,
                                     record: rec,
                                     output,
                                     signal: None,
                                     failure: None,
-                                })) as BoxFuture<'_, StepDone>);
+                                }))
+                                    as BoxFuture<'_, StepDone>);
                             }
-                            None => running.push(Box::pin(self.exec_step(plan, i, &scope, &execution_id, started))),
+                            None => running.push(Box::pin(self.exec_step(
+                                plan,
+                                i,
+                                &scope,
+                                &execution_id,
+                                started,
+                            ))),
                         }
                     }
                 }
-                let Some(done) = running.next().await else { break };
+                let Some(done) = running.next().await else {
+                    break;
+                };
                 let i = done.index;
                 let _ = scope.outputs[i].set(done.output.clone());
-                self.emit(RunEvent::StepFinished { execution_id: &execution_id, flow: &plan.name, step: &done.record });
+                self.emit(RunEvent::StepFinished {
+                    execution_id: &execution_id,
+                    flow: &plan.name,
+                    step: &done.record,
+                });
                 if let Some(err) = done.failure {
                     if end.is_none() {
-                        end = Some(End::Fail { step: plan.steps[i].id.clone(), error: err, status: 500 });
+                        end = Some(End::Fail {
+                            step: plan.steps[i].id.clone(),
+                            error: err,
+                            status: 500,
+                        });
                     }
                 }
                 match done.signal {
@@ -193,7 +249,9 @@ impl Engine {
                         }
                         response.get_or_insert(rec);
                     }
-                    Some(Signal::Return) if end.is_none() => end = Some(End::Return((*done.output).clone())),
+                    Some(Signal::Return) if end.is_none() => {
+                        end = Some(End::Return((*done.output).clone()))
+                    }
                     Some(Signal::Fail { status, message }) if end.is_none() => {
                         end = Some(End::Fail {
                             step: plan.steps[i].id.clone(),
@@ -229,7 +287,11 @@ impl Engine {
             let (status, output, error) = match end {
                 Some(End::Return(v)) => (RunStatus::Succeeded, v, None),
                 Some(End::Stop) => (RunStatus::Stopped, Value::Null, None),
-                Some(End::Fail { step, error, status }) => {
+                Some(End::Fail {
+                    step,
+                    error,
+                    status,
+                }) => {
                     let public = if error.kind == ErrorKind::Failed {
                         error.message.clone()
                     } else {
@@ -250,14 +312,27 @@ impl Engine {
                     (
                         RunStatus::Failed,
                         Value::Null,
-                        Some(RunError { step, kind: error.kind.as_str().to_string(), message: error.message }),
+                        Some(RunError {
+                            step,
+                            kind: error.kind.as_str().to_string(),
+                            message: error.message,
+                        }),
                     )
                 }
                 None => (RunStatus::Succeeded, Value::Null, None),
             };
             if endpoint && response.is_none() {
-                let body = if output.is_null() { json!({}) } else { output.clone() };
-                let rec = ResponseRecord { status: 200, headers: Vec::new(), body, at_ms: ms(started) };
+                let body = if output.is_null() {
+                    json!({})
+                } else {
+                    output.clone()
+                };
+                let rec = ResponseRecord {
+                    status: 200,
+                    headers: Vec::new(),
+                    body,
+                    at_ms: ms(started),
+                };
                 if let Some(tx) = responder.take() {
                     let _ = tx.send(rec.clone());
                 }
@@ -277,12 +352,22 @@ impl Engine {
                 output,
                 error,
             };
-            self.emit(RunEvent::RunFinished { record: &record, child: parent.is_some() });
+            self.emit(RunEvent::RunFinished {
+                record: &record,
+                child: parent.is_some(),
+            });
             record
         })
     }
 
-    async fn exec_step(&self, plan: &Plan, i: usize, scope: &RunScope, execution_id: &str, run_started: Instant) -> StepDone {
+    async fn exec_step(
+        &self,
+        plan: &Plan,
+        i: usize,
+        scope: &RunScope,
+        execution_id: &str,
+        run_started: Instant,
+    ) -> StepDone {
         let step = &plan.steps[i];
         let t0 = Instant::now();
         let mut rec = StepRecord::pending(&step.id, step.spec.kind);
@@ -294,7 +379,13 @@ impl Engine {
                     rec.status = StepStatus::Skipped;
                     rec.reason = Some("`if` was false".into());
                     rec.duration_ms = ms(t0);
-                    return StepDone { index: i, record: rec, output: Arc::new(Value::Null), signal: None, failure: None };
+                    return StepDone {
+                        index: i,
+                        record: rec,
+                        output: Arc::new(Value::Null),
+                        signal: None,
+                        failure: None,
+                    };
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -303,16 +394,30 @@ impl Engine {
                 }
             }
         }
-        let caller = StepCaller { engine: self, children: Mutex::new(Vec::new()), parent: execution_id };
+        let caller = StepCaller {
+            engine: self,
+            children: Mutex::new(Vec::new()),
+            parent: execution_id,
+        };
         let mut attempt = 0;
         let result = loop {
             attempt += 1;
-            let cx = StepCx::new(&step.parts, scope, &self.env, &caller, attempt, step.timeout);
+            let cx = StepCx::new(
+                &step.parts,
+                scope,
+                &self.env,
+                &caller,
+                attempt,
+                step.timeout,
+            );
             let res = match tokio::time::timeout(step.timeout, step.card.run(&cx)).await {
                 Ok(r) => r,
                 Err(_) => Err(CardError::new(
                     ErrorKind::Timeout,
-                    format!("no result within the step's timeout of {}", format_duration(step.timeout)),
+                    format!(
+                        "no result within the step's timeout of {}",
+                        format_duration(step.timeout)
+                    ),
                 )),
             };
             let log = cx.into_log();
@@ -321,20 +426,33 @@ impl Engine {
                 rec.input = Some(log.inputs.into_iter().collect());
             }
             match res {
-                Err(e) if e.kind.is_retryable() && attempt < step.retry.attempts && !self.env.dry_run => {
+                Err(e)
+                    if e.kind.is_retryable()
+                        && attempt < step.retry.attempts
+                        && !self.env.dry_run =>
+                {
                     let mut j = e.to_json();
                     if let Value::Object(m) = &mut j {
                         m.insert("attempt".into(), attempt.into());
                     }
                     rec.retries.push(j);
-                    self.emit(RunEvent::Retrying { flow: &plan.name, step: &step.id, card: step.spec.kind, kind: e.kind.as_str() });
-                    tokio::time::sleep(backoff_delay(&step.retry, attempt + 1, e.retry_after)).await;
+                    self.emit(RunEvent::Retrying {
+                        flow: &plan.name,
+                        step: &step.id,
+                        card: step.spec.kind,
+                        kind: e.kind.as_str(),
+                    });
+                    tokio::time::sleep(backoff_delay(&step.retry, attempt + 1, e.retry_after))
+                        .await;
                 }
                 other => break other,
             }
         };
         rec.attempts = attempt;
-        let mut children = caller.children.into_inner().unwrap_or_else(PoisonError::into_inner);
+        let mut children = caller
+            .children
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
         children.sort_by_key(|c| c.index);
         rec.children = children;
         match result {
@@ -343,13 +461,25 @@ impl Engine {
                 rec.duration_ms = ms(t0);
                 let output = Arc::new(outcome.output);
                 rec.output = Some(output.clone());
-                StepDone { index: i, record: rec, output, signal: outcome.signal, failure: None }
+                StepDone {
+                    index: i,
+                    record: rec,
+                    output,
+                    signal: outcome.signal,
+                    failure: None,
+                }
             }
             Err(e) => self.finish_failed(step, rec, e, t0),
         }
     }
 
-    fn finish_failed(&self, step: &flow_compile::PlannedStep, mut rec: StepRecord, e: CardError, t0: Instant) -> StepDone {
+    fn finish_failed(
+        &self,
+        step: &flow_compile::PlannedStep,
+        mut rec: StepRecord,
+        e: CardError,
+        t0: Instant,
+    ) -> StepDone {
         rec.status = StepStatus::Failed;
         rec.duration_ms = ms(t0);
         rec.error = Some(e.to_json());
@@ -357,14 +487,32 @@ impl Engine {
             OnError::Continue => {
                 let output = Arc::new(json!({ "error": e.to_json() }));
                 rec.output = Some(output.clone());
-                StepDone { index: step.index, record: rec, output, signal: None, failure: None }
+                StepDone {
+                    index: step.index,
+                    record: rec,
+                    output,
+                    signal: None,
+                    failure: None,
+                }
             }
-            OnError::Fail => StepDone { index: step.index, record: rec, output: Arc::new(Value::Null), signal: None, failure: Some(e) },
+            OnError::Fail => StepDone {
+                index: step.index,
+                record: rec,
+                output: Arc::new(Value::Null),
+                signal: None,
+                failure: Some(e),
+            },
         }
     }
 
     /// Runs a helper flow for a step.
-    async fn run_child(&self, target: FlowTarget, inputs: Value, index: Option<usize>, parent: &str) -> ExecutionRecord {
+    async fn run_child(
+        &self,
+        target: FlowTarget,
+        inputs: Value,
+        index: Option<usize>,
+        parent: &str,
+    ) -> ExecutionRecord {
         let Some(plan) = self.project.flows.get(target.0 as usize) else {
             return failed_record("?", "no such helper flow");
         };
@@ -383,7 +531,18 @@ impl Engine {
                 }
             }
         }
-        self.run_plan(plan, Arc::new(Value::Null), Arc::new(inputs), None, id, index, Some(parent), None, None).await
+        self.run_plan(
+            plan,
+            Arc::new(Value::Null),
+            Arc::new(inputs),
+            None,
+            id,
+            index,
+            Some(parent),
+            None,
+            None,
+        )
+        .await
     }
 }
 
@@ -413,7 +572,11 @@ fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
         response: None,
         steps: Vec::new(),
         output: Value::Null,
-        error: Some(RunError { step: String::new(), kind: ErrorKind::Input.as_str().into(), message: message.into() }),
+        error: Some(RunError {
+            step: String::new(),
+            kind: ErrorKind::Input.as_str().into(),
+            message: message.into(),
+        }),
     }
 }
 
@@ -425,9 +588,17 @@ struct StepCaller<'e> {
 }
 
 impl FlowCaller for StepCaller<'_> {
-    fn call(&self, target: FlowTarget, inputs: Value, index: Option<usize>) -> BoxFuture<'_, Result<Value, CardError>> {
+    fn call(
+        &self,
+        target: FlowTarget,
+        inputs: Value,
+        index: Option<usize>,
+    ) -> BoxFuture<'_, Result<Value, CardError>> {
         Box::pin(async move {
-            let record = self.engine.run_child(target, inputs, index, self.parent).await;
+            let record = self
+                .engine
+                .run_child(target, inputs, index, self.parent)
+                .await;
             let result = match record.status {
                 RunStatus::Succeeded | RunStatus::Running => Ok(record.output.clone()),
                 RunStatus::Stopped => Ok(Value::Null),
@@ -437,12 +608,22 @@ impl FlowCaller for StepCaller<'_> {
                         .as_ref()
                         .map(|e| (e.step.as_str(), e.kind.as_str(), e.message.as_str()))
                         .unwrap_or(("?", "failed", "failed"));
-                    let at = if step.is_empty() { String::new() } else { format!(" at step `{step}`") };
-                    Err(CardError::new(ErrorKind::Helper, format!("helper flow `{}` failed{at}: {message}", record.flow))
-                        .with_code(kind.to_string()))
+                    let at = if step.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" at step `{step}`")
+                    };
+                    Err(CardError::new(
+                        ErrorKind::Helper,
+                        format!("helper flow `{}` failed{at}: {message}", record.flow),
+                    )
+                    .with_code(kind.to_string()))
                 }
             };
-            self.children.lock().unwrap_or_else(PoisonError::into_inner).push(record);
+            self.children
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(record);
             result
         })
     }

@@ -182,6 +182,15 @@ impl StepRecord {
 impl ExecutionRecord {
     /// Counts steps in this record and all nested helper records.
     pub fn count_steps(&self) -> usize {
-        self.steps.iter().map(|s| 1 + s.children.iter().map(ExecutionRecord::count_steps).sum::<usize>()).sum()
+        self.steps
+            .iter()
+            .map(|s| {
+                1 + s
+                    .children
+                    .iter()
+                    .map(ExecutionRecord::count_steps)
+                    .sum::<usize>()
+            })
+            .sum()
     }
 }

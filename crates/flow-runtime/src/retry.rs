@@ -13,7 +13,10 @@ pub fn backoff_delay(policy: &RetryPolicy, next: u32, hint: Option<Duration>) ->
         return h.min(MAX_SERVER_WAIT);
     }
     let exp = next.saturating_sub(2).min(30);
-    let base = policy.backoff.saturating_mul(1u32 << exp).min(policy.max_backoff);
+    let base = policy
+        .backoff
+        .saturating_mul(1u32 << exp)
+        .min(policy.max_backoff);
     // Full jitter between half and all of the base keeps retries of many items from aligning.
     let half = base / 2;
     half + half.mul_f64(fastrand::f64())
@@ -24,7 +27,11 @@ mod tests {
     use super::*;
 
     fn policy() -> RetryPolicy {
-        RetryPolicy { attempts: 5, backoff: Duration::from_secs(1), max_backoff: Duration::from_secs(4) }
+        RetryPolicy {
+            attempts: 5,
+            backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(4),
+        }
     }
 
     #[test]
@@ -41,7 +48,13 @@ mod tests {
 
     #[test]
     fn server_hint_wins_within_a_bound() {
-        assert_eq!(backoff_delay(&policy(), 2, Some(Duration::from_secs(7))), Duration::from_secs(7));
-        assert_eq!(backoff_delay(&policy(), 2, Some(Duration::from_secs(100_000))), MAX_SERVER_WAIT);
+        assert_eq!(
+            backoff_delay(&policy(), 2, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            backoff_delay(&policy(), 2, Some(Duration::from_secs(100_000))),
+            MAX_SERVER_WAIT
+        );
     }
 }

@@ -60,7 +60,11 @@ impl TriggerRequest {
 fn pairs(items: &[(String, String)], masked: bool) -> Value {
     let mut m = Map::new();
     for (k, v) in items {
-        let v = if masked && is_secret_name(k) { "***".to_string() } else { v.clone() };
+        let v = if masked && is_secret_name(k) {
+            "***".to_string()
+        } else {
+            v.clone()
+        };
         m.insert(k.clone(), Value::String(v));
     }
     Value::Object(m)
@@ -68,14 +72,27 @@ fn pairs(items: &[(String, String)], masked: bool) -> Value {
 
 fn is_secret_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    SECRET_HEADERS.contains(&n.as_str()) || n == "clienttoken" || n.contains("signature") || n.contains("token") || n.contains("secret")
+    SECRET_HEADERS.contains(&n.as_str())
+        || n == "clienttoken"
+        || n.contains("signature")
+        || n.contains("token")
+        || n.contains("secret")
 }
 
 /// Headers with secret values replaced by `***`.
 pub fn mask_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
     headers
         .iter()
-        .map(|(k, v)| (k.clone(), if is_secret_name(k) { "***".to_string() } else { v.clone() }))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                if is_secret_name(k) {
+                    "***".to_string()
+                } else {
+                    v.clone()
+                },
+            )
+        })
         .collect()
 }
 
@@ -88,7 +105,10 @@ mod tests {
         let r = TriggerRequest {
             method: "POST".into(),
             body: "{\"id\": 1}".into(),
-            headers: vec![("x-api-client-token".into(), "s3cret".into()), ("content-type".into(), "application/json".into())],
+            headers: vec![
+                ("x-api-client-token".into(), "s3cret".into()),
+                ("content-type".into(), "application/json".into()),
+            ],
             query: vec![("clientToken".into(), "s3cret".into())],
         };
         let v = r.to_value();
@@ -96,7 +116,10 @@ mod tests {
         assert_eq!(v["headers"]["x-api-client-token"], "s3cret");
         let rec = r.to_record().to_string();
         assert!(!rec.contains("s3cret"), "{rec}");
-        let plain = TriggerRequest { body: "not json".into(), ..Default::default() };
+        let plain = TriggerRequest {
+            body: "not json".into(),
+            ..Default::default()
+        };
         assert!(plain.to_value()["json"].is_null());
     }
 }

@@ -76,13 +76,22 @@ impl Checker<'_> {
         match part {
             Part::Text(_) => Type::Text,
             Part::Out { expr, .. } => self.expr(expr),
-            Part::If { cond, then, otherwise, .. } => {
+            Part::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
                 self.expr(cond);
                 self.parts(then);
                 self.parts(otherwise);
                 Type::Text
             }
-            Part::Each { list, body, otherwise } => {
+            Part::Each {
+                list,
+                body,
+                otherwise,
+            } => {
                 let t = self.expr(list);
                 let item = match &t {
                     Type::List(item) => (**item).clone(),
@@ -104,7 +113,11 @@ impl Checker<'_> {
                 self.parts(otherwise);
                 Type::Text
             }
-            Part::With { value, body, otherwise } => {
+            Part::With {
+                value,
+                body,
+                otherwise,
+            } => {
                 let t = self.expr(value);
                 self.frames.push(t);
                 self.each.push(false);
@@ -121,7 +134,11 @@ impl Checker<'_> {
         match expr {
             Expr::Lit(v, _) => Type::of_value(v),
             Expr::Path(p) => self.path(p).unwrap_or(Type::Any),
-            Expr::Call { helper, args, range } => {
+            Expr::Call {
+                helper,
+                args,
+                range,
+            } => {
                 let types: Vec<Type> = args.iter_mut().map(|a| self.expr(a)).collect();
                 match (helper.check)(&types) {
                     Ok(t) => t,
@@ -131,8 +148,12 @@ impl Checker<'_> {
                             if r.is_empty() { range.clone() } else { r }
                         });
                         self.errors.push(
-                            TemplateError::new(ErrorKind::Type, r, format!("`{}` {msg}", helper.name))
-                                .help(Some(format!("usage: {}", helper.usage))),
+                            TemplateError::new(
+                                ErrorKind::Type,
+                                r,
+                                format!("`{}` {msg}", helper.name),
+                            )
+                            .help(Some(format!("usage: {}", helper.usage))),
                         );
                         Type::Any
                     }
@@ -151,7 +172,9 @@ impl Checker<'_> {
                 }
                 Err(e) => {
                     let end = p.range.start + name.len().min(p.range.len());
-                    self.errors.push(TemplateError::new(e.kind, p.range.start..end, e.message).help(e.help));
+                    self.errors.push(
+                        TemplateError::new(e.kind, p.range.start..end, e.message).help(e.help),
+                    );
                     return None;
                 }
             },
@@ -187,15 +210,24 @@ impl Checker<'_> {
         let mut search_from = 0;
         for seg in &p.segs {
             let seg_range = segment_range(&p.text, seg, &mut search_from)
-                .map_or(p.range.clone(), |r| p.range.start + r.start..p.range.start + r.end);
+                .map_or(p.range.clone(), |r| {
+                    p.range.start + r.start..p.range.start + r.end
+                });
             match ty.field(seg) {
                 FieldLookup::Found(t) => ty = t,
                 FieldLookup::Missing(names) => {
                     self.errors.push(
-                        TemplateError::new(ErrorKind::UnknownField, seg_range, format!("`{walked}` has no field `{seg}`"))
-                            .help(suggest::hint(seg, names.iter()).or_else(|| {
-                                (!names.is_empty()).then(|| format!("its fields are: {}", names.join(", ")))
-                            })),
+                        TemplateError::new(
+                            ErrorKind::UnknownField,
+                            seg_range,
+                            format!("`{walked}` has no field `{seg}`"),
+                        )
+                        .help(suggest::hint(seg, names.iter()).or_else(
+                            || {
+                                (!names.is_empty())
+                                    .then(|| format!("its fields are: {}", names.join(", ")))
+                            },
+                        )),
                     );
                     return None;
                 }
@@ -206,8 +238,12 @@ impl Checker<'_> {
                         None
                     };
                     self.errors.push(
-                        TemplateError::new(ErrorKind::UnknownField, seg_range, format!("`{walked}` is {ty}; it has no field `{seg}`"))
-                            .help(help),
+                        TemplateError::new(
+                            ErrorKind::UnknownField,
+                            seg_range,
+                            format!("`{walked}` is {ty}; it has no field `{seg}`"),
+                        )
+                        .help(help),
                     );
                     return None;
                 }
@@ -259,7 +295,10 @@ mod tests {
         assert_eq!(check("{{ len event.users }}").unwrap(), Type::Number);
         assert_eq!(check("Hi {{ event.title }}").unwrap(), Type::Text);
         assert_eq!(check("{{ user.anything }}").unwrap(), Type::Any);
-        assert_eq!(check("{{#each event.users}}{{this}} {{@index}}{{/each}}").unwrap(), Type::Text);
+        assert_eq!(
+            check("{{#each event.users}}{{this}} {{@index}}{{/each}}").unwrap(),
+            Type::Text
+        );
     }
 
     #[test]
@@ -273,7 +312,10 @@ mod tests {
         assert_eq!(errs[0].range, 9..14);
         assert_eq!(errs[0].help.as_deref(), Some("did you mean `title`?"));
         let errs = check("{{ event.title.x }}").unwrap_err();
-        assert_eq!(errs[0].message, "`event.title` is text; it has no field `x`");
+        assert_eq!(
+            errs[0].message,
+            "`event.title` is text; it has no field `x`"
+        );
     }
 
     #[test]

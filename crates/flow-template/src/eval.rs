@@ -99,33 +99,68 @@ fn render_parts(
                     (other, _, _) => render_text(other, out),
                 }
             }
-            Part::If { cond, negate, then, otherwise } => {
+            Part::If {
+                cond,
+                negate,
+                then,
+                otherwise,
+            } => {
                 let v = eval_expr(cond, scope, frame)?;
-                let branch = if is_truthy(&v) != *negate { then } else { otherwise };
+                let branch = if is_truthy(&v) != *negate {
+                    then
+                } else {
+                    otherwise
+                };
                 render_parts(branch, scope, frame, escape, out)?;
             }
-            Part::Each { list, body, otherwise } => {
+            Part::Each {
+                list,
+                body,
+                otherwise,
+            } => {
                 let v = eval_expr(list, scope, frame)?;
                 match &*v {
                     Value::Array(items) if !items.is_empty() => {
                         for (i, item) in items.iter().enumerate() {
-                            let f = Frame { this: item, index: Some(i), key: None, len: items.len(), parent: frame };
+                            let f = Frame {
+                                this: item,
+                                index: Some(i),
+                                key: None,
+                                len: items.len(),
+                                parent: frame,
+                            };
                             render_parts(body, scope, Some(&f), escape, out)?;
                         }
                     }
                     Value::Object(map) if !map.is_empty() => {
                         for (i, (k, item)) in map.iter().enumerate() {
-                            let f = Frame { this: item, index: Some(i), key: Some(k), len: map.len(), parent: frame };
+                            let f = Frame {
+                                this: item,
+                                index: Some(i),
+                                key: Some(k),
+                                len: map.len(),
+                                parent: frame,
+                            };
                             render_parts(body, scope, Some(&f), escape, out)?;
                         }
                     }
                     _ => render_parts(otherwise, scope, frame, escape, out)?,
                 }
             }
-            Part::With { value, body, otherwise } => {
+            Part::With {
+                value,
+                body,
+                otherwise,
+            } => {
                 let v = eval_expr(value, scope, frame)?;
                 if is_truthy(&v) {
-                    let f = Frame { this: &v, index: None, key: None, len: 0, parent: frame };
+                    let f = Frame {
+                        this: &v,
+                        index: None,
+                        key: None,
+                        len: 0,
+                        parent: frame,
+                    };
                     render_parts(body, scope, Some(&f), escape, out)?;
                 } else {
                     render_parts(otherwise, scope, frame, escape, out)?;
@@ -136,7 +171,11 @@ fn render_parts(
     Ok(())
 }
 
-fn eval_expr<'a>(expr: &'a Expr, scope: &'a dyn Scope, frame: Option<&Frame<'a>>) -> Result<Cow<'a, Value>, EvalError> {
+fn eval_expr<'a>(
+    expr: &'a Expr,
+    scope: &'a dyn Scope,
+    frame: Option<&Frame<'a>>,
+) -> Result<Cow<'a, Value>, EvalError> {
     match expr {
         Expr::Lit(v, _) => Ok(Cow::Borrowed(v)),
         Expr::Path(p) => {
@@ -164,7 +203,9 @@ fn eval_expr<'a>(expr: &'a Expr, scope: &'a dyn Scope, frame: Option<&Frame<'a>>
                 }
                 Anchor::Name(name) => {
                     return Err(EvalError {
-                        message: format!("`{name}` was never resolved (the template was not checked)"),
+                        message: format!(
+                            "`{name}` was never resolved (the template was not checked)"
+                        ),
                         range: p.range.clone(),
                     });
                 }
@@ -174,14 +215,21 @@ fn eval_expr<'a>(expr: &'a Expr, scope: &'a dyn Scope, frame: Option<&Frame<'a>>
                 Cow::Owned(v) => Cow::Owned(walk(&v, &p.segs).clone()),
             })
         }
-        Expr::Call { helper, args, range } => {
+        Expr::Call {
+            helper,
+            args,
+            range,
+        } => {
             let mut values = Vec::with_capacity(args.len());
             for a in args {
                 values.push(eval_expr(a, scope, frame)?);
             }
             (helper.eval)(&values)
                 .map(Cow::Owned)
-                .map_err(|message| EvalError { message, range: range.clone() })
+                .map_err(|message| EvalError {
+                    message,
+                    range: range.clone(),
+                })
         }
     }
 }
@@ -191,7 +239,11 @@ pub(crate) fn walk<'v>(mut v: &'v Value, segs: &[String]) -> &'v Value {
     for seg in segs {
         v = match v {
             Value::Object(map) => map.get(seg.as_str()).unwrap_or(&NULL),
-            Value::Array(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)).unwrap_or(&NULL),
+            Value::Array(items) => seg
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get(i))
+                .unwrap_or(&NULL),
             _ => &NULL,
         };
     }
@@ -201,8 +253,8 @@ pub(crate) fn walk<'v>(mut v: &'v Value, segs: &[String]) -> &'v Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{NameError, TypeScope};
     use crate::ErrorKind;
+    use crate::check::{NameError, TypeScope};
     use flow_model::Type;
     use serde_json::json;
 
@@ -212,7 +264,11 @@ mod tests {
             match name {
                 "event" => Ok((Slot(0), Type::Any)),
                 "n" => Ok((Slot(1), Type::Any)),
-                _ => Err(NameError { kind: ErrorKind::UnknownName, message: "unknown".into(), help: None }),
+                _ => Err(NameError {
+                    kind: ErrorKind::UnknownName,
+                    message: "unknown".into(),
+                    help: None,
+                }),
             }
         }
     }
@@ -236,7 +292,10 @@ mod tests {
 
     #[test]
     fn single_expressions_keep_their_type() {
-        assert_eq!(run("{{ event.users }}", Escape::None), json!(["a@x.com", "svc"]));
+        assert_eq!(
+            run("{{ event.users }}", Escape::None),
+            json!(["a@x.com", "svc"])
+        );
         assert_eq!(run("{{ n }}", Escape::None), json!(3));
         assert_eq!(run("{{ event.missing }}", Escape::None), json!(null));
         assert_eq!(run("{{ event.users.1 }}", Escape::None), json!("svc"));
@@ -245,24 +304,54 @@ mod tests {
     #[test]
     fn renders_text_blocks_and_helpers() {
         assert_eq!(
-            run("*{{ event.title }}* users: {{ join event.users \", \" }}", Escape::None),
+            run(
+                "*{{ event.title }}* users: {{ join event.users \", \" }}",
+                Escape::None
+            ),
             json!("*Inactive <admins> & co* users: a@x.com, svc")
         );
         assert_eq!(
-            run("{{#each event.users}}{{@index}}={{this}}{{#unless @last}};{{/unless}}{{/each}}", Escape::None),
+            run(
+                "{{#each event.users}}{{@index}}={{this}}{{#unless @last}};{{/unless}}{{/each}}",
+                Escape::None
+            ),
             json!("0=a@x.com;1=svc")
         );
-        assert_eq!(run("{{#each event.empty}}x{{else}}none{{/each}}", Escape::None), json!("none"));
-        assert_eq!(run("{{#if (eq event.sev \"high\")}}H{{else}}L{{/if}}", Escape::None), json!("H"));
-        assert_eq!(run("{{#with event}}{{sev}}{{/with}}", Escape::None), json!("high"));
-        assert_eq!(run("{{ default event.missing \"-\" }}", Escape::None), json!("-"));
+        assert_eq!(
+            run("{{#each event.empty}}x{{else}}none{{/each}}", Escape::None),
+            json!("none")
+        );
+        assert_eq!(
+            run(
+                "{{#if (eq event.sev \"high\")}}H{{else}}L{{/if}}",
+                Escape::None
+            ),
+            json!("H")
+        );
+        assert_eq!(
+            run("{{#with event}}{{sev}}{{/with}}", Escape::None),
+            json!("high")
+        );
+        assert_eq!(
+            run("{{ default event.missing \"-\" }}", Escape::None),
+            json!("-")
+        );
     }
 
     #[test]
     fn slack_escaping_applies_to_double_braces_only() {
-        assert_eq!(run("{{ event.title }}", Escape::Slack), json!("Inactive &lt;admins&gt; &amp; co"));
-        assert_eq!(run("{{{ event.title }}}", Escape::Slack), json!("Inactive <admins> & co"));
-        assert_eq!(run("<!here> {{ event.title }}", Escape::Slack), json!("<!here> Inactive &lt;admins&gt; &amp; co"));
+        assert_eq!(
+            run("{{ event.title }}", Escape::Slack),
+            json!("Inactive &lt;admins&gt; &amp; co")
+        );
+        assert_eq!(
+            run("{{{ event.title }}}", Escape::Slack),
+            json!("Inactive <admins> & co")
+        );
+        assert_eq!(
+            run("<!here> {{ event.title }}", Escape::Slack),
+            json!("<!here> Inactive &lt;admins&gt; &amp; co")
+        );
     }
 
     #[test]

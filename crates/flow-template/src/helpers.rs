@@ -203,7 +203,10 @@ pub static HELPERS: &[Helper] = &[
                     }
                     Ok(Value::String(out))
                 }
-                other => Err(format!("`join` expects a list, found {}", flow_model::types::value_kind(other))),
+                other => Err(format!(
+                    "`join` expects a list, found {}",
+                    flow_model::types::value_kind(other)
+                )),
             }
         },
     },
@@ -222,10 +225,21 @@ pub static HELPERS: &[Helper] = &[
         max_args: 2,
         usage: "{{ default value fallback }}",
         doc: "value, or fallback when value is null or empty text",
-        check: |args| Ok(if args[0] == Type::Any || args[0] == Type::Null { args[1].clone() } else { args[0].clone() }),
+        check: |args| {
+            Ok(if args[0] == Type::Any || args[0] == Type::Null {
+                args[1].clone()
+            } else {
+                args[0].clone()
+            })
+        },
         eval: |a| {
-            let empty = matches!(&*a[0], Value::Null) || matches!(&*a[0], Value::String(s) if s.is_empty());
-            Ok(if empty { a[1].clone().into_owned() } else { a[0].clone().into_owned() })
+            let empty =
+                matches!(&*a[0], Value::Null) || matches!(&*a[0], Value::String(s) if s.is_empty());
+            Ok(if empty {
+                a[1].clone().into_owned()
+            } else {
+                a[0].clone().into_owned()
+            })
         },
     },
     Helper {
@@ -270,7 +284,10 @@ pub static HELPERS: &[Helper] = &[
             Value::String(s) => Ok(Value::from(s.chars().count())),
             Value::Object(o) => Ok(Value::from(o.len())),
             Value::Null => Ok(Value::from(0)),
-            other => Err(format!("`len` of {} has no meaning", flow_model::types::value_kind(other))),
+            other => Err(format!(
+                "`len` of {} has no meaning",
+                flow_model::types::value_kind(other)
+            )),
         },
     },
     Helper {
@@ -280,7 +297,9 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ contains list_or_text value }}",
         doc: "true when the list has an item equal to value, or the text contains it",
         check: |args| match &args[0] {
-            Type::Number | Type::Boolean => Err((0, format!("searches a list or text, found {}", args[0]))),
+            Type::Number | Type::Boolean => {
+                Err((0, format!("searches a list or text, found {}", args[0])))
+            }
             _ => Ok(Type::Boolean),
         },
         eval: |a| match &*a[0] {
@@ -288,7 +307,10 @@ pub static HELPERS: &[Helper] = &[
             Value::String(s) => Ok(Value::Bool(s.contains(&*to_text(&a[1])))),
             Value::Null => Ok(Value::Bool(false)),
             Value::Object(o) => Ok(Value::Bool(o.contains_key(&*to_text(&a[1])))),
-            other => Err(format!("`contains` cannot search {}", flow_model::types::value_kind(other))),
+            other => Err(format!(
+                "`contains` cannot search {}",
+                flow_model::types::value_kind(other)
+            )),
         },
     },
     Helper {
@@ -298,6 +320,10 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ slack_escape text }}",
         doc: "the text with Slack's control characters & < > escaped",
         check: text_arg,
-        eval: |a| Ok(Value::String(slack_escape(&text_of(&a[0], "slack_escape")?).into_owned())),
+        eval: |a| {
+            Ok(Value::String(
+                slack_escape(&text_of(&a[0], "slack_escape")?).into_owned(),
+            ))
+        },
     },
 ];

@@ -74,7 +74,11 @@ pub enum ErrorKind {
 }
 
 impl TemplateError {
-    pub(crate) fn new(kind: ErrorKind, range: std::ops::Range<usize>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        kind: ErrorKind,
+        range: std::ops::Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         TemplateError {
             kind,
             message: message.into(),

@@ -91,7 +91,10 @@ fn scan_tag(src: &str, start: usize) -> Result<(Tok, usize), TemplateError> {
     if rest.starts_with("{{!--") || rest.starts_with("{{~!--") {
         let open = if rest.starts_with("{{~") { 6 } else { 5 };
         let Some(end_rel) = find_comment_end(&rest[open..]) else {
-            return Err(syntax(start..src.len(), "this comment is never closed with `--}}`"));
+            return Err(syntax(
+                start..src.len(),
+                "this comment is never closed with `--}}`",
+            ));
         };
         let (close_at, close_len, trim_after) = end_rel;
         let end = start + open + close_at + close_len;
@@ -116,7 +119,10 @@ fn scan_tag(src: &str, start: usize) -> Result<(Tok, usize), TemplateError> {
     let trim_before = rest.starts_with("{{~");
     let close = if triple { "}}}" } else { "}}" };
     let Some(close_rel) = rest[open_len..].find(close) else {
-        return Err(syntax(start..src.len(), format!("this `{{{{` is never closed with `{close}`")));
+        return Err(syntax(
+            start..src.len(),
+            format!("this `{{{{` is never closed with `{close}`"),
+        ));
     };
     let mut body_end = start + open_len + close_rel;
     let end = body_end + close.len();
@@ -151,12 +157,17 @@ fn scan_tag(src: &str, start: usize) -> Result<(Tok, usize), TemplateError> {
             if body.trim_start()[1..].trim().is_empty() {
                 (TagKind::Else, 1)
             } else {
-                return Err(syntax(start..end, "inverse sections `{{^name}}` are not supported")
-                    .help(Some("use `{{#unless name}}` instead".into())));
+                return Err(
+                    syntax(start..end, "inverse sections `{{^name}}` are not supported")
+                        .help(Some("use `{{#unless name}}` instead".into())),
+                );
             }
         }
         Some('>') => {
-            return Err(syntax(start..end, "partials `{{> name}}` are not supported in flow templates"));
+            return Err(syntax(
+                start..end,
+                "partials `{{> name}}` are not supported in flow templates",
+            ));
         }
         _ => {
             let t = body.trim();
@@ -202,8 +213,13 @@ fn apply_whitespace_rules(mut toks: Vec<Tok>, _src: &str) -> Vec<Tok> {
     // consecutive lines both count.
     let standalone: Vec<bool> = (0..toks.len())
         .map(|i| {
-            let Tok::Tag { kind, .. } = &toks[i] else { return false };
-            if !matches!(kind, TagKind::Open | TagKind::Close | TagKind::Else | TagKind::Comment) {
+            let Tok::Tag { kind, .. } = &toks[i] else {
+                return false;
+            };
+            if !matches!(
+                kind,
+                TagKind::Open | TagKind::Close | TagKind::Else | TagKind::Comment
+            ) {
                 return false;
             }
             let before_ok = match i.checked_sub(1).map(|j| &toks[j]) {
@@ -245,7 +261,11 @@ fn apply_whitespace_rules(mut toks: Vec<Tok>, _src: &str) -> Vec<Tok> {
     // `~` trims.
     for i in 0..toks.len() {
         let (trim_before, trim_after) = match &toks[i] {
-            Tok::Tag { trim_before, trim_after, .. } => (*trim_before, *trim_after),
+            Tok::Tag {
+                trim_before,
+                trim_after,
+                ..
+            } => (*trim_before, *trim_after),
             Tok::Text(_) => continue,
         };
         if trim_before && i > 0 {
@@ -304,7 +324,9 @@ impl Builder<'_> {
     fn depth(&self) -> u32 {
         self.stack
             .iter()
-            .filter(|o| matches!(o.kind, BlockKind::Each | BlockKind::With) && o.otherwise.is_none())
+            .filter(|o| {
+                matches!(o.kind, BlockKind::Each | BlockKind::With) && o.otherwise.is_none()
+            })
             .count() as u32
     }
 
@@ -320,7 +342,12 @@ impl Builder<'_> {
 
     fn close_one(&mut self) -> Option<Open> {
         let open = self.stack.pop()?;
-        let part = finish(open.kind, open.expr.clone(), open.then.clone(), open.otherwise.clone().unwrap_or_default());
+        let part = finish(
+            open.kind,
+            open.expr.clone(),
+            open.then.clone(),
+            open.otherwise.clone().unwrap_or_default(),
+        );
         let chained = open.chained;
         self.push_part(part);
         if chained { None } else { Some(open) }
@@ -329,23 +356,45 @@ impl Builder<'_> {
 
 fn finish(kind: BlockKind, expr: Expr, then: Vec<Part>, otherwise: Vec<Part>) -> Part {
     match kind {
-        BlockKind::If { negate } => Part::If { cond: expr, negate, then, otherwise },
-        BlockKind::Each => Part::Each { list: expr, body: then, otherwise },
-        BlockKind::With => Part::With { value: expr, body: then, otherwise },
+        BlockKind::If { negate } => Part::If {
+            cond: expr,
+            negate,
+            then,
+            otherwise,
+        },
+        BlockKind::Each => Part::Each {
+            list: expr,
+            body: then,
+            otherwise,
+        },
+        BlockKind::With => Part::With {
+            value: expr,
+            body: then,
+            otherwise,
+        },
     }
 }
 
 fn build(toks: Vec<Tok>, src: &str) -> Result<Vec<Part>, TemplateError> {
-    let mut b = Builder { src, stack: Vec::new(), top: Vec::new() };
+    let mut b = Builder {
+        src,
+        stack: Vec::new(),
+        top: Vec::new(),
+    };
     for tok in toks {
         match tok {
             Tok::Text(t) => b.push_part(Part::Text(t)),
-            Tok::Tag { kind, body, range, .. } => match kind {
+            Tok::Tag {
+                kind, body, range, ..
+            } => match kind {
                 TagKind::Comment => {}
                 TagKind::Out | TagKind::Raw => {
                     let depth = b.depth();
                     let expr = parse_expr_list(b.src, body.clone(), depth, &range)?;
-                    b.push_part(Part::Out { expr, raw: kind == TagKind::Raw });
+                    b.push_part(Part::Out {
+                        expr,
+                        raw: kind == TagKind::Raw,
+                    });
                 }
                 TagKind::Open => {
                     if b.stack.len() >= MAX_NESTING {
@@ -360,10 +409,11 @@ fn build(toks: Vec<Tok>, src: &str) -> Result<Vec<Part>, TemplateError> {
                         "each" => BlockKind::Each,
                         "with" => BlockKind::With,
                         other => {
-                            return Err(syntax(range, format!("unknown block `#{other}`"))
-                                .help(suggest::hint(other, ["if", "unless", "each", "with"]).or_else(|| {
-                                    Some("blocks are #if, #unless, #each and #with".into())
-                                })));
+                            return Err(syntax(range, format!("unknown block `#{other}`")).help(
+                                suggest::hint(other, ["if", "unless", "each", "with"]).or_else(
+                                    || Some("blocks are #if, #unless, #each and #with".into()),
+                                ),
+                            ));
                         }
                     };
                     let arg = body.start + name_len..body.end;
@@ -371,11 +421,20 @@ fn build(toks: Vec<Tok>, src: &str) -> Result<Vec<Part>, TemplateError> {
                         return Err(syntax(range, format!("`#{name}` needs a value")));
                     }
                     if b.src[arg.clone()].contains(" as |") {
-                        return Err(syntax(range, "block parameters (`as |x|`) are not supported")
-                            .help(Some("inside #each, use `this` and `@index`".into())));
+                        return Err(
+                            syntax(range, "block parameters (`as |x|`) are not supported")
+                                .help(Some("inside #each, use `this` and `@index`".into())),
+                        );
                     }
                     let expr = parse_expr_list(b.src, arg, b.depth(), &range)?;
-                    b.stack.push(Open { kind, expr, then: Vec::new(), otherwise: None, range, chained: false });
+                    b.stack.push(Open {
+                        kind,
+                        expr,
+                        then: Vec::new(),
+                        otherwise: None,
+                        range,
+                        chained: false,
+                    });
                 }
                 TagKind::Else => {
                     let rest = b.src[body.clone()].trim().to_string();
@@ -383,7 +442,10 @@ fn build(toks: Vec<Tok>, src: &str) -> Result<Vec<Part>, TemplateError> {
                         return Err(syntax(range, "`{{else}}` outside of a block"));
                     };
                     if open.otherwise.is_some() {
-                        return Err(syntax(range, format!("`#{}` has two `{{{{else}}}}`", open.kind.name())));
+                        return Err(syntax(
+                            range,
+                            format!("`#{}` has two `{{{{else}}}}`", open.kind.name()),
+                        ));
                     }
                     open.otherwise = Some(Vec::new());
                     if !rest.is_empty() {
@@ -392,22 +454,44 @@ fn build(toks: Vec<Tok>, src: &str) -> Result<Vec<Part>, TemplateError> {
                         let kind = match &rest[..name_len] {
                             "if" => BlockKind::If { negate: false },
                             "unless" => BlockKind::If { negate: true },
-                            other => return Err(syntax(range, format!("`{{{{else {other}}}}}` is not supported"))),
+                            other => {
+                                return Err(syntax(
+                                    range,
+                                    format!("`{{{{else {other}}}}}` is not supported"),
+                                ));
+                            }
                         };
-                        let offset = body.start + (b.src[body.clone()].len() - b.src[body.clone()].trim_start().len());
+                        let offset = body.start
+                            + (b.src[body.clone()].len() - b.src[body.clone()].trim_start().len());
                         let arg = offset + name_len..body.end;
                         let expr = parse_expr_list(b.src, arg, b.depth(), &range)?;
-                        b.stack.push(Open { kind, expr, then: Vec::new(), otherwise: None, range, chained: true });
+                        b.stack.push(Open {
+                            kind,
+                            expr,
+                            then: Vec::new(),
+                            otherwise: None,
+                            range,
+                            chained: true,
+                        });
                     }
                 }
                 TagKind::Close => {
                     let name = b.src[body.clone()].trim().to_string();
                     loop {
                         let Some(top) = b.stack.last() else {
-                            return Err(syntax(range, format!("`{{{{/{name}}}}}` closes a block that was never opened")));
+                            return Err(syntax(
+                                range,
+                                format!("`{{{{/{name}}}}}` closes a block that was never opened"),
+                            ));
                         };
                         if !top.chained && top.kind.name() != name {
-                            return Err(syntax(range, format!("`{{{{/{name}}}}}` does not match `{{{{#{}}}}}`", top.kind.name())));
+                            return Err(syntax(
+                                range,
+                                format!(
+                                    "`{{{{/{name}}}}}` does not match `{{{{#{}}}}}`",
+                                    top.kind.name()
+                                ),
+                            ));
                         }
                         if b.close_one().is_some() {
                             break;
@@ -419,8 +503,11 @@ fn build(toks: Vec<Tok>, src: &str) -> Result<Vec<Part>, TemplateError> {
     }
     if let Some(open) = b.stack.iter().rev().find(|o| !o.chained) {
         let name = open.kind.name();
-        return Err(syntax(open.range.clone(), format!("`{{{{#{name}}}}}` is never closed"))
-            .help(Some(format!("add `{{{{/{name}}}}}`"))));
+        return Err(syntax(
+            open.range.clone(),
+            format!("`{{{{#{name}}}}}` is never closed"),
+        )
+        .help(Some(format!("add `{{{{/{name}}}}}`"))));
     }
     Ok(b.top)
 }
@@ -434,7 +521,11 @@ enum ETok {
     Close(usize),
 }
 
-fn lex_expr(src: &str, range: Range<usize>, tag: &Range<usize>) -> Result<Vec<ETok>, TemplateError> {
+fn lex_expr(
+    src: &str,
+    range: Range<usize>,
+    tag: &Range<usize>,
+) -> Result<Vec<ETok>, TemplateError> {
     let mut out = Vec::new();
     let s = &src[range.clone()];
     let base = range.start;
@@ -480,7 +571,10 @@ fn lex_expr(src: &str, range: Range<usize>, tag: &Range<usize>) -> Result<Vec<ET
                 i = j + 1;
             }
             '=' => {
-                return Err(syntax(at..at + 1, "named arguments (`key=value`) are not supported"));
+                return Err(syntax(
+                    at..at + 1,
+                    "named arguments (`key=value`) are not supported",
+                ));
             }
             _ => {
                 let mut j = i;
@@ -491,12 +585,23 @@ fn lex_expr(src: &str, range: Range<usize>, tag: &Range<usize>) -> Result<Vec<ET
                         in_bracket = true;
                     } else if d == ']' {
                         in_bracket = false;
-                    } else if !in_bracket && (d.is_whitespace() || d == '(' || d == ')' || d == '"' || d == '\'' || d == '=') {
+                    } else if !in_bracket
+                        && (d.is_whitespace()
+                            || d == '('
+                            || d == ')'
+                            || d == '"'
+                            || d == '\''
+                            || d == '=')
+                    {
                         break;
                     }
                     j += 1;
                 }
-                let end = if j < chars.len() { base + chars[j].0 } else { range.end };
+                let end = if j < chars.len() {
+                    base + chars[j].0
+                } else {
+                    range.end
+                };
                 if in_bracket {
                     return Err(syntax(at..end, "`[` is never closed with `]`"));
                 }
@@ -509,12 +614,23 @@ fn lex_expr(src: &str, range: Range<usize>, tag: &Range<usize>) -> Result<Vec<ET
 }
 
 /// Parses the content of a mustache: a single value, or a helper call with arguments.
-fn parse_expr_list(src: &str, range: Range<usize>, depth: u32, tag: &Range<usize>) -> Result<Expr, TemplateError> {
+fn parse_expr_list(
+    src: &str,
+    range: Range<usize>,
+    depth: u32,
+    tag: &Range<usize>,
+) -> Result<Expr, TemplateError> {
     let toks = lex_expr(src, range, tag)?;
     if toks.is_empty() {
         return Err(syntax(tag.clone(), "empty `{{ }}`"));
     }
-    let mut p = ExprParser { toks, pos: 0, depth, tag: tag.clone(), nesting: 0 };
+    let mut p = ExprParser {
+        toks,
+        pos: 0,
+        depth,
+        tag: tag.clone(),
+        nesting: 0,
+    };
     let e = p.call_or_value(true)?;
     if let Some(t) = p.toks.get(p.pos) {
         return Err(syntax(tok_range(t), "unexpected token"));
@@ -554,10 +670,23 @@ impl ExprParser {
             Some(ETok::Word(name, r)) if has_args || (!top && helpers::find(&name).is_some()) => {
                 self.pos += 1;
                 let Some(helper) = helpers::find(&name) else {
-                    return Err(TemplateError::new(ErrorKind::Helper, r.clone(), format!("unknown helper `{name}`"))
-                        .help(suggest::hint(&name, HELPERS.iter().map(|h| h.name)).or_else(|| {
-                            Some(format!("helpers: {}", HELPERS.iter().map(|h| h.name).collect::<Vec<_>>().join(", ")))
-                        })));
+                    return Err(TemplateError::new(
+                        ErrorKind::Helper,
+                        r.clone(),
+                        format!("unknown helper `{name}`"),
+                    )
+                    .help(
+                        suggest::hint(&name, HELPERS.iter().map(|h| h.name)).or_else(|| {
+                            Some(format!(
+                                "helpers: {}",
+                                HELPERS
+                                    .iter()
+                                    .map(|h| h.name)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
+                        }),
+                    ));
                 };
                 let mut args = Vec::new();
                 while let Some(t) = self.toks.get(self.pos) {
@@ -572,11 +701,20 @@ impl ExprParser {
                     return Err(TemplateError::new(
                         ErrorKind::Helper,
                         range,
-                        format!("`{}` takes {}, found {}", helper.name, helper.arity_text(), args.len()),
+                        format!(
+                            "`{}` takes {}, found {}",
+                            helper.name,
+                            helper.arity_text(),
+                            args.len()
+                        ),
                     )
                     .help(Some(format!("usage: {}", helper.usage))));
                 }
-                Ok(Expr::Call { helper, args, range })
+                Ok(Expr::Call {
+                    helper,
+                    args,
+                    range,
+                })
             }
             _ => self.value(),
         }
@@ -699,22 +837,42 @@ fn parse_path(w: &str, range: Range<usize>, depth: u32) -> Result<Path, Template
                 let segs = split_segments(rest, &range)?;
                 let mut it = segs.into_iter();
                 let Some(first) = it.next() else {
-                    return Err(syntax(range, "`@root` alone is not a value; name a step, e.g. `@root.event`"));
+                    return Err(syntax(
+                        range,
+                        "`@root` alone is not a value; name a step, e.g. `@root.event`",
+                    ));
                 };
-                return Ok(Path { anchor: Anchor::Name(first), segs: it.collect(), range, text });
+                return Ok(Path {
+                    anchor: Anchor::Name(first),
+                    segs: it.collect(),
+                    range,
+                    text,
+                });
             }
             other => {
-                return Err(syntax(range, format!("unknown data variable `@{other}`"))
-                    .help(suggest::hint(other, ["index", "first", "last", "key", "root"])));
+                return Err(
+                    syntax(range, format!("unknown data variable `@{other}`")).help(suggest::hint(
+                        other,
+                        ["index", "first", "last", "key", "root"],
+                    )),
+                );
             }
         };
         if depth == 0 {
-            return Err(syntax(range, format!("`@{var}` is only set inside `{{{{#each}}}}`")));
+            return Err(syntax(
+                range,
+                format!("`@{var}` is only set inside `{{{{#each}}}}`"),
+            ));
         }
         if !rest.is_empty() {
             return Err(syntax(range, format!("`@{var}` has no fields")));
         }
-        return Ok(Path { anchor, segs: Vec::new(), range, text });
+        return Ok(Path {
+            anchor,
+            segs: Vec::new(),
+            range,
+            text,
+        });
     }
     let segs = split_segments(w, &range)?;
     let mut up = 0u32;
@@ -729,20 +887,39 @@ fn parse_path(w: &str, range: Range<usize>, depth: u32) -> Result<Path, Template
     }
     let rest: Vec<String> = segs[i..].to_vec();
     if rest.iter().any(|s| s == ".." || s == "this") {
-        return Err(syntax(range, format!("`{w}`: `..` and `this` may only start a path")));
+        return Err(syntax(
+            range,
+            format!("`{w}`: `..` and `this` may only start a path"),
+        ));
     }
     if up >= depth {
         // At the root, names are steps and the other root names.
         let mut it = rest.into_iter();
         let Some(first) = it.next() else {
-            return Err(syntax(range, format!("`{w}` is the whole scope, not a value; name a step")));
+            return Err(syntax(
+                range,
+                format!("`{w}` is the whole scope, not a value; name a step"),
+            ));
         };
         if up > depth {
-            return Err(syntax(range, format!("`{w}` goes up more levels than there are blocks")));
+            return Err(syntax(
+                range,
+                format!("`{w}` goes up more levels than there are blocks"),
+            ));
         }
-        return Ok(Path { anchor: Anchor::Name(first), segs: it.collect(), range, text });
+        return Ok(Path {
+            anchor: Anchor::Name(first),
+            segs: it.collect(),
+            range,
+            text,
+        });
     }
-    Ok(Path { anchor: Anchor::This(up), segs: rest, range, text })
+    Ok(Path {
+        anchor: Anchor::This(up),
+        segs: rest,
+        range,
+        text,
+    })
 }
 
 #[cfg(test)]
@@ -767,26 +944,49 @@ mod tests {
 
     #[test]
     fn paths_inside_blocks_are_relative() {
-        let t = parse("{{#each event.users}}{{this}} {{login}} {{../event.title}} {{@root.event.title}}{{/each}}");
-        let Part::Each { list, body, .. } = &t.parts[0] else { panic!() };
+        let t = parse(
+            "{{#each event.users}}{{this}} {{login}} {{../event.title}} {{@root.event.title}}{{/each}}",
+        );
+        let Part::Each { list, body, .. } = &t.parts[0] else {
+            panic!()
+        };
         assert!(matches!(list, Expr::Path(Path { anchor: Anchor::Name(n), .. }) if n == "event"));
         let anchors: Vec<_> = body
             .iter()
             .filter_map(|p| match p {
-                Part::Out { expr: Expr::Path(p), .. } => Some(p.anchor.clone()),
+                Part::Out {
+                    expr: Expr::Path(p),
+                    ..
+                } => Some(p.anchor.clone()),
                 _ => None,
             })
             .collect();
         assert_eq!(
             anchors,
-            vec![Anchor::This(0), Anchor::This(0), Anchor::Name("event".into()), Anchor::Name("event".into())]
+            vec![
+                Anchor::This(0),
+                Anchor::This(0),
+                Anchor::Name("event".into()),
+                Anchor::Name("event".into())
+            ]
         );
     }
 
     #[test]
     fn helpers_and_subexpressions() {
         let t = parse("{{ join (default event.users items) \", \" }}");
-        let Part::Out { expr: Expr::Call { helper, args, range }, .. } = &t.parts[0] else { panic!() };
+        let Part::Out {
+            expr:
+                Expr::Call {
+                    helper,
+                    args,
+                    range,
+                },
+            ..
+        } = &t.parts[0]
+        else {
+            panic!()
+        };
         assert_eq!(helper.name, "join");
         assert_eq!(args.len(), 2);
         assert_eq!(range.clone(), 3..40);
@@ -825,11 +1025,18 @@ mod tests {
         for p in parts {
             match p {
                 Part::Text(t) => out.push(t.clone()),
-                Part::If { then, otherwise, .. } => {
+                Part::If {
+                    then, otherwise, ..
+                } => {
                     out.extend(collect_text(then));
                     out.extend(collect_text(otherwise));
                 }
-                Part::Each { body, otherwise, .. } | Part::With { body, otherwise, .. } => {
+                Part::Each {
+                    body, otherwise, ..
+                }
+                | Part::With {
+                    body, otherwise, ..
+                } => {
                     out.extend(collect_text(body));
                     out.extend(collect_text(otherwise));
                 }
@@ -842,7 +1049,9 @@ mod tests {
     #[test]
     fn else_if_chains() {
         let t = parse("{{#if a}}1{{else if b}}2{{else}}3{{/if}}");
-        let Part::If { otherwise, .. } = &t.parts[0] else { panic!() };
+        let Part::If { otherwise, .. } = &t.parts[0] else {
+            panic!()
+        };
         assert!(matches!(&otherwise[0], Part::If { otherwise, .. } if otherwise.len() == 1));
     }
 }

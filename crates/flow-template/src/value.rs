@@ -90,10 +90,23 @@ mod tests {
 
     #[test]
     fn truthiness() {
-        for v in [json!(null), json!(false), json!(0), json!(""), json!([]), json!({})] {
+        for v in [
+            json!(null),
+            json!(false),
+            json!(0),
+            json!(""),
+            json!([]),
+            json!({}),
+        ] {
             assert!(!is_truthy(&v), "{v}");
         }
-        for v in [json!(true), json!(1), json!("false"), json!([0]), json!({"a": 1})] {
+        for v in [
+            json!(true),
+            json!(1),
+            json!("false"),
+            json!([0]),
+            json!({"a": 1}),
+        ] {
             assert!(is_truthy(&v), "{v}");
         }
     }
@@ -103,7 +116,10 @@ mod tests {
         assert_eq!(to_text(&json!(null)), "");
         assert_eq!(to_text(&json!(1.5)), "1.5");
         assert_eq!(to_text(&json!(["a", 1])), "[\"a\",1]");
-        assert_eq!(slack_escape("<!channel> & <http://x|y>"), "&lt;!channel&gt; &amp; &lt;http://x|y&gt;");
+        assert_eq!(
+            slack_escape("<!channel> & <http://x|y>"),
+            "&lt;!channel&gt; &amp; &lt;http://x|y&gt;"
+        );
         assert!(matches!(slack_escape("plain"), Cow::Borrowed(_)));
     }
 

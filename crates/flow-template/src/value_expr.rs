@@ -45,21 +45,39 @@ impl ValueExpr {
         }
         let mut errors = Vec::new();
         let e = Self::compile_inner(node, source, escape, &mut errors);
-        if errors.is_empty() { Ok(e) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(e)
+        } else {
+            Err(errors)
+        }
     }
 
-    fn compile_inner(node: &Node, source: &str, escape: Escape, errors: &mut Vec<ExprError>) -> ValueExpr {
+    fn compile_inner(
+        node: &Node,
+        source: &str,
+        escape: Escape,
+        errors: &mut Vec<ExprError>,
+    ) -> ValueExpr {
         match &node.kind {
             NodeKind::Str(s) if s.contains("{{") => match Template::parse(s, escape) {
-                Ok(t) => ValueExpr::Template { template: Box::new(t), node: Box::new(node.clone()) },
+                Ok(t) => ValueExpr::Template {
+                    template: Box::new(t),
+                    node: Box::new(node.clone()),
+                },
                 Err(e) => {
-                    errors.push(ExprError { span: node.span_of_range(source, e.range.clone()), error: e });
+                    errors.push(ExprError {
+                        span: node.span_of_range(source, e.range.clone()),
+                        error: e,
+                    });
                     ValueExpr::Const(Value::Null)
                 }
             },
-            NodeKind::Seq(items) if node.has_template() => {
-                ValueExpr::List(items.iter().map(|i| Self::compile_inner(i, source, escape, errors)).collect())
-            }
+            NodeKind::Seq(items) if node.has_template() => ValueExpr::List(
+                items
+                    .iter()
+                    .map(|i| Self::compile_inner(i, source, escape, errors))
+                    .collect(),
+            ),
             NodeKind::Map(entries) if node.has_template() => ValueExpr::Object(
                 entries
                     .iter()
@@ -74,16 +92,28 @@ impl ValueExpr {
     pub fn check(&mut self, scope: &dyn TypeScope, source: &str) -> Result<Type, Vec<ExprError>> {
         let mut errors = Vec::new();
         let t = self.check_inner(scope, source, &mut errors);
-        if errors.is_empty() { Ok(t) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(t)
+        } else {
+            Err(errors)
+        }
     }
 
-    fn check_inner(&mut self, scope: &dyn TypeScope, source: &str, errors: &mut Vec<ExprError>) -> Type {
+    fn check_inner(
+        &mut self,
+        scope: &dyn TypeScope,
+        source: &str,
+        errors: &mut Vec<ExprError>,
+    ) -> Type {
         match self {
             ValueExpr::Const(v) => Type::of_value(v),
             ValueExpr::Template { template, node } => match template.check(scope) {
                 Ok(t) => t,
                 Err(errs) => {
-                    errors.extend(errs.into_iter().map(|e| ExprError { span: node.span_of_range(source, e.range.clone()), error: e }));
+                    errors.extend(errs.into_iter().map(|e| ExprError {
+                        span: node.span_of_range(source, e.range.clone()),
+                        error: e,
+                    }));
                     Type::Any
                 }
             },
@@ -100,8 +130,10 @@ impl ValueExpr {
                 Type::list(item.unwrap_or(Type::Any))
             }
             ValueExpr::Object(entries) => {
-                let fields: Vec<(String, Type)> =
-                    entries.iter_mut().map(|(k, v)| (k.clone(), v.check_inner(scope, source, errors))).collect();
+                let fields: Vec<(String, Type)> = entries
+                    .iter_mut()
+                    .map(|(k, v)| (k.clone(), v.check_inner(scope, source, errors)))
+                    .collect();
                 Type::object(fields)
             }
         }
@@ -178,10 +210,10 @@ impl ValueExpr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::NameError;
     use crate::ErrorKind;
-    use flow_model::node::parse_yaml;
+    use crate::check::NameError;
     use flow_model::SourceId;
+    use flow_model::node::parse_yaml;
     use serde_json::json;
 
     struct Names;
@@ -189,7 +221,11 @@ mod tests {
         fn resolve(&self, name: &str) -> Result<(Slot, Type), NameError> {
             match name {
                 "item" => Ok((Slot(7), Type::Text)),
-                _ => Err(NameError { kind: ErrorKind::UnknownName, message: format!("unknown name `{name}`"), help: None }),
+                _ => Err(NameError {
+                    kind: ErrorKind::UnknownName,
+                    message: format!("unknown name `{name}`"),
+                    help: None,
+                }),
             }
         }
     }
@@ -209,7 +245,10 @@ mod tests {
         let ty = e.check(&Names, src).unwrap();
         assert_eq!(ty.to_string(), "{email: text, n: number, tags: list<text>}");
         assert_eq!(e.slots(), vec![Slot(7)]);
-        assert_eq!(e.eval(&Values).unwrap().into_owned(), json!({"email": "a@x.com", "n": 3, "tags": ["a", "<a@x.com>"]}));
+        assert_eq!(
+            e.eval(&Values).unwrap().into_owned(),
+            json!({"email": "a@x.com", "n": 3, "tags": ["a", "<a@x.com>"]})
+        );
         assert_eq!(e.keys().unwrap(), vec!["email", "n", "tags"]);
     }
 

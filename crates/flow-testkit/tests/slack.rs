@@ -4,13 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use flow_testkit::{FakeSlack, SlackFault};
-use reqwest::{Client, Response, StatusCode};
-use serde_json::{Value, json};
+mod common;
 
-fn client() -> Client {
-    Client::builder().no_proxy().build().unwrap()
-}
+use common::client;
+use flow_testkit::{FakeSlack, SlackFault};
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
 
 async fn post_as(slack: &FakeSlack, token: Option<&str>, body: &Value) -> Response {
     let mut req = client()

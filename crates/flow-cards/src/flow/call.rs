@@ -40,7 +40,12 @@ impl Card for Config {
             None => {
                 if let Some(sig) = cx.helper(self.flow) {
                     if !sig.inputs.is_empty() {
-                        cx.report(None, Code::MissingHelperInput, format!("helper flow `{}` needs its inputs", sig.name), None);
+                        cx.report(
+                            None,
+                            Code::MissingHelperInput,
+                            format!("helper flow `{}` needs its inputs", sig.name),
+                            None,
+                        );
                     }
                 }
             }

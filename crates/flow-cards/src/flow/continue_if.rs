@@ -42,8 +42,17 @@ impl Card for Config {
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         done((|| {
             let go = cx.truthy(&self.condition)?;
-            let signal = if go { None } else { Some(Signal::Stop { message: cx.opt_text(&self.message)? }) };
-            Ok(Outcome { output: serde_json::json!({ "continue": go }), signal })
+            let signal = if go {
+                None
+            } else {
+                Some(Signal::Stop {
+                    message: cx.opt_text(&self.message)?,
+                })
+            };
+            Ok(Outcome {
+                output: serde_json::json!({ "continue": go }),
+                signal,
+            })
         })())
     }
 }

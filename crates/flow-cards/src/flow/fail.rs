@@ -3,7 +3,9 @@
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::{Number, Text};
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx};
+use flow_card::{
+    Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx,
+};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -38,7 +40,12 @@ impl Card for Config {
         if let Some(s) = &self.status {
             if let Some(Value::Number(n)) = cx.constant(s.id) {
                 if !(400.0..=599.0).contains(&n.as_f64().unwrap_or(0.0)) {
-                    cx.report(Some(s.id), Code::InvalidValue, format!("`status` must be 400–599, found {n}"), None);
+                    cx.report(
+                        Some(s.id),
+                        Code::InvalidValue,
+                        format!("`status` must be 400–599, found {n}"),
+                        None,
+                    );
                 }
             }
         }
@@ -51,14 +58,19 @@ impl Card for Config {
                 Some(s) => {
                     let n = cx.number(s)?;
                     if !(400.0..=599.0).contains(&n) {
-                        return Err(CardError::input(format!("`status` must be 400–599, found {n}")));
+                        return Err(CardError::input(format!(
+                            "`status` must be 400–599, found {n}"
+                        )));
                     }
                     n as u16
                 }
                 None => 500,
             };
             let message = cx.text(&self.message)?.into_owned();
-            Ok(Outcome { output: Value::Null, signal: Some(Signal::Fail { status, message }) })
+            Ok(Outcome {
+                output: Value::Null,
+                signal: Some(Signal::Fail { status, message }),
+            })
         })())
     }
 }

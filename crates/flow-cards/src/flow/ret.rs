@@ -45,7 +45,10 @@ impl Card for Config {
                 Some(o) => cx.value(o)?.into_owned(),
                 None => Value::Object(Map::new()),
             };
-            Ok(Outcome { output, signal: Some(Signal::Return) })
+            Ok(Outcome {
+                output,
+                signal: Some(Signal::Return),
+            })
         })())
     }
 }

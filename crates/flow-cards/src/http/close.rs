@@ -4,7 +4,9 @@
 use crate::util::done;
 use flow_card::card::{Response, ResponseBody, schema_of};
 use flow_card::kinds::{AnyValue, Number, Object};
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx};
+use flow_card::{
+    Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx,
+};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -48,7 +50,12 @@ impl Card for Config {
         if let Some(s) = &self.status {
             if let Some(Value::Number(n)) = cx.constant(s.id) {
                 if !valid_status(n.as_f64().unwrap_or(0.0)) {
-                    cx.report(Some(s.id), Code::InvalidValue, format!("`status` must be 2xx or 400–599, found {n}"), None);
+                    cx.report(
+                        Some(s.id),
+                        Code::InvalidValue,
+                        format!("`status` must be 2xx or 400–599, found {n}"),
+                        None,
+                    );
                 }
             }
         }
@@ -62,13 +69,20 @@ impl Card for Config {
                 None => 200.0,
             };
             if !valid_status(status) {
-                return Err(CardError::input(format!("`status` must be 2xx or 400–599, found {status}")));
+                return Err(CardError::input(format!(
+                    "`status` must be 2xx or 400–599, found {status}"
+                )));
             }
             let headers = match &self.headers {
                 Some(h) => match &*cx.value(h)? {
                     Value::Object(m) => m
                         .iter()
-                        .map(|(k, v)| (k.to_ascii_lowercase(), flow_template::to_text(v).into_owned()))
+                        .map(|(k, v)| {
+                            (
+                                k.to_ascii_lowercase(),
+                                flow_template::to_text(v).into_owned(),
+                            )
+                        })
                         .collect(),
                     Value::Null => Vec::new(),
                     _ => return Err(CardError::input("`headers` must be a mapping")),
@@ -83,8 +97,15 @@ impl Card for Config {
                     other => ResponseBody::Json(other),
                 },
             };
-            let response = Response { status: status as u16, headers, body };
-            Ok(Outcome { output: Value::Null, signal: Some(Signal::Respond(response)) })
+            let response = Response {
+                status: status as u16,
+                headers,
+                body,
+            };
+            Ok(Outcome {
+                output: Value::Null,
+                signal: Some(Signal::Respond(response)),
+            })
         })())
     }
 }

@@ -60,7 +60,10 @@ pub static CONNECTOR: ConnectorSpec = ConnectorSpec {
     summary: "Any HTTP API",
     keys: &[
         ("base_url", "prefix for relative `url`s of http.request"),
-        ("auth", "{ bearer: TOKEN } | { basic: { username, password } } | { header: { name, value } }"),
+        (
+            "auth",
+            "{ bearer: TOKEN } | { basic: { username, password } } | { header: { name, value } }",
+        ),
         ("allow_hosts", "hosts requests may go to (default: any)"),
         ("max_response", "largest response body read (default 1MiB)"),
         ("max_concurrency", "requests in flight (default 8)"),
@@ -69,7 +72,17 @@ pub static CONNECTOR: ConnectorSpec = ConnectorSpec {
 };
 
 fn decode(doc: &ConnectionDoc, diags: &mut Diagnostics) -> Option<Arc<dyn ConnectionConfig>> {
-    let f = conn::read(doc, &["base_url", "auth", "allow_hosts", "max_response", "max_concurrency"], diags)?;
+    let f = conn::read(
+        doc,
+        &[
+            "base_url",
+            "auth",
+            "allow_hosts",
+            "max_response",
+            "max_concurrency",
+        ],
+        diags,
+    )?;
     let base_url = conn::secret(&f, "base_url", false, diags);
     if let Some(b) = &base_url {
         conn::check_url(b, "base_url", diags);
@@ -82,19 +95,44 @@ fn decode(doc: &ConnectionDoc, diags: &mut Diagnostics) -> Option<Arc<dyn Connec
         if let Some(b) = g.get("basic") {
             let h = fields(b, "`basic`", &["username", "password"], diags)?;
             let (u, p) = (h.req_str("username", diags)?, h.req_str("password", diags)?);
-            return Some(Auth::Basic(Secret::new(u.value, u.span), Secret::new(p.value, p.span)));
+            return Some(Auth::Basic(
+                Secret::new(u.value, u.span),
+                Secret::new(p.value, p.span),
+            ));
         }
         if let Some(b) = g.get("header") {
             let h = fields(b, "`header`", &["name", "value"], diags)?;
             let (n, v) = (h.req_str("name", diags)?, h.req_str("value", diags)?);
-            return Some(Auth::Header(n.value.to_ascii_lowercase(), Secret::new(v.value, v.span)));
+            return Some(Auth::Header(
+                n.value.to_ascii_lowercase(),
+                Secret::new(v.value, v.span),
+            ));
         }
-        diags.push(Diagnostic::error(Code::Config, Some(a.span), "`auth` names no method").with_help("use bearer, basic or header"));
+        diags.push(
+            Diagnostic::error(Code::Config, Some(a.span), "`auth` names no method")
+                .with_help("use bearer, basic or header"),
+        );
         None
     });
-    let allow_hosts = f.opt_str_list("allow_hosts", diags).map(|l| l.value.into_iter().map(|h| h.value.to_ascii_lowercase()).collect()).unwrap_or_default();
-    let max_response = f.opt_size("max_response", diags).map_or(1 << 20, |s| s.value as usize);
-    Some(Arc::new(HttpConfig { base_url, auth, allow_hosts, max_response, max_concurrency: conn::max_concurrency(&f, 8, diags) }))
+    let allow_hosts = f
+        .opt_str_list("allow_hosts", diags)
+        .map(|l| {
+            l.value
+                .into_iter()
+                .map(|h| h.value.to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
+    let max_response = f
+        .opt_size("max_response", diags)
+        .map_or(1 << 20, |s| s.value as usize);
+    Some(Arc::new(HttpConfig {
+        base_url,
+        auth,
+        allow_hosts,
+        max_response,
+        max_concurrency: conn::max_concurrency(&f, 8, diags),
+    }))
 }
 
 impl ConnectionConfig for HttpConfig {
@@ -115,8 +153,16 @@ impl ConnectionConfig for HttpConfig {
         out
     }
 
-    fn connect(&self, env: &dyn Fn(&str) -> Option<String>, dry_run: bool) -> Result<LiveConnection, MissingEnv> {
-        let base_url = self.base_url.as_ref().map(|b| conn::resolve(b, env, dry_run)).transpose()?;
+    fn connect(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+        dry_run: bool,
+    ) -> Result<LiveConnection, MissingEnv> {
+        let base_url = self
+            .base_url
+            .as_ref()
+            .map(|b| conn::resolve(b, env, dry_run))
+            .transpose()?;
         let mut secrets = Vec::new();
         let auth = match &self.auth {
             None => None,
@@ -126,7 +172,10 @@ impl ConnectionConfig for HttpConfig {
                 Some(("authorization".to_string(), format!("Bearer {t}")))
             }
             Some(Auth::Basic(u, p)) => {
-                let (u, p) = (conn::resolve(u, env, dry_run)?, conn::resolve(p, env, dry_run)?);
+                let (u, p) = (
+                    conn::resolve(u, env, dry_run)?,
+                    conn::resolve(p, env, dry_run)?,
+                );
                 let encoded = base64(&format!("{u}:{p}"));
                 secrets.push(p);
                 secrets.push(encoded.clone());

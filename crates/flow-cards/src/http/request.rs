@@ -6,7 +6,10 @@ use crate::retry_after::retry_after;
 use crate::util::CONNECTOR_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Object, Text};
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpRequest, HttpResponse, Outcome, StepCx};
+use flow_card::{
+    Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpRequest,
+    HttpResponse, Outcome, StepCx,
+};
 use flow_model::Type;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use schemars::JsonSchema;
@@ -52,7 +55,11 @@ pub static SPEC: CardSpec = CardSpec {
 
 impl Card for Config {
     fn check(&self, _: &mut dyn Checker) -> Type {
-        Type::object([("status", Type::Number), ("headers", Type::Object(None)), ("body", Type::Any)])
+        Type::object([
+            ("status", Type::Number),
+            ("headers", Type::Object(None)),
+            ("body", Type::Any),
+        ])
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
@@ -63,22 +70,39 @@ impl Card for Config {
             };
             let req = self.build(cx, conn.as_deref())?;
             let _permit = match &conn {
-                Some(c) => Some(c.limiter.acquire().await.map_err(|_| CardError::input("connection closed"))?),
+                Some(c) => Some(
+                    c.limiter
+                        .acquire()
+                        .await
+                        .map_err(|_| CardError::input("connection closed"))?,
+                ),
                 None => None,
             };
-            let resp = cx.send(req, |_| HttpResponse::json(200, &json!({}))).await?;
+            let resp = cx
+                .send(req, |_| HttpResponse::json(200, &json!({})))
+                .await?;
             if !resp.is_success() {
                 let kind = CardError::kind_for_status(resp.status);
                 let body = resp.text();
                 let snippet: String = body.chars().take(200).collect();
-                return Err(CardError::new(kind, format!("the server answered {}: {snippet}", resp.status))
-                    .with_status(resp.status)
-                    .with_retry_after(retry_after(&resp)));
+                return Err(CardError::new(
+                    kind,
+                    format!("the server answered {}: {snippet}", resp.status),
+                )
+                .with_status(resp.status)
+                .with_retry_after(retry_after(&resp)));
             }
-            let headers: Map<String, Value> =
-                resp.headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-            let body = resp.json_body().unwrap_or_else(|| Value::String(resp.text()));
-            Ok(Outcome::value(json!({ "status": resp.status, "headers": headers, "body": body })))
+            let headers: Map<String, Value> = resp
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            let body = resp
+                .json_body()
+                .unwrap_or_else(|| Value::String(resp.text()));
+            Ok(Outcome::value(
+                json!({ "status": resp.status, "headers": headers, "body": body }),
+            ))
         })
     }
 }
@@ -89,16 +113,29 @@ impl Config {
             Some(m) => cx.text(m)?.to_ascii_uppercase(),
             None => "GET".to_string(),
         };
-        if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") {
-            return Err(CardError::input(format!("`method` must be GET, POST, PUT, PATCH or DELETE, found {method}")));
+        if !matches!(
+            method.as_str(),
+            "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
+        ) {
+            return Err(CardError::input(format!(
+                "`method` must be GET, POST, PUT, PATCH or DELETE, found {method}"
+            )));
         }
         let raw = cx.text(&self.url)?;
         let mut url = if raw.starts_with("http://") || raw.starts_with("https://") {
             raw.into_owned()
         } else {
             match conn.and_then(|c| c.base_url.as_deref()) {
-                Some(base) => format!("{}/{}", base.trim_end_matches('/'), raw.trim_start_matches('/')),
-                None => return Err(CardError::input(format!("`url` must start with http:// or https://, found `{raw}`"))),
+                Some(base) => format!(
+                    "{}/{}",
+                    base.trim_end_matches('/'),
+                    raw.trim_start_matches('/')
+                ),
+                None => {
+                    return Err(CardError::input(format!(
+                        "`url` must start with http:// or https://, found `{raw}`"
+                    )));
+                }
             }
         };
         if let Some(q) = &self.query {
@@ -109,14 +146,25 @@ impl Config {
                     sep = '&';
                     url.push_str(&utf8_percent_encode(k, NON_ALPHANUMERIC).to_string());
                     url.push('=');
-                    url.push_str(&utf8_percent_encode(&flow_template::to_text(v), NON_ALPHANUMERIC).to_string());
+                    url.push_str(
+                        &utf8_percent_encode(&flow_template::to_text(v), NON_ALPHANUMERIC)
+                            .to_string(),
+                    );
                 }
             }
         }
-        let host = host_of(&url).ok_or_else(|| CardError::input(format!("`{url}` is not a valid URL")))?;
+        let host =
+            host_of(&url).ok_or_else(|| CardError::input(format!("`{url}` is not a valid URL")))?;
         if let Some(c) = conn {
-            if !c.allow_hosts.is_empty() && !c.allow_hosts.iter().any(|h| host == *h || host.ends_with(&format!(".{h}"))) {
-                return Err(CardError::input(format!("host `{host}` is not in the connection's allow_hosts")));
+            if !c.allow_hosts.is_empty()
+                && !c
+                    .allow_hosts
+                    .iter()
+                    .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+            {
+                return Err(CardError::input(format!(
+                    "host `{host}` is not in the connection's allow_hosts"
+                )));
             }
         }
         let mut req = HttpRequest::new(&method, url);
@@ -154,7 +202,9 @@ impl Config {
 
 /// The host of an http(s) URL, lower-case.
 fn host_of(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
     let authority = rest.split(['/', '?', '#']).next()?;
     let host_port = authority.rsplit('@').next()?;
     let host = if host_port.starts_with('[') {
@@ -171,8 +221,14 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(host_of("https://api.example.com/x?y").as_deref(), Some("api.example.com"));
-        assert_eq!(host_of("http://user:pw@127.0.0.1:8080/").as_deref(), Some("127.0.0.1"));
+        assert_eq!(
+            host_of("https://api.example.com/x?y").as_deref(),
+            Some("api.example.com")
+        );
+        assert_eq!(
+            host_of("http://user:pw@127.0.0.1:8080/").as_deref(),
+            Some("127.0.0.1")
+        );
         assert_eq!(host_of("ftp://x"), None);
         assert_eq!(host_of("https:///nohost"), None);
     }

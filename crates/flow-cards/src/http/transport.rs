@@ -35,10 +35,15 @@ impl ReqwestTransport {
 }
 
 impl Transport for ReqwestTransport {
-    fn send(&self, req: HttpRequest, timeout: Duration) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+    fn send(
+        &self,
+        req: HttpRequest,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
-            let method = reqwest::Method::from_bytes(req.method.as_bytes())
-                .map_err(|_| TransportError::Invalid(format!("`{}` is not an HTTP method", req.method)))?;
+            let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| {
+                TransportError::Invalid(format!("`{}` is not an HTTP method", req.method))
+            })?;
             let mut rb = self.client.request(method, &req.url).timeout(timeout);
             for (k, v) in &req.headers {
                 rb = rb.header(k.as_str(), v.as_str());
@@ -51,7 +56,12 @@ impl Transport for ReqwestTransport {
             let headers = resp
                 .headers()
                 .iter()
-                .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_ascii_lowercase(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect();
             let mut body = Vec::new();
             while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&req, e, timeout))? {
@@ -60,7 +70,11 @@ impl Transport for ReqwestTransport {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(HttpResponse { status, headers, body })
+            Ok(HttpResponse {
+                status,
+                headers,
+                body,
+            })
         })
     }
 }
@@ -72,7 +86,17 @@ fn classify(req: &HttpRequest, e: reqwest::Error, timeout: Duration) -> Transpor
     let builder = e.is_builder();
     let e = e.without_url();
     let text = req.mask(&e.to_string());
-    let detail = std::error::Error::source(&e).map(|s| req.mask(&s.to_string())).unwrap_or_default();
-    let msg = if detail.is_empty() { text } else { format!("{text}: {detail}") };
-    if builder { TransportError::Invalid(msg) } else { TransportError::Connect(msg) }
+    let detail = std::error::Error::source(&e)
+        .map(|s| req.mask(&s.to_string()))
+        .unwrap_or_default();
+    let msg = if detail.is_empty() {
+        text
+    } else {
+        format!("{text}: {detail}")
+    };
+    if builder {
+        TransportError::Invalid(msg)
+    } else {
+        TransportError::Connect(msg)
+    }
 }

@@ -4,7 +4,9 @@
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::AnyValue;
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, JsonPathField, Outcome, StepCx};
+use flow_card::{
+    Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, JsonPathField, Outcome, StepCx,
+};
 use flow_model::{Code, Type};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -56,10 +58,13 @@ impl<'de> Deserialize<'de> for TypeName {
         let text = String::deserialize(d)?;
         Type::parse(&text).map(TypeName).map_err(|e| {
             let hint = flow_model::suggest::hint(&text, Type::NAMES.iter().copied());
-            flow_model::de::coded(Code::InvalidValue, match hint {
-                Some(h) => format!("{e}; {h}"),
-                None => e,
-            })
+            flow_model::de::coded(
+                Code::InvalidValue,
+                match hint {
+                    Some(h) => format!("{e}; {h}"),
+                    None => e,
+                },
+            )
         })
     }
 }
@@ -93,7 +98,11 @@ pub static SPEC: CardSpec = CardSpec {
     build: |cx| {
         let c: Config = cx.config()?;
         for name in c.fields.keys() {
-            if !flow_model::decode::is_identifier(name) && !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
+            if !flow_model::decode::is_identifier(name)
+                && !name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+            {
                 cx.report(Code::InvalidValue, None, format!("field name `{name}` cannot be read by templates; use letters, digits and `_`"));
             }
         }
@@ -105,7 +114,12 @@ impl Card for Config {
     fn check(&self, cx: &mut dyn Checker) -> Type {
         let t = cx.expr_type(self.text.id);
         if matches!(t, Type::Number | Type::Boolean) {
-            cx.report(Some(self.text.id), Code::TypeMismatch, format!("`text` must be JSON text, found {t}"), None);
+            cx.report(
+                Some(self.text.id),
+                Code::TypeMismatch,
+                format!("`text` must be JSON text, found {t}"),
+                None,
+            );
         }
         if self.fields.is_empty() {
             return Type::Any;
@@ -124,9 +138,8 @@ impl Config {
         let owned;
         let doc: &Value = match &*input {
             Value::String(s) => {
-                owned = serde_json::from_str::<Value>(s).map_err(|e| {
-                    CardError::input(format!("`text` is not JSON: {e}"))
-                })?;
+                owned = serde_json::from_str::<Value>(s)
+                    .map_err(|e| CardError::input(format!("`text` is not JSON: {e}")))?;
                 &owned
             }
             Value::Null => return Err(CardError::input("`text` is empty (null)")),
@@ -137,7 +150,8 @@ impl Config {
         }
         let mut out = serde_json::Map::with_capacity(self.fields.len());
         for (name, f) in &self.fields {
-            let v = pick(doc, f).map_err(|e| CardError::input(format!("field `{name}` ({}): {e}", f.path.text)))?;
+            let v = pick(doc, f)
+                .map_err(|e| CardError::input(format!("field `{name}` ({}): {e}", f.path.text)))?;
             out.insert(name.clone(), v);
         }
         Ok(Outcome::value(Value::Object(out)))
@@ -151,12 +165,20 @@ fn pick(doc: &Value, f: &FieldSpec) -> Result<Value, String> {
     let v = match nodes.as_slice() {
         [] => match &f.default {
             Some(d) => d.clone(),
-            None if f.required => return Err("the path finds nothing, and the field is required".into()),
+            None if f.required => {
+                return Err("the path finds nothing, and the field is required".into());
+            }
             None => return Ok(Value::Null),
         },
         [one] if !is_list || one.is_array() => (*one).clone(),
         many if is_list => Value::Array(many.iter().map(|v| (*v).clone()).collect()),
-        many => return Err(format!("the path finds {} values; a {} field takes one", many.len(), f.ty.0)),
+        many => {
+            return Err(format!(
+                "the path finds {} values; a {} field takes one",
+                many.len(),
+                f.ty.0
+            ));
+        }
     };
     coerce(v, &f.ty.0)
 }
@@ -178,7 +200,10 @@ mod tests {
 
     fn field(path: &str, ty: &str) -> FieldSpec {
         FieldSpec {
-            path: JsonPathField { path: serde_json_path::JsonPath::parse(path).unwrap(), text: path.into() },
+            path: JsonPathField {
+                path: serde_json_path::JsonPath::parse(path).unwrap(),
+                text: path.into(),
+            },
             ty: TypeName(Type::parse(ty).unwrap()),
             required: false,
             default: None,
@@ -188,11 +213,26 @@ mod tests {
     #[test]
     fn picks_typed_fields() {
         let doc = json!({"detail-type": "FAILED_CHECK", "detail": {"users": ["a", "b"], "n": 3, "items": [{"id": 1}, {"id": 2}]}});
-        assert_eq!(pick(&doc, &field("$['detail-type']", "text")).unwrap(), json!("FAILED_CHECK"));
-        assert_eq!(pick(&doc, &field("$.detail.users", "list<text>")).unwrap(), json!(["a", "b"]));
-        assert_eq!(pick(&doc, &field("$.detail.items[*].id", "list<number>")).unwrap(), json!([1, 2]));
-        assert_eq!(pick(&doc, &field("$.detail.n", "text")).unwrap(), json!("3"));
-        assert_eq!(pick(&doc, &field("$.detail.missing", "text")).unwrap(), json!(null));
+        assert_eq!(
+            pick(&doc, &field("$['detail-type']", "text")).unwrap(),
+            json!("FAILED_CHECK")
+        );
+        assert_eq!(
+            pick(&doc, &field("$.detail.users", "list<text>")).unwrap(),
+            json!(["a", "b"])
+        );
+        assert_eq!(
+            pick(&doc, &field("$.detail.items[*].id", "list<number>")).unwrap(),
+            json!([1, 2])
+        );
+        assert_eq!(
+            pick(&doc, &field("$.detail.n", "text")).unwrap(),
+            json!("3")
+        );
+        assert_eq!(
+            pick(&doc, &field("$.detail.missing", "text")).unwrap(),
+            json!(null)
+        );
         let err = pick(&doc, &field("$.detail.users", "text")).unwrap_err();
         assert_eq!(err, "expected text, found a list of 2");
         let err = pick(&doc, &field("$.detail.users", "list<number>")).unwrap_err();

@@ -42,14 +42,18 @@ impl Card for Config {
             let items = list.as_array().map(Vec::as_slice).unwrap_or(&[]);
             let raw = cx.number(&self.index)?;
             if raw.fract() != 0.0 || !raw.is_finite() {
-                return Err(CardError::input(format!("`index` must be a whole number, found {raw}")));
+                return Err(CardError::input(format!(
+                    "`index` must be a whole number, found {raw}"
+                )));
             }
             let len = items.len() as i64;
             let i = raw as i64;
             let pos = if i < 0 { len + i } else { i };
             match usize::try_from(pos).ok().and_then(|p| items.get(p)) {
                 Some(v) => Ok(Outcome::value(v.clone())),
-                None => Err(CardError::input(format!("index {i} is out of bounds for a list of {len} items"))),
+                None => Err(CardError::input(format!(
+                    "index {i} is out of bounds for a list of {len} items"
+                ))),
             }
         })())
     }

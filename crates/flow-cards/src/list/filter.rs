@@ -30,12 +30,20 @@ impl Config {
     pub(crate) fn check_value(&self, cx: &mut dyn Checker) -> Type {
         let item = super::item_type(cx, self.list.id);
         if self.operator.needs_value() && self.value.is_none() {
-            cx.report(None, Code::MissingKey, "this operator needs a `value` to compare with".into(), None);
+            cx.report(
+                None,
+                Code::MissingKey,
+                "this operator needs a `value` to compare with".into(),
+                None,
+            );
         }
         item
     }
 
-    pub(crate) fn matcher<'a>(&'a self, cx: &'a StepCx<'a>) -> Result<impl Fn(&Value) -> bool + 'a, flow_card::CardError> {
+    pub(crate) fn matcher<'a>(
+        &'a self,
+        cx: &'a StepCx<'a>,
+    ) -> Result<impl Fn(&Value) -> bool + 'a, flow_card::CardError> {
         let value = match &self.value {
             Some(v) => cx.value(v)?.into_owned(),
             None => Value::Null,
@@ -66,7 +74,13 @@ impl Card for Config {
         done((|| {
             let list = cx.list(&self.list)?;
             let keep = self.matcher(cx)?;
-            let out: Vec<Value> = list.as_array().into_iter().flatten().filter(|i| keep(i)).cloned().collect();
+            let out: Vec<Value> = list
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|i| keep(i))
+                .cloned()
+                .collect();
             Ok(Outcome::value(Value::Array(out)))
         })())
     }

@@ -38,7 +38,12 @@ impl Card for Finder {
         done((|| {
             let list = cx.list(&self.0.list)?;
             let hit = self.0.matcher(cx)?;
-            let found = list.as_array().into_iter().flatten().enumerate().find(|(_, i)| hit(i));
+            let found = list
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .find(|(_, i)| hit(i));
             Ok(Outcome::value(match found {
                 Some((i, item)) => json!({ "item": item, "index": i }),
                 None => json!({ "item": Value::Null, "index": -1 }),

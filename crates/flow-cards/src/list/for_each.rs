@@ -35,7 +35,14 @@ impl Card for ForEach {
         Type::object([
             ("succeeded", Type::Number),
             ("failed", Type::Number),
-            ("errors", Type::list(Type::object([("index", Type::Number), ("item", Type::Any), ("message", Type::Text)]))),
+            (
+                "errors",
+                Type::list(Type::object([
+                    ("index", Type::Number),
+                    ("item", Type::Any),
+                    ("message", Type::Text),
+                ])),
+            ),
         ])
     }
 
@@ -57,7 +64,9 @@ impl Card for ForEach {
                     ItemResult::NotRun => {}
                 }
             }
-            Ok(Outcome::value(json!({ "succeeded": succeeded, "failed": errors.len(), "errors": errors })))
+            Ok(Outcome::value(
+                json!({ "succeeded": succeeded, "failed": errors.len(), "errors": errors }),
+            ))
         })
     }
 }

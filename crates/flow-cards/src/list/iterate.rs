@@ -64,7 +64,10 @@ impl IterConfig {
             cx.report(
                 Code::InvalidValue,
                 None,
-                format!("`concurrency` must be between 1 and {MAX_CONCURRENCY}, found {}", self.concurrency),
+                format!(
+                    "`concurrency` must be between 1 and {MAX_CONCURRENCY}, found {}",
+                    self.concurrency
+                ),
             );
         }
     }
@@ -90,7 +93,14 @@ impl IterConfig {
         cx.helper(self.flow)
     }
 
-    async fn one_item(&self, cx: &StepCx<'_>, stop: &AtomicBool, stop_on_error: bool, i: usize, item: &Value) -> (usize, ItemResult) {
+    async fn one_item(
+        &self,
+        cx: &StepCx<'_>,
+        stop: &AtomicBool,
+        stop_on_error: bool,
+        i: usize,
+        item: &Value,
+    ) -> (usize, ItemResult) {
         if stop.load(Ordering::Relaxed) {
             return (i, ItemResult::NotRun);
         }
@@ -122,21 +132,33 @@ impl IterConfig {
         let stop = &stop;
         // Iterating indexes, not `&Value`s: a closure taking a reference trips rustc's
         // higher-ranked `Send` inference for the stream (rust-lang/rust#102211).
-        let futures = (0..items.len()).map(|i| self.one_item(cx, stop, stop_on_error, i, &items[i]));
+        let futures =
+            (0..items.len()).map(|i| self.one_item(cx, stop, stop_on_error, i, &items[i]));
         let mut results: Vec<(usize, ItemResult)> = futures_util::stream::iter(futures)
             .buffer_unordered(self.concurrency.clamp(1, MAX_CONCURRENCY) as usize)
             .collect()
             .await;
         results.sort_by_key(|(i, _)| *i);
         if stop_on_error {
-            if let Some((i, ItemResult::Failed(e))) = results.iter().find(|(_, r)| matches!(r, ItemResult::Failed(_))) {
-                let not_run = results.iter().filter(|(_, r)| matches!(r, ItemResult::NotRun)).count();
+            if let Some((i, ItemResult::Failed(e))) = results
+                .iter()
+                .find(|(_, r)| matches!(r, ItemResult::Failed(_)))
+            {
+                let not_run = results
+                    .iter()
+                    .filter(|(_, r)| matches!(r, ItemResult::NotRun))
+                    .count();
                 let item = items.get(*i).map(short).unwrap_or_default();
                 let mut msg = format!("item {i} ({item}) failed: {}", e.message);
                 if not_run > 0 {
-                    msg.push_str(&format!("; {not_run} later items were not run (on_item_error: stop)"));
+                    msg.push_str(&format!(
+                        "; {not_run} later items were not run (on_item_error: stop)"
+                    ));
                 }
-                return Err(CardError { message: msg, ..CardError::new(ErrorKind::Helper, "") });
+                return Err(CardError {
+                    message: msg,
+                    ..CardError::new(ErrorKind::Helper, "")
+                });
             }
         }
         Ok(results.into_iter().map(|(_, r)| r).collect())

@@ -37,6 +37,9 @@ impl Card for Config {
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
-        done(cx.list(&self.list).map(|l| Outcome::value(Value::from(l.as_array().map_or(0, Vec::len)))))
+        done(
+            cx.list(&self.list)
+                .map(|l| Outcome::value(Value::from(l.as_array().map_or(0, Vec::len)))),
+        )
     }
 }

@@ -24,7 +24,12 @@ pub(crate) fn item_type(cx: &mut dyn Checker, list: ExprId) -> Type {
     match t.item() {
         Some(item) => item,
         None => {
-            cx.report(Some(list), Code::TypeMismatch, format!("`list` must be a list, found {t}"), None);
+            cx.report(
+                Some(list),
+                Code::TypeMismatch,
+                format!("`list` must be a list, found {t}"),
+                None,
+            );
             Type::Any
         }
     }

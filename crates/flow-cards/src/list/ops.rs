@@ -46,7 +46,10 @@ pub enum Operator {
 impl Operator {
     /// True when the operator needs a `value` to compare with.
     pub fn needs_value(self) -> bool {
-        !matches!(self, Operator::IsEmpty | Operator::IsNotEmpty | Operator::IsTrue)
+        !matches!(
+            self,
+            Operator::IsEmpty | Operator::IsNotEmpty | Operator::IsTrue
+        )
     }
 
     /// Applies the operator to an item.
@@ -63,15 +66,27 @@ impl Operator {
             Operator::Eq => eq(subject, value),
             Operator::Ne => !eq(subject, value),
             Operator::Gt => order(subject, value) == Some(Ordering::Greater),
-            Operator::Gte => matches!(order(subject, value), Some(Ordering::Greater | Ordering::Equal)),
+            Operator::Gte => matches!(
+                order(subject, value),
+                Some(Ordering::Greater | Ordering::Equal)
+            ),
             Operator::Lt => order(subject, value) == Some(Ordering::Less),
-            Operator::Lte => matches!(order(subject, value), Some(Ordering::Less | Ordering::Equal)),
+            Operator::Lte => matches!(
+                order(subject, value),
+                Some(Ordering::Less | Ordering::Equal)
+            ),
             Operator::Contains => contains(subject, value),
             Operator::NotContains => !contains(subject, value),
-            Operator::StartsWith => matches!(subject, Value::String(s) if s.starts_with(&*to_text(value))),
-            Operator::EndsWith => matches!(subject, Value::String(s) if s.ends_with(&*to_text(value))),
+            Operator::StartsWith => {
+                matches!(subject, Value::String(s) if s.starts_with(&*to_text(value)))
+            }
+            Operator::EndsWith => {
+                matches!(subject, Value::String(s) if s.ends_with(&*to_text(value)))
+            }
             Operator::In => matches!(value, Value::Array(a) if a.iter().any(|x| eq(x, subject))),
-            Operator::NotIn => !matches!(value, Value::Array(a) if a.iter().any(|x| eq(x, subject))),
+            Operator::NotIn => {
+                !matches!(value, Value::Array(a) if a.iter().any(|x| eq(x, subject)))
+            }
             Operator::IsEmpty => is_empty(subject),
             Operator::IsNotEmpty => !is_empty(subject),
             Operator::IsTrue => is_truthy(subject),
@@ -121,7 +136,11 @@ pub fn total_order(a: &Value, b: &Value) -> Ordering {
             Value::Object(_) => 5,
         }
     }
-    order(a, b).unwrap_or_else(|| rank(a).cmp(&rank(b)).then_with(|| a.to_string().cmp(&b.to_string())))
+    order(a, b).unwrap_or_else(|| {
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| a.to_string().cmp(&b.to_string()))
+    })
 }
 
 #[cfg(test)]

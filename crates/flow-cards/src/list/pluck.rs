@@ -57,7 +57,11 @@ impl Card for Config {
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         done(cx.list(&self.list).map(|l| {
             let items = l.as_array().into_iter().flatten();
-            Outcome::value(Value::Array(items.map(|i| dot_get(i, &self.key).cloned().unwrap_or(Value::Null)).collect()))
+            Outcome::value(Value::Array(
+                items
+                    .map(|i| dot_get(i, &self.key).cloned().unwrap_or(Value::Null))
+                    .collect(),
+            ))
         }))
     }
 }

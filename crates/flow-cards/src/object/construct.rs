@@ -35,6 +35,9 @@ impl Card for Config {
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
-        done(cx.value(&self.fields).map(|v| Outcome::value(v.into_owned())))
+        done(
+            cx.value(&self.fields)
+                .map(|v| Outcome::value(v.into_owned())),
+        )
     }
 }

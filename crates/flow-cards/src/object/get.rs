@@ -38,7 +38,9 @@ impl Card for Config {
     fn check(&self, cx: &mut dyn Checker) -> Type {
         let mut t = cx.expr_type(self.object.id);
         // With a constant path into a known type, the result type is known too.
-        let Some(Value::String(path)) = cx.constant(self.path.id) else { return Type::Any };
+        let Some(Value::String(path)) = cx.constant(self.path.id) else {
+            return Type::Any;
+        };
         for seg in path.split('.').filter(|s| !s.is_empty()) {
             t = match t.field(seg) {
                 FieldLookup::Found(t) => t,
@@ -61,7 +63,9 @@ impl Card for Config {
         done((|| {
             let obj = cx.value(&self.object)?;
             let path = cx.text(&self.path)?;
-            Ok(Outcome::value(dot_get(&obj, &path).cloned().unwrap_or(Value::Null)))
+            Ok(Outcome::value(
+                dot_get(&obj, &path).cloned().unwrap_or(Value::Null),
+            ))
         })())
     }
 }

@@ -6,7 +6,10 @@ use super::connection::{Okta, OktaLive};
 use crate::util::CONNECTOR_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Object, Text};
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome, StepCx};
+use flow_card::{
+    Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome,
+    StepCx,
+};
 use flow_model::Type;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use schemars::JsonSchema;
@@ -47,7 +50,11 @@ pub static SPEC: CardSpec = CardSpec {
 
 impl Card for Config {
     fn check(&self, _: &mut dyn Checker) -> Type {
-        Type::object([("status", Type::Number), ("headers", Type::Object(None)), ("body", Type::Any)])
+        Type::object([
+            ("status", Type::Number),
+            ("headers", Type::Object(None)),
+            ("body", Type::Any),
+        ])
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
@@ -58,11 +65,18 @@ impl Card for Config {
                 None => "GET".into(),
             };
             if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
-                return Err(CardError::input(format!("`method` must be GET, POST, PUT, PATCH or DELETE, found {method}")));
+                return Err(CardError::input(format!(
+                    "`method` must be GET, POST, PUT, PATCH or DELETE, found {method}"
+                )));
             }
             let mut path = cx.text(&self.path)?.into_owned();
-            if !(path.starts_with("/api/") || path.starts_with("/oauth2/")) || path.contains("..") || path.contains("://") {
-                return Err(CardError::input(format!("`path` must start with /api/ (or /oauth2/), found `{path}`")));
+            if !(path.starts_with("/api/") || path.starts_with("/oauth2/"))
+                || path.contains("..")
+                || path.contains("://")
+            {
+                return Err(CardError::input(format!(
+                    "`path` must start with /api/ (or /oauth2/), found `{path}`"
+                )));
             }
             if let Some(q) = &self.query {
                 if let Value::Object(m) = &*cx.value(q)? {
@@ -85,10 +99,23 @@ impl Card for Config {
                     req = req.json(&v);
                 }
             }
-            let resp = client::send(cx, &conn, req, |_| HttpResponse::json(200, &json!({}))).await?;
-            let headers: Map<String, Value> = resp.headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-            let body = resp.json_body().unwrap_or_else(|| if resp.body.is_empty() { Value::Null } else { Value::String(resp.text()) });
-            Ok(Outcome::value(json!({ "status": resp.status, "headers": headers, "body": body })))
+            let resp =
+                client::send(cx, &conn, req, |_| HttpResponse::json(200, &json!({}))).await?;
+            let headers: Map<String, Value> = resp
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            let body = resp.json_body().unwrap_or_else(|| {
+                if resp.body.is_empty() {
+                    Value::Null
+                } else {
+                    Value::String(resp.text())
+                }
+            });
+            Ok(Outcome::value(
+                json!({ "status": resp.status, "headers": headers, "body": body }),
+            ))
         })
     }
 }

@@ -7,7 +7,9 @@ use super::connection::{Okta, OktaLive};
 use crate::util::CONNECTOR_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::{Boolean, Text};
-use flow_card::{Card, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome, StepCx};
+use flow_card::{
+    Card, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome, StepCx,
+};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -57,7 +59,11 @@ impl Card for Config {
                 path.push_str("?oauthTokens=true");
             }
             let req = client::request(&conn, "DELETE", &path, cx.attempt);
-            let resp = client::send(cx, &conn, req, |_| HttpResponse { status: 204, ..Default::default() }).await?;
+            let resp = client::send(cx, &conn, req, |_| HttpResponse {
+                status: 204,
+                ..Default::default()
+            })
+            .await?;
             Ok(Outcome::value(json!({ "status_code": resp.status })))
         })
     }

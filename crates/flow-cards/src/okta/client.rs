@@ -10,7 +10,11 @@ use serde_json::{Value, json};
 
 /// Everything but RFC 3986 unreserved characters is encoded, so `a+b@x.com` becomes
 /// `a%2Bb%40x.com` and cannot be read as a space or a path separator.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Encodes a user id or login as one path segment.
 pub fn user_segment(id_or_login: &str) -> Result<String, CardError> {
@@ -19,7 +23,9 @@ pub fn user_segment(id_or_login: &str) -> Result<String, CardError> {
         return Err(CardError::input("the user id or login is empty"));
     }
     if v.contains('/') {
-        return Err(CardError::input(format!("`{v}` contains `/`; Okta can only read such a login by id")));
+        return Err(CardError::input(format!(
+            "`{v}` contains `/`; Okta can only read such a login by id"
+        )));
     }
     if v == "." || v == ".." {
         return Err(CardError::input(format!("`{v}` is not a user id or login")));
@@ -47,20 +53,43 @@ pub async fn send(
     req: HttpRequest,
     rehearsal: impl FnOnce(&HttpRequest) -> HttpResponse,
 ) -> Result<HttpResponse, CardError> {
-    let _permit = conn.limiter.acquire().await.map_err(|_| CardError::input("connection closed"))?;
+    let _permit = conn
+        .limiter
+        .acquire()
+        .await
+        .map_err(|_| CardError::input("connection closed"))?;
     let resp = cx.send(req, rehearsal).await?;
-    if resp.is_success() { Ok(resp) } else { Err(error(&resp)) }
+    if resp.is_success() {
+        Ok(resp)
+    } else {
+        Err(error(&resp))
+    }
 }
 
 /// Okta's error body as a card error: `Okta answered 404 E0000007: Not found: … (cause)`.
 pub fn error(resp: &HttpResponse) -> CardError {
     let body = resp.json_body().unwrap_or(Value::Null);
-    let code = body.get("errorCode").and_then(Value::as_str).map(str::to_string);
-    let summary = body.get("errorSummary").and_then(Value::as_str).unwrap_or("").to_string();
+    let code = body
+        .get("errorCode")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let summary = body
+        .get("errorSummary")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let causes: Vec<String> = body
         .get("errorCauses")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|c| c.get("errorSummary").and_then(Value::as_str).map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| {
+                    c.get("errorSummary")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .collect()
+        })
         .unwrap_or_default();
     let mut message = format!("Okta answered {}", resp.status);
     if let Some(c) = &code {
@@ -73,7 +102,11 @@ pub fn error(resp: &HttpResponse) -> CardError {
         message.push_str(&format!(" ({})", causes.join("; ")));
     }
     if resp.status == 403 && code.is_none() {
-        if let Some(scope) = resp.header("www-authenticate").and_then(|w| w.split("scope=\"").nth(1)).and_then(|s| s.split('"').next()) {
+        if let Some(scope) = resp
+            .header("www-authenticate")
+            .and_then(|w| w.split("scope=\"").nth(1))
+            .and_then(|s| s.split('"').next())
+        {
             message.push_str(&format!(": the access token lacks the scope `{scope}`"));
         }
     }
@@ -81,7 +114,9 @@ pub fn error(resp: &HttpResponse) -> CardError {
         (400, Some("E0000001")) => ErrorKind::InvalidState,
         (s, _) => CardError::kind_for_status(s),
     };
-    let mut e = CardError::new(kind, message).with_status(resp.status).with_retry_after(retry_after(resp));
+    let mut e = CardError::new(kind, message)
+        .with_status(resp.status)
+        .with_retry_after(retry_after(resp));
     e.code = code;
     e
 }
@@ -93,11 +128,17 @@ pub fn rehearsal_user(id_or_login: &str, status: &str) -> Value {
     let mut parts = local.split(['.', '_', '-']).filter(|p| !p.is_empty());
     let cap = |s: &str| {
         let mut c = s.chars();
-        c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
     };
     let first = parts.next().map(cap).unwrap_or_default();
     let last = parts.next().map(cap).unwrap_or_default();
-    let id = if login.starts_with("00u") && !login.contains('@') { login.clone() } else { rehearsal_id(&login) };
+    let id = if login.starts_with("00u") && !login.contains('@') {
+        login.clone()
+    } else {
+        rehearsal_id(&login)
+    };
     json!({
         "id": id,
         "status": status,
@@ -159,8 +200,14 @@ mod tests {
         let e = error(&resp);
         assert_eq!(e.kind, ErrorKind::InvalidState);
         assert_eq!(e.code.as_deref(), Some("E0000001"));
-        assert_eq!(e.message, "Okta answered 400 E0000001: Api validation failed: suspendUser (Cannot suspend a user that is not active)");
-        let nf = error(&HttpResponse::json(404, &json!({"errorCode": "E0000007", "errorSummary": "Not found"})));
+        assert_eq!(
+            e.message,
+            "Okta answered 400 E0000001: Api validation failed: suspendUser (Cannot suspend a user that is not active)"
+        );
+        let nf = error(&HttpResponse::json(
+            404,
+            &json!({"errorCode": "E0000007", "errorSummary": "Not found"}),
+        ));
         assert_eq!(nf.kind, ErrorKind::NotFound);
         assert_eq!(rehearsal_id("a@x.com"), rehearsal_id("a@x.com"));
         assert_eq!(rehearsal_id("a@x.com").len(), 20);

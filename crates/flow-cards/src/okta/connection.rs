@@ -42,28 +42,53 @@ pub static CONNECTOR: ConnectorSpec = ConnectorSpec {
     kind: "okta",
     summary: "Okta Management API",
     keys: &[
-        ("org_url", "https://acme.okta.com (any base URL; tests use loopback)"),
-        ("token", "an API token, sent as `Authorization: SSWS <token>`"),
-        ("access_token", "or an OAuth access token, sent as `Authorization: Bearer <token>`"),
+        (
+            "org_url",
+            "https://acme.okta.com (any base URL; tests use loopback)",
+        ),
+        (
+            "token",
+            "an API token, sent as `Authorization: SSWS <token>`",
+        ),
+        (
+            "access_token",
+            "or an OAuth access token, sent as `Authorization: Bearer <token>`",
+        ),
         ("max_concurrency", "requests in flight (default 8)"),
     ],
     decode,
 };
 
 fn decode(doc: &ConnectionDoc, diags: &mut Diagnostics) -> Option<Arc<dyn ConnectionConfig>> {
-    let f = conn::read(doc, &["org_url", "token", "access_token", "max_concurrency"], diags)?;
+    let f = conn::read(
+        doc,
+        &["org_url", "token", "access_token", "max_concurrency"],
+        diags,
+    )?;
     let org_url = conn::secret(&f, "org_url", true, diags)?;
     conn::check_url(&org_url, "org_url", diags);
     let token = conn::secret(&f, "token", false, diags);
     let access_token = conn::secret(&f, "access_token", false, diags);
     if token.is_some() == access_token.is_some() {
         diags.push(
-            Diagnostic::error(Code::Config, Some(doc.node.span), format!("connection `{}` needs exactly one of `token` and `access_token`", doc.name))
-                .with_help("token: ${env:OKTA_API_TOKEN}"),
+            Diagnostic::error(
+                Code::Config,
+                Some(doc.node.span),
+                format!(
+                    "connection `{}` needs exactly one of `token` and `access_token`",
+                    doc.name
+                ),
+            )
+            .with_help("token: ${env:OKTA_API_TOKEN}"),
         );
         return None;
     }
-    Some(Arc::new(OktaConfig { org_url, token, access_token, max_concurrency: conn::max_concurrency(&f, 8, diags) }))
+    Some(Arc::new(OktaConfig {
+        org_url,
+        token,
+        access_token,
+        max_concurrency: conn::max_concurrency(&f, 8, diags),
+    }))
 }
 
 impl ConnectionConfig for OktaConfig {
@@ -73,12 +98,23 @@ impl ConnectionConfig for OktaConfig {
 
     fn env_names(&self) -> Vec<String> {
         let mut v = self.org_url.env_names();
-        v.extend(self.token.iter().chain(&self.access_token).flat_map(Secret::env_names));
+        v.extend(
+            self.token
+                .iter()
+                .chain(&self.access_token)
+                .flat_map(Secret::env_names),
+        );
         v
     }
 
-    fn connect(&self, env: &dyn Fn(&str) -> Option<String>, dry_run: bool) -> Result<LiveConnection, MissingEnv> {
-        let base = conn::resolve(&self.org_url, env, dry_run)?.trim_end_matches('/').to_string();
+    fn connect(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+        dry_run: bool,
+    ) -> Result<LiveConnection, MissingEnv> {
+        let base = conn::resolve(&self.org_url, env, dry_run)?
+            .trim_end_matches('/')
+            .to_string();
         let (scheme, secret) = match (&self.token, &self.access_token) {
             (Some(t), _) => ("SSWS", conn::resolve(t, env, dry_run)?),
             (None, Some(t)) => ("Bearer", conn::resolve(t, env, dry_run)?),

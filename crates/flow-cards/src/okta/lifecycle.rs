@@ -10,7 +10,10 @@ use super::connection::{Okta, OktaLive};
 use crate::util::CONNECTOR_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::Text;
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, ErrorKind, Expr, HttpResponse, Outcome, StepCx};
+use flow_card::{
+    Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, ErrorKind, Expr, HttpResponse,
+    Outcome, StepCx,
+};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -37,14 +40,32 @@ pub struct Lifecycle {
 
 /// Registration of `okta.suspend_user`.
 pub static SUSPEND: CardSpec = CardSpec {
-    build: |cx| Some(Box::new(Lifecycle { config: cx.config()?, op: "suspend", target: "SUSPENDED" })),
-    ..lifecycle_spec("okta.suspend_user", "Suspend an Okta user (already suspended is success)")
+    build: |cx| {
+        Some(Box::new(Lifecycle {
+            config: cx.config()?,
+            op: "suspend",
+            target: "SUSPENDED",
+        }))
+    },
+    ..lifecycle_spec(
+        "okta.suspend_user",
+        "Suspend an Okta user (already suspended is success)",
+    )
 };
 
 /// Registration of `okta.unsuspend_user`.
 pub static UNSUSPEND: CardSpec = CardSpec {
-    build: |cx| Some(Box::new(Lifecycle { config: cx.config()?, op: "unsuspend", target: "ACTIVE" })),
-    ..lifecycle_spec("okta.unsuspend_user", "Unsuspend an Okta user (already active is success)")
+    build: |cx| {
+        Some(Box::new(Lifecycle {
+            config: cx.config()?,
+            op: "unsuspend",
+            target: "ACTIVE",
+        }))
+    },
+    ..lifecycle_spec(
+        "okta.unsuspend_user",
+        "Unsuspend an Okta user (already active is success)",
+    )
 };
 
 const fn lifecycle_spec(kind: &'static str, summary: &'static str) -> CardSpec {
@@ -74,19 +95,33 @@ impl Card for Lifecycle {
             let path = format!("/api/v1/users/{segment}/lifecycle/{}", self.op);
             let req = client::request(&conn, "POST", &path, cx.attempt);
             match client::send(cx, &conn, req, |_| HttpResponse::json(200, &json!({}))).await {
-                Ok(resp) => Ok(Outcome::value(json!({ "status_code": resp.status, "already": false }))),
+                Ok(resp) => Ok(Outcome::value(
+                    json!({ "status_code": resp.status, "already": false }),
+                )),
                 Err(e) if e.kind == ErrorKind::InvalidState => {
                     // Okta refused because of the user's state: find out which.
-                    let get = client::request(&conn, "GET", &format!("/api/v1/users/{segment}"), cx.attempt);
-                    let current = client::send(cx, &conn, get, |_| HttpResponse::json(200, &client::rehearsal_user(&user, self.target)))
-                        .await
-                        .ok()
-                        .and_then(|r| r.json_body())
-                        .and_then(|b| b.get("status").and_then(Value::as_str).map(str::to_string));
+                    let get = client::request(
+                        &conn,
+                        "GET",
+                        &format!("/api/v1/users/{segment}"),
+                        cx.attempt,
+                    );
+                    let current = client::send(cx, &conn, get, |_| {
+                        HttpResponse::json(200, &client::rehearsal_user(&user, self.target))
+                    })
+                    .await
+                    .ok()
+                    .and_then(|r| r.json_body())
+                    .and_then(|b| b.get("status").and_then(Value::as_str).map(str::to_string));
                     match current.as_deref() {
-                        Some(s) if s == self.target => Ok(Outcome::value(json!({ "status_code": 200, "already": true }))),
+                        Some(s) if s == self.target => Ok(Outcome::value(
+                            json!({ "status_code": 200, "already": true }),
+                        )),
                         Some(s) => Err(CardError {
-                            message: format!("cannot {} user `{user}` whose status is {s}: {}", self.op, e.message),
+                            message: format!(
+                                "cannot {} user `{user}` whose status is {s}: {}",
+                                self.op, e.message
+                            ),
                             ..e
                         }),
                         None => Err(e),

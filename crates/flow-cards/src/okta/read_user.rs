@@ -7,7 +7,10 @@ use super::connection::{Okta, OktaLive};
 use crate::util::CONNECTOR_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::Text;
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome, StepCx};
+use flow_card::{
+    Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome,
+    StepCx,
+};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -72,13 +75,20 @@ impl Card for Config {
             let user = cx.text(&self.user)?;
             let path = format!("/api/v1/users/{}", client::user_segment(&user)?);
             let req = client::request(&conn, "GET", &path, cx.attempt);
-            let resp = client::send(cx, &conn, req, |_| HttpResponse::json(200, &client::rehearsal_user(&user, "ACTIVE")))
-                .await
-                .map_err(|e| match e.status {
-                    Some(404) => CardError { message: format!("Okta has no user `{user}` ({})", e.message), ..e },
-                    _ => e,
-                })?;
-            let body = resp.json_body().ok_or_else(|| CardError::new(flow_card::ErrorKind::Remote, "Okta's answer is not JSON"))?;
+            let resp = client::send(cx, &conn, req, |_| {
+                HttpResponse::json(200, &client::rehearsal_user(&user, "ACTIVE"))
+            })
+            .await
+            .map_err(|e| match e.status {
+                Some(404) => CardError {
+                    message: format!("Okta has no user `{user}` ({})", e.message),
+                    ..e
+                },
+                _ => e,
+            })?;
+            let body = resp.json_body().ok_or_else(|| {
+                CardError::new(flow_card::ErrorKind::Remote, "Okta's answer is not JSON")
+            })?;
             Ok(Outcome::value(body))
         })
     }

@@ -46,7 +46,10 @@ pub static CONNECTOR: ConnectorSpec = ConnectorSpec {
     kind: "slack",
     summary: "Slack Web API with a bot token",
     keys: &[
-        ("token", "a bot token (xoxb-…), sent as `Authorization: Bearer <token>`"),
+        (
+            "token",
+            "a bot token (xoxb-…), sent as `Authorization: Bearer <token>`",
+        ),
         ("api_url", "default https://slack.com/api"),
         ("max_concurrency", "requests in flight (default 4)"),
     ],
@@ -60,7 +63,11 @@ fn decode_slack(doc: &ConnectionDoc, diags: &mut Diagnostics) -> Option<Arc<dyn 
     if let Some(u) = &api_url {
         conn::check_url(u, "api_url", diags);
     }
-    Some(Arc::new(SlackConfig { token, api_url, max_concurrency: conn::max_concurrency(&f, 4, diags) }))
+    Some(Arc::new(SlackConfig {
+        token,
+        api_url,
+        max_concurrency: conn::max_concurrency(&f, 4, diags),
+    }))
 }
 
 impl ConnectionConfig for SlackConfig {
@@ -74,7 +81,11 @@ impl ConnectionConfig for SlackConfig {
         v
     }
 
-    fn connect(&self, env: &dyn Fn(&str) -> Option<String>, dry_run: bool) -> Result<LiveConnection, MissingEnv> {
+    fn connect(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+        dry_run: bool,
+    ) -> Result<LiveConnection, MissingEnv> {
         let api_url = match &self.api_url {
             Some(u) => conn::resolve(u, env, dry_run)?,
             None => "https://slack.com/api".to_string(),
@@ -103,11 +114,17 @@ pub struct WebhookLive {
 pub static WEBHOOK_CONNECTOR: ConnectorSpec = ConnectorSpec {
     kind: "slack_webhook",
     summary: "A Slack incoming webhook",
-    keys: &[("url", "https://hooks.slack.com/services/T…/B…/… (a secret; keep it in ${env:…})")],
+    keys: &[(
+        "url",
+        "https://hooks.slack.com/services/T…/B…/… (a secret; keep it in ${env:…})",
+    )],
     decode: decode_webhook,
 };
 
-fn decode_webhook(doc: &ConnectionDoc, diags: &mut Diagnostics) -> Option<Arc<dyn ConnectionConfig>> {
+fn decode_webhook(
+    doc: &ConnectionDoc,
+    diags: &mut Diagnostics,
+) -> Option<Arc<dyn ConnectionConfig>> {
     let f = conn::read(doc, &["url"], diags)?;
     let url = conn::secret(&f, "url", true, diags)?;
     conn::check_url(&url, "url", diags);
@@ -123,7 +140,13 @@ impl ConnectionConfig for WebhookConfig {
         self.url.env_names()
     }
 
-    fn connect(&self, env: &dyn Fn(&str) -> Option<String>, dry_run: bool) -> Result<LiveConnection, MissingEnv> {
-        Ok(Arc::new(WebhookLive { url: conn::resolve(&self.url, env, dry_run)? }))
+    fn connect(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+        dry_run: bool,
+    ) -> Result<LiveConnection, MissingEnv> {
+        Ok(Arc::new(WebhookLive {
+            url: conn::resolve(&self.url, env, dry_run)?,
+        }))
     }
 }

@@ -22,7 +22,11 @@ pub fn cut(text: String) -> String {
 }
 
 /// The `text` and `blocks` fields of a message.
-pub fn fields(cx: &StepCx<'_>, text: &Option<Expr<SlackText>>, blocks: &Option<Expr<List>>) -> Result<Map<String, Value>, CardError> {
+pub fn fields(
+    cx: &StepCx<'_>,
+    text: &Option<Expr<SlackText>>,
+    blocks: &Option<Expr<List>>,
+) -> Result<Map<String, Value>, CardError> {
     let mut body = Map::new();
     if let Some(t) = cx.opt_text(text)? {
         body.insert("text".into(), Value::String(cut(t)));
@@ -34,7 +38,9 @@ pub fn fields(cx: &StepCx<'_>, text: &Option<Expr<SlackText>>, blocks: &Option<E
         }
     }
     if body.is_empty() {
-        return Err(CardError::input("the message has no `text` and no `blocks`"));
+        return Err(CardError::input(
+            "the message has no `text` and no `blocks`",
+        ));
     }
     Ok(body)
 }

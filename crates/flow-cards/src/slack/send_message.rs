@@ -8,7 +8,10 @@ use crate::retry_after::retry_after;
 use crate::util::CONNECTOR_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::{List, SlackText, Text};
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, ErrorKind, Expr, HttpRequest, HttpResponse, Outcome, StepCx};
+use flow_card::{
+    Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, ErrorKind, Expr, HttpRequest,
+    HttpResponse, Outcome, StepCx,
+};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -50,7 +53,11 @@ pub static SPEC: CardSpec = CardSpec {
     build: |cx| {
         let c: Config = cx.config()?;
         if c.text.is_none() && c.blocks.is_none() {
-            cx.report(Code::MissingKey, None, "slack.send_message needs `text` or `blocks`");
+            cx.report(
+                Code::MissingKey,
+                None,
+                "slack.send_message needs `text` or `blocks`",
+            );
         }
         Some(Box::new(c))
     },
@@ -65,7 +72,10 @@ impl Card for Config {
         Box::pin(async move {
             let conn = cx.connection::<SlackLive, _>(&self.connection)?;
             let mut body = message::fields(cx, &self.text, &self.blocks)?;
-            body.insert("channel".into(), Value::String(cx.text(&self.channel)?.into_owned()));
+            body.insert(
+                "channel".into(),
+                Value::String(cx.text(&self.channel)?.into_owned()),
+            );
             if let Some(ts) = cx.opt_text(&self.thread_ts)? {
                 body.insert("thread_ts".into(), Value::String(ts));
             }
@@ -76,9 +86,18 @@ impl Card for Config {
                 .header("authorization", format!("Bearer {}", conn.token))
                 .secret(conn.token.clone())
                 .json(&Value::Object(body));
-            let _permit = conn.limiter.acquire().await.map_err(|_| CardError::input("connection closed"))?;
+            let _permit = conn
+                .limiter
+                .acquire()
+                .await
+                .map_err(|_| CardError::input("connection closed"))?;
             let resp = cx
-                .send(req, |_| HttpResponse::json(200, &json!({ "ok": true, "channel": "C0DRYRUN00", "ts": "1700000000.000100" })))
+                .send(req, |_| {
+                    HttpResponse::json(
+                        200,
+                        &json!({ "ok": true, "channel": "C0DRYRUN00", "ts": "1700000000.000100" }),
+                    )
+                })
                 .await?;
             parse(&resp)
         })
@@ -88,40 +107,64 @@ impl Card for Config {
 /// Reads Slack's answer: `ok: true` gives `{ channel, ts }`; anything else is an error.
 pub fn parse(resp: &HttpResponse) -> Result<Outcome, CardError> {
     if resp.status == 429 {
-        return Err(CardError::new(ErrorKind::RateLimited, "Slack is rate limiting (429)")
-            .with_status(429)
-            .with_code("ratelimited")
-            .with_retry_after(retry_after(resp).or(Some(std::time::Duration::from_secs(1)))));
+        return Err(
+            CardError::new(ErrorKind::RateLimited, "Slack is rate limiting (429)")
+                .with_status(429)
+                .with_code("ratelimited")
+                .with_retry_after(retry_after(resp).or(Some(std::time::Duration::from_secs(1)))),
+        );
     }
     if !resp.is_success() {
-        return Err(CardError::new(CardError::kind_for_status(resp.status), format!("Slack answered {}", resp.status))
-            .with_status(resp.status)
-            .with_retry_after(retry_after(resp)));
+        return Err(CardError::new(
+            CardError::kind_for_status(resp.status),
+            format!("Slack answered {}", resp.status),
+        )
+        .with_status(resp.status)
+        .with_retry_after(retry_after(resp)));
     }
-    let body = resp.json_body().ok_or_else(|| CardError::new(ErrorKind::Remote, "Slack's answer is not JSON"))?;
+    let body = resp
+        .json_body()
+        .ok_or_else(|| CardError::new(ErrorKind::Remote, "Slack's answer is not JSON"))?;
     if body.get("ok").and_then(Value::as_bool) == Some(true) {
         return Ok(Outcome::value(json!({
             "channel": body.get("channel").cloned().unwrap_or(Value::Null),
             "ts": body.get("ts").cloned().unwrap_or(Value::Null),
         })));
     }
-    let code = body.get("error").and_then(Value::as_str).unwrap_or("unknown_error").to_string();
+    let code = body
+        .get("error")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown_error")
+        .to_string();
     let kind = match code.as_str() {
-        "not_authed" | "invalid_auth" | "account_inactive" | "token_revoked" | "token_expired" => ErrorKind::Unauthorized,
-        "missing_scope" | "restricted_action" | "ekm_access_denied" | "posting_to_general_channel_denied" => ErrorKind::Forbidden,
+        "not_authed" | "invalid_auth" | "account_inactive" | "token_revoked" | "token_expired" => {
+            ErrorKind::Unauthorized
+        }
+        "missing_scope"
+        | "restricted_action"
+        | "ekm_access_denied"
+        | "posting_to_general_channel_denied" => ErrorKind::Forbidden,
         "channel_not_found" => ErrorKind::NotFound,
         "not_in_channel" | "is_archived" => ErrorKind::InvalidState,
         "rate_limited" | "ratelimited" => ErrorKind::RateLimited,
-        "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => ErrorKind::Server,
+        "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => {
+            ErrorKind::Server
+        }
         _ => ErrorKind::Remote,
     };
     let hint = match code.as_str() {
         "not_in_channel" => " (invite the bot to the channel)",
-        "channel_not_found" => " (check the channel name, or invite the bot to the private channel)",
+        "channel_not_found" => {
+            " (check the channel name, or invite the bot to the private channel)"
+        }
         "missing_scope" => " (the token needs the chat:write scope)",
         _ => "",
     };
-    Err(CardError::new(kind, format!("Slack refused the message: {code}{hint}")).with_status(resp.status).with_code(code))
+    Err(
+        CardError::new(kind, format!("Slack refused the message: {code}{hint}"))
+            .with_status(resp.status)
+            .with_code(code),
+    )
 }
 
 #[cfg(test)]
@@ -130,10 +173,21 @@ mod tests {
 
     #[test]
     fn slack_answers() {
-        let ok = parse(&HttpResponse::json(200, &json!({"ok": true, "channel": "C1", "ts": "1.2"}))).unwrap();
+        let ok = parse(&HttpResponse::json(
+            200,
+            &json!({"ok": true, "channel": "C1", "ts": "1.2"}),
+        ))
+        .unwrap();
         assert_eq!(ok.output, json!({"channel": "C1", "ts": "1.2"}));
-        let e = parse(&HttpResponse::json(200, &json!({"ok": false, "error": "channel_not_found"}))).unwrap_err();
-        assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::NotFound, Some("channel_not_found")));
+        let e = parse(&HttpResponse::json(
+            200,
+            &json!({"ok": false, "error": "channel_not_found"}),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_deref()),
+            (ErrorKind::NotFound, Some("channel_not_found"))
+        );
         let mut r = HttpResponse::json(429, &json!({"ok": false, "error": "ratelimited"}));
         r.headers.push(("retry-after".into(), "2".into()));
         let e = parse(&r).unwrap_err();

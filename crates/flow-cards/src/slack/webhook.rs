@@ -7,7 +7,10 @@ use crate::retry_after::retry_after;
 use crate::util::CONNECTOR_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::{List, SlackText};
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, ErrorKind, Expr, HttpRequest, HttpResponse, Outcome, StepCx};
+use flow_card::{
+    Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, ErrorKind, Expr, HttpRequest,
+    HttpResponse, Outcome, StepCx,
+};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -40,7 +43,11 @@ pub static SPEC: CardSpec = CardSpec {
     build: |cx| {
         let c: Config = cx.config()?;
         if c.text.is_none() && c.blocks.is_none() {
-            cx.report(Code::MissingKey, None, "slack.webhook needs `text` or `blocks`");
+            cx.report(
+                Code::MissingKey,
+                None,
+                "slack.webhook needs `text` or `blocks`",
+            );
         }
         Some(Box::new(c))
     },
@@ -55,8 +62,16 @@ impl Card for Config {
         Box::pin(async move {
             let conn = cx.connection::<WebhookLive, _>(&self.connection)?;
             let body = message::fields(cx, &self.text, &self.blocks)?;
-            let req = HttpRequest::new("POST", conn.url.clone()).secret(webhook_secret(&conn.url)).json(&Value::Object(body));
-            let resp = cx.send(req, |_| HttpResponse { status: 200, headers: Vec::new(), body: b"ok".to_vec() }).await?;
+            let req = HttpRequest::new("POST", conn.url.clone())
+                .secret(webhook_secret(&conn.url))
+                .json(&Value::Object(body));
+            let resp = cx
+                .send(req, |_| HttpResponse {
+                    status: 200,
+                    headers: Vec::new(),
+                    body: b"ok".to_vec(),
+                })
+                .await?;
             if resp.status == 200 && resp.text().trim() == "ok" {
                 return Ok(Outcome::value(json!({ "ok": true })));
             }
@@ -68,15 +83,22 @@ impl Card for Config {
                 403 => ErrorKind::Forbidden,
                 _ => ErrorKind::Remote,
             };
-            Err(CardError::new(kind, format!("Slack refused the webhook message ({}): {code}", resp.status))
-                .with_status(resp.status)
-                .with_code(code)
-                .with_retry_after(retry_after(&resp)))
+            Err(CardError::new(
+                kind,
+                format!(
+                    "Slack refused the webhook message ({}): {code}",
+                    resp.status
+                ),
+            )
+            .with_status(resp.status)
+            .with_code(code)
+            .with_retry_after(retry_after(&resp)))
         })
     }
 }
 
 /// The secret part of a webhook URL: everything after `/services/`, or the whole URL.
 fn webhook_secret(url: &str) -> String {
-    url.split_once("/services/").map_or_else(|| url.to_string(), |(_, s)| s.to_string())
+    url.split_once("/services/")
+        .map_or_else(|| url.to_string(), |(_, s)| s.to_string())
 }

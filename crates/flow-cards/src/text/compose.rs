@@ -37,6 +37,9 @@ impl Card for Config {
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
-        done(cx.text(&self.template).map(|t| Outcome::value(Value::String(t.into_owned()))))
+        done(
+            cx.text(&self.template)
+                .map(|t| Outcome::value(Value::String(t.into_owned()))),
+        )
     }
 }

@@ -89,6 +89,8 @@ impl fmt::Debug for FakeOkta {
 
 impl FakeOkta {
     /// Binds `127.0.0.1:0` and starts serving from a spawned tokio task.
+    ///
+    /// Must be called from within a tokio runtime (e.g. a `#[tokio::test]`).
     pub async fn start() -> std::io::Result<FakeOkta> {
         let (listener, addr) = bind_loopback().await?;
         let shared = Arc::new(Shared {

@@ -98,6 +98,8 @@ impl fmt::Debug for FakeSlack {
 
 impl FakeSlack {
     /// Binds `127.0.0.1:0` and starts serving from a spawned tokio task.
+    ///
+    /// Must be called from within a tokio runtime (e.g. a `#[tokio::test]`).
     pub async fn start() -> std::io::Result<FakeSlack> {
         let (listener, addr) = bind_loopback().await?;
         let state = SlackState {

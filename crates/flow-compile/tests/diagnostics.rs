@@ -1,0 +1,438 @@
+//! One case per diagnostic code: flow text in, the code with its line and column out. The
+//! structured diagnostic is asserted (not its rendering; `render.rs` has golden tests for that).
+
+use flow_model::{Code, Diagnostics, FlowDoc, ProjectConfig, Sources};
+
+const CONFIG: &str = "connections:\n  okta: { kind: okta, org_url: \"https://x.okta.com\", token: t }\n  slack: { kind: slack, token: t }\n";
+
+/// Compiles the files and returns every diagnostic as (code, file, line, col).
+fn diagnose(config: &str, files: &[(&str, &str)]) -> Vec<(Code, String, usize, usize)> {
+    let mut sources = Sources::new();
+    let mut diags = Diagnostics::new();
+    let cid = sources.add("flowctl.yaml", config);
+    let cfg = ProjectConfig::parse(cid, config, &mut diags);
+    let mut docs = Vec::new();
+    for (name, text) in files {
+        let id = sources.add(*name, *text);
+        if let Some(d) = FlowDoc::parse(id, text, &mut diags) {
+            docs.push(d);
+        }
+    }
+    let (result, more) = flow_compile::compile(sources, cfg, docs, &flow_cards::registry());
+    diags.extend(more);
+    let sources = match result {
+        Ok(p) => p.sources,
+        Err(s) => s,
+    };
+    diags
+        .iter()
+        .map(|d| {
+            let (file, line, col) = match d.span.and_then(|s| sources.get(s.source).map(|f| (f, s)))
+            {
+                Some((f, s)) => {
+                    let p = f.position(s.start as usize);
+                    (f.path.clone(), p.line, p.col)
+                }
+                None => (String::new(), 0, 0),
+            };
+            (d.code, file, line, col)
+        })
+        .collect()
+}
+
+fn expect(code: Code, at: (&str, usize, usize), config: &str, files: &[(&str, &str)]) {
+    let got = diagnose(config, files);
+    assert!(
+        got.iter()
+            .any(|(c, f, l, col)| *c == code && f == at.0 && (*l, *col) == (at.1, at.2)),
+        "expected {} at {}:{}:{}, got {got:?}",
+        code.as_str(),
+        at.0,
+        at.1,
+        at.2
+    );
+}
+
+const HELPER: &str = "flow: helper\ntrigger:\n  helper:\n    inputs: { email: text }\nsteps:\n  - id: done\n    card: flow.return\n    with: { outputs: { email: \"{{ inputs.email }}\" } }\n";
+
+fn endpoint(steps: &str) -> String {
+    format!(
+        "flow: main\ntrigger:\n  api_endpoint:\n    security: {{ public: true }}\nsteps:\n{steps}"
+    )
+}
+
+#[test]
+fn e0002_yaml_syntax() {
+    expect(
+        Code::YamlSyntax,
+        ("a.yaml", 4, 4),
+        CONFIG,
+        &[("a.yaml", "flow: a\nsteps:\n  - id: x\n   card: y\n")],
+    );
+}
+
+#[test]
+fn e0003_unknown_key() {
+    expect(
+        Code::UnknownKey,
+        ("a.yaml", 3, 1),
+        CONFIG,
+        &[("a.yaml", "flow: a\ntrigger: { helper: {} }\nstepz: []\n")],
+    );
+    // Inside a card's `with:` too, with the position of the key.
+    let f = endpoint("  - id: ack\n    card: http.close\n    with: { statsu: 200 }\n");
+    expect(
+        Code::UnknownKey,
+        ("m.yaml", 8, 13),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0004_wrong_type() {
+    expect(
+        Code::WrongType,
+        ("a.yaml", 3, 8),
+        CONFIG,
+        &[("a.yaml", "flow: a\ntrigger: { helper: {} }\nsteps: {}\n")],
+    );
+    let f = endpoint(
+        "  - id: each\n    card: list.for_each\n    with: { list: [], flow: helper, concurrency: lots }\n",
+    );
+    expect(
+        Code::WrongType,
+        ("m.yaml", 8, 50),
+        CONFIG,
+        &[("m.yaml", &f), ("h.yaml", HELPER)],
+    );
+}
+
+#[test]
+fn e0005_missing_key() {
+    expect(
+        Code::MissingKey,
+        ("a.yaml", 4, 5),
+        CONFIG,
+        &[(
+            "a.yaml",
+            "flow: a\ntrigger: { helper: {} }\nsteps:\n  - id: x\n",
+        )],
+    );
+}
+
+#[test]
+fn e0006_invalid_value() {
+    expect(
+        Code::InvalidValue,
+        ("a.yaml", 1, 7),
+        CONFIG,
+        &[(
+            "a.yaml",
+            "flow: Bad_Name\ntrigger: { helper: {} }\nsteps: []\n",
+        )],
+    );
+}
+
+#[test]
+fn e0007_duplicate_key() {
+    expect(
+        Code::DuplicateKey,
+        ("a.yaml", 2, 1),
+        CONFIG,
+        &[("a.yaml", "flow: a\nflow: b\n")],
+    );
+}
+
+#[test]
+fn e0101_duplicate_flow() {
+    let a = "flow: same\ntrigger: { helper: {} }\nsteps: []\n";
+    expect(
+        Code::DuplicateFlow,
+        ("b.yaml", 1, 7),
+        CONFIG,
+        &[("a.yaml", a), ("b.yaml", a)],
+    );
+}
+
+#[test]
+fn e0102_unknown_flow() {
+    let f =
+        endpoint("  - id: each\n    card: list.for_each\n    with: { list: [], flow: helpr }\n");
+    expect(
+        Code::UnknownFlow,
+        ("m.yaml", 8, 29),
+        CONFIG,
+        &[("m.yaml", &f), ("h.yaml", HELPER)],
+    );
+}
+
+#[test]
+fn e0103_recursive_call() {
+    let a = "flow: a\ntrigger: { helper: {} }\nsteps:\n  - id: c\n    card: flow.call\n    with: { flow: b }\n";
+    let b = "flow: b\ntrigger: { helper: {} }\nsteps:\n  - id: c\n    card: flow.call\n    with: { flow: a }\n";
+    expect(
+        Code::RecursiveCall,
+        ("a.yaml", 6, 19),
+        CONFIG,
+        &[("a.yaml", a), ("b.yaml", b)],
+    );
+}
+
+#[test]
+fn e0104_unknown_helper_input() {
+    let f = endpoint(
+        "  - id: each\n    card: list.for_each\n    with: { list: [a], flow: helper, inputs: { emial: \"{{ item }}\" } }\n",
+    );
+    expect(
+        Code::UnknownHelperInput,
+        ("m.yaml", 8, 48),
+        CONFIG,
+        &[("m.yaml", &f), ("h.yaml", HELPER)],
+    );
+}
+
+#[test]
+fn e0105_missing_helper_input() {
+    let f = endpoint(
+        "  - id: each\n    card: list.for_each\n    with: { list: [a], flow: helper, inputs: {} }\n",
+    );
+    expect(
+        Code::MissingHelperInput,
+        ("m.yaml", 8, 46),
+        CONFIG,
+        &[("m.yaml", &f), ("h.yaml", HELPER)],
+    );
+}
+
+#[test]
+fn e0106_not_a_helper() {
+    let f = endpoint("  - id: call\n    card: flow.call\n    with: { flow: main }\n");
+    expect(
+        Code::NotAHelper,
+        ("m.yaml", 8, 19),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0201_unknown_card() {
+    let f = endpoint("  - id: event\n    card: json.prase\n");
+    expect(
+        Code::UnknownCard,
+        ("m.yaml", 7, 11),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0202_duplicate_step() {
+    let f = endpoint(
+        "  - id: a\n    card: text.compose\n    with: { template: x }\n  - id: a\n    card: text.compose\n    with: { template: y }\n",
+    );
+    expect(
+        Code::DuplicateStep,
+        ("m.yaml", 9, 9),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0203_unknown_step() {
+    let f = endpoint(
+        "  - id: msg\n    card: text.compose\n    with: { template: \"Hi {{ evnt.title }}\" }\n",
+    );
+    expect(
+        Code::UnknownStep,
+        ("m.yaml", 8, 30),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0204_forward_reference() {
+    let f = endpoint(
+        "  - id: a\n    card: text.compose\n    with: { template: \"{{ b }}\" }\n  - id: b\n    card: text.compose\n    with: { template: x }\n",
+    );
+    expect(
+        Code::ForwardReference,
+        ("m.yaml", 8, 27),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0205_unknown_field() {
+    let f = endpoint(
+        "  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: $.t, type: text } }\n  - id: msg\n    card: text.compose\n    with: { template: \"{{ event.titel }}\" }\n",
+    );
+    expect(
+        Code::UnknownField,
+        ("m.yaml", 13, 33),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0206_type_mismatch() {
+    let f = endpoint(
+        "  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: $.t, type: text } }\n  - id: joined\n    card: list.to_text\n    with: { list: \"{{ event.title }}\" }\n",
+    );
+    expect(
+        Code::TypeMismatch,
+        ("m.yaml", 13, 19),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0207_template_syntax() {
+    let f = endpoint(
+        "  - id: msg\n    card: text.compose\n    with: { template: \"{{#if x}}open\" }\n",
+    );
+    expect(
+        Code::TemplateSyntax,
+        ("m.yaml", 8, 24),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0208_jsonpath_syntax() {
+    let f = endpoint(
+        "  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: \"$.[\", type: text } }\n",
+    );
+    expect(
+        Code::JsonPathSyntax,
+        ("m.yaml", 10, 32),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0209_unknown_helper() {
+    let f = endpoint(
+        "  - id: msg\n    card: text.compose\n    with: { template: \"{{ jion trigger.headers \\\", \\\" }}\" }\n",
+    );
+    expect(
+        Code::UnknownHelper,
+        ("m.yaml", 8, 27),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0210_cycle() {
+    let f = endpoint(
+        "  - id: a\n    card: text.compose\n    with: { template: x }\n    after: [c]\n  - id: b\n    card: text.compose\n    with: { template: \"{{ a }}\" }\n  - id: c\n    card: text.compose\n    with: { template: \"{{ b }}\" }\n",
+    );
+    expect(Code::Cycle, ("m.yaml", 9, 12), CONFIG, &[("m.yaml", &f)]);
+}
+
+#[test]
+fn e0211_item_outside_list() {
+    let f =
+        endpoint("  - id: msg\n    card: text.compose\n    with: { template: \"{{ item }}\" }\n");
+    expect(
+        Code::ItemOutsideList,
+        ("m.yaml", 8, 27),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0212_wrong_trigger() {
+    let h = "flow: h\ntrigger: { helper: {} }\nsteps:\n  - id: ack\n    card: http.close\n";
+    expect(
+        Code::WrongTrigger,
+        ("h.yaml", 5, 11),
+        CONFIG,
+        &[("h.yaml", h)],
+    );
+}
+
+#[test]
+fn e0213_too_many_responses() {
+    let f = endpoint("  - id: a\n    card: http.close\n  - id: b\n    card: http.close\n");
+    expect(
+        Code::TooManyResponses,
+        ("m.yaml", 9, 11),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0214_unknown_connection() {
+    let f = endpoint(
+        "  - id: user\n    card: okta.read_user\n    with: { connection: otka, user: x }\n",
+    );
+    expect(
+        Code::UnknownConnection,
+        ("m.yaml", 8, 25),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0215_wrong_connection_kind() {
+    let f = endpoint(
+        "  - id: user\n    card: okta.read_user\n    with: { connection: slack, user: x }\n",
+    );
+    expect(
+        Code::WrongConnectionKind,
+        ("m.yaml", 8, 25),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn e0301_config() {
+    let config = "connections:\n  okta: { kind: otka }\n";
+    expect(Code::Config, ("flowctl.yaml", 2, 17), config, &[]);
+}
+
+#[test]
+fn w0001_unused_step() {
+    let f = endpoint("  - id: unused\n    card: text.compose\n    with: { template: x }\n");
+    expect(
+        Code::UnusedStep,
+        ("m.yaml", 6, 9),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}
+
+#[test]
+fn every_code_has_a_case() {
+    // E0001 (a file that cannot be read) is covered by the loader test in tests/loader.rs and
+    // E0302 (a missing environment variable) by the CLI tests: both need files or processes.
+    let this = include_str!("diagnostics.rs");
+    for code in Code::ALL {
+        let name = code.as_str().to_lowercase();
+        let covered =
+            this.contains(&format!("fn {name}_")) || matches!(code, Code::Io | Code::MissingEnv);
+        assert!(covered, "no test case for {}", code.as_str());
+    }
+}
+
+#[test]
+fn the_oort_flows_compile_without_diagnostics() {
+    let main = include_str!("../../../flows/oort-failing-check.yaml");
+    let helper = include_str!("../../../flows/demo-dispatcher.yaml");
+    let got = diagnose(CONFIG, &[("main.yaml", main), ("helper.yaml", helper)]);
+    assert!(got.is_empty(), "{got:?}");
+}
