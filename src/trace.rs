@@ -231,10 +231,10 @@ fn render_children(
             dur(c.duration_ms),
             p.dim(&label)
         );
-        if let Some(e) = &c.error {
-            if c.steps.is_empty() {
-                let _ = writeln!(out, "{indent}    {}", p.wrap("31", &e.message));
-            }
+        if let Some(e) = &c.error
+            && c.steps.is_empty()
+        {
+            let _ = writeln!(out, "{indent}    {}", p.wrap("31", &e.message));
         }
         render_steps(&c.steps, opts, p, &format!("{indent}    "), out);
     }

@@ -67,16 +67,16 @@ pub fn limiter(n: usize) -> Arc<Semaphore> {
 
 /// Checks that a URL setting (after `${env:}` expansion, when it can be expanded now) is http(s).
 pub fn check_url(s: &Secret, key: &str, diags: &mut Diagnostics) {
-    if let Ok(text) = s.resolve(&|_| None) {
-        if !(text.starts_with("http://") || text.starts_with("https://")) {
-            diags.push(
-                Diagnostic::error(
-                    Code::Config,
-                    Some(s.span),
-                    format!("`{key}` must start with http:// or https://"),
-                )
-                .with_help("for example https://acme.okta.com"),
-            );
-        }
+    if let Ok(text) = s.resolve(&|_| None)
+        && !(text.starts_with("http://") || text.starts_with("https://"))
+    {
+        diags.push(
+            Diagnostic::error(
+                Code::Config,
+                Some(s.span),
+                format!("`{key}` must start with http:// or https://"),
+            )
+            .with_help("for example https://acme.okta.com"),
+        );
     }
 }

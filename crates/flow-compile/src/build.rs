@@ -22,6 +22,16 @@ const RETURN_CARD: &str = "flow.return";
 /// The card kind that answers an endpoint's caller; at most one per flow.
 const CLOSE_CARD: &str = "http.close";
 
+/// What type checking found for a flow.
+struct Typed {
+    /// Each step's output type.
+    types: Vec<Type>,
+    /// Each step's data dependencies.
+    deps: Vec<Vec<usize>>,
+    /// The flow's output type.
+    output: Type,
+}
+
 struct DraftStep {
     id: String,
     spec: Option<&'static CardSpec>,
@@ -245,31 +255,39 @@ pub fn compile(
 
     // Types, helpers first.
     let mut sigs: Vec<Option<HelperSig>> = vec![None; docs.len()];
-    let mut typed: Vec<Option<(Vec<Type>, Vec<Vec<usize>>, Type)>> =
-        (0..docs.len()).map(|_| None).collect();
+    let mut typed: Vec<Option<Typed>> = (0..docs.len()).map(|_| None).collect();
     for &f in &analysis.order {
         let doc = &docs[f];
         let (types, deps, output) = check_flow(doc, &mut drafts[f], text(doc), &sigs, &mut diags);
-        if let TriggerDoc::Helper(h) = &doc.trigger {
-            if !in_cycle[f] {
-                sigs[f] = Some(HelperSig {
-                    name: doc.name.value.clone(),
-                    inputs: h
-                        .inputs
-                        .iter()
-                        .map(|(k, (t, _))| (k.clone(), t.clone()))
-                        .collect(),
-                    output: output.clone(),
-                });
-            }
+        if let TriggerDoc::Helper(h) = &doc.trigger
+            && !in_cycle[f]
+        {
+            sigs[f] = Some(HelperSig {
+                name: doc.name.value.clone(),
+                inputs: h
+                    .inputs
+                    .iter()
+                    .map(|(k, (t, _))| (k.clone(), t.clone()))
+                    .collect(),
+                output: output.clone(),
+            });
         }
-        typed[f] = Some((types, deps, output));
+        typed[f] = Some(Typed {
+            types,
+            deps,
+            output,
+        });
     }
 
     // Graphs and plans.
     let mut plans = Vec::with_capacity(docs.len());
     for (f, (doc, steps)) in docs.iter().zip(drafts).enumerate() {
-        let Some((types, deps, output)) = typed[f].take() else {
+        let Some(Typed {
+            types,
+            deps,
+            output,
+        }) = typed[f].take()
+        else {
             continue;
         };
         let nodes: Vec<StepNode> = steps
@@ -392,17 +410,17 @@ fn build_steps(
             );
         }
         if let Some(spec) = spec {
-            if let Some(required) = spec.trigger {
-                if required != doc.trigger.kind() {
-                    diags.push(Diagnostic::error(
-                        Code::WrongTrigger,
-                        Some(step.card.span),
-                        format!(
-                            "`{}` only works in flows with an `{required}` trigger",
-                            spec.kind
-                        ),
-                    ));
-                }
+            if let Some(required) = spec.trigger
+                && required != doc.trigger.kind()
+            {
+                diags.push(Diagnostic::error(
+                    Code::WrongTrigger,
+                    Some(step.card.span),
+                    format!(
+                        "`{}` only works in flows with an `{required}` trigger",
+                        spec.kind
+                    ),
+                ));
             }
             if spec.kind == CLOSE_CARD {
                 closes += 1;
@@ -588,7 +606,7 @@ fn compile_trigger(doc: &FlowDoc, source: &str, diags: &mut Diagnostics) -> Trig
                     }
                 }
             });
-            TriggerPlan::ApiEndpoint(EndpointPlan {
+            TriggerPlan::ApiEndpoint(Box::new(EndpointPlan {
                 path_name: ep
                     .alias
                     .as_ref()
@@ -600,7 +618,7 @@ fn compile_trigger(doc: &FlowDoc, source: &str, diags: &mut Diagnostics) -> Trig
                 dedupe,
                 rate_limit: ep.rate_limit.clone(),
                 sync_timeout: ep.sync_timeout,
-            })
+            }))
         }
     }
 }

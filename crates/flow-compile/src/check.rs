@@ -25,6 +25,7 @@ pub(crate) struct StepChecker<'a> {
 }
 
 impl<'a> StepChecker<'a> {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         parts: &'a mut StepParts,
         trigger: &'a TriggerScope,
@@ -159,11 +160,11 @@ impl Checker for StepChecker<'_> {
             info.keys.clone()
         };
         let span = info.span;
-        if !matches!(
+        let is_mapping = matches!(
             info.expr,
             ValueExpr::Object(_) | ValueExpr::Const(Value::Object(_))
-        ) && !(matches!(info.expr, ValueExpr::Const(Value::Null)) && sig.inputs.is_empty())
-        {
+        );
+        if !is_mapping {
             self.diags.push(Diagnostic::error(
                 Code::WrongType,
                 Some(span),
@@ -192,16 +193,18 @@ impl Checker for StepChecker<'_> {
                     ),
                 ),
                 Some(want) => {
-                    if let Type::Object(Some(obj)) = &given {
-                        if let Some(have) = obj.fields.get(k) {
-                            if !have.fits(want) {
-                                self.diags.push(Diagnostic::error(
-                                    Code::TypeMismatch,
-                                    Some(*kspan),
-                                    format!("input `{k}` of `{}` is {want}, but the value given is {have}", sig.name),
-                                ));
-                            }
-                        }
+                    if let Type::Object(Some(obj)) = &given
+                        && let Some(have) = obj.fields.get(k)
+                        && !have.fits(want)
+                    {
+                        self.diags.push(Diagnostic::error(
+                            Code::TypeMismatch,
+                            Some(*kspan),
+                            format!(
+                                "input `{k}` of `{}` is {want}, but the value given is {have}",
+                                sig.name
+                            ),
+                        ));
                     }
                 }
             }

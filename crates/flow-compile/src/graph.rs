@@ -61,10 +61,10 @@ pub(crate) fn build(steps: &[StepNode], flow: &str, diags: &mut Diagnostics) -> 
                 }
             }
             None if s.effect => {
-                if let Some(prev) = last_effect {
-                    if graph.find_edge(nodes[prev], nodes[i]).is_none() {
-                        graph.add_edge(nodes[prev], nodes[i], EdgeKind::Effect);
-                    }
+                if let Some(prev) = last_effect
+                    && graph.find_edge(nodes[prev], nodes[i]).is_none()
+                {
+                    graph.add_edge(nodes[prev], nodes[i], EdgeKind::Effect);
                 }
             }
             None => {}

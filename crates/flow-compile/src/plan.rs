@@ -113,7 +113,7 @@ impl EdgeKind {
 /// A compiled trigger.
 pub enum TriggerPlan {
     /// An HTTP endpoint.
-    ApiEndpoint(EndpointPlan),
+    ApiEndpoint(Box<EndpointPlan>),
     /// A helper flow with typed inputs.
     Helper {
         /// Declared inputs.

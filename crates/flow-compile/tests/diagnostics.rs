@@ -1,6 +1,8 @@
 //! One case per diagnostic code: flow text in, the code with its line and column out. The
 //! structured diagnostic is asserted (not its rendering; `render.rs` has golden tests for that).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use flow_model::{Code, Diagnostics, FlowDoc, ProjectConfig, Sources};
 
 const CONFIG: &str = "connections:\n  okta: { kind: okta, org_url: \"https://x.okta.com\", token: t }\n  slack: { kind: slack, token: t }\n";

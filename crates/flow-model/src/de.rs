@@ -84,12 +84,11 @@ const CODE_TAG: char = '\u{1}';
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         let text = msg.to_string();
-        if let Some(rest) = text.strip_prefix(CODE_TAG) {
-            if let Some((code, message)) = rest.split_once(CODE_TAG) {
-                if let Some(code) = Code::ALL.iter().find(|c| c.as_str() == code) {
-                    return DeError::new(*code, message);
-                }
-            }
+        if let Some(rest) = text.strip_prefix(CODE_TAG)
+            && let Some((code, message)) = rest.split_once(CODE_TAG)
+            && let Some(code) = Code::ALL.iter().find(|c| c.as_str() == code)
+        {
+            return DeError::new(*code, message);
         }
         DeError::new(Code::InvalidValue, text)
     }
@@ -379,13 +378,13 @@ impl<'de> MapAccess<'de> for Map<'_, 'de, '_> {
     ) -> Result<Option<K::Value>, DeError> {
         for (k, v) in self.entries.by_ref() {
             let name = key_text(k);
-            if let Some(fields) = self.fields {
-                if !fields.contains(&name.as_str()) {
-                    // Report every unknown key and keep decoding the rest.
-                    let e = <DeError as de::Error>::unknown_field(&name, fields).at(k.span);
-                    self.de.hooks.report(e.into_diagnostic());
-                    continue;
-                }
+            if let Some(fields) = self.fields
+                && !fields.contains(&name.as_str())
+            {
+                // Report every unknown key and keep decoding the rest.
+                let e = <DeError as de::Error>::unknown_field(&name, fields).at(k.span);
+                self.de.hooks.report(e.into_diagnostic());
+                continue;
             }
             self.value = Some((v, name));
             let key_de = NodeDeserializer {
@@ -498,6 +497,7 @@ mod tests {
         }
     }
 
+    #[allow(dead_code)]
     struct Marked(u64);
     impl<'de> Deserialize<'de> for Marked {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

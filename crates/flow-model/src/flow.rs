@@ -35,7 +35,7 @@ pub struct FlowDoc {
 #[derive(Debug, Clone)]
 pub enum TriggerDoc {
     /// An HTTP endpoint served by `flowctl serve`.
-    ApiEndpoint(ApiEndpointDoc),
+    ApiEndpoint(Box<ApiEndpointDoc>),
     /// Called by other flows (`list.for_each`, `flow.call`, ...).
     Helper(HelperDoc),
 }
@@ -207,19 +207,19 @@ impl FlowDoc {
     pub fn decode(source: SourceId, root: &Node, diags: &mut Diagnostics) -> Option<FlowDoc> {
         let f = fields(root, "a flow file", FLOW_KEYS, diags)?;
         let name = f.req_str("flow", diags);
-        if let Some(n) = &name {
-            if !decode::is_flow_name(&n.value) {
-                diags.push(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        Some(n.span),
-                        format!("`{}` is not a valid flow name", n.value),
-                    )
-                    .with_help(
-                        "use lower-case letters, digits and `-`, starting with a letter or digit",
-                    ),
-                );
-            }
+        if let Some(n) = &name
+            && !decode::is_flow_name(&n.value)
+        {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    Some(n.span),
+                    format!("`{}` is not a valid flow name", n.value),
+                )
+                .with_help(
+                    "use lower-case letters, digits and `-`, starting with a letter or digit",
+                ),
+            );
         }
         let description = f.opt_str("description", diags).map(|s| s.value);
         let trigger = f
@@ -266,7 +266,7 @@ fn decode_trigger(node: &Node, diags: &mut Diagnostics) -> Option<TriggerDoc> {
         ["api_endpoint"] => f
             .get("api_endpoint")
             .and_then(|n| decode_endpoint(n, diags))
-            .map(TriggerDoc::ApiEndpoint),
+            .map(|e| TriggerDoc::ApiEndpoint(Box::new(e))),
         ["helper"] => f
             .get("helper")
             .and_then(|n| decode_helper(n, diags))
@@ -318,17 +318,17 @@ fn decode_endpoint(node: &Node, diags: &mut Diagnostics) -> Option<ApiEndpointDo
         diags,
     )?;
     let alias = f.opt_str("alias", diags);
-    if let Some(a) = &alias {
-        if !decode::is_flow_name(&a.value) {
-            diags.push(
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    Some(a.span),
-                    format!("`{}` is not a valid alias", a.value),
-                )
-                .with_help("use lower-case letters, digits and `-`"),
-            );
-        }
+    if let Some(a) = &alias
+        && !decode::is_flow_name(&a.value)
+    {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                Some(a.span),
+                format!("`{}` is not a valid alias", a.value),
+            )
+            .with_help("use lower-case letters, digits and `-`"),
+        );
     }
     let security = match f.get("security") {
         Some(s) => decode_security(s, diags).unwrap_or_default(),
@@ -533,13 +533,13 @@ fn decode_history(node: &Node, diags: &mut Diagnostics) -> HistoryDoc {
 fn decode_step(node: &Node, diags: &mut Diagnostics) -> Option<StepDoc> {
     let f = fields(node, "a step", STEP_KEYS, diags)?;
     let id = f.req_str("id", diags);
-    if let Some(id) = &id {
-        if !decode::is_identifier(&id.value) {
-            diags.push(
-                Diagnostic::error(Code::InvalidValue, Some(id.span), format!("`{}` is not a valid step id", id.value))
-                    .with_help("use lower-case letters, digits and `_`, starting with a letter or `_` (templates read it as `{{ id.field }}`)"),
-            );
-        }
+    if let Some(id) = &id
+        && !decode::is_identifier(&id.value)
+    {
+        diags.push(
+            Diagnostic::error(Code::InvalidValue, Some(id.span), format!("`{}` is not a valid step id", id.value))
+                .with_help("use lower-case letters, digits and `_`, starting with a letter or `_` (templates read it as `{{ id.field }}`)"),
+        );
     }
     let card = f.req_str("card", diags);
     let on_error = match f.opt_str("on_error", diags) {
@@ -560,14 +560,14 @@ fn decode_step(node: &Node, diags: &mut Diagnostics) -> Option<StepDoc> {
     };
     let retry = f.get("retry").and_then(|r| decode_retry(r, diags));
     let timeout = f.opt_duration("timeout", diags);
-    if let Some(t) = &timeout {
-        if t.value.is_zero() {
-            diags.push(Diagnostic::error(
-                Code::InvalidValue,
-                Some(t.span),
-                "`timeout` must be above 0",
-            ));
-        }
+    if let Some(t) = &timeout
+        && t.value.is_zero()
+    {
+        diags.push(Diagnostic::error(
+            Code::InvalidValue,
+            Some(t.span),
+            "`timeout` must be above 0",
+        ));
     }
     Some(StepDoc {
         id: id?,

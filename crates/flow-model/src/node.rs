@@ -227,15 +227,15 @@ fn yaml_error(source: SourceId, text: &str, err: &serde_saphyr::Error) -> Diagno
 /// Drops the "line 3 column 4: " that serde-saphyr puts in front; we print our own location.
 fn strip_location_prefix(msg: &str) -> &str {
     let m = msg.trim_start_matches("error: ");
-    if let Some(rest) = m.strip_prefix("line ") {
-        if let Some(idx) = rest.find(": ") {
-            let head = &rest[..idx];
-            if head
-                .split(' ')
-                .all(|w| w == "column" || w.parse::<u64>().is_ok())
-            {
-                return &rest[idx + 2..];
-            }
+    if let Some(rest) = m.strip_prefix("line ")
+        && let Some(idx) = rest.find(": ")
+    {
+        let head = &rest[..idx];
+        if head
+            .split(' ')
+            .all(|w| w == "column" || w.parse::<u64>().is_ok())
+        {
+            return &rest[idx + 2..];
         }
     }
     m

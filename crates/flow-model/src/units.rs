@@ -43,7 +43,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
                 ));
             }
         };
-        if !secs.is_finite() || secs < 0.0 || secs > 1e12 {
+        if !(0.0..=1e12).contains(&secs) {
             return Err(format!("`{text}` is out of range"));
         }
         total += Duration::from_secs_f64(secs);
@@ -90,7 +90,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         }
     };
     let bytes = number * factor;
-    if !bytes.is_finite() || bytes < 0.0 || bytes > 1e15 {
+    if !(0.0..=1e15).contains(&bytes) {
         return Err(format!("`{text}` is out of range"));
     }
     Ok(bytes as u64)

@@ -232,14 +232,14 @@ impl Engine {
                     flow: &plan.name,
                     step: &done.record,
                 });
-                if let Some(err) = done.failure {
-                    if end.is_none() {
-                        end = Some(End::Fail {
-                            step: plan.steps[i].id.clone(),
-                            error: err,
-                            status: 500,
-                        });
-                    }
+                if let Some(err) = done.failure
+                    && end.is_none()
+                {
+                    end = Some(End::Fail {
+                        step: plan.steps[i].id.clone(),
+                        error: err,
+                        status: 500,
+                    });
                 }
                 match done.signal {
                     Some(Signal::Respond(resp)) => {
@@ -520,14 +520,14 @@ impl Engine {
         if let TriggerPlan::Helper { inputs: declared } = &plan.trigger {
             for (name, ty) in declared {
                 let v = inputs.get(name).unwrap_or(&Value::Null);
-                if !v.is_null() {
-                    if let Err(e) = ty.check_value(v) {
-                        let mut r = failed_record(&plan.name, &format!("input `{name}`: {e}"));
-                        r.execution_id = id;
-                        r.index = index;
-                        r.inputs = Some(Arc::new(inputs));
-                        return r;
-                    }
+                if !v.is_null()
+                    && let Err(e) = ty.check_value(v)
+                {
+                    let mut r = failed_record(&plan.name, &format!("input `{name}`: {e}"));
+                    r.execution_id = id;
+                    r.index = index;
+                    r.inputs = Some(Arc::new(inputs));
+                    return r;
                 }
             }
         }

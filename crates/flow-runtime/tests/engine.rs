@@ -2,6 +2,8 @@
 //! close/return/fail/stop signals, helper runs per item, and large lists. Test-only cards
 //! (`test.sleep`, `test.flaky`) join the built-in ones in a registry made for these tests.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use flow_card::card::schema_of;
 use flow_card::kinds::Number;
 use flow_card::{

@@ -232,7 +232,7 @@ impl Checker<'_> {
                     return None;
                 }
                 FieldLookup::NotAnObject => {
-                    let help = if matches!(p.anchor, Anchor::This(_)) && self.frames.len() > 0 {
+                    let help = if matches!(p.anchor, Anchor::This(_)) && !self.frames.is_empty() {
                         Some("inside `#each` and `#with`, names are fields of `this`; write `@root.step.field` to read a step".to_string())
                     } else {
                         None

@@ -47,12 +47,12 @@ impl Template {
     pub fn eval<'a>(&'a self, scope: &'a dyn Scope) -> Result<Cow<'a, Value>, EvalError> {
         if let [Part::Out { expr, raw }] = self.parts.as_slice() {
             let v = eval_expr(expr, scope, None)?;
-            if self.escape == Escape::Slack && !raw {
-                if let Value::String(s) = &*v {
-                    if let Cow::Owned(escaped) = slack_escape(s) {
-                        return Ok(Cow::Owned(Value::String(escaped)));
-                    }
-                }
+            if self.escape == Escape::Slack
+                && !raw
+                && let Value::String(s) = &*v
+                && let Cow::Owned(escaped) = slack_escape(s)
+            {
+                return Ok(Cow::Owned(Value::String(escaped)));
             }
             return Ok(v);
         }

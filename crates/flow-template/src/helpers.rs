@@ -6,6 +6,9 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
+/// A helper's type rule: the result type, or the index of the bad argument and why.
+pub(crate) type CheckFn = fn(&[Type]) -> Result<Type, (usize, String)>;
+
 /// A helper callable as `{{ name arg… }}` or `(name arg…)`.
 pub struct Helper {
     /// Its name.
@@ -19,7 +22,7 @@ pub struct Helper {
     /// What it does.
     pub doc: &'static str,
     /// The result type for the argument types, or (argument index, message).
-    pub(crate) check: fn(&[Type]) -> Result<Type, (usize, String)>,
+    pub(crate) check: CheckFn,
     /// Evaluation; errors are messages.
     pub(crate) eval: fn(&[Cow<'_, Value>]) -> Result<Value, String>,
 }
@@ -81,8 +84,8 @@ fn ordered(args: &[Cow<'_, Value>], want: fn(Ordering) -> bool) -> Result<Value,
     }
 }
 
-fn text_of<'a>(v: &'a Cow<'_, Value>, helper: &str) -> Result<Cow<'a, str>, String> {
-    match &**v {
+fn text_of<'a>(v: &'a Value, helper: &str) -> Result<Cow<'a, str>, String> {
+    match v {
         Value::Array(_) | Value::Object(_) => Err(format!(
             "`{helper}` expects text, found {}",
             flow_model::types::value_kind(v)

@@ -243,11 +243,11 @@ fn apply_whitespace_rules(mut toks: Vec<Tok>, _src: &str) -> Vec<Tok> {
         })
         .collect();
     for (i, _) in standalone.iter().enumerate().filter(|(_, s)| **s) {
-        if i > 0 {
-            if let Tok::Text(t) = &mut toks[i - 1] {
-                let keep = t.rfind('\n').map_or(0, |p| p + 1);
-                t.truncate(keep);
-            }
+        if i > 0
+            && let Tok::Text(t) = &mut toks[i - 1]
+        {
+            let keep = t.rfind('\n').map_or(0, |p| p + 1);
+            t.truncate(keep);
         }
         if let Some(Tok::Text(t)) = toks.get_mut(i + 1) {
             match t.find('\n') {
@@ -268,17 +268,16 @@ fn apply_whitespace_rules(mut toks: Vec<Tok>, _src: &str) -> Vec<Tok> {
             } => (*trim_before, *trim_after),
             Tok::Text(_) => continue,
         };
-        if trim_before && i > 0 {
-            if let Tok::Text(t) = &mut toks[i - 1] {
-                let n = t.trim_end().len();
-                t.truncate(n);
-            }
+        if trim_before
+            && i > 0
+            && let Tok::Text(t) = &mut toks[i - 1]
+        {
+            let n = t.trim_end().len();
+            t.truncate(n);
         }
-        if trim_after {
-            if let Some(Tok::Text(t)) = toks.get_mut(i + 1) {
-                let n = t.len() - t.trim_start().len();
-                t.drain(..n);
-            }
+        if trim_after && let Some(Tok::Text(t)) = toks.get_mut(i + 1) {
+            let n = t.len() - t.trim_start().len();
+            t.drain(..n);
         }
     }
     toks.retain(|t| !matches!(t, Tok::Text(s) if s.is_empty()));

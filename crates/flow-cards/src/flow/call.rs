@@ -38,15 +38,15 @@ impl Card for Config {
         match &self.inputs {
             Some(i) => cx.check_helper_inputs(self.flow, i.id, Type::Any),
             None => {
-                if let Some(sig) = cx.helper(self.flow) {
-                    if !sig.inputs.is_empty() {
-                        cx.report(
-                            None,
-                            Code::MissingHelperInput,
-                            format!("helper flow `{}` needs its inputs", sig.name),
-                            None,
-                        );
-                    }
+                if let Some(sig) = cx.helper(self.flow)
+                    && !sig.inputs.is_empty()
+                {
+                    cx.report(
+                        None,
+                        Code::MissingHelperInput,
+                        format!("helper flow `{}` needs its inputs", sig.name),
+                        None,
+                    );
                 }
             }
         }

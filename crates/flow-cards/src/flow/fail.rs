@@ -37,17 +37,16 @@ pub static SPEC: CardSpec = CardSpec {
 
 impl Card for Config {
     fn check(&self, cx: &mut dyn Checker) -> Type {
-        if let Some(s) = &self.status {
-            if let Some(Value::Number(n)) = cx.constant(s.id) {
-                if !(400.0..=599.0).contains(&n.as_f64().unwrap_or(0.0)) {
-                    cx.report(
-                        Some(s.id),
-                        Code::InvalidValue,
-                        format!("`status` must be 400–599, found {n}"),
-                        None,
-                    );
-                }
-            }
+        if let Some(s) = &self.status
+            && let Some(Value::Number(n)) = cx.constant(s.id)
+            && !(400.0..=599.0).contains(&n.as_f64().unwrap_or(0.0))
+        {
+            cx.report(
+                Some(s.id),
+                Code::InvalidValue,
+                format!("`status` must be 400–599, found {n}"),
+                None,
+            );
         }
         Type::Null
     }

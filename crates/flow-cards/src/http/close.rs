@@ -47,17 +47,16 @@ fn valid_status(n: f64) -> bool {
 
 impl Card for Config {
     fn check(&self, cx: &mut dyn Checker) -> Type {
-        if let Some(s) = &self.status {
-            if let Some(Value::Number(n)) = cx.constant(s.id) {
-                if !valid_status(n.as_f64().unwrap_or(0.0)) {
-                    cx.report(
-                        Some(s.id),
-                        Code::InvalidValue,
-                        format!("`status` must be 2xx or 400–599, found {n}"),
-                        None,
-                    );
-                }
-            }
+        if let Some(s) = &self.status
+            && let Some(Value::Number(n)) = cx.constant(s.id)
+            && !valid_status(n.as_f64().unwrap_or(0.0))
+        {
+            cx.report(
+                Some(s.id),
+                Code::InvalidValue,
+                format!("`status` must be 2xx or 400–599, found {n}"),
+                None,
+            );
         }
         Type::Null
     }

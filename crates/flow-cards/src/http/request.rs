@@ -138,34 +138,32 @@ impl Config {
                 }
             }
         };
-        if let Some(q) = &self.query {
-            if let Value::Object(m) = &*cx.value(q)? {
-                let mut sep = if url.contains('?') { '&' } else { '?' };
-                for (k, v) in m {
-                    url.push(sep);
-                    sep = '&';
-                    url.push_str(&utf8_percent_encode(k, NON_ALPHANUMERIC).to_string());
-                    url.push('=');
-                    url.push_str(
-                        &utf8_percent_encode(&flow_template::to_text(v), NON_ALPHANUMERIC)
-                            .to_string(),
-                    );
-                }
+        if let Some(q) = &self.query
+            && let Value::Object(m) = &*cx.value(q)?
+        {
+            let mut sep = if url.contains('?') { '&' } else { '?' };
+            for (k, v) in m {
+                url.push(sep);
+                sep = '&';
+                url.push_str(&utf8_percent_encode(k, NON_ALPHANUMERIC).to_string());
+                url.push('=');
+                url.push_str(
+                    &utf8_percent_encode(&flow_template::to_text(v), NON_ALPHANUMERIC).to_string(),
+                );
             }
         }
         let host =
             host_of(&url).ok_or_else(|| CardError::input(format!("`{url}` is not a valid URL")))?;
-        if let Some(c) = conn {
-            if !c.allow_hosts.is_empty()
-                && !c
-                    .allow_hosts
-                    .iter()
-                    .any(|h| host == *h || host.ends_with(&format!(".{h}")))
-            {
-                return Err(CardError::input(format!(
-                    "host `{host}` is not in the connection's allow_hosts"
-                )));
-            }
+        if let Some(c) = conn
+            && !c.allow_hosts.is_empty()
+            && !c
+                .allow_hosts
+                .iter()
+                .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+        {
+            return Err(CardError::input(format!(
+                "host `{host}` is not in the connection's allow_hosts"
+            )));
         }
         let mut req = HttpRequest::new(&method, url);
         if let Some(c) = conn {
@@ -177,11 +175,11 @@ impl Config {
                 req = req.header(k, v.clone());
             }
         }
-        if let Some(h) = &self.headers {
-            if let Value::Object(m) = &*cx.value(h)? {
-                for (k, v) in m {
-                    req = req.header(k, flow_template::to_text(v).into_owned());
-                }
+        if let Some(h) = &self.headers
+            && let Value::Object(m) = &*cx.value(h)?
+        {
+            for (k, v) in m {
+                req = req.header(k, flow_template::to_text(v).into_owned());
             }
         }
         if let Some(b) = &self.body {

@@ -78,15 +78,15 @@ impl IterConfig {
         match &self.inputs {
             Some(inputs) => cx.check_helper_inputs(self.flow, inputs.id, item),
             None => {
-                if let Some(sig) = cx.helper(self.flow) {
-                    if let Some(first) = sig.inputs.keys().next() {
-                        cx.report(
-                            None,
-                            Code::MissingHelperInput,
-                            format!("helper flow `{}` needs its inputs (`{first}`, …)", sig.name),
-                            Some(format!("add `inputs: {{ {first}: \"{{{{ item }}}}\" }}`")),
-                        );
-                    }
+                if let Some(sig) = cx.helper(self.flow)
+                    && let Some(first) = sig.inputs.keys().next()
+                {
+                    cx.report(
+                        None,
+                        Code::MissingHelperInput,
+                        format!("helper flow `{}` needs its inputs (`{first}`, …)", sig.name),
+                        Some(format!("add `inputs: {{ {first}: \"{{{{ item }}}}\" }}`")),
+                    );
                 }
             }
         }
@@ -139,27 +139,26 @@ impl IterConfig {
             .collect()
             .await;
         results.sort_by_key(|(i, _)| *i);
-        if stop_on_error {
-            if let Some((i, ItemResult::Failed(e))) = results
+        if stop_on_error
+            && let Some((i, ItemResult::Failed(e))) = results
                 .iter()
                 .find(|(_, r)| matches!(r, ItemResult::Failed(_)))
-            {
-                let not_run = results
-                    .iter()
-                    .filter(|(_, r)| matches!(r, ItemResult::NotRun))
-                    .count();
-                let item = items.get(*i).map(short).unwrap_or_default();
-                let mut msg = format!("item {i} ({item}) failed: {}", e.message);
-                if not_run > 0 {
-                    msg.push_str(&format!(
-                        "; {not_run} later items were not run (on_item_error: stop)"
-                    ));
-                }
-                return Err(CardError {
-                    message: msg,
-                    ..CardError::new(ErrorKind::Helper, "")
-                });
+        {
+            let not_run = results
+                .iter()
+                .filter(|(_, r)| matches!(r, ItemResult::NotRun))
+                .count();
+            let item = items.get(*i).map(short).unwrap_or_default();
+            let mut msg = format!("item {i} ({item}) failed: {}", e.message);
+            if not_run > 0 {
+                msg.push_str(&format!(
+                    "; {not_run} later items were not run (on_item_error: stop)"
+                ));
             }
+            return Err(CardError {
+                message: msg,
+                ..CardError::new(ErrorKind::Helper, "")
+            });
         }
         Ok(results.into_iter().map(|(_, r)| r).collect())
     }

@@ -78,18 +78,18 @@ impl Card for Config {
                     "`path` must start with /api/ (or /oauth2/), found `{path}`"
                 )));
             }
-            if let Some(q) = &self.query {
-                if let Value::Object(m) = &*cx.value(q)? {
-                    let mut sep = if path.contains('?') { '&' } else { '?' };
-                    for (k, v) in m {
-                        path.push(sep);
-                        sep = '&';
-                        path.push_str(&format!(
-                            "{}={}",
-                            utf8_percent_encode(k, NON_ALPHANUMERIC),
-                            utf8_percent_encode(&flow_template::to_text(v), NON_ALPHANUMERIC)
-                        ));
-                    }
+            if let Some(q) = &self.query
+                && let Value::Object(m) = &*cx.value(q)?
+            {
+                let mut sep = if path.contains('?') { '&' } else { '?' };
+                for (k, v) in m {
+                    path.push(sep);
+                    sep = '&';
+                    path.push_str(&format!(
+                        "{}={}",
+                        utf8_percent_encode(k, NON_ALPHANUMERIC),
+                        utf8_percent_encode(&flow_template::to_text(v), NON_ALPHANUMERIC)
+                    ));
                 }
             }
             let mut req = client::request(&conn, &method, &path, cx.attempt);

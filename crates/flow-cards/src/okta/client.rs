@@ -101,14 +101,14 @@ pub fn error(resp: &HttpResponse) -> CardError {
     if !causes.is_empty() {
         message.push_str(&format!(" ({})", causes.join("; ")));
     }
-    if resp.status == 403 && code.is_none() {
-        if let Some(scope) = resp
+    if resp.status == 403
+        && code.is_none()
+        && let Some(scope) = resp
             .header("www-authenticate")
             .and_then(|w| w.split("scope=\"").nth(1))
             .and_then(|s| s.split('"').next())
-        {
-            message.push_str(&format!(": the access token lacks the scope `{scope}`"));
-        }
+    {
+        message.push_str(&format!(": the access token lacks the scope `{scope}`"));
     }
     let kind = match (resp.status, code.as_deref()) {
         (400, Some("E0000001")) => ErrorKind::InvalidState,
