@@ -3,6 +3,7 @@
 //! validation error).
 
 mod commands;
+mod fakes;
 mod project;
 mod schema;
 mod trace;

@@ -32,6 +32,10 @@ pub struct Args {
     /// Rehearse every effect: show each request that would be sent, send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Run for real against the bundled fake Okta and Slack servers (on 127.0.0.1, seeded with
+    /// the event's users) instead of the configured ones.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub fakes: bool,
     /// Helper runs shown per step in the trace (the record has them all).
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub show_children: usize,
@@ -111,17 +115,40 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
             RunInput::Inputs(value)
         }
     };
-    let connections = match flow_runtime::connect(
-        &project,
-        index,
-        &flow_model::config::process_env,
-        args.dry_run,
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error[E0302]: {e}\n  = help: set it, or rehearse with --dry-run");
-            return Ok(Exit::Invalid);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    let fakes = if args.fakes {
+        let input_text = match &input {
+            RunInput::Request(r) => r.body.clone(),
+            RunInput::Inputs(v) => v.to_string(),
+        };
+        Some(
+            runtime
+                .block_on(crate::fakes::Fakes::start(&input_text))
+                .context("cannot start the fake servers")?,
+        )
+    } else {
+        None
+    };
+    // With fakes, only connections of other kinds need their settings.
+    let env_lookup = |name: &str| flow_model::config::process_env(name);
+    let connections = match &fakes {
+        Some(f) => {
+            let others =
+                flow_runtime::connect(&project, index, &env_lookup, true).unwrap_or_default();
+            f.connections(&project, others)
         }
+        None => match flow_runtime::connect(&project, index, &env_lookup, args.dry_run) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!(
+                    "error[E0302]: {e}\n  = help: set it, rehearse with --dry-run, or try the bundled fakes with --fakes"
+                );
+                return Ok(Exit::Invalid);
+            }
+        },
     };
     let transport: Arc<dyn flow_card::Transport> = if args.dry_run {
         Arc::new(flow_runtime::NoTransport)
@@ -135,25 +162,19 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
         capture_inputs: args.json,
     };
     let engine = Engine::new(Arc::new(project), Arc::new(env));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the runtime")?;
     let record = runtime.block_on(engine.run(index, input, RunOptions::default()));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&record)?);
     } else {
-        print!(
-            "{}",
-            trace::render(
-                &record,
-                &trace::Options {
-                    dry_run: args.dry_run,
-                    children: args.show_children,
-                    color: trace::color_stdout()
-                }
-            )
-        );
+        let opts = trace::Options {
+            dry_run: args.dry_run,
+            children: args.show_children,
+            color: trace::color_stdout(),
+        };
+        print!("{}", trace::render(&record, &opts));
+        if let Some(f) = &fakes {
+            print!("{}", f.report());
+        }
     }
     Ok(if record.status == RunStatus::Failed {
         Exit::Failed

@@ -4,7 +4,8 @@
 use flow_card::HttpResponse;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// How long the server asks us to wait, if it says.
+/// How long the server asks us to wait, if it says. `Retry-After` counts on any answer (servers
+/// send it with 503 too); Okta's window reset only on 429, since Okta sends it on every answer.
 pub fn retry_after(resp: &HttpResponse) -> Option<Duration> {
     if let Some(v) = resp.header("retry-after") {
         let v = v.trim();
@@ -18,7 +19,11 @@ pub fn retry_after(resp: &HttpResponse) -> Option<Duration> {
             );
         }
     }
-    okta_reset(resp)
+    if resp.status == 429 {
+        okta_reset(resp)
+    } else {
+        None
+    }
 }
 
 /// Okta's rule (as its SDKs implement it): wait `min(X-Rate-Limit-Reset) - Date + 1` seconds.
@@ -66,5 +71,12 @@ mod tests {
             Some(Duration::from_secs(3))
         );
         assert_eq!(retry_after(&resp(&[])), None);
+        let mut ok = resp(&[("x-rate-limit-reset", "1000002"), ("date", &date)]);
+        ok.status = 500;
+        assert_eq!(
+            retry_after(&ok),
+            None,
+            "the window reset only counts on 429"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! the default timeouts.
 
 use flow_card::{CardError, CardFuture, Outcome};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -11,6 +12,14 @@ pub const PURE_TIMEOUT: Duration = Duration::from_secs(90);
 pub const CONNECTOR_TIMEOUT: Duration = Duration::from_secs(30);
 /// The timeout of cards that run helper flows (the helpers' steps have their own).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) is percent-encoded:
+/// safe for a path segment or a query value, and `+` is never read as a space.
+pub const STRICT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// A finished future for cards that compute synchronously.
 pub fn done<'a>(r: Result<Outcome, CardError>) -> CardFuture<'a> {

@@ -4,6 +4,7 @@
 use super::connection::{Http, HttpLive};
 use crate::retry_after::retry_after;
 use crate::util::CONNECTOR_TIMEOUT;
+use crate::util::STRICT;
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Object, Text};
 use flow_card::{
@@ -11,7 +12,7 @@ use flow_card::{
     HttpResponse, Outcome, StepCx,
 };
 use flow_model::Type;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -145,11 +146,9 @@ impl Config {
             for (k, v) in m {
                 url.push(sep);
                 sep = '&';
-                url.push_str(&utf8_percent_encode(k, NON_ALPHANUMERIC).to_string());
+                url.push_str(&utf8_percent_encode(k, STRICT).to_string());
                 url.push('=');
-                url.push_str(
-                    &utf8_percent_encode(&flow_template::to_text(v), NON_ALPHANUMERIC).to_string(),
-                );
+                url.push_str(&utf8_percent_encode(&flow_template::to_text(v), STRICT).to_string());
             }
         }
         let host =

@@ -4,6 +4,7 @@
 use super::client;
 use super::connection::{Okta, OktaLive};
 use crate::util::CONNECTOR_TIMEOUT;
+use crate::util::STRICT;
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Object, Text};
 use flow_card::{
@@ -11,7 +12,7 @@ use flow_card::{
     StepCx,
 };
 use flow_model::Type;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -87,8 +88,8 @@ impl Card for Config {
                     sep = '&';
                     path.push_str(&format!(
                         "{}={}",
-                        utf8_percent_encode(k, NON_ALPHANUMERIC),
-                        utf8_percent_encode(&flow_template::to_text(v), NON_ALPHANUMERIC)
+                        utf8_percent_encode(k, STRICT),
+                        utf8_percent_encode(&flow_template::to_text(v), STRICT)
                     ));
                 }
             }

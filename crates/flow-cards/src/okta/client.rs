@@ -4,19 +4,13 @@
 
 use super::connection::OktaLive;
 use crate::retry_after::retry_after;
+use crate::util::STRICT;
 use flow_card::{CardError, ErrorKind, HttpRequest, HttpResponse, StepCx};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use serde_json::{Value, json};
 
-/// Everything but RFC 3986 unreserved characters is encoded, so `a+b@x.com` becomes
-/// `a%2Bb%40x.com` and cannot be read as a space or a path separator.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Encodes a user id or login as one path segment.
+/// Encodes a user id or login as one path segment: `a+b@x.com` becomes `a%2Bb%40x.com`, so it
+/// can be read neither as a space nor as a path separator.
 pub fn user_segment(id_or_login: &str) -> Result<String, CardError> {
     let v = id_or_login.trim();
     if v.is_empty() {
@@ -30,7 +24,7 @@ pub fn user_segment(id_or_login: &str) -> Result<String, CardError> {
     if v == "." || v == ".." {
         return Err(CardError::input(format!("`{v}` is not a user id or login")));
     }
-    Ok(utf8_percent_encode(v, SEGMENT).to_string())
+    Ok(utf8_percent_encode(v, STRICT).to_string())
 }
 
 /// A request to `path` (which starts with `/api/`) with Okta's headers.

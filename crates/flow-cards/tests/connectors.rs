@@ -1,0 +1,475 @@
+//! Every connector card against the fake Okta and Slack servers, over real HTTP on 127.0.0.1:
+//! success, not found, state conflicts, wrong tokens, rate limits honoured, server errors until
+//! attempts run out, Slack's `ok: false`, and no token anywhere in the record.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use flow_card::RunEnv;
+use flow_cards::ReqwestTransport;
+use flow_runtime::{
+    Engine, ExecutionRecord, RunInput, RunOptions, RunStatus, StepRecord, StepStatus,
+};
+use flow_testkit::{FakeOkta, FakeSlack, Fault, SlackFault, UserStatus};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CONFIG: &str = "connections:
+  okta: { kind: okta, org_url: \"${env:OKTA_URL}\", token: \"${env:OKTA_TOKEN}\", max_concurrency: 2 }
+  okta_oauth: { kind: okta, org_url: \"${env:OKTA_URL}\", access_token: \"${env:OKTA_ACCESS}\" }
+  slack: { kind: slack, token: \"${env:SLACK_TOKEN}\", api_url: \"${env:SLACK_URL}\" }
+  hook: { kind: slack_webhook, url: \"${env:HOOK_URL}\" }
+  api: { kind: http, base_url: \"${env:OKTA_URL}\", auth: { bearer: \"${env:OKTA_ACCESS}\" }, allow_hosts: [127.0.0.1], max_response: 4KiB }
+";
+
+struct Fakes {
+    okta: FakeOkta,
+    slack: FakeSlack,
+    env: HashMap<String, String>,
+}
+
+async fn fakes() -> Fakes {
+    let okta = FakeOkta::start().await.unwrap();
+    let slack = FakeSlack::start().await.unwrap();
+    let env = HashMap::from([
+        ("OKTA_URL".to_string(), okta.base_url()),
+        ("OKTA_TOKEN".to_string(), okta.token()),
+        ("OKTA_ACCESS".to_string(), okta.access_token()),
+        ("SLACK_TOKEN".to_string(), slack.token()),
+        ("SLACK_URL".to_string(), slack.api_url()),
+        ("HOOK_URL".to_string(), slack.webhook_url()),
+    ]);
+    Fakes { okta, slack, env }
+}
+
+/// Runs a one-flow project whose flow takes `inputs: { v: any }`.
+async fn run(f: &Fakes, steps: &str, v: Value) -> ExecutionRecord {
+    run_with(f, steps, v, f.env.clone()).await
+}
+
+async fn run_with(
+    f: &Fakes,
+    steps: &str,
+    v: Value,
+    env: HashMap<String, String>,
+) -> ExecutionRecord {
+    let _ = f;
+    let flow =
+        format!("flow: t\ntrigger: {{ helper: {{ inputs: {{ v: any }} }} }}\nsteps:\n{steps}");
+    let project =
+        flow_compile::compile_str(Some(CONFIG), &[("t.yaml", &flow)], &flow_cards::registry())
+            .unwrap_or_else(|e| panic!("{e}"));
+    let lookup = move |k: &str| env.get(k).cloned();
+    let connections = flow_runtime::connect_all(&project, &lookup, false).unwrap();
+    let env = RunEnv {
+        dry_run: false,
+        transport: Arc::new(ReqwestTransport::new().unwrap()),
+        connections,
+        capture_inputs: true,
+    };
+    let engine = Engine::new(Arc::new(project), Arc::new(env));
+    engine
+        .run(
+            0,
+            RunInput::Inputs(json!({ "v": v })),
+            RunOptions::default(),
+        )
+        .await
+}
+
+fn step<'a>(r: &'a ExecutionRecord, id: &str) -> &'a StepRecord {
+    r.steps.iter().find(|s| s.id == id).unwrap()
+}
+
+fn error_of(s: &StepRecord) -> (String, String) {
+    let e = s.error.as_ref().expect("step failed");
+    (
+        e["kind"].as_str().unwrap().to_string(),
+        e["message"].as_str().unwrap().to_string(),
+    )
+}
+
+fn assert_no_secret(r: &ExecutionRecord, f: &Fakes) {
+    let text = serde_json::to_string(r).unwrap();
+    for secret in [f.okta.token(), f.okta.access_token(), f.slack.token()] {
+        assert!(!text.contains(&secret), "a token leaked into the record");
+    }
+    let hook_secret = f
+        .slack
+        .webhook_url()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        !text.contains(&hook_secret),
+        "the webhook secret leaked into the record"
+    );
+}
+
+const READ: &str = "  - { id: user, card: okta.read_user, with: { connection: okta, user: \"{{ inputs.v }}\" } }\n";
+
+#[tokio::test]
+async fn read_user_by_email_login_and_id_with_strict_encoding() {
+    let f = fakes().await;
+    let id = f.okta.add_user("a+b@example.com", UserStatus::Active);
+    f.okta.add_user("svc.backup", UserStatus::Active);
+    for who in ["a+b@example.com", "svc.backup", id.as_str()] {
+        let r = run(&f, READ, json!(who)).await;
+        assert_eq!(r.status, RunStatus::Succeeded, "{who}: {:?}", r.error);
+        let out = step(&r, "user").output.clone().unwrap();
+        assert!(out["id"].as_str().unwrap().starts_with("00u"));
+        assert_no_secret(&r, &f);
+    }
+    let paths: Vec<String> = f.okta.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths[0], "/api/v1/users/a%2Bb%40example.com");
+    assert_eq!(paths[1], "/api/v1/users/svc.backup");
+    let auth = f.okta.requests()[0]
+        .header("authorization")
+        .unwrap()
+        .to_string();
+    assert_eq!(auth, format!("SSWS {}", f.okta.token()));
+}
+
+#[tokio::test]
+async fn unknown_user_is_not_found_and_not_retried() {
+    let f = fakes().await;
+    let r = run(&f, READ, json!("nobody@example.com")).await;
+    assert_eq!(r.status, RunStatus::Failed);
+    let s = step(&r, "user");
+    let (kind, msg) = error_of(s);
+    assert_eq!(kind, "not_found");
+    assert!(
+        msg.contains("Okta has no user `nobody@example.com`") && msg.contains("E0000007"),
+        "{msg}"
+    );
+    assert_eq!(s.attempts, 1);
+    assert_eq!(f.okta.requests().len(), 1);
+}
+
+const SUSPEND: &str = "  - { id: s, card: okta.suspend_user, with: { connection: okta, user_id: \"{{ inputs.v }}\" } }\n";
+
+#[tokio::test]
+async fn suspend_is_idempotent_and_names_other_states() {
+    let f = fakes().await;
+    let active = f.okta.add_user("act@example.com", UserStatus::Active);
+    let r = run(&f, SUSPEND, json!(active)).await;
+    assert_eq!(
+        step(&r, "s").output.as_deref(),
+        Some(&json!({ "status_code": 200, "already": false }))
+    );
+    assert_eq!(f.okta.status_of(&active), Some(UserStatus::Suspended));
+    // Again: Okta says E0000001, the card reads the user and finds it already suspended.
+    let r = run(&f, SUSPEND, json!(active)).await;
+    assert_eq!(r.status, RunStatus::Succeeded);
+    assert_eq!(
+        step(&r, "s").output.as_deref(),
+        Some(&json!({ "status_code": 200, "already": true }))
+    );
+    // A deprovisioned user cannot be suspended: a clear error with Okta's code and cause.
+    let gone = f
+        .okta
+        .add_user("gone@example.com", UserStatus::Deprovisioned);
+    let r = run(&f, SUSPEND, json!(gone)).await;
+    let (kind, msg) = error_of(step(&r, "s"));
+    assert_eq!(kind, "invalid_state");
+    assert!(msg.contains("whose status is DEPROVISIONED"), "{msg}");
+    assert!(
+        msg.contains("E0000001") && msg.contains("Cannot suspend a user that is not active"),
+        "{msg}"
+    );
+    // Unsuspend brings the first one back; again is `already`.
+    let un = "  - { id: u, card: okta.unsuspend_user, with: { connection: okta, user_id: \"{{ inputs.v }}\" } }\n";
+    let r = run(&f, un, json!(active)).await;
+    assert_eq!(step(&r, "u").output.as_deref().unwrap()["already"], false);
+    let r = run(&f, un, json!(active)).await;
+    assert_eq!(step(&r, "u").output.as_deref().unwrap()["already"], true);
+}
+
+#[tokio::test]
+async fn clear_sessions_revokes_tokens_when_asked() {
+    let f = fakes().await;
+    let id = f.okta.add_user("s@example.com", UserStatus::Active);
+    let steps = "  - { id: c, card: okta.clear_user_sessions, with: { connection: okta, user_id: \"{{ inputs.v }}\", revoke_oauth_tokens: true } }\n";
+    let r = run(&f, steps, json!(id)).await;
+    assert_eq!(
+        step(&r, "c").output.as_deref(),
+        Some(&json!({ "status_code": 204 }))
+    );
+    let clears = f.okta.session_clears(&id);
+    assert_eq!(clears.len(), 1);
+    assert!(clears[0].oauth_tokens);
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_refused_once_and_never_shown() {
+    let f = fakes().await;
+    f.okta.add_user("a@example.com", UserStatus::Active);
+    let mut env = f.env.clone();
+    env.insert("OKTA_TOKEN".into(), "wrong-token-value".into());
+    let r = run_with(&f, READ, json!("a@example.com"), env).await;
+    let s = step(&r, "user");
+    let (kind, msg) = error_of(s);
+    assert_eq!(kind, "unauthorized");
+    assert!(msg.contains("E0000011"), "{msg}");
+    assert_eq!(s.attempts, 1);
+    assert!(
+        !serde_json::to_string(&r)
+            .unwrap()
+            .contains("wrong-token-value")
+    );
+}
+
+#[tokio::test]
+async fn rate_limits_wait_for_okta_reset() {
+    let f = fakes().await;
+    f.okta.add_user("a@example.com", UserStatus::Active);
+    f.okta.fault(Fault::RateLimit {
+        times: 1,
+        reset_in: Duration::from_secs(1),
+    });
+    let t = Instant::now();
+    let r = run(&f, READ, json!("a@example.com")).await;
+    let waited = t.elapsed();
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    let s = step(&r, "user");
+    assert_eq!(s.attempts, 2);
+    assert_eq!(s.retries[0]["kind"], "rate_limited");
+    // Reset is 1 s ahead (rounded up to a whole second); the wait is Reset - Date + 1.
+    assert!(
+        waited >= Duration::from_millis(1900) && waited < Duration::from_secs(5),
+        "waited {waited:?}"
+    );
+    let reqs = f.okta.requests();
+    assert_eq!(reqs[1].header("x-okta-retry-count"), Some("1"));
+    assert!(reqs[1].at.duration_since(reqs[0].at) >= Duration::from_millis(1900));
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_until_attempts_run_out() {
+    let f = fakes().await;
+    f.okta.add_user("a@example.com", UserStatus::Active);
+    f.okta.fault(Fault::ServerError {
+        times: 10,
+        status: 500,
+    });
+    let steps = "  - { id: user, card: okta.read_user, with: { connection: okta, user: \"{{ inputs.v }}\" }, retry: { attempts: 3, backoff: 20ms } }\n";
+    let r = run(&f, steps, json!("a@example.com")).await;
+    let s = step(&r, "user");
+    assert_eq!(s.status, StepStatus::Failed);
+    assert_eq!(s.attempts, 3);
+    assert_eq!(error_of(s).0, "server_error");
+    assert_eq!(f.okta.requests().len(), 3);
+    assert_eq!(s.http.len(), 3, "every attempt is in the record");
+}
+
+#[tokio::test]
+async fn the_connection_caps_requests_in_flight() {
+    let f = fakes().await;
+    let users: Vec<String> = (0..6).map(|i| format!("u{i}@example.com")).collect();
+    for u in &users {
+        f.okta.add_user(u, UserStatus::Active);
+    }
+    f.okta.fault(Fault::Delay {
+        times: 6,
+        delay: Duration::from_millis(150),
+    });
+    // Six lookups at once through a connection capped at 2: at least three rounds of 150 ms.
+    let steps = "  - id: all\n    card: list.map\n    with: { list: \"{{ inputs.v }}\", flow: one, inputs: { u: \"{{ item }}\" }, concurrency: 6 }\n";
+    let flow =
+        format!("flow: t\ntrigger: {{ helper: {{ inputs: {{ v: any }} }} }}\nsteps:\n{steps}");
+    let helper = "flow: one\ntrigger: { helper: { inputs: { u: text } } }\nsteps:\n  - { id: user, card: okta.read_user, with: { connection: okta, user: \"{{ inputs.u }}\" } }\n";
+    let project = flow_compile::compile_str(
+        Some(CONFIG),
+        &[("t.yaml", &flow), ("one.yaml", helper)],
+        &flow_cards::registry(),
+    )
+    .unwrap();
+    let env = f.env.clone();
+    let lookup = move |k: &str| env.get(k).cloned();
+    let connections = flow_runtime::connect_all(&project, &lookup, false).unwrap();
+    let env = RunEnv {
+        dry_run: false,
+        transport: Arc::new(ReqwestTransport::new().unwrap()),
+        connections,
+        capture_inputs: false,
+    };
+    let engine = Engine::new(Arc::new(project), Arc::new(env));
+    let t = Instant::now();
+    let r = engine
+        .run(
+            engine.project().by_name["t"],
+            RunInput::Inputs(json!({ "v": users })),
+            RunOptions::default(),
+        )
+        .await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    assert!(
+        t.elapsed() >= Duration::from_millis(440),
+        "took {:?}",
+        t.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn api_request_and_oauth_bearer_tokens() {
+    let f = fakes().await;
+    f.okta.add_user("x@example.com", UserStatus::Active);
+    let steps = "  - id: q\n    card: okta.api_request\n    with: { connection: okta_oauth, path: /api/v1/users, query: { filter: \"profile.email eq \\\"x@example.com\\\"\" } }\n";
+    let r = run(&f, steps, json!(null)).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    let out = step(&r, "q").output.clone().unwrap();
+    assert_eq!(out["status"], 200);
+    assert_eq!(out["body"][0]["profile"]["email"], "x@example.com");
+    let req = &f.okta.requests()[0];
+    assert_eq!(
+        req.header("authorization"),
+        Some(format!("Bearer {}", f.okta.access_token()).as_str())
+    );
+    assert!(
+        req.query
+            .as_deref()
+            .unwrap()
+            .contains("%22x%40example.com%22"),
+        "{:?}",
+        req.query
+    );
+    assert_no_secret(&r, &f);
+}
+
+const POST: &str = "  - { id: post, card: slack.send_message, with: { connection: slack, channel: \"#security-alerts\", text: \"Alert for {{ inputs.v }} <!here>\" } }\n";
+
+#[tokio::test]
+async fn slack_messages_escape_template_values() {
+    let f = fakes().await;
+    let r = run(&f, POST, json!("<!channel> & <https://evil.example|click>")).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    let out = step(&r, "post").output.clone().unwrap();
+    assert_eq!(out["channel"], "C0SECALERTS");
+    let msgs = f.slack.messages();
+    assert_eq!(msgs.len(), 1);
+    // The flow's own markup stays; the value's is escaped.
+    assert_eq!(
+        msgs[0].text.as_deref(),
+        Some("Alert for &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt; <!here>")
+    );
+    assert_eq!(
+        f.slack.requests()[0].header("authorization"),
+        Some(format!("Bearer {}", f.slack.token()).as_str())
+    );
+    assert_no_secret(&r, &f);
+}
+
+#[tokio::test]
+async fn slack_ok_false_is_an_error_with_slack_code() {
+    let f = fakes().await;
+    let steps = "  - { id: post, card: slack.send_message, with: { connection: slack, channel: \"#nope\", text: hi } }\n";
+    let r = run(&f, steps, json!(null)).await;
+    let s = step(&r, "post");
+    let e = s.error.clone().unwrap();
+    assert_eq!(
+        (e["kind"].as_str(), e["code"].as_str()),
+        (Some("not_found"), Some("channel_not_found"))
+    );
+    assert_eq!(s.attempts, 1, "business errors are not retried");
+    f.slack.add_channel("private", "C0PRIV", false, false);
+    let steps = "  - { id: post, card: slack.send_message, with: { connection: slack, channel: private, text: hi } }\n";
+    let r = run(&f, steps, json!(null)).await;
+    assert_eq!(
+        step(&r, "post").error.clone().unwrap()["code"],
+        "not_in_channel"
+    );
+    let mut env = f.env.clone();
+    env.insert("SLACK_TOKEN".into(), "xoxb-wrong".into());
+    let r = run_with(&f, POST, json!("x"), env).await;
+    assert_eq!(
+        step(&r, "post").error.clone().unwrap()["code"],
+        "invalid_auth"
+    );
+}
+
+#[tokio::test]
+async fn slack_rate_limits_honour_retry_after() {
+    let f = fakes().await;
+    f.slack.fault(SlackFault::RateLimit {
+        times: 1,
+        retry_after_secs: 1,
+    });
+    let t = Instant::now();
+    let r = run(&f, POST, json!("x")).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    assert!(t.elapsed() >= Duration::from_secs(1));
+    assert_eq!(step(&r, "post").attempts, 2);
+    assert_eq!(f.slack.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn slack_server_errors_until_attempts_run_out() {
+    let f = fakes().await;
+    f.slack.fault(SlackFault::ServerError {
+        times: 5,
+        status: 503,
+    });
+    let steps = "  - { id: post, card: slack.send_message, with: { connection: slack, channel: \"#security-alerts\", text: hi }, retry: { attempts: 2, backoff: 10ms } }\n";
+    let r = run(&f, steps, json!(null)).await;
+    assert_eq!(step(&r, "post").attempts, 2);
+    assert_eq!(error_of(step(&r, "post")).0, "server_error");
+    assert!(f.slack.messages().is_empty());
+}
+
+#[tokio::test]
+async fn slack_webhook_success_and_errors() {
+    let f = fakes().await;
+    let steps = "  - { id: hook, card: slack.webhook, with: { connection: hook, text: \"{{ inputs.v }}\" } }\n";
+    let r = run(&f, steps, json!("a < b")).await;
+    assert_eq!(
+        step(&r, "hook").output.as_deref(),
+        Some(&json!({ "ok": true }))
+    );
+    assert_eq!(f.slack.webhook_messages()[0]["text"], "a &lt; b");
+    assert_no_secret(&r, &f);
+    let mut env = f.env.clone();
+    env.insert(
+        "HOOK_URL".into(),
+        format!("{}/services/T0FAKE/B0FAKE/wrong", f.slack.base_url()),
+    );
+    let r = run_with(&f, steps, json!("x"), env).await;
+    let e = step(&r, "hook").error.clone().unwrap();
+    assert_eq!(e["code"], "no_service");
+}
+
+#[tokio::test]
+async fn http_request_with_connection_auth_allow_list_and_size_cap() {
+    let f = fakes().await;
+    f.okta.add_user("h@example.com", UserStatus::Active);
+    let steps = "  - { id: get, card: http.request, with: { connection: api, url: \"/api/v1/users/{{ inputs.v }}\" } }\n";
+    let r = run(&f, steps, json!("h@example.com")).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    let out = step(&r, "get").output.clone().unwrap();
+    assert_eq!(out["status"], 200);
+    assert_eq!(out["body"]["profile"]["login"], "h@example.com");
+    assert_no_secret(&r, &f);
+    // A host outside allow_hosts is refused before anything is sent.
+    let steps = "  - { id: get, card: http.request, with: { connection: api, url: \"http://localhost:1/x\" } }\n";
+    let r = run(&f, steps, json!(null)).await;
+    assert!(
+        error_of(step(&r, "get"))
+            .1
+            .contains("not in the connection's allow_hosts")
+    );
+    // A list bigger than max_response (4 KiB) is cut off with an error.
+    for i in 0..40 {
+        f.okta
+            .add_user(&format!("bulk{i}@example.com"), UserStatus::Active);
+    }
+    let steps = "  - { id: get, card: http.request, with: { connection: api, url: /api/v1/users }, retry: { attempts: 1 } }\n";
+    let r = run(&f, steps, json!(null)).await;
+    assert!(
+        error_of(step(&r, "get"))
+            .1
+            .contains("larger than 4096 bytes"),
+        "{:?}",
+        step(&r, "get").error
+    );
+}

@@ -1,0 +1,106 @@
+//! `flowctl run --fakes`: the bundled fake Okta and Slack servers on 127.0.0.1, seeded from the
+//! event, with every connection of those kinds pointed at them, so a newcomer can watch real
+//! HTTP calls happen without any account.
+
+use flow_card::LiveConnection;
+use flow_cards::okta::connection::OktaLive;
+use flow_cards::slack::connection::{SlackLive, WebhookLive};
+use flow_compile::Project;
+use flow_testkit::{FakeOkta, FakeSlack, UserStatus};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// The running fakes.
+pub struct Fakes {
+    okta: FakeOkta,
+    slack: FakeSlack,
+}
+
+impl Fakes {
+    /// Starts both servers (inside a tokio runtime) and adds the event's users to Okta: every
+    /// login in `detail.usersFailing` (Oort's shape) or in a top-level `email` input.
+    pub async fn start(input: &str) -> std::io::Result<Fakes> {
+        let okta = FakeOkta::start().await?;
+        let slack = FakeSlack::start().await?;
+        let v: Value = serde_json::from_str(input).unwrap_or(Value::Null);
+        let mut logins: Vec<&str> = v
+            .pointer("/detail/usersFailing")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if let Some(e) = v.get("email").and_then(Value::as_str) {
+            logins.push(e);
+        }
+        for login in logins {
+            okta.add_user(login, UserStatus::Active);
+        }
+        Ok(Fakes { okta, slack })
+    }
+
+    /// Live connections for every connection of the project, okta/slack/slack_webhook ones
+    /// pointed at the fakes; `others` supplies the rest.
+    pub fn connections(
+        &self,
+        project: &Project,
+        mut others: HashMap<String, LiveConnection>,
+    ) -> HashMap<String, LiveConnection> {
+        for (name, cfg) in &project.connections {
+            let live: LiveConnection = match cfg.kind() {
+                "okta" => Arc::new(OktaLive {
+                    base: self.okta.base_url(),
+                    authorization: format!("SSWS {}", self.okta.token()),
+                    secret: self.okta.token(),
+                    limiter: Arc::new(Semaphore::new(8)),
+                }),
+                "slack" => Arc::new(SlackLive {
+                    api_url: self.slack.api_url(),
+                    token: self.slack.token(),
+                    limiter: Arc::new(Semaphore::new(4)),
+                }),
+                "slack_webhook" => Arc::new(WebhookLive {
+                    url: self.slack.webhook_url(),
+                }),
+                _ => continue,
+            };
+            others.insert(name.clone(), live);
+        }
+        others
+    }
+
+    /// What the fakes saw, for the end of the trace.
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        let reqs = self.okta.requests();
+        let _ = writeln!(
+            out,
+            "\nfake Okta at {} received {} requests:",
+            self.okta.base_url(),
+            reqs.len()
+        );
+        for r in &reqs {
+            let q = r
+                .query
+                .as_deref()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {} {}{q}", r.method, r.path);
+        }
+        let msgs = self.slack.messages();
+        let _ = writeln!(
+            out,
+            "fake Slack at {} received {} message(s):",
+            self.slack.api_url(),
+            msgs.len()
+        );
+        for m in &msgs {
+            let _ = writeln!(out, "  in {} ({}), ts {}:", m.channel, m.channel_id, m.ts);
+            for line in m.text.as_deref().unwrap_or("").lines() {
+                let _ = writeln!(out, "    | {line}");
+            }
+        }
+        out
+    }
+}
