@@ -35,6 +35,8 @@ enum Command {
     Cards(commands::cards::Args),
     /// Print the JSON Schema of flow files (for editors).
     Schema,
+    /// Serve every api_endpoint flow over HTTP.
+    Serve(commands::serve::Args),
 }
 
 /// An outcome that is not a crash: the exit code and what was already printed.
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => commands::graph::run(cli.config, args),
         Command::Cards(args) => commands::cards::run(args),
         Command::Schema => commands::schema::run(),
+        Command::Serve(args) => commands::serve::run(cli.config, args),
     };
     match result {
         Ok(Exit::Ok) => ExitCode::SUCCESS,

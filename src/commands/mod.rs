@@ -4,4 +4,5 @@ pub mod cards;
 pub mod graph;
 pub mod run;
 pub mod schema;
+pub mod serve;
 pub mod validate;

@@ -1,0 +1,353 @@
+//! `/api/flo/{flow}/invoke`: from request to answer. Refusals are cheap and come first (unknown
+//! flow, token, size, load, rate), the body is read with a size cap and a timeout, then the
+//! signature, JSON and dedupe checks, and only then does a run start. The caller gets the
+//! `http.close` answer the moment it exists, the end-of-run answer, or 504 after the sync
+//! timeout — exactly one answer, whatever happens to the run.
+
+use crate::auth::{Refusal, check_hmac, token_matches};
+use crate::dedupe::DedupeOutcome;
+use crate::live::Endpoint;
+use crate::state::ServerState;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use flow_card::expr::slots;
+use flow_compile::TriggerPlan;
+use flow_runtime::{ResponseRecord, RunInput, RunOptions, TriggerRequest};
+use flow_template::{Scope, Slot};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The handler.
+pub async fn invoke(
+    State(state): State<Arc<ServerState>>,
+    Path(name): Path<String>,
+    req: Request,
+) -> Response {
+    let resp = handle(&state, &name, req).await;
+    state.metrics.response(resp.status().as_u16());
+    resp
+}
+
+fn json_response(status: StatusCode, body: Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+fn refuse(state: &ServerState, reason: &str, status: StatusCode, body: Value) -> Response {
+    state.metrics.rejected(reason);
+    json_response(status, body)
+}
+
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (k, v) in headers {
+        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+        match out.iter_mut().find(|(n, _)| n == k.as_str()) {
+            Some((_, prev)) => {
+                prev.push_str(", ");
+                prev.push_str(&v);
+            }
+            None => out.push((k.as_str().to_string(), v)),
+        }
+    }
+    out
+}
+
+fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(p), String::new()),
+        })
+        .collect()
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `trigger` for the dedupe key template.
+struct TriggerScope(Value);
+
+impl Scope for TriggerScope {
+    fn get(&self, slot: Slot) -> Option<&Value> {
+        (slot == slots::TRIGGER).then_some(&self.0)
+    }
+}
+
+/// The answer a caller gets from a response record.
+pub fn to_response(r: &ResponseRecord, execution_id: &str, duplicate: bool) -> Response {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = match &r.body {
+        Value::Null => status.into_response(),
+        Value::String(s) => (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            s.clone(),
+        )
+            .into_response(),
+        other => (status, axum::Json(other.clone())).into_response(),
+    };
+    let h = resp.headers_mut();
+    for (k, v) in &r.headers {
+        let forbidden = matches!(
+            k.as_str(),
+            "content-length" | "transfer-encoding" | "connection" | "x-execution-id"
+        );
+        if let (false, Ok(name), Ok(value)) = (
+            forbidden,
+            HeaderName::try_from(k.as_str()),
+            HeaderValue::try_from(v.as_str()),
+        ) {
+            h.insert(name, value);
+        }
+    }
+    if let Ok(v) = HeaderValue::try_from(execution_id) {
+        h.insert("x-execution-id", v);
+    }
+    if duplicate {
+        h.insert("x-flowctl-duplicate", HeaderValue::from_static("true"));
+    }
+    resp
+}
+
+async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response {
+    let live = state.live();
+    let Some(ep) = live.endpoints.get(name).cloned() else {
+        return refuse(
+            state,
+            "not_found",
+            StatusCode::NOT_FOUND,
+            json!({ "error": format!("no endpoint flow `{name}`") }),
+        );
+    };
+    let (parts, body) = req.into_parts();
+    let headers = header_pairs(&parts.headers);
+    let query = query_pairs(parts.uri.query());
+    let header = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+
+    // Token first: a refused caller costs no body read.
+    if let Some(expected) = &ep.client_token {
+        let given = header("x-api-client-token").or_else(|| {
+            query
+                .iter()
+                .find(|(k, _)| k == "clientToken")
+                .map(|(_, v)| v.clone())
+        });
+        if !given.is_some_and(|g| token_matches(&g, expected)) {
+            return refuse(
+                state,
+                Refusal::Token.reason(),
+                StatusCode::UNAUTHORIZED,
+                json!({ "error": "unauthorized" }),
+            );
+        }
+    }
+    let max = state.limits.max_body;
+    if header("content-length")
+        .and_then(|l| l.trim().parse::<u64>().ok())
+        .is_some_and(|l| l > max as u64)
+    {
+        return refuse(
+            state,
+            "too_large",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            json!({ "error": format!("the body is larger than {max} bytes") }),
+        );
+    }
+    let Ok(permit) = state.runs.clone().try_acquire_owned() else {
+        let mut r = refuse(
+            state,
+            "overloaded",
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "error": "too many runs in flight; try again" }),
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return r;
+    };
+    if let Some(rate) = &ep.rate
+        && let Err(wait) = rate.take()
+    {
+        let mut r = refuse(
+            state,
+            "rate_limited",
+            StatusCode::TOO_MANY_REQUESTS,
+            json!({ "error": "rate limit of this endpoint reached" }),
+        );
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        if let Ok(v) = HeaderValue::try_from(secs.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    let bytes = match tokio::time::timeout(
+        state.limits.body_timeout,
+        axum::body::to_bytes(body, max),
+    )
+    .await
+    {
+        Err(_) => {
+            return refuse(
+                state,
+                "body_timeout",
+                StatusCode::REQUEST_TIMEOUT,
+                json!({ "error": "the body did not arrive in time" }),
+            );
+        }
+        Ok(Err(_)) => {
+            return refuse(
+                state,
+                "too_large",
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({ "error": format!("the body is larger than {max} bytes") }),
+            );
+        }
+        Ok(Ok(b)) => b,
+    };
+    if let Some(key) = &ep.hmac
+        && let Err(why) = check_hmac(key, &header, &bytes, now_unix())
+    {
+        return refuse(
+            state,
+            why.reason(),
+            StatusCode::UNAUTHORIZED,
+            json!({ "error": "unauthorized" }),
+        );
+    }
+    let text = match String::from_utf8(bytes.to_vec()) {
+        Ok(t) => t,
+        Err(_) if ep.accept_json => {
+            return refuse(
+                state,
+                "bad_json",
+                StatusCode::BAD_REQUEST,
+                json!({ "error": "the body is not UTF-8 text" }),
+            );
+        }
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    if ep.accept_json
+        && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&text)
+    {
+        return refuse(
+            state,
+            "bad_json",
+            StatusCode::BAD_REQUEST,
+            json!({ "error": format!("the body is not JSON: {e}"), "line": e.line(), "column": e.column() }),
+        );
+    }
+    let trigger = TriggerRequest {
+        method: parts.method.as_str().to_string(),
+        body: text,
+        headers,
+        query,
+    };
+    let execution_id = uuid::Uuid::now_v7().to_string();
+
+    // Repeated deliveries get the first answer.
+    let dedupe_key = dedupe_key(&live, &ep, &trigger);
+    if let (Some(key), Some(window)) = (&dedupe_key, ep.dedupe_window)
+        && let DedupeOutcome::Repeat {
+            execution_id: first,
+            response,
+        } = state.dedupe.check(&ep.name, key, window, &execution_id)
+    {
+        state.metrics.rejected("duplicate");
+        return match response {
+            Some(r) => to_response(&r, &first, true),
+            None => {
+                let mut r = json_response(
+                    StatusCode::ACCEPTED,
+                    json!({ "execution_id": first, "duplicate": true }),
+                );
+                r.headers_mut()
+                    .insert("x-flowctl-duplicate", HeaderValue::from_static("true"));
+                r
+            }
+        };
+    }
+    run(state, &live, ep, trigger, execution_id, dedupe_key, permit).await
+}
+
+fn dedupe_key(live: &crate::live::Live, ep: &Endpoint, trigger: &TriggerRequest) -> Option<String> {
+    ep.dedupe_window?;
+    let plan = live.engine.project().flows.get(ep.flow)?;
+    let TriggerPlan::ApiEndpoint(p) = &plan.trigger else {
+        return None;
+    };
+    let (expr, _) = p.dedupe.as_ref()?;
+    let scope = TriggerScope(trigger.to_value());
+    let v = expr.eval(&scope).ok()?;
+    let key = flow_template::to_text(&v).into_owned();
+    (!key.is_empty()).then_some(key)
+}
+
+async fn run(
+    state: &Arc<ServerState>,
+    live: &crate::live::Live,
+    ep: Arc<Endpoint>,
+    trigger: TriggerRequest,
+    execution_id: String,
+    dedupe_key: Option<String>,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Response {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let engine = live.engine.clone();
+    let st = state.clone();
+    let id = execution_id.clone();
+    let flow = ep.flow;
+    state.metrics.in_flight(1);
+    tokio::spawn(async move {
+        let opts = RunOptions {
+            execution_id: Some(id),
+            responder: Some(tx),
+            resume: None,
+        };
+        let record = engine.run(flow, RunInput::Request(trigger), opts).await;
+        st.metrics.in_flight(-1);
+        st.log.info(
+            "run.finished",
+            &[
+                ("flow", Value::String(record.flow.clone())),
+                ("execution_id", Value::String(record.execution_id.clone())),
+                ("status", Value::String(record.status.as_str().to_string())),
+                ("duration_ms", json!(record.duration_ms)),
+            ],
+        );
+        drop(permit);
+    });
+    match tokio::time::timeout(ep.sync_timeout, rx).await {
+        Ok(Ok(answer)) => {
+            if let Some(key) = &dedupe_key {
+                state.dedupe.answered(&ep.name, key, &answer);
+            }
+            to_response(&answer, &execution_id, false)
+        }
+        Ok(Err(_)) => json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({ "error": "the run ended without an answer", "execution_id": execution_id }),
+        ),
+        Err(_) => {
+            let mut r = json_response(
+                StatusCode::GATEWAY_TIMEOUT,
+                json!({ "error": "the flow is still running", "execution_id": execution_id }),
+            );
+            if let Ok(v) = HeaderValue::try_from(execution_id.as_str()) {
+                r.headers_mut().insert("x-execution-id", v);
+            }
+            r
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The HTTP trigger server: every `api_endpoint` flow served at
+//! `POST`/`GET /api/flo/<flow>/invoke`.
+//!
+//! A request is authenticated (client token in constant time, or an HMAC signature over the raw
+//! body with an optional timestamp against replays), held to limits (body size, read timeouts,
+//! runs in flight, per-flow rate), checked (`accept: json`), deduplicated (`dedupe`), and then
+//! run. The caller gets the flow's `http.close` answer the moment that step runs (with
+//! `x-execution-id`), or the end-of-run answer, or 504 after the sync timeout while the run goes
+//! on — exactly one answer per request. The service is built apart from the socket
+//! ([`router`]), so tests drive it in-process; [`listen`] adds the socket, header timeouts and
+//! graceful shutdown.
+
+mod auth;
+pub use auth::sign;
+mod dedupe;
+mod invoke;
+mod listen;
+mod live;
+mod log;
+mod metrics;
+mod rate;
+mod routes;
+mod state;
+
+pub use dedupe::{DedupeOutcome, DedupeStore, MemoryDedupe};
+pub use listen::{ListenOptions, serve};
+pub use live::{Endpoint, Live, StartError};
+pub use log::{LogFormat, Logger};
+pub use metrics::Metrics;
+pub use routes::router;
+pub use state::{Limits, ServerState};

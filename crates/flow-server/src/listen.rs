@@ -1,0 +1,82 @@
+//! The socket: an accept loop serving HTTP/1.1 with keep-alive and a header read timeout
+//! (slow-loris clients are cut off), and graceful shutdown — stop accepting, let open requests
+//! get their answers, let runs finish within the grace period, leave the rest to be resumed.
+
+use crate::routes::router;
+use crate::state::ServerState;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Socket-level settings.
+#[derive(Debug, Clone)]
+pub struct ListenOptions {
+    /// Time to receive a request's headers.
+    pub header_timeout: Duration,
+    /// Time runs get to finish after a shutdown signal.
+    pub grace: Duration,
+}
+
+impl Default for ListenOptions {
+    fn default() -> Self {
+        ListenOptions {
+            header_timeout: Duration::from_secs(10),
+            grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Serves until `shutdown` completes, then drains. Returns whether every run finished in time.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<ServerState>,
+    opts: ListenOptions,
+    shutdown: impl Future<Output = ()>,
+) -> bool {
+    let app = router(state.clone());
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        state.log.warn("accept.failed", &[("error", Value::String(e.to_string()))]);
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(opts.header_timeout)
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    state.log.info(
+        "shutdown.started",
+        &[("grace_s", json!(opts.grace.as_secs()))],
+    );
+    let _ = tokio::time::timeout(opts.grace, graceful.shutdown()).await;
+    let drained = state.drain(opts.grace).await;
+    state.log.info(
+        "shutdown.finished",
+        &[("all_runs_finished", Value::Bool(drained))],
+    );
+    drained
+}

@@ -1,0 +1,139 @@
+//! What is being served right now: the compiled project, its engine, and one [`Endpoint`] per
+//! `api_endpoint` flow with its secrets resolved. `--watch` swaps a whole new `Live` in when the
+//! files change and still compile.
+
+use crate::auth::HmacKey;
+use crate::rate::TokenBucket;
+use flow_card::RunEnv;
+use flow_compile::{Project, TriggerPlan};
+use flow_runtime::Engine;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One served endpoint.
+#[derive(Debug)]
+pub struct Endpoint {
+    /// The plan's number.
+    pub flow: usize,
+    /// The flow's name.
+    pub name: String,
+    /// The client token, resolved.
+    pub client_token: Option<String>,
+    /// Anyone may call.
+    pub public: bool,
+    /// The signature check, resolved.
+    pub hmac: Option<HmacKey>,
+    /// Reject bodies that are not JSON.
+    pub accept_json: bool,
+    /// How long dedupe keys are kept (when the flow dedupes).
+    pub dedupe_window: Option<Duration>,
+    /// The per-endpoint rate.
+    pub rate: Option<TokenBucket>,
+    /// How long a caller waits for a flow that does not close.
+    pub sync_timeout: Duration,
+}
+
+/// The served project.
+pub struct Live {
+    /// The engine running its plans.
+    pub engine: Arc<Engine>,
+    /// Endpoints by URL name.
+    pub endpoints: HashMap<String, Arc<Endpoint>>,
+}
+
+/// Why the server cannot start (or reload).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StartError {
+    /// A secret of a trigger needs an environment variable that is not set.
+    #[error(
+        "flow `{flow}` needs the environment variable `{variable}` for its {what}, which is not set"
+    )]
+    MissingEnv {
+        /// The flow.
+        flow: String,
+        /// What needs it.
+        what: &'static str,
+        /// The variable.
+        variable: String,
+    },
+    /// A connection needs a variable that is not set.
+    #[error("{0}")]
+    Connection(String),
+}
+
+impl Live {
+    /// Builds endpoints and the engine. Secrets are read through `env` now, so a missing one
+    /// stops the start instead of failing requests later.
+    pub fn build(
+        project: Project,
+        env: &dyn Fn(&str) -> Option<String>,
+        transport: Arc<dyn flow_card::Transport>,
+        default_sync_timeout: Duration,
+        observers: &[Arc<dyn flow_runtime::Observer>],
+    ) -> Result<Live, StartError> {
+        let mut endpoints = HashMap::new();
+        for plan in &project.flows {
+            let TriggerPlan::ApiEndpoint(ep) = &plan.trigger else {
+                continue;
+            };
+            let missing =
+                |what: &'static str, e: flow_model::config::MissingEnv| StartError::MissingEnv {
+                    flow: plan.name.clone(),
+                    what,
+                    variable: e.name,
+                };
+            let client_token = match &ep.client_token {
+                Some(s) => Some(s.resolve(env).map_err(|e| missing("client token", e))?),
+                None => None,
+            };
+            let hmac = match &ep.hmac {
+                Some(h) => Some(HmacKey {
+                    secret: h
+                        .secret
+                        .resolve(env)
+                        .map_err(|e| missing("HMAC secret", e))?
+                        .into_bytes(),
+                    header: h.header.clone(),
+                    prefix: h.prefix.clone(),
+                    timestamp_header: h.timestamp_header.clone(),
+                    tolerance: h.tolerance,
+                }),
+                None => None,
+            };
+            endpoints.insert(
+                ep.path_name.clone(),
+                Arc::new(Endpoint {
+                    flow: plan.index as usize,
+                    name: plan.name.clone(),
+                    client_token,
+                    public: ep.public,
+                    hmac,
+                    accept_json: ep.accept_json,
+                    dedupe_window: ep.dedupe.as_ref().map(|(_, w)| *w),
+                    rate: ep
+                        .rate_limit
+                        .as_ref()
+                        .map(|r| TokenBucket::new(r.per_second, r.burst)),
+                    sync_timeout: ep.sync_timeout.unwrap_or(default_sync_timeout),
+                }),
+            );
+        }
+        let connections = flow_runtime::connect_all(&project, env, false)
+            .map_err(|e| StartError::Connection(e.to_string()))?;
+        let run_env = RunEnv {
+            dry_run: false,
+            transport,
+            connections,
+            capture_inputs: true,
+        };
+        let mut engine = Engine::new(Arc::new(project), Arc::new(run_env));
+        for o in observers {
+            engine = engine.observe(o.clone());
+        }
+        Ok(Live {
+            engine: Arc::new(engine),
+            endpoints,
+        })
+    }
+}

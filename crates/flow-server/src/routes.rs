@@ -1,0 +1,66 @@
+//! The routes: `/api/flo/{flow}/invoke` (GET and POST), `/healthz`, `/readyz`, `/metrics`, and
+//! JSON answers for unknown paths (404) and other methods (405).
+
+use crate::invoke::invoke;
+use crate::state::ServerState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use std::sync::Arc;
+
+/// The service, without a socket: tests call it in-process.
+pub fn router(state: Arc<ServerState>) -> Router {
+    Router::new()
+        .route("/api/flo/{flow}/invoke", get(invoke).post(invoke))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(state): State<Arc<ServerState>>) -> Response {
+    match state.ready() {
+        Ok(()) => (StatusCode::OK, axum::Json(json!({ "ready": true }))).into_response(),
+        Err(why) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({ "ready": false, "error": why })),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(state): State<Arc<ServerState>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn not_found(State(state): State<Arc<ServerState>>) -> Response {
+    state.metrics.rejected("not_found");
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({ "error": "not found" })),
+    )
+        .into_response()
+}
+
+async fn method_not_allowed(State(state): State<Arc<ServerState>>) -> Response {
+    state.metrics.rejected("method_not_allowed");
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::ALLOW, "GET, POST")],
+        axum::Json(json!({ "error": "use GET or POST" })),
+    )
+        .into_response()
+}

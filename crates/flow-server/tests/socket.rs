@@ -1,0 +1,316 @@
+//! The trigger server on a real socket (127.0.0.1, ephemeral port): the Oort flow answered at
+//! once with its Okta and Slack calls seen afterwards at the fakes; slow-loris headers and
+//! bodies cut off; a thousand concurrent connections answered; graceful shutdown lets the run
+//! in flight finish.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use flow_server::{Limits, ListenOptions, Live, LogFormat, Logger, Metrics, ServerState};
+use flow_testkit::{FakeOkta, FakeSlack, SlackFault, UserStatus};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const MAIN: &str = include_str!("../../../flows/oort-failing-check.yaml");
+const HELPER: &str = include_str!("../../../flows/demo-dispatcher.yaml");
+const CONFIG: &str = include_str!("../../../flowctl.yaml");
+const EVENT: &str = include_str!("../../../examples/events/failed-check.json");
+
+struct Running {
+    addr: SocketAddr,
+    state: Arc<ServerState>,
+    okta: FakeOkta,
+    slack: FakeSlack,
+    stop: tokio::sync::oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<bool>,
+}
+
+async fn start(limits: Limits, listen: ListenOptions) -> Running {
+    let okta = FakeOkta::start().await.unwrap();
+    let slack = FakeSlack::start().await.unwrap();
+    let env: HashMap<&str, String> = HashMap::from([
+        ("OORT_CLIENT_TOKEN", "oort-token".to_string()),
+        ("OKTA_ORG_URL", okta.base_url()),
+        ("OKTA_API_TOKEN", okta.token()),
+        ("SLACK_BOT_TOKEN", slack.token()),
+        ("SLACK_API_URL", slack.api_url()),
+    ]);
+    let project = flow_compile::compile_str(
+        Some(CONFIG),
+        &[("main.yaml", MAIN), ("helper.yaml", HELPER)],
+        &flow_cards::registry(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let metrics = Arc::new(Metrics::default());
+    let observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone()];
+    let lookup = move |k: &str| env.get(k).cloned();
+    let transport = Arc::new(flow_cards::ReqwestTransport::new().unwrap());
+    let live = Live::build(
+        project,
+        &lookup,
+        transport,
+        Duration::from_secs(60),
+        &observers,
+    )
+    .unwrap();
+    let state = Arc::new(ServerState::new(
+        live,
+        limits,
+        metrics,
+        Logger {
+            format: LogFormat::Off,
+        },
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let st = state.clone();
+    let done = tokio::spawn(async move {
+        flow_server::serve(listener, st, listen, async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    Running {
+        addr,
+        state,
+        okta,
+        slack,
+        stop,
+        done,
+    }
+}
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+async fn wait_for(mut check: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !check() {
+        assert!(t.elapsed() < Duration::from_secs(10), "timed out waiting");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_oort_flow_answers_at_once_and_acts_afterwards() {
+    let s = start(Limits::default(), ListenOptions::default()).await;
+    for login in [
+        "maria.gomez@example.com",
+        "hrms.serviceuser",
+        "li.wei+admin@example.com",
+    ] {
+        s.okta.add_user(login, UserStatus::Active);
+    }
+    // Okta is slow: the caller must not wait for it.
+    s.okta.fault(flow_testkit::Fault::Delay {
+        times: 3,
+        delay: Duration::from_millis(300),
+    });
+    let url = format!("http://{}/api/flo/oort-failing-check/invoke", s.addr);
+    let t = Instant::now();
+    let resp = client()
+        .post(&url)
+        .header("x-api-client-token", "oort-token")
+        .body(EVENT)
+        .send()
+        .await
+        .unwrap();
+    let waited = t.elapsed();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers().contains_key("x-execution-id"));
+    assert!(
+        waited < Duration::from_millis(250),
+        "the caller waited {waited:?}"
+    );
+    // Afterwards: every user suspended and one message posted.
+    wait_for(|| s.slack.messages().len() == 1).await;
+    let suspends = s
+        .okta
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/lifecycle/suspend"))
+        .count();
+    assert_eq!(suspends, 3);
+    assert!(
+        s.slack.messages()[0]
+            .text
+            .as_deref()
+            .unwrap()
+            .contains("Suspended: 3")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_loris_headers_are_cut_off_and_others_are_served() {
+    let listen = ListenOptions {
+        header_timeout: Duration::from_millis(300),
+        grace: Duration::from_secs(5),
+    };
+    let s = start(Limits::default(), listen).await;
+    let mut slow = TcpStream::connect(s.addr).await.unwrap();
+    slow.write_all(b"POST /api/flo/oort-failing-check/invoke HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let t = Instant::now();
+    // Dribble a header byte every 100 ms; the server closes the connection after 300 ms.
+    let mut closed = false;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if slow.write_all(b"X").await.is_err() {
+            closed = true;
+            break;
+        }
+        let mut buf = [0u8; 256];
+        if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(1), slow.read(&mut buf)).await
+            && (n == 0 || String::from_utf8_lossy(&buf[..n]).contains("408"))
+        {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "the slow client was never cut off");
+    assert!(t.elapsed() < Duration::from_secs(2));
+    let r = client()
+        .get(format!("http://{}/healthz", s.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_bodies_get_408_and_no_run() {
+    let s = start(
+        Limits {
+            body_timeout: Duration::from_millis(300),
+            ..Limits::default()
+        },
+        ListenOptions::default(),
+    )
+    .await;
+    let mut c = TcpStream::connect(s.addr).await.unwrap();
+    c.write_all(b"POST /api/flo/oort-failing-check/invoke HTTP/1.1\r\nHost: x\r\nx-api-client-token: oort-token\r\nContent-Length: 1000\r\n\r\n{\"id\":").await.unwrap();
+    let mut buf = vec![0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(3), c.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    assert!(s.okta.requests().is_empty() && s.slack.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_bodies_are_413_over_the_socket() {
+    let s = start(
+        Limits {
+            max_body: 1 << 20,
+            ..Limits::default()
+        },
+        ListenOptions::default(),
+    )
+    .await;
+    let body = vec![b'x'; 2 << 20];
+    let url = format!("http://{}/api/flo/oort-failing-check/invoke", s.addr);
+    let r = client()
+        .post(&url)
+        .header("x-api-client-token", "oort-token")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(s.state.metrics.rejected_count("too_large"), 1);
+}
+
+/// How many file descriptors this process may open.
+fn fd_limit() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3)?.parse().ok())
+        })
+        .unwrap_or(1024)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_connections_are_all_answered() {
+    let s = start(Limits::default(), ListenOptions::default()).await;
+    // Each connection costs two descriptors here (client and server side).
+    let n = 1000.min(fd_limit().saturating_sub(200) / 2);
+    assert!(n >= 400, "the descriptor limit is too low for this test");
+    let addr = s.addr;
+    let mut tasks = Vec::with_capacity(n);
+    for _ in 0..n {
+        tasks.push(tokio::spawn(async move {
+            let mut c = TcpStream::connect(addr).await?;
+            c.write_all(b"POST /api/flo/oort-failing-check/invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").await?;
+            let mut out = Vec::new();
+            c.read_to_end(&mut out).await?;
+            Ok::<String, std::io::Error>(String::from_utf8_lossy(&out).into_owned())
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        let answer = t.await.unwrap().unwrap();
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+        ok += 1;
+    }
+    assert_eq!(ok, n);
+    assert_eq!(s.state.metrics.rejected_count("unauthorized"), n as u64);
+    assert!(s.okta.requests().is_empty());
+    let r = client()
+        .get(format!("http://{}/healthz", s.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_the_run_in_flight_finish() {
+    let s = start(
+        Limits::default(),
+        ListenOptions {
+            header_timeout: Duration::from_secs(5),
+            grace: Duration::from_secs(5),
+        },
+    )
+    .await;
+    s.okta
+        .add_user("maria.gomez@example.com", UserStatus::Active);
+    s.slack.fault(SlackFault::Delay {
+        times: 1,
+        delay: Duration::from_millis(400),
+    });
+    let url = format!("http://{}/api/flo/oort-failing-check/invoke", s.addr);
+    let r = client()
+        .post(&url)
+        .header("x-api-client-token", "oort-token")
+        .body(EVENT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    s.stop.send(()).unwrap();
+    let drained = s.done.await.unwrap();
+    assert!(drained, "the run did not finish within the grace period");
+    assert_eq!(
+        s.slack.messages().len(),
+        1,
+        "the run in flight was cut short"
+    );
+    // No longer accepting.
+    assert!(TcpStream::connect(s.addr).await.is_err());
+}

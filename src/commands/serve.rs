@@ -1,0 +1,217 @@
+//! `flowctl serve`: the HTTP trigger server for every `api_endpoint` flow, with `--watch` to
+//! reload flows when their files change (keeping the old ones while the new ones do not
+//! compile) and a graceful stop on SIGTERM or Ctrl-C.
+
+use crate::{Exit, project};
+use anyhow::{Context, Result};
+use flow_cards::ReqwestTransport;
+use flow_compile::LoadOptions;
+use flow_server::{Limits, ListenOptions, Live, LogFormat, Logger, Metrics, ServerState};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// Log formats.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+    /// No logs.
+    Off,
+}
+
+/// Arguments of `flowctl serve`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The address to listen on (default: `server.listen`, else 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Reload flows when their files change.
+    #[arg(long)]
+    pub watch: bool,
+    /// Log format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: Format,
+}
+
+/// Runs the command.
+pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
+    let opts = LoadOptions {
+        config,
+        paths: Vec::new(),
+        only_paths: false,
+    };
+    let Some(project) = project::compile(&opts, true) else {
+        return Ok(Exit::Invalid);
+    };
+    let server = project.config.server.clone();
+    let listen = args.listen.clone().unwrap_or_else(|| server.listen.clone());
+    let log = Logger {
+        format: match args.log_format {
+            Format::Text => LogFormat::Text,
+            Format::Json => LogFormat::Json,
+            Format::Off => LogFormat::Off,
+        },
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    runtime.block_on(async move {
+        let transport: Arc<dyn flow_card::Transport> =
+            Arc::new(ReqwestTransport::new().context("cannot start the HTTP client")?);
+        let metrics = Arc::new(Metrics::default());
+        let observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone()];
+        let env = |n: &str| flow_model::config::process_env(n);
+        let live = match Live::build(
+            project,
+            &env,
+            transport.clone(),
+            server.sync_timeout,
+            &observers,
+        ) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error[E0302]: {e}");
+                return Ok(Exit::Invalid);
+            }
+        };
+        let endpoints: Vec<String> = {
+            let mut v: Vec<String> = live.endpoints.keys().cloned().collect();
+            v.sort();
+            v
+        };
+        let limits = Limits {
+            max_body: usize::try_from(server.max_body).unwrap_or(usize::MAX),
+            max_in_flight: usize::try_from(server.max_in_flight).unwrap_or(usize::MAX),
+            body_timeout: server.body_timeout,
+        };
+        let state = Arc::new(ServerState::new(live, limits, metrics.clone(), log));
+        let listener = match tokio::net::TcpListener::bind(&listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: cannot listen on {listen}: {e}");
+                return Ok(Exit::Invalid);
+            }
+        };
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or(listen.clone());
+        log.info(
+            "serve.started",
+            &[
+                ("listen", Value::String(format!("http://{addr}"))),
+                (
+                    "endpoints",
+                    json!(
+                        endpoints
+                            .iter()
+                            .map(|e| format!("/api/flo/{e}/invoke"))
+                            .collect::<Vec<_>>()
+                    ),
+                ),
+            ],
+        );
+        if args.watch {
+            let st = state.clone();
+            let (opts, transport, observers) = (opts.clone(), transport.clone(), observers.clone());
+            let sync = server.sync_timeout;
+            tokio::spawn(async move { watch(st, opts, transport, observers, sync, log).await });
+        }
+        let listen_opts = ListenOptions {
+            header_timeout: server.header_timeout,
+            grace: server.shutdown_grace,
+        };
+        let drained = flow_server::serve(listener, state, listen_opts, shutdown_signal()).await;
+        if !drained {
+            log.warn("shutdown.unfinished_runs", &[]);
+        }
+        Ok(Exit::Ok)
+    })
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// The newest modification time among the config and flow files.
+fn stamp(opts: &LoadOptions) -> Option<SystemTime> {
+    let loaded = flow_compile::load(opts);
+    let mut files: Vec<PathBuf> = Vec::new();
+    files.extend(
+        opts.config
+            .clone()
+            .or_else(|| Some(PathBuf::from("flowctl.yaml"))),
+    );
+    let dir = loaded.base.join(&loaded.config.flows);
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        files.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
+    }
+    files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok())
+        .max()
+}
+
+/// Polls the files once a second; recompiles on a change and swaps the new flows in.
+async fn watch(
+    state: Arc<ServerState>,
+    opts: LoadOptions,
+    transport: Arc<dyn flow_card::Transport>,
+    observers: Vec<Arc<dyn flow_runtime::Observer>>,
+    sync_timeout: Duration,
+    log: Logger,
+) {
+    let mut last = stamp(&opts);
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = stamp(&opts);
+        if now == last {
+            continue;
+        }
+        last = now;
+        let Some(project) = project::compile(&opts, true) else {
+            log.warn(
+                "reload.failed",
+                &[(
+                    "reason",
+                    Value::String(
+                        "the flows do not compile; still serving the previous ones".into(),
+                    ),
+                )],
+            );
+            continue;
+        };
+        let env = |n: &str| flow_model::config::process_env(n);
+        match Live::build(project, &env, transport.clone(), sync_timeout, &observers) {
+            Ok(live) => {
+                let n = live.endpoints.len();
+                state.swap(live);
+                log.info("reload.done", &[("endpoints", json!(n))]);
+            }
+            Err(e) => log.warn("reload.failed", &[("reason", Value::String(e.to_string()))]),
+        }
+    }
+}
