@@ -37,6 +37,8 @@ enum Command {
     Schema,
     /// Serve every api_endpoint flow over HTTP.
     Serve(commands::serve::Args),
+    /// Run flow tests (*.test.yaml) offline.
+    Test(commands::test::Args),
 }
 
 /// An outcome that is not a crash: the exit code and what was already printed.
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Cards(args) => commands::cards::run(args),
         Command::Schema => commands::schema::run(),
         Command::Serve(args) => commands::serve::run(cli.config, args),
+        Command::Test(args) => commands::test::run(cli.config, args),
     };
     match result {
         Ok(Exit::Ok) => ExitCode::SUCCESS,

@@ -5,4 +5,5 @@ pub mod graph;
 pub mod run;
 pub mod schema;
 pub mod serve;
+pub mod test;
 pub mod validate;

@@ -215,6 +215,21 @@ impl<'a> StepCx<'a> {
         Ok(flow_template::is_truthy(&v))
     }
 
+    /// Evaluates every input of the step and returns them by field (for mocked steps, whose card
+    /// does not run but whose inputs tests match and check). Inputs that fail to evaluate are
+    /// left out.
+    pub fn record_inputs(&self) -> serde_json::Map<String, Value> {
+        let mut out = serde_json::Map::new();
+        for (i, info) in self.parts.exprs.iter().enumerate() {
+            if !info.item_scope
+                && let Ok(v) = self.value(&Expr::<kinds::AnyValue>::from_id(i as u32))
+            {
+                out.insert(info.field.clone(), v.into_owned());
+            }
+        }
+        out
+    }
+
     /// Evaluates an item-scoped expression for one list item.
     pub fn item_value(
         &self,

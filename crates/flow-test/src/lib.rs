@@ -1,0 +1,14 @@
+//! Flow tests: `*.test.yaml` files beside flows, each with cases that give an input, mock card
+//! results, and expect a status, step outputs (as subsets), calls made and the HTTP answer.
+//!
+//! Cases run offline: mocked steps return their mock, and every other effect is rehearsed as in
+//! `--dry-run`, so nothing leaves the machine. A failed expectation names its path
+//! (`steps.event.output.severity: expected "high", got null`).
+
+mod expect;
+mod file;
+mod mock;
+mod runner;
+
+pub use file::{Case, Expect, Reply, TestFile};
+pub use runner::{CaseResult, Report, run_files, test_files};

@@ -1,0 +1,304 @@
+//! Running test files: each file's directory is compiled with the project, each case runs its
+//! flow with its mocks (other effects rehearsed, nothing sent), and each expectation is checked.
+
+use crate::expect::{all_steps, matching, step_view, subset, was_called};
+use crate::file::{Case, Input, TestFile};
+use crate::mock::Mocks;
+use flow_card::RunEnv;
+use flow_compile::{LoadOptions, Project, TriggerPlan};
+use flow_model::render::render_all;
+use flow_model::{Diagnostics, Sources};
+use flow_runtime::{Engine, ExecutionRecord, RunInput, RunOptions, TriggerRequest};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The result of one case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// The test file.
+    pub file: String,
+    /// The case's name.
+    pub name: String,
+    /// Every expectation that failed (empty: passed).
+    pub failures: Vec<String>,
+    /// How long it took.
+    pub duration: Duration,
+}
+
+impl CaseResult {
+    /// True when every expectation held.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Every case's result.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// In file and case order.
+    pub cases: Vec<CaseResult>,
+}
+
+impl Report {
+    /// Cases that passed.
+    pub fn passed(&self) -> usize {
+        self.cases.iter().filter(|c| c.passed()).count()
+    }
+
+    /// Cases that failed.
+    pub fn failed(&self) -> usize {
+        self.cases.len() - self.passed()
+    }
+}
+
+/// The `*.test.yaml` files named by `paths` (files, or directories searched recursively).
+pub fn test_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = paths.to_vec();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&p) {
+                stack.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
+            }
+        } else if p.to_string_lossy().ends_with(".test.yaml")
+            || p.to_string_lossy().ends_with(".test.yml")
+        {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn broken(file: &str, what: String) -> CaseResult {
+    CaseResult {
+        file: file.to_string(),
+        name: "(file)".into(),
+        failures: vec![what],
+        duration: Duration::ZERO,
+    }
+}
+
+/// Runs every case of `files` whose name contains `filter`.
+pub fn run_files(config: Option<&Path>, files: &[PathBuf], filter: Option<&str>) -> Report {
+    let mut report = Report::default();
+    let mut projects: HashMap<PathBuf, Result<Arc<Project>, String>> = HashMap::new();
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        report
+            .cases
+            .push(broken("-", "cannot start the runtime".into()));
+        return report;
+    };
+    for path in files {
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                report
+                    .cases
+                    .push(broken(&shown, format!("cannot read it: {e}")));
+                continue;
+            }
+        };
+        let mut sources = Sources::new();
+        let id = sources.add(shown.clone(), text.clone());
+        let mut diags = Diagnostics::new();
+        let parsed = TestFile::parse(id, &text, path, &mut diags);
+        let Some(test) = parsed.filter(|_| !diags.has_errors()) else {
+            report
+                .cases
+                .push(broken(&shown, render_all(diags.iter(), &sources)));
+            continue;
+        };
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let project = projects
+            .entry(dir.clone())
+            .or_insert_with(|| compile(config, &dir))
+            .clone();
+        let project = match project {
+            Ok(p) => p,
+            Err(e) => {
+                report.cases.push(broken(&shown, e));
+                continue;
+            }
+        };
+        let Some(&index) = project.by_name.get(&test.flow) else {
+            report.cases.push(broken(
+                &shown,
+                format!("no flow `{}` next to it or in the project", test.flow),
+            ));
+            continue;
+        };
+        for case in &test.cases {
+            if filter.is_some_and(|f| !case.name.contains(f) && !shown.contains(f)) {
+                continue;
+            }
+            let started = Instant::now();
+            let failures = runtime.block_on(run_case(&project, index, &test.flow, case));
+            report.cases.push(CaseResult {
+                file: shown.clone(),
+                name: case.name.clone(),
+                failures,
+                duration: started.elapsed(),
+            });
+        }
+    }
+    report
+}
+
+fn compile(config: Option<&Path>, dir: &Path) -> Result<Arc<Project>, String> {
+    let opts = LoadOptions {
+        config: config.map(Path::to_path_buf),
+        paths: vec![dir.to_path_buf()],
+        only_paths: false,
+    };
+    let loaded = flow_compile::load(&opts);
+    let mut diags = loaded.diags;
+    let (result, more) = flow_compile::compile(
+        loaded.sources,
+        loaded.config,
+        loaded.docs,
+        &flow_cards::registry(),
+    );
+    diags.extend(more);
+    match result {
+        Ok(p) if !diags.has_errors() => Ok(Arc::new(p)),
+        Ok(p) => Err(render_all(diags.iter(), &p.sources)),
+        Err(sources) => Err(render_all(diags.iter(), &sources)),
+    }
+}
+
+async fn run_case(project: &Arc<Project>, index: usize, flow: &str, case: &Case) -> Vec<String> {
+    let plan = &project.flows[index];
+    let input = match (&plan.trigger, &case.input) {
+        (TriggerPlan::ApiEndpoint(_), input) => RunInput::Request(TriggerRequest {
+            method: "POST".into(),
+            body: match input {
+                Input::None => String::new(),
+                Input::Json(v) => v.to_string(),
+                Input::Body(b) => b.clone(),
+            },
+            headers: case.headers.clone(),
+            query: Vec::new(),
+        }),
+        (TriggerPlan::Helper { .. }, Input::None) => RunInput::Inputs(json!({})),
+        (TriggerPlan::Helper { .. }, Input::Json(v)) => RunInput::Inputs(v.clone()),
+        (TriggerPlan::Helper { .. }, Input::Body(_)) => {
+            return vec!["a helper flow takes `input:` as JSON inputs, not a `body`".into()];
+        }
+    };
+    let env = |n: &str| flow_model::config::process_env(n);
+    let connections = flow_runtime::connect(project, index, &env, true).unwrap_or_default();
+    let run_env = RunEnv {
+        dry_run: true,
+        transport: Arc::new(flow_runtime::NoTransport),
+        connections,
+        capture_inputs: true,
+    };
+    let engine = Engine::new(project.clone(), Arc::new(run_env))
+        .intercept(Arc::new(Mocks::new(flow, &case.mocks)));
+    let record = engine.run(index, input, RunOptions::default()).await;
+    check(&record, flow, case)
+}
+
+fn check(record: &ExecutionRecord, flow: &str, case: &Case) -> Vec<String> {
+    let mut out = Vec::new();
+    let e = &case.expect;
+    if let Some(s) = &e.status
+        && record.status.as_str() != s
+    {
+        let why = record
+            .error
+            .as_ref()
+            .map(|e| format!(" (step `{}`: {})", e.step, e.message))
+            .unwrap_or_default();
+        out.push(format!(
+            "status: expected {s}, got {}{why}",
+            record.status.as_str()
+        ));
+    }
+    if let Some(err) = &e.error {
+        let actual = serde_json::to_value(&record.error).unwrap_or(Value::Null);
+        subset("error", err, &actual, &mut out);
+    }
+    if let Some(r) = &e.response {
+        let actual = record.response.as_ref().map_or(Value::Null, |r| {
+            let headers: serde_json::Map<String, Value> = r
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            json!({ "status": r.status, "headers": headers, "body": r.body })
+        });
+        subset("response", r, &actual, &mut out);
+    }
+    if let Some(o) = &e.output {
+        subset("output", o, &record.output, &mut out);
+    }
+    let steps = all_steps(record);
+    for (key, want) in &e.steps {
+        let found = matching(&steps, key, flow);
+        if found.is_empty() {
+            out.push(format!("steps.{key}: no such step in this run"));
+        }
+        for s in found {
+            subset(&format!("steps.{key}"), want, &step_view(s), &mut out);
+        }
+    }
+    for (key, want) in &e.calls {
+        let calls: Vec<_> = matching(&steps, key, flow)
+            .into_iter()
+            .filter(|s| was_called(s))
+            .collect();
+        if let Some(n) = want.get("count").and_then(Value::as_u64)
+            && calls.len() as u64 != n
+        {
+            out.push(format!(
+                "calls.{key}.count: expected {n}, got {}",
+                calls.len()
+            ));
+        }
+        let inputs: Vec<Value> = calls
+            .iter()
+            .map(|s| s.input.clone().map_or(Value::Null, Value::Object))
+            .collect();
+        match want.get("inputs") {
+            Some(Value::Array(each)) => {
+                for (i, w) in each.iter().enumerate() {
+                    match inputs.get(i) {
+                        Some(actual) => {
+                            subset(&format!("calls.{key}[{i}].inputs"), w, actual, &mut out)
+                        }
+                        None => out.push(format!(
+                            "calls.{key}[{i}]: expected a call, there were {}",
+                            inputs.len()
+                        )),
+                    }
+                }
+            }
+            Some(w) => {
+                let any = inputs.iter().any(|actual| {
+                    let mut diff = Vec::new();
+                    subset("", w, actual, &mut diff);
+                    diff.is_empty()
+                });
+                if !any {
+                    let seen: Vec<String> = inputs.iter().map(Value::to_string).collect();
+                    out.push(format!(
+                        "calls.{key}.inputs: no call had {w}; calls had: {}",
+                        seen.join("; ")
+                    ));
+                }
+            }
+            None => {}
+        }
+    }
+    out
+}

@@ -1,0 +1,64 @@
+//! `flowctl test [PATH…]`: runs flow tests offline and prints one line per case, each failed
+//! expectation under its case, and `N passed, N failed` last. Exit 1 when any case fails.
+
+use crate::Exit;
+use anyhow::Result;
+use flow_model::units::format_duration;
+use std::path::PathBuf;
+
+/// Arguments of `flowctl test`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Test files or directories (default: the project's flows directory).
+    pub paths: Vec<PathBuf>,
+    /// Run only cases whose name (or file) contains this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+}
+
+/// Runs the command.
+pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
+    let paths = if args.paths.is_empty() {
+        let loaded = flow_compile::load(&flow_compile::LoadOptions {
+            config: config.clone(),
+            paths: Vec::new(),
+            only_paths: false,
+        });
+        vec![loaded.base.join(&loaded.config.flows)]
+    } else {
+        args.paths
+    };
+    let files = flow_test::test_files(&paths);
+    if files.is_empty() {
+        eprintln!(
+            "error: no *.test.yaml files under {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Ok(Exit::Invalid);
+    }
+    let report = flow_test::run_files(config.as_deref(), &files, args.filter.as_deref());
+    for c in &report.cases {
+        let mark = if c.passed() { "✓" } else { "✗" };
+        println!(
+            "{mark} {} › {} ({})",
+            c.file,
+            c.name,
+            format_duration(c.duration)
+        );
+        for f in &c.failures {
+            for (i, line) in f.lines().enumerate() {
+                println!("    {}{line}", if i == 0 { "- " } else { "  " });
+            }
+        }
+    }
+    println!("{} passed, {} failed", report.passed(), report.failed());
+    Ok(if report.failed() > 0 {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    })
+}

@@ -1,0 +1,92 @@
+//! Every `*.test.yaml` in the project runs under `cargo test`, and the tests catch a broken
+//! flow: a JSONPath changed in the Oort flow makes `flowctl test` fail with a message that
+//! points at the difference.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{Run, flowctl, temp_dir};
+use std::path::Path;
+
+#[test]
+fn every_flow_test_passes() {
+    let r = flowctl(&["test"]).ok();
+    let last = r.stdout.lines().last().unwrap_or("");
+    assert!(last.ends_with(" passed, 0 failed"), "{}", r.stdout);
+    assert!(!last.starts_with("0 passed"), "no case ran:\n{}", r.stdout);
+    for dir in common::example_flow_dirs() {
+        if flow_test::test_files(std::slice::from_ref(&dir)).is_empty() {
+            continue;
+        }
+        let mut args = vec!["test".to_string()];
+        let config = dir.join("flowctl.yaml");
+        if config.is_file() {
+            args.insert(0, config.display().to_string());
+            args.insert(0, "--config".into());
+        }
+        args.push(dir.display().to_string());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = flowctl(&args);
+        assert_eq!(r.code, 0, "{}: {}{}", dir.display(), r.stdout, r.stderr);
+    }
+}
+
+#[test]
+fn filter_runs_only_matching_cases() {
+    let r = flowctl(&["test", "flows", "--filter", "Test Connectivity"]).ok();
+    assert_eq!(
+        r.stdout.lines().last(),
+        Some("1 passed, 0 failed"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_broken_json_path_is_caught_and_pointed_at() {
+    let dir = temp_dir("broken-flow");
+    std::fs::create_dir_all(dir.join("flows")).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("flowctl.yaml"), dir.join("flowctl.yaml")).unwrap();
+    std::fs::create_dir_all(dir.join("examples/events")).unwrap();
+    for f in ["failed-check.json", "webhook-test.json"] {
+        std::fs::copy(
+            root.join("examples/events").join(f),
+            dir.join("examples/events").join(f),
+        )
+        .unwrap();
+    }
+    for f in [
+        "oort-failing-check.yaml",
+        "oort-failing-check.test.yaml",
+        "demo-dispatcher.yaml",
+        "demo-dispatcher.test.yaml",
+    ] {
+        let mut text = std::fs::read_to_string(root.join("flows").join(f)).unwrap();
+        if f == "oort-failing-check.yaml" {
+            assert!(text.contains("$.detail.severity"));
+            text = text.replace("$.detail.severity", "$.detail.sevrity");
+        }
+        std::fs::write(dir.join("flows").join(f), text).unwrap();
+    }
+    let r = Run::new(&["test"]).dir(&dir).run();
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "✗ flows/oort-failing-check.test.yaml › the Test Connectivity event touches no user"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("steps.event.output.severity: expected \"critical\", got \"unknown\""),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.lines().last().unwrap().ends_with(" failed")
+            && !r.stdout.lines().last().unwrap().ends_with(" 0 failed")
+    );
+}
