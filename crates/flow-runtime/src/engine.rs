@@ -84,6 +84,19 @@ struct StepDone {
     failure: Option<CardError>,
 }
 
+/// A new execution id: a UUIDv7 (sortable by time) whose random bits come from a thread-local
+/// generator, not a system call per id.
+pub fn new_execution_id() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let mut random = [0u8; 10];
+    fastrand::fill(&mut random);
+    uuid::Builder::from_unix_timestamp_millis(ms, &random)
+        .into_uuid()
+        .to_string()
+}
+
 fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
@@ -146,9 +159,7 @@ impl Engine {
             ),
             RunInput::Inputs(v) => (Arc::new(Value::Null), Arc::new(v), None),
         };
-        let id = opts
-            .execution_id
-            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let id = opts.execution_id.unwrap_or_else(new_execution_id);
         self.run_plan(
             &plan,
             trigger,
@@ -552,7 +563,7 @@ impl Engine {
         let Some(plan) = self.project.flows.get(target.0 as usize) else {
             return failed_record("?", "no such helper flow");
         };
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = new_execution_id();
         if let TriggerPlan::Helper { inputs: declared } = &plan.trigger {
             for (name, ty) in declared {
                 let v = inputs.get(name).unwrap_or(&Value::Null);
@@ -597,7 +608,7 @@ fn response_record(resp: &Response, at_ms: f64) -> ResponseRecord {
 
 fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
     ExecutionRecord {
-        execution_id: uuid::Uuid::now_v7().to_string(),
+        execution_id: new_execution_id(),
         flow: flow.to_string(),
         status: RunStatus::Failed,
         started_at: now_rfc3339(),

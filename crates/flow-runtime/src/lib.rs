@@ -17,7 +17,7 @@ mod scope;
 mod trigger;
 
 pub use connect::{ConnectError, NoTransport, connect, connect_all};
-pub use engine::{Engine, Intercept, Resume, RunOptions};
+pub use engine::{Engine, Intercept, Resume, RunOptions, new_execution_id};
 pub use events::{Observer, RunEvent};
 pub use record::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
 pub use retry::backoff_delay;

@@ -254,7 +254,7 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
         headers,
         query,
     };
-    let execution_id = uuid::Uuid::now_v7().to_string();
+    let execution_id = flow_runtime::new_execution_id();
 
     // Repeated deliveries get the first answer.
     let dedupe_key = dedupe_key(&live, &ep, &trigger);

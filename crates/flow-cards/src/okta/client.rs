@@ -115,7 +115,7 @@ pub fn error(resp: &HttpResponse) -> CardError {
     e
 }
 
-/// A plausible Okta user for dry runs, shaped like the real answer.
+/// A plausible Okta user for dry runs: the fields flows read (a real answer has more).
 pub fn rehearsal_user(id_or_login: &str, status: &str) -> Value {
     let login = id_or_login.to_string();
     let local = login.split('@').next().unwrap_or(&login);
@@ -136,21 +136,12 @@ pub fn rehearsal_user(id_or_login: &str, status: &str) -> Value {
     json!({
         "id": id,
         "status": status,
-        "created": "2024-01-10T09:00:00.000Z",
-        "activated": "2024-01-10T09:00:01.000Z",
-        "statusChanged": "2024-01-10T09:00:01.000Z",
-        "lastLogin": null,
-        "lastUpdated": "2024-02-01T12:00:00.000Z",
-        "passwordChanged": null,
-        "type": { "id": "oty1rehearsal" },
         "profile": {
             "login": login,
             "email": if login.contains('@') { Value::String(login.clone()) } else { Value::Null },
             "firstName": first,
             "lastName": last
-        },
-        "credentials": { "provider": { "type": "OKTA", "name": "OKTA" } },
-        "_links": {}
+        }
     })
 }
 

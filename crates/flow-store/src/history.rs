@@ -1,0 +1,246 @@
+//! Reads: run history (list, get, input), what an unfinished run already did (progress), and
+//! the few lookups the writes need before queueing.
+//!
+//! Each function takes a connection, so the same code serves the read connection of a file
+//! store and the writer's connection of an in-memory one.
+
+use crate::error::{At, StoreError};
+use crate::types::{ListFilter, Progress, RunSummary, StoredInput};
+use flow_runtime::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(StoreError::json)
+}
+
+/// Past runs, newest first.
+pub(crate) fn list(
+    conn: &Connection,
+    path: &Path,
+    filter: &ListFilter,
+) -> Result<Vec<RunSummary>, StoreError> {
+    let limit = match filter.limit {
+        0 => -1,
+        n => i64::try_from(n).unwrap_or(i64::MAX),
+    };
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, flow, status, started_at, duration_ms, response_status, error \
+             FROM executions WHERE ($1 IS NULL OR flow = $1) AND ($2 IS NULL OR status = $2) \
+             ORDER BY started_ms DESC, id DESC LIMIT $3",
+        )
+        .at(path)?;
+    let rows = stmt
+        .query_map(params![filter.flow, filter.status, limit], |r| {
+            Ok((
+                RunSummary {
+                    execution_id: r.get(0)?,
+                    flow: r.get(1)?,
+                    status: r.get(2)?,
+                    started_at: r.get(3)?,
+                    duration_ms: r.get(4)?,
+                    response_status: r
+                        .get::<_, Option<i64>>(5)?
+                        .and_then(|s| u16::try_from(s).ok()),
+                    error: None,
+                },
+                r.get::<_, Option<String>>(6)?,
+            ))
+        })
+        .at(path)?
+        .collect::<Result<Vec<_>, _>>()
+        .at(path)?;
+    rows.into_iter()
+        .map(|(mut summary, error)| {
+            if let Some(text) = error {
+                let e: RunError = json(&text)?;
+                summary.error = Some(format!("{}: {}", e.step, e.message));
+            }
+            Ok(summary)
+        })
+        .collect()
+}
+
+/// The columns of one run that `get` and `input` need.
+struct Row {
+    flow: String,
+    status: String,
+    started_at: String,
+    created_ms: i64,
+    input: Option<String>,
+    response: Option<String>,
+    record: Option<String>,
+}
+
+fn row(conn: &Connection, path: &Path, id: &str) -> Result<Option<Row>, StoreError> {
+    conn.prepare_cached(
+        "SELECT flow, status, started_at, created_ms, input, response, record \
+         FROM executions WHERE id = $1",
+    )
+    .and_then(|mut s| {
+        s.query_row(params![id], |r| {
+            Ok(Row {
+                flow: r.get(0)?,
+                status: r.get(1)?,
+                started_at: r.get(2)?,
+                created_ms: r.get(3)?,
+                input: r.get(4)?,
+                response: r.get(5)?,
+                record: r.get(6)?,
+            })
+        })
+        .optional()
+    })
+    .at(path)
+}
+
+/// One run's record: the final one, or one assembled from what an unfinished run saved.
+pub(crate) fn get(
+    conn: &Connection,
+    path: &Path,
+    id: &str,
+) -> Result<Option<ExecutionRecord>, StoreError> {
+    let Some(row) = row(conn, path, id)? else {
+        return Ok(None);
+    };
+    if let Some(record) = &row.record {
+        return json(record).map(Some);
+    }
+    let progress = progress(conn, path, id)?;
+    let input = row.input.as_deref().map(json::<StoredInput>).transpose()?;
+    let mut steps: Vec<StepRecord> = progress.steps.into_values().collect();
+    // Helper runs of steps still running hang under a stand-in step (card unknown: "").
+    let mut children: Vec<((String, usize), ExecutionRecord)> =
+        progress.children.into_iter().collect();
+    children.sort_by(|a, b| a.0.cmp(&b.0));
+    for ((step_id, _), child) in children {
+        let at = match steps.iter().position(|s| s.id == step_id) {
+            Some(at) => at,
+            None => {
+                let mut stand_in = StepRecord::pending(&step_id, "");
+                stand_in.status = StepStatus::Running;
+                steps.push(stand_in);
+                steps.len() - 1
+            }
+        };
+        let step = &mut steps[at];
+        if !step
+            .children
+            .iter()
+            .any(|c| c.execution_id == child.execution_id)
+        {
+            step.children.push(child);
+        }
+    }
+    let elapsed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        - row.created_ms;
+    let status = match row.status.as_str() {
+        "succeeded" => RunStatus::Succeeded,
+        "failed" => RunStatus::Failed,
+        "stopped" => RunStatus::Stopped,
+        _ => RunStatus::Running,
+    };
+    Ok(Some(ExecutionRecord {
+        execution_id: id.to_string(),
+        flow: row.flow,
+        status,
+        started_at: row.started_at,
+        duration_ms: elapsed.max(0) as f64,
+        index: None,
+        trigger: input.as_ref().and_then(StoredInput::trigger_value),
+        inputs: match input {
+            Some(StoredInput::Inputs(v)) => Some(Arc::new(v)),
+            _ => None,
+        },
+        response: row.response.as_deref().map(json).transpose()?,
+        steps,
+        output: serde_json::Value::Null,
+        error: None,
+    }))
+}
+
+/// The trigger input of a run (None if unknown or not kept).
+pub(crate) fn input(
+    conn: &Connection,
+    path: &Path,
+    id: &str,
+) -> Result<Option<StoredInput>, StoreError> {
+    match row(conn, path, id)? {
+        Some(Row {
+            input: Some(text), ..
+        }) => json(&text).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The steps and helper runs an unfinished run saved, and its response.
+pub(crate) fn progress(conn: &Connection, path: &Path, id: &str) -> Result<Progress, StoreError> {
+    let mut out = Progress::default();
+    let mut stmt = conn
+        .prepare_cached("SELECT step_index, record FROM steps WHERE execution_id = $1")
+        .at(path)?;
+    let steps = stmt
+        .query_map(params![id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })
+        .at(path)?
+        .collect::<Result<Vec<_>, _>>()
+        .at(path)?;
+    for (index, text) in steps {
+        out.steps
+            .insert(usize::try_from(index).unwrap_or(0), json(&text)?);
+    }
+    let mut stmt = conn
+        .prepare_cached("SELECT step_id, item_index, record FROM children WHERE parent_id = $1")
+        .at(path)?;
+    let children = stmt
+        .query_map(params![id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .at(path)?
+        .collect::<Result<Vec<_>, _>>()
+        .at(path)?;
+    for (step_id, index, text) in children {
+        let index = usize::try_from(index).unwrap_or(0);
+        out.children.insert((step_id, index), json(&text)?);
+    }
+    out.response = conn
+        .prepare_cached("SELECT response FROM executions WHERE id = $1")
+        .and_then(|mut s| {
+            s.query_row(params![id], |r| r.get::<_, Option<String>>(0))
+                .optional()
+        })
+        .at(path)?
+        .flatten()
+        .as_deref()
+        .map(json::<ResponseRecord>)
+        .transpose()?;
+    Ok(out)
+}
+
+/// Whether a run keeps its data (`None` when the run is unknown).
+pub(crate) fn save_data(
+    conn: &Connection,
+    path: &Path,
+    id: &str,
+) -> Result<Option<bool>, StoreError> {
+    conn.prepare_cached("SELECT save_data FROM executions WHERE id = $1")
+        .and_then(|mut s| s.query_row(params![id], |r| r.get::<_, bool>(0)).optional())
+        .at(path)
+}
+
+/// A cheap query proving the database answers.
+pub(crate) fn health(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    conn.prepare_cached("SELECT 1 FROM executions LIMIT 1")
+        .and_then(|mut s| s.query([]).and_then(|mut rows| rows.next().map(|_| ())))
+        .at(path)
+}

@@ -1,0 +1,371 @@
+//! The write operations the writer thread applies, one SQL unit each.
+//!
+//! Callers encode records to JSON before queueing an operation, so the single writer spends its
+//! time in SQLite only. Each operation runs inside the writer's batch transaction under its own
+//! savepoint (see `writer.rs`): one failing operation does not undo the others.
+
+use crate::error::{At, StoreError};
+use crate::types::{Dedupe, StoredInput, Unfinished};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+
+/// One write, ready to apply.
+#[derive(Debug)]
+pub(crate) enum WriteOp {
+    /// A new root run.
+    Begin {
+        id: String,
+        flow: String,
+        started_at: String,
+        started_ms: i64,
+        input: String,
+        save_data: bool,
+        /// Claimed from the start by this owner for this long (milliseconds).
+        claim: Option<(String, i64)>,
+    },
+    /// A finished step of a running root run.
+    SaveStep {
+        id: String,
+        index: i64,
+        record: String,
+    },
+    /// A finished helper run under a step of a running root run.
+    SaveChild {
+        parent: String,
+        step_id: String,
+        index: i64,
+        record: String,
+    },
+    /// The answer the caller got.
+    SaveResponse {
+        id: String,
+        response: String,
+        status: i64,
+    },
+    /// The final record of a run.
+    Finish(Box<Finish>),
+    /// Claims unfinished runs not held by a live owner.
+    Claim { owner: String, lease_ms: i64 },
+    /// Extends an owner's leases.
+    Renew { owner: String, lease_ms: i64 },
+    /// Reserves a dedupe key or reports the run that holds it.
+    Dedupe {
+        flow: String,
+        key: String,
+        window_ms: i64,
+        id: String,
+    },
+    /// Deletes finished runs started before a time.
+    Prune {
+        flow: Option<String>,
+        before_ms: i64,
+    },
+    /// Nothing: acknowledging it proves everything queued before it is committed.
+    Flush,
+}
+
+/// The columns a finished run updates.
+#[derive(Debug)]
+pub(crate) struct Finish {
+    pub id: String,
+    pub flow: String,
+    pub status: String,
+    pub started_at: String,
+    pub started_ms: i64,
+    pub duration_ms: f64,
+    pub save_data: bool,
+    pub record: String,
+    pub response: Option<String>,
+    pub response_status: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// What a write answers.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// Done, nothing to report.
+    Done,
+    /// The runs just claimed.
+    Claimed(Vec<Unfinished>),
+    /// The dedupe answer.
+    Dedupe(Dedupe),
+    /// How many rows were affected.
+    Count(usize),
+}
+
+impl WriteOp {
+    /// The root run this write belongs to (its failure is reported to that run's next call).
+    pub(crate) fn run_id(&self) -> Option<&str> {
+        match self {
+            WriteOp::Begin { id, .. }
+            | WriteOp::SaveStep { id, .. }
+            | WriteOp::SaveResponse { id, .. }
+            | WriteOp::Dedupe { id, .. } => Some(id),
+            WriteOp::SaveChild { parent, .. } => Some(parent),
+            WriteOp::Finish(f) => Some(&f.id),
+            WriteOp::Claim { .. } | WriteOp::Renew { .. } | WriteOp::Prune { .. } => None,
+            WriteOp::Flush => None,
+        }
+    }
+
+    /// Applies the write at time `now_ms` (unix milliseconds).
+    pub(crate) fn apply(
+        &self,
+        conn: &Connection,
+        path: &Path,
+        now_ms: i64,
+    ) -> Result<Reply, StoreError> {
+        match self {
+            WriteOp::Begin {
+                id,
+                flow,
+                started_at,
+                started_ms,
+                input,
+                save_data,
+                claim,
+            } => {
+                let (owner, until) = match claim {
+                    Some((owner, lease_ms)) => {
+                        (Some(owner.as_str()), Some(now_ms.saturating_add(*lease_ms)))
+                    }
+                    None => (None, None),
+                };
+                conn.prepare_cached(
+                    "INSERT INTO executions (id, flow, status, started_at, started_ms, save_data, \
+                     input, owner, lease_until_ms, created_ms) \
+                     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        id,
+                        flow,
+                        started_at,
+                        started_ms,
+                        *save_data as i64,
+                        input,
+                        owner,
+                        until,
+                        now_ms
+                    ])
+                })
+                .at(path)?;
+                Ok(Reply::Done)
+            }
+            WriteOp::SaveStep { id, index, record } => {
+                conn.prepare_cached(
+                    "INSERT INTO steps (execution_id, step_index, record) VALUES ($1, $2, $3) \
+                     ON CONFLICT (execution_id, step_index) DO UPDATE SET record = excluded.record",
+                )
+                .and_then(|mut s| s.execute(params![id, index, record]))
+                .at(path)?;
+                Ok(Reply::Done)
+            }
+            WriteOp::SaveChild {
+                parent,
+                step_id,
+                index,
+                record,
+            } => {
+                conn.prepare_cached(
+                    "INSERT INTO children (parent_id, step_id, item_index, record) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (parent_id, step_id, item_index) \
+                     DO UPDATE SET record = excluded.record",
+                )
+                .and_then(|mut s| s.execute(params![parent, step_id, index, record]))
+                .at(path)?;
+                Ok(Reply::Done)
+            }
+            WriteOp::SaveResponse {
+                id,
+                response,
+                status,
+            } => {
+                let n = conn
+                    .prepare_cached(
+                        "UPDATE executions SET response = $1, response_status = $2 WHERE id = $3",
+                    )
+                    .and_then(|mut s| s.execute(params![response, status, id]))
+                    .at(path)?;
+                if n == 0 {
+                    return Err(StoreError::UnknownRun(id.clone()));
+                }
+                Ok(Reply::Done)
+            }
+            WriteOp::Finish(f) => finish(conn, path, now_ms, f),
+            WriteOp::Claim { owner, lease_ms } => claim(conn, path, now_ms, owner, *lease_ms),
+            WriteOp::Renew { owner, lease_ms } => {
+                let n = conn
+                    .prepare_cached(
+                        "UPDATE executions SET lease_until_ms = $1 \
+                         WHERE owner = $2 AND finished_ms IS NULL",
+                    )
+                    .and_then(|mut s| s.execute(params![now_ms.saturating_add(*lease_ms), owner]))
+                    .at(path)?;
+                Ok(Reply::Count(n))
+            }
+            WriteOp::Dedupe {
+                flow,
+                key,
+                window_ms,
+                id,
+            } => dedupe(conn, path, now_ms, flow, key, *window_ms, id),
+            WriteOp::Prune { flow, before_ms } => {
+                let n = conn
+                    .prepare_cached(
+                        "DELETE FROM executions WHERE finished_ms IS NOT NULL \
+                         AND started_ms < $1 AND ($2 IS NULL OR flow = $2)",
+                    )
+                    .and_then(|mut s| s.execute(params![before_ms, flow]))
+                    .at(path)?;
+                conn.prepare_cached("DELETE FROM dedupe WHERE expires_ms <= $1")
+                    .and_then(|mut s| s.execute(params![now_ms]))
+                    .at(path)?;
+                Ok(Reply::Count(n))
+            }
+            WriteOp::Flush => Ok(Reply::Done),
+        }
+    }
+}
+
+/// Stores the final record, releases the claim and drops the rows kept for resuming.
+fn finish(conn: &Connection, path: &Path, now_ms: i64, f: &Finish) -> Result<Reply, StoreError> {
+    // An upsert: a run that was never begun (a CLI run, or a store added mid-run) is
+    // recorded too.
+    conn.prepare_cached(
+        "INSERT INTO executions (id, flow, status, started_at, started_ms, finished_ms, \
+         duration_ms, save_data, input, response, response_status, error, record, owner, \
+         lease_until_ms, created_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12, NULL, NULL, $6) \
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
+         finished_ms = excluded.finished_ms, duration_ms = excluded.duration_ms, \
+         input = CASE WHEN excluded.save_data = 1 THEN executions.input ELSE NULL END, \
+         response = COALESCE(excluded.response, executions.response), \
+         response_status = COALESCE(excluded.response_status, executions.response_status), \
+         error = excluded.error, record = excluded.record, owner = NULL, \
+         lease_until_ms = NULL",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            f.id,
+            f.flow,
+            f.status,
+            f.started_at,
+            f.started_ms,
+            now_ms,
+            f.duration_ms,
+            f.save_data as i64,
+            f.response,
+            f.response_status,
+            f.error,
+            f.record
+        ])
+    })
+    .at(path)?;
+    conn.prepare_cached("DELETE FROM steps WHERE execution_id = $1")
+        .and_then(|mut s| s.execute(params![f.id]))
+        .at(path)?;
+    conn.prepare_cached("DELETE FROM children WHERE parent_id = $1")
+        .and_then(|mut s| s.execute(params![f.id]))
+        .at(path)?;
+    Ok(Reply::Done)
+}
+
+/// Claims every unfinished run that has no owner, or whose owner's lease ran out. Runs already
+/// held by `owner` are left out: that owner is running them.
+fn claim(
+    conn: &Connection,
+    path: &Path,
+    now_ms: i64,
+    owner: &str,
+    lease_ms: i64,
+) -> Result<Reply, StoreError> {
+    // Postgres: the same UPDATE with `id IN (SELECT id ... FOR UPDATE SKIP LOCKED)`.
+    let mut stmt = conn
+        .prepare_cached(
+            "UPDATE executions SET owner = $1, lease_until_ms = $2 \
+             WHERE status = 'running' AND finished_ms IS NULL \
+             AND (owner IS NULL OR (owner <> $1 AND lease_until_ms < $3)) \
+             RETURNING id, flow, started_at, input, response IS NOT NULL",
+        )
+        .at(path)?;
+    let rows = stmt
+        .query_map(
+            params![owner, now_ms.saturating_add(lease_ms), now_ms],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, bool>(4)?,
+                ))
+            },
+        )
+        .at(path)?
+        .collect::<Result<Vec<_>, _>>()
+        .at(path)?;
+    let mut runs = Vec::with_capacity(rows.len());
+    for (execution_id, flow, started_at, input, responded) in rows {
+        let input = match input {
+            Some(text) => serde_json::from_str::<StoredInput>(&text).map_err(StoreError::json)?,
+            None => StoredInput::Inputs(serde_json::Value::Null),
+        };
+        runs.push(Unfinished {
+            execution_id,
+            flow,
+            started_at,
+            input,
+            responded,
+        });
+    }
+    runs.sort_by(|a, b| a.execution_id.cmp(&b.execution_id));
+    Ok(Reply::Claimed(runs))
+}
+
+/// Reserves `(flow, key)` for `id` unless a live reservation exists.
+fn dedupe(
+    conn: &Connection,
+    path: &Path,
+    now_ms: i64,
+    flow: &str,
+    key: &str,
+    window_ms: i64,
+    id: &str,
+) -> Result<Reply, StoreError> {
+    let held = conn
+        .prepare_cached(
+            "SELECT execution_id FROM dedupe WHERE flow = $1 AND key = $2 AND expires_ms > $3",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![flow, key, now_ms], |r| r.get::<_, String>(0))
+                .optional()
+        })
+        .at(path)?;
+    if let Some(first) = held {
+        let response = conn
+            .prepare_cached("SELECT response FROM executions WHERE id = $1")
+            .and_then(|mut s| {
+                s.query_row(params![first], |r| r.get::<_, Option<String>>(0))
+                    .optional()
+            })
+            .at(path)?
+            .flatten();
+        let response = response
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(StoreError::json)?;
+        return Ok(Reply::Dedupe(Dedupe::Repeat {
+            execution_id: first,
+            response,
+        }));
+    }
+    conn.prepare_cached(
+        "INSERT INTO dedupe (flow, key, execution_id, expires_ms) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (flow, key) DO UPDATE SET execution_id = excluded.execution_id, \
+         expires_ms = excluded.expires_ms",
+    )
+    .and_then(|mut s| s.execute(params![flow, key, id, now_ms.saturating_add(window_ms)]))
+    .at(path)?;
+    Ok(Reply::Dedupe(Dedupe::First))
+}

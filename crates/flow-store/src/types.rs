@@ -1,0 +1,158 @@
+//! The values that cross the [`Store`](crate::Store) trait: what a new run brings, what an
+//! unfinished run left, dedupe answers and history rows.
+//!
+//! They hold no database types, so a Postgres store can share them unchanged.
+
+use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// A run accepted by the server, recorded by [`Store::begin`](crate::Store::begin).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRun {
+    /// The run's id (a UUIDv7).
+    pub execution_id: String,
+    /// The flow's name.
+    pub flow: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// What started it, already masked by the caller.
+    pub input: StoredInput,
+    /// Keep the run's data after it finishes (false: keep metadata only).
+    pub save_data: bool,
+}
+
+/// The input that started a run, kept to resume it and to replay it.
+///
+/// The store writes exactly what it is given: secret headers must be masked by the caller.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoredInput {
+    /// An HTTP request to an endpoint flow.
+    Request {
+        /// `GET` or `POST`.
+        method: String,
+        /// The raw body.
+        body: String,
+        /// Headers (lower-case names), secret ones already masked by the caller.
+        headers: Vec<(String, String)>,
+        /// Query parameters.
+        query: Vec<(String, String)>,
+    },
+    /// The inputs of a helper flow.
+    Inputs(Value),
+}
+
+impl StoredInput {
+    /// The `trigger` value an execution record shows for this input (`None` for helper inputs):
+    /// `{ method, headers, query (when any), body }`, the shape the engine's records use.
+    pub fn trigger_value(&self) -> Option<Value> {
+        let StoredInput::Request {
+            method,
+            body,
+            headers,
+            query,
+        } = self
+        else {
+            return None;
+        };
+        let pairs = |items: &[(String, String)]| {
+            Value::Object(
+                items
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect::<Map<String, Value>>(),
+            )
+        };
+        let mut m = Map::new();
+        m.insert("method".into(), Value::String(method.clone()));
+        m.insert("headers".into(), pairs(headers));
+        if !query.is_empty() {
+            m.insert("query".into(), pairs(query));
+        }
+        m.insert("body".into(), Value::String(body.clone()));
+        Some(Value::Object(m))
+    }
+}
+
+/// An unfinished root run handed to the node that claimed it, to be resumed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unfinished {
+    /// The run's id.
+    pub execution_id: String,
+    /// The flow's name.
+    pub flow: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// What started it.
+    pub input: StoredInput,
+    /// Whether its caller was already answered (then the resumed run must not answer again).
+    pub responded: bool,
+}
+
+/// What an unfinished run already did, so resuming it does not repeat finished work.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    /// Finished steps, by their index in the flow's file order.
+    pub steps: BTreeMap<usize, StepRecord>,
+    /// Finished helper runs, by (calling step id, item index; 0 for a single call).
+    pub children: HashMap<(String, usize), ExecutionRecord>,
+    /// The answer the caller already got.
+    pub response: Option<ResponseRecord>,
+}
+
+/// The answer of [`Store::dedupe`](crate::Store::dedupe).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dedupe {
+    /// The key is new (or its window expired): it is now reserved for this run.
+    First,
+    /// The key was seen within its window.
+    Repeat {
+        /// The run the first delivery started.
+        execution_id: String,
+        /// The answer that run gave (`None` while it has not answered yet).
+        response: Option<ResponseRecord>,
+    },
+}
+
+/// Which past runs [`Store::list`](crate::Store::list) returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Only this flow's runs.
+    pub flow: Option<String>,
+    /// Only runs with this status (`running`, `succeeded`, `failed`, `stopped`).
+    pub status: Option<String>,
+    /// At most this many (0: no limit).
+    pub limit: usize,
+}
+
+impl Default for ListFilter {
+    /// All flows, all statuses, the 50 newest.
+    fn default() -> Self {
+        ListFilter {
+            flow: None,
+            status: None,
+            limit: 50,
+        }
+    }
+}
+
+/// One row of run history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// The run's id.
+    pub execution_id: String,
+    /// The flow's name.
+    pub flow: String,
+    /// `running`, `succeeded`, `failed` or `stopped`.
+    pub status: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// Wall time (`None` while running).
+    pub duration_ms: Option<f64>,
+    /// The status its caller got, if it answered.
+    pub response_status: Option<u16>,
+    /// Why it failed: `step: message`.
+    pub error: Option<String>,
+}

@@ -1,0 +1,340 @@
+//! The store on disk: what survives a reopen, what it refuses to open, a full disk, many
+//! writers at once, and that it writes exactly what it is given (no secret it was not given).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{new_id, new_run, oort_record, oort_steps, temp_dir};
+use flow_runtime::{TriggerRequest, mask_headers};
+use flow_store::{ListFilter, SCHEMA_VERSION, SqliteStore, Store, StoreError, StoredInput};
+use std::sync::Arc;
+
+#[test]
+fn reopening_keeps_everything_acknowledged() {
+    let dir = temp_dir("reopen");
+    let path = dir.join("nested/dirs/state.db");
+    let (done, open_run, queued_only) = (new_id(), new_id(), new_id());
+    let steps = oort_steps();
+    let final_record = oort_record(&done);
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.path(), Some(path.as_path()));
+        store.begin(&new_run(&done, "f")).unwrap();
+        store.finish(&final_record).unwrap();
+        store.begin(&new_run(&open_run, "f")).unwrap();
+        store.save_step(&open_run, 0, &steps[0]).unwrap();
+        store
+            .save_child(&open_run, "dispatch", &steps[5].children[0])
+            .unwrap();
+        store.flush().unwrap();
+        // Queued but never flushed: dropping the store commits it.
+        store.begin(&new_run(&queued_only, "f")).unwrap();
+        store.save_step(&queued_only, 3, &steps[3]).unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let record = store.get(&done).unwrap().unwrap();
+    assert_eq!(
+        serde_json::to_value(&record).unwrap(),
+        serde_json::to_value(&final_record).unwrap()
+    );
+    assert_eq!(record.steps.len(), 8);
+    let progress = store.progress(&open_run).unwrap();
+    assert_eq!(progress.steps.len(), 1);
+    assert_eq!(progress.children.len(), 1);
+    assert_eq!(
+        store.progress(&queued_only).unwrap().steps[&3].id,
+        "actions"
+    );
+    assert_eq!(store.list(&ListFilter::default()).unwrap().len(), 3);
+    let unfinished = store
+        .claim_unfinished("me", std::time::Duration::from_secs(30))
+        .unwrap();
+    assert_eq!(unfinished.len(), 2);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_untouched() {
+    let dir = temp_dir("corrupt");
+    let path = dir.join("state.db");
+    // Deterministic noise (xorshift), 16 KiB.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let bytes: Vec<u8> = (0..16 * 1024)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    std::fs::write(&path, &bytes).unwrap();
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Corrupt { path: p, .. } if p == &path),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(&path.display().to_string()),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file was changed");
+}
+
+#[test]
+fn a_damaged_database_is_refused() {
+    let dir = temp_dir("damaged");
+    let path = dir.join("state.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        for _ in 0..200 {
+            let id = new_id();
+            store.begin(&new_run(&id, "f")).unwrap();
+            store.finish(&oort_record(&id)).unwrap();
+        }
+    }
+    // Overwrite pages past the first (the header stays valid, the b-trees do not).
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 64 * 1024, "{}", bytes.len());
+    for b in &mut bytes[4096 * 2..4096 * 12] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Corrupt { path: p, .. } if p == &path),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = temp_dir("newer");
+    let path = dir.join("state.db");
+    drop(SqliteStore::open(&path).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+    }
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert_eq!(
+        err,
+        StoreError::NewerSchema {
+            path: path.clone(),
+            found: 999,
+            supported: SCHEMA_VERSION
+        }
+    );
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 999);
+}
+
+#[test]
+fn a_full_disk_is_an_error_and_loses_nothing_acknowledged() {
+    let dir = temp_dir("full");
+    let path = dir.join("state.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let mut acknowledged = Vec::new();
+    let (refused, err) = {
+        let store = SqliteStore::open_with_max_pages(&path, 64).unwrap();
+        let err = loop {
+            let id = new_id();
+            match store.begin(&new_run(&id, "f")) {
+                Ok(()) => acknowledged.push(id),
+                Err(e) => break (id, e),
+            }
+            assert!(acknowledged.len() < 10_000, "never full");
+        };
+        // Batched writes that hit the full disk are reported, not lost silently.
+        let steps = oort_steps();
+        let last = acknowledged.last().unwrap().clone();
+        for _ in 0..50 {
+            if store.save_step(&last, 5, &steps[5]).is_err() {
+                break;
+            }
+        }
+        let flushed = store.flush();
+        assert!(
+            matches!(flushed, Err(StoreError::Full { .. })),
+            "{flushed:?}"
+        );
+        assert!(matches!(
+            store.save_response(&last, &steps_response()),
+            Err(StoreError::Full { .. })
+        ));
+        store.health().unwrap();
+        err
+    };
+    assert_eq!(err, StoreError::Full { path: path.clone() });
+    assert!(err.to_string().contains("full"), "{err}");
+    assert!(acknowledged.len() > 10, "{}", acknowledged.len());
+
+    let store = SqliteStore::open(&path).unwrap();
+    for id in &acknowledged {
+        assert!(
+            store.get(id).unwrap().is_some(),
+            "lost acknowledged run {id}"
+        );
+    }
+    assert!(store.get(&refused).unwrap().is_none());
+    let rows = store
+        .list(&ListFilter {
+            limit: 0,
+            ..ListFilter::default()
+        })
+        .unwrap();
+    assert_eq!(rows.len(), acknowledged.len());
+}
+
+#[test]
+fn a_full_disk_under_concurrent_writers_loses_nothing_acknowledged() {
+    let dir = temp_dir("full-concurrent");
+    let path = dir.join("state.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_with_max_pages(&path, 96).unwrap());
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                let mut acknowledged = Vec::new();
+                loop {
+                    let id = new_id();
+                    match store.begin(&new_run(&id, "f")) {
+                        Ok(()) => acknowledged.push(id),
+                        Err(e) => return (acknowledged, e),
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut acknowledged = Vec::new();
+    for t in threads {
+        let (ids, err) = t.join().unwrap();
+        assert!(matches!(err, StoreError::Full { .. }), "{err:?}");
+        acknowledged.extend(ids);
+    }
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    for id in &acknowledged {
+        assert!(
+            store.get(id).unwrap().is_some(),
+            "lost acknowledged run {id}"
+        );
+    }
+    let all = ListFilter {
+        limit: 0,
+        ..ListFilter::default()
+    };
+    assert_eq!(store.list(&all).unwrap().len(), acknowledged.len());
+}
+
+fn steps_response() -> flow_runtime::ResponseRecord {
+    flow_runtime::ResponseRecord {
+        status: 200,
+        headers: vec![],
+        body: serde_json::json!({ "big": "x".repeat(64 * 1024) }),
+        at_ms: 1.0,
+    }
+}
+
+#[test]
+fn many_threads_begin_at_once() {
+    let dir = temp_dir("threads");
+    // As the server holds it: shared, behind the trait.
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.join("state.db")).unwrap());
+    let threads: Vec<_> = (0..32)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                for _ in 0..40 {
+                    let id = new_id();
+                    store.begin(&new_run(&id, "f")).unwrap();
+                    store.save_step(&id, 0, &oort_steps()[0]).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    store.flush().unwrap();
+    let rows = store
+        .list(&ListFilter {
+            limit: 0,
+            ..ListFilter::default()
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 32 * 40);
+}
+
+#[test]
+fn the_store_writes_exactly_what_it_is_given() {
+    let dir = temp_dir("secrets");
+    let path = dir.join("state.db");
+    let secret = "tok-7f3a9c1e5b2d8064-SECRET";
+    let body = r#"{"id":"evt-1","detail":{"usersFailing":["plain.body.marker@example.com"]}}"#;
+    let request = TriggerRequest {
+        method: "POST".into(),
+        body: body.into(),
+        headers: vec![
+            ("x-api-client-token".into(), secret.into()),
+            ("content-type".into(), "application/json".into()),
+        ],
+        query: vec![],
+    };
+    // Masking happens upstream; the store gets the masked request.
+    let headers = mask_headers(&request.headers);
+    assert!(headers.iter().any(|(_, v)| v == "***"));
+    let id = new_id();
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        let mut run = new_run(&id, "oort-failing-check");
+        run.input = StoredInput::Request {
+            method: "POST".into(),
+            body: body.into(),
+            headers,
+            query: vec![],
+        };
+        store.begin(&run).unwrap();
+        let mut record = oort_record(&id);
+        record.trigger = Some(request.to_record());
+        store.finish(&record).unwrap();
+        let stored = store.input(&id).unwrap().unwrap();
+        assert_eq!(stored, run.input);
+    }
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        all.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let contains = |needle: &str| all.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(!contains(secret), "the masked secret reached the database");
+    assert!(
+        contains("plain.body.marker@example.com"),
+        "the body was not stored"
+    );
+    assert!(contains("***"));
+}
+
+#[test]
+fn store_settings() {
+    let dir = temp_dir("url");
+    assert!(SqliteStore::from_url("none", &dir).unwrap().is_none());
+    let store = SqliteStore::from_url("sqlite://.flowctl/state.db", &dir)
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.path(), Some(dir.join(".flowctl/state.db").as_path()));
+    store.health().unwrap();
+    let memory = SqliteStore::from_url("sqlite://:memory:", &dir)
+        .unwrap()
+        .unwrap();
+    assert_eq!(memory.path(), None);
+    memory.health().unwrap();
+    let err = SqliteStore::from_url("postgres://flow:hunter2@db/flows", &dir).unwrap_err();
+    assert!(matches!(err, StoreError::Unsupported(_)));
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    let err = SqliteStore::from_url("sqlite://", &dir).unwrap_err();
+    assert!(matches!(err, StoreError::Unsupported(_)), "{err}");
+    let err = SqliteStore::open(&dir).unwrap_err();
+    assert!(matches!(err, StoreError::Io { .. }), "{err}");
+}

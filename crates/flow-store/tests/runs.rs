@@ -1,0 +1,402 @@
+//! The store's behaviour through the `Store` trait: records, history, dedupe, claims, resuming.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{child_record, new_id, new_run, oort_record, oort_steps};
+use flow_runtime::{ExecutionRecord, ResponseRecord, RunError, RunStatus};
+use flow_store::{Dedupe, ListFilter, SqliteStore, Store, StoredInput};
+use serde_json::json;
+use std::time::Duration;
+
+fn response(status: u16) -> ResponseRecord {
+    ResponseRecord {
+        status,
+        headers: vec![],
+        body: json!({ "received": true }),
+        at_ms: 0.2,
+    }
+}
+
+fn to_json(r: &ExecutionRecord) -> serde_json::Value {
+    serde_json::to_value(r).unwrap()
+}
+
+#[test]
+fn a_run_round_trips_through_get() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let id = new_id();
+    let run = new_run(&id, "oort-failing-check");
+    store.begin(&run).unwrap();
+    store.save_response(&id, &response(200)).unwrap();
+    let steps = oort_steps();
+    for (i, s) in steps.iter().enumerate().take(5) {
+        store.save_step(&id, i, s).unwrap();
+    }
+    let children = &steps[5].children;
+    for child in children {
+        store.save_child(&id, "dispatch", child).unwrap();
+    }
+    store.flush().unwrap();
+
+    // Unfinished: assembled from what was saved.
+    let partial = store.get(&id).unwrap().unwrap();
+    assert_eq!(partial.status, RunStatus::Running);
+    assert_eq!(partial.flow, "oort-failing-check");
+    assert_eq!(partial.response, Some(response(200)));
+    assert_eq!(partial.trigger, run.input.trigger_value());
+    let ids: Vec<&str> = partial.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "ack",
+            "event",
+            "description",
+            "actions",
+            "users",
+            "dispatch"
+        ]
+    );
+    assert_eq!(partial.steps[5].children.len(), 3);
+    assert_eq!(
+        partial.steps[5].children[2].execution_id,
+        children[2].execution_id
+    );
+
+    let progress = store.progress(&id).unwrap();
+    assert_eq!(progress.steps.len(), 5);
+    assert_eq!(progress.steps[&1].id, "event");
+    assert_eq!(progress.children.len(), 3);
+    assert_eq!(
+        progress.children[&("dispatch".to_string(), 1)].execution_id,
+        children[1].execution_id
+    );
+    assert_eq!(progress.response, Some(response(200)));
+
+    // Finished: the final record, exactly; resume rows gone; input kept for replay.
+    let mut record = oort_record(&id);
+    record.started_at = run.started_at.clone();
+    store.finish(&record).unwrap();
+    let stored = store.get(&id).unwrap().unwrap();
+    assert_eq!(to_json(&stored), to_json(&record));
+    let progress = store.progress(&id).unwrap();
+    assert!(progress.steps.is_empty() && progress.children.is_empty());
+    assert_eq!(store.input(&id).unwrap(), Some(run.input.clone()));
+    assert!(store.get("no-such-run").unwrap().is_none());
+    assert!(store.input("no-such-run").unwrap().is_none());
+    store.health().unwrap();
+}
+
+#[test]
+fn helper_inputs_are_stored_and_shown() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let id = new_id();
+    let mut run = new_run(&id, "demo-dispatcher");
+    run.input = StoredInput::Inputs(json!({ "email": "a@example.com" }));
+    store.begin(&run).unwrap();
+    let got = store.get(&id).unwrap().unwrap();
+    assert_eq!(
+        got.inputs.as_deref(),
+        Some(&json!({ "email": "a@example.com" }))
+    );
+    assert!(got.trigger.is_none());
+    assert_eq!(store.input(&id).unwrap(), Some(run.input));
+}
+
+#[test]
+fn save_response_for_an_unknown_run_is_an_error() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let err = store.save_response("nope", &response(200)).unwrap_err();
+    assert!(
+        matches!(err, flow_store::StoreError::UnknownRun(ref id) if id == "nope"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_run_never_begun_is_recorded_at_finish() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let record = oort_record(&new_id());
+    store.finish(&record).unwrap();
+    let got = store.get(&record.execution_id).unwrap().unwrap();
+    assert_eq!(to_json(&got), to_json(&record));
+    let rows = store.list(&ListFilter::default()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].response_status, Some(200));
+}
+
+/// Begins and finishes a run of `flow` started at `at` with `status`.
+fn finished(store: &SqliteStore, flow: &str, at: &str, status: RunStatus) -> String {
+    let id = new_id();
+    let mut run = new_run(&id, flow);
+    run.started_at = at.to_string();
+    store.begin(&run).unwrap();
+    let mut record = oort_record(&id);
+    record.flow = flow.to_string();
+    record.started_at = at.to_string();
+    record.status = status;
+    if status == RunStatus::Failed {
+        record.error = Some(RunError {
+            step: "notify".into(),
+            kind: "timeout".into(),
+            message: "slack did not answer".into(),
+        });
+    }
+    store.finish(&record).unwrap();
+    id
+}
+
+#[test]
+fn list_filters_and_orders_newest_first() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let a = finished(&store, "a", "2025-01-01T00:00:01Z", RunStatus::Succeeded);
+    let b = finished(&store, "b", "2025-01-01T00:00:02.5Z", RunStatus::Failed);
+    let c = finished(&store, "a", "2025-01-01T00:00:03Z", RunStatus::Stopped);
+    let d = new_id();
+    let mut run = new_run(&d, "b");
+    run.started_at = "2025-01-01T00:00:04Z".into();
+    store.begin(&run).unwrap();
+
+    let ids = |filter: ListFilter| -> Vec<String> {
+        store
+            .list(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.execution_id)
+            .collect()
+    };
+    assert_eq!(
+        ids(ListFilter::default()),
+        [d.clone(), c.clone(), b.clone(), a.clone()]
+    );
+    let only_a = ListFilter {
+        flow: Some("a".into()),
+        ..ListFilter::default()
+    };
+    assert_eq!(ids(only_a), [c.as_str(), a.as_str()]);
+    let failed = ListFilter {
+        status: Some("failed".into()),
+        ..ListFilter::default()
+    };
+    assert_eq!(ids(failed), [b.as_str()]);
+    let running_b = ListFilter {
+        flow: Some("b".into()),
+        status: Some("running".into()),
+        limit: 0,
+    };
+    assert_eq!(ids(running_b), [d.as_str()]);
+    let two = ListFilter {
+        limit: 2,
+        ..ListFilter::default()
+    };
+    assert_eq!(ids(two), [d.as_str(), c.as_str()]);
+
+    let rows = store.list(&ListFilter::default()).unwrap();
+    assert_eq!(rows[0].status, "running");
+    assert_eq!(rows[0].duration_ms, None);
+    assert_eq!(rows[0].response_status, None);
+    assert_eq!(rows[2].status, "failed");
+    assert_eq!(rows[2].started_at, "2025-01-01T00:00:02.5Z");
+    assert_eq!(rows[2].duration_ms, Some(342.7));
+    assert_eq!(rows[2].response_status, Some(200));
+    assert_eq!(
+        rows[2].error.as_deref(),
+        Some("notify: slack did not answer")
+    );
+}
+
+#[test]
+fn prune_deletes_old_finished_runs_only() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let old_a = finished(&store, "a", "2020-01-01T00:00:00Z", RunStatus::Succeeded);
+    let old_b = finished(&store, "b", "2020-01-02T00:00:00Z", RunStatus::Failed);
+    let new_a = finished(&store, "a", "2025-01-01T00:00:00Z", RunStatus::Succeeded);
+    let old_running = new_id();
+    let mut run = new_run(&old_running, "a");
+    run.started_at = "2020-01-01T00:00:00Z".into();
+    store.begin(&run).unwrap();
+    let cutoff = 1_700_000_000; // 2023-11-14
+
+    assert_eq!(store.prune(Some("b"), cutoff).unwrap(), 1);
+    assert!(store.get(&old_b).unwrap().is_none());
+    assert!(store.get(&old_a).unwrap().is_some());
+    assert_eq!(store.prune(None, cutoff).unwrap(), 1);
+    assert!(store.get(&old_a).unwrap().is_none());
+    assert!(store.get(&new_a).unwrap().is_some());
+    assert!(store.get(&old_running).unwrap().is_some());
+    assert_eq!(store.prune(None, cutoff).unwrap(), 0);
+}
+
+#[test]
+fn dedupe_first_repeat_and_expiry() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let window = Duration::from_millis(500);
+    let first = new_id();
+    assert_eq!(
+        store.dedupe("f", "k1", window, &first).unwrap(),
+        Dedupe::First
+    );
+    let second = new_id();
+    assert_eq!(
+        store.dedupe("f", "k1", window, &second).unwrap(),
+        Dedupe::Repeat {
+            execution_id: first.clone(),
+            response: None
+        }
+    );
+    store.begin(&new_run(&first, "f")).unwrap();
+    store.save_response(&first, &response(202)).unwrap();
+    assert_eq!(
+        store.dedupe("f", "k1", window, &second).unwrap(),
+        Dedupe::Repeat {
+            execution_id: first.clone(),
+            response: Some(response(202))
+        }
+    );
+    // Keys are per flow.
+    assert_eq!(
+        store.dedupe("g", "k1", window, &second).unwrap(),
+        Dedupe::First
+    );
+    std::thread::sleep(Duration::from_millis(700));
+    let third = new_id();
+    assert_eq!(
+        store.dedupe("f", "k1", window, &third).unwrap(),
+        Dedupe::First
+    );
+    assert_eq!(
+        store.dedupe("f", "k1", window, &new_id()).unwrap(),
+        Dedupe::Repeat {
+            execution_id: third,
+            response: None
+        }
+    );
+}
+
+#[test]
+fn claims_lease_out_and_expire() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let a = new_id();
+    let b = new_id();
+    let c = new_id();
+    store.begin(&new_run(&a, "f")).unwrap();
+    store.begin(&new_run(&b, "f")).unwrap();
+    store
+        .begin_claimed(&new_run(&c, "f"), "node-1", Duration::from_secs(60))
+        .unwrap();
+    let done = finished(&store, "f", &common::now_rfc3339(), RunStatus::Succeeded);
+    store.save_response(&b, &response(200)).unwrap();
+    let child = child_record(0, "maria.gomez@example.com");
+    store.save_step(&b, 0, &oort_steps()[0]).unwrap();
+    store.save_child(&b, "dispatch", &child).unwrap();
+
+    // node-1 holds c already; it claims the unowned a and b, briefly.
+    let claimed = store
+        .claim_unfinished("node-1", Duration::from_millis(500))
+        .unwrap();
+    let ids: Vec<&str> = claimed.iter().map(|u| u.execution_id.as_str()).collect();
+    assert_eq!(ids, [a.as_str(), b.as_str()]);
+    assert!(!claimed[0].responded && claimed[1].responded);
+    assert_eq!(claimed[0].input, new_run(&a, "f").input);
+    assert!(!ids.contains(&done.as_str()));
+
+    // Live leases: nothing for node-2, nor for node-1 again.
+    assert!(
+        store
+            .claim_unfinished("node-2", Duration::from_secs(60))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .claim_unfinished("node-1", Duration::from_secs(60))
+            .unwrap()
+            .is_empty()
+    );
+
+    // node-1 stops renewing a and b: after the lease node-2 takes them; c is still held.
+    std::thread::sleep(Duration::from_millis(700));
+    let taken = store
+        .claim_unfinished("node-2", Duration::from_millis(500))
+        .unwrap();
+    let ids: Vec<&str> = taken.iter().map(|u| u.execution_id.as_str()).collect();
+    assert_eq!(ids, [a.as_str(), b.as_str()]);
+    // Renewing keeps them.
+    store.renew("node-2", Duration::from_secs(60)).unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(
+        store
+            .claim_unfinished("node-3", Duration::from_secs(60))
+            .unwrap()
+            .is_empty()
+    );
+
+    // What b already did.
+    let progress = store.progress(&b).unwrap();
+    assert_eq!(progress.steps.len(), 1);
+    assert_eq!(progress.steps[&0].id, "ack");
+    assert_eq!(
+        progress.children[&("dispatch".to_string(), 0)].execution_id,
+        child.execution_id
+    );
+    assert_eq!(progress.response, Some(response(200)));
+
+    // A finished run is never claimed.
+    store.finish(&oort_record(&a)).unwrap();
+    std::thread::sleep(Duration::from_millis(10));
+    store.renew("node-2", Duration::ZERO).unwrap();
+    std::thread::sleep(Duration::from_millis(10));
+    let last = store
+        .claim_unfinished("node-3", Duration::from_secs(60))
+        .unwrap();
+    let ids: Vec<&str> = last.iter().map(|u| u.execution_id.as_str()).collect();
+    assert_eq!(ids, [b.as_str()]);
+}
+
+#[test]
+fn save_data_false_keeps_metadata_only() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let id = new_id();
+    let mut run = new_run(&id, "oort-failing-check");
+    run.save_data = false;
+    store.begin(&run).unwrap();
+    store.save_response(&id, &response(200)).unwrap();
+    let record = oort_record(&id);
+    store.finish(&record).unwrap();
+
+    let got = store.get(&id).unwrap().unwrap();
+    let text = serde_json::to_string(&got).unwrap();
+    for data in [
+        "FAILED_CHECK",
+        "maria.gomez",
+        "chat.postMessage\",\"headers\":[[",
+        "received",
+    ] {
+        assert!(!text.contains(data), "{data} kept in {text}");
+    }
+    assert_eq!(got.status, RunStatus::Succeeded);
+    assert_eq!(got.duration_ms, record.duration_ms);
+    assert_eq!(got.steps.len(), 8);
+    for (kept, original) in got.steps.iter().zip(&record.steps) {
+        assert_eq!(kept.id, original.id);
+        assert_eq!(kept.status, original.status);
+        assert_eq!(kept.attempts, original.attempts);
+        assert!(kept.output.is_none() && kept.input.is_none());
+    }
+    let children = &got.steps[5].children;
+    assert_eq!(children.len(), 3);
+    assert!(
+        children
+            .iter()
+            .all(|c| c.inputs.is_none() && c.output.is_null())
+    );
+    assert_eq!(children[1].index, Some(1));
+    assert_eq!(children[1].steps[0].http[0].status, Some(200));
+    assert_eq!(got.response.as_ref().map(|r| r.status), Some(200));
+    assert!(
+        store.input(&id).unwrap().is_none(),
+        "no replay without data"
+    );
+    let rows = store.list(&ListFilter::default()).unwrap();
+    assert_eq!(rows[0].response_status, Some(200));
+}
