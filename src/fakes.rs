@@ -40,14 +40,19 @@ impl Fakes {
         Ok(Fakes { okta, slack })
     }
 
-    /// Live connections for every connection of the project, okta/slack/slack_webhook ones
-    /// pointed at the fakes; `others` supplies the rest.
+    /// Live connections for flow `flow`: okta, slack and slack_webhook ones point at the fakes;
+    /// others (`http`) are made from their settings, which must then be set.
     pub fn connections(
         &self,
         project: &Project,
-        mut others: HashMap<String, LiveConnection>,
-    ) -> HashMap<String, LiveConnection> {
-        for (name, cfg) in &project.connections {
+        flow: usize,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<HashMap<String, LiveConnection>, String> {
+        let mut out = HashMap::new();
+        for name in project.connections_used_by(flow) {
+            let Some(cfg) = project.connections.get(&name) else {
+                continue;
+            };
             let live: LiveConnection = match cfg.kind() {
                 "okta" => Arc::new(OktaLive {
                     base: self.okta.base_url(),
@@ -63,11 +68,16 @@ impl Fakes {
                 "slack_webhook" => Arc::new(WebhookLive {
                     url: self.slack.webhook_url(),
                 }),
-                _ => continue,
+                _ => cfg.connect(env, false).map_err(|e| {
+                    format!(
+                        "connection `{name}` needs the environment variable `{}`, which is not set",
+                        e.name
+                    )
+                })?,
             };
-            others.insert(name.clone(), live);
+            out.insert(name, live);
         }
-        others
+        Ok(out)
     }
 
     /// What the fakes saw, for the end of the trace.

@@ -6,6 +6,7 @@ mod commands;
 mod fakes;
 mod project;
 mod schema;
+mod store;
 mod trace;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +43,10 @@ enum Command {
     Serve(commands::serve::Args),
     /// Run flow tests (*.test.yaml) offline.
     Test(commands::test::Args),
+    /// Past runs: list, show, prune.
+    History(commands::history::Args),
+    /// Run a stored run's input again, as a new run ("run with test data").
+    Replay(commands::replay::Args),
 }
 
 /// An outcome that is not a crash: the exit code and what was already printed.
@@ -64,6 +69,8 @@ fn main() -> ExitCode {
         Command::Schema => commands::schema::run(),
         Command::Serve(args) => commands::serve::run(cli.config, args),
         Command::Test(args) => commands::test::run(cli.config, args),
+        Command::History(args) => commands::history::run(cli.config, args),
+        Command::Replay(args) => commands::replay::run(cli.config, args),
     };
     match result {
         Ok(Exit::Ok) => ExitCode::SUCCESS,

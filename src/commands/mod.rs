@@ -2,6 +2,8 @@
 
 pub mod cards;
 pub mod graph;
+pub mod history;
+pub mod replay;
 pub mod run;
 pub mod schema;
 pub mod serve;

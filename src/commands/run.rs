@@ -39,6 +39,9 @@ pub struct Args {
     /// Helper runs shown per step in the trace (the record has them all).
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub show_children: usize,
+    /// Do not keep this run in the history.
+    #[arg(long)]
+    pub no_store: bool,
 }
 
 fn read_input(path: &str) -> Result<String> {
@@ -73,7 +76,7 @@ fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>> {
 
 /// Runs the command.
 pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
-    let Some((project, index)) = project::compile_for(config, &args.flow) else {
+    let Some((project, index)) = project::compile_for(config.clone(), &args.flow) else {
         return Ok(Exit::Invalid);
     };
     let plan = project.flows[index].clone();
@@ -115,11 +118,51 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
             RunInput::Inputs(value)
         }
     };
+    let store = if args.no_store {
+        None
+    } else {
+        match crate::store::open(&project.config.store, config.as_deref()) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(Exit::Invalid);
+            }
+        }
+    };
+    let exec = Exec {
+        json: args.json,
+        dry_run: args.dry_run,
+        fakes: args.fakes,
+        show_children: args.show_children,
+    };
+    execute(project, index, input, &exec, store)
+}
+
+/// How to run and show a run.
+pub struct Exec {
+    /// Print the record as JSON.
+    pub json: bool,
+    /// Rehearse effects.
+    pub dry_run: bool,
+    /// Use the bundled fakes.
+    pub fakes: bool,
+    /// Helper runs shown per step.
+    pub show_children: usize,
+}
+
+/// Runs flow `index` on `input`, stores the record (when a store is given), prints it.
+pub fn execute(
+    project: flow_compile::Project,
+    index: usize,
+    input: RunInput,
+    exec: &Exec,
+    store: Option<Arc<dyn flow_store::Store>>,
+) -> Result<Exit> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
-    let fakes = if args.fakes {
+    let fakes = if exec.fakes {
         let input_text = match &input {
             RunInput::Request(r) => r.body.clone(),
             RunInput::Inputs(v) => v.to_string(),
@@ -132,15 +175,16 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
     } else {
         None
     };
-    // With fakes, only connections of other kinds need their settings.
     let env_lookup = |name: &str| flow_model::config::process_env(name);
     let connections = match &fakes {
-        Some(f) => {
-            let others =
-                flow_runtime::connect(&project, index, &env_lookup, true).unwrap_or_default();
-            f.connections(&project, others)
-        }
-        None => match flow_runtime::connect(&project, index, &env_lookup, args.dry_run) {
+        Some(f) => match f.connections(&project, index, &env_lookup) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error[E0302]: {e}");
+                return Ok(Exit::Invalid);
+            }
+        },
+        None => match flow_runtime::connect(&project, index, &env_lookup, exec.dry_run) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!(
@@ -150,25 +194,56 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
             }
         },
     };
-    let transport: Arc<dyn flow_card::Transport> = if args.dry_run {
+    let transport: Arc<dyn flow_card::Transport> = if exec.dry_run {
         Arc::new(flow_runtime::NoTransport)
     } else {
         Arc::new(ReqwestTransport::new().context("cannot start the HTTP client")?)
     };
+    let plan = project.flows[index].clone();
+    let save_data = plan.history.save_data.unwrap_or(true);
     let env = RunEnv {
-        dry_run: args.dry_run,
+        dry_run: exec.dry_run,
         transport,
         connections,
-        capture_inputs: args.json,
+        capture_inputs: exec.json || (store.is_some() && save_data),
     };
     let engine = Engine::new(Arc::new(project), Arc::new(env));
-    let record = runtime.block_on(engine.run(index, input, RunOptions::default()));
-    if args.json {
+    let id = flow_runtime::new_execution_id();
+    if let Some(s) = &store {
+        let stored = match &input {
+            RunInput::Request(r) => flow_server::stored_input(r),
+            RunInput::Inputs(v) => flow_store::StoredInput::Inputs(v.clone()),
+        };
+        let run = flow_store::NewRun {
+            execution_id: id.clone(),
+            flow: plan.name.clone(),
+            started_at: time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            input: stored,
+            save_data,
+        };
+        if let Err(e) = s.begin(&run) {
+            eprintln!("error: the run store refused the run: {e}");
+            return Ok(Exit::Invalid);
+        }
+    }
+    let opts = RunOptions {
+        execution_id: Some(id),
+        ..RunOptions::default()
+    };
+    let record = runtime.block_on(engine.run(index, input, opts));
+    if let Some(s) = &store
+        && let Err(e) = s.finish(&record)
+    {
+        eprintln!("warning: the run finished but its record could not be stored: {e}");
+    }
+    if exec.json {
         println!("{}", serde_json::to_string_pretty(&record)?);
     } else {
         let opts = trace::Options {
-            dry_run: args.dry_run,
-            children: args.show_children,
+            dry_run: exec.dry_run,
+            children: exec.show_children,
             color: trace::color_stdout(),
         };
         print!("{}", trace::render(&record, &opts));

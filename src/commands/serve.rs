@@ -40,7 +40,7 @@ pub struct Args {
 /// Runs the command.
 pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
     let opts = LoadOptions {
-        config,
+        config: config.clone(),
         paths: Vec::new(),
         only_paths: false,
     };
@@ -64,7 +64,19 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
         let transport: Arc<dyn flow_card::Transport> =
             Arc::new(ReqwestTransport::new().context("cannot start the HTTP client")?);
         let metrics = Arc::new(Metrics::default());
-        let observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone()];
+        let mut observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone()];
+        let durable = match crate::store::open(&project.config.store, config.as_deref()) {
+            Ok(Some(store)) => {
+                let d = flow_server::Durable::new(store, log);
+                observers.push(d.clone());
+                Some(d)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(Exit::Invalid);
+            }
+        };
         let env = |n: &str| flow_model::config::process_env(n);
         let live = match Live::build(
             project,
@@ -89,7 +101,11 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
             max_in_flight: usize::try_from(server.max_in_flight).unwrap_or(usize::MAX),
             body_timeout: server.body_timeout,
         };
-        let state = Arc::new(ServerState::new(live, limits, metrics.clone(), log));
+        let mut state = ServerState::new(live, limits, metrics.clone(), log);
+        if let Some(d) = durable.clone() {
+            state = state.with_durable(d);
+        }
+        let state = Arc::new(state);
         let listener = match tokio::net::TcpListener::bind(&listen).await {
             Ok(l) => l,
             Err(e) => {
@@ -105,6 +121,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
             "serve.started",
             &[
                 ("listen", Value::String(format!("http://{addr}"))),
+                ("durable", Value::Bool(durable.is_some())),
                 (
                     "endpoints",
                     json!(

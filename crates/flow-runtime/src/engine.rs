@@ -2,7 +2,7 @@
 //! timeout and retry waits, handles the cards' signals (close, return, fail, stop), runs helper
 //! flows for the steps that call them, and assembles the execution record.
 
-use crate::events::{Observer, RunEvent};
+use crate::events::{Observer, Parent, RunEvent};
 use crate::record::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
 use crate::retry::backoff_delay;
 use crate::scope::RunScope;
@@ -48,6 +48,9 @@ pub trait Intercept: Send + Sync {
 pub struct Resume {
     /// Finished step records by step id (their outputs are reused).
     pub steps: HashMap<String, StepRecord>,
+    /// Finished helper runs by (calling step id, item index): a resumed `list.for_each` does not
+    /// run those items again.
+    pub children: HashMap<(String, usize), ExecutionRecord>,
     /// True when the caller was already answered.
     pub responded: bool,
 }
@@ -80,6 +83,8 @@ struct StepDone {
     record: StepRecord,
     output: Arc<Value>,
     signal: Option<Signal>,
+    /// Taken from a resumed run's progress, not run now.
+    reused: bool,
     /// Set when the step failed and its `on_error` is `fail`.
     failure: Option<CardError>,
 }
@@ -183,7 +188,7 @@ impl Engine {
         trigger_record: Option<Value>,
         execution_id: String,
         index: Option<usize>,
-        parent: Option<&'a str>,
+        parent: Option<Parent<'a>>,
         responder: Option<oneshot::Sender<ResponseRecord>>,
         resume: Option<Resume>,
     ) -> BoxFuture<'a, ExecutionRecord> {
@@ -218,16 +223,24 @@ impl Engine {
             let mut responder = responder;
             let mut response: Option<ResponseRecord> = None;
             let mut end: Option<End> = None;
-            let mut resume = resume.unwrap_or_default();
-            if resume.responded {
+            let Resume {
+                steps: mut reusable,
+                children: reusable_children,
+                responded,
+            } = resume.unwrap_or_default();
+            if responded {
                 responder = None;
             }
             let mut running = FuturesUnordered::new();
             loop {
                 if end.is_none() {
                     while let Some(Reverse(i)) = ready.pop() {
-                        let reused = resume.steps.remove(&plan.steps[i].id).filter(|r| {
-                            matches!(r.status, StepStatus::Succeeded | StepStatus::Skipped)
+                        // Steps that answer or end the run run again: they touch nothing outside,
+                        // and their signal (return, fail, stop) must take effect again.
+                        let answers = plan.steps[i].spec.effect == flow_card::Effect::Responds;
+                        let reused = reusable.remove(&plan.steps[i].id).filter(|r| {
+                            !answers
+                                && matches!(r.status, StepStatus::Succeeded | StepStatus::Skipped)
                                 || (r.status == StepStatus::Failed
                                     && plan.steps[i].on_error == OnError::Continue)
                         });
@@ -241,6 +254,7 @@ impl Engine {
                                     output,
                                     signal: None,
                                     failure: None,
+                                    reused: true,
                                 }))
                                     as BoxFuture<'_, StepDone>);
                             }
@@ -250,6 +264,7 @@ impl Engine {
                                 &scope,
                                 &execution_id,
                                 started,
+                                &reusable_children,
                             ))),
                         }
                     }
@@ -259,11 +274,15 @@ impl Engine {
                 };
                 let i = done.index;
                 let _ = scope.outputs[i].set(done.output.clone());
-                self.emit(RunEvent::StepFinished {
-                    execution_id: &execution_id,
-                    flow: &plan.name,
-                    step: &done.record,
-                });
+                if !done.reused {
+                    self.emit(RunEvent::StepFinished {
+                        execution_id: &execution_id,
+                        flow: &plan.name,
+                        index: i,
+                        step: &done.record,
+                        parent,
+                    });
+                }
                 if let Some(err) = done.failure
                     && end.is_none()
                 {
@@ -276,6 +295,12 @@ impl Engine {
                 match done.signal {
                     Some(Signal::Respond(resp)) => {
                         let rec = response_record(&resp, ms(started));
+                        if response.is_none() && parent.is_none() {
+                            self.emit(RunEvent::Responded {
+                                execution_id: &execution_id,
+                                response: &rec,
+                            });
+                        }
                         if let Some(tx) = responder.take() {
                             let _ = tx.send(rec.clone());
                         }
@@ -376,6 +401,7 @@ impl Engine {
                 status,
                 started_at,
                 duration_ms: ms(started),
+                dry_run: self.env.dry_run,
                 index,
                 trigger: trigger_record,
                 inputs: if endpoint { None } else { Some(inputs) },
@@ -386,7 +412,7 @@ impl Engine {
             };
             self.emit(RunEvent::RunFinished {
                 record: &record,
-                child: parent.is_some(),
+                parent,
             });
             record
         })
@@ -399,6 +425,7 @@ impl Engine {
         scope: &RunScope,
         execution_id: &str,
         run_started: Instant,
+        reusable_children: &HashMap<(String, usize), ExecutionRecord>,
     ) -> StepDone {
         let step = &plan.steps[i];
         let t0 = Instant::now();
@@ -417,6 +444,7 @@ impl Engine {
                         output: Arc::new(Value::Null),
                         signal: None,
                         failure: None,
+                        reused: false,
                     };
                 }
                 Ok(_) => {}
@@ -429,7 +457,11 @@ impl Engine {
         let caller = StepCaller {
             engine: self,
             children: Mutex::new(Vec::new()),
-            parent: execution_id,
+            parent: Parent {
+                execution_id,
+                step: &step.id,
+            },
+            reusable: reusable_children,
         };
         let mut attempt = 0;
         let result = loop {
@@ -497,6 +529,7 @@ impl Engine {
                     output,
                     signal: outcome.signal,
                     failure: None,
+                    reused: false,
                 }
             }
             Err(e) => self.finish_failed(step, rec, e, t0),
@@ -540,6 +573,7 @@ impl Engine {
                     output,
                     signal: None,
                     failure: None,
+                    reused: false,
                 }
             }
             OnError::Fail => StepDone {
@@ -548,6 +582,7 @@ impl Engine {
                 output: Arc::new(Value::Null),
                 signal: None,
                 failure: Some(e),
+                reused: false,
             },
         }
     }
@@ -558,7 +593,7 @@ impl Engine {
         target: FlowTarget,
         inputs: Value,
         index: Option<usize>,
-        parent: &str,
+        parent: Parent<'_>,
     ) -> ExecutionRecord {
         let Some(plan) = self.project.flows.get(target.0 as usize) else {
             return failed_record("?", "no such helper flow");
@@ -613,6 +648,7 @@ fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
         status: RunStatus::Failed,
         started_at: now_rfc3339(),
         duration_ms: 0.0,
+        dry_run: false,
         index: None,
         trigger: None,
         inputs: None,
@@ -631,7 +667,9 @@ fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
 struct StepCaller<'e> {
     engine: &'e Engine,
     children: Mutex<Vec<ExecutionRecord>>,
-    parent: &'e str,
+    parent: Parent<'e>,
+    /// Helper runs that finished before a restart, by (step id, item index).
+    reusable: &'e HashMap<(String, usize), ExecutionRecord>,
 }
 
 impl FlowCaller for StepCaller<'_> {
@@ -642,10 +680,17 @@ impl FlowCaller for StepCaller<'_> {
         index: Option<usize>,
     ) -> BoxFuture<'_, Result<Value, CardError>> {
         Box::pin(async move {
-            let record = self
-                .engine
-                .run_child(target, inputs, index, self.parent)
-                .await;
+            let finished = index
+                .and_then(|i| self.reusable.get(&(self.parent.step.to_string(), i)))
+                .filter(|r| matches!(r.status, RunStatus::Succeeded | RunStatus::Stopped));
+            let record = match finished {
+                Some(r) => r.clone(),
+                None => {
+                    self.engine
+                        .run_child(target, inputs, index, self.parent)
+                        .await
+                }
+            };
             let result = match record.status {
                 RunStatus::Succeeded | RunStatus::Running => Ok(record.output.clone()),
                 RunStatus::Stopped => Ok(Value::Null),

@@ -74,6 +74,9 @@ pub struct ExecutionRecord {
     pub started_at: String,
     /// Wall time of the whole run.
     pub duration_ms: f64,
+    /// True for dry runs (effects rehearsed, nothing sent).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
     /// For a helper run per list item: the item's position.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,

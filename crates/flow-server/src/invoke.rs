@@ -278,6 +278,34 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
             }
         };
     }
+    if let Some(d) = state.durable.clone() {
+        let save_data = live
+            .engine
+            .project()
+            .flows
+            .get(ep.flow)
+            .is_none_or(|p| p.history.save_data.unwrap_or(true));
+        let (id, flow, req) = (execution_id.clone(), ep.name.clone(), trigger.clone());
+        let kept = tokio::task::spawn_blocking(move || d.begin(&id, &flow, &req, save_data)).await;
+        if !matches!(kept, Ok(Ok(()))) {
+            let why = match kept {
+                Ok(Err(e)) => e.to_string(),
+                _ => "the store did not answer".to_string(),
+            };
+            state
+                .log
+                .warn("store.begin_failed", &[("error", Value::String(why))]);
+            let mut r = refuse(
+                state,
+                "store_error",
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({ "error": "the event cannot be stored; try again" }),
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return r;
+        }
+    }
     run(state, &live, ep, trigger, execution_id, dedupe_key, permit).await
 }
 

@@ -13,6 +13,7 @@
 mod auth;
 pub use auth::sign;
 mod dedupe;
+mod durable;
 mod invoke;
 mod listen;
 mod live;
@@ -23,6 +24,7 @@ mod routes;
 mod state;
 
 pub use dedupe::{DedupeOutcome, DedupeStore, MemoryDedupe};
+pub use durable::{Durable, LEASE, StoreDedupe, resume_loop, stored_input};
 pub use listen::{ListenOptions, serve};
 pub use live::{Endpoint, Live, StartError};
 pub use log::{LogFormat, Logger};

@@ -39,6 +39,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> bool {
     let app = router(state.clone());
+    let resumer = state
+        .durable
+        .clone()
+        .map(|d| tokio::spawn(crate::durable::resume_loop(state.clone(), d)));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -68,6 +72,9 @@ pub async fn serve(
         }
     }
     drop(listener);
+    if let Some(r) = resumer {
+        r.abort();
+    }
     state.log.info(
         "shutdown.started",
         &[("grace_s", json!(opts.grace.as_secs()))],

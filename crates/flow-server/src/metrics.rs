@@ -149,7 +149,7 @@ impl Observer for Metrics {
                     .entry((record.flow.clone(), record.status.as_str().to_string()))
                     .or_default() += 1
             }),
-            RunEvent::RunStarted { .. } => {}
+            RunEvent::RunStarted { .. } | RunEvent::Responded { .. } => {}
         }
     }
 }

@@ -44,6 +44,8 @@ pub struct ServerState {
     /// The log.
     pub log: Logger,
     readiness: Option<Box<dyn Fn() -> Result<(), String> + Send + Sync>>,
+    /// The store, when runs are durable.
+    pub durable: Option<Arc<crate::durable::Durable>>,
 }
 
 impl ServerState {
@@ -57,6 +59,7 @@ impl ServerState {
             metrics,
             log,
             readiness: None,
+            durable: None,
         }
     }
 
@@ -80,6 +83,16 @@ impl ServerState {
             .live
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(live);
+    }
+
+    /// Makes runs durable: triggers committed before answers, progress written, unfinished runs
+    /// resumed; dedupe keys and readiness come from the store too.
+    pub fn with_durable(mut self, durable: Arc<crate::durable::Durable>) -> Self {
+        let store = durable.store().clone();
+        self.dedupe = Arc::new(crate::durable::StoreDedupe(store.clone()));
+        self.readiness = Some(Box::new(move || store.health().map_err(|e| e.to_string())));
+        self.durable = Some(durable);
+        self
     }
 
     /// Whether the server can take runs: the readiness check (`/readyz`).

@@ -151,6 +151,7 @@ pub(crate) fn get(
         status,
         started_at: row.started_at,
         duration_ms: elapsed.max(0) as f64,
+        dry_run: false,
         index: None,
         trigger: input.as_ref().and_then(StoredInput::trigger_value),
         inputs: match input {

@@ -1,0 +1,329 @@
+//! Durable runs: the trigger is committed before the caller is answered, every finished step and
+//! helper run is written as it finishes, and runs left unfinished by a crash are claimed and
+//! resumed — finished steps and finished list items are not run again.
+//!
+//! [`Durable`] is an engine [`Observer`]: it hands events to a writer thread, so the engine never
+//! waits on the disk. Only [`Durable::begin`] waits, because the event must be on disk before the
+//! 2xx leaves.
+
+use crate::dedupe::{DedupeOutcome, DedupeStore};
+use crate::log::Logger;
+use flow_runtime::{
+    ExecutionRecord, Observer, ResponseRecord, Resume, RunEvent, RunInput, StepRecord,
+    TriggerRequest,
+};
+use flow_store::{Dedupe, NewRun, Store, StoredInput, Unfinished};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long a node's claim on its runs lasts without renewal.
+pub const LEASE: Duration = Duration::from_secs(10);
+
+enum Op {
+    Step(String, usize, Box<StepRecord>),
+    Child(String, String, Box<ExecutionRecord>),
+    Response(String, ResponseRecord),
+    Finish(Box<ExecutionRecord>),
+}
+
+/// The store, as the server and the engine use it.
+pub struct Durable {
+    store: Arc<dyn Store>,
+    /// This node's name in claims.
+    pub owner: String,
+    roots: Mutex<HashSet<String>>,
+    tx: Mutex<Sender<Op>>,
+}
+
+impl Durable {
+    /// Starts the writer thread.
+    pub fn new(store: Arc<dyn Store>, log: Logger) -> Arc<Durable> {
+        let (tx, rx) = channel::<Op>();
+        let writer = store.clone();
+        std::thread::Builder::new()
+            .name("flowctl-store".into())
+            .spawn(move || {
+                for op in rx {
+                    let (what, result) = match op {
+                        Op::Step(id, i, step) => ("step", writer.save_step(&id, i, &step)),
+                        Op::Child(parent, step, child) => {
+                            ("helper run", writer.save_child(&parent, &step, &child))
+                        }
+                        Op::Response(id, r) => ("response", writer.save_response(&id, &r)),
+                        Op::Finish(record) => ("finish", writer.finish(&record)),
+                    };
+                    if let Err(e) = result {
+                        // Not silent: the run goes on, and the operator sees what was not kept.
+                        log.warn(
+                            "store.write_failed",
+                            &[
+                                ("what", Value::String(what.into())),
+                                ("error", Value::String(e.to_string())),
+                            ],
+                        );
+                    }
+                }
+            })
+            .ok();
+        Arc::new(Durable {
+            store,
+            owner: flow_runtime::new_execution_id(),
+            roots: Mutex::new(HashSet::new()),
+            tx: Mutex::new(tx),
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn send(&self, op: Op) {
+        let tx = self
+            .tx
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = tx.send(op);
+    }
+
+    /// Commits an accepted request before it is answered (claimed by this node).
+    pub fn begin(
+        &self,
+        execution_id: &str,
+        flow: &str,
+        req: &TriggerRequest,
+        save_data: bool,
+    ) -> Result<(), flow_store::StoreError> {
+        let run = NewRun {
+            execution_id: execution_id.to_string(),
+            flow: flow.to_string(),
+            started_at: time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            input: stored_input(req),
+            save_data,
+        };
+        self.roots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(execution_id.to_string());
+        self.store.begin_claimed(&run, &self.owner, LEASE)
+    }
+
+    /// Marks a resumed run as one of this node's root runs.
+    pub fn adopt(&self, execution_id: &str) {
+        self.roots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(execution_id.to_string());
+    }
+
+    fn is_root(&self, id: &str) -> bool {
+        self.roots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(id)
+    }
+
+    /// The input and progress of a claimed run, ready to run again.
+    pub fn resumable(
+        &self,
+        run: &Unfinished,
+    ) -> Result<(RunInput, Resume), flow_store::StoreError> {
+        let progress = self.store.progress(&run.execution_id)?;
+        let input = match &run.input {
+            StoredInput::Request {
+                method,
+                body,
+                headers,
+                query,
+            } => RunInput::Request(TriggerRequest {
+                method: method.clone(),
+                body: body.clone(),
+                headers: headers.clone(),
+                query: query.clone(),
+            }),
+            StoredInput::Inputs(v) => RunInput::Inputs(v.clone()),
+        };
+        let resume = Resume {
+            steps: progress
+                .steps
+                .into_values()
+                .map(|s| (s.id.clone(), s))
+                .collect(),
+            children: progress.children,
+            responded: run.responded || progress.response.is_some(),
+        };
+        Ok((input, resume))
+    }
+}
+
+/// A request as stored: secret headers and query parameters already masked.
+pub fn stored_input(req: &TriggerRequest) -> StoredInput {
+    StoredInput::Request {
+        method: req.method.clone(),
+        body: req.body.clone(),
+        headers: flow_runtime::mask_headers(&req.headers),
+        query: flow_runtime::mask_headers(&req.query),
+    }
+}
+
+impl Observer for Durable {
+    fn event(&self, event: &RunEvent<'_>) {
+        match event {
+            RunEvent::StepFinished {
+                execution_id,
+                index,
+                step,
+                parent: None,
+                ..
+            } if self.is_root(execution_id) => {
+                self.send(Op::Step(
+                    execution_id.to_string(),
+                    *index,
+                    Box::new((*step).clone()),
+                ));
+            }
+            RunEvent::RunFinished {
+                record,
+                parent: Some(p),
+            } if self.is_root(p.execution_id) => {
+                self.send(Op::Child(
+                    p.execution_id.to_string(),
+                    p.step.to_string(),
+                    Box::new((*record).clone()),
+                ));
+            }
+            RunEvent::Responded {
+                execution_id,
+                response,
+            } if self.is_root(execution_id) => {
+                self.send(Op::Response(execution_id.to_string(), (*response).clone()));
+            }
+            RunEvent::RunFinished {
+                record,
+                parent: None,
+            } if self.is_root(&record.execution_id) => {
+                self.roots
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .remove(&record.execution_id);
+                self.send(Op::Finish(Box::new((*record).clone())));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Dedupe keys kept in the store: they survive restarts.
+pub struct StoreDedupe(pub Arc<dyn Store>);
+
+impl DedupeStore for StoreDedupe {
+    fn check(&self, flow: &str, key: &str, window: Duration, execution_id: &str) -> DedupeOutcome {
+        match self.0.dedupe(flow, key, window, execution_id) {
+            Ok(Dedupe::Repeat {
+                execution_id,
+                response,
+            }) => DedupeOutcome::Repeat {
+                execution_id,
+                response,
+            },
+            // When the store cannot tell, run: a duplicate run is better than a lost event.
+            Ok(Dedupe::First) | Err(_) => DedupeOutcome::First,
+        }
+    }
+
+    fn answered(&self, _flow: &str, _key: &str, _response: &ResponseRecord) {
+        // The run's answer is written by the observer; the store reads it from there.
+    }
+}
+
+/// Claims runs that no live node holds (left by a crash or a stop), resumes them, and renews this
+/// node's leases; every two seconds until the server stops.
+pub async fn resume_loop(state: Arc<crate::state::ServerState>, durable: Arc<Durable>) {
+    loop {
+        let d = durable.clone();
+        let claimed = tokio::task::spawn_blocking(move || {
+            d.store.renew(&d.owner, LEASE)?;
+            d.store.claim_unfinished(&d.owner, LEASE)
+        })
+        .await;
+        match claimed {
+            Ok(Ok(runs)) => {
+                for run in runs {
+                    resume_one(&state, &durable, run).await;
+                }
+            }
+            Ok(Err(e)) => state.log.warn(
+                "store.claim_failed",
+                &[("error", Value::String(e.to_string()))],
+            ),
+            Err(_) => {}
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+async fn resume_one(
+    state: &Arc<crate::state::ServerState>,
+    durable: &Arc<Durable>,
+    run: Unfinished,
+) {
+    let live = state.live();
+    let Some(&flow) = live.engine.project().by_name.get(&run.flow) else {
+        state.log.warn(
+            "resume.unknown_flow",
+            &[
+                ("flow", Value::String(run.flow.clone())),
+                ("execution_id", Value::String(run.execution_id.clone())),
+            ],
+        );
+        return;
+    };
+    let d = durable.clone();
+    let r = run.clone();
+    let Ok(Ok((input, resume))) = tokio::task::spawn_blocking(move || d.resumable(&r)).await else {
+        state.log.warn(
+            "resume.failed",
+            &[("execution_id", Value::String(run.execution_id.clone()))],
+        );
+        return;
+    };
+    // Resumed runs count against the bound on runs in flight like new ones.
+    let Ok(permit) = state.runs.clone().acquire_owned().await else {
+        return;
+    };
+    durable.adopt(&run.execution_id);
+    state.log.info(
+        "run.resumed",
+        &[
+            ("flow", Value::String(run.flow.clone())),
+            ("execution_id", Value::String(run.execution_id.clone())),
+            ("steps_done", serde_json::json!(resume.steps.len())),
+        ],
+    );
+    let engine = live.engine.clone();
+    let st = state.clone();
+    st.metrics.in_flight(1);
+    tokio::spawn(async move {
+        let opts = flow_runtime::RunOptions {
+            execution_id: Some(run.execution_id),
+            responder: None,
+            resume: Some(resume),
+        };
+        let record = engine.run(flow, input, opts).await;
+        st.metrics.in_flight(-1);
+        st.log.info(
+            "run.finished",
+            &[
+                ("flow", Value::String(record.flow.clone())),
+                ("execution_id", Value::String(record.execution_id.clone())),
+                ("status", Value::String(record.status.as_str().into())),
+            ],
+        );
+        drop(permit);
+    });
+}

@@ -1,0 +1,208 @@
+//! `flowctl history`: past runs from the store — `list` (newest first), `show ID` (the same trace
+//! as `run`, helper runs nested, or `--json`), and `prune` (delete runs older than the retention).
+
+use crate::{Exit, trace};
+use anyhow::Result;
+use flow_compile::LoadOptions;
+use flow_model::units::{format_duration, parse_duration};
+use flow_store::{ListFilter, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Arguments of `flowctl history`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Option<Sub>,
+}
+
+#[derive(clap::Subcommand)]
+enum Sub {
+    /// Past runs, newest first.
+    List {
+        /// Only this flow's runs.
+        #[arg(long)]
+        flow: Option<String>,
+        /// Only runs with this status: running, succeeded, failed, stopped.
+        #[arg(long)]
+        status: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// One run: its trace, or its record with --json.
+    Show {
+        /// The execution id.
+        id: String,
+        /// Print the record as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Helper runs shown per step.
+        #[arg(long, default_value_t = 20)]
+        show_children: usize,
+    },
+    /// Delete finished runs older than their flow's `history.retention` (default 30 days).
+    Prune {
+        /// Delete runs older than this instead (e.g. 7d).
+        #[arg(long, value_name = "DURATION")]
+        older_than: Option<String>,
+        /// Only this flow's runs.
+        #[arg(long)]
+        flow: Option<String>,
+    },
+}
+
+/// The default retention of run history.
+pub const RETENTION: Duration = Duration::from_secs(30 * 86_400);
+
+/// The store and the project files it belongs to.
+pub type Opened = (Arc<dyn Store>, flow_compile::Loaded);
+
+/// Opens the store named by the project's settings (without compiling the flows).
+pub fn open_store(config: Option<&PathBuf>) -> Result<Option<Opened>, Exit> {
+    let loaded = flow_compile::load(&LoadOptions {
+        config: config.cloned(),
+        paths: Vec::new(),
+        only_paths: false,
+    });
+    match crate::store::open(&loaded.config.store, config.map(PathBuf::as_path)) {
+        Ok(Some(s)) => Ok(Some((s, loaded))),
+        Ok(None) => {
+            eprintln!("error: history is off (`store: none`)");
+            Err(Exit::Invalid)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(Exit::Invalid)
+        }
+    }
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Runs the command.
+pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
+    let (store, loaded) = match open_store(config.as_ref()) {
+        Ok(Some(x)) => x,
+        Ok(None) => return Ok(Exit::Invalid),
+        Err(e) => return Ok(e),
+    };
+    match args.command.unwrap_or(Sub::List {
+        flow: None,
+        status: None,
+        limit: 20,
+    }) {
+        Sub::List {
+            flow,
+            status,
+            limit,
+        } => {
+            let runs = match store.list(&ListFilter {
+                flow,
+                status,
+                limit,
+            }) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(Exit::Invalid);
+                }
+            };
+            if runs.is_empty() {
+                println!("no runs");
+            }
+            for r in runs {
+                let took = r
+                    .duration_ms
+                    .map(|d| format_duration(Duration::from_secs_f64(d / 1000.0)))
+                    .unwrap_or_else(|| "…".into());
+                let answer = r
+                    .response_status
+                    .map(|s| format!(" → {s}"))
+                    .unwrap_or_default();
+                let err = r.error.map(|e| format!("  {e}")).unwrap_or_default();
+                println!(
+                    "{}  {}  {:<9} {:>7}{answer}  {}{err}",
+                    r.execution_id, r.started_at, r.status, took, r.flow
+                );
+            }
+            Ok(Exit::Ok)
+        }
+        Sub::Show {
+            id,
+            json,
+            show_children,
+        } => match store.get(&id) {
+            Ok(Some(record)) => {
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&record)?);
+                } else {
+                    let opts = trace::Options {
+                        dry_run: record.dry_run,
+                        children: show_children,
+                        color: trace::color_stdout(),
+                    };
+                    print!("{}", trace::render(&record, &opts));
+                }
+                Ok(Exit::Ok)
+            }
+            Ok(None) => {
+                eprintln!("error: no run `{id}` in the history");
+                Ok(Exit::Invalid)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(Exit::Invalid)
+            }
+        },
+        Sub::Prune { older_than, flow } => {
+            let explicit = match older_than.as_deref().map(parse_duration).transpose() {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("error: --older-than: {e}");
+                    return Ok(Exit::Invalid);
+                }
+            };
+            // Each flow keeps its own retention; flows without one keep 30 days.
+            let mut retention: Vec<(Option<String>, Duration)> = Vec::new();
+            match (&flow, explicit) {
+                (f, Some(d)) => retention.push((f.clone(), d)),
+                (Some(f), None) => {
+                    let d = loaded
+                        .docs
+                        .iter()
+                        .find(|d| &d.name.value == f)
+                        .and_then(|d| d.history.retention)
+                        .unwrap_or(RETENTION);
+                    retention.push((Some(f.clone()), d));
+                }
+                (None, None) => {
+                    for d in &loaded.docs {
+                        if let Some(r) = d.history.retention {
+                            retention.push((Some(d.name.value.clone()), r));
+                        }
+                    }
+                    retention.push((None, RETENTION));
+                }
+            }
+            let mut total = 0;
+            for (f, d) in retention {
+                let before = now_unix() - d.as_secs() as i64;
+                match store.prune(f.as_deref(), before) {
+                    Ok(n) => total += n,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return Ok(Exit::Invalid);
+                    }
+                }
+            }
+            println!("pruned {total} runs");
+            Ok(Exit::Ok)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Opening the run store for a command: `store:` of `flowctl.yaml` (default
+//! `sqlite://.flowctl/state.db`, relative to the config file), or the `FLOWCTL_STORE`
+//! environment variable, which overrides it (`none` turns history off).
+
+use flow_store::{SqliteStore, Store};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The directory a config's relative paths start from.
+pub fn base(config: Option<&Path>) -> PathBuf {
+    config
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The store setting in force.
+pub fn url(configured: &str) -> String {
+    std::env::var("FLOWCTL_STORE")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| configured.to_string())
+}
+
+/// Opens the store; `Ok(None)` when history is off. Errors are printed for the user.
+pub fn open(configured: &str, config: Option<&Path>) -> Result<Option<Arc<dyn Store>>, String> {
+    let url = url(configured);
+    match SqliteStore::from_url(&url, &base(config)) {
+        Ok(Some(s)) => Ok(Some(Arc::new(s))),
+        Ok(None) => Ok(None),
+        Err(e) => Err(format!(
+            "cannot open the run store ({url}): {e}\n  = help: fix or move the file, point `store:` (or FLOWCTL_STORE) elsewhere, or set it to `none`"
+        )),
+    }
+}
