@@ -60,7 +60,7 @@ pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Option<(Project, usiz
     match index {
         Some(i) => Some((project, i)),
         None => {
-            let names: Vec<&str> = project.flows.iter().map(|p| p.name.as_str()).collect();
+            let names: Vec<&str> = project.flows.iter().map(|p| &*p.name).collect();
             let hint = flow_model::suggest::hint(flow, names.iter().copied())
                 .unwrap_or_else(|| format!("flows: {}", names.join(", ")));
             eprintln!(

@@ -216,7 +216,7 @@ pub fn execute(
         };
         let run = flow_store::NewRun {
             execution_id: id.clone(),
-            flow: plan.name.clone(),
+            flow: plan.name.to_string(),
             started_at: time::OffsetDateTime::now_utc()
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),

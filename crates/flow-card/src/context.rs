@@ -41,7 +41,11 @@ pub trait FlowCaller: Send + Sync {
         target: FlowTarget,
         inputs: Value,
         index: Option<usize>,
-    ) -> BoxFuture<'_, Result<Value, CardError>>;
+    ) -> BoxFuture<'_, Result<Arc<Value>, CardError>>;
+
+    /// A hint: about `n` calls will follow (a list card knows its length), so records can be
+    /// sized once.
+    fn expect_calls(&self, _n: usize) {}
 }
 
 /// What a step did besides producing its output.
@@ -281,13 +285,18 @@ impl<'a> StepCx<'a> {
             .map_or("?", |i| i.name.as_str())
     }
 
+    /// Tells the engine about how many helper runs this step will make.
+    pub fn expect_calls(&self, n: usize) {
+        self.caller.expect_calls(n);
+    }
+
     /// Runs a helper flow and returns its outputs.
     pub async fn call(
         &self,
         f: FlowRef,
         inputs: Value,
         index: Option<usize>,
-    ) -> Result<Value, CardError> {
+    ) -> Result<Arc<Value>, CardError> {
         let target = self
             .parts
             .flows

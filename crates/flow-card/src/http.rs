@@ -4,6 +4,7 @@
 
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// A request a card wants sent.
@@ -165,11 +166,11 @@ pub struct HttpExchange {
     /// The attempt of the step it belongs to (1-based).
     pub attempt: u32,
     /// The method.
-    pub method: String,
+    pub method: Cow<'static, str>,
     /// The URL, masked.
     pub url: String,
     /// The request headers, masked.
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
     /// The request body (masked, at most 4 KiB shown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
@@ -196,9 +197,9 @@ impl HttpExchange {
                 let v = if SECRET_HEADERS.contains(&k.as_str()) {
                     mask_auth(v)
                 } else {
-                    req.mask(v)
+                    intern(req.mask(v))
                 };
-                (k.clone(), v)
+                (intern(k.clone()), v)
             })
             .collect();
         let body = req.body.as_ref().map(|b| {
@@ -216,7 +217,7 @@ impl HttpExchange {
         });
         HttpExchange {
             attempt,
-            method: req.method.clone(),
+            method: intern(req.method.clone()),
             url: req.mask(&req.url),
             headers,
             body,
@@ -229,14 +230,41 @@ impl HttpExchange {
 }
 
 /// Keeps the scheme of an Authorization value and hides the credential: `SSWS ***`.
-fn mask_auth(v: &str) -> String {
+fn mask_auth(v: &str) -> Cow<'static, str> {
     match v.split_once(' ') {
         Some((scheme, _))
             if scheme.len() <= 10 && scheme.chars().all(|c| c.is_ascii_alphabetic()) =>
         {
-            format!("{scheme} ***")
+            intern(format!("{scheme} ***"))
         }
-        _ => "***".to_string(),
+        _ => Cow::Borrowed("***"),
+    }
+}
+
+/// Strings every exchange repeats, kept once instead of once per request (a dry run over a
+/// 10,000-item list records 30,000 requests).
+const COMMON: &[&str] = &[
+    "GET",
+    "POST",
+    "PUT",
+    "PATCH",
+    "DELETE",
+    "authorization",
+    "accept",
+    "content-type",
+    "application/json",
+    "application/json; charset=utf-8",
+    "text/plain; charset=utf-8",
+    "x-okta-retry-count",
+    "SSWS ***",
+    "Bearer ***",
+    "Basic ***",
+];
+
+fn intern(s: String) -> Cow<'static, str> {
+    match COMMON.iter().find(|c| **c == s) {
+        Some(c) => Cow::Borrowed(c),
+        None => Cow::Owned(s),
     }
 }
 

@@ -79,7 +79,7 @@ async fn run_with(
 }
 
 fn step<'a>(r: &'a ExecutionRecord, id: &str) -> &'a StepRecord {
-    r.steps.iter().find(|s| s.id == id).unwrap()
+    r.steps.iter().find(|s| &*s.id == id).unwrap()
 }
 
 fn error_of(s: &StepRecord) -> (String, String) {

@@ -315,7 +315,8 @@ pub fn compile(
                 continue;
             };
             planned.push(PlannedStep {
-                id: s.id,
+                id: Arc::from(s.id.as_str()),
+                kind: Arc::from(spec.kind),
                 index: i,
                 spec,
                 card,
@@ -342,7 +343,7 @@ pub fn compile(
         }
         plans.push(Plan {
             index: f as u32,
-            name: doc.name.value.clone(),
+            name: Arc::from(doc.name.value.as_str()),
             description: doc.description.clone(),
             source: doc.source,
             trigger,

@@ -63,7 +63,7 @@ pub struct Plan {
     /// Its number.
     pub index: u32,
     /// `flow:`.
-    pub name: String,
+    pub name: Arc<str>,
     /// `description:`.
     pub description: Option<String>,
     /// The file.
@@ -155,7 +155,9 @@ pub struct RetryPolicy {
 /// One compiled step.
 pub struct PlannedStep {
     /// `id:`.
-    pub id: String,
+    pub id: Arc<str>,
+    /// The card kind (shared by every record of this step).
+    pub kind: Arc<str>,
     /// Position in the file.
     pub index: usize,
     /// The card kind.

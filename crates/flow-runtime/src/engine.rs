@@ -68,7 +68,7 @@ pub struct RunOptions {
 
 /// How a run ends, once decided.
 enum End {
-    Return(Value),
+    Return(Arc<Value>),
     Fail {
         step: String,
         error: CardError,
@@ -211,7 +211,7 @@ impl Engine {
             let mut records: Vec<StepRecord> = plan
                 .steps
                 .iter()
-                .map(|s| StepRecord::pending(&s.id, s.spec.kind))
+                .map(|s| StepRecord::pending(&s.id, &s.kind))
                 .collect();
             let mut waiting: Vec<usize> = plan.deps.iter().map(Vec::len).collect();
             let mut ready: BinaryHeap<Reverse<usize>> = waiting
@@ -238,7 +238,7 @@ impl Engine {
                         // Steps that answer or end the run run again: they touch nothing outside,
                         // and their signal (return, fail, stop) must take effect again.
                         let answers = plan.steps[i].spec.effect == flow_card::Effect::Responds;
-                        let reused = reusable.remove(&plan.steps[i].id).filter(|r| {
+                        let reused = reusable.remove(&*plan.steps[i].id).filter(|r| {
                             !answers
                                 && matches!(r.status, StepStatus::Succeeded | StepStatus::Skipped)
                                 || (r.status == StepStatus::Failed
@@ -287,7 +287,7 @@ impl Engine {
                     && end.is_none()
                 {
                     end = Some(End::Fail {
-                        step: plan.steps[i].id.clone(),
+                        step: plan.steps[i].id.to_string(),
                         error: err,
                         status: 500,
                     });
@@ -307,11 +307,11 @@ impl Engine {
                         response.get_or_insert(rec);
                     }
                     Some(Signal::Return) if end.is_none() => {
-                        end = Some(End::Return((*done.output).clone()))
+                        end = Some(End::Return(done.output.clone()))
                     }
                     Some(Signal::Fail { status, message }) if end.is_none() => {
                         end = Some(End::Fail {
-                            step: plan.steps[i].id.clone(),
+                            step: plan.steps[i].id.to_string(),
                             error: CardError::new(ErrorKind::Failed, message),
                             status,
                         })
@@ -343,7 +343,7 @@ impl Engine {
             }
             let (status, output, error) = match end {
                 Some(End::Return(v)) => (RunStatus::Succeeded, v, None),
-                Some(End::Stop) => (RunStatus::Stopped, Value::Null, None),
+                Some(End::Stop) => (RunStatus::Stopped, Arc::new(Value::Null), None),
                 Some(End::Fail {
                     step,
                     error,
@@ -368,7 +368,7 @@ impl Engine {
                     }
                     (
                         RunStatus::Failed,
-                        Value::Null,
+                        Arc::new(Value::Null),
                         Some(RunError {
                             step,
                             kind: error.kind.as_str().to_string(),
@@ -376,13 +376,13 @@ impl Engine {
                         }),
                     )
                 }
-                None => (RunStatus::Succeeded, Value::Null, None),
+                None => (RunStatus::Succeeded, Arc::new(Value::Null), None),
             };
             if endpoint && response.is_none() {
                 let body = if output.is_null() {
                     json!({})
                 } else {
-                    output.clone()
+                    (*output).clone()
                 };
                 let rec = ResponseRecord {
                     status: 200,
@@ -403,7 +403,7 @@ impl Engine {
                 duration_ms: ms(started),
                 dry_run: self.env.dry_run,
                 index,
-                trigger: trigger_record,
+                trigger: trigger_record.map(Box::new),
                 inputs: if endpoint { None } else { Some(inputs) },
                 response,
                 steps: records,
@@ -429,7 +429,7 @@ impl Engine {
     ) -> StepDone {
         let step = &plan.steps[i];
         let t0 = Instant::now();
-        let mut rec = StepRecord::pending(&step.id, step.spec.kind);
+        let mut rec = StepRecord::pending(&step.id, &step.kind);
         rec.status = StepStatus::Running;
         rec.started_ms = ms(run_started);
         if let Some(cond) = &step.condition {
@@ -485,7 +485,7 @@ impl Engine {
             let log = cx.into_log();
             rec.http.extend(log.http);
             if !log.inputs.is_empty() {
-                rec.input = Some(log.inputs.into_iter().collect());
+                rec.input = Some(Box::new(log.inputs.into_iter().collect()));
             }
             match res {
                 Err(e)
@@ -562,7 +562,7 @@ impl Engine {
     ) -> StepDone {
         rec.status = StepStatus::Failed;
         rec.duration_ms = ms(t0);
-        rec.error = Some(e.to_json());
+        rec.error = Some(Box::new(e.to_json()));
         match step.on_error {
             OnError::Continue => {
                 let output = Arc::new(json!({ "error": e.to_json() }));
@@ -644,7 +644,7 @@ fn response_record(resp: &Response, at_ms: f64) -> ResponseRecord {
 fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
     ExecutionRecord {
         execution_id: new_execution_id(),
-        flow: flow.to_string(),
+        flow: Arc::from(flow),
         status: RunStatus::Failed,
         started_at: now_rfc3339(),
         duration_ms: 0.0,
@@ -654,7 +654,7 @@ fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
         inputs: None,
         response: None,
         steps: Vec::new(),
-        output: Value::Null,
+        output: Arc::new(Value::Null),
         error: Some(RunError {
             step: String::new(),
             kind: ErrorKind::Input.as_str().into(),
@@ -673,12 +673,19 @@ struct StepCaller<'e> {
 }
 
 impl FlowCaller for StepCaller<'_> {
+    fn expect_calls(&self, n: usize) {
+        self.children
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .reserve_exact(n);
+    }
+
     fn call(
         &self,
         target: FlowTarget,
         inputs: Value,
         index: Option<usize>,
-    ) -> BoxFuture<'_, Result<Value, CardError>> {
+    ) -> BoxFuture<'_, Result<Arc<Value>, CardError>> {
         Box::pin(async move {
             let finished = index
                 .and_then(|i| self.reusable.get(&(self.parent.step.to_string(), i)))
@@ -693,7 +700,7 @@ impl FlowCaller for StepCaller<'_> {
             };
             let result = match record.status {
                 RunStatus::Succeeded | RunStatus::Running => Ok(record.output.clone()),
-                RunStatus::Stopped => Ok(Value::Null),
+                RunStatus::Stopped => Ok(Arc::new(Value::Null)),
                 RunStatus::Failed => {
                     let (step, kind, message) = record
                         .error

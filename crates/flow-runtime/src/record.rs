@@ -67,7 +67,7 @@ pub struct ExecutionRecord {
     /// A UUIDv7 (time ordered).
     pub execution_id: String,
     /// The flow's name.
-    pub flow: String,
+    pub flow: Arc<str>,
     /// The outcome.
     pub status: RunStatus,
     /// RFC 3339 UTC.
@@ -82,7 +82,7 @@ pub struct ExecutionRecord {
     pub index: Option<usize>,
     /// The request (endpoint flows), headers masked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trigger: Option<Value>,
+    pub trigger: Option<Box<Value>>,
     /// The inputs (helper flows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<Arc<Value>>,
@@ -91,8 +91,8 @@ pub struct ExecutionRecord {
     pub response: Option<ResponseRecord>,
     /// Every step, in file order.
     pub steps: Vec<StepRecord>,
-    /// `flow.return` outputs (`null` when none).
-    pub output: Value,
+    /// `flow.return` outputs (`null` when none); shared with the step that returned them.
+    pub output: Arc<Value>,
     /// Why it failed.
     pub error: Option<RunError>,
 }
@@ -127,9 +127,9 @@ pub struct RunError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepRecord {
     /// The step id.
-    pub id: String,
+    pub id: Arc<str>,
     /// The card kind.
-    pub card: String,
+    pub card: Arc<str>,
     /// The outcome.
     pub status: StepStatus,
     /// Attempts made (0 when it did not run).
@@ -140,13 +140,13 @@ pub struct StepRecord {
     pub duration_ms: f64,
     /// Evaluated inputs by field (when the run keeps them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<serde_json::Map<String, Value>>,
+    pub input: Option<Box<serde_json::Map<String, Value>>>,
     /// The output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Arc<Value>>,
     /// The final error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<Value>,
+    pub error: Option<Box<Value>>,
     /// Errors of attempts that were retried.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retries: Vec<Value>,
@@ -163,10 +163,10 @@ pub struct StepRecord {
 
 impl StepRecord {
     /// A record for a step that has not run.
-    pub fn pending(id: &str, card: &str) -> Self {
+    pub fn pending(id: &Arc<str>, card: &Arc<str>) -> Self {
         StepRecord {
-            id: id.to_string(),
-            card: card.to_string(),
+            id: id.clone(),
+            card: card.clone(),
             status: StepStatus::Pending,
             attempts: 0,
             started_ms: 0.0,

@@ -119,7 +119,7 @@ fn helper_input(v: Value) -> RunInput {
 }
 
 fn step<'r>(r: &'r ExecutionRecord, id: &str) -> &'r flow_runtime::StepRecord {
-    r.steps.iter().find(|s| s.id == id).unwrap()
+    r.steps.iter().find(|s| &*s.id == id).unwrap()
 }
 
 const H: &str = "trigger: { helper: { inputs: {} } }\n";
@@ -198,7 +198,7 @@ async fn on_error_continue_gives_an_error_output() {
     let r = run(&e, "f", helper_input(json!({}))).await;
     assert_eq!(r.status, RunStatus::Succeeded);
     assert_eq!(step(&r, "a").status, StepStatus::Failed);
-    assert_eq!(r.output, json!({ "b": "kind=rate_limited" }));
+    assert_eq!(*r.output, json!({ "b": "kind=rate_limited" }));
 }
 
 #[tokio::test]
@@ -209,7 +209,7 @@ async fn if_false_skips_and_dependents_see_null() {
     let e = engine(&[("f.yaml", &flow)]);
     let r = run(&e, "f", helper_input(json!({}))).await;
     assert_eq!(step(&r, "a").status, StepStatus::Skipped);
-    assert_eq!(r.output, json!({ "a": null }));
+    assert_eq!(*r.output, json!({ "a": null }));
 }
 
 #[tokio::test]
@@ -226,7 +226,7 @@ async fn return_fail_and_continue_if_end_the_run() {
     let e = engine(&[("r.yaml", &ret), ("x.yaml", &fail), ("s.yaml", &stop)]);
     let r = run(&e, "r", helper_input(json!({}))).await;
     assert_eq!(
-        (r.status, r.output.clone()),
+        (r.status, (*r.output).clone()),
         (RunStatus::Succeeded, json!({ "x": 1 }))
     );
     assert_eq!(step(&r, "later").status, StepStatus::Skipped);
@@ -352,7 +352,7 @@ async fn map_collects_outputs_in_order() {
     let e = engine(&[("f.yaml", &flow), ("one.yaml", ITEM_HELPER)]);
     let r = run(&e, "f", helper_input(json!({}))).await;
     assert_eq!(
-        r.output,
+        *r.output,
         json!({ "m": [{ "n": 30 }, { "n": 1 }, { "n": 10 }] })
     );
 }

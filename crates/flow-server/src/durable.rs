@@ -152,7 +152,7 @@ impl Durable {
             steps: progress
                 .steps
                 .into_values()
-                .map(|s| (s.id.clone(), s))
+                .map(|s| (s.id.to_string(), s))
                 .collect(),
             children: progress.children,
             responded: run.responded || progress.response.is_some(),
@@ -319,7 +319,7 @@ async fn resume_one(
         st.log.info(
             "run.finished",
             &[
-                ("flow", Value::String(record.flow.clone())),
+                ("flow", Value::String(record.flow.to_string())),
                 ("execution_id", Value::String(record.execution_id.clone())),
                 ("status", Value::String(record.status.as_str().into())),
             ],

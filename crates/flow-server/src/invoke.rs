@@ -348,7 +348,7 @@ async fn run(
         st.log.info(
             "run.finished",
             &[
-                ("flow", Value::String(record.flow.clone())),
+                ("flow", Value::String(record.flow.to_string())),
                 ("execution_id", Value::String(record.execution_id.clone())),
                 ("status", Value::String(record.status.as_str().to_string())),
                 ("duration_ms", json!(record.duration_ms)),

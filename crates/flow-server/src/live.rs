@@ -79,7 +79,7 @@ impl Live {
             };
             let missing =
                 |what: &'static str, e: flow_model::config::MissingEnv| StartError::MissingEnv {
-                    flow: plan.name.clone(),
+                    flow: plan.name.to_string(),
                     what,
                     variable: e.name,
                 };
@@ -105,7 +105,7 @@ impl Live {
                 ep.path_name.clone(),
                 Arc::new(Endpoint {
                     flow: plan.index as usize,
-                    name: plan.name.clone(),
+                    name: plan.name.to_string(),
                     client_token,
                     public: ep.public,
                     hmac,

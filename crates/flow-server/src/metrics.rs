@@ -129,7 +129,7 @@ impl Observer for Metrics {
         match event {
             RunEvent::StepFinished { flow, step, .. } => self.with(|m| {
                 m.steps
-                    .entry((flow.to_string(), step.card.clone()))
+                    .entry((flow.to_string(), step.card.to_string()))
                     .or_default()
                     .observe(step.duration_ms / 1000.0);
                 for ex in &step.http {
@@ -138,7 +138,7 @@ impl Observer for Metrics {
                         (false, Some(s)) => format!("{}xx", s / 100),
                         (false, None) => "no_answer".to_string(),
                     };
-                    *m.calls.entry((step.card.clone(), outcome)).or_default() += 1;
+                    *m.calls.entry((step.card.to_string(), outcome)).or_default() += 1;
                 }
             }),
             RunEvent::Retrying { card, .. } => {
@@ -146,7 +146,7 @@ impl Observer for Metrics {
             }
             RunEvent::RunFinished { record, .. } => self.with(|m| {
                 *m.runs
-                    .entry((record.flow.clone(), record.status.as_str().to_string()))
+                    .entry((record.flow.to_string(), record.status.as_str().to_string()))
                     .or_default() += 1
             }),
             RunEvent::RunStarted { .. } | RunEvent::Responded { .. } => {}

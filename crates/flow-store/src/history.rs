@@ -117,10 +117,11 @@ pub(crate) fn get(
         progress.children.into_iter().collect();
     children.sort_by(|a, b| a.0.cmp(&b.0));
     for ((step_id, _), child) in children {
-        let at = match steps.iter().position(|s| s.id == step_id) {
+        let at = match steps.iter().position(|s| *s.id == *step_id) {
             Some(at) => at,
             None => {
-                let mut stand_in = StepRecord::pending(&step_id, "");
+                let mut stand_in =
+                    StepRecord::pending(&Arc::from(step_id.as_str()), &Arc::from(""));
                 stand_in.status = StepStatus::Running;
                 steps.push(stand_in);
                 steps.len() - 1
@@ -147,20 +148,23 @@ pub(crate) fn get(
     };
     Ok(Some(ExecutionRecord {
         execution_id: id.to_string(),
-        flow: row.flow,
+        flow: Arc::from(row.flow.as_str()),
         status,
         started_at: row.started_at,
         duration_ms: elapsed.max(0) as f64,
         dry_run: false,
         index: None,
-        trigger: input.as_ref().and_then(StoredInput::trigger_value),
+        trigger: input
+            .as_ref()
+            .and_then(StoredInput::trigger_value)
+            .map(Box::new),
         inputs: match input {
             Some(StoredInput::Inputs(v)) => Some(Arc::new(v)),
             _ => None,
         },
         response: row.response.as_deref().map(json).transpose()?,
         steps,
-        output: serde_json::Value::Null,
+        output: Arc::new(serde_json::Value::Null),
         error: None,
     }))
 }

@@ -316,7 +316,7 @@ impl Store for SqliteStore {
         let error = record.error.as_ref().map(to_json).transpose()?;
         self.writer.call(WriteOp::Finish(Box::new(Finish {
             id: record.execution_id.clone(),
-            flow: record.flow.clone(),
+            flow: record.flow.to_string(),
             status: record.status.as_str().to_string(),
             started_at: record.started_at.clone(),
             started_ms: started_ms(&record.started_at),

@@ -18,7 +18,7 @@ pub(crate) fn metadata_only(record: &ExecutionRecord) -> ExecutionRecord {
 }
 
 fn strip_run(r: &mut ExecutionRecord) {
-    if let Some(Value::Object(trigger)) = &mut r.trigger {
+    if let Some(Value::Object(trigger)) = r.trigger.as_deref_mut() {
         trigger.remove("body");
         trigger.remove("query");
         trigger.remove("json");
@@ -28,7 +28,7 @@ fn strip_run(r: &mut ExecutionRecord) {
         response.body = Value::Null;
         response.headers.clear();
     }
-    r.output = Value::Null;
+    r.output = std::sync::Arc::new(Value::Null);
     r.steps.iter_mut().for_each(strip_step);
 }
 
@@ -78,7 +78,10 @@ mod tests {
         let text = serde_json::to_string(&stripped).unwrap();
         assert!(!text.contains("SECRET"), "{text}");
         assert_eq!(stripped.steps[0].attempts, 2);
-        assert_eq!(stripped.steps[0].error, Some(json!({ "kind": "timeout" })));
+        assert_eq!(
+            stripped.steps[0].error.as_deref(),
+            Some(&json!({ "kind": "timeout" }))
+        );
         assert_eq!(stripped.steps[0].children[0].index, Some(0));
         assert_eq!(stripped.response.as_ref().map(|r| r.status), Some(200));
         assert_eq!(

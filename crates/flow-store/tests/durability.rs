@@ -42,7 +42,7 @@ fn reopening_keeps_everything_acknowledged() {
     assert_eq!(progress.steps.len(), 1);
     assert_eq!(progress.children.len(), 1);
     assert_eq!(
-        store.progress(&queued_only).unwrap().steps[&3].id,
+        &*store.progress(&queued_only).unwrap().steps[&3].id,
         "actions"
     );
     assert_eq!(store.list(&ListFilter::default()).unwrap().len(), 3);
@@ -298,7 +298,7 @@ fn the_store_writes_exactly_what_it_is_given() {
         };
         store.begin(&run).unwrap();
         let mut record = oort_record(&id);
-        record.trigger = Some(request.to_record());
+        record.trigger = Some(Box::new(request.to_record()));
         store.finish(&record).unwrap();
         let stored = store.input(&id).unwrap().unwrap();
         assert_eq!(stored, run.input);

@@ -42,10 +42,13 @@ fn a_run_round_trips_through_get() {
     // Unfinished: assembled from what was saved.
     let partial = store.get(&id).unwrap().unwrap();
     assert_eq!(partial.status, RunStatus::Running);
-    assert_eq!(partial.flow, "oort-failing-check");
+    assert_eq!(&*partial.flow, "oort-failing-check");
     assert_eq!(partial.response, Some(response(200)));
-    assert_eq!(partial.trigger, run.input.trigger_value());
-    let ids: Vec<&str> = partial.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        partial.trigger.as_deref().cloned(),
+        run.input.trigger_value()
+    );
+    let ids: Vec<&str> = partial.steps.iter().map(|s| &*s.id).collect();
     assert_eq!(
         ids,
         [
@@ -65,7 +68,7 @@ fn a_run_round_trips_through_get() {
 
     let progress = store.progress(&id).unwrap();
     assert_eq!(progress.steps.len(), 5);
-    assert_eq!(progress.steps[&1].id, "event");
+    assert_eq!(&*progress.steps[&1].id, "event");
     assert_eq!(progress.children.len(), 3);
     assert_eq!(
         progress.children[&("dispatch".to_string(), 1)].execution_id,
@@ -132,7 +135,7 @@ fn finished(store: &SqliteStore, flow: &str, at: &str, status: RunStatus) -> Str
     run.started_at = at.to_string();
     store.begin(&run).unwrap();
     let mut record = oort_record(&id);
-    record.flow = flow.to_string();
+    record.flow = flow.into();
     record.started_at = at.to_string();
     record.status = status;
     if status == RunStatus::Failed {
@@ -334,7 +337,7 @@ fn claims_lease_out_and_expire() {
     // What b already did.
     let progress = store.progress(&b).unwrap();
     assert_eq!(progress.steps.len(), 1);
-    assert_eq!(progress.steps[&0].id, "ack");
+    assert_eq!(&*progress.steps[&0].id, "ack");
     assert_eq!(
         progress.children[&("dispatch".to_string(), 0)].execution_id,
         child.execution_id

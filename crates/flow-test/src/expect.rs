@@ -69,7 +69,7 @@ pub fn all_steps(rec: &ExecutionRecord) -> Vec<(&str, &StepRecord)> {
 
 fn collect<'r>(rec: &'r ExecutionRecord, out: &mut Vec<(&'r str, &'r StepRecord)>) {
     for s in &rec.steps {
-        out.push((rec.flow.as_str(), s));
+        out.push((&*rec.flow, s));
         for c in &s.children {
             collect(c, out);
         }
@@ -85,8 +85,8 @@ pub fn matching<'r>(
     steps
         .iter()
         .filter(|(flow, s)| match key.split_once('/') {
-            Some((f, id)) => *flow == f && s.id == id,
-            None => (*flow == main && s.id == key) || s.card == key,
+            Some((f, id)) => *flow == f && &*s.id == id,
+            None => (*flow == main && &*s.id == key) || &*s.card == key,
         })
         .map(|(_, s)| *s)
         .collect()
@@ -97,7 +97,7 @@ pub fn step_view(s: &StepRecord) -> Value {
     serde_json::json!({
         "status": s.status.as_str(),
         "output": s.output.as_deref().cloned().unwrap_or(Value::Null),
-        "error": s.error.clone().unwrap_or(Value::Null),
+        "error": s.error.as_deref().cloned().unwrap_or(Value::Null),
         "attempts": s.attempts,
     })
 }

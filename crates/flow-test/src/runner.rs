@@ -267,7 +267,12 @@ fn check(record: &ExecutionRecord, flow: &str, case: &Case) -> Vec<String> {
         }
         let inputs: Vec<Value> = calls
             .iter()
-            .map(|s| s.input.clone().map_or(Value::Null, Value::Object))
+            .map(|s| {
+                s.input
+                    .as_deref()
+                    .cloned()
+                    .map_or(Value::Null, Value::Object)
+            })
             .collect();
         match want.get("inputs") {
             Some(Value::Array(each)) => {

@@ -59,7 +59,9 @@ impl Card for Config {
                 Some(i) => cx.value(i)?.into_owned(),
                 None => Value::Object(Map::new()),
             };
-            Ok(Outcome::value(cx.call(self.flow, inputs, None).await?))
+            Ok(Outcome::value(
+                (*cx.call(self.flow, inputs, None).await?).clone(),
+            ))
         })
     }
 }

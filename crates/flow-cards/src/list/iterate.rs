@@ -49,8 +49,8 @@ pub struct IterConfig {
 
 /// The result of one item.
 pub enum ItemResult {
-    /// The helper's outputs.
-    Done(Value),
+    /// The helper's outputs (shared with its record, not copied).
+    Done(std::sync::Arc<Value>),
     /// It failed.
     Failed(CardError),
     /// It was not started because an earlier item failed.
@@ -127,6 +127,7 @@ impl IterConfig {
     pub async fn run_items(&self, cx: &StepCx<'_>) -> Result<Vec<ItemResult>, CardError> {
         let list = cx.list(&self.list)?;
         let items = list.as_array().map(Vec::as_slice).unwrap_or(&[]);
+        cx.expect_calls(items.len());
         let stop = AtomicBool::new(false);
         let stop_on_error = self.on_item_error == OnItemError::Stop;
         let stop = &stop;

@@ -40,7 +40,7 @@ impl Card for Map {
             let out: Vec<Value> = results
                 .into_iter()
                 .map(|r| match r {
-                    ItemResult::Done(v) => v,
+                    ItemResult::Done(v) => (*v).clone(),
                     ItemResult::Failed(_) | ItemResult::NotRun => Value::Null,
                 })
                 .collect();
