@@ -100,6 +100,17 @@ async fn oort_flow_acts_on_every_user_it_can_and_tells_slack_once() {
             "GET /api/v1/users/ID"
         ]
     );
+    // Keep-alive: the pooled client reuses its connections; at most one per concurrent item
+    // (`concurrency: 4`) is ever opened to Okta, and one to Slack.
+    assert_eq!(reqs.len(), 11);
+    assert!(
+        okta.connections_accepted() <= 4,
+        "{} connections for {} Okta requests",
+        okta.connections_accepted(),
+        reqs.len()
+    );
+    assert_eq!(slack.connections_accepted(), 1);
+
     // The unknown user: one lookup, nothing else, and the others went on.
     assert_eq!(reqs.iter().filter(|r| r.path.contains("ghost")).count(), 1);
     for id in [&maria, &svc, &li] {

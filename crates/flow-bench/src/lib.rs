@@ -45,3 +45,20 @@ pub fn dry_engine(project: Project, capture_inputs: bool) -> Engine {
     };
     Engine::new(Arc::new(project), Arc::new(env))
 }
+
+/// An engine that really sends its requests (pooled reqwest client), with connection settings
+/// looked up by `env` (e.g. the fake servers' URLs and tokens).
+pub fn live_engine(
+    project: Project,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Engine, String> {
+    let connections = flow_runtime::connect_all(&project, env, false).map_err(|e| e.to_string())?;
+    let transport = flow_cards::ReqwestTransport::new().map_err(|e| e.to_string())?;
+    let env = RunEnv {
+        dry_run: false,
+        transport: Arc::new(transport),
+        connections,
+        capture_inputs: false,
+    };
+    Ok(Engine::new(Arc::new(project), Arc::new(env)))
+}

@@ -338,6 +338,29 @@ async fn api_request_and_oauth_bearer_tokens() {
     assert_no_secret(&r, &f);
 }
 
+#[tokio::test]
+async fn a_validation_failure_outside_the_lifecycle_cards_is_a_plain_refusal() {
+    let f = fakes().await;
+    f.okta.add_user("x@example.com", UserStatus::Active);
+    // The fake answers a filter it cannot parse with Okta's 400 E0000001.
+    let steps = "  - id: q\n    card: okta.api_request\n    with: { connection: okta, path: /api/v1/users, query: { filter: \"profile.email zz \\\"x\\\"\" } }\n";
+    let r = run(&f, steps, json!(null)).await;
+    assert_eq!(r.status, RunStatus::Failed);
+    let s = step(&r, "q");
+    let e = s.error.as_deref().unwrap();
+    assert_eq!(e["kind"], "remote", "{e}");
+    assert_eq!(e["status"], 400);
+    assert_eq!(e["code"], "E0000001");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("Api validation failed"),
+        "{e}"
+    );
+    assert_eq!(s.attempts, 1, "a refusal is not retried");
+}
+
 const POST: &str = "  - { id: post, card: slack.send_message, with: { connection: slack, channel: \"#security-alerts\", text: \"Alert for {{ inputs.v }} <!here>\" } }\n";
 
 #[tokio::test]

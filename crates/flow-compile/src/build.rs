@@ -5,7 +5,7 @@ use crate::calls;
 use crate::check::StepChecker;
 use crate::graph::{self, StepNode};
 use crate::plan::{EndpointPlan, Plan, PlannedStep, Project, RetryPolicy, TriggerPlan};
-use crate::scope::{StepScope, TriggerScope};
+use crate::scope::{RESERVED_STEP_IDS, StepScope, TriggerScope};
 use flow_card::{BuildCx, Card, CardSpec, HelperSig, Registry, StepParts};
 use flow_model::flow::{FlowDoc, OnError, TriggerDoc};
 use flow_model::{
@@ -392,6 +392,25 @@ fn build_steps(
                 .with_help(format!(
                     "the first is at line {}",
                     line_of(source, prev.id.span)
+                )),
+            );
+        }
+        if let Some((_, meaning)) = RESERVED_STEP_IDS.iter().find(|(name, _)| *name == id) {
+            diags.push(
+                Diagnostic::error(
+                    Code::ReservedStepId,
+                    Some(step.id.span),
+                    format!(
+                        "step id `{id}` is reserved: templates read `{id}` as {meaning}, so this step's output could not be read"
+                    ),
+                )
+                .with_help(format!(
+                    "rename the step, e.g. `{id}_step`; reserved ids: {}",
+                    RESERVED_STEP_IDS
+                        .iter()
+                        .map(|(name, _)| *name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             );
         }

@@ -22,6 +22,9 @@ pub(crate) struct StepChecker<'a> {
     pub label: String,
     /// The inferred type of each expression, once checked.
     pub types: Vec<Option<Type>>,
+    /// Expressions the card already reported a type mismatch for: the generic check in
+    /// [`StepChecker::finish`] does not report them a second time.
+    mismatched: Vec<bool>,
 }
 
 impl<'a> StepChecker<'a> {
@@ -49,6 +52,7 @@ impl<'a> StepChecker<'a> {
             step_span,
             label,
             types: vec![None; n],
+            mismatched: vec![false; n],
         }
     }
 
@@ -98,6 +102,9 @@ impl<'a> StepChecker<'a> {
             let Some(Some(actual)) = self.types.get(i) else {
                 continue;
             };
+            if self.mismatched.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             if !actual.fits(&info.expected) {
                 self.diags.push(
                     Diagnostic::error(
@@ -227,6 +234,11 @@ impl Checker for StepChecker<'_> {
     }
 
     fn report(&mut self, at: Option<ExprId>, code: Code, message: String, help: Option<String>) {
+        if code == Code::TypeMismatch
+            && let Some(flag) = at.and_then(|id| self.mismatched.get_mut(id.0 as usize))
+        {
+            *flag = true;
+        }
         let span = at
             .and_then(|id| self.parts.exprs.get(id.0 as usize))
             .map_or(self.step_span, |e| e.span);

@@ -5,6 +5,25 @@ use flow_card::expr::slots;
 use flow_model::{Type, suggest};
 use flow_template::{ErrorKind, NameError, Slot, TypeScope};
 
+/// Names a template reads as something other than a step, with what it reads instead. A step
+/// with one of these ids could never be read as `{{ id }}`, so the compiler refuses the id.
+pub(crate) const RESERVED_STEP_IDS: &[(&str, &str)] = &[
+    ("trigger", "the request that started the flow"),
+    ("inputs", "the inputs of a helper flow"),
+    ("execution", "the run's id, flow and start time"),
+    ("item", "the current item inside a list card's `inputs:`"),
+    (
+        "index",
+        "the current item's position inside a list card's `inputs:`",
+    ),
+    ("this", "the current value"),
+    ("true", "the literal `true`"),
+    ("false", "the literal `false`"),
+    ("null", "the literal `null`"),
+    ("undefined", "the literal `null`"),
+    ("else", "the start of an `{{else}}` branch"),
+];
+
 /// What the trigger gives the flow.
 #[derive(Clone)]
 pub(crate) enum TriggerScope {

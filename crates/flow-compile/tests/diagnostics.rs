@@ -295,6 +295,26 @@ fn e0206_type_mismatch() {
 }
 
 #[test]
+fn e0206_a_non_list_literal_for_a_list_card_is_reported_once() {
+    for literal in ["5", "abc", "{ a: 1 }", "true"] {
+        let f = endpoint(&format!(
+            "  - id: count\n    card: list.length\n    with: {{ list: {literal} }}\n"
+        ));
+        let got = diagnose(CONFIG, &[("m.yaml", &f)]);
+        let mismatches: Vec<_> = got
+            .iter()
+            .filter(|(c, ..)| *c == Code::TypeMismatch)
+            .collect();
+        assert_eq!(mismatches.len(), 1, "`list: {literal}`: {got:?}");
+        assert_eq!(
+            (mismatches[0].2, mismatches[0].3),
+            (8, 19),
+            "`list: {literal}`"
+        );
+    }
+}
+
+#[test]
 fn e0207_template_syntax() {
     let f = endpoint(
         "  - id: msg\n    card: text.compose\n    with: { template: \"{{#if x}}open\" }\n",
@@ -399,6 +419,49 @@ fn e0215_wrong_connection_kind() {
         CONFIG,
         &[("m.yaml", &f)],
     );
+}
+
+#[test]
+fn e0216_reserved_step_id() {
+    // In an endpoint flow a step called `trigger` would be hidden by the request.
+    let f = endpoint(
+        "  - id: trigger\n    card: text.compose\n    with: { template: x }\n  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ trigger }}\" } }\n",
+    );
+    expect(
+        Code::ReservedStepId,
+        ("m.yaml", 6, 9),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+    // Every root name of the template language is refused, in helper flows too (quoted, so
+    // YAML reads `true` and `null` as text).
+    for id in [
+        "trigger",
+        "inputs",
+        "execution",
+        "item",
+        "index",
+        "this",
+        "true",
+        "false",
+        "null",
+        "undefined",
+        "else",
+    ] {
+        let h = format!(
+            "flow: h\ntrigger: {{ helper: {{}} }}\nsteps:\n  - id: \"{id}\"\n    card: text.compose\n    with: {{ template: x }}\n"
+        );
+        let got = diagnose(CONFIG, &[("h.yaml", &h)]);
+        assert!(
+            got.iter()
+                .any(|d| *d == (Code::ReservedStepId, "h.yaml".to_string(), 4, 9)),
+            "`{id}`: {got:?}"
+        );
+    }
+    // Ids that merely contain a reserved name are fine.
+    let h = "flow: h\ntrigger: { helper: {} }\nsteps:\n  - id: trigger_event\n    card: text.compose\n    with: { template: x }\n";
+    let got = diagnose(CONFIG, &[("h.yaml", h)]);
+    assert!(!got.iter().any(|d| d.0 == Code::ReservedStepId), "{got:?}");
 }
 
 #[test]

@@ -90,6 +90,8 @@ codes! {
     UnknownConnection = "E0214",
     /// A connection of the wrong kind for the card.
     WrongConnectionKind = "E0215",
+    /// A step id that templates read as something else (`trigger`, `item`, `true`, ...).
+    ReservedStepId = "E0216",
     /// A problem in `flowctl.yaml`.
     Config = "E0301",
     /// An environment variable that a connection or trigger needs is not set.

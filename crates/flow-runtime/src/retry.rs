@@ -1,5 +1,6 @@
 //! How long to wait before the next attempt: the server's own hint first, otherwise an
-//! exponential backoff with full jitter, never beyond the policy's limits.
+//! exponential backoff with "equal jitter" (half the wait fixed, the other half random), never
+//! beyond the policy's limits.
 
 use flow_compile::RetryPolicy;
 use std::time::Duration;
@@ -17,7 +18,9 @@ pub fn backoff_delay(policy: &RetryPolicy, next: u32, hint: Option<Duration>) ->
         .backoff
         .saturating_mul(1u32 << exp)
         .min(policy.max_backoff);
-    // Full jitter between half and all of the base keeps retries of many items from aligning.
+    // Equal jitter: half the base, plus a random part of the other half, so the wait is between
+    // half and all of the base. It keeps retries of many items from aligning while never
+    // retrying almost at once (as full jitter, a random wait between 0 and the base, could).
     let half = base / 2;
     half + half.mul_f64(fastrand::f64())
 }

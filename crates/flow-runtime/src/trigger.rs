@@ -28,13 +28,9 @@ pub enum RunInput {
 
 impl TriggerRequest {
     /// The `trigger` value: `{ body, json, headers, query, method }`. `json` is the body parsed,
-    /// or `null` when it is not JSON.
+    /// or `null` when it is not JSON (see [`TriggerRequest::json`]).
     pub fn to_value(&self) -> Value {
-        let json = if self.body.trim_start().starts_with(['{', '[']) {
-            serde_json::from_str(&self.body).unwrap_or(Value::Null)
-        } else {
-            Value::Null
-        };
+        let json = self.json();
         let mut m = Map::new();
         m.insert("body".into(), Value::String(self.body.clone()));
         m.insert("json".into(), json);
@@ -42,6 +38,36 @@ impl TriggerRequest {
         m.insert("query".into(), pairs(&self.query, false));
         m.insert("method".into(), Value::String(self.method.clone()));
         Value::Object(m)
+    }
+
+    /// The body parsed as JSON, or `null`. A body that is a JSON object or list is parsed
+    /// whatever its content type, after any leading whitespace or byte order mark. Any other
+    /// JSON value (`"text"`, `42`, `true`) is parsed only when the `content-type` says JSON
+    /// (`application/json`, `…+json`), so a plain-text `42` stays text.
+    pub fn json(&self) -> Value {
+        let text = self
+            .body
+            .trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace());
+        if text.is_empty() || !(text.starts_with(['{', '[']) || self.is_json_content()) {
+            return Value::Null;
+        }
+        serde_json::from_str(text).unwrap_or(Value::Null)
+    }
+
+    /// True when the `content-type` header names a JSON media type.
+    fn is_json_content(&self) -> bool {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .any(|(_, v)| {
+                let media = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                media == "application/json" || media == "text/json" || media.ends_with("+json")
+            })
     }
 
     /// The request as the record keeps it: secret headers and `clientToken` masked.
@@ -121,5 +147,61 @@ mod tests {
             ..Default::default()
         };
         assert!(plain.to_value()["json"].is_null());
+    }
+
+    fn request(body: &str, content_type: Option<&str>) -> TriggerRequest {
+        TriggerRequest {
+            method: "POST".into(),
+            body: body.into(),
+            headers: content_type
+                .map(|ct| vec![("content-type".to_string(), ct.to_string())])
+                .unwrap_or_default(),
+            query: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn json_after_whitespace_or_a_byte_order_mark() {
+        for body in [
+            "\n  {\"id\": 1}",
+            "\r\n\t{\"id\": 1}\n",
+            "\u{feff}{\"id\": 1}",
+            "\u{feff}  {\"id\": 1}",
+        ] {
+            assert_eq!(request(body, None).json()["id"], 1, "{body:?}");
+        }
+        assert_eq!(request("  [1, 2]", None).json(), serde_json::json!([1, 2]));
+    }
+
+    #[test]
+    fn json_scalars_are_parsed_when_the_content_type_says_json() {
+        for ct in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/vnd.api+json",
+            "text/json",
+        ] {
+            assert_eq!(request("\"text\"", Some(ct)).json(), "text", "{ct}");
+            assert_eq!(request(" 42 ", Some(ct)).json(), 42, "{ct}");
+            assert_eq!(request("true", Some(ct)).json(), true, "{ct}");
+            assert_eq!(request("{\"a\": 1}", Some(ct)).json()["a"], 1, "{ct}");
+            // Not JSON after all: null, and the text stays in `body`.
+            let bad = request("nope", Some(ct));
+            assert!(bad.json().is_null(), "{ct}");
+            assert_eq!(bad.to_value()["body"], "nope");
+        }
+        // The header name in any case.
+        let mut r = request("42", None);
+        r.headers
+            .push(("Content-Type".into(), "application/json".into()));
+        assert_eq!(r.json(), 42);
+        // Without a JSON content type a scalar stays text.
+        for ct in [None, Some("text/plain"), Some("application/jsonl")] {
+            let r = request("42", ct);
+            assert!(r.json().is_null(), "{ct:?}");
+            assert_eq!(r.to_value()["body"], "42");
+        }
+        assert!(request("", Some("application/json")).json().is_null());
+        assert!(request("{\"a\": ", None).json().is_null());
     }
 }

@@ -4,7 +4,8 @@
 //! restarts.
 
 use flow_runtime::ResponseRecord;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -37,23 +38,61 @@ struct Entry {
     execution_id: String,
     response: Option<ResponseRecord>,
     expires: Instant,
+    /// Which insertion this is, so a stale expiry-queue slot cannot remove a newer entry.
+    seq: u64,
+}
+
+type Key = (Box<str>, Box<str>);
+
+#[derive(Default)]
+struct Keys {
+    map: HashMap<Key, Entry>,
+    /// Every entry's expiry, soonest first: expired keys leave in O(log n), never by a scan.
+    expiries: BinaryHeap<Reverse<(Instant, u64, Key)>>,
+    seq: u64,
+}
+
+impl Keys {
+    /// Removes the entry the soonest slot of the queue points at, when it is still that entry.
+    fn pop_soonest(&mut self) {
+        if let Some(Reverse((_, seq, key))) = self.expiries.pop()
+            && self.map.get(&key).is_some_and(|e| e.seq == seq)
+        {
+            self.map.remove(&key);
+        }
+    }
 }
 
 /// Dedupe keys in memory (lost on restart).
 #[derive(Default)]
 pub struct MemoryDedupe {
-    map: Mutex<HashMap<(String, String), Entry>>,
+    keys: Mutex<Keys>,
+}
+
+impl MemoryDedupe {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Keys> {
+        self.keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Keys held now (expired ones may linger until the next check).
+    pub fn len(&self) -> usize {
+        self.lock().map.len()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl DedupeStore for MemoryDedupe {
     fn check(&self, flow: &str, key: &str, window: Duration, execution_id: &str) -> DedupeOutcome {
-        let mut map = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut keys = self.lock();
         let now = Instant::now();
-        let k = (flow.to_string(), key.to_string());
-        if let Some(e) = map.get(&k)
+        let k: Key = (flow.into(), key.into());
+        if let Some(e) = keys.map.get(&k)
             && e.expires > now
         {
             return DedupeOutcome::Repeat {
@@ -61,34 +100,36 @@ impl DedupeStore for MemoryDedupe {
                 response: e.response.clone(),
             };
         }
-        if map.len() >= MAX_KEYS {
-            map.retain(|_, e| e.expires > now);
-            if map.len() >= MAX_KEYS
-                && let Some(oldest) = map
-                    .iter()
-                    .min_by_key(|(_, e)| e.expires)
-                    .map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
-            }
+        // Expired keys leave first; past the cap, the ones closest to expiring.
+        while keys
+            .expiries
+            .peek()
+            .is_some_and(|Reverse((at, _, _))| *at <= now)
+        {
+            keys.pop_soonest();
         }
-        map.insert(
+        while keys.map.len() >= MAX_KEYS && !keys.expiries.is_empty() {
+            keys.pop_soonest();
+        }
+        keys.seq += 1;
+        let seq = keys.seq;
+        let expires = now + window;
+        keys.expiries.push(Reverse((expires, seq, k.clone())));
+        keys.map.insert(
             k,
             Entry {
                 execution_id: execution_id.to_string(),
                 response: None,
-                expires: now + window,
+                expires,
+                seq,
             },
         );
         DedupeOutcome::First
     }
 
     fn answered(&self, flow: &str, key: &str, response: &ResponseRecord) {
-        let mut map = self
-            .map
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(e) = map.get_mut(&(flow.to_string(), key.to_string())) {
+        let mut keys = self.lock();
+        if let Some(e) = keys.map.get_mut(&(Box::from(flow), Box::from(key))) {
             e.response = Some(response.clone());
         }
     }
@@ -128,5 +169,38 @@ mod tests {
             d.check("f", "k", Duration::from_millis(50), "e4"),
             DedupeOutcome::First
         );
+    }
+
+    #[test]
+    fn the_cap_drops_the_keys_closest_to_expiring_and_expired_keys_leave() {
+        let d = MemoryDedupe::default();
+        let long = Duration::from_secs(3600);
+        // One key that expires later than all the others.
+        assert_eq!(d.check("f", "keep", long * 2, "e0"), DedupeOutcome::First);
+        for i in 0..MAX_KEYS + 10 {
+            assert_eq!(
+                d.check("f", &i.to_string(), long, "e"),
+                DedupeOutcome::First
+            );
+        }
+        assert_eq!(d.len(), MAX_KEYS);
+        // The first short-lived keys went; the long-lived one and the newest stayed.
+        assert_eq!(d.check("f", "0", long, "x"), DedupeOutcome::First);
+        assert!(matches!(
+            d.check("f", "keep", long, "x"),
+            DedupeOutcome::Repeat { .. }
+        ));
+        assert!(matches!(
+            d.check("f", &(MAX_KEYS + 9).to_string(), long, "x"),
+            DedupeOutcome::Repeat { .. }
+        ));
+
+        let d = MemoryDedupe::default();
+        for i in 0..100 {
+            d.check("f", &i.to_string(), Duration::from_millis(20), "e");
+        }
+        std::thread::sleep(Duration::from_millis(30));
+        d.check("f", "new", Duration::from_secs(1), "e");
+        assert_eq!(d.len(), 1);
     }
 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The status: 200, or 400–599 (default 200).
+    /// The status: 2xx (default 200), or 400–599.
     #[serde(default)]
     status: Option<Expr<Number>>,
     /// Extra response headers.
@@ -41,8 +41,9 @@ pub static SPEC: CardSpec = CardSpec {
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
 };
 
+/// A status `http.close` may answer with: any 2xx, or an error (400–599). Not 1xx or 3xx.
 fn valid_status(n: f64) -> bool {
-    n == 200.0 || (400.0..=599.0).contains(&n) || (200.0..300.0).contains(&n)
+    (200.0..300.0).contains(&n) || (400.0..=599.0).contains(&n)
 }
 
 impl Card for Config {
@@ -106,5 +107,28 @@ impl Card for Config {
                 signal: Some(Signal::Respond(response)),
             })
         })())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SPEC, valid_status};
+
+    #[test]
+    fn statuses_accepted_are_the_ones_documented() {
+        for ok in [
+            200.0, 201.0, 202.0, 204.0, 299.0, 400.0, 404.0, 429.0, 500.0, 599.0,
+        ] {
+            assert!(valid_status(ok), "{ok}");
+        }
+        for bad in [0.0, 100.0, 199.0, 300.0, 302.0, 399.0, 600.0, -200.0] {
+            assert!(!valid_status(bad), "{bad}");
+        }
+        // The field's documentation (schema, `flowctl cards`) says the same.
+        let schema = (SPEC.schema)(&mut schemars::SchemaGenerator::default());
+        let doc = schema.as_value()["properties"]["status"]["description"]
+            .as_str()
+            .unwrap();
+        assert!(doc.contains("2xx") && doc.contains("400–599"), "{doc}");
     }
 }

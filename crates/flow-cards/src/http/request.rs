@@ -22,12 +22,13 @@ use std::sync::Arc;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// GET (default), POST, PUT, PATCH or DELETE.
+    /// GET (default), POST, PUT, PATCH, DELETE, HEAD or OPTIONS.
     #[serde(default)]
     method: Option<Expr<Text>>,
     /// The URL; relative to the connection's `base_url` when it does not start with http(s)://.
     url: Expr<Text>,
-    /// Request headers.
+    /// Request headers. A `content-type` given here (in any case) replaces the one the body
+    /// would set.
     #[serde(default)]
     headers: Option<Expr<Object>>,
     /// Query parameters, added to the URL encoded.
@@ -111,17 +112,9 @@ impl Card for Config {
 impl Config {
     fn build(&self, cx: &StepCx<'_>, conn: Option<&HttpLive>) -> Result<HttpRequest, CardError> {
         let method = match &self.method {
-            Some(m) => cx.text(m)?.to_ascii_uppercase(),
+            Some(m) => check_method(&cx.text(m)?)?,
             None => "GET".to_string(),
         };
-        if !matches!(
-            method.as_str(),
-            "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
-        ) {
-            return Err(CardError::input(format!(
-                "`method` must be GET, POST, PUT, PATCH or DELETE, found {method}"
-            )));
-        }
         let raw = cx.text(&self.url)?;
         let mut url = if raw.starts_with("http://") || raw.starts_with("https://") {
             raw.into_owned()
@@ -182,19 +175,50 @@ impl Config {
             }
         }
         if let Some(b) = &self.body {
-            match cx.value(b)?.into_owned() {
-                Value::Null => {}
-                Value::String(s) => {
-                    req.body = Some(s.into_bytes());
-                    if !req.headers.iter().any(|(k, _)| k == "content-type") {
-                        req = req.header("content-type", "text/plain; charset=utf-8");
-                    }
-                }
-                other => req = req.json(&other),
-            }
+            req = with_body(req, cx.value(b)?.into_owned());
         }
         Ok(req)
     }
+}
+
+/// The methods `http.request` sends.
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// The method upper-cased, or an input error that lists every accepted method.
+fn check_method(method: &str) -> Result<String, CardError> {
+    let upper = method.to_ascii_uppercase();
+    if METHODS.contains(&upper.as_str()) {
+        Ok(upper)
+    } else {
+        let listed = match METHODS.split_last() {
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        Err(CardError::input(format!(
+            "`method` must be {listed}, found `{method}`"
+        )))
+    }
+}
+
+/// Adds the body: text as is, anything else but `null` as JSON. Its content type is added only
+/// when the headers have none, so a `content-type` the flow gives wins and is sent once.
+fn with_body(mut req: HttpRequest, body: Value) -> HttpRequest {
+    let content_type = match body {
+        Value::Null => return req,
+        Value::String(s) => {
+            req.body = Some(s.into_bytes());
+            "text/plain; charset=utf-8"
+        }
+        other => {
+            req.body = Some(other.to_string().into_bytes());
+            "application/json; charset=utf-8"
+        }
+    };
+    // Header names are stored lower-case, so this finds `Content-Type` too.
+    if !req.headers.iter().any(|(k, _)| k == "content-type") {
+        req = req.header("content-type", content_type);
+    }
+    req
 }
 
 /// The host of an http(s) URL, lower-case.
@@ -214,7 +238,65 @@ fn host_of(url: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::host_of;
+    use super::{HttpRequest, METHODS, check_method, host_of, with_body};
+    use serde_json::json;
+
+    fn content_types(req: &HttpRequest) -> Vec<&str> {
+        req.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_content_type_the_flow_gives_wins_and_is_sent_once() {
+        for name in ["content-type", "Content-Type", "CONTENT-TYPE"] {
+            for body in [json!({ "a": 1 }), json!([1, 2]), json!("text"), json!(3)] {
+                let req = HttpRequest::new("POST", "https://x.example.com/")
+                    .header(name, "application/vnd.api+json");
+                let req = with_body(req, body.clone());
+                assert_eq!(
+                    content_types(&req),
+                    ["application/vnd.api+json"],
+                    "{name} with {body}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_body_sets_its_content_type_when_none_is_given() {
+        let req = with_body(
+            HttpRequest::new("POST", "https://x.example.com/"),
+            json!({ "a": 1 }),
+        );
+        assert_eq!(content_types(&req), ["application/json; charset=utf-8"]);
+        assert_eq!(req.body.as_deref(), Some(&b"{\"a\":1}"[..]));
+        let req = with_body(
+            HttpRequest::new("POST", "https://x.example.com/"),
+            json!("hi"),
+        );
+        assert_eq!(content_types(&req), ["text/plain; charset=utf-8"]);
+        let req = with_body(
+            HttpRequest::new("GET", "https://x.example.com/"),
+            json!(null),
+        );
+        assert!(req.body.is_none());
+        assert!(content_types(&req).is_empty());
+    }
+
+    #[test]
+    fn methods_are_checked_and_the_error_lists_every_accepted_one() {
+        for m in METHODS {
+            assert_eq!(check_method(&m.to_ascii_lowercase()).unwrap(), *m);
+        }
+        let e = check_method("TRACE").unwrap_err();
+        assert_eq!(
+            e.message,
+            "`method` must be GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS, found `TRACE`"
+        );
+    }
 
     #[test]
     fn hosts() {

@@ -5,13 +5,14 @@ use flow_template::{is_truthy, to_text};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// How an item (or the value at `path` in it) is compared with `value`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Operator {
-    /// Equal (numbers by value).
+    /// Equal: numbers by value (`1` equals `1.0`), also inside lists and objects.
     Eq,
     /// Not equal.
     Ne,
@@ -23,7 +24,8 @@ pub enum Operator {
     Lt,
     /// Less than or equal.
     Lte,
-    /// The text contains `value`, or the list has an item equal to it.
+    /// Text: holds `value` as text (`"order 42"` contains `42`). A list: has an item equal to
+    /// `value` (numbers by value). An object: has the key `value`. Anything else: false.
     Contains,
     /// The opposite of `contains`.
     NotContains,
@@ -58,10 +60,7 @@ impl Operator {
             Some(p) => dot_get(item, p).unwrap_or(&Value::Null),
             None => item,
         };
-        let eq = |a: &Value, b: &Value| match (a, b) {
-            (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-            _ => a == b,
-        };
+        let eq = same;
         match self {
             Operator::Eq => eq(subject, value),
             Operator::Ne => !eq(subject, value),
@@ -94,11 +93,46 @@ impl Operator {
     }
 }
 
+/// JSON equality with numbers compared by value (`1` equals `1.0`), at any depth.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(i), Some(j)) => i == j,
+            _ => match (x.as_u64(), y.as_u64()) {
+                (Some(i), Some(j)) => i == j,
+                _ => x.as_f64() == y.as_f64(),
+            },
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, a)| y.get(k).is_some_and(|b| same(a, b)))
+        }
+        _ => a == b,
+    }
+}
+
+/// `value` as the text `contains` looks for: a whole number without a fraction (`2.0` is
+/// looked for as `2`), everything else as templates render it.
+fn needle(value: &Value) -> Cow<'_, str> {
+    if let Value::Number(n) = value
+        && !n.is_i64()
+        && !n.is_u64()
+        && let Some(f) = n.as_f64()
+        && f.fract() == 0.0
+        && f.abs() < 9_007_199_254_740_992.0
+    {
+        return Cow::Owned(format!("{}", f as i64));
+    }
+    to_text(value)
+}
+
 fn contains(subject: &Value, value: &Value) -> bool {
     match subject {
-        Value::String(s) => s.contains(&*to_text(value)),
-        Value::Array(a) => a.iter().any(|x| x == value),
-        Value::Object(m) => m.contains_key(&*to_text(value)),
+        Value::String(s) => s.contains(&*needle(value)),
+        Value::Array(a) => a.iter().any(|x| same(x, value)),
+        Value::Object(m) => m.contains_key(&*needle(value)),
         _ => false,
     }
 }
@@ -160,5 +194,40 @@ mod tests {
         assert!(!Operator::Lt.matches(&json!("9"), None, &json!(80)));
         assert_eq!(total_order(&json!(null), &json!(1)), Ordering::Less);
         assert_eq!(total_order(&json!("b"), &json!("a")), Ordering::Greater);
+    }
+
+    #[test]
+    fn contains_compares_numbers_by_value() {
+        let c = |subject: Value, value: Value| Operator::Contains.matches(&subject, None, &value);
+        // A list of numbers holds a number equal by value, whichever way it is written.
+        assert!(c(json!([1, 2, 3]), json!(2)));
+        assert!(c(json!([1, 2, 3]), json!(2.0)));
+        assert!(c(json!([1.5, 2.0]), json!(2)));
+        assert!(c(json!([-1, 2]), json!(-1.0)));
+        assert!(!c(json!([1, 2, 3]), json!(4)));
+        assert!(!c(json!([1, 2, 3]), json!(2.5)));
+        // ... at any depth, but no text-to-number guessing.
+        assert!(c(json!([[1, 2], { "a": 1 }]), json!([1.0, 2])));
+        assert!(c(json!([[1, 2], { "a": 1 }]), json!({ "a": 1.0 })));
+        assert!(!c(json!([1, 2, 3]), json!("2")));
+        // Text holds a number as it is written, a whole float without its `.0`.
+        assert!(c(json!("order 42 shipped"), json!(42)));
+        assert!(c(json!("order 42 shipped"), json!(42.0)));
+        assert!(c(json!("ratio 2.5 today"), json!(2.5)));
+        assert!(!c(json!("order 42 shipped"), json!(43)));
+        // Objects by key; a number subject holds nothing.
+        assert!(c(json!({ "1": true }), json!(1.0)));
+        assert!(!c(json!(42), json!(42)));
+        assert!(Operator::NotContains.matches(&json!([1, 2]), None, &json!(3.0)));
+        assert!(!Operator::NotContains.matches(&json!([1, 2]), None, &json!(2.0)));
+        // Equality and membership agree with contains.
+        assert!(Operator::Eq.matches(&json!([1, { "a": 2 }]), None, &json!([1.0, { "a": 2.0 }])));
+        assert!(Operator::In.matches(&json!(2.0), None, &json!([1, 2])));
+        assert!(!Operator::NotIn.matches(&json!(2), None, &json!([1.0, 2.0])));
+        // Large integers are not confused by a detour through f64.
+        assert!(!c(
+            json!([9_007_199_254_740_993_u64]),
+            json!(9_007_199_254_740_992_u64)
+        ));
     }
 }

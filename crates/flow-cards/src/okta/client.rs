@@ -5,7 +5,7 @@
 use super::connection::OktaLive;
 use crate::retry_after::retry_after;
 use crate::util::STRICT;
-use flow_card::{CardError, ErrorKind, HttpRequest, HttpResponse, StepCx};
+use flow_card::{CardError, HttpRequest, HttpResponse, StepCx};
 use percent_encoding::utf8_percent_encode;
 use serde_json::{Value, json};
 
@@ -104,15 +104,20 @@ pub fn error(resp: &HttpResponse) -> CardError {
     {
         message.push_str(&format!(": the access token lacks the scope `{scope}`"));
     }
-    let kind = match (resp.status, code.as_deref()) {
-        (400, Some("E0000001")) => ErrorKind::InvalidState,
-        (s, _) => CardError::kind_for_status(s),
-    };
+    // Okta's 400 E0000001 ("Api validation failed") is a plain refusal (`remote`) here; only
+    // the lifecycle cards know it means the user's state, and make it `invalid_state`.
+    let kind = CardError::kind_for_status(resp.status);
     let mut e = CardError::new(kind, message)
         .with_status(resp.status)
         .with_retry_after(retry_after(resp));
     e.code = code;
     e
+}
+
+/// True for Okta's 400 E0000001, "Api validation failed": a bad filter or body for most calls,
+/// the user's state for a lifecycle operation.
+pub fn is_validation_failure(e: &CardError) -> bool {
+    e.status == Some(400) && e.code.as_deref() == Some("E0000001")
 }
 
 /// A plausible Okta user for dry runs: the fields flows read (a real answer has more).
@@ -163,6 +168,7 @@ pub fn rehearsal_id(login: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flow_card::ErrorKind;
 
     #[test]
     fn user_segments_are_encoded_strictly() {
@@ -183,7 +189,9 @@ mod tests {
                     "errorCauses": [{"errorSummary": "Cannot suspend a user that is not active"}]}),
         );
         let e = error(&resp);
-        assert_eq!(e.kind, ErrorKind::InvalidState);
+        // A validation failure is a plain refusal; the lifecycle cards map it themselves.
+        assert_eq!(e.kind, ErrorKind::Remote);
+        assert!(is_validation_failure(&e));
         assert_eq!(e.code.as_deref(), Some("E0000001"));
         assert_eq!(
             e.message,
@@ -194,6 +202,14 @@ mod tests {
             &json!({"errorCode": "E0000007", "errorSummary": "Not found"}),
         ));
         assert_eq!(nf.kind, ErrorKind::NotFound);
+        assert!(!is_validation_failure(&nf));
+        // E0000001 on another status, or another 400, is not a validation failure.
+        let other = error(&HttpResponse::json(
+            400,
+            &json!({"errorCode": "E0000003", "errorSummary": "The request body was not well-formed."}),
+        ));
+        assert_eq!(other.kind, ErrorKind::Remote);
+        assert!(!is_validation_failure(&other));
         assert_eq!(rehearsal_id("a@x.com"), rehearsal_id("a@x.com"));
         assert_eq!(rehearsal_id("a@x.com").len(), 20);
     }

@@ -2,8 +2,9 @@
 //!
 //! Okta's API is not idempotent here: suspending a suspended user is a 400 E0000001. These cards
 //! are: on that answer they read the user, and a user already in the target state is success
-//! with `already: true`. Any other state (deprovisioned, staged, …) is an error that quotes
-//! Okta's code and cause and names the state.
+//! with `already: true`. Any other state (deprovisioned, staged, …) is an `invalid_state` error
+//! that quotes Okta's code and cause and names the state. (Other Okta cards report E0000001 as
+//! a plain `remote` refusal: there it means a bad request, not the user's state.)
 
 use super::client;
 use super::connection::{Okta, OktaLive};
@@ -98,8 +99,12 @@ impl Card for Lifecycle {
                 Ok(resp) => Ok(Outcome::value(
                     json!({ "status_code": resp.status, "already": false }),
                 )),
-                Err(e) if e.kind == ErrorKind::InvalidState => {
+                Err(e) if client::is_validation_failure(&e) => {
                     // Okta refused because of the user's state: find out which.
+                    let e = CardError {
+                        kind: ErrorKind::InvalidState,
+                        ..e
+                    };
                     let get = client::request(
                         &conn,
                         "GET",

@@ -123,6 +123,11 @@ impl FakeOkta {
         self.server.addr()
     }
 
+    /// TCP connections the fake has accepted so far: with keep-alive, far fewer than requests.
+    pub fn connections_accepted(&self) -> u64 {
+        self.server.connections()
+    }
+
     /// The valid API token, sent as `Authorization: SSWS <token>`.
     pub fn token(&self) -> String {
         self.shared.api_token.clone()

@@ -148,6 +148,11 @@ impl FakeSlack {
         self.server.addr()
     }
 
+    /// TCP connections the fake has accepted so far: with keep-alive, far fewer than requests.
+    pub fn connections_accepted(&self) -> u64 {
+        self.server.connections()
+    }
+
     /// The valid bot token (`xoxb-…`), sent as `Authorization: Bearer <token>`.
     pub fn token(&self) -> String {
         self.shared.bot_token.clone()

@@ -2,12 +2,14 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
+use axum::serve::ListenerExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -121,12 +123,18 @@ pub(crate) fn add_header(resp: &mut Response<Body>, name: &'static str, value: &
 pub(crate) struct ServerHandle {
     addr: SocketAddr,
     task: JoinHandle<()>,
+    connections: Arc<AtomicU64>,
 }
 
 impl ServerHandle {
     /// The bound address (always 127.0.0.1 and an ephemeral port).
     pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// TCP connections accepted so far (a client that keeps connections alive opens few).
+    pub(crate) fn connections(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
     }
 }
 
@@ -149,11 +157,20 @@ pub(crate) fn spawn_server(
     addr: SocketAddr,
     router: Router,
 ) -> ServerHandle {
+    let connections = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&connections);
+    let listener = listener.tap_io(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
     let task = tokio::spawn(async move {
         // The serve loop only ends on a listener error; there is nobody to report it to.
         let _ = axum::serve(listener, router).await;
     });
-    ServerHandle { addr, task }
+    ServerHandle {
+        addr,
+        task,
+        connections,
+    }
 }
 
 #[cfg(test)]
