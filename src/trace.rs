@@ -100,11 +100,16 @@ pub fn render(rec: &ExecutionRecord, opts: &Options) -> String {
     }
     let _ = writeln!(out, "{tail}");
     if let Some(e) = &rec.error {
+        // A run can fail outside any step (interrupted, its flow gone).
+        let at = if e.step.is_empty() {
+            String::new()
+        } else {
+            format!(" step `{}`", e.step)
+        };
         let _ = writeln!(
             out,
-            "  {} step `{}` ({}): {}",
+            "  {}{at} ({}): {}",
             p.wrap("31", "error:"),
-            e.step,
             e.kind,
             e.message
         );
@@ -252,4 +257,14 @@ fn render_children(
             ))
         );
     }
+}
+
+/// Prints a value as pretty JSON on stdout, streamed (a 10,000-user record is never held as
+/// one string).
+pub fn print_json<T: serde::Serialize>(value: &T) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, value)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }

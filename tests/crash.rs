@@ -2,6 +2,10 @@
 //! Okta answers slowly, is killed with SIGKILL mid-flight, and is started again on the same
 //! store. Every event must complete (its Slack message arrives); the test reports how many
 //! steps ran twice.
+//!
+//! And nothing is run twice that was not the server's: runs of `flowctl run` on the same store
+//! are never taken over by the server (not while they run, not after their process is killed);
+//! a killed one ends as failed (interrupted) once its lease runs out.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -22,7 +26,7 @@ const EVENTS: usize = 30;
 struct Server {
     child: Child,
     addr: SocketAddr,
-    _lines: Receiver<String>,
+    lines: Receiver<String>,
 }
 
 fn serve(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Server {
@@ -67,7 +71,7 @@ fn serve(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Server {
     Server {
         child,
         addr,
-        _lines: rx,
+        lines: rx,
     }
 }
 
@@ -170,4 +174,132 @@ async fn a_killed_server_resumes_every_accepted_event() {
             assert!(!text.contains(&secret), "a secret is in {}", file.display());
         }
     }
+}
+
+/// An Oort event failing one user, written to a file for `flowctl run --input`.
+fn event_file(dir: &Path, login: &str) -> std::path::PathBuf {
+    let mut v: Value =
+        serde_json::from_str(include_str!("../examples/events/failed-check.json")).unwrap();
+    v["id"] = Value::String(format!("cli-{login}"));
+    v["detail"]["usersFailing"] = serde_json::json!([login]);
+    let path = dir.join(format!("{login}.json"));
+    std::fs::write(&path, v.to_string()).unwrap();
+    path
+}
+
+/// `flowctl run` of the Oort flow on `input`, as a child process on `store`.
+fn cli_run(store: &Path, input: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_flowctl"))
+        .args(["run", "flows/oort-failing-check.yaml", "--input"])
+        .arg(input)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("FLOWCTL_STORE", format!("sqlite://{}", store.display()))
+        .env("OORT_CLIENT_TOKEN", "crash-token")
+        .env("OKTA_ORG_URL", okta.base_url())
+        .env("OKTA_API_TOKEN", okta.token())
+        .env("SLACK_BOT_TOKEN", slack.token())
+        .env("SLACK_API_URL", slack.api_url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_never_takes_over_runs_of_flowctl_run() {
+    let dir = common::temp_dir("cli-takeover");
+    let store = dir.join("state.db");
+    let okta = FakeOkta::start().await.unwrap();
+    let slack = FakeSlack::start().await.unwrap();
+    okta.set_rate_limit(u32::MAX, Duration::from_secs(60));
+    for login in ["finishes@example.com", "killed@example.com"] {
+        okta.add_user(login, UserStatus::Active);
+    }
+    // Each Okta call takes a second: both runs last longer than the server's resume tick (2 s).
+    okta.fault(Fault::Delay {
+        times: 10_000,
+        delay: Duration::from_millis(1000),
+    });
+    let mut server = serve(&store, &okta, &slack);
+
+    let mut finishes = cli_run(
+        &store,
+        &event_file(&dir, "finishes@example.com"),
+        &okta,
+        &slack,
+    );
+    let mut killed = cli_run(
+        &store,
+        &event_file(&dir, "killed@example.com"),
+        &okta,
+        &slack,
+    );
+    // Kill the second one once it has reached Okta.
+    let t = Instant::now();
+    while !okta.requests().iter().any(|r| r.path.contains("killed")) {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the run never reached Okta"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    let status = tokio::task::spawn_blocking(move || finishes.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "flowctl run failed: {status}");
+
+    // The killed run is failed as interrupted once its lease (10 s) runs out; never resumed.
+    let history = flow_store::SqliteStore::open(&store).unwrap();
+    let t = Instant::now();
+    let rows = loop {
+        use flow_store::Store;
+        let rows = history.list(&flow_store::ListFilter::default()).unwrap();
+        if rows.len() == 2 && rows.iter().all(|r| r.status != "running") {
+            break rows;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "a killed `flowctl run` stays running: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let mut statuses: Vec<(&str, Option<&str>)> = rows
+        .iter()
+        .map(|r| (r.status.as_str(), r.error.as_deref()))
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses[1], ("succeeded", None));
+    assert_eq!(statuses[0].0, "failed");
+    assert!(
+        statuses[0].1.is_some_and(|e| e.contains("interrupted")),
+        "{statuses:?}"
+    );
+    // Give a takeover every chance to show, then count requests.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let resumed: Vec<String> = server
+        .lines
+        .try_iter()
+        .filter(|l| l.contains("run.resumed"))
+        .collect();
+    assert!(
+        resumed.is_empty(),
+        "the server resumed CLI runs: {resumed:?}"
+    );
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    for r in okta.requests() {
+        *seen.entry((r.method.clone(), r.path.clone())).or_default() += 1;
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "Okta calls sent twice: {twice:?}");
+    let posted = slack.messages();
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    assert_eq!(
+        okta.status_of("finishes@example.com"),
+        Some(UserStatus::Suspended)
+    );
 }

@@ -216,3 +216,75 @@ fn no_secret_given_to_a_run_reaches_the_database() {
         assert!(!text.contains(secret), "{secret} is in the database");
     }
 }
+
+/// A finished run of `flow` that started `days` ago, written straight to the store.
+fn finished_days_ago(store: &flow_store::SqliteStore, flow: &str, days: i64) -> String {
+    use flow_store::Store;
+    let id = format!("{flow}-{days}d");
+    let started = (time::OffsetDateTime::now_utc() - time::Duration::days(days))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let record: flow_runtime::ExecutionRecord = serde_json::from_value(serde_json::json!({
+        "execution_id": id, "flow": flow, "status": "succeeded", "started_at": started,
+        "duration_ms": 1.0, "steps": [], "output": null, "error": null,
+    }))
+    .unwrap();
+    store.finish(&record).unwrap();
+    id
+}
+
+#[test]
+fn prune_keeps_each_flows_own_retention() {
+    let dir = temp_dir("retention");
+    std::fs::create_dir_all(dir.join("flows")).unwrap();
+    let flow = |name: &str, history: &str| {
+        format!(
+            "flow: {name}\n{history}trigger: {{ helper: {{ inputs: {{ email: text }} }} }}\nsteps:\n  - {{ id: out, card: flow.return, with: {{ outputs: {{ who: \"{{{{ inputs.email }}}}\" }} }} }}\n"
+        )
+    };
+    std::fs::write(
+        dir.join("flows/long.yaml"),
+        flow("long", "history: { retention: 90d }\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("flows/short.yaml"),
+        flow("short", "history: { retention: 7d }\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("flows/plain.yaml"), flow("plain", "")).unwrap();
+    std::fs::write(dir.join("flowctl.yaml"), "store: sqlite://state.db\n").unwrap();
+    let all = {
+        let store = flow_store::SqliteStore::open(&dir.join("state.db")).unwrap();
+        [
+            ("long", 60),
+            ("long", 100),
+            ("short", 3),
+            ("short", 10),
+            ("plain", 20),
+            ("plain", 40),
+            ("gone", 20),
+            ("gone", 40),
+        ]
+        .map(|(flow, days)| finished_days_ago(&store, flow, days))
+    };
+    let r = Run::new(&["history", "prune"])
+        .dir(&dir)
+        .env("FLOWCTL_STORE", "")
+        .run()
+        .ok();
+    assert!(r.stdout.contains("pruned 4 runs"), "{}", r.stdout);
+    let list = Run::new(&["history", "list", "--limit", "0"])
+        .dir(&dir)
+        .env("FLOWCTL_STORE", "")
+        .run()
+        .ok()
+        .stdout;
+    let mut left: Vec<&str> = list.lines().filter_map(|l| l.split(' ').next()).collect();
+    left.sort();
+    // 90 days for `long`, 7 for `short`, 30 (the default) for `plain` and for `gone`, whose
+    // flow file is no longer in the project.
+    let mut kept = vec![&all[0], &all[2], &all[4], &all[6]];
+    kept.sort();
+    assert_eq!(left, kept, "{list}");
+}

@@ -56,6 +56,14 @@ enum Sub {
 /// The default retention of run history.
 pub const RETENTION: Duration = Duration::from_secs(30 * 86_400);
 
+/// The runs one pass of `prune` looks at.
+enum Prune {
+    /// One flow's.
+    Flow(String),
+    /// Every flow's but these (the flows pruned by their own retention).
+    AllBut(Vec<String>),
+}
+
 /// The store and the project files it belongs to.
 pub type Opened = (Arc<dyn Store>, flow_compile::Loaded);
 
@@ -92,6 +100,11 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
         Ok(None) => return Ok(Exit::Invalid),
         Err(e) => return Ok(e),
     };
+    // Runs of `flowctl run` whose process died (their lease ran out) are shown, and pruned, as
+    // failed (interrupted), not as running forever. Reading goes on if the store cannot write.
+    if let Err(e) = store.fail_abandoned() {
+        eprintln!("warning: cannot mark interrupted runs in the store: {e}");
+    }
     match args.command.unwrap_or(Sub::List {
         flow: None,
         status: None,
@@ -140,7 +153,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
         } => match store.get(&id) {
             Ok(Some(record)) => {
                 if json {
-                    println!("{}", serde_json::to_string_pretty(&record)?);
+                    crate::trace::print_json(&record)?;
                 } else {
                     let opts = trace::Options {
                         dry_run: record.dry_run,
@@ -168,10 +181,12 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
                     return Ok(Exit::Invalid);
                 }
             };
-            // Each flow keeps its own retention; flows without one keep 30 days.
-            let mut retention: Vec<(Option<String>, Duration)> = Vec::new();
+            // Each flow keeps its own retention; every other flow (in the project without one,
+            // or no longer in it) keeps 30 days.
+            let mut passes: Vec<(Prune, Duration)> = Vec::new();
             match (&flow, explicit) {
-                (f, Some(d)) => retention.push((f.clone(), d)),
+                (Some(f), Some(d)) => passes.push((Prune::Flow(f.clone()), d)),
+                (None, Some(d)) => passes.push((Prune::AllBut(Vec::new()), d)),
                 (Some(f), None) => {
                     let d = loaded
                         .docs
@@ -179,21 +194,28 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
                         .find(|d| &d.name.value == f)
                         .and_then(|d| d.history.retention)
                         .unwrap_or(RETENTION);
-                    retention.push((Some(f.clone()), d));
+                    passes.push((Prune::Flow(f.clone()), d));
                 }
                 (None, None) => {
+                    let mut own = Vec::new();
                     for d in &loaded.docs {
                         if let Some(r) = d.history.retention {
-                            retention.push((Some(d.name.value.clone()), r));
+                            passes.push((Prune::Flow(d.name.value.clone()), r));
+                            own.push(d.name.value.clone());
                         }
                     }
-                    retention.push((None, RETENTION));
+                    passes.push((Prune::AllBut(own), RETENTION));
                 }
             }
             let mut total = 0;
-            for (f, d) in retention {
-                let before = now_unix() - d.as_secs() as i64;
-                match store.prune(f.as_deref(), before) {
+            for (pass, d) in passes {
+                let age = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+                let before = now_unix().saturating_sub(age);
+                let pruned = match &pass {
+                    Prune::Flow(f) => store.prune(Some(f), before),
+                    Prune::AllBut(except) => store.prune_except(except, before),
+                };
+                match pruned {
                     Ok(n) => total += n,
                     Err(e) => {
                         eprintln!("error: {e}");

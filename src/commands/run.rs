@@ -10,6 +10,8 @@ use flow_runtime::{Engine, RunInput, RunOptions, RunStatus, TriggerRequest};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
 
 /// The largest input read.
 const MAX_INPUT: u64 = 64 << 20;
@@ -209,11 +211,14 @@ pub fn execute(
     };
     let engine = Engine::new(Arc::new(project), Arc::new(env));
     let id = flow_runtime::new_execution_id();
+    let mut lease = None;
     if let Some(s) = &store {
         let stored = match &input {
             RunInput::Request(r) => flow_server::stored_input(r),
             RunInput::Inputs(v) => flow_store::StoredInput::Inputs(v.clone()),
         };
+        // Not resumable: a server on the same store must never run it again (its effects would
+        // happen twice, and a dry run would happen for real).
         let run = flow_store::NewRun {
             execution_id: id.clone(),
             flow: plan.name.to_string(),
@@ -222,11 +227,14 @@ pub fn execute(
                 .unwrap_or_default(),
             input: stored,
             save_data,
+            resumable: false,
         };
-        if let Err(e) = s.begin(&run) {
+        let owner = format!("cli-{id}");
+        if let Err(e) = s.begin_claimed(&run, &owner, flow_server::LEASE) {
             eprintln!("error: the run store refused the run: {e}");
             return Ok(Exit::Invalid);
         }
+        lease = Some(Lease::hold(s.clone(), owner));
     }
     let opts = RunOptions {
         execution_id: Some(id),
@@ -238,8 +246,9 @@ pub fn execute(
     {
         eprintln!("warning: the run finished but its record could not be stored: {e}");
     }
+    drop(lease);
     if exec.json {
-        println!("{}", serde_json::to_string_pretty(&record)?);
+        crate::trace::print_json(&record)?;
     } else {
         let opts = trace::Options {
             dry_run: exec.dry_run,
@@ -257,4 +266,54 @@ pub fn execute(
     std::mem::forget(record);
     std::mem::forget(engine);
     Ok(if failed { Exit::Failed } else { Exit::Ok })
+}
+
+/// How often a running `flowctl run` renews its run's lease ([`flow_server::LEASE`]).
+const RENEW_EVERY: Duration = Duration::from_secs(3);
+
+/// Renews the lease of a stored run while it goes on, so it is not taken for abandoned: if
+/// this process dies, the lease runs out and the run is ended as interrupted (never resumed).
+/// Dropping it stops the renewals.
+struct Lease {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Lease {
+    fn hold(store: Arc<dyn flow_store::Store>, owner: String) -> Lease {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("flowctl-lease".into())
+            .spawn(move || {
+                let mut warned = false;
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(RENEW_EVERY) {
+                    if let Err(e) = store.renew(&owner, flow_server::LEASE)
+                        && !warned
+                    {
+                        warned = true;
+                        eprintln!(
+                            "warning: cannot renew the run's lease in the store ({e}); if this \
+                             lasts, the run may be shown as interrupted until it finishes"
+                        );
+                    }
+                }
+            })
+            .map_err(|e| eprintln!("warning: cannot renew the run's lease in the store: {e}"))
+            .ok();
+        Lease {
+            stop: Some(stop),
+            thread,
+        }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        // Closing the channel wakes the thread at once.
+        self.stop = None;
+        if let Some(t) = self.thread.take() {
+            // A renewal thread that panicked has nothing left to clean up.
+            let _ = t.join();
+        }
+    }
 }

@@ -9,8 +9,8 @@
 use crate::dedupe::{DedupeOutcome, DedupeStore};
 use crate::log::Logger;
 use flow_runtime::{
-    ExecutionRecord, Observer, ResponseRecord, Resume, RunEvent, RunInput, StepRecord,
-    TriggerRequest,
+    ExecutionRecord, Observer, ResponseRecord, Resume, RunError, RunEvent, RunInput, RunStatus,
+    StepRecord, TriggerRequest,
 };
 use flow_store::{Dedupe, NewRun, Store, StoredInput, Unfinished};
 use serde_json::Value;
@@ -46,24 +46,34 @@ impl Durable {
         std::thread::Builder::new()
             .name("flowctl-store".into())
             .spawn(move || {
-                for op in rx {
-                    let (what, result) = match op {
-                        Op::Step(id, i, step) => ("step", writer.save_step(&id, i, &step)),
-                        Op::Child(parent, step, child) => {
-                            ("helper run", writer.save_child(&parent, &step, &child))
+                let warn = |what: &str, e: flow_store::StoreError| {
+                    // Not silent: the run goes on, and the operator sees what was not kept.
+                    log.warn(
+                        "store.write_failed",
+                        &[
+                            ("what", Value::String(what.into())),
+                            ("error", Value::String(e.to_string())),
+                        ],
+                    );
+                };
+                // Nothing here waits for a commit: whatever has arrived is queued for the
+                // store's next group commit, then one flush reports a failed commit.
+                while let Ok(first) = rx.recv() {
+                    for op in std::iter::once(first).chain(rx.try_iter()) {
+                        let (what, result) = match op {
+                            Op::Step(id, i, step) => ("step", writer.save_step(&id, i, &step)),
+                            Op::Child(parent, step, child) => {
+                                ("helper run", writer.save_child(&parent, &step, &child))
+                            }
+                            Op::Response(id, r) => ("response", writer.queue_response(&id, &r)),
+                            Op::Finish(record) => ("finish", writer.queue_finish(&record)),
+                        };
+                        if let Err(e) = result {
+                            warn(what, e);
                         }
-                        Op::Response(id, r) => ("response", writer.save_response(&id, &r)),
-                        Op::Finish(record) => ("finish", writer.finish(&record)),
-                    };
-                    if let Err(e) = result {
-                        // Not silent: the run goes on, and the operator sees what was not kept.
-                        log.warn(
-                            "store.write_failed",
-                            &[
-                                ("what", Value::String(what.into())),
-                                ("error", Value::String(e.to_string())),
-                            ],
-                        );
+                    }
+                    if let Err(e) = writer.flush() {
+                        warn("batch", e);
                     }
                 }
             })
@@ -89,14 +99,20 @@ impl Durable {
         let _ = tx.send(op);
     }
 
-    /// Commits an accepted request before it is answered (claimed by this node).
+    /// Commits an accepted request before it is answered (claimed by this node, resumable by
+    /// any node should this one stop).
+    ///
+    /// With `dedupe` (key, window), the key is reserved in the same transaction: on
+    /// [`Dedupe::Repeat`] nothing was recorded and the delivery must not run; on an error
+    /// neither the run nor the key was stored, so the sender's retry is not taken for a repeat.
     pub fn begin(
         &self,
         execution_id: &str,
         flow: &str,
         req: &TriggerRequest,
         save_data: bool,
-    ) -> Result<(), flow_store::StoreError> {
+        dedupe: Option<(&str, Duration)>,
+    ) -> Result<Dedupe, flow_store::StoreError> {
         let run = NewRun {
             execution_id: execution_id.to_string(),
             flow: flow.to_string(),
@@ -105,12 +121,47 @@ impl Durable {
                 .unwrap_or_default(),
             input: stored_input(req),
             save_data,
+            resumable: true,
         };
-        self.roots
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(execution_id.to_string());
-        self.store.begin_claimed(&run, &self.owner, LEASE)
+        self.adopt(execution_id);
+        let begun = match dedupe {
+            Some((key, window)) => self
+                .store
+                .begin_deduped(&run, &self.owner, LEASE, key, window),
+            None => self
+                .store
+                .begin_claimed(&run, &self.owner, LEASE)
+                .map(|()| Dedupe::First),
+        };
+        if !matches!(begun, Ok(Dedupe::First)) {
+            // Not run: it is not one of this node's runs.
+            self.roots
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(execution_id);
+        }
+        begun
+    }
+
+    /// Ends a claimed run that cannot be resumed as failed, with an error of `kind` saying
+    /// `message`: its record keeps what it had done, and no node claims it again.
+    pub fn fail_unresumable(
+        &self,
+        run: &Unfinished,
+        kind: &str,
+        message: String,
+    ) -> Result<(), flow_store::StoreError> {
+        let mut record = self
+            .store
+            .get(&run.execution_id)?
+            .ok_or_else(|| flow_store::StoreError::UnknownRun(run.execution_id.clone()))?;
+        record.status = RunStatus::Failed;
+        record.error = Some(RunError {
+            step: String::new(),
+            kind: kind.to_string(),
+            message,
+        });
+        self.store.finish(&record)
     }
 
     /// Marks a resumed run as one of this node's root runs.
@@ -219,6 +270,9 @@ impl Observer for Durable {
 }
 
 /// Dedupe keys kept in the store: they survive restarts.
+///
+/// A server with a [`Durable`] does not check keys through it: it reserves them with
+/// [`Durable::begin`], in the same transaction as the run.
 pub struct StoreDedupe(pub Arc<dyn Store>);
 
 impl DedupeStore for StoreDedupe {
@@ -243,25 +297,44 @@ impl DedupeStore for StoreDedupe {
 
 /// Claims runs that no live node holds (left by a crash or a stop), resumes them, and renews this
 /// node's leases; every two seconds until the server stops.
+///
+/// Only runs a server accepted are claimed: runs of `flowctl run` on the same store belong to
+/// their own process. Those whose process stopped (their lease ran out) are ended here as
+/// failed (interrupted), never run again.
 pub async fn resume_loop(state: Arc<crate::state::ServerState>, durable: Arc<Durable>) {
     loop {
         let d = durable.clone();
-        let claimed = tokio::task::spawn_blocking(move || {
-            d.store.renew(&d.owner, LEASE)?;
-            d.store.claim_unfinished(&d.owner, LEASE)
+        let tick = tokio::task::spawn_blocking(move || {
+            let interrupted = d.store.fail_abandoned();
+            let claimed = d
+                .store
+                .renew(&d.owner, LEASE)
+                .and_then(|()| d.store.claim_unfinished(&d.owner, LEASE));
+            (interrupted, claimed)
         })
         .await;
-        match claimed {
-            Ok(Ok(runs)) => {
-                for run in runs {
-                    resume_one(&state, &durable, run).await;
-                }
+        if let Ok((interrupted, claimed)) = tick {
+            match interrupted {
+                Ok(0) => {}
+                Ok(n) => state
+                    .log
+                    .warn("runs.interrupted", &[("count", serde_json::json!(n))]),
+                Err(e) => state.log.warn(
+                    "store.interrupt_failed",
+                    &[("error", Value::String(e.to_string()))],
+                ),
             }
-            Ok(Err(e)) => state.log.warn(
-                "store.claim_failed",
-                &[("error", Value::String(e.to_string()))],
-            ),
-            Err(_) => {}
+            match claimed {
+                Ok(runs) => {
+                    for run in runs {
+                        resume_one(&state, &durable, run).await;
+                    }
+                }
+                Err(e) => state.log.warn(
+                    "store.claim_failed",
+                    &[("error", Value::String(e.to_string()))],
+                ),
+            }
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
@@ -274,13 +347,25 @@ async fn resume_one(
 ) {
     let live = state.live();
     let Some(&flow) = live.engine.project().by_name.get(&run.flow) else {
-        state.log.warn(
-            "resume.unknown_flow",
-            &[
-                ("flow", Value::String(run.flow.clone())),
-                ("execution_id", Value::String(run.execution_id.clone())),
-            ],
+        // Left claimed, it would stay running forever, its lease renewed by this node: end it.
+        let message = format!(
+            "flow `{}` is no longer in the project; the run cannot resume",
+            run.flow
         );
+        let (d, r) = (durable.clone(), run.clone());
+        let ended =
+            tokio::task::spawn_blocking(move || d.fail_unresumable(&r, "unknown_flow", message))
+                .await;
+        let mut fields = vec![
+            ("flow", Value::String(run.flow.clone())),
+            ("execution_id", Value::String(run.execution_id.clone())),
+        ];
+        match ended {
+            Ok(Ok(())) => fields.push(("ended", Value::String("failed".into()))),
+            Ok(Err(e)) => fields.push(("error", Value::String(e.to_string()))),
+            Err(e) => fields.push(("error", Value::String(e.to_string()))),
+        }
+        state.log.warn("resume.unknown_flow", &fields);
         return;
     };
     let d = durable.clone();

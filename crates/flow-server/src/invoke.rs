@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use flow_card::expr::slots;
 use flow_compile::TriggerPlan;
 use flow_runtime::{ResponseRecord, RunInput, RunOptions, TriggerRequest};
+use flow_store::Dedupe;
 use flow_template::{Scope, Slot};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -258,11 +259,64 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
 
     // Repeated deliveries get the first answer.
     let dedupe_key = dedupe_key(&live, &ep, &trigger);
-    if let (Some(key), Some(window)) = (&dedupe_key, ep.dedupe_window)
-        && let DedupeOutcome::Repeat {
-            execution_id: first,
-            response,
-        } = state.dedupe.check(&ep.name, key, window, &execution_id)
+    let dedupe = match (&dedupe_key, ep.dedupe_window) {
+        (Some(key), Some(window)) => Some((key.clone(), window)),
+        _ => None,
+    };
+    let outcome = if let Some(d) = state.durable.clone() {
+        // The dedupe key is reserved in the transaction that commits the trigger: a begin that
+        // fails reserves nothing, so the sender's retry runs instead of being told "duplicate"
+        // of a run that was never stored.
+        let save_data = live
+            .engine
+            .project()
+            .flows
+            .get(ep.flow)
+            .is_none_or(|p| p.history.save_data.unwrap_or(true));
+        let (id, flow, req) = (execution_id.clone(), ep.name.clone(), trigger.clone());
+        let kept = tokio::task::spawn_blocking(move || {
+            let dedupe = dedupe.as_ref().map(|(k, w)| (k.as_str(), *w));
+            d.begin(&id, &flow, &req, save_data, dedupe)
+        })
+        .await;
+        match kept {
+            Ok(Ok(Dedupe::First)) => DedupeOutcome::First,
+            Ok(Ok(Dedupe::Repeat {
+                execution_id,
+                response,
+            })) => DedupeOutcome::Repeat {
+                execution_id,
+                response,
+            },
+            failed => {
+                let why = match failed {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "the store did not answer".to_string(),
+                };
+                state
+                    .log
+                    .warn("store.begin_failed", &[("error", Value::String(why))]);
+                let mut r = refuse(
+                    state,
+                    "store_error",
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({ "error": "the event cannot be stored; try again" }),
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                return r;
+            }
+        }
+    } else {
+        match &dedupe {
+            Some((key, window)) => state.dedupe.check(&ep.name, key, *window, &execution_id),
+            None => DedupeOutcome::First,
+        }
+    };
+    if let DedupeOutcome::Repeat {
+        execution_id: first,
+        response,
+    } = outcome
     {
         state.metrics.rejected("duplicate");
         return match response {
@@ -277,34 +331,6 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
                 r
             }
         };
-    }
-    if let Some(d) = state.durable.clone() {
-        let save_data = live
-            .engine
-            .project()
-            .flows
-            .get(ep.flow)
-            .is_none_or(|p| p.history.save_data.unwrap_or(true));
-        let (id, flow, req) = (execution_id.clone(), ep.name.clone(), trigger.clone());
-        let kept = tokio::task::spawn_blocking(move || d.begin(&id, &flow, &req, save_data)).await;
-        if !matches!(kept, Ok(Ok(()))) {
-            let why = match kept {
-                Ok(Err(e)) => e.to_string(),
-                _ => "the store did not answer".to_string(),
-            };
-            state
-                .log
-                .warn("store.begin_failed", &[("error", Value::String(why))]);
-            let mut r = refuse(
-                state,
-                "store_error",
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({ "error": "the event cannot be stored; try again" }),
-            );
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            return r;
-        }
     }
     run(state, &live, ep, trigger, execution_id, dedupe_key, permit).await
 }

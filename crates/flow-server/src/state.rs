@@ -37,7 +37,10 @@ pub struct ServerState {
     pub limits: Limits,
     /// One permit per run in flight.
     pub runs: Arc<Semaphore>,
-    /// Dedupe keys.
+    /// Dedupe keys, checked for servers without a store (with one, [`Durable::begin`]
+    /// reserves a key in the transaction that commits the trigger).
+    ///
+    /// [`Durable::begin`]: crate::durable::Durable::begin
     pub dedupe: Arc<dyn DedupeStore>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
@@ -63,7 +66,8 @@ impl ServerState {
         }
     }
 
-    /// Uses another dedupe store (the durable one).
+    /// Uses another dedupe store. Consulted only without [`ServerState::with_durable`]: with a
+    /// store, keys are reserved with the run, atomically.
     pub fn with_dedupe(mut self, d: Arc<dyn DedupeStore>) -> Self {
         self.dedupe = d;
         self
@@ -86,7 +90,8 @@ impl ServerState {
     }
 
     /// Makes runs durable: triggers committed before answers, progress written, unfinished runs
-    /// resumed; dedupe keys and readiness come from the store too.
+    /// resumed; dedupe keys (reserved in the same transaction as the trigger) and readiness
+    /// come from the store too.
     pub fn with_durable(mut self, durable: Arc<crate::durable::Durable>) -> Self {
         let store = durable.store().clone();
         self.dedupe = Arc::new(crate::durable::StoreDedupe(store.clone()));

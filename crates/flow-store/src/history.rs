@@ -57,7 +57,11 @@ pub(crate) fn list(
         .map(|(mut summary, error)| {
             if let Some(text) = error {
                 let e: RunError = json(&text)?;
-                summary.error = Some(format!("{}: {}", e.step, e.message));
+                summary.error = Some(if e.step.is_empty() {
+                    e.message
+                } else {
+                    format!("{}: {}", e.step, e.message)
+                });
             }
             Ok(summary)
         })
@@ -73,12 +77,15 @@ struct Row {
     input: Option<String>,
     response: Option<String>,
     record: Option<String>,
+    /// Set for a run ended without a final record (interrupted).
+    duration_ms: Option<f64>,
+    error: Option<String>,
 }
 
 fn row(conn: &Connection, path: &Path, id: &str) -> Result<Option<Row>, StoreError> {
     conn.prepare_cached(
-        "SELECT flow, status, started_at, created_ms, input, response, record \
-         FROM executions WHERE id = $1",
+        "SELECT flow, status, started_at, created_ms, input, response, record, duration_ms, \
+         error FROM executions WHERE id = $1",
     )
     .and_then(|mut s| {
         s.query_row(params![id], |r| {
@@ -90,6 +97,8 @@ fn row(conn: &Connection, path: &Path, id: &str) -> Result<Option<Row>, StoreErr
                 input: r.get(4)?,
                 response: r.get(5)?,
                 record: r.get(6)?,
+                duration_ms: r.get(7)?,
+                error: r.get(8)?,
             })
         })
         .optional()
@@ -97,7 +106,8 @@ fn row(conn: &Connection, path: &Path, id: &str) -> Result<Option<Row>, StoreErr
     .at(path)
 }
 
-/// One run's record: the final one, or one assembled from what an unfinished run saved.
+/// One run's record: the final one, or one assembled from what a run without one saved (an
+/// unfinished run, or one ended as interrupted: then with its status, duration and error).
 pub(crate) fn get(
     conn: &Connection,
     path: &Path,
@@ -151,7 +161,7 @@ pub(crate) fn get(
         flow: Arc::from(row.flow.as_str()),
         status,
         started_at: row.started_at,
-        duration_ms: elapsed.max(0) as f64,
+        duration_ms: row.duration_ms.unwrap_or(elapsed.max(0) as f64),
         dry_run: false,
         index: None,
         trigger: input
@@ -165,7 +175,7 @@ pub(crate) fn get(
         response: row.response.as_deref().map(json).transpose()?,
         steps,
         output: Arc::new(serde_json::Value::Null),
-        error: None,
+        error: row.error.as_deref().map(json).transpose()?,
     }))
 }
 

@@ -7,9 +7,10 @@
 //! for several nodes can follow.
 //!
 //! # What is durable when
-//! - [`Store::begin`], [`Store::save_response`], [`Store::finish`], [`Store::dedupe`],
-//!   [`Store::claim_unfinished`], [`Store::renew`], [`Store::prune`] and [`Store::flush`] return
-//!   once their transaction has committed. Writes arriving together share one commit.
+//! - [`Store::begin`] (and its `_claimed`, `_deduped` forms), [`Store::save_response`],
+//!   [`Store::finish`], [`Store::dedupe`], [`Store::claim_unfinished`], [`Store::renew`],
+//!   [`Store::fail_abandoned`], [`Store::prune`] (and `prune_except`) and [`Store::flush`]
+//!   return once their transaction has committed. Writes arriving together share one commit.
 //! - [`Store::save_step`] and [`Store::save_child`] return once queued; they commit with the
 //!   next batch, at once if the writer is idle. If that commit fails, the error is kept for the
 //!   run: its next `save_step`/`save_child` fails with it, `save_response` reports it, and
@@ -17,6 +18,13 @@
 //!   holds every step).
 //! - "Committed" means `synchronous=NORMAL` in WAL mode: safe if the process dies, while a
 //!   power cut may lose the last commits.
+//!
+//! # Who runs an unfinished run
+//! A run a trigger server accepted is *resumable* ([`NewRun::resumable`]): its event must not be
+//! lost, so when its node stops renewing its lease another node claims it and resumes it. A run
+//! started by a command (`flowctl run`, `flowctl replay`, any dry run) is not: its process
+//! renews its lease while it runs, no server ever claims it, and once the lease runs out
+//! [`Store::fail_abandoned`] ends it as failed (`interrupted`).
 //!
 //! # Secrets
 //! The store writes exactly what it is given. Masking (secret headers as `***`, tokens in
@@ -48,13 +56,30 @@ use std::time::Duration;
 /// Every method blocks; async callers use `tokio::task::spawn_blocking`. Implementations are
 /// shared between threads.
 pub trait Store: Send + Sync {
-    /// Records an accepted run before its caller is answered. Durable when it returns Ok
-    /// (committed; group commit may batch it with other writes waiting at the same moment).
-    /// The run has no owner: any node's [`Store::claim_unfinished`] may take it.
+    /// Records a run before it starts (a server: before its caller is answered). Durable when
+    /// it returns Ok (committed; group commit may batch it with other writes waiting at the same
+    /// moment). The run has no owner: when it is resumable, any node's
+    /// [`Store::claim_unfinished`] may take it; when it is not, it holds no lease either, so it
+    /// stays running until [`Store::finish`] (use [`Store::begin_claimed`] and renew instead).
     fn begin(&self, run: &NewRun) -> Result<(), StoreError>;
     /// [`Store::begin`], with the run claimed by `owner` until now + `lease`, so other nodes'
-    /// claims leave it alone while `owner` runs it and renews its leases.
+    /// claims leave it alone while `owner` runs it and renews its leases. A run that is not
+    /// resumable and whose lease runs out is ended by [`Store::fail_abandoned`].
     fn begin_claimed(&self, run: &NewRun, owner: &str, lease: Duration) -> Result<(), StoreError>;
+    /// [`Store::begin_claimed`] for a delivery with a dedupe key, atomically: reserves
+    /// (`run.flow`, `key`) for the run for `window` and records the run in one transaction, so
+    /// either both are stored or neither is; a begin that fails leaves no key behind to answer
+    /// the sender's retry as a duplicate of a run that was never stored. When the key is held
+    /// within its window, nothing is recorded and the answer is [`Dedupe::Repeat`] (as
+    /// [`Store::dedupe`] gives it); otherwise [`Dedupe::First`].
+    fn begin_deduped(
+        &self,
+        run: &NewRun,
+        owner: &str,
+        lease: Duration,
+        key: &str,
+        window: Duration,
+    ) -> Result<Dedupe, StoreError>;
     /// A finished step of a root run, by its index in file order. Batched: durable after the
     /// next commit (within milliseconds, or at [`Store::flush`]).
     fn save_step(
@@ -86,16 +111,42 @@ pub trait Store: Send + Sync {
     /// input is
     /// dropped (no replay). Status, timing, step ids, statuses, attempts and errors stay. The
     /// response column keeps the full answer, since a repeated delivery is answered with it.
-    /// A run never begun is recorded as it is given.
+    ///
+    /// Callers begin every run they finish (the server before answering, `flowctl run` before
+    /// running), but a run with no row is recorded as it is given. A run that
+    /// [`Store::fail_abandoned`] ended as interrupted (its process was paused past its lease,
+    /// not dead) is overwritten with the outcome given here.
     fn finish(&self, record: &ExecutionRecord) -> Result<(), StoreError>;
+    /// [`Store::save_response`] without waiting for the commit: batched like
+    /// [`Store::save_step`], for a server that must not wait on the disk once it has answered.
+    /// A failed commit is reported by [`Store::flush`].
+    fn queue_response(
+        &self,
+        execution_id: &str,
+        response: &ResponseRecord,
+    ) -> Result<(), StoreError> {
+        self.save_response(execution_id, response)
+    }
+    /// [`Store::finish`] without waiting for the commit, batched like [`Store::save_step`]; a
+    /// failed commit is reported by [`Store::flush`]. Until it commits, the run stays
+    /// unfinished, so a crash in between means it is resumed, never lost.
+    fn queue_finish(&self, record: &ExecutionRecord) -> Result<(), StoreError> {
+        self.finish(record)
+    }
     /// Commits everything queued; reports a failed batched write, if one is unreported.
     fn flush(&self) -> Result<(), StoreError>;
-    /// Unfinished root runs not claimed by a live owner (no owner, or a lease that ran out;
-    /// never `owner`'s own): claims them for `owner` until now + `lease`, oldest first.
+    /// Unfinished resumable root runs not claimed by a live owner (no owner, or a lease that
+    /// ran out; never `owner`'s own): claims them for `owner` until now + `lease`, oldest
+    /// first. Runs that are not resumable ([`NewRun::resumable`]) are never returned.
     fn claim_unfinished(&self, owner: &str, lease: Duration)
     -> Result<Vec<Unfinished>, StoreError>;
     /// Extends the leases of `owner`'s unfinished runs to now + `lease`.
     fn renew(&self, owner: &str, lease: Duration) -> Result<(), StoreError>;
+    /// Ends as failed, with error kind `interrupted`, every unfinished run that is not
+    /// resumable and whose lease ran out (its process stopped without finishing it, and nobody
+    /// resumes it); returns how many. Their duration counts to the end of the lease. Servers
+    /// call it as they claim; history commands before they read.
+    fn fail_abandoned(&self) -> Result<usize, StoreError>;
     /// What an unfinished run already did: its finished steps (by step index), its finished
     /// helper runs (by (step id, item index)) and its response.
     fn progress(&self, execution_id: &str) -> Result<Progress, StoreError>;
@@ -117,9 +168,12 @@ pub trait Store: Send + Sync {
     fn get(&self, execution_id: &str) -> Result<Option<ExecutionRecord>, StoreError>;
     /// The trigger input of a run, for replay (None if unknown or not kept).
     fn input(&self, execution_id: &str) -> Result<Option<StoredInput>, StoreError>;
-    /// Deletes finished runs that started before `before` (unix seconds), and expired dedupe
-    /// keys; returns how many runs.
+    /// Deletes finished runs (of `flow`, or of every flow) that started before `before` (unix
+    /// seconds), and expired dedupe keys; returns how many runs.
     fn prune(&self, flow: Option<&str>, before: i64) -> Result<usize, StoreError>;
+    /// [`Store::prune`] for every flow except those named in `except` (the flows whose own
+    /// retention is pruned apart).
+    fn prune_except(&self, except: &[String], before: i64) -> Result<usize, StoreError>;
     /// A cheap query proving the database answers (for `/readyz`).
     fn health(&self) -> Result<(), StoreError>;
 }

@@ -6,6 +6,7 @@
 
 use crate::error::{At, StoreError};
 use crate::types::{Dedupe, StoredInput, Unfinished};
+use flow_runtime::RunError;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 
@@ -20,8 +21,14 @@ pub(crate) enum WriteOp {
         started_ms: i64,
         input: String,
         save_data: bool,
+        /// Whether another process may claim and resume it.
+        resumable: bool,
         /// Claimed from the start by this owner for this long (milliseconds).
         claim: Option<(String, i64)>,
+        /// A dedupe key and its window (milliseconds), reserved in the same savepoint as the
+        /// run: both are stored or neither. When the key is held, nothing is stored and the
+        /// answer is [`Dedupe::Repeat`].
+        dedupe: Option<(String, i64)>,
     },
     /// A finished step of a running root run.
     SaveStep {
@@ -48,6 +55,8 @@ pub(crate) enum WriteOp {
     Claim { owner: String, lease_ms: i64 },
     /// Extends an owner's leases.
     Renew { owner: String, lease_ms: i64 },
+    /// Ends as failed the runs that are not resumable and whose lease ran out.
+    FailAbandoned,
     /// Reserves a dedupe key or reports the run that holds it.
     Dedupe {
         flow: String,
@@ -55,10 +64,11 @@ pub(crate) enum WriteOp {
         window_ms: i64,
         id: String,
     },
-    /// Deletes finished runs started before a time.
+    /// Deletes finished runs started before a time: of one flow, or of every flow but `except`.
     Prune {
         flow: Option<String>,
         before_ms: i64,
+        except: Vec<String>,
     },
     /// Nothing: acknowledging it proves everything queued before it is committed.
     Flush,
@@ -103,7 +113,10 @@ impl WriteOp {
             | WriteOp::Dedupe { id, .. } => Some(id),
             WriteOp::SaveChild { parent, .. } => Some(parent),
             WriteOp::Finish(f) => Some(&f.id),
-            WriteOp::Claim { .. } | WriteOp::Renew { .. } | WriteOp::Prune { .. } => None,
+            WriteOp::Claim { .. }
+            | WriteOp::Renew { .. }
+            | WriteOp::FailAbandoned
+            | WriteOp::Prune { .. } => None,
             WriteOp::Flush => None,
         }
     }
@@ -123,18 +136,27 @@ impl WriteOp {
                 started_ms,
                 input,
                 save_data,
+                resumable,
                 claim,
+                dedupe: reserve,
             } => {
+                if let Some((key, window_ms)) = reserve
+                    && let Reply::Dedupe(repeat @ Dedupe::Repeat { .. }) =
+                        dedupe(conn, path, now_ms, flow, key, *window_ms, id)?
+                {
+                    return Ok(Reply::Dedupe(repeat));
+                }
                 let (owner, until) = match claim {
                     Some((owner, lease_ms)) => {
                         (Some(owner.as_str()), Some(now_ms.saturating_add(*lease_ms)))
                     }
                     None => (None, None),
                 };
+                // Should this insert fail, the savepoint takes the dedupe key back with it.
                 conn.prepare_cached(
                     "INSERT INTO executions (id, flow, status, started_at, started_ms, save_data, \
-                     input, owner, lease_until_ms, created_ms) \
-                     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9)",
+                     input, owner, lease_until_ms, created_ms, resumable) \
+                     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -146,11 +168,15 @@ impl WriteOp {
                         input,
                         owner,
                         until,
-                        now_ms
+                        now_ms,
+                        *resumable as i64
                     ])
                 })
                 .at(path)?;
-                Ok(Reply::Done)
+                Ok(match reserve {
+                    Some(_) => Reply::Dedupe(Dedupe::First),
+                    None => Reply::Done,
+                })
             }
             WriteOp::SaveStep { id, index, record } => {
                 conn.prepare_cached(
@@ -204,25 +230,18 @@ impl WriteOp {
                     .at(path)?;
                 Ok(Reply::Count(n))
             }
+            WriteOp::FailAbandoned => fail_abandoned(conn, path, now_ms),
             WriteOp::Dedupe {
                 flow,
                 key,
                 window_ms,
                 id,
             } => dedupe(conn, path, now_ms, flow, key, *window_ms, id),
-            WriteOp::Prune { flow, before_ms } => {
-                let n = conn
-                    .prepare_cached(
-                        "DELETE FROM executions WHERE finished_ms IS NOT NULL \
-                         AND started_ms < $1 AND ($2 IS NULL OR flow = $2)",
-                    )
-                    .and_then(|mut s| s.execute(params![before_ms, flow]))
-                    .at(path)?;
-                conn.prepare_cached("DELETE FROM dedupe WHERE expires_ms <= $1")
-                    .and_then(|mut s| s.execute(params![now_ms]))
-                    .at(path)?;
-                Ok(Reply::Count(n))
-            }
+            WriteOp::Prune {
+                flow,
+                before_ms,
+                except,
+            } => prune(conn, path, now_ms, flow.as_deref(), *before_ms, except),
             WriteOp::Flush => Ok(Reply::Done),
         }
     }
@@ -230,8 +249,10 @@ impl WriteOp {
 
 /// Stores the final record, releases the claim and drops the rows kept for resuming.
 fn finish(conn: &Connection, path: &Path, now_ms: i64, f: &Finish) -> Result<Reply, StoreError> {
-    // An upsert: a run that was never begun (a CLI run, or a store added mid-run) is
-    // recorded too.
+    // An upsert. Callers begin their runs first (the server before it answers, `flowctl run`
+    // before it runs), but a run with no row is recorded as given all the same; and a run that
+    // `fail_abandoned` ended as interrupted while its process was only paused (past its lease)
+    // gets its real outcome.
     conn.prepare_cached(
         "INSERT INTO executions (id, flow, status, started_at, started_ms, finished_ms, \
          duration_ms, save_data, input, response, response_status, error, record, owner, \
@@ -271,8 +292,9 @@ fn finish(conn: &Connection, path: &Path, now_ms: i64, f: &Finish) -> Result<Rep
     Ok(Reply::Done)
 }
 
-/// Claims every unfinished run that has no owner, or whose owner's lease ran out. Runs already
-/// held by `owner` are left out: that owner is running them.
+/// Claims every unfinished resumable run that has no owner, or whose owner's lease ran out. Runs
+/// already held by `owner` are left out: that owner is running them. Runs that are not
+/// resumable (`flowctl run`, dry runs) are never claimed: their own process runs them.
 fn claim(
     conn: &Connection,
     path: &Path,
@@ -284,7 +306,7 @@ fn claim(
     let mut stmt = conn
         .prepare_cached(
             "UPDATE executions SET owner = $1, lease_until_ms = $2 \
-             WHERE status = 'running' AND finished_ms IS NULL \
+             WHERE status = 'running' AND finished_ms IS NULL AND resumable = 1 \
              AND (owner IS NULL OR (owner <> $1 AND lease_until_ms < $3)) \
              RETURNING id, flow, started_at, input, response IS NOT NULL",
         )
@@ -321,6 +343,73 @@ fn claim(
     }
     runs.sort_by(|a, b| a.execution_id.cmp(&b.execution_id));
     Ok(Reply::Claimed(runs))
+}
+
+/// Why a run that is not resumable was ended when its lease ran out.
+const INTERRUPTED: &str = "the run was interrupted: the process running it stopped before it \
+                           finished, and runs not accepted by a server (`flowctl run`, \
+                           `flowctl replay`) are not resumed; the step in flight may or may not \
+                           have taken effect";
+
+/// Ends as failed (`interrupted`) every unfinished run that is not resumable and whose lease
+/// ran out. Its duration is counted to the end of its lease; steps and helper runs it saved
+/// stay (a later `get` shows them), and a late `finish` from its process still wins.
+fn fail_abandoned(conn: &Connection, path: &Path, now_ms: i64) -> Result<Reply, StoreError> {
+    let error = serde_json::to_string(&RunError {
+        step: String::new(),
+        kind: "interrupted".into(),
+        message: INTERRUPTED.into(),
+    })
+    .map_err(StoreError::json)?;
+    let n = conn
+        .prepare_cached(
+            "UPDATE executions SET status = 'failed', finished_ms = $1, error = $2, \
+             duration_ms = CASE WHEN lease_until_ms > created_ms \
+             THEN lease_until_ms - created_ms ELSE 0 END, owner = NULL, lease_until_ms = NULL \
+             WHERE status = 'running' AND finished_ms IS NULL AND resumable = 0 \
+             AND lease_until_ms < $1",
+        )
+        .and_then(|mut s| s.execute(params![now_ms, error]))
+        .at(path)?;
+    Ok(Reply::Count(n))
+}
+
+/// Deletes finished runs started before `before_ms` (of `flow`, or of every flow but `except`),
+/// with any step and helper rows they left, and expired dedupe keys.
+fn prune(
+    conn: &Connection,
+    path: &Path,
+    now_ms: i64,
+    flow: Option<&str>,
+    before_ms: i64,
+    except: &[String],
+) -> Result<Reply, StoreError> {
+    let except = serde_json::to_string(except).map_err(StoreError::json)?;
+    // Postgres: `flow <> ALL($3)` with a text array.
+    let ids = conn
+        .prepare_cached(
+            "DELETE FROM executions WHERE finished_ms IS NOT NULL \
+             AND started_ms < $1 AND ($2 IS NULL OR flow = $2) \
+             AND flow NOT IN (SELECT value FROM json_each($3)) RETURNING id",
+        )
+        .and_then(|mut s| {
+            s.query_map(params![before_ms, flow, except], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .at(path)?;
+    // A finished run keeps such rows only when it was ended without a final record.
+    for id in &ids {
+        conn.prepare_cached("DELETE FROM steps WHERE execution_id = $1")
+            .and_then(|mut s| s.execute(params![id]))
+            .at(path)?;
+        conn.prepare_cached("DELETE FROM children WHERE parent_id = $1")
+            .and_then(|mut s| s.execute(params![id]))
+            .at(path)?;
+    }
+    conn.prepare_cached("DELETE FROM dedupe WHERE expires_ms <= $1")
+        .and_then(|mut s| s.execute(params![now_ms]))
+        .at(path)?;
+    Ok(Reply::Count(ids.len()))
 }
 
 /// Reserves `(flow, key)` for `id` unless a live reservation exists.

@@ -55,6 +55,15 @@ const MIGRATIONS: &[&str] = &[
         expires_ms   BIGINT NOT NULL,
         PRIMARY KEY (flow, key)
     );",
+    // 2: which unfinished runs another process may resume (`NewRun::resumable`): the runs a
+    // trigger server accepted. A run started by a command (`flowctl run`) is never claimed; its
+    // process renews a lease, and once that runs out the run is ended as interrupted.
+    // Version 1 began server runs claimed (an owner from the start) and command runs with no
+    // owner; the latter held no lease either, so they are given one that has run out: the next
+    // check ends them as interrupted, unless their process still finishes them.
+    "ALTER TABLE executions ADD COLUMN resumable INTEGER NOT NULL DEFAULT 0;
+    UPDATE executions SET resumable = 1 WHERE finished_ms IS NULL AND owner IS NOT NULL;
+    UPDATE executions SET lease_until_ms = 0 WHERE finished_ms IS NULL AND owner IS NULL;",
 ];
 
 /// The newest schema version this build knows.
@@ -124,5 +133,40 @@ mod tests {
         assert_eq!(version(&conn, path).unwrap(), SUPPORTED);
         migrate(&conn, path).unwrap();
         assert_eq!(version(&conn, path).unwrap(), SUPPORTED);
+    }
+
+    #[test]
+    fn version_2_tells_server_runs_from_command_runs() {
+        let conn = Connection::open_in_memory().unwrap();
+        let path = Path::new(":memory:");
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        // A server run (claimed from the start), a `flowctl run` run (no owner), a finished run.
+        conn.execute_batch(
+            "INSERT INTO executions (id, flow, status, started_at, started_ms, save_data, \
+             owner, lease_until_ms, created_ms, finished_ms) VALUES \
+             ('server', 'f', 'running', 't', 1, 1, 'node-1', 99, 1, NULL), \
+             ('cli', 'f', 'running', 't', 1, 1, NULL, NULL, 1, NULL), \
+             ('done', 'f', 'succeeded', 't', 1, 1, NULL, NULL, 1, 2);",
+        )
+        .unwrap();
+        migrate(&conn, path).unwrap();
+        assert_eq!(version(&conn, path).unwrap(), SUPPORTED);
+        let mut stmt = conn
+            .prepare("SELECT id, resumable, lease_until_ms FROM executions ORDER BY id")
+            .unwrap();
+        let rows: Vec<(String, bool, Option<i64>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("cli".to_string(), false, Some(0)),
+                ("done".to_string(), false, None),
+                ("server".to_string(), true, Some(99)),
+            ]
+        );
     }
 }

@@ -197,19 +197,52 @@ impl SqliteStore {
         }
     }
 
-    fn begin_with(&self, run: &NewRun, claim: Option<(String, i64)>) -> Result<(), StoreError> {
+    fn begin_with(
+        &self,
+        run: &NewRun,
+        claim: Option<(String, i64)>,
+        dedupe: Option<(String, i64)>,
+    ) -> Result<Reply, StoreError> {
         let input = serde_json::to_string(&run.input).map_err(StoreError::json)?;
-        self.writer
-            .call(WriteOp::Begin {
-                id: run.execution_id.clone(),
-                flow: run.flow.clone(),
-                started_at: run.started_at.clone(),
-                started_ms: started_ms(&run.started_at),
-                input,
-                save_data: run.save_data,
-                claim,
-            })
-            .map(drop)
+        self.writer.call(WriteOp::Begin {
+            id: run.execution_id.clone(),
+            flow: run.flow.clone(),
+            started_at: run.started_at.clone(),
+            started_ms: started_ms(&run.started_at),
+            input,
+            save_data: run.save_data,
+            resumable: run.resumable,
+            claim,
+            dedupe,
+        })
+    }
+
+    /// The write that stores a run's final record (metadata only when its flow said so).
+    fn finish_op(&self, record: &ExecutionRecord) -> Result<WriteOp, StoreError> {
+        let id = record.execution_id.clone();
+        let save_data = self
+            .read(move |conn, path| history::save_data(conn, path, &id))?
+            .unwrap_or(true);
+        let stored = if save_data {
+            to_json(record)?
+        } else {
+            to_json(&metadata_only(record))?
+        };
+        let response = record.response.as_ref().map(to_json).transpose()?;
+        let error = record.error.as_ref().map(to_json).transpose()?;
+        Ok(WriteOp::Finish(Box::new(Finish {
+            id: record.execution_id.clone(),
+            flow: record.flow.to_string(),
+            status: record.status.as_str().to_string(),
+            started_at: record.started_at.clone(),
+            started_ms: started_ms(&record.started_at),
+            duration_ms: record.duration_ms,
+            save_data,
+            record: stored,
+            response,
+            response_status: record.response.as_ref().map(|r| i64::from(r.status)),
+            error,
+        })))
     }
 
     /// An earlier batched write of this run that failed, still unreported.
@@ -219,6 +252,15 @@ impl SqliteStore {
             None => Ok(()),
         }
     }
+}
+
+/// The write that stores the answer a run's caller got.
+fn response_op(execution_id: &str, response: &ResponseRecord) -> Result<WriteOp, StoreError> {
+    Ok(WriteOp::SaveResponse {
+        id: execution_id.to_string(),
+        response: serde_json::to_string(response).map_err(StoreError::json)?,
+        status: i64::from(response.status),
+    })
 }
 
 /// Milliseconds since the Unix epoch of an RFC 3339 time (now when it does not parse).
@@ -246,11 +288,27 @@ fn unexpected(reply: Reply) -> StoreError {
 
 impl Store for SqliteStore {
     fn begin(&self, run: &NewRun) -> Result<(), StoreError> {
-        self.begin_with(run, None)
+        self.begin_with(run, None, None).map(drop)
     }
 
     fn begin_claimed(&self, run: &NewRun, owner: &str, lease: Duration) -> Result<(), StoreError> {
-        self.begin_with(run, Some((owner.to_string(), millis(lease))))
+        self.begin_with(run, Some((owner.to_string(), millis(lease))), None)
+            .map(drop)
+    }
+
+    fn begin_deduped(
+        &self,
+        run: &NewRun,
+        owner: &str,
+        lease: Duration,
+        key: &str,
+        window: Duration,
+    ) -> Result<Dedupe, StoreError> {
+        let claim = Some((owner.to_string(), millis(lease)));
+        match self.begin_with(run, claim, Some((key.to_string(), millis(window))))? {
+            Reply::Dedupe(answer) => Ok(answer),
+            other => Err(unexpected(other)),
+        }
     }
 
     fn save_step(
@@ -293,43 +351,27 @@ impl Store for SqliteStore {
         execution_id: &str,
         response: &ResponseRecord,
     ) -> Result<(), StoreError> {
-        let text = serde_json::to_string(response).map_err(StoreError::json)?;
-        self.writer.call(WriteOp::SaveResponse {
-            id: execution_id.to_string(),
-            response: text,
-            status: i64::from(response.status),
-        })?;
+        self.writer.call(response_op(execution_id, response)?)?;
         self.failed_before(execution_id)
     }
 
+    fn queue_response(
+        &self,
+        execution_id: &str,
+        response: &ResponseRecord,
+    ) -> Result<(), StoreError> {
+        self.writer.post(response_op(execution_id, response)?)
+    }
+
     fn finish(&self, record: &ExecutionRecord) -> Result<(), StoreError> {
-        let id = record.execution_id.clone();
-        let save_data = self
-            .read(move |conn, path| history::save_data(conn, path, &id))?
-            .unwrap_or(true);
-        let stored = if save_data {
-            to_json(record)?
-        } else {
-            to_json(&metadata_only(record))?
-        };
-        let response = record.response.as_ref().map(to_json).transpose()?;
-        let error = record.error.as_ref().map(to_json).transpose()?;
-        self.writer.call(WriteOp::Finish(Box::new(Finish {
-            id: record.execution_id.clone(),
-            flow: record.flow.to_string(),
-            status: record.status.as_str().to_string(),
-            started_at: record.started_at.clone(),
-            started_ms: started_ms(&record.started_at),
-            duration_ms: record.duration_ms,
-            save_data,
-            record: stored,
-            response,
-            response_status: record.response.as_ref().map(|r| i64::from(r.status)),
-            error,
-        })))?;
+        self.writer.call(self.finish_op(record)?)?;
         // The final record holds every step: a step row that failed to save is superseded.
         drop(self.writer.failures().take(&record.execution_id));
         Ok(())
+    }
+
+    fn queue_finish(&self, record: &ExecutionRecord) -> Result<(), StoreError> {
+        self.writer.post(self.finish_op(record)?)
     }
 
     fn flush(&self) -> Result<(), StoreError> {
@@ -405,7 +447,26 @@ impl Store for SqliteStore {
         match self.writer.call(WriteOp::Prune {
             flow: flow.map(str::to_string),
             before_ms: before.saturating_mul(1000),
+            except: Vec::new(),
         })? {
+            Reply::Count(n) => Ok(n),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn prune_except(&self, except: &[String], before: i64) -> Result<usize, StoreError> {
+        match self.writer.call(WriteOp::Prune {
+            flow: None,
+            before_ms: before.saturating_mul(1000),
+            except: except.to_vec(),
+        })? {
+            Reply::Count(n) => Ok(n),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn fail_abandoned(&self) -> Result<usize, StoreError> {
+        match self.writer.call(WriteOp::FailAbandoned)? {
             Reply::Count(n) => Ok(n),
             other => Err(unexpected(other)),
         }

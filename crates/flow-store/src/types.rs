@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
-/// A run accepted by the server, recorded by [`Store::begin`](crate::Store::begin).
+/// A run about to start, recorded by [`Store::begin`](crate::Store::begin) (or
+/// [`Store::begin_claimed`](crate::Store::begin_claimed)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewRun {
     /// The run's id (a UUIDv7).
@@ -21,6 +22,14 @@ pub struct NewRun {
     pub input: StoredInput,
     /// Keep the run's data after it finishes (false: keep metadata only).
     pub save_data: bool,
+    /// Whether another process may resume the run if the one running it stops: true for a run
+    /// a trigger server accepted (its event must not be lost), false for a run started by a
+    /// command such as `flowctl run` or `replay`, and for every dry run. A run that is not
+    /// resumable is never returned by [`Store::claim_unfinished`](crate::Store::claim_unfinished);
+    /// when its lease runs out unrenewed, [`Store::fail_abandoned`](crate::Store::fail_abandoned)
+    /// ends it as failed (interrupted).
+    #[serde(default)]
+    pub resumable: bool,
 }
 
 /// The input that started a run, kept to resume it and to replay it.
@@ -149,10 +158,11 @@ pub struct RunSummary {
     pub status: String,
     /// RFC 3339 UTC.
     pub started_at: String,
-    /// Wall time (`None` while running).
+    /// Wall time (`None` while running, and when unknown: a run whose process stopped).
     pub duration_ms: Option<f64>,
     /// The status its caller got, if it answered.
     pub response_status: Option<u16>,
-    /// Why it failed: `step: message`.
+    /// Why it failed: `step: message` (only the message when no step failed, e.g. a run that
+    /// was interrupted or whose flow is gone).
     pub error: Option<String>,
 }

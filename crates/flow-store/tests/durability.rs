@@ -229,6 +229,39 @@ fn a_full_disk_under_concurrent_writers_loses_nothing_acknowledged() {
     assert_eq!(store.list(&all).unwrap().len(), acknowledged.len());
 }
 
+#[test]
+fn a_full_disk_leaves_no_dedupe_key_without_its_run() {
+    let dir = temp_dir("full-dedupe");
+    let path = dir.join("state.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let store = SqliteStore::open_with_max_pages(&path, 64).unwrap();
+    let big = |id: &str, kib: usize| {
+        let mut run = new_run(id, "f");
+        run.input = StoredInput::Inputs(serde_json::json!({ "pad": "x".repeat(kib * 1024) }));
+        run
+    };
+    for i in 0.. {
+        if store.begin(&big(&new_id(), 16)).is_err() {
+            break;
+        }
+        assert!(i < 10_000, "never full");
+    }
+    // The key alone would fit; the run does not: neither is stored.
+    let id = new_id();
+    let lease = std::time::Duration::from_secs(10);
+    let window = std::time::Duration::from_secs(3600);
+    let err = store
+        .begin_deduped(&big(&id, 48), "node-1", lease, "evt-1", window)
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Full { .. }), "{err:?}");
+    assert!(store.get(&id).unwrap().is_none());
+    assert_eq!(
+        store.dedupe("f", "evt-1", window, &new_id()).unwrap(),
+        flow_store::Dedupe::First,
+        "the key of a run that was never stored is held"
+    );
+}
+
 fn steps_response() -> flow_runtime::ResponseRecord {
     flow_runtime::ResponseRecord {
         status: 200,

@@ -5,7 +5,7 @@ mod common;
 
 use common::{child_record, new_id, new_run, oort_record, oort_steps};
 use flow_runtime::{ExecutionRecord, ResponseRecord, RunError, RunStatus};
-use flow_store::{Dedupe, ListFilter, SqliteStore, Store, StoredInput};
+use flow_store::{Dedupe, ListFilter, NewRun, SqliteStore, Store, StoredInput};
 use serde_json::json;
 use std::time::Duration;
 
@@ -402,4 +402,165 @@ fn save_data_false_keeps_metadata_only() {
     );
     let rows = store.list(&ListFilter::default()).unwrap();
     assert_eq!(rows[0].response_status, Some(200));
+}
+
+#[test]
+fn runs_that_are_not_resumable_are_never_claimed_and_end_as_interrupted() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let lease = Duration::from_millis(600);
+    // A `flowctl run` that keeps renewing, one whose process died, one begun without a lease,
+    // and a server run.
+    let (alive, dead, unleased, server) = (new_id(), new_id(), new_id(), new_id());
+    let cli = |id: &str| NewRun {
+        resumable: false,
+        ..new_run(id, "f")
+    };
+    store.begin_claimed(&cli(&alive), "cli-1", lease).unwrap();
+    store.begin_claimed(&cli(&dead), "cli-2", lease).unwrap();
+    store.save_step(&dead, 0, &oort_steps()[0]).unwrap();
+    store.begin(&cli(&unleased)).unwrap();
+    store.begin(&new_run(&server, "f")).unwrap();
+
+    let claimed = store.claim_unfinished("node-1", lease).unwrap();
+    let ids: Vec<&str> = claimed.iter().map(|u| u.execution_id.as_str()).collect();
+    assert_eq!(ids, [server.as_str()]);
+    assert_eq!(
+        store.fail_abandoned().unwrap(),
+        0,
+        "no lease has run out yet"
+    );
+
+    // cli-1 renews; cli-2 and node-1 do not.
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(100));
+        store.renew("cli-1", lease).unwrap();
+    }
+    assert!(
+        store
+            .claim_unfinished("node-2", lease)
+            .unwrap()
+            .iter()
+            .all(|u| u.execution_id == server),
+        "only the server run is ever claimed"
+    );
+    assert_eq!(store.fail_abandoned().unwrap(), 1);
+    store.renew("cli-1", Duration::from_secs(60)).unwrap();
+    assert_eq!(store.fail_abandoned().unwrap(), 0);
+
+    let rows = store.list(&ListFilter::default()).unwrap();
+    let status = |id: &str| rows.iter().find(|r| r.execution_id == id).unwrap().clone();
+    assert_eq!(status(&alive).status, "running");
+    assert_eq!(status(&unleased).status, "running");
+    let interrupted = status(&dead);
+    assert_eq!(interrupted.status, "failed");
+    assert!(interrupted.duration_ms.is_some_and(|d| d >= 500.0));
+    let error = interrupted.error.unwrap();
+    assert!(error.starts_with("the run was interrupted"), "{error}");
+    assert!(error.contains("flowctl run"), "{error}");
+    // Its record shows what it saved, and why it failed.
+    let record = store.get(&dead).unwrap().unwrap();
+    assert_eq!(record.status, RunStatus::Failed);
+    assert_eq!(record.error.as_ref().unwrap().kind, "interrupted");
+    assert_eq!(&*record.steps[0].id, "ack");
+    assert!(store.input(&dead).unwrap().is_some());
+    // Never claimed, now or later; renewing an ended run does nothing.
+    store.renew("cli-2", Duration::from_secs(60)).unwrap();
+    assert!(
+        store
+            .claim_unfinished("node-3", Duration::from_secs(60))
+            .unwrap()
+            .iter()
+            .all(|u| u.execution_id == server)
+    );
+    // A process that was only paused finishes after all: its outcome wins.
+    let mut late = oort_record(&dead);
+    late.started_at = record.started_at.clone();
+    store.finish(&late).unwrap();
+    assert_eq!(
+        store.get(&dead).unwrap().unwrap().status,
+        RunStatus::Succeeded
+    );
+    // Pruned like any finished run, with the step rows it left.
+    let id = new_id();
+    store
+        .begin_claimed(&cli(&id), "cli-3", Duration::ZERO)
+        .unwrap();
+    store.save_step(&id, 0, &oort_steps()[0]).unwrap();
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(store.fail_abandoned().unwrap(), 1);
+    let after = time_now() + 60;
+    assert!(store.prune(Some("f"), after).unwrap() >= 1);
+    assert!(store.get(&id).unwrap().is_none());
+    assert!(store.progress(&id).unwrap().steps.is_empty());
+}
+
+fn time_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn begin_deduped_reserves_the_key_and_records_the_run_together() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let window = Duration::from_secs(60);
+    let lease = Duration::from_secs(10);
+    let first = new_id();
+    assert_eq!(
+        store
+            .begin_deduped(&new_run(&first, "f"), "node-1", lease, "k", window)
+            .unwrap(),
+        Dedupe::First
+    );
+    assert!(store.get(&first).unwrap().is_some());
+    store.save_response(&first, &response(202)).unwrap();
+    // A repeat records nothing and names the first run.
+    let second = new_id();
+    assert_eq!(
+        store
+            .begin_deduped(&new_run(&second, "f"), "node-1", lease, "k", window)
+            .unwrap(),
+        Dedupe::Repeat {
+            execution_id: first.clone(),
+            response: Some(response(202))
+        }
+    );
+    assert!(store.get(&second).unwrap().is_none());
+    // A begin that fails (here: the id exists already) reserves nothing.
+    assert!(
+        store
+            .begin_deduped(&new_run(&first, "f"), "node-1", lease, "k2", window)
+            .is_err()
+    );
+    assert_eq!(
+        store.dedupe("f", "k2", window, &second).unwrap(),
+        Dedupe::First
+    );
+    // The run is claimed by its node from the start.
+    assert!(
+        store
+            .claim_unfinished("node-2", lease)
+            .unwrap()
+            .iter()
+            .all(|u| u.execution_id != first)
+    );
+}
+
+#[test]
+fn prune_except_leaves_the_named_flows_alone() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let a = finished(&store, "a", "2020-01-01T00:00:00Z", RunStatus::Succeeded);
+    let b = finished(&store, "b", "2020-01-01T00:00:00Z", RunStatus::Succeeded);
+    let c = finished(&store, "c", "2020-01-01T00:00:00Z", RunStatus::Failed);
+    let cutoff = 1_700_000_000;
+    assert_eq!(
+        store
+            .prune_except(&["a".to_string(), "b".to_string()], cutoff)
+            .unwrap(),
+        1
+    );
+    assert!(store.get(&c).unwrap().is_none());
+    assert!(store.get(&a).unwrap().is_some() && store.get(&b).unwrap().is_some());
+    assert_eq!(store.prune_except(&[], cutoff).unwrap(), 2);
 }

@@ -44,7 +44,7 @@ pub fn oort_headers() -> Vec<(String, String)> {
     ]
 }
 
-/// A new endpoint run of `flow` started now.
+/// A new endpoint run of `flow` started now, as a server accepts it (resumable).
 pub fn new_run(id: &str, flow: &str) -> NewRun {
     NewRun {
         execution_id: id.to_string(),
@@ -57,6 +57,7 @@ pub fn new_run(id: &str, flow: &str) -> NewRun {
             query: vec![],
         },
         save_data: true,
+        resumable: true,
     }
 }
 
