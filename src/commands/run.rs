@@ -237,6 +237,7 @@ pub fn execute(
         lease = Some(Lease::hold(s.clone(), owner));
     }
     let opts = RunOptions {
+        trigger: None,
         execution_id: Some(id),
         ..RunOptions::default()
     };

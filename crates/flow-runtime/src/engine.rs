@@ -64,6 +64,9 @@ pub struct RunOptions {
     pub responder: Option<oneshot::Sender<ResponseRecord>>,
     /// Reuse these finished steps.
     pub resume: Option<Resume>,
+    /// The `trigger` value of a request input, when the caller has built it already (the
+    /// server does, for the dedupe key), so the body is not parsed twice.
+    pub trigger: Option<Arc<Value>>,
 }
 
 /// How a run ends, once decided.
@@ -158,7 +161,7 @@ impl Engine {
         };
         let (trigger, inputs, trigger_record) = match input {
             RunInput::Request(req) => (
-                Arc::new(req.to_value()),
+                opts.trigger.unwrap_or_else(|| Arc::new(req.to_value())),
                 Arc::new(Value::Null),
                 Some(req.to_record()),
             ),

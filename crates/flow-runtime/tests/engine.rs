@@ -250,6 +250,7 @@ async fn close_answers_at_once_and_the_run_goes_on() {
             0,
             RunInput::Request(TriggerRequest::default()),
             RunOptions {
+                trigger: None,
                 responder: Some(tx),
                 ..Default::default()
             },

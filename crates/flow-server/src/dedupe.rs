@@ -6,6 +6,7 @@
 use flow_runtime::ResponseRecord;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -35,14 +36,17 @@ pub trait DedupeStore: Send + Sync {
 }
 
 struct Entry {
-    execution_id: String,
-    response: Option<ResponseRecord>,
+    execution_id: Box<str>,
+    /// The answer as compact JSON: a few dozen bytes where the parsed value takes hundreds.
+    response: Option<Box<[u8]>>,
     expires: Instant,
     /// Which insertion this is, so a stale expiry-queue slot cannot remove a newer entry.
     seq: u64,
 }
 
-type Key = (Box<str>, Box<str>);
+/// A flow and key, hashed to 128 bits with per-process random keys: an entry costs the same
+/// whatever the key's length, and keys cannot be crafted to collide.
+type Key = u128;
 
 #[derive(Default)]
 struct Keys {
@@ -63,13 +67,24 @@ impl Keys {
     }
 }
 
-/// Dedupe keys in memory (lost on restart).
+/// Dedupe keys in memory (lost on restart), about 200 bytes each with a short answer.
 #[derive(Default)]
 pub struct MemoryDedupe {
     keys: Mutex<Keys>,
+    hashers: (RandomState, RandomState),
 }
 
 impl MemoryDedupe {
+    fn key(&self, flow: &str, key: &str) -> Key {
+        let hash = |state: &RandomState| {
+            let mut h = state.build_hasher();
+            flow.hash(&mut h);
+            key.hash(&mut h);
+            h.finish()
+        };
+        (u128::from(hash(&self.hashers.0)) << 64) | u128::from(hash(&self.hashers.1))
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Keys> {
         self.keys
             .lock()
@@ -91,13 +106,16 @@ impl DedupeStore for MemoryDedupe {
     fn check(&self, flow: &str, key: &str, window: Duration, execution_id: &str) -> DedupeOutcome {
         let mut keys = self.lock();
         let now = Instant::now();
-        let k: Key = (flow.into(), key.into());
+        let k = self.key(flow, key);
         if let Some(e) = keys.map.get(&k)
             && e.expires > now
         {
             return DedupeOutcome::Repeat {
-                execution_id: e.execution_id.clone(),
-                response: e.response.clone(),
+                execution_id: e.execution_id.to_string(),
+                response: e
+                    .response
+                    .as_deref()
+                    .and_then(|r| serde_json::from_slice(r).ok()),
             };
         }
         // Expired keys leave first; past the cap, the ones closest to expiring.
@@ -114,11 +132,11 @@ impl DedupeStore for MemoryDedupe {
         keys.seq += 1;
         let seq = keys.seq;
         let expires = now + window;
-        keys.expiries.push(Reverse((expires, seq, k.clone())));
+        keys.expiries.push(Reverse((expires, seq, k)));
         keys.map.insert(
             k,
             Entry {
-                execution_id: execution_id.to_string(),
+                execution_id: execution_id.into(),
                 response: None,
                 expires,
                 seq,
@@ -128,9 +146,10 @@ impl DedupeStore for MemoryDedupe {
     }
 
     fn answered(&self, flow: &str, key: &str, response: &ResponseRecord) {
+        let k = self.key(flow, key);
         let mut keys = self.lock();
-        if let Some(e) = keys.map.get_mut(&(Box::from(flow), Box::from(key))) {
-            e.response = Some(response.clone());
+        if let Some(e) = keys.map.get_mut(&k) {
+            e.response = serde_json::to_vec(response).ok().map(Vec::into_boxed_slice);
         }
     }
 }

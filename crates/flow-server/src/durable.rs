@@ -395,6 +395,7 @@ async fn resume_one(
     st.metrics.in_flight(1);
     tokio::spawn(async move {
         let opts = flow_runtime::RunOptions {
+            trigger: None,
             execution_id: Some(run.execution_id),
             responder: None,
             resume: Some(resume),

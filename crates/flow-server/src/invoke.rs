@@ -79,11 +79,11 @@ fn now_unix() -> i64 {
 }
 
 /// `trigger` for the dedupe key template.
-struct TriggerScope(Value);
+struct TriggerScope<'a>(&'a Value);
 
-impl Scope for TriggerScope {
+impl Scope for TriggerScope<'_> {
     fn get(&self, slot: Slot) -> Option<&Value> {
-        (slot == slots::TRIGGER).then_some(&self.0)
+        (slot == slots::TRIGGER).then_some(self.0)
     }
 }
 
@@ -258,7 +258,11 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
     let execution_id = flow_runtime::new_execution_id();
 
     // Repeated deliveries get the first answer.
-    let dedupe_key = dedupe_key(&live, &ep, &trigger);
+    // Built once, for the key and for the run.
+    let trigger_value = ep.dedupe_window.map(|_| Arc::new(trigger.to_value()));
+    let dedupe_key = trigger_value
+        .as_ref()
+        .and_then(|v| dedupe_key(&live, &ep, v));
     let dedupe = match (&dedupe_key, ep.dedupe_window) {
         (Some(key), Some(window)) => Some((key.clone(), window)),
         _ => None,
@@ -332,31 +336,50 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
             }
         };
     }
-    run(state, &live, ep, trigger, execution_id, dedupe_key, permit).await
+    let prepared = Prepared {
+        trigger,
+        trigger_value,
+        execution_id,
+        dedupe_key,
+    };
+    run(state, &live, ep, prepared, permit).await
 }
 
-fn dedupe_key(live: &crate::live::Live, ep: &Endpoint, trigger: &TriggerRequest) -> Option<String> {
+fn dedupe_key(live: &crate::live::Live, ep: &Endpoint, trigger: &Arc<Value>) -> Option<String> {
     ep.dedupe_window?;
     let plan = live.engine.project().flows.get(ep.flow)?;
     let TriggerPlan::ApiEndpoint(p) = &plan.trigger else {
         return None;
     };
     let (expr, _) = p.dedupe.as_ref()?;
-    let scope = TriggerScope(trigger.to_value());
+    let scope = TriggerScope(trigger);
     let v = expr.eval(&scope).ok()?;
     let key = flow_template::to_text(&v).into_owned();
     (!key.is_empty()).then_some(key)
+}
+
+/// An accepted request, ready to run.
+struct Prepared {
+    trigger: TriggerRequest,
+    /// `trigger` as the flow sees it, when already built.
+    trigger_value: Option<Arc<Value>>,
+    execution_id: String,
+    dedupe_key: Option<String>,
 }
 
 async fn run(
     state: &Arc<ServerState>,
     live: &crate::live::Live,
     ep: Arc<Endpoint>,
-    trigger: TriggerRequest,
-    execution_id: String,
-    dedupe_key: Option<String>,
+    prepared: Prepared,
     permit: tokio::sync::OwnedSemaphorePermit,
 ) -> Response {
+    let Prepared {
+        trigger,
+        trigger_value,
+        execution_id,
+        dedupe_key,
+    } = prepared;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let engine = live.engine.clone();
     let st = state.clone();
@@ -368,6 +391,7 @@ async fn run(
             execution_id: Some(id),
             responder: Some(tx),
             resume: None,
+            trigger: trigger_value,
         };
         let record = engine.run(flow, RunInput::Request(trigger), opts).await;
         st.metrics.in_flight(-1);
