@@ -9,6 +9,7 @@ use crate::span::{SourceId, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
+use std::sync::{Mutex, OnceLock, mpsc};
 
 /// One YAML value with its span.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,25 +167,71 @@ pub const MAX_DEPTH: usize = 128;
 ///
 /// serde's recursive descent needs tens of kilobytes of stack per nesting level in debug
 /// builds, so parsing runs on a helper thread with a stack sized for [`MAX_DEPTH`]; deeper
-/// documents are a clear error, never a stack overflow.
+/// documents are a clear error, never a stack overflow. The thread is started once and kept:
+/// starting and unmapping a 64 MiB stack per file would cost more than parsing a flow.
 pub fn parse_yaml(source: SourceId, text: &str) -> Result<Node, Diagnostic> {
-    const STACK: usize = 64 << 20;
-    std::thread::scope(|scope| {
+    let failed = || Diagnostic::error(Code::YamlSyntax, None, "the YAML parser failed");
+    let Some(parser) = parser() else {
+        return Err(Diagnostic::error(
+            Code::Io,
+            None,
+            "cannot start the YAML parser thread",
+        ));
+    };
+    let (reply, answer) = mpsc::sync_channel(1);
+    let job = ParseJob {
+        source,
+        text: text.to_string(),
+        reply,
+    };
+    if parser.send(job).is_err() {
+        return Err(failed());
+    }
+    answer.recv().unwrap_or_else(|_| Err(failed()))
+}
+
+/// Stack of the parser thread.
+const PARSER_STACK: usize = 64 << 20;
+
+/// One document for the parser thread.
+struct ParseJob {
+    source: SourceId,
+    text: String,
+    reply: mpsc::SyncSender<Result<Node, Diagnostic>>,
+}
+
+/// The parser thread's queue, started on first use.
+fn parser() -> Option<mpsc::Sender<ParseJob>> {
+    static PARSER: OnceLock<Option<Mutex<mpsc::Sender<ParseJob>>>> = OnceLock::new();
+    let sender = PARSER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<ParseJob>();
         std::thread::Builder::new()
             .name("yaml-parse".into())
-            .stack_size(STACK)
-            .spawn_scoped(scope, || parse_yaml_here(source, text))
-            .map_err(|e| {
-                Diagnostic::error(Code::Io, None, format!("cannot start the YAML parser: {e}"))
-            })?
-            .join()
-            .unwrap_or_else(|_| {
-                Err(Diagnostic::error(
-                    Code::YamlSyntax,
-                    None,
-                    "the YAML parser failed",
-                ))
+            .stack_size(PARSER_STACK)
+            .spawn(move || {
+                for job in rx {
+                    // A parser bug must not take the thread, and every later parse, with it.
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        parse_yaml_here(job.source, &job.text)
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err(Diagnostic::error(
+                            Code::YamlSyntax,
+                            None,
+                            "the YAML parser failed",
+                        ))
+                    });
+                    // The caller may have gone; nothing to do then.
+                    let _ = job.reply.send(result);
+                }
             })
+            .ok()?;
+        Some(Mutex::new(tx))
+    });
+    sender.as_ref().map(|m| {
+        m.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     })
 }
 
