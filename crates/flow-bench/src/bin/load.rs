@@ -9,7 +9,7 @@
 //! - for the Oort flow, end to end: a fixed number of events timed until every Slack message
 //!   has arrived, the side effects counted at the fakes, the server's CPU time per event and
 //!   the TCP connections it opened to the fakes (keep-alive);
-//! - peak RSS of the server process.
+//! - peak RSS of the server process, and the store file's bytes per stored Oort execution.
 //!
 //! Everything is bounded in requests and time and stops by itself.
 
@@ -379,6 +379,7 @@ fn main() {
         let _ = bare.wait();
 
         let mut e2e = Vec::new();
+        let mut db_note = String::new();
         for (flow, durable) in [
             ("close-only", false),
             ("close-only", true),
@@ -445,6 +446,22 @@ fn main() {
                     okta.connections_accepted() - okta_conns,
                     slack.connections_accepted() - slack_conns,
                 ));
+                if durable {
+                    // Let the last finish records commit, then weigh the file.
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    let runs = warm.ok + burst.ok + sent.ok;
+                    let db = dir.join(format!("{flow}.db"));
+                    let size: u64 = ["", "-wal"]
+                        .iter()
+                        .filter_map(|s| std::fs::metadata(format!("{}{s}", db.display())).ok())
+                        .map(|m| m.len())
+                        .sum();
+                    db_note = format!(
+                        "store file after {runs} Oort runs: {:.1} MB (with WAL) = {:.0} bytes per stored execution",
+                        size as f64 / 1e6,
+                        size as f64 / runs.max(1) as f64
+                    );
+                }
             }
             let _ = server.kill();
             let _ = server.wait();
@@ -457,6 +474,7 @@ fn main() {
         for line in e2e {
             println!("{line}");
         }
+        println!("\n{db_note}");
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
