@@ -240,7 +240,8 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
     if ep.accept_json
-        && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&text)
+        && let Err(e) =
+            serde_json::from_str::<serde::de::IgnoredAny>(text.trim_start_matches('\u{feff}'))
     {
         return refuse(
             state,

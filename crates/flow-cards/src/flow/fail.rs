@@ -35,11 +35,16 @@ pub static SPEC: CardSpec = CardSpec {
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
 };
 
+/// A status `flow.fail` may answer with: a whole number from 400 to 599.
+fn valid_status(n: f64) -> bool {
+    n.fract() == 0.0 && (400.0..=599.0).contains(&n)
+}
+
 impl Card for Config {
     fn check(&self, cx: &mut dyn Checker) -> Type {
         if let Some(s) = &self.status
             && let Some(Value::Number(n)) = cx.constant(s.id)
-            && !(400.0..=599.0).contains(&n.as_f64().unwrap_or(0.0))
+            && !valid_status(n.as_f64().unwrap_or(0.0))
         {
             cx.report(
                 Some(s.id),
@@ -56,7 +61,7 @@ impl Card for Config {
             let status = match &self.status {
                 Some(s) => {
                     let n = cx.number(s)?;
-                    if !(400.0..=599.0).contains(&n) {
+                    if !valid_status(n) {
                         return Err(CardError::input(format!(
                             "`status` must be 400–599, found {n}"
                         )));
@@ -71,5 +76,20 @@ impl Card for Config {
                 signal: Some(Signal::Fail { status, message }),
             })
         })())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_status;
+
+    #[test]
+    fn statuses_are_whole_numbers_from_400_to_599() {
+        for ok in [400.0, 404.0, 500.0, 599.0] {
+            assert!(valid_status(ok), "{ok}");
+        }
+        for bad in [200.0, 399.0, 600.0, 500.5, -404.0] {
+            assert!(!valid_status(bad), "{bad}");
+        }
     }
 }

@@ -41,9 +41,10 @@ pub static SPEC: CardSpec = CardSpec {
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
 };
 
-/// A status `http.close` may answer with: any 2xx, or an error (400–599). Not 1xx or 3xx.
+/// A status `http.close` may answer with: a whole number, any 2xx, or an error (400–599).
+/// Not 1xx or 3xx, and not `204.5`.
 fn valid_status(n: f64) -> bool {
-    (200.0..300.0).contains(&n) || (400.0..=599.0).contains(&n)
+    n.fract() == 0.0 && ((200.0..300.0).contains(&n) || (400.0..=599.0).contains(&n))
 }
 
 impl Card for Config {
@@ -121,7 +122,9 @@ mod tests {
         ] {
             assert!(valid_status(ok), "{ok}");
         }
-        for bad in [0.0, 100.0, 199.0, 300.0, 302.0, 399.0, 600.0, -200.0] {
+        for bad in [
+            0.0, 100.0, 199.0, 300.0, 302.0, 399.0, 600.0, -200.0, 204.5, 404.01,
+        ] {
             assert!(!valid_status(bad), "{bad}");
         }
         // The field's documentation (schema, `flowctl cards`) says the same.
