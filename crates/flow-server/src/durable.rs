@@ -66,7 +66,12 @@ impl Durable {
                                 ("helper run", writer.save_child(&parent, &step, &child))
                             }
                             Op::Response(id, r) => ("response", writer.queue_response(&id, &r)),
-                            Op::Finish(record) => ("finish", writer.queue_finish(&record)),
+                            Op::Finish(mut record) => {
+                                // The trigger is stored once, as the run's input; the store
+                                // puts it back into the record when it is read.
+                                record.trigger = None;
+                                ("finish", writer.queue_finish(&record))
+                            }
                         };
                         if let Err(e) = result {
                             warn(what, e);

@@ -117,7 +117,14 @@ pub(crate) fn get(
         return Ok(None);
     };
     if let Some(record) = &row.record {
-        return json(record).map(Some);
+        let mut record: ExecutionRecord = json(record)?;
+        // A server stores the trigger once, as the input; the record gets it back here.
+        if record.trigger.is_none()
+            && let Some(input) = row.input.as_deref()
+        {
+            record.trigger = json::<StoredInput>(input)?.trigger_value().map(Box::new);
+        }
+        return Ok(Some(record));
     }
     let progress = progress(conn, path, id)?;
     let input = row.input.as_deref().map(json::<StoredInput>).transpose()?;

@@ -116,6 +116,10 @@ pub trait Store: Send + Sync {
     /// running), but a run with no row is recorded as it is given. A run that
     /// [`Store::fail_abandoned`] ended as interrupted (its process was paused past its lease,
     /// not dead) is overwritten with the outcome given here.
+    ///
+    /// A record without `trigger` whose run was begun with a request input is read back with
+    /// the trigger rebuilt from that input, so a caller may leave it out rather than store the
+    /// request twice.
     fn finish(&self, record: &ExecutionRecord) -> Result<(), StoreError>;
     /// [`Store::save_response`] without waiting for the commit: batched like
     /// [`Store::save_step`], for a server that must not wait on the disk once it has answered.

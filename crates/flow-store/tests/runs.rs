@@ -23,6 +23,27 @@ fn to_json(r: &ExecutionRecord) -> serde_json::Value {
 }
 
 #[test]
+fn a_record_stored_without_its_trigger_gets_it_back_from_the_input() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let id = new_id();
+    store.begin(&new_run(&id, "oort-failing-check")).unwrap();
+    let full = oort_record(&id);
+    let mut slim = full.clone();
+    slim.trigger = None;
+    store.finish(&slim).unwrap();
+    let got = store.get(&id).unwrap().unwrap();
+    assert!(got.trigger.is_some());
+    assert_eq!(to_json(&got), to_json(&full));
+
+    // A run never begun has no input to rebuild from: its record stays as given.
+    let other = new_id();
+    let mut lone = oort_record(&other);
+    lone.trigger = None;
+    store.finish(&lone).unwrap();
+    assert!(store.get(&other).unwrap().unwrap().trigger.is_none());
+}
+
+#[test]
 fn a_run_round_trips_through_get() {
     let store = SqliteStore::open_in_memory().unwrap();
     let id = new_id();
