@@ -100,12 +100,13 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
-    /// A response with a JSON body.
-    pub fn json(status: u16, body: &serde_json::Value) -> Self {
+    /// A response with a JSON body: a `serde_json::Value`, or any serializable value.
+    pub fn json<T: serde::Serialize + ?Sized>(status: u16, body: &T) -> Self {
         HttpResponse {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
-            body: body.to_string().into_bytes(),
+            // Serializing JSON values or plain structs cannot fail; `null` if it ever did.
+            body: serde_json::to_vec(body).unwrap_or_else(|_| b"null".to_vec()),
         }
     }
 

@@ -7,7 +7,7 @@ use crate::retry_after::retry_after;
 use crate::util::STRICT;
 use flow_card::{CardError, HttpRequest, HttpResponse, StepCx};
 use percent_encoding::utf8_percent_encode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Encodes a user id or login as one path segment: `a+b@x.com` becomes `a%2Bb%40x.com`, so it
 /// can be read neither as a space nor as a path separator.
@@ -121,9 +121,27 @@ pub fn is_validation_failure(e: &CardError) -> bool {
 }
 
 /// A plausible Okta user for dry runs: the fields flows read (a real answer has more).
-pub fn rehearsal_user(id_or_login: &str, status: &str) -> Value {
-    let login = id_or_login.to_string();
-    let local = login.split('@').next().unwrap_or(&login);
+/// Serialized as Okta would send it, in this field order.
+#[derive(serde::Serialize)]
+pub struct RehearsalUser {
+    id: String,
+    status: &'static str,
+    profile: RehearsalProfile,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RehearsalProfile {
+    login: String,
+    email: Option<String>,
+    first_name: String,
+    last_name: String,
+}
+
+/// A plausible Okta user for dry runs, named after its login.
+pub fn rehearsal_user(id_or_login: &str, status: &'static str) -> RehearsalUser {
+    let login = id_or_login;
+    let local = login.split('@').next().unwrap_or(login);
     let mut parts = local.split(['.', '_', '-']).filter(|p| !p.is_empty());
     let cap = |s: &str| {
         let mut c = s.chars();
@@ -131,23 +149,23 @@ pub fn rehearsal_user(id_or_login: &str, status: &str) -> Value {
             .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
             .unwrap_or_default()
     };
-    let first = parts.next().map(cap).unwrap_or_default();
-    let last = parts.next().map(cap).unwrap_or_default();
+    let first_name = parts.next().map(cap).unwrap_or_default();
+    let last_name = parts.next().map(cap).unwrap_or_default();
     let id = if login.starts_with("00u") && !login.contains('@') {
-        login.clone()
+        login.to_string()
     } else {
-        rehearsal_id(&login)
+        rehearsal_id(login)
     };
-    json!({
-        "id": id,
-        "status": status,
-        "profile": {
-            "login": login,
-            "email": if login.contains('@') { Value::String(login.clone()) } else { Value::Null },
-            "firstName": first,
-            "lastName": last
-        }
-    })
+    RehearsalUser {
+        id,
+        status,
+        profile: RehearsalProfile {
+            login: login.to_string(),
+            email: login.contains('@').then(|| login.to_string()),
+            first_name,
+            last_name,
+        },
+    }
 }
 
 /// A stable fake user id for a login: `00u` and 17 characters from a hash.
@@ -168,6 +186,7 @@ pub fn rehearsal_id(login: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use flow_card::ErrorKind;
 
     #[test]
