@@ -186,8 +186,8 @@ pub fn rehearsal_id(login: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
     use flow_card::ErrorKind;
+    use serde_json::json;
 
     #[test]
     fn user_segments_are_encoded_strictly() {
