@@ -174,6 +174,33 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// Which writes a later write of the same batch makes moot: a run's step, helper-run and
+/// response rows are kept only for resuming, and its final record (later in the batch) holds
+/// them all and drops those rows anyway. Skipping them saves a write and a delete each.
+fn superseded(writes: &[(WriteOp, Option<Ack>)]) -> Vec<bool> {
+    let mut finish_at: HashMap<&str, usize> = HashMap::new();
+    for (at, (op, _)) in writes.iter().enumerate() {
+        if let WriteOp::Finish(f) = op {
+            finish_at.insert(f.id.as_str(), at);
+        }
+    }
+    if finish_at.is_empty() {
+        return Vec::new();
+    }
+    writes
+        .iter()
+        .enumerate()
+        .map(|(at, (op, _))| match op {
+            WriteOp::SaveStep { .. } | WriteOp::SaveChild { .. } | WriteOp::SaveResponse { .. } => {
+                op.run_id()
+                    .and_then(|id| finish_at.get(id))
+                    .is_some_and(|finish| *finish > at)
+            }
+            _ => false,
+        })
+        .collect()
+}
+
 /// Applies `writes` in one transaction, commits, answers each and empties `writes`.
 fn commit_batch(
     conn: &Connection,
@@ -185,10 +212,15 @@ fn commit_batch(
         return;
     }
     let now = now_ms();
+    let superseded = superseded(writes);
     let mut results: Vec<Result<Reply, StoreError>> = Vec::with_capacity(writes.len());
     let outcome = (|| -> Result<(), StoreError> {
         conn.execute_batch("BEGIN IMMEDIATE").at(path)?;
-        for (op, _) in writes.iter() {
+        for (at, (op, _)) in writes.iter().enumerate() {
+            if superseded.get(at).copied().unwrap_or(false) {
+                results.push(Ok(Reply::Done));
+                continue;
+            }
             conn.prepare_cached("SAVEPOINT op")
                 .and_then(|mut s| s.execute([]))
                 .at(path)?;
