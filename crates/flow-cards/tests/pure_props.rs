@@ -87,3 +87,41 @@ proptest! {
         prop_assert!(record.steps.iter().take(16).all(|s| s.status != flow_runtime::StepStatus::Pending));
     }
 }
+
+/// `list.unique` drops items equal by value: `1` and `1.0`, objects whatever their key order.
+#[test]
+fn unique_compares_items_by_value() {
+    let flow = r#"flow: u
+trigger: { helper: { inputs: { v: any } } }
+steps:
+  - { id: all, card: list.unique, with: { list: "{{ inputs.v }}" } }
+  - { id: by_a, card: list.unique, with: { list: "{{ inputs.v }}", path: a } }
+  - { id: out, card: flow.return, with: { outputs: { all: "{{ all }}", by_a: "{{ by_a }}" } } }
+"#;
+    let project = flow_compile::compile_str(None, &[("u.yaml", flow)], &flow_cards::registry())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let env = RunEnv {
+        dry_run: true,
+        transport: Arc::new(flow_runtime::NoTransport),
+        connections: HashMap::new(),
+        capture_inputs: false,
+    };
+    let engine = Engine::new(Arc::new(project), Arc::new(env));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let v = json!([1, 1.0, 2, {"a": 1, "b": 2}, {"b": 2.0, "a": 1}, {"a": 1.0}, "1"]);
+    let record = rt.block_on(engine.run(
+        0,
+        RunInput::Inputs(json!({ "v": v })),
+        RunOptions::default(),
+    ));
+    assert!(record.error.is_none(), "{:?}", record.error);
+    assert_eq!(
+        record.output["all"],
+        json!([1, 2, {"a": 1, "b": 2}, {"a": 1.0}, "1"])
+    );
+    // By `a`: 1 (no `a`: null), then {"a": 1} and its equals are one.
+    assert_eq!(record.output["by_a"], json!([1, {"a": 1, "b": 2}]));
+}

@@ -113,6 +113,57 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// A text that is equal for two values exactly when [`same`] holds for them: numbers by value
+/// (`1` and `1.0` give `1`), object keys in sorted order. `list.unique` keys items by it.
+pub fn identity_key(v: &Value) -> String {
+    let mut out = String::new();
+    write_key(v, &mut out);
+    out
+}
+
+fn write_key(v: &Value, out: &mut String) {
+    match v {
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => out.push_str(&i.to_string()),
+            (_, Some(u), _) => out.push_str(&u.to_string()),
+            // Whole floats in i64 range were taken above only when stored as integers.
+            // `-0.0` equals `0`.
+            (_, _, Some(f)) if f == 0.0 => out.push('0'),
+            (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                out.push_str(&format!("{f:.0}"));
+            }
+            _ => out.push_str(&n.to_string()),
+        },
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_key(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                if let Some(item) = map.get(k) {
+                    write_key(item, out);
+                }
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
 /// `value` as the text `contains` looks for: a whole number without a fraction (`2.0` is
 /// looked for as `2`), everything else as templates render it.
 fn needle(value: &Value) -> Cow<'_, str> {
@@ -180,6 +231,28 @@ pub fn total_order(a: &Value, b: &Value) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identity_keys_agree_with_equality() {
+        let cases = [
+            (json!(1), json!(1.0), true),
+            (json!(-3), json!(-3.0), true),
+            (json!(0), json!(-0.0), true),
+            (json!(1.5), json!(1.5), true),
+            (json!(1), json!("1"), false),
+            (
+                json!({"a": 1, "b": [2.0]}),
+                json!({"b": [2], "a": 1.0}),
+                true,
+            ),
+            (json!({"a": 1}), json!({"a": 1, "b": null}), false),
+            (json!([1, 2]), json!([2, 1]), false),
+        ];
+        for (a, b, equal) in cases {
+            assert_eq!(identity_key(&a) == identity_key(&b), equal, "{a} {b}");
+            assert_eq!(same(&a, &b), equal, "{a} {b}");
+        }
+    }
     use serde_json::json;
 
     #[test]

@@ -1,5 +1,6 @@
 //! `list.unique`: the list without repeated items (Okta's Remove Duplicates).
 
+use super::ops::identity_key;
 use crate::util::{PURE_TIMEOUT, done, dot_get};
 use flow_card::card::schema_of;
 use flow_card::kinds::List;
@@ -48,8 +49,8 @@ impl Card for Config {
                 .flatten()
                 .filter(|item| {
                     let key = match &self.path {
-                        Some(p) => dot_get(item, p).unwrap_or(&Value::Null).to_string(),
-                        None => item.to_string(),
+                        Some(p) => identity_key(dot_get(item, p).unwrap_or(&Value::Null)),
+                        None => identity_key(item),
                     };
                     seen.insert(key)
                 })
