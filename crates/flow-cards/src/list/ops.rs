@@ -128,7 +128,7 @@ fn write_key(v: &Value, out: &mut String) {
             (_, Some(u), _) => out.push_str(&u.to_string()),
             // Whole floats in i64 range were taken above only when stored as integers.
             // `-0.0` equals `0`.
-            (_, _, Some(f)) if f == 0.0 => out.push('0'),
+            (_, _, Some(0.0)) => out.push('0'),
             (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
                 out.push_str(&format!("{f:.0}"));
             }
