@@ -652,7 +652,9 @@ fn warn_unused(
 ) {
     for (i, s) in steps.iter().enumerate() {
         let pure = s.spec.is_some_and(|sp| !sp.effect.is_effect());
-        if pure && dependents.get(i).is_some_and(Vec::is_empty) {
+        // A reserved id already has its error (E0216), which says why nothing can read it.
+        let reserved = RESERVED_STEP_IDS.iter().any(|(name, _)| **name == *s.id);
+        if pure && !reserved && dependents.get(i).is_some_and(Vec::is_empty) {
             diags.push(
                 Diagnostic::warning(
                     Code::UnusedStep,

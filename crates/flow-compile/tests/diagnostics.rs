@@ -457,6 +457,11 @@ fn e0216_reserved_step_id() {
                 .any(|d| *d == (Code::ReservedStepId, "h.yaml".to_string(), 4, 9)),
             "`{id}`: {got:?}"
         );
+        // The error says why nothing reads it; no "never read" warning on top.
+        assert!(
+            !got.iter().any(|d| d.0 == Code::UnusedStep),
+            "`{id}`: {got:?}"
+        );
     }
     // Ids that merely contain a reserved name are fine.
     let h = "flow: h\ntrigger: { helper: {} }\nsteps:\n  - id: trigger_event\n    card: text.compose\n    with: { template: x }\n";
