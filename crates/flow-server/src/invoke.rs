@@ -258,9 +258,21 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
     };
     let execution_id = flow_runtime::new_execution_id();
 
+    // Built once, for the dedupe key and for the run. With `accept: json` the body was checked
+    // to be JSON, so it is `trigger.json` whatever the content-type says (a bare `42` too).
+    let trigger_value = (ep.dedupe_window.is_some() || ep.accept_json).then(|| {
+        let mut v = trigger.to_value();
+        if ep.accept_json
+            && v.get("json").is_some_and(Value::is_null)
+            && let Ok(json) =
+                serde_json::from_str::<Value>(trigger.body.trim_start_matches('\u{feff}'))
+            && let Some(slot) = v.get_mut("json")
+        {
+            *slot = json;
+        }
+        Arc::new(v)
+    });
     // Repeated deliveries get the first answer.
-    // Built once, for the key and for the run.
-    let trigger_value = ep.dedupe_window.map(|_| Arc::new(trigger.to_value()));
     let dedupe_key = trigger_value
         .as_ref()
         .and_then(|v| dedupe_key(&live, &ep, v));

@@ -33,6 +33,12 @@ steps:
   - { id: out, card: flow.return, with: { outputs: { method: "{{ trigger.method }}", q: "{{ trigger.query.x }}", body: "{{ trigger.body }}" } } }
 "#;
 
+const STRICT: &str = r#"flow: strict
+trigger: { api_endpoint: { security: { public: true }, accept: json } }
+steps:
+  - { id: out, card: flow.return, with: { outputs: { json: "{{ trigger.json }}" } } }
+"#;
+
 const FAILING: &str = r#"flow: failing
 trigger: { api_endpoint: { alias: fails, security: { public: true } } }
 steps:
@@ -79,6 +85,7 @@ async fn server(limits: Limits) -> Server {
         ("slow.yaml", SLOW),
         ("signed.yaml", SIGNED),
         ("limited.yaml", LIMITED),
+        ("strict.yaml", STRICT),
     ];
     let project = flow_compile::compile_str(Some(CONFIG), &files, &flow_cards::registry())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -255,6 +262,24 @@ async fn accept_json_takes_a_body_after_a_byte_order_mark() {
     assert_eq!(a.status, StatusCode::ACCEPTED, "{:?}", a.body);
     // trigger.json skipped the mark too: the flow read the id.
     assert_eq!(a.body, json!({ "received": "bom-1" }));
+}
+
+#[tokio::test]
+async fn accept_json_makes_the_checked_body_trigger_json_whatever_the_content_type() {
+    let s = server(Limits::default()).await;
+    for (body, content_type, json) in [
+        ("42", "text/plain", json!(42)),
+        ("\"text\"", "", json!("text")),
+        ("{\"a\": [1]}", "text/plain", json!({"a": [1]})),
+    ] {
+        let mut b = post("/api/flo/strict/invoke", body);
+        if !content_type.is_empty() {
+            b = b.header("content-type", content_type);
+        }
+        let a = call(&s, b.body(Body::from(body.to_string())).unwrap()).await;
+        assert_eq!(a.status, StatusCode::OK, "{body}: {}", a.text);
+        assert_eq!(a.body["json"], json, "{body}");
+    }
 }
 
 #[tokio::test]
