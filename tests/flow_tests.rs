@@ -90,3 +90,30 @@ fn a_broken_json_path_is_caught_and_pointed_at() {
             && !r.stdout.lines().last().unwrap().ends_with(" 0 failed")
     );
 }
+
+/// As in the server, an `accept: json` endpoint sees its body as `trigger.json` whatever the
+/// content-type: a flow test with a bare scalar body and no header gets the number.
+#[test]
+fn accept_json_bodies_are_trigger_json_in_flow_tests_too() {
+    let dir = temp_dir("accept-json");
+    std::fs::create_dir_all(dir.join("flows")).unwrap();
+    std::fs::write(dir.join("flowctl.yaml"), "flows: flows\nstore: none\n").unwrap();
+    std::fs::write(
+        dir.join("flows/strict.yaml"),
+        "flow: strict\ntrigger: { api_endpoint: { security: { public: true }, accept: json } }\nsteps:\n  - { id: out, card: flow.return, with: { outputs: { n: \"{{ trigger.json }}\" } } }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("flows/strict.test.yaml"),
+        "flow: strict\ncases:\n  - name: a bare number\n    body: \"42\"\n    expect: { status: succeeded, output: { n: 42 } }\n",
+    )
+    .unwrap();
+    let r = Run::new(&["test"]).dir(&dir).run();
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stdout.lines().last(),
+        Some("1 passed, 0 failed"),
+        "{}",
+        r.stdout
+    );
+}

@@ -40,6 +40,20 @@ impl TriggerRequest {
         Value::Object(m)
     }
 
+    /// [`TriggerRequest::to_value`] for an endpoint with `accept: json`, whose body was checked
+    /// to be JSON: it is `trigger.json` whatever the content-type says (a bare `42` too).
+    pub fn to_value_accepting_json(&self) -> Value {
+        let mut v = self.to_value();
+        if v.get("json").is_some_and(Value::is_null)
+            && let Ok(json) =
+                serde_json::from_str::<Value>(self.body.trim_start_matches('\u{feff}'))
+            && let Some(slot) = v.get_mut("json")
+        {
+            *slot = json;
+        }
+        v
+    }
+
     /// The body parsed as JSON, or `null`. A body that is a JSON object or list is parsed
     /// whatever its content type, after any leading whitespace or byte order mark. Any other
     /// JSON value (`"text"`, `42`, `true`) is parsed only when the `content-type` says JSON

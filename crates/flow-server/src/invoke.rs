@@ -261,16 +261,11 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
     // Built once, for the dedupe key and for the run. With `accept: json` the body was checked
     // to be JSON, so it is `trigger.json` whatever the content-type says (a bare `42` too).
     let trigger_value = (ep.dedupe_window.is_some() || ep.accept_json).then(|| {
-        let mut v = trigger.to_value();
-        if ep.accept_json
-            && v.get("json").is_some_and(Value::is_null)
-            && let Ok(json) =
-                serde_json::from_str::<Value>(trigger.body.trim_start_matches('\u{feff}'))
-            && let Some(slot) = v.get_mut("json")
-        {
-            *slot = json;
-        }
-        Arc::new(v)
+        Arc::new(if ep.accept_json {
+            trigger.to_value_accepting_json()
+        } else {
+            trigger.to_value()
+        })
     });
     // Repeated deliveries get the first answer.
     let dedupe_key = trigger_value

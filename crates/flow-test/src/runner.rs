@@ -204,7 +204,19 @@ async fn run_case(project: &Arc<Project>, index: usize, flow: &str, case: &Case)
     };
     let engine = Engine::new(project.clone(), Arc::new(run_env))
         .intercept(Arc::new(Mocks::new(flow, &case.mocks)));
-    let record = engine.run(index, input, RunOptions::default()).await;
+    // As the server does: with `accept: json` the body is `trigger.json` whatever the
+    // content-type (the server refuses a body that is not JSON before any run).
+    let trigger = match (&plan.trigger, &input) {
+        (TriggerPlan::ApiEndpoint(ep), RunInput::Request(req)) if ep.accept_json => {
+            Some(Arc::new(req.to_value_accepting_json()))
+        }
+        _ => None,
+    };
+    let opts = RunOptions {
+        trigger,
+        ..RunOptions::default()
+    };
+    let record = engine.run(index, input, opts).await;
     check(&record, flow, case)
 }
 
