@@ -5,34 +5,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::{Answer, CONFIG, HOOK, LOG};
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use flow_server::{Durable, Limits, Live, LogFormat, Logger, Metrics, ServerState, router};
+use flow_server::{Durable, Limits, ServerState};
 use flow_store::{ListFilter, NewRun, SqliteStore, Store, StoredInput};
 use flow_testkit::FakeSlack;
-use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tower::ServiceExt;
-
-const CONFIG: &str = "connections:\n  slack: { kind: slack, token: \"${env:SLACK_TOKEN}\", api_url: \"${env:SLACK_URL}\" }\n";
-
-const HOOK: &str = r##"flow: hook
-trigger:
-  api_endpoint:
-    security: { client_token: "${env:HOOK_TOKEN}" }
-    accept: json
-    dedupe: { key: "{{ trigger.json.id }}", window: 1h }
-steps:
-  - { id: ack, card: http.close, with: { status: 202, body: { received: "{{ trigger.json.id }}" } } }
-  - { id: post, card: slack.send_message, with: { connection: slack, channel: "#security-alerts", text: "event {{ trigger.json.id }}" } }
-"##;
-
-const LOG: Logger = Logger {
-    format: LogFormat::Off,
-};
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -45,39 +30,20 @@ fn temp_dir(name: &str) -> PathBuf {
 /// A server state serving `hook`, durable on `store`.
 async fn server(store: Arc<dyn Store>) -> (Arc<ServerState>, Arc<Durable>, FakeSlack) {
     let slack = FakeSlack::start().await.unwrap();
-    let env: HashMap<&str, String> = HashMap::from([
+    let env = HashMap::from([
         ("HOOK_TOKEN", "hook-token".to_string()),
         ("SLACK_TOKEN", slack.token()),
         ("SLACK_URL", slack.api_url()),
     ]);
-    let project = flow_compile::compile_str(
-        Some(CONFIG),
-        &[("hook.yaml", HOOK)],
-        &flow_cards::registry(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let metrics = Arc::new(Metrics::default());
     let durable = Durable::new(store, LOG);
-    let observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone(), durable.clone()];
-    let lookup = move |k: &str| env.get(k).cloned();
-    let transport = Arc::new(flow_cards::ReqwestTransport::new().unwrap());
-    let live = Live::build(
-        project,
-        &lookup,
-        transport,
-        Duration::from_secs(60),
-        &observers,
-    )
-    .unwrap();
-    let state =
-        ServerState::new(live, Limits::default(), metrics, LOG).with_durable(durable.clone());
-    (Arc::new(state), durable, slack)
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Value,
+    let state = common::state(
+        CONFIG,
+        &[("hook.yaml", HOOK)],
+        env,
+        Limits::default(),
+        Some(durable.clone()),
+    );
+    (state, durable, slack)
 }
 
 async fn deliver(state: &Arc<ServerState>, body: &str) -> Answer {
@@ -88,17 +54,7 @@ async fn deliver(state: &Arc<ServerState>, body: &str) -> Answer {
         .header("x-api-client-token", "hook-token")
         .body(Body::from(body.to_string()))
         .unwrap();
-    let resp = router(state.clone()).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    Answer {
-        status,
-        headers,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    }
+    common::call(state, req).await
 }
 
 fn run_of(flow: &str, started_at: &str, body: String) -> NewRun {

@@ -4,28 +4,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::{Answer, CONFIG, HOOK};
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use flow_server::{Limits, Live, LogFormat, Logger, Metrics, ServerState, router, sign};
+use flow_server::{Limits, Live, ServerState, sign};
 use flow_testkit::{FakeSlack, SlackFault};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tower::ServiceExt;
-
-const CONFIG: &str = "connections:\n  slack: { kind: slack, token: \"${env:SLACK_TOKEN}\", api_url: \"${env:SLACK_URL}\" }\n";
-
-const HOOK: &str = r##"flow: hook
-trigger:
-  api_endpoint:
-    security: { client_token: "${env:HOOK_TOKEN}" }
-    accept: json
-    dedupe: { key: "{{ trigger.json.id }}", window: 1h }
-steps:
-  - { id: ack, card: http.close, with: { status: 202, headers: { x-note: queued }, body: { received: "{{ trigger.json.id }}" } } }
-  - { id: post, card: slack.send_message, with: { connection: slack, channel: "#security-alerts", text: "event {{ trigger.json.id }}" } }
-"##;
 
 const OPEN: &str = r#"flow: open
 trigger: { api_endpoint: { security: { public: true } } }
@@ -72,7 +62,7 @@ struct Server {
 
 async fn server(limits: Limits) -> Server {
     let slack = FakeSlack::start().await.unwrap();
-    let env: HashMap<&str, String> = HashMap::from([
+    let env = HashMap::from([
         ("HOOK_TOKEN", "hook-token".to_string()),
         ("SLACK_TOKEN", slack.token()),
         ("SLACK_URL", slack.api_url()),
@@ -87,52 +77,12 @@ async fn server(limits: Limits) -> Server {
         ("limited.yaml", LIMITED),
         ("strict.yaml", STRICT),
     ];
-    let project = flow_compile::compile_str(Some(CONFIG), &files, &flow_cards::registry())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let metrics = Arc::new(Metrics::default());
-    let observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone()];
-    let lookup = move |k: &str| env.get(k).cloned();
-    let transport = Arc::new(flow_cards::ReqwestTransport::new().unwrap());
-    let live = Live::build(
-        project,
-        &lookup,
-        transport,
-        Duration::from_secs(60),
-        &observers,
-    )
-    .unwrap();
-    let state = Arc::new(ServerState::new(
-        live,
-        limits,
-        metrics,
-        Logger {
-            format: LogFormat::Off,
-        },
-    ));
+    let state = common::state(CONFIG, &files, env, limits, None);
     Server { state, slack }
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Value,
-    text: String,
-}
-
 async fn call(s: &Server, req: Request<Body>) -> Answer {
-    let resp = router(s.state.clone()).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    Answer {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    }
+    common::call(&s.state, req).await
 }
 
 fn post(path: &str, body: &str) -> axum::http::request::Builder {

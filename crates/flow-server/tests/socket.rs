@@ -5,7 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use flow_server::{Limits, ListenOptions, Live, LogFormat, Logger, Metrics, ServerState};
+mod common;
+
+use flow_server::{Limits, ListenOptions, ServerState};
 use flow_testkit::{FakeOkta, FakeSlack, SlackFault, UserStatus};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -38,32 +40,13 @@ async fn start(limits: Limits, listen: ListenOptions) -> Running {
         ("SLACK_BOT_TOKEN", slack.token()),
         ("SLACK_API_URL", slack.api_url()),
     ]);
-    let project = flow_compile::compile_str(
-        Some(CONFIG),
+    let state = common::state(
+        CONFIG,
         &[("main.yaml", MAIN), ("helper.yaml", HELPER)],
-        &flow_cards::registry(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let metrics = Arc::new(Metrics::default());
-    let observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone()];
-    let lookup = move |k: &str| env.get(k).cloned();
-    let transport = Arc::new(flow_cards::ReqwestTransport::new().unwrap());
-    let live = Live::build(
-        project,
-        &lookup,
-        transport,
-        Duration::from_secs(60),
-        &observers,
-    )
-    .unwrap();
-    let state = Arc::new(ServerState::new(
-        live,
+        env,
         limits,
-        metrics,
-        Logger {
-            format: LogFormat::Off,
-        },
-    ));
+        None,
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();

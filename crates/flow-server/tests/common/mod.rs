@@ -1,0 +1,93 @@
+//! What the server tests share: building a server state from flow files, and calling the
+//! router in-process.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use flow_server::{Durable, Limits, Live, LogFormat, Logger, Metrics, ServerState, router};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
+
+/// Project settings: a Slack connection from the environment.
+pub const CONFIG: &str = "connections:\n  slack: { kind: slack, token: \"${env:SLACK_TOKEN}\", api_url: \"${env:SLACK_URL}\" }\n";
+
+/// A webhook flow: client token, JSON only, dedupe by `id`, answers 202 then posts to Slack.
+pub const HOOK: &str = r##"flow: hook
+trigger:
+  api_endpoint:
+    security: { client_token: "${env:HOOK_TOKEN}" }
+    accept: json
+    dedupe: { key: "{{ trigger.json.id }}", window: 1h }
+steps:
+  - { id: ack, card: http.close, with: { status: 202, headers: { x-note: queued }, body: { received: "{{ trigger.json.id }}" } } }
+  - { id: post, card: slack.send_message, with: { connection: slack, channel: "#security-alerts", text: "event {{ trigger.json.id }}" } }
+"##;
+
+/// Logs off: the tests read answers, metrics and the fakes, not log lines.
+pub const LOG: Logger = Logger {
+    format: LogFormat::Off,
+};
+
+/// A server state for `files` (with `config`), secrets from `env`, durable when `durable` is
+/// given (it is also registered as an observer).
+pub fn state(
+    config: &str,
+    files: &[(&str, &str)],
+    env: HashMap<&'static str, String>,
+    limits: Limits,
+    durable: Option<Arc<Durable>>,
+) -> Arc<ServerState> {
+    let project = flow_compile::compile_str(Some(config), files, &flow_cards::registry())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let metrics = Arc::new(Metrics::default());
+    let mut observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone()];
+    if let Some(d) = &durable {
+        observers.push(d.clone());
+    }
+    let lookup = move |k: &str| env.get(k).cloned();
+    let transport = Arc::new(flow_cards::ReqwestTransport::new().unwrap());
+    let live = Live::build(
+        project,
+        &lookup,
+        transport,
+        Duration::from_secs(60),
+        &observers,
+    )
+    .unwrap();
+    let mut state = ServerState::new(live, limits, metrics, LOG);
+    if let Some(d) = durable {
+        state = state.with_durable(d);
+    }
+    Arc::new(state)
+}
+
+/// An answer of the router.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    /// The body as JSON (`null` when it is not JSON).
+    pub body: Value,
+    /// The body as text.
+    pub text: String,
+}
+
+/// Sends `req` through the router, in-process.
+pub async fn call(state: &Arc<ServerState>, req: Request<Body>) -> Answer {
+    let resp = router(state.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    Answer {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
+    }
+}
