@@ -29,16 +29,22 @@ struct Server {
     lines: Receiver<String>,
 }
 
-fn serve(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flowctl"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+/// `flowctl` in the project directory, on `store`, with the connections pointed at the fakes.
+fn flowctl(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowctl"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("FLOWCTL_STORE", format!("sqlite://{}", store.display()))
         .env("OORT_CLIENT_TOKEN", "crash-token")
         .env("OKTA_ORG_URL", okta.base_url())
         .env("OKTA_API_TOKEN", okta.token())
         .env("SLACK_BOT_TOKEN", slack.token())
-        .env("SLACK_API_URL", slack.api_url())
+        .env("SLACK_API_URL", slack.api_url());
+    cmd
+}
+
+fn serve(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Server {
+    let mut child = flowctl(store, okta, slack)
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -189,17 +195,10 @@ fn event_file(dir: &Path, login: &str) -> std::path::PathBuf {
 
 /// `flowctl run` of the Oort flow on `input`, as a child process on `store`.
 fn cli_run(store: &Path, input: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_flowctl"))
+    flowctl(store, okta, slack)
         .args(["run", "flows/oort-failing-check.yaml", "--input"])
         .arg(input)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
-        .env("FLOWCTL_STORE", format!("sqlite://{}", store.display()))
-        .env("OORT_CLIENT_TOKEN", "crash-token")
-        .env("OKTA_ORG_URL", okta.base_url())
-        .env("OKTA_API_TOKEN", okta.token())
-        .env("SLACK_BOT_TOKEN", slack.token())
-        .env("SLACK_API_URL", slack.api_url())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
