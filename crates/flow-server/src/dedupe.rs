@@ -1,7 +1,7 @@
 //! Repeated deliveries (`dedupe:`): senders such as EventBridge deliver at least once, so a
 //! delivery whose key was seen within the window gets the first delivery's answer and does not
-//! run the flow again. [`MemoryDedupe`] keeps keys in memory; the store keeps them across
-//! restarts.
+//! run the flow again. [`MemoryDedupe`] keeps keys in memory for a server without a store; with
+//! one, `Durable::begin` reserves keys in the store (they survive restarts).
 
 use flow_runtime::ResponseRecord;
 use std::cmp::Reverse;

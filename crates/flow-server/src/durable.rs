@@ -6,7 +6,6 @@
 //! waits on the disk. Only [`Durable::begin`] waits, because the event must be on disk before the
 //! 2xx leaves.
 
-use crate::dedupe::{DedupeOutcome, DedupeStore};
 use crate::log::Logger;
 use flow_runtime::{
     ExecutionRecord, Observer, ResponseRecord, Resume, RunError, RunEvent, RunInput, RunStatus,
@@ -114,7 +113,7 @@ impl Durable {
         &self,
         execution_id: &str,
         flow: &str,
-        req: &TriggerRequest,
+        input: StoredInput,
         save_data: bool,
         dedupe: Option<(&str, Duration)>,
     ) -> Result<Dedupe, flow_store::StoreError> {
@@ -124,7 +123,7 @@ impl Durable {
             started_at: time::OffsetDateTime::now_utc()
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
-            input: stored_input(req),
+            input,
             save_data,
             resumable: true,
         };
@@ -271,32 +270,6 @@ impl Observer for Durable {
             }
             _ => {}
         }
-    }
-}
-
-/// Dedupe keys kept in the store: they survive restarts.
-///
-/// A server with a [`Durable`] does not check keys through it: it reserves them with
-/// [`Durable::begin`], in the same transaction as the run.
-pub struct StoreDedupe(pub Arc<dyn Store>);
-
-impl DedupeStore for StoreDedupe {
-    fn check(&self, flow: &str, key: &str, window: Duration, execution_id: &str) -> DedupeOutcome {
-        match self.0.dedupe(flow, key, window, execution_id) {
-            Ok(Dedupe::Repeat {
-                execution_id,
-                response,
-            }) => DedupeOutcome::Repeat {
-                execution_id,
-                response,
-            },
-            // When the store cannot tell, run: a duplicate run is better than a lost event.
-            Ok(Dedupe::First) | Err(_) => DedupeOutcome::First,
-        }
-    }
-
-    fn answered(&self, _flow: &str, _key: &str, _response: &ResponseRecord) {
-        // The run's answer is written by the observer; the store reads it from there.
     }
 }
 

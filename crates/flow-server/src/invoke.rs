@@ -279,16 +279,11 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
         // The dedupe key is reserved in the transaction that commits the trigger: a begin that
         // fails reserves nothing, so the sender's retry runs instead of being told "duplicate"
         // of a run that was never stored.
-        let save_data = live
-            .engine
-            .project()
-            .flows
-            .get(ep.flow)
-            .is_none_or(|p| p.history.save_data.unwrap_or(true));
-        let (id, flow, req) = (execution_id.clone(), ep.name.clone(), trigger.clone());
+        let (id, flow, save_data) = (execution_id.clone(), ep.name.clone(), ep.save_data);
+        let input = crate::durable::stored_input(&trigger);
         let kept = tokio::task::spawn_blocking(move || {
             let dedupe = dedupe.as_ref().map(|(k, w)| (k.as_str(), *w));
-            d.begin(&id, &flow, &req, save_data, dedupe)
+            d.begin(&id, &flow, input, save_data, dedupe)
         })
         .await;
         match kept {

@@ -24,7 +24,7 @@ mod routes;
 mod state;
 
 pub use dedupe::{DedupeOutcome, DedupeStore, MemoryDedupe};
-pub use durable::{Durable, LEASE, StoreDedupe, resume_loop, stored_input};
+pub use durable::{Durable, LEASE, resume_loop, stored_input};
 pub use listen::{ListenOptions, serve};
 pub use live::{Endpoint, Live, StartError};
 pub use log::{LogFormat, Logger};

@@ -32,6 +32,8 @@ pub struct Endpoint {
     pub rate: Option<TokenBucket>,
     /// How long a caller waits for a flow that does not close.
     pub sync_timeout: Duration,
+    /// Whether its runs are stored with their data (`history: { save_data }`, default yes).
+    pub save_data: bool,
 }
 
 /// The served project.
@@ -116,6 +118,7 @@ impl Live {
                         .as_ref()
                         .map(|r| TokenBucket::new(r.per_second, r.burst)),
                     sync_timeout: ep.sync_timeout.unwrap_or(default_sync_timeout),
+                    save_data: plan.history.save_data.unwrap_or(true),
                 }),
             );
         }

@@ -94,7 +94,6 @@ impl ServerState {
     /// come from the store too.
     pub fn with_durable(mut self, durable: Arc<crate::durable::Durable>) -> Self {
         let store = durable.store().clone();
-        self.dedupe = Arc::new(crate::durable::StoreDedupe(store.clone()));
         self.readiness = Some(Box::new(move || store.health().map_err(|e| e.to_string())));
         self.durable = Some(durable);
         self
