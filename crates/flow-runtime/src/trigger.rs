@@ -30,7 +30,12 @@ impl TriggerRequest {
     /// The `trigger` value: `{ body, json, headers, query, method }`. `json` is the body parsed,
     /// or `null` when it is not JSON (see [`TriggerRequest::json`]).
     pub fn to_value(&self) -> Value {
-        let json = self.json();
+        self.to_value_with_json(self.json())
+    }
+
+    /// [`TriggerRequest::to_value`] with `json` as `trigger.json`: for a caller that has parsed
+    /// the body already (the server does, to refuse a body that is not JSON).
+    pub fn to_value_with_json(&self, json: Value) -> Value {
         let mut m = Map::new();
         m.insert("body".into(), Value::String(self.body.clone()));
         m.insert("json".into(), json);
@@ -43,15 +48,12 @@ impl TriggerRequest {
     /// [`TriggerRequest::to_value`] for an endpoint with `accept: json`, whose body was checked
     /// to be JSON: it is `trigger.json` whatever the content-type says (a bare `42` too).
     pub fn to_value_accepting_json(&self) -> Value {
-        let mut v = self.to_value();
-        if v.get("json").is_some_and(Value::is_null)
-            && let Ok(json) =
-                serde_json::from_str::<Value>(self.body.trim_start_matches('\u{feff}'))
-            && let Some(slot) = v.get_mut("json")
-        {
-            *slot = json;
-        }
-        v
+        let json = match self.json() {
+            Value::Null => serde_json::from_str(self.body.trim_start_matches('\u{feff}'))
+                .unwrap_or(Value::Null),
+            json => json,
+        };
+        self.to_value_with_json(json)
     }
 
     /// The body parsed as JSON, or `null`. A body that is a JSON object or list is parsed

@@ -239,17 +239,23 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
         }
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
-    if ep.accept_json
-        && let Err(e) =
-            serde_json::from_str::<serde::de::IgnoredAny>(text.trim_start_matches('\u{feff}'))
-    {
-        return refuse(
-            state,
-            "bad_json",
-            StatusCode::BAD_REQUEST,
-            json!({ "error": format!("the body is not JSON: {e}"), "line": e.line(), "column": e.column() }),
-        );
-    }
+    // With `accept: json` the body is parsed here, once: a body that is not JSON is refused,
+    // and the parsed value is `trigger.json` whatever the content-type says (a bare `42` too).
+    let parsed = if ep.accept_json {
+        match serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                return refuse(
+                    state,
+                    "bad_json",
+                    StatusCode::BAD_REQUEST,
+                    json!({ "error": format!("the body is not JSON: {e}"), "line": e.line(), "column": e.column() }),
+                );
+            }
+        }
+    } else {
+        None
+    };
     let trigger = TriggerRequest {
         method: parts.method.as_str().to_string(),
         body: text,
@@ -258,15 +264,11 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
     };
     let execution_id = flow_runtime::new_execution_id();
 
-    // Built once, for the dedupe key and for the run. With `accept: json` the body was checked
-    // to be JSON, so it is `trigger.json` whatever the content-type says (a bare `42` too).
-    let trigger_value = (ep.dedupe_window.is_some() || ep.accept_json).then(|| {
-        Arc::new(if ep.accept_json {
-            trigger.to_value_accepting_json()
-        } else {
-            trigger.to_value()
-        })
-    });
+    // Built once, for the dedupe key and for the run.
+    let trigger_value = match parsed {
+        Some(json) => Some(Arc::new(trigger.to_value_with_json(json))),
+        None => ep.dedupe_window.map(|_| Arc::new(trigger.to_value())),
+    };
     // Repeated deliveries get the first answer.
     let dedupe_key = trigger_value
         .as_ref()
