@@ -9,7 +9,7 @@ use crate::span::{SourceId, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
-use std::sync::{Mutex, OnceLock, mpsc};
+use std::sync::{OnceLock, mpsc};
 
 /// One YAML value with its span.
 #[derive(Debug, Clone, PartialEq)]
@@ -202,7 +202,7 @@ struct ParseJob {
 
 /// The parser thread's queue, started on first use.
 fn parser() -> Option<mpsc::Sender<ParseJob>> {
-    static PARSER: OnceLock<Option<Mutex<mpsc::Sender<ParseJob>>>> = OnceLock::new();
+    static PARSER: OnceLock<Option<mpsc::Sender<ParseJob>>> = OnceLock::new();
     let sender = PARSER.get_or_init(|| {
         let (tx, rx) = mpsc::channel::<ParseJob>();
         std::thread::Builder::new()
@@ -226,13 +226,9 @@ fn parser() -> Option<mpsc::Sender<ParseJob>> {
                 }
             })
             .ok()?;
-        Some(Mutex::new(tx))
+        Some(tx)
     });
-    sender.as_ref().map(|m| {
-        m.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    })
+    sender.clone()
 }
 
 fn parse_yaml_here(source: SourceId, text: &str) -> Result<Node, Diagnostic> {

@@ -184,9 +184,9 @@ impl Outcome {
     fn rps(&self) -> f64 {
         self.ok as f64 / self.seconds
     }
+    /// The `p` quantile in milliseconds (latencies are sorted once, when the measure ends).
     fn pct(&self, p: f64) -> f64 {
-        let mut l = self.latencies.clone();
-        l.sort();
+        let l = &self.latencies;
         let i = ((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1));
         l.get(i).copied().unwrap_or_default().as_secs_f64() * 1000.0
     }
@@ -272,6 +272,7 @@ async fn hammer(
         r.latencies.extend(lat);
     }
     r.seconds = started.elapsed().as_secs_f64();
+    r.latencies.sort_unstable();
     r
 }
 
