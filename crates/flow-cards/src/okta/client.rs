@@ -7,6 +7,7 @@ use crate::retry_after::retry_after;
 use crate::util::STRICT;
 use flow_card::{CardError, HttpRequest, HttpResponse, StepCx};
 use percent_encoding::utf8_percent_encode;
+use reqwest::Url;
 use serde_json::Value;
 
 /// Encodes a user id or login as one path segment: `a+b@x.com` becomes `a%2Bb%40x.com`, so it
@@ -29,7 +30,34 @@ pub fn user_segment(id_or_login: &str) -> Result<String, CardError> {
 
 /// A request to `path` (which starts with `/api/`) with Okta's headers.
 pub fn request(conn: &OktaLive, method: &str, path: &str, attempt: u32) -> HttpRequest {
-    let mut req = HttpRequest::new(method, format!("{}{path}", conn.base))
+    request_to(conn, method, format!("{}{path}", conn.base), attempt)
+}
+
+/// The org's URL for `path` as it will be sent: parsed (so dot segments are resolved), on the
+/// org's scheme, host and port, without credentials, and under the org's `/api/` or `/oauth2/`.
+pub fn org_url(conn: &OktaLive, path: &str) -> Result<String, CardError> {
+    let outside = || {
+        CardError::input(format!(
+            "`path` must stay under the org's /api/ or /oauth2/, found `{path}`"
+        ))
+    };
+    let base = Url::parse(&conn.base).map_err(|_| outside())?;
+    let url = Url::parse(&format!("{}{path}", conn.base)).map_err(|_| outside())?;
+    let prefix = base.path().trim_end_matches('/');
+    let under = |root: &str| url.path().starts_with(&format!("{prefix}{root}"));
+    if url.origin() != base.origin()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || !(under("/api/") || under("/oauth2/"))
+    {
+        return Err(outside());
+    }
+    Ok(url.into())
+}
+
+/// A request to a full org URL with Okta's headers.
+pub fn request_to(conn: &OktaLive, method: &str, url: String, attempt: u32) -> HttpRequest {
+    let mut req = HttpRequest::new(method, url)
         .header("authorization", conn.authorization.clone())
         .header("accept", "application/json")
         .secret(conn.secret.clone());
