@@ -107,7 +107,7 @@ impl Config {
             None => "GET".to_string(),
         };
         let raw = cx.text(&self.url)?;
-        let mut url = if raw.starts_with("http://") || raw.starts_with("https://") {
+        let mut url = if is_absolute(&raw) {
             raw.into_owned()
         } else {
             match conn.and_then(|c| c.base_url.as_deref()) {
@@ -168,6 +168,12 @@ impl Config {
         }
         Ok(req)
     }
+}
+
+/// True for a URL with an http(s) scheme, in any case (`HTTPS://` is absolute too).
+fn is_absolute(url: &str) -> bool {
+    let starts = |p: &str| url.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    starts("http://") || starts("https://")
 }
 
 /// The methods `http.request` sends.
