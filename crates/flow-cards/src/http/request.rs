@@ -27,6 +27,8 @@ pub struct Config {
     #[serde(default)]
     method: Option<Expr<Text>>,
     /// The URL; relative to the connection's `base_url` when it does not start with http(s)://.
+    /// It is parsed once and the parsed URL is checked against `allow_hosts` and sent; a URL
+    /// with credentials (`user:password@`) is refused. Redirects are not followed.
     url: Expr<Text>,
     /// Request headers. A `content-type` given here (in any case) replaces the one the body
     /// would set.
@@ -48,7 +50,7 @@ pub static SPEC: CardSpec = CardSpec {
     kind: "http.request",
     summary: "Call any HTTP API",
     effect: Effect::Writes,
-    output: "{ status, headers, body } (body parsed when it is JSON)",
+    output: "{ status, headers, body } (body: the parsed JSON, else the text; null when empty)",
     default_timeout: CONNECTOR_TIMEOUT,
     default_attempts: 3,
     trigger: None,
@@ -172,7 +174,10 @@ impl Config {
 
 /// True for a URL with an http(s) scheme, in any case (`HTTPS://` is absolute too).
 fn is_absolute(url: &str) -> bool {
-    let starts = |p: &str| url.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    let starts = |p: &str| {
+        url.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
     starts("http://") || starts("https://")
 }
 

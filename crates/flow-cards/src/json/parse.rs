@@ -18,7 +18,8 @@ use std::borrow::Cow;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The JSON text to parse (a value that is already a list or object is used as it is).
+    /// The JSON text to parse (a value that is already a list or object is used as it is). One
+    /// leading UTF-8 byte order mark and whitespace around the value are skipped.
     text: Expr<AnyValue>,
     /// The output fields: each a JSONPath into the parsed value and the field's type. Without
     /// fields the whole parsed value is the output (type `any`).

@@ -41,7 +41,7 @@ pub static SPEC: CardSpec = CardSpec {
     kind: "okta.api_request",
     summary: "Call any Okta Management API endpoint",
     effect: Effect::Writes,
-    output: "{ status, headers, body }",
+    output: "{ status, headers, body } (body: the parsed JSON, else the text; null when empty)",
     default_timeout: CONNECTOR_TIMEOUT,
     default_attempts: 3,
     trigger: None,
