@@ -557,6 +557,7 @@ async fn allow_hosts_is_decided_on_the_url_that_is_sent() {
         ),
         (format!("http://0x7f.1:{port}/x"), refused.to_string()),
         (format!("HTTP://127.0.0.1:{port}/x"), refused.to_string()),
+        (format!("http://127.0.0.1.:{port}/x"), refused.to_string()),
         (
             format!("http://[::ffff:127.0.0.1]:{port}/x"),
             "host `[::ffff:7f00:1]` is not in the connection's allow_hosts".to_string(),
@@ -574,6 +575,7 @@ async fn allow_hosts_is_decided_on_the_url_that_is_sent() {
     for url in [
         format!("HTTP://%31%32%37.0.0.1:{port}/api/v1/a\\b"),
         format!("http://0x7f.1:{port}/api/v1/x/../a/b"),
+        format!("http://127.0.0.1.:{port}/api/v1/a/%2e/b"),
     ] {
         f.okta.clear_requests();
         let r = run(&f, api, json!(url)).await;
