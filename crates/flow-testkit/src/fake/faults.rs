@@ -29,7 +29,8 @@ pub enum Fault {
         /// The HTTP status to return, e.g. 500 or 503.
         status: u16,
     },
-    /// Answer normally, but only after `delay`.
+    /// Answer normally, but only after `delay`. It only says "not before": to know requests
+    /// are in flight, or to keep them there, use [`Fault::Hold`] and its [`Gate`].
     Delay {
         /// How many requests are delayed.
         times: u32,
@@ -98,7 +99,8 @@ pub enum SlackFault {
         /// The Slack error code, e.g. `"channel_not_found"`.
         error: String,
     },
-    /// Answer normally, but only after `delay`.
+    /// Answer normally, but only after `delay`. It only says "not before": to know requests
+    /// are in flight, or to keep them there, use [`SlackFault::Hold`] and its [`Gate`].
     Delay {
         /// How many requests are delayed.
         times: u32,
