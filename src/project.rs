@@ -1,36 +1,46 @@
-//! Loading and compiling the project for a command, printing diagnostics the way every
-//! command does.
+//! Loading and compiling the project for a command. Any error in `flowctl.yaml` or a flow file,
+//! found while reading or while compiling, stops the command ([`CliError::Rejected`]);
+//! warnings are printed to stderr and the command goes on.
 
-use flow_compile::{LoadOptions, Project};
+use crate::error::CliError;
+use flow_compile::{LoadOptions, Loaded, Project, Rejected};
 use flow_model::render::render_all;
 use std::path::PathBuf;
 
-/// Loads and compiles. On errors, prints them (and warnings) to stderr and returns `None`.
-/// Warnings alone are printed when `warnings` is true.
-pub fn compile(opts: &LoadOptions, warnings: bool) -> Option<Project> {
-    let loaded = flow_compile::load(opts);
-    let mut diags = loaded.diags;
-    let registry = flow_cards::registry();
-    let (result, more) =
-        flow_compile::compile(loaded.sources, loaded.config, loaded.docs, &registry);
-    diags.extend(more);
-    diags.sort();
-    match result {
-        Ok(project) => {
-            if warnings && !diags.is_empty() {
-                eprint!("{}", render_all(diags.iter(), &project.sources));
-            }
-            Some(project)
-        }
-        Err(sources) => {
-            eprint!("{}", render_all(diags.iter(), &sources));
-            None
-        }
+/// Loads and compiles; prints the warnings of a project that compiled.
+pub fn compile(opts: &LoadOptions) -> Result<Project, CliError> {
+    let checked = flow_compile::load_checked(opts, &flow_cards::registry())?;
+    if !checked.warnings.is_empty() {
+        eprint!(
+            "{}",
+            render_all(checked.warnings.iter(), &checked.project.sources)
+        );
     }
+    Ok(checked.project)
+}
+
+/// Reads the project's settings and flow documents without compiling them (`history`,
+/// `replay`, `test`); any error found while reading stops the command.
+pub fn load(config: Option<PathBuf>) -> Result<Loaded, CliError> {
+    let mut loaded = flow_compile::load(&LoadOptions {
+        config,
+        paths: Vec::new(),
+        only_paths: false,
+    });
+    if loaded.diags.has_errors() {
+        let mut diags = std::mem::take(&mut loaded.diags);
+        diags.sort();
+        return Err(Rejected {
+            diags,
+            sources: loaded.sources,
+        }
+        .into());
+    }
+    Ok(loaded)
 }
 
 /// Loads, compiles, and finds `flow`: a flow file's path or a flow name.
-pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Option<(Project, usize)> {
+pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Result<(Project, usize), CliError> {
     let as_path = PathBuf::from(flow);
     let is_file = as_path.is_file();
     let opts = LoadOptions {
@@ -42,7 +52,7 @@ pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Option<(Project, usiz
         },
         only_paths: false,
     };
-    let project = compile(&opts, true)?;
+    let project = compile(&opts)?;
     let index = if is_file {
         let shown = as_path.display().to_string();
         let source = (0..project.sources.len() as u32)
@@ -58,15 +68,16 @@ pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Option<(Project, usiz
         project.by_name.get(flow).copied()
     };
     match index {
-        Some(i) => Some((project, i)),
+        Some(i) => Ok((project, i)),
         None => {
             let names: Vec<&str> = project.flows.iter().map(|p| &*p.name).collect();
             let hint = flow_model::suggest::hint(flow, names.iter().copied())
                 .unwrap_or_else(|| format!("flows: {}", names.join(", ")));
-            eprintln!(
-                "error[E0102]: no flow `{flow}` (give a flow file or a flow name)\n  = help: {hint}"
-            );
-            None
+            Err(CliError::coded(
+                flow_model::Code::UnknownFlow,
+                format!("no flow `{flow}` (give a flow file or a flow name)"),
+                Some(hint),
+            ))
         }
     }
 }

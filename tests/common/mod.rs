@@ -33,17 +33,58 @@ pub struct Run {
 
 impl Run {
     /// `flowctl ARGS…` in the project root, with no Okta, Slack or Oort variables set.
+    ///
+    /// Every run gets its own store (`FLOWCTL_STORE` pointing at a fresh file under the target
+    /// directory), so no test writes `.flowctl/state.db` into the checkout or sees another
+    /// test's runs. `.env("FLOWCTL_STORE", "")` gives the project's own `store:` back.
     pub fn new(args: &[&str]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowctl"));
         cmd.args(args)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .env(
+                "FLOWCTL_STORE",
+                format!("sqlite://{}", fresh_store().display()),
+            );
         for (k, _) in std::env::vars() {
-            if k.starts_with("OKTA_") || k.starts_with("SLACK_") || k.starts_with("OORT_") {
+            if k.starts_with("OKTA_")
+                || k.starts_with("SLACK_")
+                || k.starts_with("OORT_")
+                || k.starts_with("FLOWCTL_")
+            {
                 cmd.env_remove(k);
             }
         }
         Run { cmd, stdin: None }
+    }
+
+    /// Removes a variable.
+    pub fn env_remove(mut self, k: &str) -> Self {
+        self.cmd.env_remove(k);
+        self
+    }
+
+    /// Uses the project file `config` (`--config`, before the other arguments).
+    pub fn config(mut self, config: &std::path::Path) -> Self {
+        let args: Vec<std::ffi::OsString> = self.cmd.get_args().map(|a| a.to_owned()).collect();
+        let mut cmd = Command::new(self.cmd.get_program());
+        cmd.arg("--config").arg(config).args(args);
+        for (k, v) in self.cmd.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        if let Some(d) = self.cmd.get_current_dir() {
+            cmd.current_dir(d);
+        }
+        self.cmd = cmd;
+        self
+    }
+
+    /// The command as built (to spawn it yourself, e.g. a server).
+    pub fn command(self) -> Command {
+        self.cmd
     }
 
     /// Sets a variable.
@@ -89,6 +130,18 @@ impl Run {
 /// Runs `flowctl ARGS…` in the project root.
 pub fn flowctl(args: &[&str]) -> Output {
     Run::new(args).run()
+}
+
+/// A path for a new store file, unique in this test process.
+pub fn fresh_store() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("stores");
+    std::fs::create_dir_all(&dir).expect("store dir");
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let path = dir.join(format!("{}-{n}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
 }
 
 /// A fresh directory under the target directory.
