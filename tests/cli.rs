@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{Run, flowctl};
+use common::{Run, Served, flowctl};
+use flow_model::Code;
 use serde_json::Value;
 
 const MAIN: &str = "flows/oort-failing-check.yaml";
@@ -295,4 +296,293 @@ fn cards_and_schema() {
             .len(),
         flow_cards::BUILTIN.len()
     );
+}
+
+/// The settings of the temporary projects below: connections with literal settings, no store,
+/// a port the system picks.
+const BASE: &str = "connections:\n  okta: { kind: okta, org_url: \"https://x.okta.com\", token: t }\n  slack: { kind: slack, token: t }\nserver: { listen: \"127.0.0.1:0\" }\nstore: none\n";
+
+/// A flow `main` (public endpoint) with these steps.
+fn endpoint(steps: &str) -> String {
+    format!(
+        "flow: main\ntrigger:\n  api_endpoint:\n    security: {{ public: true }}\nsteps:\n{steps}"
+    )
+}
+
+const HELPER: &str = "flow: helper\ntrigger:\n  helper:\n    inputs: { email: text }\nsteps:\n  - id: done\n    card: flow.return\n    with: { outputs: { email: \"{{ inputs.email }}\" } }\n";
+
+/// One project per diagnostic code of severity error: its `flowctl.yaml` and flow files.
+fn error_fixture(code: Code) -> (String, Vec<(&'static str, Vec<u8>)>) {
+    let ep = |steps: &str| endpoint(steps).into_bytes();
+    let text = |t: &str| t.as_bytes().to_vec();
+    let base = BASE.to_string();
+    let (config, files): (String, Vec<(&str, Vec<u8>)>) = match code {
+        Code::Io => (base, vec![("flows/latin1.yaml", b"flow: caf\xe9\n".to_vec())]),
+        Code::YamlSyntax => (
+            base,
+            vec![("flows/a.yaml", text("flow: a\nsteps:\n  - id: x\n   card: y\n"))],
+        ),
+        Code::UnknownKey => (
+            base,
+            vec![(
+                "flows/a.yaml",
+                text("flow: a\ntrigger: { helper: {} }\nsteps: []\nstepz: []\n"),
+            )],
+        ),
+        Code::WrongType => (
+            base,
+            vec![("flows/a.yaml", text("flow: a\ntrigger: { helper: {} }\nsteps: {}\n"))],
+        ),
+        Code::MissingKey => (
+            base,
+            vec![(
+                "flows/a.yaml",
+                text("flow: a\ntrigger: { helper: {} }\nsteps:\n  - id: x\n"),
+            )],
+        ),
+        Code::InvalidValue => (
+            base,
+            vec![(
+                "flows/a.yaml",
+                text("flow: Bad_Name\ntrigger: { helper: {} }\nsteps: []\n"),
+            )],
+        ),
+        Code::DuplicateKey => (
+            base,
+            vec![(
+                "flows/a.yaml",
+                text("flow: a\nflow: b\ntrigger: { helper: {} }\nsteps: []\n"),
+            )],
+        ),
+        Code::DuplicateFlow => {
+            let a = "flow: same\ntrigger: { helper: {} }\nsteps: []\n";
+            (base, vec![("flows/a.yaml", text(a)), ("flows/b.yaml", text(a))])
+        }
+        Code::UnknownFlow => (
+            base,
+            vec![
+                (
+                    "flows/m.yaml",
+                    ep("  - id: each\n    card: list.for_each\n    with: { list: [], flow: helpr }\n"),
+                ),
+                ("flows/h.yaml", text(HELPER)),
+            ],
+        ),
+        Code::RecursiveCall => (
+            base,
+            vec![
+                (
+                    "flows/a.yaml",
+                    text("flow: a\ntrigger: { helper: {} }\nsteps:\n  - id: c\n    card: flow.call\n    with: { flow: b }\n"),
+                ),
+                (
+                    "flows/b.yaml",
+                    text("flow: b\ntrigger: { helper: {} }\nsteps:\n  - id: c\n    card: flow.call\n    with: { flow: a }\n"),
+                ),
+            ],
+        ),
+        Code::UnknownHelperInput => (
+            base,
+            vec![
+                (
+                    "flows/m.yaml",
+                    ep("  - id: each\n    card: list.for_each\n    with: { list: [a], flow: helper, inputs: { email: \"{{ item }}\", emial: x } }\n"),
+                ),
+                ("flows/h.yaml", text(HELPER)),
+            ],
+        ),
+        Code::MissingHelperInput => (
+            base,
+            vec![
+                (
+                    "flows/m.yaml",
+                    ep("  - id: each\n    card: list.for_each\n    with: { list: [a], flow: helper, inputs: {} }\n"),
+                ),
+                ("flows/h.yaml", text(HELPER)),
+            ],
+        ),
+        Code::NotAHelper => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: call\n    card: flow.call\n    with: { flow: main }\n"),
+            )],
+        ),
+        Code::UnknownCard => (
+            base,
+            vec![("flows/m.yaml", ep("  - id: event\n    card: json.prase\n"))],
+        ),
+        Code::DuplicateStep => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: a\n    card: flow.return\n  - id: a\n    card: flow.return\n"),
+            )],
+        ),
+        Code::UnknownStep => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ evnt.title }}\" } }\n"),
+            )],
+        ),
+        Code::ForwardReference => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: a\n    card: flow.return\n    with: { outputs: { t: \"{{ b }}\" } }\n  - id: b\n    card: flow.return\n"),
+            )],
+        ),
+        Code::UnknownField => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: $.t, type: text } }\n  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ event.titel }}\" } }\n"),
+            )],
+        ),
+        Code::TypeMismatch => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: $.t, type: text } }\n  - id: joined\n    card: list.to_text\n    with: { list: \"{{ event.title }}\" }\n  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ joined }}\" } }\n"),
+            )],
+        ),
+        Code::TemplateSyntax => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{#if x}}open\" } }\n"),
+            )],
+        ),
+        Code::JsonPathSyntax => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: \"$.[\", type: text } }\n  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ event.title }}\" } }\n"),
+            )],
+        ),
+        Code::UnknownHelper => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ jion trigger.headers \\\", \\\" }}\" } }\n"),
+            )],
+        ),
+        Code::Cycle => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: a\n    card: text.compose\n    with: { template: x }\n    after: [c]\n  - id: b\n    card: text.compose\n    with: { template: \"{{ a }}\" }\n  - id: c\n    card: flow.return\n    with: { outputs: { t: \"{{ b }}\" } }\n"),
+            )],
+        ),
+        Code::ItemOutsideList => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ item }}\" } }\n"),
+            )],
+        ),
+        Code::WrongTrigger => (
+            base,
+            vec![(
+                "flows/h.yaml",
+                text("flow: h\ntrigger: { helper: {} }\nsteps:\n  - id: ack\n    card: http.close\n"),
+            )],
+        ),
+        Code::TooManyResponses => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: a\n    card: http.close\n  - id: b\n    card: http.close\n"),
+            )],
+        ),
+        Code::UnknownConnection => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: user\n    card: okta.read_user\n    with: { connection: otka, user: x }\n"),
+            )],
+        ),
+        Code::WrongConnectionKind => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: user\n    card: okta.read_user\n    with: { connection: slack, user: x }\n"),
+            )],
+        ),
+        Code::ReservedStepId => (
+            base,
+            vec![(
+                "flows/m.yaml",
+                ep("  - id: trigger\n    card: flow.return\n"),
+            )],
+        ),
+        Code::Config => (
+            BASE.replace("kind: okta,", "kind: otka,"),
+            vec![("flows/m.yaml", ep("  - id: out\n    card: flow.return\n"))],
+        ),
+        Code::MissingEnv => (
+            BASE.replace("\"127.0.0.1:0\"", "\"${env:FLOWCTL_TEST_UNSET_LISTEN}\""),
+            vec![("flows/m.yaml", ep("  - id: out\n    card: flow.return\n"))],
+        ),
+        Code::UnusedStep => unreachable!("W0001 is a warning"),
+    };
+    (config, files)
+}
+
+/// Every diagnostic code of severity error, fed through `validate`, `run`, `serve` and
+/// `graph`: each command prints it and exits 2 (`serve` before it listens). Skipped: W0001
+/// (`UnusedStep`), the only warning.
+#[test]
+fn every_error_code_stops_validate_run_serve_and_graph() {
+    let codes: Vec<Code> = Code::ALL
+        .iter()
+        .copied()
+        .filter(|c| *c != Code::UnusedStep)
+        .collect();
+    assert_eq!(codes.len(), Code::ALL.len() - 1);
+    let mut cases = 0;
+    for code in codes {
+        let (config, files) = error_fixture(code);
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+        let dir = common::project(&format!("code-{}", code.as_str()), &config, &files);
+        let shown = format!("error[{}]", code.as_str());
+        for args in [
+            vec!["validate"],
+            vec!["run", "main", "--dry-run"],
+            vec!["graph", "main"],
+        ] {
+            let r = Run::new(&args)
+                .dir(&dir)
+                .env_remove("FLOWCTL_TEST_UNSET_LISTEN")
+                .run();
+            assert_eq!(
+                r.code, 2,
+                "{} with {args:?}: {}{}",
+                code.as_str(),
+                r.stdout,
+                r.stderr
+            );
+            assert!(
+                r.stderr.contains(&shown),
+                "{} with {args:?}: {}",
+                code.as_str(),
+                r.stderr
+            );
+            assert_eq!(r.stdout, "", "{} with {args:?}", code.as_str());
+            cases += 1;
+        }
+        let serve = Run::new(&["serve", "--log-format", "json"])
+            .dir(&dir)
+            .env_remove("FLOWCTL_TEST_UNSET_LISTEN")
+            .command();
+        match common::Server::spawn(serve).outcome() {
+            Served::Exited(2, stderr) => {
+                assert!(stderr.contains(&shown), "{}: {stderr}", code.as_str());
+            }
+            other => panic!("serve with {}: {other:?}", code.as_str()),
+        }
+        cases += 1;
+    }
+    assert_eq!(cases, 4 * (Code::ALL.len() - 1));
 }

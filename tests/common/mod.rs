@@ -181,3 +181,153 @@ pub fn example_flow_dirs() -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// A project in a fresh directory: `flowctl.yaml` with `config`, and `files` (paths relative
+/// to the project, e.g. `flows/a.yaml`). Returns the directory.
+pub fn project(name: &str, config: &str, files: &[(&str, &[u8])]) -> PathBuf {
+    let dir = temp_dir(name);
+    std::fs::write(dir.join("flowctl.yaml"), config).expect("write flowctl.yaml");
+    std::fs::create_dir_all(dir.join("flows")).expect("flows dir");
+    for (path, bytes) in files {
+        let p = dir.join(path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("dir");
+        }
+        std::fs::write(p, bytes).expect("write a project file");
+    }
+    dir
+}
+
+/// Compares `actual` with `tests/golden/NAME`; with `UPDATE_GOLDEN=1` in the environment,
+/// writes it instead.
+pub fn golden(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().expect("golden dir")).expect("golden dir");
+        std::fs::write(&path, actual).expect("write golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {} ({e}); run with UPDATE_GOLDEN=1 to create it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual,
+        expected,
+        "differs from {} (UPDATE_GOLDEN=1 rewrites it)",
+        path.display()
+    );
+}
+
+/// How a `flowctl serve` process went.
+#[derive(Debug, PartialEq)]
+pub enum Served {
+    /// It exited before listening, with this code and standard error.
+    Exited(i32, String),
+    /// It logged `serve.started` (and was stopped).
+    Started,
+}
+
+/// A running `flowctl serve --log-format json`, with its log lines (standard error) as they
+/// come. Dropping it kills the process.
+pub struct Server {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    /// Every line read so far.
+    pub seen: Vec<String>,
+}
+
+/// How long a test waits for a log line before it gives up (a guard against a hang, not a
+/// synchronisation: every wait ends as soon as the line is logged).
+const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(120);
+
+impl Server {
+    /// Starts `cmd` (a `flowctl serve …` command) with its standard error read line by line.
+    pub fn spawn(mut cmd: Command) -> Server {
+        cmd.stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .stdin(Stdio::null());
+        let mut child = cmd.spawn().expect("flowctl serve starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Server {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for the first log line (JSON) whose `event` is `event`, and returns it. `None`
+    /// when standard error closes first (the process ended).
+    pub fn wait_for(&mut self, event: &str) -> Option<serde_json::Value> {
+        loop {
+            let line = match self.lines.recv_timeout(HANG_GUARD) {
+                Ok(l) => l,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return None,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    panic!("no `{event}` log line; seen:\n{}", self.seen.join("\n"))
+                }
+            };
+            self.seen.push(line.clone());
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
+                && v["event"] == event
+            {
+                return Some(v);
+            }
+        }
+    }
+
+    /// Runs the server until it either logs `serve.started` or exits.
+    pub fn outcome(mut self) -> Served {
+        if self.wait_for("serve.started").is_some() {
+            return Served::Started;
+        }
+        let code = self
+            .child
+            .wait()
+            .expect("flowctl serve ends")
+            .code()
+            .unwrap_or(-1);
+        Served::Exited(code, self.seen.join("\n"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `POST path` with an empty body to `addr` over HTTP/1.1; returns the status and the body.
+pub fn post(addr: &str, path: &str) -> (u16, String) {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).expect("connect to the server");
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("read the answer");
+    let status = raw
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
+    (status, body)
+}
