@@ -3,7 +3,7 @@
 //! warnings are printed to stderr and the command goes on.
 
 use crate::error::CliError;
-use flow_compile::{LoadOptions, Loaded, Project, Rejected};
+use flow_compile::{LoadOptions, Loaded, Project};
 use flow_model::render::render_all;
 use std::path::PathBuf;
 
@@ -19,24 +19,16 @@ pub fn compile(opts: &LoadOptions) -> Result<Project, CliError> {
     Ok(checked.project)
 }
 
-/// Reads the project's settings and flow documents without compiling them (`history`,
-/// `replay`, `test`); any error found while reading stops the command.
+/// Reads the project's settings and flow documents (`history`, `replay`, `test`). Like every
+/// command, it stops on any error in the project's files, found reading or compiling them.
 pub fn load(config: Option<PathBuf>) -> Result<Loaded, CliError> {
-    let mut loaded = flow_compile::load(&LoadOptions {
+    let opts = LoadOptions {
         config,
         paths: Vec::new(),
         only_paths: false,
-    });
-    if loaded.diags.has_errors() {
-        let mut diags = std::mem::take(&mut loaded.diags);
-        diags.sort();
-        return Err(Rejected {
-            diags,
-            sources: loaded.sources,
-        }
-        .into());
-    }
-    Ok(loaded)
+    };
+    flow_compile::load_checked(&opts, &flow_cards::registry())?;
+    Ok(flow_compile::load(&opts))
 }
 
 /// Loads, compiles, and finds `flow`: a flow file's path or a flow name.

@@ -317,10 +317,16 @@ fn error_fixture(code: Code) -> (String, Vec<(&'static str, Vec<u8>)>) {
     let text = |t: &str| t.as_bytes().to_vec();
     let base = BASE.to_string();
     let (config, files): (String, Vec<(&str, Vec<u8>)>) = match code {
-        Code::Io => (base, vec![("flows/latin1.yaml", b"flow: caf\xe9\n".to_vec())]),
+        Code::Io => (
+            base,
+            vec![("flows/latin1.yaml", b"flow: caf\xe9\n".to_vec())],
+        ),
         Code::YamlSyntax => (
             base,
-            vec![("flows/a.yaml", text("flow: a\nsteps:\n  - id: x\n   card: y\n"))],
+            vec![(
+                "flows/a.yaml",
+                text("flow: a\nsteps:\n  - id: x\n   card: y\n"),
+            )],
         ),
         Code::UnknownKey => (
             base,
@@ -331,7 +337,10 @@ fn error_fixture(code: Code) -> (String, Vec<(&'static str, Vec<u8>)>) {
         ),
         Code::WrongType => (
             base,
-            vec![("flows/a.yaml", text("flow: a\ntrigger: { helper: {} }\nsteps: {}\n"))],
+            vec![(
+                "flows/a.yaml",
+                text("flow: a\ntrigger: { helper: {} }\nsteps: {}\n"),
+            )],
         ),
         Code::MissingKey => (
             base,
@@ -356,14 +365,19 @@ fn error_fixture(code: Code) -> (String, Vec<(&'static str, Vec<u8>)>) {
         ),
         Code::DuplicateFlow => {
             let a = "flow: same\ntrigger: { helper: {} }\nsteps: []\n";
-            (base, vec![("flows/a.yaml", text(a)), ("flows/b.yaml", text(a))])
+            (
+                base,
+                vec![("flows/a.yaml", text(a)), ("flows/b.yaml", text(a))],
+            )
         }
         Code::UnknownFlow => (
             base,
             vec![
                 (
                     "flows/m.yaml",
-                    ep("  - id: each\n    card: list.for_each\n    with: { list: [], flow: helpr }\n"),
+                    ep(
+                        "  - id: each\n    card: list.for_each\n    with: { list: [], flow: helpr }\n",
+                    ),
                 ),
                 ("flows/h.yaml", text(HELPER)),
             ],
@@ -373,11 +387,15 @@ fn error_fixture(code: Code) -> (String, Vec<(&'static str, Vec<u8>)>) {
             vec![
                 (
                     "flows/a.yaml",
-                    text("flow: a\ntrigger: { helper: {} }\nsteps:\n  - id: c\n    card: flow.call\n    with: { flow: b }\n"),
+                    text(
+                        "flow: a\ntrigger: { helper: {} }\nsteps:\n  - id: c\n    card: flow.call\n    with: { flow: b }\n",
+                    ),
                 ),
                 (
                     "flows/b.yaml",
-                    text("flow: b\ntrigger: { helper: {} }\nsteps:\n  - id: c\n    card: flow.call\n    with: { flow: a }\n"),
+                    text(
+                        "flow: b\ntrigger: { helper: {} }\nsteps:\n  - id: c\n    card: flow.call\n    with: { flow: a }\n",
+                    ),
                 ),
             ],
         ),
@@ -386,7 +404,9 @@ fn error_fixture(code: Code) -> (String, Vec<(&'static str, Vec<u8>)>) {
             vec![
                 (
                     "flows/m.yaml",
-                    ep("  - id: each\n    card: list.for_each\n    with: { list: [a], flow: helper, inputs: { email: \"{{ item }}\", emial: x } }\n"),
+                    ep(
+                        "  - id: each\n    card: list.for_each\n    with: { list: [a], flow: helper, inputs: { email: \"{{ item }}\", emial: x } }\n",
+                    ),
                 ),
                 ("flows/h.yaml", text(HELPER)),
             ],
@@ -396,7 +416,9 @@ fn error_fixture(code: Code) -> (String, Vec<(&'static str, Vec<u8>)>) {
             vec![
                 (
                     "flows/m.yaml",
-                    ep("  - id: each\n    card: list.for_each\n    with: { list: [a], flow: helper, inputs: {} }\n"),
+                    ep(
+                        "  - id: each\n    card: list.for_each\n    with: { list: [a], flow: helper, inputs: {} }\n",
+                    ),
                 ),
                 ("flows/h.yaml", text(HELPER)),
             ],
@@ -423,70 +445,90 @@ fn error_fixture(code: Code) -> (String, Vec<(&'static str, Vec<u8>)>) {
             base,
             vec![(
                 "flows/m.yaml",
-                ep("  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ evnt.title }}\" } }\n"),
+                ep(
+                    "  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ evnt.title }}\" } }\n",
+                ),
             )],
         ),
         Code::ForwardReference => (
             base,
             vec![(
                 "flows/m.yaml",
-                ep("  - id: a\n    card: flow.return\n    with: { outputs: { t: \"{{ b }}\" } }\n  - id: b\n    card: flow.return\n"),
+                ep(
+                    "  - id: a\n    card: flow.return\n    with: { outputs: { t: \"{{ b }}\" } }\n  - id: b\n    card: flow.return\n",
+                ),
             )],
         ),
         Code::UnknownField => (
             base,
             vec![(
                 "flows/m.yaml",
-                ep("  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: $.t, type: text } }\n  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ event.titel }}\" } }\n"),
+                ep(
+                    "  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: $.t, type: text } }\n  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ event.titel }}\" } }\n",
+                ),
             )],
         ),
         Code::TypeMismatch => (
             base,
             vec![(
                 "flows/m.yaml",
-                ep("  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: $.t, type: text } }\n  - id: joined\n    card: list.to_text\n    with: { list: \"{{ event.title }}\" }\n  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ joined }}\" } }\n"),
+                ep(
+                    "  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: $.t, type: text } }\n  - id: joined\n    card: list.to_text\n    with: { list: \"{{ event.title }}\" }\n  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ joined }}\" } }\n",
+                ),
             )],
         ),
         Code::TemplateSyntax => (
             base,
             vec![(
                 "flows/m.yaml",
-                ep("  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{#if x}}open\" } }\n"),
+                ep(
+                    "  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{#if x}}open\" } }\n",
+                ),
             )],
         ),
         Code::JsonPathSyntax => (
             base,
             vec![(
                 "flows/m.yaml",
-                ep("  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: \"$.[\", type: text } }\n  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ event.title }}\" } }\n"),
+                ep(
+                    "  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: \"$.[\", type: text } }\n  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ event.title }}\" } }\n",
+                ),
             )],
         ),
         Code::UnknownHelper => (
             base,
             vec![(
                 "flows/m.yaml",
-                ep("  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ jion trigger.headers \\\", \\\" }}\" } }\n"),
+                ep(
+                    "  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ jion trigger.headers \\\", \\\" }}\" } }\n",
+                ),
             )],
         ),
         Code::Cycle => (
             base,
             vec![(
                 "flows/m.yaml",
-                ep("  - id: a\n    card: text.compose\n    with: { template: x }\n    after: [c]\n  - id: b\n    card: text.compose\n    with: { template: \"{{ a }}\" }\n  - id: c\n    card: flow.return\n    with: { outputs: { t: \"{{ b }}\" } }\n"),
+                ep(
+                    "  - id: a\n    card: text.compose\n    with: { template: x }\n    after: [c]\n  - id: b\n    card: text.compose\n    with: { template: \"{{ a }}\" }\n  - id: c\n    card: flow.return\n    with: { outputs: { t: \"{{ b }}\" } }\n",
+                ),
             )],
         ),
         Code::ItemOutsideList => (
             base,
             vec![(
                 "flows/m.yaml",
-                ep("  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ item }}\" } }\n"),
+                ep(
+                    "  - id: out\n    card: flow.return\n    with: { outputs: { t: \"{{ item }}\" } }\n",
+                ),
             )],
         ),
         Code::WrongTrigger => (
             base,
             vec![(
                 "flows/h.yaml",
-                text("flow: h\ntrigger: { helper: {} }\nsteps:\n  - id: ack\n    card: http.close\n"),
+                text(
+                    "flow: h\ntrigger: { helper: {} }\nsteps:\n  - id: ack\n    card: http.close\n",
+                ),
             )],
         ),
         Code::TooManyResponses => (
@@ -500,14 +542,18 @@ fn error_fixture(code: Code) -> (String, Vec<(&'static str, Vec<u8>)>) {
             base,
             vec![(
                 "flows/m.yaml",
-                ep("  - id: user\n    card: okta.read_user\n    with: { connection: otka, user: x }\n"),
+                ep(
+                    "  - id: user\n    card: okta.read_user\n    with: { connection: otka, user: x }\n",
+                ),
             )],
         ),
         Code::WrongConnectionKind => (
             base,
             vec![(
                 "flows/m.yaml",
-                ep("  - id: user\n    card: okta.read_user\n    with: { connection: slack, user: x }\n"),
+                ep(
+                    "  - id: user\n    card: okta.read_user\n    with: { connection: slack, user: x }\n",
+                ),
             )],
         ),
         Code::ReservedStepId => (
@@ -557,7 +603,8 @@ fn every_error_code_stops_validate_run_serve_and_graph() {
                 .env_remove("FLOWCTL_TEST_UNSET_LISTEN")
                 .run();
             assert_eq!(
-                r.code, 2,
+                r.code,
+                2,
                 "{} with {args:?}: {}{}",
                 code.as_str(),
                 r.stdout,
@@ -585,4 +632,387 @@ fn every_error_code_stops_validate_run_serve_and_graph() {
         cases += 1;
     }
     assert_eq!(cases, 4 * (Code::ALL.len() - 1));
+}
+
+/// Issue 10, finding 1: a problem found while *reading* a flow used to be printed and then
+/// ignored (`validate` said "✓ 1 flow valid", `serve` served the endpoint PUBLIC). Each of
+/// these must stop `validate` and `serve` with exit 2, naming the problem.
+#[test]
+fn security_that_is_misspelt_or_allows_nobody_stops_every_command() {
+    let cases: [(&str, &str, &[&str]); 6] = [
+        (
+            "securty",
+            "    securty: { client_token: x }\n",
+            &[
+                "error[E0003]: unknown key `securty`",
+                "error[E0005]: `api_endpoint` is missing `security`",
+            ],
+        ),
+        (
+            "empty",
+            "    security: {}\n",
+            &["error[E0005]: `security` allows nobody"],
+        ),
+        (
+            "client_tokn",
+            "    security: { client_tokn: x }\n",
+            &[
+                "error[E0005]: `security` allows nobody",
+                "error[E0003]: unknown key `client_tokn`",
+            ],
+        ),
+        (
+            "public-false",
+            "    security: { public: false }\n",
+            &["error[E0005]: `security` allows nobody"],
+        ),
+        (
+            "timestamp_headr",
+            "    security: { hmac: { secret: s, timestamp_headr: X-Ts } }\n",
+            &["error[E0003]: unknown key `timestamp_headr`"],
+        ),
+        ("yaml", "    security: { public: true\n", &["error[E0002]"]),
+    ];
+    for (name, security, errors) in cases {
+        let flow = format!(
+            "flow: hook\ntrigger:\n  api_endpoint:\n{security}steps:\n  - id: out\n    card: flow.return\n"
+        );
+        let dir = common::project(
+            &format!("security-{name}"),
+            BASE,
+            &[("flows/hook.yaml", flow.as_bytes())],
+        );
+        let r = Run::new(&["validate"]).dir(&dir).run();
+        assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{name}: {}", r.stderr);
+        let found: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error["))
+            .collect();
+        let want: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(found.len(), want.len(), "{name}: {}", r.stderr);
+        for (f, w) in found.iter().zip(&want) {
+            assert!(f.starts_with(w.as_str()), "{name}: `{f}` is not `{w}…`");
+        }
+        let serve = Run::new(&["serve", "--log-format", "json"])
+            .dir(&dir)
+            .command();
+        match common::Server::spawn(serve).outcome() {
+            Served::Exited(2, stderr) => assert!(stderr.contains(errors[0]), "{name}: {stderr}"),
+            other => panic!("serve with {name}: {other:?}"),
+        }
+    }
+}
+
+/// Issue 10, finding 2: `${env:NAME}` works in every text value of `flowctl.yaml`; an unset
+/// one is an error naming the variable and where it is read (not a silent default address).
+#[test]
+fn env_references_in_flowctl_yaml() {
+    let config = "flows: ${env:FLOWCTL_TEST_FLOWS}\nstore: ${env:FLOWCTL_TEST_STORE:-none}\nserver:\n  listen: ${env:FLOWCTL_TEST_LISTEN}\n  max_in_flight: ${env:FLOWCTL_TEST_MAX}\n";
+    let flow = endpoint("  - id: out\n    card: flow.return\n");
+    let dir = common::project(
+        "env-config",
+        config,
+        &[("elsewhere/m.yaml", flow.as_bytes())],
+    );
+    // Set: the flows directory comes from the environment.
+    let r = Run::new(&["validate"])
+        .dir(&dir)
+        .env("FLOWCTL_TEST_FLOWS", "elsewhere")
+        .env("FLOWCTL_TEST_LISTEN", "127.0.0.1:0")
+        .env("FLOWCTL_TEST_MAX", "3")
+        .run()
+        .ok();
+    assert_eq!(r.stdout, "✓ 1 flow valid\n");
+    // And the address `serve` listens on.
+    let serve = Run::new(&["serve", "--log-format", "json"])
+        .dir(&dir)
+        .env("FLOWCTL_TEST_FLOWS", "elsewhere")
+        .env("FLOWCTL_TEST_LISTEN", "127.0.0.1:0")
+        .env("FLOWCTL_TEST_MAX", "3")
+        .command();
+    let mut server = common::Server::spawn(serve);
+    let started = server.wait_for("serve.started").expect("serve starts");
+    let listen = started["listen"].as_str().unwrap_or("");
+    assert!(listen.starts_with("http://127.0.0.1:"), "{started}");
+    assert_ne!(listen, "http://127.0.0.1:8080");
+    drop(server);
+    // Unset: exit 2 naming the variable and the line, for `serve` before it listens too.
+    let r = Run::new(&["validate"])
+        .dir(&dir)
+        .env("FLOWCTL_TEST_FLOWS", "elsewhere")
+        .env("FLOWCTL_TEST_MAX", "3")
+        .env_remove("FLOWCTL_TEST_LISTEN")
+        .run();
+    assert_eq!(r.code, 2);
+    common::golden("env-missing.stderr", &r.stderr);
+    let serve = Run::new(&["serve", "--log-format", "json"])
+        .dir(&dir)
+        .env("FLOWCTL_TEST_FLOWS", "elsewhere")
+        .env("FLOWCTL_TEST_MAX", "3")
+        .command();
+    assert_eq!(
+        common::Server::spawn(serve).outcome(),
+        Served::Exited(2, r.stderr.trim_end().to_string())
+    );
+}
+
+/// Issue 10, finding 8 (parts): a status `history list` does not know and a header without a
+/// name are usage errors.
+#[test]
+fn bad_status_and_nameless_headers_are_refused() {
+    let r = flowctl(&["history", "list", "--status", "bogus"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.starts_with(
+            "error: invalid value 'bogus' for '--status <STATUS>'\n  [possible values: running, succeeded, failed, stopped]"
+        ),
+        "{}",
+        r.stderr
+    );
+    for header in [": v", " : v", "a b: v", "x"] {
+        let r = flowctl(&["run", MAIN, "--input", EVENT, "--dry-run", "-H", header]);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (2, ""),
+            "-H {header:?}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.starts_with("error: `--header "), "{}", r.stderr);
+    }
+    let r = flowctl(&["run", MAIN, "--input", EVENT, "--dry-run", "-H", "X-Ok: v"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// The flows of the exit-code table's good project: one that succeeds, one that fails, one
+/// that stops early, their tests (one passing, one failing), and an Okta flow.
+fn table_project() -> std::path::PathBuf {
+    let ok = endpoint("  - id: out\n    card: flow.return\n    with: { outputs: { ok: true } }\n");
+    let fail = "flow: fail\ntrigger: { helper: {} }\nsteps:\n  - id: no\n    card: flow.fail\n    with: { message: nope }\n";
+    let stop = "flow: stop\ntrigger: { helper: {} }\nsteps:\n  - id: gate\n    card: flow.continue_if\n    with: { condition: false, message: not today }\n  - id: out\n    card: flow.return\n";
+    let okta = "flow: okta\ntrigger: { helper: {} }\nsteps:\n  - id: user\n    card: okta.read_user\n    with: { connection: okta, user: x }\n  - id: out\n    card: flow.return\n    with: { outputs: { id: \"{{ user.id }}\" } }\n";
+    let tests = "flow: main\ncases:\n  - name: passes\n    body: \"{}\"\n    expect: { status: succeeded }\n";
+    let failing = "flow: fail\ncases:\n  - name: expects success\n    input: {}\n    expect: { status: succeeded }\n";
+    common::project(
+        "exit-table",
+        &BASE.replace(
+            "token: t }\n  slack",
+            "token: \"${env:FLOWCTL_TEST_UNSET_TOKEN}\" }\n  slack",
+        ),
+        &[
+            ("flows/main.yaml", ok.as_bytes()),
+            ("flows/fail.yaml", fail.as_bytes()),
+            ("flows/stop.yaml", stop.as_bytes()),
+            ("flows/okta.yaml", okta.as_bytes()),
+            ("flows/main.test.yaml", tests.as_bytes()),
+            ("failing/fail.test.yaml", failing.as_bytes()),
+            ("empty/.keep", b""),
+        ],
+    )
+}
+
+/// Every command × every error class, with the exit code each must give: 0 success (warnings
+/// only, a stopped flow), 1 a failed flow or test, 2 usage, configuration, validation, a
+/// missing variable, a busy port, an unknown id or flow.
+#[test]
+fn exit_code_table() {
+    let good = table_project();
+    let one = |name: &str, config: &str, flow: &str| {
+        common::project(name, config, &[("flows/m.yaml", flow.as_bytes())])
+    };
+    let returns = endpoint("  - id: out\n    card: flow.return\n");
+    let config_error = one("exit-config", &format!("{BASE}stor: none\n"), &returns);
+    let invalid = one(
+        "exit-invalid",
+        BASE,
+        &endpoint("  - id: out\n    card: flow.retrun\n"),
+    );
+    let unset = one(
+        "exit-unset",
+        &BASE.replace("\"127.0.0.1:0\"", "\"${env:FLOWCTL_TEST_UNSET_LISTEN}\""),
+        &returns,
+    );
+    let warnings = one(
+        "exit-warnings",
+        BASE,
+        &endpoint(
+            "  - id: unused\n    card: text.compose\n    with: { template: x }\n  - id: out\n    card: flow.return\n",
+        ),
+    );
+    let secret_endpoint = one(
+        "exit-endpoint-secret",
+        BASE,
+        "flow: main\ntrigger:\n  api_endpoint:\n    security: { client_token: \"${env:FLOWCTL_TEST_UNSET_TOKEN}\" }\nsteps:\n  - id: out\n    card: flow.return\n",
+    );
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_addr = busy.local_addr().unwrap().to_string();
+
+    type Row<'a> = (&'a str, &'a std::path::Path, Vec<&'a str>, i32);
+    let rows: Vec<Row> = vec![
+        // Usage.
+        ("usage: no command", &good, vec![], 2),
+        ("usage: unknown command", &good, vec!["frobnicate"], 2),
+        (
+            "usage: unknown option",
+            &good,
+            vec!["validate", "--nope"],
+            2,
+        ),
+        ("usage: run without a flow", &good, vec!["run"], 2),
+        (
+            "usage: run --fakes --dry-run",
+            &good,
+            vec!["run", "main", "--fakes", "--dry-run"],
+            2,
+        ),
+        (
+            "usage: run -H without a name",
+            &good,
+            vec!["run", "main", "--dry-run", "-H", ": v"],
+            2,
+        ),
+        (
+            "usage: graph --format",
+            &good,
+            vec!["graph", "main", "--format", "png"],
+            2,
+        ),
+        (
+            "usage: history --status",
+            &good,
+            vec!["history", "list", "--status", "bogus"],
+            2,
+        ),
+        (
+            "usage: prune --older-than",
+            &good,
+            vec!["history", "prune", "--older-than", "soon"],
+            2,
+        ),
+        ("usage: test with no files", &good, vec!["test", "empty"], 2),
+        // Configuration.
+        ("config: validate", &config_error, vec!["validate"], 2),
+        (
+            "config: run",
+            &config_error,
+            vec!["run", "main", "--dry-run"],
+            2,
+        ),
+        ("config: graph", &config_error, vec!["graph", "main"], 2),
+        ("config: serve", &config_error, vec!["serve"], 2),
+        ("config: test", &config_error, vec!["test"], 2),
+        ("config: history", &config_error, vec!["history"], 2),
+        ("config: replay", &config_error, vec!["replay", "x"], 2),
+        // Validation.
+        ("validation: validate", &invalid, vec!["validate"], 2),
+        (
+            "validation: run",
+            &invalid,
+            vec!["run", "main", "--dry-run"],
+            2,
+        ),
+        ("validation: graph", &invalid, vec!["graph", "main"], 2),
+        ("validation: serve", &invalid, vec!["serve"], 2),
+        ("validation: history", &invalid, vec!["history"], 2),
+        // Missing variable: read by flowctl.yaml (every command) or by a connection or a
+        // trigger (only the commands that need it).
+        ("unset: validate", &unset, vec!["validate"], 2),
+        ("unset: run", &unset, vec!["run", "main", "--dry-run"], 2),
+        ("unset: graph", &unset, vec!["graph", "main"], 2),
+        ("unset: serve", &unset, vec!["serve"], 2),
+        ("unset: test", &unset, vec!["test"], 2),
+        ("unset: history", &unset, vec!["history"], 2),
+        ("unset connection: run", &good, vec!["run", "okta"], 2),
+        (
+            "unset connection: run --dry-run",
+            &good,
+            vec!["run", "okta", "--dry-run"],
+            0,
+        ),
+        ("unset connection: validate", &good, vec!["validate"], 0),
+        (
+            "unset trigger secret: serve",
+            &secret_endpoint,
+            vec!["serve"],
+            2,
+        ),
+        // Busy port.
+        (
+            "busy port: serve",
+            &good,
+            vec!["serve", "--listen", &busy_addr],
+            2,
+        ),
+        // Unknown id or flow.
+        ("unknown: run", &good, vec!["run", "nope", "--dry-run"], 2),
+        ("unknown: graph", &good, vec!["graph", "nope"], 2),
+        ("unknown: replay", &good, vec!["replay", "nope"], 2),
+        (
+            "unknown: history show",
+            &good,
+            vec!["history", "show", "nope"],
+            2,
+        ),
+        ("unknown: cards", &good, vec!["cards", "nope"], 2),
+        (
+            "unknown: validate PATH",
+            &good,
+            vec!["validate", "nope.yaml"],
+            2,
+        ),
+        // Flow failed.
+        ("failed: run", &good, vec!["run", "fail", "--dry-run"], 1),
+        ("failed: test", &good, vec!["test", "failing"], 1),
+        // Flow stopped.
+        ("stopped: run", &good, vec!["run", "stop", "--dry-run"], 0),
+        // Warnings only.
+        ("warnings: validate", &warnings, vec!["validate"], 0),
+        (
+            "warnings: run",
+            &warnings,
+            vec!["run", "main", "--dry-run"],
+            0,
+        ),
+        ("warnings: graph", &warnings, vec!["graph", "main"], 0),
+        // Success.
+        ("ok: validate", &good, vec!["validate"], 0),
+        ("ok: run", &good, vec!["run", "main", "--dry-run"], 0),
+        ("ok: test", &good, vec!["test"], 0),
+        ("ok: history", &good, vec!["history"], 0),
+        ("ok: cards", &good, vec!["cards"], 0),
+        ("ok: schema", &good, vec!["schema"], 0),
+    ];
+    let mut failures = Vec::new();
+    for (name, dir, args, want) in &rows {
+        let run = Run::new(args)
+            .dir(dir)
+            .env_remove("FLOWCTL_TEST_UNSET_LISTEN")
+            .env_remove("FLOWCTL_TEST_UNSET_TOKEN");
+        let (code, stderr) = if args.first() == Some(&"serve") {
+            let cmd = Run::new(&[args.as_slice(), &["--log-format", "json"]].concat())
+                .dir(dir)
+                .env_remove("FLOWCTL_TEST_UNSET_LISTEN")
+                .env_remove("FLOWCTL_TEST_UNSET_TOKEN")
+                .command();
+            match common::Server::spawn(cmd).outcome() {
+                Served::Exited(code, stderr) => (code, stderr),
+                Served::Started => (-100, "started".into()),
+            }
+        } else {
+            let r = run.run();
+            (r.code, r.stderr)
+        };
+        if code != *want {
+            failures.push(format!("{name}: exit {code}, want {want}\n{stderr}"));
+        } else if *want == 2
+            && !(stderr.contains("error")
+                || stderr.starts_with("Usage:")
+                || stderr.contains("\nUsage:"))
+        {
+            failures.push(format!("{name}: exit 2 without an error message\n{stderr}"));
+        }
+    }
+    drop(busy);
+    assert_eq!(failures, Vec::<String>::new(), "{} rows", rows.len());
 }

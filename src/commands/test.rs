@@ -35,6 +35,8 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
                 .join(", ")
         )));
     }
+    // An error in a flow file stops the command like every other (exit 2), before any case.
+    flow_test::check_projects(config.as_deref(), &files)?;
     let report = flow_test::run_files(config.as_deref(), &files, args.filter.as_deref());
     for c in &report.cases {
         let mark = if c.passed() { "✓" } else { "✗" };
