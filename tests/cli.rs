@@ -1016,3 +1016,62 @@ fn exit_code_table() {
     drop(busy);
     assert_eq!(failures, Vec::<String>::new(), "{} rows", rows.len());
 }
+
+/// `serve --watch`: a broken edit is logged (with its diagnostics) and the running flows keep
+/// serving; a fixed edit is picked up. Synchronised on the server's log lines.
+#[test]
+fn serve_watch_keeps_the_old_flows_when_an_edit_breaks_them() {
+    let flow = |v: u32| {
+        endpoint(&format!(
+            "  - id: out\n    card: flow.return\n    with: {{ outputs: {{ v: {v} }} }}\n"
+        ))
+    };
+    let dir = common::project("watch", BASE, &[("flows/main.yaml", flow(1).as_bytes())]);
+    let cmd = Run::new(&["serve", "--watch", "--log-format", "json"])
+        .dir(&dir)
+        .command();
+    let mut server = common::Server::spawn(cmd);
+    let started = server.wait_for("serve.started").expect("serve starts");
+    let addr = started["listen"]
+        .as_str()
+        .and_then(|l| l.strip_prefix("http://"))
+        .unwrap()
+        .to_string();
+    let path = "/api/flo/main/invoke";
+    assert_eq!(common::post(&addr, path), (200, "{\"v\":1}".to_string()));
+
+    // A misspelt `security`: logged, not served public, the old flow still answers.
+    std::fs::write(
+        dir.join("flows/main.yaml"),
+        flow(2).replace("security: { public: true }", "securty: { public: true }"),
+    )
+    .unwrap();
+    let failed = server.wait_for("reload.failed").expect("the reload fails");
+    let errors = failed["errors"].as_str().unwrap_or("");
+    assert!(
+        errors.starts_with(
+            "error[E0003]: unknown key `securty` in `api_endpoint`\n --> flows/main.yaml:4:5"
+        ),
+        "{failed}"
+    );
+    assert!(errors.ends_with("error: 2 errors, 0 warnings"), "{failed}");
+    assert_eq!(common::post(&addr, path), (200, "{\"v\":1}".to_string()));
+
+    // Broken YAML: the same.
+    std::fs::write(dir.join("flows/main.yaml"), "flow: main\ntrigger: [\n").unwrap();
+    let failed = server.wait_for("reload.failed").expect("the reload fails");
+    assert!(
+        failed["errors"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("error[E0002]"),
+        "{failed}"
+    );
+    assert_eq!(common::post(&addr, path), (200, "{\"v\":1}".to_string()));
+
+    // A good edit is served.
+    std::fs::write(dir.join("flows/main.yaml"), flow(3)).unwrap();
+    let done = server.wait_for("reload.done").expect("the reload succeeds");
+    assert_eq!(done["endpoints"], 1);
+    assert_eq!(common::post(&addr, path), (200, "{\"v\":3}".to_string()));
+}

@@ -46,6 +46,8 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
         paths: Vec::new(),
         only_paths: false,
     };
+    // Taken before the files are read, so an edit made while the server starts is reloaded.
+    let first_stamp = if args.watch { stamp(&opts) } else { None };
     let project = project::compile(&opts)?;
     let server = project.config.server.clone();
     let listen = args.listen.clone().unwrap_or_else(|| server.listen.clone());
@@ -124,7 +126,9 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             let st = state.clone();
             let (opts, transport, observers) = (opts.clone(), transport.clone(), observers.clone());
             let sync = server.sync_timeout;
-            tokio::spawn(async move { watch(st, opts, transport, observers, sync, log).await });
+            tokio::spawn(async move {
+                watch(st, opts, first_stamp, transport, observers, sync, log).await;
+            });
         }
         let listen_opts = ListenOptions {
             header_timeout: server.header_timeout,
@@ -179,16 +183,19 @@ fn stamp(opts: &LoadOptions) -> Option<SystemTime> {
         .max()
 }
 
-/// Polls the files once a second; recompiles on a change and swaps the new flows in.
+/// Polls the files once a second; recompiles on a change and swaps the new flows in. A change
+/// that does not compile is logged with its diagnostics (`reload.failed`, field `errors`) and
+/// the running flows stay.
 async fn watch(
     state: Arc<ServerState>,
     opts: LoadOptions,
+    first_stamp: Option<SystemTime>,
     transport: Arc<dyn flow_card::Transport>,
     observers: Vec<Arc<dyn flow_runtime::Observer>>,
     sync_timeout: Duration,
     log: Logger,
 ) {
-    let mut last = stamp(&opts);
+    let mut last = first_stamp;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let now = stamp(&opts);
