@@ -211,72 +211,111 @@ fn big_and_deep_inputs_run() {
 }
 
 #[test]
-fn validate_accepts_the_project_and_every_example() {
+fn validate_accepts_the_project_and_every_flow_directory() {
     let r = flowctl(&["validate"]).ok();
-    assert!(r.stdout.contains("✓ 2 flows valid"), "{}", r.stdout);
-    for dir in common::example_flow_dirs() {
-        let mut args = vec!["validate".to_string()];
-        let config = dir.join("flowctl.yaml");
-        if config.is_file() {
-            args.push("--config".into());
-            args.push(config.display().to_string());
-        }
-        args.push(dir.display().to_string());
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let r = flowctl(&args);
+    assert_eq!(r.stdout, "✓ 2 flows valid\n");
+    let dirs = common::flow_dirs();
+    assert!(!dirs.is_empty(), "no flow directory found");
+    for dir in &dirs {
+        // With the checkout's flowctl.yaml (its connections), from another directory.
+        let r = Run::new(&["validate", dir.to_str().unwrap()])
+            .config(&common::root_config())
+            .dir(&common::temp_dir("validate-elsewhere"))
+            .run();
         assert_eq!(r.code, 0, "{}: {}{}", dir.display(), r.stdout, r.stderr);
+    }
+}
+
+/// `--config`: the project in another directory, run from a directory with no flowctl.yaml;
+/// its relative paths (flows, store) start from the config file, not the working directory.
+#[test]
+fn config_points_at_a_project_elsewhere() {
+    let flow = endpoint("  - id: out\n    card: flow.return\n    with: { outputs: { n: 7 } }\n");
+    let project = common::project(
+        "config-elsewhere",
+        &BASE.replace("store: none", "store: sqlite://state/runs.db"),
+        &[("flows/seven.yaml", flow.as_bytes())],
+    );
+    let cwd = common::temp_dir("config-cwd");
+    let config = project.join("flowctl.yaml");
+    let r = Run::new(&["validate"]).config(&config).dir(&cwd).run().ok();
+    assert_eq!(r.stdout, "✓ 1 flow valid\n");
+    let r = Run::new(&["run", "main", "--json"])
+        .config(&config)
+        .dir(&cwd)
+        .env("FLOWCTL_STORE", "")
+        .run()
+        .ok();
+    let rec: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(rec["response"]["body"], serde_json::json!({ "n": 7 }));
+    assert!(project.join("state/runs.db").is_file());
+    assert!(!cwd.join("state").exists());
+    let r = Run::new(&["history", "list"])
+        .config(&config)
+        .dir(&cwd)
+        .env("FLOWCTL_STORE", "")
+        .run()
+        .ok();
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    assert!(r.stdout.ends_with("  main\n"), "{}", r.stdout);
+    // Without --config the other directory has no project: no flow `main`.
+    let r = Run::new(&["run", "main"]).dir(&cwd).run();
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("error[E0102]: no flow `main`"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Every example event runs through the Oort flow (rehearsed) from another directory with
+/// `--config`.
+#[test]
+fn every_example_event_runs() {
+    let events = common::example_events();
+    assert!(events.len() >= 2, "{events:?}");
+    for event in &events {
+        let r = Run::new(&[
+            "run",
+            "oort-failing-check",
+            "--input",
+            event.to_str().unwrap(),
+            "--dry-run",
+        ])
+        .config(&common::root_config())
+        .dir(&common::temp_dir("event-elsewhere"))
+        .run()
+        .ok();
+        assert!(
+            r.stdout.contains("✓ succeeded"),
+            "{}: {}",
+            event.display(),
+            r.stdout
+        );
     }
 }
 
 #[test]
 fn validate_renders_every_problem_like_rustc() {
-    let dir = common::temp_dir("validate");
-    let file = dir.join("broken.yaml");
-    std::fs::write(
-        &file,
-        "flow: broken\ntrigger:\n  helper:\n    inputs: { email: text }\nsteps:\n  - id: msg\n    card: text.compose\n    with: { template: \"Hi {{ inputs.emial }}\" }\n  - id: out\n    card: flow.retrun\n",
-    )
-    .unwrap();
-    let r = flowctl(&["validate", file.to_str().unwrap()]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("error[E0205]: `inputs` has no field `emial`"),
-        "{}",
-        r.stderr
+    let dir = common::project(
+        "validate-golden",
+        BASE,
+        &[(
+            "flows/broken.yaml",
+            b"flow: broken\ntrigger:\n  helper:\n    inputs: { email: text }\nsteps:\n  - id: msg\n    card: text.compose\n    with: { template: \"Hi {{ inputs.emial }}\" }\n  - id: out\n    card: flow.retrun\n",
+        )],
     );
-    assert!(r.stderr.contains("broken.yaml:8:37\n"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("= help: did you mean `email`?"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("error[E0201]: unknown card `flow.retrun`"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("= help: did you mean `flow.return`?"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("error: 2 errors, 1 warning"),
-        "{}",
-        r.stderr
-    );
+    let r = Run::new(&["validate"]).dir(&dir).run();
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    common::golden("validate-broken.stderr", &r.stderr);
 }
 
 #[test]
 fn graph_prints_mermaid_and_dot() {
     let r = flowctl(&["graph", MAIN]).ok();
-    assert!(r.stdout.starts_with("flowchart TD"));
-    assert!(r.stdout.contains("event --> description"));
-    assert!(r.stdout.contains("dispatch -.-> notify"));
+    common::golden("graph-oort.mmd", &r.stdout);
     let r = flowctl(&["graph", "oort-failing-check", "--format", "dot"]).ok();
-    assert!(r.stdout.starts_with("digraph \"oort-failing-check\""));
+    common::golden("graph-oort.dot", &r.stdout);
 }
 
 #[test]

@@ -153,11 +153,12 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Every directory under `examples/` that holds flow files.
-pub fn example_flow_dirs() -> Vec<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
+/// Every directory of the checkout that holds flow files: `flows/` and any under `examples/`.
+/// Callers assert the list is not empty, so a loop over it cannot silently run zero times.
+pub fn flow_dirs() -> Vec<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut out = Vec::new();
-    let mut stack = vec![root];
+    let mut stack = vec![root.join("flows"), root.join("examples")];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -180,6 +181,27 @@ pub fn example_flow_dirs() -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// The example events (`examples/events/*.json`), sorted.
+pub fn example_events() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/events");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// The checkout's `flowctl.yaml`.
+pub fn root_config() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("flowctl.yaml")
 }
 
 /// A project in a fresh directory: `flowctl.yaml` with `config`, and `files` (paths relative
