@@ -862,10 +862,19 @@ fn exit_code_table() {
     };
     let returns = endpoint("  - id: out\n    card: flow.return\n");
     let config_error = one("exit-config", &format!("{BASE}stor: none\n"), &returns);
-    let invalid = one(
+    let invalid = common::project(
         "exit-invalid",
         BASE,
-        &endpoint("  - id: out\n    card: flow.retrun\n"),
+        &[
+            (
+                "flows/m.yaml",
+                endpoint("  - id: out\n    card: flow.retrun\n").as_bytes(),
+            ),
+            (
+                "flows/m.test.yaml",
+                b"flow: main\ncases:\n  - name: any\n    body: \"{}\"\n    expect: { status: succeeded }\n",
+            ),
+        ],
     );
     let unset = one(
         "exit-unset",
@@ -953,7 +962,9 @@ fn exit_code_table() {
         ),
         ("validation: graph", &invalid, vec!["graph", "main"], 2),
         ("validation: serve", &invalid, vec!["serve"], 2),
+        ("validation: test", &invalid, vec!["test"], 2),
         ("validation: history", &invalid, vec!["history"], 2),
+        ("validation: replay", &invalid, vec!["replay", "x"], 2),
         // Missing variable: read by flowctl.yaml (every command) or by a connection or a
         // trigger (only the commands that need it).
         ("unset: validate", &unset, vec!["validate"], 2),
@@ -962,6 +973,7 @@ fn exit_code_table() {
         ("unset: serve", &unset, vec!["serve"], 2),
         ("unset: test", &unset, vec!["test"], 2),
         ("unset: history", &unset, vec!["history"], 2),
+        ("unset: replay", &unset, vec!["replay", "x"], 2),
         ("unset connection: run", &good, vec!["run", "okta"], 2),
         (
             "unset connection: run --dry-run",
