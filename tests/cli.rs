@@ -65,7 +65,11 @@ fn dry_run_traces_every_step_and_helper_run() {
 
 #[test]
 fn dry_run_of_the_test_event_touches_no_user() {
-    let r = flowctl(&["run", MAIN, "--input", TEST_EVENT, "--dry-run"]).ok();
+    let run = Run::new(&["run", MAIN, "--input", TEST_EVENT, "--dry-run"]);
+    // Isolation: the run is kept in this test's own store, not the checkout's.
+    let store = run.store();
+    let r = run.run().ok();
+    assert!(store.is_file(), "{} was not written", store.display());
     assert!(r.stdout.contains("- dispatch"), "{}", r.stdout);
     assert!(r.stdout.contains("skipped: `if` was false"));
     assert!(!r.stdout.contains("okta.com"));
@@ -963,6 +967,7 @@ fn exit_code_table() {
         ("validation: graph", &invalid, vec!["graph", "main"], 2),
         ("validation: serve", &invalid, vec!["serve"], 2),
         ("validation: test", &invalid, vec!["test"], 2),
+        ("validation: test PATH", &invalid, vec!["test", "flows"], 2),
         ("validation: history", &invalid, vec!["history"], 2),
         ("validation: replay", &invalid, vec!["replay", "x"], 2),
         // Missing variable: read by flowctl.yaml (every command) or by a connection or a

@@ -29,6 +29,7 @@ impl Output {
 pub struct Run {
     cmd: Command,
     stdin: Option<Vec<u8>>,
+    store: PathBuf,
 }
 
 impl Run {
@@ -39,13 +40,11 @@ impl Run {
     /// test's runs. `.env("FLOWCTL_STORE", "")` gives the project's own `store:` back.
     pub fn new(args: &[&str]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowctl"));
+        let store = fresh_store();
         cmd.args(args)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("NO_COLOR", "1")
-            .env(
-                "FLOWCTL_STORE",
-                format!("sqlite://{}", fresh_store().display()),
-            );
+            .env("FLOWCTL_STORE", format!("sqlite://{}", store.display()));
         for (k, _) in std::env::vars() {
             if k.starts_with("OKTA_")
                 || k.starts_with("SLACK_")
@@ -55,7 +54,16 @@ impl Run {
                 cmd.env_remove(k);
             }
         }
-        Run { cmd, stdin: None }
+        Run {
+            cmd,
+            stdin: None,
+            store,
+        }
+    }
+
+    /// The store file this run was given.
+    pub fn store(&self) -> PathBuf {
+        self.store.clone()
     }
 
     /// Removes a variable.
