@@ -70,12 +70,18 @@ fn read_input(path: &str) -> Result<String> {
 fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>> {
     raw.iter()
         .map(|h| {
+            // The value is never echoed: it may be a token.
             let (k, v) = h
                 .split_once(':')
-                .with_context(|| format!("`--header {h}` must be written as name:value"))?;
+                .context("`--header` must be written as name:value")?;
             let name = k.trim();
-            if name.is_empty() || !name.bytes().all(is_token_byte) {
-                bail!("`--header {h}`: `{name}` is not a header name (letters, digits and !#$%&'*+-.^_`|~)");
+            if name.is_empty() {
+                bail!("`--header` needs a name before the `:`");
+            }
+            if !name.bytes().all(is_token_byte) {
+                bail!(
+                    "`--header`: `{name}` is not a header name (letters, digits and !#$%&'*+-.^_`|~)"
+                );
             }
             Ok((name.to_ascii_lowercase(), v.trim().to_string()))
         })
