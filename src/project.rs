@@ -3,8 +3,9 @@
 //! warnings are printed to stderr and the command goes on.
 
 use crate::error::CliError;
-use flow_compile::{LoadOptions, Loaded, Project};
+use flow_compile::{LoadOptions, Loaded, Project, Rejected};
 use flow_model::render::render_all;
+use flow_model::{Code, Diagnostic, Diagnostics, Node, NodeKind, Span};
 use std::path::PathBuf;
 
 /// Loads and compiles; prints the warnings of a project that compiled.
@@ -77,4 +78,52 @@ pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Result<(Project, usiz
 fn same_file(a: &str, b: &str) -> bool {
     let ca = std::fs::canonicalize(a).ok();
     ca.is_some() && ca == std::fs::canonicalize(b).ok()
+}
+
+/// E0302 for `variable`, which connection `connection` needs and which is not set: pointing
+/// at the value of `flowctl.yaml` that reads it when it can be found.
+pub fn missing_connection_env(
+    project: &Project,
+    connection: &str,
+    variable: &str,
+    message: String,
+    help: Option<String>,
+) -> CliError {
+    let span = project
+        .config
+        .connections
+        .get(connection)
+        .and_then(|c| reference_in(&c.node, variable));
+    match span {
+        Some(span) => {
+            let mut diags = Diagnostics::new();
+            diags
+                .push(Diagnostic::error(Code::MissingEnv, Some(span), message).with_help_opt(help));
+            CliError::from(Rejected {
+                diags,
+                sources: project.sources.clone(),
+            })
+        }
+        None => CliError::coded(Code::MissingEnv, message, help),
+    }
+}
+
+/// The span of the first text value under `node` that reads `${env:variable…}`.
+fn reference_in(node: &Node, variable: &str) -> Option<Span> {
+    match &node.kind {
+        NodeKind::Str(text) => {
+            let needle = format!("${{env:{variable}");
+            text.match_indices(&needle)
+                .any(|(at, _)| {
+                    matches!(
+                        text[at + needle.len()..].chars().next(),
+                        Some('}') | Some(':')
+                    )
+                })
+                .then_some(node.span)
+        }
+        NodeKind::Map(entries) => entries.iter().find_map(|(_, v)| reference_in(v, variable)),
+        NodeKind::Seq(items) => items.iter().find_map(|v| reference_in(v, variable)),
+        NodeKind::Null | NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) => None,
+    }
 }

@@ -7,7 +7,6 @@ use anyhow::{Context, Result, bail};
 use flow_card::RunEnv;
 use flow_cards::ReqwestTransport;
 use flow_compile::TriggerPlan;
-use flow_model::Code;
 use flow_runtime::{Engine, RunInput, RunOptions, RunStatus, TriggerRequest};
 use std::io::Read;
 use std::path::PathBuf;
@@ -188,13 +187,23 @@ pub fn execute(
     let connections = match &fakes {
         Some(f) => match f.connections(&project, index, &env_lookup) {
             Ok(c) => c,
-            Err(e) => return Err(CliError::coded(Code::MissingEnv, e.to_string(), None)),
+            Err(e) => {
+                return Err(project::missing_connection_env(
+                    &project,
+                    &e.connection,
+                    &e.variable,
+                    e.to_string(),
+                    None,
+                ));
+            }
         },
         None => match flow_runtime::connect(&project, index, &env_lookup, exec.dry_run) {
             Ok(c) => c,
             Err(e) => {
-                return Err(CliError::coded(
-                    Code::MissingEnv,
+                return Err(project::missing_connection_env(
+                    &project,
+                    &e.connection,
+                    &e.variable,
                     e.to_string(),
                     Some(
                         "set it, rehearse with --dry-run, or try the bundled fakes with --fakes"
