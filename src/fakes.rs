@@ -47,7 +47,7 @@ impl Fakes {
         project: &Project,
         flow: usize,
         env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<HashMap<String, LiveConnection>, String> {
+    ) -> Result<HashMap<String, LiveConnection>, flow_runtime::ConnectError> {
         let mut out = HashMap::new();
         for name in project.connections_used_by(flow) {
             let Some(cfg) = project.connections.get(&name) else {
@@ -68,12 +68,12 @@ impl Fakes {
                 "slack_webhook" => Arc::new(WebhookLive {
                     url: self.slack.webhook_url(),
                 }),
-                _ => cfg.connect(env, false).map_err(|e| {
-                    format!(
-                        "connection `{name}` needs the environment variable `{}`, which is not set",
-                        e.name
-                    )
-                })?,
+                _ => cfg
+                    .connect(env, false)
+                    .map_err(|e| flow_runtime::ConnectError {
+                        connection: name.clone(),
+                        variable: e.name,
+                    })?,
             };
             out.insert(name, live);
         }

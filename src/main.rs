@@ -3,6 +3,7 @@
 //! validation error).
 
 mod commands;
+mod error;
 mod fakes;
 mod project;
 mod schema;
@@ -49,14 +50,12 @@ enum Command {
     Replay(commands::replay::Args),
 }
 
-/// An outcome that is not a crash: the exit code and what was already printed.
+/// How a command that did its work ended (errors are [`error::CliError`]s).
 pub enum Exit {
-    /// Everything worked.
+    /// Everything worked (exit 0).
     Ok,
-    /// The flow (or a test) failed.
+    /// The flow (or a test) failed (exit 1).
     Failed,
-    /// Usage, configuration or validation error (already printed).
-    Invalid,
 }
 
 fn main() -> ExitCode {
@@ -72,12 +71,12 @@ fn main() -> ExitCode {
         Command::History(args) => commands::history::run(cli.config, args),
         Command::Replay(args) => commands::replay::run(cli.config, args),
     };
+    // The one place errors are shown and the exit code is chosen.
     match result {
         Ok(Exit::Ok) => ExitCode::SUCCESS,
         Ok(Exit::Failed) => ExitCode::from(1),
-        Ok(Exit::Invalid) => ExitCode::from(2),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{e}");
             ExitCode::from(2)
         }
     }

@@ -1,36 +1,39 @@
-//! Loading and compiling the project for a command, printing diagnostics the way every
-//! command does.
+//! Loading and compiling the project for a command. Any error in `flowctl.yaml` or a flow file,
+//! found while reading or while compiling, stops the command ([`CliError::Rejected`]);
+//! warnings are printed to stderr and the command goes on.
 
-use flow_compile::{LoadOptions, Project};
+use crate::error::CliError;
+use flow_compile::{LoadOptions, Loaded, Project, Rejected};
 use flow_model::render::render_all;
+use flow_model::{Code, Diagnostic, Diagnostics, Node, NodeKind, Span};
 use std::path::PathBuf;
 
-/// Loads and compiles. On errors, prints them (and warnings) to stderr and returns `None`.
-/// Warnings alone are printed when `warnings` is true.
-pub fn compile(opts: &LoadOptions, warnings: bool) -> Option<Project> {
-    let loaded = flow_compile::load(opts);
-    let mut diags = loaded.diags;
-    let registry = flow_cards::registry();
-    let (result, more) =
-        flow_compile::compile(loaded.sources, loaded.config, loaded.docs, &registry);
-    diags.extend(more);
-    diags.sort();
-    match result {
-        Ok(project) => {
-            if warnings && !diags.is_empty() {
-                eprint!("{}", render_all(diags.iter(), &project.sources));
-            }
-            Some(project)
-        }
-        Err(sources) => {
-            eprint!("{}", render_all(diags.iter(), &sources));
-            None
-        }
+/// Loads and compiles; prints the warnings of a project that compiled.
+pub fn compile(opts: &LoadOptions) -> Result<Project, CliError> {
+    let checked = flow_compile::load_checked(opts, &flow_cards::registry())?;
+    if !checked.warnings.is_empty() {
+        eprint!(
+            "{}",
+            render_all(checked.warnings.iter(), &checked.project.sources)
+        );
     }
+    Ok(checked.project)
+}
+
+/// Reads the project's settings and flow documents (`history`, `replay`, `test`). Like every
+/// command, it stops on any error in the project's files, found reading or compiling them.
+pub fn load(config: Option<PathBuf>) -> Result<Loaded, CliError> {
+    let opts = LoadOptions {
+        config,
+        paths: Vec::new(),
+        only_paths: false,
+    };
+    flow_compile::load_checked(&opts, &flow_cards::registry())?;
+    Ok(flow_compile::load(&opts))
 }
 
 /// Loads, compiles, and finds `flow`: a flow file's path or a flow name.
-pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Option<(Project, usize)> {
+pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Result<(Project, usize), CliError> {
     let as_path = PathBuf::from(flow);
     let is_file = as_path.is_file();
     let opts = LoadOptions {
@@ -42,7 +45,7 @@ pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Option<(Project, usiz
         },
         only_paths: false,
     };
-    let project = compile(&opts, true)?;
+    let project = compile(&opts)?;
     let index = if is_file {
         let shown = as_path.display().to_string();
         let source = (0..project.sources.len() as u32)
@@ -58,15 +61,16 @@ pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Option<(Project, usiz
         project.by_name.get(flow).copied()
     };
     match index {
-        Some(i) => Some((project, i)),
+        Some(i) => Ok((project, i)),
         None => {
             let names: Vec<&str> = project.flows.iter().map(|p| &*p.name).collect();
             let hint = flow_model::suggest::hint(flow, names.iter().copied())
                 .unwrap_or_else(|| format!("flows: {}", names.join(", ")));
-            eprintln!(
-                "error[E0102]: no flow `{flow}` (give a flow file or a flow name)\n  = help: {hint}"
-            );
-            None
+            Err(CliError::coded(
+                flow_model::Code::UnknownFlow,
+                format!("no flow `{flow}` (give a flow file or a flow name)"),
+                Some(hint),
+            ))
         }
     }
 }
@@ -74,4 +78,52 @@ pub fn compile_for(config: Option<PathBuf>, flow: &str) -> Option<(Project, usiz
 fn same_file(a: &str, b: &str) -> bool {
     let ca = std::fs::canonicalize(a).ok();
     ca.is_some() && ca == std::fs::canonicalize(b).ok()
+}
+
+/// E0302 for `variable`, which connection `connection` needs and which is not set: pointing
+/// at the value of `flowctl.yaml` that reads it when it can be found.
+pub fn missing_connection_env(
+    project: &Project,
+    connection: &str,
+    variable: &str,
+    message: String,
+    help: Option<String>,
+) -> CliError {
+    let span = project
+        .config
+        .connections
+        .get(connection)
+        .and_then(|c| reference_in(&c.node, variable));
+    match span {
+        Some(span) => {
+            let mut diags = Diagnostics::new();
+            diags
+                .push(Diagnostic::error(Code::MissingEnv, Some(span), message).with_help_opt(help));
+            CliError::from(Rejected {
+                diags,
+                sources: project.sources.clone(),
+            })
+        }
+        None => CliError::coded(Code::MissingEnv, message, help),
+    }
+}
+
+/// The span of the first text value under `node` that reads `${env:variable…}`.
+fn reference_in(node: &Node, variable: &str) -> Option<Span> {
+    match &node.kind {
+        NodeKind::Str(text) => {
+            let needle = format!("${{env:{variable}");
+            text.match_indices(&needle)
+                .any(|(at, _)| {
+                    matches!(
+                        text[at + needle.len()..].chars().next(),
+                        Some('}') | Some(':')
+                    )
+                })
+                .then_some(node.span)
+        }
+        NodeKind::Map(entries) => entries.iter().find_map(|(_, v)| reference_in(v, variable)),
+        NodeKind::Seq(items) => items.iter().find_map(|v| reference_in(v, variable)),
+        NodeKind::Null | NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) => None,
+    }
 }

@@ -22,14 +22,37 @@ pub fn url(configured: &str) -> String {
         .unwrap_or_else(|| configured.to_string())
 }
 
-/// Opens the store; `Ok(None)` when history is off. Errors are printed for the user.
-pub fn open(configured: &str, config: Option<&Path>) -> Result<Option<Arc<dyn Store>>, String> {
+/// The run store could not be opened.
+#[derive(Debug)]
+pub struct OpenError {
+    /// The store setting in force.
+    pub url: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot open the run store ({}): {}\n  = help: fix or move the file, point `store:` \
+             (or FLOWCTL_STORE) elsewhere, or set it to `none`",
+            self.url, self.reason
+        )
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+/// Opens the store; `Ok(None)` when history is off.
+pub fn open(configured: &str, config: Option<&Path>) -> Result<Option<Arc<dyn Store>>, OpenError> {
     let url = url(configured);
     match SqliteStore::from_url(&url, &base(config)) {
         Ok(Some(s)) => Ok(Some(Arc::new(s))),
         Ok(None) => Ok(None),
-        Err(e) => Err(format!(
-            "cannot open the run store ({url}): {e}\n  = help: fix or move the file, point `store:` (or FLOWCTL_STORE) elsewhere, or set it to `none`"
-        )),
+        Err(e) => Err(OpenError {
+            url,
+            reason: e.to_string(),
+        }),
     }
 }

@@ -2,7 +2,7 @@
 //! Markdown is `docs/cards.md`).
 
 use crate::Exit;
-use anyhow::Result;
+use crate::error::{CliError, CmdResult};
 use flow_card::CardSpec;
 use serde_json::Value;
 use std::fmt::Write;
@@ -193,7 +193,7 @@ pub fn markdown() -> String {
 }
 
 /// Runs the command.
-pub fn run(args: Args) -> Result<Exit> {
+pub fn run(args: Args) -> CmdResult {
     if let Format::Markdown = args.format {
         print!("{}", markdown());
         return Ok(Exit::Ok);
@@ -223,11 +223,11 @@ pub fn run(args: Args) -> Result<Exit> {
     if !found {
         let kinds: Vec<&str> = registry.cards().iter().map(|c| c.kind).collect();
         let k = args.kind.unwrap_or_default();
-        eprintln!("error[E0201]: unknown card `{k}`");
-        if let Some(h) = flow_model::suggest::hint(&k, kinds) {
-            eprintln!("  = help: {h}");
-        }
-        return Ok(Exit::Invalid);
+        return Err(CliError::coded(
+            flow_model::Code::UnknownCard,
+            format!("unknown card `{k}`"),
+            flow_model::suggest::hint(&k, kinds),
+        ));
     }
     print!("{out}");
     Ok(Exit::Ok)

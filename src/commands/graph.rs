@@ -1,7 +1,7 @@
 //! `flowctl graph FLOW`: prints a flow's step graph as Mermaid (default) or Graphviz DOT.
 
+use crate::error::CmdResult;
 use crate::{Exit, project};
-use anyhow::Result;
 use std::path::PathBuf;
 
 /// Graph output formats.
@@ -24,10 +24,8 @@ pub struct Args {
 }
 
 /// Runs the command.
-pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
-    let Some((project, index)) = project::compile_for(config, &args.flow) else {
-        return Ok(Exit::Invalid);
-    };
+pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
+    let (project, index) = project::compile_for(config, &args.flow)?;
     let plan = &project.flows[index];
     match args.format {
         Format::Mermaid => print!("{}", flow_compile::graph::mermaid(plan)),

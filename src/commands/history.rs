@@ -1,9 +1,8 @@
 //! `flowctl history`: past runs from the store — `list` (newest first), `show ID` (the same trace
 //! as `run`, helper runs nested, or `--json`), and `prune` (delete runs older than the retention).
 
-use crate::{Exit, trace};
-use anyhow::Result;
-use flow_compile::LoadOptions;
+use crate::error::{CliError, CmdResult};
+use crate::{Exit, project, trace};
 use flow_model::units::{format_duration, parse_duration};
 use flow_store::{ListFilter, Store};
 use std::path::PathBuf;
@@ -24,9 +23,9 @@ enum Sub {
         /// Only this flow's runs.
         #[arg(long)]
         flow: Option<String>,
-        /// Only runs with this status: running, succeeded, failed, stopped.
-        #[arg(long)]
-        status: Option<String>,
+        /// Only runs with this status.
+        #[arg(long, value_enum)]
+        status: Option<Status>,
         /// At most this many.
         #[arg(long, default_value_t = 20)]
         limit: usize,
@@ -53,6 +52,31 @@ enum Sub {
     },
 }
 
+/// The statuses `history list --status` accepts (anything else is a usage error).
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Status {
+    /// Not finished.
+    Running,
+    /// Finished without error.
+    Succeeded,
+    /// A step failed, or the run was interrupted.
+    Failed,
+    /// Ended early by `flow.continue_if`.
+    Stopped,
+}
+
+impl Status {
+    /// The word the store keeps.
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Stopped => "stopped",
+        }
+    }
+}
+
 /// The default retention of run history.
 pub const RETENTION: Duration = Duration::from_secs(30 * 86_400);
 
@@ -67,23 +91,13 @@ enum Prune {
 /// The store and the project files it belongs to.
 pub type Opened = (Arc<dyn Store>, flow_compile::Loaded);
 
-/// Opens the store named by the project's settings (without compiling the flows).
-pub fn open_store(config: Option<&PathBuf>) -> Result<Option<Opened>, Exit> {
-    let loaded = flow_compile::load(&LoadOptions {
-        config: config.cloned(),
-        paths: Vec::new(),
-        only_paths: false,
-    });
-    match crate::store::open(&loaded.config.store, config.map(PathBuf::as_path)) {
-        Ok(Some(s)) => Ok(Some((s, loaded))),
-        Ok(None) => {
-            eprintln!("error: history is off (`store: none`)");
-            Err(Exit::Invalid)
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Err(Exit::Invalid)
-        }
+/// Opens the store named by the project's settings (without compiling the flows). An error in
+/// the project's files, a store that cannot be opened or history turned off stop the command.
+pub fn open_store(config: Option<&PathBuf>) -> Result<Opened, CliError> {
+    let loaded = project::load(config.cloned())?;
+    match crate::store::open(&loaded.config.store, config.map(PathBuf::as_path))? {
+        Some(s) => Ok((s, loaded)),
+        None => Err(CliError::msg("history is off (`store: none`)")),
     }
 }
 
@@ -94,12 +108,8 @@ fn now_unix() -> i64 {
 }
 
 /// Runs the command.
-pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
-    let (store, loaded) = match open_store(config.as_ref()) {
-        Ok(Some(x)) => x,
-        Ok(None) => return Ok(Exit::Invalid),
-        Err(e) => return Ok(e),
-    };
+pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
+    let (store, loaded) = open_store(config.as_ref())?;
     // Runs of `flowctl run` whose process died (their lease ran out) are shown, and pruned, as
     // failed (interrupted), not as running forever. Reading goes on if the store cannot write.
     if let Err(e) = store.fail_abandoned() {
@@ -115,17 +125,13 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
             status,
             limit,
         } => {
-            let runs = match store.list(&ListFilter {
-                flow,
-                status,
-                limit,
-            }) {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Ok(Exit::Invalid);
-                }
-            };
+            let runs = store
+                .list(&ListFilter {
+                    flow,
+                    status: status.map(|s| s.as_str().to_string()),
+                    limit,
+                })
+                .map_err(CliError::msg)?;
             if runs.is_empty() {
                 println!("no runs");
             }
@@ -164,23 +170,15 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
                 }
                 Ok(Exit::Ok)
             }
-            Ok(None) => {
-                eprintln!("error: no run `{id}` in the history");
-                Ok(Exit::Invalid)
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                Ok(Exit::Invalid)
-            }
+            Ok(None) => Err(CliError::msg(format!("no run `{id}` in the history"))),
+            Err(e) => Err(CliError::msg(e)),
         },
         Sub::Prune { older_than, flow } => {
-            let explicit = match older_than.as_deref().map(parse_duration).transpose() {
-                Ok(d) => d,
-                Err(e) => {
-                    eprintln!("error: --older-than: {e}");
-                    return Ok(Exit::Invalid);
-                }
-            };
+            let explicit = older_than
+                .as_deref()
+                .map(parse_duration)
+                .transpose()
+                .map_err(|e| CliError::msg(format!("--older-than: {e}")))?;
             // Each flow keeps its own retention; every other flow (in the project without one,
             // or no longer in it) keeps 30 days.
             let mut passes: Vec<(Prune, Duration)> = Vec::new();
@@ -215,13 +213,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
                     Prune::Flow(f) => store.prune(Some(f), before),
                     Prune::AllBut(except) => store.prune_except(except, before),
                 };
-                match pruned {
-                    Ok(n) => total += n,
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        return Ok(Exit::Invalid);
-                    }
-                }
+                total += pruned.map_err(CliError::msg)?;
             }
             println!("pruned {total} runs");
             Ok(Exit::Ok)

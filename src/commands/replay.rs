@@ -2,8 +2,8 @@
 //! data"), with `run`'s `--json` and `--dry-run`.
 
 use crate::commands::run::{Exec, execute};
-use crate::{Exit, project};
-use anyhow::Result;
+use crate::error::{CliError, CmdResult};
+use crate::project;
 use flow_runtime::{RunInput, TriggerRequest};
 use flow_store::StoredInput;
 use std::path::PathBuf;
@@ -25,33 +25,25 @@ pub struct Args {
 }
 
 /// Runs the command.
-pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
-    let (store, _) = match crate::commands::history::open_store(config.as_ref()) {
-        Ok(Some(x)) => x,
-        Ok(None) => return Ok(Exit::Invalid),
-        Err(e) => return Ok(e),
-    };
+pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
+    let (store, _) = crate::commands::history::open_store(config.as_ref())?;
     let (record, input) = match (store.get(&args.id), store.input(&args.id)) {
         (Ok(Some(r)), Ok(Some(i))) => (r, i),
         (Ok(Some(_)), Ok(None)) => {
-            eprintln!(
-                "error: run `{}` kept no input (its flow has `history: {{ save_data: false }}`)",
+            return Err(CliError::msg(format!(
+                "run `{}` kept no input (its flow has `history: {{ save_data: false }}`)",
                 args.id
-            );
-            return Ok(Exit::Invalid);
+            )));
         }
         (Ok(None), _) => {
-            eprintln!("error: no run `{}` in the history", args.id);
-            return Ok(Exit::Invalid);
+            return Err(CliError::msg(format!(
+                "no run `{}` in the history",
+                args.id
+            )));
         }
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
-            return Ok(Exit::Invalid);
-        }
+        (Err(e), _) | (_, Err(e)) => return Err(CliError::msg(e)),
     };
-    let Some((project, index)) = project::compile_for(config, &record.flow) else {
-        return Ok(Exit::Invalid);
-    };
+    let (project, index) = project::compile_for(config, &record.flow)?;
     let input = match input {
         StoredInput::Request {
             method,

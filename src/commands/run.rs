@@ -1,6 +1,7 @@
 //! `flowctl run FLOW --input FILE`: runs one flow and prints its trace (or, with `--json`, its
 //! execution record). `--dry-run` rehearses every effect: nothing leaves the machine.
 
+use crate::error::{CliError, CmdResult};
 use crate::{Exit, project, trace};
 use anyhow::{Context, Result, bail};
 use flow_card::RunEnv;
@@ -68,19 +69,32 @@ fn read_input(path: &str) -> Result<String> {
 fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>> {
     raw.iter()
         .map(|h| {
+            // The value is never echoed: it may be a token.
             let (k, v) = h
                 .split_once(':')
-                .with_context(|| format!("`--header {h}` must be written as name:value"))?;
-            Ok((k.trim().to_ascii_lowercase(), v.trim().to_string()))
+                .context("`--header` must be written as name:value")?;
+            let name = k.trim();
+            if name.is_empty() {
+                bail!("`--header` needs a name before the `:`");
+            }
+            if !name.bytes().all(is_token_byte) {
+                bail!(
+                    "`--header`: `{name}` is not a header name (letters, digits and !#$%&'*+-.^_`|~)"
+                );
+            }
+            Ok((name.to_ascii_lowercase(), v.trim().to_string()))
         })
         .collect()
 }
 
+/// True for the bytes of an HTTP header name (an RFC 9110 token).
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
 /// Runs the command.
-pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
-    let Some((project, index)) = project::compile_for(config.clone(), &args.flow) else {
-        return Ok(Exit::Invalid);
-    };
+pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
+    let (project, index) = project::compile_for(config.clone(), &args.flow)?;
     let plan = project.flows[index].clone();
     let text = match &args.input {
         Some(p) => read_input(p)?,
@@ -101,21 +115,19 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
                     Ok(v) => v,
                     Err(e) => {
                         let name = args.input.as_deref().unwrap_or("-");
-                        eprintln!(
-                            "error: {name}:{}:{}: the input is not JSON: {e}",
+                        return Err(CliError::msg(format!(
+                            "{name}:{}:{}: the input is not JSON: {e}",
                             e.line(),
                             e.column()
-                        );
-                        return Ok(Exit::Invalid);
+                        )));
                     }
                 }
             };
             if !value.is_object() {
-                eprintln!(
-                    "error: the input of helper flow `{}` must be a JSON object of its inputs",
+                return Err(CliError::msg(format!(
+                    "the input of helper flow `{}` must be a JSON object of its inputs",
                     plan.name
-                );
-                return Ok(Exit::Invalid);
+                )));
             }
             RunInput::Inputs(value)
         }
@@ -123,13 +135,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
     let store = if args.no_store {
         None
     } else {
-        match crate::store::open(&project.config.store, config.as_deref()) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Ok(Exit::Invalid);
-            }
-        }
+        crate::store::open(&project.config.store, config.as_deref())?
     };
     let exec = Exec {
         json: args.json,
@@ -159,7 +165,7 @@ pub fn execute(
     input: RunInput,
     exec: &Exec,
     store: Option<Arc<dyn flow_store::Store>>,
-) -> Result<Exit> {
+) -> CmdResult {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -182,17 +188,28 @@ pub fn execute(
         Some(f) => match f.connections(&project, index, &env_lookup) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("error[E0302]: {e}");
-                return Ok(Exit::Invalid);
+                return Err(project::missing_connection_env(
+                    &project,
+                    &e.connection,
+                    &e.variable,
+                    e.to_string(),
+                    None,
+                ));
             }
         },
         None => match flow_runtime::connect(&project, index, &env_lookup, exec.dry_run) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!(
-                    "error[E0302]: {e}\n  = help: set it, rehearse with --dry-run, or try the bundled fakes with --fakes"
-                );
-                return Ok(Exit::Invalid);
+                return Err(project::missing_connection_env(
+                    &project,
+                    &e.connection,
+                    &e.variable,
+                    e.to_string(),
+                    Some(
+                        "set it, rehearse with --dry-run, or try the bundled fakes with --fakes"
+                            .into(),
+                    ),
+                ));
             }
         },
     };
@@ -230,10 +247,8 @@ pub fn execute(
             resumable: false,
         };
         let owner = format!("cli-{id}");
-        if let Err(e) = s.begin_claimed(&run, &owner, flow_server::LEASE) {
-            eprintln!("error: the run store refused the run: {e}");
-            return Ok(Exit::Invalid);
-        }
+        s.begin_claimed(&run, &owner, flow_server::LEASE)
+            .map_err(|e| CliError::msg(format!("the run store refused the run: {e}")))?;
         lease = Some(Lease::hold(s.clone(), owner));
     }
     let opts = RunOptions {

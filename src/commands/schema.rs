@@ -2,10 +2,10 @@
 //! editors.
 
 use crate::Exit;
-use anyhow::Result;
+use crate::error::CmdResult;
 
 /// Runs the command.
-pub fn run() -> Result<Exit> {
+pub fn run() -> CmdResult {
     println!(
         "{}",
         serde_json::to_string_pretty(&crate::schema::flow_schema(&flow_cards::registry()))?

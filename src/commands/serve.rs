@@ -2,8 +2,9 @@
 //! reload flows when their files change (keeping the old ones while the new ones do not
 //! compile) and a graceful stop on SIGTERM or Ctrl-C.
 
+use crate::error::{CliError, CmdResult};
 use crate::{Exit, project};
-use anyhow::{Context, Result};
+use anyhow::Context;
 use flow_cards::ReqwestTransport;
 use flow_compile::LoadOptions;
 use flow_server::{Limits, ListenOptions, Live, LogFormat, Logger, Metrics, ServerState};
@@ -38,16 +39,16 @@ pub struct Args {
 }
 
 /// Runs the command.
-pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
+pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
     no_huge_pages();
     let opts = LoadOptions {
         config: config.clone(),
         paths: Vec::new(),
         only_paths: false,
     };
-    let Some(project) = project::compile(&opts, true) else {
-        return Ok(Exit::Invalid);
-    };
+    // Taken before the files are read, so an edit made while the server starts is reloaded.
+    let first_stamp = if args.watch { stamp(&opts) } else { None };
+    let project = project::compile(&opts)?;
     let server = project.config.server.clone();
     let listen = args.listen.clone().unwrap_or_else(|| server.listen.clone());
     let log = Logger {
@@ -66,32 +67,23 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
             Arc::new(ReqwestTransport::new().context("cannot start the HTTP client")?);
         let metrics = Arc::new(Metrics::default());
         let mut observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone()];
-        let durable = match crate::store::open(&project.config.store, config.as_deref()) {
-            Ok(Some(store)) => {
+        let durable = match crate::store::open(&project.config.store, config.as_deref())? {
+            Some(store) => {
                 let d = flow_server::Durable::new(store, log);
                 observers.push(d.clone());
                 Some(d)
             }
-            Ok(None) => None,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Ok(Exit::Invalid);
-            }
+            None => None,
         };
         let env = |n: &str| flow_model::config::process_env(n);
-        let live = match Live::build(
+        let live = Live::build(
             project,
             &env,
             transport.clone(),
             server.sync_timeout,
             &observers,
-        ) {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("error[E0302]: {e}");
-                return Ok(Exit::Invalid);
-            }
-        };
+        )
+        .map_err(|e| CliError::coded(flow_model::Code::MissingEnv, e.to_string(), None))?;
         let endpoints: Vec<String> = {
             let mut v: Vec<String> = live.endpoints.keys().cloned().collect();
             v.sort();
@@ -107,13 +99,9 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
             state = state.with_durable(d);
         }
         let state = Arc::new(state);
-        let listener = match tokio::net::TcpListener::bind(&listen).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("error: cannot listen on {listen}: {e}");
-                return Ok(Exit::Invalid);
-            }
-        };
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener
             .local_addr()
             .map(|a| a.to_string())
@@ -138,7 +126,9 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
             let st = state.clone();
             let (opts, transport, observers) = (opts.clone(), transport.clone(), observers.clone());
             let sync = server.sync_timeout;
-            tokio::spawn(async move { watch(st, opts, transport, observers, sync, log).await });
+            tokio::spawn(async move {
+                watch(st, opts, first_stamp, transport, observers, sync, log).await;
+            });
         }
         let listen_opts = ListenOptions {
             header_timeout: server.header_timeout,
@@ -193,16 +183,19 @@ fn stamp(opts: &LoadOptions) -> Option<SystemTime> {
         .max()
 }
 
-/// Polls the files once a second; recompiles on a change and swaps the new flows in.
+/// Polls the files once a second; recompiles on a change and swaps the new flows in. A change
+/// that does not compile is logged with its diagnostics (`reload.failed`, field `errors`) and
+/// the running flows stay.
 async fn watch(
     state: Arc<ServerState>,
     opts: LoadOptions,
+    first_stamp: Option<SystemTime>,
     transport: Arc<dyn flow_card::Transport>,
     observers: Vec<Arc<dyn flow_runtime::Observer>>,
     sync_timeout: Duration,
     log: Logger,
 ) {
-    let mut last = stamp(&opts);
+    let mut last = first_stamp;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let now = stamp(&opts);
@@ -210,17 +203,23 @@ async fn watch(
             continue;
         }
         last = now;
-        let Some(project) = project::compile(&opts, true) else {
-            log.warn(
-                "reload.failed",
-                &[(
-                    "reason",
-                    Value::String(
-                        "the flows do not compile; still serving the previous ones".into(),
-                    ),
-                )],
-            );
-            continue;
+        let project = match project::compile(&opts) {
+            Ok(p) => p,
+            Err(e) => {
+                log.warn(
+                    "reload.failed",
+                    &[
+                        (
+                            "reason",
+                            Value::String(
+                                "the flows do not compile; still serving the previous ones".into(),
+                            ),
+                        ),
+                        ("errors", Value::String(e.to_string())),
+                    ],
+                );
+                continue;
+            }
         };
         let env = |n: &str| flow_model::config::process_env(n);
         match Live::build(project, &env, transport.clone(), sync_timeout, &observers) {

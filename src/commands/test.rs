@@ -1,8 +1,8 @@
 //! `flowctl test [PATH…]`: runs flow tests offline and prints one line per case, each failed
 //! expectation under its case, and `N passed, N failed` last. Exit 1 when any case fails.
 
-use crate::Exit;
-use anyhow::Result;
+use crate::error::{CliError, CmdResult};
+use crate::{Exit, project};
 use flow_model::units::format_duration;
 use std::path::PathBuf;
 
@@ -17,29 +17,26 @@ pub struct Args {
 }
 
 /// Runs the command.
-pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
+pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
     let paths = if args.paths.is_empty() {
-        let loaded = flow_compile::load(&flow_compile::LoadOptions {
-            config: config.clone(),
-            paths: Vec::new(),
-            only_paths: false,
-        });
+        let loaded = project::load(config.clone())?;
         vec![loaded.base.join(&loaded.config.flows)]
     } else {
         args.paths
     };
     let files = flow_test::test_files(&paths);
     if files.is_empty() {
-        eprintln!(
-            "error: no *.test.yaml files under {}",
+        return Err(CliError::msg(format!(
+            "no *.test.yaml files under {}",
             paths
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
-        return Ok(Exit::Invalid);
+        )));
     }
+    // An error in a flow file stops the command like every other (exit 2), before any case.
+    flow_test::check_projects(config.as_deref(), &files)?;
     let report = flow_test::run_files(config.as_deref(), &files, args.filter.as_deref());
     for c in &report.cases {
         let mark = if c.passed() { "✓" } else { "✗" };

@@ -1,7 +1,7 @@
 //! `flowctl validate [PATH…]`: checks flow files and prints every diagnostic.
 
+use crate::error::CmdResult;
 use crate::{Exit, project};
-use anyhow::Result;
 use flow_compile::LoadOptions;
 use std::path::PathBuf;
 
@@ -13,19 +13,15 @@ pub struct Args {
 }
 
 /// Runs the command.
-pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
+pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
     let only_paths = !args.paths.is_empty();
     let opts = LoadOptions {
         config,
         paths: args.paths,
         only_paths,
     };
-    match project::compile(&opts, true) {
-        Some(p) => {
-            let n = p.flows.len();
-            println!("✓ {n} flow{} valid", if n == 1 { "" } else { "s" });
-            Ok(Exit::Ok)
-        }
-        None => Ok(Exit::Invalid),
-    }
+    let p = project::compile(&opts)?;
+    let n = p.flows.len();
+    println!("✓ {n} flow{} valid", if n == 1 { "" } else { "s" });
+    Ok(Exit::Ok)
 }

@@ -9,6 +9,7 @@
 mod build;
 mod calls;
 mod check;
+mod checked;
 pub mod graph;
 pub mod loader;
 mod plan;
@@ -16,6 +17,7 @@ mod scope;
 mod text;
 
 pub use build::compile;
+pub use checked::{Checked, Rejected, check, load_checked};
 pub use loader::{LoadOptions, Loaded, load};
 pub use plan::{EdgeKind, EndpointPlan, Plan, PlannedStep, Project, RetryPolicy, TriggerPlan};
 pub use text::compile_str;

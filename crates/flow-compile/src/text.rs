@@ -2,7 +2,6 @@
 
 use crate::plan::Project;
 use flow_card::Registry;
-use flow_model::render::render_all;
 use flow_model::{Diagnostics, FlowDoc, ProjectConfig, Sources};
 
 /// Compiles flows from `(name, text)` pairs with an optional `flowctl.yaml` text. On errors,
@@ -28,11 +27,7 @@ pub fn compile_str(
             docs.push(d);
         }
     }
-    let (result, more) = crate::compile(sources, cfg, docs, registry);
-    diags.extend(more);
-    match result {
-        Ok(p) if !diags.has_errors() => Ok(p),
-        Ok(p) => Err(render_all(diags.iter(), &p.sources)),
-        Err(sources) => Err(render_all(diags.iter(), &sources)),
-    }
+    crate::check(diags, crate::compile(sources, cfg, docs, registry))
+        .map(|c| c.project)
+        .map_err(|r| r.to_string())
 }

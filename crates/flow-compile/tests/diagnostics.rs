@@ -1,18 +1,43 @@
-//! One case per diagnostic code: flow text in, the code with its line and column out. The
-//! structured diagnostic is asserted (not its rendering; `render.rs` has golden tests for that).
+//! One case per diagnostic code: flow text in, the WHOLE list of diagnostics out (code, file,
+//! line, column, severity), like just's `analysis_error!`: an extra or cascading diagnostic
+//! fails the case as surely as a missing one. The structured diagnostic is asserted (not its
+//! rendering; `render.rs` and the CLI's golden files cover that).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use flow_model::{Code, Diagnostics, FlowDoc, ProjectConfig, Sources};
+use flow_compile::LoadOptions;
+use flow_model::{Code, Diagnostic, Diagnostics, FlowDoc, ProjectConfig, Severity, Sources};
 
 const CONFIG: &str = "connections:\n  okta: { kind: okta, org_url: \"https://x.okta.com\", token: t }\n  slack: { kind: slack, token: t }\n";
 
-/// Compiles the files and returns every diagnostic as (code, file, line, col).
-fn diagnose(config: &str, files: &[(&str, &str)]) -> Vec<(Code, String, usize, usize)> {
+/// One diagnostic as compared: code, file, line, column, severity.
+type Found = (Code, String, usize, usize, Severity);
+
+/// Where each diagnostic points, in the order they were found.
+fn located(diags: &[Diagnostic], sources: &Sources) -> Vec<Found> {
+    diags
+        .iter()
+        .map(|d| {
+            let (file, line, col) = match d.span.and_then(|s| sources.get(s.source).map(|f| (f, s)))
+            {
+                Some((f, s)) => {
+                    let p = f.position(s.start as usize);
+                    (f.path.clone(), p.line, p.col)
+                }
+                None => (String::new(), 0, 0),
+            };
+            (d.code, file, line, col, d.severity)
+        })
+        .collect()
+}
+
+/// Compiles the files (`flowctl.yaml` resolved with an empty environment) and returns every
+/// diagnostic.
+fn diagnose(config: &str, files: &[(&str, &str)]) -> Vec<Found> {
     let mut sources = Sources::new();
     let mut diags = Diagnostics::new();
     let cid = sources.add("flowctl.yaml", config);
-    let cfg = ProjectConfig::parse(cid, config, &mut diags);
+    let cfg = ProjectConfig::parse_with_env(cid, config, &|_| None, &mut diags);
     let mut docs = Vec::new();
     for (name, text) in files {
         let id = sources.add(*name, *text);
@@ -26,32 +51,36 @@ fn diagnose(config: &str, files: &[(&str, &str)]) -> Vec<(Code, String, usize, u
         Ok(p) => p.sources,
         Err(s) => s,
     };
-    diags
-        .iter()
-        .map(|d| {
-            let (file, line, col) = match d.span.and_then(|s| sources.get(s.source).map(|f| (f, s)))
-            {
-                Some((f, s)) => {
-                    let p = f.position(s.start as usize);
-                    (f.path.clone(), p.line, p.col)
-                }
-                None => (String::new(), 0, 0),
-            };
-            (d.code, file, line, col)
-        })
-        .collect()
+    located(&diags.into_vec(), &sources)
 }
 
-fn expect(code: Code, at: (&str, usize, usize), config: &str, files: &[(&str, &str)]) {
+/// An expected error.
+fn err(code: Code, file: &str, line: usize, col: usize) -> Found {
+    (code, file.to_string(), line, col, Severity::Error)
+}
+
+/// An expected warning.
+fn warn(code: Code, file: &str, line: usize, col: usize) -> Found {
+    (code, file.to_string(), line, col, Severity::Warning)
+}
+
+/// Asserts the whole list of diagnostics.
+fn expect_all(want: &[Found], config: &str, files: &[(&str, &str)]) {
     let got = diagnose(config, files);
-    assert!(
-        got.iter()
-            .any(|(c, f, l, col)| *c == code && f == at.0 && (*l, *col) == (at.1, at.2)),
-        "expected {} at {}:{}:{}, got {got:?}",
-        code.as_str(),
-        at.0,
-        at.1,
-        at.2
+    assert_eq!(got, want, "files: {files:?}");
+}
+
+/// Asserts that the only diagnostic is `code` at `at`, with the severity the code has.
+fn expect(code: Code, at: (&str, usize, usize), config: &str, files: &[(&str, &str)]) {
+    let severity = if code.as_str().starts_with('W') {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    expect_all(
+        &[(code, at.0.to_string(), at.1, at.2, severity)],
+        config,
+        files,
     );
 }
 
@@ -75,9 +104,12 @@ fn e0002_yaml_syntax() {
 
 #[test]
 fn e0003_unknown_key() {
-    expect(
-        Code::UnknownKey,
-        ("a.yaml", 3, 1),
+    // The misspelt key is not taken for `steps`: that one is missing too.
+    expect_all(
+        &[
+            err(Code::UnknownKey, "a.yaml", 3, 1),
+            err(Code::MissingKey, "a.yaml", 1, 1),
+        ],
         CONFIG,
         &[("a.yaml", "flow: a\ntrigger: { helper: {} }\nstepz: []\n")],
     );
@@ -186,9 +218,12 @@ fn e0104_unknown_helper_input() {
     let f = endpoint(
         "  - id: each\n    card: list.for_each\n    with: { list: [a], flow: helper, inputs: { emial: \"{{ item }}\" } }\n",
     );
-    expect(
-        Code::UnknownHelperInput,
-        ("m.yaml", 8, 48),
+    // A misspelt input is unknown, and the input it was meant to be is missing.
+    expect_all(
+        &[
+            err(Code::MissingHelperInput, "m.yaml", 8, 46),
+            err(Code::UnknownHelperInput, "m.yaml", 8, 48),
+        ],
         CONFIG,
         &[("m.yaml", &f), ("h.yaml", HELPER)],
     );
@@ -234,9 +269,13 @@ fn e0202_duplicate_step() {
     let f = endpoint(
         "  - id: a\n    card: text.compose\n    with: { template: x }\n  - id: a\n    card: text.compose\n    with: { template: y }\n",
     );
-    expect(
-        Code::DuplicateStep,
-        ("m.yaml", 9, 9),
+    // Neither step's output is read (W0001 on each).
+    expect_all(
+        &[
+            warn(Code::UnusedStep, "m.yaml", 6, 9),
+            err(Code::DuplicateStep, "m.yaml", 9, 9),
+            warn(Code::UnusedStep, "m.yaml", 9, 9),
+        ],
         CONFIG,
         &[("m.yaml", &f)],
     );
@@ -247,9 +286,12 @@ fn e0203_unknown_step() {
     let f = endpoint(
         "  - id: msg\n    card: text.compose\n    with: { template: \"Hi {{ evnt.title }}\" }\n",
     );
-    expect(
-        Code::UnknownStep,
-        ("m.yaml", 8, 30),
+    // The step's output is not read (W0001).
+    expect_all(
+        &[
+            warn(Code::UnusedStep, "m.yaml", 6, 9),
+            err(Code::UnknownStep, "m.yaml", 8, 30),
+        ],
         CONFIG,
         &[("m.yaml", &f)],
     );
@@ -260,9 +302,13 @@ fn e0204_forward_reference() {
     let f = endpoint(
         "  - id: a\n    card: text.compose\n    with: { template: \"{{ b }}\" }\n  - id: b\n    card: text.compose\n    with: { template: x }\n",
     );
-    expect(
-        Code::ForwardReference,
-        ("m.yaml", 8, 27),
+    // Neither step's output is read (W0001 on each).
+    expect_all(
+        &[
+            warn(Code::UnusedStep, "m.yaml", 6, 9),
+            err(Code::ForwardReference, "m.yaml", 8, 27),
+            warn(Code::UnusedStep, "m.yaml", 9, 9),
+        ],
         CONFIG,
         &[("m.yaml", &f)],
     );
@@ -273,9 +319,12 @@ fn e0205_unknown_field() {
     let f = endpoint(
         "  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: $.t, type: text } }\n  - id: msg\n    card: text.compose\n    with: { template: \"{{ event.titel }}\" }\n",
     );
-    expect(
-        Code::UnknownField,
-        ("m.yaml", 13, 33),
+    // The last step's output is not read (W0001).
+    expect_all(
+        &[
+            warn(Code::UnusedStep, "m.yaml", 11, 9),
+            err(Code::UnknownField, "m.yaml", 13, 33),
+        ],
         CONFIG,
         &[("m.yaml", &f)],
     );
@@ -286,9 +335,12 @@ fn e0206_type_mismatch() {
     let f = endpoint(
         "  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: $.t, type: text } }\n  - id: joined\n    card: list.to_text\n    with: { list: \"{{ event.title }}\" }\n",
     );
-    expect(
-        Code::TypeMismatch,
-        ("m.yaml", 13, 19),
+    // The last step's output is not read (W0001).
+    expect_all(
+        &[
+            warn(Code::UnusedStep, "m.yaml", 11, 9),
+            err(Code::TypeMismatch, "m.yaml", 13, 19),
+        ],
         CONFIG,
         &[("m.yaml", &f)],
     );
@@ -319,9 +371,12 @@ fn e0207_template_syntax() {
     let f = endpoint(
         "  - id: msg\n    card: text.compose\n    with: { template: \"{{#if x}}open\" }\n",
     );
-    expect(
-        Code::TemplateSyntax,
-        ("m.yaml", 8, 24),
+    // The step's output is not read (W0001).
+    expect_all(
+        &[
+            warn(Code::UnusedStep, "m.yaml", 6, 9),
+            err(Code::TemplateSyntax, "m.yaml", 8, 24),
+        ],
         CONFIG,
         &[("m.yaml", &f)],
     );
@@ -332,9 +387,12 @@ fn e0208_jsonpath_syntax() {
     let f = endpoint(
         "  - id: event\n    card: json.parse\n    with:\n      text: \"{{ trigger.body }}\"\n      fields: { title: { path: \"$.[\", type: text } }\n",
     );
-    expect(
-        Code::JsonPathSyntax,
-        ("m.yaml", 10, 32),
+    // The step's output is not read (W0001).
+    expect_all(
+        &[
+            warn(Code::UnusedStep, "m.yaml", 6, 9),
+            err(Code::JsonPathSyntax, "m.yaml", 10, 32),
+        ],
         CONFIG,
         &[("m.yaml", &f)],
     );
@@ -345,9 +403,12 @@ fn e0209_unknown_helper() {
     let f = endpoint(
         "  - id: msg\n    card: text.compose\n    with: { template: \"{{ jion trigger.headers \\\", \\\" }}\" }\n",
     );
-    expect(
-        Code::UnknownHelper,
-        ("m.yaml", 8, 27),
+    // The step's output is not read (W0001).
+    expect_all(
+        &[
+            warn(Code::UnusedStep, "m.yaml", 6, 9),
+            err(Code::UnknownHelper, "m.yaml", 8, 27),
+        ],
         CONFIG,
         &[("m.yaml", &f)],
     );
@@ -365,9 +426,12 @@ fn e0210_cycle() {
 fn e0211_item_outside_list() {
     let f =
         endpoint("  - id: msg\n    card: text.compose\n    with: { template: \"{{ item }}\" }\n");
-    expect(
-        Code::ItemOutsideList,
-        ("m.yaml", 8, 27),
+    // The step's output is not read (W0001).
+    expect_all(
+        &[
+            warn(Code::UnusedStep, "m.yaml", 6, 9),
+            err(Code::ItemOutsideList, "m.yaml", 8, 27),
+        ],
         CONFIG,
         &[("m.yaml", &f)],
     );
@@ -451,22 +515,20 @@ fn e0216_reserved_step_id() {
         let h = format!(
             "flow: h\ntrigger: {{ helper: {{}} }}\nsteps:\n  - id: \"{id}\"\n    card: text.compose\n    with: {{ template: x }}\n"
         );
-        let got = diagnose(CONFIG, &[("h.yaml", &h)]);
-        assert!(
-            got.iter()
-                .any(|d| *d == (Code::ReservedStepId, "h.yaml".to_string(), 4, 9)),
-            "`{id}`: {got:?}"
-        );
         // The error says why nothing reads it; no "never read" warning on top.
-        assert!(
-            !got.iter().any(|d| d.0 == Code::UnusedStep),
-            "`{id}`: {got:?}"
+        expect_all(
+            &[err(Code::ReservedStepId, "h.yaml", 4, 9)],
+            CONFIG,
+            &[("h.yaml", &h)],
         );
     }
     // Ids that merely contain a reserved name are fine.
     let h = "flow: h\ntrigger: { helper: {} }\nsteps:\n  - id: trigger_event\n    card: text.compose\n    with: { template: x }\n";
-    let got = diagnose(CONFIG, &[("h.yaml", h)]);
-    assert!(!got.iter().any(|d| d.0 == Code::ReservedStepId), "{got:?}");
+    expect_all(
+        &[(Code::UnusedStep, "h.yaml".into(), 4, 9, Severity::Warning)],
+        CONFIG,
+        &[("h.yaml", h)],
+    );
 }
 
 #[test]
@@ -487,15 +549,68 @@ fn w0001_unused_step() {
 }
 
 #[test]
+fn e0001_io() {
+    // Through the loader: a flow file named on the command line that does not exist, and one
+    // that is not UTF-8. Neither has a position (there is no text to point into).
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("diagnostics-e0001-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let latin1 = dir.join("latin1.yaml");
+    std::fs::write(&latin1, b"flow: caf\xe9\n").unwrap();
+    let missing = dir.join("missing.yaml");
+    let loaded = flow_compile::load(&LoadOptions {
+        config: None,
+        paths: vec![missing.clone(), latin1.clone()],
+        only_paths: true,
+    });
+    let diags = loaded.diags.into_vec();
+    assert_eq!(
+        located(&diags, &loaded.sources),
+        vec![err(Code::Io, "", 0, 0), err(Code::Io, "", 0, 0)]
+    );
+    let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        vec![
+            format!("{} does not exist", missing.display()),
+            format!("{} is not UTF-8 text", latin1.display()),
+        ]
+    );
+    // And the checked path refuses the project because of them.
+    let rejected = flow_compile::load_checked(
+        &LoadOptions {
+            config: None,
+            paths: vec![missing],
+            only_paths: true,
+        },
+        &flow_cards::registry(),
+    )
+    .err()
+    .expect("an unreadable file is an error");
+    assert_eq!(rejected.diags.error_count(), 1);
+}
+
+#[test]
+fn e0302_missing_env() {
+    // A variable read by a value of `flowctl.yaml` outside `connections` is resolved when the
+    // file is loaded: unset, it is an error at the value.
+    let config = "server:\n  listen: ${env:FLOWCTL_TEST_NEVER_SET}\nstore: ${env:FLOWCTL_TEST_NEVER_SET_DB:-none}\n";
+    expect(Code::MissingEnv, ("flowctl.yaml", 2, 11), config, &[]);
+    // Connection settings are resolved only when a flow that uses them runs: no error here.
+    let lazy = "connections:\n  okta: { kind: okta, org_url: \"https://x.okta.com\", token: \"${env:FLOWCTL_TEST_NEVER_SET}\" }\n";
+    expect_all(&[], lazy, &[]);
+}
+
+#[test]
 fn every_code_has_a_case() {
-    // E0001 (a file that cannot be read) is covered by the loader test in tests/loader.rs and
-    // E0302 (a missing environment variable) by the CLI tests: both need files or processes.
     let this = include_str!("diagnostics.rs");
     for code in Code::ALL {
         let name = code.as_str().to_lowercase();
-        let covered =
-            this.contains(&format!("fn {name}_")) || matches!(code, Code::Io | Code::MissingEnv);
-        assert!(covered, "no test case for {}", code.as_str());
+        assert!(
+            this.contains(&format!("fn {name}_")),
+            "no test case for {}",
+            code.as_str()
+        );
     }
 }
 
@@ -503,6 +618,5 @@ fn every_code_has_a_case() {
 fn the_oort_flows_compile_without_diagnostics() {
     let main = include_str!("../../../flows/oort-failing-check.yaml");
     let helper = include_str!("../../../flows/demo-dispatcher.yaml");
-    let got = diagnose(CONFIG, &[("main.yaml", main), ("helper.yaml", helper)]);
-    assert!(got.is_empty(), "{got:?}");
+    expect_all(&[], CONFIG, &[("main.yaml", main), ("helper.yaml", helper)]);
 }

@@ -202,19 +202,45 @@ const SERVER_KEYS: &[&str] = &[
 ];
 
 impl ProjectConfig {
-    /// Parses and decodes `flowctl.yaml`; problems go to `diags` and defaults fill their place.
+    /// Parses and decodes `flowctl.yaml`, resolving `${env:…}` from the process environment;
+    /// problems go to `diags` and defaults fill their place.
     pub fn parse(source: SourceId, text: &str, diags: &mut Diagnostics) -> ProjectConfig {
+        Self::parse_with_env(source, text, &process_env, diags)
+    }
+
+    /// [`ProjectConfig::parse`] with the environment given as `env`.
+    ///
+    /// `${env:NAME}` and `${env:NAME:-default}` are replaced in every text value outside
+    /// `connections:` before it is decoded (so `listen: ${env:ADDR}` and
+    /// `max_in_flight: ${env:N}` work); a variable that is not set is an error (E0302) at the
+    /// value. Connection settings keep their references: they are resolved (and may be
+    /// secrets) only when a flow that uses the connection runs.
+    pub fn parse_with_env(
+        source: SourceId,
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+        diags: &mut Diagnostics,
+    ) -> ProjectConfig {
         let mut config = ProjectConfig {
             source: Some(source),
             ..ProjectConfig::default()
         };
-        let root = match parse_yaml(source, text) {
+        let mut root = match parse_yaml(source, text) {
             Ok(root) => root,
             Err(d) => {
                 diags.push(d);
                 return config;
             }
         };
+        if let NodeKind::Map(entries) = &mut root.kind {
+            entries.retain_mut(|(k, v)| match k.as_str() {
+                Some(key) if key != "connections" => {
+                    let path = key.to_string();
+                    expand_node(v, &path, env, diags)
+                }
+                _ => true,
+            });
+        }
         if matches!(root.kind, NodeKind::Null) {
             return config;
         }
@@ -228,11 +254,16 @@ impl ProjectConfig {
             if store.value == "none" || store.value.starts_with("sqlite://") {
                 config.store = store.value;
             } else {
+                // Only the scheme: the rest may hold a password set through the environment.
+                let scheme = store
+                    .value
+                    .split_once("://")
+                    .map_or("(no scheme)", |(scheme, _)| scheme);
                 diags.push(
                     Diagnostic::error(
                         Code::Config,
                         Some(store.span),
-                        format!("unsupported store `{}`", store.value),
+                        format!("unsupported store (scheme `{scheme}`)"),
                     )
                     .with_help("use `sqlite://PATH` or `none`"),
                 );
@@ -245,6 +276,70 @@ impl ProjectConfig {
             decode_server(server, &mut config.server, diags);
         }
         config
+    }
+}
+
+/// Replaces `${env:…}` in every text value under `node` (`path` names it in messages). A value
+/// that was only a reference and now reads as a number or a boolean becomes one, as if it had
+/// been written there. Returns false when a variable is missing (the error is reported and the
+/// value should be dropped, so no second error is reported about it).
+fn expand_node(
+    node: &mut Node,
+    path: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    diags: &mut Diagnostics,
+) -> bool {
+    match &mut node.kind {
+        NodeKind::Str(raw) => {
+            if env_refs(raw).is_empty() {
+                return true;
+            }
+            match expand_env(raw, env) {
+                Ok(value) => {
+                    node.kind = if let Ok(i) = value.trim().parse::<i64>() {
+                        NodeKind::Int(i)
+                    } else if let Ok(b) = value.trim().parse::<bool>() {
+                        NodeKind::Bool(b)
+                    } else {
+                        NodeKind::Str(value)
+                    };
+                    true
+                }
+                Err(missing) => {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::MissingEnv,
+                            Some(node.span),
+                            format!(
+                                "environment variable `{}` is not set (read by `{path}`)",
+                                missing.name
+                            ),
+                        )
+                        .with_help(format!(
+                            "set {}, or give a default: `${{env:{}:-VALUE}}`",
+                            missing.name, missing.name
+                        )),
+                    );
+                    false
+                }
+            }
+        }
+        NodeKind::Seq(items) => {
+            let mut i = 0;
+            items.retain_mut(|item| {
+                i += 1;
+                expand_node(item, &format!("{path}[{}]", i - 1), env, diags)
+            });
+            true
+        }
+        NodeKind::Map(entries) => {
+            entries.retain_mut(|(k, v)| {
+                let name = crate::node::key_text(k);
+                expand_node(v, &format!("{path}.{name}"), env, diags)
+            });
+            true
+        }
+        NodeKind::Null | NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) => true,
     }
 }
 
@@ -370,5 +465,71 @@ mod tests {
         assert_eq!(c.connections["okta"].kind.value, "okta");
         assert_eq!(c.server.listen, "127.0.0.1:9000");
         assert_eq!(c.server.max_body, 2 << 20);
+    }
+
+    fn parse_env(
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> (ProjectConfig, Vec<Diagnostic>) {
+        let mut diags = Diagnostics::new();
+        let c = ProjectConfig::parse_with_env(SourceId(0), text, env, &mut diags);
+        (c, diags.into_vec())
+    }
+
+    #[test]
+    fn env_in_every_text_value() {
+        let env = |n: &str| match n {
+            "ADDR" => Some("0.0.0.0:9001".to_string()),
+            "DB" => Some("sqlite:///tmp/x.db".to_string()),
+            "DIR" => Some("more-flows".to_string()),
+            "N" => Some("12".to_string()),
+            "BODY" => Some("2MiB".to_string()),
+            _ => None,
+        };
+        let (c, diags) = parse_env(
+            "flows: ${env:DIR}\nstore: ${env:DB}\nserver:\n  listen: ${env:ADDR}\n  max_in_flight: ${env:N}\n  max_body: ${env:BODY}\n  body_timeout: ${env:T:-7s}\nconnections:\n  okta:\n    kind: okta\n    token: ${env:UNSET_TOKEN}\n",
+            &env,
+        );
+        assert_eq!(diags, Vec::<Diagnostic>::new());
+        assert_eq!(c.flows, "more-flows");
+        assert_eq!(c.store, "sqlite:///tmp/x.db");
+        assert_eq!(c.server.listen, "0.0.0.0:9001");
+        assert_eq!(c.server.max_in_flight, 12);
+        assert_eq!(c.server.max_body, 2 << 20);
+        assert_eq!(c.server.body_timeout, Duration::from_secs(7));
+        // Connection settings are resolved only when a flow uses them.
+        let token = c.connections["okta"]
+            .node
+            .get("token")
+            .and_then(Node::as_str);
+        assert_eq!(token, Some("${env:UNSET_TOKEN}"));
+    }
+
+    #[test]
+    fn missing_env_is_an_error_at_the_value() {
+        let text = "server:\n  listen: ${env:FLOWCTL_TEST_UNSET_ADDR}\n";
+        let (c, diags) = parse_env(text, &|_| None);
+        let start = text.find("${env").unwrap_or(0);
+        assert_eq!(
+            diags,
+            vec![
+                Diagnostic::error(
+                    Code::MissingEnv,
+                    Some(Span::new(SourceId(0), start, text.len() - 1)),
+                    "environment variable `FLOWCTL_TEST_UNSET_ADDR` is not set (read by `server.listen`)",
+                )
+                .with_help("set FLOWCTL_TEST_UNSET_ADDR, or give a default: `${env:FLOWCTL_TEST_UNSET_ADDR:-VALUE}`")
+            ]
+        );
+        // The default address is kept, but the error stops every command.
+        assert_eq!(c.server.listen, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn store_errors_never_show_the_url() {
+        let env = |_: &str| Some("postgres://u:hunter2@db/x".to_string());
+        let (_, diags) = parse_env("store: ${env:DB}\n", &env);
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, vec!["unsupported store (scheme `postgres`)"]);
     }
 }

@@ -189,7 +189,7 @@ impl<'a> Fields<'a> {
         let node = self.get(key)?;
         let parsed = match &node.kind {
             NodeKind::Int(i) if *i >= 0 => Ok(*i as u64),
-            NodeKind::Str(s) => units::parse_size(s),
+            NodeKind::Str(s) => units::parse_size(s).map_err(|e| e.to_string()),
             _ => Err(format!(
                 "`{key}` must be a size such as 1MiB, found {}",
                 node.kind_name()
@@ -238,7 +238,7 @@ pub fn text(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<Spanned<
 pub fn duration(node: &Node, key: &str, diags: &mut Diagnostics) -> Option<Spanned<Duration>> {
     let parsed = match &node.kind {
         NodeKind::Int(i) if *i >= 0 => Ok(Duration::from_secs(*i as u64)),
-        NodeKind::Str(s) => units::parse_duration(s),
+        NodeKind::Str(s) => units::parse_duration(s).map_err(|e| e.to_string()),
         _ => Err(format!(
             "`{key}` must be a duration such as 30s, found {}",
             node.kind_name()

@@ -503,9 +503,11 @@ fn decode_helper(node: &Node, diags: &mut Diagnostics) -> Option<HelperDoc> {
                             inputs.insert(name.value, (t, name.span));
                         }
                         Err(e) => diags.push(
-                            Diagnostic::error(Code::InvalidValue, Some(ty.span), e).with_help_opt(
-                                crate::suggest::hint(&ty.value, Type::NAMES.iter().copied()),
-                            ),
+                            Diagnostic::error(Code::InvalidValue, Some(ty.span), e.to_string())
+                                .with_help_opt(crate::suggest::hint(
+                                    &ty.value,
+                                    Type::NAMES.iter().copied(),
+                                )),
                         ),
                     }
                 }

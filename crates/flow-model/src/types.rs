@@ -5,6 +5,11 @@ use indexmap::IndexMap;
 use std::fmt;
 use std::sync::Arc;
 
+/// A type name that [`Type::parse`] does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown type `{0}` (expected text, number, boolean, date, object, any or list<T>)")]
+pub struct UnknownType(pub String);
+
 /// A value type known at compile time.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Type {
@@ -78,7 +83,7 @@ impl Type {
 
     /// Parses the type syntax of flow files: `text`, `number`, `boolean`, `date`, `object`,
     /// `any`, `list<T>` (and `list` for `list<any>`).
-    pub fn parse(text: &str) -> Result<Type, String> {
+    pub fn parse(text: &str) -> Result<Type, UnknownType> {
         let t = text.trim();
         let simple = match t {
             "text" | "string" => Some(Type::Text),
@@ -96,9 +101,7 @@ impl Type {
         if let Some(inner) = t.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
             return Ok(Type::list(Type::parse(inner)?));
         }
-        Err(format!(
-            "unknown type `{t}` (expected text, number, boolean, date, object, any or list<T>)"
-        ))
+        Err(UnknownType(t.to_string()))
     }
 
     /// The names [`Type::parse`] accepts, for suggestions.
@@ -293,8 +296,11 @@ mod tests {
         ] {
             assert_eq!(Type::parse(t).unwrap().to_string(), t);
         }
-        assert!(Type::parse("lst<text>").is_err());
-        assert!(Type::parse("list<nope>").is_err());
+        assert_eq!(
+            Type::parse("lst<text>"),
+            Err(UnknownType("lst<text>".into()))
+        );
+        assert_eq!(Type::parse("list<nope>"), Err(UnknownType("nope".into())));
     }
 
     #[test]

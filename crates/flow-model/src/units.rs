@@ -2,11 +2,44 @@
 
 use std::time::Duration;
 
+/// Why a duration or a size could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnitError {
+    /// Nothing was written.
+    #[error("empty duration")]
+    EmptyDuration,
+    /// The text is not a duration.
+    #[error("`{0}` is not a duration (expected e.g. 30s, 5m, 1h30m)")]
+    NotADuration(String),
+    /// A duration with a unit that is not ms, s, m, h or d.
+    #[error("`{text}` has an unknown unit `{unit}` (use ms, s, m, h or d)")]
+    DurationUnit {
+        /// The whole text.
+        text: String,
+        /// The unit found.
+        unit: String,
+    },
+    /// The text is not a size.
+    #[error("`{0}` is not a size (expected e.g. 1MiB, 512KB)")]
+    NotASize(String),
+    /// A size with a unit that is not B, KB, MB, GB, KiB, MiB or GiB.
+    #[error("`{text}` has an unknown unit `{unit}` (use B, KB, MB, KiB, MiB)")]
+    SizeUnit {
+        /// The whole text.
+        text: String,
+        /// The unit found.
+        unit: String,
+    },
+    /// The value is too large.
+    #[error("`{0}` is out of range")]
+    OutOfRange(String),
+}
+
 /// Parses a duration such as `500ms`, `30s`, `5m`, `1h30m` or `2d`. A bare number is seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
     let t = text.trim();
     if t.is_empty() {
-        return Err("empty duration".into());
+        return Err(UnitError::EmptyDuration);
     }
     if let Ok(secs) = t.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
@@ -18,13 +51,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!(
-                "`{text}` is not a duration (expected e.g. 30s, 5m, 1h30m)"
-            ));
+            return Err(UnitError::NotADuration(text.to_string()));
         }
         let number: f64 = rest[..digits]
             .parse()
-            .map_err(|_| format!("`{text}` is not a duration (expected e.g. 30s, 5m, 1h30m)"))?;
+            .map_err(|_| UnitError::NotADuration(text.to_string()))?;
         rest = &rest[digits..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit())
@@ -38,13 +69,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "h" => number * 3600.0,
             "d" => number * 86400.0,
             _ => {
-                return Err(format!(
-                    "`{text}` has an unknown unit `{unit}` (use ms, s, m, h or d)"
-                ));
+                return Err(UnitError::DurationUnit {
+                    text: text.to_string(),
+                    unit: unit.to_string(),
+                });
             }
         };
         if !(0.0..=1e12).contains(&secs) {
-            return Err(format!("`{text}` is out of range"));
+            return Err(UnitError::OutOfRange(text.to_string()));
         }
         total += Duration::from_secs_f64(secs);
     }
@@ -66,7 +98,7 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 /// Parses a size such as `1MiB`, `512KB`, `1048576` (bytes).
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, UnitError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -74,7 +106,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     let (num, unit) = t.split_at(split);
     let number: f64 = num
         .parse()
-        .map_err(|_| format!("`{text}` is not a size (expected e.g. 1MiB, 512KB)"))?;
+        .map_err(|_| UnitError::NotASize(text.to_string()))?;
     let factor: f64 = match unit.trim() {
         "" | "B" => 1.0,
         "KB" | "kB" => 1e3,
@@ -84,14 +116,15 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "MiB" => 1024.0 * 1024.0,
         "GiB" => 1024.0 * 1024.0 * 1024.0,
         other => {
-            return Err(format!(
-                "`{text}` has an unknown unit `{other}` (use B, KB, MB, KiB, MiB)"
-            ));
+            return Err(UnitError::SizeUnit {
+                text: text.to_string(),
+                unit: other.to_string(),
+            });
         }
     };
     let bytes = number * factor;
     if !(0.0..=1e15).contains(&bytes) {
-        return Err(format!("`{text}` is out of range"));
+        return Err(UnitError::OutOfRange(text.to_string()));
     }
     Ok(bytes as u64)
 }
@@ -107,10 +140,22 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86400)));
         assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
-        assert!(parse_duration("3 weeks").is_err());
-        assert!(parse_duration("s").is_err());
-        assert!(parse_duration("").is_err());
-        assert!(parse_duration("99999999999999999999d").is_err());
+        assert_eq!(
+            parse_duration("3 weeks"),
+            Err(UnitError::DurationUnit {
+                text: "3 weeks".into(),
+                unit: " weeks".into()
+            })
+        );
+        assert_eq!(
+            parse_duration("s"),
+            Err(UnitError::NotADuration("s".into()))
+        );
+        assert_eq!(parse_duration(""), Err(UnitError::EmptyDuration));
+        assert_eq!(
+            parse_duration("99999999999999999999d"),
+            Err(UnitError::OutOfRange("99999999999999999999d".into()))
+        );
     }
 
     #[test]
@@ -118,6 +163,16 @@ mod tests {
         assert_eq!(parse_size("1MiB"), Ok(1 << 20));
         assert_eq!(parse_size("512KB"), Ok(512_000));
         assert_eq!(parse_size("100"), Ok(100));
-        assert!(parse_size("1XB").is_err());
+        assert_eq!(
+            parse_size("1XB"),
+            Err(UnitError::SizeUnit {
+                text: "1XB".into(),
+                unit: "XB".into()
+            })
+        );
+        assert_eq!(
+            parse_size("1XB").map_err(|e| e.to_string()),
+            Err("`1XB` has an unknown unit `XB` (use B, KB, MB, KiB, MiB)".to_string())
+        );
     }
 }

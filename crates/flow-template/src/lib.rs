@@ -73,6 +73,19 @@ pub enum ErrorKind {
     Type,
 }
 
+impl std::fmt::Display for TemplateError {
+    /// The message, then the hint when there is one (the byte range is for diagnostics).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, " ({help})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
 impl TemplateError {
     pub(crate) fn new(
         kind: ErrorKind,
@@ -104,5 +117,21 @@ impl TemplateError {
             ErrorKind::Helper => Code::UnknownHelper,
             ErrorKind::Type => Code::TypeMismatch,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_error_is_an_error() {
+        let e = TemplateError::new(ErrorKind::Helper, 0..3, "unknown helper `uper`")
+            .help(Some("did you mean `upper`?".into()));
+        let boxed: Box<dyn std::error::Error> = Box::new(e);
+        assert_eq!(
+            boxed.to_string(),
+            "unknown helper `uper` (did you mean `upper`?)"
+        );
     }
 }

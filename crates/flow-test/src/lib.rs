@@ -11,4 +11,4 @@ mod mock;
 mod runner;
 
 pub use file::{Case, Expect, Reply, TestFile};
-pub use runner::{CaseResult, Report, run_files, test_files};
+pub use runner::{CaseResult, Report, check_projects, run_files, test_files};

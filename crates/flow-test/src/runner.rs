@@ -5,7 +5,7 @@ use crate::expect::{all_steps, matching, step_view, subset, was_called};
 use crate::file::{Case, Input, TestFile};
 use crate::mock::Mocks;
 use flow_card::RunEnv;
-use flow_compile::{LoadOptions, Project, TriggerPlan};
+use flow_compile::{LoadOptions, Project, Rejected, TriggerPlan};
 use flow_model::render::render_all;
 use flow_model::{Diagnostics, Sources};
 use flow_runtime::{Engine, ExecutionRecord, RunInput, RunOptions, TriggerRequest};
@@ -86,7 +86,7 @@ fn broken(file: &str, what: String) -> CaseResult {
 /// Runs every case of `files` whose name contains `filter`.
 pub fn run_files(config: Option<&Path>, files: &[PathBuf], filter: Option<&str>) -> Report {
     let mut report = Report::default();
-    let mut projects: HashMap<PathBuf, Result<Arc<Project>, String>> = HashMap::new();
+    let mut projects: HashMap<PathBuf, Result<Arc<Project>, Rejected>> = HashMap::new();
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -120,12 +120,12 @@ pub fn run_files(config: Option<&Path>, files: &[PathBuf], filter: Option<&str>)
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let project = projects
             .entry(dir.clone())
-            .or_insert_with(|| compile(config, &dir))
+            .or_insert_with(|| compile_dir(config, &dir).map(Arc::new))
             .clone();
         let project = match project {
             Ok(p) => p,
             Err(e) => {
-                report.cases.push(broken(&shown, e));
+                report.cases.push(broken(&shown, e.to_string()));
                 continue;
             }
         };
@@ -153,26 +153,29 @@ pub fn run_files(config: Option<&Path>, files: &[PathBuf], filter: Option<&str>)
     report
 }
 
-fn compile(config: Option<&Path>, dir: &Path) -> Result<Arc<Project>, String> {
+/// The project a test file in `dir` runs against: the config's flows and those in `dir`.
+fn compile_dir(config: Option<&Path>, dir: &Path) -> Result<Project, Rejected> {
     let opts = LoadOptions {
         config: config.map(Path::to_path_buf),
         paths: vec![dir.to_path_buf()],
         only_paths: false,
     };
-    let loaded = flow_compile::load(&opts);
-    let mut diags = loaded.diags;
-    let (result, more) = flow_compile::compile(
-        loaded.sources,
-        loaded.config,
-        loaded.docs,
-        &flow_cards::registry(),
-    );
-    diags.extend(more);
-    match result {
-        Ok(p) if !diags.has_errors() => Ok(Arc::new(p)),
-        Ok(p) => Err(render_all(diags.iter(), &p.sources)),
-        Err(sources) => Err(render_all(diags.iter(), &sources)),
+    flow_compile::load_checked(&opts, &flow_cards::registry()).map(|c| c.project)
+}
+
+/// Compiles the project of every directory that holds one of `files`, as [`run_files`] will:
+/// the first that has an error is returned, so a command can stop before running any case.
+pub fn check_projects(config: Option<&Path>, files: &[PathBuf]) -> Result<(), Rejected> {
+    let mut dirs: Vec<PathBuf> = files
+        .iter()
+        .map(|f| f.parent().map(Path::to_path_buf).unwrap_or_default())
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        compile_dir(config, &dir)?;
     }
+    Ok(())
 }
 
 async fn run_case(project: &Arc<Project>, index: usize, flow: &str, case: &Case) -> Vec<String> {

@@ -63,7 +63,7 @@ impl<'de> Deserialize<'de> for TypeName {
                 Code::InvalidValue,
                 match hint {
                     Some(h) => format!("{e}; {h}"),
-                    None => e,
+                    None => e.to_string(),
                 },
             )
         })
