@@ -33,6 +33,7 @@
 //! # Not here
 //! Running flows (flow-runtime) and deciding when to resume or dedupe (flow-server).
 
+mod codec;
 mod error;
 mod history;
 mod ops;

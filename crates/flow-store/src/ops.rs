@@ -4,6 +4,7 @@
 //! time in SQLite only. Each operation runs inside the writer's batch transaction under its own
 //! savepoint (see `writer.rs`): one failing operation does not undo the others.
 
+use crate::codec::{decode, encode};
 use crate::error::{At, StoreError};
 use crate::types::{Dedupe, StoredInput, Unfinished};
 use flow_runtime::RunError;
@@ -330,7 +331,7 @@ fn claim(
     let mut runs = Vec::with_capacity(rows.len());
     for (execution_id, flow, started_at, input, responded) in rows {
         let input = match input {
-            Some(text) => serde_json::from_str::<StoredInput>(&text).map_err(StoreError::json)?,
+            Some(text) => decode::<StoredInput>(&text)?,
             None => StoredInput::Inputs(serde_json::Value::Null),
         };
         runs.push(Unfinished {
@@ -355,12 +356,11 @@ const INTERRUPTED: &str = "the run was interrupted: the process running it stopp
 /// ran out. Its duration is counted to the end of its lease; steps and helper runs it saved
 /// stay (a later `get` shows them), and a late `finish` from its process still wins.
 fn fail_abandoned(conn: &Connection, path: &Path, now_ms: i64) -> Result<Reply, StoreError> {
-    let error = serde_json::to_string(&RunError {
+    let error = encode(&RunError {
         step: String::new(),
         kind: "interrupted".into(),
         message: INTERRUPTED.into(),
-    })
-    .map_err(StoreError::json)?;
+    })?;
     let n = conn
         .prepare_cached(
             "UPDATE executions SET status = 'failed', finished_ms = $1, error = $2, \
@@ -384,7 +384,7 @@ fn prune(
     before_ms: i64,
     except: &[String],
 ) -> Result<Reply, StoreError> {
-    let except = serde_json::to_string(except).map_err(StoreError::json)?;
+    let except = encode(except)?;
     // Postgres: `flow <> ALL($3)` with a text array.
     let ids = conn
         .prepare_cached(
@@ -440,10 +440,7 @@ fn dedupe(
             })
             .at(path)?
             .flatten();
-        let response = response
-            .map(|text| serde_json::from_str(&text))
-            .transpose()
-            .map_err(StoreError::json)?;
+        let response = response.as_deref().map(decode).transpose()?;
         return Ok(Reply::Dedupe(Dedupe::Repeat {
             execution_id: first,
             response,

@@ -371,3 +371,53 @@ fn store_settings() {
     let err = SqliteStore::open(&dir).unwrap_err();
     assert!(matches!(err, StoreError::Io { .. }), "{err}");
 }
+
+#[test]
+fn an_empty_file_is_refused_untouched_and_a_missing_one_is_created() {
+    let dir = temp_dir("empty");
+    let path = dir.join("state.db");
+    std::fs::write(&path, b"").unwrap();
+    let err = SqliteStore::open(&path).unwrap_err();
+    let StoreError::Corrupt {
+        path: named,
+        detail,
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(named, &path);
+    assert_eq!(
+        detail,
+        "the file is empty (0 bytes), so it holds none of the runs and dedupe keys of the \
+         store it replaced"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"", "the file was changed");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "files were left next to it"
+    );
+    // Through a `store:` setting too.
+    let err = SqliteStore::from_url("sqlite://state.db", &dir).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+
+    // A path that does not exist is a new store, created whole: no file but the database.
+    let fresh = dir.join("new/state.db");
+    let id = new_id();
+    {
+        let store = SqliteStore::open(&fresh).unwrap();
+        store.begin(&new_run(&id, "f")).unwrap();
+    }
+    let names: Vec<String> = std::fs::read_dir(dir.join("new"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["state.db"]);
+    assert!(
+        SqliteStore::open(&fresh)
+            .unwrap()
+            .get(&id)
+            .unwrap()
+            .is_some()
+    );
+}

@@ -585,3 +585,76 @@ fn prune_except_leaves_the_named_flows_alone() {
     assert!(store.get(&a).unwrap().is_some() && store.get(&b).unwrap().is_some());
     assert_eq!(store.prune_except(&[], cutoff).unwrap(), 2);
 }
+
+/// `levels` arrays nested in one another, innermost holding `leaf`.
+fn nested(levels: usize, leaf: serde_json::Value) -> serde_json::Value {
+    (0..levels).fold(leaf, |inner, _| json!([inner]))
+}
+
+#[test]
+fn json_nested_127_levels_is_read_back_as_it_was_stored() {
+    // What the front door accepts: serde_json parses 127 levels with its default limit.
+    let text = format!("{}1{}", "[".repeat(127), "]".repeat(127));
+    let deep: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(deep, nested(127, json!(1)));
+
+    let store = SqliteStore::open_in_memory().unwrap();
+    let id = new_id();
+    let mut run = new_run(&id, "f");
+    run.input = StoredInput::Inputs(json!({ "deep": deep }));
+    store.begin(&run).unwrap();
+    let answer = ResponseRecord {
+        body: json!({ "deep": deep }),
+        ..response(200)
+    };
+    store.save_response(&id, &answer).unwrap();
+    let mut record = oort_record(&id);
+    record.inputs = Some(std::sync::Arc::new(json!({ "deep": deep })));
+    record.response = Some(answer.clone());
+    record.steps[1].output = Some(std::sync::Arc::new(json!({ "deep": deep })));
+    let mut child = child_record(0, "maria.gomez@example.com");
+    child.output = std::sync::Arc::new(json!({ "deep": deep }));
+    record.steps[5].children = vec![child.clone()];
+    store.save_step(&id, 1, &record.steps[1]).unwrap();
+    store.save_child(&id, "dispatch", &child).unwrap();
+    store.flush().unwrap();
+
+    // Unfinished: every read that decodes what was saved.
+    let progress = store.progress(&id).unwrap();
+    assert_eq!(progress.steps[&1].output, record.steps[1].output);
+    assert_eq!(
+        to_json(&progress.children[&("dispatch".to_string(), 0)]),
+        to_json(&child)
+    );
+    assert_eq!(progress.response, Some(answer.clone()));
+    assert_eq!(store.input(&id).unwrap(), Some(run.input.clone()));
+    assert_eq!(
+        store.get(&id).unwrap().unwrap().steps[0].output,
+        record.steps[1].output
+    );
+    let claimed = store
+        .claim_unfinished("node-1", Duration::from_secs(60))
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].input, run.input);
+    assert_eq!(
+        store
+            .dedupe("f", "k", Duration::from_secs(60), &id)
+            .unwrap(),
+        Dedupe::First
+    );
+    assert_eq!(
+        store
+            .dedupe("f", "k", Duration::from_secs(60), &new_id())
+            .unwrap(),
+        Dedupe::Repeat {
+            execution_id: id.clone(),
+            response: Some(answer.clone())
+        }
+    );
+
+    // Finished: the final record, exactly.
+    record.started_at = run.started_at.clone();
+    store.finish(&record).unwrap();
+    assert_eq!(to_json(&store.get(&id).unwrap().unwrap()), to_json(&record));
+}
