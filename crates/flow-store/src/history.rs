@@ -10,7 +10,6 @@ use flow_runtime::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRec
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
     crate::codec::decode(text)
@@ -107,11 +106,13 @@ fn row(conn: &Connection, path: &Path, id: &str) -> Result<Option<Row>, StoreErr
 }
 
 /// One run's record: the final one, or one assembled from what a run without one saved (an
-/// unfinished run, or one ended as interrupted: then with its status, duration and error).
+/// unfinished run, whose duration so far counts to `now_ms`; or one ended as interrupted: then
+/// with its status, duration and error).
 pub(crate) fn get(
     conn: &Connection,
     path: &Path,
     id: &str,
+    now_ms: i64,
 ) -> Result<Option<ExecutionRecord>, StoreError> {
     let Some(row) = row(conn, path, id)? else {
         return Ok(None);
@@ -153,10 +154,7 @@ pub(crate) fn get(
             step.children.push(child);
         }
     }
-    let elapsed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        - row.created_ms;
+    let elapsed = now_ms.saturating_sub(row.created_ms);
     let status = match row.status.as_str() {
         "succeeded" => RunStatus::Succeeded,
         "failed" => RunStatus::Failed,

@@ -26,6 +26,17 @@
 //! renews its lease while it runs, no server ever claims it, and once the lease runs out
 //! [`Store::fail_abandoned`] ends it as failed (`interrupted`).
 //!
+//! # Time
+//! Leases, dedupe windows, the end of abandoned runs and the running time of unfinished runs
+//! are measured on a [`Clock`]: the system clock, or one passed to
+//! [`SqliteStore::open_with_clock`] / [`SqliteStore::open_in_memory_with_clock`] (a
+//! [`ManualClock`] in tests, moved explicitly). Start times come from the records.
+//!
+//! # What is read back
+//! Everything written: records are stored as JSON at most 512 levels deep (deeper ones are
+//! refused with [`StoreError::TooDeep`]) and read back without serde_json's limit of 128, so a
+//! value accepted 127 levels deep stays readable inside its record.
+//!
 //! # Secrets
 //! The store writes exactly what it is given. Masking (secret headers as `***`, tokens in
 //! URLs) happens upstream, in the runtime and the server, before a value reaches the store.
@@ -33,6 +44,7 @@
 //! # Not here
 //! Running flows (flow-runtime) and deciding when to resume or dedupe (flow-server).
 
+mod clock;
 mod codec;
 mod error;
 mod history;
@@ -43,6 +55,7 @@ mod strip;
 mod types;
 mod writer;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
 pub use schema::SUPPORTED as SCHEMA_VERSION;
 pub use sqlite::SqliteStore;

@@ -7,6 +7,7 @@
 //! survives the process crashing; a power cut may lose the last commits.
 
 use crate::Store;
+use crate::clock::{Clock, SystemClock};
 use crate::codec::encode;
 use crate::error::{At, StoreError};
 use crate::history;
@@ -18,7 +19,7 @@ use crate::writer::Writer;
 use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How long a connection waits for another process's lock before failing.
@@ -34,6 +35,8 @@ pub struct SqliteStore {
     reader: Option<Mutex<Connection>>,
     /// Dropped last among the connections' owners: it commits what is queued, then closes.
     writer: Writer,
+    /// Now, for leases, dedupe windows and the elapsed time of unfinished runs.
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -112,17 +115,27 @@ impl SqliteStore {
     /// `PRAGMA quick_check` → [`StoreError::Corrupt`]; a schema from a newer flowctl → [`StoreError::NewerSchema`];
     /// a directory or file that cannot be created or opened → [`StoreError::Io`].
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        SqliteStore::open_inner(path, None)
+        SqliteStore::open_inner(path, None, Arc::new(SystemClock))
+    }
+
+    /// [`SqliteStore::open`] with time read from `clock` (leases, dedupe windows, interrupted
+    /// runs), so tests can move time instead of waiting.
+    pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_inner(path, None, clock)
     }
 
     /// [`SqliteStore::open`] with the database limited to `pages` pages (of 4 KiB), to test a
     /// full disk.
     #[doc(hidden)]
     pub fn open_with_max_pages(path: &Path, pages: u64) -> Result<SqliteStore, StoreError> {
-        SqliteStore::open_inner(path, Some(pages))
+        SqliteStore::open_inner(path, Some(pages), Arc::new(SystemClock))
     }
 
-    fn open_inner(path: &Path, max_pages: Option<u64>) -> Result<SqliteStore, StoreError> {
+    fn open_inner(
+        path: &Path,
+        max_pages: Option<u64>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<SqliteStore, StoreError> {
         let io = |detail: String| StoreError::Io {
             path: path.to_path_buf(),
             detail,
@@ -184,19 +197,26 @@ impl SqliteStore {
             path: Some(path.to_path_buf()),
             label: path.to_path_buf(),
             reader: Some(Mutex::new(reader)),
-            writer: Writer::start(conn, path.to_path_buf())?,
+            writer: Writer::start(conn, path.to_path_buf(), clock.clone())?,
+            clock,
         })
     }
 
     /// An in-memory store (for tests): one connection, owned by the writer thread.
     pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_in_memory_with_clock(Arc::new(SystemClock))
+    }
+
+    /// [`SqliteStore::open_in_memory`] with time read from `clock`.
+    pub fn open_in_memory_with_clock(clock: Arc<dyn Clock>) -> Result<SqliteStore, StoreError> {
         let label = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().at(&label)?;
         configure(&conn, &label)?;
         schema::migrate(&conn, &label)?;
         Ok(SqliteStore {
             path: None,
-            writer: Writer::start(conn, label.clone())?,
+            writer: Writer::start(conn, label.clone(), clock.clone())?,
+            clock,
             label,
             reader: None,
         })
@@ -259,7 +279,7 @@ impl SqliteStore {
             id: run.execution_id.clone(),
             flow: run.flow.clone(),
             started_at: run.started_at.clone(),
-            started_ms: started_ms(&run.started_at),
+            started_ms: started_ms(&run.started_at, &*self.clock),
             input,
             save_data: run.save_data,
             resumable: run.resumable,
@@ -286,7 +306,7 @@ impl SqliteStore {
             flow: record.flow.to_string(),
             status: record.status.as_str().to_string(),
             started_at: record.started_at.clone(),
-            started_ms: started_ms(&record.started_at),
+            started_ms: started_ms(&record.started_at, &*self.clock),
             duration_ms: record.duration_ms,
             save_data,
             record: stored,
@@ -314,14 +334,13 @@ fn response_op(execution_id: &str, response: &ResponseRecord) -> Result<WriteOp,
     })
 }
 
-/// Milliseconds since the Unix epoch of an RFC 3339 time (now when it does not parse).
-fn started_ms(started_at: &str) -> i64 {
+/// Milliseconds since the Unix epoch of an RFC 3339 time (`clock`'s now when it does not
+/// parse).
+fn started_ms(started_at: &str, clock: &dyn Clock) -> i64 {
     use time::format_description::well_known::Rfc3339;
     match time::OffsetDateTime::parse(started_at, &Rfc3339) {
         Ok(t) => i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
-        Err(_) => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        Err(_) => clock.now_ms(),
     }
 }
 
@@ -482,7 +501,8 @@ impl Store for SqliteStore {
 
     fn get(&self, execution_id: &str) -> Result<Option<ExecutionRecord>, StoreError> {
         let id = execution_id.to_string();
-        self.read(move |conn, path| history::get(conn, path, &id))
+        let now_ms = self.clock.now_ms();
+        self.read(move |conn, path| history::get(conn, path, &id, now_ms))
     }
 
     fn input(&self, execution_id: &str) -> Result<Option<StoredInput>, StoreError> {
