@@ -5,6 +5,7 @@
 //! store and the writer's connection of an in-memory one.
 
 use crate::error::{At, StoreError};
+use crate::strip::strip_response;
 use crate::types::{ListFilter, Progress, RunSummary, StoredInput};
 use flow_runtime::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -79,12 +80,13 @@ struct Row {
     /// Set for a run ended without a final record (interrupted).
     duration_ms: Option<f64>,
     error: Option<String>,
+    save_data: bool,
 }
 
 fn row(conn: &Connection, path: &Path, id: &str) -> Result<Option<Row>, StoreError> {
     conn.prepare_cached(
         "SELECT flow, status, started_at, created_ms, input, response, record, duration_ms, \
-         error FROM executions WHERE id = $1",
+         error, save_data FROM executions WHERE id = $1",
     )
     .and_then(|mut s| {
         s.query_row(params![id], |r| {
@@ -98,6 +100,7 @@ fn row(conn: &Connection, path: &Path, id: &str) -> Result<Option<Row>, StoreErr
                 record: r.get(6)?,
                 duration_ms: r.get(7)?,
                 error: r.get(8)?,
+                save_data: r.get(9)?,
             })
         })
         .optional()
@@ -119,6 +122,15 @@ pub(crate) fn get(
     };
     if let Some(record) = &row.record {
         let mut record: ExecutionRecord = json(record)?;
+        // The answer the caller got: the first one stored (a resumed run answers again, to
+        // nobody, and its record holds that second answer).
+        if let Some(text) = row.response.as_deref() {
+            let mut answer: ResponseRecord = json(text)?;
+            if !row.save_data {
+                strip_response(&mut answer);
+            }
+            record.response = Some(answer);
+        }
         // A server stores the trigger once, as the input; the record gets it back here.
         if record.trigger.is_none()
             && let Some(input) = row.input.as_deref()

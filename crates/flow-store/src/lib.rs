@@ -110,7 +110,9 @@ pub trait Store: Send + Sync {
         step_id: &str,
         child: &ExecutionRecord,
     ) -> Result<(), StoreError>;
-    /// The answer the caller got. Durable when it returns.
+    /// The answer the caller got. Durable when it returns. A run is answered once: when an
+    /// answer is stored already (a resumed run's answering step runs again, with no caller to
+    /// hear it), the first one stays.
     fn save_response(
         &self,
         execution_id: &str,
@@ -134,6 +136,10 @@ pub trait Store: Send + Sync {
     /// A record without `trigger` whose run was begun with a request input is read back with
     /// the trigger rebuilt from that input, so a caller may leave it out rather than store the
     /// request twice.
+    ///
+    /// The record's `response` is kept only when no answer was stored before: a run resumed
+    /// after a crash answers again to nobody, and its record is read back with the answer its
+    /// caller got (see [`Store::save_response`]).
     fn finish(&self, record: &ExecutionRecord) -> Result<(), StoreError>;
     /// [`Store::save_response`] without waiting for the commit: batched like
     /// [`Store::save_step`], for a server that must not wait on the disk once it has answered.

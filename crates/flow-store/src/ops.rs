@@ -208,13 +208,16 @@ impl WriteOp {
                 response,
                 status,
             } => {
+                // A run is answered once: a later answer (a resumed run's answering step runs
+                // again, with no caller to hear it) leaves the one the caller got.
                 let n = conn
                     .prepare_cached(
-                        "UPDATE executions SET response = $1, response_status = $2 WHERE id = $3",
+                        "UPDATE executions SET response = $1, response_status = $2 \
+                         WHERE id = $3 AND response IS NULL",
                     )
                     .and_then(|mut s| s.execute(params![response, status, id]))
                     .at(path)?;
-                if n == 0 {
+                if n == 0 && !exists(conn, path, id)? {
                     return Err(StoreError::UnknownRun(id.clone()));
                 }
                 Ok(Reply::Done)
@@ -248,7 +251,16 @@ impl WriteOp {
     }
 }
 
-/// Stores the final record, releases the claim and drops the rows kept for resuming.
+/// Whether the run `id` has a row.
+fn exists(conn: &Connection, path: &Path, id: &str) -> Result<bool, StoreError> {
+    conn.prepare_cached("SELECT 1 FROM executions WHERE id = $1")
+        .and_then(|mut s| s.exists(params![id]))
+        .at(path)
+}
+
+/// Stores the final record, releases the claim and drops the rows kept for resuming. The
+/// answer stored before (the one the caller got) stays; the record's is used only when none
+/// was stored.
 fn finish(conn: &Connection, path: &Path, now_ms: i64, f: &Finish) -> Result<Reply, StoreError> {
     // An upsert. Callers begin their runs first (the server before it answers, `flowctl run`
     // before it runs), but a run with no row is recorded as given all the same; and a run that
@@ -262,8 +274,8 @@ fn finish(conn: &Connection, path: &Path, now_ms: i64, f: &Finish) -> Result<Rep
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
          finished_ms = excluded.finished_ms, duration_ms = excluded.duration_ms, \
          input = CASE WHEN excluded.save_data = 1 THEN executions.input ELSE NULL END, \
-         response = COALESCE(excluded.response, executions.response), \
-         response_status = COALESCE(excluded.response_status, executions.response_status), \
+         response = COALESCE(executions.response, excluded.response), \
+         response_status = COALESCE(executions.response_status, excluded.response_status), \
          error = excluded.error, record = excluded.record, owner = NULL, \
          lease_until_ms = NULL",
     )

@@ -101,6 +101,7 @@ fn a_run_round_trips_through_get() {
     // Finished: the final record, exactly; resume rows gone; input kept for replay.
     let mut record = oort_record(&id);
     record.started_at = run.started_at.clone();
+    record.response = Some(response(200));
     store.finish(&record).unwrap();
     let stored = store.get(&id).unwrap().unwrap();
     assert_eq!(to_json(&stored), to_json(&record));
@@ -677,4 +678,66 @@ fn json_nested_127_levels_is_read_back_as_it_was_stored() {
     record.started_at = run.started_at.clone();
     store.finish(&record).unwrap();
     assert_eq!(to_json(&store.get(&id).unwrap().unwrap()), to_json(&record));
+}
+
+#[test]
+fn a_run_is_answered_once_the_first_answer_stored_stays() {
+    // A resumed run's answering step runs again, with no caller to hear it: what the store
+    // keeps (and answers a repeated delivery with) is the answer the caller got.
+    for save_data in [true, false] {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let id = new_id();
+        let mut run = new_run(&id, "f");
+        run.save_data = save_data;
+        assert_eq!(
+            store
+                .begin_deduped(
+                    &run,
+                    "node-1",
+                    Duration::from_secs(10),
+                    "k",
+                    Duration::from_secs(60)
+                )
+                .unwrap(),
+            Dedupe::First
+        );
+        let given = response(200);
+        let again = ResponseRecord {
+            at_ms: 0.9,
+            ..response(202)
+        };
+        store.save_response(&id, &given).unwrap();
+        store.save_response(&id, &again).unwrap();
+        store.queue_response(&id, &again).unwrap();
+        store.flush().unwrap();
+        assert_eq!(store.progress(&id).unwrap().response, Some(given.clone()));
+
+        let mut record = oort_record(&id);
+        record.started_at = run.started_at.clone();
+        record.response = Some(again.clone());
+        store.finish(&record).unwrap();
+        let kept = store.get(&id).unwrap().unwrap().response;
+        let expected = if save_data {
+            given.clone()
+        } else {
+            ResponseRecord {
+                body: serde_json::Value::Null,
+                ..given.clone()
+            }
+        };
+        assert_eq!(kept, Some(expected), "save_data: {save_data}");
+        assert_eq!(
+            store.list(&ListFilter::default()).unwrap()[0].response_status,
+            Some(200)
+        );
+        assert_eq!(
+            store
+                .dedupe("f", "k", Duration::from_secs(60), &new_id())
+                .unwrap(),
+            Dedupe::Repeat {
+                execution_id: id.clone(),
+                response: Some(given.clone())
+            }
+        );
+    }
 }
