@@ -154,7 +154,7 @@ impl SqliteStore {
             Ok(meta) if meta.len() == 0 => {
                 return Err(StoreError::Corrupt {
                     path: path.to_path_buf(),
-                    detail: "the file is empty (0 bytes), so it holds none of the runs and \
+                    detail: "the file is empty: 0 bytes, so it holds none of the runs and \
                              dedupe keys of the store it replaced"
                         .into(),
                 });

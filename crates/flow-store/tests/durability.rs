@@ -460,7 +460,7 @@ fn an_empty_file_is_refused_untouched_and_a_missing_one_is_created() {
     assert_eq!(named, &path);
     assert_eq!(
         detail,
-        "the file is empty (0 bytes), so it holds none of the runs and dedupe keys of the \
+        "the file is empty: 0 bytes, so it holds none of the runs and dedupe keys of the \
          store it replaced"
     );
     assert_eq!(std::fs::read(&path).unwrap(), b"", "the file was changed");
