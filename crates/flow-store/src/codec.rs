@@ -5,8 +5,9 @@
 //! deeper once inside a record (record → steps → step → output → …), so the default would
 //! store records that no read (`get`, `progress`, `history show`, `replay`) can decode.
 //! Instead, [`encode`] refuses a text deeper than [`MAX_DEPTH`] before it is stored, and
-//! [`decode`] parses without serde_json's limit: every stored text is at most [`MAX_DEPTH`]
-//! deep, which the reading thread's stack holds.
+//! [`decode`] parses without serde_json's limit: every text the store wrote is at most
+//! [`MAX_DEPTH`] deep, which the reading thread's stack holds. A deeper text (a file written
+//! by something else) is refused before it is parsed, so it cannot overflow the stack.
 
 use crate::error::StoreError;
 use serde::Serialize;
@@ -18,18 +19,25 @@ pub(crate) const MAX_DEPTH: usize = 512;
 /// `value` as JSON text, refused when nested deeper than [`MAX_DEPTH`].
 pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
     let text = serde_json::to_string(value).map_err(StoreError::json)?;
-    let depth = depth(&text);
+    check(&text)?;
+    Ok(text)
+}
+
+/// Refuses a text nested deeper than [`MAX_DEPTH`].
+fn check(text: &str) -> Result<(), StoreError> {
+    let depth = depth(text);
     if depth > MAX_DEPTH {
         return Err(StoreError::TooDeep {
             depth,
             max: MAX_DEPTH,
         });
     }
-    Ok(text)
+    Ok(())
 }
 
-/// Decodes a stored text, whatever its depth (see the module documentation).
+/// Decodes a stored text up to [`MAX_DEPTH`] deep (see the module documentation).
 pub(crate) fn decode<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    check(text)?;
     let mut de = serde_json::Deserializer::from_str(text);
     de.disable_recursion_limit();
     let value = T::deserialize(&mut de).map_err(StoreError::json)?;
@@ -92,6 +100,19 @@ mod tests {
             err,
             StoreError::TooDeep {
                 depth: MAX_DEPTH + 1,
+                max: MAX_DEPTH
+            }
+        );
+    }
+
+    #[test]
+    fn a_deeper_text_is_refused_before_it_is_parsed() {
+        // 100,000 levels would overflow the stack if parsed without a limit.
+        let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(
+            decode::<Value>(&text).unwrap_err(),
+            StoreError::TooDeep {
+                depth: 100_000,
                 max: MAX_DEPTH
             }
         );

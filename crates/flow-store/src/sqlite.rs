@@ -112,8 +112,9 @@ impl SqliteStore {
     /// `synchronous=NORMAL` and a busy timeout, then applies the missing migrations.
     ///
     /// Errors, never resets: a file that is not a database, is empty (0 bytes) or fails
-    /// `PRAGMA quick_check` → [`StoreError::Corrupt`]; a schema from a newer flowctl → [`StoreError::NewerSchema`];
-    /// a directory or file that cannot be created or opened → [`StoreError::Io`].
+    /// `PRAGMA quick_check` → [`StoreError::Corrupt`]; a schema from a newer flowctl →
+    /// [`StoreError::NewerSchema`]; a directory or file that cannot be created or opened →
+    /// [`StoreError::Io`].
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         SqliteStore::open_inner(path, None, Arc::new(SystemClock))
     }
