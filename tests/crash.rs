@@ -281,13 +281,12 @@ async fn a_killed_server_resumes_every_accepted_event_and_repeats_only_what_was_
     // Restart on the same store, Okta answering everything at once.
     okta.clear_faults();
     let mut second = serve(&store, &okta, &slack);
+    // A run's message is posted before it finishes: once all are finished, all are posted.
     wait_for("every run to finish after the restart", || {
         let rows = history.list(&all).unwrap();
         rows.len() == events && rows.iter().all(|r| r.status == "succeeded")
     })
     .await;
-    // The finishing commit may be just behind the last message: wait for every message.
-    wait_for("every message", || slack.messages().len() >= events).await;
     assert_no_secret(
         &dir,
         &["crash-token".to_string(), okta.token(), slack.token()],
@@ -322,7 +321,7 @@ async fn a_killed_server_resumes_every_accepted_event_and_repeats_only_what_was_
         }
     }
     // The in-flight runs: resumed once each, their callers' answers kept as given.
-    let resumed: Vec<String> = second
+    let mut resumed: Vec<String> = second
         .lines
         .try_iter()
         .filter_map(|l| serde_json::from_str::<Value>(&l).ok())
@@ -331,9 +330,8 @@ async fn a_killed_server_resumes_every_accepted_event_and_repeats_only_what_was_
         .collect();
     let mut in_flight = ids[FINISHED..].to_vec();
     in_flight.sort();
-    let mut resumed_sorted = resumed.clone();
-    resumed_sorted.sort();
-    assert_eq!(resumed_sorted, in_flight);
+    resumed.sort();
+    assert_eq!(resumed, in_flight);
     for (id, answer) in ids[FINISHED..].iter().zip(&answered) {
         let record = history.get(id).unwrap().unwrap();
         assert_eq!(record.response.as_ref(), Some(answer), "run {id}");

@@ -630,6 +630,10 @@ fn json_nested_127_levels_is_read_back_as_it_was_stored() {
     };
     store.save_response(&id, &answer).unwrap();
     let mut record = oort_record(&id);
+    // The trigger as a record shows it, with the body parsed: 127 levels under `json`.
+    record.trigger = Some(Box::new(json!({
+        "method": "POST", "headers": {}, "body": text, "json": deep,
+    })));
     record.inputs = Some(std::sync::Arc::new(json!({ "deep": deep })));
     record.response = Some(answer.clone());
     record.steps[1].output = Some(std::sync::Arc::new(json!({ "deep": deep })));
