@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use flow_store::{ListFilter, SqliteStore, Store};
 use flow_testkit::{FakeOkta, FakeSlack, Recorded, UserStatus};
 use serde_json::{Value, json};
 
@@ -39,6 +42,8 @@ async fn oort_flow_acts_on_every_user_it_can_and_tells_slack_once() {
     ]);
     event["detail"]["title"] = json!("Admins <!channel> & friends");
 
+    // The run is recorded in a store of its own, never in the checkout's.
+    let store = common::temp_dir("oort-fakes").join("state.db");
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_flowctl"));
     cmd.args([
         "run",
@@ -48,8 +53,7 @@ async fn oort_flow_acts_on_every_user_it_can_and_tells_slack_once() {
         "--json",
     ])
     .current_dir(env!("CARGO_MANIFEST_DIR"))
-    // No history: nothing is written into the checkout's `.flowctl/`.
-    .env("FLOWCTL_STORE", "none")
+    .env("FLOWCTL_STORE", format!("sqlite://{}", store.display()))
     .env("OKTA_ORG_URL", okta.base_url())
     .env("OKTA_API_TOKEN", okta.token())
     .env("SLACK_BOT_TOKEN", slack.token())
@@ -146,4 +150,11 @@ async fn oort_flow_acts_on_every_user_it_can_and_tells_slack_once() {
     assert_eq!(dispatch["output"]["failed"], 1);
     let li_run = &dispatch["children"][3];
     assert_eq!(li_run["output"]["already_suspended"], true);
+
+    // Stored where FLOWCTL_STORE said, as printed.
+    let history = SqliteStore::open(&store).unwrap();
+    let runs = history.list(&ListFilter::default()).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].execution_id, rec["execution_id"].as_str().unwrap());
+    assert_eq!(runs[0].status, "succeeded");
 }

@@ -63,6 +63,18 @@ pub enum StoreError {
     /// A stored record (or one to store) could not be encoded or decoded as JSON.
     #[error("store record error: {0}")]
     Record(String),
+    /// A record (or value) nested deeper than the store keeps: it would be written but could
+    /// not be read back.
+    #[error(
+        "store record error: a value nested {depth} levels deep cannot be stored (at most \
+         {max} levels of arrays and objects, the record's own included)"
+    )]
+    TooDeep {
+        /// How deep the record is.
+        depth: usize,
+        /// The deepest the store keeps.
+        max: usize,
+    },
     /// The run is not in the store (it was never begun, or was pruned).
     #[error("the store has no execution `{0}`")]
     UnknownRun(String),

@@ -5,15 +5,15 @@
 //! store and the writer's connection of an in-memory one.
 
 use crate::error::{At, StoreError};
+use crate::strip::strip_response;
 use crate::types::{ListFilter, Progress, RunSummary, StoredInput};
 use flow_runtime::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(StoreError::json)
+    crate::codec::decode(text)
 }
 
 /// Past runs, newest first.
@@ -80,12 +80,13 @@ struct Row {
     /// Set for a run ended without a final record (interrupted).
     duration_ms: Option<f64>,
     error: Option<String>,
+    save_data: bool,
 }
 
 fn row(conn: &Connection, path: &Path, id: &str) -> Result<Option<Row>, StoreError> {
     conn.prepare_cached(
         "SELECT flow, status, started_at, created_ms, input, response, record, duration_ms, \
-         error FROM executions WHERE id = $1",
+         error, save_data FROM executions WHERE id = $1",
     )
     .and_then(|mut s| {
         s.query_row(params![id], |r| {
@@ -99,6 +100,7 @@ fn row(conn: &Connection, path: &Path, id: &str) -> Result<Option<Row>, StoreErr
                 record: r.get(6)?,
                 duration_ms: r.get(7)?,
                 error: r.get(8)?,
+                save_data: r.get(9)?,
             })
         })
         .optional()
@@ -107,17 +109,28 @@ fn row(conn: &Connection, path: &Path, id: &str) -> Result<Option<Row>, StoreErr
 }
 
 /// One run's record: the final one, or one assembled from what a run without one saved (an
-/// unfinished run, or one ended as interrupted: then with its status, duration and error).
+/// unfinished run, whose duration so far counts to `now_ms`; or one ended as interrupted: then
+/// with its status, duration and error).
 pub(crate) fn get(
     conn: &Connection,
     path: &Path,
     id: &str,
+    now_ms: i64,
 ) -> Result<Option<ExecutionRecord>, StoreError> {
     let Some(row) = row(conn, path, id)? else {
         return Ok(None);
     };
     if let Some(record) = &row.record {
         let mut record: ExecutionRecord = json(record)?;
+        // The answer the caller got: the first one stored (a resumed run answers again, to
+        // nobody, and its record holds that second answer).
+        if let Some(text) = row.response.as_deref() {
+            let mut answer: ResponseRecord = json(text)?;
+            if !row.save_data {
+                strip_response(&mut answer);
+            }
+            record.response = Some(answer);
+        }
         // A server stores the trigger once, as the input; the record gets it back here.
         if record.trigger.is_none()
             && let Some(input) = row.input.as_deref()
@@ -153,10 +166,7 @@ pub(crate) fn get(
             step.children.push(child);
         }
     }
-    let elapsed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        - row.created_ms;
+    let elapsed = now_ms.saturating_sub(row.created_ms);
     let status = match row.status.as_str() {
         "succeeded" => RunStatus::Succeeded,
         "failed" => RunStatus::Failed,

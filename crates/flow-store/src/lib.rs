@@ -26,6 +26,17 @@
 //! renews its lease while it runs, no server ever claims it, and once the lease runs out
 //! [`Store::fail_abandoned`] ends it as failed (`interrupted`).
 //!
+//! # Time
+//! Leases, dedupe windows, the end of abandoned runs and the running time of unfinished runs
+//! are measured on a [`Clock`]: the system clock, or one passed to
+//! [`SqliteStore::open_with_clock`] / [`SqliteStore::open_in_memory_with_clock`] (a
+//! [`ManualClock`] in tests, moved explicitly). Start times come from the records.
+//!
+//! # What is read back
+//! Everything written: records are stored as JSON at most 512 levels deep (deeper ones are
+//! refused with [`StoreError::TooDeep`]) and read back without serde_json's limit of 128, so a
+//! value accepted 127 levels deep stays readable inside its record.
+//!
 //! # Secrets
 //! The store writes exactly what it is given. Masking (secret headers as `***`, tokens in
 //! URLs) happens upstream, in the runtime and the server, before a value reaches the store.
@@ -33,6 +44,8 @@
 //! # Not here
 //! Running flows (flow-runtime) and deciding when to resume or dedupe (flow-server).
 
+mod clock;
+mod codec;
 mod error;
 mod history;
 mod ops;
@@ -42,6 +55,7 @@ mod strip;
 mod types;
 mod writer;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
 pub use schema::SUPPORTED as SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
@@ -96,7 +110,9 @@ pub trait Store: Send + Sync {
         step_id: &str,
         child: &ExecutionRecord,
     ) -> Result<(), StoreError>;
-    /// The answer the caller got. Durable when it returns.
+    /// The answer the caller got. Durable when it returns. A run is answered once: when an
+    /// answer is stored already (a resumed run's answering step runs again, with no caller to
+    /// hear it), the first one stays.
     fn save_response(
         &self,
         execution_id: &str,
@@ -120,6 +136,10 @@ pub trait Store: Send + Sync {
     /// A record without `trigger` whose run was begun with a request input is read back with
     /// the trigger rebuilt from that input, so a caller may leave it out rather than store the
     /// request twice.
+    ///
+    /// The record's `response` is kept only when no answer was stored before: a run resumed
+    /// after a crash answers again to nobody, and its record is read back with the answer its
+    /// caller got (see [`Store::save_response`]).
     fn finish(&self, record: &ExecutionRecord) -> Result<(), StoreError>;
     /// [`Store::save_response`] without waiting for the commit: batched like
     /// [`Store::save_step`], for a server that must not wait on the disk once it has answered.

@@ -4,6 +4,7 @@
 //! time in SQLite only. Each operation runs inside the writer's batch transaction under its own
 //! savepoint (see `writer.rs`): one failing operation does not undo the others.
 
+use crate::codec::{decode, encode};
 use crate::error::{At, StoreError};
 use crate::types::{Dedupe, StoredInput, Unfinished};
 use flow_runtime::RunError;
@@ -207,13 +208,16 @@ impl WriteOp {
                 response,
                 status,
             } => {
+                // A run is answered once: a later answer (a resumed run's answering step runs
+                // again, with no caller to hear it) leaves the one the caller got.
                 let n = conn
                     .prepare_cached(
-                        "UPDATE executions SET response = $1, response_status = $2 WHERE id = $3",
+                        "UPDATE executions SET response = $1, response_status = $2 \
+                         WHERE id = $3 AND response IS NULL",
                     )
                     .and_then(|mut s| s.execute(params![response, status, id]))
                     .at(path)?;
-                if n == 0 {
+                if n == 0 && !exists(conn, path, id)? {
                     return Err(StoreError::UnknownRun(id.clone()));
                 }
                 Ok(Reply::Done)
@@ -247,7 +251,16 @@ impl WriteOp {
     }
 }
 
-/// Stores the final record, releases the claim and drops the rows kept for resuming.
+/// Whether the run `id` has a row.
+fn exists(conn: &Connection, path: &Path, id: &str) -> Result<bool, StoreError> {
+    conn.prepare_cached("SELECT 1 FROM executions WHERE id = $1")
+        .and_then(|mut s| s.exists(params![id]))
+        .at(path)
+}
+
+/// Stores the final record, releases the claim and drops the rows kept for resuming. The
+/// answer stored before (the one the caller got) stays; the record's is used only when none
+/// was stored.
 fn finish(conn: &Connection, path: &Path, now_ms: i64, f: &Finish) -> Result<Reply, StoreError> {
     // An upsert. Callers begin their runs first (the server before it answers, `flowctl run`
     // before it runs), but a run with no row is recorded as given all the same; and a run that
@@ -261,8 +274,8 @@ fn finish(conn: &Connection, path: &Path, now_ms: i64, f: &Finish) -> Result<Rep
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
          finished_ms = excluded.finished_ms, duration_ms = excluded.duration_ms, \
          input = CASE WHEN excluded.save_data = 1 THEN executions.input ELSE NULL END, \
-         response = COALESCE(excluded.response, executions.response), \
-         response_status = COALESCE(excluded.response_status, executions.response_status), \
+         response = COALESCE(executions.response, excluded.response), \
+         response_status = COALESCE(executions.response_status, excluded.response_status), \
          error = excluded.error, record = excluded.record, owner = NULL, \
          lease_until_ms = NULL",
     )
@@ -330,7 +343,7 @@ fn claim(
     let mut runs = Vec::with_capacity(rows.len());
     for (execution_id, flow, started_at, input, responded) in rows {
         let input = match input {
-            Some(text) => serde_json::from_str::<StoredInput>(&text).map_err(StoreError::json)?,
+            Some(text) => decode::<StoredInput>(&text)?,
             None => StoredInput::Inputs(serde_json::Value::Null),
         };
         runs.push(Unfinished {
@@ -355,12 +368,11 @@ const INTERRUPTED: &str = "the run was interrupted: the process running it stopp
 /// ran out. Its duration is counted to the end of its lease; steps and helper runs it saved
 /// stay (a later `get` shows them), and a late `finish` from its process still wins.
 fn fail_abandoned(conn: &Connection, path: &Path, now_ms: i64) -> Result<Reply, StoreError> {
-    let error = serde_json::to_string(&RunError {
+    let error = encode(&RunError {
         step: String::new(),
         kind: "interrupted".into(),
         message: INTERRUPTED.into(),
-    })
-    .map_err(StoreError::json)?;
+    })?;
     let n = conn
         .prepare_cached(
             "UPDATE executions SET status = 'failed', finished_ms = $1, error = $2, \
@@ -384,7 +396,7 @@ fn prune(
     before_ms: i64,
     except: &[String],
 ) -> Result<Reply, StoreError> {
-    let except = serde_json::to_string(except).map_err(StoreError::json)?;
+    let except = encode(except)?;
     // Postgres: `flow <> ALL($3)` with a text array.
     let ids = conn
         .prepare_cached(
@@ -440,10 +452,7 @@ fn dedupe(
             })
             .at(path)?
             .flatten();
-        let response = response
-            .map(|text| serde_json::from_str(&text))
-            .transpose()
-            .map_err(StoreError::json)?;
+        let response = response.as_deref().map(decode).transpose()?;
         return Ok(Reply::Dedupe(Dedupe::Repeat {
             execution_id: first,
             response,

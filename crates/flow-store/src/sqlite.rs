@@ -7,6 +7,8 @@
 //! survives the process crashing; a power cut may lose the last commits.
 
 use crate::Store;
+use crate::clock::{Clock, SystemClock};
+use crate::codec::encode;
 use crate::error::{At, StoreError};
 use crate::history;
 use crate::ops::{Finish, Reply, WriteOp};
@@ -17,7 +19,7 @@ use crate::writer::Writer;
 use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How long a connection waits for another process's lock before failing.
@@ -33,6 +35,8 @@ pub struct SqliteStore {
     reader: Option<Mutex<Connection>>,
     /// Dropped last among the connections' owners: it commits what is queued, then closes.
     writer: Writer,
+    /// Now, for leases, dedupe windows and the elapsed time of unfinished runs.
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -66,25 +70,73 @@ fn quick_check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     })
 }
 
+/// Creates a new store at `path` whole: the schema is written to a file beside it, which is
+/// then linked into place. No empty or half-made database is ever at `path`, even if the
+/// process dies meanwhile, so an empty file there is never one flowctl made (see
+/// [`SqliteStore::open`]). When another process creates the store first, its file is kept.
+fn create(path: &Path) -> Result<(), StoreError> {
+    let io = |detail: String| StoreError::Io {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let draft = path.with_file_name(format!(".{name}.new-{}-{nanos}", std::process::id()));
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let made = (|| {
+        // The default rollback journal: once closed, everything is in the one file.
+        let conn = Connection::open_with_flags(&draft, flags).at(path)?;
+        configure(&conn, path)?;
+        schema::migrate(&conn, path)?;
+        conn.close().map_err(|(_, e)| StoreError::sqlite(e, path))?;
+        match std::fs::hard_link(&draft, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(io(format!("cannot create it: {e}"))),
+        }
+    })();
+    let removed = std::fs::remove_file(&draft);
+    made?;
+    removed.map_err(|e| io(format!("cannot remove {}: {e}", draft.display())))
+}
+
 impl SqliteStore {
-    /// Opens (creating the file and its directories) with WAL, `synchronous=NORMAL` and a busy
-    /// timeout, then applies the missing migrations.
+    /// Opens (creating the file and its directories when the file does not exist) with WAL,
+    /// `synchronous=NORMAL` and a busy timeout, then applies the missing migrations.
     ///
-    /// Errors, never resets: a file that is not a database or fails `PRAGMA quick_check` →
-    /// [`StoreError::Corrupt`]; a schema from a newer flowctl → [`StoreError::NewerSchema`];
-    /// a directory or file that cannot be created or opened → [`StoreError::Io`].
+    /// Errors, never resets: a file that is not a database, is empty (0 bytes) or fails
+    /// `PRAGMA quick_check` → [`StoreError::Corrupt`]; a schema from a newer flowctl →
+    /// [`StoreError::NewerSchema`]; a directory or file that cannot be created or opened →
+    /// [`StoreError::Io`].
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        SqliteStore::open_inner(path, None)
+        SqliteStore::open_inner(path, None, Arc::new(SystemClock))
+    }
+
+    /// [`SqliteStore::open`] with time read from `clock` (leases, dedupe windows, interrupted
+    /// runs), so tests can move time instead of waiting.
+    pub fn open_with_clock(path: &Path, clock: Arc<dyn Clock>) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_inner(path, None, clock)
     }
 
     /// [`SqliteStore::open`] with the database limited to `pages` pages (of 4 KiB), to test a
     /// full disk.
     #[doc(hidden)]
     pub fn open_with_max_pages(path: &Path, pages: u64) -> Result<SqliteStore, StoreError> {
-        SqliteStore::open_inner(path, Some(pages))
+        SqliteStore::open_inner(path, Some(pages), Arc::new(SystemClock))
     }
 
-    fn open_inner(path: &Path, max_pages: Option<u64>) -> Result<SqliteStore, StoreError> {
+    fn open_inner(
+        path: &Path,
+        max_pages: Option<u64>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<SqliteStore, StoreError> {
         let io = |detail: String| StoreError::Io {
             path: path.to_path_buf(),
             detail,
@@ -98,9 +150,22 @@ impl SqliteStore {
         if path.is_dir() {
             return Err(io("it is a directory".into()));
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        match std::fs::metadata(path) {
+            // SQLite takes an empty file for a new database; a store flowctl made never is one.
+            Ok(meta) if meta.len() == 0 => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: "the file is empty: 0 bytes, so it holds none of the runs and \
+                             dedupe keys of the store it replaced"
+                        .into(),
+                });
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path)?,
+            Err(e) => return Err(io(e.to_string())),
+        }
+        // Never SQLITE_OPEN_CREATE: a file that vanished since is an error, not a new store.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).at(path)?;
         configure(&conn, path)?;
         // Read-only checks first: a refused file is left exactly as it was.
@@ -133,19 +198,26 @@ impl SqliteStore {
             path: Some(path.to_path_buf()),
             label: path.to_path_buf(),
             reader: Some(Mutex::new(reader)),
-            writer: Writer::start(conn, path.to_path_buf())?,
+            writer: Writer::start(conn, path.to_path_buf(), clock.clone())?,
+            clock,
         })
     }
 
     /// An in-memory store (for tests): one connection, owned by the writer thread.
     pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_in_memory_with_clock(Arc::new(SystemClock))
+    }
+
+    /// [`SqliteStore::open_in_memory`] with time read from `clock`.
+    pub fn open_in_memory_with_clock(clock: Arc<dyn Clock>) -> Result<SqliteStore, StoreError> {
         let label = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().at(&label)?;
         configure(&conn, &label)?;
         schema::migrate(&conn, &label)?;
         Ok(SqliteStore {
             path: None,
-            writer: Writer::start(conn, label.clone())?,
+            writer: Writer::start(conn, label.clone(), clock.clone())?,
+            clock,
             label,
             reader: None,
         })
@@ -203,12 +275,12 @@ impl SqliteStore {
         claim: Option<(String, i64)>,
         dedupe: Option<(String, i64)>,
     ) -> Result<Reply, StoreError> {
-        let input = serde_json::to_string(&run.input).map_err(StoreError::json)?;
+        let input = encode(&run.input)?;
         self.writer.call(WriteOp::Begin {
             id: run.execution_id.clone(),
             flow: run.flow.clone(),
             started_at: run.started_at.clone(),
-            started_ms: started_ms(&run.started_at),
+            started_ms: started_ms(&run.started_at, &*self.clock),
             input,
             save_data: run.save_data,
             resumable: run.resumable,
@@ -224,18 +296,18 @@ impl SqliteStore {
             .read(move |conn, path| history::save_data(conn, path, &id))?
             .unwrap_or(true);
         let stored = if save_data {
-            to_json(record)?
+            encode(record)?
         } else {
-            to_json(&metadata_only(record))?
+            encode(&metadata_only(record))?
         };
-        let response = record.response.as_ref().map(to_json).transpose()?;
-        let error = record.error.as_ref().map(to_json).transpose()?;
+        let response = record.response.as_ref().map(encode).transpose()?;
+        let error = record.error.as_ref().map(encode).transpose()?;
         Ok(WriteOp::Finish(Box::new(Finish {
             id: record.execution_id.clone(),
             flow: record.flow.to_string(),
             status: record.status.as_str().to_string(),
             started_at: record.started_at.clone(),
-            started_ms: started_ms(&record.started_at),
+            started_ms: started_ms(&record.started_at, &*self.clock),
             duration_ms: record.duration_ms,
             save_data,
             record: stored,
@@ -258,24 +330,19 @@ impl SqliteStore {
 fn response_op(execution_id: &str, response: &ResponseRecord) -> Result<WriteOp, StoreError> {
     Ok(WriteOp::SaveResponse {
         id: execution_id.to_string(),
-        response: serde_json::to_string(response).map_err(StoreError::json)?,
+        response: encode(response)?,
         status: i64::from(response.status),
     })
 }
 
-/// Milliseconds since the Unix epoch of an RFC 3339 time (now when it does not parse).
-fn started_ms(started_at: &str) -> i64 {
+/// Milliseconds since the Unix epoch of an RFC 3339 time (`clock`'s now when it does not
+/// parse).
+fn started_ms(started_at: &str, clock: &dyn Clock) -> i64 {
     use time::format_description::well_known::Rfc3339;
     match time::OffsetDateTime::parse(started_at, &Rfc3339) {
         Ok(t) => i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
-        Err(_) => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        Err(_) => clock.now_ms(),
     }
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(StoreError::json)
 }
 
 fn millis(d: Duration) -> i64 {
@@ -320,7 +387,7 @@ impl Store for SqliteStore {
         if let Some(e) = self.writer.failures().peek(execution_id) {
             return Err(e);
         }
-        let record = serde_json::to_string(step).map_err(StoreError::json)?;
+        let record = encode(step)?;
         self.writer.post(WriteOp::SaveStep {
             id: execution_id.to_string(),
             index: i64::try_from(step_index).unwrap_or(i64::MAX),
@@ -337,7 +404,7 @@ impl Store for SqliteStore {
         if let Some(e) = self.writer.failures().peek(parent_id) {
             return Err(e);
         }
-        let record = serde_json::to_string(child).map_err(StoreError::json)?;
+        let record = encode(child)?;
         self.writer.post(WriteOp::SaveChild {
             parent: parent_id.to_string(),
             step_id: step_id.to_string(),
@@ -435,7 +502,8 @@ impl Store for SqliteStore {
 
     fn get(&self, execution_id: &str) -> Result<Option<ExecutionRecord>, StoreError> {
         let id = execution_id.to_string();
-        self.read(move |conn, path| history::get(conn, path, &id))
+        let now_ms = self.clock.now_ms();
+        self.read(move |conn, path| history::get(conn, path, &id, now_ms))
     }
 
     fn input(&self, execution_id: &str) -> Result<Option<StoredInput>, StoreError> {

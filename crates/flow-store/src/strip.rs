@@ -7,7 +7,7 @@
 //! the request body and query, helper inputs, step inputs and outputs, response bodies and
 //! headers, HTTP bodies, the run's output. Helper runs are stripped the same way.
 
-use flow_runtime::{ExecutionRecord, StepRecord};
+use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
 use serde_json::Value;
 
 /// The record with its data removed.
@@ -25,11 +25,16 @@ fn strip_run(r: &mut ExecutionRecord) {
     }
     r.inputs = None;
     if let Some(response) = &mut r.response {
-        response.body = Value::Null;
-        response.headers.clear();
+        strip_response(response);
     }
     r.output = std::sync::Arc::new(Value::Null);
     r.steps.iter_mut().for_each(strip_step);
+}
+
+/// An answer without its data: its status and time stay.
+pub(crate) fn strip_response(response: &mut ResponseRecord) {
+    response.body = Value::Null;
+    response.headers.clear();
 }
 
 fn strip_step(s: &mut StepRecord) {

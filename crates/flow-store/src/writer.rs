@@ -12,6 +12,7 @@
 //! With no read connection (an in-memory database), reads are sent here too and run between
 //! transactions, so they see every write queued before them.
 
+use crate::clock::Clock;
 use crate::error::{At, StoreError};
 use crate::ops::{Reply, WriteOp};
 use rusqlite::Connection;
@@ -20,7 +21,6 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The most operations one transaction takes.
 pub(crate) const MAX_BATCH: usize = 512;
@@ -78,14 +78,18 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`.
-    pub(crate) fn start(conn: Connection, path: PathBuf) -> Result<Writer, StoreError> {
+    /// Starts the writer thread on `conn`; each batch is applied at `clock`'s time.
+    pub(crate) fn start(
+        conn: Connection,
+        path: PathBuf,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Writer, StoreError> {
         let (tx, rx) = mpsc::channel();
         let failures = Failures::default();
         let kept = failures.clone();
         let thread = std::thread::Builder::new()
             .name("flow-store-writer".into())
-            .spawn(move || run(conn, &path, rx, &kept))
+            .spawn(move || run(conn, &path, rx, &kept, &*clock))
             .map_err(|e| StoreError::Database(format!("cannot start the store writer: {e}")))?;
         Ok(Writer {
             tx: Some(tx),
@@ -146,7 +150,7 @@ impl Drop for Writer {
 }
 
 /// The writer thread's loop: batch, apply, commit, answer.
-fn run(conn: Connection, path: &Path, rx: Receiver<Msg>, failures: &Failures) {
+fn run(conn: Connection, path: &Path, rx: Receiver<Msg>, failures: &Failures, clock: &dyn Clock) {
     let mut writes: Vec<(WriteOp, Option<Ack>)> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
         let mut next = Some(first);
@@ -156,7 +160,7 @@ fn run(conn: Connection, path: &Path, rx: Receiver<Msg>, failures: &Failures) {
             match msg {
                 Msg::Write { op, ack } => writes.push((op, ack)),
                 Msg::Read(job) => {
-                    commit_batch(&conn, path, &mut writes, failures);
+                    commit_batch(&conn, path, &mut writes, failures, clock);
                     job(&conn);
                 }
             }
@@ -164,14 +168,8 @@ fn run(conn: Connection, path: &Path, rx: Receiver<Msg>, failures: &Failures) {
                 next = rx.try_recv().ok();
             }
         }
-        commit_batch(&conn, path, &mut writes, failures);
+        commit_batch(&conn, path, &mut writes, failures, clock);
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Which writes a later write of the same batch makes moot: a run's step, helper-run and
@@ -207,11 +205,12 @@ fn commit_batch(
     path: &Path,
     writes: &mut Vec<(WriteOp, Option<Ack>)>,
     failures: &Failures,
+    clock: &dyn Clock,
 ) {
     if writes.is_empty() {
         return;
     }
-    let now = now_ms();
+    let now = clock.now_ms();
     let superseded = superseded(writes);
     let mut results: Vec<Result<Reply, StoreError>> = Vec::with_capacity(writes.len());
     let outcome = (|| -> Result<(), StoreError> {

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{new_id, new_run, oort_record, oort_steps, temp_dir};
-use flow_runtime::{TriggerRequest, mask_headers};
+use flow_runtime::TriggerRequest;
 use flow_store::{ListFilter, SCHEMA_VERSION, SqliteStore, Store, StoreError, StoredInput};
 use std::sync::Arc;
 
@@ -301,52 +301,124 @@ fn many_threads_begin_at_once() {
     assert_eq!(rows.len(), 32 * 40);
 }
 
+/// Every byte of the database's files in `dir` (the database, its write-ahead log, its
+/// shared-memory index), by file name.
+fn raw_files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&path).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The names of the files in `files` that hold `needle`.
+fn holding(files: &[(String, Vec<u8>)], needle: &str) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(_, bytes)| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
 #[test]
-fn the_store_writes_exactly_what_it_is_given() {
+fn secrets_of_a_request_stored_the_servers_way_are_in_no_byte_of_the_database_or_its_log() {
     let dir = temp_dir("secrets");
     let path = dir.join("state.db");
-    let secret = "tok-7f3a9c1e5b2d8064-SECRET";
-    let body = r#"{"id":"evt-1","detail":{"usersFailing":["plain.body.marker@example.com"]}}"#;
+    let (header_secret, query_secret) = ("tok-7f3a9c1e5b2d8064-SECRET", "qs-91c0e2aa-SECRET");
+    let marker = "plain.body.marker@example.com";
+    let body = format!(r#"{{"id":"evt-1","detail":{{"usersFailing":["{marker}"]}}}}"#);
+    // The request as it arrives, secrets in the clear.
     let request = TriggerRequest {
         method: "POST".into(),
-        body: body.into(),
+        body: body.clone(),
         headers: vec![
-            ("x-api-client-token".into(), secret.into()),
+            ("x-api-client-token".into(), header_secret.into()),
             ("content-type".into(), "application/json".into()),
         ],
+        query: vec![
+            ("clientToken".into(), query_secret.into()),
+            ("page".into(), "2".into()),
+        ],
+    };
+    let id = new_id();
+    let store = SqliteStore::open(&path).unwrap();
+    // What the server stores: its input (flow_server::stored_input, as `Durable::begin` is
+    // given it) and the engine's record of the trigger (TriggerRequest::to_record).
+    let mut run = new_run(&id, "oort-failing-check");
+    run.input = flow_server::stored_input(&request);
+    store.begin(&run).unwrap();
+    let mut record = oort_record(&id);
+    record.trigger = Some(Box::new(request.to_record()));
+    store.finish(&record).unwrap();
+    store.flush().unwrap();
+
+    // While the store is open, the commits are in the write-ahead log: the scan sees them
+    // there (the body is found), and no secret.
+    let open = raw_files(&dir);
+    assert_eq!(holding(&open, marker), ["state.db-wal"]);
+    assert_eq!(holding(&open, header_secret), [] as [&str; 0]);
+    assert_eq!(holding(&open, query_secret), [] as [&str; 0]);
+    // Closed: checkpointed into the database file.
+    drop(store);
+    let closed = raw_files(&dir);
+    assert_eq!(holding(&closed, marker), ["state.db"]);
+    assert_eq!(holding(&closed, header_secret), [] as [&str; 0]);
+    assert_eq!(holding(&closed, query_secret), [] as [&str; 0]);
+
+    // Masked, not dropped: the input and the record name each secret as `***`.
+    let store = SqliteStore::open(&path).unwrap();
+    let masked = vec![
+        ("x-api-client-token".to_string(), "***".to_string()),
+        ("content-type".to_string(), "application/json".to_string()),
+    ];
+    assert_eq!(
+        store.input(&id).unwrap(),
+        Some(StoredInput::Request {
+            method: "POST".into(),
+            body: body.clone(),
+            headers: masked,
+            query: vec![
+                ("clientToken".into(), "***".into()),
+                ("page".into(), "2".into()),
+            ],
+        })
+    );
+    assert_eq!(
+        store.get(&id).unwrap().unwrap().trigger.as_deref(),
+        Some(&serde_json::json!({
+            "method": "POST",
+            "headers": { "x-api-client-token": "***", "content-type": "application/json" },
+            "query": { "clientToken": "***", "page": "2" },
+            "body": body,
+        }))
+    );
+}
+
+#[test]
+fn the_store_writes_exactly_what_it_is_given() {
+    // The store masks nothing itself: a secret its caller fails to mask is stored (which is
+    // why the test above goes through the server's own masking).
+    let dir = temp_dir("verbatim");
+    let store = SqliteStore::open(&dir.join("state.db")).unwrap();
+    let id = new_id();
+    let mut run = new_run(&id, "f");
+    run.input = StoredInput::Request {
+        method: "POST".into(),
+        body: String::new(),
+        headers: vec![("x-api-client-token".into(), "unmasked-by-caller".into())],
         query: vec![],
     };
-    // Masking happens upstream; the store gets the masked request.
-    let headers = mask_headers(&request.headers);
-    assert!(headers.iter().any(|(_, v)| v == "***"));
-    let id = new_id();
-    {
-        let store = SqliteStore::open(&path).unwrap();
-        let mut run = new_run(&id, "oort-failing-check");
-        run.input = StoredInput::Request {
-            method: "POST".into(),
-            body: body.into(),
-            headers,
-            query: vec![],
-        };
-        store.begin(&run).unwrap();
-        let mut record = oort_record(&id);
-        record.trigger = Some(Box::new(request.to_record()));
-        store.finish(&record).unwrap();
-        let stored = store.input(&id).unwrap().unwrap();
-        assert_eq!(stored, run.input);
-    }
-    let mut all = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        all.extend(std::fs::read(entry.unwrap().path()).unwrap());
-    }
-    let contains = |needle: &str| all.windows(needle.len()).any(|w| w == needle.as_bytes());
-    assert!(!contains(secret), "the masked secret reached the database");
-    assert!(
-        contains("plain.body.marker@example.com"),
-        "the body was not stored"
+    store.begin(&run).unwrap();
+    assert_eq!(store.input(&id).unwrap(), Some(run.input));
+    assert_eq!(
+        holding(&raw_files(&dir), "unmasked-by-caller"),
+        ["state.db-wal"]
     );
-    assert!(contains("***"));
 }
 
 #[test]
@@ -370,4 +442,54 @@ fn store_settings() {
     assert!(matches!(err, StoreError::Unsupported(_)), "{err}");
     let err = SqliteStore::open(&dir).unwrap_err();
     assert!(matches!(err, StoreError::Io { .. }), "{err}");
+}
+
+#[test]
+fn an_empty_file_is_refused_untouched_and_a_missing_one_is_created() {
+    let dir = temp_dir("empty");
+    let path = dir.join("state.db");
+    std::fs::write(&path, b"").unwrap();
+    let err = SqliteStore::open(&path).unwrap_err();
+    let StoreError::Corrupt {
+        path: named,
+        detail,
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(named, &path);
+    assert_eq!(
+        detail,
+        "the file is empty: 0 bytes, so it holds none of the runs and dedupe keys of the \
+         store it replaced"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"", "the file was changed");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "files were left next to it"
+    );
+    // Through a `store:` setting too.
+    let err = SqliteStore::from_url("sqlite://state.db", &dir).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+
+    // A path that does not exist is a new store, created whole: no file but the database.
+    let fresh = dir.join("new/state.db");
+    let id = new_id();
+    {
+        let store = SqliteStore::open(&fresh).unwrap();
+        store.begin(&new_run(&id, "f")).unwrap();
+    }
+    let names: Vec<String> = std::fs::read_dir(dir.join("new"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["state.db"]);
+    assert!(
+        SqliteStore::open(&fresh)
+            .unwrap()
+            .get(&id)
+            .unwrap()
+            .is_some()
+    );
 }

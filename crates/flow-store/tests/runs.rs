@@ -5,8 +5,9 @@ mod common;
 
 use common::{child_record, new_id, new_run, oort_record, oort_steps};
 use flow_runtime::{ExecutionRecord, ResponseRecord, RunError, RunStatus};
-use flow_store::{Dedupe, ListFilter, NewRun, SqliteStore, Store, StoredInput};
+use flow_store::{Dedupe, ListFilter, ManualClock, NewRun, SqliteStore, Store, StoredInput};
 use serde_json::json;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn response(status: u16) -> ResponseRecord {
@@ -100,6 +101,7 @@ fn a_run_round_trips_through_get() {
     // Finished: the final record, exactly; resume rows gone; input kept for replay.
     let mut record = oort_record(&id);
     record.started_at = run.started_at.clone();
+    record.response = Some(response(200));
     store.finish(&record).unwrap();
     let stored = store.get(&id).unwrap().unwrap();
     assert_eq!(to_json(&stored), to_json(&record));
@@ -253,7 +255,8 @@ fn prune_deletes_old_finished_runs_only() {
 
 #[test]
 fn dedupe_first_repeat_and_expiry() {
-    let store = SqliteStore::open_in_memory().unwrap();
+    let clock = ManualClock::at_system_time();
+    let store = SqliteStore::open_in_memory_with_clock(Arc::new(clock.clone())).unwrap();
     let window = Duration::from_millis(500);
     let first = new_id();
     assert_eq!(
@@ -270,6 +273,8 @@ fn dedupe_first_repeat_and_expiry() {
     );
     store.begin(&new_run(&first, "f")).unwrap();
     store.save_response(&first, &response(202)).unwrap();
+    // Held to the last millisecond of its window.
+    clock.advance(Duration::from_millis(499));
     assert_eq!(
         store.dedupe("f", "k1", window, &second).unwrap(),
         Dedupe::Repeat {
@@ -282,12 +287,23 @@ fn dedupe_first_repeat_and_expiry() {
         store.dedupe("g", "k1", window, &second).unwrap(),
         Dedupe::First
     );
-    std::thread::sleep(Duration::from_millis(700));
+    // Expired at the end of its window: reserved anew, for a new window.
+    clock.advance(Duration::from_millis(1));
     let third = new_id();
     assert_eq!(
         store.dedupe("f", "k1", window, &third).unwrap(),
         Dedupe::First
     );
+    clock.advance(Duration::from_millis(499));
+    assert_eq!(
+        store.dedupe("f", "k1", window, &new_id()).unwrap(),
+        Dedupe::Repeat {
+            execution_id: third.clone(),
+            response: None
+        }
+    );
+    // Pruning drops expired keys only.
+    assert_eq!(store.prune(None, 0).unwrap(), 0);
     assert_eq!(
         store.dedupe("f", "k1", window, &new_id()).unwrap(),
         Dedupe::Repeat {
@@ -299,14 +315,15 @@ fn dedupe_first_repeat_and_expiry() {
 
 #[test]
 fn claims_lease_out_and_expire() {
-    let store = SqliteStore::open_in_memory().unwrap();
+    let clock = ManualClock::at_system_time();
+    let store = SqliteStore::open_in_memory_with_clock(Arc::new(clock.clone())).unwrap();
     let a = new_id();
     let b = new_id();
     let c = new_id();
     store.begin(&new_run(&a, "f")).unwrap();
     store.begin(&new_run(&b, "f")).unwrap();
     store
-        .begin_claimed(&new_run(&c, "f"), "node-1", Duration::from_secs(60))
+        .begin_claimed(&new_run(&c, "f"), "node-1", Duration::from_secs(3600))
         .unwrap();
     let done = finished(&store, "f", &common::now_rfc3339(), RunStatus::Succeeded);
     store.save_response(&b, &response(200)).unwrap();
@@ -315,45 +332,35 @@ fn claims_lease_out_and_expire() {
     store.save_child(&b, "dispatch", &child).unwrap();
 
     // node-1 holds c already; it claims the unowned a and b, briefly.
-    let claimed = store
-        .claim_unfinished("node-1", Duration::from_millis(500))
-        .unwrap();
+    let lease = Duration::from_millis(500);
+    let claimed = store.claim_unfinished("node-1", lease).unwrap();
     let ids: Vec<&str> = claimed.iter().map(|u| u.execution_id.as_str()).collect();
     assert_eq!(ids, [a.as_str(), b.as_str()]);
     assert!(!claimed[0].responded && claimed[1].responded);
     assert_eq!(claimed[0].input, new_run(&a, "f").input);
     assert!(!ids.contains(&done.as_str()));
 
-    // Live leases: nothing for node-2, nor for node-1 again.
-    assert!(
+    // Live leases, to their last millisecond: nothing for node-2, nor for node-1 again.
+    clock.advance(lease);
+    let none: [&str; 0] = [];
+    let claim = |owner: &str, lease: Duration| -> Vec<String> {
         store
-            .claim_unfinished("node-2", Duration::from_secs(60))
+            .claim_unfinished(owner, lease)
             .unwrap()
-            .is_empty()
-    );
-    assert!(
-        store
-            .claim_unfinished("node-1", Duration::from_secs(60))
-            .unwrap()
-            .is_empty()
-    );
+            .into_iter()
+            .map(|u| u.execution_id)
+            .collect()
+    };
+    assert_eq!(claim("node-2", Duration::from_secs(60)), none);
+    assert_eq!(claim("node-1", Duration::from_secs(60)), none);
 
-    // node-1 stops renewing a and b: after the lease node-2 takes them; c is still held.
-    std::thread::sleep(Duration::from_millis(700));
-    let taken = store
-        .claim_unfinished("node-2", Duration::from_millis(500))
-        .unwrap();
-    let ids: Vec<&str> = taken.iter().map(|u| u.execution_id.as_str()).collect();
-    assert_eq!(ids, [a.as_str(), b.as_str()]);
-    // Renewing keeps them.
+    // node-1 stops renewing a and b: once the lease ran out node-2 takes them; c is still held.
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(claim("node-2", lease), [a.as_str(), b.as_str()]);
+    // Renewing keeps them past the lease they were claimed for.
     store.renew("node-2", Duration::from_secs(60)).unwrap();
-    std::thread::sleep(Duration::from_millis(700));
-    assert!(
-        store
-            .claim_unfinished("node-3", Duration::from_secs(60))
-            .unwrap()
-            .is_empty()
-    );
+    clock.advance(Duration::from_secs(60));
+    assert_eq!(claim("node-3", Duration::from_secs(60)), none);
 
     // What b already did.
     let progress = store.progress(&b).unwrap();
@@ -365,16 +372,12 @@ fn claims_lease_out_and_expire() {
     );
     assert_eq!(progress.response, Some(response(200)));
 
-    // A finished run is never claimed.
+    // A finished run is never claimed; c is still held by node-1.
     store.finish(&oort_record(&a)).unwrap();
-    std::thread::sleep(Duration::from_millis(10));
     store.renew("node-2", Duration::ZERO).unwrap();
-    std::thread::sleep(Duration::from_millis(10));
-    let last = store
-        .claim_unfinished("node-3", Duration::from_secs(60))
-        .unwrap();
-    let ids: Vec<&str> = last.iter().map(|u| u.execution_id.as_str()).collect();
-    assert_eq!(ids, [b.as_str()]);
+    assert_eq!(claim("node-3", Duration::from_secs(60)), none);
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(claim("node-3", Duration::from_secs(60)), [b.as_str()]);
 }
 
 #[test]
@@ -427,7 +430,8 @@ fn save_data_false_keeps_metadata_only() {
 
 #[test]
 fn runs_that_are_not_resumable_are_never_claimed_and_end_as_interrupted() {
-    let store = SqliteStore::open_in_memory().unwrap();
+    let clock = ManualClock::at_system_time();
+    let store = SqliteStore::open_in_memory_with_clock(Arc::new(clock.clone())).unwrap();
     let lease = Duration::from_millis(600);
     // A `flowctl run` that keeps renewing, one whose process died, one begun without a lease,
     // and a server run.
@@ -441,30 +445,36 @@ fn runs_that_are_not_resumable_are_never_claimed_and_end_as_interrupted() {
     store.save_step(&dead, 0, &oort_steps()[0]).unwrap();
     store.begin(&cli(&unleased)).unwrap();
     store.begin(&new_run(&server, "f")).unwrap();
+    let claim = |owner: &str| -> Vec<String> {
+        store
+            .claim_unfinished(owner, lease)
+            .unwrap()
+            .into_iter()
+            .map(|u| u.execution_id)
+            .collect()
+    };
 
-    let claimed = store.claim_unfinished("node-1", lease).unwrap();
-    let ids: Vec<&str> = claimed.iter().map(|u| u.execution_id.as_str()).collect();
-    assert_eq!(ids, [server.as_str()]);
+    assert_eq!(claim("node-1"), [server.as_str()]);
     assert_eq!(
         store.fail_abandoned().unwrap(),
         0,
         "no lease has run out yet"
     );
 
-    // cli-1 renews; cli-2 and node-1 do not.
-    for _ in 0..10 {
-        std::thread::sleep(Duration::from_millis(100));
+    // cli-1 renews every 100 ms; cli-2 and node-1 do not. To the last millisecond of the
+    // leases, nothing is taken or ended.
+    for _ in 0..6 {
+        clock.advance(Duration::from_millis(100));
         store.renew("cli-1", lease).unwrap();
     }
-    assert!(
-        store
-            .claim_unfinished("node-2", lease)
-            .unwrap()
-            .iter()
-            .all(|u| u.execution_id == server),
-        "only the server run is ever claimed"
-    );
+    assert_eq!(store.fail_abandoned().unwrap(), 0);
+    assert_eq!(claim("node-2"), [] as [&str; 0]);
+    // One millisecond later: node-1's lease and cli-2's have run out. Only the server run is
+    // ever claimed; cli-2's run is ended.
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(claim("node-2"), [server.as_str()]);
     assert_eq!(store.fail_abandoned().unwrap(), 1);
+    clock.advance(Duration::from_secs(3600));
     store.renew("cli-1", Duration::from_secs(60)).unwrap();
     assert_eq!(store.fail_abandoned().unwrap(), 0);
 
@@ -474,25 +484,34 @@ fn runs_that_are_not_resumable_are_never_claimed_and_end_as_interrupted() {
     assert_eq!(status(&unleased).status, "running");
     let interrupted = status(&dead);
     assert_eq!(interrupted.status, "failed");
-    assert!(interrupted.duration_ms.is_some_and(|d| d >= 500.0));
-    let error = interrupted.error.unwrap();
-    assert!(error.starts_with("the run was interrupted"), "{error}");
-    assert!(error.contains("flowctl run"), "{error}");
+    // Its duration counts to the end of its lease.
+    assert_eq!(interrupted.duration_ms, Some(600.0));
+    assert_eq!(
+        interrupted.error.as_deref(),
+        Some(
+            "the run was interrupted: the process running it stopped before it finished, and \
+             runs not accepted by a server (`flowctl run`, `flowctl replay`) are not resumed; \
+             the step in flight may or may not have taken effect"
+        )
+    );
     // Its record shows what it saved, and why it failed.
     let record = store.get(&dead).unwrap().unwrap();
     assert_eq!(record.status, RunStatus::Failed);
+    assert_eq!(record.duration_ms, 600.0);
     assert_eq!(record.error.as_ref().unwrap().kind, "interrupted");
-    assert_eq!(&*record.steps[0].id, "ack");
-    assert!(store.input(&dead).unwrap().is_some());
+    let ids: Vec<&str> = record.steps.iter().map(|s| &*s.id).collect();
+    assert_eq!(ids, ["ack"]);
+    assert_eq!(store.input(&dead).unwrap(), Some(cli(&dead).input));
+    // An unfinished run's record counts its time on the store's clock.
+    assert_eq!(
+        store.get(&unleased).unwrap().unwrap().duration_ms,
+        601.0 + 3_600_000.0
+    );
     // Never claimed, now or later; renewing an ended run does nothing.
     store.renew("cli-2", Duration::from_secs(60)).unwrap();
-    assert!(
-        store
-            .claim_unfinished("node-3", Duration::from_secs(60))
-            .unwrap()
-            .iter()
-            .all(|u| u.execution_id == server)
-    );
+    clock.advance(Duration::from_secs(3600));
+    assert_eq!(claim("node-3"), [server.as_str()]);
+    assert_eq!(store.fail_abandoned().unwrap(), 1, "cli-1 stopped renewing");
     // A process that was only paused finishes after all: its outcome wins.
     let mut late = oort_record(&dead);
     late.started_at = record.started_at.clone();
@@ -507,10 +526,12 @@ fn runs_that_are_not_resumable_are_never_claimed_and_end_as_interrupted() {
         .begin_claimed(&cli(&id), "cli-3", Duration::ZERO)
         .unwrap();
     store.save_step(&id, 0, &oort_steps()[0]).unwrap();
-    std::thread::sleep(Duration::from_millis(5));
+    clock.advance(Duration::from_millis(1));
     assert_eq!(store.fail_abandoned().unwrap(), 1);
-    let after = time_now() + 60;
-    assert!(store.prune(Some("f"), after).unwrap() >= 1);
+    // Runs started before an hour from now: the three ended ones (`dead`, `alive` and this
+    // one); `unleased` and the server run are unfinished.
+    let after = time_now() + 3600;
+    assert_eq!(store.prune(Some("f"), after).unwrap(), 3);
     assert!(store.get(&id).unwrap().is_none());
     assert!(store.progress(&id).unwrap().steps.is_empty());
 }
@@ -584,4 +605,143 @@ fn prune_except_leaves_the_named_flows_alone() {
     assert!(store.get(&c).unwrap().is_none());
     assert!(store.get(&a).unwrap().is_some() && store.get(&b).unwrap().is_some());
     assert_eq!(store.prune_except(&[], cutoff).unwrap(), 2);
+}
+
+/// `levels` arrays nested in one another, innermost holding `leaf`.
+fn nested(levels: usize, leaf: serde_json::Value) -> serde_json::Value {
+    (0..levels).fold(leaf, |inner, _| json!([inner]))
+}
+
+#[test]
+fn json_nested_127_levels_is_read_back_as_it_was_stored() {
+    // What the front door accepts: serde_json parses 127 levels with its default limit.
+    let text = format!("{}1{}", "[".repeat(127), "]".repeat(127));
+    let deep: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(deep, nested(127, json!(1)));
+
+    let store = SqliteStore::open_in_memory().unwrap();
+    let id = new_id();
+    let mut run = new_run(&id, "f");
+    run.input = StoredInput::Inputs(json!({ "deep": deep }));
+    store.begin(&run).unwrap();
+    let answer = ResponseRecord {
+        body: json!({ "deep": deep }),
+        ..response(200)
+    };
+    store.save_response(&id, &answer).unwrap();
+    let mut record = oort_record(&id);
+    // The trigger as a record shows it, with the body parsed: 127 levels under `json`.
+    record.trigger = Some(Box::new(json!({
+        "method": "POST", "headers": {}, "body": text, "json": deep,
+    })));
+    record.inputs = Some(std::sync::Arc::new(json!({ "deep": deep })));
+    record.response = Some(answer.clone());
+    record.steps[1].output = Some(std::sync::Arc::new(json!({ "deep": deep })));
+    let mut child = child_record(0, "maria.gomez@example.com");
+    child.output = std::sync::Arc::new(json!({ "deep": deep }));
+    record.steps[5].children = vec![child.clone()];
+    store.save_step(&id, 1, &record.steps[1]).unwrap();
+    store.save_child(&id, "dispatch", &child).unwrap();
+    store.flush().unwrap();
+
+    // Unfinished: every read that decodes what was saved.
+    let progress = store.progress(&id).unwrap();
+    assert_eq!(progress.steps[&1].output, record.steps[1].output);
+    assert_eq!(
+        to_json(&progress.children[&("dispatch".to_string(), 0)]),
+        to_json(&child)
+    );
+    assert_eq!(progress.response, Some(answer.clone()));
+    assert_eq!(store.input(&id).unwrap(), Some(run.input.clone()));
+    assert_eq!(
+        store.get(&id).unwrap().unwrap().steps[0].output,
+        record.steps[1].output
+    );
+    let claimed = store
+        .claim_unfinished("node-1", Duration::from_secs(60))
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].input, run.input);
+    assert_eq!(
+        store
+            .dedupe("f", "k", Duration::from_secs(60), &id)
+            .unwrap(),
+        Dedupe::First
+    );
+    assert_eq!(
+        store
+            .dedupe("f", "k", Duration::from_secs(60), &new_id())
+            .unwrap(),
+        Dedupe::Repeat {
+            execution_id: id.clone(),
+            response: Some(answer.clone())
+        }
+    );
+
+    // Finished: the final record, exactly.
+    record.started_at = run.started_at.clone();
+    store.finish(&record).unwrap();
+    assert_eq!(to_json(&store.get(&id).unwrap().unwrap()), to_json(&record));
+}
+
+#[test]
+fn a_run_is_answered_once_the_first_answer_stored_stays() {
+    // A resumed run's answering step runs again, with no caller to hear it: what the store
+    // keeps (and answers a repeated delivery with) is the answer the caller got.
+    for save_data in [true, false] {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let id = new_id();
+        let mut run = new_run(&id, "f");
+        run.save_data = save_data;
+        assert_eq!(
+            store
+                .begin_deduped(
+                    &run,
+                    "node-1",
+                    Duration::from_secs(10),
+                    "k",
+                    Duration::from_secs(60)
+                )
+                .unwrap(),
+            Dedupe::First
+        );
+        let given = response(200);
+        let again = ResponseRecord {
+            at_ms: 0.9,
+            ..response(202)
+        };
+        store.save_response(&id, &given).unwrap();
+        store.save_response(&id, &again).unwrap();
+        store.queue_response(&id, &again).unwrap();
+        store.flush().unwrap();
+        assert_eq!(store.progress(&id).unwrap().response, Some(given.clone()));
+
+        let mut record = oort_record(&id);
+        record.started_at = run.started_at.clone();
+        record.response = Some(again.clone());
+        store.finish(&record).unwrap();
+        let kept = store.get(&id).unwrap().unwrap().response;
+        let expected = if save_data {
+            given.clone()
+        } else {
+            ResponseRecord {
+                body: serde_json::Value::Null,
+                ..given.clone()
+            }
+        };
+        assert_eq!(kept, Some(expected), "save_data: {save_data}");
+        assert_eq!(
+            store.list(&ListFilter::default()).unwrap()[0].response_status,
+            Some(200)
+        );
+        assert_eq!(
+            store
+                .dedupe("f", "k", Duration::from_secs(60), &new_id())
+                .unwrap(),
+            Dedupe::Repeat {
+                execution_id: id.clone(),
+                response: Some(given.clone())
+            }
+        );
+    }
 }
