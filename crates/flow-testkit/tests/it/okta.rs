@@ -1,8 +1,6 @@
 //! Integration tests for the fake Okta server, driven over real HTTP on 127.0.0.1.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::time::{Duration, UNIX_EPOCH};
 

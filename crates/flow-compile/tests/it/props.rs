@@ -1,13 +1,11 @@
 //! Property tests: random and mutated documents go through the loader and the compiler without
 //! panicking; problems come back as diagnostics.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use proptest::prelude::*;
 
-const MAIN: &str = include_str!("../../../flows/oort-failing-check.yaml");
-const HELPER: &str = include_str!("../../../flows/demo-dispatcher.yaml");
-const CONFIG: &str = include_str!("../../../flowctl.yaml");
+const MAIN: &str = include_str!("../../../../flows/oort-failing-check.yaml");
+const HELPER: &str = include_str!("../../../../flows/demo-dispatcher.yaml");
+const CONFIG: &str = include_str!("../../../../flowctl.yaml");
 
 fn compile(main: &str) {
     let _ = flow_compile::compile_str(

@@ -3,8 +3,6 @@
 //! fails the case as surely as a missing one. The structured diagnostic is asserted (not its
 //! rendering; `render.rs` and the CLI's golden files cover that).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use flow_compile::LoadOptions;
 use flow_model::{Code, Diagnostic, Diagnostics, FlowDoc, ProjectConfig, Severity, Sources};
 
@@ -616,7 +614,7 @@ fn every_code_has_a_case() {
 
 #[test]
 fn the_oort_flows_compile_without_diagnostics() {
-    let main = include_str!("../../../flows/oort-failing-check.yaml");
-    let helper = include_str!("../../../flows/demo-dispatcher.yaml");
+    let main = include_str!("../../../../flows/oort-failing-check.yaml");
+    let helper = include_str!("../../../../flows/demo-dispatcher.yaml");
     expect_all(&[], CONFIG, &[("main.yaml", main), ("helper.yaml", helper)]);
 }

@@ -2,9 +2,7 @@
 //! `docs/cards.md`. The schema accepts every flow in `flows/` and `examples/` and rejects a
 //! misspelt key.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use common::flowctl;
 use serde_json::Value;

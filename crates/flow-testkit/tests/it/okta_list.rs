@@ -1,8 +1,6 @@
 //! Integration tests for the fake Okta user list: filter, search, q and Link pagination.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use common::{assert_error_shape, client, get};
 use flow_testkit::{FakeOkta, UserStatus};

@@ -1,8 +1,6 @@
 //! The command line, end to end: `flowctl` as a process, its stdout, stderr and exit code.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use common::{Run, Served, flowctl};
 use flow_model::Code;

@@ -1,8 +1,6 @@
 //! The store on disk: what survives a reopen, what it refuses to open, a full disk, many
 //! writers at once, and that it writes exactly what it is given (no secret it was not given).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use common::{new_id, new_run, oort_record, oort_steps, temp_dir};
 use flow_runtime::TriggerRequest;

@@ -2,9 +2,7 @@
 //! fake Okta and Slack servers, on an event whose users mix emails, a plain username, a user
 //! Okta does not know and a user already suspended.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use flow_store::{ListFilter, SqliteStore, Store};
 use flow_testkit::{FakeOkta, FakeSlack, Recorded, UserStatus};

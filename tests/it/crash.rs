@@ -8,9 +8,7 @@
 //! are never taken over by the server (not while they run, not after their process is killed);
 //! a killed one ends as failed (interrupted) once its lease runs out.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use flow_store::{ListFilter, SqliteStore, Store};
 use flow_testkit::{FakeOkta, FakeSlack, Fault, Recorded, UserStatus};
@@ -105,7 +103,7 @@ fn login(e: usize, u: usize) -> String {
 
 fn event(e: usize) -> String {
     let mut v: Value =
-        serde_json::from_str(include_str!("../examples/events/failed-check.json")).unwrap();
+        serde_json::from_str(include_str!("../../examples/events/failed-check.json")).unwrap();
     v["id"] = Value::String(format!("crash-event-{e}"));
     v["detail"]["usersFailing"] = (0..USERS).map(|u| login(e, u)).collect();
     v.to_string()
@@ -367,7 +365,7 @@ async fn a_killed_server_resumes_every_accepted_event_and_repeats_only_what_was_
 /// An Oort event failing one user, written to a file for `flowctl run --input`.
 fn event_file(dir: &Path, login: &str) -> std::path::PathBuf {
     let mut v: Value =
-        serde_json::from_str(include_str!("../examples/events/failed-check.json")).unwrap();
+        serde_json::from_str(include_str!("../../examples/events/failed-check.json")).unwrap();
     v["id"] = Value::String(format!("cli-{login}"));
     v["detail"]["usersFailing"] = serde_json::json!([login]);
     let path = dir.join(format!("{login}.json"));

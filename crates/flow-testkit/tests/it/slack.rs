@@ -1,10 +1,8 @@
 //! Integration tests for the fake Slack server, driven over real HTTP on 127.0.0.1.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::time::{Duration, Instant};
 
-mod common;
+use crate::common;
 
 use common::client;
 use flow_testkit::{FakeSlack, Gate, SlackFault};

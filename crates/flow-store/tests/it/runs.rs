@@ -1,7 +1,5 @@
 //! The store's behaviour through the `Store` trait: records, history, dedupe, claims, resuming.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use common::{child_record, new_id, new_run, oort_record, oort_steps};
 use flow_runtime::{ExecutionRecord, ResponseRecord, RunError, RunStatus};

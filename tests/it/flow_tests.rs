@@ -2,9 +2,7 @@
 //! flow: a JSONPath changed in the Oort flow makes `flowctl test` fail with a message that
 //! points at the difference.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use common::{Run, flowctl, temp_dir};
 use std::path::Path;

@@ -2,9 +2,7 @@
 //! `save_data: false` keeps metadata only; a broken store is a clear error; and no secret given
 //! to a run reaches the database file.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use common::{Run, temp_dir};
 use serde_json::Value;

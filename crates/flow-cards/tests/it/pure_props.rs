@@ -1,8 +1,6 @@
 //! Property tests: every pure card, fed random JSON values through a flow, finishes with an
 //! output or a clear error, never a panic.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use flow_card::RunEnv;
 use flow_runtime::{Engine, RunInput, RunOptions};
 use proptest::prelude::*;

@@ -2,8 +2,6 @@
 //! success, not found, state conflicts, wrong tokens, rate limits honoured, server errors until
 //! attempts run out, Slack's `ok: false`, and no token anywhere in the record.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use flow_card::RunEnv;
 use flow_cards::ReqwestTransport;
 use flow_runtime::{

@@ -1,0 +1,13 @@
+//! flowctl's end-to-end tests: the built binary against temp projects, stores and fakes.
+//!
+//! One test binary for the whole directory (one link step); each file is a module.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli;
+mod common;
+mod crash;
+mod docs;
+mod flow_tests;
+mod history;
+mod oort_fakes;
