@@ -56,6 +56,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> Result<Exit> {
             Format::Json => LogFormat::Json,
             Format::Off => LogFormat::Off,
         },
+        ..Logger::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
