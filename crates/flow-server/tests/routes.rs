@@ -540,8 +540,12 @@ async fn unauthenticated_slow_bodies_hold_no_run_slot_and_are_bounded() {
             tx,
         ));
     }
-    // The three reads are under way (a counter, not a sleep).
+    // The three reads are under way (a counter, not a sleep); none may be answered before its
+    // body arrives.
     while s.state.unauthenticated_reads("signed") < 3 {
+        for (task, _) in &held {
+            assert!(!task.is_finished(), "a slow body was answered early");
+        }
         tokio::task::yield_now().await;
     }
     // No run slot was taken: a caller with a token still runs, twice.
