@@ -359,3 +359,70 @@ async fn serve_logs_never_hold_a_secret() {
         ["run.finished", "shutdown.started", "shutdown.finished"]
     );
 }
+
+const OPEN: &str = r#"flow: open
+trigger: { api_endpoint: { security: { public: true } } }
+steps:
+  - { id: out, card: flow.return, with: { outputs: { body: "{{ trigger.body }}" } } }
+"#;
+
+/// A raw request from `from` (a loopback address) to `/api/flo/open/invoke` announcing a
+/// 5-byte body and sending `sent` of it.
+async fn from_address(to: SocketAddr, from: &str, sent: &[u8]) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    let mut c = socket.connect(to).await.unwrap();
+    c.write_all(b"POST /api/flo/open/invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    c.write_all(sent).await.unwrap();
+    c
+}
+
+#[tokio::test]
+async fn unauthenticated_reads_are_counted_per_peer_address() {
+    let limits = Limits {
+        max_unauthenticated_reads_per_client: 1,
+        ..Limits::default()
+    };
+    let opts = Options {
+        limits,
+        ..Options::default()
+    };
+    let (state, _runs) = common::state_with("{}\n", &[("open.yaml", OPEN)], HashMap::new(), opts);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let done = tokio::spawn(flow_server::serve(
+        listener,
+        state.clone(),
+        ListenOptions::default(),
+        async {
+            let _ = rx.await;
+        },
+    ));
+    // 127.0.0.1 holds its one place with a body that has not all arrived.
+    let mut slow = from_address(addr, "127.0.0.1", b"ab").await;
+    while state.unauthenticated_reads("open") < 1 {
+        tokio::task::yield_now().await;
+    }
+    let mut again = from_address(addr, "127.0.0.1", b"hello").await;
+    let mut out = Vec::new();
+    again.read_to_end(&mut out).await.unwrap();
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.starts_with("HTTP/1.1 429"), "{out}");
+    // Another address is another client.
+    let mut other = from_address(addr, "127.0.0.2", b"hello").await;
+    let mut out = Vec::new();
+    other.read_to_end(&mut out).await.unwrap();
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.ends_with("{\"body\":\"hello\"}"), "{out}");
+    // The slow one completes and is served.
+    slow.write_all(b"cde").await.unwrap();
+    let mut out = Vec::new();
+    slow.read_to_end(&mut out).await.unwrap();
+    assert!(String::from_utf8_lossy(&out).ends_with("{\"body\":\"abcde\"}"));
+    stop.send(()).unwrap();
+    assert!(done.await.unwrap());
+}
