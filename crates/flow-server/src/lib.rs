@@ -28,7 +28,7 @@ mod routes;
 mod state;
 
 pub use dedupe::{DedupeOutcome, DedupeStore, MemoryDedupe, encode_key};
-pub use durable::{Durable, LEASE, resume_loop, stored_input};
+pub use durable::{Durable, LEASE, resume_loop, resume_tick, stored_input};
 pub use listen::{ListenOptions, serve};
 pub use live::{Endpoint, Live, StartError};
 pub use log::{LogFormat, Logger};
