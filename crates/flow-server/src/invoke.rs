@@ -2,9 +2,9 @@
 //! flow, token, declared size). Nothing scarce is taken before the caller is authenticated: a
 //! request without a client token reads its body (size cap, timeout) holding only a place among
 //! the unauthenticated reads ([`crate::front`]), then the signature is checked; only then are a
-//! rate-limit token and a run slot taken, JSON and dedupe checked, and a run started. The caller gets the
-//! `http.close` answer the moment it exists, the end-of-run answer, or 504 after the sync
-//! timeout — exactly one answer, whatever happens to the run.
+//! rate-limit token and a run slot taken, JSON and dedupe checked, and a run started. The
+//! caller gets the `http.close` answer the moment it exists, the end-of-run answer, or 504
+//! after the sync timeout — exactly one answer, whatever happens to the run.
 
 use crate::auth::{Refusal, check_hmac, token_matches};
 use crate::dedupe::{DedupeOutcome, encode_key};
