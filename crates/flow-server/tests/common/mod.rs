@@ -35,8 +35,8 @@ pub const LOG: Logger = Logger {
     sink: None,
 };
 
-/// Counts started and finished runs (not helper runs) and wakes whoever waits for a number of them: tests
-/// wait on this signal instead of sleeping or polling the clock.
+/// Counts started and finished runs (not helper runs) and wakes whoever waits for a number of
+/// them: tests wait on this signal instead of sleeping or polling the clock.
 #[derive(Default)]
 pub struct Runs {
     started: AtomicUsize,
