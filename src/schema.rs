@@ -103,6 +103,7 @@ pub fn flow_schema(registry: &Registry) -> Value {
                                 "hmac": {
                                     "type": "object", "additionalProperties": false, "required": ["secret"],
                                     "properties": {
+                                        "preset": { "enum": ["github", "slack", "stripe", "standard_webhooks"] },
                                         "secret": { "type": "string" }, "header": { "type": "string" }, "prefix": { "type": "string" },
                                         "timestamp_header": { "type": "string" }, "tolerance": { "$ref": "#/$defs/duration" }
                                     }

@@ -57,6 +57,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             Format::Json => LogFormat::Json,
             Format::Off => LogFormat::Off,
         },
+        ..Logger::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -93,6 +94,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             max_body: usize::try_from(server.max_body).unwrap_or(usize::MAX),
             max_in_flight: usize::try_from(server.max_in_flight).unwrap_or(usize::MAX),
             body_timeout: server.body_timeout,
+            ..Limits::default()
         };
         let mut state = ServerState::new(live, limits, metrics.clone(), log);
         if let Some(d) = durable.clone() {

@@ -80,11 +80,15 @@ pub struct SecurityDoc {
     pub hmac: Option<HmacDoc>,
 }
 
-/// `security: hmac:` — HMAC-SHA256 over the raw body (or `timestamp.body`).
+/// `security: hmac:` — HMAC-SHA256 over the raw body (or `timestamp.body`), or a known
+/// sender's own scheme (`preset:`).
 #[derive(Debug, Clone)]
 pub struct HmacDoc {
     /// The shared secret.
     pub secret: Secret,
+    /// `preset:` — a sender's own signature scheme; `header`, `prefix` and `timestamp_header`
+    /// are then fixed by the preset (and may not be set).
+    pub preset: Option<HmacPreset>,
     /// The header holding the signature (default `x-signature`).
     pub header: String,
     /// Text in front of the hex digest (default `sha256=`).
@@ -93,6 +97,40 @@ pub struct HmacDoc {
     pub timestamp_header: Option<String>,
     /// How far the timestamp may be from now (default 5m).
     pub tolerance: Duration,
+}
+
+/// The signature schemes of real senders (`security: hmac: preset:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HmacPreset {
+    /// GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body.
+    Github,
+    /// Slack: `X-Slack-Signature: v0=<hex>` over `v0:<X-Slack-Request-Timestamp>:<body>`.
+    Slack,
+    /// Stripe: `Stripe-Signature: t=<ts>,v1=<hex>[,v1=…]` over `<t>.<body>`.
+    Stripe,
+    /// Standard Webhooks: `webhook-signature: v1,<base64> …` over `<id>.<timestamp>.<body>`,
+    /// with a `whsec_<base64>` secret.
+    StandardWebhooks,
+}
+
+impl HmacPreset {
+    /// Every preset with its name in flow files.
+    pub const ALL: [(&'static str, HmacPreset); 4] = [
+        ("github", HmacPreset::Github),
+        ("slack", HmacPreset::Slack),
+        ("stripe", HmacPreset::Stripe),
+        ("standard_webhooks", HmacPreset::StandardWebhooks),
+    ];
+
+    /// The name in flow files.
+    pub fn name(self) -> &'static str {
+        match self {
+            HmacPreset::Github => "github",
+            HmacPreset::Slack => "slack",
+            HmacPreset::Stripe => "stripe",
+            HmacPreset::StandardWebhooks => "standard_webhooks",
+        }
+    }
 }
 
 /// `dedupe:` — answer repeated deliveries with the first answer.
@@ -436,6 +474,7 @@ fn decode_hmac(node: &Node, diags: &mut Diagnostics) -> Option<HmacDoc> {
         node,
         "`hmac`",
         &[
+            "preset",
             "secret",
             "header",
             "prefix",
@@ -444,11 +483,44 @@ fn decode_hmac(node: &Node, diags: &mut Diagnostics) -> Option<HmacDoc> {
         ],
         diags,
     )?;
+    let preset = match f.opt_str("preset", diags) {
+        Some(p) => match HmacPreset::ALL.iter().find(|(n, _)| *n == p.value) {
+            Some((_, preset)) => {
+                for key in ["header", "prefix", "timestamp_header"] {
+                    if let Some(span) = f.key_span(key) {
+                        diags.push(
+                            Diagnostic::error(
+                                Code::InvalidValue,
+                                Some(span),
+                                format!("`{key}` cannot be set with `preset: {}`", p.value),
+                            )
+                            .with_help("the preset fixes the sender's headers; remove this key"),
+                        );
+                    }
+                }
+                Some(*preset)
+            }
+            None => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        Some(p.span),
+                        format!("`{}` is not an HMAC preset", p.value),
+                    )
+                    .with_help("use one of: github, slack, stripe, standard_webhooks"),
+                );
+                // Reported; decoding goes on so the block is not also "allows nobody".
+                None
+            }
+        },
+        None => None,
+    };
     let secret = f
         .req_str("secret", diags)
         .map(|s| Secret::new(s.value, s.span))?;
     Some(HmacDoc {
         secret,
+        preset,
         header: f.opt_str("header", diags).map_or_else(
             || "x-signature".to_string(),
             |s| s.value.to_ascii_lowercase(),
@@ -668,5 +740,42 @@ mod tests {
         assert_eq!(h.timestamp_header.as_deref(), Some("x-ts"));
         assert_eq!(ep.dedupe.unwrap().window, Duration::from_secs(3600));
         assert_eq!(ep.rate_limit.unwrap().burst, 10);
+    }
+
+    #[test]
+    fn hmac_presets() {
+        for (name, preset) in HmacPreset::ALL {
+            let (doc, diags) = decode(&format!(
+                "flow: hook\ntrigger:\n  api_endpoint:\n    security:\n      hmac: {{ preset: {name}, secret: \"${{env:S}}\" }}\nsteps: []\n"
+            ));
+            assert!(diags.is_empty(), "{name}: {diags:?}");
+            let TriggerDoc::ApiEndpoint(ep) = doc.unwrap().trigger else {
+                panic!()
+            };
+            assert_eq!(ep.security.hmac.unwrap().preset, Some(preset));
+            assert_eq!(preset.name(), name);
+        }
+        let (_, diags) = decode(
+            "flow: hook\ntrigger:\n  api_endpoint:\n    security:\n      hmac: { preset: gitlab, secret: x }\nsteps: []\n",
+        );
+        let got: Vec<(Code, String)> = diags.iter().map(|d| (d.code, d.message.clone())).collect();
+        assert_eq!(
+            got,
+            vec![(
+                Code::InvalidValue,
+                "`gitlab` is not an HMAC preset".to_string()
+            )]
+        );
+        let (_, diags) = decode(
+            "flow: hook\ntrigger:\n  api_endpoint:\n    security:\n      hmac: { preset: github, header: X-Sig, secret: x }\nsteps: []\n",
+        );
+        let got: Vec<(Code, String)> = diags.iter().map(|d| (d.code, d.message.clone())).collect();
+        assert_eq!(
+            got,
+            vec![(
+                Code::InvalidValue,
+                "`header` cannot be set with `preset: github`".to_string()
+            )]
+        );
     }
 }

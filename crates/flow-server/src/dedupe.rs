@@ -2,12 +2,18 @@
 //! delivery whose key was seen within the window gets the first delivery's answer and does not
 //! run the flow again. [`MemoryDedupe`] keeps keys in memory for a server without a store; with
 //! one, `Durable::begin` reserves keys in the store (they survive restarts).
+//!
+//! A key is the value of the flow's `dedupe.key` template, encoded by [`encode_key`] with its
+//! type: `1` and `"1"`, `true` and `"true"`, an object and its JSON text are different keys.
 
+use crate::clock::{Clock, SystemClock};
 use flow_runtime::ResponseRecord;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::{BuildHasher, Hash, Hasher, RandomState};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The most keys kept in memory; beyond it expired keys are swept, then the oldest dropped.
@@ -68,13 +74,28 @@ impl Keys {
 }
 
 /// Dedupe keys in memory (lost on restart), about 200 bytes each with a short answer.
-#[derive(Default)]
 pub struct MemoryDedupe {
     keys: Mutex<Keys>,
     hashers: (RandomState, RandomState),
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for MemoryDedupe {
+    fn default() -> Self {
+        MemoryDedupe::with_clock(Arc::new(SystemClock))
+    }
 }
 
 impl MemoryDedupe {
+    /// Keys whose windows are measured with `clock`.
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        MemoryDedupe {
+            keys: Mutex::default(),
+            hashers: (RandomState::new(), RandomState::new()),
+            clock,
+        }
+    }
+
     fn key(&self, flow: &str, key: &str) -> Key {
         let hash = |state: &RandomState| {
             let mut h = state.build_hasher();
@@ -105,7 +126,7 @@ impl MemoryDedupe {
 impl DedupeStore for MemoryDedupe {
     fn check(&self, flow: &str, key: &str, window: Duration, execution_id: &str) -> DedupeOutcome {
         let mut keys = self.lock();
-        let now = Instant::now();
+        let now = self.clock.now();
         let k = self.key(flow, key);
         if let Some(e) = keys.map.get(&k)
             && e.expires > now
@@ -131,7 +152,10 @@ impl DedupeStore for MemoryDedupe {
         }
         keys.seq += 1;
         let seq = keys.seq;
-        let expires = now + window;
+        // Windows are capped at a century: longer is as good as forever, and cannot overflow.
+        let expires = now
+            .checked_add(window.min(Duration::from_secs(100 * 365 * 86_400)))
+            .unwrap_or(now);
         keys.expiries.push(Reverse((expires, seq, k)));
         keys.map.insert(
             k,
@@ -154,17 +178,47 @@ impl DedupeStore for MemoryDedupe {
     }
 }
 
+/// The key a `dedupe.key` value stands for, tagged with its type so that different values never
+/// share a key (`None` for `null` and the empty text: no dedupe).
+///
+/// - text: `s:` and the text;
+/// - an integer: `i:` and its digits; `true`/`false`: `b:true`/`b:false`;
+/// - an object or a list: `j:` and its JSON text;
+/// - anything holding a number that is not an integer of 64 bits (`1.5`, or an integer above
+///   `u64::MAX` that JSON parsing could only keep approximately): `f:`, its JSON text and the
+///   SHA-256 of the raw body. Two such values can parse to the same float while differing in the
+///   body; they are kept apart, and a sender's retry (the same body) is still a repeat.
+pub fn encode_key(value: &Value, body: &[u8]) -> Option<String> {
+    fn has_float(v: &Value) -> bool {
+        match v {
+            Value::Number(n) => n.is_f64(),
+            Value::Array(items) => items.iter().any(has_float),
+            Value::Object(m) => m.values().any(has_float),
+            _ => false,
+        }
+    }
+    match value {
+        Value::Null => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(format!("s:{s}")),
+        Value::Bool(b) => Some(format!("b:{b}")),
+        v if has_float(v) => Some(format!("f:{v}#{}", hex::encode(Sha256::digest(body)))),
+        Value::Number(n) => Some(format!("i:{n}")),
+        v => Some(format!("j:{v}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualClock;
 
     #[test]
     fn first_then_repeat_then_expiry() {
-        let d = MemoryDedupe::default();
-        assert_eq!(
-            d.check("f", "k", Duration::from_millis(50), "e1"),
-            DedupeOutcome::First
-        );
+        let clock = Arc::new(ManualClock::at_unix(0));
+        let d = MemoryDedupe::with_clock(clock.clone());
+        let w = Duration::from_secs(60);
+        assert_eq!(d.check("f", "k", w, "e1"), DedupeOutcome::First);
         let r = ResponseRecord {
             status: 200,
             headers: Vec::new(),
@@ -173,21 +227,21 @@ mod tests {
         };
         d.answered("f", "k", &r);
         assert_eq!(
-            d.check("f", "k", Duration::from_millis(50), "e2"),
+            d.check("f", "k", w, "e2"),
             DedupeOutcome::Repeat {
                 execution_id: "e1".into(),
                 response: Some(r)
             }
         );
-        assert_eq!(
-            d.check("g", "k", Duration::from_millis(50), "e3"),
-            DedupeOutcome::First
-        );
-        std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(
-            d.check("f", "k", Duration::from_millis(50), "e4"),
-            DedupeOutcome::First
-        );
+        assert_eq!(d.check("g", "k", w, "e3"), DedupeOutcome::First);
+        // One second before the window ends: still a repeat; at its end: new.
+        clock.advance(Duration::from_secs(59));
+        assert!(matches!(
+            d.check("f", "k", w, "e4"),
+            DedupeOutcome::Repeat { .. }
+        ));
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(d.check("f", "k", w, "e5"), DedupeOutcome::First);
     }
 
     #[test]
@@ -214,12 +268,78 @@ mod tests {
             DedupeOutcome::Repeat { .. }
         ));
 
-        let d = MemoryDedupe::default();
+        let clock = Arc::new(ManualClock::at_unix(0));
+        let d = MemoryDedupe::with_clock(clock.clone());
         for i in 0..100 {
-            d.check("f", &i.to_string(), Duration::from_millis(20), "e");
+            d.check("f", &i.to_string(), Duration::from_secs(20), "e");
         }
-        std::thread::sleep(Duration::from_millis(30));
+        clock.advance(Duration::from_secs(30));
         d.check("f", "new", Duration::from_secs(1), "e");
         assert_eq!(d.len(), 1);
+    }
+
+    #[test]
+    fn a_window_too_long_to_add_does_not_panic() {
+        let d = MemoryDedupe::default();
+        assert_eq!(d.check("f", "k", Duration::MAX, "e"), DedupeOutcome::First);
+        assert!(matches!(
+            d.check("f", "k", Duration::MAX, "e2"),
+            DedupeOutcome::Repeat { .. }
+        ));
+    }
+
+    #[test]
+    fn keys_carry_their_type() {
+        let body = b"{}";
+        let enc = |v: Value| encode_key(&v, body);
+        // Values that printed the same text before: all different now.
+        let values = [
+            serde_json::json!(1),
+            serde_json::json!("1"),
+            serde_json::json!(true),
+            serde_json::json!("true"),
+            serde_json::json!({"a": 1}),
+            serde_json::json!("{\"a\":1}"),
+            serde_json::json!([1]),
+            serde_json::json!("[1]"),
+            serde_json::json!(-1),
+            serde_json::json!(u64::MAX),
+        ];
+        let keys: Vec<String> = values.iter().map(|v| enc(v.clone()).unwrap()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "i:1",
+                "s:1",
+                "b:true",
+                "s:true",
+                "j:{\"a\":1}",
+                "s:{\"a\":1}",
+                "j:[1]",
+                "s:[1]",
+                "i:-1",
+                "i:18446744073709551615",
+            ]
+        );
+        assert_eq!((enc(Value::Null), enc(serde_json::json!(""))), (None, None));
+    }
+
+    #[test]
+    fn integers_above_u64_in_different_bodies_get_different_keys() {
+        // Both parse to the same float; the raw bodies tell them apart.
+        let a = br#"{"id": 18446744073709551616}"#;
+        let b = br#"{"id": 18446744073709551617}"#;
+        let va: Value = serde_json::from_slice(a).unwrap();
+        let vb: Value = serde_json::from_slice(b).unwrap();
+        assert_eq!(va["id"], vb["id"]);
+        let (ka, kb) = (encode_key(&va["id"], a), encode_key(&vb["id"], b));
+        assert_ne!(ka, kb);
+        // The same delivery again is the same key.
+        assert_eq!(ka, encode_key(&va["id"], a));
+        assert_eq!(
+            ka.unwrap(),
+            // sha256 of `a`, from Python's hashlib.
+            "f:1.8446744073709552e+19#9ba0385046f70b88437021e384e199d7db03f22e225ba7755837fa402af055ba"
+        );
     }
 }

@@ -281,40 +281,47 @@ impl Observer for Durable {
 /// failed (interrupted), never run again.
 pub async fn resume_loop(state: Arc<crate::state::ServerState>, durable: Arc<Durable>) {
     loop {
-        let d = durable.clone();
-        let tick = tokio::task::spawn_blocking(move || {
-            let interrupted = d.store.fail_abandoned();
-            let claimed = d
-                .store
-                .renew(&d.owner, LEASE)
-                .and_then(|()| d.store.claim_unfinished(&d.owner, LEASE));
-            (interrupted, claimed)
-        })
-        .await;
-        if let Ok((interrupted, claimed)) = tick {
-            match interrupted {
-                Ok(0) => {}
-                Ok(n) => state
-                    .log
-                    .warn("runs.interrupted", &[("count", serde_json::json!(n))]),
-                Err(e) => state.log.warn(
-                    "store.interrupt_failed",
-                    &[("error", Value::String(e.to_string()))],
-                ),
-            }
-            match claimed {
-                Ok(runs) => {
-                    for run in runs {
-                        resume_one(&state, &durable, run).await;
-                    }
-                }
-                Err(e) => state.log.warn(
-                    "store.claim_failed",
-                    &[("error", Value::String(e.to_string()))],
-                ),
-            }
-        }
+        resume_tick(&state, &durable).await;
         tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+/// One pass of [`resume_loop`]: ends interrupted runs of other processes, renews this node's
+/// leases, claims the runs no live node holds and resumes them (or ends those of flows no longer
+/// in the project). Returns once every claimed run has been started or ended.
+pub async fn resume_tick(state: &Arc<crate::state::ServerState>, durable: &Arc<Durable>) {
+    let d = durable.clone();
+    let tick = tokio::task::spawn_blocking(move || {
+        let interrupted = d.store.fail_abandoned();
+        let claimed = d
+            .store
+            .renew(&d.owner, LEASE)
+            .and_then(|()| d.store.claim_unfinished(&d.owner, LEASE));
+        (interrupted, claimed)
+    })
+    .await;
+    if let Ok((interrupted, claimed)) = tick {
+        match interrupted {
+            Ok(0) => {}
+            Ok(n) => state
+                .log
+                .warn("runs.interrupted", &[("count", serde_json::json!(n))]),
+            Err(e) => state.log.warn(
+                "store.interrupt_failed",
+                &[("error", Value::String(e.to_string()))],
+            ),
+        }
+        match claimed {
+            Ok(runs) => {
+                for run in runs {
+                    resume_one(state, durable, run).await;
+                }
+            }
+            Err(e) => state.log.warn(
+                "store.claim_failed",
+                &[("error", Value::String(e.to_string()))],
+            ),
+        }
     }
 }
 

@@ -1,14 +1,17 @@
 //! `/api/flo/{flow}/invoke`: from request to answer. Refusals are cheap and come first (unknown
-//! flow, token, size, load, rate), the body is read with a size cap and a timeout, then the
-//! signature, JSON and dedupe checks, and only then does a run start. The caller gets the
-//! `http.close` answer the moment it exists, the end-of-run answer, or 504 after the sync
-//! timeout — exactly one answer, whatever happens to the run.
+//! flow, token, declared size). Nothing scarce is taken before the caller is authenticated: a
+//! request without a client token reads its body (size cap, timeout) holding only a place among
+//! the unauthenticated reads ([`crate::front`]), then the signature is checked; only then are a
+//! rate-limit token and a run slot taken, JSON and dedupe checked, and a run started. The
+//! caller gets the `http.close` answer the moment it exists, the end-of-run answer, or 504
+//! after the sync timeout — exactly one answer, whatever happens to the run.
 
 use crate::auth::{Refusal, check_hmac, token_matches};
-use crate::dedupe::DedupeOutcome;
+use crate::dedupe::{DedupeOutcome, encode_key};
+use crate::front::{Busy, ClientKey};
 use crate::live::Endpoint;
 use crate::state::ServerState;
-use axum::extract::{Path, Request, State};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use flow_card::expr::slots;
@@ -17,8 +20,8 @@ use flow_runtime::{ResponseRecord, RunInput, RunOptions, TriggerRequest};
 use flow_store::Dedupe;
 use flow_template::{Scope, Slot};
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The handler.
 pub async fn invoke(
@@ -72,12 +75,6 @@ fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// `trigger` for the dedupe key template.
 struct TriggerScope<'a>(&'a Value);
 
@@ -121,6 +118,13 @@ pub fn to_response(r: &ResponseRecord, execution_id: &str, duplicate: bool) -> R
         h.insert("x-flowctl-duplicate", HeaderValue::from_static("true"));
     }
     resp
+}
+
+fn retry_later(mut r: Response, secs: &str) -> Response {
+    if let Ok(v) = HeaderValue::try_from(secs) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
 }
 
 async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response {
@@ -167,32 +171,49 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
             json!({ "error": format!("the body is larger than {max} bytes") }),
         );
     }
-    let Ok(permit) = state.runs.clone().try_acquire_owned() else {
-        let mut r = refuse(
-            state,
-            "overloaded",
-            StatusCode::SERVICE_UNAVAILABLE,
-            json!({ "error": "too many runs in flight; try again" }),
+    // Not yet known to be anyone: the body is read holding only a place among the
+    // unauthenticated reads (never a run slot or a rate token), given back once it is checked.
+    let place = if ep.client_token.is_none() {
+        let client = ClientKey::of(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
         );
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return r;
-    };
-    if let Some(rate) = &ep.rate
-        && let Err(wait) = rate.take()
-    {
-        let mut r = refuse(
-            state,
-            "rate_limited",
-            StatusCode::TOO_MANY_REQUESTS,
-            json!({ "error": "rate limit of this endpoint reached" }),
-        );
-        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-        if let Ok(v) = HeaderValue::try_from(secs.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
+        let limits = &state.limits;
+        match state.front.admit(
+            &ep.name,
+            client,
+            limits.max_unauthenticated_reads,
+            limits.max_unauthenticated_reads_per_client,
+        ) {
+            Ok(place) => Some(place),
+            Err(Busy::Client) => {
+                return retry_later(
+                    refuse(
+                        state,
+                        "client_busy",
+                        StatusCode::TOO_MANY_REQUESTS,
+                        json!({ "error": "too many requests in progress from this client" }),
+                    ),
+                    "1",
+                );
+            }
+            Err(Busy::Endpoint) => {
+                return retry_later(
+                    refuse(
+                        state,
+                        "unauthenticated_busy",
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        json!({ "error": "too many requests in progress; try again" }),
+                    ),
+                    "1",
+                );
+            }
         }
-        return r;
-    }
+    } else {
+        None
+    };
     let bytes = match tokio::time::timeout(
         state.limits.body_timeout,
         axum::body::to_bytes(body, max),
@@ -218,7 +239,7 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
         Ok(Ok(b)) => b,
     };
     if let Some(key) = &ep.hmac
-        && let Err(why) = check_hmac(key, &header, &bytes, now_unix())
+        && let Err(why) = check_hmac(key, &header, &bytes, state.clock.unix())
     {
         return refuse(
             state,
@@ -227,6 +248,33 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
             json!({ "error": "unauthorized" }),
         );
     }
+    drop(place);
+    // Authenticated (or public): now the endpoint's rate and a run slot.
+    if let Some(rate) = &ep.rate
+        && let Err(wait) = rate.take(state.clock.now())
+    {
+        let secs = wait.as_secs_f64().ceil().clamp(1.0, 86_400.0) as u64;
+        return retry_later(
+            refuse(
+                state,
+                "rate_limited",
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({ "error": "rate limit of this endpoint reached" }),
+            ),
+            &secs.to_string(),
+        );
+    }
+    let Ok(permit) = state.runs.clone().try_acquire_owned() else {
+        return retry_later(
+            refuse(
+                state,
+                "overloaded",
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({ "error": "too many runs in flight; try again" }),
+            ),
+            "1",
+        );
+    };
     let text = match String::from_utf8(bytes.to_vec()) {
         Ok(t) => t,
         Err(_) if ep.accept_json => {
@@ -272,7 +320,7 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
     // Repeated deliveries get the first answer.
     let dedupe_key = trigger_value
         .as_ref()
-        .and_then(|v| dedupe_key(&live, &ep, v));
+        .and_then(|v| dedupe_key(&live, &ep, v, &bytes));
     let dedupe = match (&dedupe_key, ep.dedupe_window) {
         (Some(key), Some(window)) => Some((key.clone(), window)),
         _ => None,
@@ -288,6 +336,7 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
             d.begin(&id, &flow, input, save_data, dedupe)
         })
         .await;
+        state.committed(matches!(kept, Ok(Ok(_))));
         match kept {
             Ok(Ok(Dedupe::First)) => DedupeOutcome::First,
             Ok(Ok(Dedupe::Repeat {
@@ -350,7 +399,12 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
     run(state, &live, ep, prepared, permit).await
 }
 
-fn dedupe_key(live: &crate::live::Live, ep: &Endpoint, trigger: &Arc<Value>) -> Option<String> {
+fn dedupe_key(
+    live: &crate::live::Live,
+    ep: &Endpoint,
+    trigger: &Arc<Value>,
+    body: &[u8],
+) -> Option<String> {
     ep.dedupe_window?;
     let plan = live.engine.project().flows.get(ep.flow)?;
     let TriggerPlan::ApiEndpoint(p) = &plan.trigger else {
@@ -359,8 +413,7 @@ fn dedupe_key(live: &crate::live::Live, ep: &Endpoint, trigger: &Arc<Value>) -> 
     let (expr, _) = p.dedupe.as_ref()?;
     let scope = TriggerScope(trigger);
     let v = expr.eval(&scope).ok()?;
-    let key = flow_template::to_text(&v).into_owned();
-    (!key.is_empty()).then_some(key)
+    encode_key(&v, body)
 }
 
 /// An accepted request, ready to run.

@@ -2,18 +2,23 @@
 //! `POST`/`GET /api/flo/<flow>/invoke`.
 //!
 //! A request is authenticated (client token in constant time, or an HMAC signature over the raw
-//! body with an optional timestamp against replays), held to limits (body size, read timeouts,
-//! runs in flight, per-flow rate), checked (`accept: json`), deduplicated (`dedupe`), and then
-//! run. The caller gets the flow's `http.close` answer the moment that step runs (with
-//! `x-execution-id`), or the end-of-run answer, or 504 after the sync timeout while the run goes
-//! on — exactly one answer per request. The service is built apart from the socket
+//! body with an optional timestamp against replays, in flowctl's scheme or a sender's preset),
+//! held to limits (body size, read timeouts, unauthenticated reads per endpoint and per client,
+//! then — only once authenticated — per-flow rate and runs in flight), checked (`accept:
+//! json`), deduplicated (`dedupe`, keys tagged with their type), and then run. The caller
+//! gets the flow's `http.close` answer the moment that step runs (with `x-execution-id`), or
+//! the end-of-run answer, or 504 after the sync timeout while the run goes on — exactly one
+//! answer per request. The service is built apart from the socket
 //! ([`router`]), so tests drive it in-process; [`listen`] adds the socket, header timeouts and
 //! graceful shutdown.
 
 mod auth;
 pub use auth::sign;
+mod clock;
+pub use clock::{Clock, ManualClock, SystemClock};
 mod dedupe;
 mod durable;
+mod front;
 mod invoke;
 mod listen;
 mod live;
@@ -23,11 +28,11 @@ mod rate;
 mod routes;
 mod state;
 
-pub use dedupe::{DedupeOutcome, DedupeStore, MemoryDedupe};
-pub use durable::{Durable, LEASE, resume_loop, stored_input};
+pub use dedupe::{DedupeOutcome, DedupeStore, MemoryDedupe, encode_key};
+pub use durable::{Durable, LEASE, resume_loop, resume_tick, stored_input};
 pub use listen::{ListenOptions, serve};
 pub use live::{Endpoint, Live, StartError};
 pub use log::{LogFormat, Logger};
 pub use metrics::Metrics;
 pub use routes::router;
-pub use state::{Limits, ServerState};
+pub use state::{Limits, NOT_READY_AFTER_COMMIT_FAILURE, ServerState};

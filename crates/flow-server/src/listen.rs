@@ -4,11 +4,13 @@
 
 use crate::routes::router;
 use crate::state::ServerState;
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use serde_json::{Value, json};
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -31,6 +33,24 @@ impl Default for ListenOptions {
     }
 }
 
+/// The service for one connection: each request carries the peer's address
+/// (`ConnectInfo`), which the per-client limits key on.
+fn with_peer(
+    app: axum::Router,
+    peer: SocketAddr,
+) -> tower::util::MapRequest<
+    axum::Router,
+    impl Fn(hyper::Request<hyper::body::Incoming>) -> hyper::Request<hyper::body::Incoming> + Clone,
+> {
+    tower::util::MapRequest::new(
+        app,
+        move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            req
+        },
+    )
+}
+
 /// Serves until `shutdown` completes, then drains. Returns whether every run finished in time.
 pub async fn serve(
     listener: TcpListener,
@@ -48,8 +68,8 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
                         state.log.warn("accept.failed", &[("error", Value::String(e.to_string()))]);
@@ -62,7 +82,7 @@ pub async fn serve(
                     .timer(TokioTimer::new())
                     .header_read_timeout(opts.header_timeout)
                     .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(with_peer(app.clone(), peer)));
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;

@@ -59,6 +59,14 @@ pub enum StartError {
         /// The variable.
         variable: String,
     },
+    /// A secret is set but cannot be used (the message never shows it).
+    #[error("flow `{flow}`: {why}")]
+    BadSecret {
+        /// The flow.
+        flow: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// A connection needs a variable that is not set.
     #[error("{0}")]
     Connection(String),
@@ -90,17 +98,16 @@ impl Live {
                 None => None,
             };
             let hmac = match &ep.hmac {
-                Some(h) => Some(HmacKey {
-                    secret: h
+                Some(h) => {
+                    let secret = h
                         .secret
                         .resolve(env)
-                        .map_err(|e| missing("HMAC secret", e))?
-                        .into_bytes(),
-                    header: h.header.clone(),
-                    prefix: h.prefix.clone(),
-                    timestamp_header: h.timestamp_header.clone(),
-                    tolerance: h.tolerance,
-                }),
+                        .map_err(|e| missing("HMAC secret", e))?;
+                    Some(HmacKey::new(h, secret).map_err(|e| StartError::BadSecret {
+                        flow: plan.name.to_string(),
+                        why: e.to_string(),
+                    })?)
+                }
                 None => None,
             };
             endpoints.insert(

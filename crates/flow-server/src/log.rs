@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 use std::io::Write;
+use std::sync::Mutex;
 
 /// How log lines look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,6 +22,8 @@ pub enum LogFormat {
 pub struct Logger {
     /// The format.
     pub format: LogFormat,
+    /// Where lines go instead of standard error (tests read them here).
+    pub sink: Option<&'static Mutex<Vec<String>>>,
 }
 
 impl Logger {
@@ -52,6 +55,12 @@ impl Logger {
                 s
             }
         };
+        if let Some(sink) = self.sink {
+            sink.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(line);
+            return;
+        }
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{line}");
     }

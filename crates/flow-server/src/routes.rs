@@ -1,5 +1,6 @@
 //! The routes: `/api/flo/{flow}/invoke` (GET and POST), `/healthz`, `/readyz`, `/metrics`, and
-//! JSON answers for unknown paths (404) and other methods (405).
+//! JSON answers for unknown paths (404) and other methods (405) — HEAD included: a HEAD of the
+//! endpoint never runs the flow.
 
 use crate::invoke::invoke;
 use crate::state::ServerState;
@@ -14,7 +15,11 @@ use std::sync::Arc;
 /// The service, without a socket: tests call it in-process.
 pub fn router(state: Arc<ServerState>) -> Router {
     Router::new()
-        .route("/api/flo/{flow}/invoke", get(invoke).post(invoke))
+        // axum answers HEAD with the GET handler unless HEAD has its own.
+        .route(
+            "/api/flo/{flow}/invoke",
+            get(invoke).post(invoke).head(method_not_allowed),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -28,7 +33,11 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<Arc<ServerState>>) -> Response {
-    match state.ready() {
+    // The check writes to the store: off the async threads.
+    let ready = tokio::task::spawn_blocking(move || state.ready())
+        .await
+        .unwrap_or_else(|_| Err("the readiness check failed".to_string()));
+    match ready {
         Ok(()) => (StatusCode::OK, axum::Json(json!({ "ready": true }))).into_response(),
         Err(why) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -1,12 +1,14 @@
 //! The server's shared state: what is served (swappable on reload), limits, the bound on runs
-//! in flight, dedupe keys, metrics and the log.
+//! in flight, the bound on unauthenticated reads, dedupe keys, the clock, metrics and the log.
 
+use crate::clock::{Clock, SystemClock};
 use crate::dedupe::{DedupeStore, MemoryDedupe};
+use crate::front::FrontDoor;
 use crate::live::Live;
 use crate::log::Logger;
 use crate::metrics::Metrics;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 /// Limits on requests.
@@ -18,6 +20,11 @@ pub struct Limits {
     pub max_in_flight: usize,
     /// Time to receive the body (408 after).
     pub body_timeout: Duration,
+    /// Bodies read at once per endpoint for requests not yet authenticated (no client token:
+    /// HMAC and public endpoints); 503 above.
+    pub max_unauthenticated_reads: usize,
+    /// Of those, bodies read at once per client address (IPv6 by /64); 429 above.
+    pub max_unauthenticated_reads_per_client: usize,
 }
 
 impl Default for Limits {
@@ -26,6 +33,8 @@ impl Default for Limits {
             max_body: 1 << 20,
             max_in_flight: 256,
             body_timeout: Duration::from_secs(30),
+            max_unauthenticated_reads: 64,
+            max_unauthenticated_reads_per_client: 8,
         }
     }
 }
@@ -49,7 +58,20 @@ pub struct ServerState {
     readiness: Option<Box<dyn Fn() -> Result<(), String> + Send + Sync>>,
     /// The store, when runs are durable.
     pub durable: Option<Arc<crate::durable::Durable>>,
+    /// Where the time comes from.
+    pub clock: Arc<dyn Clock>,
+    /// Unauthenticated reads in progress.
+    pub(crate) front: Arc<FrontDoor>,
+    /// When the store last failed to commit an event, since its last success.
+    commit_failed_at: Mutex<Option<Instant>>,
 }
+
+/// After the store failed to commit an event, how long `/readyz` says not ready (unless an
+/// event is committed sooner): the `Retry-After` the refused sender was given.
+pub const NOT_READY_AFTER_COMMIT_FAILURE: Duration = Duration::from_secs(5);
+
+/// The dedupe "flow" under which `/readyz` writes its probe key.
+const PROBE_FLOW: &str = "flowctl.readyz";
 
 impl ServerState {
     /// A state serving `live`.
@@ -63,7 +85,32 @@ impl ServerState {
             log,
             readiness: None,
             durable: None,
+            clock: Arc::new(SystemClock),
+            front: Arc::new(FrontDoor::default()),
+            commit_failed_at: Mutex::new(None),
         }
+    }
+
+    /// Reads the time from `clock` (tests). Also gives the in-memory dedupe keys that clock, so
+    /// call it before [`ServerState::with_dedupe`].
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.dedupe = Arc::new(MemoryDedupe::with_clock(clock.clone()));
+        self.clock = clock;
+        self
+    }
+
+    /// Bodies of unauthenticated requests being read now at `endpoint` (the flow's name).
+    pub fn unauthenticated_reads(&self, endpoint: &str) -> usize {
+        self.front.reading(endpoint)
+    }
+
+    /// Notes whether the store committed an event (`/readyz` follows it).
+    pub(crate) fn committed(&self, ok: bool) {
+        let mut at = self
+            .commit_failed_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *at = if ok { None } else { Some(self.clock.now()) };
     }
 
     /// Uses another dedupe store. Consulted only without [`ServerState::with_durable`]: with a
@@ -99,11 +146,32 @@ impl ServerState {
         self
     }
 
-    /// Whether the server can take runs: the readiness check (`/readyz`).
+    /// Whether the server can take runs (`/readyz`): the readiness check and, with a store,
+    /// whether it commits — a probe key is written now, and an event it failed to commit in
+    /// the last [`NOT_READY_AFTER_COMMIT_FAILURE`] (with no success since) means not ready.
+    /// Blocks on the store.
     pub fn ready(&self) -> Result<(), String> {
-        match &self.readiness {
-            Some(check) => check(),
-            None => Ok(()),
+        if let Some(check) = &self.readiness {
+            check()?;
+        }
+        let Some(d) = &self.durable else {
+            return Ok(());
+        };
+        d.store()
+            .dedupe(PROBE_FLOW, "probe", Duration::ZERO, "readyz")
+            .map_err(|e| format!("the store cannot commit: {e}"))?;
+        let failed_at = *self
+            .commit_failed_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match failed_at {
+            Some(at)
+                if self.clock.now().saturating_duration_since(at)
+                    < NOT_READY_AFTER_COMMIT_FAILURE =>
+            {
+                Err("the store failed to commit the last event".to_string())
+            }
+            _ => Ok(()),
         }
     }
 

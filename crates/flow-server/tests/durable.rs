@@ -1,23 +1,23 @@
 //! The server with a store: a delivery whose trigger cannot be stored leaves no dedupe key
 //! behind (its retry runs instead of being answered as a duplicate of a run that was never
-//! stored), and unfinished runs of a flow no longer in the project are finished as failed
+//! stored) and `/readyz` says not ready while events cannot be committed, and unfinished runs of a flow no longer in the project are finished as failed
 //! instead of being held forever.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
-use common::{Answer, CONFIG, HOOK, LOG};
+use common::{Answer, CONFIG, HOOK, LOG, Options, Runs};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use flow_server::{Durable, Limits, ServerState};
+use flow_server::{Durable, ManualClock, NOT_READY_AFTER_COMMIT_FAILURE, ServerState};
 use flow_store::{ListFilter, NewRun, SqliteStore, Store, StoredInput};
 use flow_testkit::FakeSlack;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -27,8 +27,16 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// A server state serving `hook`, durable on `store`.
-async fn server(store: Arc<dyn Store>) -> (Arc<ServerState>, Arc<Durable>, FakeSlack) {
+struct Server {
+    state: Arc<ServerState>,
+    durable: Arc<Durable>,
+    slack: FakeSlack,
+    runs: Arc<Runs>,
+    clock: Arc<ManualClock>,
+}
+
+/// A server state serving `hook`, durable on `store`, on a manual clock.
+async fn server(store: Arc<dyn Store>) -> Server {
     let slack = FakeSlack::start().await.unwrap();
     let env = HashMap::from([
         ("HOOK_TOKEN", "hook-token".to_string()),
@@ -36,14 +44,28 @@ async fn server(store: Arc<dyn Store>) -> (Arc<ServerState>, Arc<Durable>, FakeS
         ("SLACK_URL", slack.api_url()),
     ]);
     let durable = Durable::new(store, LOG);
-    let state = common::state(
-        CONFIG,
-        &[("hook.yaml", HOOK)],
-        env,
-        Limits::default(),
-        Some(durable.clone()),
-    );
-    (state, durable, slack)
+    let clock = Arc::new(ManualClock::at_unix(1_700_000_000));
+    let opts = Options {
+        durable: Some(durable.clone()),
+        clock: Some(clock.clone()),
+        ..Options::default()
+    };
+    let (state, runs) = common::state_with(CONFIG, &[("hook.yaml", HOOK)], env, opts);
+    Server {
+        state,
+        durable,
+        slack,
+        runs,
+        clock,
+    }
+}
+
+async fn readyz(state: &Arc<ServerState>) -> Answer {
+    let req = Request::builder()
+        .uri("/readyz")
+        .body(Body::empty())
+        .unwrap();
+    common::call(state, req).await
 }
 
 async fn deliver(state: &Arc<ServerState>, body: &str) -> Answer {
@@ -100,14 +122,17 @@ async fn a_delivery_that_cannot_be_stored_leaves_no_dedupe_key_behind() {
     drop(SqliteStore::open(&path).unwrap());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open_with_max_pages(&path, 96).unwrap());
     fill(store.as_ref());
-    let (state, _durable, slack) = server(store.clone()).await;
+    let s = server(store.clone()).await;
+    let state = &s.state;
+    // Full, but a probe key still fits: ready until an event fails to commit.
+    assert_eq!(readyz(state).await.status, StatusCode::OK);
     // Larger than any filler: its trigger cannot be stored, while a dedupe key still fits.
     let body = format!(
         "{{\"id\": \"evt-full\", \"pad\": \"{}\"}}",
         "p".repeat(48 * 1024)
     );
 
-    let first = deliver(&state, &body).await;
+    let first = deliver(state, &body).await;
     assert_eq!(
         first.status,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -115,8 +140,20 @@ async fn a_delivery_that_cannot_be_stored_leaves_no_dedupe_key_behind() {
         first.body
     );
     assert_eq!(first.headers["retry-after"], "5");
+    // Not ready while events cannot be stored.
+    let r = readyz(state).await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({
+                "ready": false,
+                "error": "the store failed to commit the last event"
+            })
+        )
+    );
     // The sender retries: the event was not stored, so this is no duplicate of anything.
-    let retry = deliver(&state, &body).await;
+    let retry = deliver(state, &body).await;
     assert!(
         retry.headers.get("x-flowctl-duplicate").is_none(),
         "the retry was answered as a duplicate of a run that was never stored: {:?}",
@@ -132,21 +169,22 @@ async fn a_delivery_that_cannot_be_stored_leaves_no_dedupe_key_behind() {
     // Room again: the next retry runs the flow, once.
     let cutoff = time::OffsetDateTime::now_utc().unix_timestamp();
     assert!(store.prune(None, cutoff).unwrap() > 0);
-    let ok = deliver(&state, &body).await;
+    // Just before the window after the failure ends: still not ready; then ready again, with
+    // no event needed to find out.
+    s.clock
+        .advance(NOT_READY_AFTER_COMMIT_FAILURE - Duration::from_secs(1));
+    assert_eq!(readyz(state).await.status, StatusCode::SERVICE_UNAVAILABLE);
+    s.clock.advance(Duration::from_secs(1));
+    assert_eq!(readyz(state).await.status, StatusCode::OK);
+    let ok = deliver(state, &body).await;
     assert_eq!(ok.status, StatusCode::ACCEPTED, "{:?}", ok.body);
     assert_eq!(ok.body["received"], "evt-full");
     assert!(ok.headers.get("x-flowctl-duplicate").is_none());
     let id = ok.headers["x-execution-id"].to_str().unwrap().to_string();
-    let t = Instant::now();
-    while slack.messages().is_empty() {
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "the run never posted"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    s.runs.wait_finished(1).await;
+    assert_eq!(s.slack.messages().len(), 1);
     assert!(store.get(&id).unwrap().is_some());
-    let again = deliver(&state, &body).await;
+    let again = deliver(state, &body).await;
     assert_eq!(again.headers["x-flowctl-duplicate"], "true");
     assert_eq!(again.headers["x-execution-id"], id.as_str());
 }
@@ -160,26 +198,14 @@ async fn a_run_of_a_flow_no_longer_in_the_project_is_finished_as_failed() {
         .unwrap();
     let gone = run_of("renamed-away", &now, "{\"id\": \"g\"}".into());
     store.begin(&gone).unwrap();
-    let (state, durable, _slack) = server(store.clone()).await;
-    let resumer = tokio::spawn(flow_server::resume_loop(state.clone(), durable.clone()));
-
-    let t = Instant::now();
-    let row = loop {
-        let rows = store.list(&ListFilter::default()).unwrap();
-        let row = rows
-            .into_iter()
-            .find(|r| r.execution_id == gone.execution_id)
-            .unwrap();
-        if row.status != "running" {
-            break row;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "the run of a flow that is gone stays running"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    resumer.abort();
+    let s = server(store.clone()).await;
+    // One pass of the resume loop, awaited: the claimed run is ended when it returns.
+    flow_server::resume_tick(&s.state, &s.durable).await;
+    let rows = store.list(&ListFilter::default()).unwrap();
+    let row = rows
+        .into_iter()
+        .find(|r| r.execution_id == gone.execution_id)
+        .unwrap();
     assert_eq!(row.status, "failed");
     let error = row.error.unwrap_or_default();
     assert!(

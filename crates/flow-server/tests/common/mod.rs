@@ -5,11 +5,13 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use flow_server::{Durable, Limits, Live, LogFormat, Logger, Metrics, ServerState, router};
+use flow_server::{Clock, Durable, Limits, Live, LogFormat, Logger, Metrics, ServerState, router};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use tokio::sync::Notify;
 use tower::ServiceExt;
 
 /// Project settings: a Slack connection from the environment.
@@ -30,7 +32,78 @@ steps:
 /// Logs off: the tests read answers, metrics and the fakes, not log lines.
 pub const LOG: Logger = Logger {
     format: LogFormat::Off,
+    sink: None,
 };
+
+/// Counts started and finished runs (not helper runs) and wakes whoever waits for a number of
+/// them: tests wait on this signal instead of sleeping or polling the clock.
+#[derive(Default)]
+pub struct Runs {
+    started: AtomicUsize,
+    finished: AtomicUsize,
+    notify: Notify,
+}
+
+impl Runs {
+    /// Runs started so far.
+    pub fn started(&self) -> usize {
+        self.started.load(Ordering::SeqCst)
+    }
+
+    /// Runs finished so far.
+    pub fn finished(&self) -> usize {
+        self.finished.load(Ordering::SeqCst)
+    }
+
+    /// Waits until at least `n` runs have finished.
+    pub async fn wait_finished(&self, n: usize) {
+        loop {
+            let woken = self.notify.notified();
+            if self.finished() >= n {
+                return;
+            }
+            woken.await;
+        }
+    }
+}
+
+impl flow_runtime::Observer for Runs {
+    fn event(&self, event: &flow_runtime::RunEvent<'_>) {
+        match event {
+            flow_runtime::RunEvent::RunStarted { parent: None, .. } => {
+                self.started.fetch_add(1, Ordering::SeqCst);
+            }
+            flow_runtime::RunEvent::RunFinished { parent: None, .. } => {
+                self.finished.fetch_add(1, Ordering::SeqCst);
+                self.notify.notify_waiters();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What a test server is built with beyond its files.
+pub struct Options {
+    /// Limits.
+    pub limits: Limits,
+    /// A store, when runs are durable.
+    pub durable: Option<Arc<Durable>>,
+    /// The clock (the system's when `None`).
+    pub clock: Option<Arc<dyn Clock>>,
+    /// The log.
+    pub log: Logger,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            limits: Limits::default(),
+            durable: None,
+            clock: None,
+            log: LOG,
+        }
+    }
+}
 
 /// A server state for `files` (with `config`), secrets from `env`, durable when `durable` is
 /// given (it is also registered as an observer).
@@ -41,10 +114,32 @@ pub fn state(
     limits: Limits,
     durable: Option<Arc<Durable>>,
 ) -> Arc<ServerState> {
+    let opts = Options {
+        limits,
+        durable,
+        ..Options::default()
+    };
+    state_with(config, files, env, opts).0
+}
+
+/// [`state`] with every option, and the runs' counter.
+pub fn state_with(
+    config: &str,
+    files: &[(&str, &str)],
+    env: HashMap<&'static str, String>,
+    opts: Options,
+) -> (Arc<ServerState>, Arc<Runs>) {
+    let Options {
+        limits,
+        durable,
+        clock,
+        log,
+    } = opts;
+    let runs = Arc::new(Runs::default());
     let project = flow_compile::compile_str(Some(config), files, &flow_cards::registry())
         .unwrap_or_else(|e| panic!("{e}"));
     let metrics = Arc::new(Metrics::default());
-    let mut observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone()];
+    let mut observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone(), runs.clone()];
     if let Some(d) = &durable {
         observers.push(d.clone());
     }
@@ -58,11 +153,14 @@ pub fn state(
         &observers,
     )
     .unwrap();
-    let mut state = ServerState::new(live, limits, metrics, LOG);
+    let mut state = ServerState::new(live, limits, metrics, log);
+    if let Some(c) = clock {
+        state = state.with_clock(c);
+    }
     if let Some(d) = durable {
         state = state.with_durable(d);
     }
-    Arc::new(state)
+    (Arc::new(state), runs)
 }
 
 /// An answer of the router.
