@@ -4,9 +4,7 @@
 //! in flight finish; `serve`'s logs never hold a secret. Time-dependent tests run on tokio's
 //! paused clock and wait on explicit signals (the runs' counter), never on the wall clock.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use common::{Options, Runs};
 use flow_server::{Limits, ListenOptions, LogFormat, Logger, ServerState};
@@ -18,10 +16,10 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const MAIN: &str = include_str!("../../../flows/oort-failing-check.yaml");
-const HELPER: &str = include_str!("../../../flows/demo-dispatcher.yaml");
-const CONFIG: &str = include_str!("../../../flowctl.yaml");
-const EVENT: &str = include_str!("../../../examples/events/failed-check.json");
+const MAIN: &str = include_str!("../../../../flows/oort-failing-check.yaml");
+const HELPER: &str = include_str!("../../../../flows/demo-dispatcher.yaml");
+const CONFIG: &str = include_str!("../../../../flowctl.yaml");
+const EVENT: &str = include_str!("../../../../examples/events/failed-check.json");
 
 struct Running {
     addr: SocketAddr,

@@ -4,9 +4,7 @@
 //! runs through the [`common::Runs`] signal, and time-dependent tests run on tokio's paused
 //! clock or a [`ManualClock`], never on the wall clock.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use common::{Answer, CONFIG, HOOK, Options, Runs};
 

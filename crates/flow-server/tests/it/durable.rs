@@ -3,9 +3,7 @@
 //! stored) and `/readyz` says not ready while events cannot be committed, and unfinished runs of a flow no longer in the project are finished as failed
 //! instead of being held forever.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use common::{Answer, CONFIG, HOOK, LOG, Options, Runs};
 
