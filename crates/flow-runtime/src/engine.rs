@@ -2,13 +2,15 @@
 //! timeout and retry waits, handles the cards' signals (close, return, fail, stop), runs helper
 //! flows for the steps that call them, and assembles the execution record.
 
+use crate::connect::project_secrets;
 use crate::events::{Observer, Parent, RunEvent};
+use crate::mask::{mask_response, mask_run, mask_step};
 use crate::record::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
 use crate::retry::backoff_delay;
 use crate::scope::RunScope;
 use crate::trigger::RunInput;
 use flow_card::card::{Response, ResponseBody};
-use flow_card::{CardError, ErrorKind, FlowCaller, FlowTarget, RunEnv, Signal, StepCx};
+use flow_card::{CardError, ErrorKind, FlowCaller, FlowTarget, RunEnv, Secrets, Signal, StepCx};
 use flow_compile::{Plan, Project, TriggerPlan};
 use flow_model::OnError;
 use flow_model::units::format_duration;
@@ -28,6 +30,8 @@ pub struct Engine {
     env: Arc<RunEnv>,
     observers: Vec<Arc<dyn Observer>>,
     intercept: Option<Arc<dyn Intercept>>,
+    /// Masked in everything recorded.
+    secrets: Arc<Secrets>,
 }
 
 /// Replaces steps' results (flow tests' mocks): consulted before each attempt of each step.
@@ -116,14 +120,30 @@ fn ms(since: Instant) -> f64 {
 }
 
 impl Engine {
-    /// An engine for a project.
+    /// An engine for a project. The project's secrets, resolved from the process environment
+    /// (as the CLI and the server resolve them), are masked in everything it records; see
+    /// [`Engine::secrets_from`] for another source.
     pub fn new(project: Arc<Project>, env: Arc<RunEnv>) -> Self {
+        let secrets = Arc::new(project_secrets(&project, &flow_model::config::process_env));
         Engine {
             project,
             env,
             observers: Vec::new(),
             intercept: None,
+            secrets,
         }
+    }
+
+    /// Masks the project's secrets as resolved through `env` (when the connections were
+    /// resolved through something other than the process environment).
+    pub fn secrets_from(mut self, env: &dyn Fn(&str) -> Option<String>) -> Self {
+        self.secrets = Arc::new(project_secrets(&self.project, env));
+        self
+    }
+
+    /// The secret values masked in records.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     /// Adds an observer of run events.
@@ -180,6 +200,7 @@ impl Engine {
             opts.resume,
         )
         .await
+        .0
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -194,7 +215,7 @@ impl Engine {
         parent: Option<Parent<'a>>,
         responder: Option<oneshot::Sender<ResponseRecord>>,
         resume: Option<Resume>,
-    ) -> BoxFuture<'a, ExecutionRecord> {
+    ) -> BoxFuture<'a, (ExecutionRecord, Arc<Value>)> {
         Box::pin(async move {
             let started = Instant::now();
             let started_at = now_rfc3339();
@@ -272,9 +293,10 @@ impl Engine {
                         }
                     }
                 }
-                let Some(done) = running.next().await else {
+                let Some(mut done) = running.next().await else {
                     break;
                 };
+                mask_step(&self.secrets, &mut done.record);
                 let i = done.index;
                 let _ = scope.outputs[i].set(done.output.clone());
                 if !done.reused {
@@ -297,7 +319,8 @@ impl Engine {
                 }
                 match done.signal {
                     Some(Signal::Respond(resp)) => {
-                        let rec = response_record(&resp, ms(started));
+                        let mut rec = response_record(&resp, ms(started));
+                        mask_response(&self.secrets, &mut rec);
                         if response.is_none() && parent.is_none() {
                             self.emit(RunEvent::Responded {
                                 execution_id: &execution_id,
@@ -358,12 +381,13 @@ impl Engine {
                         format!("step `{step}` failed ({})", error.kind.as_str())
                     };
                     if endpoint && response.is_none() {
-                        let rec = ResponseRecord {
+                        let mut rec = ResponseRecord {
                             status,
                             headers: Vec::new(),
                             body: json!({ "error": public, "execution_id": execution_id }),
                             at_ms: ms(started),
                         };
+                        mask_response(&self.secrets, &mut rec);
                         if let Some(tx) = responder.take() {
                             let _ = tx.send(rec.clone());
                         }
@@ -387,18 +411,20 @@ impl Engine {
                 } else {
                     (*output).clone()
                 };
-                let rec = ResponseRecord {
+                let mut rec = ResponseRecord {
                     status: 200,
                     headers: Vec::new(),
                     body,
                     at_ms: ms(started),
                 };
+                mask_response(&self.secrets, &mut rec);
                 if let Some(tx) = responder.take() {
                     let _ = tx.send(rec.clone());
                 }
                 response = Some(rec);
             }
-            let record = ExecutionRecord {
+            let unmasked = output.clone();
+            let mut record = ExecutionRecord {
                 execution_id,
                 flow: plan.name.clone(),
                 status,
@@ -413,11 +439,12 @@ impl Engine {
                 output,
                 error,
             };
+            mask_run(&self.secrets, &mut record);
             self.emit(RunEvent::RunFinished {
                 record: &record,
                 parent,
             });
-            record
+            (record, unmasked)
         })
     }
 
@@ -597,9 +624,9 @@ impl Engine {
         inputs: Value,
         index: Option<usize>,
         parent: Parent<'_>,
-    ) -> ExecutionRecord {
+    ) -> (ExecutionRecord, Arc<Value>) {
         let Some(plan) = self.project.flows.get(target.0 as usize) else {
-            return failed_record("?", "no such helper flow");
+            return (failed_record("?", "no such helper flow"), Arc::default());
         };
         let id = new_execution_id();
         if let TriggerPlan::Helper { inputs: declared } = &plan.trigger {
@@ -612,7 +639,8 @@ impl Engine {
                     r.execution_id = id;
                     r.index = index;
                     r.inputs = Some(Arc::new(inputs));
-                    return r;
+                    mask_run(&self.secrets, &mut r);
+                    return (r, Arc::default());
                 }
             }
         }
@@ -693,8 +721,9 @@ impl FlowCaller for StepCaller<'_> {
             let finished = index
                 .and_then(|i| self.reusable.get(&(self.parent.step.to_string(), i)))
                 .filter(|r| matches!(r.status, RunStatus::Succeeded | RunStatus::Stopped));
-            let record = match finished {
-                Some(r) => r.clone(),
+            // The record's outputs are masked; the caller gets them as the helper returned them.
+            let (record, output) = match finished {
+                Some(r) => (r.clone(), r.output.clone()),
                 None => {
                     self.engine
                         .run_child(target, inputs, index, self.parent)
@@ -702,7 +731,7 @@ impl FlowCaller for StepCaller<'_> {
                 }
             };
             let result = match record.status {
-                RunStatus::Succeeded | RunStatus::Running => Ok(record.output.clone()),
+                RunStatus::Succeeded | RunStatus::Running => Ok(output),
                 RunStatus::Stopped => Ok(Arc::new(Value::Null)),
                 RunStatus::Failed => {
                     let (step, kind, message) = record

@@ -11,12 +11,13 @@
 mod connect;
 mod engine;
 mod events;
+mod mask;
 mod record;
 mod retry;
 mod scope;
 mod trigger;
 
-pub use connect::{ConnectError, NoTransport, connect, connect_all};
+pub use connect::{ConnectError, NoTransport, connect, connect_all, project_secrets};
 pub use engine::{Engine, Intercept, Resume, RunOptions, new_execution_id};
 pub use events::{Observer, Parent, RunEvent};
 pub use record::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
