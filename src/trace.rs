@@ -3,7 +3,7 @@
 
 use flow_card::HttpExchange;
 use flow_model::units::format_duration;
-use flow_runtime::{ExecutionRecord, RunStatus, StepRecord, StepStatus};
+use flow_runtime::{ExecutionRecord, OmittedRuns, RunStatus, StepRecord, StepStatus};
 use serde_json::Value;
 use std::fmt::Write;
 use std::io::IsTerminal;
@@ -175,7 +175,7 @@ fn render_steps(steps: &[StepRecord], opts: &Options, p: &Paint, indent: &str, o
         for ex in &s.http {
             render_exchange(ex, opts, p, &sub, out);
         }
-        render_children(&s.children, opts, p, &sub, out);
+        render_children(&s.children, s.children_omitted, opts, p, &sub, out);
     }
 }
 
@@ -210,6 +210,7 @@ fn render_exchange(ex: &HttpExchange, opts: &Options, p: &Paint, indent: &str, o
 
 fn render_children(
     children: &[ExecutionRecord],
+    omitted: Option<OmittedRuns>,
     opts: &Options,
     p: &Paint,
     indent: &str,
@@ -243,19 +244,29 @@ fn render_children(
         }
         render_steps(&c.steps, opts, p, &format!("{indent}    "), out);
     }
-    if children.len() > shown {
+    let omitted = omitted.unwrap_or_default();
+    if children.len() > shown || omitted.total() > 0 {
+        let hidden = children.len() - shown;
         let failed = children[shown..]
             .iter()
             .filter(|c| c.status == RunStatus::Failed)
-            .count();
-        let _ = writeln!(
-            out,
-            "{indent}{}",
-            p.dim(&format!(
-                "… {} more helper runs ({failed} failed); --show-children N or --json shows them",
-                children.len() - shown
-            ))
+            .count() as u64
+            + omitted.failed;
+        let mut line = format!(
+            "… {} more helper runs ({failed} failed)",
+            hidden as u64 + omitted.total()
         );
+        if hidden > 0 {
+            line.push_str("; --show-children N or --json shows them");
+        }
+        if omitted.total() > 0 {
+            let _ = write!(
+                line,
+                "; {} counted only (the record keeps the first `limits.item_records` items)",
+                omitted.total()
+            );
+        }
+        let _ = writeln!(out, "{indent}{}", p.dim(&line));
     }
 }
 

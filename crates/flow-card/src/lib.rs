@@ -16,6 +16,7 @@ pub mod context;
 pub mod error;
 pub mod expr;
 pub mod http;
+pub mod limits;
 pub mod registry;
 pub mod secrets;
 

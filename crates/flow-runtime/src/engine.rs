@@ -5,11 +5,14 @@
 use crate::connect::project_secrets;
 use crate::events::{Observer, Parent, RunEvent};
 use crate::mask::{mask_response, mask_run, mask_step};
-use crate::record::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
+use crate::record::{
+    ExecutionRecord, OmittedRuns, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus,
+};
 use crate::retry::backoff_delay;
 use crate::scope::RunScope;
 use crate::trigger::RunInput;
 use flow_card::card::{Response, ResponseBody};
+use flow_card::limits::{MAX_JSON_DEPTH, deeper_than, format_size, json_size_within};
 use flow_card::{CardError, ErrorKind, FlowCaller, FlowTarget, RunEnv, Secrets, Signal, StepCx};
 use flow_compile::{Plan, Project, TriggerPlan};
 use flow_model::OnError;
@@ -185,7 +188,26 @@ impl Engine {
                 Arc::new(Value::Null),
                 Some(req.to_record()),
             ),
-            RunInput::Inputs(v) => (Arc::new(Value::Null), Arc::new(v), None),
+            RunInput::Inputs(v) => {
+                if deeper_than(&v, MAX_JSON_DEPTH) {
+                    // Not kept either: the record could not be read back.
+                    let mut r = too_deep_inputs(&plan.name);
+                    if let Some(id) = opts.execution_id {
+                        r.execution_id = id;
+                    }
+                    self.emit(RunEvent::RunStarted {
+                        execution_id: &r.execution_id,
+                        flow: &plan.name,
+                        parent: None,
+                    });
+                    self.emit(RunEvent::RunFinished {
+                        record: &r,
+                        parent: None,
+                    });
+                    return r;
+                }
+                (Arc::new(Value::Null), Arc::new(v), None)
+            }
         };
         let id = opts.execution_id.unwrap_or_else(new_execution_id);
         self.run_plan(
@@ -226,12 +248,16 @@ impl Engine {
                 parent,
             });
             let n = plan.steps.len();
+            let limits = self.project.config.limits;
             let scope = RunScope {
                 trigger,
                 inputs: inputs.clone(),
                 execution: json!({ "id": execution_id, "flow": plan.name, "started_at": started_at }),
                 outputs: (0..n).map(|_| OnceLock::new()).collect(),
+                max_text: usize::try_from(limits.max_value).unwrap_or(usize::MAX),
             };
+            // Bytes of JSON the steps' records take so far (`limits.max_record`).
+            let mut record_bytes: u64 = 0;
             let mut records: Vec<StepRecord> = plan
                 .steps
                 .iter()
@@ -297,6 +323,39 @@ impl Engine {
                     break;
                 };
                 mask_step(&self.secrets, &mut done.record);
+                let budget = limits.max_record.saturating_sub(record_bytes);
+                match json_size_within(&done.record, budget) {
+                    Some(bytes) => record_bytes += bytes,
+                    None => {
+                        // Keep the step's outcome, drop what made the record too large.
+                        let err = CardError::new(
+                            ErrorKind::Limit,
+                            format!(
+                                "the run's record would be larger than {} (`limits.max_record`) \
+                                 with the record of step `{}`",
+                                format_size(limits.max_record),
+                                plan.steps[done.index].id
+                            ),
+                        );
+                        let rec = &mut done.record;
+                        rec.status = StepStatus::Failed;
+                        rec.input = None;
+                        rec.output = None;
+                        rec.retries.clear();
+                        rec.http.clear();
+                        let omitted = rec.children.drain(..).fold(
+                            rec.children_omitted.unwrap_or_default(),
+                            |mut o, c| {
+                                count_run(&mut o, c.status);
+                                o
+                            },
+                        );
+                        rec.children_omitted = (omitted.total() > 0).then_some(omitted);
+                        rec.error = Some(Box::new(err.to_json()));
+                        record_bytes = limits.max_record;
+                        done.failure.get_or_insert(err);
+                    }
+                }
                 let i = done.index;
                 let _ = scope.outputs[i].set(done.output.clone());
                 if !done.reused {
@@ -487,6 +546,8 @@ impl Engine {
         let caller = StepCaller {
             engine: self,
             children: Mutex::new(Vec::new()),
+            keep: usize::try_from(self.project.config.limits.item_records).unwrap_or(usize::MAX),
+            omitted: Mutex::new(OmittedRuns::default()),
             parent: Parent {
                 execution_id,
                 step: &step.id,
@@ -547,8 +608,16 @@ impl Engine {
             .unwrap_or_else(PoisonError::into_inner);
         children.sort_by_key(|c| c.index);
         rec.children = children;
+        let omitted = caller
+            .omitted
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        rec.children_omitted = (omitted.total() > 0).then_some(omitted);
         match result {
             Ok(outcome) => {
+                if let Some(err) = self.check_output(&step.id, &outcome.output) {
+                    return self.finish_failed(step, rec, err, t0);
+                }
                 rec.status = StepStatus::Succeeded;
                 rec.duration_ms = ms(t0);
                 let output = Arc::new(outcome.output);
@@ -564,6 +633,23 @@ impl Engine {
             }
             Err(e) => self.finish_failed(step, rec, e, t0),
         }
+    }
+
+    /// Why a step's output may not be kept: larger than `limits.max_value`, or nested deeper
+    /// than the JSON the records can be read back with.
+    fn check_output(&self, step: &str, output: &Value) -> Option<CardError> {
+        let max = self.project.config.limits.max_value;
+        let message = if json_size_within(output, max).is_none() {
+            format!(
+                "the output of step `{step}` is larger than {} (`limits.max_value`)",
+                format_size(max)
+            )
+        } else if deeper_than(output, MAX_JSON_DEPTH) {
+            too_deep(&format!("the output of step `{step}` nests"))
+        } else {
+            return None;
+        };
+        Some(CardError::new(ErrorKind::Limit, message))
     }
 
     async fn run_card(
@@ -629,6 +715,12 @@ impl Engine {
             return (failed_record("?", "no such helper flow"), Arc::default());
         };
         let id = new_execution_id();
+        if deeper_than(&inputs, MAX_JSON_DEPTH) {
+            let mut r = too_deep_inputs(&plan.name);
+            r.execution_id = id;
+            r.index = index;
+            return (r, Arc::default());
+        }
         if let TriggerPlan::Helper { inputs: declared } = &plan.trigger {
             for (name, ty) in declared {
                 let v = inputs.get(name).unwrap_or(&Value::Null);
@@ -694,10 +786,35 @@ fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
     }
 }
 
+/// `what` is the subject and its verb: "the inputs nest".
+fn too_deep(what: &str) -> String {
+    format!("{what} deeper than {MAX_JSON_DEPTH} levels")
+}
+
+/// The record of a run refused because its inputs nest too deep (they are not kept).
+fn too_deep_inputs(flow: &str) -> ExecutionRecord {
+    let mut r = failed_record(flow, &too_deep("the inputs nest"));
+    if let Some(e) = &mut r.error {
+        e.kind = ErrorKind::Limit.as_str().into();
+    }
+    r
+}
+
+fn count_run(o: &mut OmittedRuns, status: RunStatus) {
+    match status {
+        RunStatus::Succeeded | RunStatus::Running => o.succeeded += 1,
+        RunStatus::Failed => o.failed += 1,
+        RunStatus::Stopped => o.stopped += 1,
+    }
+}
+
 /// Runs helper flows for one step and keeps their records for it.
 struct StepCaller<'e> {
     engine: &'e Engine,
     children: Mutex<Vec<ExecutionRecord>>,
+    /// Items at positions from this one on are counted in `omitted`, not kept.
+    keep: usize,
+    omitted: Mutex<OmittedRuns>,
     parent: Parent<'e>,
     /// Helper runs that finished before a restart, by (step id, item index).
     reusable: &'e HashMap<(String, usize), ExecutionRecord>,
@@ -708,7 +825,7 @@ impl FlowCaller for StepCaller<'_> {
         self.children
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .reserve_exact(n);
+            .reserve_exact(n.min(self.keep));
     }
 
     fn call(
@@ -751,10 +868,15 @@ impl FlowCaller for StepCaller<'_> {
                     .with_code(kind.to_string()))
                 }
             };
-            self.children
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(record);
+            if index.is_some_and(|i| i >= self.keep) {
+                let mut omitted = self.omitted.lock().unwrap_or_else(PoisonError::into_inner);
+                count_run(&mut omitted, record.status);
+            } else {
+                self.children
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(record);
+            }
             result
         })
     }

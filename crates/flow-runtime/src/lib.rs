@@ -20,6 +20,8 @@ mod trigger;
 pub use connect::{ConnectError, NoTransport, connect, connect_all, project_secrets};
 pub use engine::{Engine, Intercept, Resume, RunOptions, new_execution_id};
 pub use events::{Observer, Parent, RunEvent};
-pub use record::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
+pub use record::{
+    ExecutionRecord, OmittedRuns, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus,
+};
 pub use retry::backoff_delay;
 pub use trigger::{RunInput, TriggerRequest, mask_headers};
