@@ -65,9 +65,9 @@ impl Card for ForEach {
                     ItemResult::Failed(e) => {
                         failed += 1;
                         errors.push(json!({
-                        "index": i,
-                        "item": items.get(i).map_or(Value::Null, |v| Value::String(short(v))),
-                        "message": e.message,
+                            "index": i,
+                            "item": items.get(i).map_or(Value::Null, |v| Value::String(short(v))),
+                            "message": e.message,
                         }));
                     }
                     ItemResult::NotRun => {}
