@@ -1,9 +1,9 @@
 //! Small pieces the cards share: futures for synchronous cards, dot paths, comparisons, and
 //! the default timeouts.
 
-use flow_card::{CardError, CardFuture, Outcome};
+use flow_card::{CardError, CardFuture, HttpResponse, Outcome};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 use std::time::Duration;
 
 /// The timeout of pure cards (they finish in microseconds; this only guards against bugs).
@@ -24,6 +24,24 @@ pub const STRICT: &AsciiSet = &NON_ALPHANUMERIC
 /// A finished future for cards that compute synchronously.
 pub fn done<'a>(r: Result<Outcome, CardError>) -> CardFuture<'a> {
     Box::pin(std::future::ready(r))
+}
+
+/// The `{ status, headers, body }` output of the raw-request cards (`http.request`,
+/// `okta.api_request`): header names lower-case, the body parsed when it is JSON, otherwise
+/// its text; an empty body is `null`.
+pub fn response_output(resp: &HttpResponse) -> Value {
+    let headers: Map<String, Value> = resp
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let body = if resp.body.is_empty() {
+        Value::Null
+    } else {
+        resp.json_body()
+            .unwrap_or_else(|| Value::String(resp.text()))
+    };
+    json!({ "status": resp.status, "headers": headers, "body": body })
 }
 
 /// Follows an Okta-style dot path (`profile.email`, `items.0.id`) into a value; missing parts
@@ -47,6 +65,27 @@ pub fn dot_get<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn responses_map_to_status_headers_and_body() {
+        let resp = |body: &[u8]| HttpResponse {
+            status: 201,
+            headers: vec![("x-a".into(), "1".into())],
+            body: body.to_vec(),
+        };
+        assert_eq!(
+            response_output(&resp(b"{\"a\":[1]}")),
+            json!({ "status": 201, "headers": { "x-a": "1" }, "body": { "a": [1] } })
+        );
+        assert_eq!(
+            response_output(&resp(b"plain")),
+            json!({ "status": 201, "headers": { "x-a": "1" }, "body": "plain" })
+        );
+        assert_eq!(
+            response_output(&resp(b"")),
+            json!({ "status": 201, "headers": { "x-a": "1" }, "body": null })
+        );
+    }
 
     #[test]
     fn dot_paths() {

@@ -9,11 +9,11 @@ use flow_cards::ReqwestTransport;
 use flow_runtime::{
     Engine, ExecutionRecord, RunInput, RunOptions, RunStatus, StepRecord, StepStatus,
 };
-use flow_testkit::{FakeOkta, FakeSlack, Fault, SlackFault, UserStatus};
+use flow_testkit::{FakeOkta, FakeSlack, Fault, Gate, SlackFault, UserStatus};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const CONFIG: &str = "connections:
   okta: { kind: okta, org_url: \"${env:OKTA_URL}\", token: \"${env:OKTA_TOKEN}\", max_concurrency: 2 }
@@ -21,6 +21,7 @@ const CONFIG: &str = "connections:
   slack: { kind: slack, token: \"${env:SLACK_TOKEN}\", api_url: \"${env:SLACK_URL}\" }
   hook: { kind: slack_webhook, url: \"${env:HOOK_URL}\" }
   api: { kind: http, base_url: \"${env:OKTA_URL}\", auth: { bearer: \"${env:OKTA_ACCESS}\" }, allow_hosts: [127.0.0.1], max_response: 4KiB }
+  tickets: { kind: http, auth: { bearer: \"${env:OKTA_ACCESS}\" }, allow_hosts: [tickets.example.com] }
 ";
 
 struct Fakes {
@@ -229,18 +230,14 @@ async fn rate_limits_wait_for_okta_reset() {
         times: 1,
         reset_in: Duration::from_secs(1),
     });
-    let t = Instant::now();
     let r = run(&f, READ, json!("a@example.com")).await;
-    let waited = t.elapsed();
     assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
     let s = step(&r, "user");
     assert_eq!(s.attempts, 2);
     assert_eq!(s.retries[0]["kind"], "rate_limited");
-    // Reset is 1 s ahead (rounded up to a whole second); the wait is Reset - Date + 1.
-    assert!(
-        waited >= Duration::from_millis(1900) && waited < Duration::from_secs(5),
-        "waited {waited:?}"
-    );
+    // Reset is 1 s ahead (rounded up to a whole second); the wait is Reset - Date + 1, at
+    // least 1.9 s between the fake's two arrivals (a floor: the exact wait is computed from
+    // the answer's headers in `okta_retry_after_and_reset_give_the_wait`).
     let reqs = f.okta.requests();
     assert_eq!(reqs[1].header("x-okta-retry-count"), Some("1"));
     assert!(reqs[1].at.duration_since(reqs[0].at) >= Duration::from_millis(1900));
@@ -271,11 +268,14 @@ async fn the_connection_caps_requests_in_flight() {
     for u in &users {
         f.okta.add_user(u, UserStatus::Active);
     }
-    f.okta.fault(Fault::Delay {
+    // Every request parks at the gate until the test lets it through, so requests overlap
+    // as much as the client allows; the fake counts how many it handles at once.
+    let gate = Gate::new();
+    f.okta.fault(Fault::Hold {
         times: 6,
-        delay: Duration::from_millis(150),
+        gate: gate.clone(),
     });
-    // Six lookups at once through a connection capped at 2: at least three rounds of 150 ms.
+    // Six lookups at once through a connection capped at 2.
     let steps = "  - id: all\n    card: list.map\n    with: { list: \"{{ inputs.v }}\", flow: one, inputs: { u: \"{{ item }}\" }, concurrency: 6 }\n";
     let flow =
         format!("flow: t\ntrigger: {{ helper: {{ inputs: {{ v: any }} }} }}\nsteps:\n{steps}");
@@ -296,19 +296,32 @@ async fn the_connection_caps_requests_in_flight() {
         capture_inputs: false,
     };
     let engine = Engine::new(Arc::new(project), Arc::new(env));
-    let t = Instant::now();
-    let r = engine
-        .run(
-            engine.project().by_name["t"],
-            RunInput::Inputs(json!({ "v": users })),
-            RunOptions::default(),
-        )
-        .await;
+    let flow = engine.project().by_name["t"];
+    let run = tokio::spawn(async move {
+        engine
+            .run(
+                flow,
+                RunInput::Inputs(json!({ "v": users })),
+                RunOptions::default(),
+            )
+            .await
+    });
+    // Let one request through each time a new one arrives: two are in flight whenever the
+    // next arrives, and a client without the cap would have sent more meanwhile.
+    gate.wait_arrived(2).await;
+    for arrived in 3..=6 {
+        assert_eq!(f.okta.in_flight(), 2);
+        gate.release(1);
+        gate.wait_arrived(arrived).await;
+    }
+    gate.open();
+    let r = run.await.unwrap();
     assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
-    assert!(
-        t.elapsed() >= Duration::from_millis(440),
-        "took {:?}",
-        t.elapsed()
+    assert_eq!(f.okta.requests().len(), 6);
+    assert_eq!(
+        f.okta.max_in_flight(),
+        2,
+        "the cap is 2, and both were used"
     );
 }
 
@@ -419,10 +432,11 @@ async fn slack_rate_limits_honour_retry_after() {
         times: 1,
         retry_after_secs: 1,
     });
-    let t = Instant::now();
     let r = run(&f, POST, json!("x")).await;
     assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
-    assert!(t.elapsed() >= Duration::from_secs(1));
+    // The second attempt came at least Retry-After (1 s) after the first, as the fake saw it.
+    let reqs = f.slack.requests();
+    assert!(reqs[1].at.duration_since(reqs[0].at) >= Duration::from_secs(1));
     assert_eq!(step(&r, "post").attempts, 2);
     assert_eq!(f.slack.messages().len(), 1);
 }
@@ -495,4 +509,278 @@ async fn http_request_with_connection_auth_allow_list_and_size_cap() {
         "{:?}",
         step(&r, "get").error
     );
+}
+
+/// The exchanges' URLs of a step, in order.
+fn urls(s: &StepRecord) -> Vec<String> {
+    s.http.iter().map(|x| x.url.clone()).collect()
+}
+
+#[tokio::test]
+async fn allow_hosts_is_decided_on_the_url_that_is_sent() {
+    let f = fakes().await;
+    let port = f.okta.addr().port();
+    let steps = "  - { id: get, card: http.request, with: { connection: tickets, url: \"{{ inputs.v }}\" }, retry: { attempts: 1 } }\n";
+    let creds =
+        "the URL holds credentials (`user:password@`); give them in the connection's `auth`";
+    let refused = "host `127.0.0.1` is not in the connection's allow_hosts";
+    // Each of these reads as tickets.example.com to a hand parse, or is 127.0.0.1 in disguise;
+    // all go (or would go) to the fake, which records any request and its Authorization.
+    for (url, why) in [
+        (
+            format!("http://127.0.0.1:{port}\\@tickets.example.com/x"),
+            refused.to_string(),
+        ),
+        (
+            format!("http://127.0.0.1:{port}\\\\@tickets.example.com/x"),
+            refused.to_string(),
+        ),
+        (
+            format!("http://127.0.0.1:{port}#@tickets.example.com/x"),
+            refused.to_string(),
+        ),
+        (
+            format!("http://127.0.0.1:{port}/?@tickets.example.com"),
+            refused.to_string(),
+        ),
+        (
+            format!("http://tickets.example.com@127.0.0.1:{port}/x"),
+            creds.to_string(),
+        ),
+        (
+            format!("http://tickets.example.com:80@127.0.0.1:{port}/x"),
+            creds.to_string(),
+        ),
+        (
+            format!("http://%31%32%37.0.0.1:{port}/x"),
+            refused.to_string(),
+        ),
+        (format!("http://0x7f.1:{port}/x"), refused.to_string()),
+        (format!("HTTP://127.0.0.1:{port}/x"), refused.to_string()),
+        (format!("http://127.0.0.1.:{port}/x"), refused.to_string()),
+        (
+            format!("http://[::ffff:127.0.0.1]:{port}/x"),
+            "host `[::ffff:7f00:1]` is not in the connection's allow_hosts".to_string(),
+        ),
+    ] {
+        let r = run(&f, steps, json!(url)).await;
+        let s = step(&r, "get");
+        assert_eq!(error_of(s), ("input".to_string(), why), "{url}");
+        assert!(s.http.is_empty(), "{url}: nothing is sent");
+    }
+    assert_eq!(f.okta.requests(), [], "the fake was never reached");
+    // The same disguises with 127.0.0.1 allowed go where the check said: the fake gets them,
+    // with the connection's token, at the parsed URL (which the record shows).
+    let api = "  - { id: get, card: http.request, with: { connection: api, url: \"{{ inputs.v }}\" }, retry: { attempts: 1 } }\n";
+    for url in [
+        format!("HTTP://%31%32%37.0.0.1:{port}/api/v1/a\\b"),
+        format!("http://0x7f.1:{port}/api/v1/x/../a/b"),
+        format!("http://127.0.0.1.:{port}/api/v1/a/%2e/b"),
+    ] {
+        f.okta.clear_requests();
+        let r = run(&f, api, json!(url)).await;
+        let s = step(&r, "get");
+        assert_eq!(
+            urls(s),
+            [format!("http://127.0.0.1:{port}/api/v1/a/b")],
+            "{url}"
+        );
+        let reqs = f.okta.requests();
+        assert_eq!(reqs.len(), 1, "{url}");
+        assert_eq!(reqs[0].path, "/api/v1/a/b");
+        assert_eq!(
+            reqs[0].header("authorization"),
+            Some(format!("Bearer {}", f.okta.access_token()).as_str())
+        );
+        assert_no_secret(&r, &f);
+    }
+}
+
+/// A server that answers every request with a redirect to `location`, counting requests.
+async fn redirector(location: String) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = vec![0u8; 8192];
+            let _ = sock.read(&mut buf).await;
+            let answer = format!(
+                "HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+            let _ = sock.write_all(answer.as_bytes()).await;
+        }
+    });
+    (format!("http://{addr}"), hits)
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let f = fakes().await;
+    let (url, hits) = redirector(format!("{}/api/v1/users", f.okta.base_url())).await;
+    let steps = "  - { id: get, card: http.request, with: { url: \"{{ inputs.v }}\", headers: { authorization: Bearer not-for-okta } }, retry: { attempts: 1 } }\n";
+    let r = run(&f, steps, json!(format!("{url}/start"))).await;
+    let s = step(&r, "get");
+    assert_eq!(
+        error_of(s),
+        (
+            "remote".to_string(),
+            "the server answered 302: ".to_string()
+        )
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(
+        f.okta.requests(),
+        [],
+        "the redirect's target was never reached"
+    );
+}
+
+#[tokio::test]
+async fn api_request_refuses_dot_segments_however_encoded() {
+    let f = fakes().await;
+    let steps = "  - { id: q, card: okta.api_request, with: { connection: okta, method: DELETE, path: \"{{ inputs.v }}\" } }\n";
+    for path in [
+        "/api/v1/groups/00g1/users/%2e%2e/%2e%2e/%2e%2e/apps/0oa1",
+        "/api/v1/groups/00g1/users/.%2E/.%2e/%2E./apps/0oa1",
+        "/api/v1/groups/00g1/users/..\\..\\..\\apps/0oa1",
+        "/api/v1/groups/00g1/users/../../../apps/0oa1",
+    ] {
+        let r = run(&f, steps, json!(path)).await;
+        let s = step(&r, "q");
+        assert_eq!(
+            error_of(s),
+            (
+                "input".to_string(),
+                format!(
+                    "`path` must not have `.` or `..` segments (also written %2e), found `{path}`"
+                )
+            ),
+            "{path}"
+        );
+        assert!(s.http.is_empty());
+    }
+    assert_eq!(f.okta.requests(), [], "no DELETE reached the fake");
+    // A clean path is sent as parsed, and the record shows the URL that was sent.
+    let id = f.okta.add_user("x@example.com", UserStatus::Active);
+    let steps = "  - { id: q, card: okta.api_request, with: { connection: okta, path: \"/api/v1/users/{{ inputs.v }}\", query: { expand: a b } } }\n";
+    let r = run(&f, steps, json!(id)).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    let sent = format!("{}/api/v1/users/{id}?expand=a%20b", f.okta.base_url());
+    assert_eq!(urls(step(&r, "q")), [sent]);
+    let reqs = f.okta.requests();
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[0].path.as_str()),
+        ("GET", format!("/api/v1/users/{id}").as_str())
+    );
+}
+
+#[tokio::test]
+async fn json_parse_reads_what_the_front_door_accepts() {
+    let f = fakes().await;
+    let steps = "  - { id: p, card: json.parse, with: { text: \"{{ inputs.v }}\", fields: { a: { path: $.a, type: number } } } }\n";
+    for text in [
+        "\u{feff}{\"a\": 1}",
+        "\u{feff} \r\n{\"a\": 1}\n\t ",
+        "  {\"a\": 1}  ",
+    ] {
+        let r = run(&f, steps, json!(text)).await;
+        assert_eq!(r.status, RunStatus::Succeeded, "{text:?}: {:?}", r.error);
+        assert_eq!(step(&r, "p").output.as_deref(), Some(&json!({ "a": 1 })));
+    }
+    // One mark is skipped, not any number of them, nor one after whitespace.
+    for text in ["\u{feff}\u{feff}{\"a\": 1}", " \u{feff}{\"a\": 1}"] {
+        let r = run(&f, steps, json!(text)).await;
+        assert_eq!(error_of(step(&r, "p")).0, "input", "{text:?}");
+    }
+}
+
+#[tokio::test]
+async fn okta_retry_after_and_reset_give_the_wait() {
+    use flow_card::{HttpRequest, Transport};
+    let f = fakes().await;
+    let id = f.okta.add_user("w@example.com", UserStatus::Active);
+    let transport = ReqwestTransport::new().unwrap();
+    let get = || {
+        HttpRequest::new("GET", format!("{}/api/v1/users/{id}", f.okta.base_url()))
+            .header("authorization", format!("SSWS {}", f.okta.token()))
+    };
+    // Both headers: Retry-After wins, exactly.
+    f.okta.fault(Fault::RetryAfter {
+        times: 1,
+        retry_after_secs: 7,
+        reset_in: Duration::from_secs(40),
+    });
+    let resp = transport
+        .send(get(), Duration::from_secs(30))
+        .await
+        .unwrap();
+    let e = flow_cards::okta::client::error(&resp);
+    assert_eq!(
+        (e.kind, e.retry_after),
+        (
+            flow_card::ErrorKind::RateLimited,
+            Some(Duration::from_secs(7))
+        )
+    );
+    // Only Okta's reset: the wait is X-Rate-Limit-Reset - Date + 1, from the answer itself.
+    f.okta.fault(Fault::RateLimit {
+        times: 1,
+        reset_in: Duration::from_secs(40),
+    });
+    let resp = transport
+        .send(get(), Duration::from_secs(30))
+        .await
+        .unwrap();
+    let reset: u64 = resp.header("x-rate-limit-reset").unwrap().parse().unwrap();
+    let date = httpdate::parse_http_date(resp.header("date").unwrap()).unwrap();
+    let date = date
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let e = flow_cards::okta::client::error(&resp);
+    assert_eq!(e.retry_after, Some(Duration::from_secs(reset - date + 1)));
+}
+
+#[tokio::test]
+async fn okta_retry_after_is_honoured_by_a_run() {
+    let f = fakes().await;
+    f.okta.add_user("a@example.com", UserStatus::Active);
+    f.okta.fault(Fault::RetryAfter {
+        times: 1,
+        retry_after_secs: 1,
+        reset_in: Duration::from_secs(1),
+    });
+    let r = run(&f, READ, json!("a@example.com")).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    let s = step(&r, "user");
+    assert_eq!(
+        (s.attempts, s.retries[0]["kind"].clone()),
+        (2, json!("rate_limited"))
+    );
+    let reqs = f.okta.requests();
+    assert!(reqs[1].at.duration_since(reqs[0].at) >= Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_retried() {
+    let f = fakes().await;
+    f.okta.add_user("a@example.com", UserStatus::Active);
+    f.okta.fault(Fault::DropConnection { times: 1 });
+    let steps = "  - { id: user, card: okta.read_user, with: { connection: okta, user: \"{{ inputs.v }}\" }, retry: { attempts: 2, backoff: 1ms } }\n";
+    let r = run(&f, steps, json!("a@example.com")).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    let s = step(&r, "user");
+    assert_eq!(
+        (s.attempts, s.retries[0]["kind"].clone()),
+        (2, json!("connection"))
+    );
+    assert_eq!(
+        s.http.iter().map(|x| x.status).collect::<Vec<_>>(),
+        [None, Some(200)]
+    );
+    assert_eq!(f.okta.requests().len(), 2);
 }

@@ -2,8 +2,11 @@
 //!
 //! The fakes listen on `127.0.0.1` with an ephemeral port and are driven through real HTTP, so
 //! connector code under test runs exactly as it would against the vendor, minus the internet.
-//! Each fake records every request, supports fault injection (rate limits, server errors,
-//! delays, Slack `ok:false` answers) and exposes its state for assertions.
+//! Each fake records every request, supports fault injection (rate limits with Okta's headers
+//! and `Retry-After`, server errors, delays, Slack `ok:false` answers, dropped connections) and
+//! exposes its state for assertions. Tests synchronise with the fakes through signals, never
+//! sleeps: a [`Gate`] holds requests until the test releases them (and says when they have
+//! arrived), and each fake counts the requests in flight and the most seen at once.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -18,5 +21,5 @@
 pub mod fake;
 
 pub use fake::{
-    FakeOkta, FakeSlack, Fault, PostedMessage, Recorded, SessionClear, SlackFault, UserStatus,
+    FakeOkta, FakeSlack, Fault, Gate, PostedMessage, Recorded, SessionClear, SlackFault, UserStatus,
 };

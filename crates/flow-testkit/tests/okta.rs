@@ -4,10 +4,10 @@
 
 mod common;
 
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use common::{assert_error_shape, call, client, get, header, now_epoch};
-use flow_testkit::{FakeOkta, Fault, UserStatus};
+use flow_testkit::{FakeOkta, Fault, Gate, UserStatus};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -275,13 +275,100 @@ async fn delay_fault_answers_normally_later() {
         delay: Duration::from_millis(150),
     });
     let path = format!("/api/v1/users/{id}");
-    let started = Instant::now();
     let resp = get(&okta, &path).await;
-    assert!(started.elapsed() >= Duration::from_millis(150));
     assert_eq!(resp.status(), StatusCode::OK);
-    let started = Instant::now();
     assert_eq!(get(&okta, &path).await.status(), StatusCode::OK);
-    assert!(started.elapsed() < Duration::from_millis(150));
+    // The fake's own arrival and answer times are not observable; the delay is: the first
+    // answer could not come before 150 ms had passed (a floor, never a ceiling).
+    let reqs = okta.requests();
+    assert_eq!(reqs.len(), 2);
+    assert!(reqs[1].at.duration_since(reqs[0].at) >= Duration::from_millis(150));
+}
+
+#[tokio::test]
+async fn hold_fault_parks_requests_until_released() {
+    let okta = FakeOkta::start().await.unwrap();
+    let id = okta.add_user("hold@example.com", UserStatus::Active);
+    let gate = Gate::new();
+    okta.fault(Fault::Hold {
+        times: 2,
+        gate: gate.clone(),
+    });
+    let path = format!("/api/v1/users/{id}");
+    let first = tokio::spawn({
+        let (okta, path) = (okta.clone(), path.clone());
+        async move { get(&okta, &path).await.status() }
+    });
+    gate.wait_arrived(1).await;
+    let second = tokio::spawn({
+        let (okta, path) = (okta.clone(), path.clone());
+        async move { get(&okta, &path).await.status() }
+    });
+    gate.wait_arrived(2).await;
+    // Both are parked: in flight at the fake, unanswered.
+    assert_eq!(
+        (okta.in_flight(), okta.max_in_flight(), gate.held()),
+        (2, 2, 2)
+    );
+    assert!(!first.is_finished() && !second.is_finished());
+    gate.release(1);
+    assert_eq!(first.await.unwrap(), StatusCode::OK);
+    assert_eq!(gate.held(), 1);
+    assert!(!second.is_finished());
+    gate.release(1);
+    assert_eq!(second.await.unwrap(), StatusCode::OK);
+    assert_eq!(okta.in_flight(), 0);
+    // The fault is used up: a third request never reaches the gate.
+    assert_eq!(get(&okta, &path).await.status(), StatusCode::OK);
+    assert_eq!(gate.arrived(), 2);
+    assert_eq!(okta.max_in_flight(), 2);
+    okta.reset_max_in_flight();
+    assert_eq!(okta.max_in_flight(), 0);
+}
+
+#[tokio::test]
+async fn drop_connection_fault_closes_without_an_answer() {
+    let okta = FakeOkta::start().await.unwrap();
+    let id = okta.add_user("drop@example.com", UserStatus::Active);
+    okta.fault(Fault::DropConnection { times: 1 });
+    let path = format!("/api/v1/users/{id}");
+    let err = client()
+        .get(format!("{}{path}", okta.base_url()))
+        .header("Authorization", format!("SSWS {}", okta.token()))
+        .send()
+        .await
+        .unwrap_err();
+    // No status line came back: the client saw the connection close.
+    assert_eq!(err.status(), None);
+    assert!(err.is_request(), "{err:?}");
+    assert_eq!(okta.in_flight(), 0);
+    assert_eq!(get(&okta, &path).await.status(), StatusCode::OK);
+    assert_eq!(okta.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_fault_sends_retry_after_and_okta_reset() {
+    let okta = FakeOkta::start().await.unwrap();
+    let id = okta.add_user("ra@example.com", UserStatus::Active);
+    okta.fault(Fault::RetryAfter {
+        times: 1,
+        retry_after_secs: 7,
+        reset_in: Duration::from_secs(30),
+    });
+    let before = now_epoch();
+    let resp = get(&okta, &format!("/api/v1/users/{id}")).await;
+    let after = now_epoch();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&resp, "retry-after"), "7");
+    assert_eq!(header(&resp, "x-rate-limit-remaining"), "0");
+    let reset: u64 = header(&resp, "x-rate-limit-reset").parse().unwrap();
+    assert!((before + 30..=after + 31).contains(&reset), "{reset}");
+    httpdate::parse_http_date(header(&resp, "date")).unwrap();
+    assert_error_shape(&resp.json::<Value>().await.unwrap(), "E0000047");
+    assert_eq!(
+        get(&okta, &format!("/api/v1/users/{id}")).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::client;
-use flow_testkit::{FakeSlack, SlackFault};
+use flow_testkit::{FakeSlack, Gate, SlackFault};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -235,6 +235,7 @@ async fn rate_limit_and_other_faults() {
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     let started = Instant::now();
     let (status, answer) = post(&slack, &body).await;
+    // A floor, never a ceiling: the delayed answer cannot come sooner.
     assert!(started.elapsed() >= Duration::from_millis(100));
     assert_eq!(
         (status, answer["ok"].clone()),
@@ -355,4 +356,45 @@ async fn incoming_webhook() {
     let (status, _, text) = webhook(&url, r#"{"text":"after"}"#).await;
     assert_eq!((status, text.as_str()), (StatusCode::OK, "ok"));
     assert_eq!(slack.webhook_messages().len(), 2);
+}
+
+#[tokio::test]
+async fn hold_and_dropped_connection_faults() {
+    let slack = FakeSlack::start().await.unwrap();
+    let body = json!({ "channel": "C0SECALERTS", "text": "x" });
+    let gate = Gate::new();
+    slack.fault(SlackFault::Hold {
+        times: 1,
+        gate: gate.clone(),
+    });
+    slack.fault(SlackFault::DropConnection { times: 1 });
+    let held = tokio::spawn({
+        let (slack, body) = (slack.clone(), body.clone());
+        async move { post(&slack, &body).await }
+    });
+    gate.wait_arrived(1).await;
+    assert_eq!((slack.in_flight(), gate.held()), (1, 1));
+    assert!(
+        slack.messages().is_empty(),
+        "a held post is not handled yet"
+    );
+    // The next request's connection is closed without an answer, while the first is held.
+    let err = client()
+        .post(format!("{}/chat.postMessage", slack.api_url()))
+        .bearer_auth(slack.token())
+        .header("Content-Type", "application/json; charset=utf-8")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), None);
+    assert_eq!(slack.max_in_flight(), 2);
+    gate.open();
+    let (status, answer) = held.await.unwrap();
+    assert_eq!(
+        (status, answer["ok"].clone()),
+        (StatusCode::OK, json!(true))
+    );
+    assert_eq!(slack.messages().len(), 1);
+    assert_eq!(slack.in_flight(), 0);
 }

@@ -1,6 +1,7 @@
 //! `kind: http` connections: a base URL, credentials (bearer, basic or a custom header), an
 //! optional host allow-list, a response-size cap and a concurrency cap.
 
+use super::target;
 use crate::conn;
 use flow_card::expr::ConnKind;
 use flow_card::{ConnectionConfig, ConnectorSpec, LiveConnection};
@@ -46,7 +47,7 @@ pub struct HttpLive {
     pub auth: Option<(String, String)>,
     /// Values to mask.
     pub secrets: Vec<String>,
-    /// Hosts requests may go to (empty: any).
+    /// Hosts requests may go to (empty: any), in the form [`target::allow_entry`] gives.
     pub allow_hosts: Vec<String>,
     /// The largest response body read.
     pub max_response: usize,
@@ -119,7 +120,20 @@ fn decode(doc: &ConnectionDoc, diags: &mut Diagnostics) -> Option<Arc<dyn Connec
         .map(|l| {
             l.value
                 .into_iter()
-                .map(|h| h.value.to_ascii_lowercase())
+                .filter_map(|h| {
+                    let entry = target::allow_entry(&h.value);
+                    if entry.is_none() {
+                        diags.push(
+                            Diagnostic::error(
+                                Code::Config,
+                                Some(h.span),
+                                format!("`{}` in `allow_hosts` is not a host name or address", h.value),
+                            )
+                            .with_help("write the bare host, e.g. tickets.example.com (it allows its subdomains too)"),
+                        );
+                    }
+                    entry
+                })
                 .collect()
         })
         .unwrap_or_default();

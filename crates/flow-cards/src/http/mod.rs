@@ -3,4 +3,5 @@
 pub mod close;
 pub mod connection;
 pub mod request;
+pub mod target;
 pub mod transport;

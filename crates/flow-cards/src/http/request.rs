@@ -2,9 +2,10 @@
 //! connection that adds credentials, a base URL and a host allow-list.
 
 use super::connection::{Http, HttpLive};
+use super::target;
 use crate::retry_after::retry_after;
-use crate::util::CONNECTOR_TIMEOUT;
 use crate::util::STRICT;
+use crate::util::{CONNECTOR_TIMEOUT, response_output};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Object, Text};
 use flow_card::{
@@ -15,7 +16,7 @@ use flow_model::Type;
 use percent_encoding::utf8_percent_encode;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Inputs of `http.request`.
@@ -26,6 +27,8 @@ pub struct Config {
     #[serde(default)]
     method: Option<Expr<Text>>,
     /// The URL; relative to the connection's `base_url` when it does not start with http(s)://.
+    /// It is parsed once and the parsed URL is checked against `allow_hosts` and sent; a URL
+    /// with credentials (`user:password@`) is refused. Redirects are not followed.
     url: Expr<Text>,
     /// Request headers. A `content-type` given here (in any case) replaces the one the body
     /// would set.
@@ -47,7 +50,7 @@ pub static SPEC: CardSpec = CardSpec {
     kind: "http.request",
     summary: "Call any HTTP API",
     effect: Effect::Writes,
-    output: "{ status, headers, body } (body parsed when it is JSON)",
+    output: "{ status, headers, body } (body: the parsed JSON, else the text; null when empty)",
     default_timeout: CONNECTOR_TIMEOUT,
     default_attempts: 3,
     trigger: None,
@@ -94,17 +97,7 @@ impl Card for Config {
                 .with_status(resp.status)
                 .with_retry_after(retry_after(&resp)));
             }
-            let headers: Map<String, Value> = resp
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            let body = resp
-                .json_body()
-                .unwrap_or_else(|| Value::String(resp.text()));
-            Ok(Outcome::value(
-                json!({ "status": resp.status, "headers": headers, "body": body }),
-            ))
+            Ok(Outcome::value(response_output(&resp)))
         })
     }
 }
@@ -116,7 +109,7 @@ impl Config {
             None => "GET".to_string(),
         };
         let raw = cx.text(&self.url)?;
-        let mut url = if raw.starts_with("http://") || raw.starts_with("https://") {
+        let mut url = if is_absolute(&raw) {
             raw.into_owned()
         } else {
             match conn.and_then(|c| c.base_url.as_deref()) {
@@ -144,20 +137,18 @@ impl Config {
                 url.push_str(&utf8_percent_encode(&flow_template::to_text(v), STRICT).to_string());
             }
         }
-        let host =
-            host_of(&url).ok_or_else(|| CardError::input(format!("`{url}` is not a valid URL")))?;
+        // Every check is made on the parsed URL, and that URL is what is sent.
+        let url = target::parse(&url)?;
+        let host = target::host_key(&url);
         if let Some(c) = conn
             && !c.allow_hosts.is_empty()
-            && !c
-                .allow_hosts
-                .iter()
-                .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+            && !target::is_allowed(&host, &c.allow_hosts)
         {
             return Err(CardError::input(format!(
                 "host `{host}` is not in the connection's allow_hosts"
             )));
         }
-        let mut req = HttpRequest::new(&method, url);
+        let mut req = HttpRequest::new(&method, String::from(url));
         if let Some(c) = conn {
             req.max_response = c.max_response;
             for s in &c.secrets {
@@ -179,6 +170,15 @@ impl Config {
         }
         Ok(req)
     }
+}
+
+/// True for a URL with an http(s) scheme, in any case (`HTTPS://` is absolute too).
+fn is_absolute(url: &str) -> bool {
+    let starts = |p: &str| {
+        url.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
+    starts("http://") || starts("https://")
 }
 
 /// The methods `http.request` sends.
@@ -221,24 +221,9 @@ fn with_body(mut req: HttpRequest, body: Value) -> HttpRequest {
     req
 }
 
-/// The host of an http(s) URL, lower-case.
-fn host_of(url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit('@').next()?;
-    let host = if host_port.starts_with('[') {
-        host_port.split(']').next().map(|h| format!("{h}]"))?
-    } else {
-        host_port.split(':').next()?.to_string()
-    };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{HttpRequest, METHODS, check_method, host_of, with_body};
+    use super::{HttpRequest, METHODS, check_method, with_body};
     use serde_json::json;
 
     fn content_types(req: &HttpRequest) -> Vec<&str> {
@@ -296,19 +281,5 @@ mod tests {
             e.message,
             "`method` must be GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS, found `TRACE`"
         );
-    }
-
-    #[test]
-    fn hosts() {
-        assert_eq!(
-            host_of("https://api.example.com/x?y").as_deref(),
-            Some("api.example.com")
-        );
-        assert_eq!(
-            host_of("http://user:pw@127.0.0.1:8080/").as_deref(),
-            Some("127.0.0.1")
-        );
-        assert_eq!(host_of("ftp://x"), None);
-        assert_eq!(host_of("https:///nohost"), None);
     }
 }

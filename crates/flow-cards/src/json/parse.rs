@@ -18,7 +18,8 @@ use std::borrow::Cow;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The JSON text to parse (a value that is already a list or object is used as it is).
+    /// The JSON text to parse (a value that is already a list or object is used as it is). One
+    /// leading UTF-8 byte order mark and whitespace around the value are skipped.
     text: Expr<AnyValue>,
     /// The output fields: each a JSONPath into the parsed value and the field's type. Without
     /// fields the whole parsed value is the output (type `any`).
@@ -138,7 +139,9 @@ impl Config {
         let owned;
         let doc: &Value = match &*input {
             Value::String(s) => {
-                owned = serde_json::from_str::<Value>(s)
+                // What the front door accepts as JSON, the flow can parse: a body that starts
+                // with a UTF-8 byte order mark passes `accept: json`, so the mark is skipped.
+                owned = serde_json::from_str::<Value>(strip_bom(s))
                     .map_err(|e| CardError::input(format!("`text` is not JSON: {e}")))?;
                 &owned
             }
@@ -156,6 +159,12 @@ impl Config {
         }
         Ok(Outcome::value(Value::Object(out)))
     }
+}
+
+/// The text without one leading UTF-8 byte order mark (U+FEFF), which JSON parsers refuse
+/// but many senders write. Whitespace around the value is allowed by JSON itself.
+fn strip_bom(s: &str) -> &str {
+    s.strip_prefix('\u{feff}').unwrap_or(s)
 }
 
 /// The value of one field: the single match, or all matches for a list type.

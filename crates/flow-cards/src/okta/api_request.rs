@@ -3,8 +3,8 @@
 
 use super::client;
 use super::connection::{Okta, OktaLive};
-use crate::util::CONNECTOR_TIMEOUT;
 use crate::util::STRICT;
+use crate::util::{CONNECTOR_TIMEOUT, response_output};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Object, Text};
 use flow_card::{
@@ -12,10 +12,10 @@ use flow_card::{
     StepCx,
 };
 use flow_model::Type;
-use percent_encoding::utf8_percent_encode;
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// Inputs of `okta.api_request`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -41,7 +41,7 @@ pub static SPEC: CardSpec = CardSpec {
     kind: "okta.api_request",
     summary: "Call any Okta Management API endpoint",
     effect: Effect::Writes,
-    output: "{ status, headers, body }",
+    output: "{ status, headers, body } (body: the parsed JSON, else the text; null when empty)",
     default_timeout: CONNECTOR_TIMEOUT,
     default_attempts: 3,
     trigger: None,
@@ -71,14 +71,7 @@ impl Card for Config {
                 )));
             }
             let mut path = cx.text(&self.path)?.into_owned();
-            if !(path.starts_with("/api/") || path.starts_with("/oauth2/"))
-                || path.contains("..")
-                || path.contains("://")
-            {
-                return Err(CardError::input(format!(
-                    "`path` must start with /api/ (or /oauth2/), found `{path}`"
-                )));
-            }
+            check_path(&path)?;
             if let Some(q) = &self.query
                 && let Value::Object(m) = &*cx.value(q)?
             {
@@ -93,7 +86,10 @@ impl Card for Config {
                     ));
                 }
             }
-            let mut req = client::request(&conn, &method, &path, cx.attempt);
+            // The URL is checked as it is sent: parsed (dot segments resolved) and still on
+            // the org, under /api/ or /oauth2/. The record shows this URL.
+            let url = client::org_url(&conn, &path)?;
+            let mut req = client::request_to(&conn, &method, url, cx.attempt);
             if let Some(b) = &self.body {
                 let v = cx.value(b)?;
                 if !v.is_null() {
@@ -102,21 +98,72 @@ impl Card for Config {
             }
             let resp =
                 client::send(cx, &conn, req, |_| HttpResponse::json(200, &json!({}))).await?;
-            let headers: Map<String, Value> = resp
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            let body = resp.json_body().unwrap_or_else(|| {
-                if resp.body.is_empty() {
-                    Value::Null
-                } else {
-                    Value::String(resp.text())
-                }
-            });
-            Ok(Outcome::value(
-                json!({ "status": resp.status, "headers": headers, "body": body }),
-            ))
+            Ok(Outcome::value(response_output(&resp)))
         })
+    }
+}
+
+/// Refuses a path outside `/api/` and `/oauth2/`, and any `.` or `..` segment, however it is
+/// written: URL parsing resolves `%2e%2e`, `.%2E` and `..\` to `..`, and a server may decode
+/// `%2F` into a separator, so segments are read after percent-decoding and split at `/` and `\`.
+fn check_path(path: &str) -> Result<(), CardError> {
+    let refuse = |why: &str| Err(CardError::input(format!("`path` {why}, found `{path}`")));
+    if !(path.starts_with("/api/") || path.starts_with("/oauth2/")) {
+        return refuse("must start with /api/ (or /oauth2/)");
+    }
+    let path_only = path.split(['?', '#']).next().unwrap_or_default();
+    let decoded = percent_decode_str(path_only).decode_utf8_lossy();
+    if decoded
+        .split(['/', '\\'])
+        .any(|seg| seg == "." || seg == "..")
+    {
+        return refuse("must not have `.` or `..` segments (also written %2e)");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_path;
+
+    #[test]
+    fn dot_segments_are_refused_however_written() {
+        for ok in [
+            "/api/v1/users",
+            "/api/v1/users/a.b%40x.com",
+            "/api/v1/groups/00g1/users/00u1",
+            "/oauth2/v1/clients",
+            "/api/v1/users?q=..",
+            "/api/v1/users/..x",
+        ] {
+            assert_eq!(check_path(ok).map_err(|e| e.message), Ok(()), "{ok}");
+        }
+        for bad in [
+            "/api/v1/groups/00g1/users/../../../apps/0oa1",
+            "/api/v1/groups/00g1/users/%2e%2e/%2e%2e/%2e%2e/apps/0oa1",
+            "/api/v1/groups/00g1/users/%2E%2e/x",
+            "/api/v1/groups/00g1/users/.%2e/x",
+            "/api/v1/groups/00g1/users/%2e./x",
+            "/api/v1/groups/00g1/users/..\\x",
+            "/api/v1/groups/00g1/users/%2e%2e%2fx",
+            "/api/v1/groups/00g1/users/%2e%2e%5cx",
+            "/api/v1/./users",
+            "/api/v1/users/%2e",
+        ] {
+            assert_eq!(
+                check_path(bad).map_err(|e| e.message),
+                Err(format!(
+                    "`path` must not have `.` or `..` segments (also written %2e), found `{bad}`"
+                )),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            check_path("//evil.example.com/api/").map_err(|e| e.message),
+            Err(
+                "`path` must start with /api/ (or /oauth2/), found `//evil.example.com/api/`"
+                    .into()
+            )
+        );
     }
 }

@@ -7,6 +7,7 @@ use crate::retry_after::retry_after;
 use crate::util::STRICT;
 use flow_card::{CardError, HttpRequest, HttpResponse, StepCx};
 use percent_encoding::utf8_percent_encode;
+use reqwest::Url;
 use serde_json::Value;
 
 /// Encodes a user id or login as one path segment: `a+b@x.com` becomes `a%2Bb%40x.com`, so it
@@ -29,7 +30,38 @@ pub fn user_segment(id_or_login: &str) -> Result<String, CardError> {
 
 /// A request to `path` (which starts with `/api/`) with Okta's headers.
 pub fn request(conn: &OktaLive, method: &str, path: &str, attempt: u32) -> HttpRequest {
-    let mut req = HttpRequest::new(method, format!("{}{path}", conn.base))
+    request_to(conn, method, format!("{}{path}", conn.base), attempt)
+}
+
+/// The org's URL for `path` as it will be sent: parsed (so dot segments are resolved), on the
+/// org's scheme, host and port, without credentials, and under the org's `/api/` or `/oauth2/`.
+/// An org URL that is not a URL yet (a dry run keeps a missing `${env:…}` as text) gives the
+/// joined text: nothing is sent then, and a real run could not send it either.
+pub fn org_url(conn: &OktaLive, path: &str) -> Result<String, CardError> {
+    let outside = || {
+        CardError::input(format!(
+            "`path` must stay under the org's /api/ or /oauth2/, found `{path}`"
+        ))
+    };
+    let Ok(base) = Url::parse(&conn.base) else {
+        return Ok(format!("{}{path}", conn.base));
+    };
+    let url = Url::parse(&format!("{}{path}", conn.base)).map_err(|_| outside())?;
+    let prefix = base.path().trim_end_matches('/');
+    let under = |root: &str| url.path().starts_with(&format!("{prefix}{root}"));
+    if url.origin() != base.origin()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || !(under("/api/") || under("/oauth2/"))
+    {
+        return Err(outside());
+    }
+    Ok(url.into())
+}
+
+/// A request to a full org URL with Okta's headers.
+pub fn request_to(conn: &OktaLive, method: &str, url: String, attempt: u32) -> HttpRequest {
+    let mut req = HttpRequest::new(method, url)
         .header("authorization", conn.authorization.clone())
         .header("accept", "application/json")
         .secret(conn.secret.clone());
@@ -188,6 +220,43 @@ mod tests {
     use super::*;
     use flow_card::ErrorKind;
     use serde_json::json;
+
+    fn live(base: &str) -> OktaLive {
+        OktaLive {
+            base: base.into(),
+            authorization: "SSWS t".into(),
+            secret: "t".into(),
+            limiter: crate::conn::limiter(1),
+        }
+    }
+
+    #[test]
+    fn org_urls_are_parsed_and_stay_on_the_org() {
+        let org = live("https://acme.okta.com");
+        assert_eq!(
+            org_url(&org, "/api/v1/users/a b?q=1").unwrap(),
+            "https://acme.okta.com/api/v1/users/a%20b?q=1"
+        );
+        for path in [
+            "/api/../x",
+            "/api/v1/..\\..\\x",
+            "@evil.com/api/",
+            ":1@evil.com/api/",
+        ] {
+            assert_eq!(
+                org_url(&org, path).map_err(|e| e.message),
+                Err(format!(
+                    "`path` must stay under the org's /api/ or /oauth2/, found `{path}`"
+                )),
+                "{path}"
+            );
+        }
+        // A dry run's unresolved org keeps the joined text.
+        assert_eq!(
+            org_url(&live("${env:OKTA_URL}"), "/api/v1/users").unwrap(),
+            "${env:OKTA_URL}/api/v1/users"
+        );
+    }
 
     #[test]
     fn user_segments_are_encoded_strictly() {

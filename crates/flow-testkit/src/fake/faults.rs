@@ -3,10 +3,12 @@
 //! Faults are kept in a FIFO queue. For each incoming request the fake takes the first queued
 //! fault whose path filter matches (no filter matches every path), uses one of its `times`, and
 //! drops it once used up. Faults take precedence over authentication and normal handling;
-//! a `Delay` fault only postpones the normal answer.
+//! a `Delay` or `Hold` fault only postpones the normal answer.
 
 use std::collections::VecDeque;
 use std::time::Duration;
+
+use super::gate::Gate;
 
 /// A fault for the fake Okta server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +29,8 @@ pub enum Fault {
         /// The HTTP status to return, e.g. 500 or 503.
         status: u16,
     },
-    /// Answer normally, but only after `delay`.
+    /// Answer normally, but only after `delay`. It only says "not before": to know requests
+    /// are in flight, or to keep them there, use [`Fault::Hold`] and its [`Gate`].
     Delay {
         /// How many requests are delayed.
         times: u32,
@@ -38,6 +41,29 @@ pub enum Fault {
     /// header naming the scope the endpoint needs (an OAuth token lacking a scope).
     InsufficientScope {
         /// How many requests get this answer.
+        times: u32,
+    },
+    /// Answer 429 E0000047 with `Retry-After: retry_after_secs` as well as Okta's
+    /// `X-Rate-Limit-Remaining: 0` and `X-Rate-Limit-Reset` = now + `reset_in` (epoch seconds,
+    /// rounded up) and `Date`: a client must honour `Retry-After` when both are present.
+    RetryAfter {
+        /// How many requests get this answer.
+        times: u32,
+        /// The `Retry-After` value in seconds.
+        retry_after_secs: u64,
+        /// How far in the future the advertised reset lies.
+        reset_in: Duration,
+    },
+    /// Park the request at `gate` until the test releases it, then answer normally.
+    Hold {
+        /// How many requests are held.
+        times: u32,
+        /// The gate they wait at.
+        gate: Gate,
+    },
+    /// Close the connection without answering (no status line is sent).
+    DropConnection {
+        /// How many requests get this treatment.
         times: u32,
     },
 }
@@ -73,12 +99,25 @@ pub enum SlackFault {
         /// The Slack error code, e.g. `"channel_not_found"`.
         error: String,
     },
-    /// Answer normally, but only after `delay`.
+    /// Answer normally, but only after `delay`. It only says "not before": to know requests
+    /// are in flight, or to keep them there, use [`SlackFault::Hold`] and its [`Gate`].
     Delay {
         /// How many requests are delayed.
         times: u32,
         /// How long each is held.
         delay: Duration,
+    },
+    /// Park the request at `gate` until the test releases it, then answer normally.
+    Hold {
+        /// How many requests are held.
+        times: u32,
+        /// The gate they wait at.
+        gate: Gate,
+    },
+    /// Close the connection without answering (no status line is sent).
+    DropConnection {
+        /// How many requests get this treatment.
+        times: u32,
     },
 }
 
@@ -94,7 +133,10 @@ impl Countdown for Fault {
             Fault::RateLimit { times, .. }
             | Fault::ServerError { times, .. }
             | Fault::Delay { times, .. }
-            | Fault::InsufficientScope { times } => times,
+            | Fault::InsufficientScope { times }
+            | Fault::RetryAfter { times, .. }
+            | Fault::Hold { times, .. }
+            | Fault::DropConnection { times } => times,
         }
     }
 }
@@ -105,7 +147,9 @@ impl Countdown for SlackFault {
             SlackFault::RateLimit { times, .. }
             | SlackFault::ServerError { times, .. }
             | SlackFault::OkFalse { times, .. }
-            | SlackFault::Delay { times, .. } => times,
+            | SlackFault::Delay { times, .. }
+            | SlackFault::Hold { times, .. }
+            | SlackFault::DropConnection { times } => times,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! connections once the last clone of their handle is dropped.
 
 mod faults;
+mod gate;
 mod okta;
 mod okta_filter;
 mod okta_http;
@@ -16,6 +17,7 @@ mod slack_api;
 mod util;
 
 pub use faults::{Fault, SlackFault};
+pub use gate::Gate;
 pub use okta::FakeOkta;
 pub use okta_users::{SessionClear, UserStatus};
 pub use record::Recorded;

@@ -3,8 +3,9 @@
 //! Request pipeline, in order:
 //! 1. the request is recorded (even if it is then refused);
 //! 2. the first queued [`Fault`] whose path filter matches is applied: `RateLimit`,
-//!    `ServerError` and `InsufficientScope` answer at once (before authentication), `Delay`
-//!    waits and then carries on;
+//!    `RetryAfter`, `ServerError` and `InsufficientScope` answer at once (before
+//!    authentication), `DropConnection` closes the connection without an answer, `Delay` waits
+//!    and `Hold` parks at its [`Gate`](super::Gate) and then carry on;
 //! 3. `POST /oauth2/v1/token` is answered without API authentication;
 //! 4. authentication: `Authorization: SSWS <token>` or `Bearer <access_token>`, otherwise
 //!    401 E0000011 (also for unknown paths);
@@ -29,7 +30,8 @@ use super::okta_users::{Directory, SessionClear, User, UserStatus};
 use super::ratelimit::{RateInfo, RateLimiter};
 use super::record::Recorded;
 use super::util::{
-    ServerHandle, bind_loopback, epoch_secs_ceil, lock, random_alnum, random_urlsafe, spawn_server,
+    ServerHandle, bind_loopback, drop_connection, epoch_secs_ceil, lock, random_alnum,
+    random_urlsafe, spawn_server,
 };
 
 /// Request bodies above this size are dropped (recorded as empty).
@@ -126,6 +128,21 @@ impl FakeOkta {
     /// TCP connections the fake has accepted so far: with keep-alive, far fewer than requests.
     pub fn connections_accepted(&self) -> u64 {
         self.server.connections()
+    }
+
+    /// Requests being handled right now (parked at a gate or delayed ones included).
+    pub fn in_flight(&self) -> usize {
+        self.server.in_flight().now()
+    }
+
+    /// The most requests handled at once since the start or [`FakeOkta::reset_max_in_flight`].
+    pub fn max_in_flight(&self) -> usize {
+        self.server.in_flight().max()
+    }
+
+    /// Starts [`FakeOkta::max_in_flight`] again from the requests in flight now.
+    pub fn reset_max_in_flight(&self) {
+        self.server.in_flight().reset_max();
     }
 
     /// The valid API token, sent as `Authorization: SSWS <token>`.
@@ -291,6 +308,25 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 
     match fault {
         Some(Fault::Delay { delay, .. }) => tokio::time::sleep(delay).await,
+        Some(Fault::Hold { gate, .. }) => gate.pass().await,
+        Some(Fault::DropConnection { .. }) => return drop_connection(&parts).await,
+        Some(Fault::RetryAfter {
+            retry_after_secs,
+            reset_in,
+            ..
+        }) => {
+            let limit = lock(&shared.state).limiter.limit();
+            let rate = RateInfo {
+                limit,
+                remaining: 0,
+                reset_epoch: epoch_secs_ceil(reset_in),
+                allowed: false,
+            };
+            return finish(
+                Reply::rate_limited().with_header("retry-after", retry_after_secs.to_string()),
+                rate,
+            );
+        }
         Some(Fault::RateLimit { reset_in, .. }) => {
             let limit = lock(&shared.state).limiter.limit();
             let rate = RateInfo {

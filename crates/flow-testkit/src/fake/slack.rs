@@ -133,6 +133,21 @@ impl FakeSlack {
         })
     }
 
+    /// Requests being handled right now (parked at a gate or delayed ones included).
+    pub fn in_flight(&self) -> usize {
+        self.server.in_flight().now()
+    }
+
+    /// The most requests handled at once since the start or [`FakeSlack::reset_max_in_flight`].
+    pub fn max_in_flight(&self) -> usize {
+        self.server.in_flight().max()
+    }
+
+    /// Starts [`FakeSlack::max_in_flight`] again from the requests in flight now.
+    pub fn reset_max_in_flight(&self) {
+        self.server.in_flight().reset_max();
+    }
+
     /// The Web API base, `http://127.0.0.1:PORT/api` (methods are `…/api/chat.postMessage`).
     pub fn api_url(&self) -> String {
         format!("{}/api", self.shared.base_url)

@@ -15,7 +15,8 @@ use super::slack::{
     BOT_ID, BOT_USER_ID, PostedMessage, SlackShared, SlackState, TEAM_ID, WEBHOOK_SERVICE,
 };
 use super::util::{
-    add_header, epoch_secs_now, form_value, lock, parse_form, random_alnum, response,
+    add_header, drop_connection, epoch_secs_now, form_value, lock, parse_form, random_alnum,
+    response,
 };
 
 const MAX_BODY: usize = 2 * 1024 * 1024;
@@ -68,7 +69,9 @@ fn webhook_error_status(code: &str) -> u16 {
 
 fn fault_response(fault: &SlackFault, webhook: bool) -> Option<Response<Body>> {
     match fault {
-        SlackFault::Delay { .. } => None,
+        SlackFault::Delay { .. } | SlackFault::Hold { .. } | SlackFault::DropConnection { .. } => {
+            None
+        }
         SlackFault::RateLimit {
             retry_after_secs, ..
         } => {
@@ -109,12 +112,16 @@ pub(crate) async fn handle(
         state.faults.take(&record.path)
     };
     let webhook = record.path.starts_with("/services/");
-    if let Some(fault) = fault {
-        if let SlackFault::Delay { delay, .. } = fault {
-            tokio::time::sleep(delay).await;
-        } else if let Some(resp) = fault_response(&fault, webhook) {
-            return resp;
+    match fault {
+        Some(SlackFault::Delay { delay, .. }) => tokio::time::sleep(delay).await,
+        Some(SlackFault::Hold { gate, .. }) => gate.pass().await,
+        Some(SlackFault::DropConnection { .. }) => return drop_connection(&parts).await,
+        Some(fault) => {
+            if let Some(resp) = fault_response(&fault, webhook) {
+                return resp;
+            }
         }
+        None => {}
     }
     if webhook {
         return incoming_webhook(&shared, &record);

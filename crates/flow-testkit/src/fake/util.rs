@@ -8,8 +8,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
+use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
-use axum::serve::ListenerExt;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+use super::gate::InFlight;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -118,12 +127,14 @@ pub(crate) fn add_header(resp: &mut Response<Body>, name: &'static str, value: &
     }
 }
 
-/// A running loopback server; dropping it stops accepting new connections.
+/// A running loopback server; dropping it stops accepting new connections and closes the
+/// open ones.
 #[derive(Debug)]
 pub(crate) struct ServerHandle {
     addr: SocketAddr,
     task: JoinHandle<()>,
     connections: Arc<AtomicU64>,
+    in_flight: Arc<InFlight>,
 }
 
 impl ServerHandle {
@@ -136,12 +147,36 @@ impl ServerHandle {
     pub(crate) fn connections(&self) -> u64 {
         self.connections.load(Ordering::Relaxed)
     }
+
+    /// The in-flight counters of this server.
+    pub(crate) fn in_flight(&self) -> &InFlight {
+        &self.in_flight
+    }
 }
 
 impl Drop for ServerHandle {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Put in every request's extensions: closes the request's connection without an answer.
+#[derive(Clone, Debug)]
+pub(crate) struct ConnectionKill(Arc<Notify>);
+
+impl ConnectionKill {
+    /// Closes the connection this request came on; the handler should then never answer.
+    pub(crate) fn kill(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Closes the request's connection without answering, and never returns.
+pub(crate) async fn drop_connection(parts: &Parts) -> Response<Body> {
+    if let Some(kill) = parts.extensions.get::<ConnectionKill>() {
+        kill.kill();
+    }
+    std::future::pending().await
 }
 
 /// Binds `127.0.0.1:0`, reporting the address so state can be built before serving.
@@ -151,25 +186,63 @@ pub(crate) async fn bind_loopback() -> io::Result<(TcpListener, SocketAddr)> {
     Ok((listener, addr))
 }
 
-/// Serves `router` on `listener` from a spawned task.
+/// Serves `router` on `listener` from a spawned task, HTTP/1.1 with keep-alive. Each request
+/// is counted in flight while it is handled and carries a [`ConnectionKill`] for its
+/// connection, so a fault can close it without answering.
 pub(crate) fn spawn_server(
     listener: TcpListener,
     addr: SocketAddr,
     router: Router,
 ) -> ServerHandle {
     let connections = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&connections);
-    let listener = listener.tap_io(move |_| {
-        counter.fetch_add(1, Ordering::Relaxed);
-    });
+    let in_flight = Arc::new(InFlight::default());
+    let (counter, flights) = (Arc::clone(&connections), Arc::clone(&in_flight));
     let task = tokio::spawn(async move {
-        // The serve loop only ends on a listener error; there is nobody to report it to.
-        let _ = axum::serve(listener, router).await;
+        // Dropping the set (when the task is aborted) closes every open connection.
+        let mut open = JoinSet::new();
+        loop {
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors or the like: try again.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            while open.try_join_next().is_some() {}
+            counter.fetch_add(1, Ordering::Relaxed);
+            let _ = stream.set_nodelay(true);
+            let kill = Arc::new(Notify::new());
+            let (router, flights, marker) = (
+                router.clone(),
+                Arc::clone(&flights),
+                ConnectionKill(Arc::clone(&kill)),
+            );
+            let service = service_fn(move |mut req: axum::http::Request<Incoming>| {
+                req.extensions_mut().insert(marker.clone());
+                let guard = flights.enter();
+                let answer = router.clone().oneshot(req);
+                async move {
+                    let resp = answer.await;
+                    drop(guard);
+                    resp
+                }
+            });
+            open.spawn(async move {
+                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                tokio::select! {
+                    // A connection error only ends that connection.
+                    _ = conn => {}
+                    () = kill.notified() => {}
+                }
+            });
+        }
     });
     ServerHandle {
         addr,
         task,
         connections,
+        in_flight,
     }
 }
 
