@@ -9,10 +9,11 @@ use serde_json::Value;
 /// produce, in levels of arrays and objects (a scalar is level 0, `[1]` is 1).
 ///
 /// Records wrap such values in a few levels (3 for a step's output, 4 more per helper flow
-/// between the run and the step), and are read back with serde_json's default limit of 128
-/// levels: so whatever is accepted can be read back (`history show`, `replay`, resuming) as long
-/// as helper flows call each other at most 14 deep. Check with [`deeper_than`].
-pub const MAX_JSON_DEPTH: usize = 64;
+/// between the run and the step), and are read back with serde_json's default limit (at most
+/// 127 levels): so whatever is accepted can be read back (`history show`, `replay`, resuming)
+/// when it passes through helper flows nested at most 3 deep. 110 leaves room for request
+/// bodies that nest 100 levels inside an event. Check with [`deeper_than`].
+pub const MAX_JSON_DEPTH: usize = 110;
 
 /// True when `value` nests more than `max` levels (without recursion: safe on any input).
 pub fn deeper_than(value: &Value, max: usize) -> bool {
@@ -92,8 +93,8 @@ mod tests {
     #[test]
     fn depth_and_size() {
         assert!(!deeper_than(&json!(1), 0));
-        assert!(!deeper_than(&nested(64), 64));
-        assert!(deeper_than(&nested(65), 64));
+        assert!(!deeper_than(&nested(MAX_JSON_DEPTH), MAX_JSON_DEPTH));
+        assert!(deeper_than(&nested(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH));
         // Empty arrays and objects are levels too, as serde_json counts them.
         assert!(deeper_than(&json!({ "a": [1, { "b": {} }] }), 3));
         assert!(!deeper_than(&json!({ "a": [1, { "b": {} }] }), 4));

@@ -32,7 +32,8 @@ pub struct LimitsDoc {
     /// `max_value:` the largest value (a step's output, a template's text) in bytes of JSON
     /// (default 16 MiB).
     pub max_value: u64,
-    /// `max_record:` the largest execution record of one run, in bytes of JSON (default 64 MiB).
+    /// `max_record:` the largest execution record of one run, in bytes of JSON (default
+    /// 256 MiB: room for several steps that each keep a copy of a 10 MB input).
     pub max_record: u64,
     /// `item_records:` how many helper runs of a list step (`list.for_each`, `list.map`) keep
     /// their whole record; later items are only counted (default 100).
@@ -43,7 +44,7 @@ impl Default for LimitsDoc {
     fn default() -> Self {
         LimitsDoc {
             max_value: 16 << 20,
-            max_record: 64 << 20,
+            max_record: 256 << 20,
             item_records: 100,
         }
     }

@@ -211,7 +211,7 @@ async fn every_value_a_run_keeps_can_be_read_back() {
         assert_eq!(
             (r.error.clone(), r.steps.len(), r.inputs.is_some()),
             (
-                error("", "limit", "the inputs nest deeper than 64 levels"),
+                error("", "limit", "the inputs nest deeper than 110 levels"),
                 0,
                 false
             ),
@@ -226,7 +226,7 @@ async fn every_value_a_run_keeps_can_be_read_back() {
         error(
             "out",
             "limit",
-            "the output of step `out` nests deeper than 64 levels"
+            "the output of step `out` nests deeper than 110 levels"
         )
     );
     assert_eq!(round_trip(&r).error, r.error);
