@@ -279,3 +279,63 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> std::io::Result<()> {
     out.write_all(b"\n")?;
     out.flush()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use std::sync::Arc;
+
+    fn record(steps: Vec<StepRecord>) -> ExecutionRecord {
+        ExecutionRecord {
+            execution_id: "e1".into(),
+            flow: Arc::from("f"),
+            status: RunStatus::Succeeded,
+            started_at: String::new(),
+            duration_ms: 3.0,
+            dry_run: false,
+            index: None,
+            trigger: None,
+            inputs: None,
+            response: None,
+            steps,
+            output: Arc::new(Value::Null),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn item_runs_the_record_only_counted_are_summarised() {
+        let child = |i: usize, status: RunStatus| ExecutionRecord {
+            index: Some(i),
+            status,
+            ..record(Vec::new())
+        };
+        let mut each = StepRecord::pending(&Arc::from("each"), &Arc::from("list.for_each"));
+        each.status = StepStatus::Succeeded;
+        each.attempts = 1;
+        each.duration_ms = 3.0;
+        each.children = vec![child(0, RunStatus::Succeeded), child(1, RunStatus::Failed)];
+        each.children_omitted = Some(OmittedRuns {
+            succeeded: 997,
+            failed: 1,
+            stopped: 0,
+        });
+        let opts = Options {
+            dry_run: false,
+            children: 1,
+            color: false,
+        };
+        let text = render(&record(vec![each]), &opts);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[1..4],
+            [
+                "  ✓ each  list.for_each      3ms",
+                "      ✓ [0] f 3ms ",
+                "      … 999 more helper runs (2 failed); --show-children N or --json shows them; 998 counted only (the record keeps the first `limits.item_records` items)",
+            ]
+        );
+    }
+}
