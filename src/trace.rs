@@ -338,4 +338,72 @@ mod tests {
             ]
         );
     }
+
+    /// An API that answers 401 with the `Authorization` it got in the body and a header.
+    struct Echo;
+
+    impl flow_card::Transport for Echo {
+        fn send(
+            &self,
+            req: flow_card::HttpRequest,
+            _: std::time::Duration,
+        ) -> std::pin::Pin<
+            Box<
+                dyn std::future::Future<
+                        Output = Result<flow_card::HttpResponse, flow_card::TransportError>,
+                    > + Send
+                    + '_,
+            >,
+        > {
+            let auth = req
+                .headers
+                .iter()
+                .find(|(k, _)| k == "authorization")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let mut resp = flow_card::HttpResponse::json(401, &serde_json::json!({ "bad": auth }));
+            resp.headers.push(("x-echo".into(), auth));
+            Box::pin(std::future::ready(Ok(resp)))
+        }
+    }
+
+    #[tokio::test]
+    async fn an_echoed_token_is_nowhere_in_the_trace() {
+        const TOKEN: &str = "tok-TRACE-5b6c7d";
+        let config = "connections:\n  api: { kind: http, base_url: \"http://127.0.0.1:9\", auth: { bearer: \"${env:API_TOKEN}\" }, allow_hosts: [127.0.0.1] }\n";
+        let flow = "flow: f\ntrigger: { helper: { inputs: {} } }\nsteps:\n  - { id: call, card: http.request, with: { connection: api, url: /x }, retry: { attempts: 2, backoff: 1ms }, on_error: continue }\n";
+        let project =
+            flow_compile::compile_str(Some(config), &[("f.yaml", flow)], &flow_cards::registry())
+                .unwrap();
+        let env = |n: &str| (n == "API_TOKEN").then(|| TOKEN.to_string());
+        let connections = flow_runtime::connect_all(&project, &env, false).unwrap();
+        let run_env = flow_card::RunEnv {
+            dry_run: false,
+            transport: Arc::new(Echo),
+            connections,
+            capture_inputs: true,
+        };
+        let engine =
+            flow_runtime::Engine::new(Arc::new(project), Arc::new(run_env)).secrets_from(&env);
+        let r = engine
+            .run(
+                0,
+                flow_runtime::RunInput::Inputs(serde_json::json!({})),
+                flow_runtime::RunOptions::default(),
+            )
+            .await;
+        let opts = Options {
+            dry_run: true, // shows request headers too
+            children: 20,
+            color: false,
+        };
+        let text = render(&r, &opts);
+        assert!(
+            text.contains("the server answered 401: {\"bad\":\"Bearer ***\"}"),
+            "{text}"
+        );
+        assert!(!text.contains(TOKEN), "{text}");
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(!json.contains(TOKEN), "{json}");
+    }
 }
