@@ -7,6 +7,11 @@
 //! nest under their step. Step outputs are `Arc<Value>`s written once and read in place by later
 //! templates. Observers (the store, metrics, a live trace) receive typed [`RunEvent`]s; the
 //! engine itself prints nothing.
+//!
+//! Everything recorded passes through one place before any observer or caller sees it: each
+//! step record, answer and run record has the project's secret values masked
+//! ([`project_secrets`]) and counts against `limits:` (a value's size and nesting, the run's
+//! record size, the item records a list step keeps).
 
 mod connect;
 mod engine;
