@@ -3,7 +3,7 @@
 
 use flow_card::HttpExchange;
 use flow_model::units::format_duration;
-use flow_runtime::{ExecutionRecord, RunStatus, StepRecord, StepStatus};
+use flow_runtime::{ExecutionRecord, OmittedRuns, RunStatus, StepRecord, StepStatus};
 use serde_json::Value;
 use std::fmt::Write;
 use std::io::IsTerminal;
@@ -175,7 +175,7 @@ fn render_steps(steps: &[StepRecord], opts: &Options, p: &Paint, indent: &str, o
         for ex in &s.http {
             render_exchange(ex, opts, p, &sub, out);
         }
-        render_children(&s.children, opts, p, &sub, out);
+        render_children(&s.children, s.children_omitted, opts, p, &sub, out);
     }
 }
 
@@ -210,6 +210,7 @@ fn render_exchange(ex: &HttpExchange, opts: &Options, p: &Paint, indent: &str, o
 
 fn render_children(
     children: &[ExecutionRecord],
+    omitted: Option<OmittedRuns>,
     opts: &Options,
     p: &Paint,
     indent: &str,
@@ -243,19 +244,29 @@ fn render_children(
         }
         render_steps(&c.steps, opts, p, &format!("{indent}    "), out);
     }
-    if children.len() > shown {
+    let omitted = omitted.unwrap_or_default();
+    if children.len() > shown || omitted.total() > 0 {
+        let hidden = children.len() - shown;
         let failed = children[shown..]
             .iter()
             .filter(|c| c.status == RunStatus::Failed)
-            .count();
-        let _ = writeln!(
-            out,
-            "{indent}{}",
-            p.dim(&format!(
-                "… {} more helper runs ({failed} failed); --show-children N or --json shows them",
-                children.len() - shown
-            ))
+            .count() as u64
+            + omitted.failed;
+        let mut line = format!(
+            "… {} more helper runs ({failed} failed)",
+            hidden as u64 + omitted.total()
         );
+        if hidden > 0 {
+            line.push_str("; --show-children N or --json shows them");
+        }
+        if omitted.total() > 0 {
+            let _ = write!(
+                line,
+                "; {} counted only (the record keeps the first `limits.item_records` items)",
+                omitted.total()
+            );
+        }
+        let _ = writeln!(out, "{indent}{}", p.dim(&line));
     }
 }
 
@@ -267,4 +278,132 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut out, value)?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use std::sync::Arc;
+
+    fn record(steps: Vec<StepRecord>) -> ExecutionRecord {
+        ExecutionRecord {
+            execution_id: "e1".into(),
+            flow: Arc::from("f"),
+            status: RunStatus::Succeeded,
+            started_at: String::new(),
+            duration_ms: 3.0,
+            dry_run: false,
+            index: None,
+            trigger: None,
+            inputs: None,
+            response: None,
+            steps,
+            output: Arc::new(Value::Null),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn item_runs_the_record_only_counted_are_summarised() {
+        let child = |i: usize, status: RunStatus| ExecutionRecord {
+            index: Some(i),
+            status,
+            ..record(Vec::new())
+        };
+        let mut each = StepRecord::pending(&Arc::from("each"), &Arc::from("list.for_each"));
+        each.status = StepStatus::Succeeded;
+        each.attempts = 1;
+        each.duration_ms = 3.0;
+        each.children = vec![child(0, RunStatus::Succeeded), child(1, RunStatus::Failed)];
+        each.children_omitted = Some(OmittedRuns {
+            succeeded: 997,
+            failed: 1,
+            stopped: 0,
+        });
+        let opts = Options {
+            dry_run: false,
+            children: 1,
+            color: false,
+        };
+        let text = render(&record(vec![each]), &opts);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[1..4],
+            [
+                "  ✓ each  list.for_each      3ms",
+                "      ✓ [0] f 3ms ",
+                "      … 999 more helper runs (2 failed); --show-children N or --json shows them; 998 counted only (the record keeps the first `limits.item_records` items)",
+            ]
+        );
+    }
+
+    /// An API that answers 401 with the `Authorization` it got in the body and a header.
+    struct Echo;
+
+    impl flow_card::Transport for Echo {
+        fn send(
+            &self,
+            req: flow_card::HttpRequest,
+            _: std::time::Duration,
+        ) -> std::pin::Pin<
+            Box<
+                dyn std::future::Future<
+                        Output = Result<flow_card::HttpResponse, flow_card::TransportError>,
+                    > + Send
+                    + '_,
+            >,
+        > {
+            let auth = req
+                .headers
+                .iter()
+                .find(|(k, _)| k == "authorization")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let mut resp = flow_card::HttpResponse::json(401, &serde_json::json!({ "bad": auth }));
+            resp.headers.push(("x-echo".into(), auth));
+            Box::pin(std::future::ready(Ok(resp)))
+        }
+    }
+
+    #[tokio::test]
+    async fn an_echoed_token_is_nowhere_in_the_trace() {
+        const TOKEN: &str = "tok-TRACE-5b6c7d";
+        let config = "connections:\n  api: { kind: http, base_url: \"http://127.0.0.1:9\", auth: { bearer: \"${env:API_TOKEN}\" }, allow_hosts: [127.0.0.1] }\n";
+        let flow = "flow: f\ntrigger: { helper: { inputs: {} } }\nsteps:\n  - { id: call, card: http.request, with: { connection: api, url: /x }, retry: { attempts: 2, backoff: 1ms }, on_error: continue }\n";
+        let project =
+            flow_compile::compile_str(Some(config), &[("f.yaml", flow)], &flow_cards::registry())
+                .unwrap();
+        let env = |n: &str| (n == "API_TOKEN").then(|| TOKEN.to_string());
+        let connections = flow_runtime::connect_all(&project, &env, false).unwrap();
+        let run_env = flow_card::RunEnv {
+            dry_run: false,
+            transport: Arc::new(Echo),
+            connections,
+            capture_inputs: true,
+        };
+        let engine =
+            flow_runtime::Engine::new(Arc::new(project), Arc::new(run_env)).secrets_from(&env);
+        let r = engine
+            .run(
+                0,
+                flow_runtime::RunInput::Inputs(serde_json::json!({})),
+                flow_runtime::RunOptions::default(),
+            )
+            .await;
+        let opts = Options {
+            dry_run: true, // shows request headers too
+            children: 20,
+            color: false,
+        };
+        let text = render(&r, &opts);
+        assert!(
+            text.contains("the server answered 401: {\"bad\":\"Bearer ***\"}"),
+            "{text}"
+        );
+        assert!(!text.contains(TOKEN), "{text}");
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(!json.contains(TOKEN), "{json}");
+    }
 }

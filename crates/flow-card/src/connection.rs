@@ -1,7 +1,7 @@
 //! Connections: the credentials and settings a connector needs, decoded from `flowctl.yaml`
 //! (secrets still as `${env:…}`) and turned into a live connection when a run needs it.
 
-use flow_model::config::MissingEnv;
+use flow_model::config::{MissingEnv, Secret};
 use flow_model::{ConnectionDoc, Diagnostics};
 use std::any::Any;
 use std::fmt::Debug;
@@ -16,6 +16,12 @@ pub trait ConnectionConfig: Send + Sync + Debug {
     fn kind(&self) -> &'static str;
     /// The environment variables it reads.
     fn env_names(&self) -> Vec<String>;
+    /// The secret values it resolves through `env` (tokens, passwords, secret URLs), masked
+    /// wherever a run records text (see [`crate::Secrets`]). By default the value of every
+    /// variable it reads; a connector leaves out those that are not secret (a base URL).
+    fn secrets(&self, env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+        self.env_names().iter().filter_map(|n| env(n)).collect()
+    }
     /// Resolves secrets and builds the live connection. In a dry run, a missing variable is
     /// kept as its `${env:NAME}` text instead of failing.
     fn connect(
@@ -23,6 +29,21 @@ pub trait ConnectionConfig: Send + Sync + Debug {
         env: &dyn Fn(&str) -> Option<String>,
         dry_run: bool,
     ) -> Result<LiveConnection, MissingEnv>;
+}
+
+/// The values of secret settings, for [`ConnectionConfig::secrets`]: each one resolved as
+/// written (a literal token is as secret as one from the environment) and the value of every
+/// variable it reads. Settings that cannot be resolved give nothing.
+pub fn secret_values<'s>(
+    settings: impl IntoIterator<Item = &'s Secret>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in settings {
+        out.extend(s.resolve(env).ok());
+        out.extend(s.env_names().iter().filter_map(|n| env(n)));
+    }
+    out
 }
 
 /// Registers a connector kind.

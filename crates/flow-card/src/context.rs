@@ -85,6 +85,10 @@ impl Scope for ItemScope<'_> {
             other => self.base.get(other),
         }
     }
+
+    fn max_text(&self) -> usize {
+        self.base.max_text()
+    }
 }
 
 impl<'a> StepCx<'a> {

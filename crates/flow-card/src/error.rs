@@ -32,6 +32,8 @@ pub enum ErrorKind {
     Config,
     /// The flow was stopped with `flow.fail`.
     Failed,
+    /// A value or the run's record outgrew its ceiling (`limits:` in `flowctl.yaml`).
+    Limit,
 }
 
 impl ErrorKind {
@@ -51,6 +53,7 @@ impl ErrorKind {
             ErrorKind::Helper => "helper_failed",
             ErrorKind::Config => "config",
             ErrorKind::Failed => "failed",
+            ErrorKind::Limit => "limit",
         }
     }
 

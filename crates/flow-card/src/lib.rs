@@ -16,7 +16,9 @@ pub mod context;
 pub mod error;
 pub mod expr;
 pub mod http;
+pub mod limits;
 pub mod registry;
+pub mod secrets;
 
 pub use build::{BuildCx, CompiledExpr, ConnRefInfo, FlowRefInfo, StepParts};
 pub use card::{Card, CardFuture, CardSpec, Checker, Effect, HelperSig, Outcome, Signal};
@@ -26,3 +28,4 @@ pub use error::{CardError, ErrorKind};
 pub use expr::{ConnRef, Expr, FlowRef, JsonPathField, kinds};
 pub use http::{HttpExchange, HttpRequest, HttpResponse, Transport, TransportError};
 pub use registry::Registry;
+pub use secrets::Secrets;

@@ -22,6 +22,54 @@ pub struct ProjectConfig {
     pub server: ServerDoc,
     /// `store:` — `sqlite://PATH` (default `sqlite://.flowctl/state.db`) or `none`.
     pub store: String,
+    /// `limits:` on what a run may hold.
+    pub limits: LimitsDoc,
+}
+
+/// `limits:` — ceilings on a run's memory and record, so one flow cannot exhaust the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitsDoc {
+    /// `max_value:` the largest value (a step's output, a template's text) in bytes of JSON
+    /// (default 16 MiB).
+    pub max_value: u64,
+    /// `max_record:` the largest execution record of one run, in bytes of JSON (default
+    /// 256 MiB: room for several steps that each keep a copy of a 10 MB input).
+    pub max_record: u64,
+    /// `item_records:` how many helper runs of a list step (`list.for_each`, `list.map`) keep
+    /// their whole record; later items are only counted (default 100).
+    pub item_records: u64,
+}
+
+impl Default for LimitsDoc {
+    fn default() -> Self {
+        LimitsDoc {
+            max_value: 16 << 20,
+            max_record: 256 << 20,
+            item_records: 100,
+        }
+    }
+}
+
+const LIMITS_KEYS: &[&str] = &["max_value", "max_record", "item_records"];
+
+impl LimitsDoc {
+    /// Decodes a `limits:` block over the defaults.
+    pub fn decode(node: &Node, diags: &mut Diagnostics) -> LimitsDoc {
+        let mut limits = LimitsDoc::default();
+        let Some(f) = fields(node, "`limits`", LIMITS_KEYS, diags) else {
+            return limits;
+        };
+        if let Some(v) = f.opt_size("max_value", diags) {
+            limits.max_value = v.value;
+        }
+        if let Some(v) = f.opt_size("max_record", diags) {
+            limits.max_record = v.value;
+        }
+        if let Some(v) = f.opt_u64("item_records", 0, 1_000_000, diags) {
+            limits.item_records = v.value;
+        }
+        limits
+    }
 }
 
 impl Default for ProjectConfig {
@@ -32,6 +80,7 @@ impl Default for ProjectConfig {
             connections: IndexMap::new(),
             server: ServerDoc::default(),
             store: "sqlite://.flowctl/state.db".into(),
+            limits: LimitsDoc::default(),
         }
     }
 }
@@ -190,7 +239,7 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-const CONFIG_KEYS: &[&str] = &["flows", "connections", "server", "store"];
+const CONFIG_KEYS: &[&str] = &["flows", "connections", "server", "store", "limits"];
 const SERVER_KEYS: &[&str] = &[
     "listen",
     "max_body",
@@ -274,6 +323,9 @@ impl ProjectConfig {
         }
         if let Some(server) = f.get("server") {
             decode_server(server, &mut config.server, diags);
+        }
+        if let Some(limits) = f.get("limits") {
+            config.limits = LimitsDoc::decode(limits, diags);
         }
         config
     }

@@ -1,8 +1,8 @@
 //! Turning a project's decoded connections into live ones for a run: only those the run needs,
 //! with `${env:…}` resolved now (and a clear error naming the variable when one is missing).
 
-use flow_card::{HttpRequest, HttpResponse, LiveConnection, Transport, TransportError};
-use flow_compile::Project;
+use flow_card::{HttpRequest, HttpResponse, LiveConnection, Secrets, Transport, TransportError};
+use flow_compile::{Project, TriggerPlan};
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -67,6 +67,26 @@ fn connect_names(
         out.insert(name.clone(), live);
     }
     Ok(out)
+}
+
+/// Every secret value the project configures, resolved through `env`: the connections'
+/// credentials and the endpoints' client tokens and HMAC keys. The engine masks them in
+/// everything it records.
+pub fn project_secrets(project: &Project, env: &dyn Fn(&str) -> Option<String>) -> Secrets {
+    let mut values = Vec::new();
+    for cfg in project.connections.values() {
+        values.extend(cfg.secrets(env));
+    }
+    for plan in &project.flows {
+        if let TriggerPlan::ApiEndpoint(ep) = &plan.trigger {
+            let hmac = ep.hmac.as_ref().map(|h| &h.secret);
+            values.extend(flow_card::connection::secret_values(
+                ep.client_token.iter().chain(hmac),
+                env,
+            ));
+        }
+    }
+    Secrets::new(values)
 }
 
 /// A transport for dry runs: cards rehearse instead of sending, so this is never reached.

@@ -2,13 +2,18 @@
 //! timeout and retry waits, handles the cards' signals (close, return, fail, stop), runs helper
 //! flows for the steps that call them, and assembles the execution record.
 
+use crate::connect::project_secrets;
 use crate::events::{Observer, Parent, RunEvent};
-use crate::record::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
+use crate::mask::{mask_response, mask_run, mask_step};
+use crate::record::{
+    ExecutionRecord, OmittedRuns, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus,
+};
 use crate::retry::backoff_delay;
 use crate::scope::RunScope;
 use crate::trigger::RunInput;
 use flow_card::card::{Response, ResponseBody};
-use flow_card::{CardError, ErrorKind, FlowCaller, FlowTarget, RunEnv, Signal, StepCx};
+use flow_card::limits::{MAX_JSON_DEPTH, deeper_than, format_size, json_size_within};
+use flow_card::{CardError, ErrorKind, FlowCaller, FlowTarget, RunEnv, Secrets, Signal, StepCx};
 use flow_compile::{Plan, Project, TriggerPlan};
 use flow_model::OnError;
 use flow_model::units::format_duration;
@@ -19,8 +24,8 @@ use serde_json::{Value, json};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Instant;
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 /// Runs plans of one project in one environment.
 pub struct Engine {
@@ -28,6 +33,8 @@ pub struct Engine {
     env: Arc<RunEnv>,
     observers: Vec<Arc<dyn Observer>>,
     intercept: Option<Arc<dyn Intercept>>,
+    /// Masked in everything recorded.
+    secrets: Arc<Secrets>,
 }
 
 /// Replaces steps' results (flow tests' mocks): consulted before each attempt of each step.
@@ -116,14 +123,30 @@ fn ms(since: Instant) -> f64 {
 }
 
 impl Engine {
-    /// An engine for a project.
+    /// An engine for a project. The project's secrets, resolved from the process environment
+    /// (as the CLI and the server resolve them), are masked in everything it records; see
+    /// [`Engine::secrets_from`] for another source.
     pub fn new(project: Arc<Project>, env: Arc<RunEnv>) -> Self {
+        let secrets = Arc::new(project_secrets(&project, &flow_model::config::process_env));
         Engine {
             project,
             env,
             observers: Vec::new(),
             intercept: None,
+            secrets,
         }
+    }
+
+    /// Masks the project's secrets as resolved through `env` (when the connections were
+    /// resolved through something other than the process environment).
+    pub fn secrets_from(mut self, env: &dyn Fn(&str) -> Option<String>) -> Self {
+        self.secrets = Arc::new(project_secrets(&self.project, env));
+        self
+    }
+
+    /// The secret values masked in records.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     /// Adds an observer of run events.
@@ -165,7 +188,26 @@ impl Engine {
                 Arc::new(Value::Null),
                 Some(req.to_record()),
             ),
-            RunInput::Inputs(v) => (Arc::new(Value::Null), Arc::new(v), None),
+            RunInput::Inputs(v) => {
+                if deeper_than(&v, MAX_JSON_DEPTH) {
+                    // Not kept either: the record could not be read back.
+                    let mut r = too_deep_inputs(&plan.name);
+                    if let Some(id) = opts.execution_id {
+                        r.execution_id = id;
+                    }
+                    self.emit(RunEvent::RunStarted {
+                        execution_id: &r.execution_id,
+                        flow: &plan.name,
+                        parent: None,
+                    });
+                    self.emit(RunEvent::RunFinished {
+                        record: &r,
+                        parent: None,
+                    });
+                    return r;
+                }
+                (Arc::new(Value::Null), Arc::new(v), None)
+            }
         };
         let id = opts.execution_id.unwrap_or_else(new_execution_id);
         self.run_plan(
@@ -180,6 +222,7 @@ impl Engine {
             opts.resume,
         )
         .await
+        .0
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -194,7 +237,7 @@ impl Engine {
         parent: Option<Parent<'a>>,
         responder: Option<oneshot::Sender<ResponseRecord>>,
         resume: Option<Resume>,
-    ) -> BoxFuture<'a, ExecutionRecord> {
+    ) -> BoxFuture<'a, (ExecutionRecord, Arc<Value>)> {
         Box::pin(async move {
             let started = Instant::now();
             let started_at = now_rfc3339();
@@ -205,12 +248,16 @@ impl Engine {
                 parent,
             });
             let n = plan.steps.len();
+            let limits = self.project.config.limits;
             let scope = RunScope {
                 trigger,
                 inputs: inputs.clone(),
                 execution: json!({ "id": execution_id, "flow": plan.name, "started_at": started_at }),
                 outputs: (0..n).map(|_| OnceLock::new()).collect(),
+                max_text: usize::try_from(limits.max_value).unwrap_or(usize::MAX),
             };
+            // Bytes of JSON the steps' records take so far (`limits.max_record`).
+            let mut record_bytes: u64 = 0;
             let mut records: Vec<StepRecord> = plan
                 .steps
                 .iter()
@@ -272,9 +319,43 @@ impl Engine {
                         }
                     }
                 }
-                let Some(done) = running.next().await else {
+                let Some(mut done) = running.next().await else {
                     break;
                 };
+                mask_step(&self.secrets, &mut done.record);
+                let budget = limits.max_record.saturating_sub(record_bytes);
+                match json_size_within(&done.record, budget) {
+                    Some(bytes) => record_bytes += bytes,
+                    None => {
+                        // Keep the step's outcome, drop what made the record too large.
+                        let err = CardError::new(
+                            ErrorKind::Limit,
+                            format!(
+                                "the run's record would be larger than {} (`limits.max_record`) \
+                                 with the record of step `{}`",
+                                format_size(limits.max_record),
+                                plan.steps[done.index].id
+                            ),
+                        );
+                        let rec = &mut done.record;
+                        rec.status = StepStatus::Failed;
+                        rec.input = None;
+                        rec.output = None;
+                        rec.retries.clear();
+                        rec.http.clear();
+                        let omitted = rec.children.drain(..).fold(
+                            rec.children_omitted.unwrap_or_default(),
+                            |mut o, c| {
+                                count_run(&mut o, c.status);
+                                o
+                            },
+                        );
+                        rec.children_omitted = (omitted.total() > 0).then_some(omitted);
+                        rec.error = Some(Box::new(err.to_json()));
+                        record_bytes = limits.max_record;
+                        done.failure.get_or_insert(err);
+                    }
+                }
                 let i = done.index;
                 let _ = scope.outputs[i].set(done.output.clone());
                 if !done.reused {
@@ -297,7 +378,8 @@ impl Engine {
                 }
                 match done.signal {
                     Some(Signal::Respond(resp)) => {
-                        let rec = response_record(&resp, ms(started));
+                        let mut rec = response_record(&resp, ms(started));
+                        mask_response(&self.secrets, &mut rec);
                         if response.is_none() && parent.is_none() {
                             self.emit(RunEvent::Responded {
                                 execution_id: &execution_id,
@@ -358,12 +440,13 @@ impl Engine {
                         format!("step `{step}` failed ({})", error.kind.as_str())
                     };
                     if endpoint && response.is_none() {
-                        let rec = ResponseRecord {
+                        let mut rec = ResponseRecord {
                             status,
                             headers: Vec::new(),
                             body: json!({ "error": public, "execution_id": execution_id }),
                             at_ms: ms(started),
                         };
+                        mask_response(&self.secrets, &mut rec);
                         if let Some(tx) = responder.take() {
                             let _ = tx.send(rec.clone());
                         }
@@ -387,18 +470,20 @@ impl Engine {
                 } else {
                     (*output).clone()
                 };
-                let rec = ResponseRecord {
+                let mut rec = ResponseRecord {
                     status: 200,
                     headers: Vec::new(),
                     body,
                     at_ms: ms(started),
                 };
+                mask_response(&self.secrets, &mut rec);
                 if let Some(tx) = responder.take() {
                     let _ = tx.send(rec.clone());
                 }
                 response = Some(rec);
             }
-            let record = ExecutionRecord {
+            let unmasked = output.clone();
+            let mut record = ExecutionRecord {
                 execution_id,
                 flow: plan.name.clone(),
                 status,
@@ -413,11 +498,12 @@ impl Engine {
                 output,
                 error,
             };
+            mask_run(&self.secrets, &mut record);
             self.emit(RunEvent::RunFinished {
                 record: &record,
                 parent,
             });
-            record
+            (record, unmasked)
         })
     }
 
@@ -460,6 +546,8 @@ impl Engine {
         let caller = StepCaller {
             engine: self,
             children: Mutex::new(Vec::new()),
+            keep: usize::try_from(self.project.config.limits.item_records).unwrap_or(usize::MAX),
+            omitted: Mutex::new(OmittedRuns::default()),
             parent: Parent {
                 execution_id,
                 step: &step.id,
@@ -520,8 +608,16 @@ impl Engine {
             .unwrap_or_else(PoisonError::into_inner);
         children.sort_by_key(|c| c.index);
         rec.children = children;
+        let omitted = caller
+            .omitted
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        rec.children_omitted = (omitted.total() > 0).then_some(omitted);
         match result {
             Ok(outcome) => {
+                if let Some(err) = self.check_output(&step.id, &outcome.output) {
+                    return self.finish_failed(step, rec, err, t0);
+                }
                 rec.status = StepStatus::Succeeded;
                 rec.duration_ms = ms(t0);
                 let output = Arc::new(outcome.output);
@@ -537,6 +633,23 @@ impl Engine {
             }
             Err(e) => self.finish_failed(step, rec, e, t0),
         }
+    }
+
+    /// Why a step's output may not be kept: larger than `limits.max_value`, or nested deeper
+    /// than the JSON the records can be read back with.
+    fn check_output(&self, step: &str, output: &Value) -> Option<CardError> {
+        let max = self.project.config.limits.max_value;
+        let message = if json_size_within(output, max).is_none() {
+            format!(
+                "the output of step `{step}` is larger than {} (`limits.max_value`)",
+                format_size(max)
+            )
+        } else if deeper_than(output, MAX_JSON_DEPTH) {
+            too_deep(&format!("the output of step `{step}` nests"))
+        } else {
+            return None;
+        };
+        Some(CardError::new(ErrorKind::Limit, message))
     }
 
     async fn run_card(
@@ -597,11 +710,17 @@ impl Engine {
         inputs: Value,
         index: Option<usize>,
         parent: Parent<'_>,
-    ) -> ExecutionRecord {
+    ) -> (ExecutionRecord, Arc<Value>) {
         let Some(plan) = self.project.flows.get(target.0 as usize) else {
-            return failed_record("?", "no such helper flow");
+            return (failed_record("?", "no such helper flow"), Arc::default());
         };
         let id = new_execution_id();
+        if deeper_than(&inputs, MAX_JSON_DEPTH) {
+            let mut r = too_deep_inputs(&plan.name);
+            r.execution_id = id;
+            r.index = index;
+            return (r, Arc::default());
+        }
         if let TriggerPlan::Helper { inputs: declared } = &plan.trigger {
             for (name, ty) in declared {
                 let v = inputs.get(name).unwrap_or(&Value::Null);
@@ -612,7 +731,8 @@ impl Engine {
                     r.execution_id = id;
                     r.index = index;
                     r.inputs = Some(Arc::new(inputs));
-                    return r;
+                    mask_run(&self.secrets, &mut r);
+                    return (r, Arc::default());
                 }
             }
         }
@@ -666,10 +786,35 @@ fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
     }
 }
 
+/// `what` is the subject and its verb: "the inputs nest".
+fn too_deep(what: &str) -> String {
+    format!("{what} deeper than {MAX_JSON_DEPTH} levels")
+}
+
+/// The record of a run refused because its inputs nest too deep (they are not kept).
+fn too_deep_inputs(flow: &str) -> ExecutionRecord {
+    let mut r = failed_record(flow, &too_deep("the inputs nest"));
+    if let Some(e) = &mut r.error {
+        e.kind = ErrorKind::Limit.as_str().into();
+    }
+    r
+}
+
+fn count_run(o: &mut OmittedRuns, status: RunStatus) {
+    match status {
+        RunStatus::Succeeded | RunStatus::Running => o.succeeded += 1,
+        RunStatus::Failed => o.failed += 1,
+        RunStatus::Stopped => o.stopped += 1,
+    }
+}
+
 /// Runs helper flows for one step and keeps their records for it.
 struct StepCaller<'e> {
     engine: &'e Engine,
     children: Mutex<Vec<ExecutionRecord>>,
+    /// Items at positions from this one on are counted in `omitted`, not kept.
+    keep: usize,
+    omitted: Mutex<OmittedRuns>,
     parent: Parent<'e>,
     /// Helper runs that finished before a restart, by (step id, item index).
     reusable: &'e HashMap<(String, usize), ExecutionRecord>,
@@ -680,7 +825,7 @@ impl FlowCaller for StepCaller<'_> {
         self.children
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .reserve_exact(n);
+            .reserve_exact(n.min(self.keep));
     }
 
     fn call(
@@ -693,8 +838,9 @@ impl FlowCaller for StepCaller<'_> {
             let finished = index
                 .and_then(|i| self.reusable.get(&(self.parent.step.to_string(), i)))
                 .filter(|r| matches!(r.status, RunStatus::Succeeded | RunStatus::Stopped));
-            let record = match finished {
-                Some(r) => r.clone(),
+            // The record's outputs are masked; the caller gets them as the helper returned them.
+            let (record, output) = match finished {
+                Some(r) => (r.clone(), r.output.clone()),
                 None => {
                     self.engine
                         .run_child(target, inputs, index, self.parent)
@@ -702,7 +848,7 @@ impl FlowCaller for StepCaller<'_> {
                 }
             };
             let result = match record.status {
-                RunStatus::Succeeded | RunStatus::Running => Ok(record.output.clone()),
+                RunStatus::Succeeded | RunStatus::Running => Ok(output),
                 RunStatus::Stopped => Ok(Arc::new(Value::Null)),
                 RunStatus::Failed => {
                     let (step, kind, message) = record
@@ -722,10 +868,15 @@ impl FlowCaller for StepCaller<'_> {
                     .with_code(kind.to_string()))
                 }
             };
-            self.children
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(record);
+            if index.is_some_and(|i| i >= self.keep) {
+                let mut omitted = self.omitted.lock().unwrap_or_else(PoisonError::into_inner);
+                count_run(&mut omitted, record.status);
+            } else {
+                self.children
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(record);
+            }
             result
         })
     }

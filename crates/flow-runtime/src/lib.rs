@@ -7,18 +7,26 @@
 //! nest under their step. Step outputs are `Arc<Value>`s written once and read in place by later
 //! templates. Observers (the store, metrics, a live trace) receive typed [`RunEvent`]s; the
 //! engine itself prints nothing.
+//!
+//! Everything recorded passes through one place before any observer or caller sees it: each
+//! step record, answer and run record has the project's secret values masked
+//! ([`project_secrets`]) and counts against `limits:` (a value's size and nesting, the run's
+//! record size, the item records a list step keeps).
 
 mod connect;
 mod engine;
 mod events;
+mod mask;
 mod record;
 mod retry;
 mod scope;
 mod trigger;
 
-pub use connect::{ConnectError, NoTransport, connect, connect_all};
+pub use connect::{ConnectError, NoTransport, connect, connect_all, project_secrets};
 pub use engine::{Engine, Intercept, Resume, RunOptions, new_execution_id};
 pub use events::{Observer, Parent, RunEvent};
-pub use record::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
+pub use record::{
+    ExecutionRecord, OmittedRuns, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus,
+};
 pub use retry::backoff_delay;
 pub use trigger::{RunInput, TriggerRequest, mask_headers};

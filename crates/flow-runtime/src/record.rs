@@ -156,9 +156,31 @@ pub struct StepRecord {
     /// Requests sent or rehearsed, masked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub http: Vec<HttpExchange>,
-    /// Helper runs, in item order.
+    /// Helper runs, in item order: for list steps only the first `limits.item_records` items
+    /// (by position); the rest are counted in `children_omitted`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<ExecutionRecord>,
+    /// Helper runs that are not kept in `children`, by outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub children_omitted: Option<OmittedRuns>,
+}
+
+/// Helper runs counted but not kept, by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OmittedRuns {
+    /// Finished without error.
+    pub succeeded: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Ended by `flow.continue_if`.
+    pub stopped: u64,
+}
+
+impl OmittedRuns {
+    /// All of them.
+    pub fn total(&self) -> u64 {
+        self.succeeded + self.failed + self.stopped
+    }
 }
 
 impl StepRecord {
@@ -178,6 +200,7 @@ impl StepRecord {
             reason: None,
             http: Vec::new(),
             children: Vec::new(),
+            children_omitted: None,
         }
     }
 }

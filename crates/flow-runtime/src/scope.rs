@@ -12,6 +12,8 @@ pub(crate) struct RunScope {
     pub inputs: Arc<Value>,
     pub execution: Value,
     pub outputs: Vec<OnceLock<Arc<Value>>>,
+    /// `limits.max_value`: the longest text a template may render.
+    pub max_text: usize,
 }
 
 impl Scope for RunScope {
@@ -22,5 +24,9 @@ impl Scope for RunScope {
             slots::EXECUTION => Some(&self.execution),
             s => self.outputs.get(slots::step_index(s)?)?.get().map(|v| &**v),
         }
+    }
+
+    fn max_text(&self) -> usize {
+        self.max_text
     }
 }

@@ -1,6 +1,10 @@
 //! The engine's behaviour: concurrency, effect order, retries, timeouts, `if`, `on_error`,
-//! close/return/fail/stop signals, helper runs per item, and large lists. Test-only cards
-//! (`test.sleep`, `test.flaky`) join the built-in ones in a registry made for these tests.
+//! close/return/fail/stop signals, helper runs per item, resumed runs, and large lists.
+//! Test-only cards (`test.sleep`, `test.flaky`, `test.count`) join the built-in ones in a
+//! registry made for these tests.
+//!
+//! Time is tokio's paused clock: waits end when every task is idle and the clock jumps to the
+//! next timer, so durations in records are exact virtual milliseconds, never wall-clock guesses.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -12,7 +16,7 @@ use flow_card::{
 };
 use flow_model::Type;
 use flow_runtime::{
-    Engine, ExecutionRecord, RunInput, RunOptions, RunStatus, StepStatus, TriggerRequest,
+    Engine, ExecutionRecord, Resume, RunInput, RunOptions, RunStatus, StepStatus, TriggerRequest,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -20,7 +24,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Sleeps `ms` milliseconds, then outputs `{ slept: ms }`.
 #[derive(Deserialize, JsonSchema)]
@@ -90,10 +94,61 @@ impl Card for Flaky {
     }
 }
 
+/// Counts its runs under `key` (each test uses its own keys), outputs `{ key, calls }`.
+#[derive(Deserialize, JsonSchema)]
+struct Count {
+    key: String,
+}
+
+static COUNTS: std::sync::Mutex<Vec<(String, u32)>> = std::sync::Mutex::new(Vec::new());
+
+/// How many times `test.count` ran with `key`.
+fn count_of(key: &str) -> u32 {
+    let counts = COUNTS.lock().unwrap();
+    counts.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n)
+}
+
+static COUNT: CardSpec = CardSpec {
+    kind: "test.count",
+    summary: "count",
+    effect: Effect::Writes,
+    output: "{ key, calls }",
+    default_timeout: Duration::from_secs(10),
+    default_attempts: 1,
+    trigger: None,
+    schema: schema_of::<Count>,
+    build: |cx| Some(Box::new(cx.config::<Count>()?)),
+};
+
+impl Card for Count {
+    fn check(&self, _: &mut dyn Checker) -> Type {
+        Type::object([("key", Type::Text), ("calls", Type::Number)])
+    }
+    fn run<'a>(&'a self, _: &'a StepCx<'a>) -> CardFuture<'a> {
+        Box::pin(async move {
+            let calls = {
+                let mut counts = COUNTS.lock().unwrap();
+                match counts.iter_mut().find(|(k, _)| *k == self.key) {
+                    Some((_, n)) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => {
+                        counts.push((self.key.clone(), 1));
+                        1
+                    }
+                }
+            };
+            Ok(Outcome::value(json!({ "key": self.key, "calls": calls })))
+        })
+    }
+}
+
 fn registry() -> Registry {
     let mut cards: Vec<&'static CardSpec> = flow_cards::BUILTIN.to_vec();
     cards.push(&SLEEP);
     cards.push(&FLAKY);
+    cards.push(&COUNT);
     Registry::new(&cards, flow_cards::CONNECTORS)
 }
 
@@ -124,32 +179,36 @@ fn step<'r>(r: &'r ExecutionRecord, id: &str) -> &'r flow_runtime::StepRecord {
 
 const H: &str = "trigger: { helper: { inputs: {} } }\n";
 
-#[tokio::test]
+/// (step, started_ms, duration_ms) of every step, in file order.
+fn timings(r: &ExecutionRecord) -> Vec<(&str, f64, f64)> {
+    r.steps
+        .iter()
+        .map(|s| (&*s.id, s.started_ms, s.duration_ms))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
 async fn independent_steps_run_concurrently_and_effects_keep_order() {
     let flow = format!(
         "flow: f\n{H}steps:\n  - {{ id: a, card: test.sleep, with: {{ ms: 150 }} }}\n  - {{ id: b, card: test.sleep, with: {{ ms: 150 }}, after: [] }}\n  - {{ id: c, card: test.sleep, with: {{ ms: 10 }} }}\n"
     );
     let e = engine(&[("f.yaml", &flow)]);
-    let t = Instant::now();
     let r = run(&e, "f", helper_input(json!({}))).await;
-    let took = t.elapsed();
     assert_eq!(r.status, RunStatus::Succeeded);
     // a and b overlap (b opted out of the effect chain); c waits for b, the effect before it.
-    assert!(took < Duration::from_millis(290), "took {took:?}");
-    let (b, c) = (step(&r, "b"), step(&r, "c"));
-    assert!(
-        c.started_ms >= b.started_ms + b.duration_ms - 1.0,
-        "c started before b finished"
+    assert_eq!(
+        timings(&r),
+        vec![("a", 0.0, 150.0), ("b", 0.0, 150.0), ("c", 150.0, 10.0)]
     );
+    assert_eq!(r.duration_ms, 160.0);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn retries_wait_for_the_server_hint() {
     let flow = format!(
         "flow: f\n{H}steps:\n  - {{ id: a, card: test.flaky, with: {{ fail: 2 }}, retry: {{ attempts: 3, backoff: 10s }} }}\n"
     );
     let e = engine(&[("f.yaml", &flow)]);
-    let t = Instant::now();
     let r = run(&e, "f", helper_input(json!({}))).await;
     let a = step(&r, "a");
     assert_eq!(r.status, RunStatus::Succeeded);
@@ -157,11 +216,7 @@ async fn retries_wait_for_the_server_hint() {
     assert_eq!(a.retries.len(), 2);
     assert_eq!(a.output.as_deref(), Some(&json!({ "attempt": 3 })));
     // The 30 ms hint replaced the 10 s backoff, twice.
-    let took = t.elapsed();
-    assert!(
-        took >= Duration::from_millis(60) && took < Duration::from_secs(5),
-        "took {took:?}"
-    );
+    assert_eq!((a.duration_ms, r.duration_ms), (60.0, 60.0));
 }
 
 #[tokio::test]
@@ -176,15 +231,15 @@ async fn attempts_run_out() {
     assert_eq!(r.error.as_ref().unwrap().kind, "rate_limited");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn timeouts_fail_the_attempt() {
     let flow = format!(
         "flow: f\n{H}steps:\n  - {{ id: a, card: test.sleep, with: {{ ms: 2000 }}, timeout: 50ms }}\n"
     );
     let e = engine(&[("f.yaml", &flow)]);
-    let t = Instant::now();
     let r = run(&e, "f", helper_input(json!({}))).await;
-    assert!(t.elapsed() < Duration::from_secs(1));
+    // Stopped at the timeout, not when the card's 2 s sleep would have ended.
+    assert_eq!(timings(&r), vec![("a", 0.0, 50.0)]);
     assert_eq!(r.status, RunStatus::Failed);
     assert_eq!(r.error.as_ref().unwrap().kind, "timeout");
 }
@@ -238,13 +293,13 @@ async fn return_fail_and_continue_if_end_the_run() {
     assert_eq!(step(&r, "later").status, StepStatus::Skipped);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn close_answers_at_once_and_the_run_goes_on() {
     let flow = "flow: hook\ntrigger: { api_endpoint: { security: { public: true } } }\nsteps:\n  - { id: ack, card: http.close, with: { status: 202, body: { ok: true } } }\n  - { id: slow, card: test.sleep, with: { ms: 200 } }\n";
     let e = Arc::new(engine(&[("h.yaml", flow)]));
     let (tx, rx) = tokio::sync::oneshot::channel();
     let e2 = e.clone();
-    let t = Instant::now();
+    let t = tokio::time::Instant::now();
     let handle = tokio::spawn(async move {
         e2.run(
             0,
@@ -258,19 +313,18 @@ async fn close_answers_at_once_and_the_run_goes_on() {
         .await
     });
     let answer = rx.await.unwrap();
-    let answered = t.elapsed();
+    // The caller has its answer at virtual time 0, while the 200 ms step still runs.
+    assert_eq!(t.elapsed(), Duration::ZERO);
+    assert!(!handle.is_finished());
     assert_eq!(
-        (answer.status, answer.body.clone()),
-        (202, json!({ "ok": true }))
-    );
-    assert!(
-        answered < Duration::from_millis(150),
-        "answered after {answered:?}"
+        (answer.status, answer.body.clone(), answer.at_ms),
+        (202, json!({ "ok": true }), 0.0)
     );
     let r = handle.await.unwrap();
+    assert_eq!(t.elapsed(), Duration::from_millis(200));
     assert_eq!(r.status, RunStatus::Succeeded);
-    assert_eq!(step(&r, "slow").status, StepStatus::Succeeded);
-    assert_eq!(r.response.unwrap().status, 202);
+    assert_eq!(timings(&r), vec![("ack", 0.0, 0.0), ("slow", 0.0, 200.0)]);
+    assert_eq!(r.response, Some(answer));
 }
 
 #[tokio::test]
@@ -286,21 +340,16 @@ async fn endpoint_failures_answer_500_without_details() {
 
 const ITEM_HELPER: &str = "flow: one\ntrigger: { helper: { inputs: { n: number } } }\nsteps:\n  - { id: wait, card: test.sleep, with: { ms: \"{{ inputs.n }}\" } }\n  - { id: out, card: flow.return, with: { outputs: { n: \"{{ inputs.n }}\" } } }\n";
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn for_each_bounds_concurrency_and_nests_children() {
     let flow = format!(
         "flow: f\n{H}steps:\n  - id: each\n    card: list.for_each\n    with: {{ list: [60, 60, 60, 60, 60, 60, 60, 60], flow: one, inputs: {{ n: \"{{{{ item }}}}\" }}, concurrency: 4 }}\n"
     );
     let e = engine(&[("f.yaml", &flow), ("one.yaml", ITEM_HELPER)]);
-    let t = Instant::now();
     let r = run(&e, "f", helper_input(json!({}))).await;
-    let took = t.elapsed();
     assert_eq!(r.status, RunStatus::Succeeded);
-    // 8 items of 60 ms, 4 at a time: about 120 ms; one at a time would be 480 ms.
-    assert!(
-        took >= Duration::from_millis(115) && took < Duration::from_millis(400),
-        "took {took:?}"
-    );
+    // 8 items of 60 ms, 4 at a time: two waves, 120 ms (one at a time: 480; all at once: 60).
+    assert_eq!(r.duration_ms, 120.0);
     let each = step(&r, "each");
     assert_eq!(
         each.output.as_deref(),
@@ -308,6 +357,19 @@ async fn for_each_bounds_concurrency_and_nests_children() {
     );
     let idx: Vec<usize> = each.children.iter().filter_map(|c| c.index).collect();
     assert_eq!(idx, (0..8).collect::<Vec<_>>());
+    // Items 0-3 start at once, 4-7 when the first wave ends.
+    let starts: Vec<f64> = each
+        .children
+        .iter()
+        .map(|c| c.steps[0].started_ms)
+        .collect();
+    assert_eq!(
+        starts,
+        vec![0.0; 8],
+        "child times are relative to each child run"
+    );
+    let durations: Vec<f64> = each.children.iter().map(|c| c.duration_ms).collect();
+    assert_eq!(durations, vec![60.0; 8]);
 }
 
 #[tokio::test]
@@ -376,5 +438,152 @@ async fn for_each_over_a_hundred_thousand_items() {
     assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
     let each = step(&r, "each");
     assert_eq!(each.output.as_deref().unwrap()["succeeded"], 100_000);
-    assert_eq!(each.children.len(), 100_000);
+    // The record keeps the first 100 item runs (`limits.item_records`) and counts the rest.
+    assert_eq!(each.children.len(), 100);
+    assert_eq!(
+        each.children_omitted,
+        Some(flow_runtime::OmittedRuns {
+            succeeded: 99_900,
+            failed: 0,
+            stopped: 0
+        })
+    );
+}
+
+// Resumed runs (a server restarting a run its previous process left unfinished).
+
+async fn run_with(
+    engine: &Engine,
+    flow: &str,
+    input: RunInput,
+    opts: RunOptions,
+) -> ExecutionRecord {
+    let idx = engine.project().by_name[flow];
+    engine.run(idx, input, opts).await
+}
+
+#[tokio::test]
+async fn a_resumed_for_each_reuses_the_items_that_finished() {
+    let flow = format!(
+        "flow: f\n{H}steps:\n  - id: each\n    card: list.for_each\n    with: {{ list: [10, 11, 12, 13], flow: item, inputs: {{ n: \"{{{{ item }}}}\" }} }}\n  - {{ id: out, card: flow.return, with: {{ outputs: {{ each: \"{{{{ each }}}}\" }} }} }}\n"
+    );
+    let helper = "flow: item\ntrigger: { helper: { inputs: { n: number } } }\nsteps:\n  - { id: work, card: test.count, with: { key: resume-each } }\n  - { id: out, card: flow.return, with: { outputs: { n: \"{{ inputs.n }}\" } } }\n";
+    let e = engine(&[("f.yaml", &flow), ("item.yaml", helper)]);
+    let first = run(&e, "f", helper_input(json!({}))).await;
+    assert_eq!(count_of("resume-each"), 4);
+    // The crash came after items 0 and 2 finished: only their records were kept.
+    let done = &step(&first, "each").children;
+    let resume = Resume {
+        children: [0, 2]
+            .into_iter()
+            .map(|i| (("each".to_string(), i), done[i].clone()))
+            .collect(),
+        ..Resume::default()
+    };
+    let r = run_with(
+        &e,
+        "f",
+        helper_input(json!({})),
+        RunOptions {
+            resume: Some(resume),
+            ..RunOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(r.status, RunStatus::Succeeded);
+    // Items 1 and 3 ran again, 0 and 2 did not.
+    assert_eq!(count_of("resume-each"), 6);
+    let ids = |r: &ExecutionRecord| -> Vec<String> {
+        step(r, "each")
+            .children
+            .iter()
+            .map(|c| c.execution_id.clone())
+            .collect()
+    };
+    let (before, after) = (ids(&first), ids(&r));
+    assert_eq!(
+        (&after[0], &after[2]),
+        (&before[0], &before[2]),
+        "finished items keep their records"
+    );
+    assert!(after[1] != before[1] && after[3] != before[3]);
+    assert_eq!(
+        *r.output,
+        json!({ "each": { "succeeded": 4, "failed": 0, "errors": [] } })
+    );
+}
+
+#[tokio::test]
+async fn a_resumed_run_does_not_answer_an_answered_caller_again() {
+    let flow = "flow: hook\ntrigger: { api_endpoint: { security: { public: true } } }\nsteps:\n  - { id: ack, card: http.close, with: { status: 202 } }\n  - { id: work, card: test.count, with: { key: resume-answered } }\n";
+    let e = engine(&[("h.yaml", flow)]);
+    let resumed = |responded: bool| {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let opts = RunOptions {
+            responder: Some(tx),
+            resume: Some(Resume {
+                responded,
+                ..Resume::default()
+            }),
+            ..RunOptions::default()
+        };
+        (opts, rx)
+    };
+    // Control: a run whose caller still waits is answered.
+    let (opts, rx) = resumed(false);
+    run_with(
+        &e,
+        "hook",
+        RunInput::Request(TriggerRequest::default()),
+        opts,
+    )
+    .await;
+    assert_eq!(rx.await.unwrap().status, 202);
+    // The caller was answered before the restart: the responder is never used again.
+    let (opts, rx) = resumed(true);
+    let r = run_with(
+        &e,
+        "hook",
+        RunInput::Request(TriggerRequest::default()),
+        opts,
+    )
+    .await;
+    let answer = rx.await;
+    assert!(answer.is_err(), "answered again: {answer:?}");
+    assert_eq!(r.status, RunStatus::Succeeded);
+    assert_eq!(count_of("resume-answered"), 2);
+}
+
+#[tokio::test]
+async fn a_step_that_was_running_runs_again_exactly_once() {
+    let flow = format!(
+        "flow: f\n{H}steps:\n  - {{ id: a, card: test.count, with: {{ key: resume-a }} }}\n  - {{ id: b, card: test.count, with: {{ key: resume-b }} }}\n  - {{ id: out, card: flow.return, with: {{ outputs: {{ a: \"{{{{ a.calls }}}}\", b: \"{{{{ b.calls }}}}\" }} }} }}\n"
+    );
+    let e = engine(&[("f.yaml", &flow)]);
+    let first = run(&e, "f", helper_input(json!({}))).await;
+    assert_eq!(*first.output, json!({ "a": 1, "b": 1 }));
+    // Before the crash: `a` had finished (its output said 7 calls), `b` had started.
+    let mut a = step(&first, "a").clone();
+    a.output = Some(Arc::new(json!({ "key": "resume-a", "calls": 7 })));
+    let mut b = step(&first, "b").clone();
+    b.status = StepStatus::Running;
+    b.output = None;
+    let resume = Resume {
+        steps: [("a".to_string(), a), ("b".to_string(), b)].into(),
+        ..Resume::default()
+    };
+    let r = run_with(
+        &e,
+        "f",
+        helper_input(json!({})),
+        RunOptions {
+            resume: Some(resume),
+            ..RunOptions::default()
+        },
+    )
+    .await;
+    assert_eq!((count_of("resume-a"), count_of("resume-b")), (1, 2));
+    // `a`'s kept output is reused, `b` ran a second time.
+    assert_eq!(*r.output, json!({ "a": 7, "b": 2 }));
+    assert_eq!(step(&r, "b").attempts, 1);
 }

@@ -137,7 +137,7 @@ impl Live {
             connections,
             capture_inputs: true,
         };
-        let mut engine = Engine::new(Arc::new(project), Arc::new(run_env));
+        let mut engine = Engine::new(Arc::new(project), Arc::new(run_env)).secrets_from(env);
         for o in observers {
             engine = engine.observe(o.clone());
         }

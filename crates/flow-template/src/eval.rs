@@ -7,10 +7,20 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::ops::Range;
 
+/// The longest text a template renders unless its scope says otherwise (16 MiB, the default of
+/// `limits.max_value`).
+pub const DEFAULT_MAX_TEXT: usize = 16 << 20;
+
 /// The values of root slots while a run goes on.
 pub trait Scope {
     /// The value of a slot; `None` reads as `null`.
     fn get(&self, slot: Slot) -> Option<&Value>;
+
+    /// The longest text a template may render here, in bytes; rendering stops with an error
+    /// past it (so `{{#each}}` over large lists cannot exhaust memory).
+    fn max_text(&self) -> usize {
+        DEFAULT_MAX_TEXT
+    }
 }
 
 /// A template failed while it ran (a helper got a value it cannot use).
@@ -85,6 +95,9 @@ fn render_parts(
     out: &mut String,
 ) -> Result<(), EvalError> {
     for part in parts {
+        if out.len() > scope.max_text() {
+            return Err(too_long(scope.max_text()));
+        }
         match part {
             Part::Text(t) => out.push_str(t),
             Part::Out { expr, raw } => {
@@ -168,7 +181,19 @@ fn render_parts(
             }
         }
     }
+    if out.len() > scope.max_text() {
+        return Err(too_long(scope.max_text()));
+    }
     Ok(())
+}
+
+fn too_long(max: usize) -> EvalError {
+    EvalError {
+        message: format!(
+            "the text is longer than {max} bytes, the most a value may be (`limits.max_value`)"
+        ),
+        range: 0..0,
+    }
 }
 
 fn eval_expr<'a>(

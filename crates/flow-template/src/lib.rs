@@ -26,7 +26,7 @@ mod value_expr;
 
 pub use ast::{Slot, Template};
 pub use check::{NameError, TypeScope};
-pub use eval::{EvalError, Scope};
+pub use eval::{DEFAULT_MAX_TEXT, EvalError, Scope};
 pub use helpers::HELPERS;
 pub use value::{is_truthy, render_text, slack_escape, to_text};
 pub use value_expr::{ExprError, ValueExpr};

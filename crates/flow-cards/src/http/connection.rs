@@ -167,6 +167,16 @@ impl ConnectionConfig for HttpConfig {
         out
     }
 
+    fn secrets(&self, env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+        // The base URL is not secret; the credentials are.
+        let settings: Vec<&Secret> = match &self.auth {
+            Some(Auth::Bearer(s)) | Some(Auth::Header(_, s)) => vec![s],
+            Some(Auth::Basic(u, p)) => vec![u, p],
+            None => Vec::new(),
+        };
+        flow_card::connection::secret_values(settings, env)
+    }
+
     fn connect(
         &self,
         env: &dyn Fn(&str) -> Option<String>,

@@ -107,6 +107,11 @@ impl ConnectionConfig for OktaConfig {
         v
     }
 
+    fn secrets(&self, env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+        // The org URL is not secret (it shows in traces); the tokens are.
+        flow_card::connection::secret_values(self.token.iter().chain(&self.access_token), env)
+    }
+
     fn connect(
         &self,
         env: &dyn Fn(&str) -> Option<String>,

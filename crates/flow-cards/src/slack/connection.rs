@@ -81,6 +81,11 @@ impl ConnectionConfig for SlackConfig {
         v
     }
 
+    fn secrets(&self, env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+        // The API URL is not secret; the token is.
+        flow_card::connection::secret_values([&self.token], env)
+    }
+
     fn connect(
         &self,
         env: &dyn Fn(&str) -> Option<String>,
@@ -138,6 +143,18 @@ impl ConnectionConfig for WebhookConfig {
 
     fn env_names(&self) -> Vec<String> {
         self.url.env_names()
+    }
+
+    fn secrets(&self, env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+        // The part after `/services/` is the credential (the whole URL when it has none), as
+        // the card masks it in requests.
+        let Ok(url) = self.url.resolve(env) else {
+            return Vec::new();
+        };
+        let secret = url
+            .split_once("/services/")
+            .map_or(url.as_str(), |(_, s)| s);
+        vec![secret.to_string()]
     }
 
     fn connect(

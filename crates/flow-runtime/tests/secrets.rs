@@ -1,0 +1,189 @@
+//! Secrets echoed by an upstream never reach a record: a fake API on 127.0.0.1 sends the bearer
+//! token back in an error body, a response header and a JSON body; an endpoint's caller sends
+//! the endpoint's client token in its body. Every event an observer gets, the answer and the
+//! serialized record are searched byte by byte.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use flow_card::RunEnv;
+use flow_cards::ReqwestTransport;
+use flow_runtime::{
+    Engine, ExecutionRecord, Observer, RunEvent, RunInput, RunOptions, RunStatus, TriggerRequest,
+};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const TOKEN: &str = "tok-SECRET-9f8e7d";
+const CLIENT_TOKEN: &str = "client-SECRET-1a2b3c";
+
+/// A fake API that echoes the `Authorization` header it got: `/fail` answers 401 with it in the
+/// body, `/ok` answers 200 with it in a header and in the JSON body.
+async fn echo_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf).to_string();
+                let auth = head
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("authorization")
+                            .then(|| v.trim().to_string())
+                    })
+                    .unwrap_or_default();
+                let token = auth.strip_prefix("Bearer ").unwrap_or(&auth).to_string();
+                let (status, echo_header, body) = if head.starts_with("GET /fail") {
+                    (
+                        "401 Unauthorized",
+                        String::new(),
+                        json!({ "error": format!("bad token {auth}") }),
+                    )
+                } else {
+                    (
+                        "200 OK",
+                        format!("x-echo: {token}\r\n"),
+                        json!({ "token": token }),
+                    )
+                };
+                let body = body.to_string();
+                let resp = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{echo_header}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Every event, serialized.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<u8>>);
+
+impl Observer for Recorder {
+    fn event(&self, e: &RunEvent<'_>) {
+        let bytes = match e {
+            RunEvent::StepFinished { step, .. } => serde_json::to_vec(step),
+            RunEvent::Responded { response, .. } => serde_json::to_vec(response),
+            RunEvent::RunFinished { record, .. } => serde_json::to_vec(record),
+            other => Ok(format!("{other:?}").into_bytes()),
+        };
+        self.0.lock().unwrap().extend(bytes.unwrap());
+    }
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+const CONFIG: &str = "connections:\n  api: { kind: http, base_url: \"${env:API_URL}\", auth: { bearer: \"${env:API_TOKEN}\" }, allow_hosts: [127.0.0.1] }\n";
+
+const FLOW: &str = "flow: hook
+trigger: { api_endpoint: { security: { client_token: \"${env:CLIENT_TOKEN}\" } } }
+steps:
+  - { id: fail, card: http.request, with: { connection: api, url: /fail }, retry: { attempts: 1 }, on_error: continue }
+  - { id: ok, card: http.request, with: { connection: api, url: /ok } }
+  - { id: said, card: text.compose, with: { template: \"upstream said {{ ok.body.token }}, caller said {{ trigger.json.note }}\" } }
+  - { id: out, card: flow.return, with: { outputs: { token: \"{{ ok.body.token }}\", length: \"{{ len ok.body.token }}\" } } }
+";
+
+#[tokio::test]
+async fn echoed_secrets_are_masked_in_every_record_and_event() {
+    let url = echo_server().await;
+    let env: HashMap<String, String> = HashMap::from([
+        ("API_URL".into(), url),
+        ("API_TOKEN".into(), TOKEN.into()),
+        ("CLIENT_TOKEN".into(), CLIENT_TOKEN.into()),
+    ]);
+    let lookup = move |k: &str| env.get(k).cloned();
+    let project = flow_compile::compile_str(
+        Some(CONFIG),
+        &[("hook.yaml", FLOW)],
+        &flow_cards::registry(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let connections = flow_runtime::connect_all(&project, &lookup, false).unwrap();
+    let run_env = RunEnv {
+        dry_run: false,
+        transport: Arc::new(ReqwestTransport::new().unwrap()),
+        connections,
+        capture_inputs: true,
+    };
+    let recorder = Arc::new(Recorder::default());
+    let engine = Engine::new(Arc::new(project), Arc::new(run_env))
+        .secrets_from(&lookup)
+        .observe(recorder.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let request = TriggerRequest {
+        method: "POST".into(),
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("x-api-client-token".into(), CLIENT_TOKEN.into()),
+        ],
+        body: json!({ "note": CLIENT_TOKEN }).to_string(),
+        query: Vec::new(),
+    };
+    let r: ExecutionRecord = engine
+        .run(
+            0,
+            RunInput::Request(request),
+            RunOptions {
+                responder: Some(tx),
+                ..RunOptions::default()
+            },
+        )
+        .await;
+    let answer = rx.await.unwrap();
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+
+    // What was recorded says `***` where the secrets were...
+    let step = |id: &str| r.steps.iter().find(|s| &*s.id == id).unwrap();
+    assert_eq!(
+        step("fail").error.as_deref().unwrap()["message"],
+        json!("the server answered 401: {\"error\":\"bad token Bearer ***\"}")
+    );
+    let ok = step("ok").output.clone().unwrap();
+    assert_eq!(
+        (ok["headers"]["x-echo"].clone(), ok["body"].clone()),
+        (json!("***"), json!({ "token": "***" }))
+    );
+    assert_eq!(
+        *step("said").output.clone().unwrap(),
+        json!("upstream said ***, caller said ***")
+    );
+    // ... while the flow itself worked with the real value (its length is the token's).
+    assert_eq!(*r.output, json!({ "token": "***", "length": TOKEN.len() }));
+    assert_eq!(
+        answer.body,
+        json!({ "token": "***", "length": TOKEN.len() })
+    );
+    assert_eq!(r.response, Some(answer.clone()));
+
+    // ... and nothing anywhere holds them.
+    let record = serde_json::to_vec(&r).unwrap();
+    let events = recorder.0.lock().unwrap().clone();
+    let answered = serde_json::to_vec(&answer).unwrap();
+    for secret in [TOKEN, CLIENT_TOKEN] {
+        assert!(!contains(&record, secret), "{secret} in the record");
+        assert!(!contains(&events, secret), "{secret} in an event");
+        assert!(!contains(&answered, secret), "{secret} in the answer");
+    }
+}
