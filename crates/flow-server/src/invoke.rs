@@ -291,6 +291,15 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
     // and the parsed value is `trigger.json` whatever the content-type says (a bare `42` too).
     let parsed = if ep.accept_json {
         match serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) {
+            // What the front door accepts, a run can hold and its record can be read back.
+            Ok(v) if flow_card::limits::deeper_than(&v, flow_card::limits::MAX_JSON_DEPTH) => {
+                return refuse(
+                    state,
+                    "bad_json",
+                    StatusCode::BAD_REQUEST,
+                    json!({ "error": format!("the body is nested deeper than {} levels", flow_card::limits::MAX_JSON_DEPTH) }),
+                );
+            }
             Ok(v) => Some(v),
             Err(e) => {
                 return refuse(

@@ -220,6 +220,33 @@ async fn accept_json_rejects_broken_json_with_its_position() {
     assert_eq!(s.runs.started(), 0);
 }
 
+/// `{"id": "deep", "n": [[…]]}`: the object is one level, the list `lists` more.
+fn nested(lists: usize) -> String {
+    format!(
+        "{{\"id\": \"deep\", \"n\": {}{}}}",
+        "[".repeat(lists),
+        "]".repeat(lists)
+    )
+}
+
+#[tokio::test]
+async fn accept_json_refuses_what_a_run_could_not_hold() {
+    let s = server(Limits::default()).await;
+    // The deepest body a run holds (flow_card::limits::MAX_JSON_DEPTH levels) is taken ...
+    let a = call(&s, hook(&nested(109), Some("hook-token"))).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{:?}", a.body);
+    // ... one level more, and 127 (which serde_json alone would take), are refused up front.
+    for lists in [110, 126] {
+        let a = call(&s, hook(&nested(lists), Some("hook-token"))).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            a.body,
+            json!({ "error": "the body is nested deeper than 110 levels" })
+        );
+    }
+    assert_eq!(s.runs.started(), 1);
+}
+
 #[tokio::test]
 async fn accept_json_takes_a_body_after_a_byte_order_mark() {
     let s = server(Limits::default()).await;

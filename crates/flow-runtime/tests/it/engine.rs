@@ -6,8 +6,6 @@
 //! Time is tokio's paused clock: waits end when every task is idle and the clock jumps to the
 //! next timer, so durations in records are exact virtual milliseconds, never wall-clock guesses.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use flow_card::card::schema_of;
 use flow_card::kinds::Number;
 use flow_card::{

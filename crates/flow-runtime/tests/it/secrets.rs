@@ -3,8 +3,6 @@
 //! the endpoint's client token in its body. Every event an observer gets, the answer and the
 //! serialized record are searched byte by byte.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use flow_card::RunEnv;
 use flow_cards::ReqwestTransport;
 use flow_runtime::{

@@ -2,8 +2,6 @@
 //! records a list step keeps, and the nesting depth every record can be read back with. Limits
 //! are set low here so the cases run fast; what is checked is where and how a run stops.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use flow_card::RunEnv;
 use flow_card::limits::MAX_JSON_DEPTH;
 use flow_runtime::{
