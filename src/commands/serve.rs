@@ -94,6 +94,12 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             max_body: usize::try_from(server.max_body).unwrap_or(usize::MAX),
             max_in_flight: usize::try_from(server.max_in_flight).unwrap_or(usize::MAX),
             body_timeout: server.body_timeout,
+            max_unauthenticated_reads: usize::try_from(server.max_unauthenticated_reads)
+                .unwrap_or(usize::MAX),
+            max_unauthenticated_reads_per_client: usize::try_from(
+                server.max_unauthenticated_reads_per_client,
+            )
+            .unwrap_or(usize::MAX),
             ..Limits::default()
         };
         let mut state = ServerState::new(live, limits, metrics.clone(), log);

@@ -113,6 +113,12 @@ pub struct ServerDoc {
     pub sync_timeout: Duration,
     /// `shutdown_grace:` to let runs finish on SIGTERM (default 30s).
     pub shutdown_grace: Duration,
+    /// `max_unauthenticated_reads:` bodies of unauthenticated requests (HMAC and public
+    /// endpoints) read at once per endpoint before answering 503 (default 64).
+    pub max_unauthenticated_reads: u64,
+    /// `max_unauthenticated_reads_per_client:` of those, bodies read at once per client address
+    /// (IPv6 by /64) before answering 429 (default 8).
+    pub max_unauthenticated_reads_per_client: u64,
 }
 
 impl Default for ServerDoc {
@@ -125,6 +131,8 @@ impl Default for ServerDoc {
             body_timeout: Duration::from_secs(30),
             sync_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
+            max_unauthenticated_reads: 64,
+            max_unauthenticated_reads_per_client: 8,
         }
     }
 }
@@ -248,6 +256,8 @@ const SERVER_KEYS: &[&str] = &[
     "body_timeout",
     "sync_timeout",
     "shutdown_grace",
+    "max_unauthenticated_reads",
+    "max_unauthenticated_reads_per_client",
 ];
 
 impl ProjectConfig {
@@ -472,6 +482,12 @@ fn decode_server(node: &Node, server: &mut ServerDoc, diags: &mut Diagnostics) {
     if let Some(v) = f.opt_u64("max_in_flight", 1, 1_000_000, diags) {
         server.max_in_flight = v.value;
     }
+    if let Some(v) = f.opt_u64("max_unauthenticated_reads", 1, 1_000_000, diags) {
+        server.max_unauthenticated_reads = v.value;
+    }
+    if let Some(v) = f.opt_u64("max_unauthenticated_reads_per_client", 1, 1_000_000, diags) {
+        server.max_unauthenticated_reads_per_client = v.value;
+    }
     let durations: [(&str, &mut Duration); 4] = [
         ("header_timeout", &mut server.header_timeout),
         ("body_timeout", &mut server.body_timeout),
@@ -575,6 +591,28 @@ mod tests {
         );
         // The default address is kept, but the error stops every command.
         assert_eq!(c.server.listen, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn unauthenticated_read_limits_are_read_from_server() {
+        let text = "server:\n  max_unauthenticated_reads: ${env:READS}\n  max_unauthenticated_reads_per_client: 2\n";
+        let (c, diags) = parse_env(text, &|_| Some("16".to_string()));
+        assert_eq!(diags, vec![]);
+        assert_eq!(
+            (
+                c.server.max_unauthenticated_reads,
+                c.server.max_unauthenticated_reads_per_client
+            ),
+            (16, 2)
+        );
+        let (d, _) = parse_env("{}\n", &|_| None);
+        assert_eq!(
+            (
+                d.server.max_unauthenticated_reads,
+                d.server.max_unauthenticated_reads_per_client
+            ),
+            (64, 8)
+        );
     }
 
     #[test]
