@@ -39,7 +39,8 @@ pub struct Args {
     /// the event's users) instead of the configured ones.
     #[arg(long, conflicts_with = "dry_run")]
     pub fakes: bool,
-    /// Helper runs shown per step in the trace (the record has them all).
+    /// Helper runs shown per step in the trace (the record keeps the first `limits.item_records`
+    /// in full and counts the rest).
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub show_children: usize,
     /// Do not keep this run in the history.

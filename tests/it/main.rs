@@ -11,3 +11,4 @@ mod docs;
 mod flow_tests;
 mod history;
 mod oort_fakes;
+mod secrets;

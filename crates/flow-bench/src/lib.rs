@@ -17,7 +17,7 @@ pub const CONFIG: &str = include_str!("../../../flowctl.yaml");
 pub const EVENT: &str = include_str!("../../../examples/events/failed-check.json");
 
 /// Compiles the two Oort flows.
-pub fn oort_project() -> Result<Project, String> {
+pub fn oort_project() -> Result<Project, flow_compile::Rejected> {
     flow_compile::compile_str(
         Some(CONFIG),
         &[("main.yaml", MAIN), ("helper.yaml", HELPER)],

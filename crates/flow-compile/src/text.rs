@@ -1,16 +1,17 @@
 //! Compiling flows given as text (tests, tools, `flowctl test`): no files are read.
 
+use crate::checked::Rejected;
 use crate::plan::Project;
 use flow_card::Registry;
 use flow_model::{Diagnostics, FlowDoc, ProjectConfig, Sources};
 
 /// Compiles flows from `(name, text)` pairs with an optional `flowctl.yaml` text. On errors,
-/// returns every diagnostic rendered as text.
+/// returns every diagnostic with the texts they point into (its `Display` renders them).
 pub fn compile_str(
     config: Option<&str>,
     files: &[(&str, &str)],
     registry: &Registry,
-) -> Result<Project, String> {
+) -> Result<Project, Rejected> {
     let mut sources = Sources::new();
     let mut diags = Diagnostics::new();
     let cfg = match config {
@@ -27,7 +28,5 @@ pub fn compile_str(
             docs.push(d);
         }
     }
-    crate::check(diags, crate::compile(sources, cfg, docs, registry))
-        .map(|c| c.project)
-        .map_err(|r| r.to_string())
+    crate::check(diags, crate::compile(sources, cfg, docs, registry)).map(|c| c.project)
 }
