@@ -100,7 +100,6 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
                 server.max_unauthenticated_reads_per_client,
             )
             .unwrap_or(usize::MAX),
-            ..Limits::default()
         };
         let mut state = ServerState::new(live, limits, metrics.clone(), log);
         if let Some(d) = durable.clone() {
