@@ -22,4 +22,4 @@ pub use diag::{Code, Diagnostic, Diagnostics, Severity};
 pub use flow::{FlowDoc, OnError, StepDoc, TriggerDoc};
 pub use node::{Node, NodeKind};
 pub use span::{SourceId, Sources, Span};
-pub use types::Type;
+pub use types::{Type, ValueMismatch};

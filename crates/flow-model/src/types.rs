@@ -199,8 +199,8 @@ impl Type {
         }
     }
 
-    /// Checks that a JSON value has this type; `Err` names what it is instead.
-    pub fn check_value(&self, v: &serde_json::Value) -> Result<(), String> {
+    /// Checks that a JSON value has this type; the error names what it is instead.
+    pub fn check_value(&self, v: &serde_json::Value) -> Result<(), ValueMismatch> {
         use serde_json::Value as V;
         let ok = match (self, v) {
             (Type::Any, _) => true,
@@ -211,7 +211,10 @@ impl Type {
             (Type::Object(_), V::Object(_)) => true,
             (Type::List(item), V::Array(items)) => {
                 for (i, x) in items.iter().enumerate() {
-                    item.check_value(x).map_err(|e| format!("item {i}: {e}"))?;
+                    item.check_value(x).map_err(|mut e| {
+                        e.items.insert(0, i);
+                        e
+                    })?;
                 }
                 true
             }
@@ -220,10 +223,36 @@ impl Type {
         if ok {
             Ok(())
         } else {
-            Err(format!("expected {self}, found {}", value_kind(v)))
+            Err(ValueMismatch {
+                items: Vec::new(),
+                expected: self.to_string(),
+                found: value_kind(v),
+            })
         }
     }
 }
+
+/// A JSON value that does not have the type it was checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueMismatch {
+    /// The list indexes leading to the value, outermost first (empty for the value itself).
+    pub items: Vec<usize>,
+    /// The type expected there, as written in flows (`list of text`).
+    pub expected: String,
+    /// What the value is instead ([`value_kind`]).
+    pub found: String,
+}
+
+impl std::fmt::Display for ValueMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for i in &self.items {
+            write!(f, "item {i}: ")?;
+        }
+        write!(f, "expected {}, found {}", self.expected, self.found)
+    }
+}
+
+impl std::error::Error for ValueMismatch {}
 
 /// A short name for the kind of a JSON value: `text "abc"`, `a list of 3`, `null`.
 pub fn value_kind(v: &serde_json::Value) -> String {
@@ -335,7 +364,15 @@ mod tests {
         let err = Type::list(Type::Text)
             .check_value(&json!(["a", 1]))
             .unwrap_err();
-        assert_eq!(err, "item 1: expected text, found number 1");
+        assert_eq!(
+            err,
+            ValueMismatch {
+                items: vec![1],
+                expected: "text".into(),
+                found: "number 1".into()
+            }
+        );
+        assert_eq!(err.to_string(), "item 1: expected text, found number 1");
         assert_eq!(
             Type::of_value(&json!({"a": [1]})).to_string(),
             "{a: list<number>}"

@@ -35,4 +35,4 @@ pub use live::{Endpoint, Live, StartError};
 pub use log::{LogFormat, Logger};
 pub use metrics::Metrics;
 pub use routes::router;
-pub use state::{Limits, NOT_READY_AFTER_COMMIT_FAILURE, ServerState};
+pub use state::{Limits, NOT_READY_AFTER_COMMIT_FAILURE, NotReady, ServerState};

@@ -34,9 +34,11 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(state): State<Arc<ServerState>>) -> Response {
     // The check writes to the store: off the async threads.
-    let ready = tokio::task::spawn_blocking(move || state.ready())
-        .await
-        .unwrap_or_else(|_| Err("the readiness check failed".to_string()));
+    let ready = match tokio::task::spawn_blocking(move || state.ready()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(why)) => Err(why.to_string()),
+        Err(_) => Err("the readiness check did not finish".to_string()),
+    };
     match ready {
         Ok(()) => (StatusCode::OK, axum::Json(json!({ "ready": true }))).into_response(),
         Err(why) => (

@@ -55,7 +55,6 @@ pub struct ServerState {
     pub metrics: Arc<Metrics>,
     /// The log.
     pub log: Logger,
-    readiness: Option<Box<dyn Fn() -> Result<(), String> + Send + Sync>>,
     /// The store, when runs are durable.
     pub durable: Option<Arc<crate::durable::Durable>>,
     /// Where the time comes from.
@@ -83,7 +82,6 @@ impl ServerState {
             dedupe: Arc::new(MemoryDedupe::default()),
             metrics,
             log,
-            readiness: None,
             durable: None,
             clock: Arc::new(SystemClock),
             front: Arc::new(FrontDoor::default()),
@@ -140,26 +138,22 @@ impl ServerState {
     /// resumed; dedupe keys (reserved in the same transaction as the trigger) and readiness
     /// come from the store too.
     pub fn with_durable(mut self, durable: Arc<crate::durable::Durable>) -> Self {
-        let store = durable.store().clone();
-        self.readiness = Some(Box::new(move || store.health().map_err(|e| e.to_string())));
         self.durable = Some(durable);
         self
     }
 
-    /// Whether the server can take runs (`/readyz`): the readiness check and, with a store,
-    /// whether it commits — a probe key is written now, and an event it failed to commit in
-    /// the last [`NOT_READY_AFTER_COMMIT_FAILURE`] (with no success since) means not ready.
-    /// Blocks on the store.
-    pub fn ready(&self) -> Result<(), String> {
-        if let Some(check) = &self.readiness {
-            check()?;
-        }
+    /// Whether the server can take runs (`/readyz`): with a store, whether it commits — a
+    /// probe key is written now, and an event it failed to commit in the last
+    /// [`NOT_READY_AFTER_COMMIT_FAILURE`] (with no success since) means not ready. Blocks on
+    /// the store.
+    pub fn ready(&self) -> Result<(), NotReady> {
         let Some(d) = &self.durable else {
             return Ok(());
         };
+        d.store().health().map_err(NotReady::Store)?;
         d.store()
             .dedupe(PROBE_FLOW, "probe", Duration::ZERO, "readyz")
-            .map_err(|e| format!("the store cannot commit: {e}"))?;
+            .map_err(NotReady::Store)?;
         let failed_at = *self
             .commit_failed_at
             .lock()
@@ -169,19 +163,10 @@ impl ServerState {
                 if self.clock.now().saturating_duration_since(at)
                     < NOT_READY_AFTER_COMMIT_FAILURE =>
             {
-                Err("the store failed to commit the last event".to_string())
+                Err(NotReady::LastCommitFailed)
             }
             _ => Ok(()),
         }
-    }
-
-    /// Adds a readiness check (the store answering).
-    pub fn with_readiness(
-        mut self,
-        check: Box<dyn Fn() -> Result<(), String> + Send + Sync>,
-    ) -> Self {
-        self.readiness = Some(check);
-        self
     }
 
     /// Waits until no run is in flight, or `grace` passes; true when all finished.
@@ -191,4 +176,15 @@ impl ServerState {
             .await
             .is_ok()
     }
+}
+
+/// Why `/readyz` answers 503.
+#[derive(Debug, thiserror::Error)]
+pub enum NotReady {
+    /// The store does not answer or cannot commit (the probe key was refused).
+    #[error("the store cannot commit: {0}")]
+    Store(#[source] flow_store::StoreError),
+    /// An event failed to commit within [`NOT_READY_AFTER_COMMIT_FAILURE`], with no success since.
+    #[error("the store failed to commit the last event")]
+    LastCommitFailed,
 }

@@ -198,7 +198,7 @@ fn coerce(v: Value, ty: &Type) -> Result<Value, String> {
         (Type::Text, Value::Number(n)) => Ok(Value::String(n.to_string())),
         (Type::Text, Value::Bool(b)) => Ok(Value::String(b.to_string())),
         (_, Value::Null) => Ok(Value::Null),
-        (ty, v) => ty.check_value(&v).map(|()| v),
+        (ty, v) => ty.check_value(&v).map(|()| v).map_err(|e| e.to_string()),
     }
 }
 
