@@ -21,5 +21,6 @@
 pub mod fake;
 
 pub use fake::{
-    FakeOkta, FakeSlack, Fault, Gate, PostedMessage, Recorded, SessionClear, SlackFault, UserStatus,
+    EchoServer, FakeOkta, FakeSlack, Fault, Gate, PostedMessage, Recorded, SessionClear,
+    SlackFault, UserStatus,
 };

@@ -11,64 +11,9 @@ use flow_runtime::{
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const TOKEN: &str = "tok-SECRET-9f8e7d";
 const CLIENT_TOKEN: &str = "client-SECRET-1a2b3c";
-
-/// A fake API that echoes the `Authorization` header it got: `/fail` answers 401 with it in the
-/// body, `/ok` answers 200 with it in a header and in the JSON body.
-async fn echo_server() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 1024];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf).to_string();
-                let auth = head
-                    .lines()
-                    .find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("authorization")
-                            .then(|| v.trim().to_string())
-                    })
-                    .unwrap_or_default();
-                let token = auth.strip_prefix("Bearer ").unwrap_or(&auth).to_string();
-                let (status, echo_header, body) = if head.starts_with("GET /fail") {
-                    (
-                        "401 Unauthorized",
-                        String::new(),
-                        json!({ "error": format!("bad token {auth}") }),
-                    )
-                } else {
-                    (
-                        "200 OK",
-                        format!("x-echo: {token}\r\n"),
-                        json!({ "token": token }),
-                    )
-                };
-                let body = body.to_string();
-                let resp = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{echo_header}content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(resp.as_bytes()).await;
-            });
-        }
-    });
-    format!("http://{addr}")
-}
 
 /// Every event, serialized.
 #[derive(Default)]
@@ -105,7 +50,7 @@ steps:
 
 #[tokio::test]
 async fn echoed_secrets_are_masked_in_every_record_and_event() {
-    let url = echo_server().await;
+    let url = flow_testkit::EchoServer::start().unwrap().base_url();
     let env: HashMap<String, String> = HashMap::from([
         ("API_URL".into(), url),
         ("API_TOKEN".into(), TOKEN.into()),

@@ -3,6 +3,7 @@
 //! Both fakes bind `127.0.0.1:0`, serve from a spawned tokio task, and stop serving new
 //! connections once the last clone of their handle is dropped.
 
+mod echo;
 mod faults;
 mod gate;
 mod okta;
@@ -16,6 +17,7 @@ mod slack;
 mod slack_api;
 mod util;
 
+pub use echo::EchoServer;
 pub use faults::{Fault, SlackFault};
 pub use gate::Gate;
 pub use okta::FakeOkta;
