@@ -10,6 +10,7 @@ use crate::auth::{Refusal, check_hmac, token_matches};
 use crate::dedupe::{DedupeOutcome, encode_key};
 use crate::front::{Busy, ClientKey};
 use crate::live::Endpoint;
+use crate::rejection::Rejection;
 use crate::state::ServerState;
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -29,18 +30,19 @@ pub async fn invoke(
     Path(name): Path<String>,
     req: Request,
 ) -> Response {
-    let resp = handle(&state, &name, req).await;
+    let resp = match handle(&state, &name, req).await {
+        Ok(resp) => resp,
+        Err(rejection) => {
+            state.metrics.rejected(rejection.reason());
+            rejection.into_response()
+        }
+    };
     state.metrics.response(resp.status().as_u16());
     resp
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
-}
-
-fn refuse(state: &ServerState, reason: &str, status: StatusCode, body: Value) -> Response {
-    state.metrics.rejected(reason);
-    json_response(status, body)
 }
 
 fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
@@ -120,22 +122,12 @@ pub fn to_response(r: &ResponseRecord, execution_id: &str, duplicate: bool) -> R
     resp
 }
 
-fn retry_later(mut r: Response, secs: &str) -> Response {
-    if let Ok(v) = HeaderValue::try_from(secs) {
-        r.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    r
-}
-
-async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response {
+async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Result<Response, Rejection> {
     let live = state.live();
     let Some(ep) = live.endpoints.get(name).cloned() else {
-        return refuse(
-            state,
-            "not_found",
-            StatusCode::NOT_FOUND,
-            json!({ "error": format!("no endpoint flow `{name}`") }),
-        );
+        return Err(Rejection::UnknownFlow {
+            name: name.to_string(),
+        });
     };
     let (parts, body) = req.into_parts();
     let headers = header_pairs(&parts.headers);
@@ -151,12 +143,7 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
                 .map(|(_, v)| v.clone())
         });
         if !given.is_some_and(|g| token_matches(&g, expected)) {
-            return refuse(
-                state,
-                Refusal::Token.reason(),
-                StatusCode::UNAUTHORIZED,
-                json!({ "error": "unauthorized" }),
-            );
+            return Err(Rejection::Unauthorized(Refusal::Token));
         }
     }
     let max = state.limits.max_body;
@@ -164,12 +151,7 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
         .and_then(|l| l.trim().parse::<u64>().ok())
         .is_some_and(|l| l > max as u64)
     {
-        return refuse(
-            state,
-            "too_large",
-            StatusCode::PAYLOAD_TOO_LARGE,
-            json!({ "error": format!("the body is larger than {max} bytes") }),
-        );
+        return Err(Rejection::TooLarge { max });
     }
     // Not yet known to be anyone: the body is read holding only a place among the
     // unauthenticated reads (never a run slot or a rate token), given back once it is checked.
@@ -188,28 +170,8 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
             limits.max_unauthenticated_reads_per_client,
         ) {
             Ok(place) => Some(place),
-            Err(Busy::Client) => {
-                return retry_later(
-                    refuse(
-                        state,
-                        "client_busy",
-                        StatusCode::TOO_MANY_REQUESTS,
-                        json!({ "error": "too many requests in progress from this client" }),
-                    ),
-                    "1",
-                );
-            }
-            Err(Busy::Endpoint) => {
-                return retry_later(
-                    refuse(
-                        state,
-                        "unauthenticated_busy",
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        json!({ "error": "too many requests in progress; try again" }),
-                    ),
-                    "1",
-                );
-            }
+            Err(Busy::Client) => return Err(Rejection::ClientBusy),
+            Err(Busy::Endpoint) => return Err(Rejection::UnauthenticatedBusy),
         }
     } else {
         None
@@ -220,71 +182,29 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
     )
     .await
     {
-        Err(_) => {
-            return refuse(
-                state,
-                "body_timeout",
-                StatusCode::REQUEST_TIMEOUT,
-                json!({ "error": "the body did not arrive in time" }),
-            );
-        }
-        Ok(Err(_)) => {
-            return refuse(
-                state,
-                "too_large",
-                StatusCode::PAYLOAD_TOO_LARGE,
-                json!({ "error": format!("the body is larger than {max} bytes") }),
-            );
-        }
+        Err(_) => return Err(Rejection::BodyTimeout),
+        Ok(Err(_)) => return Err(Rejection::TooLarge { max }),
         Ok(Ok(b)) => b,
     };
     if let Some(key) = &ep.hmac
         && let Err(why) = check_hmac(key, &header, &bytes, state.clock.unix())
     {
-        return refuse(
-            state,
-            why.reason(),
-            StatusCode::UNAUTHORIZED,
-            json!({ "error": "unauthorized" }),
-        );
+        return Err(Rejection::Unauthorized(why));
     }
     drop(place);
     // Authenticated (or public): now the endpoint's rate and a run slot.
     if let Some(rate) = &ep.rate
         && let Err(wait) = rate.take(state.clock.now())
     {
-        let secs = wait.as_secs_f64().ceil().clamp(1.0, 86_400.0) as u64;
-        return retry_later(
-            refuse(
-                state,
-                "rate_limited",
-                StatusCode::TOO_MANY_REQUESTS,
-                json!({ "error": "rate limit of this endpoint reached" }),
-            ),
-            &secs.to_string(),
-        );
+        let retry_after = wait.as_secs_f64().ceil().clamp(1.0, 86_400.0) as u64;
+        return Err(Rejection::RateLimited { retry_after });
     }
     let Ok(permit) = state.runs.clone().try_acquire_owned() else {
-        return retry_later(
-            refuse(
-                state,
-                "overloaded",
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({ "error": "too many runs in flight; try again" }),
-            ),
-            "1",
-        );
+        return Err(Rejection::Overloaded);
     };
     let text = match String::from_utf8(bytes.to_vec()) {
         Ok(t) => t,
-        Err(_) if ep.accept_json => {
-            return refuse(
-                state,
-                "bad_json",
-                StatusCode::BAD_REQUEST,
-                json!({ "error": "the body is not UTF-8 text" }),
-            );
-        }
+        Err(_) if ep.accept_json => return Err(Rejection::NotUtf8),
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
     // With `accept: json` the body is parsed here, once: a body that is not JSON is refused,
@@ -293,21 +213,17 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
         match serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) {
             // What the front door accepts, a run can hold and its record can be read back.
             Ok(v) if flow_card::limits::deeper_than(&v, flow_card::limits::MAX_JSON_DEPTH) => {
-                return refuse(
-                    state,
-                    "bad_json",
-                    StatusCode::BAD_REQUEST,
-                    json!({ "error": format!("the body is nested deeper than {} levels", flow_card::limits::MAX_JSON_DEPTH) }),
-                );
+                return Err(Rejection::TooDeep {
+                    max: flow_card::limits::MAX_JSON_DEPTH,
+                });
             }
             Ok(v) => Some(v),
             Err(e) => {
-                return refuse(
-                    state,
-                    "bad_json",
-                    StatusCode::BAD_REQUEST,
-                    json!({ "error": format!("the body is not JSON: {e}"), "line": e.line(), "column": e.column() }),
-                );
+                return Err(Rejection::NotJson {
+                    message: e.to_string(),
+                    line: e.line(),
+                    column: e.column(),
+                });
             }
         }
     } else {
@@ -363,15 +279,7 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
                 state
                     .log
                     .warn("store.begin_failed", &[("error", Value::String(why))]);
-                let mut r = refuse(
-                    state,
-                    "store_error",
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    json!({ "error": "the event cannot be stored; try again" }),
-                );
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-                return r;
+                return Err(Rejection::StoreUnavailable);
             }
         }
     } else {
@@ -386,7 +294,7 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
     } = outcome
     {
         state.metrics.rejected("duplicate");
-        return match response {
+        return Ok(match response {
             Some(r) => to_response(&r, &first, true),
             None => {
                 let mut r = json_response(
@@ -397,7 +305,7 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
                     .insert("x-flowctl-duplicate", HeaderValue::from_static("true"));
                 r
             }
-        };
+        });
     }
     let prepared = Prepared {
         trigger,
@@ -405,7 +313,7 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Response 
         execution_id,
         dedupe_key,
     };
-    run(state, &live, ep, prepared, permit).await
+    Ok(run(state, &live, ep, prepared, permit).await)
 }
 
 fn dedupe_key(

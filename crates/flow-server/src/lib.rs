@@ -13,7 +13,7 @@
 //! graceful shutdown.
 
 mod auth;
-pub use auth::sign;
+pub use auth::{Refusal, sign};
 mod clock;
 pub use clock::{Clock, ManualClock, SystemClock};
 mod dedupe;
@@ -25,6 +25,7 @@ mod live;
 mod log;
 mod metrics;
 mod rate;
+mod rejection;
 mod routes;
 mod state;
 
@@ -34,5 +35,6 @@ pub use listen::{ListenOptions, serve};
 pub use live::{Endpoint, Live, StartError};
 pub use log::{LogFormat, Logger};
 pub use metrics::Metrics;
+pub use rejection::Rejection;
 pub use routes::router;
 pub use state::{Limits, NOT_READY_AFTER_COMMIT_FAILURE, NotReady, ServerState};
