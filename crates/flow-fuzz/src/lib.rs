@@ -16,8 +16,8 @@
 
 mod json_parse;
 mod project;
-mod request;
 mod replay;
+mod request;
 mod template;
 
 pub use json_parse::json_parse;

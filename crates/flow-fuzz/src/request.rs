@@ -78,8 +78,7 @@ steps:
 fn live() -> Option<&'static Live> {
     static LIVE: OnceLock<Option<Live>> = OnceLock::new();
     LIVE.get_or_init(|| {
-        let project =
-            flow_compile::compile_str(None, FLOWS, &flow_cards::registry()).ok()?;
+        let project = flow_compile::compile_str(None, FLOWS, &flow_cards::registry()).ok()?;
         let env = |k: &str| match k {
             "TOKEN" => Some(TOKEN.to_string()),
             "SECRET" => Some(SECRET.to_string()),
