@@ -2,7 +2,7 @@
 //! and run by the engine on fuzzed JSON text, as a flow run does.
 
 use flow_card::RunEnv;
-use flow_runtime::{Engine, NoTransport, RunInput, RunOptions};
+use flow_runtime::{Engine, NoTransport, RunInput, RunOptions, RunStatus};
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -43,6 +43,11 @@ fn engine(fields: &str) -> Option<Engine> {
 /// JSON text. The card parses the text; when the text is JSON it is also given as the parsed
 /// value (a value that is already a list or object is used as it is).
 pub fn json_parse(data: &[u8]) {
+    std::hint::black_box(json_parse_statuses(data));
+}
+
+/// [`json_parse`], returning how each run ended (`None` when the fields do not compile).
+pub fn json_parse_statuses(data: &[u8]) -> Option<Vec<RunStatus>> {
     let text = String::from_utf8_lossy(data);
     let (fields, body) = text.split_once('\n').unwrap_or((&text, ""));
     // The fuzzer mutates the JSON text more often than the fields: keep the last compiled flow.
@@ -60,17 +65,18 @@ pub fn json_parse(data: &[u8]) {
             }
         }
     });
-    let Some(engine) = engine else {
-        return;
-    };
+    let engine = engine?;
     let mut inputs = vec![json!({ "text": body })];
     if let Ok(v) = serde_json::from_str::<Value>(body) {
         inputs.push(json!({ "text": v }));
     }
+    let mut statuses = Vec::new();
     for input in inputs {
         let record = super::with_runtime(|rt| {
             rt.block_on(engine.run(0, RunInput::Inputs(input), RunOptions::default()))
-        });
+        })?;
+        statuses.push(record.status);
         std::hint::black_box(record);
     }
+    Some(statuses)
 }

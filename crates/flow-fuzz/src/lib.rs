@@ -20,11 +20,11 @@ mod replay;
 mod request;
 mod template;
 
-pub use json_parse::json_parse;
-pub use project::project;
+pub use json_parse::{json_parse, json_parse_statuses};
+pub use project::{ProjectReport, project, project_report};
 pub use replay::{Failure, replay_dir};
 pub use request::{request, request_status};
-pub use template::template;
+pub use template::{template, template_render};
 
 /// A fuzz entry point: bytes in, nothing out; it returns normally for every input.
 pub type Target = fn(&[u8]);

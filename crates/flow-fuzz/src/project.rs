@@ -2,7 +2,7 @@
 //! with every diagnostic rendered and every compiled flow drawn as Mermaid and DOT.
 
 use flow_model::render::render_all;
-use flow_model::{Diagnostics, FlowDoc, ProjectConfig, Sources};
+use flow_model::{Diagnostics, FlowDoc, ProjectConfig, Severity, Sources};
 
 /// The line that separates files in an input.
 pub const SEPARATOR: &str = "#%%\n";
@@ -11,6 +11,22 @@ pub const SEPARATOR: &str = "#%%\n";
 /// there is no `flowctl.yaml`. With them, the part before the first `#%%` line is the
 /// `flowctl.yaml` (absent when empty) and each later part is a flow file.
 pub fn project(data: &[u8]) {
+    std::hint::black_box(project_report(data));
+}
+
+/// What [`project`] found: the number of error and warning diagnostics, and of compiled flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectReport {
+    /// Diagnostics of severity error.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Flows compiled into plans (0 when the project does not compile).
+    pub flows: usize,
+}
+
+/// [`project`], returning what it found.
+pub fn project_report(data: &[u8]) -> ProjectReport {
     let text = String::from_utf8_lossy(data);
     let mut parts = text.split(SEPARATOR);
     let (config, flows): (Option<&str>, Vec<&str>) = if text.contains(SEPARATOR) {
@@ -46,7 +62,9 @@ pub fn project(data: &[u8]) {
     };
     let rendered = render_all(diags.iter(), sources);
     std::hint::black_box(rendered);
+    let mut flows = 0;
     if let Ok(p) = &result {
+        flows = p.flows.len();
         for plan in &p.flows {
             std::hint::black_box(flow_compile::graph::mermaid(plan));
             std::hint::black_box(flow_compile::graph::dot(plan));
@@ -54,5 +72,14 @@ pub fn project(data: &[u8]) {
         for i in 0..p.flows.len() {
             std::hint::black_box(p.connections_used_by(i));
         }
+    }
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    ProjectReport {
+        errors,
+        warnings: diags.iter().count() - errors,
+        flows,
     }
 }

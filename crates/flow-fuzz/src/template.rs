@@ -92,16 +92,26 @@ impl Scope for Values {
 /// Input: the template text (invalid UTF-8 replaced). It is parsed with both escapes; a
 /// template that checks is rendered and evaluated.
 pub fn template(data: &[u8]) {
+    let _ = std::hint::black_box(template_render(data));
+}
+
+/// [`template`], returning how far the plain (not escaped) template got: `Err` with the first
+/// problem's message when it does not parse or check, else the rendered text (or the error it
+/// ran into).
+pub fn template_render(data: &[u8]) -> Result<String, String> {
     let src = String::from_utf8_lossy(data);
-    for escape in [Escape::None, Escape::Slack] {
-        let Ok(mut t) = Template::parse(&src, escape) else {
-            continue;
-        };
-        std::hint::black_box((t.is_single(), t.is_constant(), t.source().len()));
-        if t.check(&Types).is_err() {
-            continue;
-        }
-        let _ = std::hint::black_box(t.render_to_string(&Values));
-        let _ = std::hint::black_box(t.eval(&Values).map(|v| v.into_owned()));
+    let mut plain = Err(String::new());
+    for escape in [Escape::Slack, Escape::None] {
+        plain = run(&src, escape);
     }
+    plain
+}
+
+fn run(src: &str, escape: Escape) -> Result<String, String> {
+    let mut t = Template::parse(src, escape).map_err(|e| e.message)?;
+    std::hint::black_box((t.is_single(), t.is_constant(), t.source().len()));
+    t.check(&Types)
+        .map_err(|e| e.first().map(|e| e.message.clone()).unwrap_or_default())?;
+    let _ = std::hint::black_box(t.eval(&Values).map(|v| v.into_owned()));
+    t.render_to_string(&Values).map_err(|e| e.message)
 }
