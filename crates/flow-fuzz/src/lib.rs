@@ -7,7 +7,7 @@
 //!
 //! | target | what it drives |
 //! |---|---|
-//! | [`project`] | `flowctl.yaml` + flow files → load, compile, render diagnostics and graphs |
+//! | [`project`] | `flowctl.yaml` + flow files → decode, compile, render diagnostics and graphs |
 //! | [`template`] | a template → parse, check against a typed scope, render and evaluate |
 //! | [`json_parse`] | declared fields + JSON text → the `json.parse` card run by the engine |
 //! | [`request`] | an HTTP request → the endpoint router in-process: trigger, token, HMAC, dedupe |

@@ -1,4 +1,4 @@
-//! The `project` target: a `flowctl.yaml` and flow files, loaded and compiled as the CLI does,
+//! The `project` target: a `flowctl.yaml` and flow files, decoded and compiled as the CLI does,
 //! with every diagnostic rendered and every compiled flow drawn as Mermaid and DOT.
 
 use flow_model::render::render_all;
