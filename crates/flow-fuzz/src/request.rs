@@ -213,6 +213,7 @@ pub fn request_status(data: &[u8]) -> Option<u16> {
         max_body: 64 << 10,
         max_in_flight: 4,
         body_timeout: Duration::from_secs(5),
+        ..Limits::default()
     };
     let state = Arc::new(ServerState::new(
         live,
@@ -220,6 +221,7 @@ pub fn request_status(data: &[u8]) -> Option<u16> {
         Arc::new(Metrics::default()),
         Logger {
             format: LogFormat::Off,
+            sink: None,
         },
     ));
     super::with_runtime(|rt| {

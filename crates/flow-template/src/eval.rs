@@ -249,12 +249,20 @@ fn eval_expr<'a>(
             for a in args {
                 values.push(eval_expr(a, scope, frame)?);
             }
-            (helper.eval)(&values)
-                .map(Cow::Owned)
-                .map_err(|message| EvalError {
+            let max = scope.max_text();
+            match (helper.eval)(&values, max) {
+                // Helpers nest (`json (json …)` doubles the text each time): every result is
+                // held to the limit, not just the rendered output.
+                Ok(Value::String(s)) if s.len() > max => Err(EvalError {
+                    range: range.clone(),
+                    ..too_long(max)
+                }),
+                Ok(v) => Ok(Cow::Owned(v)),
+                Err(message) => Err(EvalError {
                     message,
                     range: range.clone(),
-                })
+                }),
+            }
         }
     }
 }
@@ -303,6 +311,54 @@ mod tests {
         fn get(&self, slot: Slot) -> Option<&Value> {
             self.0.get(slot.0 as usize)
         }
+    }
+
+    /// `event` with a text limit of `max` bytes.
+    struct Small(Vec<Value>, usize);
+    impl Scope for Small {
+        fn get(&self, slot: Slot) -> Option<&Value> {
+            self.0.get(slot.0 as usize)
+        }
+        fn max_text(&self) -> usize {
+            self.1
+        }
+    }
+
+    fn eval_small(src: &str, event: Value, max: usize) -> Result<Value, EvalError> {
+        let mut t = Template::parse(src, Escape::None).unwrap();
+        t.check(&Names).unwrap();
+        t.eval(&Small(vec![event, json!(0)], max))
+            .map(Cow::into_owned)
+    }
+
+    #[test]
+    fn nested_helpers_are_held_to_the_text_limit() {
+        // `json` escapes its quotes again at every level: 40 levels would need terabytes.
+        let src = format!(
+            "{}event{}",
+            "{{ ".to_string() + &"json (".repeat(39) + "json ",
+            ")".repeat(39) + " }}"
+        );
+        let err = eval_small(&src, json!("\"a\""), 1 << 20).unwrap_err();
+        assert_eq!(
+            err.message,
+            "the text is longer than 1048576 bytes, the most a value may be (`limits.max_value`)"
+        );
+        // Under the limit, the same helpers work.
+        assert_eq!(
+            eval_small("{{ json (json event) }}", json!("a"), 1 << 20).unwrap(),
+            json!("\"\\\"a\\\"\"")
+        );
+    }
+
+    #[test]
+    fn join_stops_at_the_text_limit() {
+        let event = json!({ "items": vec!["x"; 1000], "sep": "-".repeat(1000) });
+        let err = eval_small("{{ join event.items event.sep }}", event, 64 << 10).unwrap_err();
+        assert_eq!(
+            err.message,
+            "`join` would give more than 65536 bytes, the most a value may be (`limits.max_value`)"
+        );
     }
 
     fn run(src: &str, escape: Escape) -> Value {

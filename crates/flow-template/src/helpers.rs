@@ -23,8 +23,9 @@ pub struct Helper {
     pub doc: &'static str,
     /// The result type for the argument types, or (argument index, message).
     pub(crate) check: CheckFn,
-    /// Evaluation; errors are messages.
-    pub(crate) eval: fn(&[Cow<'_, Value>]) -> Result<Value, String>,
+    /// Evaluation, given the arguments and the longest text it may build (the scope's
+    /// `max_text`); errors are messages.
+    pub(crate) eval: fn(&[Cow<'_, Value>], usize) -> Result<Value, String>,
 }
 
 impl std::fmt::Debug for Helper {
@@ -103,7 +104,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ eq a b }}",
         doc: "true when a equals b (numbers by value)",
         check: any_to_bool,
-        eval: |a| Ok(Value::Bool(loose_eq(&a[0], &a[1]))),
+        eval: |a, _| Ok(Value::Bool(loose_eq(&a[0], &a[1]))),
     },
     Helper {
         name: "ne",
@@ -112,7 +113,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ ne a b }}",
         doc: "true when a differs from b",
         check: any_to_bool,
-        eval: |a| Ok(Value::Bool(!loose_eq(&a[0], &a[1]))),
+        eval: |a, _| Ok(Value::Bool(!loose_eq(&a[0], &a[1]))),
     },
     Helper {
         name: "gt",
@@ -121,7 +122,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ gt a b }}",
         doc: "a > b (numbers numerically, text by character)",
         check: cmp_args,
-        eval: |a| ordered(a, |o| o == Ordering::Greater),
+        eval: |a, _| ordered(a, |o| o == Ordering::Greater),
     },
     Helper {
         name: "gte",
@@ -130,7 +131,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ gte a b }}",
         doc: "a >= b",
         check: cmp_args,
-        eval: |a| ordered(a, |o| o != Ordering::Less),
+        eval: |a, _| ordered(a, |o| o != Ordering::Less),
     },
     Helper {
         name: "lt",
@@ -139,7 +140,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ lt a b }}",
         doc: "a < b",
         check: cmp_args,
-        eval: |a| ordered(a, |o| o == Ordering::Less),
+        eval: |a, _| ordered(a, |o| o == Ordering::Less),
     },
     Helper {
         name: "lte",
@@ -148,7 +149,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ lte a b }}",
         doc: "a <= b",
         check: cmp_args,
-        eval: |a| ordered(a, |o| o != Ordering::Greater),
+        eval: |a, _| ordered(a, |o| o != Ordering::Greater),
     },
     Helper {
         name: "and",
@@ -157,7 +158,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ and a b … }}",
         doc: "true when every argument is truthy",
         check: any_to_bool,
-        eval: |a| Ok(Value::Bool(a.iter().all(|v| is_truthy(v)))),
+        eval: |a, _| Ok(Value::Bool(a.iter().all(|v| is_truthy(v)))),
     },
     Helper {
         name: "or",
@@ -166,7 +167,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ or a b … }}",
         doc: "true when any argument is truthy",
         check: any_to_bool,
-        eval: |a| Ok(Value::Bool(a.iter().any(|v| is_truthy(v)))),
+        eval: |a, _| Ok(Value::Bool(a.iter().any(|v| is_truthy(v)))),
     },
     Helper {
         name: "not",
@@ -175,7 +176,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ not a }}",
         doc: "true when a is falsy (false, null, \"\", 0, [] or {})",
         check: any_to_bool,
-        eval: |a| Ok(Value::Bool(!is_truthy(&a[0]))),
+        eval: |a, _| Ok(Value::Bool(!is_truthy(&a[0]))),
     },
     Helper {
         name: "join",
@@ -192,7 +193,7 @@ pub static HELPERS: &[Helper] = &[
             }
             Ok(Type::Text)
         },
-        eval: |a| {
+        eval: |a, max| {
             let sep = text_of(&a[1], "join")?;
             match &*a[0] {
                 Value::Null => Ok(Value::String(String::new())),
@@ -203,6 +204,12 @@ pub static HELPERS: &[Helper] = &[
                             out.push_str(&sep);
                         }
                         render_text(item, &mut out);
+                        // A long separator times a long list must not exhaust memory.
+                        if out.len() > max {
+                            return Err(format!(
+                                "`join` would give more than {max} bytes, the most a value may be (`limits.max_value`)"
+                            ));
+                        }
                     }
                     Ok(Value::String(out))
                 }
@@ -220,7 +227,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ json value }}",
         doc: "the value as compact JSON text",
         check: |_| Ok(Type::Text),
-        eval: |a| Ok(Value::String(a[0].to_string())),
+        eval: |a, _| Ok(Value::String(a[0].to_string())),
     },
     Helper {
         name: "default",
@@ -235,7 +242,7 @@ pub static HELPERS: &[Helper] = &[
                 args[0].clone()
             })
         },
-        eval: |a| {
+        eval: |a, _| {
             let empty =
                 matches!(&*a[0], Value::Null) || matches!(&*a[0], Value::String(s) if s.is_empty());
             Ok(if empty {
@@ -252,7 +259,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ lower text }}",
         doc: "the text in lower case",
         check: text_arg,
-        eval: |a| Ok(Value::String(text_of(&a[0], "lower")?.to_lowercase())),
+        eval: |a, _| Ok(Value::String(text_of(&a[0], "lower")?.to_lowercase())),
     },
     Helper {
         name: "upper",
@@ -261,7 +268,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ upper text }}",
         doc: "the text in upper case",
         check: text_arg,
-        eval: |a| Ok(Value::String(text_of(&a[0], "upper")?.to_uppercase())),
+        eval: |a, _| Ok(Value::String(text_of(&a[0], "upper")?.to_uppercase())),
     },
     Helper {
         name: "trim",
@@ -270,7 +277,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ trim text }}",
         doc: "the text without leading and trailing white space",
         check: text_arg,
-        eval: |a| Ok(Value::String(text_of(&a[0], "trim")?.trim().to_string())),
+        eval: |a, _| Ok(Value::String(text_of(&a[0], "trim")?.trim().to_string())),
     },
     Helper {
         name: "len",
@@ -282,7 +289,7 @@ pub static HELPERS: &[Helper] = &[
             Type::Number | Type::Boolean => Err((0, format!("has no length: {}", args[0]))),
             _ => Ok(Type::Number),
         },
-        eval: |a| match &*a[0] {
+        eval: |a, _| match &*a[0] {
             Value::Array(x) => Ok(Value::from(x.len())),
             Value::String(s) => Ok(Value::from(s.chars().count())),
             Value::Object(o) => Ok(Value::from(o.len())),
@@ -305,7 +312,7 @@ pub static HELPERS: &[Helper] = &[
             }
             _ => Ok(Type::Boolean),
         },
-        eval: |a| match &*a[0] {
+        eval: |a, _| match &*a[0] {
             Value::Array(items) => Ok(Value::Bool(items.iter().any(|i| loose_eq(i, &a[1])))),
             Value::String(s) => Ok(Value::Bool(s.contains(&*to_text(&a[1])))),
             Value::Null => Ok(Value::Bool(false)),
@@ -323,7 +330,7 @@ pub static HELPERS: &[Helper] = &[
         usage: "{{ slack_escape text }}",
         doc: "the text with Slack's control characters & < > escaped",
         check: text_arg,
-        eval: |a| {
+        eval: |a, _| {
             Ok(Value::String(
                 slack_escape(&text_of(&a[0], "slack_escape")?).into_owned(),
             ))
