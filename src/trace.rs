@@ -95,6 +95,11 @@ pub fn render(rec: &ExecutionRecord, opts: &Options) -> String {
         dur(rec.duration_ms),
         rec.count_steps()
     );
+    let omitted = rec.count_omitted_runs();
+    if omitted > 0 {
+        // The steps above are those kept in the record; these runs were only counted.
+        let _ = write!(tail, " kept, {omitted} more helper runs counted");
+    }
     if let Some(r) = &rec.response {
         let _ = write!(tail, " · caller got {} after {}", r.status, dur(r.at_ms));
     }
@@ -336,6 +341,11 @@ mod tests {
                 "      ✓ [0] f 3ms ",
                 "      … 999 more helper runs (2 failed); --show-children N or --json shows them; 998 counted only (the record keeps the first `limits.item_records` items)",
             ]
+        );
+        // The summary says how many runs were only counted: 1 step kept, not 1,000.
+        assert!(
+            text.ends_with("✓ succeeded in 3ms · 1 steps kept, 998 more helper runs counted\n"),
+            "{text}"
         );
     }
 

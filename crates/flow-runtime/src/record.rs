@@ -219,4 +219,19 @@ impl ExecutionRecord {
             })
             .sum()
     }
+
+    /// Helper runs that were counted but not kept (`children_omitted`), here and in the nested
+    /// helper records that were kept.
+    pub fn count_omitted_runs(&self) -> u64 {
+        self.steps
+            .iter()
+            .map(|s| {
+                s.children_omitted.map_or(0, |o| o.total())
+                    + s.children
+                        .iter()
+                        .map(ExecutionRecord::count_omitted_runs)
+                        .sum::<u64>()
+            })
+            .sum()
+    }
 }
