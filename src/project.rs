@@ -28,8 +28,16 @@ pub fn load(config: Option<PathBuf>) -> Result<Loaded, CliError> {
         paths: Vec::new(),
         only_paths: false,
     };
-    flow_compile::load_checked(&opts, &flow_cards::registry())?;
-    Ok(flow_compile::load(&opts))
+    // Read once: the compile (which consumes what it is given) checks copies.
+    let loaded = flow_compile::load(&opts);
+    let compiled = flow_compile::compile(
+        loaded.sources.clone(),
+        loaded.config.clone(),
+        loaded.docs.clone(),
+        &flow_cards::registry(),
+    );
+    flow_compile::check(loaded.diags.clone(), compiled)?;
+    Ok(loaded)
 }
 
 /// Loads, compiles, and finds `flow`: a flow file's path or a flow name.

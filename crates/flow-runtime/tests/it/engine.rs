@@ -10,7 +10,7 @@ use flow_card::card::schema_of;
 use flow_card::kinds::Number;
 use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Expr, Outcome, Registry,
-    RunEnv, StepCx,
+    StepCx,
 };
 use flow_model::Type;
 use flow_runtime::{
@@ -19,7 +19,6 @@ use flow_runtime::{
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -151,15 +150,7 @@ fn registry() -> Registry {
 }
 
 fn engine(files: &[(&str, &str)]) -> Engine {
-    let project =
-        flow_compile::compile_str(None, files, &registry()).unwrap_or_else(|e| panic!("{e}"));
-    let env = RunEnv {
-        dry_run: false,
-        transport: Arc::new(flow_runtime::NoTransport),
-        connections: HashMap::new(),
-        capture_inputs: true,
-    };
-    Engine::new(Arc::new(project), Arc::new(env))
+    crate::common::engine_with(None, files, &registry())
 }
 
 async fn run(engine: &Engine, flow: &str, input: RunInput) -> ExecutionRecord {

@@ -2,26 +2,15 @@
 //! records a list step keeps, and the nesting depth every record can be read back with. Limits
 //! are set low here so the cases run fast; what is checked is where and how a run stops.
 
-use flow_card::RunEnv;
 use flow_card::limits::MAX_JSON_DEPTH;
 use flow_runtime::{
     Engine, ExecutionRecord, OmittedRuns, RunError, RunInput, RunOptions, RunStatus, StepRecord,
     StepStatus,
 };
 use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::sync::Arc;
 
 fn engine(config: &str, files: &[(&str, &str)]) -> Engine {
-    let project = flow_compile::compile_str(Some(config), files, &flow_cards::registry())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let env = RunEnv {
-        dry_run: false,
-        transport: Arc::new(flow_runtime::NoTransport),
-        connections: HashMap::new(),
-        capture_inputs: true,
-    };
-    Engine::new(Arc::new(project), Arc::new(env))
+    crate::common::engine_with(Some(config), files, &flow_cards::registry())
 }
 
 async fn run(e: &Engine, flow: &str, inputs: Value) -> ExecutionRecord {
