@@ -6,7 +6,7 @@
 
 use crate::error::{At, StoreError};
 use crate::strip::strip_response;
-use crate::types::{ListFilter, Progress, RunSummary, StoredInput};
+use crate::types::{ListFilter, Progress, QueueDepth, RunSummary, StoredInput};
 use flow_runtime::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -66,6 +66,31 @@ pub(crate) fn list(
             Ok(summary)
         })
         .collect()
+}
+
+/// The queued runs of each flow: how many, and how long the oldest has waited at `now_ms`.
+pub(crate) fn queue_depth(
+    conn: &Connection,
+    path: &Path,
+    now_ms: i64,
+) -> Result<Vec<QueueDepth>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT flow, COUNT(*), MIN(created_ms) FROM executions WHERE status = 'queued' \
+             GROUP BY flow ORDER BY flow",
+        )
+        .at(path)?;
+    stmt.query_map(params![], |r| {
+        let (flow, depth, oldest): (String, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        Ok(QueueDepth {
+            flow,
+            depth: u64::try_from(depth).unwrap_or(0),
+            oldest_age_ms: u64::try_from(now_ms.saturating_sub(oldest)).unwrap_or(0),
+        })
+    })
+    .at(path)?
+    .collect::<Result<Vec<_>, _>>()
+    .at(path)
 }
 
 /// The columns of one run that `get` and `input` need.

@@ -59,7 +59,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
 pub use schema::SUPPORTED as SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
-pub use types::{Dedupe, ListFilter, NewRun, Progress, RunSummary, StoredInput, Unfinished};
+pub use types::{
+    Dedupe, ListFilter, NewRun, Progress, QueueDepth, RunSummary, StoredInput, Unfinished,
+};
 
 use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
 use std::time::Duration;
@@ -198,6 +200,38 @@ pub trait Store: Send + Sync {
     /// [`Store::prune`] for every flow except those named in `except` (the flows whose own
     /// retention is pruned apart).
     fn prune_except(&self, except: &[String], before: i64) -> Result<usize, StoreError>;
+    /// Queues a run a trigger server accepted, in one transaction with its dedupe key and the
+    /// answer its caller was given at acceptance (if any): either all of it is stored or none.
+    /// Durable when it returns Ok, like [`Store::begin`].
+    ///
+    /// The run is `queued`: unfinished, resumable (whatever `run.resumable` says), owned by
+    /// nobody, and numbered in arrival order. [`Store::claim`] takes it; until then
+    /// [`Store::claim_unfinished`], [`Store::renew`] and [`Store::fail_abandoned`] leave it alone,
+    /// and it survives restarts as it is. With `dedupe` (key, window), a key held within its
+    /// window means nothing is stored and the answer is [`Dedupe::Repeat`] (as
+    /// [`Store::begin_deduped`]); otherwise [`Dedupe::First`]. A `response` is kept as the run's
+    /// answer: [`Store::save_response`] and [`Store::finish`] never replace it, and a repeated
+    /// delivery is answered with it.
+    ///
+    /// SQL: one `INSERT` (status `queued`, `queue_seq` from a sequence) beside the dedupe row.
+    fn enqueue(
+        &self,
+        run: &NewRun,
+        dedupe: Option<(&str, Duration)>,
+        response: Option<&ResponseRecord>,
+    ) -> Result<Dedupe, StoreError>;
+    /// Takes up to `n` queued runs, oldest first (arrival order, so per flow too): each becomes
+    /// `running`, claimed by `owner` until now + `lease` (renewed by [`Store::renew`]; should
+    /// `owner` stop, another node's [`Store::claim_unfinished`] resumes it). Returns them in
+    /// arrival order, with their inputs and whether their caller was answered
+    /// ([`Unfinished::responded`]). Two nodes claiming at once never get the same run.
+    ///
+    /// SQL: `UPDATE … SET status = 'running', owner, lease WHERE id IN (SELECT id … WHERE
+    /// status = 'queued' ORDER BY queue_seq LIMIT n FOR UPDATE SKIP LOCKED) RETURNING …`.
+    fn claim(&self, n: usize, owner: &str, lease: Duration) -> Result<Vec<Unfinished>, StoreError>;
+    /// The backlog per flow (flows with queued runs only, by name): how many runs are queued
+    /// and how long the oldest has waited.
+    fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError>;
     /// A cheap query proving the database answers (for `/readyz`).
     fn health(&self) -> Result<(), StoreError>;
 }

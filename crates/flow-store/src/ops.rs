@@ -30,6 +30,11 @@ pub(crate) enum WriteOp {
         /// run: both are stored or neither. When the key is held, nothing is stored and the
         /// answer is [`Dedupe::Repeat`].
         dedupe: Option<(String, i64)>,
+        /// Queued rather than running: status `queued`, no owner, the next arrival number,
+        /// until [`WriteOp::ClaimQueued`] takes it.
+        queued: bool,
+        /// The answer its caller already got (JSON, status), stored with the run.
+        response: Option<(String, i64)>,
     },
     /// A finished step of a running root run.
     SaveStep {
@@ -54,6 +59,12 @@ pub(crate) enum WriteOp {
     Finish(Box<Finish>),
     /// Claims unfinished runs not held by a live owner.
     Claim { owner: String, lease_ms: i64 },
+    /// Claims the `n` oldest queued runs: they become running, held by `owner`.
+    ClaimQueued {
+        owner: String,
+        lease_ms: i64,
+        n: i64,
+    },
     /// Extends an owner's leases.
     Renew { owner: String, lease_ms: i64 },
     /// Ends as failed the runs that are not resumable and whose lease ran out.
@@ -115,6 +126,7 @@ impl WriteOp {
             WriteOp::SaveChild { parent, .. } => Some(parent),
             WriteOp::Finish(f) => Some(&f.id),
             WriteOp::Claim { .. }
+            | WriteOp::ClaimQueued { .. }
             | WriteOp::Renew { .. }
             | WriteOp::FailAbandoned
             | WriteOp::Prune { .. } => None,
@@ -140,6 +152,8 @@ impl WriteOp {
                 resumable,
                 claim,
                 dedupe: reserve,
+                queued,
+                response,
             } => {
                 if let Some((key, window_ms)) = reserve
                     && let Reply::Dedupe(repeat @ Dedupe::Repeat { .. }) =
@@ -153,11 +167,21 @@ impl WriteOp {
                     }
                     None => (None, None),
                 };
-                // Should this insert fail, the savepoint takes the dedupe key back with it.
+                let (answer, answer_status) = match response {
+                    Some((json, status)) => (Some(json.as_str()), Some(*status)),
+                    None => (None, None),
+                };
+                // Should this insert fail, the savepoint takes the dedupe key back with it. A
+                // queued run gets the next arrival number among the queued runs (read through
+                // the partial index; Postgres: a sequence).
                 conn.prepare_cached(
-                    "INSERT INTO executions (id, flow, status, started_at, started_ms, save_data, \
-                     input, owner, lease_until_ms, created_ms, resumable) \
-                     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10)",
+                    "INSERT INTO executions (id, flow, started_at, started_ms, save_data, input, \
+                     owner, lease_until_ms, created_ms, resumable, response, response_status, \
+                     status, queue_seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+                     CASE WHEN $13 THEN 'queued' ELSE 'running' END, \
+                     CASE WHEN $13 THEN (SELECT COALESCE(MAX(queue_seq), 0) + 1 \
+                     FROM executions WHERE status = 'queued') END)",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -170,7 +194,10 @@ impl WriteOp {
                         owner,
                         until,
                         now_ms,
-                        *resumable as i64
+                        *resumable as i64,
+                        answer,
+                        answer_status,
+                        *queued
                     ])
                 })
                 .at(path)?;
@@ -224,6 +251,9 @@ impl WriteOp {
             }
             WriteOp::Finish(f) => finish(conn, path, now_ms, f),
             WriteOp::Claim { owner, lease_ms } => claim(conn, path, now_ms, owner, *lease_ms),
+            WriteOp::ClaimQueued { owner, lease_ms, n } => {
+                claim_queued(conn, path, now_ms, owner, *lease_ms, *n)
+            }
             WriteOp::Renew { owner, lease_ms } => {
                 let n = conn
                     .prepare_cached(
@@ -321,27 +351,72 @@ fn claim(
             "UPDATE executions SET owner = $1, lease_until_ms = $2 \
              WHERE status = 'running' AND finished_ms IS NULL AND resumable = 1 \
              AND (owner IS NULL OR (owner <> $1 AND lease_until_ms < $3)) \
-             RETURNING id, flow, started_at, input, response IS NOT NULL",
+             RETURNING id, flow, started_at, input, response IS NOT NULL, queue_seq",
         )
         .at(path)?;
     let rows = stmt
         .query_map(
             params![owner, now_ms.saturating_add(lease_ms), now_ms],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, bool>(4)?,
-                ))
-            },
+            claimed_row,
         )
         .at(path)?
         .collect::<Result<Vec<_>, _>>()
         .at(path)?;
+    let mut runs = unfinished(rows)?;
+    runs.sort_by(|a, b| a.execution_id.cmp(&b.execution_id));
+    Ok(Reply::Claimed(runs))
+}
+
+/// The columns a claim returns: id, flow, started_at, input, whether answered, arrival number.
+type ClaimedRow = (String, String, String, Option<String>, bool, Option<i64>);
+
+fn claimed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimedRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+/// Claims the `n` oldest queued runs for `owner` until now + `lease_ms`: they become running
+/// (and resumable by any node should `owner` stop), and are returned in arrival order.
+fn claim_queued(
+    conn: &Connection,
+    path: &Path,
+    now_ms: i64,
+    owner: &str,
+    lease_ms: i64,
+    n: i64,
+) -> Result<Reply, StoreError> {
+    // Postgres: the inner SELECT takes `FOR UPDATE SKIP LOCKED`, so nodes claim apart.
+    let mut stmt = conn
+        .prepare_cached(
+            "UPDATE executions SET status = 'running', owner = $1, lease_until_ms = $2 \
+             WHERE id IN (SELECT id FROM executions WHERE status = 'queued' \
+             ORDER BY queue_seq LIMIT $3) \
+             RETURNING id, flow, started_at, input, response IS NOT NULL, queue_seq",
+        )
+        .at(path)?;
+    let mut rows = stmt
+        .query_map(
+            params![owner, now_ms.saturating_add(lease_ms), n],
+            claimed_row,
+        )
+        .at(path)?
+        .collect::<Result<Vec<_>, _>>()
+        .at(path)?;
+    // RETURNING promises no order: arrival order is the queue's.
+    rows.sort_by_key(|row| row.5);
+    Ok(Reply::Claimed(unfinished(rows)?))
+}
+
+/// Claimed rows as runs to resume, in the order given.
+fn unfinished(rows: Vec<ClaimedRow>) -> Result<Vec<Unfinished>, StoreError> {
     let mut runs = Vec::with_capacity(rows.len());
-    for (execution_id, flow, started_at, input, responded) in rows {
+    for (execution_id, flow, started_at, input, responded, _) in rows {
         let input = match input {
             Some(text) => decode::<StoredInput>(&text)?,
             None => StoredInput::Inputs(serde_json::Value::Null),
@@ -354,8 +429,7 @@ fn claim(
             responded,
         });
     }
-    runs.sort_by(|a, b| a.execution_id.cmp(&b.execution_id));
-    Ok(Reply::Claimed(runs))
+    Ok(runs)
 }
 
 /// Why a run that is not resumable was ended when its lease ran out.

@@ -64,6 +64,11 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE executions ADD COLUMN resumable INTEGER NOT NULL DEFAULT 0;
     UPDATE executions SET resumable = 1 WHERE finished_ms IS NULL AND owner IS NOT NULL;
     UPDATE executions SET lease_until_ms = 0 WHERE finished_ms IS NULL AND owner IS NULL;",
+    // 3: the queue of accepted runs not yet started (`Store::enqueue`, `Store::claim`): status
+    // `queued`, no owner, and an arrival number; the partial index holds only queued runs, so
+    // taking the oldest and counting the backlog never scan finished history.
+    "ALTER TABLE executions ADD COLUMN queue_seq BIGINT;
+    CREATE INDEX executions_queue ON executions (queue_seq) WHERE status = 'queued';",
 ];
 
 /// The newest schema version this build knows.

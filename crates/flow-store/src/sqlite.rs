@@ -14,7 +14,9 @@ use crate::history;
 use crate::ops::{Finish, Reply, WriteOp};
 use crate::schema;
 use crate::strip::metadata_only;
-use crate::types::{Dedupe, ListFilter, NewRun, Progress, RunSummary, StoredInput, Unfinished};
+use crate::types::{
+    Dedupe, ListFilter, NewRun, Progress, QueueDepth, RunSummary, StoredInput, Unfinished,
+};
 use crate::writer::Writer;
 use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
 use rusqlite::{Connection, OpenFlags};
@@ -274,8 +276,13 @@ impl SqliteStore {
         run: &NewRun,
         claim: Option<(String, i64)>,
         dedupe: Option<(String, i64)>,
+        queued: Option<Option<&ResponseRecord>>,
     ) -> Result<Reply, StoreError> {
         let input = encode(&run.input)?;
+        let response = match queued.flatten() {
+            Some(r) => Some((encode(r)?, i64::from(r.status))),
+            None => None,
+        };
         self.writer.call(WriteOp::Begin {
             id: run.execution_id.clone(),
             flow: run.flow.clone(),
@@ -283,9 +290,12 @@ impl SqliteStore {
             started_ms: started_ms(&run.started_at, &*self.clock),
             input,
             save_data: run.save_data,
-            resumable: run.resumable,
+            // A queued run is a server's: any node may start it.
+            resumable: run.resumable || queued.is_some(),
             claim,
             dedupe,
+            queued: queued.is_some(),
+            response,
         })
     }
 
@@ -355,11 +365,11 @@ fn unexpected(reply: Reply) -> StoreError {
 
 impl Store for SqliteStore {
     fn begin(&self, run: &NewRun) -> Result<(), StoreError> {
-        self.begin_with(run, None, None).map(drop)
+        self.begin_with(run, None, None, None).map(drop)
     }
 
     fn begin_claimed(&self, run: &NewRun, owner: &str, lease: Duration) -> Result<(), StoreError> {
-        self.begin_with(run, Some((owner.to_string(), millis(lease))), None)
+        self.begin_with(run, Some((owner.to_string(), millis(lease))), None, None)
             .map(drop)
     }
 
@@ -372,10 +382,43 @@ impl Store for SqliteStore {
         window: Duration,
     ) -> Result<Dedupe, StoreError> {
         let claim = Some((owner.to_string(), millis(lease)));
-        match self.begin_with(run, claim, Some((key.to_string(), millis(window))))? {
+        match self.begin_with(run, claim, Some((key.to_string(), millis(window))), None)? {
             Reply::Dedupe(answer) => Ok(answer),
             other => Err(unexpected(other)),
         }
+    }
+
+    fn enqueue(
+        &self,
+        run: &NewRun,
+        dedupe: Option<(&str, Duration)>,
+        response: Option<&ResponseRecord>,
+    ) -> Result<Dedupe, StoreError> {
+        let reserve = dedupe.map(|(key, window)| (key.to_string(), millis(window)));
+        match self.begin_with(run, None, reserve, Some(response))? {
+            Reply::Dedupe(answer) => Ok(answer),
+            Reply::Done => Ok(Dedupe::First),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn claim(&self, n: usize, owner: &str, lease: Duration) -> Result<Vec<Unfinished>, StoreError> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        match self.writer.call(WriteOp::ClaimQueued {
+            owner: owner.to_string(),
+            lease_ms: millis(lease),
+            n: i64::try_from(n).unwrap_or(i64::MAX),
+        })? {
+            Reply::Claimed(runs) => Ok(runs),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError> {
+        let now_ms = self.clock.now_ms();
+        self.read(move |conn, path| history::queue_depth(conn, path, now_ms))
     }
 
     fn save_step(

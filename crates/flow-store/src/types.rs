@@ -125,12 +125,23 @@ pub enum Dedupe {
     },
 }
 
+/// The backlog of one flow: what [`Store::queue_depth`](crate::Store::queue_depth) reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// The flow's name.
+    pub flow: String,
+    /// Runs queued and not yet claimed.
+    pub depth: u64,
+    /// How long the oldest of them has waited (since it was queued, on the store's clock).
+    pub oldest_age_ms: u64,
+}
+
 /// Which past runs [`Store::list`](crate::Store::list) returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListFilter {
     /// Only this flow's runs.
     pub flow: Option<String>,
-    /// Only runs with this status (`running`, `succeeded`, `failed`, `stopped`).
+    /// Only runs with this status (`queued`, `running`, `succeeded`, `failed`, `stopped`).
     pub status: Option<String>,
     /// At most this many (0: no limit).
     pub limit: usize,
@@ -154,7 +165,8 @@ pub struct RunSummary {
     pub execution_id: String,
     /// The flow's name.
     pub flow: String,
-    /// `running`, `succeeded`, `failed` or `stopped`.
+    /// `queued` (accepted, waiting for a free worker), `running`, `succeeded`, `failed` or
+    /// `stopped`.
     pub status: String,
     /// RFC 3339 UTC.
     pub started_at: String,

@@ -6,4 +6,5 @@
 
 mod common;
 mod durability;
+mod queue;
 mod runs;
