@@ -93,6 +93,12 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
         let limits = Limits {
             max_body: usize::try_from(server.max_body).unwrap_or(usize::MAX),
             max_in_flight: usize::try_from(server.max_in_flight).unwrap_or(usize::MAX),
+            // A backlog in the store costs disk; in memory, memory.
+            max_queue: usize::try_from(server.max_queue.unwrap_or(match durable {
+                Some(_) => 100_000,
+                None => 10_000,
+            }))
+            .unwrap_or(usize::MAX),
             body_timeout: server.body_timeout,
             max_unauthenticated_reads: usize::try_from(server.max_unauthenticated_reads)
                 .unwrap_or(usize::MAX),

@@ -103,8 +103,12 @@ pub struct ServerDoc {
     pub listen: String,
     /// `max_body:` in bytes (default 1 MiB).
     pub max_body: u64,
-    /// `max_in_flight:` runs at once before answering 503 (default 256).
+    /// `max_in_flight:` runs executing at once; accepted events beyond them are queued
+    /// (default 256).
     pub max_in_flight: u64,
+    /// `max_queue:` accepted events waiting for a run slot before answering 503 (default:
+    /// `None`, which the server reads as 100,000 with a store and 10,000 without).
+    pub max_queue: Option<u64>,
     /// `header_timeout:` to receive request headers (default 10s).
     pub header_timeout: Duration,
     /// `body_timeout:` to receive the body (default 30s).
@@ -127,6 +131,7 @@ impl Default for ServerDoc {
             listen: "127.0.0.1:8080".into(),
             max_body: 1 << 20,
             max_in_flight: 256,
+            max_queue: None,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             sync_timeout: Duration::from_secs(60),
@@ -252,6 +257,7 @@ const SERVER_KEYS: &[&str] = &[
     "listen",
     "max_body",
     "max_in_flight",
+    "max_queue",
     "header_timeout",
     "body_timeout",
     "sync_timeout",
@@ -482,6 +488,9 @@ fn decode_server(node: &Node, server: &mut ServerDoc, diags: &mut Diagnostics) {
     if let Some(v) = f.opt_u64("max_in_flight", 1, 1_000_000, diags) {
         server.max_in_flight = v.value;
     }
+    if let Some(v) = f.opt_u64("max_queue", 1, 100_000_000, diags) {
+        server.max_queue = Some(v.value);
+    }
     if let Some(v) = f.opt_u64("max_unauthenticated_reads", 1, 1_000_000, diags) {
         server.max_unauthenticated_reads = v.value;
     }
@@ -563,6 +572,7 @@ mod tests {
         assert_eq!(c.store, "sqlite:///tmp/x.db");
         assert_eq!(c.server.listen, "0.0.0.0:9001");
         assert_eq!(c.server.max_in_flight, 12);
+        assert_eq!(c.server.max_queue, None);
         assert_eq!(c.server.max_body, 2 << 20);
         assert_eq!(c.server.body_timeout, Duration::from_secs(7));
         // Connection settings are resolved only when a flow uses them.
@@ -613,6 +623,17 @@ mod tests {
             ),
             (64, 8)
         );
+    }
+
+    #[test]
+    fn max_queue_is_read_from_server_and_left_to_the_server_by_default() {
+        let (c, diags) = parse_env("server:\n  max_queue: ${env:Q}\n", &|_| Some("500".into()));
+        assert_eq!(diags, vec![]);
+        assert_eq!(c.server.max_queue, Some(500));
+        let (d, _) = parse_env("{}\n", &|_| None);
+        assert_eq!(d.server.max_queue, None);
+        let (_, bad) = parse_env("server:\n  max_queue: 0\n", &|_| None);
+        assert_eq!(bad.len(), 1);
     }
 
     #[test]

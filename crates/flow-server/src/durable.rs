@@ -147,6 +147,32 @@ impl Durable {
         begun
     }
 
+    /// Queues an accepted request (`Store::enqueue`), durably, before it is answered: resumable
+    /// by any node, claimed by none until the dispatcher takes it. The dedupe key (when given)
+    /// and `answer` (the answer sent at acceptance, when the flow gives one then) are stored in
+    /// the same transaction: on [`Dedupe::Repeat`] or an error nothing was stored.
+    pub fn enqueue(
+        &self,
+        execution_id: &str,
+        flow: &str,
+        input: StoredInput,
+        save_data: bool,
+        dedupe: Option<(&str, Duration)>,
+        answer: Option<&ResponseRecord>,
+    ) -> Result<Dedupe, flow_store::StoreError> {
+        let run = NewRun {
+            execution_id: execution_id.to_string(),
+            flow: flow.to_string(),
+            started_at: time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            input,
+            save_data,
+            resumable: true,
+        };
+        self.store.enqueue(&run, dedupe, answer)
+    }
+
     /// Ends a claimed run that cannot be resumed as failed, with an error of `kind` saying
     /// `message`: its record keeps what it had done, and no node claims it again.
     pub fn fail_unresumable(
@@ -311,6 +337,8 @@ pub async fn resume_tick(state: &Arc<crate::state::ServerState>, durable: &Arc<D
                 &[("error", Value::String(e.to_string()))],
             ),
         }
+        // Runs queued by another node on a shared store, or left queued by a failed claim.
+        state.queue.notify();
         match claimed {
             Ok(runs) => {
                 for run in runs {
@@ -375,12 +403,14 @@ async fn resume_one(
             ("steps_done", serde_json::json!(resume.steps.len())),
         ],
     );
+    // As when it was accepted: with `accept: json`, the body is `trigger.json`.
+    let trigger = crate::queue::trigger_of(&live, &run.flow, &input);
     let engine = live.engine.clone();
     let st = state.clone();
     st.metrics.in_flight(1);
     tokio::spawn(async move {
         let opts = flow_runtime::RunOptions {
-            trigger: None,
+            trigger,
             execution_id: Some(run.execution_id),
             responder: None,
             resume: Some(resume),

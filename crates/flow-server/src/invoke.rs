@@ -2,9 +2,12 @@
 //! flow, token, declared size). Nothing scarce is taken before the caller is authenticated: a
 //! request without a client token reads its body (size cap, timeout) holding only a place among
 //! the unauthenticated reads ([`crate::front`]), then the signature is checked; only then are a
-//! rate-limit token and a run slot taken, JSON and dedupe checked, and a run started. The
-//! caller gets the `http.close` answer the moment it exists, the end-of-run answer, or 504
-//! after the sync timeout — exactly one answer, whatever happens to the run.
+//! rate-limit token and a place in the queue taken (503 only when `max_queue` events wait
+//! already), JSON and dedupe checked, and the event queued ([`crate::queue`]): committed to the
+//! store with its dedupe key and, for a flow that answers at acceptance ([`crate::close`]), the
+//! answer, which is then sent at once. Otherwise the caller gets the `http.close` answer the
+//! moment its run reaches it, the end-of-run answer, or 504 after the sync timeout — exactly one
+//! answer, whatever happens to the run.
 
 use crate::auth::{Refusal, check_hmac, token_matches};
 use crate::dedupe::{DedupeOutcome, encode_key};
@@ -17,7 +20,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use flow_card::expr::slots;
 use flow_compile::TriggerPlan;
-use flow_runtime::{ResponseRecord, RunInput, RunOptions, TriggerRequest};
+use crate::queue::Job;
+use flow_runtime::{ResponseRecord, RunInput, TriggerRequest};
 use flow_store::Dedupe;
 use flow_template::{Scope, Slot};
 use serde_json::{Value, json};
@@ -199,8 +203,12 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Result<Re
         let retry_after = wait.as_secs_f64().ceil().clamp(1.0, 86_400.0) as u64;
         return Err(Rejection::RateLimited { retry_after });
     }
-    let Ok(permit) = state.runs.clone().try_acquire_owned() else {
-        return Err(Rejection::Overloaded);
+    // A place in the queue, taken before anything is stored: past `max_queue`, nothing is
+    // accepted (and nothing kept).
+    let Some(place) = state.queue.reserve() else {
+        return Err(Rejection::QueueFull {
+            max: state.queue.max(),
+        });
     };
     let text = match String::from_utf8(bytes.to_vec()) {
         Ok(t) => t,
@@ -237,10 +245,13 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Result<Re
     };
     let execution_id = flow_runtime::new_execution_id();
 
-    // Built once, for the dedupe key and for the run.
+    // Built once, for the dedupe key, the answer at acceptance and the run.
     let trigger_value = match parsed {
         Some(json) => Some(Arc::new(trigger.to_value_with_json(json))),
-        None => ep.dedupe_window.map(|_| Arc::new(trigger.to_value())),
+        None if ep.dedupe_window.is_some() || ep.close_at_acceptance.is_some() => {
+            Some(Arc::new(trigger.to_value()))
+        }
+        None => None,
     };
     // Repeated deliveries get the first answer.
     let dedupe_key = trigger_value
@@ -250,15 +261,33 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Result<Re
         (Some(key), Some(window)) => Some((key.clone(), window)),
         _ => None,
     };
+    // The answer at acceptance, when the flow's `http.close` depends on the request alone.
+    let early = match (ep.close_at_acceptance, &trigger_value) {
+        (Some(step), Some(value)) => match live.engine.project().flows.get(ep.flow) {
+            Some(plan) => crate::close::answer_now(&live.engine, plan, step, value).await,
+            None => None,
+        },
+        _ => None,
+    };
+    // Otherwise the caller waits for the run to answer; the run finds its sender by id.
+    let waiting = match early {
+        Some(_) => None,
+        None => {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            state.queue.wait_for(&execution_id, tx);
+            Some(rx)
+        }
+    };
     let outcome = if let Some(d) = state.durable.clone() {
-        // The dedupe key is reserved in the transaction that commits the trigger: a begin that
-        // fails reserves nothing, so the sender's retry runs instead of being told "duplicate"
-        // of a run that was never stored.
+        // One transaction: the dedupe key, the queued run and the answer given now. A commit
+        // that fails reserves nothing, so the sender's retry runs instead of being told
+        // "duplicate" of a run that was never stored.
         let (id, flow, save_data) = (execution_id.clone(), ep.name.clone(), ep.save_data);
         let input = crate::durable::stored_input(&trigger);
+        let answer = early.clone();
         let kept = tokio::task::spawn_blocking(move || {
             let dedupe = dedupe.as_ref().map(|(k, w)| (k.as_str(), *w));
-            d.begin(&id, &flow, input, save_data, dedupe)
+            d.enqueue(&id, &flow, input, save_data, dedupe, answer.as_ref())
         })
         .await;
         state.committed(matches!(kept, Ok(Ok(_))));
@@ -272,6 +301,7 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Result<Re
                 response,
             },
             failed => {
+                state.queue.forget(&execution_id);
                 let why = match failed {
                     Ok(Err(e)) => e.to_string(),
                     _ => "the store did not answer".to_string(),
@@ -293,6 +323,7 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Result<Re
         response,
     } = outcome
     {
+        state.queue.forget(&execution_id);
         state.metrics.rejected("duplicate");
         return Ok(match response {
             Some(r) => to_response(&r, &first, true),
@@ -307,13 +338,56 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Result<Re
             }
         });
     }
-    let prepared = Prepared {
-        trigger,
-        trigger_value,
-        execution_id,
-        dedupe_key,
+    // Kept: queued in the store, or now in memory.
+    place.keep();
+    if state.durable.is_some() {
+        state.queue.notify();
+    } else {
+        state.queue.push(Job {
+            execution_id: execution_id.clone(),
+            flow: ep.name.clone(),
+            input: RunInput::Request(trigger),
+            trigger: trigger_value,
+            responded: early.is_some(),
+        });
+    }
+    state.start();
+    let answered = match (early, waiting) {
+        (Some(answer), _) => Ok(answer),
+        (None, Some(rx)) => match tokio::time::timeout(ep.sync_timeout, rx).await {
+            Ok(Ok(answer)) => Ok(answer),
+            // Let go by a stopping server: the run stays queued for the next start.
+            Ok(Err(_)) if state.queue.is_closed() => Err(true),
+            Ok(Err(_)) => Err(false),
+            Err(_) => {
+                state.queue.forget(&execution_id);
+                Err(true)
+            }
+        },
+        (None, None) => Err(false),
     };
-    Ok(run(state, &live, ep, prepared, permit).await)
+    Ok(match answered {
+        Ok(answer) => {
+            if let Some(key) = &dedupe_key {
+                state.dedupe.answered(&ep.name, key, &answer);
+            }
+            to_response(&answer, &execution_id, false)
+        }
+        Err(false) => json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({ "error": "the run ended without an answer", "execution_id": execution_id }),
+        ),
+        Err(true) => {
+            let mut r = json_response(
+                StatusCode::GATEWAY_TIMEOUT,
+                json!({ "error": "the flow is still running", "execution_id": execution_id }),
+            );
+            if let Ok(v) = HeaderValue::try_from(execution_id.as_str()) {
+                r.headers_mut().insert("x-execution-id", v);
+            }
+            r
+        }
+    })
 }
 
 fn dedupe_key(
@@ -331,76 +405,4 @@ fn dedupe_key(
     let scope = TriggerScope(trigger);
     let v = expr.eval(&scope).ok()?;
     encode_key(&v, body)
-}
-
-/// An accepted request, ready to run.
-struct Prepared {
-    trigger: TriggerRequest,
-    /// `trigger` as the flow sees it, when already built.
-    trigger_value: Option<Arc<Value>>,
-    execution_id: String,
-    dedupe_key: Option<String>,
-}
-
-async fn run(
-    state: &Arc<ServerState>,
-    live: &crate::live::Live,
-    ep: Arc<Endpoint>,
-    prepared: Prepared,
-    permit: tokio::sync::OwnedSemaphorePermit,
-) -> Response {
-    let Prepared {
-        trigger,
-        trigger_value,
-        execution_id,
-        dedupe_key,
-    } = prepared;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let engine = live.engine.clone();
-    let st = state.clone();
-    let id = execution_id.clone();
-    let flow = ep.flow;
-    state.metrics.in_flight(1);
-    tokio::spawn(async move {
-        let opts = RunOptions {
-            execution_id: Some(id),
-            responder: Some(tx),
-            resume: None,
-            trigger: trigger_value,
-        };
-        let record = engine.run(flow, RunInput::Request(trigger), opts).await;
-        st.metrics.in_flight(-1);
-        st.log.info(
-            "run.finished",
-            &[
-                ("flow", Value::String(record.flow.to_string())),
-                ("execution_id", Value::String(record.execution_id.clone())),
-                ("status", Value::String(record.status.as_str().to_string())),
-                ("duration_ms", json!(record.duration_ms)),
-            ],
-        );
-        drop(permit);
-    });
-    match tokio::time::timeout(ep.sync_timeout, rx).await {
-        Ok(Ok(answer)) => {
-            if let Some(key) = &dedupe_key {
-                state.dedupe.answered(&ep.name, key, &answer);
-            }
-            to_response(&answer, &execution_id, false)
-        }
-        Ok(Err(_)) => json_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            json!({ "error": "the run ended without an answer", "execution_id": execution_id }),
-        ),
-        Err(_) => {
-            let mut r = json_response(
-                StatusCode::GATEWAY_TIMEOUT,
-                json!({ "error": "the flow is still running", "execution_id": execution_id }),
-            );
-            if let Ok(v) = HeaderValue::try_from(execution_id.as_str()) {
-                r.headers_mut().insert("x-execution-id", v);
-            }
-            r
-        }
-    }
 }

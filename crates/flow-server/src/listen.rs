@@ -1,6 +1,7 @@
 //! The socket: an accept loop serving HTTP/1.1 with keep-alive and a header read timeout
 //! (slow-loris clients are cut off), and graceful shutdown — stop accepting, let open requests
-//! get their answers, let runs finish within the grace period, leave the rest to be resumed.
+//! get their answers, start no more queued runs, let running runs finish within the grace
+//! period, leave the rest (and the queue) to the next start.
 
 use crate::routes::router;
 use crate::state::ServerState;
@@ -59,6 +60,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> bool {
     let app = router(state.clone());
+    // Runs left queued by the last start begin now, as run slots allow.
+    state.start();
     let resumer = state
         .durable
         .clone()
@@ -95,6 +98,9 @@ pub async fn serve(
     if let Some(r) = resumer {
         r.abort();
     }
+    // No queued run starts from now on: the queue is left for the next start, and callers
+    // waiting for a queued run's answer get 504 with its id.
+    state.queue.close();
     state.log.info(
         "shutdown.started",
         &[("grace_s", json!(opts.grace.as_secs()))],

@@ -34,6 +34,9 @@ pub struct Endpoint {
     pub sync_timeout: Duration,
     /// Whether its runs are stored with their data (`history: { save_data }`, default yes).
     pub save_data: bool,
+    /// The `http.close` step answered at acceptance, when the flow has one
+    /// ([`crate::close_at_acceptance`]).
+    pub close_at_acceptance: Option<usize>,
 }
 
 /// The served project.
@@ -126,6 +129,7 @@ impl Live {
                         .map(|r| TokenBucket::new(r.per_second, r.burst)),
                     sync_timeout: ep.sync_timeout.unwrap_or(default_sync_timeout),
                     save_data: plan.history.save_data.unwrap_or(true),
+                    close_at_acceptance: crate::close::close_at_acceptance(plan),
                 }),
             );
         }

@@ -1,5 +1,6 @@
 //! Prometheus metrics: runs by flow and status, step durations by card, connector calls and
-//! retries, rejected requests by reason, runs in flight. Fed by the engine's events (this is an
+//! retries, rejected requests by reason, runs in flight, and the queue (depth and oldest age by
+//! flow, read from the queue when scraped). Fed by the engine's events (this is an
 //! [`Observer`]) and by the server; rendered as Prometheus text at `/metrics`.
 
 use flow_runtime::{Observer, RunEvent};
@@ -121,6 +122,24 @@ impl Metrics {
             }
         });
         out
+    }
+}
+
+/// The queue's gauges in Prometheus text: accepted runs waiting to start, and how long the
+/// oldest has waited, per flow (only flows with runs queued).
+pub fn render_queue(depths: &[flow_store::QueueDepth], out: &mut String) {
+    out.push_str("# HELP flowctl_queue_depth Accepted runs waiting for a run slot, by flow.\n# TYPE flowctl_queue_depth gauge\n");
+    for d in depths {
+        let _ = writeln!(out, "flowctl_queue_depth{{flow=\"{}\"}} {}", esc(&d.flow), d.depth);
+    }
+    out.push_str("# HELP flowctl_queue_oldest_age_seconds How long the oldest queued run has waited, by flow.\n# TYPE flowctl_queue_oldest_age_seconds gauge\n");
+    for d in depths {
+        let _ = writeln!(
+            out,
+            "flowctl_queue_oldest_age_seconds{{flow=\"{}\"}} {}",
+            esc(&d.flow),
+            d.oldest_age_ms as f64 / 1000.0
+        );
     }
 }
 

@@ -34,8 +34,11 @@ pub enum Rejection {
         /// Whole seconds until a token is free (at least 1).
         retry_after: u64,
     },
-    /// `max_in_flight` runs are running (503).
-    Overloaded,
+    /// The queue holds `max_queue` accepted runs waiting to start (503).
+    QueueFull {
+        /// The bound.
+        max: usize,
+    },
     /// `accept: json` and the body is not UTF-8 (400).
     NotUtf8,
     /// `accept: json` and the body is not JSON (400), with where the parser stopped.
@@ -65,7 +68,7 @@ impl Rejection {
             Rejection::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::ClientBusy | Rejection::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Rejection::UnauthenticatedBusy
-            | Rejection::Overloaded
+            | Rejection::QueueFull { .. }
             | Rejection::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::NotUtf8 | Rejection::NotJson { .. } | Rejection::TooDeep { .. } => {
@@ -84,7 +87,7 @@ impl Rejection {
             Rejection::UnauthenticatedBusy => "unauthenticated_busy",
             Rejection::BodyTimeout => "body_timeout",
             Rejection::RateLimited { .. } => "rate_limited",
-            Rejection::Overloaded => "overloaded",
+            Rejection::QueueFull { .. } => "queue_full",
             Rejection::NotUtf8 | Rejection::NotJson { .. } | Rejection::TooDeep { .. } => {
                 "bad_json"
             }
@@ -112,7 +115,9 @@ impl Rejection {
             Rejection::RateLimited { .. } => {
                 json!({ "error": "rate limit of this endpoint reached" })
             }
-            Rejection::Overloaded => json!({ "error": "too many runs in flight; try again" }),
+            Rejection::QueueFull { max } => json!({
+                "error": format!("{max} events are queued already; try again")
+            }),
             Rejection::NotUtf8 => json!({ "error": "the body is not UTF-8 text" }),
             Rejection::NotJson {
                 message,
@@ -135,9 +140,9 @@ impl Rejection {
     /// Seconds the caller should wait before trying again, for refusals that pass.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            Rejection::ClientBusy | Rejection::UnauthenticatedBusy | Rejection::Overloaded => {
-                Some(1)
-            }
+            Rejection::ClientBusy | Rejection::UnauthenticatedBusy => Some(1),
+            // A backlog takes longer to shrink than a read place to free up.
+            Rejection::QueueFull { .. } => Some(5),
             Rejection::RateLimited { retry_after } => Some(*retry_after),
             Rejection::StoreUnavailable => Some(5),
             _ => None,
@@ -191,7 +196,7 @@ mod tests {
                 "rate_limited",
                 Some(7),
             ),
-            (Rejection::Overloaded, 503, "overloaded", Some(1)),
+            (Rejection::QueueFull { max: 3 }, 503, "queue_full", Some(5)),
             (Rejection::NotUtf8, 400, "bad_json", None),
             (Rejection::TooDeep { max: 110 }, 400, "bad_json", None),
             (Rejection::StoreUnavailable, 503, "store_error", Some(5)),

@@ -50,9 +50,17 @@ async fn readyz(State(state): State<Arc<ServerState>>) -> Response {
 }
 
 async fn metrics(State(state): State<Arc<ServerState>>) -> Response {
+    let mut text = state.metrics.render();
+    match state.queue.depth().await {
+        Ok(depths) => crate::metrics::render_queue(&depths, &mut text),
+        Err(e) => state.log.warn(
+            "metrics.queue_failed",
+            &[("error", serde_json::Value::String(e.to_string()))],
+        ),
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
+        text,
     )
         .into_response()
 }

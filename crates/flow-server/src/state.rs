@@ -7,6 +7,7 @@ use crate::front::FrontDoor;
 use crate::live::Live;
 use crate::log::Logger;
 use crate::metrics::Metrics;
+use crate::queue::RunQueue;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -16,8 +17,11 @@ use tokio::sync::Semaphore;
 pub struct Limits {
     /// The largest body accepted (413 above).
     pub max_body: usize,
-    /// Runs in flight before answering 503.
+    /// Runs executing at once; accepted events beyond them wait in the queue.
     pub max_in_flight: usize,
+    /// Accepted runs waiting for a run slot before answering 503 (`server.max_queue`; the
+    /// server's default is 100,000 with a store, 10,000 without).
+    pub max_queue: usize,
     /// Time to receive the body (408 after).
     pub body_timeout: Duration,
     /// Bodies read at once per endpoint for requests not yet authenticated (no client token:
@@ -32,6 +36,7 @@ impl Default for Limits {
         Limits {
             max_body: 1 << 20,
             max_in_flight: 256,
+            max_queue: 10_000,
             body_timeout: Duration::from_secs(30),
             max_unauthenticated_reads: 64,
             max_unauthenticated_reads_per_client: 8,
@@ -46,6 +51,8 @@ pub struct ServerState {
     pub limits: Limits,
     /// One permit per run in flight.
     pub runs: Arc<Semaphore>,
+    /// Accepted runs waiting for a permit.
+    pub queue: RunQueue,
     /// Dedupe keys, checked for servers without a store (with one, [`Durable::begin`]
     /// reserves a key in the transaction that commits the trigger).
     ///
@@ -78,6 +85,7 @@ impl ServerState {
         ServerState {
             live: RwLock::new(Arc::new(live)),
             runs: Arc::new(Semaphore::new(limits.max_in_flight)),
+            queue: RunQueue::new(limits.max_queue, None),
             limits,
             dedupe: Arc::new(MemoryDedupe::default()),
             metrics,
@@ -137,7 +145,11 @@ impl ServerState {
     /// Makes runs durable: triggers committed before answers, progress written, unfinished runs
     /// resumed; dedupe keys (reserved in the same transaction as the trigger) and readiness
     /// come from the store too.
+    ///
+    /// The queue moves into the store: runs queued there before (by a server that stopped)
+    /// count against `max_queue` and are started first. Reads the store (blocks).
     pub fn with_durable(mut self, durable: Arc<crate::durable::Durable>) -> Self {
+        self.queue = RunQueue::new(self.limits.max_queue, Some(durable.clone()));
         self.durable = Some(durable);
         self
     }
@@ -169,8 +181,16 @@ impl ServerState {
         }
     }
 
-    /// Waits until no run is in flight, or `grace` passes; true when all finished.
+    /// Starts queued runs as run slots free up (once; the invoke handler and [`crate::serve`]
+    /// call it).
+    pub fn start(self: &Arc<Self>) {
+        crate::queue::start_dispatcher(self);
+    }
+
+    /// Stops starting queued runs (they stay queued: in the store, for the next start), then
+    /// waits until no run is in flight, or `grace` passes; true when all finished.
     pub async fn drain(&self, grace: Duration) -> bool {
+        self.queue.close();
         let all = u32::try_from(self.limits.max_in_flight).unwrap_or(u32::MAX);
         tokio::time::timeout(grace, self.runs.acquire_many(all))
             .await
