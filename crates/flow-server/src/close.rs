@@ -1,8 +1,8 @@
 //! Answering at acceptance: the endpoint flows whose `http.close` answer is known the moment
 //! their event is accepted, so the caller is answered then, whether or not the run has started.
 //!
-//! The rule, decided once per plan when it is loaded ([`close_at_acceptance`]): the flow has
-//! exactly one `http.close` step, and that step
+//! The rule, decided once per plan when it is loaded ([`close_at_acceptance`]): the flow has an
+//! `http.close` step (at most one, the compiler sees to it: E0213), and that step
 //! - has no `if:` (it always runs),
 //! - waits for no other step: no data, effect-order or `after:` edge leads to it, so no effect
 //!   step is written before it and it reads no step's output, and it runs in the run's first
@@ -37,13 +37,12 @@ pub fn close_at_acceptance(plan: &Plan) -> Option<usize> {
     if !matches!(plan.trigger, TriggerPlan::ApiEndpoint(_)) {
         return None;
     }
-    let mut closes = plan
+    let (index, step) = plan
         .steps
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.spec.kind == CLOSE);
-    let (index, step) = closes.next()?;
-    if closes.next().is_some() || step.condition.is_some() || !plan.deps[index].is_empty() {
+        .find(|(_, s)| s.spec.kind == CLOSE)?;
+    if step.condition.is_some() || !plan.deps[index].is_empty() {
         return None;
     }
     let only_trigger = step
@@ -171,8 +170,6 @@ mod tests {
             "  - { id: stop, card: flow.continue_if, with: { condition: \"{{ trigger.body }}\" } }\n  - { id: ack, card: http.close, with: { status: 200 } }\n",
             // May be skipped.
             "  - { id: ack, card: http.close, if: \"{{ trigger.body }}\", with: { status: 200 } }\n",
-            // Two closes: which one answers depends on the run.
-            "  - { id: a, card: http.close, with: { status: 200 } }\n  - { id: b, card: http.close, with: { status: 201 } }\n",
             // No close at all.
             "  - { id: out, card: flow.return, with: { outputs: { a: 1 } } }\n",
         ];

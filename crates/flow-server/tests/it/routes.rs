@@ -244,6 +244,8 @@ async fn accept_json_refuses_what_a_run_could_not_hold() {
             json!({ "error": "the body is nested deeper than 110 levels" })
         );
     }
+    // Answered at acceptance; the run follows.
+    s.runs.wait_finished(1).await;
     assert_eq!(s.runs.started(), 1);
 }
 
@@ -346,9 +348,10 @@ async fn still_running_after_the_sync_timeout_is_504_and_the_run_goes_on() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn too_many_runs_in_flight_is_503_with_retry_after() {
+async fn past_max_in_flight_events_queue_and_only_a_full_queue_is_503() {
     let s = server(Limits {
         max_in_flight: 1,
+        max_queue: 1,
         ..Limits::default()
     })
     .await;
@@ -358,19 +361,33 @@ async fn too_many_runs_in_flight_is_503_with_retry_after() {
     });
     let first = call(&s, hook("{\"id\": \"a\"}", Some("hook-token"))).await;
     assert_eq!(first.status, StatusCode::ACCEPTED);
+    // The first run holds the only run slot (its Slack post is slow) ...
+    s.runs.wait_started(1).await;
+    // ... so the second event is queued, and answered all the same.
     let second = call(&s, hook("{\"id\": \"b\"}", Some("hook-token"))).await;
-    assert_eq!(second.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(second.headers["retry-after"], "1");
-    assert_eq!(s.state.metrics.rejected_count("overloaded"), 1);
-    // Once the first run is done (its slot given back), there is room again.
-    drop(s.state.runs.acquire().await.unwrap());
-    assert_eq!(s.slack.messages().len(), 1);
-    assert_eq!(
-        call(&s, hook("{\"id\": \"c\"}", Some("hook-token")))
-            .await
-            .status,
-        StatusCode::ACCEPTED
-    );
+    assert_eq!(second.status, StatusCode::ACCEPTED);
+    assert_eq!(second.body, json!({ "received": "b" }));
+    assert_eq!(s.state.queue.len(), 1);
+    // The queue is full: refused, with when to try again, and not kept.
+    let third = call(&s, hook("{\"id\": \"c\"}", Some("hook-token"))).await;
+    assert_eq!(third.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(third.headers["retry-after"], "5");
+    assert_eq!(s.state.metrics.rejected_count("queue_full"), 1);
+    // Both accepted events run, in order; the refused one never does.
+    s.runs.wait_finished(2).await;
+    let texts: Vec<String> = s
+        .slack
+        .messages()
+        .iter()
+        .filter_map(|m| m.text.clone())
+        .collect();
+    assert_eq!(texts, ["event a", "event b"]);
+    assert_eq!(s.runs.started(), 2);
+    assert_eq!(s.state.queue.len(), 0);
+    // Room again.
+    let again = call(&s, hook("{\"id\": \"c\"}", Some("hook-token"))).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED);
+    s.runs.wait_finished(3).await;
 }
 
 #[tokio::test]
@@ -410,8 +427,7 @@ async fn repeated_deliveries_get_the_first_answer_and_do_not_run_again() {
         first.headers["x-execution-id"]
     );
     assert_eq!(again.headers["x-flowctl-duplicate"], "true");
-    // The repeat was answered without spawning a run.
-    assert_eq!(s.runs.started(), 1, "the repeat ran the flow again");
+    // The repeat was answered without queueing a run (it would start before "other").
     // Another id runs.
     call(&s, hook("{\"id\": \"other\"}", Some("hook-token"))).await;
     s.runs.wait_finished(2).await;
@@ -618,7 +634,7 @@ async fn unauthenticated_slow_bodies_hold_no_run_slot_and_are_bounded() {
         (
             s.state.metrics.rejected_count("client_busy"),
             s.state.metrics.rejected_count("unauthenticated_busy"),
-            s.state.metrics.rejected_count("overloaded"),
+            s.state.metrics.rejected_count("queue_full"),
         ),
         (1, 1, 0)
     );

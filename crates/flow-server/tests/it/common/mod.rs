@@ -55,6 +55,17 @@ impl Runs {
         self.finished.load(Ordering::SeqCst)
     }
 
+    /// Waits until at least `n` runs have started.
+    pub async fn wait_started(&self, n: usize) {
+        loop {
+            let woken = self.notify.notified();
+            if self.started() >= n {
+                return;
+            }
+            woken.await;
+        }
+    }
+
     /// Waits until at least `n` runs have finished.
     pub async fn wait_finished(&self, n: usize) {
         loop {
@@ -72,6 +83,7 @@ impl flow_runtime::Observer for Runs {
         match event {
             flow_runtime::RunEvent::RunStarted { parent: None, .. } => {
                 self.started.fetch_add(1, Ordering::SeqCst);
+                self.notify.notify_waiters();
             }
             flow_runtime::RunEvent::RunFinished { parent: None, .. } => {
                 self.finished.fetch_add(1, Ordering::SeqCst);
