@@ -26,6 +26,8 @@ enum Op {
     Child(String, String, Box<ExecutionRecord>),
     Response(String, ResponseRecord),
     Finish(Box<ExecutionRecord>),
+    /// Answered once everything sent before it is committed (or failed to be).
+    Flush(std::sync::mpsc::SyncSender<Result<(), flow_store::StoreError>>),
 }
 
 /// The store, as the server and the engine use it.
@@ -58,8 +60,13 @@ impl Durable {
                 // Nothing here waits for a commit: whatever has arrived is queued for the
                 // store's next group commit, then one flush reports a failed commit.
                 while let Ok(first) = rx.recv() {
+                    let mut flushed = Vec::new();
                     for op in std::iter::once(first).chain(rx.try_iter()) {
                         let (what, result) = match op {
+                            Op::Flush(ack) => {
+                                flushed.push(ack);
+                                continue;
+                            }
                             Op::Step(id, i, step) => ("step", writer.save_step(&id, i, &step)),
                             Op::Child(parent, step, child) => {
                                 ("helper run", writer.save_child(&parent, &step, &child))
@@ -76,7 +83,12 @@ impl Durable {
                             warn(what, e);
                         }
                     }
-                    if let Err(e) = writer.flush() {
+                    let result = writer.flush();
+                    for ack in flushed {
+                        // A caller that stopped waiting needs no answer.
+                        let _ = ack.send(result.clone());
+                    }
+                    if let Err(e) = result {
                         warn("batch", e);
                     }
                 }
@@ -145,6 +157,14 @@ impl Durable {
                 .remove(execution_id);
         }
         begun
+    }
+
+    /// Waits until every step, answer and final record handed to this store so far is
+    /// committed; reports a failed commit. Blocks.
+    pub fn flush(&self) -> Result<(), flow_store::StoreError> {
+        let (ack, done) = std::sync::mpsc::sync_channel(1);
+        self.send(Op::Flush(ack));
+        done.recv().map_err(|_| flow_store::StoreError::Closed)?
     }
 
     /// Queues an accepted request (`Store::enqueue`), durably, before it is answered: resumable

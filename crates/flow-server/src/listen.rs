@@ -107,6 +107,16 @@ pub async fn serve(
     );
     let _ = tokio::time::timeout(opts.grace, graceful.shutdown()).await;
     let drained = state.drain(opts.grace).await;
+    // What the finished runs wrote is committed before the server returns (and the process
+    // exits): a run finished but not recorded as finished would run again at the next start.
+    if let Some(d) = state.durable.clone()
+        && let Ok(Err(e)) = tokio::task::spawn_blocking(move || d.flush()).await
+    {
+        state.log.warn(
+            "store.write_failed",
+            &[("what", Value::String("shutdown".into())), ("error", Value::String(e.to_string()))],
+        );
+    }
     state.log.info(
         "shutdown.finished",
         &[("all_runs_finished", Value::Bool(drained))],

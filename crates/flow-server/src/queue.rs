@@ -175,17 +175,21 @@ impl RunQueue {
         lock(&self.waiters).remove(id)
     }
 
-    /// Stops starting runs: what is queued stays queued (in the store, for the next start).
-    /// Callers still waiting for a queued run are let go (they answer 504 with its id).
+    /// The server is stopping. A queue in the store stops starting runs: what is queued stays
+    /// queued for the next start, and callers still waiting for a queued run are let go (they
+    /// answer 504 with its id). A queue in memory has no next start: its runs go on starting,
+    /// within the grace period ([`ServerState::drain`]).
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
-        lock(&self.waiters).clear();
+        if self.durable.is_some() {
+            lock(&self.waiters).clear();
+        }
         self.wake.notify_one();
     }
 
-    /// Whether [`RunQueue::close`] was called.
+    /// Whether the queue was closed and starts no more runs.
     pub fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::SeqCst)
+        self.closed.load(Ordering::SeqCst) && self.durable.is_some()
     }
 
     /// The backlog per flow, by name: from the store, or counted in memory.

@@ -187,14 +187,27 @@ impl ServerState {
         crate::queue::start_dispatcher(self);
     }
 
-    /// Stops starting queued runs (they stay queued: in the store, for the next start), then
-    /// waits until no run is in flight, or `grace` passes; true when all finished.
+    /// Stops starting queued runs when they are in the store (they stay queued for the next
+    /// start; a queue in memory has none, so its runs go on starting), then waits until no run
+    /// is in flight and nothing is left in a memory queue, or `grace` passes; true when all
+    /// finished.
     pub async fn drain(&self, grace: Duration) -> bool {
         self.queue.close();
         let all = u32::try_from(self.limits.max_in_flight).unwrap_or(u32::MAX);
-        tokio::time::timeout(grace, self.runs.acquire_many(all))
-            .await
-            .is_ok()
+        let idle = async {
+            loop {
+                let Ok(permits) = self.runs.acquire_many(all).await else {
+                    return;
+                };
+                if self.queue.is_closed() || self.queue.is_empty() {
+                    return;
+                }
+                // The dispatcher waits for a run slot: give them back, look again shortly.
+                drop(permits);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(grace, idle).await.is_ok()
     }
 }
 

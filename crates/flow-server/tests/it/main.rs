@@ -6,5 +6,6 @@
 
 mod common;
 mod durable;
+mod queue;
 mod routes;
 mod socket;

@@ -40,6 +40,8 @@ pub const LOG: Logger = Logger {
 #[derive(Default)]
 pub struct Runs {
     started: AtomicUsize,
+    /// The ids of the runs started, in the order they started.
+    order: std::sync::Mutex<Vec<String>>,
     finished: AtomicUsize,
     notify: Notify,
 }
@@ -48,6 +50,11 @@ impl Runs {
     /// Runs started so far.
     pub fn started(&self) -> usize {
         self.started.load(Ordering::SeqCst)
+    }
+
+    /// The ids of the runs started so far, in the order they started.
+    pub fn start_order(&self) -> Vec<String> {
+        self.order.lock().unwrap().clone()
     }
 
     /// Runs finished so far.
@@ -81,7 +88,12 @@ impl Runs {
 impl flow_runtime::Observer for Runs {
     fn event(&self, event: &flow_runtime::RunEvent<'_>) {
         match event {
-            flow_runtime::RunEvent::RunStarted { parent: None, .. } => {
+            flow_runtime::RunEvent::RunStarted {
+                parent: None,
+                execution_id,
+                ..
+            } => {
+                self.order.lock().unwrap().push(execution_id.to_string());
                 self.started.fetch_add(1, Ordering::SeqCst);
                 self.notify.notify_waiters();
             }
@@ -151,10 +163,13 @@ pub fn state_with(
     let project = flow_compile::compile_str(Some(config), files, &flow_cards::registry())
         .unwrap_or_else(|e| panic!("{e}"));
     let metrics = Arc::new(Metrics::default());
-    let mut observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone(), runs.clone()];
+    let mut observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone()];
+    // The store hears of a finished run before the counter does: once a test has waited for
+    // a run to finish, `Durable::flush` commits its final record.
     if let Some(d) = &durable {
         observers.push(d.clone());
     }
+    observers.push(runs.clone());
     let lookup = move |k: &str| env.get(k).cloned();
     let transport = Arc::new(flow_cards::ReqwestTransport::new().unwrap());
     let live = Live::build(
