@@ -55,6 +55,8 @@ enum Sub {
 /// The statuses `history list --status` accepts (anything else is a usage error).
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Status {
+    /// Accepted by a server, waiting for a free run slot.
+    Queued,
     /// Not finished.
     Running,
     /// Finished without error.
@@ -69,6 +71,7 @@ impl Status {
     /// The word the store keeps.
     fn as_str(self) -> &'static str {
         match self {
+            Status::Queued => "queued",
             Status::Running => "running",
             Status::Succeeded => "succeeded",
             Status::Failed => "failed",

@@ -4,6 +4,10 @@
 //! and the repeated effects must stay within the engine's at-least-once bound (see
 //! [`a_killed_server_resumes_every_accepted_event_and_repeats_only_what_was_in_flight`]).
 //!
+//! A backlog is not lost either: events queued past `max_in_flight` when the server is killed
+//! run after the restart, each once (see
+//! [`a_killed_server_runs_its_queued_backlog_once_after_a_restart`]).
+//!
 //! And nothing is run twice that was not the server's: runs of `flowctl run` on the same store
 //! are never taken over by the server (not while they run, not after their process is killed);
 //! a killed one ends as failed (interrupted) once its lease runs out.
@@ -51,7 +55,12 @@ fn flowctl(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Command {
 }
 
 fn serve(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Server {
-    let mut child = flowctl(store, okta, slack)
+    serve_child(flowctl(store, okta, slack))
+}
+
+/// `cmd serve` on an ephemeral port, its log read line by line.
+fn serve_child(mut cmd: Command) -> Server {
+    let mut child = cmd
         .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -360,6 +369,162 @@ async fn a_killed_server_resumes_every_accepted_event_and_repeats_only_what_was_
     assert_eq!(okta.requests().len(), requests_then);
     assert_eq!(slack.messages().len(), events);
     assert_eq!(history.list(&all).unwrap().len(), events);
+}
+
+/// The project's `flowctl.yaml`, written to `dir` with its flows directory made absolute and
+/// `max_in_flight: 2`, so a few events make a backlog.
+fn two_in_flight_config(dir: &Path) -> std::path::PathBuf {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text = include_str!("../../flowctl.yaml")
+        .replace("flows: flows", &format!("flows: {root}/flows"))
+        .replace("server:\n", "server:\n  max_in_flight: 2\n");
+    assert!(text.contains("max_in_flight: 2"));
+    let path = dir.join("flowctl.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `flowctl history list` on `store`, with these arguments; its lines.
+fn history_list(store: &Path, okta: &FakeOkta, slack: &FakeSlack, args: &[&str]) -> Vec<String> {
+    let out = flowctl(store, okta, slack)
+        .args(["history", "list"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A backlog survives SIGKILL: with `max_in_flight: 2`, twelve events are all accepted (the old
+/// front door refused the ten past the two in flight with 503); the two running ones are
+/// held at their first Okta call, the other ten wait in the store's queue. The server is killed;
+/// `flowctl history list` shows the ten as `queued`. Started again, it runs the queue and
+/// resumes the two: every event's effects are done, and exactly once — except the two calls
+/// that were in flight at the kill (held at the fake), each sent once more (at least once: a
+/// call in flight when the process died may or may not have taken effect).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_runs_its_queued_backlog_once_after_a_restart() {
+    const EVENTS: usize = 12;
+    const RUNNING: usize = 2;
+    let dir = common::temp_dir("crash-backlog");
+    let store = dir.join("state.db");
+    let config = two_in_flight_config(&dir);
+    let okta = FakeOkta::start().await.unwrap();
+    let slack = FakeSlack::start().await.unwrap();
+    okta.set_rate_limit(u32::MAX, Duration::from_secs(60));
+    for e in 0..EVENTS {
+        okta.add_user(&login(e, 0), UserStatus::Active);
+    }
+    let one_user = |e: usize| {
+        let mut v: Value = serde_json::from_str(&event(e)).unwrap();
+        v["detail"]["usersFailing"] = serde_json::json!([login(e, 0)]);
+        v.to_string()
+    };
+    // The first call of each of the first two events is held until the server dies.
+    let held: Vec<String> = (0..RUNNING)
+        .map(|e| helper_calls(&okta, &login(e, 0))[0].clone())
+        .collect();
+    for call in &held {
+        okta.fault_on(
+            call.trim_start_matches("GET "),
+            Fault::Delay {
+                times: 1,
+                delay: Duration::from_secs(3600),
+            },
+        );
+    }
+    let serve_with_config = || {
+        let mut cmd = flowctl(&store, &okta, &slack);
+        cmd.arg("--config").arg(&config);
+        cmd
+    };
+    let mut first = serve_child(serve_with_config());
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let url = format!("http://{}/api/flo/oort-failing-check/invoke", first.addr);
+    let mut ids = Vec::new();
+    for e in 0..EVENTS {
+        let r = client
+            .post(&url)
+            .header("x-api-client-token", "crash-token")
+            .body(one_user(e))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "event {e} was not accepted");
+        ids.push(r.headers()["x-execution-id"].to_str().unwrap().to_string());
+        assert_eq!(r.text().await.unwrap(), r#"{"received":true}"#);
+    }
+    let history = SqliteStore::open(&store).unwrap();
+    let queued = ListFilter {
+        status: Some("queued".into()),
+        limit: 0,
+        ..ListFilter::default()
+    };
+    wait_for("the two runs to be held and the rest queued", || {
+        let requests = calls(&okta.requests());
+        held.iter().all(|c| requests.contains(c))
+            && history.list(&queued).unwrap().len() == EVENTS - RUNNING
+    })
+    .await;
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    let before_kill = calls(&okta.requests());
+    let mut expected_held = held.clone();
+    expected_held.sort();
+    assert_eq!(before_kill, expected_held);
+    assert_eq!(slack.messages().len(), 0);
+
+    // The backlog, as the history shows it: the events past the first two, queued.
+    let lines = history_list(&store, &okta, &slack, &["--status", "queued", "--limit", "0"]);
+    assert_eq!(lines.len(), EVENTS - RUNNING, "{lines:#?}");
+    for id in &ids[RUNNING..] {
+        let line = lines.iter().find(|l| l.starts_with(id.as_str()));
+        assert!(
+            line.is_some_and(|l| l.contains(" queued ") && l.contains("→ 200")),
+            "{id}: {lines:#?}"
+        );
+    }
+
+    // Started again: the queue runs, the two killed runs are resumed once their lease ends.
+    okta.clear_faults();
+    let mut second = serve_child(serve_with_config());
+    let all = ListFilter {
+        limit: 0,
+        ..ListFilter::default()
+    };
+    wait_for("every accepted event to finish after the restart", || {
+        let rows = history.list(&all).unwrap();
+        rows.len() == EVENTS && rows.iter().all(|r| r.status == "succeeded")
+    })
+    .await;
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for call in calls(&okta.requests()) {
+        *seen.entry(call).or_default() += 1;
+    }
+    for e in 0..EVENTS {
+        for call in helper_calls(&okta, &login(e, 0)) {
+            let twice = held.contains(&call);
+            assert_eq!(seen.get(&call), Some(&(1 + usize::from(twice))), "{call}");
+        }
+        assert_eq!(okta.status_of(&login(e, 0)), Some(UserStatus::Suspended));
+        let posted = slack
+            .messages()
+            .iter()
+            .filter(|m| m.text.as_deref().unwrap_or("").contains(&login(e, 0)))
+            .count();
+        assert_eq!(posted, 1, "event {e}");
+    }
+    assert_eq!(seen.values().sum::<usize>(), EVENTS * 3 + RUNNING);
+    assert_eq!(slack.messages().len(), EVENTS);
+    assert!(history.list(&queued).unwrap().is_empty());
 }
 
 /// An Oort event failing one user, written to a file for `flowctl run --input`.
