@@ -4,13 +4,15 @@
 //! A request is authenticated (client token in constant time, or an HMAC signature over the raw
 //! body with an optional timestamp against replays, in flowctl's scheme or a sender's preset),
 //! held to limits (body size, read timeouts, unauthenticated reads per endpoint and per client,
-//! then — only once authenticated — per-flow rate and runs in flight), checked (`accept:
-//! json`), deduplicated (`dedupe`, keys tagged with their type), and then run. The caller
-//! gets the flow's `http.close` answer the moment that step runs (with `x-execution-id`), or
-//! the end-of-run answer, or 504 after the sync timeout while the run goes on — exactly one
-//! answer per request. The service is built apart from the socket
-//! ([`router`]), so tests drive it in-process; [`listen`] adds the socket, header timeouts and
-//! graceful shutdown.
+//! then — only once authenticated — per-flow rate and a place in the queue), checked (`accept:
+//! json`), deduplicated (`dedupe`, keys tagged with their type), and queued: committed to the
+//! store (or a bounded memory queue) and run when one of `max_in_flight` run slots is free,
+//! oldest first ([`RunQueue`]). A flow whose `http.close` reads only the request is answered at
+//! acceptance ([`close_at_acceptance`]); otherwise the caller gets the `http.close` answer the
+//! moment that step runs (with `x-execution-id`), or the end-of-run answer, or 504 after the
+//! sync timeout while the run goes on — exactly one answer per request. The service is built
+//! apart from the socket ([`router`]), so tests drive it in-process; [`serve`] adds the socket,
+//! header timeouts and graceful shutdown.
 
 mod auth;
 pub use auth::{Refusal, sign};

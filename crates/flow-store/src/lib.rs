@@ -1,5 +1,5 @@
-//! flowctl's store: execution records, the inbox of accepted runs that a restart resumes,
-//! dedupe keys and run history.
+//! flowctl's store: execution records, the queue of accepted runs, the inbox of unfinished runs
+//! that a restart resumes, dedupe keys and run history.
 //!
 //! The [`Store`] trait is what the server and the CLI use; [`SqliteStore`] is the embedded
 //! implementation (one SQLite file, WAL, group commit on a writer thread). The trait makes no
@@ -7,7 +7,8 @@
 //! for several nodes can follow.
 //!
 //! # What is durable when
-//! - [`Store::begin`] (and its `_claimed`, `_deduped` forms), [`Store::save_response`],
+//! - [`Store::begin`] (and its `_claimed`, `_deduped` forms), [`Store::enqueue`],
+//!   [`Store::claim`], [`Store::save_response`],
 //!   [`Store::finish`], [`Store::dedupe`], [`Store::claim_unfinished`], [`Store::renew`],
 //!   [`Store::fail_abandoned`], [`Store::prune`] (and `prune_except`) and [`Store::flush`]
 //!   return once their transaction has committed. Writes arriving together share one commit.
@@ -18,6 +19,12 @@
 //!   holds every step).
 //! - "Committed" means `synchronous=NORMAL` in WAL mode: safe if the process dies, while a
 //!   power cut may lose the last commits.
+//!
+//! # The queue
+//! A trigger server queues what it accepts ([`Store::enqueue`]: status `queued`, no owner) and
+//! takes the oldest as it has room ([`Store::claim`]: status `running`, leased), so a backlog
+//! lives in the store, in arrival order, and survives restarts; [`Store::queue_depth`] reports
+//! it. A claimed run is an unfinished run like any other.
 //!
 //! # Who runs an unfinished run
 //! A run a trigger server accepted is *resumable* ([`NewRun::resumable`]): its event must not be
