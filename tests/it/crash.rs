@@ -481,7 +481,12 @@ async fn a_killed_server_runs_its_queued_backlog_once_after_a_restart() {
     assert_eq!(slack.messages().len(), 0);
 
     // The backlog, as the history shows it: the events past the first two, queued.
-    let lines = history_list(&store, &okta, &slack, &["--status", "queued", "--limit", "0"]);
+    let lines = history_list(
+        &store,
+        &okta,
+        &slack,
+        &["--status", "queued", "--limit", "0"],
+    );
     assert_eq!(lines.len(), EVENTS - RUNNING, "{lines:#?}");
     for id in &ids[RUNNING..] {
         let line = lines.iter().find(|l| l.starts_with(id.as_str()));

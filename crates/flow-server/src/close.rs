@@ -16,8 +16,8 @@
 //! for an event (a `status` template that gives 302), the event is not answered at acceptance:
 //! its caller waits for the run, which fails the same way and answers 500.
 
-use flow_card::expr::slots;
 use flow_card::card::ResponseBody;
+use flow_card::expr::slots;
 use flow_card::{CardError, FlowCaller, FlowTarget, RunEnv, Signal, StepCx};
 use flow_compile::{Plan, TriggerPlan};
 use flow_runtime::{Engine, NoTransport, ResponseRecord};
@@ -76,12 +76,7 @@ impl Scope for TriggerOnly<'_> {
 struct NoCalls;
 
 impl FlowCaller for NoCalls {
-    fn call(
-        &self,
-        _: FlowTarget,
-        _: Value,
-        _: Option<usize>,
-    ) -> CallFuture<'_> {
+    fn call(&self, _: FlowTarget, _: Value, _: Option<usize>) -> CallFuture<'_> {
         Box::pin(std::future::ready(Err(CardError::input(
             "no helper flow can be called while an event is accepted",
         ))))

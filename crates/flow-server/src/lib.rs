@@ -33,12 +33,12 @@ mod rejection;
 mod routes;
 mod state;
 
+pub use close::{answer_now, close_at_acceptance};
 pub use dedupe::{DedupeOutcome, DedupeStore, MemoryDedupe, encode_key};
 pub use durable::{Durable, LEASE, resume_loop, resume_tick, stored_input};
 pub use listen::{ListenOptions, serve};
 pub use live::{Endpoint, Live, StartError};
 pub use log::{LogFormat, Logger};
-pub use close::{answer_now, close_at_acceptance};
 pub use metrics::Metrics;
 pub use queue::RunQueue;
 pub use rejection::Rejection;

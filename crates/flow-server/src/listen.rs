@@ -114,7 +114,10 @@ pub async fn serve(
     {
         state.log.warn(
             "store.write_failed",
-            &[("what", Value::String("shutdown".into())), ("error", Value::String(e.to_string()))],
+            &[
+                ("what", Value::String("shutdown".into())),
+                ("error", Value::String(e.to_string())),
+            ],
         );
     }
     state.log.info(

@@ -130,7 +130,12 @@ impl Metrics {
 pub fn render_queue(depths: &[flow_store::QueueDepth], out: &mut String) {
     out.push_str("# HELP flowctl_queue_depth Accepted runs waiting for a run slot, by flow.\n# TYPE flowctl_queue_depth gauge\n");
     for d in depths {
-        let _ = writeln!(out, "flowctl_queue_depth{{flow=\"{}\"}} {}", esc(&d.flow), d.depth);
+        let _ = writeln!(
+            out,
+            "flowctl_queue_depth{{flow=\"{}\"}} {}",
+            esc(&d.flow),
+            d.depth
+        );
     }
     out.push_str("# HELP flowctl_queue_oldest_age_seconds How long the oldest queued run has waited, by flow.\n# TYPE flowctl_queue_oldest_age_seconds gauge\n");
     for d in depths {

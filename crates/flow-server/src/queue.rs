@@ -203,8 +203,8 @@ impl RunQueue {
         let now = Instant::now();
         let mut flows: BTreeMap<String, QueueDepth> = BTreeMap::new();
         for q in lock(&self.memory).iter() {
-            let age = u64::try_from(now.saturating_duration_since(q.at).as_millis())
-                .unwrap_or(u64::MAX);
+            let age =
+                u64::try_from(now.saturating_duration_since(q.at).as_millis()).unwrap_or(u64::MAX);
             let entry = flows
                 .entry(q.job.flow.clone())
                 .or_insert_with(|| QueueDepth {
@@ -350,9 +350,10 @@ async fn start(state: &Arc<ServerState>, job: Job, permit: OwnedSemaphorePermit)
                 input: StoredInput::Inputs(Value::Null),
                 responded: job.responded,
             };
-            let ended =
-                tokio::task::spawn_blocking(move || d.fail_unresumable(&run, "unknown_flow", message))
-                    .await;
+            let ended = tokio::task::spawn_blocking(move || {
+                d.fail_unresumable(&run, "unknown_flow", message)
+            })
+            .await;
             if let Ok(Err(e)) = ended {
                 fields.push(("error", Value::String(e.to_string())));
             }

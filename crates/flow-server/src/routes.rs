@@ -58,11 +58,7 @@ async fn metrics(State(state): State<Arc<ServerState>>) -> Response {
             &[("error", serde_json::Value::String(e.to_string()))],
         ),
     }
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        text,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 async fn not_found(State(state): State<Arc<ServerState>>) -> Response {

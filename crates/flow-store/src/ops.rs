@@ -33,8 +33,9 @@ pub(crate) enum WriteOp {
         /// Queued rather than running: status `queued`, no owner, the next arrival number,
         /// until [`WriteOp::ClaimQueued`] takes it.
         queued: bool,
-        /// The answer its caller already got (JSON, status), stored with the run.
-        response: Option<(String, i64)>,
+        /// The answer its caller already got (JSON, status), stored with the run (boxed: it is
+        /// rare, and keeps every write small).
+        response: Option<Box<(String, i64)>>,
     },
     /// A finished step of a running root run.
     SaveStep {
@@ -167,7 +168,7 @@ impl WriteOp {
                     }
                     None => (None, None),
                 };
-                let (answer, answer_status) = match response {
+                let (answer, answer_status) = match response.as_deref() {
                     Some((json, status)) => (Some(json.as_str()), Some(*status)),
                     None => (None, None),
                 };

@@ -280,7 +280,7 @@ impl SqliteStore {
     ) -> Result<Reply, StoreError> {
         let input = encode(&run.input)?;
         let response = match queued.flatten() {
-            Some(r) => Some((encode(r)?, i64::from(r.status))),
+            Some(r) => Some(Box::new((encode(r)?, i64::from(r.status)))),
             None => None,
         };
         self.writer.call(WriteOp::Begin {

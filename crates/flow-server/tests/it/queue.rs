@@ -76,8 +76,12 @@ async fn start(limits: Limits, durable: bool, users: usize) -> Running {
         durable: store.clone().map(|s| Durable::new(s, LOG)),
         ..Options::default()
     };
-    let (state, runs) =
-        common::state_with(CONFIG, &[("burst.yaml", BURST), ("waits.yaml", WAITS)], env, opts);
+    let (state, runs) = common::state_with(
+        CONFIG,
+        &[("burst.yaml", BURST), ("waits.yaml", WAITS)],
+        env,
+        opts,
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();

@@ -178,7 +178,10 @@ pub fn enqueue_reserves_the_dedupe_key_with_the_run(make: Backend<'_>) {
         }
     );
     assert!(store.get(&again).unwrap().is_none());
-    assert_eq!(ids(&store.claim(10, "node-1", LEASE).unwrap()), [first.as_str()]);
+    assert_eq!(
+        ids(&store.claim(10, "node-1", LEASE).unwrap()),
+        [first.as_str()]
+    );
     // Past the window the key is free again.
     clock.advance(Duration::from_secs(61));
     assert_eq!(
