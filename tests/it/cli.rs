@@ -814,7 +814,7 @@ fn bad_status_and_nameless_headers_are_refused() {
     assert_eq!(r.stdout, "");
     assert!(
         r.stderr.starts_with(
-            "error: invalid value 'bogus' for '--status <STATUS>'\n  [possible values: running, succeeded, failed, stopped]"
+            "error: invalid value 'bogus' for '--status <STATUS>'\n  [possible values: queued, running, succeeded, failed, stopped]"
         ),
         "{}",
         r.stderr

@@ -13,7 +13,8 @@ use flow_runtime::{
 };
 use flow_store::{Dedupe, NewRun, Store, StoredInput, Unfinished};
 use serde_json::Value;
-use std::collections::HashSet;
+use flow_card::Effect;
+use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,11 +32,20 @@ enum Op {
 }
 
 /// The store, as the server and the engine use it.
+///
+/// It writes what a run needs to resume and nothing more: the finished steps of cards that
+/// read, write or call (the effects a resumed run must not repeat) and finished helper runs;
+/// not the steps of pure cards (a resumed run computes them again from the same inputs) nor of
+/// cards that answer or end the run (a resumed run always runs those again), and not an answer
+/// already stored when its event was queued. The final record holds every step.
 pub struct Durable {
     store: Arc<dyn Store>,
     /// This node's name in claims.
     pub owner: String,
-    roots: Mutex<HashSet<String>>,
+    /// This node's root runs; true for those whose caller's answer is stored already.
+    roots: Mutex<HashMap<String, bool>>,
+    /// Card kinds whose finished steps are not written (pure, or answering / ending the run).
+    not_saved: HashSet<&'static str>,
     tx: Mutex<Sender<Op>>,
 }
 
@@ -94,10 +104,17 @@ impl Durable {
                 }
             })
             .ok();
+        let not_saved = flow_cards::registry()
+            .cards()
+            .iter()
+            .filter(|c| matches!(c.effect, Effect::Pure | Effect::Responds))
+            .map(|c| c.kind)
+            .collect();
         Arc::new(Durable {
             store,
             owner: flow_runtime::new_execution_id(),
-            roots: Mutex::new(HashSet::new()),
+            roots: Mutex::new(HashMap::new()),
+            not_saved,
             tx: Mutex::new(tx),
         })
     }
@@ -139,7 +156,7 @@ impl Durable {
             save_data,
             resumable: true,
         };
-        self.adopt(execution_id);
+        self.adopt(execution_id, false);
         let begun = match dedupe {
             Some((key, window)) => self
                 .store
@@ -214,19 +231,27 @@ impl Durable {
         self.store.finish(&record)
     }
 
-    /// Marks a resumed run as one of this node's root runs.
-    pub fn adopt(&self, execution_id: &str) {
+    /// Marks a run as one of this node's root runs, whose progress it writes; `answered`
+    /// when its caller's answer is stored already (given at acceptance, or before a crash), so
+    /// the answer the run gives again is not written again.
+    pub fn adopt(&self, execution_id: &str, answered: bool) {
         self.roots
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(execution_id.to_string());
+            .insert(execution_id.to_string(), answered);
+    }
+
+    /// Whether `id` is one of this node's root runs, and whether its answer is stored.
+    fn root(&self, id: &str) -> Option<bool> {
+        self.roots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(id)
+            .copied()
     }
 
     fn is_root(&self, id: &str) -> bool {
-        self.roots
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .contains(id)
+        self.root(id).is_some()
     }
 
     /// The input and progress of a claimed run, ready to run again.
@@ -281,7 +306,7 @@ impl Observer for Durable {
                 step,
                 parent: None,
                 ..
-            } if self.is_root(execution_id) => {
+            } if self.is_root(execution_id) && !self.not_saved.contains(&*step.card) => {
                 self.send(Op::Step(
                     execution_id.to_string(),
                     *index,
@@ -301,7 +326,7 @@ impl Observer for Durable {
             RunEvent::Responded {
                 execution_id,
                 response,
-            } if self.is_root(execution_id) => {
+            } if self.root(execution_id) == Some(false) => {
                 self.send(Op::Response(execution_id.to_string(), (*response).clone()));
             }
             RunEvent::RunFinished {
@@ -414,7 +439,7 @@ async fn resume_one(
     let Ok(permit) = state.runs.clone().acquire_owned().await else {
         return;
     };
-    durable.adopt(&run.execution_id);
+    durable.adopt(&run.execution_id, resume.responded);
     state.log.info(
         "run.resumed",
         &[

@@ -363,7 +363,7 @@ async fn start(state: &Arc<ServerState>, job: Job, permit: OwnedSemaphorePermit)
         return;
     };
     if let Some(d) = &state.durable {
-        d.adopt(&job.execution_id);
+        d.adopt(&job.execution_id, job.responded);
     }
     let responder = state.queue.waiter(&job.execution_id);
     let trigger = job
