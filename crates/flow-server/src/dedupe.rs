@@ -1,7 +1,7 @@
 //! Repeated deliveries (`dedupe:`): senders such as EventBridge deliver at least once, so a
 //! delivery whose key was seen within the window gets the first delivery's answer and does not
 //! run the flow again. [`MemoryDedupe`] keeps keys in memory for a server without a store; with
-//! one, `Durable::begin` reserves keys in the store (they survive restarts).
+//! one, `Durable::enqueue` reserves keys in the store (they survive restarts).
 //!
 //! A key is the value of the flow's `dedupe.key` template, encoded by [`encode_key`] with its
 //! type: `1` and `"1"`, `true` and `"true"`, an object and its JSON text are different keys.

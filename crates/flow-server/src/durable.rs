@@ -1,10 +1,11 @@
-//! Durable runs: the trigger is committed before the caller is answered, every finished step and
-//! helper run is written as it finishes, and runs left unfinished by a crash are claimed and
-//! resumed — finished steps and finished list items are not run again.
+//! Durable runs: the trigger is committed (queued) before the caller is answered, the finished
+//! steps a resume needs and finished helper runs are written as they finish, and runs left
+//! unfinished by a crash are claimed and resumed — finished effect steps and finished list items
+//! are not run again.
 //!
 //! [`Durable`] is an engine [`Observer`]: it hands events to a writer thread, so the engine never
-//! waits on the disk. Only [`Durable::begin`] waits, because the event must be on disk before the
-//! 2xx leaves.
+//! waits on the disk. Only [`Durable::enqueue`] waits, because the event must be on disk before
+//! the 2xx leaves.
 
 use crate::log::Logger;
 use flow_runtime::{
@@ -130,50 +131,6 @@ impl Durable {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let _ = tx.send(op);
-    }
-
-    /// Commits an accepted request before it is answered (claimed by this node, resumable by
-    /// any node should this one stop).
-    ///
-    /// With `dedupe` (key, window), the key is reserved in the same transaction: on
-    /// [`Dedupe::Repeat`] nothing was recorded and the delivery must not run; on an error
-    /// neither the run nor the key was stored, so the sender's retry is not taken for a repeat.
-    pub fn begin(
-        &self,
-        execution_id: &str,
-        flow: &str,
-        input: StoredInput,
-        save_data: bool,
-        dedupe: Option<(&str, Duration)>,
-    ) -> Result<Dedupe, flow_store::StoreError> {
-        let run = NewRun {
-            execution_id: execution_id.to_string(),
-            flow: flow.to_string(),
-            started_at: time::OffsetDateTime::now_utc()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-            input,
-            save_data,
-            resumable: true,
-        };
-        self.adopt(execution_id, false);
-        let begun = match dedupe {
-            Some((key, window)) => self
-                .store
-                .begin_deduped(&run, &self.owner, LEASE, key, window),
-            None => self
-                .store
-                .begin_claimed(&run, &self.owner, LEASE)
-                .map(|()| Dedupe::First),
-        };
-        if !matches!(begun, Ok(Dedupe::First)) {
-            // Not run: it is not one of this node's runs.
-            self.roots
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .remove(execution_id);
-        }
-        begun
     }
 
     /// Waits until every step, answer and final record handed to this store so far is

@@ -53,10 +53,10 @@ pub struct ServerState {
     pub runs: Arc<Semaphore>,
     /// Accepted runs waiting for a permit.
     pub queue: RunQueue,
-    /// Dedupe keys, checked for servers without a store (with one, [`Durable::begin`]
+    /// Dedupe keys, checked for servers without a store (with one, [`Durable::enqueue`]
     /// reserves a key in the transaction that commits the trigger).
     ///
-    /// [`Durable::begin`]: crate::durable::Durable::begin
+    /// [`Durable::enqueue`]: crate::durable::Durable::enqueue
     pub dedupe: Arc<dyn DedupeStore>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
