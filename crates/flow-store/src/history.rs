@@ -76,8 +76,8 @@ pub(crate) fn queue_depth(
 ) -> Result<Vec<QueueDepth>, StoreError> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT flow, COUNT(*), MIN(created_ms) FROM executions WHERE status = 'queued' \
-             GROUP BY flow ORDER BY flow",
+            "SELECT flow, COUNT(*), MIN(created_ms) FROM executions \
+             INDEXED BY executions_queue WHERE status = 'queued' GROUP BY flow ORDER BY flow",
         )
         .at(path)?;
     stmt.query_map(params![], |r| {

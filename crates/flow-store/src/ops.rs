@@ -173,8 +173,9 @@ impl WriteOp {
                     None => (None, None),
                 };
                 // Should this insert fail, the savepoint takes the dedupe key back with it. A
-                // queued run gets the next arrival number among the queued runs (read through
-                // the partial index; Postgres: a sequence).
+                // queued run gets the next arrival number among the queued runs, read at the end
+                // of the partial index (named: without statistics the planner would rather
+                // scan the status index; Postgres: a sequence).
                 conn.prepare_cached(
                     "INSERT INTO executions (id, flow, started_at, started_ms, save_data, input, \
                      owner, lease_until_ms, created_ms, resumable, response, response_status, \
@@ -182,7 +183,7 @@ impl WriteOp {
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
                      CASE WHEN $13 THEN 'queued' ELSE 'running' END, \
                      CASE WHEN $13 THEN (SELECT COALESCE(MAX(queue_seq), 0) + 1 \
-                     FROM executions WHERE status = 'queued') END)",
+                     FROM executions INDEXED BY executions_queue WHERE status = 'queued') END)",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -392,12 +393,13 @@ fn claim_queued(
     lease_ms: i64,
     n: i64,
 ) -> Result<Reply, StoreError> {
-    // Postgres: the inner SELECT takes `FOR UPDATE SKIP LOCKED`, so nodes claim apart.
+    // The oldest, read in order off the partial index (named, as in `Begin`). Postgres: the
+    // inner SELECT takes `FOR UPDATE SKIP LOCKED`, so nodes claim apart.
     let mut stmt = conn
         .prepare_cached(
             "UPDATE executions SET status = 'running', owner = $1, lease_until_ms = $2 \
-             WHERE id IN (SELECT id FROM executions WHERE status = 'queued' \
-             ORDER BY queue_seq LIMIT $3) \
+             WHERE id IN (SELECT id FROM executions INDEXED BY executions_queue \
+             WHERE status = 'queued' ORDER BY queue_seq LIMIT $3) \
              RETURNING id, flow, started_at, input, response IS NOT NULL, queue_seq",
         )
         .at(path)?;
