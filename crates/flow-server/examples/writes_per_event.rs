@@ -86,7 +86,12 @@ impl Store for Counting {
         self.count("save_step");
         self.inner.save_step(id, index, step)
     }
-    fn save_child(&self, parent: &str, step: &str, child: &ExecutionRecord) -> Result<(), StoreError> {
+    fn save_child(
+        &self,
+        parent: &str,
+        step: &str,
+        child: &ExecutionRecord,
+    ) -> Result<(), StoreError> {
         self.count("save_child");
         self.inner.save_child(parent, step, child)
     }
@@ -109,7 +114,11 @@ impl Store for Counting {
     fn flush(&self) -> Result<(), StoreError> {
         self.inner.flush()
     }
-    fn claim_unfinished(&self, owner: &str, lease: Duration) -> Result<Vec<Unfinished>, StoreError> {
+    fn claim_unfinished(
+        &self,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<Vec<Unfinished>, StoreError> {
         self.inner.claim_unfinished(owner, lease)
     }
     fn renew(&self, owner: &str, lease: Duration) -> Result<(), StoreError> {
@@ -121,7 +130,13 @@ impl Store for Counting {
     fn progress(&self, id: &str) -> Result<Progress, StoreError> {
         self.inner.progress(id)
     }
-    fn dedupe(&self, flow: &str, key: &str, window: Duration, id: &str) -> Result<Dedupe, StoreError> {
+    fn dedupe(
+        &self,
+        flow: &str,
+        key: &str,
+        window: Duration,
+        id: &str,
+    ) -> Result<Dedupe, StoreError> {
         self.inner.dedupe(flow, key, window, id)
     }
     fn list(&self, filter: &ListFilter) -> Result<Vec<RunSummary>, StoreError> {
@@ -169,7 +184,11 @@ async fn main() {
     let okta = FakeOkta::start().await.unwrap();
     let slack = FakeSlack::start().await.unwrap();
     okta.set_rate_limit(u32::MAX, Duration::from_secs(60));
-    let users = ["maria.gomez@example.com", "hrms.serviceuser", "li.wei+admin@example.com"];
+    let users = [
+        "maria.gomez@example.com",
+        "hrms.serviceuser",
+        "li.wei+admin@example.com",
+    ];
     for u in users {
         okta.add_user(u, UserStatus::Active);
     }
@@ -186,7 +205,8 @@ async fn main() {
     let durable = Durable::new(store.clone(), log);
     let metrics = Arc::new(Metrics::default());
     let finished = Arc::new(Finished::default());
-    let observers: Vec<Arc<dyn Observer>> = vec![metrics.clone(), durable.clone(), finished.clone()];
+    let observers: Vec<Arc<dyn Observer>> =
+        vec![metrics.clone(), durable.clone(), finished.clone()];
     let env: HashMap<&str, String> = HashMap::from([
         ("OORT_CLIENT_TOKEN", "token".to_string()),
         ("OKTA_ORG_URL", okta.base_url()),
@@ -202,12 +222,20 @@ async fn main() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let transport = Arc::new(flow_cards::ReqwestTransport::new().unwrap());
-    let live = Live::build(project, &lookup, transport, Duration::from_secs(60), &observers).unwrap();
+    let live = Live::build(
+        project,
+        &lookup,
+        transport,
+        Duration::from_secs(60),
+        &observers,
+    )
+    .unwrap();
     let limits = Limits {
         max_in_flight: 16,
         ..Limits::default()
     };
-    let state = Arc::new(ServerState::new(live, limits, metrics, log).with_durable(durable.clone()));
+    let state =
+        Arc::new(ServerState::new(live, limits, metrics, log).with_durable(durable.clone()));
     let senders = 8;
     let mut tasks = Vec::new();
     for s in 0..senders {
@@ -247,7 +275,10 @@ async fn main() {
         .sum();
     println!("{events} Oort events (3 users each), store calls:");
     for (what, n) in &calls {
-        println!("  {what:<16} {n:>7}  {:>6.2} per event", *n as f64 / events as f64);
+        println!(
+            "  {what:<16} {n:>7}  {:>6.2} per event",
+            *n as f64 / events as f64
+        );
     }
     println!(
         "  {:<16} {total:>7}  {:>6.2} per event (claims aside)",

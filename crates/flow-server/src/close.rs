@@ -172,4 +172,45 @@ mod tests {
             assert_eq!(close_at_acceptance(&plan_of(steps)), None, "{steps}");
         }
     }
+
+    /// An engine for one endpoint flow with a client token, its secret resolved from `env`.
+    fn engine_of(close: &str) -> Engine {
+        let flow = format!(
+            "flow: f\ntrigger:\n  api_endpoint:\n    security: {{ client_token: \"${{env:T}}\" }}\nsteps:\n  - {{ id: ack, card: http.close, with: {close} }}\n"
+        );
+        let project =
+            flow_compile::compile_str(None, &[("f.yaml", &flow)], &flow_cards::registry())
+                .unwrap_or_else(|e| panic!("{e}"));
+        let env = RunEnv {
+            dry_run: false,
+            transport: Arc::new(NoTransport),
+            connections: HashMap::new(),
+            capture_inputs: false,
+        };
+        let secrets = |k: &str| (k == "T").then(|| "the-client-token-1234".to_string());
+        Engine::new(Arc::new(project), Arc::new(env)).secrets_from(&secrets)
+    }
+
+    #[tokio::test]
+    async fn the_answer_is_the_cards_masked_and_none_when_the_card_fails() {
+        let engine = engine_of(
+            "{ status: \"{{ trigger.json.s }}\", headers: { x-id: \"{{ trigger.json.id }}\" }, body: { echo: \"{{ trigger.body }}\" } }",
+        );
+        let plan = engine.project().flows[0].clone();
+        let step = close_at_acceptance(&plan).unwrap();
+        let body = r#"{"s": 202, "id": "e-1", "leak": "the-client-token-1234"}"#;
+        let trigger = serde_json::json!({ "body": body, "json": serde_json::from_str::<Value>(body).unwrap() });
+        let answer = answer_now(&engine, &plan, step, &trigger).await.unwrap();
+        assert_eq!(answer.status, 202);
+        assert_eq!(answer.headers, [("x-id".to_string(), "e-1".to_string())]);
+        // The echoed secret is masked, as the engine masks every answer.
+        let echoed = answer.body["echo"].as_str().unwrap();
+        assert!(
+            !echoed.contains("the-client-token-1234") && echoed.contains("***"),
+            "{echoed}"
+        );
+        // A status the card refuses: no answer at acceptance (the caller waits for the run).
+        let bad = serde_json::json!({ "body": "", "json": { "s": 302 } });
+        assert_eq!(answer_now(&engine, &plan, step, &bad).await, None);
+    }
 }

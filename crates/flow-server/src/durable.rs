@@ -8,13 +8,13 @@
 //! the 2xx leaves.
 
 use crate::log::Logger;
+use flow_card::Effect;
 use flow_runtime::{
     ExecutionRecord, Observer, ResponseRecord, Resume, RunError, RunEvent, RunInput, RunStatus,
     StepRecord, TriggerRequest,
 };
 use flow_store::{Dedupe, NewRun, Store, StoredInput, Unfinished};
 use serde_json::Value;
-use flow_card::Effect;
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
