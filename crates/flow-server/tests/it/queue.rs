@@ -40,6 +40,19 @@ steps:
   - { id: ack, card: http.close, with: { status: 200, body: { id: "{{ user.id }}" } } }
 "#;
 
+/// Two Okta reads with a pure step between them: what the store keeps while it runs.
+const SAVES: &str = r#"flow: saves
+trigger:
+  api_endpoint:
+    security: { client_token: "${env:HOOK_TOKEN}" }
+    accept: json
+steps:
+  - { id: ack, card: http.close, with: { status: 202 } }
+  - { id: first, card: okta.read_user, with: { connection: okta, user: "{{ trigger.json.login }}" } }
+  - { id: note, card: text.compose, with: { template: "read {{ first.profile.login }}" } }
+  - { id: second, card: okta.read_user, with: { connection: okta, user: "{{ trigger.json.login }}" } }
+"#;
+
 struct Running {
     addr: SocketAddr,
     state: Arc<ServerState>,
@@ -78,7 +91,11 @@ async fn start(limits: Limits, durable: bool, users: usize) -> Running {
     };
     let (state, runs) = common::state_with(
         CONFIG,
-        &[("burst.yaml", BURST), ("waits.yaml", WAITS)],
+        &[
+            ("burst.yaml", BURST),
+            ("waits.yaml", WAITS),
+            ("saves.yaml", SAVES),
+        ],
         env,
         opts,
     );
@@ -389,5 +406,53 @@ async fn a_full_queue_refuses_with_retry_after_and_keeps_nothing_refused() {
         .map(|n| format!("GET /api/v1/users/{}", login(n).replace('@', "%40")))
         .collect();
     assert_eq!(read, expected.iter().collect::<Vec<_>>());
+    stop(s).await;
+}
+
+/// While a run is under way the store holds what resuming it needs, no more: the finished Okta
+/// read (an effect, not to be repeated), not the answering step (a resumed run runs it again)
+/// nor the pure step (computed again); the answer is the one stored at acceptance. The final
+/// record has every step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_run_stores_only_what_resuming_it_needs() {
+    let s = start(Limits::default(), true, 1).await;
+    let gate = Gate::new();
+    s.okta.fault(Fault::Hold {
+        times: 2,
+        gate: gate.clone(),
+    });
+    // The first read passes, the second is held.
+    gate.release(1);
+    let (status, id, _) = post(&client(), s.addr, "saves", 0).await;
+    assert_eq!(status, 202);
+    gate.wait_arrived(2).await;
+    let durable = s.state.durable.clone().unwrap();
+    durable.flush().unwrap();
+    let progress = durable.store().progress(&id).unwrap();
+    let saved: Vec<(usize, &str)> = progress
+        .steps
+        .iter()
+        .map(|(i, step)| (*i, &*step.id))
+        .collect();
+    assert_eq!(saved, [(1, "first")]);
+    assert_eq!(progress.response.map(|r| r.status), Some(202));
+    gate.open();
+    s.runs.wait_finished(1).await;
+    durable.flush().unwrap();
+    let record = durable.store().get(&id).unwrap().unwrap();
+    let steps: Vec<(&str, &str)> = record
+        .steps
+        .iter()
+        .map(|st| (&*st.id, st.status.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("ack", "succeeded"),
+            ("first", "succeeded"),
+            ("note", "succeeded"),
+            ("second", "succeeded")
+        ]
+    );
     stop(s).await;
 }
