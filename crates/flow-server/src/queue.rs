@@ -329,7 +329,7 @@ pub(crate) fn trigger_of(
     accept_json.then(|| Arc::new(req.to_value_accepting_json()))
 }
 
-/// Runs a job on its own task, holding `permit` until it ends.
+/// Runs a job on its own task, holding `permit` until it ends; returns once the run has started.
 async fn start(state: &Arc<ServerState>, job: Job, permit: OwnedSemaphorePermit) {
     let live = state.live();
     let Some(&flow) = live.engine.project().by_name.get(&job.flow) else {
@@ -383,8 +383,19 @@ async fn start(state: &Arc<ServerState>, job: Job, permit: OwnedSemaphorePermit)
     let st = state.clone();
     st.metrics.in_flight(1);
     let input = job.input;
+    let (started, has_started) = oneshot::channel::<()>();
     tokio::spawn(async move {
-        let record = engine.run(flow, input, opts).await;
+        let mut run = std::pin::pin!(engine.run(flow, input, opts));
+        let mut started = Some(started);
+        let record = std::future::poll_fn(|cx| {
+            let polled = run.as_mut().poll(cx);
+            // Polled once, the run has started: the engine says so before it first waits.
+            if let Some(tx) = started.take() {
+                let _ = tx.send(());
+            }
+            polled
+        })
+        .await;
         st.metrics.in_flight(-1);
         st.log.info(
             "run.finished",
@@ -397,4 +408,7 @@ async fn start(state: &Arc<ServerState>, job: Job, permit: OwnedSemaphorePermit)
         );
         drop(permit);
     });
+    // The next run is started only once this one has: runs start in the order they were
+    // queued, though tasks spawned together may be polled in any order.
+    let _ = has_started.await;
 }
