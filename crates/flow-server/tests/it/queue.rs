@@ -456,3 +456,57 @@ async fn a_running_run_stores_only_what_resuming_it_needs() {
     );
     stop(s).await;
 }
+
+/// SIGTERM with a backlog in the store: no queued run starts; a caller waiting for one is let
+/// go with 504 and its execution id; the running run finishes; the queued run stays queued for
+/// the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_leaves_its_queue_for_the_next_start() {
+    let s = start(
+        Limits {
+            max_in_flight: 1,
+            ..Limits::default()
+        },
+        true,
+        2,
+    )
+    .await;
+    let gate = Gate::new();
+    s.okta.fault(Fault::Hold {
+        times: 2,
+        gate: gate.clone(),
+    });
+    let client = client();
+    assert_eq!(post(&client, s.addr, "burst", 0).await.0, 202);
+    gate.wait_arrived(1).await;
+    let waiting = tokio::spawn({
+        let (client, addr) = (client.clone(), s.addr);
+        async move { post(&client, addr, "waits", 1).await }
+    });
+    // Queued (a counter, not a sleep).
+    while s.state.queue.is_empty() {
+        assert!(
+            !waiting.is_finished(),
+            "answered before its run could start"
+        );
+        tokio::task::yield_now().await;
+    }
+    let store = s.store.clone().unwrap();
+    let _ = s.stop.send(());
+    let (status, id, body) = waiting.await.unwrap();
+    assert_eq!(status, 504);
+    assert_eq!(body["execution_id"], json!(id));
+    gate.open();
+    assert!(s.done.await.unwrap(), "the running run did not finish");
+    let queued = store
+        .list(&ListFilter {
+            status: Some("queued".into()),
+            ..ListFilter::default()
+        })
+        .unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].execution_id, id);
+    assert_eq!(s.runs.started(), 1);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&s.dir);
+}
