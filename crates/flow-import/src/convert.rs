@@ -1,0 +1,1063 @@
+//! Converts one Okta flow into flowctl steps, card by card in Okta's left-to-right order:
+//! the event card becomes the trigger, each card a step (or a template read, for layout and
+//! field cards), each wire a template reference. A card that cannot be converted is a
+//! [`Problem`]; with `partial` it becomes a `flow.fail` stand-in.
+
+use crate::export::{FlowData, Method, find_field};
+use crate::names::{Unique, snake, template_path};
+use crate::table::{self, Arg, CardMap, Konst, Map, Special};
+use crate::value::Val;
+use crate::yaml::{self, Yaml};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// A card that was not converted, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The card's name in Okta.
+    pub card: String,
+    /// Its address key (`<module>:<key>`).
+    pub address: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What the converter knows about every flow of the export.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// Okta flow uuid → the flow's flowctl name.
+    pub names: HashMap<String, String>,
+    /// Okta flow uuid → its helper inputs: Okta key → flowctl input name (helper flows only).
+    pub helpers: HashMap<String, Vec<(String, String)>>,
+    /// Connection uuid → connection name.
+    pub connections: HashMap<String, String>,
+}
+
+/// One converted flow.
+#[derive(Debug, Default)]
+pub struct FlowOut {
+    /// The flow file's text.
+    pub yaml: String,
+    /// Cards not converted.
+    pub problems: Vec<Problem>,
+    /// Okta uuids of the helper flows it calls.
+    pub calls: BTreeSet<String>,
+    /// Connection names its steps use.
+    pub connections: BTreeSet<String>,
+}
+
+/// A step being written.
+#[derive(Debug, Default)]
+struct Step {
+    id: String,
+    card: &'static str,
+    comments: Vec<String>,
+    condition: Option<String>,
+    on_error: Option<&'static str>,
+    with: Vec<(String, Yaml)>,
+}
+
+type Resolved = Result<Val, String>;
+
+struct Cx<'a> {
+    flow: &'a FlowData,
+    catalog: &'a Catalog,
+    partial: bool,
+    by_uuid: HashMap<&'a str, &'a Method>,
+    /// (target card, input id) → (source card, output id, conversion).
+    wires: HashMap<(&'a str, &'a str), (&'a str, &'a str, Option<&'a str>)>,
+    /// (card, output id) → its value, or why it has none.
+    outputs: HashMap<(String, String), Resolved>,
+    done: HashSet<String>,
+    ids: Unique,
+    steps: Vec<Step>,
+    notes: Vec<String>,
+    trigger_kind: Option<&'static str>,
+    out: FlowOut,
+    /// Conversions already made into steps: (card, output, conversion) → value.
+    converted: HashMap<(String, String, String), Val>,
+}
+
+/// Converts `flow` (named `name` in flowctl, `okta_name` in Okta).
+pub fn convert(
+    name: &str,
+    okta_name: &str,
+    description: &str,
+    flow: &FlowData,
+    catalog: &Catalog,
+    partial: bool,
+) -> FlowOut {
+    let mut cx = Cx {
+        flow,
+        catalog,
+        partial,
+        by_uuid: flow.methods.iter().map(|m| (m.uuid.as_str(), m)).collect(),
+        wires: HashMap::new(),
+        outputs: HashMap::new(),
+        done: HashSet::new(),
+        ids: Unique::default(),
+        steps: Vec::new(),
+        notes: Vec::new(),
+        trigger_kind: None,
+        out: FlowOut::default(),
+        converted: HashMap::new(),
+    };
+    for m in &flow.methods {
+        for p in &m.pins {
+            cx.wires.insert(
+                (p.target.as_str(), p.input.as_str()),
+                (m.uuid.as_str(), p.output.as_str(), p.convert.as_deref()),
+            );
+        }
+    }
+    let order = order(flow);
+    let trigger = order.iter().copied().find(|m| is_event(m));
+    let trigger_yaml = cx.trigger(trigger, name);
+    for m in order {
+        if trigger.is_some_and(|t| std::ptr::eq(t, m)) {
+            continue;
+        }
+        cx.card(m);
+    }
+    let mut text = String::new();
+    text.push_str(&format!(
+        "# Imported from the Okta Workflows flow \"{}\" by `flowctl import`.\n",
+        okta_name.trim()
+    ));
+    text.push_str(&format!("flow: {name}\n"));
+    let description = description.trim();
+    if !description.is_empty() {
+        yaml::entry(&mut text, 0, "description", &Yaml::str(description));
+    }
+    text.push('\n');
+    text.push_str(&trigger_yaml);
+    text.push('\n');
+    if cx.steps.is_empty() {
+        text.push_str("steps: []\n");
+    } else {
+        text.push_str("steps:\n");
+        for (i, s) in cx.steps.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            write_step(&mut text, s);
+        }
+    }
+    if !cx.notes.is_empty() {
+        text.push('\n');
+        for n in &cx.notes {
+            yaml::comment(&mut text, 2, n);
+        }
+    }
+    cx.out.yaml = text;
+    cx.out
+}
+
+fn write_step(out: &mut String, s: &Step) {
+    for c in &s.comments {
+        yaml::comment(out, 2, c);
+    }
+    out.push_str(&format!("  - id: {}\n", s.id));
+    out.push_str(&format!("    card: {}\n", s.card));
+    if let Some(c) = &s.condition {
+        yaml::entry(out, 4, "if", &Yaml::str(c.clone()));
+    }
+    if let Some(e) = s.on_error {
+        out.push_str(&format!("    on_error: {e}\n"));
+    }
+    if !s.with.is_empty() {
+        yaml::entry(out, 4, "with", &Yaml::Map(s.with.clone()));
+    }
+}
+
+/// The cards in Okta's run order: the `orderings` edges, ties (and cards outside them) by
+/// their place in the file.
+fn order(flow: &FlowData) -> Vec<&Method> {
+    let index: HashMap<&str, usize> =
+        flow.methods.iter().enumerate().map(|(i, m)| (m.uuid.as_str(), i)).collect();
+    let n = flow.methods.len();
+    let mut indegree = vec![0usize; n];
+    let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut seen = HashSet::new();
+    for (a, b) in &flow.orderings {
+        if let (Some(&i), Some(&j)) = (index.get(a.as_str()), index.get(b.as_str()))
+            && i != j
+            && seen.insert((i, j))
+        {
+            next[i].push(j);
+            indegree[j] += 1;
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+    let mut out = Vec::with_capacity(n);
+    let mut placed = vec![false; n];
+    while let Some(i) = ready.pop_first() {
+        out.push(i);
+        placed[i] = true;
+        for &j in &next[i] {
+            indegree[j] -= 1;
+            if indegree[j] == 0 {
+                ready.insert(j);
+            }
+        }
+    }
+    // A cycle (not seen in real exports): the rest in file order.
+    out.extend((0..n).filter(|&i| !placed[i]));
+    out.into_iter().filter_map(|i| flow.methods.get(i)).collect()
+}
+
+fn is_event(m: &Method) -> bool {
+    m.webhook || matches!(m.key.as_str(), "http:accept" | "control:callable" | "http:delegated")
+}
+
+/// The flowctl type of an Okta field type.
+fn field_type(ty: &Value, collection: bool) -> Result<String, String> {
+    let base = match ty {
+        Value::String(t) => match t.as_str() {
+            "string" => "text",
+            "number" => "number",
+            "boolean" => "boolean",
+            "Date" => "date",
+            "object" => "object",
+            other => return Err(format!("inputs of type `{other}` have no flowctl counterpart")),
+        },
+        Value::Object(_) => "object",
+        _ => "any",
+    };
+    Ok(if collection { format!("list<{base}>") } else { base.to_string() })
+}
+
+/// The helper inputs an Okta Helper Flow card declares: Okta key → flowctl name.
+pub fn helper_inputs(flow: &FlowData) -> Vec<(String, String)> {
+    let Some(card) = flow.methods.iter().find(|m| m.key == "control:callable") else {
+        return Vec::new();
+    };
+    let mut ids = Unique::default();
+    card.outputs
+        .iter()
+        .filter(|f| f.group.is_none() && !f.wormhole)
+        .map(|f| (f.key.clone(), ids.claim(snake(&f.key, "input"), "_")))
+        .collect()
+}
+
+impl<'a> Cx<'a> {
+    fn problem(&mut self, m: &Method, reason: String) {
+        self.out.problems.push(Problem {
+            card: display_name(m),
+            address: m.key.clone(),
+            reason,
+        });
+    }
+
+    /// The trigger block; fills the event card's outputs.
+    fn trigger(&mut self, card: Option<&'a Method>, flow_name: &str) -> String {
+        let mut text = String::from("trigger:\n");
+        let Some(card) = card else {
+            text.push_str("  # Okta: this flow has no event card; it runs when started by hand (`flowctl run`).\n");
+            text.push_str("  helper: {}\n");
+            self.trigger_kind = Some("helper");
+            return text;
+        };
+        self.done.insert(card.uuid.clone());
+        let result = match lookup_special(card) {
+            _ if card.webhook => Err(format!(
+                "Okta event card `{}`: Okta event triggers are not supported yet",
+                display_name(card)
+            )),
+            Some(Special::ApiEndpoint) => self.api_endpoint(card, flow_name),
+            Some(Special::Callable) => self.helper(card),
+            _ => Err(match table::lookup(&card.key).map(|e| &e.map) {
+                Some(Map::Unsupported(r)) => (*r).to_string(),
+                _ => table::unknown_reason(&card.key, &card.address),
+            }),
+        };
+        match result {
+            Ok(body) => {
+                text.push_str(&format!("  # Okta: {}\n", display_name(card)));
+                text.push_str(&body);
+            }
+            Err(reason) => {
+                self.problem(card, reason.clone());
+                for o in &card.outputs {
+                    self.outputs.insert(
+                        (card.uuid.clone(), o.id.clone()),
+                        Err(format!("reads the event card `{}`, which was not converted", display_name(card))),
+                    );
+                }
+                text.push_str(&format!("  # UNSUPPORTED: {} ({}): {reason}\n", display_name(card), card.key));
+                text.push_str("  helper: {}\n");
+                self.trigger_kind = Some("helper");
+            }
+        }
+        text
+    }
+
+    fn api_endpoint(&mut self, card: &Method, flow_name: &str) -> Result<String, String> {
+        let security = match self.flow.security_level.as_deref() {
+            Some("open") => "      public: true\n".to_string(),
+            Some("high") => {
+                return Err("OAuth 2.0 endpoint security has no flowctl counterpart".into());
+            }
+            _ => format!(
+                "      client_token: {}\n",
+                yaml::quoted(&format!(
+                    "${{env:{}_CLIENT_TOKEN}}",
+                    flow_name.to_ascii_uppercase().replace('-', "_")
+                ))
+            ),
+        };
+        for o in &card.outputs {
+            let v = match (o.group.as_deref(), o.key.as_str()) {
+                (Some("raw"), "body") => Ok(Val::Ref("trigger.body".into())),
+                (Some("raw"), "headers") => Ok(Val::Ref("trigger.headers".into())),
+                (Some("raw"), "query") => Ok(Val::Ref("trigger.query".into())),
+                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
+                (Some("body"), k) => Val::Ref("trigger.json".into()).field(k.split('.')),
+                (Some("headers"), k) => Ok(Val::Ref(format!(
+                    "trigger.headers.{}",
+                    template_path([k.to_ascii_lowercase().as_str()])
+                ))),
+                (Some("query"), k) => Val::Ref("trigger.query".into()).field([k]),
+                _ => Err(format!("the API Endpoint output `{}` has no flowctl counterpart", o.label())),
+            };
+            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+        }
+        self.trigger_kind = Some("api_endpoint");
+        Ok(format!("  api_endpoint:\n    security:\n{security}"))
+    }
+
+    fn helper(&mut self, card: &Method) -> Result<String, String> {
+        if self.flow.scheduled {
+            return Err("scheduled trigger (not yet)".into());
+        }
+        let names: HashMap<String, String> = helper_inputs(self.flow).into_iter().collect();
+        let mut inputs = Vec::new();
+        for o in &card.outputs {
+            let v = match (o.group.as_deref(), o.key.as_str()) {
+                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
+                (Some("context"), "index") => Err("reads the helper's Index context field (pass the index as an input instead)".to_string()),
+                (Some("context"), "parent") => Err("reads the helper's Caller context field, which has no flowctl counterpart".to_string()),
+                (Some("context"), "error") => Err("reads the helper's Error context field (needs error-handler flows, not yet)".to_string()),
+                (None, key) if !o.wormhole => {
+                    let name = names.get(key).cloned().unwrap_or_else(|| snake(key, "input"));
+                    inputs.push((name.clone(), Yaml::str(field_type(&o.ty, o.collection)?)));
+                    Ok(Val::Ref(format!("inputs.{name}")))
+                }
+                _ => Err(format!("the helper output `{}` has no flowctl counterpart", o.label())),
+            };
+            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+        }
+        self.trigger_kind = Some("helper");
+        if inputs.is_empty() {
+            return Ok("  helper: {}\n".into());
+        }
+        let mut text = String::from("  helper:\n");
+        yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
+        Ok(text)
+    }
+
+    /// Converts one card at its place in the order.
+    fn card(&mut self, m: &'a Method) {
+        self.done.insert(m.uuid.clone());
+        let special = lookup_special(m);
+        match special {
+            Some(Special::Comment) => {
+                if let Some((title, body)) = &m.comment {
+                    let note = [title.trim(), body.trim()]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    if !note.is_empty() {
+                        self.notes.push(note);
+                    }
+                }
+                return;
+            }
+            // Read through where they are used.
+            Some(Special::Noop | Special::Expand | Special::GetMultiple) => return,
+            _ => {}
+        }
+        if is_event(m) {
+            self.problem(m, "a second event card in one flow".into());
+            return;
+        }
+        let id = self.ids.step(&m.name);
+        let result = self.step(m, &id, special);
+        match result {
+            Ok(Some(mut step)) => {
+                step.comments.splice(0..0, self.take_notes(m));
+                self.steps.push(step);
+            }
+            Ok(None) => {
+                // Read in place (List Construct): its notes go to the next step.
+            }
+            Err(reason) => {
+                self.problem(m, reason.clone());
+                for o in &m.outputs {
+                    self.outputs.insert(
+                        (m.uuid.clone(), o.id.clone()),
+                        Err(format!("reads `{}` of `{}`, which was not converted", o.label(), display_name(m))),
+                    );
+                }
+                if self.partial {
+                    let mut comments = self.take_notes(m);
+                    comments.push(format!("UNSUPPORTED: {} ({}): {reason}", display_name(m), m.key));
+                    self.steps.push(Step {
+                        id,
+                        card: "flow.fail",
+                        comments,
+                        with: vec![(
+                            "message".into(),
+                            Yaml::str(format!("not converted from Okta: {}", display_name(m))),
+                        )],
+                        ..Step::default()
+                    });
+                }
+            }
+        }
+    }
+
+    fn take_notes(&mut self, m: &Method) -> Vec<String> {
+        let mut c: Vec<String> = std::mem::take(&mut self.notes);
+        let entry = table::lookup(&m.key).map(|e| e.okta);
+        c.push(match entry {
+            Some(okta) if !okta.eq_ignore_ascii_case(m.name.trim()) && !m.name.trim().is_empty() => {
+                format!("Okta: {} ({okta})", m.name.trim())
+            }
+            _ => format!("Okta: {}", display_name(m)),
+        });
+        c
+    }
+
+    fn step(&mut self, m: &'a Method, id: &str, special: Option<Special>) -> Result<Option<Step>, String> {
+        if matches!(m.error_policy.as_str(), "flo" | "return") {
+            return Err(format!(
+                "its error handling (\"{}\") has no flowctl counterpart yet",
+                if m.error_policy == "flo" { "Run another flow" } else { "Return values" }
+            ));
+        }
+        let entry = table::lookup(&m.key);
+        let Some(entry) = entry else {
+            return Err(table::unknown_reason(&m.key, &m.address));
+        };
+        match &entry.map {
+            Map::Unsupported(why) => Err((*why).to_string()),
+            Map::Card(c) => self.mapped(m, id, c).map(Some),
+            Map::Special(s) => self.special(m, id, special.unwrap_or(*s)),
+        }
+    }
+
+    /// The value of an Okta card's output, resolving hidden expand nodes and Get Multiple
+    /// reads on the way.
+    fn output(&mut self, card: &str, output: &str, depth: usize) -> Resolved {
+        if let Some(v) = self.outputs.get(&(card.to_string(), output.to_string())) {
+            return v.clone();
+        }
+        let Some(m) = self.by_uuid.get(card).copied() else {
+            return Err("reads a card that is not in this flow (an inline flow's value)".into());
+        };
+        if depth > 32 {
+            return Err("reads through more than 32 field cards".into());
+        }
+        let field = m.output_by_id(output).cloned().unwrap_or_default();
+        match lookup_special(m) {
+            Some(Special::Expand) => {
+                let Some((src_card, src_out)) = m.inputs.first().and_then(|i| i.src.clone()) else {
+                    return Err("reads a hidden field card with no source".into());
+                };
+                let base = self.output(&src_card, &src_out, depth + 1)?;
+                base.field(field.path.iter().map(String::as_str))
+            }
+            Some(Special::GetMultiple) => {
+                let base = match m.input("object") {
+                    Some(f) => self.input(m, &f.id, depth + 1)?,
+                    None => None,
+                };
+                let Some(base) = base else {
+                    return Err(format!("reads `{}` of Get Multiple, whose object is not set", field.key));
+                };
+                base.field(field.key.split('.'))
+            }
+            _ if self.done.contains(card) => Err(format!(
+                "reads the output `{}` of `{}`, which has no flowctl counterpart",
+                field.label(),
+                display_name(m)
+            )),
+            _ => Err(format!("reads `{}`, a card that runs after it", display_name(m))),
+        }
+    }
+
+    /// The value of an input: its wire (with the wire's conversion made explicit), or its
+    /// constant; `None` when it has neither.
+    fn input(&mut self, m: &Method, input_id: &str, depth: usize) -> Result<Option<Val>, String> {
+        let wire = self.wires.get(&(m.uuid.as_str(), input_id)).copied();
+        if let Some((src, out, convert)) = wire {
+            let v = self.output(src, out, depth)?;
+            return self.conversion(src, out, v, convert).map(Some);
+        }
+        let Some(f) = m.inputs.iter().find(|f| f.id == input_id) else {
+            return Ok(None);
+        };
+        Ok((!f.is_blank()).then(|| Val::Const(f.data.clone())))
+    }
+
+    /// The value of the input `key` (`Group/key` or `key`).
+    fn input_by_key(&mut self, m: &Method, key: &str) -> Result<Option<Val>, String> {
+        match find_field(&m.inputs, key) {
+            Some(f) => {
+                let id = f.id.clone();
+                self.input(m, &id, 0)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn conversion(&mut self, src: &str, out: &str, v: Val, convert: Option<&str>) -> Resolved {
+        let Some(convert) = convert else { return Ok(v) };
+        let key = (src.to_string(), out.to_string(), convert.to_string());
+        if let Some(done) = self.converted.get(&key) {
+            return Ok(done.clone());
+        }
+        let made = match convert {
+            // flowctl's `text` takes numbers, booleans and dates as they are.
+            "toString" | "booleanToString" | "isoString" => return Ok(v),
+            "wrapArray" => return Ok(Val::List(vec![v])),
+            "parse" if v == Val::Ref("trigger.body".into()) => return Ok(Val::Ref("trigger.json".into())),
+            "parse" => self.helper_step("parsed", "json.parse", "text", v, "Okta converted this value from JSON text on the wire"),
+            "stringify" => self.helper_step("json", "json.stringify", "value", v, "Okta wrote this value as JSON text on the wire"),
+            other => return Err(format!("its input is wired with the `{other}` conversion, which needs date and number cards (not yet)")),
+        };
+        self.converted.insert(key, made.clone());
+        Ok(made)
+    }
+
+    /// A step made for a wire's conversion; returns a reference to its output.
+    fn helper_step(&mut self, suffix: &str, card: &'static str, input: &str, v: Val, why: &str) -> Val {
+        let base = match &v {
+            Val::Ref(p) => p.split('.').next().unwrap_or("value").to_string(),
+            _ => "value".to_string(),
+        };
+        let id = self.ids.claim(snake(&format!("{base} {suffix}"), "value"), "_");
+        self.steps.push(Step {
+            id: id.clone(),
+            card,
+            comments: vec![why.to_string()],
+            with: vec![(input.to_string(), v.to_yaml())],
+            ..Step::default()
+        });
+        Val::Ref(id)
+    }
+
+    fn connection(&mut self, m: &Method, module: &str) -> String {
+        let name = m
+            .config
+            .as_ref()
+            .and_then(|c| self.catalog.connections.get(c).cloned())
+            .unwrap_or_else(|| module.to_string());
+        self.out.connections.insert(name.clone());
+        name
+    }
+
+    /// A card mapped by the table, input by input.
+    fn mapped(&mut self, m: &Method, id: &str, c: &CardMap) -> Result<Step, String> {
+        let mut used: HashSet<String> = HashSet::new();
+        let mut with = Vec::new();
+        if let Some(module) = c.connection {
+            with.push(("connection".to_string(), Yaml::str(self.connection(m, module))));
+        }
+        for (name, arg) in c.args {
+            let value = match arg {
+                Arg::Const(k) => Some(konst(*k)),
+                Arg::Input(keys) => {
+                    let mut found = None;
+                    for key in *keys {
+                        if let Some(f) = find_field(&m.inputs, key) {
+                            used.insert(f.id.clone());
+                            if found.is_none() {
+                                found = self.input_by_key(m, key)?;
+                            }
+                        }
+                    }
+                    found
+                }
+                Arg::Choice(key, choices) => match find_field(&m.inputs, key) {
+                    Some(f) => {
+                        used.insert(f.id.clone());
+                        let chosen = crate::export::text(Some(&f.data));
+                        if self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str())) {
+                            return Err(format!("its option `{}` is wired, not chosen", f.label()));
+                        }
+                        if chosen.is_empty() {
+                            None
+                        } else {
+                            let k = choices.iter().find(|(from, _)| *from == chosen).map(|(_, to)| *to);
+                            match k {
+                                Some(k) => Some(konst(k)),
+                                None => return Err(format!("its option {} = `{chosen}` has no flowctl counterpart", f.label())),
+                            }
+                        }
+                    }
+                    None => None,
+                },
+                Arg::Text(template) => Some(self.text_arg(m, template, &mut used)?),
+            };
+            if let Some(v) = value {
+                with.push(((*name).to_string(), v.to_yaml()));
+            }
+        }
+        for f in &m.inputs {
+            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
+            let ignored = c.ignore.iter().any(|k| find_field(std::slice::from_ref(f), k).is_some());
+            if !used.contains(&f.id) && !ignored && !f.wormhole && (wired || !f.is_blank()) {
+                return Err(format!("its input `{}` has no flowctl counterpart", f.label()));
+            }
+        }
+        for o in &m.outputs {
+            let path = c.outputs.iter().find_map(|(pattern, path)| match_output(pattern, path, &o.group, &o.key));
+            let v = match path {
+                Some(p) if p.is_empty() => Ok(Val::Ref(id.to_string())),
+                Some(p) => Val::Ref(id.to_string()).field(p.split('.')),
+                None => Err(format!(
+                    "reads the output `{}` of `{}`, which has no flowctl counterpart",
+                    o.label(),
+                    display_name(m)
+                )),
+            };
+            self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+        }
+        Ok(Step { id: id.to_string(), card: c.card, with, ..Step::default() })
+    }
+
+    /// `Arg::Text`: `{Group/key}` holes filled from inputs.
+    fn text_arg(&mut self, m: &Method, template: &str, used: &mut HashSet<String>) -> Resolved {
+        let mut parts = Vec::new();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else { break };
+            parts.push(Val::Const(Value::String(rest[..open].to_string())));
+            let key = &rest[open + 1..open + close];
+            if let Some(f) = find_field(&m.inputs, key) {
+                used.insert(f.id.clone());
+            }
+            match self.input_by_key(m, key)? {
+                Some(v) => parts.push(v),
+                None => return Err(format!("its input `{key}` is not set")),
+            }
+            rest = &rest[open + close + 1..];
+        }
+        parts.push(Val::Const(Value::String(rest.to_string())));
+        Ok(Val::Text(parts))
+    }
+
+    /// The custom inputs of a card (Construct keys, helper inputs, Compose placeholders).
+    fn custom_inputs(&mut self, m: &Method) -> Result<Vec<(String, Option<Val>)>, String> {
+        let fields: Vec<(String, String)> = m
+            .inputs
+            .iter()
+            .filter(|f| f.custom && !f.wormhole)
+            .map(|f| (f.key.clone(), f.id.clone()))
+            .collect();
+        let mut out = Vec::new();
+        for (key, id) in fields {
+            out.push((key, self.input(m, &id, 0)?));
+        }
+        Ok(out)
+    }
+
+    fn single_output(&mut self, m: &Method, v: Resolved) {
+        for o in &m.outputs {
+            self.outputs.insert((m.uuid.clone(), o.id.clone()), v.clone());
+        }
+    }
+
+    fn special(&mut self, m: &'a Method, id: &str, s: Special) -> Result<Option<Step>, String> {
+        let step = |card: &'static str, with: Vec<(String, Yaml)>| Step {
+            id: id.to_string(),
+            card,
+            with,
+            ..Step::default()
+        };
+        match s {
+            Special::Compose => {
+                let template = self.compose_template(m)?;
+                self.single_output(m, Ok(Val::Ref(id.to_string())));
+                Ok(Some(step("text.compose", vec![("template".into(), template.to_yaml())])))
+            }
+            Special::Concat => {
+                let mut parts = Vec::new();
+                let ids: Vec<String> = m.inputs.iter().map(|f| f.id.clone()).collect();
+                for i in ids {
+                    if let Some(v) = self.input(m, &i, 0)? {
+                        parts.push(v);
+                    }
+                }
+                self.single_output(m, Ok(Val::Ref(id.to_string())));
+                Ok(Some(step("text.compose", vec![("template".into(), Val::Text(parts).to_yaml())])))
+            }
+            Special::Construct => {
+                let fields = self.custom_inputs(m)?;
+                let tree = nest(fields);
+                self.single_output(m, Ok(Val::Ref(id.to_string())));
+                Ok(Some(step("object.construct", vec![("fields".into(), tree.to_yaml())])))
+            }
+            Special::Assign => {
+                let fields = self.custom_inputs(m)?;
+                let mut names = Unique::default();
+                let mut entries = Vec::new();
+                let mut by_key = HashMap::new();
+                for (key, v) in fields {
+                    let name = names.claim(snake(&key, "value"), "_");
+                    by_key.insert(key, name.clone());
+                    entries.push((name, v.unwrap_or(Val::Const(Value::Null))));
+                }
+                for o in &m.outputs {
+                    let v = match by_key.get(&o.key) {
+                        Some(n) => Ok(Val::Ref(format!("{id}.{n}"))),
+                        None => Err(format!("reads the Assign output `{}`, which has no input", o.key)),
+                    };
+                    self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+                }
+                Ok(Some(step("object.construct", vec![("fields".into(), Val::Map(entries).to_yaml())])))
+            }
+            Special::ListConstruct => {
+                let items: Vec<Val> = self
+                    .custom_inputs(m)?
+                    .into_iter()
+                    .map(|(_, v)| v.unwrap_or(Val::Const(Value::Null)))
+                    .collect();
+                self.single_output(m, Ok(Val::List(items)));
+                Ok(None)
+            }
+            Special::ForEach | Special::ForEachIgnoreErrors | Special::ListMap => {
+                let card = if s == Special::ListMap { "list.map" } else { "list.for_each" };
+                let list = self
+                    .input_by_key(m, "list")?
+                    .ok_or_else(|| "its list is not set".to_string())?;
+                let (flow, inputs) = self.call(m, true)?;
+                let mut with = vec![
+                    ("list".to_string(), list.to_yaml()),
+                    ("flow".to_string(), Yaml::str(flow)),
+                    ("inputs".to_string(), inputs),
+                ];
+                if let Some(c) = m.input("concurrency").and_then(|f| f.data.as_u64())
+                    && c > 1
+                {
+                    with.push(("concurrency".into(), Yaml::Num(c.min(100).to_string())));
+                }
+                if s == Special::ForEachIgnoreErrors {
+                    with.push(("on_item_error".into(), Yaml::str("continue")));
+                }
+                self.single_output(m, Ok(Val::Ref(id.to_string())));
+                Ok(Some(step(card, with)))
+            }
+            Special::CallFlow | Special::CallFlowAsync => {
+                let (flow, inputs) = self.call(m, false)?;
+                let mut st = step("flow.call", vec![("flow".into(), Yaml::str(flow)), ("inputs".into(), inputs)]);
+                if s == Special::CallFlowAsync {
+                    st.on_error = Some("continue");
+                    st.comments.push(
+                        "Okta's Call Flow Async does not wait; flowctl waits for the helper, and its failure does not fail this flow".into(),
+                    );
+                }
+                for o in &m.outputs {
+                    let v = if o.custom {
+                        Ok(Val::Ref(format!("{id}.{}", snake(&o.key, "output"))))
+                    } else {
+                        Err(format!("reads the Call Flow output `{}`", o.label()))
+                    };
+                    self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+                }
+                Ok(Some(st))
+            }
+            Special::Return => {
+                let mut names = Unique::default();
+                let mut entries = Vec::new();
+                for (key, v) in self.custom_inputs(m)? {
+                    entries.push((names.claim(snake(&key, "output"), "_"), v.unwrap_or(Val::Const(Value::Null))));
+                }
+                let with = if entries.is_empty() { vec![] } else { vec![("outputs".into(), Val::Map(entries).to_yaml())] };
+                Ok(Some(step("flow.return", with)))
+            }
+            Special::ReturnRaw | Special::Close => {
+                if self.trigger_kind != Some("api_endpoint") {
+                    return Err("answers an HTTP caller, but this flow is not an API Endpoint flow".into());
+                }
+                let mut with = Vec::new();
+                if let Some(v) = self.input_by_key(m, "statusCode")? {
+                    match v {
+                        Val::Const(Value::Number(n)) if n.as_u64() == Some(0) => {}
+                        v => with.push(("status".to_string(), v.to_yaml())),
+                    }
+                }
+                for key in ["headers", "body"] {
+                    if let Some(v) = self.input_by_key(m, key)? {
+                        with.push((key.to_string(), v.to_yaml()));
+                    }
+                }
+                let mut st = step("http.close", with);
+                if s == Special::ReturnRaw {
+                    st.comments.push("Okta's Return Raw ends the flow; http.close answers and the flow goes on".into());
+                }
+                Ok(Some(st))
+            }
+            Special::Throw | Special::ThrowIf => {
+                let mut st = step("flow.fail", Vec::new());
+                if s == Special::ThrowIf {
+                    st.condition = Some(self.condition(m)?);
+                }
+                if let Some(v) = self.input_by_key(m, "statusCode")? {
+                    st.with.push(("status".into(), v.to_yaml()));
+                }
+                let message = self.input_by_key(m, "message")?.unwrap_or(Val::Const(Value::String("Return Error".into())));
+                st.with.push(("message".into(), message.to_yaml()));
+                Ok(Some(st))
+            }
+            Special::ContinueIf => {
+                let condition = self.condition(m)?;
+                let mut with = vec![("condition".to_string(), Yaml::Str(condition))];
+                if let Some(v) = self.input_by_key(m, "message")? {
+                    with.push(("message".into(), v.to_yaml()));
+                }
+                Ok(Some(step("flow.continue_if", with)))
+            }
+            Special::ApiEndpoint | Special::Callable => Err("a second event card in one flow".into()),
+            Special::Comment | Special::Noop | Special::Expand | Special::GetMultiple => Ok(None),
+        }
+    }
+
+    /// Compose's `_text_` with each `{{{key}}}` placeholder replaced by its input's value.
+    fn compose_template(&mut self, m: &Method) -> Resolved {
+        let Some(text_field) = m.input("_text_").cloned() else {
+            return Err("its text is missing".into());
+        };
+        if self.wires.contains_key(&(m.uuid.as_str(), text_field.id.as_str())) {
+            return Ok(self.input(m, &text_field.id, 0)?.unwrap_or(Val::Const(Value::Null)));
+        }
+        let text = crate::export::text(Some(&text_field.data));
+        let mut parts = Vec::new();
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find("{{{") {
+            let Some(close) = rest[open + 3..].find("}}}") else { break };
+            let key = &rest[open + 3..open + 3 + close];
+            parts.push(Val::Const(Value::String(rest[..open].to_string())));
+            let field = m.inputs.iter().find(|f| f.key == key && f.id != text_field.id).map(|f| f.id.clone());
+            match field {
+                Some(fid) => parts.push(self.input(m, &fid, 0)?.unwrap_or(Val::Const(Value::Null))),
+                None => parts.push(Val::Const(Value::String(format!("{{{{{{{key}}}}}}}")))),
+            }
+            rest = &rest[open + 3 + close + 3..];
+        }
+        parts.push(Val::Const(Value::String(rest.to_string())));
+        Ok(Val::Text(parts))
+    }
+
+    /// The helper an iterator or Call Flow card runs, and the inputs it passes.
+    fn call(&mut self, m: &Method, iterator: bool) -> Result<(String, Yaml), String> {
+        let Some(flo) = m.input("flo") else {
+            return Err("names no helper flow".into());
+        };
+        let uuid = match &flo.data {
+            Value::String(s) => s.clone(),
+            Value::Object(_) => return Err("runs an inline flow (an event batch or container), not yet".into()),
+            _ => return Err("names no helper flow".into()),
+        };
+        if self.wires.contains_key(&(m.uuid.as_str(), flo.id.as_str())) {
+            return Err("the helper flow it runs is wired, not chosen".into());
+        }
+        let Some(name) = self.catalog.names.get(&uuid).cloned() else {
+            return Err(format!("runs the helper flow {uuid}, which is not in this export"));
+        };
+        let Some(declared) = self.catalog.helpers.get(&uuid).cloned() else {
+            return Err(format!("runs `{name}`, which is not a helper flow"));
+        };
+        self.out.calls.insert(uuid);
+        let skip = ["list", "flo", "concurrency", "memo"];
+        let mut given: HashMap<String, Val> = HashMap::new();
+        let fields: Vec<_> = m
+            .inputs
+            .iter()
+            .filter(|f| !(f.group.is_none() && skip.contains(&f.key.as_str()) && !f.custom) && !f.wormhole)
+            .cloned()
+            .collect();
+        for f in fields {
+            let v = match &f.proxy {
+                Some(p) if p.dynamic && iterator => Val::Ref("item".into()).field(p.path.split('.'))?,
+                _ => match self.input(m, &f.id, 0)? {
+                    Some(v) => v,
+                    None => continue,
+                },
+            };
+            match declared.iter().find(|(k, _)| *k == f.key) {
+                Some((_, n)) => {
+                    given.insert(n.clone(), v);
+                }
+                None => return Err(format!("passes `{}`, which `{name}` does not declare", f.key)),
+            }
+        }
+        let inputs = declared
+            .iter()
+            .map(|(_, n)| (n.clone(), given.remove(n).unwrap_or(Val::Const(Value::Null)).to_yaml()))
+            .collect();
+        Ok((name, Yaml::Map(inputs)))
+    }
+
+    /// `left-operand`, `operator`, `right-operand` as one template condition.
+    fn condition(&mut self, m: &Method) -> Result<String, String> {
+        let op = m.input("operator").map(|f| crate::export::text(Some(&f.data))).unwrap_or_default();
+        let a = self.input_by_key(m, "left-operand")?.unwrap_or(Val::Const(Value::Null)).operand()?;
+        let b = self.input_by_key(m, "right-operand")?.unwrap_or(Val::Const(Value::Null)).operand()?;
+        let expr = match op.as_str() {
+            "==" | "===" => format!("eq {a} {b}"),
+            "!=" | "!==" => format!("ne {a} {b}"),
+            ">" => format!("gt {a} {b}"),
+            ">=" => format!("gte {a} {b}"),
+            "<" => format!("lt {a} {b}"),
+            "<=" => format!("lte {a} {b}"),
+            "has" => format!("contains {a} {b}"),
+            "doesn't have" => format!("not (contains {a} {b})"),
+            "in" => format!("contains {b} {a}"),
+            "not in" => format!("not (contains {b} {a})"),
+            "is empty" => format!("not {a}"),
+            "is not empty" => format!("not (not {a})"),
+            other => return Err(format!("its comparison `{other}` has no flowctl counterpart")),
+        };
+        Ok(format!("{{{{ {expr} }}}}"))
+    }
+}
+
+fn konst(k: Konst) -> Val {
+    Val::Const(match k {
+        Konst::Str(s) => Value::String(s.into()),
+        Konst::Num(n) => Value::from(n),
+        Konst::Bool(b) => Value::Bool(b),
+    })
+}
+
+fn lookup_special(m: &Method) -> Option<Special> {
+    match table::lookup(&m.key).map(|e| &e.map) {
+        Some(Map::Special(s)) => Some(*s),
+        _ => None,
+    }
+}
+
+fn display_name(m: &Method) -> String {
+    let n = m.name.trim();
+    if n.is_empty() { m.key.clone() } else { n.to_string() }
+}
+
+/// Whether an output pattern (`Group/key`, `key`, `Group/*`) matches, and the path it gives.
+fn match_output(pattern: &str, path: &str, group: &Option<String>, key: &str) -> Option<String> {
+    let (pg, pk) = match pattern.split_once('/') {
+        Some((g, k)) => (Some(g), k),
+        None => (None, pattern),
+    };
+    if pg.is_some_and(|g| group.as_deref() != Some(g)) {
+        return None;
+    }
+    if pk == "*" {
+        return Some(path.replace('*', key));
+    }
+    (pk == key).then(|| path.to_string())
+}
+
+/// Construct fields with dotted keys (`text.type`, `fields.0.text`) as nested values; a level
+/// whose keys are 0, 1, 2, … is a list.
+fn nest(fields: Vec<(String, Option<Val>)>) -> Val {
+    #[derive(Default)]
+    struct Node {
+        leaf: Option<Val>,
+        children: Vec<(String, Node)>,
+    }
+    fn insert(node: &mut Node, path: &[&str], v: Val) {
+        match path.split_first() {
+            None => node.leaf = Some(v),
+            Some((first, rest)) => {
+                let i = match node.children.iter().position(|(k, _)| k == first) {
+                    Some(i) => i,
+                    None => {
+                        node.children.push(((*first).to_string(), Node::default()));
+                        node.children.len() - 1
+                    }
+                };
+                if let Some((_, child)) = node.children.get_mut(i) {
+                    insert(child, rest, v);
+                }
+            }
+        }
+    }
+    fn build(node: Node) -> Val {
+        if node.children.is_empty() {
+            return node.leaf.unwrap_or(Val::Const(Value::Null));
+        }
+        let is_list = node
+            .children
+            .iter()
+            .enumerate()
+            .all(|(i, (k, _))| k.parse::<usize>().ok() == Some(i));
+        if is_list {
+            Val::List(node.children.into_iter().map(|(_, c)| build(c)).collect())
+        } else {
+            Val::Map(node.children.into_iter().map(|(k, c)| (k, build(c))).collect())
+        }
+    }
+    let mut root = Node::default();
+    for (key, v) in fields {
+        let v = v.unwrap_or(Val::Const(Value::String(String::new())));
+        let path: Vec<&str> = key.split('.').collect();
+        if path.iter().any(|s| s.is_empty()) {
+            root.children.push((key.clone(), Node { leaf: Some(v), children: Vec::new() }));
+        } else {
+            insert(&mut root, &path, v);
+        }
+    }
+    match build(root) {
+        Val::Const(Value::Null) => Val::Map(Vec::new()),
+        v => v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dotted_construct_keys_nest() {
+        let v = nest(vec![
+            ("type".into(), Some(Val::Const(json!("section")))),
+            ("fields.0.text".into(), Some(Val::Ref("a".into()))),
+            ("fields.1.text".into(), None),
+        ]);
+        assert_eq!(
+            v,
+            Val::Map(vec![
+                ("type".into(), Val::Const(json!("section"))),
+                (
+                    "fields".into(),
+                    Val::List(vec![
+                        Val::Map(vec![("text".into(), Val::Ref("a".into()))]),
+                        Val::Map(vec![("text".into(), Val::Const(json!("")))]),
+                    ])
+                ),
+            ])
+        );
+        assert_eq!(nest(vec![]), Val::Map(vec![]));
+    }
+
+    #[test]
+    fn output_patterns() {
+        let g = Some("Profile Properties".to_string());
+        assert_eq!(match_output("Profile Properties/*", "profile.*", &g, "email").as_deref(), Some("profile.email"));
+        assert_eq!(match_output("System Properties/ID", "id", &g, "ID"), None);
+        assert_eq!(match_output("output", "", &None, "output").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn types() {
+        assert_eq!(field_type(&json!("string"), true).unwrap(), "list<text>");
+        assert_eq!(field_type(&json!({"a": {}}), false).unwrap(), "object");
+        assert!(field_type(&json!("file"), false).is_err());
+    }
+}

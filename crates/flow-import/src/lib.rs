@@ -1,0 +1,229 @@
+//! `flow-import`: converts an Okta Workflows export (`.flopack`, `.folder`, `.flow`: one JSON
+//! envelope) into flowctl flow files, a `flowctl.yaml` and a [`Report`]. Pure: bytes in,
+//! texts out; the CLI reads and writes the files.
+//!
+//! The passes: [`export::parse`] reads the envelope; [`catalog`] names every flow and helper
+//! input; [`convert::convert`] turns each flow into steps using the card [`table`];
+//! [`import`] then holds back flows that call helpers that were not converted, and writes the
+//! project file with the connections the written flows use.
+
+pub mod convert;
+mod error;
+pub mod export;
+pub mod names;
+mod report;
+pub mod table;
+pub mod value;
+pub mod yaml;
+
+pub use convert::Problem;
+pub use error::ImportError;
+pub use report::{FlowReport, Outcome, Report};
+
+use convert::Catalog;
+use export::Export;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// How to import.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Also write flows that were not fully converted, with `flow.fail` stand-ins.
+    pub partial: bool,
+}
+
+/// A file to write, relative to the output directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutFile {
+    /// `flowctl.yaml` or `flows/<name>.yaml`.
+    pub path: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// What an import produced.
+#[derive(Debug)]
+pub struct Import {
+    /// The files to write (none when no flow is written).
+    pub files: Vec<OutFile>,
+    /// What was converted and what was not.
+    pub report: Report,
+}
+
+/// Imports an export. `source` names the file in the generated comments.
+pub fn import(bytes: &[u8], source: &str, options: Options) -> Result<Import, ImportError> {
+    let export = export::parse(bytes)?;
+    let catalog = catalog(&export);
+    let mut outs = Vec::new();
+    for f in &export.flows {
+        let name = catalog.names.get(&f.uuid).cloned().unwrap_or_default();
+        let out = convert::convert(&name, &f.name, &f.description, &f.data, &catalog, options.partial);
+        outs.push((f, name, out));
+    }
+    // A flow that calls a helper that is not converted is not converted either (to a fixpoint).
+    let mut blocked: HashMap<String, Vec<Problem>> = HashMap::new();
+    loop {
+        let mut changed = false;
+        for (f, _, out) in &outs {
+            if !out.problems.is_empty() || blocked.contains_key(&f.uuid) {
+                continue;
+            }
+            let bad: Vec<Problem> = out
+                .calls
+                .iter()
+                .filter(|c| {
+                    blocked.contains_key(*c)
+                        || outs.iter().any(|(g, _, o)| &g.uuid == *c && !o.problems.is_empty())
+                })
+                .map(|c| Problem {
+                    card: "(helper call)".into(),
+                    address: String::new(),
+                    reason: format!(
+                        "calls the helper flow `{}`, which was not converted",
+                        catalog.names.get(c).cloned().unwrap_or_default()
+                    ),
+                })
+                .collect();
+            if !bad.is_empty() {
+                blocked.insert(f.uuid.clone(), bad);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut report = Report {
+        source: source.to_string(),
+        version: export.version.clone(),
+        flows: Vec::new(),
+        connections: Vec::new(),
+        tables: export.tables.iter().map(|t| t.name.clone()).collect(),
+    };
+    let mut files = Vec::new();
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    for (f, name, out) in outs {
+        let mut problems = out.problems;
+        if let Some(b) = blocked.remove(&f.uuid) {
+            problems.extend(b);
+        }
+        let outcome = if problems.is_empty() {
+            Outcome::Converted
+        } else if options.partial {
+            Outcome::Partial
+        } else {
+            Outcome::NotConverted
+        };
+        let file = (outcome != Outcome::NotConverted).then(|| format!("flows/{name}.yaml"));
+        if let Some(path) = &file {
+            used.extend(out.connections.iter().cloned());
+            files.push(OutFile { path: path.clone(), text: out.yaml });
+        }
+        report.flows.push(FlowReport {
+            okta_name: f.name.trim().to_string(),
+            name,
+            file,
+            outcome,
+            problems,
+        });
+    }
+    let known = connection_info(&export, &catalog);
+    let connections: Vec<(String, String, Option<String>)> = used
+        .iter()
+        .map(|c| match known.get(c) {
+            Some((module, okta)) => (c.clone(), module.clone(), Some(okta.clone())),
+            None => (c.clone(), c.clone(), None),
+        })
+        .collect();
+    report.connections = connections.iter().map(|(n, m, _)| (n.clone(), m.clone())).collect();
+    if !files.is_empty() {
+        files.insert(
+            0,
+            OutFile {
+                path: "flowctl.yaml".into(),
+                text: project_file(&export, source, &connections),
+            },
+        );
+    }
+    Ok(Import { files, report })
+}
+
+/// Names every flow, every helper's inputs, and every connection.
+fn catalog(export: &Export) -> Catalog {
+    let mut cat = Catalog::default();
+    let mut flows = names::Unique::default();
+    for f in &export.flows {
+        cat.names.insert(f.uuid.clone(), flows.flow(&f.name));
+        let callable = f.data.methods.iter().any(|m| m.key == "control:callable");
+        if callable && !f.data.scheduled {
+            cat.helpers.insert(f.uuid.clone(), convert::helper_inputs(&f.data));
+        }
+    }
+    let mut per_module: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &export.configs {
+        *per_module.entry(c.module.as_str()).or_default() += 1;
+    }
+    let mut conns = names::Unique::default();
+    for c in &export.configs {
+        let module = names::snake(&c.module, "connection");
+        let name = if per_module.get(c.module.as_str()) == Some(&1) {
+            module
+        } else {
+            format!("{module}_{}", names::snake(&c.name, "connection").trim_start_matches('_'))
+        };
+        cat.connections.insert(c.id.clone(), conns.claim(name, "_"));
+    }
+    cat
+}
+
+/// Connection name → (connector module, the connection's name in Okta).
+fn connection_info(export: &Export, cat: &Catalog) -> HashMap<String, (String, String)> {
+    export
+        .configs
+        .iter()
+        .filter_map(|c| Some((cat.connections.get(&c.id)?.clone(), (c.module.clone(), c.name.clone()))))
+        .collect()
+}
+
+/// `flowctl.yaml`: the connections the written flows use (secrets from the environment), and
+/// the export's tables as comments.
+fn project_file(export: &Export, source: &str, connections: &[(String, String, Option<String>)]) -> String {
+    let mut t = String::new();
+    t.push_str(&format!(
+        "# Written by `flowctl import` from {source} (Okta Workflows export {}).\n",
+        export.version
+    ));
+    t.push_str("# Secrets come from the environment: the export holds none.\n");
+    t.push_str("flows: flows\n");
+    if !connections.is_empty() {
+        t.push_str("\nconnections:\n");
+        for (name, module, okta_name) in connections {
+            let env = name.to_ascii_uppercase();
+            if let Some(n) = okta_name {
+                t.push_str(&format!("  # Okta Workflows connection {}\n", yaml::quoted(&n)));
+            }
+            t.push_str(&format!("  {name}:\n"));
+            match module.as_str() {
+                "okta" => {
+                    t.push_str("    kind: okta\n");
+                    t.push_str(&format!("    org_url: \"${{env:{env}_ORG_URL}}\"\n"));
+                    t.push_str(&format!("    token: \"${{env:{env}_API_TOKEN}}\"   # sent as \"Authorization: SSWS <token>\"\n"));
+                }
+                "slack" => {
+                    t.push_str("    kind: slack\n");
+                    t.push_str(&format!("    token: \"${{env:{env}_BOT_TOKEN}}\"   # a bot token with chat:write\n"));
+                }
+                other => {
+                    t.push_str(&format!("    # no flowctl connection kind for `{other}`\n"));
+                }
+            }
+        }
+    }
+    if !export.tables.is_empty() {
+        t.push_str("\n# Tables of the export. flowctl has no tables yet, so they are listed here only:\n");
+        for tb in &export.tables {
+            let cols: Vec<String> = tb.columns.iter().map(|(n, ty)| format!("{n} ({ty})")).collect();
+            t.push_str(&format!("#   {}: {}\n", tb.name, cols.join(", ")));
+        }
+    }
+    t
+}

@@ -1,0 +1,102 @@
+//! The import report: each flow, converted or not, and for each card not converted its Okta
+//! name and why. Printed by the CLI as it is.
+
+use crate::Problem;
+use std::fmt;
+
+/// What happened to one flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every card converted; the flow file is written.
+    Converted,
+    /// Some card did not convert; the flow is not written.
+    NotConverted,
+    /// Some card did not convert; written anyway (`--partial`) with `flow.fail` stand-ins.
+    Partial,
+}
+
+/// One flow of the export.
+#[derive(Debug, Clone)]
+pub struct FlowReport {
+    /// Its name in Okta.
+    pub okta_name: String,
+    /// Its flowctl name.
+    pub name: String,
+    /// The file written (relative to the output directory), if any.
+    pub file: Option<String>,
+    /// What happened.
+    pub outcome: Outcome,
+    /// The cards that did not convert.
+    pub problems: Vec<Problem>,
+}
+
+/// The whole import.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The file imported, as the user named it.
+    pub source: String,
+    /// The export's envelope version.
+    pub version: String,
+    /// Every flow, in the export's order.
+    pub flows: Vec<FlowReport>,
+    /// Connections written to `flowctl.yaml`: name and connector.
+    pub connections: Vec<(String, String)>,
+    /// The export's tables (listed in `flowctl.yaml` as comments).
+    pub tables: Vec<String>,
+}
+
+impl Report {
+    /// True when every flow converted fully.
+    pub fn all_converted(&self) -> bool {
+        self.flows.iter().all(|f| f.outcome == Outcome::Converted)
+    }
+
+    /// How many flows converted fully.
+    pub fn converted(&self) -> usize {
+        self.flows.iter().filter(|f| f.outcome == Outcome::Converted).count()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "import {} (Okta Workflows export {}): {} of {} flows converted",
+            self.source,
+            self.version,
+            self.converted(),
+            self.flows.len()
+        )?;
+        for flow in &self.flows {
+            let (mark, what) = match flow.outcome {
+                Outcome::Converted => ("ok", "converted"),
+                Outcome::NotConverted => ("--", "not converted"),
+                Outcome::Partial => ("~~", "not converted, written with stand-ins (--partial)"),
+            };
+            write!(f, "  {mark} \"{}\" -> {}: {what}", flow.okta_name, flow.name)?;
+            match &flow.file {
+                Some(file) => writeln!(f, " ({file})")?,
+                None => writeln!(f)?,
+            }
+            for p in &flow.problems {
+                if p.address.is_empty() {
+                    writeln!(f, "       {}", p.reason)?;
+                } else {
+                    writeln!(f, "       card \"{}\" ({}): {}", p.card, p.address, p.reason)?;
+                }
+            }
+        }
+        if !self.connections.is_empty() {
+            let c: Vec<String> = self.connections.iter().map(|(n, m)| format!("{n} ({m})")).collect();
+            writeln!(f, "  connections in flowctl.yaml: {}", c.join(", "))?;
+        }
+        if !self.tables.is_empty() {
+            writeln!(
+                f,
+                "  tables (listed in flowctl.yaml as comments; flowctl has no tables yet): {}",
+                self.tables.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+}
