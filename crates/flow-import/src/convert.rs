@@ -179,7 +179,12 @@ fn order(flow: &FlowData) -> Vec<&Method> {
     let mut indegree = vec![0usize; n];
     let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut seen = HashSet::new();
-    for (a, b) in &flow.orderings {
+    let branch_edges = flow
+        .methods
+        .iter()
+        .flat_map(|m| m.branches.iter().map(move |b| (m.uuid.clone(), b.clone())));
+    let edges: Vec<(String, String)> = flow.orderings.iter().cloned().chain(branch_edges).collect();
+    for (a, b) in &edges {
         if let (Some(&i), Some(&j)) = (index.get(a.as_str()), index.get(b.as_str()))
             && i != j
             && seen.insert((i, j))
@@ -260,10 +265,7 @@ impl<'a> Cx<'a> {
         };
         self.done.insert(card.uuid.clone());
         let result = match lookup_special(card) {
-            _ if card.webhook => Err(format!(
-                "Okta event card `{}`: Okta event triggers are not supported yet",
-                display_name(card)
-            )),
+            _ if card.webhook => Err("Okta event triggers (okta_event_hook) are not supported yet".into()),
             Some(Special::ApiEndpoint) => self.api_endpoint(card, flow_name),
             Some(Special::Callable) => self.helper(card),
             _ => Err(match table::lookup(&card.key).map(|e| &e.map) {
@@ -300,10 +302,7 @@ impl<'a> Cx<'a> {
             }
             _ => format!(
                 "      client_token: {}\n",
-                yaml::quoted(&format!(
-                    "${{env:{}_CLIENT_TOKEN}}",
-                    flow_name.to_ascii_uppercase().replace('-', "_")
-                ))
+                yaml::quoted(&format!("${{env:{}_CLIENT_TOKEN}}", env_prefix(flow_name)))
             ),
         };
         for o in &card.outputs {
@@ -383,7 +382,7 @@ impl<'a> Cx<'a> {
             self.problem(m, "a second event card in one flow".into());
             return;
         }
-        let id = self.ids.step(&m.name);
+        let id = self.ids.step(&step_name(m));
         let result = self.step(m, &id, special);
         match result {
             Ok(Some(mut step)) => {
@@ -423,7 +422,7 @@ impl<'a> Cx<'a> {
         let mut c: Vec<String> = std::mem::take(&mut self.notes);
         let entry = table::lookup(&m.key).map(|e| e.okta);
         c.push(match entry {
-            Some(okta) if !okta.eq_ignore_ascii_case(m.name.trim()) && !m.name.trim().is_empty() => {
+            Some(okta) if crate::names::words(okta) != crate::names::words(&m.name) && !m.name.trim().is_empty() => {
                 format!("Okta: {} ({okta})", m.name.trim())
             }
             _ => format!("Okta: {}", display_name(m)),
@@ -927,6 +926,13 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// An environment variable prefix from a flow name: upper case, `_` for `-`, and `FLOW_` in
+/// front of a name that starts with a digit (shells cannot set those).
+fn env_prefix(flow_name: &str) -> String {
+    let up = flow_name.to_ascii_uppercase().replace('-', "_");
+    if up.starts_with(|c: char| c.is_ascii_digit()) { format!("FLOW_{up}") } else { up }
+}
+
 fn konst(k: Konst) -> Val {
     Val::Const(match k {
         Konst::Str(s) => Value::String(s.into()),
@@ -940,6 +946,22 @@ fn lookup_special(m: &Method) -> Option<Special> {
         Some(Map::Special(s)) => Some(*s),
         _ => None,
     }
+}
+
+/// The name a step id is made from: the card's name, or, when the card still has its kind's
+/// default name, the name the user gave its output (`Compose` → `slack_message_text`).
+fn step_name(m: &Method) -> String {
+    let name = m.name.trim();
+    let renamed = !m.kind_name.is_empty() && !name.eq_ignore_ascii_case(m.kind_name.trim());
+    // Connector cards name their outputs themselves; only function cards carry the user's.
+    if renamed || !m.address.starts_with("root:kernel:") {
+        return name.to_string();
+    }
+    let given = m.outputs.iter().find_map(|o| {
+        let d = snake(o.display_name.as_deref()?, "");
+        (d.len() > 1 && d != snake(&o.key, "") && d != "output").then_some(d)
+    });
+    given.unwrap_or_else(|| name.to_string())
 }
 
 fn display_name(m: &Method) -> String {

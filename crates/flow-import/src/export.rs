@@ -91,8 +91,10 @@ pub struct Method {
     pub comment: Option<(String, String)>,
     /// `node.model.policy.error.type` (`finish` is the default "halt").
     pub error_policy: String,
-    /// `branches` is not empty (an If/Else).
-    pub has_branches: bool,
+    /// The first cards of an If/Else's branches (`branches` keys).
+    pub branches: Vec<String>,
+    /// The card kind's own name (`metadata.name`), e.g. `Compose`.
+    pub kind_name: String,
 }
 
 /// One input or output of a card.
@@ -336,10 +338,12 @@ fn method(m: &Map<String, Value>) -> Method {
                 .and_then(|p| p.get("error"))
                 .and_then(|e| e.get("type")),
         ),
-        has_branches: m
+        branches: m
             .get("branches")
             .and_then(Value::as_object)
-            .is_some_and(|b| !b.is_empty()),
+            .map(|b| b.keys().cloned().collect())
+            .unwrap_or_default(),
+        kind_name: text(get("metadata").and_then(|md| md.get("name"))),
     }
 }
 

@@ -221,7 +221,20 @@ fn project_file(export: &Export, source: &str, connections: &[(String, String, O
     if !export.tables.is_empty() {
         t.push_str("\n# Tables of the export. flowctl has no tables yet, so they are listed here only:\n");
         for tb in &export.tables {
-            let cols: Vec<String> = tb.columns.iter().map(|(n, ty)| format!("{n} ({ty})")).collect();
+            let cols: Vec<String> = tb
+                .columns
+                .iter()
+                .map(|(n, ty)| {
+                    let ty = match ty.as_str() {
+                        "str" | "string" => "text",
+                        "num" | "number" => "number",
+                        "bool" | "boolean" => "boolean",
+                        "date" | "Date" => "date",
+                        other => other,
+                    };
+                    format!("{n} ({ty})")
+                })
+                .collect();
             t.push_str(&format!("#   {}: {}\n", tb.name, cols.join(", ")));
         }
     }
