@@ -240,3 +240,144 @@ fn project_file(export: &Export, source: &str, connections: &[(String, String, O
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    const OORT: &[u8] = include_bytes!("../../../tests/fixtures/okta/oort-demo.folder");
+    const QUARANTINE: &[u8] = include_bytes!("../../../tests/fixtures/okta/quarantine-user.flow");
+    const UNSUPPORTED: &[u8] = include_bytes!("../../../tests/fixtures/okta/unsupported.flopack");
+
+    fn run(bytes: &[u8], partial: bool) -> Import {
+        import(bytes, "x", Options { partial }).unwrap()
+    }
+
+    #[test]
+    fn a_folder_converts_into_a_project() {
+        let i = run(OORT, false);
+        assert!(i.report.all_converted(), "{}", i.report);
+        let paths: Vec<&str> = i.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["flowctl.yaml", "flows/oort-failing-check.yaml", "flows/demo-dispatcher.yaml"]);
+        let main = &i.files[1].text;
+        // Wires became references, the expand node a path, the helper call its flowctl name.
+        assert!(main.contains("list: \"{{ parse_event.detail.usersFailing }}\""), "{main}");
+        assert!(main.contains("flow: demo-dispatcher\n      inputs:\n        email: \"{{ item }}\""), "{main}");
+        assert!(main.contains("# Notify\n  # Post the summary to the security channel.\n  # Okta: Send Message"), "{main}");
+        assert_eq!(i.report.connections, [("okta".to_string(), "okta".to_string()), ("slack".into(), "slack".into())]);
+    }
+
+    #[test]
+    fn unsupported_cards_are_problems_and_callers_are_held_back() {
+        let i = run(UNSUPPORTED, false);
+        assert!(i.files.is_empty());
+        let problems: Vec<(&str, &str)> = i
+            .report
+            .flows
+            .iter()
+            .flat_map(|f| f.problems.iter().map(move |p| (f.name.as_str(), p.address.as_str())))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                ("branching", "control:if"),
+                ("branching", "control:join"),
+                ("branching", "control:return"),
+                ("nightly-report", "control:callable"),
+                ("nightly-report", "date:now"),
+                ("on-suspension", "okta:userSuspended"),
+                ("on-suspension", "stash:searchRows2"),
+                ("on-suspension", "zoom:createMeeting"),
+                ("guarded-helper", "control:tryCatch"),
+                ("caller", ""),
+            ]
+        );
+        let partial = run(UNSUPPORTED, true);
+        assert!(partial.report.flows.iter().all(|f| f.outcome == Outcome::Partial));
+        assert_eq!(partial.files.len(), 6);
+    }
+
+    #[test]
+    fn two_connections_of_one_connector_get_distinct_names() {
+        let mut doc: Value = serde_json::from_slice(QUARANTINE).unwrap();
+        doc["data"]["configs"]["c2"] = serde_json::json!({"id": "c2", "name": "Okta Staging", "module": "okta"});
+        let i = run(&serde_json::to_vec(&doc).unwrap(), false);
+        assert_eq!(i.report.connections, [("okta_okta_prod".to_string(), "okta".to_string())]);
+        assert!(i.files[0].text.contains("org_url: \"${env:OKTA_OKTA_PROD_ORG_URL}\""), "{}", i.files[0].text);
+    }
+
+    /// Every node of `v` by JSON pointer.
+    fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                for (k, c) in o {
+                    pointers(c, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, c) in a.iter().enumerate() {
+                    pointers(c, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    /// No input panics: every fixture cut at 60 places, and every fifth JSON node of each
+    /// replaced by six values of other types (about 2,000 imports, half with `partial`).
+    #[test]
+    fn mutated_exports_never_panic() {
+        let mut imports = 0;
+        for fixture in [OORT, QUARANTINE, UNSUPPORTED] {
+            // The last byte is a newline: every shorter cut is not JSON.
+            for cut in (0..fixture.len() - 1).step_by(fixture.len() / 60) {
+                assert!(import(&fixture[..cut], "x", Options::default()).is_err());
+                imports += 1;
+            }
+            let doc: Value = serde_json::from_slice(fixture).unwrap();
+            let mut all = Vec::new();
+            pointers(&doc, String::new(), &mut all);
+            let replacements = [
+                Value::Null,
+                Value::from(0),
+                Value::from("x"),
+                Value::Array(vec![]),
+                serde_json::json!({}),
+                Value::Bool(true),
+            ];
+            for (n, p) in all.iter().step_by(5).filter(|p| !p.is_empty()).enumerate() {
+                for r in &replacements {
+                    let mut m = doc.clone();
+                    if let Some(slot) = m.pointer_mut(p) {
+                        *slot = r.clone();
+                    }
+                    let bytes = serde_json::to_vec(&m).unwrap();
+                    let _ = import(&bytes, "x", Options { partial: n % 2 == 0 });
+                    imports += 1;
+                }
+            }
+        }
+        assert!(imports > 1500, "{imports}");
+    }
+
+    #[test]
+    fn wires_in_circles_end() {
+        let mut doc: Value = serde_json::from_slice(OORT).unwrap();
+        let flows = doc["data"]["flos"].as_object_mut().unwrap();
+        let main = flows.values_mut().next().unwrap();
+        for m in main["data"]["methods"].as_array_mut().unwrap() {
+            if m["uuid"] == "exp" {
+                // The expand node reads itself.
+                m["node"]["model"]["inputs"]["data"]["expIn"]["metadata"]["srcMethodId"] = Value::from("exp");
+                m["node"]["model"]["inputs"]["data"]["expIn"]["metadata"]["srcOutputId"] = Value::from("expUsers");
+            }
+        }
+        main["data"]["orderings"]["back"] = serde_json::json!(["post", "ep"]);
+        let i = run(&serde_json::to_vec(&doc).unwrap(), false);
+        let main = &i.report.flows[0];
+        assert_eq!(main.outcome, Outcome::NotConverted);
+        assert!(main.problems.iter().any(|p| p.reason.contains("more than 32 field cards")), "{:?}", main.problems);
+    }
+}
