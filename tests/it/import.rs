@@ -165,13 +165,17 @@ fn okta_exports_import_into_projects_that_validate() {
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
     files.sort();
     assert!(!files.is_empty(), "no exports in {}", dir.display());
+    let (mut flows, mut converted) = (0, 0);
     for (i, f) in files.iter().enumerate() {
         let out_dir = temp_dir(&format!("import-okta-{i}"));
         let out = Run::new(&["import", f.to_str().unwrap(), "--out", "out", "--partial"]).dir(&out_dir).run();
         println!("{}", out.stdout);
         assert!(out.code == 0 || out.code == 1, "{}: {}", f.display(), out.stderr);
+        flows += out.stdout.lines().filter(|l| l.starts_with("  ok ") || l.starts_with("  ~~ ")).count();
+        converted += out.stdout.lines().filter(|l| l.starts_with("  ok ")).count();
         if out_dir.join("out/flowctl.yaml").exists() {
             validates(&out_dir.join("out"));
         }
     }
+    println!("{converted} of {flows} flows converted fully; {} exports", files.len());
 }

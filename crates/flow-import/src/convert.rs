@@ -44,6 +44,9 @@ pub struct FlowOut {
     pub calls: BTreeSet<String>,
     /// Connection names its steps use.
     pub connections: BTreeSet<String>,
+    /// Cards that do something (not Comment, Noop or hidden field cards), the event card
+    /// included.
+    pub cards: usize,
 }
 
 /// A step being written.
@@ -264,6 +267,7 @@ impl<'a> Cx<'a> {
             return text;
         };
         self.done.insert(card.uuid.clone());
+        self.out.cards += 1;
         let result = match lookup_special(card) {
             _ if card.webhook => Err("Okta event triggers (okta_event_hook) are not supported yet".into()),
             Some(Special::ApiEndpoint) => self.api_endpoint(card, flow_name),
@@ -375,9 +379,14 @@ impl<'a> Cx<'a> {
                 return;
             }
             // Read through where they are used.
-            Some(Special::Noop | Special::Expand | Special::GetMultiple) => return,
+            Some(Special::Noop | Special::Expand) => return,
+            Some(Special::GetMultiple) => {
+                self.out.cards += 1;
+                return;
+            }
             _ => {}
         }
+        self.out.cards += 1;
         if is_event(m) {
             self.problem(m, "a second event card in one flow".into());
             return;

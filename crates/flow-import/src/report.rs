@@ -28,6 +28,8 @@ pub struct FlowReport {
     pub outcome: Outcome,
     /// The cards that did not convert.
     pub problems: Vec<Problem>,
+    /// Its cards that do something (not Comment, Noop or hidden field cards).
+    pub cards: usize,
 }
 
 /// The whole import.
@@ -55,13 +57,26 @@ impl Report {
     pub fn converted(&self) -> usize {
         self.flows.iter().filter(|f| f.outcome == Outcome::Converted).count()
     }
+
+    /// Cards of all flows, and how many of them converted.
+    pub fn cards(&self) -> (usize, usize) {
+        let total: usize = self.flows.iter().map(|f| f.cards).sum();
+        let blocked = self
+            .flows
+            .iter()
+            .flat_map(|f| &f.problems)
+            .filter(|p| !p.address.is_empty())
+            .count();
+        (total, total.saturating_sub(blocked))
+    }
 }
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (cards, converted_cards) = self.cards();
         writeln!(
             f,
-            "import {} (Okta Workflows export {}): {} of {} flows converted",
+            "import {} (Okta Workflows export {}): {} of {} flows converted ({converted_cards} of {cards} cards)",
             self.source,
             self.version,
             self.converted(),
