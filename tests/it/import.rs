@@ -179,3 +179,14 @@ fn okta_exports_import_into_projects_that_validate() {
     }
     println!("{converted} of {flows} flows converted fully; {} exports", files.len());
 }
+
+#[test]
+fn docs_name_every_card_of_the_table() {
+    let docs = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/import.md")).unwrap();
+    let missing: Vec<&str> = flow_import::table::TABLE
+        .iter()
+        .map(|e| e.address)
+        .filter(|a| !docs.contains(&format!("`{a}`")))
+        .collect();
+    assert!(missing.is_empty(), "docs/import.md does not name {missing:?}");
+}

@@ -327,7 +327,7 @@ mod tests {
     }
 
     /// No input panics: every fixture cut at 60 places, and every tenth JSON node of each
-    /// replaced by six values of other types (about 1,900 imports, half with `partial`).
+    /// replaced by six values of other types (about 1,800 imports, half with `partial`).
     #[test]
     fn mutated_exports_never_panic() {
         let mut imports = 0;
