@@ -30,10 +30,10 @@ pub struct Args {
 pub fn run(args: Args) -> CmdResult {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let source = args
-        .file
-        .file_name()
-        .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let source = args.file.file_name().map_or_else(
+        || args.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let import = flow_import::import(
         &bytes,
         &source,
@@ -42,7 +42,9 @@ pub fn run(args: Args) -> CmdResult {
         },
     )
     .map_err(|e| {
-        CliError::Other(anyhow::Error::new(e).context(format!("cannot import {}", args.file.display())))
+        CliError::Other(
+            anyhow::Error::new(e).context(format!("cannot import {}", args.file.display())),
+        )
     })?;
     let targets: Vec<(PathBuf, &str)> = import
         .files
@@ -76,7 +78,11 @@ pub fn run(args: Args) -> CmdResult {
     if targets.is_empty() {
         println!("  nothing written: no flow converted (--partial writes them with stand-ins)");
     } else {
-        println!("  wrote {} file(s) under {}", targets.len(), args.out.display());
+        println!(
+            "  wrote {} file(s) under {}",
+            targets.len(),
+            args.out.display()
+        );
     }
     Ok(if import.report.all_converted() {
         Exit::Ok

@@ -176,8 +176,12 @@ fn write_step(out: &mut String, s: &Step) {
 /// The cards in Okta's run order: the `orderings` edges, ties (and cards outside them) by
 /// their place in the file.
 fn order(flow: &FlowData) -> Vec<&Method> {
-    let index: HashMap<&str, usize> =
-        flow.methods.iter().enumerate().map(|(i, m)| (m.uuid.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = flow
+        .methods
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.uuid.as_str(), i))
+        .collect();
     let n = flow.methods.len();
     let mut indegree = vec![0usize; n];
     let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -211,11 +215,17 @@ fn order(flow: &FlowData) -> Vec<&Method> {
     }
     // A cycle (not seen in real exports): the rest in file order.
     out.extend((0..n).filter(|&i| !placed[i]));
-    out.into_iter().filter_map(|i| flow.methods.get(i)).collect()
+    out.into_iter()
+        .filter_map(|i| flow.methods.get(i))
+        .collect()
 }
 
 fn is_event(m: &Method) -> bool {
-    m.webhook || matches!(m.key.as_str(), "http:accept" | "control:callable" | "http:delegated")
+    m.webhook
+        || matches!(
+            m.key.as_str(),
+            "http:accept" | "control:callable" | "http:delegated"
+        )
 }
 
 /// The flowctl type of an Okta field type.
@@ -227,12 +237,20 @@ fn field_type(ty: &Value, collection: bool) -> Result<String, String> {
             "boolean" => "boolean",
             "Date" => "date",
             "object" => "object",
-            other => return Err(format!("inputs of type `{other}` have no flowctl counterpart")),
+            other => {
+                return Err(format!(
+                    "inputs of type `{other}` have no flowctl counterpart"
+                ));
+            }
         },
         Value::Object(_) => "object",
         _ => "any",
     };
-    Ok(if collection { format!("list<{base}>") } else { base.to_string() })
+    Ok(if collection {
+        format!("list<{base}>")
+    } else {
+        base.to_string()
+    })
 }
 
 /// The helper inputs an Okta Helper Flow card declares: Okta key → flowctl name.
@@ -269,7 +287,9 @@ impl<'a> Cx<'a> {
         self.done.insert(card.uuid.clone());
         self.out.cards += 1;
         let result = match lookup_special(card) {
-            _ if card.webhook => Err("Okta event triggers (okta_event_hook) are not supported yet".into()),
+            _ if card.webhook => {
+                Err("Okta event triggers (okta_event_hook) are not supported yet".into())
+            }
             Some(Special::ApiEndpoint) => self.api_endpoint(card, flow_name),
             Some(Special::Callable) => self.helper(card),
             _ => Err(match table::lookup(&card.key).map(|e| &e.map) {
@@ -287,10 +307,17 @@ impl<'a> Cx<'a> {
                 for o in &card.outputs {
                     self.outputs.insert(
                         (card.uuid.clone(), o.id.clone()),
-                        Err(format!("reads the event card `{}`, which was not converted", display_name(card))),
+                        Err(format!(
+                            "reads the event card `{}`, which was not converted",
+                            display_name(card)
+                        )),
                     );
                 }
-                text.push_str(&format!("  # UNSUPPORTED: {} ({}): {reason}\n", display_name(card), card.key));
+                text.push_str(&format!(
+                    "  # UNSUPPORTED: {} ({}): {reason}\n",
+                    display_name(card),
+                    card.key
+                ));
                 text.push_str("  helper: {}\n");
                 self.trigger_kind = Some("helper");
             }
@@ -321,7 +348,10 @@ impl<'a> Cx<'a> {
                     template_path([k.to_ascii_lowercase().as_str()])
                 ))),
                 (Some("query"), k) => Val::Ref("trigger.query".into()).field([k]),
-                _ => Err(format!("the API Endpoint output `{}` has no flowctl counterpart", o.label())),
+                _ => Err(format!(
+                    "the API Endpoint output `{}` has no flowctl counterpart",
+                    o.label()
+                )),
             };
             self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
         }
@@ -338,15 +368,30 @@ impl<'a> Cx<'a> {
         for o in &card.outputs {
             let v = match (o.group.as_deref(), o.key.as_str()) {
                 (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
-                (Some("context"), "index") => Err("reads the helper's Index context field (pass the index as an input instead)".to_string()),
-                (Some("context"), "parent") => Err("reads the helper's Caller context field, which has no flowctl counterpart".to_string()),
-                (Some("context"), "error") => Err("reads the helper's Error context field (needs error-handler flows, not yet)".to_string()),
+                (Some("context"), "index") => Err(
+                    "reads the helper's Index context field (pass the index as an input instead)"
+                        .to_string(),
+                ),
+                (Some("context"), "parent") => Err(
+                    "reads the helper's Caller context field, which has no flowctl counterpart"
+                        .to_string(),
+                ),
+                (Some("context"), "error") => Err(
+                    "reads the helper's Error context field (needs error-handler flows, not yet)"
+                        .to_string(),
+                ),
                 (None, key) if !o.wormhole => {
-                    let name = names.get(key).cloned().unwrap_or_else(|| snake(key, "input"));
+                    let name = names
+                        .get(key)
+                        .cloned()
+                        .unwrap_or_else(|| snake(key, "input"));
                     inputs.push((name.clone(), Yaml::str(field_type(&o.ty, o.collection)?)));
                     Ok(Val::Ref(format!("inputs.{name}")))
                 }
-                _ => Err(format!("the helper output `{}` has no flowctl counterpart", o.label())),
+                _ => Err(format!(
+                    "the helper output `{}` has no flowctl counterpart",
+                    o.label()
+                )),
             };
             self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
         }
@@ -406,12 +451,20 @@ impl<'a> Cx<'a> {
                 for o in &m.outputs {
                     self.outputs.insert(
                         (m.uuid.clone(), o.id.clone()),
-                        Err(format!("reads `{}` of `{}`, which was not converted", o.label(), display_name(m))),
+                        Err(format!(
+                            "reads `{}` of `{}`, which was not converted",
+                            o.label(),
+                            display_name(m)
+                        )),
                     );
                 }
                 if self.partial {
                     let mut comments = self.take_notes(m);
-                    comments.push(format!("UNSUPPORTED: {} ({}): {reason}", display_name(m), m.key));
+                    comments.push(format!(
+                        "UNSUPPORTED: {} ({}): {reason}",
+                        display_name(m),
+                        m.key
+                    ));
                     self.steps.push(Step {
                         id,
                         card: "flow.fail",
@@ -431,7 +484,10 @@ impl<'a> Cx<'a> {
         let mut c: Vec<String> = std::mem::take(&mut self.notes);
         let entry = table::lookup(&m.key).map(|e| e.okta);
         c.push(match entry {
-            Some(okta) if crate::names::words(okta) != crate::names::words(&m.name) && !m.name.trim().is_empty() => {
+            Some(okta)
+                if crate::names::words(okta) != crate::names::words(&m.name)
+                    && !m.name.trim().is_empty() =>
+            {
                 format!("Okta: {} ({okta})", m.name.trim())
             }
             _ => format!("Okta: {}", display_name(m)),
@@ -439,11 +495,20 @@ impl<'a> Cx<'a> {
         c
     }
 
-    fn step(&mut self, m: &'a Method, id: &str, special: Option<Special>) -> Result<Option<Step>, String> {
+    fn step(
+        &mut self,
+        m: &'a Method,
+        id: &str,
+        special: Option<Special>,
+    ) -> Result<Option<Step>, String> {
         if matches!(m.error_policy.as_str(), "flo" | "return") {
             return Err(format!(
                 "its error handling (\"{}\") has no flowctl counterpart yet",
-                if m.error_policy == "flo" { "Run another flow" } else { "Return values" }
+                if m.error_policy == "flo" {
+                    "Run another flow"
+                } else {
+                    "Return values"
+                }
             ));
         }
         let entry = table::lookup(&m.key);
@@ -484,7 +549,10 @@ impl<'a> Cx<'a> {
                     None => None,
                 };
                 let Some(base) = base else {
-                    return Err(format!("reads `{}` of Get Multiple, whose object is not set", field.key));
+                    return Err(format!(
+                        "reads `{}` of Get Multiple, whose object is not set",
+                        field.key
+                    ));
                 };
                 base.field(field.key.split('.'))
             }
@@ -493,7 +561,10 @@ impl<'a> Cx<'a> {
                 field.label(),
                 display_name(m)
             )),
-            _ => Err(format!("reads `{}`, a card that runs after it", display_name(m))),
+            _ => Err(format!(
+                "reads `{}`, a card that runs after it",
+                display_name(m)
+            )),
         }
     }
 
@@ -532,22 +603,49 @@ impl<'a> Cx<'a> {
             // flowctl's `text` takes numbers, booleans and dates as they are.
             "toString" | "booleanToString" | "isoString" => return Ok(v),
             "wrapArray" => return Ok(Val::List(vec![v])),
-            "parse" if v == Val::Ref("trigger.body".into()) => return Ok(Val::Ref("trigger.json".into())),
-            "parse" => self.helper_step("parsed", "json.parse", "text", v, "Okta converted this value from JSON text on the wire"),
-            "stringify" => self.helper_step("json", "json.stringify", "value", v, "Okta wrote this value as JSON text on the wire"),
-            other => return Err(format!("its input is wired with the `{other}` conversion, which needs date and number cards (not yet)")),
+            "parse" if v == Val::Ref("trigger.body".into()) => {
+                return Ok(Val::Ref("trigger.json".into()));
+            }
+            "parse" => self.helper_step(
+                "parsed",
+                "json.parse",
+                "text",
+                v,
+                "Okta converted this value from JSON text on the wire",
+            ),
+            "stringify" => self.helper_step(
+                "json",
+                "json.stringify",
+                "value",
+                v,
+                "Okta wrote this value as JSON text on the wire",
+            ),
+            other => {
+                return Err(format!(
+                    "its input is wired with the `{other}` conversion, which needs date and number cards (not yet)"
+                ));
+            }
         };
         self.converted.insert(key, made.clone());
         Ok(made)
     }
 
     /// A step made for a wire's conversion; returns a reference to its output.
-    fn helper_step(&mut self, suffix: &str, card: &'static str, input: &str, v: Val, why: &str) -> Val {
+    fn helper_step(
+        &mut self,
+        suffix: &str,
+        card: &'static str,
+        input: &str,
+        v: Val,
+        why: &str,
+    ) -> Val {
         let base = match &v {
             Val::Ref(p) => p.split('.').next().unwrap_or("value").to_string(),
             _ => "value".to_string(),
         };
-        let id = self.ids.claim(snake(&format!("{base} {suffix}"), "value"), "_");
+        let id = self
+            .ids
+            .claim(snake(&format!("{base} {suffix}"), "value"), "_");
         self.steps.push(Step {
             id: id.clone(),
             card,
@@ -573,7 +671,10 @@ impl<'a> Cx<'a> {
         let mut used: HashSet<String> = HashSet::new();
         let mut with = Vec::new();
         if let Some(module) = c.connection {
-            with.push(("connection".to_string(), Yaml::str(self.connection(m, module))));
+            with.push((
+                "connection".to_string(),
+                Yaml::str(self.connection(m, module)),
+            ));
         }
         for (name, arg) in c.args {
             let value = match arg {
@@ -600,10 +701,18 @@ impl<'a> Cx<'a> {
                         if chosen.is_empty() {
                             None
                         } else {
-                            let k = choices.iter().find(|(from, _)| *from == chosen).map(|(_, to)| *to);
+                            let k = choices
+                                .iter()
+                                .find(|(from, _)| *from == chosen)
+                                .map(|(_, to)| *to);
                             match k {
                                 Some(k) => Some(konst(k)),
-                                None => return Err(format!("its option {} = `{chosen}` has no flowctl counterpart", f.label())),
+                                None => {
+                                    return Err(format!(
+                                        "its option {} = `{chosen}` has no flowctl counterpart",
+                                        f.label()
+                                    ));
+                                }
                             }
                         }
                     }
@@ -617,13 +726,22 @@ impl<'a> Cx<'a> {
         }
         for f in &m.inputs {
             let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
-            let ignored = c.ignore.iter().any(|k| find_field(std::slice::from_ref(f), k).is_some());
+            let ignored = c
+                .ignore
+                .iter()
+                .any(|k| find_field(std::slice::from_ref(f), k).is_some());
             if !used.contains(&f.id) && !ignored && !f.wormhole && (wired || !f.is_blank()) {
-                return Err(format!("its input `{}` has no flowctl counterpart", f.label()));
+                return Err(format!(
+                    "its input `{}` has no flowctl counterpart",
+                    f.label()
+                ));
             }
         }
         for o in &m.outputs {
-            let path = c.outputs.iter().find_map(|(pattern, path)| match_output(pattern, path, &o.group, &o.key));
+            let path = c
+                .outputs
+                .iter()
+                .find_map(|(pattern, path)| match_output(pattern, path, &o.group, &o.key));
             let v = match path {
                 Some(p) if p.is_empty() => Ok(Val::Ref(id.to_string())),
                 Some(p) => Val::Ref(id.to_string()).field(p.split('.')),
@@ -635,7 +753,12 @@ impl<'a> Cx<'a> {
             };
             self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
         }
-        Ok(Step { id: id.to_string(), card: c.card, with, ..Step::default() })
+        Ok(Step {
+            id: id.to_string(),
+            card: c.card,
+            with,
+            ..Step::default()
+        })
     }
 
     /// `Arg::Text`: `{Group/key}` holes filled from inputs.
@@ -643,7 +766,9 @@ impl<'a> Cx<'a> {
         let mut parts = Vec::new();
         let mut rest = template;
         while let Some(open) = rest.find('{') {
-            let Some(close) = rest[open..].find('}') else { break };
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
             parts.push(Val::Const(Value::String(rest[..open].to_string())));
             let key = &rest[open + 1..open + close];
             if let Some(f) = find_field(&m.inputs, key) {
@@ -676,7 +801,8 @@ impl<'a> Cx<'a> {
 
     fn single_output(&mut self, m: &Method, v: Resolved) {
         for o in &m.outputs {
-            self.outputs.insert((m.uuid.clone(), o.id.clone()), v.clone());
+            self.outputs
+                .insert((m.uuid.clone(), o.id.clone()), v.clone());
         }
     }
 
@@ -691,7 +817,10 @@ impl<'a> Cx<'a> {
             Special::Compose => {
                 let template = self.compose_template(m)?;
                 self.single_output(m, Ok(Val::Ref(id.to_string())));
-                Ok(Some(step("text.compose", vec![("template".into(), template.to_yaml())])))
+                Ok(Some(step(
+                    "text.compose",
+                    vec![("template".into(), template.to_yaml())],
+                )))
             }
             Special::Concat => {
                 let mut parts = Vec::new();
@@ -702,13 +831,19 @@ impl<'a> Cx<'a> {
                     }
                 }
                 self.single_output(m, Ok(Val::Ref(id.to_string())));
-                Ok(Some(step("text.compose", vec![("template".into(), Val::Text(parts).to_yaml())])))
+                Ok(Some(step(
+                    "text.compose",
+                    vec![("template".into(), Val::Text(parts).to_yaml())],
+                )))
             }
             Special::Construct => {
                 let fields = self.custom_inputs(m)?;
                 let tree = nest(fields);
                 self.single_output(m, Ok(Val::Ref(id.to_string())));
-                Ok(Some(step("object.construct", vec![("fields".into(), tree.to_yaml())])))
+                Ok(Some(step(
+                    "object.construct",
+                    vec![("fields".into(), tree.to_yaml())],
+                )))
             }
             Special::Assign => {
                 let fields = self.custom_inputs(m)?;
@@ -723,11 +858,17 @@ impl<'a> Cx<'a> {
                 for o in &m.outputs {
                     let v = match by_key.get(&o.key) {
                         Some(n) => Ok(Val::Ref(format!("{id}.{n}"))),
-                        None => Err(format!("reads the Assign output `{}`, which has no input", o.key)),
+                        None => Err(format!(
+                            "reads the Assign output `{}`, which has no input",
+                            o.key
+                        )),
                     };
                     self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
                 }
-                Ok(Some(step("object.construct", vec![("fields".into(), Val::Map(entries).to_yaml())])))
+                Ok(Some(step(
+                    "object.construct",
+                    vec![("fields".into(), Val::Map(entries).to_yaml())],
+                )))
             }
             Special::ListConstruct => {
                 let items: Vec<Val> = self
@@ -739,7 +880,11 @@ impl<'a> Cx<'a> {
                 Ok(None)
             }
             Special::ForEach | Special::ForEachIgnoreErrors | Special::ListMap => {
-                let card = if s == Special::ListMap { "list.map" } else { "list.for_each" };
+                let card = if s == Special::ListMap {
+                    "list.map"
+                } else {
+                    "list.for_each"
+                };
                 let list = self
                     .input_by_key(m, "list")?
                     .ok_or_else(|| "its list is not set".to_string())?;
@@ -762,7 +907,10 @@ impl<'a> Cx<'a> {
             }
             Special::CallFlow | Special::CallFlowAsync => {
                 let (flow, inputs) = self.call(m, false)?;
-                let mut st = step("flow.call", vec![("flow".into(), Yaml::str(flow)), ("inputs".into(), inputs)]);
+                let mut st = step(
+                    "flow.call",
+                    vec![("flow".into(), Yaml::str(flow)), ("inputs".into(), inputs)],
+                );
                 if s == Special::CallFlowAsync {
                     st.on_error = Some("continue");
                     st.comments.push(
@@ -783,14 +931,23 @@ impl<'a> Cx<'a> {
                 let mut names = Unique::default();
                 let mut entries = Vec::new();
                 for (key, v) in self.custom_inputs(m)? {
-                    entries.push((names.claim(snake(&key, "output"), "_"), v.unwrap_or(Val::Const(Value::Null))));
+                    entries.push((
+                        names.claim(snake(&key, "output"), "_"),
+                        v.unwrap_or(Val::Const(Value::Null)),
+                    ));
                 }
-                let with = if entries.is_empty() { vec![] } else { vec![("outputs".into(), Val::Map(entries).to_yaml())] };
+                let with = if entries.is_empty() {
+                    vec![]
+                } else {
+                    vec![("outputs".into(), Val::Map(entries).to_yaml())]
+                };
                 Ok(Some(step("flow.return", with)))
             }
             Special::ReturnRaw | Special::Close => {
                 if self.trigger_kind != Some("api_endpoint") {
-                    return Err("answers an HTTP caller, but this flow is not an API Endpoint flow".into());
+                    return Err(
+                        "answers an HTTP caller, but this flow is not an API Endpoint flow".into(),
+                    );
                 }
                 let mut with = Vec::new();
                 if let Some(v) = self.input_by_key(m, "statusCode")? {
@@ -806,7 +963,10 @@ impl<'a> Cx<'a> {
                 }
                 let mut st = step("http.close", with);
                 if s == Special::ReturnRaw {
-                    st.comments.push("Okta's Return Raw ends the flow; http.close answers and the flow goes on".into());
+                    st.comments.push(
+                        "Okta's Return Raw ends the flow; http.close answers and the flow goes on"
+                            .into(),
+                    );
                 }
                 Ok(Some(st))
             }
@@ -818,7 +978,9 @@ impl<'a> Cx<'a> {
                 if let Some(v) = self.input_by_key(m, "statusCode")? {
                     st.with.push(("status".into(), v.to_yaml()));
                 }
-                let message = self.input_by_key(m, "message")?.unwrap_or(Val::Const(Value::String("Return Error".into())));
+                let message = self
+                    .input_by_key(m, "message")?
+                    .unwrap_or(Val::Const(Value::String("Return Error".into())));
                 st.with.push(("message".into(), message.to_yaml()));
                 Ok(Some(st))
             }
@@ -830,7 +992,9 @@ impl<'a> Cx<'a> {
                 }
                 Ok(Some(step("flow.continue_if", with)))
             }
-            Special::ApiEndpoint | Special::Callable => Err("a second event card in one flow".into()),
+            Special::ApiEndpoint | Special::Callable => {
+                Err("a second event card in one flow".into())
+            }
             Special::Comment | Special::Noop | Special::Expand | Special::GetMultiple => Ok(None),
         }
     }
@@ -840,17 +1004,28 @@ impl<'a> Cx<'a> {
         let Some(text_field) = m.input("_text_").cloned() else {
             return Err("its text is missing".into());
         };
-        if self.wires.contains_key(&(m.uuid.as_str(), text_field.id.as_str())) {
-            return Ok(self.input(m, &text_field.id, 0)?.unwrap_or(Val::Const(Value::Null)));
+        if self
+            .wires
+            .contains_key(&(m.uuid.as_str(), text_field.id.as_str()))
+        {
+            return Ok(self
+                .input(m, &text_field.id, 0)?
+                .unwrap_or(Val::Const(Value::Null)));
         }
         let text = crate::export::text(Some(&text_field.data));
         let mut parts = Vec::new();
         let mut rest = text.as_str();
         while let Some(open) = rest.find("{{{") {
-            let Some(close) = rest[open + 3..].find("}}}") else { break };
+            let Some(close) = rest[open + 3..].find("}}}") else {
+                break;
+            };
             let key = &rest[open + 3..open + 3 + close];
             parts.push(Val::Const(Value::String(rest[..open].to_string())));
-            let field = m.inputs.iter().find(|f| f.key == key && f.id != text_field.id).map(|f| f.id.clone());
+            let field = m
+                .inputs
+                .iter()
+                .find(|f| f.key == key && f.id != text_field.id)
+                .map(|f| f.id.clone());
             match field {
                 Some(fid) => parts.push(self.input(m, &fid, 0)?.unwrap_or(Val::Const(Value::Null))),
                 None => parts.push(Val::Const(Value::String(format!("{{{{{{{key}}}}}}}")))),
@@ -868,30 +1043,40 @@ impl<'a> Cx<'a> {
         };
         let uuid = match &flo.data {
             Value::String(s) => s.clone(),
-            Value::Object(_) => return Err("runs an inline flow (an event batch or container), not yet".into()),
+            Value::Object(_) => {
+                return Err("runs an inline flow (an event batch or container), not yet".into());
+            }
             _ => return Err("names no helper flow".into()),
         };
         if self.wires.contains_key(&(m.uuid.as_str(), flo.id.as_str())) {
             return Err("the helper flow it runs is wired, not chosen".into());
         }
         let Some(name) = self.catalog.names.get(&uuid).cloned() else {
-            return Err(format!("runs the helper flow {uuid}, which is not in this export"));
+            return Err(format!(
+                "runs the helper flow {uuid}, which is not in this export"
+            ));
         };
         let Some(declared) = self.catalog.helpers.get(&uuid).cloned() else {
             return Err(format!("runs `{name}`, which is not a helper flow"));
         };
         self.out.calls.insert(uuid);
-        let skip = ["list", "flo", "concurrency", "memo"];
+        // The card's own settings; every other input is one of the helper's.
+        let settings = ["list", "flo", "concurrency", "memo"];
         let mut given: HashMap<String, Val> = HashMap::new();
         let fields: Vec<_> = m
             .inputs
             .iter()
-            .filter(|f| !(f.group.is_none() && skip.contains(&f.key.as_str()) && !f.custom) && !f.wormhole)
+            .filter(|f| {
+                let setting = f.group.is_none() && !f.custom && settings.contains(&f.key.as_str());
+                !setting && !f.wormhole
+            })
             .cloned()
             .collect();
         for f in fields {
             let v = match &f.proxy {
-                Some(p) if p.dynamic && iterator => Val::Ref("item".into()).field(p.path.split('.'))?,
+                Some(p) if p.dynamic && iterator => {
+                    Val::Ref("item".into()).field(p.path.split('.'))?
+                }
                 _ => match self.input(m, &f.id, 0)? {
                     Some(v) => v,
                     None => continue,
@@ -901,21 +1086,40 @@ impl<'a> Cx<'a> {
                 Some((_, n)) => {
                     given.insert(n.clone(), v);
                 }
-                None => return Err(format!("passes `{}`, which `{name}` does not declare", f.key)),
+                None => {
+                    return Err(format!(
+                        "passes `{}`, which `{name}` does not declare",
+                        f.key
+                    ));
+                }
             }
         }
         let inputs = declared
             .iter()
-            .map(|(_, n)| (n.clone(), given.remove(n).unwrap_or(Val::Const(Value::Null)).to_yaml()))
+            .map(|(_, n)| {
+                (
+                    n.clone(),
+                    given.remove(n).unwrap_or(Val::Const(Value::Null)).to_yaml(),
+                )
+            })
             .collect();
         Ok((name, Yaml::Map(inputs)))
     }
 
     /// `left-operand`, `operator`, `right-operand` as one template condition.
     fn condition(&mut self, m: &Method) -> Result<String, String> {
-        let op = m.input("operator").map(|f| crate::export::text(Some(&f.data))).unwrap_or_default();
-        let a = self.input_by_key(m, "left-operand")?.unwrap_or(Val::Const(Value::Null)).operand()?;
-        let b = self.input_by_key(m, "right-operand")?.unwrap_or(Val::Const(Value::Null)).operand()?;
+        let op = m
+            .input("operator")
+            .map(|f| crate::export::text(Some(&f.data)))
+            .unwrap_or_default();
+        let a = self
+            .input_by_key(m, "left-operand")?
+            .unwrap_or(Val::Const(Value::Null))
+            .operand()?;
+        let b = self
+            .input_by_key(m, "right-operand")?
+            .unwrap_or(Val::Const(Value::Null))
+            .operand()?;
         let expr = match op.as_str() {
             "==" | "===" => format!("eq {a} {b}"),
             "!=" | "!==" => format!("ne {a} {b}"),
@@ -929,7 +1133,11 @@ impl<'a> Cx<'a> {
             "not in" => format!("not (contains {b} {a})"),
             "is empty" => format!("not {a}"),
             "is not empty" => format!("not (not {a})"),
-            other => return Err(format!("its comparison `{other}` has no flowctl counterpart")),
+            other => {
+                return Err(format!(
+                    "its comparison `{other}` has no flowctl counterpart"
+                ));
+            }
         };
         Ok(format!("{{{{ {expr} }}}}"))
     }
@@ -939,7 +1147,11 @@ impl<'a> Cx<'a> {
 /// front of a name that starts with a digit (shells cannot set those).
 fn env_prefix(flow_name: &str) -> String {
     let up = flow_name.to_ascii_uppercase().replace('-', "_");
-    if up.starts_with(|c: char| c.is_ascii_digit()) { format!("FLOW_{up}") } else { up }
+    if up.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("FLOW_{up}")
+    } else {
+        up
+    }
 }
 
 fn konst(k: Konst) -> Val {
@@ -975,7 +1187,11 @@ fn step_name(m: &Method) -> String {
 
 fn display_name(m: &Method) -> String {
     let n = m.name.trim();
-    if n.is_empty() { m.key.clone() } else { n.to_string() }
+    if n.is_empty() {
+        m.key.clone()
+    } else {
+        n.to_string()
+    }
 }
 
 /// Whether an output pattern (`Group/key`, `key`, `Group/*`) matches, and the path it gives.
@@ -1030,7 +1246,12 @@ fn nest(fields: Vec<(String, Option<Val>)>) -> Val {
         if is_list {
             Val::List(node.children.into_iter().map(|(_, c)| build(c)).collect())
         } else {
-            Val::Map(node.children.into_iter().map(|(k, c)| (k, build(c))).collect())
+            Val::Map(
+                node.children
+                    .into_iter()
+                    .map(|(k, c)| (k, build(c)))
+                    .collect(),
+            )
         }
     }
     let mut root = Node::default();
@@ -1038,7 +1259,13 @@ fn nest(fields: Vec<(String, Option<Val>)>) -> Val {
         let v = v.unwrap_or(Val::Const(Value::String(String::new())));
         let path: Vec<&str> = key.split('.').collect();
         if path.iter().any(|s| s.is_empty()) {
-            root.children.push((key.clone(), Node { leaf: Some(v), children: Vec::new() }));
+            root.children.push((
+                key.clone(),
+                Node {
+                    leaf: Some(v),
+                    children: Vec::new(),
+                },
+            ));
         } else {
             insert(&mut root, &path, v);
         }
@@ -1080,9 +1307,15 @@ mod tests {
     #[test]
     fn output_patterns() {
         let g = Some("Profile Properties".to_string());
-        assert_eq!(match_output("Profile Properties/*", "profile.*", &g, "email").as_deref(), Some("profile.email"));
+        assert_eq!(
+            match_output("Profile Properties/*", "profile.*", &g, "email").as_deref(),
+            Some("profile.email")
+        );
         assert_eq!(match_output("System Properties/ID", "id", &g, "ID"), None);
-        assert_eq!(match_output("output", "", &None, "output").as_deref(), Some(""));
+        assert_eq!(
+            match_output("output", "", &None, "output").as_deref(),
+            Some("")
+        );
     }
 
     #[test]

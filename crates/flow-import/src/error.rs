@@ -4,7 +4,9 @@
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The bytes are not JSON (or are cut short).
-    #[error("not an Okta Workflows export: the file is not valid JSON (line {line}, column {column}: {message})")]
+    #[error(
+        "not an Okta Workflows export: the file is not valid JSON (line {line}, column {column}: {message})"
+    )]
     NotJson {
         /// 1-based line of the problem.
         line: usize,

@@ -190,7 +190,11 @@ pub fn find_field<'a>(fields: &'a [Field], key: &str) -> Option<&'a Field> {
     };
     fields.iter().find(|f| {
         f.key.eq_ignore_ascii_case(k)
-            && group.is_none_or(|g| f.group.as_deref().is_some_and(|fg| fg.eq_ignore_ascii_case(g)))
+            && group.is_none_or(|g| {
+                f.group
+                    .as_deref()
+                    .is_some_and(|fg| fg.eq_ignore_ascii_case(g))
+            })
     })
 }
 
@@ -199,10 +203,17 @@ pub fn parse(bytes: &[u8]) -> Result<Export, ImportError> {
     let root: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::NotJson {
         line: e.line(),
         column: e.column(),
-        message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     })?;
     let Some(root) = root.as_object() else {
-        return Err(ImportError::NotAnExport("the top level is not a JSON object".into()));
+        return Err(ImportError::NotAnExport(
+            "the top level is not a JSON object".into(),
+        ));
     };
     match root.get("type").and_then(Value::as_str) {
         Some("flopack") => {}
@@ -318,9 +329,9 @@ fn method(m: &Map<String, Value>) -> Method {
     let node = m.get("node");
     let model = node.and_then(|n| n.get("model"));
     let get = |k: &str| model.and_then(|x| x.get(k));
-    let comment = get("comments").and_then(Value::as_object).map(|c| {
-        (text(c.get("title")), text(c.get("markdown")))
-    });
+    let comment = get("comments")
+        .and_then(Value::as_object)
+        .map(|c| (text(c.get("title")), text(c.get("markdown"))));
     Method {
         uuid: text(m.get("uuid")),
         key: address_key(&address),
@@ -369,12 +380,18 @@ fn fields(set: Option<&Value>) -> Vec<Field> {
                 id: non_empty(text(f.get("id"))).unwrap_or_else(|| id.clone()),
                 group: f.get("group").and_then(Value::as_str).map(str::to_string),
                 key: text(f.get("key")),
-                ty: value.and_then(|v| v.get("type")).cloned().unwrap_or(Value::Null),
+                ty: value
+                    .and_then(|v| v.get("type"))
+                    .cloned()
+                    .unwrap_or(Value::Null),
                 collection: value
                     .and_then(|v| v.get("collection"))
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
-                data: value.and_then(|v| v.get("data")).cloned().unwrap_or(Value::Null),
+                data: value
+                    .and_then(|v| v.get("data"))
+                    .cloned()
+                    .unwrap_or(Value::Null),
                 proxy,
                 custom: mget("custom").and_then(Value::as_bool).unwrap_or(false),
                 path: mget("path")
@@ -388,7 +405,9 @@ fn fields(set: Option<&Value>) -> Vec<Field> {
                     (Some(m), Some(o)) => Some((m.to_string(), o.to_string())),
                     _ => None,
                 },
-                display_name: mget("displayname").and_then(Value::as_str).map(str::to_string),
+                display_name: mget("displayname")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 wormhole: mget("wormholeMethodId").is_some(),
             };
             let index = mget("index").and_then(Value::as_i64).unwrap_or(i64::MAX);
@@ -455,7 +474,10 @@ mod tests {
 
     #[test]
     fn addresses_become_module_and_key() {
-        assert_eq!(address_key("root:kernel:string:0.0.1:compose"), "string:compose");
+        assert_eq!(
+            address_key("root:kernel:string:0.0.1:compose"),
+            "string:compose"
+        );
         assert_eq!(
             address_key("root:channels:http:okta:1.0.438:readUser"),
             "okta:readUser"
@@ -465,7 +487,10 @@ mod tests {
 
     #[test]
     fn not_an_export_is_typed() {
-        assert!(matches!(parse(b"{\"type\": 1"), Err(ImportError::NotJson { .. })));
+        assert!(matches!(
+            parse(b"{\"type\": 1"),
+            Err(ImportError::NotJson { .. })
+        ));
         assert!(matches!(parse(b"[]"), Err(ImportError::NotAnExport(_))));
         assert!(matches!(
             parse(br#"{"type":"flow"}"#),

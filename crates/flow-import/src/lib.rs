@@ -56,7 +56,14 @@ pub fn import(bytes: &[u8], source: &str, options: Options) -> Result<Import, Im
     let mut outs = Vec::new();
     for f in &export.flows {
         let name = catalog.names.get(&f.uuid).cloned().unwrap_or_default();
-        let out = convert::convert(&name, &f.name, &f.description, &f.data, &catalog, options.partial);
+        let out = convert::convert(
+            &name,
+            &f.name,
+            &f.description,
+            &f.data,
+            &catalog,
+            options.partial,
+        );
         outs.push((f, name, out));
     }
     // A flow that calls a helper that is not converted is not converted either (to a fixpoint).
@@ -72,7 +79,9 @@ pub fn import(bytes: &[u8], source: &str, options: Options) -> Result<Import, Im
                 .iter()
                 .filter(|c| {
                     blocked.contains_key(*c)
-                        || outs.iter().any(|(g, _, o)| &g.uuid == *c && !o.problems.is_empty())
+                        || outs
+                            .iter()
+                            .any(|(g, _, o)| &g.uuid == *c && !o.problems.is_empty())
                 })
                 .map(|c| Problem {
                     card: "(helper call)".into(),
@@ -116,7 +125,10 @@ pub fn import(bytes: &[u8], source: &str, options: Options) -> Result<Import, Im
         let file = (outcome != Outcome::NotConverted).then(|| format!("flows/{name}.yaml"));
         if let Some(path) = &file {
             used.extend(out.connections.iter().cloned());
-            files.push(OutFile { path: path.clone(), text: out.yaml });
+            files.push(OutFile {
+                path: path.clone(),
+                text: out.yaml,
+            });
         }
         report.flows.push(FlowReport {
             okta_name: f.name.trim().to_string(),
@@ -135,7 +147,10 @@ pub fn import(bytes: &[u8], source: &str, options: Options) -> Result<Import, Im
             None => (c.clone(), c.clone(), None),
         })
         .collect();
-    report.connections = connections.iter().map(|(n, m, _)| (n.clone(), m.clone())).collect();
+    report.connections = connections
+        .iter()
+        .map(|(n, m, _)| (n.clone(), m.clone()))
+        .collect();
     if !files.is_empty() {
         files.insert(
             0,
@@ -156,7 +171,8 @@ fn catalog(export: &Export) -> Catalog {
         cat.names.insert(f.uuid.clone(), flows.flow(&f.name));
         let callable = f.data.methods.iter().any(|m| m.key == "control:callable");
         if callable && !f.data.scheduled {
-            cat.helpers.insert(f.uuid.clone(), convert::helper_inputs(&f.data));
+            cat.helpers
+                .insert(f.uuid.clone(), convert::helper_inputs(&f.data));
         }
     }
     let mut per_module: BTreeMap<&str, usize> = BTreeMap::new();
@@ -169,7 +185,10 @@ fn catalog(export: &Export) -> Catalog {
         let name = if per_module.get(c.module.as_str()) == Some(&1) {
             module
         } else {
-            format!("{module}_{}", names::snake(&c.name, "connection").trim_start_matches('_'))
+            format!(
+                "{module}_{}",
+                names::snake(&c.name, "connection").trim_start_matches('_')
+            )
         };
         cat.connections.insert(c.id.clone(), conns.claim(name, "_"));
     }
@@ -181,13 +200,22 @@ fn connection_info(export: &Export, cat: &Catalog) -> HashMap<String, (String, S
     export
         .configs
         .iter()
-        .filter_map(|c| Some((cat.connections.get(&c.id)?.clone(), (c.module.clone(), c.name.clone()))))
+        .filter_map(|c| {
+            Some((
+                cat.connections.get(&c.id)?.clone(),
+                (c.module.clone(), c.name.clone()),
+            ))
+        })
         .collect()
 }
 
 /// `flowctl.yaml`: the connections the written flows use (secrets from the environment), and
 /// the export's tables as comments.
-fn project_file(export: &Export, source: &str, connections: &[(String, String, Option<String>)]) -> String {
+fn project_file(
+    export: &Export,
+    source: &str,
+    connections: &[(String, String, Option<String>)],
+) -> String {
     let mut t = String::new();
     t.push_str(&format!(
         "# Written by `flowctl import` from {source} (Okta Workflows export {}).\n",
@@ -200,7 +228,10 @@ fn project_file(export: &Export, source: &str, connections: &[(String, String, O
         for (name, module, okta_name) in connections {
             let env = name.to_ascii_uppercase();
             if let Some(n) = okta_name {
-                t.push_str(&format!("  # Okta Workflows connection {}\n", yaml::quoted(&n)));
+                t.push_str(&format!(
+                    "  # Okta Workflows connection {}\n",
+                    yaml::quoted(n)
+                ));
             }
             t.push_str(&format!("  {name}:\n"));
             match module.as_str() {
@@ -211,7 +242,9 @@ fn project_file(export: &Export, source: &str, connections: &[(String, String, O
                 }
                 "slack" => {
                     t.push_str("    kind: slack\n");
-                    t.push_str(&format!("    token: \"${{env:{env}_BOT_TOKEN}}\"   # a bot token with chat:write\n"));
+                    t.push_str(&format!(
+                        "    token: \"${{env:{env}_BOT_TOKEN}}\"   # a bot token with chat:write\n"
+                    ));
                 }
                 other => {
                     t.push_str(&format!("    # no flowctl connection kind for `{other}`\n"));
@@ -220,7 +253,9 @@ fn project_file(export: &Export, source: &str, connections: &[(String, String, O
         }
     }
     if !export.tables.is_empty() {
-        t.push_str("\n# Tables of the export. flowctl has no tables yet, so they are listed here only:\n");
+        t.push_str(
+            "\n# Tables of the export. flowctl has no tables yet, so they are listed here only:\n",
+        );
         for tb in &export.tables {
             let cols: Vec<String> = tb
                 .columns
@@ -260,13 +295,37 @@ mod tests {
         let i = run(OORT, false);
         assert!(i.report.all_converted(), "{}", i.report);
         let paths: Vec<&str> = i.files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, ["flowctl.yaml", "flows/oort-failing-check.yaml", "flows/demo-dispatcher.yaml"]);
+        assert_eq!(
+            paths,
+            [
+                "flowctl.yaml",
+                "flows/oort-failing-check.yaml",
+                "flows/demo-dispatcher.yaml"
+            ]
+        );
         let main = &i.files[1].text;
         // Wires became references, the expand node a path, the helper call its flowctl name.
-        assert!(main.contains("list: \"{{ parse_event.detail.usersFailing }}\""), "{main}");
-        assert!(main.contains("flow: demo-dispatcher\n      inputs:\n        email: \"{{ item }}\""), "{main}");
-        assert!(main.contains("# Notify\n  # Post the summary to the security channel.\n  # Okta: Send Message"), "{main}");
-        assert_eq!(i.report.connections, [("okta".to_string(), "okta".to_string()), ("slack".into(), "slack".into())]);
+        assert!(
+            main.contains("list: \"{{ parse_event.detail.usersFailing }}\""),
+            "{main}"
+        );
+        assert!(
+            main.contains("flow: demo-dispatcher\n      inputs:\n        email: \"{{ item }}\""),
+            "{main}"
+        );
+        assert!(
+            main.contains(
+                "# Notify\n  # Post the summary to the security channel.\n  # Okta: Send Message"
+            ),
+            "{main}"
+        );
+        assert_eq!(
+            i.report.connections,
+            [
+                ("okta".to_string(), "okta".to_string()),
+                ("slack".into(), "slack".into())
+            ]
+        );
     }
 
     #[test]
@@ -277,7 +336,11 @@ mod tests {
             .report
             .flows
             .iter()
-            .flat_map(|f| f.problems.iter().map(move |p| (f.name.as_str(), p.address.as_str())))
+            .flat_map(|f| {
+                f.problems
+                    .iter()
+                    .map(move |p| (f.name.as_str(), p.address.as_str()))
+            })
             .collect();
         assert_eq!(
             problems,
@@ -295,17 +358,33 @@ mod tests {
             ]
         );
         let partial = run(UNSUPPORTED, true);
-        assert!(partial.report.flows.iter().all(|f| f.outcome == Outcome::Partial));
+        assert!(
+            partial
+                .report
+                .flows
+                .iter()
+                .all(|f| f.outcome == Outcome::Partial)
+        );
         assert_eq!(partial.files.len(), 6);
     }
 
     #[test]
     fn two_connections_of_one_connector_get_distinct_names() {
         let mut doc: Value = serde_json::from_slice(QUARANTINE).unwrap();
-        doc["data"]["configs"]["c2"] = serde_json::json!({"id": "c2", "name": "Okta Staging", "module": "okta"});
+        doc["data"]["configs"]["c2"] =
+            serde_json::json!({"id": "c2", "name": "Okta Staging", "module": "okta"});
         let i = run(&serde_json::to_vec(&doc).unwrap(), false);
-        assert_eq!(i.report.connections, [("okta_okta_prod".to_string(), "okta".to_string())]);
-        assert!(i.files[0].text.contains("org_url: \"${env:OKTA_OKTA_PROD_ORG_URL}\""), "{}", i.files[0].text);
+        assert_eq!(
+            i.report.connections,
+            [("okta_okta_prod".to_string(), "okta".to_string())]
+        );
+        assert!(
+            i.files[0]
+                .text
+                .contains("org_url: \"${env:OKTA_OKTA_PROD_ORG_URL}\""),
+            "{}",
+            i.files[0].text
+        );
     }
 
     /// Every node of `v` by JSON pointer.
@@ -313,7 +392,11 @@ mod tests {
         match v {
             Value::Object(o) => {
                 for (k, c) in o {
-                    pointers(c, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                    pointers(
+                        c,
+                        format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                        out,
+                    );
                 }
             }
             Value::Array(a) => {
@@ -355,7 +438,13 @@ mod tests {
                         *slot = r.clone();
                     }
                     let bytes = serde_json::to_vec(&m).unwrap();
-                    let _ = import(&bytes, "x", Options { partial: n % 2 == 0 });
+                    let _ = import(
+                        &bytes,
+                        "x",
+                        Options {
+                            partial: n % 2 == 0,
+                        },
+                    );
                     imports += 1;
                 }
             }
@@ -371,14 +460,22 @@ mod tests {
         for m in main["data"]["methods"].as_array_mut().unwrap() {
             if m["uuid"] == "exp" {
                 // The expand node reads itself.
-                m["node"]["model"]["inputs"]["data"]["expIn"]["metadata"]["srcMethodId"] = Value::from("exp");
-                m["node"]["model"]["inputs"]["data"]["expIn"]["metadata"]["srcOutputId"] = Value::from("expUsers");
+                m["node"]["model"]["inputs"]["data"]["expIn"]["metadata"]["srcMethodId"] =
+                    Value::from("exp");
+                m["node"]["model"]["inputs"]["data"]["expIn"]["metadata"]["srcOutputId"] =
+                    Value::from("expUsers");
             }
         }
         main["data"]["orderings"]["back"] = serde_json::json!(["post", "ep"]);
         let i = run(&serde_json::to_vec(&doc).unwrap(), false);
         let main = &i.report.flows[0];
         assert_eq!(main.outcome, Outcome::NotConverted);
-        assert!(main.problems.iter().any(|p| p.reason.contains("more than 32 field cards")), "{:?}", main.problems);
+        assert!(
+            main.problems
+                .iter()
+                .any(|p| p.reason.contains("more than 32 field cards")),
+            "{:?}",
+            main.problems
+        );
     }
 }

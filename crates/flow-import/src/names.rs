@@ -129,8 +129,14 @@ mod tests {
 
     #[test]
     fn okta_names_become_ids() {
-        assert_eq!(kebab("[Helper -1] IterateList", "f"), "helper-1-iterate-list");
-        assert_eq!(kebab("01. Add.User.To.Quarantine.Group", "f"), "01-add-user-to-quarantine-group");
+        assert_eq!(
+            kebab("[Helper -1] IterateList", "f"),
+            "helper-1-iterate-list"
+        );
+        assert_eq!(
+            kebab("01. Add.User.To.Quarantine.Group", "f"),
+            "01-add-user-to-quarantine-group"
+        );
         assert_eq!(kebab("  ", "flow"), "flow");
         assert_eq!(snake("ID or Login", "x"), "id_or_login");
         assert_eq!(snake("Revoke oauthTokens?", "x"), "revoke_oauth_tokens");

@@ -55,7 +55,10 @@ impl Report {
 
     /// How many flows converted fully.
     pub fn converted(&self) -> usize {
-        self.flows.iter().filter(|f| f.outcome == Outcome::Converted).count()
+        self.flows
+            .iter()
+            .filter(|f| f.outcome == Outcome::Converted)
+            .count()
     }
 
     /// Cards of all flows, and how many of them converted.
@@ -88,7 +91,11 @@ impl fmt::Display for Report {
                 Outcome::NotConverted => ("--", "not converted"),
                 Outcome::Partial => ("~~", "not converted, written with stand-ins (--partial)"),
             };
-            write!(f, "  {mark} \"{}\" -> {}: {what}", flow.okta_name, flow.name)?;
+            write!(
+                f,
+                "  {mark} \"{}\" -> {}: {what}",
+                flow.okta_name, flow.name
+            )?;
             match &flow.file {
                 Some(file) => writeln!(f, " ({file})")?,
                 None => writeln!(f)?,
@@ -97,12 +104,20 @@ impl fmt::Display for Report {
                 if p.address.is_empty() {
                     writeln!(f, "       {}", p.reason)?;
                 } else {
-                    writeln!(f, "       card \"{}\" ({}): {}", p.card, p.address, p.reason)?;
+                    writeln!(
+                        f,
+                        "       card \"{}\" ({}): {}",
+                        p.card, p.address, p.reason
+                    )?;
                 }
             }
         }
         if !self.connections.is_empty() {
-            let c: Vec<String> = self.connections.iter().map(|(n, m)| format!("{n} ({m})")).collect();
+            let c: Vec<String> = self
+                .connections
+                .iter()
+                .map(|(n, m)| format!("{n} ({m})"))
+                .collect();
             writeln!(f, "  connections in flowctl.yaml: {}", c.join(", "))?;
         }
         if !self.tables.is_empty() {

@@ -159,7 +159,11 @@ pub static TABLE: &[Entry] = &[
     // Events and flow control.
     special("http:accept", "API Endpoint", Special::ApiEndpoint),
     special("http:close", "Close", Special::Close),
-    unsupported("http:delegated", "Delegated Flow", "delegated flows (run from the Okta Admin Console) have no flowctl trigger"),
+    unsupported(
+        "http:delegated",
+        "Delegated Flow",
+        "delegated flows (run from the Okta Admin Console) have no flowctl trigger",
+    ),
     special("control:callable", "Helper Flow", Special::Callable),
     special("control:comment", "Comment", Special::Comment),
     special("control:noop", "Noop", Special::Noop),
@@ -173,7 +177,11 @@ pub static TABLE: &[Entry] = &[
     special("control:let", "Assign", Special::Assign),
     unsupported("control:if", "If/Else", "needs If/Else (not yet)"),
     unsupported("control:branch", "If/ElseIf", "needs If/ElseIf (not yet)"),
-    unsupported("control:join", "Join", "joins the outputs of If/Else branches, which need If/Else (not yet)"),
+    unsupported(
+        "control:join",
+        "Join",
+        "joins the outputs of If/Else branches, which need If/Else (not yet)",
+    ),
     unsupported("control:tryCatch", "If Error", "needs If Error (not yet)"),
     unsupported("control:assignIf", "Assign If", "needs Assign If (not yet)"),
     unsupported("control:lookup", "Lookup", "needs Lookup (not yet)"),
@@ -184,12 +192,24 @@ pub static TABLE: &[Entry] = &[
     card(
         "json:parse",
         "JSON Parse",
-        CardMap { card: "json.parse", connection: None, args: &[("text", Arg::Input(&["string"]))], outputs: &[("output", "")], ignore: &[] },
+        CardMap {
+            card: "json.parse",
+            connection: None,
+            args: &[("text", Arg::Input(&["string"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
     ),
     card(
         "json:stringify",
         "JSON Stringify",
-        CardMap { card: "json.stringify", connection: None, args: &[("value", Arg::Input(&["object"]))], outputs: &[("output", "")], ignore: &[] },
+        CardMap {
+            card: "json.stringify",
+            connection: None,
+            args: &[("value", Arg::Input(&["object"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
     ),
     // Objects.
     card(
@@ -198,7 +218,10 @@ pub static TABLE: &[Entry] = &[
         CardMap {
             card: "object.get",
             connection: None,
-            args: &[("object", Arg::Input(&["object"])), ("path", Arg::Input(&["path"]))],
+            args: &[
+                ("object", Arg::Input(&["object"])),
+                ("path", Arg::Input(&["path"])),
+            ],
             outputs: &[("output", "")],
             ignore: &[],
         },
@@ -221,7 +244,11 @@ pub static TABLE: &[Entry] = &[
     unsupported("string:length", "Text Length", NOT_YET_TEXT),
     // Lists.
     special("list:each", "For Each", Special::ForEach),
-    special("list:asyncEach", "For Each – Ignore Errors", Special::ForEachIgnoreErrors),
+    special(
+        "list:asyncEach",
+        "For Each – Ignore Errors",
+        Special::ForEachIgnoreErrors,
+    ),
     special("list:map", "Map", Special::ListMap),
     special("list:construct", "List Construct", Special::ListConstruct),
     card(
@@ -230,7 +257,10 @@ pub static TABLE: &[Entry] = &[
         CardMap {
             card: "list.to_text",
             connection: None,
-            args: &[("list", Arg::Input(&["list"])), ("separator", Arg::Input(&["delimiter"]))],
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("separator", Arg::Input(&["delimiter"])),
+            ],
             outputs: &[("string", "")],
             ignore: &[],
         },
@@ -238,7 +268,13 @@ pub static TABLE: &[Entry] = &[
     card(
         "list:length",
         "Length",
-        CardMap { card: "list.length", connection: None, args: &[("list", Arg::Input(&["list"]))], outputs: &[("length", "")], ignore: &[] },
+        CardMap {
+            card: "list.length",
+            connection: None,
+            args: &[("list", Arg::Input(&["list"]))],
+            outputs: &[("length", "")],
+            ignore: &[],
+        },
     ),
     card(
         "list:pluck",
@@ -246,7 +282,10 @@ pub static TABLE: &[Entry] = &[
         CardMap {
             card: "list.pluck",
             connection: None,
-            args: &[("list", Arg::Input(&["list"])), ("key", Arg::Input(&["key"]))],
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("key", Arg::Input(&["key"])),
+            ],
             outputs: &[("values", "")],
             ignore: &[],
         },
@@ -257,7 +296,10 @@ pub static TABLE: &[Entry] = &[
         CardMap {
             card: "list.at",
             connection: None,
-            args: &[("list", Arg::Input(&["list"])), ("index", Arg::Input(&["index"]))],
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("index", Arg::Input(&["index"])),
+            ],
             outputs: &[("item", "")],
             ignore: &[],
         },
@@ -268,7 +310,10 @@ pub static TABLE: &[Entry] = &[
         CardMap {
             card: "list.at",
             connection: None,
-            args: &[("list", Arg::Input(&["list"])), ("index", Arg::Const(Konst::Num(0)))],
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("index", Arg::Const(Konst::Num(0))),
+            ],
             outputs: &[("item", "")],
             ignore: &[],
         },
@@ -279,7 +324,10 @@ pub static TABLE: &[Entry] = &[
         CardMap {
             card: "list.at",
             connection: None,
-            args: &[("list", Arg::Input(&["list"])), ("index", Arg::Const(Konst::Num(-1)))],
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("index", Arg::Const(Konst::Num(-1))),
+            ],
             outputs: &[("item", "")],
             ignore: &[],
         },
@@ -290,7 +338,10 @@ pub static TABLE: &[Entry] = &[
         CardMap {
             card: "list.sort",
             connection: None,
-            args: &[("list", Arg::Input(&["list"])), ("path", Arg::Input(&["path"]))],
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("path", Arg::Input(&["path"])),
+            ],
             outputs: &[("sorted list", ""), ("output", "")],
             ignore: &[],
         },
@@ -301,7 +352,10 @@ pub static TABLE: &[Entry] = &[
         CardMap {
             card: "list.unique",
             connection: None,
-            args: &[("list", Arg::Input(&["list"])), ("path", Arg::Input(&["path"]))],
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("path", Arg::Input(&["path"])),
+            ],
             outputs: &[("unique list", ""), ("output", "")],
             ignore: &[],
         },
@@ -338,7 +392,11 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    unsupported("list:filter", "Filter Custom", "needs Filter Custom (not yet; see docs/from-okta-workflows.md for the list.map workaround)"),
+    unsupported(
+        "list:filter",
+        "Filter Custom",
+        "needs Filter Custom (not yet; see docs/from-okta-workflows.md for the list.map workaround)",
+    ),
     unsupported("list:reduce", "Reduce", "needs Reduce (not yet)"),
     unsupported("list:sample", "Sample", NOT_YET_LIST),
     unsupported("list:includes", "Includes", NOT_YET_LIST),
@@ -375,7 +433,10 @@ pub static TABLE: &[Entry] = &[
             connection: Some("okta"),
             args: &[
                 ("user_id", Arg::Input(&["User/ID", "ID"])),
-                ("revoke_oauth_tokens", Arg::Input(&["User/Revoke oauthTokens?", "Revoke oauthTokens?"])),
+                (
+                    "revoke_oauth_tokens",
+                    Arg::Input(&["User/Revoke oauthTokens?", "Revoke oauthTokens?"]),
+                ),
             ],
             outputs: &[("Output/Status Code", "status_code")],
             ignore: &[],
@@ -387,8 +448,14 @@ pub static TABLE: &[Entry] = &[
         CardMap {
             card: "okta.suspend_user",
             connection: Some("okta"),
-            args: &[("user_id", Arg::Input(&["User/ID or Login", "User/ID", "ID or Login", "ID"]))],
-            outputs: &[("Output/Status Code", "status_code"), ("Status Code", "status_code")],
+            args: &[(
+                "user_id",
+                Arg::Input(&["User/ID or Login", "User/ID", "ID or Login", "ID"]),
+            )],
+            outputs: &[
+                ("Output/Status Code", "status_code"),
+                ("Status Code", "status_code"),
+            ],
             ignore: &[],
         },
     ),
@@ -398,8 +465,14 @@ pub static TABLE: &[Entry] = &[
         CardMap {
             card: "okta.unsuspend_user",
             connection: Some("okta"),
-            args: &[("user_id", Arg::Input(&["User/ID or Login", "User/ID", "ID or Login", "ID"]))],
-            outputs: &[("Output/Status Code", "status_code"), ("Status Code", "status_code")],
+            args: &[(
+                "user_id",
+                Arg::Input(&["User/ID or Login", "User/ID", "ID or Login", "ID"]),
+            )],
+            outputs: &[
+                ("Output/Status Code", "status_code"),
+                ("Status Code", "status_code"),
+            ],
             ignore: &[],
         },
     ),
@@ -411,7 +484,10 @@ pub static TABLE: &[Entry] = &[
             connection: Some("okta"),
             args: &[
                 ("method", Arg::Const(Konst::Str("PUT"))),
-                ("path", Arg::Text("/api/v1/groups/{Group/id}/users/{User/id}")),
+                (
+                    "path",
+                    Arg::Text("/api/v1/groups/{Group/id}/users/{User/id}"),
+                ),
             ],
             outputs: &[("Result/status", "status")],
             ignore: &[],
@@ -425,15 +501,30 @@ pub static TABLE: &[Entry] = &[
             connection: Some("okta"),
             args: &[
                 ("method", Arg::Const(Konst::Str("DELETE"))),
-                ("path", Arg::Text("/api/v1/groups/{Group/id}/users/{User/id}")),
+                (
+                    "path",
+                    Arg::Text("/api/v1/groups/{Group/id}/users/{User/id}"),
+                ),
             ],
             outputs: &[("Result/status", "status")],
             ignore: &[],
         },
     ),
-    unsupported("okta:listUsersWithFilter", "Okta List Users with Filter", "needs okta.list_users (not yet; okta.api_request does not page)"),
-    unsupported("okta:getUsersGroups", "Okta Get User's Groups", "needs okta.list_user_groups with streaming to a helper (not yet)"),
-    unsupported("okta:hTTPRequest", "Okta Custom API Action", "its export fields were not verified against a real export yet (okta.api_request is the counterpart)"),
+    unsupported(
+        "okta:listUsersWithFilter",
+        "Okta List Users with Filter",
+        "needs okta.list_users (not yet; okta.api_request does not page)",
+    ),
+    unsupported(
+        "okta:getUsersGroups",
+        "Okta Get User's Groups",
+        "needs okta.list_user_groups with streaming to a helper (not yet)",
+    ),
+    unsupported(
+        "okta:hTTPRequest",
+        "Okta Custom API Action",
+        "its export fields were not verified against a real export yet (okta.api_request is the counterpart)",
+    ),
     // Slack connector.
     card(
         "slack:sendMessageToChannel2",
@@ -443,7 +534,10 @@ pub static TABLE: &[Entry] = &[
             connection: Some("slack"),
             args: &[
                 ("channel", Arg::Input(&["parameters/channel"])),
-                ("text", Arg::Input(&["Message/Text", "Message/Notification Message"])),
+                (
+                    "text",
+                    Arg::Input(&["Message/Text", "Message/Notification Message"]),
+                ),
                 ("blocks", Arg::Input(&["Message/Blocks"])),
                 ("thread_ts", Arg::Input(&["Message/Thread Timestamp"])),
                 ("unfurl_links", Arg::Choice("parameters/links", YES_NO)),
@@ -452,7 +546,12 @@ pub static TABLE: &[Entry] = &[
             // "Use Channel ID Instead?" (the channel is an id either way), "Send as bot?"
             // (a bot token always posts as the bot), the Slackbot name, the message type
             // (the filled input says it).
-            ignore: &["parameters/useId", "parameters/bot", "Slackbot/Name", "parameters/messageType"],
+            ignore: &[
+                "parameters/useId",
+                "parameters/bot",
+                "Slackbot/Name",
+                "parameters/messageType",
+            ],
         },
     ),
     // Tables.
@@ -465,15 +564,27 @@ pub static TABLE: &[Entry] = &[
 ];
 
 const fn special(address: &'static str, okta: &'static str, s: Special) -> Entry {
-    Entry { address, okta, map: Map::Special(s) }
+    Entry {
+        address,
+        okta,
+        map: Map::Special(s),
+    }
 }
 
 const fn card(address: &'static str, okta: &'static str, c: CardMap) -> Entry {
-    Entry { address, okta, map: Map::Card(c) }
+    Entry {
+        address,
+        okta,
+        map: Map::Card(c),
+    }
 }
 
 const fn unsupported(address: &'static str, okta: &'static str, why: &'static str) -> Entry {
-    Entry { address, okta, map: Map::Unsupported(why) }
+    Entry {
+        address,
+        okta,
+        map: Map::Unsupported(why),
+    }
 }
 
 /// The entry for `<module>:<key>`, compared exactly.
@@ -510,7 +621,12 @@ mod tests {
         for e in TABLE {
             let Map::Card(c) = &e.map else { continue };
             assert!(c.card.contains('.'), "{}: {}", e.address, c.card);
-            assert_eq!(c.connection.is_some(), c.card.starts_with("okta.") || c.card.starts_with("slack."), "{}", e.address);
+            assert_eq!(
+                c.connection.is_some(),
+                c.card.starts_with("okta.") || c.card.starts_with("slack."),
+                "{}",
+                e.address
+            );
             let mut names = HashSet::new();
             for (name, arg) in c.args {
                 assert!(names.insert(*name), "{}: `{name}` twice", e.address);
@@ -524,11 +640,18 @@ mod tests {
 
     #[test]
     fn lookups_and_unknown_cards() {
-        assert!(matches!(lookup("okta:readUser").map(|e| &e.map), Some(Map::Card(c)) if c.card == "okta.read_user"));
-        assert!(matches!(lookup("control:if").map(|e| &e.map), Some(Map::Unsupported(r)) if r.contains("If/Else")));
+        assert!(
+            matches!(lookup("okta:readUser").map(|e| &e.map), Some(Map::Card(c)) if c.card == "okta.read_user")
+        );
+        assert!(
+            matches!(lookup("control:if").map(|e| &e.map), Some(Map::Unsupported(r)) if r.contains("If/Else"))
+        );
         assert!(lookup("okta:nope").is_none());
         assert_eq!(
-            unknown_reason("zoom:createMeeting", "root:channels:http:zoom:1.0.0:createMeeting"),
+            unknown_reason(
+                "zoom:createMeeting",
+                "root:channels:http:zoom:1.0.0:createMeeting"
+            ),
             "no flowctl card for this `zoom` connector action yet"
         );
     }

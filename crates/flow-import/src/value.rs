@@ -34,13 +34,20 @@ impl Val {
                 for s in &segments {
                     v = match v {
                         Value::Object(o) => o.get(*s).unwrap_or(&Value::Null),
-                        Value::Array(a) => s.parse::<usize>().ok().and_then(|i| a.get(i)).unwrap_or(&Value::Null),
+                        Value::Array(a) => s
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|i| a.get(i))
+                            .unwrap_or(&Value::Null),
                         _ => &Value::Null,
                     };
                 }
                 Ok(Val::Const(v.clone()))
             }
-            _ => Err(format!("reads field `{}` of a value built in place", segments.join("."))),
+            _ => Err(format!(
+                "reads field `{}` of a value built in place",
+                segments.join(".")
+            )),
         }
     }
 
@@ -50,7 +57,12 @@ impl Val {
             Val::Const(c) => const_yaml(c),
             Val::Ref(p) => Yaml::Str(format!("{{{{ {p} }}}}")),
             Val::List(items) => Yaml::Seq(items.iter().map(Val::to_yaml).collect()),
-            Val::Map(entries) => Yaml::Map(entries.iter().map(|(k, v)| (k.clone(), v.to_yaml())).collect()),
+            Val::Map(entries) => Yaml::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_yaml()))
+                    .collect(),
+            ),
             Val::Text(parts) => Yaml::Str(parts.iter().map(part_text).collect()),
         }
     }
@@ -109,24 +121,41 @@ mod tests {
 
     #[test]
     fn references_and_constants_render_as_templates() {
-        assert_eq!(Val::Ref("user.id".into()).to_yaml(), Yaml::str("{{ user.id }}"));
-        assert_eq!(Val::Const(json!("a {{ b }}")).to_yaml(), Yaml::str("a \\{{ b }}"));
-        let text = Val::Text(vec![Val::Const(json!("/groups/")), Val::Ref("g".into()), Val::Const(json!(3))]);
+        assert_eq!(
+            Val::Ref("user.id".into()).to_yaml(),
+            Yaml::str("{{ user.id }}")
+        );
+        assert_eq!(
+            Val::Const(json!("a {{ b }}")).to_yaml(),
+            Yaml::str("a \\{{ b }}")
+        );
+        let text = Val::Text(vec![
+            Val::Const(json!("/groups/")),
+            Val::Ref("g".into()),
+            Val::Const(json!(3)),
+        ]);
         assert_eq!(text.to_yaml(), Yaml::str("/groups/{{ g }}3"));
     }
 
     #[test]
     fn fields_extend_paths_and_read_into_constants() {
-        let r = Val::Ref("event".into()).field(["detail", "users Failing"]).unwrap();
+        let r = Val::Ref("event".into())
+            .field(["detail", "users Failing"])
+            .unwrap();
         assert_eq!(r, Val::Ref("event.detail.[users Failing]".into()));
-        let c = Val::Const(json!({"a": [1, {"b": 2}]})).field(["a", "1", "b"]).unwrap();
+        let c = Val::Const(json!({"a": [1, {"b": 2}]}))
+            .field(["a", "1", "b"])
+            .unwrap();
         assert_eq!(c, Val::Const(json!(2)));
         assert!(Val::List(vec![]).field(["x"]).is_err());
     }
 
     #[test]
     fn operands_quote_text() {
-        assert_eq!(Val::Const(json!("say \"hi\"")).operand().unwrap(), "\"say \\\"hi\\\"\"");
+        assert_eq!(
+            Val::Const(json!("say \"hi\"")).operand().unwrap(),
+            "\"say \\\"hi\\\"\""
+        );
         assert_eq!(Val::Const(json!(3)).operand().unwrap(), "3");
     }
 }

@@ -170,7 +170,11 @@ pub fn quoted(s: &str) -> String {
 }
 
 fn key_text(k: &str) -> String {
-    if is_plain(k) { k.to_string() } else { quoted(k) }
+    if is_plain(k) {
+        k.to_string()
+    } else {
+        quoted(k)
+    }
 }
 
 /// Whether `s` can be written without quotes and read back as the same text.
@@ -240,16 +244,23 @@ mod tests {
 
     #[test]
     fn nesting_and_blocks() {
-        let out = render(vec![
-            (
-                "with",
-                Yaml::Map(vec![
-                    ("list".into(), Yaml::Seq(vec![Yaml::str("x"), Yaml::Map(vec![("k".into(), Yaml::Null), ("l".into(), Yaml::Bool(true))])])),
-                    ("empty".into(), Yaml::Map(vec![])),
-                    ("template".into(), Yaml::str("line 1\n\nline 3")),
-                ]),
-            ),
-        ]);
+        let out = render(vec![(
+            "with",
+            Yaml::Map(vec![
+                (
+                    "list".into(),
+                    Yaml::Seq(vec![
+                        Yaml::str("x"),
+                        Yaml::Map(vec![
+                            ("k".into(), Yaml::Null),
+                            ("l".into(), Yaml::Bool(true)),
+                        ]),
+                    ]),
+                ),
+                ("empty".into(), Yaml::Map(vec![])),
+                ("template".into(), Yaml::str("line 1\n\nline 3")),
+            ]),
+        )]);
         assert_eq!(
             out,
             "with:\n  list:\n    - x\n    - k: null\n      l: true\n  empty: {}\n  template: |-\n    line 1\n\n    line 3\n"
