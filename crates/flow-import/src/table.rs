@@ -554,6 +554,28 @@ pub static TABLE: &[Entry] = &[
             ],
         },
     ),
+    // HTTP connector (no connection: Okta's Raw Request takes auth in its headers).
+    card(
+        "httpfunctions:raw",
+        "HTTP Raw Request",
+        CardMap {
+            card: "http.request",
+            connection: None,
+            args: &[
+                ("method", Arg::Input(&["Request/Method"])),
+                ("url", Arg::Input(&["Request/URL"])),
+                ("query", Arg::Input(&["Request/Query"])),
+                ("headers", Arg::Input(&["Request/Headers"])),
+                ("body", Arg::Input(&["Request/Body"])),
+            ],
+            outputs: &[
+                ("Response/Status Code", "status"),
+                ("Response/Headers", "headers"),
+                ("Response/Body", "body"),
+            ],
+            ignore: &[],
+        },
+    ),
     // Tables.
     unsupported("stash:searchRows2", "Tables Search Rows", NOT_YET_TABLES),
     unsupported("stash:searchRows", "Tables Search Rows", NOT_YET_TABLES),
