@@ -318,7 +318,23 @@ impl<'a> Cx<'a> {
                     display_name(card),
                     card.key
                 ));
-                text.push_str("  helper: {}\n");
+                // A helper keeps its inputs (as `any`), so the flows that call it still
+                // validate when they are written with `--partial`.
+                let inputs: Vec<(String, Yaml)> =
+                    if card.key == "control:callable" && !self.flow.scheduled {
+                        helper_inputs(self.flow)
+                            .into_iter()
+                            .map(|(_, n)| (n, Yaml::str("any")))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                if inputs.is_empty() {
+                    text.push_str("  helper: {}\n");
+                } else {
+                    text.push_str("  helper:\n");
+                    yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
+                }
                 self.trigger_kind = Some("helper");
             }
         }

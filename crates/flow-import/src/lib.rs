@@ -387,6 +387,31 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_helper_whose_trigger_fails_keeps_its_inputs_for_its_callers() {
+        let mut doc: Value = serde_json::from_slice(OORT).unwrap();
+        let helper = &mut doc["data"]["flos"]["f0000000-0000-4000-8000-000000000002"];
+        for m in helper["data"]["methods"].as_array_mut().unwrap() {
+            if m["uuid"] == "hf" {
+                m["node"]["model"]["outputs"]["data"]["hfEmail"]["value"]["type"] =
+                    Value::from("file");
+            }
+        }
+        let i = run(&serde_json::to_vec(&doc).unwrap(), true);
+        let outcomes: Vec<Outcome> = i.report.flows.iter().map(|f| f.outcome).collect();
+        assert_eq!(outcomes, [Outcome::Partial, Outcome::Partial]);
+        assert!(
+            i.report.flows[0].problems[0]
+                .reason
+                .contains("calls the helper flow `demo-dispatcher`")
+        );
+        let helper = &i.files[2].text;
+        assert!(
+            helper.contains("  # UNSUPPORTED: Helper Flow (control:callable): inputs of type `file` have no flowctl counterpart\n  helper:\n    inputs:\n      email: any\n"),
+            "{helper}"
+        );
+    }
+
     /// Every node of `v` by JSON pointer.
     fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
         match v {

@@ -43,14 +43,6 @@ impl Yaml {
             ),
         }
     }
-
-    fn is_block(&self) -> bool {
-        match self {
-            Yaml::Seq(s) => !s.is_empty(),
-            Yaml::Map(m) => !m.is_empty(),
-            _ => false,
-        }
-    }
 }
 
 /// Writes `# text` lines (one per line of `text`) at `indent`.
@@ -124,7 +116,6 @@ fn seq(out: &mut String, indent: usize, items: &[Yaml]) {
                 out.push('\n');
             }
         }
-        debug_assert!(!item.is_block() || out.ends_with('\n'));
     }
 }
 
