@@ -134,6 +134,55 @@ fn a_single_flow_export_converts_and_runs() {
 }
 
 #[test]
+fn if_else_branches_become_conditions_and_the_join_a_default() {
+    let (dir, out) = import("import-if-else", "if-else.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("if-else", &project, &["flows/suspend-on-request.yaml"]);
+    validates(&project);
+    for (action, answer, skipped) in [
+        ("suspend", r#"{"outcome":"suspended","user":"#, "ignored"),
+        ("keep", r#"{"outcome":"nothing to do"}"#, "suspend_user"),
+    ] {
+        let body = dir.join(format!("{action}.json"));
+        std::fs::write(
+            &body,
+            format!(r#"{{"login":"maria@example.com","action":"{action}"}}"#),
+        )
+        .unwrap();
+        let run = Run::new(&[
+            "run",
+            "suspend-on-request",
+            "--input",
+            body.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ])
+        .config(&project.join("flowctl.yaml"))
+        .run()
+        .ok();
+        let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+        let got = serde_json::to_string(&record["output"]["answer"]).unwrap();
+        assert!(got.starts_with(answer), "{action}: {got}");
+        assert!(
+            record["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["id"] == skipped && s["status"] == "skipped"),
+            "{action}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
 fn unsupported_cards_are_reported_and_their_flows_not_written() {
     let (dir, out) = import("import-unsupported", "unsupported.flopack", &[]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
@@ -160,7 +209,9 @@ fn partial_writes_stand_ins_that_validate_and_still_exits_1() {
     let project = dir.join("out");
     let branching = std::fs::read_to_string(project.join("flows/branching.yaml")).unwrap();
     assert!(
-        branching.contains("  # UNSUPPORTED: If/Else (control:if): needs If/Else (not yet)\n  - id: if_else\n    card: flow.fail\n"),
+        branching.contains(
+            "  # UNSUPPORTED: Return (control:return): Return inside an If/Else branch leaves only the branch in Okta (not yet)\n  - id: return\n    card: flow.fail\n    if: \"{{ eq trigger.body \\\"yes\\\" }}\"\n"
+        ),
         "{branching}"
     );
     let config = std::fs::read_to_string(project.join("flowctl.yaml")).unwrap();

@@ -11,6 +11,7 @@ use crate::yaml::{self, Yaml};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+mod branches;
 mod order;
 mod special;
 
@@ -55,11 +56,12 @@ pub struct FlowOut {
 }
 
 /// A step being written.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Step {
     id: String,
     card: &'static str,
     comments: Vec<String>,
+    /// `if:` as a template expression (without the braces).
     condition: Option<String>,
     on_error: Option<&'static str>,
     with: Vec<(String, Yaml)>,
@@ -67,13 +69,16 @@ struct Step {
 
 type Resolved = Result<Val, String>;
 
+/// A wire's source: (card, output id, conversion).
+type Wire<'a> = (&'a str, &'a str, Option<&'a str>);
+
 struct Cx<'a> {
     flow: &'a FlowData,
     catalog: &'a Catalog,
     partial: bool,
     by_uuid: HashMap<&'a str, &'a Method>,
     /// (target card, input id) → (source card, output id, conversion).
-    wires: HashMap<(&'a str, &'a str), (&'a str, &'a str, Option<&'a str>)>,
+    wires: HashMap<(&'a str, &'a str), Wire<'a>>,
     /// (card, output id) → its value, or why it has none.
     outputs: HashMap<(String, String), Resolved>,
     done: HashSet<String>,
@@ -84,6 +89,14 @@ struct Cx<'a> {
     out: FlowOut,
     /// Conversions already made into steps: (card, output, conversion) → value.
     converted: HashMap<(String, String, String), Val>,
+    /// Every wire into an input (a Join's input takes one per branch).
+    all_wires: HashMap<(&'a str, &'a str), Vec<Wire<'a>>>,
+    /// The If/Else branches each card is in.
+    branches: branches::Branches,
+    /// If/Else card → its condition (a template expression), once converted.
+    conditions: HashMap<String, String>,
+    /// Card → its place in the run order.
+    position: HashMap<String, usize>,
 }
 
 /// Converts `flow` (named `name` in flowctl, `okta_name` in Okta).
@@ -109,16 +122,25 @@ pub fn convert(
         trigger_kind: None,
         out: FlowOut::default(),
         converted: HashMap::new(),
+        all_wires: HashMap::new(),
+        branches: branches::branches(flow),
+        conditions: HashMap::new(),
+        position: HashMap::new(),
     };
     for m in &flow.methods {
         for p in &m.pins {
-            cx.wires.insert(
-                (p.target.as_str(), p.input.as_str()),
-                (m.uuid.as_str(), p.output.as_str(), p.convert.as_deref()),
-            );
+            let key = (p.target.as_str(), p.input.as_str());
+            let wire = (m.uuid.as_str(), p.output.as_str(), p.convert.as_deref());
+            cx.wires.insert(key, wire);
+            cx.all_wires.entry(key).or_default().push(wire);
         }
     }
     let order = order(flow);
+    cx.position = order
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.uuid.clone(), i))
+        .collect();
     let trigger = order.iter().copied().find(|m| is_event(m));
     let trigger_yaml = cx.trigger(trigger, name);
     for m in order {
@@ -168,7 +190,7 @@ fn write_step(out: &mut String, s: &Step) {
     out.push_str(&format!("  - id: {}\n", s.id));
     out.push_str(&format!("    card: {}\n", s.card));
     if let Some(c) = &s.condition {
-        yaml::entry(out, 4, "if", &Yaml::str(c.clone()));
+        yaml::entry(out, 4, "if", &Yaml::str(format!("{{{{ {c} }}}}")));
     }
     if let Some(e) = s.on_error {
         out.push_str(&format!("    on_error: {e}\n"));
@@ -306,7 +328,10 @@ impl<'a> Cx<'a> {
             let v = match (o.group.as_deref(), o.key.as_str()) {
                 (Some("raw"), "body") => Ok(Val::Ref("trigger.body".into())),
                 (Some("raw"), "headers") => Ok(Val::Ref("trigger.headers".into())),
-                (Some("raw"), "query") => Ok(Val::Ref("trigger.query".into())),
+                (Some("raw"), "query") => Err(
+                    "reads the API Endpoint's raw query text (flowctl has `trigger.query`, an object)"
+                        .to_string(),
+                ),
                 (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
                 (Some("body"), k) => Val::Ref("trigger.json".into()).field(k.split('.')),
                 (Some("headers"), k) => Ok(Val::Ref(format!(
@@ -403,7 +428,12 @@ impl<'a> Cx<'a> {
             return;
         }
         let id = self.ids.step(&step_name(m));
-        let result = self.step(m, &id, special);
+        let result = match self.branches.leaves_branch(m, special) {
+            Some(why) => Err(why),
+            None => self
+                .step(m, &id, special)
+                .and_then(|step| self.in_branches(m, step)),
+        };
         match result {
             Ok(Some(mut step)) => {
                 step.comments.splice(0..0, self.take_notes(m));
@@ -431,7 +461,7 @@ impl<'a> Cx<'a> {
                         display_name(m),
                         m.key
                     ));
-                    self.steps.push(Step {
+                    let stand_in = Step {
                         id,
                         card: "flow.fail",
                         comments,
@@ -440,10 +470,51 @@ impl<'a> Cx<'a> {
                             Yaml::str(format!("not converted from Okta: {}", display_name(m))),
                         )],
                         ..Step::default()
+                    };
+                    // Inside an If/Else branch, the stand-in fails only when the branch runs.
+                    let conditioned = self.in_branches(m, Some(stand_in.clone()));
+                    self.steps.push(match conditioned {
+                        Ok(Some(step)) => step,
+                        _ => stand_in,
                     });
                 }
             }
         }
+    }
+
+    /// A step of a card inside If/Else branches runs only when their conditions hold.
+    fn in_branches(&self, m: &Method, step: Option<Step>) -> Result<Option<Step>, String> {
+        let Some(mut step) = step else {
+            return Ok(None);
+        };
+        let mut parts: Vec<String> = Vec::new();
+        for (if_card, flag) in self.branches.of(&m.uuid) {
+            let Some(cond) = self.conditions.get(if_card) else {
+                return Err("is inside an If/Else that was not converted".into());
+            };
+            parts.push(if *flag {
+                cond.clone()
+            } else {
+                format!("not ({cond})")
+            });
+        }
+        if parts.is_empty() {
+            return Ok(Some(step));
+        }
+        parts.extend(step.condition.take());
+        step.condition = Some(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            format!(
+                "and {}",
+                parts
+                    .iter()
+                    .map(|p| format!("({p})"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        });
+        Ok(Some(step))
     }
 
     fn take_notes(&mut self, m: &Method) -> Vec<String> {

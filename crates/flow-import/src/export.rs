@@ -91,8 +91,11 @@ pub struct Method {
     pub comment: Option<(String, String)>,
     /// `node.model.policy.error.type` (`finish` is the default "halt").
     pub error_policy: String,
-    /// The first cards of an If/Else's branches (`branches` keys).
-    pub branches: Vec<String>,
+    /// An If/Else's branches: the first card of each, and whether it is the true branch
+    /// (`None`: not a boolean, as in If/ElseIf).
+    pub branches: Vec<(String, Option<bool>)>,
+    /// A Join's `joins`: input id → the output ids it sets.
+    pub joins: Vec<(String, Vec<String>)>,
     /// The card kind's own name (`metadata.name`), e.g. `Compose`.
     pub kind_name: String,
 }
@@ -352,7 +355,22 @@ fn method(m: &Map<String, Value>) -> Method {
         branches: m
             .get("branches")
             .and_then(Value::as_object)
-            .map(|b| b.keys().cloned().collect())
+            .map(|b| b.iter().map(|(k, v)| (k.clone(), v.as_bool())).collect())
+            .unwrap_or_default(),
+        joins: m
+            .get("joins")
+            .and_then(Value::as_object)
+            .map(|j| {
+                j.iter()
+                    .map(|(input, outs)| {
+                        let outs = outs
+                            .as_array()
+                            .map(|a| a.iter().map(|o| text(o.get("output"))).collect())
+                            .unwrap_or_default();
+                        (input.clone(), outs)
+                    })
+                    .collect()
+            })
             .unwrap_or_default(),
         kind_name: text(get("metadata").and_then(|md| md.get("name"))),
     }

@@ -113,6 +113,10 @@ pub enum Special {
     ThrowIf,
     /// Continue If → `flow.continue_if`.
     ContinueIf,
+    /// If/Else → the `if:` of the steps in its branches.
+    IfElse,
+    /// Join (after an If/Else) → reads whichever branch ran.
+    Join,
 }
 
 const OKTA_USER_OUTPUTS: &[(&str, &str)] = &[
@@ -175,13 +179,9 @@ pub static TABLE: &[Entry] = &[
     special("control:spawn", "Call Flow", Special::CallFlow),
     special("control:run", "Call Flow Async", Special::CallFlowAsync),
     special("control:let", "Assign", Special::Assign),
-    unsupported("control:if", "If/Else", "needs If/Else (not yet)"),
+    special("control:if", "If/Else", Special::IfElse),
     unsupported("control:branch", "If/ElseIf", "needs If/ElseIf (not yet)"),
-    unsupported(
-        "control:join",
-        "Join",
-        "joins the outputs of If/Else branches, which need If/Else (not yet)",
-    ),
+    special("control:join", "Join", Special::Join),
     unsupported("control:tryCatch", "If Error", "needs If Error (not yet)"),
     unsupported("control:assignIf", "Assign If", "needs Assign If (not yet)"),
     unsupported("control:lookup", "Lookup", "needs Lookup (not yet)"),
@@ -665,9 +665,10 @@ mod tests {
         assert!(
             matches!(lookup("okta:readUser").map(|e| &e.map), Some(Map::Card(c)) if c.card == "okta.read_user")
         );
-        assert!(
-            matches!(lookup("control:if").map(|e| &e.map), Some(Map::Unsupported(r)) if r.contains("If/Else"))
-        );
+        assert!(matches!(
+            lookup("control:branch").map(|e| &e.map),
+            Some(Map::Unsupported(r)) if r.contains("If/ElseIf")
+        ));
         assert!(lookup("okta:nope").is_none());
         assert_eq!(
             unknown_reason(

@@ -18,6 +18,8 @@ pub enum Val {
     Map(Vec<(String, Val)>),
     /// Text made of literal parts and values (Compose, API paths).
     Text(Vec<Val>),
+    /// A template expression that is not a path: `default a b` (an If/Else Join).
+    Expr(String),
 }
 
 impl Val {
@@ -44,6 +46,10 @@ impl Val {
                 }
                 Ok(Val::Const(v.clone()))
             }
+            Val::Expr(_) => Err(format!(
+                "reads field `{}` of an If/Else Join's output (not yet)",
+                segments.join(".")
+            )),
             _ => Err(format!(
                 "reads field `{}` of a value built in place",
                 segments.join(".")
@@ -55,7 +61,7 @@ impl Val {
     pub fn to_yaml(&self) -> Yaml {
         match self {
             Val::Const(c) => const_yaml(c),
-            Val::Ref(p) => Yaml::Str(format!("{{{{ {p} }}}}")),
+            Val::Ref(p) | Val::Expr(p) => Yaml::Str(format!("{{{{ {p} }}}}")),
             Val::List(items) => Yaml::Seq(items.iter().map(Val::to_yaml).collect()),
             Val::Map(entries) => Yaml::Map(
                 entries
@@ -71,6 +77,7 @@ impl Val {
     pub fn operand(&self) -> Result<String, String> {
         match self {
             Val::Ref(p) => Ok(p.clone()),
+            Val::Expr(e) => Ok(format!("({e})")),
             Val::Const(Value::String(s)) => Ok(format!(
                 "\"{}\"",
                 s.replace('\\', "\\\\").replace('"', "\\\"")
@@ -97,7 +104,7 @@ fn part_text(v: &Val) -> String {
         Val::Const(Value::String(s)) => escape_template(s),
         Val::Const(Value::Null) => String::new(),
         Val::Const(c) => escape_template(&c.to_string()),
-        Val::Ref(p) => format!("{{{{ {p} }}}}"),
+        Val::Ref(p) | Val::Expr(p) => format!("{{{{ {p} }}}}"),
         Val::Text(parts) => parts.iter().map(part_text).collect(),
         Val::List(_) | Val::Map(_) => {
             // Rendered as JSON, like a list or object output in a template.

@@ -15,39 +15,47 @@ pub(super) fn order(flow: &FlowData) -> Vec<&Method> {
         .collect();
     let n = flow.methods.len();
     let mut indegree = vec![0usize; n];
-    let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
+    // Each edge with a rank: an If/Else's true branch (0) before its false branch (1).
+    let mut next: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
     let mut seen = HashSet::new();
-    let branch_edges = flow
-        .methods
+    let branch_edges = flow.methods.iter().flat_map(|m| {
+        m.branches.iter().map(move |(b, flag)| {
+            let rank = if *flag == Some(true) { 0 } else { 1 };
+            (m.uuid.clone(), b.clone(), rank)
+        })
+    });
+    let edges: Vec<(String, String, usize)> = flow
+        .orderings
         .iter()
-        .flat_map(|m| m.branches.iter().map(move |b| (m.uuid.clone(), b.clone())));
-    let edges: Vec<(String, String)> = flow.orderings.iter().cloned().chain(branch_edges).collect();
-    for (a, b) in &edges {
+        .map(|(a, b)| (a.clone(), b.clone(), 0))
+        .chain(branch_edges)
+        .collect();
+    for (a, b, rank) in &edges {
         if let (Some(&i), Some(&j)) = (index.get(a.as_str()), index.get(b.as_str()))
             && i != j
             && seen.insert((i, j))
         {
-            next[i].push(j);
+            next[i].push((j, *rank));
             indegree[j] += 1;
         }
     }
     // Depth first: the cards a card has just made ready come next (so an If/Else's branches
-    // follow it), ties by their place in the file.
-    let mut ready: BTreeSet<(Reverse<usize>, usize)> = (0..n)
+    // follow it, the true one first), ties by their place in the file.
+    let mut ready: BTreeSet<(Reverse<usize>, usize, usize)> = (0..n)
         .filter(|&i| indegree[i] == 0)
-        .map(|i| (Reverse(0), i))
+        .map(|i| (Reverse(0), 0, i))
         .collect();
     let mut out = Vec::with_capacity(n);
     let mut placed = vec![false; n];
     let mut generation = 0;
-    while let Some((_, i)) = ready.pop_first() {
+    while let Some((_, _, i)) = ready.pop_first() {
         generation += 1;
         out.push(i);
         placed[i] = true;
-        for &j in &next[i] {
+        for &(j, rank) in &next[i] {
             indegree[j] -= 1;
             if indegree[j] == 0 {
-                ready.insert((Reverse(generation), j));
+                ready.insert((Reverse(generation), rank, j));
             }
         }
     }
@@ -86,7 +94,7 @@ mod tests {
         // As Okta stores an If/Else: the branch's first card hangs off `branches`, and the
         // Join after the container waits for the branch's last card.
         let mut cond = card("if");
-        cond.branches = vec!["yes".into(), "no".into()];
+        cond.branches = vec![("yes".into(), Some(true)), ("no".into(), Some(false))];
         let flow = FlowData {
             methods: vec![
                 card("c"),
@@ -106,7 +114,7 @@ mod tests {
             ],
             ..FlowData::default()
         };
-        assert_eq!(names(&flow), ["a", "b", "if", "no", "yes", "join", "c"]);
+        assert_eq!(names(&flow), ["a", "b", "if", "yes", "no", "join", "c"]);
     }
 
     #[test]

@@ -197,11 +197,42 @@ impl<'a> Cx<'a> {
             }
             Special::ContinueIf => {
                 let condition = self.condition(m)?;
-                let mut with = vec![("condition".to_string(), Yaml::Str(condition))];
+                let mut with = vec![(
+                    "condition".to_string(),
+                    Yaml::Str(format!("{{{{ {condition} }}}}")),
+                )];
                 if let Some(v) = self.input_by_key(m, "message")? {
                     with.push(("message".into(), v.to_yaml()));
                 }
                 Ok(Some(step("flow.continue_if", with)))
+            }
+            Special::IfElse => {
+                if let Some(why) = self.branches.unsupported.get(&m.uuid) {
+                    return Err(why.clone());
+                }
+                let condition = self.condition(m)?;
+                self.notes.push(format!(
+                    "Okta: {}: the steps of its true branch run `if: {{{{ {condition} }}}}`, those of its false branch when it is not",
+                    m.name.trim()
+                ));
+                self.conditions.insert(m.uuid.clone(), condition);
+                for o in &m.outputs {
+                    self.outputs.insert(
+                        (m.uuid.clone(), o.id.clone()),
+                        Err(format!(
+                            "reads the If/Else output `{}` (not yet)",
+                            o.label()
+                        )),
+                    );
+                }
+                Ok(None)
+            }
+            Special::Join => {
+                for o in &m.outputs {
+                    let v = self.joined(m, &o.id);
+                    self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+                }
+                Ok(None)
             }
             Special::ApiEndpoint | Special::Callable => {
                 Err("a second event card in one flow".into())
@@ -317,7 +348,51 @@ impl<'a> Cx<'a> {
         Ok((name, Yaml::Map(inputs)))
     }
 
-    /// `left-operand`, `operator`, `right-operand` as one template condition.
+    /// A Join output: the value of whichever branch ran (a skipped step reads as `null`).
+    fn joined(&mut self, m: &Method, output: &str) -> Resolved {
+        let Some((input, _)) = m
+            .joins
+            .iter()
+            .find(|(_, outs)| outs.iter().any(|o| o == output))
+        else {
+            return Err("reads a Join output that no branch sets".into());
+        };
+        let mut wires = self
+            .all_wires
+            .get(&(m.uuid.as_str(), input.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        // The branches in the order they are written (the true one first).
+        wires.sort_by_key(|(src, _, _)| self.position.get(*src).copied().unwrap_or(usize::MAX));
+        let mut values = Vec::new();
+        for (src, out, convert) in wires {
+            let v = self.output(src, out, 0)?;
+            values.push(self.conversion(src, out, v, convert)?);
+        }
+        let mut operands = Vec::new();
+        for v in &values {
+            operands.push(v.operand()?);
+        }
+        if values.len() == 1 {
+            return values
+                .pop()
+                .ok_or_else(|| "reads a Join output that no branch sets".into());
+        }
+        // `default a (default b c)`: the first branch's value that is not null.
+        let Some(mut expr) = operands.pop() else {
+            return Err("reads a Join output that no branch sets".into());
+        };
+        for (n, a) in operands.iter().rev().enumerate() {
+            expr = if n == 0 {
+                format!("default {a} {expr}")
+            } else {
+                format!("default {a} ({expr})")
+            };
+        }
+        Ok(Val::Expr(expr))
+    }
+
+    /// `left-operand`, `operator`, `right-operand` as one template expression (no braces).
     fn condition(&mut self, m: &Method) -> Result<String, String> {
         let op = m
             .input("operator")
@@ -350,7 +425,7 @@ impl<'a> Cx<'a> {
                 ));
             }
         };
-        Ok(format!("{{{{ {expr} }}}}"))
+        Ok(expr)
     }
 }
 
