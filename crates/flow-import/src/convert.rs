@@ -352,7 +352,15 @@ impl<'a> Cx<'a> {
 
     fn helper(&mut self, card: &Method) -> Result<String, String> {
         if self.flow.scheduled {
-            return Err("scheduled trigger (not yet)".into());
+            return Err(match &self.flow.cron {
+                Some((cron, Some(tz))) => {
+                    format!("scheduled trigger (not yet); Okta's schedule: cron `{cron}`, {tz}")
+                }
+                Some((cron, None)) => {
+                    format!("scheduled trigger (not yet); Okta's schedule: cron `{cron}`")
+                }
+                None => "scheduled trigger (not yet)".into(),
+            });
         }
         let names: HashMap<String, String> = helper_inputs(self.flow).into_iter().collect();
         let mut inputs = Vec::new();

@@ -60,6 +60,8 @@ pub struct FlowData {
     pub orderings: Vec<(String, String)>,
     /// `scheduled: true` (with `cron`).
     pub scheduled: bool,
+    /// The schedule of a scheduled flow as a five-field cron expression, and its time zone.
+    pub cron: Option<(String, Option<String>)>,
     /// `security_level` of an API endpoint flow: `open`, `medium`, `high`.
     pub security_level: Option<String>,
 }
@@ -309,6 +311,17 @@ pub fn flow_data(v: Option<&Value>) -> FlowData {
         methods,
         orderings,
         scheduled: v.get("scheduled").and_then(Value::as_bool).unwrap_or(false),
+        cron: v.get("cron").and_then(Value::as_object).and_then(|c| {
+            let field = |k: &str| non_empty(text(c.get(k)).trim().to_string());
+            let fields = [
+                field("minutes")?,
+                field("hours")?,
+                field("dayOfTheMonth")?,
+                field("month")?,
+                field("dayOfTheWeek")?,
+            ];
+            Some((fields.join(" "), field("timeZone")))
+        }),
         security_level: v
             .get("security_level")
             .and_then(Value::as_str)
