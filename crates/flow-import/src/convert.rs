@@ -448,7 +448,8 @@ impl<'a> Cx<'a> {
                 self.steps.push(step);
             }
             Ok(None) => {
-                // Read in place (List Construct): its notes go to the next step.
+                // No step of its own (List Construct, If/Else, Join): read where it is used;
+                // its notes go to the next step.
             }
             Err(reason) => {
                 self.problem(m, reason.clone());
@@ -510,17 +511,15 @@ impl<'a> Cx<'a> {
             return Ok(Some(step));
         }
         parts.extend(step.condition.take());
-        step.condition = Some(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            format!(
+        step.condition = Some(match parts.as_slice() {
+            [only] => only.clone(),
+            all => format!(
                 "and {}",
-                parts
-                    .iter()
+                all.iter()
                     .map(|p| format!("({p})"))
                     .collect::<Vec<_>>()
                     .join(" ")
-            )
+            ),
         });
         Ok(Some(step))
     }

@@ -257,4 +257,39 @@ mod tests {
             "with:\n  list:\n    - x\n    - k: null\n      l: true\n  empty: {}\n  template: |-\n    line 1\n\n    line 3\n"
         );
     }
+
+    /// Reads `text` as flowctl does (YAML 1.2, only `true`/`false` are booleans).
+    fn read(text: &str) -> Result<Value, String> {
+        let options = serde_saphyr::options! { strict_booleans: true };
+        serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|e| e.to_string())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Any key and text, at the top, in a list and in a mapping inside it, reads back as
+        /// written.
+        #[test]
+        fn any_text_reads_back_as_written(key in "\\PC{1,12}|[ -~]{1,8}", text in proptest::prop_oneof![
+            // YAML's special characters, white space and line breaks, densely.
+            "[ a-z0-9:#\\-\n\t\r\"'{}\\[\\],&*!|>%@`\\\\~?.$\u{85}\u{a0}\u{2028}\u{feff}]{0,24}",
+            proptest::prelude::any::<String>(),
+        ]) {
+            let value = Yaml::Seq(vec![
+                Yaml::Str(text.clone()),
+                Yaml::Map(vec![(key.clone(), Yaml::Str(text.clone()))]),
+            ]);
+            let mut out = String::new();
+            map(&mut out, 0, &[(key.clone(), Yaml::Str(text.clone())), ("list".into(), value)]);
+            let back = read(&out).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}\n{out}")))?;
+            let mut expected = serde_json::Map::new();
+            expected.insert(key.clone(), Value::String(text.clone()));
+            expected.insert("list".into(), serde_json::json!([text.clone(), {key.clone(): text.clone()}]));
+            if key == "list" {
+                // The second entry wins in neither: flowctl refuses duplicate keys.
+                return Ok(());
+            }
+            proptest::prop_assert_eq!(back, Value::Object(expected), "{}", out);
+        }
+    }
 }

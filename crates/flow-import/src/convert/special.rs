@@ -429,6 +429,10 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// The deepest a dotted Construct key is nested (deeper keys stay flat, so no input can make
+/// the writer recurse without bound).
+const MAX_NESTING: usize = 32;
+
 /// Construct fields with dotted keys (`text.type`, `fields.0.text`) as nested values; a level
 /// whose keys are 0, 1, 2, … is a list.
 fn nest(fields: Vec<(String, Option<Val>)>) -> Val {
@@ -478,7 +482,8 @@ fn nest(fields: Vec<(String, Option<Val>)>) -> Val {
     for (key, v) in fields {
         let v = v.unwrap_or(Val::Const(Value::String(String::new())));
         let path: Vec<&str> = key.split('.').collect();
-        if path.iter().any(|s| s.is_empty()) {
+        // An empty segment, or deeper than any real object: the key as it is, not nested.
+        if path.iter().any(|s| s.is_empty()) || path.len() > MAX_NESTING {
             root.children.push((
                 key.clone(),
                 Node {
@@ -522,5 +527,10 @@ mod tests {
             ])
         );
         assert_eq!(nest(vec![]), Val::Map(vec![]));
+        let deep = "a.".repeat(100_000) + "b";
+        assert_eq!(
+            nest(vec![(deep.clone(), Some(Val::Const(json!(1))))]),
+            Val::Map(vec![(deep, Val::Const(json!(1)))])
+        );
     }
 }
