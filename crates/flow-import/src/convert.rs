@@ -97,6 +97,8 @@ struct Cx<'a> {
     conditions: HashMap<String, String>,
     /// Card → its place in the run order.
     position: HashMap<String, usize>,
+    /// A Close or Return Raw became the flow's `http.close`.
+    closed: bool,
 }
 
 /// Converts `flow` (named `name` in flowctl, `okta_name` in Okta).
@@ -126,6 +128,7 @@ pub fn convert(
         branches: branches::branches(flow),
         conditions: HashMap::new(),
         position: HashMap::new(),
+        closed: false,
     };
     for m in &flow.methods {
         for p in &m.pins {

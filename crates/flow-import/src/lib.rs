@@ -411,6 +411,21 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_second_answer_to_the_caller_is_reported() {
+        let mut doc: Value = serde_json::from_slice(OORT).unwrap();
+        let main = &mut doc["data"]["flos"]["f0000000-0000-4000-8000-000000000001"]["data"];
+        main["methods"].as_array_mut().unwrap().push(serde_json::json!({
+            "uuid": "raw", "address": "root:kernel:control:0.0.1:returnRaw",
+            "node": {"data": {"name": "Return Raw"}, "model": {"inputs": {"data": {}}, "outputs": {"data": {}}}}
+        }));
+        main["orderings"]["last"] = serde_json::json!(["post", "raw"]);
+        let i = run(&serde_json::to_vec(&doc).unwrap(), false);
+        let problems = &i.report.flows[0].problems;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].reason.contains("a second time"), "{problems:?}");
+    }
+
     /// Every node of `v` by JSON pointer.
     fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
         match v {

@@ -12,6 +12,8 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 impl<'a> Cx<'a> {
+    /// Converts a card the table marks [`Special`]: a step, or `None` when the card is read
+    /// where it is used.
     pub(super) fn special(
         &mut self,
         m: &'a Method,
@@ -105,7 +107,8 @@ impl<'a> Cx<'a> {
                     ("flow".to_string(), Yaml::str(flow)),
                     ("inputs".to_string(), inputs),
                 ];
-                if let Some(c) = m.input("concurrency").and_then(|f| f.data.as_u64())
+                let concurrency = m.input("concurrency").and_then(|f| f.data.as_u64());
+                if let Some(c) = concurrency
                     && c > 1
                 {
                     with.push(("concurrency".into(), Yaml::Num(c.min(100).to_string())));
@@ -114,7 +117,13 @@ impl<'a> Cx<'a> {
                     with.push(("on_item_error".into(), Yaml::str("continue")));
                 }
                 self.single_output(m, Ok(Val::Ref(id.to_string())));
-                Ok(Some(step(card, with)))
+                let mut st = step(card, with);
+                if let Some(c) = concurrency.filter(|c| *c > 100) {
+                    st.comments.push(format!(
+                        "Okta ran {c} items at once; flowctl runs at most 100"
+                    ));
+                }
+                Ok(Some(st))
             }
             Special::CallFlow | Special::CallFlowAsync => {
                 let (flow, inputs) = self.call(m, false)?;
@@ -160,6 +169,13 @@ impl<'a> Cx<'a> {
                         "answers an HTTP caller, but this flow is not an API Endpoint flow".into(),
                     );
                 }
+                if self.closed {
+                    return Err(
+                        "answers the HTTP caller a second time (flowctl has one `http.close` per flow)"
+                            .into(),
+                    );
+                }
+                self.closed = true;
                 let mut with = Vec::new();
                 if let Some(v) = self.input_by_key(m, "statusCode")? {
                     match v {
