@@ -26,6 +26,9 @@ pub struct Problem {
     pub address: String,
     /// Why.
     pub reason: String,
+    /// It fails only because a card it reads (or the If/Else it is in, or the helper it calls)
+    /// did not convert: supporting that card would convert this one too.
+    pub follows: bool,
 }
 
 /// What the converter knows about every flow of the export.
@@ -99,6 +102,8 @@ struct Cx<'a> {
     position: HashMap<String, usize>,
     /// A Close or Return Raw became the flow's `http.close`.
     closed: bool,
+    /// Cards that did not convert.
+    failed: HashSet<String>,
 }
 
 /// Converts `flow` (named `name` in flowctl, `okta_name` in Okta).
@@ -129,6 +134,7 @@ pub fn convert(
         conditions: HashMap::new(),
         position: HashMap::new(),
         closed: false,
+        failed: HashSet::new(),
     };
     for m in &flow.methods {
         for p in &m.pins {
@@ -243,11 +249,49 @@ pub fn helper_inputs(flow: &FlowData) -> Vec<(String, String)> {
 
 impl<'a> Cx<'a> {
     fn problem(&mut self, m: &Method, reason: String) {
+        // A card with no counterpart blocks by itself, whatever it reads.
+        let convertible = matches!(
+            table::lookup(&m.key).map(|e| &e.map),
+            Some(Map::Card(_) | Map::Special(_))
+        );
+        let follows = convertible && self.upstream_failed(&m.uuid);
+        self.failed.insert(m.uuid.clone());
         self.out.problems.push(Problem {
             card: display_name(m),
             address: m.key.clone(),
             reason,
+            follows,
         });
+    }
+
+    /// Whether a card upstream of this one (one it reads, directly or through other cards, or
+    /// an If/Else it is inside) did not convert.
+    fn upstream_failed(&self, card: &str) -> bool {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut queue: Vec<&str> = vec![card];
+        while let Some(c) = queue.pop() {
+            if !seen.insert(c) {
+                continue;
+            }
+            if c != card && self.failed.contains(c) {
+                return true;
+            }
+            for (if_card, _) in self.branches.of(c) {
+                queue.push(if_card.as_str());
+            }
+            let Some(m) = self.by_uuid.get(c) else {
+                continue;
+            };
+            for f in &m.inputs {
+                if let Some(sources) = self.all_wires.get(&(c, f.id.as_str())) {
+                    queue.extend(sources.iter().map(|(src, _, _)| *src));
+                }
+                if let Some((src, _)) = &f.src {
+                    queue.push(src.as_str());
+                }
+            }
+        }
+        false
     }
 
     /// The trigger block; fills the event card's outputs.

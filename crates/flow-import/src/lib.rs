@@ -86,6 +86,7 @@ pub fn import(bytes: &[u8], source: &str, options: Options) -> Result<Import, Im
                 .map(|c| Problem {
                     card: "(helper call)".into(),
                     address: String::new(),
+                    follows: true,
                     reason: format!(
                         "calls the helper flow `{}`, which was not converted",
                         catalog.names.get(c).cloned().unwrap_or_default()
@@ -356,6 +357,15 @@ mod tests {
                 ("caller", ""),
             ]
         );
+        // Only the held-back caller follows from another card; the others block by themselves.
+        let follows: Vec<bool> = i
+            .report
+            .flows
+            .iter()
+            .flat_map(|f| f.problems.iter().map(|p| p.follows))
+            .collect();
+        assert_eq!(follows.iter().filter(|f| **f).count(), 1, "{follows:?}");
+        assert_eq!(i.report.blocking().len(), 7);
         let partial = run(UNSUPPORTED, true);
         assert!(
             partial
@@ -408,6 +418,36 @@ mod tests {
         assert!(
             helper.contains("  # UNSUPPORTED: Helper Flow (control:callable): inputs of type `file` have no flowctl counterpart\n  helper:\n    inputs:\n      email: any\n"),
             "{helper}"
+        );
+    }
+
+    #[test]
+    fn cards_that_only_read_a_card_that_failed_follow_it() {
+        let mut doc: Value = serde_json::from_slice(OORT).unwrap();
+        let main = &mut doc["data"]["flos"]["f0000000-0000-4000-8000-000000000001"]["data"];
+        for m in main["methods"].as_array_mut().unwrap() {
+            if m["uuid"] == "join" {
+                m["address"] = Value::from("root:kernel:list:0.0.1:sample");
+            }
+        }
+        let i = run(&serde_json::to_vec(&doc).unwrap(), false);
+        let problems: Vec<(&str, bool)> = i.report.flows[0]
+            .problems
+            .iter()
+            .map(|p| (p.address.as_str(), p.follows))
+            .collect();
+        // List to Text became Sample (no counterpart); Compose reads it through a wire.
+        assert_eq!(
+            problems,
+            [
+                ("list:sample", false),
+                ("string:compose", true),
+                ("slack:sendMessageToChannel2", true)
+            ]
+        );
+        assert_eq!(
+            i.report.blocking(),
+            [("list:sample".to_string(), "List to Text".to_string(), 1)]
         );
     }
 

@@ -2,6 +2,7 @@
 //! name and why. Printed by the CLI as it is.
 
 use crate::Problem;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// What happened to one flow.
@@ -61,6 +62,31 @@ impl Report {
             .count()
     }
 
+    /// The Okta cards that block conversion by themselves (not only because they read a
+    /// card that did not convert): address, card name, and how many flows each blocks, most
+    /// blocking first.
+    pub fn blocking(&self) -> Vec<(String, String, usize)> {
+        let mut by: BTreeMap<&str, (&str, BTreeSet<&str>)> = BTreeMap::new();
+        for f in &self.flows {
+            for p in f
+                .problems
+                .iter()
+                .filter(|p| !p.follows && !p.address.is_empty())
+            {
+                by.entry(p.address.as_str())
+                    .or_insert((p.card.as_str(), BTreeSet::new()))
+                    .1
+                    .insert(f.name.as_str());
+            }
+        }
+        let mut out: Vec<(String, String, usize)> = by
+            .into_iter()
+            .map(|(a, (card, flows))| (a.to_string(), card.to_string(), flows.len()))
+            .collect();
+        out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        out
+    }
+
     /// Cards of all flows, and how many of them converted.
     pub fn cards(&self) -> (usize, usize) {
         let total: usize = self.flows.iter().map(|f| f.cards).sum();
@@ -111,6 +137,19 @@ impl fmt::Display for Report {
                     )?;
                 }
             }
+        }
+        let blocking = self.blocking();
+        if !blocking.is_empty() {
+            let b: Vec<String> = blocking
+                .iter()
+                .map(|(address, card, n)| {
+                    format!(
+                        "{card} ({address}) in {n} flow{}",
+                        if *n == 1 { "" } else { "s" }
+                    )
+                })
+                .collect();
+            writeln!(f, "  cards that block the rest: {}", b.join(", "))?;
         }
         if !self.connections.is_empty() {
             let c: Vec<String> = self
