@@ -489,7 +489,7 @@ mod tests {
     }
 
     /// No input panics: every fixture cut at 60 places, and every tenth JSON node of each
-    /// replaced by six values of other types (about 2,500 imports, half with `partial`).
+    /// replaced by six values of other types (about 2,400 imports, half with `partial`).
     #[test]
     fn mutated_exports_never_panic() {
         let mut imports = 0;
