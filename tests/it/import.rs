@@ -183,6 +183,70 @@ fn if_else_branches_become_conditions_and_the_join_a_default() {
 }
 
 #[test]
+fn if_error_blocks_become_guarded_steps() {
+    let (dir, out) = import("import-if-error", "if-error.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("if-error", &project, &["flows/suspend-first-user.yaml"]);
+    validates(&project);
+    let run = |name: &str, body: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, body).unwrap();
+        let out = Run::new(&[
+            "run",
+            "suspend-first-user",
+            "--input",
+            path.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ])
+        .config(&project.join("flowctl.yaml"))
+        .run()
+        .ok();
+        let record: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(record["status"], "succeeded", "{}", out.stdout);
+        let status = |id: &str| {
+            record["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["id"] == id)
+                .map(|s| s["status"].as_str().unwrap_or_default().to_string())
+                .unwrap_or_default()
+        };
+        (
+            status("first_user"),
+            status("suspend_user"),
+            status("send_message_to_channel"),
+            out.stdout,
+        )
+    };
+    // The Try block fails at its first step: the rest is skipped, the If Error block posts.
+    let (first, suspend, post, text) = run("empty.json", r#"{"users": []}"#);
+    assert_eq!(
+        (first.as_str(), suspend.as_str(), post.as_str()),
+        ("failed", "skipped", "succeeded"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Could not suspend the first user: index 0 is out of bounds"),
+        "{text}"
+    );
+    // It succeeds: the If Error block is skipped.
+    let (first, suspend, post, text) = run("one.json", r#"{"users": ["maria@example.com"]}"#);
+    assert_eq!(
+        (first.as_str(), suspend.as_str(), post.as_str()),
+        ("succeeded", "succeeded", "skipped"),
+        "{text}"
+    );
+}
+
+#[test]
 fn unsupported_cards_are_reported_and_their_flows_not_written() {
     let (dir, out) = import("import-unsupported", "unsupported.flopack", &[]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);

@@ -14,6 +14,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 mod branches;
 mod order;
 mod special;
+mod try_catch;
 
 use order::{is_event, order};
 
@@ -104,6 +105,8 @@ struct Cx<'a> {
     closed: bool,
     /// Cards that did not convert.
     failed: HashSet<String>,
+    /// Whether the card being converted is in an If Error block.
+    scope: try_catch::Scope,
 }
 
 /// Converts `flow` (named `name` in flowctl, `okta_name` in Okta).
@@ -135,6 +138,7 @@ pub fn convert(
         position: HashMap::new(),
         closed: false,
         failed: HashSet::new(),
+        scope: try_catch::Scope::Flow,
     };
     for m in &flow.methods {
         for p in &m.pins {
@@ -483,11 +487,16 @@ impl<'a> Cx<'a> {
             return;
         }
         let id = self.ids.step(&step_name(m));
-        let result = match self.branches.leaves_branch(m, special) {
+        let forbidden = self
+            .branches
+            .leaves_branch(m, special)
+            .or_else(|| self.scope_forbids(m, special));
+        let result = match forbidden {
             Some(why) => Err(why),
             None => self
                 .step(m, &id, special)
-                .and_then(|step| self.in_branches(m, step)),
+                .and_then(|step| self.in_branches(m, step))
+                .and_then(|step| self.in_scope(special, step, false)),
         };
         match result {
             Ok(Some(mut step)) => {
@@ -495,8 +504,9 @@ impl<'a> Cx<'a> {
                 self.steps.push(step);
             }
             Ok(None) => {
-                // No step of its own (List Construct, If/Else, Join): read where it is used;
-                // its notes go to the next step.
+                // No step of its own (List Construct, If/Else, Join, a Return that only leaves
+                // an If Error block): read where it is used; its notes go to the next step.
+                self.ids.release(&id);
             }
             Err(reason) => {
                 self.problem(m, reason.clone());
@@ -528,7 +538,9 @@ impl<'a> Cx<'a> {
                         ..Step::default()
                     };
                     // Inside an If/Else branch, the stand-in fails only when the branch runs.
-                    let conditioned = self.in_branches(m, Some(stand_in.clone()));
+                    let conditioned = self
+                        .in_branches(m, Some(stand_in.clone()))
+                        .and_then(|s| self.in_scope(special, s, true));
                     self.steps.push(match conditioned {
                         Ok(Some(step)) => step,
                         _ => stand_in,
@@ -551,7 +563,7 @@ impl<'a> Cx<'a> {
             parts.push(if *flag {
                 cond.clone()
             } else {
-                format!("not ({cond})")
+                format!("not {}", group(cond))
             });
         }
         if parts.is_empty() {
@@ -562,10 +574,7 @@ impl<'a> Cx<'a> {
             [only] => only.clone(),
             all => format!(
                 "and {}",
-                all.iter()
-                    .map(|p| format!("({p})"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                all.iter().map(|p| group(p)).collect::<Vec<_>>().join(" ")
             ),
         });
         Ok(Some(step))
@@ -895,6 +904,15 @@ impl<'a> Cx<'a> {
             self.outputs
                 .insert((m.uuid.clone(), o.id.clone()), v.clone());
         }
+    }
+}
+
+/// A template expression as an argument of a helper: a call in parentheses, a path as it is.
+fn group(expr: &str) -> String {
+    if expr.contains(' ') {
+        format!("({expr})")
+    } else {
+        expr.to_string()
     }
 }
 

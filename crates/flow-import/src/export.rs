@@ -98,6 +98,9 @@ pub struct Method {
     pub branches: Vec<(String, Option<bool>)>,
     /// A Join's `joins`: input id → the output ids it sets.
     pub joins: Vec<(String, Vec<String>)>,
+    /// An If Error card's blocks: the Try flow (its `flo` input) and the If Error flow
+    /// (`policy.error.flo`).
+    pub try_catch: Option<Box<(FlowData, FlowData)>>,
     /// The card kind's own name (`metadata.name`), e.g. `Compose`.
     pub kind_name: String,
 }
@@ -345,6 +348,7 @@ fn method(m: &Map<String, Value>) -> Method {
     let node = m.get("node");
     let model = node.and_then(|n| n.get("model"));
     let get = |k: &str| model.and_then(|x| x.get(k));
+    let try_catch = try_catch(&address, get("inputs"), get("policy"));
     let comment = get("comments")
         .and_then(Value::as_object)
         .map(|c| (text(c.get("title")), text(c.get("markdown"))));
@@ -386,7 +390,32 @@ fn method(m: &Map<String, Value>) -> Method {
             })
             .unwrap_or_default(),
         kind_name: text(get("metadata").and_then(|md| md.get("name"))),
+        try_catch,
     }
+}
+
+/// The Try and If Error flows of an If Error card (`control:tryCatch`).
+fn try_catch(
+    address: &str,
+    inputs: Option<&Value>,
+    policy: Option<&Value>,
+) -> Option<Box<(FlowData, FlowData)>> {
+    if address_key(address) != "control:tryCatch" {
+        return None;
+    }
+    let try_flow = inputs?
+        .get("data")?
+        .as_object()?
+        .values()
+        .find(|f| f.get("key").and_then(Value::as_str) == Some("flo"))?
+        .get("value")?
+        .get("data")
+        .filter(|d| d.is_object())?;
+    let handler = policy?.get("error")?.get("flo").filter(|d| d.is_object())?;
+    Some(Box::new((
+        flow_data(Some(try_flow)),
+        flow_data(Some(handler)),
+    )))
 }
 
 fn fields(set: Option<&Value>) -> Vec<Field> {

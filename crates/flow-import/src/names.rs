@@ -91,6 +91,11 @@ impl Unique {
         self.claim(base, "-")
     }
 
+    /// Gives back a name that ended up unused (a card that became no step).
+    pub fn release(&mut self, name: &str) {
+        self.taken.remove(name);
+    }
+
     /// Marks `name` as taken (e.g. an id made elsewhere) and returns a unique variant.
     pub fn claim(&mut self, base: String, sep: &str) -> String {
         if self.taken.insert(base.clone()) {

@@ -117,6 +117,8 @@ pub enum Special {
     IfElse,
     /// Join (after an If/Else) → reads whichever branch ran.
     Join,
+    /// If Error → its blocks' steps, guarded by the Try steps' errors.
+    TryCatch,
 }
 
 const OKTA_USER_OUTPUTS: &[(&str, &str)] = &[
@@ -182,7 +184,7 @@ pub static TABLE: &[Entry] = &[
     special("control:if", "If/Else", Special::IfElse),
     unsupported("control:branch", "If/ElseIf", "needs If/ElseIf (not yet)"),
     special("control:join", "Join", Special::Join),
-    unsupported("control:tryCatch", "If Error", "needs If Error (not yet)"),
+    special("control:tryCatch", "If Error", Special::TryCatch),
     unsupported("control:assignIf", "Assign If", "needs Assign If (not yet)"),
     unsupported("control:lookup", "Lookup", "needs Lookup (not yet)"),
     unsupported("control:wait", "Wait For", "needs Wait For (not yet)"),

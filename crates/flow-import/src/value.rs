@@ -18,8 +18,9 @@ pub enum Val {
     Map(Vec<(String, Val)>),
     /// Text made of literal parts and values (Compose, API paths).
     Text(Vec<Val>),
-    /// A template expression that is not a path: `default a b` (an If/Else Join).
-    Expr(String),
+    /// The first of these paths that is not null: `default a (default b c)` (an If/Else
+    /// Join, the error of an If Error's Try block).
+    FirstOf(Vec<String>),
 }
 
 impl Val {
@@ -46,9 +47,11 @@ impl Val {
                 }
                 Ok(Val::Const(v.clone()))
             }
-            Val::Expr(_) => Err(format!(
-                "reads field `{}` of an If/Else Join's output (not yet)",
-                segments.join(".")
+            Val::FirstOf(paths) => Ok(Val::FirstOf(
+                paths
+                    .iter()
+                    .map(|p| format!("{p}.{}", template_path(segments.iter().copied())))
+                    .collect(),
             )),
             _ => Err(format!(
                 "reads field `{}` of a value built in place",
@@ -61,7 +64,8 @@ impl Val {
     pub fn to_yaml(&self) -> Yaml {
         match self {
             Val::Const(c) => const_yaml(c),
-            Val::Ref(p) | Val::Expr(p) => Yaml::Str(format!("{{{{ {p} }}}}")),
+            Val::Ref(p) => Yaml::Str(format!("{{{{ {p} }}}}")),
+            Val::FirstOf(paths) => Yaml::Str(format!("{{{{ {} }}}}", first_of(paths))),
             Val::List(items) => Yaml::Seq(items.iter().map(Val::to_yaml).collect()),
             Val::Map(entries) => Yaml::Map(
                 entries
@@ -77,7 +81,7 @@ impl Val {
     pub fn operand(&self) -> Result<String, String> {
         match self {
             Val::Ref(p) => Ok(p.clone()),
-            Val::Expr(e) => Ok(format!("({e})")),
+            Val::FirstOf(paths) => Ok(format!("({})", first_of(paths))),
             Val::Const(Value::String(s)) => Ok(format!(
                 "\"{}\"",
                 s.replace('\\', "\\\\").replace('"', "\\\"")
@@ -104,7 +108,8 @@ fn part_text(v: &Val) -> String {
         Val::Const(Value::String(s)) => escape_template(s),
         Val::Const(Value::Null) => String::new(),
         Val::Const(c) => escape_template(&c.to_string()),
-        Val::Ref(p) | Val::Expr(p) => format!("{{{{ {p} }}}}"),
+        Val::Ref(p) => format!("{{{{ {p} }}}}"),
+        Val::FirstOf(paths) => format!("{{{{ {} }}}}", first_of(paths)),
         Val::Text(parts) => parts.iter().map(part_text).collect(),
         Val::List(_) | Val::Map(_) => {
             // Rendered as JSON, like a list or object output in a template.
@@ -113,6 +118,16 @@ fn part_text(v: &Val) -> String {
                 _ => String::new(),
             }
         }
+    }
+}
+
+/// `default a (default b c)`: the first path whose value is not null (or `""`).
+fn first_of(paths: &[String]) -> String {
+    match paths {
+        [] => "null".into(),
+        [one] => one.clone(),
+        [first, second] => format!("default {first} {second}"),
+        [first, rest @ ..] => format!("default {first} ({})", first_of(rest)),
     }
 }
 
@@ -155,6 +170,19 @@ mod tests {
             .unwrap();
         assert_eq!(c, Val::Const(json!(2)));
         assert!(Val::List(vec![]).field(["x"]).is_err());
+    }
+
+    #[test]
+    fn first_of_reads_fields_of_every_path() {
+        let v = Val::FirstOf(vec!["a.error".into(), "b.error".into(), "c.error".into()]);
+        assert_eq!(
+            v.field(["message"]).unwrap().to_yaml(),
+            Yaml::str("{{ default a.error.message (default b.error.message c.error.message) }}")
+        );
+        assert_eq!(
+            v.operand().unwrap(),
+            "(default a.error (default b.error c.error))"
+        );
     }
 
     #[test]

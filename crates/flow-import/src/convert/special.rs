@@ -250,6 +250,7 @@ impl<'a> Cx<'a> {
                 }
                 Ok(None)
             }
+            Special::TryCatch => self.try_catch(m),
             Special::ApiEndpoint | Special::Callable => {
                 Err("a second event card in one flow".into())
             }
@@ -385,27 +386,21 @@ impl<'a> Cx<'a> {
             let v = self.output(src, out, 0)?;
             values.push(self.conversion(src, out, v, convert)?);
         }
-        let mut operands = Vec::new();
-        for v in &values {
-            operands.push(v.operand()?);
-        }
-        if values.len() == 1 {
+        if values.len() <= 1 {
             return values
                 .pop()
                 .ok_or_else(|| "reads a Join output that no branch sets".into());
         }
-        // `default a (default b c)`: the first branch's value that is not null.
-        let Some(mut expr) = operands.pop() else {
-            return Err("reads a Join output that no branch sets".into());
-        };
-        for (n, a) in operands.iter().rev().enumerate() {
-            expr = if n == 0 {
-                format!("default {a} {expr}")
-            } else {
-                format!("default {a} ({expr})")
-            };
+        // The first branch's value that is not null.
+        let mut paths = Vec::new();
+        for v in values {
+            match v {
+                Val::Ref(p) => paths.push(p),
+                Val::FirstOf(ps) => paths.extend(ps),
+                _ => return Err("joins a value built in place (not yet)".into()),
+            }
         }
-        Ok(Val::Expr(expr))
+        Ok(Val::FirstOf(paths))
     }
 
     /// `left-operand`, `operator`, `right-operand` as one template expression (no braces).
