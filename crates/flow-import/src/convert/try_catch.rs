@@ -37,6 +37,7 @@ fn any_failed(steps: &[String]) -> Result<String, String> {
     }
 }
 
+/// The uuid of a block's last card (its event card aside).
 fn last_card(flow: &FlowData) -> String {
     order(flow)
         .iter()
