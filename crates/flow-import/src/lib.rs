@@ -4,7 +4,7 @@
 //!
 //! The passes: [`export::parse`] reads the envelope; [`catalog`] names every flow and helper
 //! input; [`convert::convert`] turns each flow into steps using the card [`table`];
-//! [`import`] then holds back flows that call helpers that were not converted, and writes the
+//! [`import`] then holds back flows that call helpers that were not converted (`held_back`), and writes the
 //! project file with the connections the written flows use.
 
 pub mod convert;
@@ -66,42 +66,7 @@ pub fn import(bytes: &[u8], source: &str, options: Options) -> Result<Import, Im
         );
         outs.push((f, name, out));
     }
-    // A flow that calls a helper that is not converted is not converted either (to a fixpoint).
-    let mut blocked: HashMap<String, Vec<Problem>> = HashMap::new();
-    loop {
-        let mut changed = false;
-        for (f, _, out) in &outs {
-            if !out.problems.is_empty() || blocked.contains_key(&f.uuid) {
-                continue;
-            }
-            let bad: Vec<Problem> = out
-                .calls
-                .iter()
-                .filter(|c| {
-                    blocked.contains_key(*c)
-                        || outs
-                            .iter()
-                            .any(|(g, _, o)| &g.uuid == *c && !o.problems.is_empty())
-                })
-                .map(|c| Problem {
-                    card: "(helper call)".into(),
-                    address: String::new(),
-                    follows: true,
-                    reason: format!(
-                        "calls the helper flow `{}`, which was not converted",
-                        catalog.names.get(c).cloned().unwrap_or_default()
-                    ),
-                })
-                .collect();
-            if !bad.is_empty() {
-                blocked.insert(f.uuid.clone(), bad);
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
+    let mut blocked = held_back(&outs, &catalog);
     let mut report = Report {
         source: source.to_string(),
         version: export.version.clone(),
@@ -162,6 +127,51 @@ pub fn import(bytes: &[u8], source: &str, options: Options) -> Result<Import, Im
         );
     }
     Ok(Import { files, report })
+}
+
+/// Flows that call a helper that was not converted (directly or through other helpers), with
+/// the problem that says so: they are not converted either, so no written flow names a
+/// missing helper.
+fn held_back(
+    outs: &[(&export::OktaFlow, String, convert::FlowOut)],
+    catalog: &Catalog,
+) -> HashMap<String, Vec<Problem>> {
+    let mut blocked: HashMap<String, Vec<Problem>> = HashMap::new();
+    loop {
+        let mut changed = false;
+        for (f, _, out) in outs {
+            if !out.problems.is_empty() || blocked.contains_key(&f.uuid) {
+                continue;
+            }
+            let bad: Vec<Problem> = out
+                .calls
+                .iter()
+                .filter(|c| {
+                    blocked.contains_key(*c)
+                        || outs
+                            .iter()
+                            .any(|(g, _, o)| &g.uuid == *c && !o.problems.is_empty())
+                })
+                .map(|c| Problem {
+                    card: "(helper call)".into(),
+                    address: String::new(),
+                    follows: true,
+                    reason: format!(
+                        "calls the helper flow `{}`, which was not converted",
+                        catalog.names.get(c).cloned().unwrap_or_default()
+                    ),
+                })
+                .collect();
+            if !bad.is_empty() {
+                blocked.insert(f.uuid.clone(), bad);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    blocked
 }
 
 /// Names every flow, every helper's inputs, and every connection.
