@@ -2,10 +2,11 @@
 //! envelope) into flowctl flow files, a `flowctl.yaml` and a [`Report`]. Pure: bytes in,
 //! texts out; the CLI reads and writes the files.
 //!
-//! The passes: [`export::parse`] reads the envelope; [`catalog`] names every flow and helper
-//! input; [`convert::convert`] turns each flow into steps using the card [`table`];
-//! [`import`] then holds back flows that call helpers that were not converted (`held_back`), and writes the
-//! project file with the connections the written flows use.
+//! The passes: [`export::parse`] reads the envelope; `catalog` names every flow, helper input
+//! and connection; [`convert::convert`] turns each flow into steps using the card [`table`];
+//! `held_back` holds back flows that call helpers that were not converted; [`import`] then
+//! assembles the report and the files, with a project file of the connections the written
+//! flows use.
 
 pub mod convert;
 mod error;
