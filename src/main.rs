@@ -48,6 +48,8 @@ enum Command {
     History(commands::history::Args),
     /// Run a stored run's input again, as a new run ("run with test data").
     Replay(commands::replay::Args),
+    /// Convert an Okta Workflows export (.folder, .flopack, .flow) into flow files.
+    Import(commands::import::Args),
 }
 
 /// How a command that did its work ended (errors are [`error::CliError`]s).
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(cli.config, args),
         Command::History(args) => commands::history::run(cli.config, args),
         Command::Replay(args) => commands::replay::run(cli.config, args),
+        Command::Import(args) => commands::import::run(args),
     };
     // The one place errors are shown and the exit code is chosen.
     match result {

@@ -3,6 +3,7 @@
 pub mod cards;
 pub mod graph;
 pub mod history;
+pub mod import;
 pub mod replay;
 pub mod run;
 pub mod schema;

@@ -10,5 +10,6 @@ mod crash;
 mod docs;
 mod flow_tests;
 mod history;
+mod import;
 mod oort_fakes;
 mod secrets;

@@ -1,0 +1,547 @@
+//! The cards the converter handles with code of its own ([`Special`]): templates (Compose,
+//! Concatenate), Construct and Assign, List Construct, iterators and helper calls, Return,
+//! Return Raw and Close, Return Error (If) and Continue If.
+
+use super::{Cx, Resolved, Step, snake};
+use crate::export::Method;
+use crate::names::Unique;
+use crate::table::Special;
+use crate::value::Val;
+use crate::yaml::Yaml;
+use serde_json::Value;
+use std::collections::HashMap;
+
+impl<'a> Cx<'a> {
+    /// Converts a card the table marks [`Special`]: a step, or `None` when the card is read
+    /// where it is used.
+    pub(super) fn special(
+        &mut self,
+        m: &'a Method,
+        id: &str,
+        s: Special,
+    ) -> Result<Option<Step>, String> {
+        let step = |card: &'static str, with: Vec<(String, Yaml)>| Step {
+            id: id.to_string(),
+            card,
+            with,
+            ..Step::default()
+        };
+        match s {
+            Special::Compose => {
+                let template = self.compose_template(m)?;
+                self.single_output(m, Ok(Val::Ref(id.to_string())));
+                Ok(Some(step(
+                    "text.compose",
+                    vec![("template".into(), template.to_yaml())],
+                )))
+            }
+            Special::Concat => {
+                let mut parts = Vec::new();
+                let ids: Vec<String> = m.inputs.iter().map(|f| f.id.clone()).collect();
+                for i in ids {
+                    if let Some(v) = self.input(m, &i, 0)? {
+                        parts.push(v);
+                    }
+                }
+                self.single_output(m, Ok(Val::Ref(id.to_string())));
+                Ok(Some(step(
+                    "text.compose",
+                    vec![("template".into(), Val::Text(parts).to_yaml())],
+                )))
+            }
+            Special::Construct => {
+                let fields = self.custom_inputs(m)?;
+                let tree = nest(fields);
+                self.single_output(m, Ok(Val::Ref(id.to_string())));
+                Ok(Some(step(
+                    "object.construct",
+                    vec![("fields".into(), tree.to_yaml())],
+                )))
+            }
+            Special::Assign => {
+                let fields = self.custom_inputs(m)?;
+                let mut names = Unique::default();
+                let mut entries = Vec::new();
+                let mut by_key = HashMap::new();
+                for (key, v) in fields {
+                    let name = names.claim(snake(&key, "value"), "_");
+                    by_key.insert(key, name.clone());
+                    entries.push((name, v.unwrap_or(Val::Const(Value::Null))));
+                }
+                for o in &m.outputs {
+                    let v = match by_key.get(&o.key) {
+                        Some(n) => Ok(Val::Ref(format!("{id}.{n}"))),
+                        None => Err(format!(
+                            "reads the Assign output `{}`, which has no input",
+                            o.key
+                        )),
+                    };
+                    self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+                }
+                Ok(Some(step(
+                    "object.construct",
+                    vec![("fields".into(), Val::Map(entries).to_yaml())],
+                )))
+            }
+            Special::ListConstruct => {
+                let items: Vec<Val> = self
+                    .custom_inputs(m)?
+                    .into_iter()
+                    .map(|(_, v)| v.unwrap_or(Val::Const(Value::Null)))
+                    .collect();
+                self.single_output(m, Ok(Val::List(items)));
+                Ok(None)
+            }
+            Special::ForEach | Special::ForEachIgnoreErrors | Special::ListMap => {
+                let card = if s == Special::ListMap {
+                    "list.map"
+                } else {
+                    "list.for_each"
+                };
+                let list = self
+                    .input_by_key(m, "list")?
+                    .ok_or_else(|| "its list is not set".to_string())?;
+                let (flow, inputs) = self.call(m, true)?;
+                let mut with = vec![
+                    ("list".to_string(), list.to_yaml()),
+                    ("flow".to_string(), Yaml::str(flow)),
+                    ("inputs".to_string(), inputs),
+                ];
+                let concurrency = m.input("concurrency").and_then(|f| f.data.as_u64());
+                if let Some(c) = concurrency
+                    && c > 1
+                {
+                    with.push(("concurrency".into(), Yaml::Num(c.min(100).to_string())));
+                }
+                if s == Special::ForEachIgnoreErrors {
+                    with.push(("on_item_error".into(), Yaml::str("continue")));
+                }
+                self.single_output(m, Ok(Val::Ref(id.to_string())));
+                let mut st = step(card, with);
+                if let Some(c) = concurrency.filter(|c| *c > 100) {
+                    st.comments.push(format!(
+                        "Okta ran {c} items at once; flowctl runs at most 100"
+                    ));
+                }
+                Ok(Some(st))
+            }
+            Special::CallFlow | Special::CallFlowAsync => {
+                let (flow, inputs) = self.call(m, false)?;
+                let mut st = step(
+                    "flow.call",
+                    vec![("flow".into(), Yaml::str(flow)), ("inputs".into(), inputs)],
+                );
+                if s == Special::CallFlowAsync {
+                    st.on_error = Some("continue");
+                    st.comments.push(
+                        "Okta's Call Flow Async does not wait; flowctl waits for the helper, and its failure does not fail this flow".into(),
+                    );
+                }
+                for o in &m.outputs {
+                    let v = if o.custom {
+                        Ok(Val::Ref(format!("{id}.{}", snake(&o.key, "output"))))
+                    } else {
+                        Err(format!("reads the Call Flow output `{}`", o.label()))
+                    };
+                    self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+                }
+                Ok(Some(st))
+            }
+            Special::Return => {
+                let mut names = Unique::default();
+                let mut entries = Vec::new();
+                for (key, v) in self.custom_inputs(m)? {
+                    entries.push((
+                        names.claim(snake(&key, "output"), "_"),
+                        v.unwrap_or(Val::Const(Value::Null)),
+                    ));
+                }
+                let with = if entries.is_empty() {
+                    vec![]
+                } else {
+                    vec![("outputs".into(), Val::Map(entries).to_yaml())]
+                };
+                Ok(Some(step("flow.return", with)))
+            }
+            Special::ReturnRaw | Special::Close => {
+                if self.trigger_kind != Some("api_endpoint") {
+                    return Err(
+                        "answers an HTTP caller, but this flow is not an API Endpoint flow".into(),
+                    );
+                }
+                if self.closed {
+                    return Err(
+                        "answers the HTTP caller a second time (flowctl has one `http.close` per flow)"
+                            .into(),
+                    );
+                }
+                self.closed = true;
+                let mut with = Vec::new();
+                if let Some(v) = self.input_by_key(m, "statusCode")? {
+                    match v {
+                        Val::Const(Value::Number(n)) if n.as_u64() == Some(0) => {}
+                        v => with.push(("status".to_string(), v.to_yaml())),
+                    }
+                }
+                for key in ["headers", "body"] {
+                    if let Some(v) = self.input_by_key(m, key)? {
+                        with.push((key.to_string(), v.to_yaml()));
+                    }
+                }
+                let mut st = step("http.close", with);
+                if s == Special::ReturnRaw {
+                    st.comments.push(
+                        "Okta's Return Raw ends the flow; http.close answers and the flow goes on"
+                            .into(),
+                    );
+                }
+                Ok(Some(st))
+            }
+            Special::Throw | Special::ThrowIf => {
+                let mut st = step("flow.fail", Vec::new());
+                if s == Special::ThrowIf {
+                    st.condition = Some(self.condition(m)?);
+                }
+                if let Some(v) = self.input_by_key(m, "statusCode")? {
+                    st.with.push(("status".into(), v.to_yaml()));
+                }
+                let message = self
+                    .input_by_key(m, "message")?
+                    .unwrap_or(Val::Const(Value::String("Return Error".into())));
+                st.with.push(("message".into(), message.to_yaml()));
+                Ok(Some(st))
+            }
+            Special::ContinueIf => {
+                let condition = self.condition(m)?;
+                let mut with = vec![(
+                    "condition".to_string(),
+                    Yaml::Str(format!("{{{{ {condition} }}}}")),
+                )];
+                if let Some(v) = self.input_by_key(m, "message")? {
+                    with.push(("message".into(), v.to_yaml()));
+                }
+                Ok(Some(step("flow.continue_if", with)))
+            }
+            Special::IfElse => {
+                if let Some(why) = self.branches.unsupported.get(&m.uuid) {
+                    return Err(why.clone());
+                }
+                let condition = self.condition(m)?;
+                self.notes.push(format!(
+                    "Okta: {}: the steps of its true branch run `if: {{{{ {condition} }}}}`, those of its false branch when it is not",
+                    m.name.trim()
+                ));
+                self.conditions.insert(m.uuid.clone(), condition);
+                for o in &m.outputs {
+                    self.outputs.insert(
+                        (m.uuid.clone(), o.id.clone()),
+                        Err(format!(
+                            "reads the If/Else output `{}` (not yet)",
+                            o.label()
+                        )),
+                    );
+                }
+                Ok(None)
+            }
+            Special::Join => {
+                for o in &m.outputs {
+                    let v = self.joined(m, &o.id);
+                    self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+                }
+                Ok(None)
+            }
+            Special::TryCatch => self.try_catch(m),
+            Special::ApiEndpoint | Special::Callable => {
+                Err("a second event card in one flow".into())
+            }
+            Special::Comment | Special::Noop | Special::Expand | Special::GetMultiple => Ok(None),
+        }
+    }
+
+    /// Compose's `_text_` with each `{{{key}}}` placeholder replaced by its input's value.
+    fn compose_template(&mut self, m: &Method) -> Resolved {
+        let Some(text_field) = m.input("_text_").cloned() else {
+            return Err("its text is missing".into());
+        };
+        if self
+            .wires
+            .contains_key(&(m.uuid.as_str(), text_field.id.as_str()))
+        {
+            return Ok(self
+                .input(m, &text_field.id, 0)?
+                .unwrap_or(Val::Const(Value::Null)));
+        }
+        let text = crate::export::text(Some(&text_field.data));
+        let mut parts = Vec::new();
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find("{{{") {
+            let Some(close) = rest[open + 3..].find("}}}") else {
+                break;
+            };
+            let key = &rest[open + 3..open + 3 + close];
+            parts.push(Val::Const(Value::String(rest[..open].to_string())));
+            let field = m
+                .inputs
+                .iter()
+                .find(|f| f.key == key && f.id != text_field.id)
+                .map(|f| f.id.clone());
+            match field {
+                Some(fid) => parts.push(self.input(m, &fid, 0)?.unwrap_or(Val::Const(Value::Null))),
+                None => parts.push(Val::Const(Value::String(format!("{{{{{{{key}}}}}}}")))),
+            }
+            rest = &rest[open + 3 + close + 3..];
+        }
+        parts.push(Val::Const(Value::String(rest.to_string())));
+        Ok(Val::Text(parts))
+    }
+
+    /// The helper an iterator or Call Flow card runs, and the inputs it passes.
+    fn call(&mut self, m: &Method, iterator: bool) -> Result<(String, Yaml), String> {
+        let Some(flo) = m.input("flo") else {
+            return Err("names no helper flow".into());
+        };
+        let uuid = match &flo.data {
+            Value::String(s) => s.clone(),
+            Value::Object(_) => {
+                return Err("runs an inline flow (an event batch or container), not yet".into());
+            }
+            _ => return Err("names no helper flow".into()),
+        };
+        if self.wires.contains_key(&(m.uuid.as_str(), flo.id.as_str())) {
+            return Err("the helper flow it runs is wired, not chosen".into());
+        }
+        let Some(name) = self.catalog.names.get(&uuid).cloned() else {
+            return Err(format!(
+                "runs the helper flow {uuid}, which is not in this export"
+            ));
+        };
+        let Some(declared) = self.catalog.helpers.get(&uuid).cloned() else {
+            return Err(format!("runs `{name}`, which is not a helper flow"));
+        };
+        self.out.calls.insert(uuid);
+        // The card's own settings; every other input is one of the helper's.
+        let settings = ["list", "flo", "concurrency", "memo"];
+        let mut given: HashMap<String, Val> = HashMap::new();
+        let fields: Vec<_> = m
+            .inputs
+            .iter()
+            .filter(|f| {
+                let setting = f.group.is_none() && !f.custom && settings.contains(&f.key.as_str());
+                !setting && !f.wormhole
+            })
+            .cloned()
+            .collect();
+        for f in fields {
+            let v = match &f.proxy {
+                Some(p) if p.dynamic && iterator => {
+                    Val::Ref("item".into()).field(p.path.split('.'))?
+                }
+                _ => match self.input(m, &f.id, 0)? {
+                    Some(v) => v,
+                    None => continue,
+                },
+            };
+            match declared.iter().find(|(k, _)| *k == f.key) {
+                Some((_, n)) => {
+                    given.insert(n.clone(), v);
+                }
+                None => {
+                    return Err(format!(
+                        "passes `{}`, which `{name}` does not declare",
+                        f.key
+                    ));
+                }
+            }
+        }
+        let inputs = declared
+            .iter()
+            .map(|(_, n)| {
+                (
+                    n.clone(),
+                    given.remove(n).unwrap_or(Val::Const(Value::Null)).to_yaml(),
+                )
+            })
+            .collect();
+        Ok((name, Yaml::Map(inputs)))
+    }
+
+    /// A Join output: the value of whichever branch ran (a skipped step reads as `null`).
+    fn joined(&mut self, m: &Method, output: &str) -> Resolved {
+        let Some((input, _)) = m
+            .joins
+            .iter()
+            .find(|(_, outs)| outs.iter().any(|o| o == output))
+        else {
+            return Err("reads a Join output that no branch sets".into());
+        };
+        let mut wires = self
+            .all_wires
+            .get(&(m.uuid.as_str(), input.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        // The branches in the order they are written (the true one first).
+        wires.sort_by_key(|(src, _, _)| self.position.get(*src).copied().unwrap_or(usize::MAX));
+        let mut values = Vec::new();
+        for (src, out, convert) in wires {
+            let v = self.output(src, out, 0)?;
+            values.push(self.conversion(src, out, v, convert)?);
+        }
+        if values.len() <= 1 {
+            return values
+                .pop()
+                .ok_or_else(|| "reads a Join output that no branch sets".into());
+        }
+        // The first branch's value that is not null.
+        let mut paths = Vec::new();
+        for v in values {
+            match v {
+                Val::Ref(p) => paths.push(p),
+                Val::FirstOf(ps) => paths.extend(ps),
+                _ => return Err("joins a value built in place (not yet)".into()),
+            }
+        }
+        Ok(Val::FirstOf(paths))
+    }
+
+    /// `left-operand`, `operator`, `right-operand` as one template expression (no braces).
+    fn condition(&mut self, m: &Method) -> Result<String, String> {
+        let op = m
+            .input("operator")
+            .map(|f| crate::export::text(Some(&f.data)))
+            .unwrap_or_default();
+        let a = self
+            .input_by_key(m, "left-operand")?
+            .unwrap_or(Val::Const(Value::Null))
+            .operand()?;
+        let b = self
+            .input_by_key(m, "right-operand")?
+            .unwrap_or(Val::Const(Value::Null))
+            .operand()?;
+        let expr = match op.as_str() {
+            "==" | "===" => format!("eq {a} {b}"),
+            "!=" | "!==" => format!("ne {a} {b}"),
+            ">" => format!("gt {a} {b}"),
+            ">=" => format!("gte {a} {b}"),
+            "<" => format!("lt {a} {b}"),
+            "<=" => format!("lte {a} {b}"),
+            "has" => format!("contains {a} {b}"),
+            "doesn't have" => format!("not (contains {a} {b})"),
+            "in" => format!("contains {b} {a}"),
+            "not in" => format!("not (contains {b} {a})"),
+            "is empty" => format!("not {a}"),
+            "is not empty" => format!("not (not {a})"),
+            other => {
+                return Err(format!(
+                    "its comparison `{other}` has no flowctl counterpart"
+                ));
+            }
+        };
+        Ok(expr)
+    }
+}
+
+/// The deepest a dotted Construct key is nested (deeper keys stay flat, so no input can make
+/// the writer recurse without bound).
+const MAX_NESTING: usize = 32;
+
+/// Construct fields with dotted keys (`text.type`, `fields.0.text`) as nested values; a level
+/// whose keys are 0, 1, 2, … is a list.
+fn nest(fields: Vec<(String, Option<Val>)>) -> Val {
+    #[derive(Default)]
+    struct Node {
+        leaf: Option<Val>,
+        children: Vec<(String, Node)>,
+    }
+    fn insert(node: &mut Node, path: &[&str], v: Val) {
+        match path.split_first() {
+            None => node.leaf = Some(v),
+            Some((first, rest)) => {
+                let i = match node.children.iter().position(|(k, _)| k == first) {
+                    Some(i) => i,
+                    None => {
+                        node.children.push(((*first).to_string(), Node::default()));
+                        node.children.len() - 1
+                    }
+                };
+                if let Some((_, child)) = node.children.get_mut(i) {
+                    insert(child, rest, v);
+                }
+            }
+        }
+    }
+    fn build(node: Node) -> Val {
+        if node.children.is_empty() {
+            return node.leaf.unwrap_or(Val::Const(Value::Null));
+        }
+        let is_list = node
+            .children
+            .iter()
+            .enumerate()
+            .all(|(i, (k, _))| k.parse::<usize>().ok() == Some(i));
+        if is_list {
+            Val::List(node.children.into_iter().map(|(_, c)| build(c)).collect())
+        } else {
+            Val::Map(
+                node.children
+                    .into_iter()
+                    .map(|(k, c)| (k, build(c)))
+                    .collect(),
+            )
+        }
+    }
+    let mut root = Node::default();
+    for (key, v) in fields {
+        let v = v.unwrap_or(Val::Const(Value::String(String::new())));
+        let path: Vec<&str> = key.split('.').collect();
+        // An empty segment, or deeper than any real object: the key as it is, not nested.
+        if path.iter().any(|s| s.is_empty()) || path.len() > MAX_NESTING {
+            root.children.push((
+                key.clone(),
+                Node {
+                    leaf: Some(v),
+                    children: Vec::new(),
+                },
+            ));
+        } else {
+            insert(&mut root, &path, v);
+        }
+    }
+    match build(root) {
+        Val::Const(Value::Null) => Val::Map(Vec::new()),
+        v => v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dotted_construct_keys_nest() {
+        let v = nest(vec![
+            ("type".into(), Some(Val::Const(json!("section")))),
+            ("fields.0.text".into(), Some(Val::Ref("a".into()))),
+            ("fields.1.text".into(), None),
+        ]);
+        assert_eq!(
+            v,
+            Val::Map(vec![
+                ("type".into(), Val::Const(json!("section"))),
+                (
+                    "fields".into(),
+                    Val::List(vec![
+                        Val::Map(vec![("text".into(), Val::Ref("a".into()))]),
+                        Val::Map(vec![("text".into(), Val::Const(json!("")))]),
+                    ])
+                ),
+            ])
+        );
+        assert_eq!(nest(vec![]), Val::Map(vec![]));
+        let deep = "a.".repeat(100_000) + "b";
+        assert_eq!(
+            nest(vec![(deep.clone(), Some(Val::Const(json!(1))))]),
+            Val::Map(vec![(deep, Val::Const(json!(1)))])
+        );
+    }
+}

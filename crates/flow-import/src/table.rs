@@ -1,0 +1,683 @@
+//! The mapping table: one entry per Okta card (by address `<module>:<key>`), saying which
+//! flowctl card it becomes and how its inputs and outputs map — or why it cannot be converted
+//! yet. Supporting another Okta card is one more entry here.
+
+/// One Okta card.
+#[derive(Debug)]
+pub struct Entry {
+    /// `<module>:<key>` of the address (`okta:readUser`, `string:compose`).
+    pub address: &'static str,
+    /// The card's name in the Okta console.
+    pub okta: &'static str,
+    /// What it becomes.
+    pub map: Map,
+}
+
+/// What an Okta card becomes.
+#[derive(Debug)]
+pub enum Map {
+    /// A flowctl card, input by input.
+    Card(CardMap),
+    /// A card the converter handles itself (triggers, layout cards, reads, iterators,
+    /// templates).
+    Special(Special),
+    /// Not convertible yet, and why (the report shows the reason).
+    Unsupported(&'static str),
+}
+
+/// A card mapped field by field.
+#[derive(Debug)]
+pub struct CardMap {
+    /// The flowctl card kind.
+    pub card: &'static str,
+    /// The connector whose connection the step uses (`okta`, `slack`), if any.
+    pub connection: Option<&'static str>,
+    /// flowctl input → where its value comes from.
+    pub args: &'static [(&'static str, Arg)],
+    /// Okta output (`Group/key`, `key`, or `Group/*` for every key of a group) → the path in
+    /// the flowctl output (`""`: the whole output; `*` is replaced by the key).
+    pub outputs: &'static [(&'static str, &'static str)],
+    /// Okta inputs with no counterpart that may be dropped without changing what the card
+    /// does (display options). Any other input that carries a value blocks the conversion.
+    pub ignore: &'static [&'static str],
+}
+
+/// Where a flowctl input's value comes from.
+#[derive(Debug)]
+pub enum Arg {
+    /// The first of these Okta inputs (`Group/key` or `key`) that has a value or a wire.
+    Input(&'static [&'static str]),
+    /// Text with `{Group/key}` holes filled from Okta inputs (e.g. an API path).
+    Text(&'static str),
+    /// A constant.
+    Const(Konst),
+    /// An Okta option translated value by value; an option not listed blocks the conversion.
+    Choice(&'static str, &'static [(&'static str, Konst)]),
+}
+
+/// A constant value in the table.
+#[derive(Debug, Clone, Copy)]
+pub enum Konst {
+    /// Text.
+    Str(&'static str),
+    /// A whole number.
+    Num(i64),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// Cards the converter handles with code of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    /// API Endpoint event card → `trigger: api_endpoint`.
+    ApiEndpoint,
+    /// Helper Flow / Scheduled Flow event card → `trigger: helper` (scheduled: not yet).
+    Callable,
+    /// Close → `http.close`.
+    Close,
+    /// Comment → a YAML comment above the next step.
+    Comment,
+    /// Noop → nothing.
+    Noop,
+    /// The hidden object expand node → a template path into its source.
+    Expand,
+    /// Get Multiple → template paths into its object.
+    GetMultiple,
+    /// Compose → `text.compose` with each `{{{placeholder}}}` a template.
+    Compose,
+    /// Concatenate → `text.compose` of the parts.
+    Concat,
+    /// Object Construct → `object.construct` (dotted keys become nested fields).
+    Construct,
+    /// Assign → `object.construct`; each output is a field of it.
+    Assign,
+    /// List Construct → a YAML list of the items, written where it is read.
+    ListConstruct,
+    /// For Each → `list.for_each`.
+    ForEach,
+    /// For Each – Ignore Errors → `list.for_each` with `on_item_error: continue`.
+    ForEachIgnoreErrors,
+    /// Map → `list.map`.
+    ListMap,
+    /// Call Flow → `flow.call`.
+    CallFlow,
+    /// Call Flow Async → `flow.call` with `on_error: continue` (flowctl waits for it).
+    CallFlowAsync,
+    /// Return → `flow.return`.
+    Return,
+    /// Return Raw → `http.close` (endpoint flows).
+    ReturnRaw,
+    /// Return Error → `flow.fail`.
+    Throw,
+    /// Return Error If → `flow.fail` with `if:`.
+    ThrowIf,
+    /// Continue If → `flow.continue_if`.
+    ContinueIf,
+    /// If/Else → the `if:` of the steps in its branches.
+    IfElse,
+    /// Join (after an If/Else) → reads whichever branch ran.
+    Join,
+    /// If Error → its blocks' steps, guarded by the Try steps' errors.
+    TryCatch,
+}
+
+const OKTA_USER_OUTPUTS: &[(&str, &str)] = &[
+    ("System Properties/ID", "id"),
+    ("System Properties/Status", "status"),
+    ("System Properties/Created", "created"),
+    ("System Properties/Activated", "activated"),
+    ("System Properties/Status Changed", "statusChanged"),
+    ("System Properties/Last Login", "lastLogin"),
+    ("System Properties/Last Updated", "lastUpdated"),
+    ("System Properties/Password Changed", "passwordChanged"),
+    ("System Properties/Credentials", "credentials"),
+    ("Profile Properties/*", "profile.*"),
+];
+
+const OPERATORS: &[(&str, Konst)] = &[
+    ("==", Konst::Str("eq")),
+    ("===", Konst::Str("eq")),
+    ("!=", Konst::Str("ne")),
+    ("!==", Konst::Str("ne")),
+    (">", Konst::Str("gt")),
+    (">=", Konst::Str("gte")),
+    ("<", Konst::Str("lt")),
+    ("<=", Konst::Str("lte")),
+    ("has", Konst::Str("contains")),
+    ("doesn't have", Konst::Str("not_contains")),
+    ("in", Konst::Str("in")),
+    ("not in", Konst::Str("not_in")),
+    ("is empty", Konst::Str("is_empty")),
+    ("is not empty", Konst::Str("is_not_empty")),
+];
+
+const YES_NO: &[(&str, Konst)] = &[("Yes", Konst::Bool(true)), ("No", Konst::Bool(false))];
+
+const NOT_YET_NUMBER: &str = "needs number cards (not yet)";
+const NOT_YET_TEXT: &str = "needs more text cards (not yet)";
+const NOT_YET_DATE: &str = "needs date cards (not yet)";
+const NOT_YET_LIST: &str = "needs more list cards (not yet)";
+const NOT_YET_OBJECT: &str = "needs more object cards (not yet)";
+const NOT_YET_TABLES: &str = "needs tables (not yet)";
+
+/// Every Okta card the importer knows, one entry each.
+pub static TABLE: &[Entry] = &[
+    // Events and flow control.
+    special("http:accept", "API Endpoint", Special::ApiEndpoint),
+    special("http:close", "Close", Special::Close),
+    unsupported(
+        "http:delegated",
+        "Delegated Flow",
+        "delegated flows (run from the Okta Admin Console) have no flowctl trigger",
+    ),
+    special("control:callable", "Helper Flow", Special::Callable),
+    special("control:comment", "Comment", Special::Comment),
+    special("control:noop", "Noop", Special::Noop),
+    special("control:return", "Return", Special::Return),
+    special("control:returnRaw", "Return Raw", Special::ReturnRaw),
+    special("control:throw", "Return Error", Special::Throw),
+    special("control:throwIf", "Return Error If", Special::ThrowIf),
+    special("control:continueIf", "Continue If", Special::ContinueIf),
+    special("control:spawn", "Call Flow", Special::CallFlow),
+    special("control:run", "Call Flow Async", Special::CallFlowAsync),
+    special("control:let", "Assign", Special::Assign),
+    special("control:if", "If/Else", Special::IfElse),
+    unsupported("control:branch", "If/ElseIf", "needs If/ElseIf (not yet)"),
+    special("control:join", "Join", Special::Join),
+    special("control:tryCatch", "If Error", Special::TryCatch),
+    unsupported("control:assignIf", "Assign If", "needs Assign If (not yet)"),
+    unsupported("control:lookup", "Lookup", "needs Lookup (not yet)"),
+    unsupported("control:wait", "Wait For", "needs Wait For (not yet)"),
+    unsupported("control:pause", "Pause", "needs Pause/Resume (not yet)"),
+    unsupported("control:times", "Repeat", "needs Repeat (not yet)"),
+    // JSON.
+    card(
+        "json:parse",
+        "JSON Parse",
+        CardMap {
+            card: "json.parse",
+            connection: None,
+            args: &[("text", Arg::Input(&["string"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "json:stringify",
+        "JSON Stringify",
+        CardMap {
+            card: "json.stringify",
+            connection: None,
+            args: &[("value", Arg::Input(&["object"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    // Objects.
+    card(
+        "object:get",
+        "Object Get",
+        CardMap {
+            card: "object.get",
+            connection: None,
+            args: &[
+                ("object", Arg::Input(&["object"])),
+                ("path", Arg::Input(&["path"])),
+            ],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    special("object:pick", "Get Multiple", Special::GetMultiple),
+    special("object:expand", "(hidden object field)", Special::Expand),
+    special("object:construct", "Object Construct", Special::Construct),
+    unsupported("object:merge", "Merge", NOT_YET_OBJECT),
+    unsupported("object:set", "Object Set", NOT_YET_OBJECT),
+    unsupported("object:mapToList", "Map to List", NOT_YET_OBJECT),
+    unsupported("object:values", "Object Values", NOT_YET_OBJECT),
+    unsupported("object:clearEmpty", "Clear Empty", NOT_YET_OBJECT),
+    // Text.
+    special("string:compose", "Compose", Special::Compose),
+    special("string:concat", "Concatenate", Special::Concat),
+    unsupported("string:split", "Split", NOT_YET_TEXT),
+    unsupported("string:toLowerCase", "To Lower Case", NOT_YET_TEXT),
+    unsupported("string:trim", "Trim", NOT_YET_TEXT),
+    unsupported("string:replace", "Replace", NOT_YET_TEXT),
+    unsupported("string:length", "Text Length", NOT_YET_TEXT),
+    // Lists.
+    special("list:each", "For Each", Special::ForEach),
+    special(
+        "list:asyncEach",
+        "For Each – Ignore Errors",
+        Special::ForEachIgnoreErrors,
+    ),
+    special("list:map", "Map", Special::ListMap),
+    special("list:construct", "List Construct", Special::ListConstruct),
+    card(
+        "list:join",
+        "List to Text",
+        CardMap {
+            card: "list.to_text",
+            connection: None,
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("separator", Arg::Input(&["delimiter"])),
+            ],
+            outputs: &[("string", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "list:length",
+        "Length",
+        CardMap {
+            card: "list.length",
+            connection: None,
+            args: &[("list", Arg::Input(&["list"]))],
+            outputs: &[("length", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "list:pluck",
+        "Pluck",
+        CardMap {
+            card: "list.pluck",
+            connection: None,
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("key", Arg::Input(&["key"])),
+            ],
+            outputs: &[("values", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "list:at",
+        "At",
+        CardMap {
+            card: "list.at",
+            connection: None,
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("index", Arg::Input(&["index"])),
+            ],
+            outputs: &[("item", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "list:shift",
+        "Get First Item",
+        CardMap {
+            card: "list.at",
+            connection: None,
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("index", Arg::Const(Konst::Num(0))),
+            ],
+            outputs: &[("item", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "list:pop",
+        "Get Last Item",
+        CardMap {
+            card: "list.at",
+            connection: None,
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("index", Arg::Const(Konst::Num(-1))),
+            ],
+            outputs: &[("item", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "list:sortBy",
+        "Sort",
+        CardMap {
+            card: "list.sort",
+            connection: None,
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("path", Arg::Input(&["path"])),
+            ],
+            outputs: &[("sorted list", ""), ("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "list:uniqueBy",
+        "Remove Duplicates",
+        CardMap {
+            card: "list.unique",
+            connection: None,
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("path", Arg::Input(&["path"])),
+            ],
+            outputs: &[("unique list", ""), ("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "list:filterBy",
+        "Filter",
+        CardMap {
+            card: "list.filter",
+            connection: None,
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("path", Arg::Input(&["path"])),
+                ("operator", Arg::Choice("operator", OPERATORS)),
+                ("value", Arg::Input(&["comparison"])),
+            ],
+            outputs: &[("list", ""), ("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "list:findBy",
+        "Find",
+        CardMap {
+            card: "list.find",
+            connection: None,
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("path", Arg::Input(&["path"])),
+                ("operator", Arg::Choice("operator", OPERATORS)),
+                ("value", Arg::Input(&["comparison"])),
+            ],
+            outputs: &[("item", "item"), ("index", "index")],
+            ignore: &[],
+        },
+    ),
+    unsupported(
+        "list:filter",
+        "Filter Custom",
+        "needs Filter Custom (not yet; see docs/from-okta-workflows.md for the list.map workaround)",
+    ),
+    unsupported("list:reduce", "Reduce", "needs Reduce (not yet)"),
+    unsupported("list:sample", "Sample", NOT_YET_LIST),
+    unsupported("list:includes", "Includes", NOT_YET_LIST),
+    unsupported("list:flatten", "Flatten", NOT_YET_LIST),
+    unsupported("list:union", "Union", NOT_YET_LIST),
+    unsupported("list:intersection", "Intersection", NOT_YET_LIST),
+    unsupported("list:difference", "Difference", NOT_YET_LIST),
+    // Numbers and dates.
+    unsupported("math:add", "Add", NOT_YET_NUMBER),
+    unsupported("math:subtract", "Subtract", NOT_YET_NUMBER),
+    unsupported("math:multiply", "Multiply", NOT_YET_NUMBER),
+    unsupported("math:divide", "Divide", NOT_YET_NUMBER),
+    unsupported("date:now", "Now", NOT_YET_DATE),
+    unsupported("date:add", "Add to Date", NOT_YET_DATE),
+    unsupported("date:subtract", "Subtract from Date", NOT_YET_DATE),
+    unsupported("date:format", "Date to Text", NOT_YET_DATE),
+    // Okta connector.
+    card(
+        "okta:readUser",
+        "Okta Read User",
+        CardMap {
+            card: "okta.read_user",
+            connection: Some("okta"),
+            args: &[("user", Arg::Input(&["User/ID or Login", "ID or Login"]))],
+            outputs: OKTA_USER_OUTPUTS,
+            ignore: &[],
+        },
+    ),
+    card(
+        "okta:clearUserSessions",
+        "Okta Clear User Sessions",
+        CardMap {
+            card: "okta.clear_user_sessions",
+            connection: Some("okta"),
+            args: &[
+                ("user_id", Arg::Input(&["User/ID", "ID"])),
+                (
+                    "revoke_oauth_tokens",
+                    Arg::Input(&["User/Revoke oauthTokens?", "Revoke oauthTokens?"]),
+                ),
+            ],
+            outputs: &[("Output/Status Code", "status_code")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "okta:suspendUser",
+        "Okta Suspend User",
+        CardMap {
+            card: "okta.suspend_user",
+            connection: Some("okta"),
+            args: &[(
+                "user_id",
+                Arg::Input(&["User/ID or Login", "User/ID", "ID or Login", "ID"]),
+            )],
+            outputs: &[
+                ("Output/Status Code", "status_code"),
+                ("Status Code", "status_code"),
+            ],
+            ignore: &[],
+        },
+    ),
+    card(
+        "okta:unsuspendUser",
+        "Okta Unsuspend User",
+        CardMap {
+            card: "okta.unsuspend_user",
+            connection: Some("okta"),
+            args: &[(
+                "user_id",
+                Arg::Input(&["User/ID or Login", "User/ID", "ID or Login", "ID"]),
+            )],
+            outputs: &[
+                ("Output/Status Code", "status_code"),
+                ("Status Code", "status_code"),
+            ],
+            ignore: &[],
+        },
+    ),
+    card(
+        "okta:addNewUserToGroup",
+        "Okta Add User to Group",
+        CardMap {
+            card: "okta.api_request",
+            connection: Some("okta"),
+            args: &[
+                ("method", Arg::Const(Konst::Str("PUT"))),
+                (
+                    "path",
+                    Arg::Text("/api/v1/groups/{Group/id}/users/{User/id}"),
+                ),
+            ],
+            outputs: &[("Result/status", "status")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "okta:removeUserFromGroup",
+        "Okta Remove User from Group",
+        CardMap {
+            card: "okta.api_request",
+            connection: Some("okta"),
+            args: &[
+                ("method", Arg::Const(Konst::Str("DELETE"))),
+                (
+                    "path",
+                    Arg::Text("/api/v1/groups/{Group/id}/users/{User/id}"),
+                ),
+            ],
+            outputs: &[("Result/status", "status")],
+            ignore: &[],
+        },
+    ),
+    unsupported(
+        "okta:listUsersWithFilter",
+        "Okta List Users with Filter",
+        "needs okta.list_users (not yet; okta.api_request does not page)",
+    ),
+    unsupported(
+        "okta:getUsersGroups",
+        "Okta Get User's Groups",
+        "needs okta.list_user_groups with streaming to a helper (not yet)",
+    ),
+    unsupported(
+        "okta:hTTPRequest",
+        "Okta Custom API Action",
+        "its export fields were not verified against a real export yet (okta.api_request is the counterpart)",
+    ),
+    // Slack connector.
+    card(
+        "slack:sendMessageToChannel2",
+        "Slack Send Message to Channel",
+        CardMap {
+            card: "slack.send_message",
+            connection: Some("slack"),
+            args: &[
+                ("channel", Arg::Input(&["parameters/channel"])),
+                (
+                    "text",
+                    Arg::Input(&["Message/Text", "Message/Notification Message"]),
+                ),
+                ("blocks", Arg::Input(&["Message/Blocks"])),
+                ("thread_ts", Arg::Input(&["Message/Thread Timestamp"])),
+                ("unfurl_links", Arg::Choice("parameters/links", YES_NO)),
+            ],
+            outputs: &[("Message/Timestamp", "ts")],
+            // "Use Channel ID Instead?" (the channel is an id either way), "Send as bot?"
+            // (a bot token always posts as the bot), the Slackbot name, the message type
+            // (the filled input says it).
+            ignore: &[
+                "parameters/useId",
+                "parameters/bot",
+                "Slackbot/Name",
+                "parameters/messageType",
+            ],
+        },
+    ),
+    // HTTP connector (no connection: Okta's Raw Request takes auth in its headers).
+    card(
+        "httpfunctions:raw",
+        "HTTP Raw Request",
+        CardMap {
+            card: "http.request",
+            connection: None,
+            args: &[
+                ("method", Arg::Input(&["Request/Method"])),
+                ("url", Arg::Input(&["Request/URL"])),
+                ("query", Arg::Input(&["Request/Query"])),
+                ("headers", Arg::Input(&["Request/Headers"])),
+                ("body", Arg::Input(&["Request/Body"])),
+            ],
+            outputs: &[
+                ("Response/Status Code", "status"),
+                ("Response/Headers", "headers"),
+                ("Response/Body", "body"),
+            ],
+            ignore: &[],
+        },
+    ),
+    // Tables.
+    unsupported("stash:searchRows2", "Tables Search Rows", NOT_YET_TABLES),
+    unsupported("stash:searchRows", "Tables Search Rows", NOT_YET_TABLES),
+    unsupported("stash:createRow", "Tables Create Row", NOT_YET_TABLES),
+    unsupported("stash:updateRow", "Tables Update Row", NOT_YET_TABLES),
+    unsupported("stash:deleteRows", "Tables Delete Rows", NOT_YET_TABLES),
+    unsupported("stash:readRow", "Tables Read Row", NOT_YET_TABLES),
+];
+
+const fn special(address: &'static str, okta: &'static str, s: Special) -> Entry {
+    Entry {
+        address,
+        okta,
+        map: Map::Special(s),
+    }
+}
+
+const fn card(address: &'static str, okta: &'static str, c: CardMap) -> Entry {
+    Entry {
+        address,
+        okta,
+        map: Map::Card(c),
+    }
+}
+
+const fn unsupported(address: &'static str, okta: &'static str, why: &'static str) -> Entry {
+    Entry {
+        address,
+        okta,
+        map: Map::Unsupported(why),
+    }
+}
+
+/// The entry for `<module>:<key>`, compared exactly.
+pub fn lookup(key: &str) -> Option<&'static Entry> {
+    TABLE.iter().find(|e| e.address == key)
+}
+
+/// Why a card with no entry cannot be converted.
+pub fn unknown_reason(key: &str, address: &str) -> String {
+    if address.starts_with("root:channels:") {
+        let app = key.split(':').next().unwrap_or(key);
+        format!("no flowctl card for this `{app}` connector action yet")
+    } else {
+        format!("no flowctl card for `{key}` yet")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn one_entry_per_address() {
+        let mut seen = HashSet::new();
+        for e in TABLE {
+            assert!(seen.insert(e.address), "two entries for {}", e.address);
+            assert!(e.address.contains(':') && !e.okta.is_empty(), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn mapped_cards_name_flowctl_kinds_and_their_inputs() {
+        for e in TABLE {
+            let Map::Card(c) = &e.map else { continue };
+            assert!(c.card.contains('.'), "{}: {}", e.address, c.card);
+            assert_eq!(
+                c.connection.is_some(),
+                c.card.starts_with("okta.") || c.card.starts_with("slack."),
+                "{}",
+                e.address
+            );
+            let mut names = HashSet::new();
+            for (name, arg) in c.args {
+                assert!(names.insert(*name), "{}: `{name}` twice", e.address);
+                if let Arg::Text(t) = arg {
+                    assert!(t.contains('{') && t.contains('}'), "{}: {t}", e.address);
+                }
+            }
+            assert!(!c.outputs.is_empty(), "{} maps no output", e.address);
+        }
+    }
+
+    #[test]
+    fn lookups_and_unknown_cards() {
+        assert!(
+            matches!(lookup("okta:readUser").map(|e| &e.map), Some(Map::Card(c)) if c.card == "okta.read_user")
+        );
+        assert!(matches!(
+            lookup("control:branch").map(|e| &e.map),
+            Some(Map::Unsupported(r)) if r.contains("If/ElseIf")
+        ));
+        assert!(lookup("okta:nope").is_none());
+        assert_eq!(
+            unknown_reason(
+                "zoom:createMeeting",
+                "root:channels:http:zoom:1.0.0:createMeeting"
+            ),
+            "no flowctl card for this `zoom` connector action yet"
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! Values on their way from Okta wires and constants into flowctl inputs: constants, template
+//! references (`user.id`), lists and mappings of them, and text with references inside.
+
+use crate::names::template_path;
+use crate::yaml::Yaml;
+use serde_json::Value;
+
+/// A value for a flowctl input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    /// A constant.
+    Const(Value),
+    /// A template path: `user.id`, `trigger.json`, `inputs.email`, `item`.
+    Ref(String),
+    /// A list of values (written where it is read: List Construct, `wrapArray`).
+    List(Vec<Val>),
+    /// A mapping of values (Construct fields).
+    Map(Vec<(String, Val)>),
+    /// Text made of literal parts and values (Compose, API paths).
+    Text(Vec<Val>),
+    /// The first of these paths that is not null: `default a (default b c)` (an If/Else
+    /// Join, the error of an If Error's Try block).
+    FirstOf(Vec<String>),
+}
+
+impl Val {
+    /// This value with `segments` appended to its path (object fields, Get Multiple keys).
+    pub fn field<'a>(&self, segments: impl IntoIterator<Item = &'a str>) -> Result<Val, String> {
+        let segments: Vec<&str> = segments.into_iter().filter(|s| !s.is_empty()).collect();
+        if segments.is_empty() {
+            return Ok(self.clone());
+        }
+        match self {
+            Val::Ref(base) => Ok(Val::Ref(format!("{base}.{}", template_path(segments)))),
+            Val::Const(c) => {
+                let mut v = c;
+                for s in &segments {
+                    v = match v {
+                        Value::Object(o) => o.get(*s).unwrap_or(&Value::Null),
+                        Value::Array(a) => s
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|i| a.get(i))
+                            .unwrap_or(&Value::Null),
+                        _ => &Value::Null,
+                    };
+                }
+                Ok(Val::Const(v.clone()))
+            }
+            Val::FirstOf(paths) => Ok(Val::FirstOf(
+                paths
+                    .iter()
+                    .map(|p| format!("{p}.{}", template_path(segments.iter().copied())))
+                    .collect(),
+            )),
+            _ => Err(format!(
+                "reads field `{}` of a value built in place",
+                segments.join(".")
+            )),
+        }
+    }
+
+    /// The value as it is written in a step's `with:`.
+    pub fn to_yaml(&self) -> Yaml {
+        match self {
+            Val::Const(c) => const_yaml(c),
+            Val::Ref(p) => Yaml::Str(format!("{{{{ {p} }}}}")),
+            Val::FirstOf(paths) => Yaml::Str(format!("{{{{ {} }}}}", first_of(paths))),
+            Val::List(items) => Yaml::Seq(items.iter().map(Val::to_yaml).collect()),
+            Val::Map(entries) => Yaml::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_yaml()))
+                    .collect(),
+            ),
+            Val::Text(parts) => Yaml::Str(parts.iter().map(part_text).collect()),
+        }
+    }
+
+    /// The value as an operand of a template helper (`eq a b`): a path or a literal.
+    pub fn operand(&self) -> Result<String, String> {
+        match self {
+            Val::Ref(p) => Ok(p.clone()),
+            Val::FirstOf(paths) => Ok(format!("({})", first_of(paths))),
+            Val::Const(Value::String(s)) => Ok(format!(
+                "\"{}\"",
+                s.replace('\\', "\\\\").replace('"', "\\\"")
+            )),
+            Val::Const(c @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => Ok(c.to_string()),
+            _ => Err("compares a list or an object built in place".into()),
+        }
+    }
+}
+
+/// A constant as YAML; text is escaped so that a literal `{{` is not read as a template.
+fn const_yaml(v: &Value) -> Yaml {
+    match v {
+        Value::String(s) => Yaml::Str(escape_template(s)),
+        Value::Array(a) => Yaml::Seq(a.iter().map(const_yaml).collect()),
+        Value::Object(o) => Yaml::Map(o.iter().map(|(k, v)| (k.clone(), const_yaml(v))).collect()),
+        other => Yaml::from_json(other),
+    }
+}
+
+/// One part of a text value.
+fn part_text(v: &Val) -> String {
+    match v {
+        Val::Const(Value::String(s)) => escape_template(s),
+        Val::Const(Value::Null) => String::new(),
+        Val::Const(c) => escape_template(&c.to_string()),
+        Val::Ref(p) => format!("{{{{ {p} }}}}"),
+        Val::FirstOf(paths) => format!("{{{{ {} }}}}", first_of(paths)),
+        Val::Text(parts) => parts.iter().map(part_text).collect(),
+        Val::List(_) | Val::Map(_) => {
+            // Rendered as JSON, like a list or object output in a template.
+            match v.to_yaml() {
+                Yaml::Str(s) => s,
+                _ => String::new(),
+            }
+        }
+    }
+}
+
+/// `default a (default b c)`: the first path whose value is not null (or `""`).
+fn first_of(paths: &[String]) -> String {
+    match paths {
+        [] => "null".into(),
+        [one] => one.clone(),
+        [first, second] => format!("default {first} {second}"),
+        [first, rest @ ..] => format!("default {first} ({})", first_of(rest)),
+    }
+}
+
+/// Literal text for a template: `{{` becomes `\{{`.
+pub fn escape_template(s: &str) -> String {
+    s.replace("{{", "\\{{")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn references_and_constants_render_as_templates() {
+        assert_eq!(
+            Val::Ref("user.id".into()).to_yaml(),
+            Yaml::str("{{ user.id }}")
+        );
+        assert_eq!(
+            Val::Const(json!("a {{ b }}")).to_yaml(),
+            Yaml::str("a \\{{ b }}")
+        );
+        let text = Val::Text(vec![
+            Val::Const(json!("/groups/")),
+            Val::Ref("g".into()),
+            Val::Const(json!(3)),
+        ]);
+        assert_eq!(text.to_yaml(), Yaml::str("/groups/{{ g }}3"));
+    }
+
+    #[test]
+    fn fields_extend_paths_and_read_into_constants() {
+        let r = Val::Ref("event".into())
+            .field(["detail", "users Failing"])
+            .unwrap();
+        assert_eq!(r, Val::Ref("event.detail.[users Failing]".into()));
+        let c = Val::Const(json!({"a": [1, {"b": 2}]}))
+            .field(["a", "1", "b"])
+            .unwrap();
+        assert_eq!(c, Val::Const(json!(2)));
+        assert!(Val::List(vec![]).field(["x"]).is_err());
+    }
+
+    #[test]
+    fn first_of_reads_fields_of_every_path() {
+        let v = Val::FirstOf(vec!["a.error".into(), "b.error".into(), "c.error".into()]);
+        assert_eq!(
+            v.field(["message"]).unwrap().to_yaml(),
+            Yaml::str("{{ default a.error.message (default b.error.message c.error.message) }}")
+        );
+        assert_eq!(
+            v.operand().unwrap(),
+            "(default a.error (default b.error c.error))"
+        );
+    }
+
+    #[test]
+    fn operands_quote_text() {
+        assert_eq!(
+            Val::Const(json!("say \"hi\"")).operand().unwrap(),
+            "\"say \\\"hi\\\"\""
+        );
+        assert_eq!(Val::Const(json!(3)).operand().unwrap(), "3");
+    }
+}

@@ -1,0 +1,92 @@
+//! `flowctl import FILE [--out DIR] [--partial] [--force]`: converts an Okta Workflows export
+//! into flow files and a `flowctl.yaml` (through `flow-import`), writes them, and prints the
+//! report. Exit 0 when every flow converted, 1 when some did not, 2 when the file cannot be
+//! read or is not an export, or when a file to write exists already (without `--force`).
+
+use crate::Exit;
+use crate::error::{CliError, CmdResult};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `flowctl import`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The export: a `.folder`, `.flopack` or `.flow` file.
+    pub file: PathBuf,
+    /// Where to write `flowctl.yaml` and `flows/` (default: the current directory).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// Also write flows that did not convert fully, each card that did not convert as a
+    /// `flow.fail` step under an `# UNSUPPORTED:` comment.
+    #[arg(long)]
+    pub partial: bool,
+    /// Replace files that exist already (without it, an existing file stops the import
+    /// before anything is written).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> CmdResult {
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let source = args.file.file_name().map_or_else(
+        || args.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let import = flow_import::import(
+        &bytes,
+        &source,
+        flow_import::Options {
+            partial: args.partial,
+        },
+    )
+    .map_err(|e| {
+        CliError::Other(
+            anyhow::Error::new(e).context(format!("cannot import {}", args.file.display())),
+        )
+    })?;
+    let targets: Vec<(PathBuf, &str)> = import
+        .files
+        .iter()
+        .map(|f| (args.out.join(&f.path), f.text.as_str()))
+        .collect();
+    let existing: Vec<&Path> = targets
+        .iter()
+        .map(|(p, _)| p.as_path())
+        .filter(|p| p.exists())
+        .collect();
+    if !existing.is_empty() && !args.force {
+        let list: Vec<String> = existing.iter().map(|p| p.display().to_string()).collect();
+        return Err(CliError::msg(format!(
+            "not overwriting {} (pass --force to replace {})",
+            list.join(", "),
+            if list.len() == 1 { "it" } else { "them" }
+        )));
+    }
+    for (path, text) in &targets {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    print!("{}", import.report);
+    for p in &existing {
+        println!("  replaced {} (--force)", p.display());
+    }
+    if targets.is_empty() {
+        println!("  nothing written: no flow converted (--partial writes them with stand-ins)");
+    } else {
+        println!(
+            "  wrote {} file(s) under {}",
+            targets.len(),
+            args.out.display()
+        );
+    }
+    Ok(if import.report.all_converted() {
+        Exit::Ok
+    } else {
+        Exit::Failed
+    })
+}
