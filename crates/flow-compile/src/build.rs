@@ -19,6 +19,8 @@ use std::time::Duration;
 
 /// The card kind that ends a flow with outputs; its output type is the flow's.
 const RETURN_CARD: &str = "flow.return";
+/// The card kinds that may end the run: barriers for the steps written below them.
+const BARRIER_CARDS: [&str; 3] = ["flow.continue_if", RETURN_CARD, "flow.fail"];
 /// The card kind that answers an endpoint's caller; at most one per flow.
 const CLOSE_CARD: &str = "http.close";
 
@@ -297,6 +299,7 @@ pub fn compile(
             .map(|((s, d), data)| StepNode {
                 id: s.id.clone(),
                 effect: s.spec.is_some_and(|sp| sp.effect.is_effect()),
+                barrier: s.spec.is_some_and(|sp| BARRIER_CARDS.contains(&sp.kind)),
                 data: data.clone(),
                 after: d.after.as_ref().map(|a| {
                     (
@@ -307,7 +310,7 @@ pub fn compile(
             })
             .collect();
         let built = graph::build(&nodes, &doc.name.value, &mut diags);
-        warn_unused(doc, &steps, &built.dependents, &mut diags);
+        warn_unused(doc, &steps, &built.used, &mut diags);
         let trigger = compile_trigger(doc, text(doc), &mut diags);
         let mut planned = Vec::with_capacity(steps.len());
         for (i, ((s, d), ty)) in steps.into_iter().zip(&doc.steps).zip(types).enumerate() {
@@ -647,14 +650,14 @@ fn compile_trigger(doc: &FlowDoc, source: &str, diags: &mut Diagnostics) -> Trig
 fn warn_unused(
     doc: &FlowDoc,
     steps: &[DraftStep],
-    dependents: &[Vec<usize>],
+    used: &[bool],
     diags: &mut Diagnostics,
 ) {
     for (i, s) in steps.iter().enumerate() {
         let pure = s.spec.is_some_and(|sp| !sp.effect.is_effect());
         // A reserved id already has its error (E0216), which says why nothing can read it.
         let reserved = RESERVED_STEP_IDS.iter().any(|(name, _)| **name == *s.id);
-        if pure && !reserved && dependents.get(i).is_some_and(Vec::is_empty) {
+        if pure && !reserved && used.get(i) == Some(&false) {
             diags.push(
                 Diagnostic::warning(
                     Code::UnusedStep,

@@ -13,6 +13,7 @@ mod checked;
 pub mod graph;
 pub mod loader;
 mod plan;
+mod schedule;
 mod scope;
 mod text;
 
@@ -20,4 +21,5 @@ pub use build::compile;
 pub use checked::{Checked, Rejected, check, load_checked};
 pub use loader::{LoadOptions, Loaded, load};
 pub use plan::{EdgeKind, EndpointPlan, Plan, PlannedStep, Project, RetryPolicy, TriggerPlan};
+pub use schedule::Schedule;
 pub use text::compile_str;

@@ -117,7 +117,16 @@ mod tests {
     #[test]
     fn ready_steps_go_in_file_order() {
         let (deps, dependents) = graph();
-        assert_eq!(Schedule::run_order(&deps, &dependents), vec![0, 1, 3, 2]);
+        assert_eq!(Schedule::run_order(&deps, &dependents), vec![0, 1, 2, 3]);
+        // 0 waits for 2 (`after`): 1 and 2 go first, then 0 before 3.
+        let deps = vec![vec![2], vec![], vec![], vec![]];
+        let dependents = vec![vec![], vec![], vec![0], vec![]];
+        assert_eq!(Schedule::run_order(&deps, &dependents), vec![1, 2, 0, 3]);
+    }
+
+    /// Takes every ready step, as an engine starting them all would.
+    fn start_all(s: &mut Schedule<'_>) -> Vec<usize> {
+        std::iter::from_fn(|| s.next_ready()).collect()
     }
 
     #[test]
@@ -138,6 +147,7 @@ mod tests {
     fn an_end_below_settles_only_once_the_steps_above_finish() {
         let (deps, dependents) = graph();
         let mut s = Schedule::new(&deps, &dependents);
+        assert_eq!(start_all(&mut s), vec![0, 1, 3]);
         // Step 3 fails first; steps 0 and 1 are still running.
         assert_eq!(s.finish(3, true), None);
         assert_eq!(s.finish(1, false), None);
@@ -151,6 +161,7 @@ mod tests {
     fn the_first_end_written_wins_whatever_finished_first() {
         let (deps, dependents) = graph();
         let mut s = Schedule::new(&deps, &dependents);
+        assert_eq!(start_all(&mut s), vec![0, 1, 3]);
         assert_eq!(s.finish(3, true), None);
         assert_eq!(s.finish(1, true), None);
         assert_eq!(s.finish(0, false), Some(1));
