@@ -83,9 +83,8 @@ pub fn chain_flow(n: usize) -> String {
 /// (`flow.call` of a one-step helper): the shape Okta's order adds edges to, since each effect
 /// waits for every step above it.
 pub fn mixed_flow(n: usize) -> String {
-    let mut s = String::from(
-        "flow: mixed\ntrigger: { helper: { inputs: { x: number } } }\nsteps:\n",
-    );
+    let mut s =
+        String::from("flow: mixed\ntrigger: { helper: { inputs: { x: number } } }\nsteps:\n");
     for g in 0..n {
         for k in 0..4 {
             s.push_str(&format!(

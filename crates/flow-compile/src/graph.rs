@@ -43,7 +43,12 @@ pub(crate) fn build(steps: &[StepNode], flow: &str, diags: &mut Diagnostics) -> 
     data_and_after_edges(steps, &nodes, &mut graph, diags);
     let used: Vec<bool> = nodes
         .iter()
-        .map(|&n| graph.neighbors_directed(n, Direction::Outgoing).next().is_some())
+        .map(|&n| {
+            graph
+                .neighbors_directed(n, Direction::Outgoing)
+                .next()
+                .is_some()
+        })
         .collect();
     order_edges(steps, &nodes, &mut graph);
     report_cycles(steps, &nodes, &graph, flow, diags);
@@ -371,9 +376,9 @@ mod tests {
         let b = build(&steps, "f", &mut diags);
         assert!(diags.is_empty());
         for (i, s) in steps.iter().enumerate() {
-            for j in 0..i {
+            for (j, above) in steps.iter().enumerate().take(i) {
                 if s.effect && s.after.is_none() {
-                    assert!(waits_for(&b, i, j), "{} waits for {}", s.id, steps[j].id);
+                    assert!(waits_for(&b, i, j), "{} waits for {}", s.id, above.id);
                 }
             }
         }
@@ -400,8 +405,8 @@ mod tests {
         let mut diags = Diagnostics::new();
         let b = build(&steps, "f", &mut diags);
         assert!(diags.is_empty());
-        for i in 2..steps.len() {
-            assert!(waits_for(&b, i, 1), "{} waits for the barrier", steps[i].id);
+        for (i, s) in steps.iter().enumerate().skip(2) {
+            assert!(waits_for(&b, i, 1), "{} waits for the barrier", s.id);
         }
         // p3 waits through p2; the others directly.
         assert_eq!(b.deps[3], vec![2]);

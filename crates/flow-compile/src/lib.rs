@@ -10,12 +10,14 @@ mod build;
 mod calls;
 mod check;
 mod checked;
+mod draft;
 pub mod graph;
 pub mod loader;
 mod plan;
 mod schedule;
 mod scope;
 mod text;
+mod typing;
 
 pub use build::compile;
 pub use checked::{Checked, Rejected, check, load_checked};

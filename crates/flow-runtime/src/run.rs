@@ -10,9 +10,7 @@
 use crate::engine::{Engine, ms, now_rfc3339};
 use crate::events::{Parent, RunEvent};
 use crate::mask::{mask_response, mask_run, mask_step};
-use crate::record::{
-    ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus,
-};
+use crate::record::{ExecutionRecord, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus};
 use crate::scope::RunScope;
 use crate::{Resume, engine::count_run};
 use flow_card::card::{Response, ResponseBody};
@@ -268,13 +266,13 @@ impl<'a> RunState<'a> {
         rec.output = None;
         rec.retries.clear();
         rec.http.clear();
-        let omitted = rec.children.drain(..).fold(
-            rec.children_omitted.unwrap_or_default(),
-            |mut o, c| {
-                count_run(&mut o, c.status);
-                o
-            },
-        );
+        let omitted =
+            rec.children
+                .drain(..)
+                .fold(rec.children_omitted.unwrap_or_default(), |mut o, c| {
+                    count_run(&mut o, c.status);
+                    o
+                });
         rec.children_omitted = (omitted.total() > 0).then_some(omitted);
         rec.error = Some(Box::new(err.to_json()));
         self.record_bytes = limits.max_record;

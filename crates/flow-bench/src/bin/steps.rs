@@ -24,7 +24,11 @@ fn main() {
     let mixed = mixed_flow(20);
     let project = flow_compile::compile_str(
         None,
-        &[("chain.yaml", &chain), ("mixed.yaml", &mixed), ("leaf.yaml", LEAF)],
+        &[
+            ("chain.yaml", &chain),
+            ("mixed.yaml", &mixed),
+            ("leaf.yaml", LEAF),
+        ],
         &flow_cards::registry(),
     )
     .unwrap();
