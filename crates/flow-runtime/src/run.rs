@@ -185,6 +185,13 @@ impl<'a> RunState<'a> {
     /// or settles the end of the run).
     pub fn finished(&mut self, mut done: StepDone, cx: &RunCx) {
         let i = done.index;
+        if let Some(Signal::Stop {
+            message: Some(message),
+        }) = &done.signal
+        {
+            // `flow.continue_if`'s message says why the run stopped (trace, `history show`).
+            done.record.reason = Some(message.clone());
+        }
         mask_step(self.engine.secrets(), &mut done.record);
         self.within_record_limit(&mut done);
         let _ = cx.scope.outputs[i].set(done.output.clone());

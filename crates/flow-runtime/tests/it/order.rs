@@ -184,6 +184,11 @@ steps:
         Some("the flow stopped before this step")
     );
     assert_eq!(r.response.as_ref().map(|a| a.status), Some(202));
+    // The stop says why, in the record (the trace and `history show` print it).
+    assert_eq!(
+        step(&r, "only_pushes").reason.as_deref(),
+        Some("not a push")
+    );
 }
 
 const OKTA_CONFIG: &str = "connections:\n  okta: { kind: okta, org_url: \"${env:OKTA_ORG_URL}\", token: \"${env:OKTA_API_TOKEN}\" }\n";
