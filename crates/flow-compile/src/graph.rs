@@ -440,4 +440,31 @@ mod tests {
         let b = build(&steps, "f", &mut diags);
         assert!(b.deps[1].is_empty());
     }
+
+    #[test]
+    fn graph_output_draws_order_and_barrier_edges() {
+        let flow = r#"flow: gh
+trigger: { api_endpoint: { security: { public: true } } }
+steps:
+  - { id: ack, card: http.close, with: { status: 202 } }
+  - { id: pushes, card: flow.continue_if, with: { condition: "{{ trigger.json.head_commit }}" } }
+  - { id: push, card: json.parse, with: { text: "{{ trigger.body }}" } }
+  - { id: out, card: flow.return, with: { outputs: { p: "{{ push }}" } } }
+"#;
+        let project =
+            crate::compile_str(None, &[("gh.yaml", flow)], &flow_cards::registry()).unwrap();
+        let plan = &project.flows[0];
+        let text = mermaid(plan);
+        let edges: Vec<&str> = text.lines().filter(|l| !l.contains('[')).skip(1).collect();
+        assert_eq!(
+            edges,
+            [
+                "  push --> out",
+                "  ack -.-> pushes",
+                "  pushes -. barrier .-> push",
+                "  pushes -.-> out",
+            ]
+        );
+        assert!(dot(plan).contains("style=dotted label=\"barrier\""));
+    }
 }
