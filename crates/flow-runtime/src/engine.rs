@@ -209,9 +209,7 @@ impl Engine {
             let (mut state, cx) = RunState::start(self, plan, start);
             let mut running = FuturesUnordered::new();
             loop {
-                while state.end.is_none()
-                    && let Some(i) = state.schedule.next_ready()
-                {
+                while let Some(i) = state.next_ready() {
                     match state.reuse(i) {
                         Some(done) => running
                             .push(Box::pin(std::future::ready(done)) as BoxFuture<'_, StepDone>),

@@ -54,7 +54,7 @@ pub(crate) struct RunCx {
 }
 
 /// How a run ends, once decided.
-pub(crate) enum End {
+enum End {
     Return(Arc<Value>),
     Fail {
         step: String,
@@ -87,14 +87,14 @@ pub(crate) struct RunState<'a> {
     trigger_record: Option<Value>,
     inputs: Arc<Value>,
     /// Which steps are ready, and which end of the run has settled.
-    pub schedule: Schedule<'a>,
+    schedule: Schedule<'a>,
     records: Vec<StepRecord>,
     /// Bytes of JSON the steps' records take so far (`limits.max_record`).
     record_bytes: u64,
     responder: Option<oneshot::Sender<ResponseRecord>>,
     response: Option<ResponseRecord>,
     /// Decided: nothing more starts.
-    pub end: Option<End>,
+    end: Option<End>,
     /// Steps that ended the run before every step above them finished: their ends wait.
     pending_ends: Vec<(usize, End)>,
     /// Finished step records of a resumed run, by step id.
@@ -154,6 +154,14 @@ impl<'a> RunState<'a> {
             reusable_children,
         };
         (state, cx)
+    }
+
+    /// The ready step written first, to start now; none once the run's end is decided.
+    pub fn next_ready(&mut self) -> Option<usize> {
+        if self.end.is_some() {
+            return None;
+        }
+        self.schedule.next_ready()
     }
 
     /// The finished record of step `i` from the resumed run, when it can be reused. Steps that
