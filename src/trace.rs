@@ -149,6 +149,14 @@ fn render_steps(steps: &[StepRecord], opts: &Options, p: &Paint, indent: &str, o
                 if let Some(o) = &s.output {
                     let _ = write!(line, "  → {}", short(o, 96));
                 }
+                // A step that stopped the run says why (`flow.continue_if`'s `message`).
+                if let Some(r) = &s.reason {
+                    let _ = write!(
+                        line,
+                        "  {}",
+                        p.wrap("33", &format!("stopped the flow: {r}"))
+                    );
+                }
             }
             StepStatus::Failed => {
                 if let Some(e) = &s.error {
@@ -345,6 +353,30 @@ mod tests {
         // The summary says how many runs were only counted: 1 step kept, not 1,000.
         assert!(
             text.ends_with("✓ succeeded in 3ms · 1 steps kept, 998 more helper runs counted\n"),
+            "{text}"
+        );
+    }
+
+    /// Issue 13 (item 6): the `flow.continue_if` message shows where the run stopped.
+    #[test]
+    fn a_stop_shows_its_message() {
+        let mut gate = StepRecord::pending(&Arc::from("gate"), &Arc::from("flow.continue_if"));
+        gate.status = StepStatus::Succeeded;
+        gate.attempts = 1;
+        gate.output = Some(Arc::new(serde_json::json!({ "continue": false })));
+        gate.reason = Some("not a push".into());
+        let rec = ExecutionRecord {
+            status: RunStatus::Stopped,
+            ..record(vec![gate])
+        };
+        let opts = Options {
+            dry_run: false,
+            children: 1,
+            color: false,
+        };
+        let text = render(&rec, &opts);
+        assert!(
+            text.contains("→ {\"continue\":false}  stopped the flow: not a push"),
             "{text}"
         );
     }

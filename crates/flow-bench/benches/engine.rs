@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use divan::Bencher;
-use flow_bench::{EVENT, dry_engine, event_with_users, live_engine, oort_project};
+use flow_bench::{EVENT, chain_flow, dry_engine, event_with_users, live_engine, oort_project};
 use flow_runtime::{Engine, RunInput, RunOptions, TriggerRequest};
 use flow_testkit::{FakeOkta, FakeSlack, UserStatus};
 use serde_json::{Value, json};
@@ -179,28 +179,13 @@ fn parse_join_compose_by_hand_bench() -> String {
     parse_join_compose_by_hand(divan::black_box(EVENT))
 }
 
-/// 100 small pure steps, each reading the previous one: the engine's cost per step.
-fn chain(n: usize) -> String {
-    let mut s = String::from(
-        "flow: chain\ntrigger: { helper: { inputs: { x: number } } }\nsteps:\n  - { id: s0, card: object.construct, with: { fields: { v: \"{{ inputs.x }}\" } } }\n",
-    );
-    for i in 1..n {
-        s.push_str(&format!("  - {{ id: s{i}, card: object.construct, with: {{ fields: {{ v: \"{{{{ s{}.v }}}}\" }} }} }}\n", i - 1));
-    }
-    s.push_str(&format!(
-        "  - {{ id: out, card: flow.return, with: {{ outputs: {{ v: \"{{{{ s{}.v }}}}\" }} }} }}\n",
-        n - 1
-    ));
-    s
-}
-
 /// A 100-step chain of `object.construct` through the engine.
 #[divan::bench]
 fn chain_of_100_steps_engine(b: Bencher) {
     let engine = dry_engine(
         flow_compile::compile_str(
             None,
-            &[("chain.yaml", &chain(100))],
+            &[("chain.yaml", &chain_flow(100))],
             &flow_cards::registry(),
         )
         .unwrap(),

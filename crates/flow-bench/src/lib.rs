@@ -62,3 +62,42 @@ pub fn live_engine(
     };
     Ok(Engine::new(Arc::new(project), Arc::new(env)))
 }
+
+/// A helper flow of `n` `object.construct` steps, each reading the previous one, then a
+/// `flow.return`: what the engine's cost per step is measured on.
+pub fn chain_flow(n: usize) -> String {
+    let mut s = String::from(
+        "flow: chain\ntrigger: { helper: { inputs: { x: number } } }\nsteps:\n  - { id: s0, card: object.construct, with: { fields: { v: \"{{ inputs.x }}\" } } }\n",
+    );
+    for i in 1..n {
+        s.push_str(&format!("  - {{ id: s{i}, card: object.construct, with: {{ fields: {{ v: \"{{{{ s{}.v }}}}\" }} }} }}\n", i - 1));
+    }
+    s.push_str(&format!(
+        "  - {{ id: out, card: flow.return, with: {{ outputs: {{ v: \"{{{{ s{}.v }}}}\" }} }} }}\n",
+        n.saturating_sub(1)
+    ));
+    s
+}
+
+/// A helper flow of `n` groups of four independent pure steps followed by an effect
+/// (`flow.call` of a one-step helper): the shape Okta's order adds edges to, since each effect
+/// waits for every step above it.
+pub fn mixed_flow(n: usize) -> String {
+    let mut s =
+        String::from("flow: mixed\ntrigger: { helper: { inputs: { x: number } } }\nsteps:\n");
+    for g in 0..n {
+        for k in 0..4 {
+            s.push_str(&format!(
+                "  - {{ id: p{g}_{k}, card: object.construct, with: {{ fields: {{ v: \"{{{{ inputs.x }}}}\" }} }} }}\n"
+            ));
+        }
+        s.push_str(&format!(
+            "  - {{ id: e{g}, card: flow.call, with: {{ flow: leaf, inputs: {{ v: \"{{{{ p{g}_0.v }}}}\" }} }} }}\n"
+        ));
+    }
+    s.push_str("  - { id: out, card: flow.return, with: { outputs: { v: 1 } } }\n");
+    s
+}
+
+/// The helper `mixed_flow` calls.
+pub const LEAF: &str = "flow: leaf\ntrigger: { helper: { inputs: { v: any } } }\nsteps:\n  - { id: out, card: flow.return, with: { outputs: { v: \"{{ inputs.v }}\" } } }\n";

@@ -1,44 +1,33 @@
-//! The compile pipeline: connections, flow names, card configs, helper references and
-//! recursion, types (helpers before their callers), step graphs, then the [`Project`].
+//! The compile pipeline, as named passes run in order over every flow of a project (after
+//! vector's `config/compiler.rs`). Each pass reports what it finds and the next one still runs on
+//! what could be made sense of, so one `flowctl validate` shows every problem at once:
+//!
+//! 1. [`decode_connections`]: `connections:` of `flowctl.yaml`, by connector kind;
+//! 2. [`index_flows`]: flow names and endpoint paths, unique;
+//! 3. [`build_cards`]: each step's card and `with:` ([`crate::draft`]);
+//! 4. [`check_connection_refs`]: each step's connections exist and are of the right kind;
+//! 5. [`resolve_helper_calls`]: helper flows called exist and are helpers; recursion;
+//! 6. [`check_types`]: templates, references and types, helpers before their callers
+//!    ([`crate::typing`]);
+//! 7. [`plan_flows`]: step graphs ([`crate::graph`]), unused steps, triggers, and the [`Plan`]s.
 
-use crate::calls;
-use crate::check::StepChecker;
+use crate::calls::{self, CallOrder};
+use crate::draft::{DraftStep, build_steps};
 use crate::graph::{self, StepNode};
 use crate::plan::{EndpointPlan, Plan, PlannedStep, Project, RetryPolicy, TriggerPlan};
 use crate::scope::{RESERVED_STEP_IDS, StepScope, TriggerScope};
-use flow_card::{BuildCx, Card, CardSpec, HelperSig, Registry, StepParts};
-use flow_model::flow::{FlowDoc, OnError, TriggerDoc};
-use flow_model::{
-    Code, Diagnostic, Diagnostics, Node, NodeKind, ProjectConfig, Sources, Span, Type, suggest,
-};
+use crate::typing::{RETURN_CARD, Typed, check_flow};
+use flow_card::{ConnectionConfig, HelperSig, Registry};
+use flow_model::flow::{FlowDoc, TriggerDoc};
+use flow_model::{Code, Diagnostic, Diagnostics, ProjectConfig, Sources, Span, suggest};
 use flow_template::{Escape, ValueExpr};
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The card kind that ends a flow with outputs; its output type is the flow's.
-const RETURN_CARD: &str = "flow.return";
-/// The card kind that answers an endpoint's caller; at most one per flow.
-const CLOSE_CARD: &str = "http.close";
-
-/// What type checking found for a flow.
-struct Typed {
-    /// Each step's output type.
-    types: Vec<Type>,
-    /// Each step's data dependencies.
-    deps: Vec<Vec<usize>>,
-    /// The flow's output type.
-    output: Type,
-}
-
-struct DraftStep {
-    id: String,
-    spec: Option<&'static CardSpec>,
-    card: Option<Box<dyn Card>>,
-    parts: StepParts,
-    condition: Option<ValueExpr>,
-}
+/// The card kinds that may end the run: barriers for the steps written below them.
+const BARRIER_CARDS: [&str; 3] = ["flow.continue_if", RETURN_CARD, "flow.fail"];
 
 /// Compiles every flow of a project. Returns the project, or the sources when there are
 /// errors, and every diagnostic (warnings included) either way.
@@ -49,14 +38,44 @@ pub fn compile(
     registry: &Registry,
 ) -> (Result<Project, Sources>, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let text = |d: &FlowDoc| sources.get(d.source).map_or("", |f| f.text.as_str());
+    let connections = decode_connections(&config, registry, &mut diags);
+    let by_name = index_flows(&docs, &sources, &mut diags);
+    let mut drafts = build_cards(&docs, &sources, registry, &mut diags);
+    check_connection_refs(&config, &drafts, &mut diags);
+    let calls = resolve_helper_calls(&docs, &by_name, &mut drafts, &mut diags);
+    let typed = check_types(&docs, &mut drafts, &sources, &calls, &mut diags);
+    let plans = plan_flows(&docs, drafts, typed, &sources, &mut diags);
+    diags.sort();
+    if diags.has_errors() {
+        return (Err(sources), diags);
+    }
+    let project = Project {
+        flows: plans.into_iter().map(Arc::new).collect(),
+        by_name,
+        connections,
+        config,
+        sources,
+    };
+    (Ok(project), diags)
+}
 
-    // Connections.
-    let mut connections = IndexMap::new();
+/// The text of a flow's file.
+fn text<'s>(sources: &'s Sources, doc: &FlowDoc) -> &'s str {
+    sources.get(doc.source).map_or("", |f| f.text.as_str())
+}
+
+/// Pass 1: decodes each connection of `flowctl.yaml` with its connector's decoder; an unknown
+/// kind is reported with the known ones.
+fn decode_connections(
+    config: &ProjectConfig,
+    registry: &Registry,
+    diags: &mut Diagnostics,
+) -> IndexMap<String, Arc<dyn ConnectionConfig>> {
+    let mut connections: IndexMap<String, Arc<dyn ConnectionConfig>> = IndexMap::new();
     for (name, doc) in &config.connections {
         match registry.connector(&doc.kind.value) {
             Some(spec) => {
-                if let Some(c) = (spec.decode)(doc, &mut diags) {
+                if let Some(c) = (spec.decode)(doc, diags) {
                     connections.insert(name.clone(), c);
                 }
             }
@@ -86,8 +105,16 @@ pub fn compile(
             ),
         }
     }
+    connections
+}
 
-    // Flow names and endpoint paths.
+/// Pass 2: flow names (unique in the project) and the URL paths of endpoints (unique among
+/// them). Returns flow numbers by name; a flow defined twice keeps its first number.
+fn index_flows(
+    docs: &[FlowDoc],
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) -> HashMap<String, usize> {
     let mut by_name: HashMap<String, usize> = HashMap::new();
     let mut paths: HashMap<String, usize> = HashMap::new();
     for (i, doc) in docs.iter().enumerate() {
@@ -127,15 +154,28 @@ pub fn compile(
             }
         }
     }
+    by_name
+}
 
-    // Cards.
-    let mut drafts: Vec<Vec<DraftStep>> = Vec::with_capacity(docs.len());
-    for doc in &docs {
-        drafts.push(build_steps(doc, text(doc), registry, &mut diags));
-    }
+/// Pass 3: each step's card, decoded from `with:` ([`build_steps`]).
+fn build_cards(
+    docs: &[FlowDoc],
+    sources: &Sources,
+    registry: &Registry,
+    diags: &mut Diagnostics,
+) -> Vec<Vec<DraftStep>> {
+    docs.iter()
+        .map(|doc| build_steps(doc, text(sources, doc), registry, diags))
+        .collect()
+}
 
-    // Connection references.
-    for steps in &drafts {
+/// Pass 4: every connection a step names is defined, and of the kind its card needs.
+fn check_connection_refs(
+    config: &ProjectConfig,
+    drafts: &[Vec<DraftStep>],
+    diags: &mut Diagnostics,
+) {
+    for steps in drafts {
         for step in steps {
             for c in &step.parts.conns {
                 match config.connections.get(&c.name) {
@@ -183,8 +223,24 @@ pub fn compile(
             }
         }
     }
+}
 
-    // Helper references and the call graph.
+/// What pass 5 found: the call graph, and the flows in a cycle of calls.
+struct Calls {
+    /// Flows in an order where every helper comes before its callers.
+    analysis: CallOrder,
+    /// For each flow, whether it calls itself (directly or through others).
+    in_cycle: Vec<bool>,
+}
+
+/// Pass 5: each helper flow a step calls exists and has a `helper` trigger (its number is set
+/// in the step's references); flows that call themselves are reported with the whole path.
+fn resolve_helper_calls(
+    docs: &[FlowDoc],
+    by_name: &HashMap<String, usize>,
+    drafts: &mut [Vec<DraftStep>],
+    diags: &mut Diagnostics,
+) -> Calls {
     let mut call_sites: Vec<Vec<(usize, Span)>> = vec![Vec::new(); docs.len()];
     for (f, steps) in drafts.iter_mut().enumerate() {
         for step in steps.iter_mut() {
@@ -252,15 +308,27 @@ pub fn compile(
             .with_help("flows may not call themselves, directly or through other flows"),
         );
     }
+    Calls { analysis, in_cycle }
+}
 
-    // Types, helpers first.
+/// Pass 6: checks every flow's templates, references and types ([`check_flow`]), helpers
+/// before their callers so a call knows the helper's inputs and output. Returns what was found
+/// for each flow.
+fn check_types(
+    docs: &[FlowDoc],
+    drafts: &mut [Vec<DraftStep>],
+    sources: &Sources,
+    calls: &Calls,
+    diags: &mut Diagnostics,
+) -> Vec<Option<Typed>> {
     let mut sigs: Vec<Option<HelperSig>> = vec![None; docs.len()];
     let mut typed: Vec<Option<Typed>> = (0..docs.len()).map(|_| None).collect();
-    for &f in &analysis.order {
+    for &f in &calls.analysis.order {
         let doc = &docs[f];
-        let (types, deps, output) = check_flow(doc, &mut drafts[f], text(doc), &sigs, &mut diags);
+        let (types, deps, output) =
+            check_flow(doc, &mut drafts[f], text(sources, doc), &sigs, diags);
         if let TriggerDoc::Helper(h) = &doc.trigger
-            && !in_cycle[f]
+            && !calls.in_cycle[f]
         {
             sigs[f] = Some(HelperSig {
                 name: doc.name.value.clone(),
@@ -278,8 +346,18 @@ pub fn compile(
             output,
         });
     }
+    typed
+}
 
-    // Graphs and plans.
+/// Pass 7: builds each flow's step graph (data, `after`, Okta's order; cycles), warns about pure
+/// steps nobody reads, compiles the trigger, and assembles the [`Plan`].
+fn plan_flows(
+    docs: &[FlowDoc],
+    drafts: Vec<Vec<DraftStep>>,
+    mut typed: Vec<Option<Typed>>,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) -> Vec<Plan> {
     let mut plans = Vec::with_capacity(docs.len());
     for (f, (doc, steps)) in docs.iter().zip(drafts).enumerate() {
         let Some(Typed {
@@ -297,6 +375,7 @@ pub fn compile(
             .map(|((s, d), data)| StepNode {
                 id: s.id.clone(),
                 effect: s.spec.is_some_and(|sp| sp.effect.is_effect()),
+                barrier: s.spec.is_some_and(|sp| BARRIER_CARDS.contains(&sp.kind)),
                 data: data.clone(),
                 after: d.after.as_ref().map(|a| {
                     (
@@ -306,9 +385,9 @@ pub fn compile(
                 }),
             })
             .collect();
-        let built = graph::build(&nodes, &doc.name.value, &mut diags);
-        warn_unused(doc, &steps, &built.dependents, &mut diags);
-        let trigger = compile_trigger(doc, text(doc), &mut diags);
+        let built = graph::build(&nodes, &doc.name.value, diags);
+        warn_unused(doc, &steps, &built.used, diags);
+        let trigger = compile_trigger(doc, text(sources, doc), diags);
         let mut planned = Vec::with_capacity(steps.len());
         for (i, ((s, d), ty)) in steps.into_iter().zip(&doc.steps).zip(types).enumerate() {
             let (Some(spec), Some(card)) = (s.spec, s.card) else {
@@ -357,239 +436,7 @@ pub fn compile(
             span: doc.span,
         });
     }
-
-    diags.sort();
-    if diags.has_errors() {
-        return (Err(sources), diags);
-    }
-    let project = Project {
-        flows: plans.into_iter().map(Arc::new).collect(),
-        by_name,
-        connections,
-        config,
-        sources,
-    };
-    (Ok(project), diags)
-}
-
-fn build_steps(
-    doc: &FlowDoc,
-    source: &str,
-    registry: &Registry,
-    diags: &mut Diagnostics,
-) -> Vec<DraftStep> {
-    let mut out: Vec<DraftStep> = Vec::with_capacity(doc.steps.len());
-    let mut closes = 0;
-    for step in &doc.steps {
-        let id = step.id.value.clone();
-        if let Some(prev) = doc.steps.iter().take(out.len()).find(|s| s.id.value == id) {
-            diags.push(
-                Diagnostic::error(
-                    Code::DuplicateStep,
-                    Some(step.id.span),
-                    format!("step id `{id}` is used twice"),
-                )
-                .with_help(format!(
-                    "the first is at line {}",
-                    line_of(source, prev.id.span)
-                )),
-            );
-        }
-        if let Some((_, meaning)) = RESERVED_STEP_IDS.iter().find(|(name, _)| *name == id) {
-            diags.push(
-                Diagnostic::error(
-                    Code::ReservedStepId,
-                    Some(step.id.span),
-                    format!(
-                        "step id `{id}` is reserved: templates read `{id}` as {meaning}, so this step's output could not be read"
-                    ),
-                )
-                .with_help(format!(
-                    "rename the step, e.g. `{id}_step`; reserved ids: {}",
-                    RESERVED_STEP_IDS
-                        .iter()
-                        .map(|(name, _)| *name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            );
-        }
-        let spec = registry.card(&step.card.value);
-        if spec.is_none() {
-            let kinds = registry.cards().iter().map(|c| c.kind);
-            diags.push(
-                Diagnostic::error(
-                    Code::UnknownCard,
-                    Some(step.card.span),
-                    format!("unknown card `{}`", step.card.value),
-                )
-                .with_help_opt(
-                    suggest::hint(&step.card.value, kinds)
-                        .or_else(|| Some("`flowctl cards` lists every card".into())),
-                ),
-            );
-        }
-        if let Some(spec) = spec {
-            if let Some(required) = spec.trigger
-                && required != doc.trigger.kind()
-            {
-                diags.push(Diagnostic::error(
-                    Code::WrongTrigger,
-                    Some(step.card.span),
-                    format!(
-                        "`{}` only works in flows with an `{required}` trigger",
-                        spec.kind
-                    ),
-                ));
-            }
-            if spec.kind == CLOSE_CARD {
-                closes += 1;
-                if closes > 1 {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::TooManyResponses,
-                            Some(step.card.span),
-                            "a flow can close its HTTP request only once",
-                        )
-                        .with_help("keep one `http.close` step"),
-                    );
-                }
-            }
-        }
-        let null = Node {
-            span: step.span,
-            kind: NodeKind::Null,
-        };
-        let with = step.with.as_ref().unwrap_or(&null);
-        let (card, parts) = match spec {
-            Some(spec) => {
-                let mut cx = BuildCx::new(with, source, &id, spec.kind);
-                let card = (spec.build)(&mut cx);
-                let (parts, d) = cx.finish();
-                diags.extend(d);
-                (card, parts)
-            }
-            None => (None, StepParts::default()),
-        };
-        let condition = step.condition.as_ref().and_then(|c| {
-            match ValueExpr::compile(c, source, Escape::None) {
-                Ok(e) => Some(e),
-                Err(errors) => {
-                    for e in errors {
-                        diags.push(
-                            Diagnostic::error(e.error.code(), Some(e.span), e.error.message)
-                                .with_help_opt(e.error.help),
-                        );
-                    }
-                    None
-                }
-            }
-        });
-        out.push(DraftStep {
-            id,
-            spec,
-            card,
-            parts,
-            condition,
-        });
-    }
-    out
-}
-
-fn line_of(source: &str, span: Span) -> usize {
-    source
-        .get(..span.start as usize)
-        .map_or(0, |s| s.matches('\n').count())
-        + 1
-}
-
-/// Checks a flow's steps in order; returns each step's output type, each step's data
-/// dependencies, and the flow's output type.
-fn check_flow(
-    doc: &FlowDoc,
-    steps: &mut [DraftStep],
-    source: &str,
-    sigs: &[Option<HelperSig>],
-    diags: &mut Diagnostics,
-) -> (Vec<Type>, Vec<Vec<usize>>, Type) {
-    let trigger = match &doc.trigger {
-        TriggerDoc::ApiEndpoint(_) => TriggerScope::Endpoint,
-        TriggerDoc::Helper(h) => TriggerScope::Helper(Type::object(
-            h.inputs.iter().map(|(k, (t, _))| (k.clone(), t.clone())),
-        )),
-    };
-    let mut table: Vec<(String, Type)> = steps.iter().map(|s| (s.id.clone(), Type::Any)).collect();
-    let mut deps = Vec::with_capacity(steps.len());
-    let mut returns: Vec<Type> = Vec::new();
-    for (k, step) in steps.iter_mut().enumerate() {
-        let mut cond_deps = Vec::new();
-        if let Some(cond) = &mut step.condition {
-            let scope = StepScope {
-                trigger: &trigger,
-                steps: &table,
-                current: k,
-                item: None,
-                trigger_only: false,
-            };
-            if let Err(errors) = cond.check(&scope, source) {
-                for e in errors {
-                    diags.push(
-                        Diagnostic::error(e.error.code(), Some(e.span), e.error.message)
-                            .with_help_opt(e.error.help),
-                    );
-                }
-            }
-            cond_deps = cond
-                .slots()
-                .into_iter()
-                .filter_map(flow_card::expr::slots::step_index)
-                .collect();
-        }
-        let kind = step.spec.map_or("?", |s| s.kind);
-        let label = format!("step `{}` ({kind})", step.id);
-        let mut checker = StepChecker::new(
-            &mut step.parts,
-            &trigger,
-            &table,
-            k,
-            source,
-            sigs,
-            diags,
-            doc.steps[k].span,
-            label,
-        );
-        let mut out = match &step.card {
-            Some(card) => card.check(&mut checker),
-            None => Type::Any,
-        };
-        let mut d = checker.finish();
-        d.extend(cond_deps);
-        d.sort_unstable();
-        d.dedup();
-        deps.push(d);
-        if doc.steps[k].on_error == OnError::Continue {
-            out = match out {
-                Type::Object(Some(obj)) => {
-                    let mut fields = obj.fields.clone();
-                    fields.insert("error".into(), Type::Object(None));
-                    Type::open_object(fields)
-                }
-                Type::Null => Type::open_object([("error", Type::Object(None))]),
-                _ => Type::Any,
-            };
-        }
-        if kind == RETURN_CARD {
-            returns.push(out.clone());
-        }
-        table[k].1 = out;
-    }
-    let output = match returns.as_slice() {
-        [] => Type::Null,
-        [one] => one.clone(),
-        [first, rest @ ..] if rest.iter().all(|t| t == first) => first.clone(),
-        _ => Type::Any,
-    };
-    (table.into_iter().map(|(_, t)| t).collect(), deps, output)
+    plans
 }
 
 fn compile_trigger(doc: &FlowDoc, source: &str, diags: &mut Diagnostics) -> TriggerPlan {
@@ -644,17 +491,12 @@ fn compile_trigger(doc: &FlowDoc, source: &str, diags: &mut Diagnostics) -> Trig
 }
 
 /// Warns about pure steps whose output nothing reads: they do work for nobody.
-fn warn_unused(
-    doc: &FlowDoc,
-    steps: &[DraftStep],
-    dependents: &[Vec<usize>],
-    diags: &mut Diagnostics,
-) {
+fn warn_unused(doc: &FlowDoc, steps: &[DraftStep], used: &[bool], diags: &mut Diagnostics) {
     for (i, s) in steps.iter().enumerate() {
         let pure = s.spec.is_some_and(|sp| !sp.effect.is_effect());
         // A reserved id already has its error (E0216), which says why nothing can read it.
         let reserved = RESERVED_STEP_IDS.iter().any(|(name, _)| **name == *s.id);
-        if pure && !reserved && dependents.get(i).is_some_and(Vec::is_empty) {
+        if pure && !reserved && used.get(i) == Some(&false) {
             diags.push(
                 Diagnostic::warning(
                     Code::UnusedStep,

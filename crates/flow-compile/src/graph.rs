@@ -1,19 +1,23 @@
-//! The step graph of a flow: edges for data, effect order and `after`; cycle reports that name
-//! the whole cycle; a run order that keeps file order among ready steps; Mermaid and DOT output.
+//! The step graph of a flow: edges for data, `after`, and Okta's order (effects after every
+//! step above them, every step after the barrier above it); cycle reports that name the whole
+//! cycle; the run order of the one [`Schedule`]; Mermaid and DOT output.
 
 use crate::plan::{EdgeKind, Plan};
+use crate::schedule::Schedule;
 use flow_model::{Code, Diagnostic, Diagnostics, Span};
 use petgraph::Direction;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// What the graph builder needs to know of a step.
 pub(crate) struct StepNode {
     pub id: String,
+    /// It has effects: it waits for every step above it (unless it sets `after`).
     pub effect: bool,
+    /// It may end the run (`flow.continue_if`, `flow.return`, `flow.fail`): every step below
+    /// waits for it.
+    pub barrier: bool,
     pub data: Vec<usize>,
     pub after: Option<(Vec<(String, Span)>, Span)>,
 }
@@ -24,62 +28,149 @@ pub(crate) struct Built {
     pub deps: Vec<Vec<usize>>,
     pub dependents: Vec<Vec<usize>>,
     pub order: Vec<usize>,
+    /// For each step, whether another step reads it or names it in `after`.
+    pub used: Vec<bool>,
 }
 
+/// Builds a flow's step graph (SPEC 3.3 and Okta's order): a step waits for the steps it reads
+/// and those its `after` names; an effect without `after` waits for every step written above
+/// it; every step waits for the last `flow.continue_if`, `flow.return` or `flow.fail` above it.
+/// Ordering edges implied by others are left out, so the graph stays readable and the engine
+/// counts fewer edges.
 pub(crate) fn build(steps: &[StepNode], flow: &str, diags: &mut Diagnostics) -> Built {
     let mut graph: DiGraph<usize, EdgeKind> = DiGraph::with_capacity(steps.len(), steps.len() * 2);
     let nodes: Vec<NodeIndex> = (0..steps.len()).map(|i| graph.add_node(i)).collect();
-    let mut last_effect: Option<usize> = None;
+    data_and_after_edges(steps, &nodes, &mut graph, diags);
+    let used: Vec<bool> = nodes
+        .iter()
+        .map(|&n| {
+            graph
+                .neighbors_directed(n, Direction::Outgoing)
+                .next()
+                .is_some()
+        })
+        .collect();
+    order_edges(steps, &nodes, &mut graph);
+    report_cycles(steps, &nodes, &graph, flow, diags);
+    let n = steps.len();
+    let mut deps = vec![Vec::new(); n];
+    let mut dependents = vec![Vec::new(); n];
+    for e in graph.edge_references() {
+        let (a, b) = (graph[e.source()], graph[e.target()]);
+        deps[b].push(a);
+        dependents[a].push(b);
+    }
+    for v in deps.iter_mut().chain(dependents.iter_mut()) {
+        v.sort_unstable();
+        v.dedup();
+    }
+    let order = Schedule::run_order(&deps, &dependents);
+    Built {
+        graph,
+        deps,
+        dependents,
+        order,
+        used,
+    }
+}
+
+/// The edges the author wrote: data (templates) and `after`.
+fn data_and_after_edges(
+    steps: &[StepNode],
+    nodes: &[NodeIndex],
+    graph: &mut DiGraph<usize, EdgeKind>,
+    diags: &mut Diagnostics,
+) {
     for (i, s) in steps.iter().enumerate() {
         for &d in &s.data {
             graph.update_edge(nodes[d], nodes[i], EdgeKind::Data);
         }
-        match &s.after {
-            Some((after, _)) => {
-                for (name, span) in after {
-                    match steps.iter().position(|t| &t.id == name) {
-                        Some(j) if j == i => diags.push(Diagnostic::error(
-                            Code::Cycle,
-                            Some(*span),
-                            format!("step `{name}` cannot wait for itself"),
-                        )),
-                        Some(j) => {
-                            graph.update_edge(nodes[j], nodes[i], EdgeKind::After);
-                        }
-                        None => diags.push(
-                            Diagnostic::error(
-                                Code::UnknownStep,
-                                Some(*span),
-                                format!("`after` names unknown step `{name}`"),
-                            )
-                            .with_help_opt(flow_model::suggest::hint(
-                                name,
-                                steps.iter().map(|t| t.id.as_str()),
-                            )),
-                        ),
-                    }
+        let Some((after, _)) = &s.after else {
+            continue;
+        };
+        for (name, span) in after {
+            match steps.iter().position(|t| &t.id == name) {
+                Some(j) if j == i => diags.push(Diagnostic::error(
+                    Code::Cycle,
+                    Some(*span),
+                    format!("step `{name}` cannot wait for itself"),
+                )),
+                Some(j) => {
+                    graph.update_edge(nodes[j], nodes[i], EdgeKind::After);
                 }
+                None => diags.push(
+                    Diagnostic::error(
+                        Code::UnknownStep,
+                        Some(*span),
+                        format!("`after` names unknown step `{name}`"),
+                    )
+                    .with_help_opt(flow_model::suggest::hint(
+                        name,
+                        steps.iter().map(|t| t.id.as_str()),
+                    )),
+                ),
             }
-            None if s.effect => {
-                if let Some(prev) = last_effect
-                    && graph.find_edge(nodes[prev], nodes[i]).is_none()
-                {
-                    graph.add_edge(nodes[prev], nodes[i], EdgeKind::Effect);
-                }
-            }
-            None => {}
-        }
-        if s.effect {
-            last_effect = Some(i);
         }
     }
-    for scc in tarjan_scc(&graph) {
+}
+
+/// Okta's order: an effect without `after` waits for every step above it, and every step
+/// waits for the last barrier above it. Only edges not implied by others are added: an effect
+/// waits for the last effect without `after` above it (which waited for everything above
+/// itself) and for each step between the two that nothing between them waits for; a step below
+/// a barrier that waits for nothing between the barrier and itself waits for the barrier.
+fn order_edges(steps: &[StepNode], nodes: &[NodeIndex], graph: &mut DiGraph<usize, EdgeKind>) {
+    // The last effect without `after`: every step above it is done when it starts.
+    let mut anchor: Option<usize> = None;
+    let mut barrier: Option<usize> = None;
+    for (i, s) in steps.iter().enumerate() {
+        let full = s.effect && s.after.is_none();
+        if full {
+            let from = anchor.map_or(0, |a| a + 1);
+            let mut waits: Vec<usize> = anchor.into_iter().collect();
+            waits.extend((from..i).filter(|&j| {
+                !graph
+                    .neighbors_directed(nodes[j], Direction::Outgoing)
+                    .any(|k| (j + 1..i).contains(&graph[k]))
+            }));
+            for j in waits {
+                if graph.find_edge(nodes[j], nodes[i]).is_none() {
+                    graph.add_edge(nodes[j], nodes[i], EdgeKind::Order);
+                }
+            }
+        }
+        if let Some(b) = barrier {
+            let waits_below_barrier = graph
+                .neighbors_directed(nodes[i], Direction::Incoming)
+                .any(|k| (b..i).contains(&graph[k]));
+            if !waits_below_barrier {
+                graph.add_edge(nodes[b], nodes[i], EdgeKind::Barrier);
+            }
+        }
+        if full {
+            anchor = Some(i);
+        }
+        if s.barrier {
+            barrier = Some(i);
+        }
+    }
+}
+
+/// Reports each cycle (only `after` can close one: every other edge points down the file).
+fn report_cycles(
+    steps: &[StepNode],
+    nodes: &[NodeIndex],
+    graph: &DiGraph<usize, EdgeKind>,
+    flow: &str,
+    diags: &mut Diagnostics,
+) {
+    for scc in tarjan_scc(graph) {
         if scc.len() < 2 {
             continue;
         }
         let mut members: Vec<usize> = scc.iter().map(|n| graph[*n]).collect();
         members.sort_unstable();
-        let path = cycle_path(&graph, &nodes, &members);
+        let path = cycle_path(graph, nodes, &members);
         let names: Vec<&str> = path.iter().map(|&i| steps[i].id.as_str()).collect();
         let at = members
             .iter()
@@ -96,25 +187,6 @@ pub(crate) fn build(steps: &[StepNode], flow: &str, diags: &mut Diagnostics) -> 
             )
             .with_help("remove one of these `after` entries"),
         );
-    }
-    let n = steps.len();
-    let mut deps = vec![Vec::new(); n];
-    let mut dependents = vec![Vec::new(); n];
-    for e in graph.edge_references() {
-        let (a, b) = (graph[e.source()], graph[e.target()]);
-        deps[b].push(a);
-        dependents[a].push(b);
-    }
-    for v in deps.iter_mut().chain(dependents.iter_mut()) {
-        v.sort_unstable();
-        v.dedup();
-    }
-    let order = run_order(&deps, &dependents);
-    Built {
-        graph,
-        deps,
-        dependents,
-        order,
     }
 }
 
@@ -162,30 +234,9 @@ fn cycle_path(
     }
 }
 
-/// Kahn's algorithm with the lowest step number first among ready steps.
-fn run_order(deps: &[Vec<usize>], dependents: &[Vec<usize>]) -> Vec<usize> {
-    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
-    let mut ready: BinaryHeap<Reverse<usize>> = waiting
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| **w == 0)
-        .map(|(i, _)| Reverse(i))
-        .collect();
-    let mut order = Vec::with_capacity(deps.len());
-    while let Some(Reverse(i)) = ready.pop() {
-        order.push(i);
-        for &d in &dependents[i] {
-            waiting[d] -= 1;
-            if waiting[d] == 0 {
-                ready.push(Reverse(d));
-            }
-        }
-    }
-    order
-}
-
-/// The plan as a Mermaid flowchart: solid arrows for data, dotted for effect order, thick for
-/// `after`.
+/// The plan as a Mermaid flowchart: solid arrows for data, dotted for order (an effect after
+/// the steps above it), dotted labelled `barrier` for a step after a step that may end the run,
+/// thick for `after`.
 pub fn mermaid(plan: &Plan) -> String {
     let mut out = String::from("flowchart TD\n");
     for s in &plan.steps {
@@ -201,7 +252,8 @@ pub fn mermaid(plan: &Plan) -> String {
         );
         let arrow = match e.weight() {
             EdgeKind::Data => "-->",
-            EdgeKind::Effect => "-.->",
+            EdgeKind::Order => "-.->",
+            EdgeKind::Barrier => "-. barrier .->",
             EdgeKind::After => "==>",
         };
         out.push_str(&format!("  {a} {arrow} {b}\n"));
@@ -221,7 +273,8 @@ pub fn dot(plan: &Plan) -> String {
             &|_, e| {
                 let style = match e.weight() {
                     EdgeKind::Data => "solid",
-                    EdgeKind::Effect => "dashed",
+                    EdgeKind::Order => "dashed",
+                    EdgeKind::Barrier => "dotted",
                     EdgeKind::After => "bold",
                 };
                 format!("style={style} label=\"{}\"", e.weight().as_str())
@@ -247,6 +300,7 @@ mod tests {
         StepNode {
             id: id.into(),
             effect,
+            barrier: false,
             data,
             after: after.map(|a| {
                 (
@@ -271,10 +325,95 @@ mod tests {
         let mut diags = Diagnostics::new();
         let b = build(&steps, "f", &mut diags);
         assert!(diags.is_empty());
-        assert_eq!(b.deps[3], vec![0, 1]);
+        // `dispatch` waits for `desc` too (written above it), not only for its data and `ack`;
+        // `event` is implied (through `desc`).
+        assert_eq!(b.deps[3], vec![0, 1, 2]);
         assert_eq!(b.deps[4], vec![2, 3]);
         assert_eq!(b.deps[2], vec![1]);
         assert_eq!(b.order, vec![0, 1, 2, 3, 4]);
+        assert_eq!(
+            b.graph
+                .edge_references()
+                .filter(|e| *e.weight() == EdgeKind::Order)
+                .map(|e| (b.graph[e.source()], b.graph[e.target()]))
+                .collect::<Vec<_>>(),
+            vec![(0, 3), (2, 3), (3, 4)]
+        );
+    }
+
+    /// Whether `to` waits for `from`, directly or through other steps.
+    fn waits_for(b: &Built, to: usize, from: usize) -> bool {
+        let mut stack = vec![to];
+        let mut seen = vec![false; b.deps.len()];
+        while let Some(s) = stack.pop() {
+            for &d in &b.deps[s] {
+                if d == from {
+                    return true;
+                }
+                if !std::mem::replace(&mut seen[d], true) {
+                    stack.push(d);
+                }
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn an_effect_waits_for_every_step_above_it_and_pure_steps_stay_independent() {
+        // Pure steps in parallel branches, effects between them, one with `after: []`.
+        let steps = vec![
+            node("p0", false, vec![], None),
+            node("p1", false, vec![], None),
+            node("p2", false, vec![0], None),
+            node("e3", true, vec![1], None),
+            node("p4", false, vec![], None),
+            node("p5", false, vec![2], None),
+            node("e6", true, vec![], Some(vec![])),
+            node("p7", false, vec![4], None),
+            node("e8", true, vec![], None),
+        ];
+        let mut diags = Diagnostics::new();
+        let b = build(&steps, "f", &mut diags);
+        assert!(diags.is_empty());
+        for (i, s) in steps.iter().enumerate() {
+            for (j, above) in steps.iter().enumerate().take(i) {
+                if s.effect && s.after.is_none() {
+                    assert!(waits_for(&b, i, j), "{} waits for {}", s.id, above.id);
+                }
+            }
+        }
+        // Pure steps wait only for their data; `after: []` opts out.
+        assert!(b.deps[1].is_empty() && b.deps[4].is_empty() && b.deps[6].is_empty());
+        assert_eq!(b.deps[5], vec![2]);
+        // No edge is implied by another: e8 waits for e3 (which waited for p0..p2), p5 (which
+        // waited for p2), e6 and p7 (which waited for p4).
+        assert_eq!(b.deps[8], vec![3, 5, 6, 7]);
+    }
+
+    #[test]
+    fn every_step_below_a_barrier_waits_for_it() {
+        let mut stop = node("stop", true, vec![], None);
+        stop.barrier = true;
+        let steps = vec![
+            node("p0", false, vec![], None),
+            stop,
+            node("p2", false, vec![0], None),
+            node("p3", false, vec![2], None),
+            node("p4", false, vec![], None),
+            node("e5", true, vec![], Some(vec![])),
+        ];
+        let mut diags = Diagnostics::new();
+        let b = build(&steps, "f", &mut diags);
+        assert!(diags.is_empty());
+        for (i, s) in steps.iter().enumerate().skip(2) {
+            assert!(waits_for(&b, i, 1), "{} waits for the barrier", s.id);
+        }
+        // p3 waits through p2; the others directly.
+        assert_eq!(b.deps[3], vec![2]);
+        assert_eq!(b.deps[2], vec![0, 1]);
+        assert_eq!(b.deps[4], vec![1]);
+        assert_eq!(b.deps[5], vec![1]);
+        assert!(b.used[0] && !b.used[1] && !b.used[4]);
     }
 
     #[test]
@@ -300,5 +439,32 @@ mod tests {
         let mut diags = Diagnostics::new();
         let b = build(&steps, "f", &mut diags);
         assert!(b.deps[1].is_empty());
+    }
+
+    #[test]
+    fn graph_output_draws_order_and_barrier_edges() {
+        let flow = r#"flow: gh
+trigger: { api_endpoint: { security: { public: true } } }
+steps:
+  - { id: ack, card: http.close, with: { status: 202 } }
+  - { id: pushes, card: flow.continue_if, with: { condition: "{{ trigger.json.head_commit }}" } }
+  - { id: push, card: json.parse, with: { text: "{{ trigger.body }}" } }
+  - { id: out, card: flow.return, with: { outputs: { p: "{{ push }}" } } }
+"#;
+        let project =
+            crate::compile_str(None, &[("gh.yaml", flow)], &flow_cards::registry()).unwrap();
+        let plan = &project.flows[0];
+        let text = mermaid(plan);
+        let edges: Vec<&str> = text.lines().filter(|l| !l.contains('[')).skip(1).collect();
+        assert_eq!(
+            edges,
+            [
+                "  push --> out",
+                "  ack -.-> pushes",
+                "  pushes -. barrier .-> push",
+                "  pushes -.-> out",
+            ]
+        );
+        assert!(dot(plan).contains("style=dotted label=\"barrier\""));
     }
 }

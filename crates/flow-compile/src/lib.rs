@@ -10,14 +10,18 @@ mod build;
 mod calls;
 mod check;
 mod checked;
+mod draft;
 pub mod graph;
 pub mod loader;
 mod plan;
+mod schedule;
 mod scope;
 mod text;
+mod typing;
 
 pub use build::compile;
 pub use checked::{Checked, Rejected, check, load_checked};
 pub use loader::{LoadOptions, Loaded, load};
 pub use plan::{EdgeKind, EndpointPlan, Plan, PlannedStep, Project, RetryPolicy, TriggerPlan};
+pub use schedule::Schedule;
 pub use text::compile_str;

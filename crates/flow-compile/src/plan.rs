@@ -74,7 +74,8 @@ pub struct Plan {
     pub steps: Vec<PlannedStep>,
     /// The step graph: node weights are step numbers.
     pub graph: DiGraph<usize, EdgeKind>,
-    /// Steps in a valid run order (file order among steps that are ready together).
+    /// Steps in the order the [`crate::Schedule`] runs them when each finishes before the next
+    /// starts (file order among steps that are ready together).
     pub order: Vec<usize>,
     /// For each step, the steps it waits for.
     pub deps: Vec<Vec<usize>>,
@@ -93,8 +94,12 @@ pub struct Plan {
 pub enum EdgeKind {
     /// It reads the other's output.
     Data,
-    /// Both have effects; effects keep their written order.
-    Effect,
+    /// It has effects and the other is written above it: an effect waits for every step above
+    /// it (only the edges that are not implied by others are kept).
+    Order,
+    /// The other (`flow.continue_if`, `flow.return`, `flow.fail`) may end the run, and it is
+    /// written below it.
+    Barrier,
     /// `after:` says so.
     After,
 }
@@ -104,7 +109,8 @@ impl EdgeKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EdgeKind::Data => "data",
-            EdgeKind::Effect => "effect",
+            EdgeKind::Order => "order",
+            EdgeKind::Barrier => "barrier",
             EdgeKind::After => "after",
         }
     }

@@ -1,19 +1,19 @@
-//! The scheduler: runs a plan's steps as their dependencies finish, each with its attempts,
-//! timeout and retry waits, handles the cards' signals (close, return, fail, stop), runs helper
-//! flows for the steps that call them, and assembles the execution record.
+//! The engine: runs a plan's steps as the plan's [`flow_compile::Schedule`] makes them ready,
+//! each with its attempts, timeout and retry waits, and runs helper flows for the steps that call
+//! them. What a run's state is and how a finished step changes it (signals, limits, the record)
+//! is [`crate::run`].
 
 use crate::connect::project_secrets;
 use crate::events::{Observer, Parent, RunEvent};
-use crate::mask::{mask_response, mask_run, mask_step};
+use crate::mask::mask_run;
 use crate::record::{
     ExecutionRecord, OmittedRuns, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus,
 };
 use crate::retry::backoff_delay;
-use crate::scope::RunScope;
+use crate::run::{RunCx, RunStart, RunState, StepDone};
 use crate::trigger::RunInput;
-use flow_card::card::{Response, ResponseBody};
 use flow_card::limits::{MAX_JSON_DEPTH, deeper_than, format_size, json_size_within};
-use flow_card::{CardError, ErrorKind, FlowCaller, FlowTarget, RunEnv, Secrets, Signal, StepCx};
+use flow_card::{CardError, ErrorKind, FlowCaller, FlowTarget, RunEnv, Secrets, StepCx};
 use flow_compile::{Plan, Project, TriggerPlan};
 use flow_model::OnError;
 use flow_model::units::format_duration;
@@ -21,9 +21,8 @@ use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 use serde_json::{Value, json};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
@@ -76,29 +75,6 @@ pub struct RunOptions {
     pub trigger: Option<Arc<Value>>,
 }
 
-/// How a run ends, once decided.
-enum End {
-    Return(Arc<Value>),
-    Fail {
-        step: String,
-        error: CardError,
-        status: u16,
-    },
-    Stop,
-}
-
-/// What finishing a step gives the scheduler.
-struct StepDone {
-    index: usize,
-    record: StepRecord,
-    output: Arc<Value>,
-    signal: Option<Signal>,
-    /// Taken from a resumed run's progress, not run now.
-    reused: bool,
-    /// Set when the step failed and its `on_error` is `fail`.
-    failure: Option<CardError>,
-}
-
 /// A new execution id: a UUIDv7 (sortable by time) whose random bits come from a thread-local
 /// generator, not a system call per id.
 pub fn new_execution_id() -> String {
@@ -112,13 +88,13 @@ pub fn new_execution_id() -> String {
         .to_string()
 }
 
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
 
-fn ms(since: Instant) -> f64 {
+pub(crate) fn ms(since: Instant) -> f64 {
     (since.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
 }
 
@@ -171,7 +147,7 @@ impl Engine {
         &self.env
     }
 
-    fn emit(&self, e: RunEvent<'_>) {
+    pub(crate) fn emit(&self, e: RunEvent<'_>) {
         for o in &self.observers {
             o.event(&e);
         }
@@ -209,313 +185,55 @@ impl Engine {
                 (Arc::new(Value::Null), Arc::new(v), None)
             }
         };
-        let id = opts.execution_id.unwrap_or_else(new_execution_id);
-        self.run_plan(
-            &plan,
+        let start = RunStart {
             trigger,
             inputs,
             trigger_record,
-            id,
-            None,
-            None,
-            opts.responder,
-            opts.resume,
-        )
-        .await
-        .0
+            execution_id: opts.execution_id.unwrap_or_else(new_execution_id),
+            index: None,
+            parent: None,
+            responder: opts.responder,
+            resume: opts.resume,
+        };
+        self.run_plan(&plan, start).await.0
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Runs a plan: starts the ready steps (in file order), takes in each as it finishes, and
+    /// once nothing runs any more concludes the record. See [`RunState`] for what changes.
     fn run_plan<'a>(
         &'a self,
         plan: &'a Arc<Plan>,
-        trigger: Arc<Value>,
-        inputs: Arc<Value>,
-        trigger_record: Option<Value>,
-        execution_id: String,
-        index: Option<usize>,
-        parent: Option<Parent<'a>>,
-        responder: Option<oneshot::Sender<ResponseRecord>>,
-        resume: Option<Resume>,
+        start: RunStart<'a>,
     ) -> BoxFuture<'a, (ExecutionRecord, Arc<Value>)> {
         Box::pin(async move {
-            let started = Instant::now();
-            let started_at = now_rfc3339();
-            let endpoint = matches!(plan.trigger, TriggerPlan::ApiEndpoint(_));
-            self.emit(RunEvent::RunStarted {
-                execution_id: &execution_id,
-                flow: &plan.name,
-                parent,
-            });
-            let n = plan.steps.len();
-            let limits = self.project.config.limits;
-            let scope = RunScope {
-                trigger,
-                inputs: inputs.clone(),
-                execution: json!({ "id": execution_id, "flow": plan.name, "started_at": started_at }),
-                outputs: (0..n).map(|_| OnceLock::new()).collect(),
-                max_text: usize::try_from(limits.max_value).unwrap_or(usize::MAX),
-            };
-            // Bytes of JSON the steps' records take so far (`limits.max_record`).
-            let mut record_bytes: u64 = 0;
-            let mut records: Vec<StepRecord> = plan
-                .steps
-                .iter()
-                .map(|s| StepRecord::pending(&s.id, &s.kind))
-                .collect();
-            let mut waiting: Vec<usize> = plan.deps.iter().map(Vec::len).collect();
-            let mut ready: BinaryHeap<Reverse<usize>> = waiting
-                .iter()
-                .enumerate()
-                .filter(|(_, w)| **w == 0)
-                .map(|(i, _)| Reverse(i))
-                .collect();
-            let mut responder = responder;
-            let mut response: Option<ResponseRecord> = None;
-            let mut end: Option<End> = None;
-            let Resume {
-                steps: mut reusable,
-                children: reusable_children,
-                responded,
-            } = resume.unwrap_or_default();
-            if responded {
-                responder = None;
-            }
+            let (mut state, cx) = RunState::start(self, plan, start);
             let mut running = FuturesUnordered::new();
             loop {
-                if end.is_none() {
-                    while let Some(Reverse(i)) = ready.pop() {
-                        // Steps that answer or end the run run again: they touch nothing outside,
-                        // and their signal (return, fail, stop) must take effect again.
-                        let answers = plan.steps[i].spec.effect == flow_card::Effect::Responds;
-                        let reused = reusable.remove(&*plan.steps[i].id).filter(|r| {
-                            !answers
-                                && matches!(r.status, StepStatus::Succeeded | StepStatus::Skipped)
-                                || (r.status == StepStatus::Failed
-                                    && plan.steps[i].on_error == OnError::Continue)
-                        });
-                        match reused {
-                            Some(rec) => {
-                                let output =
-                                    rec.output.clone().unwrap_or_else(|| Arc::new(Value::Null));
-                                running.push(Box::pin(std::future::ready(StepDone {
-                                    index: i,
-                                    record: rec,
-                                    output,
-                                    signal: None,
-                                    failure: None,
-                                    reused: true,
-                                }))
-                                    as BoxFuture<'_, StepDone>);
-                            }
-                            None => running.push(Box::pin(self.exec_step(
-                                plan,
-                                i,
-                                &scope,
-                                &execution_id,
-                                started,
-                                &reusable_children,
-                            ))),
-                        }
+                while let Some(i) = state.next_ready() {
+                    match state.reuse(i) {
+                        Some(done) => running
+                            .push(Box::pin(std::future::ready(done)) as BoxFuture<'_, StepDone>),
+                        None => running.push(Box::pin(self.exec_step(plan, i, &cx))),
                     }
                 }
-                let Some(mut done) = running.next().await else {
+                let Some(done) = running.next().await else {
                     break;
                 };
-                mask_step(&self.secrets, &mut done.record);
-                let budget = limits.max_record.saturating_sub(record_bytes);
-                match json_size_within(&done.record, budget) {
-                    Some(bytes) => record_bytes += bytes,
-                    None => {
-                        // Keep the step's outcome, drop what made the record too large.
-                        let err = CardError::new(
-                            ErrorKind::Limit,
-                            format!(
-                                "the run's record would be larger than {} (`limits.max_record`) \
-                                 with the record of step `{}`",
-                                format_size(limits.max_record),
-                                plan.steps[done.index].id
-                            ),
-                        );
-                        let rec = &mut done.record;
-                        rec.status = StepStatus::Failed;
-                        rec.input = None;
-                        rec.output = None;
-                        rec.retries.clear();
-                        rec.http.clear();
-                        let omitted = rec.children.drain(..).fold(
-                            rec.children_omitted.unwrap_or_default(),
-                            |mut o, c| {
-                                count_run(&mut o, c.status);
-                                o
-                            },
-                        );
-                        rec.children_omitted = (omitted.total() > 0).then_some(omitted);
-                        rec.error = Some(Box::new(err.to_json()));
-                        record_bytes = limits.max_record;
-                        done.failure.get_or_insert(err);
-                    }
-                }
-                let i = done.index;
-                let _ = scope.outputs[i].set(done.output.clone());
-                if !done.reused {
-                    self.emit(RunEvent::StepFinished {
-                        execution_id: &execution_id,
-                        flow: &plan.name,
-                        index: i,
-                        step: &done.record,
-                        parent,
-                    });
-                }
-                if let Some(err) = done.failure
-                    && end.is_none()
-                {
-                    end = Some(End::Fail {
-                        step: plan.steps[i].id.to_string(),
-                        error: err,
-                        status: 500,
-                    });
-                }
-                match done.signal {
-                    Some(Signal::Respond(resp)) => {
-                        let mut rec = response_record(&resp, ms(started));
-                        mask_response(&self.secrets, &mut rec);
-                        if response.is_none() && parent.is_none() {
-                            self.emit(RunEvent::Responded {
-                                execution_id: &execution_id,
-                                response: &rec,
-                            });
-                        }
-                        if let Some(tx) = responder.take() {
-                            let _ = tx.send(rec.clone());
-                        }
-                        response.get_or_insert(rec);
-                    }
-                    Some(Signal::Return) if end.is_none() => {
-                        end = Some(End::Return(done.output.clone()))
-                    }
-                    Some(Signal::Fail { status, message }) if end.is_none() => {
-                        end = Some(End::Fail {
-                            step: plan.steps[i].id.to_string(),
-                            error: CardError::new(ErrorKind::Failed, message),
-                            status,
-                        })
-                    }
-                    Some(Signal::Stop { .. }) if end.is_none() => end = Some(End::Stop),
-                    _ => {}
-                }
-                records[i] = done.record;
-                if end.is_none() {
-                    for &d in &plan.dependents[i] {
-                        waiting[d] -= 1;
-                        if waiting[d] == 0 {
-                            ready.push(Reverse(d));
-                        }
-                    }
-                }
+                state.finished(done, &cx);
             }
             drop(running);
-            for r in &mut records {
-                if r.status == StepStatus::Pending {
-                    r.status = StepStatus::Skipped;
-                    r.reason = Some(match &end {
-                        Some(End::Return(_)) => "the flow returned before this step".into(),
-                        Some(End::Stop) => "the flow stopped before this step".into(),
-                        Some(End::Fail { step, .. }) => format!("step `{step}` failed first"),
-                        None => "it was never ready".into(),
-                    });
-                }
-            }
-            let (status, output, error) = match end {
-                Some(End::Return(v)) => (RunStatus::Succeeded, v, None),
-                Some(End::Stop) => (RunStatus::Stopped, Arc::new(Value::Null), None),
-                Some(End::Fail {
-                    step,
-                    error,
-                    status,
-                }) => {
-                    let public = if error.kind == ErrorKind::Failed {
-                        error.message.clone()
-                    } else {
-                        format!("step `{step}` failed ({})", error.kind.as_str())
-                    };
-                    if endpoint && response.is_none() {
-                        let mut rec = ResponseRecord {
-                            status,
-                            headers: Vec::new(),
-                            body: json!({ "error": public, "execution_id": execution_id }),
-                            at_ms: ms(started),
-                        };
-                        mask_response(&self.secrets, &mut rec);
-                        if let Some(tx) = responder.take() {
-                            let _ = tx.send(rec.clone());
-                        }
-                        response = Some(rec);
-                    }
-                    (
-                        RunStatus::Failed,
-                        Arc::new(Value::Null),
-                        Some(RunError {
-                            step,
-                            kind: error.kind.as_str().to_string(),
-                            message: error.message,
-                        }),
-                    )
-                }
-                None => (RunStatus::Succeeded, Arc::new(Value::Null), None),
-            };
-            if endpoint && response.is_none() {
-                let body = if output.is_null() {
-                    json!({})
-                } else {
-                    (*output).clone()
-                };
-                let mut rec = ResponseRecord {
-                    status: 200,
-                    headers: Vec::new(),
-                    body,
-                    at_ms: ms(started),
-                };
-                mask_response(&self.secrets, &mut rec);
-                if let Some(tx) = responder.take() {
-                    let _ = tx.send(rec.clone());
-                }
-                response = Some(rec);
-            }
-            let unmasked = output.clone();
-            let mut record = ExecutionRecord {
-                execution_id,
-                flow: plan.name.clone(),
-                status,
-                started_at,
-                duration_ms: ms(started),
-                dry_run: self.env.dry_run,
-                index,
-                trigger: trigger_record.map(Box::new),
-                inputs: if endpoint { None } else { Some(inputs) },
-                response,
-                steps: records,
-                output,
-                error,
-            };
-            mask_run(&self.secrets, &mut record);
-            self.emit(RunEvent::RunFinished {
-                record: &record,
-                parent,
-            });
-            (record, unmasked)
+            state.conclude(cx)
         })
     }
 
-    async fn exec_step(
-        &self,
-        plan: &Plan,
-        i: usize,
-        scope: &RunScope,
-        execution_id: &str,
-        run_started: Instant,
-        reusable_children: &HashMap<(String, usize), ExecutionRecord>,
-    ) -> StepDone {
+    async fn exec_step(&self, plan: &Plan, i: usize, cx: &RunCx) -> StepDone {
+        let RunCx {
+            scope,
+            execution_id,
+            started: run_started,
+            reusable_children,
+        } = cx;
+        let run_started = *run_started;
         let step = &plan.steps[i];
         let t0 = Instant::now();
         let mut rec = StepRecord::pending(&step.id, &step.kind);
@@ -736,31 +454,17 @@ impl Engine {
                 }
             }
         }
-        self.run_plan(
-            plan,
-            Arc::new(Value::Null),
-            Arc::new(inputs),
-            None,
-            id,
+        let start = RunStart {
+            trigger: Arc::new(Value::Null),
+            inputs: Arc::new(inputs),
+            trigger_record: None,
+            execution_id: id,
             index,
-            Some(parent),
-            None,
-            None,
-        )
-        .await
-    }
-}
-
-fn response_record(resp: &Response, at_ms: f64) -> ResponseRecord {
-    ResponseRecord {
-        status: resp.status,
-        headers: resp.headers.clone(),
-        body: match &resp.body {
-            ResponseBody::Empty => Value::Null,
-            ResponseBody::Json(v) => v.clone(),
-            ResponseBody::Text(t) => Value::String(t.clone()),
-        },
-        at_ms,
+            parent: Some(parent),
+            responder: None,
+            resume: None,
+        };
+        self.run_plan(plan, start).await
     }
 }
 
@@ -800,7 +504,7 @@ fn too_deep_inputs(flow: &str) -> ExecutionRecord {
     r
 }
 
-fn count_run(o: &mut OmittedRuns, status: RunStatus) {
+pub(crate) fn count_run(o: &mut OmittedRuns, status: RunStatus) {
     match status {
         RunStatus::Succeeded | RunStatus::Running => o.succeeded += 1,
         RunStatus::Failed => o.failed += 1,

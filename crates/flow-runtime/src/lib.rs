@@ -19,6 +19,7 @@ mod events;
 mod mask;
 mod record;
 mod retry;
+mod run;
 mod scope;
 mod trigger;
 

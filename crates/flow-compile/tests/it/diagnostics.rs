@@ -618,3 +618,23 @@ fn the_oort_flows_compile_without_diagnostics() {
     let helper = include_str!("../../../../flows/demo-dispatcher.yaml");
     expect_all(&[], CONFIG, &[("main.yaml", main), ("helper.yaml", helper)]);
 }
+
+/// Issue 13 (item 6): an unknown helper (E0209) hid an unknown step (E0203) until it was fixed.
+/// Across fields of one step and across steps, every problem is reported in one pass. (Inside
+/// one template the parser still stops at the unknown helper: see the issue note.)
+#[test]
+fn one_pass_reports_an_unknown_helper_and_an_unknown_step_together() {
+    let f = endpoint(
+        "  - id: post\n    card: slack.send_message\n    with: { connection: slack, channel: \"{{ evnt.channel }}\", text: \"{{ jion trigger.headers \\\", \\\" }}\" }\n  - id: other\n    card: text.compose\n    with: { template: \"{{ evnt.title }}\" }\n",
+    );
+    expect_all(
+        &[
+            err(Code::UnknownStep, "m.yaml", 8, 45),
+            err(Code::UnknownHelper, "m.yaml", 8, 73),
+            warn(Code::UnusedStep, "m.yaml", 9, 9),
+            err(Code::UnknownStep, "m.yaml", 11, 27),
+        ],
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+}

@@ -7,4 +7,5 @@
 mod common;
 mod engine;
 mod limits;
+mod order;
 mod secrets;

@@ -99,7 +99,7 @@ impl Gate {
     }
 
     /// Parks the calling request until the gate lets it through.
-    pub(crate) async fn pass(&self) {
+    pub async fn pass(&self) {
         let mut ticket = 0;
         self.state.send_modify(|s| {
             ticket = s.arrived;

@@ -1,0 +1,154 @@
+//! The cards pass of the compiler: each step's card kind looked up, its `with:` decoded into the
+//! card's config (templates parsed, references collected), its `if:` parsed, and the checks that
+//! need only the step itself (duplicate and reserved ids, the trigger a card needs, one
+//! `http.close` per flow). Types and references between steps come later ([`crate::typing`]).
+
+use crate::scope::RESERVED_STEP_IDS;
+use flow_card::{BuildCx, Card, CardSpec, Registry, StepParts};
+use flow_model::flow::FlowDoc;
+use flow_model::{Code, Diagnostic, Diagnostics, Node, NodeKind, Span, suggest};
+use flow_template::{Escape, ValueExpr};
+
+/// The card kind that answers an endpoint's caller; at most one per flow.
+const CLOSE_CARD: &str = "http.close";
+
+/// A step once its card is decoded; `spec` and `card` are `None` when that failed (reported).
+pub(crate) struct DraftStep {
+    pub id: String,
+    pub spec: Option<&'static CardSpec>,
+    pub card: Option<Box<dyn Card>>,
+    pub parts: StepParts,
+    pub condition: Option<ValueExpr>,
+}
+
+/// Decodes every step of a flow.
+pub(crate) fn build_steps(
+    doc: &FlowDoc,
+    source: &str,
+    registry: &Registry,
+    diags: &mut Diagnostics,
+) -> Vec<DraftStep> {
+    let mut out: Vec<DraftStep> = Vec::with_capacity(doc.steps.len());
+    let mut closes = 0;
+    for step in &doc.steps {
+        let id = step.id.value.clone();
+        if let Some(prev) = doc.steps.iter().take(out.len()).find(|s| s.id.value == id) {
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateStep,
+                    Some(step.id.span),
+                    format!("step id `{id}` is used twice"),
+                )
+                .with_help(format!(
+                    "the first is at line {}",
+                    line_of(source, prev.id.span)
+                )),
+            );
+        }
+        if let Some((_, meaning)) = RESERVED_STEP_IDS.iter().find(|(name, _)| *name == id) {
+            diags.push(
+                Diagnostic::error(
+                    Code::ReservedStepId,
+                    Some(step.id.span),
+                    format!(
+                        "step id `{id}` is reserved: templates read `{id}` as {meaning}, so this step's output could not be read"
+                    ),
+                )
+                .with_help(format!(
+                    "rename the step, e.g. `{id}_step`; reserved ids: {}",
+                    RESERVED_STEP_IDS
+                        .iter()
+                        .map(|(name, _)| *name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+        }
+        let spec = registry.card(&step.card.value);
+        if spec.is_none() {
+            let kinds = registry.cards().iter().map(|c| c.kind);
+            diags.push(
+                Diagnostic::error(
+                    Code::UnknownCard,
+                    Some(step.card.span),
+                    format!("unknown card `{}`", step.card.value),
+                )
+                .with_help_opt(
+                    suggest::hint(&step.card.value, kinds)
+                        .or_else(|| Some("`flowctl cards` lists every card".into())),
+                ),
+            );
+        }
+        if let Some(spec) = spec {
+            if let Some(required) = spec.trigger
+                && required != doc.trigger.kind()
+            {
+                diags.push(Diagnostic::error(
+                    Code::WrongTrigger,
+                    Some(step.card.span),
+                    format!(
+                        "`{}` only works in flows with an `{required}` trigger",
+                        spec.kind
+                    ),
+                ));
+            }
+            if spec.kind == CLOSE_CARD {
+                closes += 1;
+                if closes > 1 {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::TooManyResponses,
+                            Some(step.card.span),
+                            "a flow can close its HTTP request only once",
+                        )
+                        .with_help("keep one `http.close` step"),
+                    );
+                }
+            }
+        }
+        let null = Node {
+            span: step.span,
+            kind: NodeKind::Null,
+        };
+        let with = step.with.as_ref().unwrap_or(&null);
+        let (card, parts) = match spec {
+            Some(spec) => {
+                let mut cx = BuildCx::new(with, source, &id, spec.kind);
+                let card = (spec.build)(&mut cx);
+                let (parts, d) = cx.finish();
+                diags.extend(d);
+                (card, parts)
+            }
+            None => (None, StepParts::default()),
+        };
+        let condition = step.condition.as_ref().and_then(|c| {
+            match ValueExpr::compile(c, source, Escape::None) {
+                Ok(e) => Some(e),
+                Err(errors) => {
+                    for e in errors {
+                        diags.push(
+                            Diagnostic::error(e.error.code(), Some(e.span), e.error.message)
+                                .with_help_opt(e.error.help),
+                        );
+                    }
+                    None
+                }
+            }
+        });
+        out.push(DraftStep {
+            id,
+            spec,
+            card,
+            parts,
+            condition,
+        });
+    }
+    out
+}
+
+fn line_of(source: &str, span: Span) -> usize {
+    source
+        .get(..span.start as usize)
+        .map_or(0, |s| s.matches('\n').count())
+        + 1
+}
