@@ -48,7 +48,9 @@ mod clock;
 mod codec;
 mod error;
 mod history;
+mod open;
 mod ops;
+mod postgres;
 mod schema;
 mod sqlite;
 mod strip;
@@ -57,6 +59,8 @@ mod writer;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
+pub use open::{display_url, open_url};
+pub use postgres::{POSTGRES_SCHEMA_VERSION, PostgresOptions, PostgresStore};
 pub use schema::SUPPORTED as SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
 pub use types::{Dedupe, ListFilter, NewRun, Progress, RunSummary, StoredInput, Unfinished};
