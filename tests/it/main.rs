@@ -11,4 +11,5 @@ mod docs;
 mod flow_tests;
 mod history;
 mod oort_fakes;
+mod postgres;
 mod secrets;

@@ -41,7 +41,8 @@ use std::time::Duration;
 
 /// The PostgreSQL store.
 pub struct PostgresStore {
-    pool: r2d2::Pool<Manager>,
+    /// Taken by `drop` only.
+    pool: Option<r2d2::Pool<Manager>>,
     target: Arc<Target>,
     /// Now, for leases, dedupe windows and the elapsed time of unfinished runs.
     clock: Arc<dyn Clock>,
@@ -87,9 +88,21 @@ impl PostgresStore {
         };
         // One connection made here, so a wrong URL or a server that is down fails the open
         // with the connection's own error (not the pool's timeout); it applies the migrations.
-        let mut first = r2d2::ManageConnection::connect(&manager)?;
-        schema::migrate(&mut first.client, &target)?;
-        drop(first);
+        // On a thread of its own, so a caller inside a tokio runtime may open the store.
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let mut first = r2d2::ManageConnection::connect(&manager)?;
+                    schema::migrate(&mut first.client, &target)
+                })
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(StoreError::Database(format!(
+                        "{}: the thread opening the store stopped",
+                        target.label
+                    )))
+                })
+        })?;
         let pool = r2d2::Pool::builder()
             .max_size(options.max_connections.max(1))
             .min_idle(Some(1))
@@ -98,7 +111,7 @@ impl PostgresStore {
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build_unchecked(manager);
         Ok(PostgresStore {
-            pool,
+            pool: Some(pool),
             target,
             clock,
         })
@@ -111,7 +124,8 @@ impl PostgresStore {
 
     /// Runs `f` on a pooled connection.
     fn with<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut conn = self.pool.get().map_err(|e| self.target.pool_error(&e))?;
+        let pool = self.pool.as_ref().ok_or(StoreError::Closed)?;
+        let mut conn = pool.get().map_err(|e| self.target.pool_error(&e))?;
         f(&mut conn)
     }
 
@@ -139,6 +153,18 @@ impl PostgresStore {
         };
         let dedupe = dedupe.map(|(key, window)| (key, millis(window)));
         self.with(|c| writes::begin(c, &begin, now, dedupe))
+    }
+}
+
+impl Drop for PostgresStore {
+    /// Closes the connections on a thread of its own: the client closes one by blocking on its
+    /// own runtime, which a thread of a tokio runtime may not do (the server drops its store
+    /// as its runtime ends).
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            // A panic while closing leaves nothing to clean up.
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
     }
 }
 

@@ -228,6 +228,20 @@ fn the_sync_client_works_from_a_tokio_runtimes_blocking_threads() {
         ..ListFilter::default()
     };
     assert_eq!(store.list(&all).unwrap().len(), 32);
+    // Opened and dropped by a task, as `flowctl serve` does as its runtime starts and ends.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let url = db.url.clone();
+    runtime.block_on(async move {
+        let store = PostgresStore::open(&url).unwrap();
+        let checked = tokio::task::spawn_blocking(move || store.health().map(|()| store))
+            .await
+            .unwrap()
+            .unwrap();
+        drop(checked);
+    });
 }
 
 /// Two nodes on one database, on one clock.
