@@ -68,7 +68,7 @@ const MIGRATIONS: &[&str] = &[
 pub const SUPPORTED: i64 = MIGRATIONS.len() as i64;
 
 /// The advisory lock migrations hold (any fixed number; "flowctl" in ASCII).
-const LOCK: i64 = 0x666c_6f77_6374_6c;
+const LOCK: i64 = 0x0066_6c6f_7763_746c;
 
 /// The version table, created before anything else.
 const VERSIONS: &str = "CREATE TABLE IF NOT EXISTS flowctl_schema (
