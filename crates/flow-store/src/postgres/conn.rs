@@ -163,6 +163,13 @@ pub(crate) fn config(
             "{label} (not a valid PostgreSQL URL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE)"
         ))
     })?;
+    // A connection is never silently made without the TLS that was asked for.
+    if config.get_ssl_mode() == postgres::config::SslMode::Require {
+        return Err(StoreError::Unsupported(format!(
+            "{label} (`sslmode=require`: this build connects without TLS; use a private network \
+             or a local TLS proxy)"
+        )));
+    }
     let password = config
         .get_password()
         .map(|p| String::from_utf8_lossy(p).into_owned());
@@ -263,6 +270,16 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, StoreError::Unsupported(_)), "{err:?}");
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn tls_asked_for_is_refused_not_dropped() {
+        let err = config(
+            "postgres://app:pw@db/x?sslmode=require",
+            &PostgresOptions::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("sslmode=require"), "{err}");
     }
 
     #[test]
