@@ -9,17 +9,18 @@
 //!
 //! Every call checks a connection out of the pool (checked first with an empty query, so one
 //! the server closed while idle is replaced), runs one statement or one transaction, and
-//! returns it. Nothing is batched: `save_step`, `save_child`, `queue_response` and
-//! `queue_finish` are durable when they return, and [`Store::flush`] has nothing to do (see
-//! `docs/postgres.md` for the cost). When the server is down, calls fail with
-//! [`StoreError::Unavailable`] after the checkout timeout; the first call after it is back
-//! reconnects.
+//! returns it. As in SQLite, `save_step`, `save_child`, `queue_response` and `queue_finish`
+//! only queue their write: the queue is committed in one transaction by [`Store::flush`] or by
+//! the store's next other call, which follows it (`batch.rs`); dropping the store commits it
+//! too. When the server is down, calls fail with [`StoreError::Unavailable`] after the
+//! checkout timeout; the first call after it is back reconnects.
 //!
 //! Time (leases, dedupe windows) is the node's [`Clock`], as in SQLite: nodes sharing a
 //! database need synchronised clocks (NTP), and leases far longer than their skew.
 //!
 //! The URL's password is kept out of every error: errors name the store by [`redact`]ed URL.
 
+mod batch;
 mod conn;
 mod reads;
 mod schema;
@@ -32,7 +33,6 @@ use crate::Store;
 use crate::clock::{Clock, SystemClock};
 use crate::codec::encode;
 use crate::error::StoreError;
-use crate::strip::metadata_only;
 use crate::types::{Dedupe, ListFilter, NewRun, Progress, RunSummary, StoredInput, Unfinished};
 use conn::{Conn, Manager, On, Target};
 use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
@@ -43,6 +43,8 @@ use std::time::Duration;
 pub struct PostgresStore {
     /// Taken by `drop` only.
     pool: Option<r2d2::Pool<Manager>>,
+    /// Writes waiting for the next commit, and the failures of those that did not commit.
+    batch: batch::Batch,
     target: Arc<Target>,
     /// Now, for leases, dedupe windows and the elapsed time of unfinished runs.
     clock: Arc<dyn Clock>,
@@ -112,6 +114,7 @@ impl PostgresStore {
             .build_unchecked(manager);
         Ok(PostgresStore {
             pool: Some(pool),
+            batch: batch::Batch::default(),
             target,
             clock,
         })
@@ -122,11 +125,25 @@ impl PostgresStore {
         &self.target.label
     }
 
-    /// Runs `f` on a pooled connection.
+    /// Runs `f` on a pooled connection, after committing the writes queued before it (so
+    /// every call sees, and follows, the writes queued before it).
     fn with<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let pool = self.pool.as_ref().ok_or(StoreError::Closed)?;
         let mut conn = pool.get().map_err(|e| self.target.pool_error(&e))?;
+        if !self.batch.is_empty() {
+            self.batch.commit(&mut conn, self.now())?;
+        }
         f(&mut conn)
+    }
+
+    /// Queues a write for the next commit, unless an earlier write of its run failed (then
+    /// that failure is the answer, as from SQLite's writer).
+    fn queue(&self, run: &str, write: batch::Queued) -> Result<(), StoreError> {
+        if let Some(e) = self.batch.peek(run) {
+            return Err(e);
+        }
+        self.batch.push(write);
+        Ok(())
     }
 
     fn now(&self) -> i64 {
@@ -161,15 +178,27 @@ impl Drop for PostgresStore {
     /// own runtime, which a thread of a tokio runtime may not do (the server drops its store
     /// as its runtime ends).
     fn drop(&mut self) {
-        if let Some(pool) = self.pool.take() {
-            // A panic while closing leaves nothing to clean up.
-            let _ = std::thread::spawn(move || drop(pool)).join();
-        }
+        let Some(pool) = self.pool.take() else {
+            return;
+        };
+        let batch = std::mem::take(&mut self.batch);
+        let now = self.now();
+        // What is queued is committed first; a failure has nobody left to report to.
+        let closing = std::thread::spawn(move || {
+            if !batch.is_empty()
+                && let Ok(mut conn) = pool.get()
+            {
+                let _ = batch.commit(&mut conn, now);
+            }
+            drop(pool);
+        });
+        // A panic while closing leaves nothing to clean up.
+        let _ = closing.join();
     }
 }
 
 /// Milliseconds since the Unix epoch of an RFC 3339 time (`now_ms` when it does not parse).
-fn started_ms(started_at: &str, now_ms: i64) -> i64 {
+pub(crate) fn started_ms(started_at: &str, now_ms: i64) -> i64 {
     use time::format_description::well_known::Rfc3339;
     match time::OffsetDateTime::parse(started_at, &Rfc3339) {
         Ok(t) => i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
@@ -212,7 +241,14 @@ impl Store for PostgresStore {
         step: &StepRecord,
     ) -> Result<(), StoreError> {
         let record = encode(step)?;
-        self.with(|c| writes::save_step(c, execution_id, index(step_index), &record))
+        self.queue(
+            execution_id,
+            batch::Queued::Step {
+                id: execution_id.to_string(),
+                index: index(step_index),
+                record,
+            },
+        )
     }
 
     fn save_child(
@@ -222,8 +258,15 @@ impl Store for PostgresStore {
         child: &ExecutionRecord,
     ) -> Result<(), StoreError> {
         let record = encode(child)?;
-        let at = index(child.index.unwrap_or(0));
-        self.with(|c| writes::save_child(c, parent_id, step_id, at, &record))
+        self.queue(
+            parent_id,
+            batch::Queued::Child {
+                parent: parent_id.to_string(),
+                step_id: step_id.to_string(),
+                index: index(child.index.unwrap_or(0)),
+                record,
+            },
+        )
     }
 
     fn save_response(
@@ -233,38 +276,54 @@ impl Store for PostgresStore {
     ) -> Result<(), StoreError> {
         let text = encode(response)?;
         let status = i32::from(response.status);
-        self.with(|c| writes::save_response(c, execution_id, &text, status))
+        self.with(|c| writes::save_response(c, execution_id, &text, status))?;
+        match self.batch.take(execution_id) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn queue_response(
+        &self,
+        execution_id: &str,
+        response: &ResponseRecord,
+    ) -> Result<(), StoreError> {
+        self.batch.push(batch::Queued::Response {
+            id: execution_id.to_string(),
+            response: encode(response)?,
+            status: i32::from(response.status),
+        });
+        Ok(())
     }
 
     fn finish(&self, record: &ExecutionRecord) -> Result<(), StoreError> {
         let now = self.now();
         self.with(|c| {
             let save_data = reads::save_data(c, &record.execution_id)?.unwrap_or(true);
-            let stored = if save_data {
-                encode(record)?
-            } else {
-                encode(&metadata_only(record))?
-            };
-            let finish = writes::Finish {
-                id: &record.execution_id,
-                flow: &record.flow,
-                status: record.status.as_str(),
-                started_at: &record.started_at,
-                started_ms: started_ms(&record.started_at, now),
-                duration_ms: record.duration_ms,
-                save_data,
-                record: stored,
-                response: record.response.as_ref().map(encode).transpose()?,
-                response_status: record.response.as_ref().map(|r| i32::from(r.status)),
-                error: record.error.as_ref().map(encode).transpose()?,
-            };
-            writes::finish(c, &finish, now)
-        })
+            writes::finish(c, &writes::Finish::of(record, save_data, now)?, now)
+        })?;
+        // The final record holds every step: a step row that failed to save is superseded.
+        drop(self.batch.take(&record.execution_id));
+        Ok(())
     }
 
-    /// Nothing is queued: every write committed before it returned.
-    fn flush(&self) -> Result<(), StoreError> {
+    fn queue_finish(&self, record: &ExecutionRecord) -> Result<(), StoreError> {
+        // Refused now, as SQLite refuses it, rather than at the commit.
+        encode(record)?;
+        self.batch
+            .push(batch::Queued::Finish(Box::new(record.clone())));
         Ok(())
+    }
+
+    /// Commits what is queued; reports a write that failed, if one is unreported.
+    fn flush(&self) -> Result<(), StoreError> {
+        if !self.batch.is_empty() {
+            self.with(|_| Ok(()))?;
+        }
+        match self.batch.take_any() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     fn claim_unfinished(

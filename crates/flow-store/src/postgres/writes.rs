@@ -6,8 +6,9 @@
 use super::conn::{Col, Conn, On};
 use crate::codec::{decode, encode};
 use crate::error::StoreError;
+use crate::strip::metadata_only;
 use crate::types::{Dedupe, StoredInput, Unfinished};
-use flow_runtime::RunError;
+use flow_runtime::{ExecutionRecord, RunError};
 
 /// A new root run, as the columns take it.
 pub(crate) struct Begin<'a> {
@@ -212,6 +213,33 @@ pub(crate) struct Finish<'a> {
     pub response: Option<String>,
     pub response_status: Option<i32>,
     pub error: Option<String>,
+}
+
+impl<'a> Finish<'a> {
+    /// The columns of `record` (kept whole, or as metadata only when its run said so).
+    pub fn of(
+        record: &'a ExecutionRecord,
+        save_data: bool,
+        now_ms: i64,
+    ) -> Result<Finish<'a>, StoreError> {
+        Ok(Finish {
+            id: &record.execution_id,
+            flow: &record.flow,
+            status: record.status.as_str(),
+            started_at: &record.started_at,
+            started_ms: super::started_ms(&record.started_at, now_ms),
+            duration_ms: record.duration_ms,
+            save_data,
+            record: if save_data {
+                encode(record)?
+            } else {
+                encode(&metadata_only(record))?
+            },
+            response: record.response.as_ref().map(encode).transpose()?,
+            response_status: record.response.as_ref().map(|r| i32::from(r.status)),
+            error: record.error.as_ref().map(encode).transpose()?,
+        })
+    }
 }
 
 /// Stores the final record, releases the claim and drops the rows kept for resuming, in one

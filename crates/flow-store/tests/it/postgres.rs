@@ -283,8 +283,11 @@ fn a_claim_by_one_node_is_not_taken_by_another_until_its_lease_expires() {
     );
     // node-a stops renewing (it died): node-b takes them all, and they resume from what
     // node-a saved.
+    // A step is queued until node-a's next commit (the server flushes after every batch).
     a.save_step(&ids[0], 0, &crate::common::oort_steps()[0])
         .unwrap();
+    assert!(b.progress(&ids[0]).unwrap().steps.is_empty());
+    a.flush().unwrap();
     clock.advance(Duration::from_millis(1));
     assert_eq!(claimed(&b, "node-b"), ids);
     assert_eq!(b.progress(&ids[0]).unwrap().steps.len(), 1);
@@ -382,4 +385,49 @@ fn a_dedupe_key_is_taken_once_across_nodes() {
             response: None
         }
     );
+}
+
+fn answer() -> flow_runtime::ResponseRecord {
+    flow_runtime::ResponseRecord {
+        status: 200,
+        headers: vec![],
+        body: serde_json::json!({ "received": true }),
+        at_ms: 0.1,
+    }
+}
+
+#[test]
+fn queued_writes_commit_together_and_a_failed_one_is_reported_once() {
+    let db = TempDatabase::create();
+    let store = db.open(Arc::new(ManualClock::at_system_time()));
+    let steps = crate::common::oort_steps();
+    let run = new_id();
+    store.begin(&new_run(&run, "f")).unwrap();
+    store.save_step(&run, 0, &steps[0]).unwrap();
+    // An answer for a run that was never begun fails at the commit; the writes around it are
+    // kept.
+    store.queue_response("ghost", &answer()).unwrap();
+    store.save_step(&run, 1, &steps[1]).unwrap();
+    assert_eq!(
+        store.flush().unwrap_err(),
+        StoreError::UnknownRun("ghost".into())
+    );
+    assert_eq!(store.progress(&run).unwrap().steps.len(), 2);
+    store.flush().unwrap();
+
+    // Committed by the next call of any kind; the failure waits for its run's next write.
+    store.queue_response("ghost", &answer()).unwrap();
+    store.begin(&new_run(&new_id(), "f")).unwrap();
+    assert_eq!(
+        store.save_step("ghost", 0, &steps[0]).unwrap_err(),
+        StoreError::UnknownRun("ghost".into())
+    );
+    assert!(store.flush().is_err());
+    store.flush().unwrap();
+
+    // Dropping the store commits what is queued.
+    store.save_step(&run, 2, &steps[2]).unwrap();
+    drop(store);
+    let store = db.open(Arc::new(ManualClock::at_system_time()));
+    assert_eq!(store.progress(&run).unwrap().steps.len(), 3);
 }
