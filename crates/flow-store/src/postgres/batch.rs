@@ -89,6 +89,11 @@ impl Batch {
         lock(&self.queued).push(write);
     }
 
+    /// Waits for a batch another call is committing.
+    pub fn settle(&self) {
+        drop(lock(&self.committing));
+    }
+
     /// Whether nothing is queued.
     pub fn is_empty(&self) -> bool {
         lock(&self.queued).is_empty()

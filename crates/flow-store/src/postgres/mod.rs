@@ -45,6 +45,7 @@ pub struct PostgresStore {
     pool: Option<r2d2::Pool<Manager>>,
     /// Writes waiting for the next commit, and the failures of those that did not commit.
     batch: batch::Batch,
+    /// The database, as errors name it (no password).
     target: Arc<Target>,
     /// Now, for leases, dedupe windows and the elapsed time of unfinished runs.
     clock: Arc<dyn Clock>,
@@ -125,14 +126,13 @@ impl PostgresStore {
         &self.target.label
     }
 
-    /// Runs `f` on a pooled connection, after committing the writes queued before it (so
-    /// every call sees, and follows, the writes queued before it).
+    /// Runs `f` on a pooled connection, after the writes queued before it are committed (by
+    /// this call, or by the one committing them now): every call sees, and follows, the writes
+    /// queued before it.
     fn with<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let pool = self.pool.as_ref().ok_or(StoreError::Closed)?;
         let mut conn = pool.get().map_err(|e| self.target.pool_error(&e))?;
-        if !self.batch.is_empty() {
-            self.batch.commit(&mut conn, self.now())?;
-        }
+        self.batch.commit(&mut conn, self.now())?;
         f(&mut conn)
     }
 
@@ -317,7 +317,9 @@ impl Store for PostgresStore {
 
     /// Commits what is queued; reports a write that failed, if one is unreported.
     fn flush(&self) -> Result<(), StoreError> {
-        if !self.batch.is_empty() {
+        if self.batch.is_empty() {
+            self.batch.settle();
+        } else {
             self.with(|_| Ok(()))?;
         }
         match self.batch.take_any() {
