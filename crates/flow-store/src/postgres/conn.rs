@@ -69,10 +69,16 @@ impl Target {
     pub fn error(&self, e: &postgres::Error) -> StoreError {
         let store = self.label.clone();
         let Some(db) = e.as_db_error() else {
+            let detail = self.scrub(e.to_string());
             // No answer from the server: refused, reset, timed out or closed.
-            return StoreError::Unavailable {
-                store,
-                detail: self.scrub(e.to_string()),
+            // (The client's timeout error has no source; its text is the only sign of it.)
+            let lost = e.is_closed()
+                || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+                || detail.starts_with("timeout waiting for server");
+            return if lost {
+                StoreError::Unavailable { store, detail }
+            } else {
+                StoreError::Database(format!("{store}: {detail}"))
             };
         };
         let detail = self.scrub(format!("{} ({})", db.message(), db.code().code()));
