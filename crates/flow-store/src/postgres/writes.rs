@@ -9,6 +9,7 @@ use crate::error::StoreError;
 use crate::strip::metadata_only;
 use crate::types::{Dedupe, StoredInput, Unfinished};
 use flow_runtime::{ExecutionRecord, RunError};
+use postgres::types::ToSql;
 
 /// A new root run, as the columns take it.
 pub(crate) struct Begin<'a> {
@@ -49,25 +50,21 @@ pub(crate) fn begin(
         Some((owner, until)) => (Some(owner), Some(until)),
         None => (None, None),
     };
+    let columns: [&(dyn ToSql + Sync); 10] = [
+        &run.id,
+        &run.flow,
+        &run.started_at,
+        &run.started_ms,
+        &run.save_data,
+        &run.input,
+        &owner,
+        &until,
+        &now_ms,
+        &run.resumable,
+    ];
     let target = conn.target.clone();
     let Some((key, window_ms)) = dedupe else {
-        conn.client
-            .execute(
-                &insert,
-                &[
-                    &run.id,
-                    &run.flow,
-                    &run.started_at,
-                    &run.started_ms,
-                    &run.save_data,
-                    &run.input,
-                    &owner,
-                    &until,
-                    &now_ms,
-                    &run.resumable,
-                ],
-            )
-            .on(&target)?;
+        conn.client.execute(&insert, &columns).on(&target)?;
         return Ok(Dedupe::First);
     };
     let (take, holder) = (conn.stmt(TAKE_KEY)?, conn.stmt(HOLDER)?);
@@ -81,22 +78,7 @@ pub(crate) fn begin(
         // Nothing was written: dropping the transaction rolls it back.
         return repeat(row.col(0)?, row.col(1)?);
     }
-    tx.execute(
-        &insert,
-        &[
-            &run.id,
-            &run.flow,
-            &run.started_at,
-            &run.started_ms,
-            &run.save_data,
-            &run.input,
-            &owner,
-            &until,
-            &now_ms,
-            &run.resumable,
-        ],
-    )
-    .on(&target)?;
+    tx.execute(&insert, &columns).on(&target)?;
     // Should the insert have failed, the key went back with the rolled-back transaction.
     tx.commit().on(&target)?;
     Ok(Dedupe::First)
