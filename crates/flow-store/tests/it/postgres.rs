@@ -92,6 +92,11 @@ fn the_password_of_the_url_is_in_no_error() {
     )
     .unwrap_err();
     assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(
+        !text.contains(PASSWORD) && text.contains("flow:***@"),
+        "{text}"
+    );
     // No such database: refused.
     let err = PostgresStore::open_with(
         &format!(
