@@ -18,7 +18,7 @@ impl TempDatabase {
             .ok()
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_string());
-        let name = format!("flowctl_cli_{}", uuid_like());
+        let name = format!("flowctl_cli_{}", unique_suffix());
         postgres::Client::connect(&admin, postgres::NoTls)
             .expect("the PostgreSQL tests need a server (FLOWCTL_TEST_DATABASE_URL)")
             .batch_execute(&format!("CREATE DATABASE {name}"))
@@ -47,7 +47,7 @@ impl Drop for TempDatabase {
 }
 
 /// A random lower-case name part (the process id and the time in nanoseconds).
-fn uuid_like() -> String {
+fn unique_suffix() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
