@@ -1,8 +1,9 @@
 //! Opening the run store for a command: `store:` of `flowctl.yaml` (default
 //! `sqlite://.flowctl/state.db`, relative to the config file), or the `FLOWCTL_STORE`
-//! environment variable, which overrides it (`none` turns history off).
+//! environment variable, which overrides it (`none` turns history off; `postgres://…` opens
+//! PostgreSQL).
 
-use flow_store::{SqliteStore, Store};
+use flow_store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -25,7 +26,7 @@ pub fn url(configured: &str) -> String {
 /// The run store could not be opened.
 #[derive(Debug)]
 pub struct OpenError {
-    /// The store setting in force.
+    /// The store setting in force (without a password).
     pub url: String,
     /// Why.
     pub reason: String,
@@ -47,12 +48,8 @@ impl std::error::Error for OpenError {}
 /// Opens the store; `Ok(None)` when history is off.
 pub fn open(configured: &str, config: Option<&Path>) -> Result<Option<Arc<dyn Store>>, OpenError> {
     let url = url(configured);
-    match SqliteStore::from_url(&url, &base(config)) {
-        Ok(Some(s)) => Ok(Some(Arc::new(s))),
-        Ok(None) => Ok(None),
-        Err(e) => Err(OpenError {
-            url,
-            reason: e.to_string(),
-        }),
-    }
+    flow_store::open_url(&url, &base(config)).map_err(|e| OpenError {
+        url: flow_store::display_url(&url),
+        reason: e.to_string(),
+    })
 }

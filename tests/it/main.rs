@@ -12,4 +12,5 @@ mod flow_tests;
 mod history;
 mod import;
 mod oort_fakes;
+mod postgres;
 mod secrets;

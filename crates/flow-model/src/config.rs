@@ -20,7 +20,8 @@ pub struct ProjectConfig {
     pub connections: IndexMap<String, ConnectionDoc>,
     /// `server:`.
     pub server: ServerDoc,
-    /// `store:` — `sqlite://PATH` (default `sqlite://.flowctl/state.db`) or `none`.
+    /// `store:` — `sqlite://PATH` (default `sqlite://.flowctl/state.db`), `postgres://…` or
+    /// `none`.
     pub store: String,
     /// `limits:` on what a run may hold.
     pub limits: LimitsDoc,
@@ -316,7 +317,8 @@ impl ProjectConfig {
             config.flows = dir.value;
         }
         if let Some(store) = f.opt_str("store", diags) {
-            if store.value == "none" || store.value.starts_with("sqlite://") {
+            let known = ["sqlite://", "postgres://", "postgresql://"];
+            if store.value == "none" || known.iter().any(|k| store.value.starts_with(k)) {
                 config.store = store.value;
             } else {
                 // Only the scheme: the rest may hold a password set through the environment.
@@ -330,7 +332,7 @@ impl ProjectConfig {
                         Some(store.span),
                         format!("unsupported store (scheme `{scheme}`)"),
                     )
-                    .with_help("use `sqlite://PATH` or `none`"),
+                    .with_help("use `sqlite://PATH`, `postgres://USER@HOST:PORT/DB` or `none`"),
                 );
             }
         }
@@ -638,9 +640,14 @@ mod tests {
 
     #[test]
     fn store_errors_never_show_the_url() {
-        let env = |_: &str| Some("postgres://u:hunter2@db/x".to_string());
+        let env = |_: &str| Some("mysql://u:hunter2@db/x".to_string());
         let (_, diags) = parse_env("store: ${env:DB}\n", &env);
         let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(messages, vec!["unsupported store (scheme `postgres`)"]);
+        assert_eq!(messages, vec!["unsupported store (scheme `mysql`)"]);
+        // PostgreSQL, as `${env:DATABASE_URL}` gives it.
+        let env = |_: &str| Some("postgres://u:hunter2@db:5432/x".to_string());
+        let (config, diags) = parse_env("store: ${env:DATABASE_URL}\n", &env);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(config.store, "postgres://u:hunter2@db:5432/x");
     }
 }

@@ -81,8 +81,20 @@ pub enum StoreError {
     /// The store's writer has stopped (the store is being dropped, or its thread died).
     #[error("the store is closed: its writer thread has stopped")]
     Closed,
+    /// The database server could not be reached, or the connection to it was lost (it is
+    /// down or restarting): nothing was stored by the call; a later call reconnects.
+    #[error("the store {store} is unavailable: {detail}")]
+    Unavailable {
+        /// The store's URL, without its password.
+        store: String,
+        /// What the client reported.
+        detail: String,
+    },
     /// A `store:` setting this build cannot use.
-    #[error("unsupported store setting `{0}`: use `sqlite://PATH` or `none`")]
+    #[error(
+        "unsupported store setting `{0}`: use `sqlite://PATH`, `postgres://USER@HOST:PORT/DB` \
+         or `none`"
+    )]
     Unsupported(String),
 }
 

@@ -55,14 +55,7 @@ pub(crate) fn list(
         .at(path)?;
     rows.into_iter()
         .map(|(mut summary, error)| {
-            if let Some(text) = error {
-                let e: RunError = json(&text)?;
-                summary.error = Some(if e.step.is_empty() {
-                    e.message
-                } else {
-                    format!("{}: {}", e.step, e.message)
-                });
-            }
+            summary.error = error.as_deref().map(summary_error).transpose()?;
             Ok(summary)
         })
         .collect()
@@ -93,19 +86,30 @@ pub(crate) fn queue_depth(
     .at(path)
 }
 
-/// The columns of one run that `get` and `input` need.
-struct Row {
-    flow: String,
-    status: String,
-    started_at: String,
-    created_ms: i64,
-    input: Option<String>,
-    response: Option<String>,
-    record: Option<String>,
+/// A history row's `error` from a stored run error: `step: message` (only the message when no
+/// step failed).
+pub(crate) fn summary_error(text: &str) -> Result<String, StoreError> {
+    let e: RunError = json(text)?;
+    Ok(if e.step.is_empty() {
+        e.message
+    } else {
+        format!("{}: {}", e.step, e.message)
+    })
+}
+
+/// The columns of one run that `get` and `input` need (read the same way by every backend).
+pub(crate) struct Row {
+    pub flow: String,
+    pub status: String,
+    pub started_at: String,
+    pub created_ms: i64,
+    pub input: Option<String>,
+    pub response: Option<String>,
+    pub record: Option<String>,
     /// Set for a run ended without a final record (interrupted).
-    duration_ms: Option<f64>,
-    error: Option<String>,
-    save_data: bool,
+    pub duration_ms: Option<f64>,
+    pub error: Option<String>,
+    pub save_data: bool,
 }
 
 fn row(conn: &Connection, path: &Path, id: &str) -> Result<Option<Row>, StoreError> {
@@ -145,6 +149,17 @@ pub(crate) fn get(
     let Some(row) = row(conn, path, id)? else {
         return Ok(None);
     };
+    assemble(id, row, || progress(conn, path, id), now_ms).map(Some)
+}
+
+/// One run's record from its row: the final record, or (for a run without one) one assembled
+/// from the progress `progress` reads.
+pub(crate) fn assemble(
+    id: &str,
+    row: Row,
+    progress: impl FnOnce() -> Result<Progress, StoreError>,
+    now_ms: i64,
+) -> Result<ExecutionRecord, StoreError> {
     if let Some(record) = &row.record {
         let mut record: ExecutionRecord = json(record)?;
         // The answer the caller got: the first one stored (a resumed run answers again, to
@@ -162,9 +177,9 @@ pub(crate) fn get(
         {
             record.trigger = json::<StoredInput>(input)?.trigger_value().map(Box::new);
         }
-        return Ok(Some(record));
+        return Ok(record);
     }
-    let progress = progress(conn, path, id)?;
+    let progress = progress()?;
     let input = row.input.as_deref().map(json::<StoredInput>).transpose()?;
     let mut steps: Vec<StepRecord> = progress.steps.into_values().collect();
     // Helper runs of steps still running hang under a stand-in step (card unknown: "").
@@ -198,7 +213,7 @@ pub(crate) fn get(
         "stopped" => RunStatus::Stopped,
         _ => RunStatus::Running,
     };
-    Ok(Some(ExecutionRecord {
+    Ok(ExecutionRecord {
         execution_id: id.to_string(),
         flow: Arc::from(row.flow.as_str()),
         status,
@@ -218,7 +233,7 @@ pub(crate) fn get(
         steps,
         output: Arc::new(serde_json::Value::Null),
         error: row.error.as_deref().map(json).transpose()?,
-    }))
+    })
 }
 
 /// The trigger input of a run (None if unknown or not kept).

@@ -3,8 +3,9 @@
 //!
 //! The [`Store`] trait is what the server and the CLI use; [`SqliteStore`] is the embedded
 //! implementation (one SQLite file, WAL, group commit on a writer thread). The trait makes no
-//! SQLite-only assumption (claims are leases, times are unix milliseconds), so a Postgres store
-//! for several nodes can follow.
+//! SQLite-only assumption (claims are leases, times are unix milliseconds):
+//! [`PostgresStore`] keeps the same in PostgreSQL, for several nodes sharing one database
+//! (`docs/postgres.md`); [`open_url`] opens either from a `store:` setting.
 //!
 //! # What is durable when
 //! - [`Store::begin`] (and its `_claimed`, `_deduped` forms), [`Store::enqueue`],
@@ -55,7 +56,9 @@ mod clock;
 mod codec;
 mod error;
 mod history;
+mod open;
 mod ops;
+mod postgres;
 mod schema;
 mod sqlite;
 mod strip;
@@ -64,6 +67,8 @@ mod writer;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
+pub use open::{display_url, open_url};
+pub use postgres::{POSTGRES_SCHEMA_VERSION, PostgresOptions, PostgresStore};
 pub use schema::SUPPORTED as SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
 pub use types::{

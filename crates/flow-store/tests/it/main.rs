@@ -4,7 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod backends;
 mod common;
 mod durability;
+mod postgres;
 mod queue;
 mod runs;

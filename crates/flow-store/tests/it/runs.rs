@@ -1,9 +1,11 @@
-//! The store's behaviour through the `Store` trait: records, history, dedupe, claims, resuming.
+//! The store's behaviour through the `Store` trait: records, history, dedupe, claims, resuming;
+//! each test runs against SQLite and PostgreSQL (see `backends.rs`).
 use crate::common;
 
+use crate::backends::{Backend, on_both};
 use common::{child_record, new_id, new_run, oort_record, oort_steps};
 use flow_runtime::{ExecutionRecord, ResponseRecord, RunError, RunStatus};
-use flow_store::{Dedupe, ListFilter, ManualClock, NewRun, SqliteStore, Store, StoredInput};
+use flow_store::{Dedupe, ListFilter, NewRun, Store, StoredInput};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,9 +23,9 @@ fn to_json(r: &ExecutionRecord) -> serde_json::Value {
     serde_json::to_value(r).unwrap()
 }
 
-#[test]
-fn a_record_stored_without_its_trigger_gets_it_back_from_the_input() {
-    let store = SqliteStore::open_in_memory().unwrap();
+fn a_record_stored_without_its_trigger_gets_it_back_from_the_input(b: Backend) {
+    let t = b.open();
+    let store = &*t.store;
     let id = new_id();
     store.begin(&new_run(&id, "oort-failing-check")).unwrap();
     let full = oort_record(&id);
@@ -42,9 +44,9 @@ fn a_record_stored_without_its_trigger_gets_it_back_from_the_input() {
     assert!(store.get(&other).unwrap().unwrap().trigger.is_none());
 }
 
-#[test]
-fn a_run_round_trips_through_get() {
-    let store = SqliteStore::open_in_memory().unwrap();
+fn a_run_round_trips_through_get(b: Backend) {
+    let t = b.open();
+    let store = &*t.store;
     let id = new_id();
     let run = new_run(&id, "oort-failing-check");
     store.begin(&run).unwrap();
@@ -111,9 +113,9 @@ fn a_run_round_trips_through_get() {
     store.health().unwrap();
 }
 
-#[test]
-fn helper_inputs_are_stored_and_shown() {
-    let store = SqliteStore::open_in_memory().unwrap();
+fn helper_inputs_are_stored_and_shown(b: Backend) {
+    let t = b.open();
+    let store = &*t.store;
     let id = new_id();
     let mut run = new_run(&id, "demo-dispatcher");
     run.input = StoredInput::Inputs(json!({ "email": "a@example.com" }));
@@ -127,9 +129,9 @@ fn helper_inputs_are_stored_and_shown() {
     assert_eq!(store.input(&id).unwrap(), Some(run.input));
 }
 
-#[test]
-fn save_response_for_an_unknown_run_is_an_error() {
-    let store = SqliteStore::open_in_memory().unwrap();
+fn save_response_for_an_unknown_run_is_an_error(b: Backend) {
+    let t = b.open();
+    let store = &*t.store;
     let err = store.save_response("nope", &response(200)).unwrap_err();
     assert!(
         matches!(err, flow_store::StoreError::UnknownRun(ref id) if id == "nope"),
@@ -137,9 +139,9 @@ fn save_response_for_an_unknown_run_is_an_error() {
     );
 }
 
-#[test]
-fn a_run_never_begun_is_recorded_at_finish() {
-    let store = SqliteStore::open_in_memory().unwrap();
+fn a_run_never_begun_is_recorded_at_finish(b: Backend) {
+    let t = b.open();
+    let store = &*t.store;
     let record = oort_record(&new_id());
     store.finish(&record).unwrap();
     let got = store.get(&record.execution_id).unwrap().unwrap();
@@ -150,7 +152,7 @@ fn a_run_never_begun_is_recorded_at_finish() {
 }
 
 /// Begins and finishes a run of `flow` started at `at` with `status`.
-fn finished(store: &SqliteStore, flow: &str, at: &str, status: RunStatus) -> String {
+fn finished(store: &dyn Store, flow: &str, at: &str, status: RunStatus) -> String {
     let id = new_id();
     let mut run = new_run(&id, flow);
     run.started_at = at.to_string();
@@ -170,12 +172,12 @@ fn finished(store: &SqliteStore, flow: &str, at: &str, status: RunStatus) -> Str
     id
 }
 
-#[test]
-fn list_filters_and_orders_newest_first() {
-    let store = SqliteStore::open_in_memory().unwrap();
-    let a = finished(&store, "a", "2025-01-01T00:00:01Z", RunStatus::Succeeded);
-    let b = finished(&store, "b", "2025-01-01T00:00:02.5Z", RunStatus::Failed);
-    let c = finished(&store, "a", "2025-01-01T00:00:03Z", RunStatus::Stopped);
+fn list_filters_and_orders_newest_first(b: Backend) {
+    let t = b.open();
+    let store = &*t.store;
+    let a = finished(store, "a", "2025-01-01T00:00:01Z", RunStatus::Succeeded);
+    let b = finished(store, "b", "2025-01-01T00:00:02.5Z", RunStatus::Failed);
+    let c = finished(store, "a", "2025-01-01T00:00:03Z", RunStatus::Stopped);
     let d = new_id();
     let mut run = new_run(&d, "b");
     run.started_at = "2025-01-01T00:00:04Z".into();
@@ -229,12 +231,12 @@ fn list_filters_and_orders_newest_first() {
     );
 }
 
-#[test]
-fn prune_deletes_old_finished_runs_only() {
-    let store = SqliteStore::open_in_memory().unwrap();
-    let old_a = finished(&store, "a", "2020-01-01T00:00:00Z", RunStatus::Succeeded);
-    let old_b = finished(&store, "b", "2020-01-02T00:00:00Z", RunStatus::Failed);
-    let new_a = finished(&store, "a", "2025-01-01T00:00:00Z", RunStatus::Succeeded);
+fn prune_deletes_old_finished_runs_only(b: Backend) {
+    let t = b.open();
+    let store = &*t.store;
+    let old_a = finished(store, "a", "2020-01-01T00:00:00Z", RunStatus::Succeeded);
+    let old_b = finished(store, "b", "2020-01-02T00:00:00Z", RunStatus::Failed);
+    let new_a = finished(store, "a", "2025-01-01T00:00:00Z", RunStatus::Succeeded);
     let old_running = new_id();
     let mut run = new_run(&old_running, "a");
     run.started_at = "2020-01-01T00:00:00Z".into();
@@ -251,10 +253,9 @@ fn prune_deletes_old_finished_runs_only() {
     assert_eq!(store.prune(None, cutoff).unwrap(), 0);
 }
 
-#[test]
-fn dedupe_first_repeat_and_expiry() {
-    let clock = ManualClock::at_system_time();
-    let store = SqliteStore::open_in_memory_with_clock(Arc::new(clock.clone())).unwrap();
+fn dedupe_first_repeat_and_expiry(b: Backend) {
+    let t = b.open();
+    let (store, clock) = (&*t.store, &t.clock);
     let window = Duration::from_millis(500);
     let first = new_id();
     assert_eq!(
@@ -311,10 +312,9 @@ fn dedupe_first_repeat_and_expiry() {
     );
 }
 
-#[test]
-fn claims_lease_out_and_expire() {
-    let clock = ManualClock::at_system_time();
-    let store = SqliteStore::open_in_memory_with_clock(Arc::new(clock.clone())).unwrap();
+fn claims_lease_out_and_expire(b: Backend) {
+    let t = b.open();
+    let (store, clock) = (&*t.store, &t.clock);
     let a = new_id();
     let b = new_id();
     let c = new_id();
@@ -323,7 +323,7 @@ fn claims_lease_out_and_expire() {
     store
         .begin_claimed(&new_run(&c, "f"), "node-1", Duration::from_secs(3600))
         .unwrap();
-    let done = finished(&store, "f", &common::now_rfc3339(), RunStatus::Succeeded);
+    let done = finished(store, "f", &common::now_rfc3339(), RunStatus::Succeeded);
     store.save_response(&b, &response(200)).unwrap();
     let child = child_record(0, "maria.gomez@example.com");
     store.save_step(&b, 0, &oort_steps()[0]).unwrap();
@@ -378,9 +378,9 @@ fn claims_lease_out_and_expire() {
     assert_eq!(claim("node-3", Duration::from_secs(60)), [b.as_str()]);
 }
 
-#[test]
-fn save_data_false_keeps_metadata_only() {
-    let store = SqliteStore::open_in_memory().unwrap();
+fn save_data_false_keeps_metadata_only(b: Backend) {
+    let t = b.open();
+    let store = &*t.store;
     let id = new_id();
     let mut run = new_run(&id, "oort-failing-check");
     run.save_data = false;
@@ -426,10 +426,9 @@ fn save_data_false_keeps_metadata_only() {
     assert_eq!(rows[0].response_status, Some(200));
 }
 
-#[test]
-fn runs_that_are_not_resumable_are_never_claimed_and_end_as_interrupted() {
-    let clock = ManualClock::at_system_time();
-    let store = SqliteStore::open_in_memory_with_clock(Arc::new(clock.clone())).unwrap();
+fn runs_that_are_not_resumable_are_never_claimed_and_end_as_interrupted(b: Backend) {
+    let t = b.open();
+    let (store, clock) = (&*t.store, &t.clock);
     let lease = Duration::from_millis(600);
     // A `flowctl run` that keeps renewing, one whose process died, one begun without a lease,
     // and a server run.
@@ -541,9 +540,9 @@ fn time_now() -> i64 {
         .as_secs() as i64
 }
 
-#[test]
-fn begin_deduped_reserves_the_key_and_records_the_run_together() {
-    let store = SqliteStore::open_in_memory().unwrap();
+fn begin_deduped_reserves_the_key_and_records_the_run_together(b: Backend) {
+    let t = b.open();
+    let store = &*t.store;
     let window = Duration::from_secs(60);
     let lease = Duration::from_secs(10);
     let first = new_id();
@@ -587,12 +586,12 @@ fn begin_deduped_reserves_the_key_and_records_the_run_together() {
     );
 }
 
-#[test]
-fn prune_except_leaves_the_named_flows_alone() {
-    let store = SqliteStore::open_in_memory().unwrap();
-    let a = finished(&store, "a", "2020-01-01T00:00:00Z", RunStatus::Succeeded);
-    let b = finished(&store, "b", "2020-01-01T00:00:00Z", RunStatus::Succeeded);
-    let c = finished(&store, "c", "2020-01-01T00:00:00Z", RunStatus::Failed);
+fn prune_except_leaves_the_named_flows_alone(b: Backend) {
+    let t = b.open();
+    let store = &*t.store;
+    let a = finished(store, "a", "2020-01-01T00:00:00Z", RunStatus::Succeeded);
+    let b = finished(store, "b", "2020-01-01T00:00:00Z", RunStatus::Succeeded);
+    let c = finished(store, "c", "2020-01-01T00:00:00Z", RunStatus::Failed);
     let cutoff = 1_700_000_000;
     assert_eq!(
         store
@@ -610,14 +609,14 @@ fn nested(levels: usize, leaf: serde_json::Value) -> serde_json::Value {
     (0..levels).fold(leaf, |inner, _| json!([inner]))
 }
 
-#[test]
-fn json_nested_127_levels_is_read_back_as_it_was_stored() {
+fn json_nested_127_levels_is_read_back_as_it_was_stored(b: Backend) {
     // What the front door accepts: serde_json parses 127 levels with its default limit.
     let text = format!("{}1{}", "[".repeat(127), "]".repeat(127));
     let deep: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(deep, nested(127, json!(1)));
 
-    let store = SqliteStore::open_in_memory().unwrap();
+    let t = b.open();
+    let store = &*t.store;
     let id = new_id();
     let mut run = new_run(&id, "f");
     run.input = StoredInput::Inputs(json!({ "deep": deep }));
@@ -682,12 +681,12 @@ fn json_nested_127_levels_is_read_back_as_it_was_stored() {
     assert_eq!(to_json(&store.get(&id).unwrap().unwrap()), to_json(&record));
 }
 
-#[test]
-fn a_run_is_answered_once_the_first_answer_stored_stays() {
+fn a_run_is_answered_once_the_first_answer_stored_stays(b: Backend) {
     // A resumed run's answering step runs again, with no caller to hear it: what the store
     // keeps (and answers a repeated delivery with) is the answer the caller got.
     for save_data in [true, false] {
-        let store = SqliteStore::open_in_memory().unwrap();
+        let t = b.open();
+        let store = &*t.store;
         let id = new_id();
         let mut run = new_run(&id, "f");
         run.save_data = save_data;
@@ -743,3 +742,52 @@ fn a_run_is_answered_once_the_first_answer_stored_stays() {
         );
     }
 }
+
+fn many_threads_begin_and_save_at_once(b: Backend) {
+    let t = b.open();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let store = Arc::clone(&t.store);
+            std::thread::spawn(move || {
+                for _ in 0..25 {
+                    let id = new_id();
+                    store.begin(&new_run(&id, "f")).unwrap();
+                    store.save_step(&id, 0, &oort_steps()[0]).unwrap();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    t.store.flush().unwrap();
+    let all = ListFilter {
+        limit: 0,
+        ..ListFilter::default()
+    };
+    let rows = t.store.list(&all).unwrap();
+    assert_eq!(rows.len(), 8 * 25);
+    assert!(
+        rows.iter()
+            .all(|r| t.store.progress(&r.execution_id).unwrap().steps.len() == 1)
+    );
+}
+
+on_both!(
+    a_record_stored_without_its_trigger_gets_it_back_from_the_input,
+    a_run_round_trips_through_get,
+    helper_inputs_are_stored_and_shown,
+    save_response_for_an_unknown_run_is_an_error,
+    a_run_never_begun_is_recorded_at_finish,
+    list_filters_and_orders_newest_first,
+    prune_deletes_old_finished_runs_only,
+    dedupe_first_repeat_and_expiry,
+    claims_lease_out_and_expire,
+    save_data_false_keeps_metadata_only,
+    runs_that_are_not_resumable_are_never_claimed_and_end_as_interrupted,
+    begin_deduped_reserves_the_key_and_records_the_run_together,
+    prune_except_leaves_the_named_flows_alone,
+    json_nested_127_levels_is_read_back_as_it_was_stored,
+    a_run_is_answered_once_the_first_answer_stored_stays,
+    many_threads_begin_and_save_at_once,
+);
