@@ -1,6 +1,7 @@
 //! `http.request`: calls any HTTP API (Okta's Raw Request), optionally through an `http`
 //! connection that adds credentials, a base URL and a host allow-list.
 
+use flow_card::{CardDoc, Example};
 use super::connection::{Http, HttpLive};
 use super::target;
 use crate::retry_after::retry_after;
@@ -56,6 +57,24 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Calls any HTTP API. Details of the request and the error mapping are in
+[connectors.md](connectors.md#httprequest). `url` is an absolute `http(s)://` URL or a path
+relative to the connection's `base_url`. `method` is `GET` (default), `POST`, `PUT`, `PATCH`,
+`DELETE`, `HEAD` or `OPTIONS`, in any case. Header names are lower-cased; a `content-type` in
+`headers` replaces the one the body would set. An object, list, number or boolean body is sent
+as JSON, text as `text/plain; charset=utf-8`.
+
+Output: `{ status, headers, body }`; `body` is parsed when it is JSON, else text. Only 2xx
+answers are outputs; any other status is an error. Redirects are not followed. In a dry run the
+request is recorded, not sent, and the answer is a rehearsal."#,
+    okta: &["HTTP - Raw Request"],
+    examples: &[
+        Example::gives("A dry run rehearses", r#"{ connection: api, method: POST, url: /tickets, body: { title: x } }"#, r#"{"status": 200, "headers": {"content-type": "application/json"}, "body": {}}"#),
+    ],
 };
 
 impl Card for Config {

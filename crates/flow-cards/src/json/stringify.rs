@@ -1,5 +1,6 @@
 //! `json.stringify`: a value as JSON text.
 
+use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::AnyValue;
@@ -31,6 +32,16 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Writes a value as JSON text: compact by default, indented with `pretty: true`."#,
+    okta: &["JSON - Stringify"],
+    examples: &[
+        Example::gives("Compact", r#"{ value: { a: [1, "x"] } }"#, r#""{\"a\":[1,\"x\"]}""#),
+        Example::gives("Pretty", r#"{ value: [1], pretty: true }"#, r#""[\n  1\n]""#),
+    ],
 };
 
 impl Card for Config {

@@ -1,5 +1,6 @@
 //! `list.find`: the first item that matches a condition, and its index (Okta's Find).
 
+use flow_card::{CardDoc, Example};
 use super::filter::Config as FilterConfig;
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
@@ -26,6 +27,17 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<FilterConfig>,
     build: |cx| Some(Box::new(cx.config::<Finder>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"The same inputs as `list.filter`. Output: `{ item, index }` for the first match;
+`{ item: null, index: -1 }` when nothing matches."#,
+    okta: &["List - Find"],
+    examples: &[
+        Example::gives("First match", r#"{ list: [a, bb, cc], operator: starts_with, value: c }"#, r#"{"item": "cc", "index": 2}"#),
+        Example::gives("No match", r#"{ list: [a], operator: eq, value: z }"#, r#"{"item": null, "index": -1}"#),
+    ],
 };
 
 impl Card for Finder {

@@ -1,5 +1,6 @@
 //! `list.length`: the number of items of a list.
 
+use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::List;
@@ -28,6 +29,17 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Counts the items of a list."#,
+    okta: &["List - Count"],
+    examples: &[
+        Example::gives("Three items", r#"{ list: [a, b, c] }"#, r#"3"#),
+        Example::gives("Empty", r#"{ list: [] }"#, r#"0"#),
+        Example::fails("Not a list", r#"{ list: "{{ inputs.v }}" }"#, r#"must be a list"#).with_inputs(r#"{"v": {"a": 1}}"#),
+    ],
 };
 
 impl Card for Config {

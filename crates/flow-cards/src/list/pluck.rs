@@ -1,5 +1,6 @@
 //! `list.pluck`: the value at a dot path of every item (Okta's Pluck).
 
+use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done, dot_get};
 use flow_card::card::schema_of;
 use flow_card::kinds::List;
@@ -31,6 +32,16 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Reads the value at a dot path in each item. Output: a list of the values, `null` where
+missing."#,
+    okta: &["List - Pluck"],
+    examples: &[
+        Example::gives("Emails", r#"{ list: "{{ inputs.users }}", key: profile.email }"#, r#"["a@x", null]"#).with_inputs(r#"{"users": [{"profile": {"email": "a@x"}}, {"profile": {}}]}"#),
+    ],
 };
 
 impl Card for Config {

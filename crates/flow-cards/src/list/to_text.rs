@@ -1,5 +1,6 @@
 //! `list.to_text`: joins the items of a list into one text (Okta's List to Text).
 
+use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::{List, Text};
@@ -31,6 +32,18 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Joins the items into text with a separator (default `, `). Items that are not text are written
+as text (objects as JSON)."#,
+    okta: &["List - To Text"],
+    examples: &[
+        Example::gives("Default separator", r#"{ list: [a, b, 3] }"#, r#""a, b, 3""#),
+        Example::gives("Own separator", r#"{ list: [a, b], separator: " | " }"#, r#""a | b""#),
+        Example::fails("Not a list", r#"{ list: "{{ inputs.v }}" }"#, r#"must be a list"#).with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

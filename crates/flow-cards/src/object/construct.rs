@@ -1,5 +1,6 @@
 //! `object.construct`: builds an object from named values (Okta's Construct).
 
+use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::Object;
@@ -27,6 +28,16 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Builds an object from fields, each a value or a template. Output: the object, with the types
+of its fields."#,
+    okta: &["Object - Construct"],
+    examples: &[
+        Example::gives("Fields from templates", r#"{ fields: { login: "{{ inputs.login }}", count: "{{ len inputs.l }}", fixed: true } }"#, r#"{"login": "ada", "count": 2, "fixed": true}"#).with_inputs(r#"{"login": "ada", "l": [1, 2]}"#),
+    ],
 };
 
 impl Card for Config {

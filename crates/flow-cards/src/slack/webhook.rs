@@ -1,6 +1,7 @@
 //! `slack.webhook`: posts to a Slack incoming webhook. Slack answers `200 ok`, or a status and
 //! a plain-text code (`no_text`, `channel_is_archived`, …) that becomes the step's error.
 
+use flow_card::{CardDoc, Example};
 use super::connection::{SlackWebhook, WebhookLive};
 use super::message;
 use crate::retry_after::retry_after;
@@ -51,6 +52,20 @@ pub static SPEC: CardSpec = CardSpec {
         }
         Some(Box::new(c))
     },
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Posts to an incoming webhook (the channel is fixed by the webhook). Output: `{ ok: true }`.
+
+Template values in `text` are escaped for Slack, so event data cannot post `<!channel>` or a
+fake link; `blocks` are not escaped. Text longer than 40,000 characters is cut, ending with a
+visible `… [cut: N more characters]` marker. A message needs `text` or `blocks` (`E0005`). In a
+dry run nothing is sent: the output is a rehearsal."#,
+    okta: &["Slack - Send Message (incoming webhook)"],
+    examples: &[
+        Example::gives("A dry run", r#"{ connection: hook, text: done }"#, r#"{"ok": true}"#),
+    ],
 };
 
 impl Card for Config {

@@ -1,3 +1,3 @@
 //! Text cards.
 
-pub mod compose;
+cards!(compose);
