@@ -1,7 +1,10 @@
-//! Small pieces the cards share: futures for synchronous cards, dot paths, comparisons, and
-//! the default timeouts.
+//! Small pieces the cards share: the registration of pure cards, futures for synchronous
+//! cards, dot paths, and the default timeouts.
 
-use flow_card::{CardError, CardFuture, HttpResponse, Outcome};
+use flow_card::card::schema_of;
+use flow_card::{BuildCx, Card, CardError, CardFuture, CardSpec, Effect, HttpResponse, Outcome};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -24,6 +27,34 @@ pub const STRICT: &AsciiSet = &NON_ALPHANUMERIC
 /// A finished future for cards that compute synchronously.
 pub fn done<'a>(r: Result<Outcome, CardError>) -> CardFuture<'a> {
     Box::pin(std::future::ready(r))
+}
+
+/// A finished future holding a plain output.
+pub fn output<'a>(r: Result<Value, CardError>) -> CardFuture<'a> {
+    done(r.map(Outcome::value))
+}
+
+/// The registration of a pure card whose config type `C` is the card itself.
+pub const fn pure<C: Card + DeserializeOwned + JsonSchema>(
+    kind: &'static str,
+    summary: &'static str,
+    output: &'static str,
+) -> CardSpec {
+    CardSpec {
+        kind,
+        summary,
+        effect: Effect::Pure,
+        output,
+        default_timeout: PURE_TIMEOUT,
+        default_attempts: 1,
+        trigger: None,
+        schema: schema_of::<C>,
+        build: build_config::<C>,
+    }
+}
+
+fn build_config<C: Card + DeserializeOwned>(cx: &mut BuildCx<'_>) -> Option<Box<dyn Card>> {
+    Some(Box::new(cx.config::<C>()?))
 }
 
 /// The `{ status, headers, body }` output of the raw-request cards (`http.request`,
