@@ -39,7 +39,7 @@ pub static DOC: CardDoc = CardDoc {
     description: r#"Goes on when the condition is truthy. Output: `{ continue: boolean }`. When the condition is
 falsy the run ends as `stopped` (not failed), with `message` as the reason. Later effects wait
 for it, so none of them happens after a stop."#,
-    okta: &["Flow Control - Continue If"],
+    okta: &["Branching - Continue If"],
     examples: &[
         Example::gives("A true condition", r#"{ condition: "{{ eq inputs.kind \"alert\" }}" }"#, r#"{"continue": true}"#).with_inputs(r#"{"kind": "alert"}"#),
         Example::gives("A false condition stops the run", r#"{ condition: false, message: "not an alert" }"#, r#"{"continue": false}"#),

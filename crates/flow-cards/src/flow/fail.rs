@@ -40,7 +40,7 @@ pub static SPEC: CardSpec = CardSpec {
 pub static DOC: CardDoc = CardDoc {
     description: r#"Ends the run as `failed` with kind `failed` and this message. `status` is what an endpoint
 caller gets when the flow has not closed: a whole number from 400 to 599, default 500."#,
-    okta: &["Flow Control - Return Error"],
+    okta: &["Flow Control - Return Error", "Flow Control - Return Error If"],
     examples: &[
         Example::fails("A message", r#"{ message: "the alert names no login" }"#, r#"the alert names no login"#),
         Example::rejected("A status out of range", r#"{ status: 302, message: x }"#, "E0006"),

@@ -71,7 +71,7 @@ as JSON, text as `text/plain; charset=utf-8`.
 Output: `{ status, headers, body }`; `body` is parsed when it is JSON, else text. Only 2xx
 answers are outputs; any other status is an error. Redirects are not followed. In a dry run the
 request is recorded, not sent, and the answer is a rehearsal."#,
-    okta: &["HTTP - Raw Request"],
+    okta: &["HTTP - Raw Request", "HTTP - Get", "HTTP - Post", "HTTP - Put", "HTTP - Patch", "HTTP - Delete"],
     examples: &[
         Example::gives("A dry run rehearses", r#"{ connection: api, method: POST, url: /tickets, body: { title: x } }"#, r#"{"status": 200, "headers": {"content-type": "application/json"}, "body": {}}"#),
     ],

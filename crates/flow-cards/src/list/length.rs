@@ -34,7 +34,7 @@ pub static SPEC: CardSpec = CardSpec {
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"Counts the items of a list."#,
-    okta: &["List - Count"],
+    okta: &["List - Length"],
     examples: &[
         Example::gives("Three items", r#"{ list: [a, b, c] }"#, r#"3"#),
         Example::gives("Empty", r#"{ list: [] }"#, r#"0"#),

@@ -38,7 +38,7 @@ pub static SPEC: CardSpec = CardSpec {
 pub static DOC: CardDoc = CardDoc {
     description: r#"Joins the items into text with a separator (default `, `). Items that are not text are written
 as text (objects as JSON)."#,
-    okta: &["List - To Text"],
+    okta: &["List - List to Text"],
     examples: &[
         Example::gives("Default separator", r#"{ list: [a, b, 3] }"#, r#""a, b, 3""#),
         Example::gives("Own separator", r#"{ list: [a, b], separator: " | " }"#, r#""a | b""#),

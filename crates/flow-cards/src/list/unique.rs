@@ -42,7 +42,7 @@ pub static DOC: CardDoc = CardDoc {
 `list.filter`'s `eq` does: `1` and `1.0` are one item, and so are two objects with the same
 keys and values in another order; `"1"` and `1` are not. With `path`, items are compared by
 the value at that dot path."#,
-    okta: &["List - Unique"],
+    okta: &["List - Remove Duplicates"],
     examples: &[
         Example::gives("By value", r#"{ list: [1, 1.0, "1", 2] }"#, r#"[1, "1", 2]"#),
         Example::gives("By a field", r#"{ list: [{a: 1, b: x}, {a: 1, b: y}], path: a }"#, r#"[{"a": 1, "b": "x"}]"#),

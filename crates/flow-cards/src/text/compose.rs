@@ -35,7 +35,7 @@ pub static SPEC: CardSpec = CardSpec {
 pub static DOC: CardDoc = CardDoc {
     description: r#"Renders a template into text. Every `{{ }}` helper and block (`{{#each}}`, `{{#if}}`) works;
 see the template section of `flow-language.md`."#,
-    okta: &["Text - Compose"],
+    okta: &["Text - Compose", "Text - Concatenate"],
     examples: &[
         Example::gives("A template over the inputs", r#"{ template: "Hello {{ inputs.name }}, you have {{ len inputs.items }} items" }"#, r#""Hello Ada, you have 2 items""#).with_inputs(r#"{"name": "Ada", "items": [1, 2]}"#),
         Example::gives("A block", r#"{ template: "{{#each inputs.l}}[{{this}}]{{/each}}" }"#, r#""[a][b]""#).with_inputs(r#"{"l": ["a", "b"]}"#),
