@@ -1,3 +1,3 @@
 //! Text cards.
 
-cards!(compose);
+cards!(compose, split);
