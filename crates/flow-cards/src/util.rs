@@ -3,9 +3,9 @@
 
 use flow_card::card::schema_of;
 use flow_card::{BuildCx, Card, CardError, CardFuture, CardSpec, Effect, HttpResponse, Outcome};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
