@@ -190,6 +190,7 @@ const OKTA_FUNCTIONS: &[(&str, &[&str])] = &[
             "Date to Text",
             "Now",
             "Subtract",
+            "Subtract Dates",
             "Text to Date",
         ],
     ),

@@ -17,6 +17,7 @@ macro_rules! cards {
 }
 
 pub mod conn;
+pub mod date;
 pub mod flow;
 pub mod http;
 pub mod json;
@@ -48,6 +49,7 @@ pub struct Builtin {
 /// The card families, in the order of the docs.
 static FAMILIES: &[&[Builtin]] = &[
     text::CARDS,
+    date::CARDS,
     list::CARDS,
     object::CARDS,
     json::CARDS,
