@@ -22,6 +22,7 @@ pub mod flow;
 pub mod http;
 pub mod json;
 pub mod list;
+pub mod number;
 pub mod object;
 pub mod okta;
 pub mod retry_after;
@@ -50,6 +51,7 @@ pub struct Builtin {
 static FAMILIES: &[&[Builtin]] = &[
     text::CARDS,
     date::CARDS,
+    number::CARDS,
     list::CARDS,
     object::CARDS,
     json::CARDS,
