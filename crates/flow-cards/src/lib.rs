@@ -16,7 +16,9 @@ macro_rules! cards {
     };
 }
 
+pub mod boolean;
 pub mod conn;
+pub mod crypto;
 pub mod date;
 pub mod flow;
 pub mod http;
@@ -52,6 +54,8 @@ static FAMILIES: &[&[Builtin]] = &[
     text::CARDS,
     date::CARDS,
     number::CARDS,
+    boolean::CARDS,
+    crypto::CARDS,
     list::CARDS,
     object::CARDS,
     json::CARDS,
