@@ -19,6 +19,7 @@ macro_rules! cards {
 pub mod boolean;
 pub mod conn;
 pub mod crypto;
+pub mod csv;
 pub mod date;
 pub mod flow;
 pub mod http;
@@ -56,6 +57,7 @@ static FAMILIES: &[&[Builtin]] = &[
     number::CARDS,
     boolean::CARDS,
     crypto::CARDS,
+    csv::CARDS,
     list::CARDS,
     object::CARDS,
     json::CARDS,
