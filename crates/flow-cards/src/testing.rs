@@ -8,7 +8,6 @@
 use flow_card::{Expect, RunEnv};
 use flow_runtime::{Engine, RunInput, RunOptions};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Connections an example may name: `okta`, `slack`, `hook` and `api`.
@@ -151,5 +150,116 @@ mod tests {
         assert!(check_example("list.length", &ex).is_err());
         let ex = flow_card::Example::gives("right", "{ list: [1, 2] }", "2");
         assert_eq!(check_example("list.length", &ex), Ok(()));
+    }
+}
+
+/// Every pure card whose inputs all take templates, fed random JSON values: each finishes with
+/// an output or an error, never a panic. (Cards with plain inputs, such as operators and
+/// JSONPaths, are covered by `tests/it/pure_props.rs`.)
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use flow_card::Effect;
+    use proptest::prelude::*;
+    use schemars::generate::SchemaSettings;
+
+    /// `{ a: "{{ inputs.v }}", b: "{{ inputs.w }}", … }` for every input of a card.
+    fn templated_with(spec: &flow_card::CardSpec) -> String {
+        let mut g = SchemaSettings::draft2020_12().into_generator();
+        let schema = (spec.schema)(&mut g).to_value();
+        let names: Vec<String> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        let fields: Vec<String> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                format!(
+                    "{n}: \"{{{{ inputs.{} }}}}\"",
+                    if i % 2 == 0 { "v" } else { "w" }
+                )
+            })
+            .collect();
+        format!("{{ {} }}", fields.join(", "))
+    }
+
+    /// The flow of every pure card that compiles with templated inputs, and how many there are.
+    fn flow() -> (String, usize) {
+        let mut steps = String::new();
+        let mut n = 0;
+        let empty = serde_json::json!({ "v": null, "w": null });
+        for card in crate::documented() {
+            if card.spec.effect != Effect::Pure {
+                continue;
+            }
+            let with = templated_with(card.spec);
+            if matches!(
+                run_card(card.spec.kind, &with, &empty),
+                Err(Failure::Rejected(_))
+            ) {
+                continue;
+            }
+            n += 1;
+            steps.push_str(&format!(
+                "  - {{ id: s{n}, card: {}, with: {with}, on_error: continue }}\n",
+                card.spec.kind
+            ));
+        }
+        (
+            format!(
+                "flow: f\ntrigger: {{ helper: {{ inputs: {{ v: any, w: any }} }} }}\nsteps:\n{steps}"
+            ),
+            n,
+        )
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            (-1e12f64..1e12).prop_map(|f| serde_json::json!(f)),
+            "\\PC{0,12}".prop_map(Value::String),
+            Just(Value::String("2024-02-29T12:00:00+01:00".into())),
+            Just(Value::String("days".into())),
+            Just(Value::String("Europe/Paris".into())),
+            Just(Value::String("a,\"b\"\n1,2".into())),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map("[a-c]{1,2}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: if cfg!(debug_assertions) { 32 } else { 200 }, .. ProptestConfig::default() })]
+
+        #[test]
+        fn pure_cards_never_panic(v in json_value(), w in json_value()) {
+            static FLOW: std::sync::OnceLock<(String, usize)> = std::sync::OnceLock::new();
+            let (flow, n) = FLOW.get_or_init(flow);
+            // The new function cards all take templates; most cards must be in the flow.
+            prop_assert!(*n >= 60, "only {n} cards compiled with templated inputs");
+            let project = flow_compile::compile_str(None, &[("f.yaml", flow)], &crate::registry())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let env = RunEnv {
+                dry_run: true,
+                transport: Arc::new(flow_runtime::NoTransport),
+                connections: std::collections::HashMap::new(),
+                capture_inputs: false,
+            };
+            let engine = Engine::new(Arc::new(project), Arc::new(env));
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let record = rt.block_on(engine.run(0, RunInput::Inputs(serde_json::json!({ "v": v, "w": w })), RunOptions::default()));
+            prop_assert_eq!(record.steps.len(), *n);
+            prop_assert!(record.steps.iter().all(|s| s.status != flow_runtime::StepStatus::Pending));
+            prop_assert!(record.steps.iter().all(|s| !s.error.as_ref().is_some_and(|e| e.to_string().contains("panic"))));
+        }
     }
 }
