@@ -2,7 +2,9 @@
 //! cards, dot paths, and the default timeouts.
 
 use flow_card::card::schema_of;
-use flow_card::{BuildCx, Card, CardError, CardFuture, CardSpec, Effect, HttpResponse, Outcome};
+use flow_card::{
+    BuildCx, Card, CardError, CardFuture, CardSpec, Effect, Expr, HttpResponse, Outcome, StepCx,
+};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -55,6 +57,28 @@ pub const fn pure<C: Card + DeserializeOwned + JsonSchema>(
 
 fn build_config<C: Card + DeserializeOwned>(cx: &mut BuildCx<'_>) -> Option<Box<dyn Card>> {
     Some(Box::new(cx.config::<C>()?))
+}
+
+/// A whole number input (a position or a length): fractions and out-of-range values are
+/// errors naming the field.
+pub fn whole<K>(cx: &StepCx<'_>, e: &Expr<K>, field: &str) -> Result<i64, CardError> {
+    let n = cx.number(e)?;
+    if n.fract() != 0.0 || !n.is_finite() || n.abs() > 1e15 {
+        return Err(CardError::input(format!(
+            "`{field}` must be a whole number, found {n}"
+        )));
+    }
+    Ok(n as i64)
+}
+
+/// A character position from a possibly negative index (counted from the end), clamped to the
+/// text.
+pub fn char_pos(len: usize, i: i64) -> usize {
+    if i < 0 {
+        len.saturating_sub(i.unsigned_abs() as usize)
+    } else {
+        (i as usize).min(len)
+    }
 }
 
 /// The `{ status, headers, body }` output of the raw-request cards (`http.request`,

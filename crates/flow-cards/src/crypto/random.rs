@@ -43,7 +43,7 @@ impl Card for Config {
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         output((|| {
-            let length = crate::text::whole(cx, &self.length, "length")?;
+            let length = crate::util::whole(cx, &self.length, "length")?;
             if !(1..=1024).contains(&length) {
                 return Err(flow_card::CardError::input(format!("`length` must be from 1 to 1024, found {length}")));
             }

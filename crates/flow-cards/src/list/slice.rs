@@ -48,9 +48,9 @@ impl Card for Config {
         output((|| {
             let list = cx.list(&self.list)?;
             let items = list.as_array().map(Vec::as_slice).unwrap_or(&[]);
-            let start = crate::text::char_pos(items.len(), crate::text::whole(cx, &self.start, "start")?);
+            let start = crate::util::char_pos(items.len(), crate::util::whole(cx, &self.start, "start")?);
             let end = match &self.end {
-                Some(e) => crate::text::char_pos(items.len(), crate::text::whole(cx, e, "end")?),
+                Some(e) => crate::util::char_pos(items.len(), crate::util::whole(cx, e, "end")?),
                 None => items.len(),
             };
             Ok(Value::Array(items.get(start..end.max(start)).unwrap_or(&[]).to_vec()))

@@ -51,7 +51,7 @@ impl Card for Config {
             let text = cx.text(&self.text)?;
             let find = cx.text(&self.find)?;
             let start = match &self.start {
-                Some(s) => super::char_pos(text.chars().count(), super::whole(cx, s, "start")?),
+                Some(s) => crate::util::char_pos(text.chars().count(), crate::util::whole(cx, s, "start")?),
                 None => 0,
             };
             let offset = text.char_indices().nth(start).map_or(text.len(), |(b, _)| b);

@@ -74,25 +74,3 @@ fn first_line(s: &str) -> &str {
         .unwrap_or(s)
         .trim()
 }
-
-/// A whole number input (a position or a length): fractions and out-of-range values are
-/// errors naming the field.
-pub(crate) fn whole<K>(cx: &StepCx<'_>, e: &Expr<K>, field: &str) -> Result<i64, CardError> {
-    let n = cx.number(e)?;
-    if n.fract() != 0.0 || !n.is_finite() || n.abs() > 1e15 {
-        return Err(CardError::input(format!(
-            "`{field}` must be a whole number, found {n}"
-        )));
-    }
-    Ok(n as i64)
-}
-
-/// A character position from a possibly negative index (counted from the end), clamped to the
-/// text.
-pub(crate) fn char_pos(len: usize, i: i64) -> usize {
-    if i < 0 {
-        len.saturating_sub(i.unsigned_abs() as usize)
-    } else {
-        (i as usize).min(len)
-    }
-}

@@ -57,7 +57,7 @@ impl Card for Config {
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         output((|| {
             let text = cx.text(&self.text)?;
-            let length = super::whole(cx, &self.length, "length")?;
+            let length = crate::util::whole(cx, &self.length, "length")?;
             if !(0..=10_000).contains(&length) {
                 return Err(flow_card::CardError::input(format!(
                     "`length` must be from 0 to 10000, found {length}"

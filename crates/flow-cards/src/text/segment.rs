@@ -32,7 +32,7 @@ Positions past the end are clamped, and an `end` before `start` gives empty text
 be whole numbers."#,
     okta: &["Text - Segment"],
     examples: &[
-        Example::gives("The first five", r#"{ text: "flowctl rocks", start: 0, end: 4 }"#, r#""flow""#),
+        Example::gives("The first four", r#"{ text: "flowctl rocks", start: 0, end: 4 }"#, r#""flow""#),
         Example::gives("From a position to the end", r#"{ text: "flowctl rocks", start: 8 }"#, r#""rocks""#),
         Example::gives("The last three characters", r#"{ text: "héllo", start: -3 }"#, r#""llo""#),
         Example::fails("A fraction is not a position", r#"{ text: abc, start: 1.5 }"#, r#"whole number"#),
@@ -53,9 +53,9 @@ impl Card for Config {
         output((|| {
             let text = cx.text(&self.text)?;
             let chars: Vec<char> = text.chars().collect();
-            let start = super::char_pos(chars.len(), super::whole(cx, &self.start, "start")?);
+            let start = crate::util::char_pos(chars.len(), crate::util::whole(cx, &self.start, "start")?);
             let end = match &self.end {
-                Some(e) => super::char_pos(chars.len(), super::whole(cx, e, "end")?),
+                Some(e) => crate::util::char_pos(chars.len(), crate::util::whole(cx, e, "end")?),
                 None => chars.len(),
             };
             let part: String = chars.get(start..end.max(start)).unwrap_or(&[]).iter().collect();
