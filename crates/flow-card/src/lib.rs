@@ -6,6 +6,8 @@
 //! by the compiler ([`Checker`]), and evaluated at run time through the [`StepCx`]. Cards that
 //! talk HTTP build an [`HttpRequest`] and hand it to [`StepCx::send`], which records it (with
 //! secrets masked), and in a dry run answers with the card's rehearsal instead of sending.
+//! Beside its spec, a card's [`CardDoc`] holds its description and examples, from which the
+//! docs are generated and which run as tests.
 //!
 //! This crate knows nothing of the graph, the scheduler or any particular card.
 

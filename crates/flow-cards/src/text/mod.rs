@@ -1,4 +1,6 @@
-//! Text cards.
+//! Text cards (Okta's Text functions): compose, split, segment, replace, patterns, Base64 and
+//! URL encoding, length, find, pad, trim, case. Positions count characters (Unicode scalar
+//! values) from 0; patterns are Rust `regex` syntax, compiled with a size limit.
 
 cards!(
     base64_decode,
@@ -26,8 +28,8 @@ use flow_model::Code;
 use regex::Regex;
 use serde_json::Value;
 
-/// The longest pattern accepted, and the most memory a compiled pattern may use: a pattern
-/// comes from the flow's author or from event data, and must not exhaust the engine.
+/// The most memory a compiled pattern may use: a pattern comes from the flow's author or from
+/// event data, and must not exhaust the engine.
 const PATTERN_LIMIT: usize = 1 << 20;
 
 fn compile(pattern: &str) -> Result<Regex, regex::Error> {
