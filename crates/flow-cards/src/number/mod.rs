@@ -7,7 +7,7 @@ use serde_json::Value;
 
 cards!(
     absolute, add, average, ceiling, compare, divide, floor, max, min, multiply, parse, power,
-    remainder, round, subtract, sum,
+    random, remainder, round, subtract, sum,
 );
 
 /// A result as JSON: whole numbers as integers (`3`, not `3.0`); infinity and NaN are errors.

@@ -34,7 +34,7 @@ pub static SPEC: CardSpec = CardSpec {
 pub static DOC: CardDoc = CardDoc {
     description: r#"Builds an object from fields, each a value or a template. Output: the object, with the types
 of its fields."#,
-    okta: &["Object - Construct"],
+    okta: &["Object - Construct", "Flow Control - Assign"],
     examples: &[
         Example::gives("Fields from templates", r#"{ fields: { login: "{{ inputs.login }}", count: "{{ len inputs.l }}", fixed: true } }"#, r#"{"login": "ada", "count": 2, "fixed": true}"#).with_inputs(r#"{"login": "ada", "l": [1, 2]}"#),
     ],
