@@ -143,6 +143,36 @@ mod tests {
         );
     }
 
+    /// A card file that its family's `cards!` line forgets is not even compiled; this finds
+    /// it: every file with a `DOC` names the kind of a registered card.
+    #[test]
+    fn every_card_file_is_registered() {
+        let kinds: Vec<String> = crate::documented()
+            .map(|c| format!("\"{}\"", c.spec.kind))
+            .collect();
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut forgotten = Vec::new();
+        for family in std::fs::read_dir(&src).unwrap() {
+            let family = family.unwrap().path();
+            if !family.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&family).unwrap() {
+                let file = file.unwrap().path();
+                let text = std::fs::read_to_string(&file).unwrap();
+                if text.contains("pub static DOC: CardDoc")
+                    && !kinds.iter().any(|k| text.contains(k.as_str()))
+                {
+                    forgotten.push(file.display().to_string());
+                }
+            }
+        }
+        assert!(
+            forgotten.is_empty(),
+            "card files missing from their family's cards!(…): {forgotten:?}"
+        );
+    }
+
     /// The harness can fail: a wrong expectation is caught.
     #[test]
     fn a_wrong_example_is_caught() {

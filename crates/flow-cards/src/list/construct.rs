@@ -6,7 +6,6 @@ use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, Ste
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::Value;
 
 /// Inputs of `list.construct`.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -41,7 +41,7 @@ impl Card for Config {
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         output((|| {
             let list = cx.list(&self.list)?;
-            let key = super::ops::identity_key(&cx.value(&self.value)?);
+            let key = super::ops::identity_key(&*cx.value(&self.value)?);
             Ok(Value::Bool(list.as_array().is_some_and(|l| l.iter().any(|v| super::ops::identity_key(v) == key))))
         })())
     }

@@ -26,5 +26,26 @@ pub(crate) fn item_type(cx: &mut dyn Checker, list: ExprId) -> Type {
 }
 
 cards!(
-    to_text, length, pluck, filter, find, unique, sort, at, for_each, map
+    append,
+    at,
+    construct,
+    difference,
+    filter,
+    find,
+    flatten,
+    for_each,
+    includes,
+    intersection,
+    length,
+    map,
+    merge,
+    pluck,
+    remove,
+    reverse,
+    slice,
+    sort,
+    to_text,
+    union,
+    unique,
+    zip,
 );

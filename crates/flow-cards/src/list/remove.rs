@@ -39,7 +39,7 @@ impl Card for Config {
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         output((|| {
             let list = cx.list(&self.list)?;
-            let key = super::ops::identity_key(&cx.value(&self.value)?);
+            let key = super::ops::identity_key(&*cx.value(&self.value)?);
             Ok(Value::Array(list.as_array().map(Vec::as_slice).unwrap_or(&[]).iter().filter(|v| super::ops::identity_key(v) != key).cloned().collect()))
         })())
     }
