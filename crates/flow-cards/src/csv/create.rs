@@ -36,7 +36,7 @@ first row names the columns unless `header: false`. Lists are written as they ar
 written as it is, numbers and booleans as text, `null` as an empty field, lists and objects as
 JSON. A field holding the separator, a quote, a line break, or space at either end is quoted,
 with quotes doubled."#,
-    okta: &["List - To CSV", "CSV - Create CSV"],
+    okta: &["List - To CSV"],
     examples: &[
         Example::gives("Objects", r#"{ rows: [{login: ada, n: 1}, {login: "Hopper, G", dept: "R\"D"}] }"#, r#""login,n,dept\r\nada,1,\r\n\"Hopper, G\",,\"R\"\"D\"\r\n""#),
         Example::gives("Chosen columns, no header", r#"{ rows: [{a: 1, b: 2}], columns: [b], header: false }"#, r#""2\r\n""#),

@@ -34,7 +34,7 @@ quotes (`""`). With `header` (the default) the first row names the columns and e
 becomes an object; a row with more fields than the header is an error naming its line, and a
 shorter one gets `""` for the missing fields. Without `header`, each row is a list of texts.
 Fields are always text; `number.parse` reads numbers. A blank last line is ignored."#,
-    okta: &["CSV - Parse CSV"],
+    okta: &[],
     examples: &[
         Example::gives("With a header", r#"{ text: "login,dept\nada,\"R&D, Labs\"\ngrace,Ops\n" }"#, r#"[{"login": "ada", "dept": "R&D, Labs"}, {"login": "grace", "dept": "Ops"}]"#),
         Example::gives("Without a header, semicolons", r#"{ text: "a;\"say \"\"hi\"\"\"\n1;2", header: false, separator: ";" }"#, r#"[["a", "say \"hi\""], ["1", "2"]]"#),

@@ -24,7 +24,7 @@ pub static SPEC: CardSpec = pure::<Config>("list.remove", "Remove every item equ
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"A new list without the items equal to `value`. Items are compared by value, as `list.filter`'s `eq` does (`1` equals `1.0`; `"1"` does not equal `1`)."#,
-    okta: &["List - Remove"],
+    okta: &[],
     examples: &[
         Example::gives("Every occurrence", r#"{ list: [a, b, a, c], value: a }"#, r#"["b", "c"]"#),
     ],
