@@ -53,7 +53,7 @@ callers must not wait or retry. A flow may have at most one (`E0213`); in a help
 when the step runs. Header names are lower-cased; a `content-type` given in `headers` replaces
 the one the body sets. A text body is sent as `text/plain; charset=utf-8`; an object, list,
 number or boolean as JSON; `null` or no body sends none. Output: `null`."#,
-    okta: &["Flow Control - Close"],
+    okta: &["Flow Control - Close", "Flow Control - Return Raw"],
     examples: &[
         Example::rejected("Only in api_endpoint flows", r#"{ status: 200, body: { received: true } }"#, "E0212"),
         Example::rejected("A redirect status", r#"{ status: 302 }"#, "E0006"),

@@ -6,8 +6,24 @@ use flow_card::{CardError, Expr, StepCx};
 use serde_json::Value;
 
 cards!(
-    absolute, add, average, ceiling, compare, divide, floor, max, min, multiply, parse, power,
-    random, remainder, round, subtract, sum,
+    absolute,
+    add,
+    average,
+    ceiling,
+    compare,
+    divide,
+    floor,
+    max,
+    min,
+    multiply,
+    parse,
+    power,
+    random,
+    remainder,
+    round,
+    square_root,
+    subtract,
+    sum,
 );
 
 /// A result as JSON: whole numbers as integers (`3`, not `3.0`); infinity and NaN are errors.
