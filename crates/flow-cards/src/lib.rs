@@ -34,7 +34,7 @@ pub mod text;
 pub mod util;
 
 #[cfg(test)]
-pub mod testing;
+mod testing;
 
 pub use http::transport::ReqwestTransport;
 
