@@ -316,7 +316,9 @@ pub fn markdown() -> String {
          Registering it is one word in its family's `cards!(…)` line (`<family>/mod.rs`); then\n\
          regenerate this page and the schema (`cargo run -- cards --format markdown > docs/cards.md`,\n\
          `cargo run -- schema > docs/flow.schema.json`). Adding `text.split` touched 2 source files\n\
-         (`text/split.rs`, `text/mod.rs`) plus these two generated files.\n\n\
+         (`text/split.rs`, `text/mod.rs`) plus these two generated files. `cargo fmt` does not see\n\
+         modules declared by a macro: format card files with\n\
+         `rustfmt --edition 2024 crates/flow-cards/src/*/*.rs`.\n\n\
          | card | effect | summary |\n|---|---|---|\n",
     );
     for spec in registry.cards() {

@@ -6,7 +6,9 @@
 //! crate that speaks HTTP to the outside ([`ReqwestTransport`]).
 
 /// Declares a family's card modules and lists them in `CARDS`: `cards!(compose, split);`.
-/// Each module defines `SPEC` (a [`CardSpec`]) and `DOC` (a [`CardDoc`]).
+/// Each module defines `SPEC` (a [`CardSpec`]) and `DOC` (a [`CardDoc`]). `cargo fmt` does not
+/// follow modules declared by a macro: format card files with
+/// `rustfmt --edition 2024 crates/flow-cards/src/*/*.rs`.
 macro_rules! cards {
     ($($card:ident),* $(,)?) => {
         $(pub mod $card;)*

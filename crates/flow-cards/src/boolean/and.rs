@@ -1,7 +1,7 @@
 //! `boolean.and`: true when every value is true (Okta's And).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{List};
+use flow_card::kinds::List;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -17,7 +17,8 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("boolean.and", "True when every value is true", "boolean");
+pub static SPEC: CardSpec =
+    pure::<Config>("boolean.and", "True when every value is true", "boolean");
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -25,7 +26,12 @@ pub static DOC: CardDoc = CardDoc {
     okta: &["True/False - And"],
     examples: &[
         Example::gives("All true", r#"{ values: [true, 1, x] }"#, r#"true"#),
-        Example::gives("One false", r#"{ values: [true, "{{ inputs.v }}"] }"#, r#"false"#).with_inputs(r#"{"v": ""}"#),
+        Example::gives(
+            "One false",
+            r#"{ values: [true, "{{ inputs.v }}"] }"#,
+            r#"false"#,
+        )
+        .with_inputs(r#"{"v": ""}"#),
     ],
 };
 
@@ -37,7 +43,9 @@ impl Card for Config {
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         output((|| {
-            Ok(Value::Bool(super::truths(cx, &self.values)?.into_iter().all(|t| t)))
+            Ok(Value::Bool(
+                super::truths(cx, &self.values)?.into_iter().all(|t| t),
+            ))
         })())
     }
 }

@@ -34,12 +34,28 @@ does not equal `2`; `number.compare` reads numeric text as numbers). The operato
 it is, not as a template (an unknown one is `E0006`)."#,
     okta: &["True/False - Compare"],
     examples: &[
-        Example::gives("Equal by value", r#"{ a: 1, operator: eq, b: 1.0 }"#, "true"),
-        Example::gives("Text holds", r#"{ a: "order 42 shipped", operator: contains, b: 42 }"#, "true"),
-        Example::gives("In a list", r#"{ a: "{{ inputs.s }}", operator: in, b: [LOCKED_OUT, SUSPENDED] }"#, "true")
-            .with_inputs(r#"{"s": "SUSPENDED"}"#),
+        Example::gives(
+            "Equal by value",
+            r#"{ a: 1, operator: eq, b: 1.0 }"#,
+            "true",
+        ),
+        Example::gives(
+            "Text holds",
+            r#"{ a: "order 42 shipped", operator: contains, b: 42 }"#,
+            "true",
+        ),
+        Example::gives(
+            "In a list",
+            r#"{ a: "{{ inputs.s }}", operator: in, b: [LOCKED_OUT, SUSPENDED] }"#,
+            "true",
+        )
+        .with_inputs(r#"{"s": "SUSPENDED"}"#),
         Example::gives("Empty", r#"{ a: [], operator: is_empty }"#, "true"),
-        Example::rejected("Not an operator", r#"{ a: 1, operator: like, b: 1 }"#, "E0006"),
+        Example::rejected(
+            "Not an operator",
+            r#"{ a: 1, operator: like, b: 1 }"#,
+            "E0006",
+        ),
     ],
 };
 

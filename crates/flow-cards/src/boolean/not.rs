@@ -1,7 +1,7 @@
 //! `boolean.not`: the opposite of a value (Okta's Not).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{AnyValue};
+use flow_card::kinds::AnyValue;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -36,8 +36,6 @@ impl Card for Config {
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
-        output((|| {
-            Ok(Value::Bool(!cx.truthy(&self.value)?))
-        })())
+        output((|| Ok(Value::Bool(!cx.truthy(&self.value)?)))())
     }
 }

@@ -1,7 +1,7 @@
 //! `boolean.or`: true when any value is true (Okta's Or).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{List};
+use flow_card::kinds::List;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -37,7 +37,9 @@ impl Card for Config {
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         output((|| {
-            Ok(Value::Bool(super::truths(cx, &self.values)?.into_iter().any(|t| t)))
+            Ok(Value::Bool(
+                super::truths(cx, &self.values)?.into_iter().any(|t| t),
+            ))
         })())
     }
 }

@@ -1,7 +1,7 @@
 //! `boolean.xor`: true when exactly one of two values is true (Okta's Xor).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{AnyValue};
+use flow_card::kinds::AnyValue;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -19,7 +19,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("boolean.xor", "True when exactly one of two values is true", "boolean");
+pub static SPEC: CardSpec = pure::<Config>(
+    "boolean.xor",
+    "True when exactly one of two values is true",
+    "boolean",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {

@@ -1,13 +1,13 @@
 //! `crypto.hash`: the SHA-2 hash of text.
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use base64::Engine as _;
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use base64::Engine as _;
 use sha2::Digest as _;
 
 /// Inputs of `crypto.hash`.
@@ -25,16 +25,29 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("crypto.hash", "Hash text with SHA-256 or SHA-512", "text");
+pub static SPEC: CardSpec =
+    pure::<Config>("crypto.hash", "Hash text with SHA-256 or SHA-512", "text");
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"The SHA-256 (default) or SHA-512 hash of the UTF-8 bytes of `text`, as lower-case hex (default) or Base64. MD5 and SHA-1 are not offered: they are broken for anything that needs a hash."#,
     okta: &[],
     examples: &[
-        Example::gives("SHA-256 in hex", r#"{ text: abc }"#, r#""ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad""#),
-        Example::gives("SHA-512 in Base64", r#"{ text: "", algorithm: sha512, encoding: base64 }"#, r#""z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==""#),
-        Example::fails("Not an algorithm", r#"{ text: abc, algorithm: md5 }"#, r#"`algorithm` must be"#),
+        Example::gives(
+            "SHA-256 in hex",
+            r#"{ text: abc }"#,
+            r#""ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad""#,
+        ),
+        Example::gives(
+            "SHA-512 in Base64",
+            r#"{ text: "", algorithm: sha512, encoding: base64 }"#,
+            r#""z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==""#,
+        ),
+        Example::fails(
+            "Not an algorithm",
+            r#"{ text: abc, algorithm: md5 }"#,
+            r#"`algorithm` must be"#,
+        ),
     ],
 };
 
@@ -62,15 +75,17 @@ impl Card for Config {
                     )));
                 }
             };
-            Ok(Value::String(match cx.opt_text(&self.encoding)?.as_deref() {
-                None | Some("hex") => hex::encode(digest),
-                Some("base64") => base64::engine::general_purpose::STANDARD.encode(digest),
-                Some(other) => {
-                    return Err(flow_card::CardError::input(format!(
-                        "`encoding` must be hex or base64, found `{other}`"
-                    )));
-                }
-            }))
+            Ok(Value::String(
+                match cx.opt_text(&self.encoding)?.as_deref() {
+                    None | Some("hex") => hex::encode(digest),
+                    Some("base64") => base64::engine::general_purpose::STANDARD.encode(digest),
+                    Some(other) => {
+                        return Err(flow_card::CardError::input(format!(
+                            "`encoding` must be hex or base64, found `{other}`"
+                        )));
+                    }
+                },
+            ))
         })())
     }
 }

@@ -20,7 +20,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("crypto.random", "Random text from the operating system's secure random source", "text");
+pub static SPEC: CardSpec = pure::<Config>(
+    "crypto.random",
+    "Random text from the operating system's secure random source",
+    "text",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -28,7 +32,11 @@ pub static DOC: CardDoc = CardDoc {
     okta: &[],
     examples: &[
         Example::fails("Too long", r#"{ length: 5000 }"#, r#"`length` must be"#),
-        Example::fails("Not an alphabet", r#"{ length: 4, alphabet: emoji }"#, r#"`alphabet` must be"#),
+        Example::fails(
+            "Not an alphabet",
+            r#"{ length: 4, alphabet: emoji }"#,
+            r#"`alphabet` must be"#,
+        ),
     ],
 };
 
@@ -45,10 +53,14 @@ impl Card for Config {
         output((|| {
             let length = crate::util::whole(cx, &self.length, "length")?;
             if !(1..=1024).contains(&length) {
-                return Err(flow_card::CardError::input(format!("`length` must be from 1 to 1024, found {length}")));
+                return Err(flow_card::CardError::input(format!(
+                    "`length` must be from 1 to 1024, found {length}"
+                )));
             }
             let alphabet: &[u8] = match cx.opt_text(&self.alphabet)?.as_deref() {
-                None | Some("alphanumeric") => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+                None | Some("alphanumeric") => {
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                }
                 Some("hex") => b"0123456789abcdef",
                 Some("digits") => b"0123456789",
                 Some(other) => {
@@ -87,9 +99,17 @@ mod tests {
         let b = run_card("crypto.random", "{ length: 32, alphabet: hex }", &json!({})).unwrap();
         let a = a.as_str().unwrap();
         assert_eq!(a.len(), 32);
-        assert!(a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_ne!(a, b.as_str().unwrap());
-        let d = run_card("crypto.random", "{ length: 6, alphabet: digits }", &json!({})).unwrap();
+        let d = run_card(
+            "crypto.random",
+            "{ length: 6, alphabet: digits }",
+            &json!({}),
+        )
+        .unwrap();
         assert!(d.as_str().unwrap().bytes().all(|c| c.is_ascii_digit()));
     }
 }

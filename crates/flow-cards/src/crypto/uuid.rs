@@ -1,7 +1,7 @@
 //! `crypto.uuid`: a new random UUID (version 4).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Boolean};
+use flow_card::kinds::Boolean;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -24,9 +24,12 @@ pub static SPEC: CardSpec = pure::<Config>("crypto.uuid", "A new random UUID", "
 pub static DOC: CardDoc = CardDoc {
     description: r#"A new version 4 UUID from the operating system's secure random source, as 36 characters (`8-4-4-4-12` hex digits), lower case unless `upper: true`."#,
     okta: &[],
-    examples: &[
-        Example::fails("Not true or false", r#"{ upper: "{{ inputs.v }}" }"#, r#"must be"#).with_inputs(r#"{"v": [1]}"#),
-    ],
+    examples: &[Example::fails(
+        "Not true or false",
+        r#"{ upper: "{{ inputs.v }}" }"#,
+        r#"must be"#,
+    )
+    .with_inputs(r#"{"v": [1]}"#)],
 };
 
 impl Card for Config {
@@ -41,7 +44,9 @@ impl Card for Config {
         output((|| {
             let mut bytes = [0u8; 16];
             super::secure_random(&mut bytes)?;
-            let id = uuid::Builder::from_random_bytes(bytes).into_uuid().to_string();
+            let id = uuid::Builder::from_random_bytes(bytes)
+                .into_uuid()
+                .to_string();
             let upper = match &self.upper {
                 Some(u) => match &*cx.value(u)? {
                     Value::Bool(b) => *b,

@@ -26,7 +26,8 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("csv.create", "Write a list of rows as CSV text", "text");
+pub static SPEC: CardSpec =
+    pure::<Config>("csv.create", "Write a list of rows as CSV text", "text");
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -38,10 +39,26 @@ JSON. A field holding the separator, a quote, a line break, or space at either e
 with quotes doubled."#,
     okta: &["List - To CSV"],
     examples: &[
-        Example::gives("Objects", r#"{ rows: [{login: ada, n: 1}, {login: "Hopper, G", dept: "R\"D"}] }"#, r#""login,n,dept\r\nada,1,\r\n\"Hopper, G\",,\"R\"\"D\"\r\n""#),
-        Example::gives("Chosen columns, no header", r#"{ rows: [{a: 1, b: 2}], columns: [b], header: false }"#, r#""2\r\n""#),
-        Example::gives("Lists", r#"{ rows: [[x, null, true]], separator: ";" }"#, r#""x;;true\r\n""#),
-        Example::fails("A row of another kind", r#"{ rows: [{a: 1}, 2] }"#, r#"row 1 must be an object or a list"#),
+        Example::gives(
+            "Objects",
+            r#"{ rows: [{login: ada, n: 1}, {login: "Hopper, G", dept: "R\"D"}] }"#,
+            r#""login,n,dept\r\nada,1,\r\n\"Hopper, G\",,\"R\"\"D\"\r\n""#,
+        ),
+        Example::gives(
+            "Chosen columns, no header",
+            r#"{ rows: [{a: 1, b: 2}], columns: [b], header: false }"#,
+            r#""2\r\n""#,
+        ),
+        Example::gives(
+            "Lists",
+            r#"{ rows: [[x, null, true]], separator: ";" }"#,
+            r#""x;;true\r\n""#,
+        ),
+        Example::fails(
+            "A row of another kind",
+            r#"{ rows: [{a: 1}, 2] }"#,
+            r#"row 1 must be an object or a list"#,
+        ),
     ],
 };
 
@@ -66,7 +83,14 @@ impl Card for Config {
             let rows = rows.as_array().map(Vec::as_slice).unwrap_or(&[]);
             let sep = super::separator(cx, &self.separator)?;
             let columns: Vec<String> = match &self.columns {
-                Some(c) => cx.list(c)?.as_array().map(Vec::as_slice).unwrap_or(&[]).iter().map(|v| flow_template::to_text(v).into_owned()).collect(),
+                Some(c) => cx
+                    .list(c)?
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|v| flow_template::to_text(v).into_owned())
+                    .collect(),
                 None => {
                     let mut cols: Vec<String> = Vec::new();
                     for r in rows {
@@ -87,11 +111,21 @@ impl Card for Config {
             };
             let mut out = String::new();
             if header && rows.iter().any(Value::is_object) {
-                write_row(&mut out, columns.iter().map(|c| Value::String(c.clone())), sep);
+                write_row(
+                    &mut out,
+                    columns.iter().map(|c| Value::String(c.clone())),
+                    sep,
+                );
             }
             for (i, r) in rows.iter().enumerate() {
                 match r {
-                    Value::Object(m) => write_row(&mut out, columns.iter().map(|c| m.get(c).cloned().unwrap_or(Value::Null)), sep),
+                    Value::Object(m) => write_row(
+                        &mut out,
+                        columns
+                            .iter()
+                            .map(|c| m.get(c).cloned().unwrap_or(Value::Null)),
+                        sep,
+                    ),
                     Value::Array(items) => write_row(&mut out, items.iter().cloned(), sep),
                     other => {
                         return Err(flow_card::CardError::input(format!(
@@ -117,9 +151,8 @@ fn write_row(out: &mut String, fields: impl Iterator<Item = Value>, sep: char) {
             Value::Array(_) | Value::Object(_) => v.to_string(),
             other => flow_template::to_text(other).into_owned(),
         };
-        let quote = text.contains([sep, '"', '\r', '\n'])
-            || text.starts_with(' ')
-            || text.ends_with(' ');
+        let quote =
+            text.contains([sep, '"', '\r', '\n']) || text.starts_with(' ') || text.ends_with(' ');
         if quote {
             out.push('"');
             out.push_str(&text.replace('"', "\"\""));

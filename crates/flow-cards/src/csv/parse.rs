@@ -1,13 +1,13 @@
 //! `csv.parse`: reads CSV text into rows (RFC 4180).
 
 use crate::util::{output, pure};
+use flow_card::CardError;
 use flow_card::kinds::{Boolean, Text};
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use flow_card::CardError;
 
 /// Inputs of `csv.parse`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -24,7 +24,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("csv.parse", "Read CSV text into a list of rows", "a list of objects (with a header) or of lists of text");
+pub static SPEC: CardSpec = pure::<Config>(
+    "csv.parse",
+    "Read CSV text into a list of rows",
+    "a list of objects (with a header) or of lists of text",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -36,10 +40,26 @@ shorter one gets `""` for the missing fields. Without `header`, each row is a li
 Fields are always text; `number.parse` reads numbers. A blank last line is ignored."#,
     okta: &[],
     examples: &[
-        Example::gives("With a header", r#"{ text: "login,dept\nada,\"R&D, Labs\"\ngrace,Ops\n" }"#, r#"[{"login": "ada", "dept": "R&D, Labs"}, {"login": "grace", "dept": "Ops"}]"#),
-        Example::gives("Without a header, semicolons", r#"{ text: "a;\"say \"\"hi\"\"\"\n1;2", header: false, separator: ";" }"#, r#"[["a", "say \"hi\""], ["1", "2"]]"#),
-        Example::fails("An unclosed quote", r#"{ text: "a,\"b\nc" }"#, r#"quote opened on line 1 is never closed"#),
-        Example::fails("A row longer than the header", r#"{ text: "a,b\n1,2,3" }"#, r#"line 2 has 3 fields"#),
+        Example::gives(
+            "With a header",
+            r#"{ text: "login,dept\nada,\"R&D, Labs\"\ngrace,Ops\n" }"#,
+            r#"[{"login": "ada", "dept": "R&D, Labs"}, {"login": "grace", "dept": "Ops"}]"#,
+        ),
+        Example::gives(
+            "Without a header, semicolons",
+            r#"{ text: "a;\"say \"\"hi\"\"\"\n1;2", header: false, separator: ";" }"#,
+            r#"[["a", "say \"hi\""], ["1", "2"]]"#,
+        ),
+        Example::fails(
+            "An unclosed quote",
+            r#"{ text: "a,\"b\nc" }"#,
+            r#"quote opened on line 1 is never closed"#,
+        ),
+        Example::fails(
+            "A row longer than the header",
+            r#"{ text: "a,b\n1,2,3" }"#,
+            r#"line 2 has 3 fields"#,
+        ),
     ],
 };
 
@@ -87,7 +107,10 @@ impl Card for Config {
                 let mut obj = serde_json::Map::new();
                 let mut fields = row.into_iter();
                 for name in &names {
-                    obj.insert(name.clone(), Value::String(fields.next().unwrap_or_default()));
+                    obj.insert(
+                        name.clone(),
+                        Value::String(fields.next().unwrap_or_default()),
+                    );
                 }
                 out.push(Value::Object(obj));
             }

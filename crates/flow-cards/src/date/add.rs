@@ -24,7 +24,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("date.add", "Add an amount of time to a date", "date (ISO 8601, UTC)");
+pub static SPEC: CardSpec = pure::<Config>(
+    "date.add",
+    "Add an amount of time to a date",
+    "date (ISO 8601, UTC)",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -37,14 +41,48 @@ from January 31 is the last day of February. `amount` must be a whole number. Th
 ISO 8601 in UTC with milliseconds, as Okta writes dates (`2024-05-08T09:30:00.000Z`)."#,
     okta: &["Date & Time - Add"],
     examples: &[
-        Example::gives("Seven days", r#"{ date: "2024-05-01T09:30:00Z", amount: 7, unit: days }"#, r#""2024-05-08T09:30:00.000Z""#),
-        Example::gives("A month from January 31", r#"{ date: "2024-01-31", amount: 1, unit: month }"#, r#""2024-02-29T00:00:00.000Z""#),
-        Example::gives("A day across a DST change keeps the local time", r#"{ date: "2024-03-30T12:00:00+01:00", amount: 1, unit: days, zone: Europe/Paris }"#, r#""2024-03-31T10:00:00.000Z""#),
-        Example::gives("A date from the event", r#"{ date: "{{ inputs.t }}", amount: -90, unit: days }"#, r#""2024-02-01T00:00:00.000Z""#).with_inputs(r#"{"t": "2024-05-01T00:00:00Z"}"#),
-        Example::rejected("Not a unit", r#"{ date: "2024-05-01", amount: 1, unit: fortnights }"#, "E0006"),
-        Example::rejected("A constant that is not a date", r#"{ date: "90 days ago", amount: 1, unit: days }"#, "E0006"),
-        Example::fails("A date from the event that is not a date", r#"{ date: "{{ inputs.t }}", amount: 1, unit: days }"#, r#"must be a date"#).with_inputs(r#"{"t": "yesterday"}"#),
-        Example::fails("A fraction", r#"{ date: "2024-05-01", amount: 1.5, unit: days }"#, r#"whole number"#),
+        Example::gives(
+            "Seven days",
+            r#"{ date: "2024-05-01T09:30:00Z", amount: 7, unit: days }"#,
+            r#""2024-05-08T09:30:00.000Z""#,
+        ),
+        Example::gives(
+            "A month from January 31",
+            r#"{ date: "2024-01-31", amount: 1, unit: month }"#,
+            r#""2024-02-29T00:00:00.000Z""#,
+        ),
+        Example::gives(
+            "A day across a DST change keeps the local time",
+            r#"{ date: "2024-03-30T12:00:00+01:00", amount: 1, unit: days, zone: Europe/Paris }"#,
+            r#""2024-03-31T10:00:00.000Z""#,
+        ),
+        Example::gives(
+            "A date from the event",
+            r#"{ date: "{{ inputs.t }}", amount: -90, unit: days }"#,
+            r#""2024-02-01T00:00:00.000Z""#,
+        )
+        .with_inputs(r#"{"t": "2024-05-01T00:00:00Z"}"#),
+        Example::rejected(
+            "Not a unit",
+            r#"{ date: "2024-05-01", amount: 1, unit: fortnights }"#,
+            "E0006",
+        ),
+        Example::rejected(
+            "A constant that is not a date",
+            r#"{ date: "90 days ago", amount: 1, unit: days }"#,
+            "E0006",
+        ),
+        Example::fails(
+            "A date from the event that is not a date",
+            r#"{ date: "{{ inputs.t }}", amount: 1, unit: days }"#,
+            r#"must be a date"#,
+        )
+        .with_inputs(r#"{"t": "yesterday"}"#),
+        Example::fails(
+            "A fraction",
+            r#"{ date: "2024-05-01", amount: 1.5, unit: days }"#,
+            r#"whole number"#,
+        ),
     ],
 };
 

@@ -22,7 +22,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("date.convert", "Convert a date: ISO, epoch seconds and milliseconds, a time zone, a format", "{ iso, epoch, unix, zoned, human, custom }");
+pub static SPEC: CardSpec = pure::<Config>(
+    "date.convert",
+    "Convert a date: ISO, epoch seconds and milliseconds, a time zone, a format",
+    "{ iso, epoch, unix, zoned, human, custom }",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -32,8 +36,16 @@ with the offset of `zone`: this is how to convert a time zone), `human` (`Wed, S
 at 12:01 AM` in `zone`) and `custom` (in `format` and `zone`)."#,
     okta: &["Date & Time - Convert"],
     examples: &[
-        Example::gives("Okta's example", r#"{ date: "2016-09-07T00:01:25.670Z" }"#, r#"{"iso": "2016-09-07T00:01:25Z", "epoch": 1473206485, "unix": 1473206485670, "zoned": "2016-09-07T00:01:25.670+00:00", "human": "Wed, September 7th at 12:01 AM", "custom": "2016-09-07T00:01:25.670Z"}"#),
-        Example::gives("Into another time zone", r#"{ date: "2024-01-15T12:00:00Z", zone: Asia/Kolkata, format: "HH:mm" }"#, r#"{"iso": "2024-01-15T12:00:00Z", "epoch": 1705320000, "unix": 1705320000000, "zoned": "2024-01-15T17:30:00.000+05:30", "human": "Mon, January 15th at 5:30 PM", "custom": "17:30"}"#),
+        Example::gives(
+            "Okta's example",
+            r#"{ date: "2016-09-07T00:01:25.670Z" }"#,
+            r#"{"iso": "2016-09-07T00:01:25Z", "epoch": 1473206485, "unix": 1473206485670, "zoned": "2016-09-07T00:01:25.670+00:00", "human": "Wed, September 7th at 12:01 AM", "custom": "2016-09-07T00:01:25.670Z"}"#,
+        ),
+        Example::gives(
+            "Into another time zone",
+            r#"{ date: "2024-01-15T12:00:00Z", zone: Asia/Kolkata, format: "HH:mm" }"#,
+            r#"{"iso": "2024-01-15T12:00:00Z", "epoch": 1705320000, "unix": 1705320000000, "zoned": "2024-01-15T17:30:00.000+05:30", "human": "Mon, January 15th at 5:30 PM", "custom": "17:30"}"#,
+        ),
     ],
 };
 
@@ -46,7 +58,14 @@ impl Card for Config {
         if let Some(e) = &self.zone {
             cx.expr_type(e.id);
         }
-        Type::object([("iso", Type::Date), ("epoch", Type::Number), ("unix", Type::Number), ("zoned", Type::Text), ("human", Type::Text), ("custom", Type::Text)])
+        Type::object([
+            ("iso", Type::Date),
+            ("epoch", Type::Number),
+            ("unix", Type::Number),
+            ("zoned", Type::Text),
+            ("human", Type::Text),
+            ("custom", Type::Text),
+        ])
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {

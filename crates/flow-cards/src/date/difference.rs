@@ -4,10 +4,10 @@ use crate::util::{output, pure};
 use flow_card::kinds::{AnyValue, Text};
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
+use jiff::Unit;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use jiff::Unit;
 
 /// Inputs of `date.difference`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -25,7 +25,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("date.difference", "Count the whole units of time between two dates", "number");
+pub static SPEC: CardSpec = pure::<Config>(
+    "date.difference",
+    "Count the whole units of time between two dates",
+    "number",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -34,10 +38,26 @@ before `start`. Seconds to weeks are exact durations (a day is 24 hours); months
 count on the calendar of `zone` (default UTC): from January 31 to February 29 is 0 months."#,
     okta: &["Date & Time - Subtract Dates"],
     examples: &[
-        Example::gives("Whole days: an hour short of 90 is 89", r#"{ start: "2024-01-01T10:00:00Z", end: "2024-03-31T09:00:00Z", unit: days }"#, r#"89"#),
-        Example::gives("Whole months", r#"{ start: "2024-01-31", end: "2024-03-30", unit: months }"#, r#"1"#),
-        Example::gives("Backwards is negative", r#"{ start: "2024-01-02", end: "2024-01-01", unit: hours }"#, r#"-24"#),
-        Example::rejected("A number is not a date", r#"{ start: 5, end: "2024-01-01", unit: days }"#, "E0206"),
+        Example::gives(
+            "Whole days: an hour short of 90 is 89",
+            r#"{ start: "2024-01-01T10:00:00Z", end: "2024-03-31T09:00:00Z", unit: days }"#,
+            r#"89"#,
+        ),
+        Example::gives(
+            "Whole months",
+            r#"{ start: "2024-01-31", end: "2024-03-30", unit: months }"#,
+            r#"1"#,
+        ),
+        Example::gives(
+            "Backwards is negative",
+            r#"{ start: "2024-01-02", end: "2024-01-01", unit: hours }"#,
+            r#"-24"#,
+        ),
+        Example::rejected(
+            "A number is not a date",
+            r#"{ start: 5, end: "2024-01-01", unit: days }"#,
+            "E0206",
+        ),
     ],
 };
 

@@ -22,7 +22,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("date.format", "Write a date as text in a format and time zone", "text");
+pub static SPEC: CardSpec = pure::<Config>(
+    "date.format",
+    "Write a date as text in a format and time zone",
+    "text",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -44,11 +48,31 @@ pub static DOC: CardDoc = CardDoc {
 Text in `[brackets]` is written as it is (`[at]`); other characters are kept."#,
     okta: &["Date & Time - Date to Text"],
     examples: &[
-        Example::gives("US style", r#"{ date: "2016-09-07T16:55:25Z", format: "M/D/Y" }"#, r#""9/7/2016""#),
-        Example::gives("In a time zone", r#"{ date: "2016-09-07T16:05:00Z", format: "dddd hh:mm a z", zone: US/Pacific }"#, r#""Wednesday 09:05 am PDT""#),
-        Example::gives("strftime", r#"{ date: "2016-09-07T16:55:25Z", format: "%Y-%m-%d %H:%M", zone: Europe/Paris }"#, r#""2016-09-07 18:55""#),
-        Example::gives("Literal text", r#"{ date: "2016-09-07T00:01:25Z", format: "MMMM Do [at] h:mm A" }"#, r#""September 7th at 12:01 AM""#),
-        Example::fails("Not a time zone", r#"{ date: "2016-09-07", format: Y, zone: Mars/Base }"#, r#"not a time zone"#),
+        Example::gives(
+            "US style",
+            r#"{ date: "2016-09-07T16:55:25Z", format: "M/D/Y" }"#,
+            r#""9/7/2016""#,
+        ),
+        Example::gives(
+            "In a time zone",
+            r#"{ date: "2016-09-07T16:05:00Z", format: "dddd hh:mm a z", zone: US/Pacific }"#,
+            r#""Wednesday 09:05 am PDT""#,
+        ),
+        Example::gives(
+            "strftime",
+            r#"{ date: "2016-09-07T16:55:25Z", format: "%Y-%m-%d %H:%M", zone: Europe/Paris }"#,
+            r#""2016-09-07 18:55""#,
+        ),
+        Example::gives(
+            "Literal text",
+            r#"{ date: "2016-09-07T00:01:25Z", format: "MMMM Do [at] h:mm A" }"#,
+            r#""September 7th at 12:01 AM""#,
+        ),
+        Example::fails(
+            "Not a time zone",
+            r#"{ date: "2016-09-07", format: Y, zone: Mars/Base }"#,
+            r#"not a time zone"#,
+        ),
     ],
 };
 

@@ -1,7 +1,7 @@
 //! `date.now`: the current date and time (Okta's Now).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -21,16 +21,22 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("date.now", "The current date and time", "date (ISO 8601, UTC), or text with format");
+pub static SPEC: CardSpec = pure::<Config>(
+    "date.now",
+    "The current date and time",
+    "date (ISO 8601, UTC), or text with format",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"The time the step runs, as ISO 8601 in UTC with milliseconds, or as text in `format` and
 `zone`. Each run gets its own time; a flow test can mock the step for a fixed one."#,
     okta: &["Date & Time - Now"],
-    examples: &[
-        Example::fails("Not a time zone", r#"{ format: YYYY, zone: Mars/Base }"#, r#"not a time zone"#),
-    ],
+    examples: &[Example::fails(
+        "Not a time zone",
+        r#"{ format: YYYY, zone: Mars/Base }"#,
+        r#"not a time zone"#,
+    )],
 };
 
 impl Card for Config {
@@ -69,8 +75,14 @@ mod tests {
         let after = jiff::Timestamp::now();
         let t: jiff::Timestamp = out.as_str().unwrap().parse().unwrap();
         let ms = |t: jiff::Timestamp| t.as_millisecond();
-        assert!(ms(before) <= ms(t) && ms(t) <= ms(after), "{t} not in [{before}, {after}]");
+        assert!(
+            ms(before) <= ms(t) && ms(t) <= ms(after),
+            "{t} not in [{before}, {after}]"
+        );
         let year = run_card("date.now", "{ format: YYYY }", &json!({})).unwrap();
-        assert_eq!(year, json!(t.to_zoned(jiff::tz::TimeZone::UTC).year().to_string()));
+        assert_eq!(
+            year,
+            json!(t.to_zoned(jiff::tz::TimeZone::UTC).year().to_string())
+        );
     }
 }

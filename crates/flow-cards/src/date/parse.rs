@@ -1,7 +1,7 @@
 //! `date.parse`: reads a date from text in a format (Okta's Text to Date).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -23,7 +23,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("date.parse", "Read a date from text in a given format", "date (ISO 8601, UTC)");
+pub static SPEC: CardSpec = pure::<Config>(
+    "date.parse",
+    "Read a date from text in a given format",
+    "date (ISO 8601, UTC)",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -33,12 +37,36 @@ the text must match it. Text without an offset is read in `zone` (default UTC). 
 ISO 8601 in UTC with milliseconds. Text that does not match is an `input` error."#,
     okta: &["Date & Time - Text to Date"],
     examples: &[
-        Example::gives("Day first", r#"{ text: "1/2/2016", format: D/M/Y }"#, r#""2016-02-01T00:00:00.000Z""#),
-        Example::gives("Month first, two-digit year", r#"{ text: "1/2/16", format: M/D/YY }"#, r#""2016-01-02T00:00:00.000Z""#),
-        Example::gives("Seconds since 1970", r#"{ text: "1493971200", format: X }"#, r#""2017-05-05T08:00:00.000Z""#),
-        Example::gives("Local time in a zone", r#"{ text: "2024-07-01 09:00", format: "%Y-%m-%d %H:%M", zone: Europe/Paris }"#, r#""2024-07-01T07:00:00.000Z""#),
-        Example::gives("ISO 8601 with an offset", r#"{ text: "2024-07-01T09:00:00+02:00" }"#, r#""2024-07-01T07:00:00.000Z""#),
-        Example::fails("Text that does not match", r#"{ text: "2016-13-45", format: YYYY-MM-DD }"#, r#"does not match"#),
+        Example::gives(
+            "Day first",
+            r#"{ text: "1/2/2016", format: D/M/Y }"#,
+            r#""2016-02-01T00:00:00.000Z""#,
+        ),
+        Example::gives(
+            "Month first, two-digit year",
+            r#"{ text: "1/2/16", format: M/D/YY }"#,
+            r#""2016-01-02T00:00:00.000Z""#,
+        ),
+        Example::gives(
+            "Seconds since 1970",
+            r#"{ text: "1493971200", format: X }"#,
+            r#""2017-05-05T08:00:00.000Z""#,
+        ),
+        Example::gives(
+            "Local time in a zone",
+            r#"{ text: "2024-07-01 09:00", format: "%Y-%m-%d %H:%M", zone: Europe/Paris }"#,
+            r#""2024-07-01T07:00:00.000Z""#,
+        ),
+        Example::gives(
+            "ISO 8601 with an offset",
+            r#"{ text: "2024-07-01T09:00:00+02:00" }"#,
+            r#""2024-07-01T07:00:00.000Z""#,
+        ),
+        Example::fails(
+            "Text that does not match",
+            r#"{ text: "2016-13-45", format: YYYY-MM-DD }"#,
+            r#"does not match"#,
+        ),
     ],
 };
 

@@ -24,7 +24,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("date.subtract", "Subtract an amount of time from a date", "date (ISO 8601, UTC)");
+pub static SPEC: CardSpec = pure::<Config>(
+    "date.subtract",
+    "Subtract an amount of time from a date",
+    "date (ISO 8601, UTC)",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -37,8 +41,16 @@ from January 31 is the last day of February. `amount` must be a whole number. Th
 ISO 8601 in UTC with milliseconds, as Okta writes dates (`2024-05-08T09:30:00.000Z`)."#,
     okta: &["Date & Time - Subtract"],
     examples: &[
-        Example::gives("Ninety days ago", r#"{ date: "2024-05-01T00:00:00Z", amount: 90, unit: days }"#, r#""2024-02-01T00:00:00.000Z""#),
-        Example::gives("A year from a leap day", r#"{ date: "2024-02-29T08:00:00Z", amount: 1, unit: years }"#, r#""2023-02-28T08:00:00.000Z""#),
+        Example::gives(
+            "Ninety days ago",
+            r#"{ date: "2024-05-01T00:00:00Z", amount: 90, unit: days }"#,
+            r#""2024-02-01T00:00:00.000Z""#,
+        ),
+        Example::gives(
+            "A year from a leap day",
+            r#"{ date: "2024-02-29T08:00:00Z", amount: 1, unit: years }"#,
+            r#""2023-02-28T08:00:00.000Z""#,
+        ),
     ],
 };
 
@@ -59,7 +71,9 @@ impl Card for Config {
             let ts = super::date_input(cx, &self.date, "date", &zone)?;
             let unit = super::unit_named(&cx.text(&self.unit)?)?;
             let n = super::amount(cx, &self.amount)?;
-            Ok(Value::String(super::iso(super::shift(ts, -n, unit, &zone)?)))
+            Ok(Value::String(super::iso(super::shift(
+                ts, -n, unit, &zone,
+            )?)))
         })())
     }
 }

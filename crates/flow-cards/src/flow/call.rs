@@ -1,10 +1,10 @@
 //! `flow.call`: runs a helper flow and waits for its outputs (Okta's Call Flow).
 
-use flow_card::{CardDoc, Example};
 use crate::util::CALL_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::Object;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, FlowRef, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -42,9 +42,21 @@ nothing). A failed helper fails the step with `helper_failed`; the message names
 failing step."#,
     okta: &["Flow Control - Call Flow"],
     examples: &[
-        Example::gives("A helper's outputs", r#"{ flow: greet, inputs: { name: Ada } }"#, r#"{"greeting": "Hello Ada"}"#),
-        Example::fails("A helper that fails", r#"{ flow: greet, inputs: { name: "" } }"#, r#"no name"#),
-        Example::rejected("An input the helper does not declare", r#"{ flow: greet, inputs: { name: a, age: 3 } }"#, "E0104"),
+        Example::gives(
+            "A helper's outputs",
+            r#"{ flow: greet, inputs: { name: Ada } }"#,
+            r#"{"greeting": "Hello Ada"}"#,
+        ),
+        Example::fails(
+            "A helper that fails",
+            r#"{ flow: greet, inputs: { name: "" } }"#,
+            r#"no name"#,
+        ),
+        Example::rejected(
+            "An input the helper does not declare",
+            r#"{ flow: greet, inputs: { name: a, age: 3 } }"#,
+            "E0104",
+        ),
     ],
 };
 

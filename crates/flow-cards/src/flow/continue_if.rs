@@ -1,11 +1,11 @@
 //! `flow.continue_if`: ends the flow quietly (status `stopped`) unless a condition holds
 //! (Okta's Continue If). Later effects wait for it, so nothing happens after a stop.
 
-use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Text};
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -41,8 +41,17 @@ falsy the run ends as `stopped` (not failed), with `message` as the reason. Late
 for it, so none of them happens after a stop."#,
     okta: &["Branching - Continue If"],
     examples: &[
-        Example::gives("A true condition", r#"{ condition: "{{ eq inputs.kind \"alert\" }}" }"#, r#"{"continue": true}"#).with_inputs(r#"{"kind": "alert"}"#),
-        Example::gives("A false condition stops the run", r#"{ condition: false, message: "not an alert" }"#, r#"{"continue": false}"#),
+        Example::gives(
+            "A true condition",
+            r#"{ condition: "{{ eq inputs.kind \"alert\" }}" }"#,
+            r#"{"continue": true}"#,
+        )
+        .with_inputs(r#"{"kind": "alert"}"#),
+        Example::gives(
+            "A false condition stops the run",
+            r#"{ condition: false, message: "not an alert" }"#,
+            r#"{"continue": false}"#,
+        ),
     ],
 };
 

@@ -1,12 +1,12 @@
 //! `flow.fail`: ends the flow as failed (Okta's Return Error).
 
-use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::{Number, Text};
 use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -40,10 +40,21 @@ pub static SPEC: CardSpec = CardSpec {
 pub static DOC: CardDoc = CardDoc {
     description: r#"Ends the run as `failed` with kind `failed` and this message. `status` is what an endpoint
 caller gets when the flow has not closed: a whole number from 400 to 599, default 500."#,
-    okta: &["Flow Control - Return Error", "Flow Control - Return Error If"],
+    okta: &[
+        "Flow Control - Return Error",
+        "Flow Control - Return Error If",
+    ],
     examples: &[
-        Example::fails("A message", r#"{ message: "the alert names no login" }"#, r#"the alert names no login"#),
-        Example::rejected("A status out of range", r#"{ status: 302, message: x }"#, "E0006"),
+        Example::fails(
+            "A message",
+            r#"{ message: "the alert names no login" }"#,
+            r#"the alert names no login"#,
+        ),
+        Example::rejected(
+            "A status out of range",
+            r#"{ status: 302, message: x }"#,
+            "E0006",
+        ),
     ],
 };
 

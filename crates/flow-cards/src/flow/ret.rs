@@ -1,10 +1,10 @@
 //! `flow.return`: ends the flow with outputs (Okta's Return).
 
-use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::Object;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -39,7 +39,12 @@ endpoint caller gets (200) when the flow has not closed. When a flow has several
 steps of different types, its output type is `any`."#,
     okta: &["Flow Control - Return"],
     examples: &[
-        Example::gives("Outputs", r#"{ outputs: { line: "{{ inputs.l }}" } }"#, r#"{"line": "x"}"#).with_inputs(r#"{"l": "x"}"#),
+        Example::gives(
+            "Outputs",
+            r#"{ outputs: { line: "{{ inputs.l }}" } }"#,
+            r#"{"line": "x"}"#,
+        )
+        .with_inputs(r#"{"l": "x"}"#),
         Example::gives("No outputs", r#"{}"#, r#"{}"#),
     ],
 };

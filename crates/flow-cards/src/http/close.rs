@@ -1,13 +1,13 @@
 //! `http.close`: answers the caller of an endpoint flow now, while the flow goes on (Okta's
 //! Close). Put it first in flows whose callers must not wait or retry.
 
-use flow_card::{CardDoc, Example};
 use crate::util::done;
 use flow_card::card::{Response, ResponseBody, schema_of};
 use flow_card::kinds::{AnyValue, Number, Object};
 use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -55,7 +55,11 @@ the one the body sets. A text body is sent as `text/plain; charset=utf-8`; an ob
 number or boolean as JSON; `null` or no body sends none. Output: `null`."#,
     okta: &["Flow Control - Close", "Flow Control - Return Raw"],
     examples: &[
-        Example::rejected("Only in api_endpoint flows", r#"{ status: 200, body: { received: true } }"#, "E0212"),
+        Example::rejected(
+            "Only in api_endpoint flows",
+            r#"{ status: 200, body: { received: true } }"#,
+            "E0212",
+        ),
         Example::rejected("A redirect status", r#"{ status: 302 }"#, "E0006"),
     ],
 };

@@ -1,7 +1,6 @@
 //! `http.request`: calls any HTTP API (Okta's Raw Request), optionally through an `http`
 //! connection that adds credentials, a base URL and a host allow-list.
 
-use flow_card::{CardDoc, Example};
 use super::connection::{Http, HttpLive};
 use super::target;
 use crate::retry_after::retry_after;
@@ -13,6 +12,7 @@ use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpRequest,
     HttpResponse, Outcome, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use percent_encoding::utf8_percent_encode;
 use schemars::JsonSchema;
@@ -71,10 +71,19 @@ as JSON, text as `text/plain; charset=utf-8`.
 Output: `{ status, headers, body }`; `body` is parsed when it is JSON, else text. Only 2xx
 answers are outputs; any other status is an error. Redirects are not followed. In a dry run the
 request is recorded, not sent, and the answer is a rehearsal."#,
-    okta: &["HTTP - Raw Request", "HTTP - Get", "HTTP - Post", "HTTP - Put", "HTTP - Patch", "HTTP - Delete"],
-    examples: &[
-        Example::gives("A dry run rehearses", r#"{ connection: api, method: POST, url: /tickets, body: { title: x } }"#, r#"{"status": 200, "headers": {"content-type": "application/json"}, "body": {}}"#),
+    okta: &[
+        "HTTP - Raw Request",
+        "HTTP - Get",
+        "HTTP - Post",
+        "HTTP - Put",
+        "HTTP - Patch",
+        "HTTP - Delete",
     ],
+    examples: &[Example::gives(
+        "A dry run rehearses",
+        r#"{ connection: api, method: POST, url: /tickets, body: { title: x } }"#,
+        r#"{"status": 200, "headers": {"content-type": "application/json"}, "body": {}}"#,
+    )],
 };
 
 impl Card for Config {

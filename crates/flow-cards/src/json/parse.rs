@@ -1,13 +1,13 @@
 //! `json.parse`: parses JSON text and picks declared fields out of it by JSONPath, each with a
 //! type the compiler checks later references against (Okta's JSON Parse with declared outputs).
 
-use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::AnyValue;
 use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, JsonPathField, Outcome, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use indexmap::IndexMap;
 use schemars::JsonSchema;

@@ -1,10 +1,10 @@
 //! `json.stringify`: a value as JSON text.
 
-use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::AnyValue;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -39,8 +39,16 @@ pub static DOC: CardDoc = CardDoc {
     description: r#"Writes a value as JSON text: compact by default, indented with `pretty: true`."#,
     okta: &["JSON - Stringify"],
     examples: &[
-        Example::gives("Compact", r#"{ value: { a: [1, "x"] } }"#, r#""{\"a\":[1,\"x\"]}""#),
-        Example::gives("Pretty", r#"{ value: [1], pretty: true }"#, r#""[\n  1\n]""#),
+        Example::gives(
+            "Compact",
+            r#"{ value: { a: [1, "x"] } }"#,
+            r#""{\"a\":[1,\"x\"]}""#,
+        ),
+        Example::gives(
+            "Pretty",
+            r#"{ value: [1], pretty: true }"#,
+            r#""[\n  1\n]""#,
+        ),
     ],
 };
 

@@ -19,15 +19,21 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("list.append", "Add an item at the end of a list", "the list with the item");
+pub static SPEC: CardSpec = pure::<Config>(
+    "list.append",
+    "Add an item at the end of a list",
+    "the list with the item",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"A new list: the items of `list`, then `item`."#,
     okta: &["List - Append"],
-    examples: &[
-        Example::gives("At the end", r#"{ list: [a, b], item: c }"#, r#"["a", "b", "c"]"#),
-    ],
+    examples: &[Example::gives(
+        "At the end",
+        r#"{ list: [a, b], item: c }"#,
+        r#"["a", "b", "c"]"#,
+    )],
 };
 
 impl Card for Config {

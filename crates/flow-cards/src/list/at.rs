@@ -1,10 +1,10 @@
 //! `list.at`: the item at a position (Okta's At); negative positions count from the end.
 
-use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::{List, Number};
 use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;

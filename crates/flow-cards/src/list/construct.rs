@@ -1,7 +1,7 @@
 //! `list.construct`: builds a list from values (Okta's Construct).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{List};
+use flow_card::kinds::List;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -16,15 +16,22 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("list.construct", "Build a list from values", "a list of the items");
+pub static SPEC: CardSpec = pure::<Config>(
+    "list.construct",
+    "Build a list from values",
+    "a list of the items",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"Builds a list from `items`, each a value or a template. Its item type is known when the items agree."#,
     okta: &["List - Construct"],
-    examples: &[
-        Example::gives("From templates", r#"{ items: ["{{ inputs.a }}", "{{ inputs.b }}", 3] }"#, r#"["x", "y", 3]"#).with_inputs(r#"{"a": "x", "b": "y"}"#),
-    ],
+    examples: &[Example::gives(
+        "From templates",
+        r#"{ items: ["{{ inputs.a }}", "{{ inputs.b }}", 3] }"#,
+        r#"["x", "y", 3]"#,
+    )
+    .with_inputs(r#"{"a": "x", "b": "y"}"#)],
 };
 
 impl Card for Config {
@@ -33,8 +40,6 @@ impl Card for Config {
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
-        output((|| {
-            Ok(cx.list(&self.items)?.into_owned())
-        })())
+        output((|| Ok(cx.list(&self.items)?.into_owned()))())
     }
 }

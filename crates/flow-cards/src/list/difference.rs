@@ -1,7 +1,7 @@
 //! `list.difference`: the items of a list not in another (Okta's Difference).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{List};
+use flow_card::kinds::List;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -19,15 +19,21 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("list.difference", "The items of a list not in another", "a list without repeats");
+pub static SPEC: CardSpec = pure::<Config>(
+    "list.difference",
+    "The items of a list not in another",
+    "a list without repeats",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"The items of `list` that are not in `other`. Items are compared by value, as `list.filter`'s `eq` does (`1` equals `1.0`; `"1"` does not equal `1`). The output has no repeats and keeps the order of `list`."#,
     okta: &["List - Difference"],
-    examples: &[
-        Example::gives("Not in the other", r#"{ list: [a, b, c], other: [b] }"#, r#"["a", "c"]"#),
-    ],
+    examples: &[Example::gives(
+        "Not in the other",
+        r#"{ list: [a, b, c], other: [b] }"#,
+        r#"["a", "c"]"#,
+    )],
 };
 
 impl Card for Config {

@@ -1,11 +1,11 @@
 //! `list.filter`: the items that match a condition (Okta's Filter).
 
-use flow_card::{CardDoc, Example};
 use super::ops::Operator;
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, List};
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -85,9 +85,22 @@ and `[1, 2]` does not contain `"2"`. Only the text operators (`contains` on a te
 `starts_with`, `ends_with`) write `value` as text."#,
     okta: &["List - Filter"],
     examples: &[
-        Example::gives("By a field", r#"{ list: "{{ inputs.users }}", path: role, operator: eq, value: admin }"#, r#"[{"role": "admin", "n": 1}]"#).with_inputs(r#"{"users": [{"role": "admin", "n": 1}, {"role": "user", "n": 2}]}"#),
-        Example::gives("Numbers by value", r#"{ list: [1, 2.0, 3], operator: in, value: [2, 3] }"#, r#"[2.0, 3]"#),
-        Example::gives("Text is not a number", r#"{ list: ["2", 2], operator: eq, value: 2 }"#, r#"[2]"#),
+        Example::gives(
+            "By a field",
+            r#"{ list: "{{ inputs.users }}", path: role, operator: eq, value: admin }"#,
+            r#"[{"role": "admin", "n": 1}]"#,
+        )
+        .with_inputs(r#"{"users": [{"role": "admin", "n": 1}, {"role": "user", "n": 2}]}"#),
+        Example::gives(
+            "Numbers by value",
+            r#"{ list: [1, 2.0, 3], operator: in, value: [2, 3] }"#,
+            r#"[2.0, 3]"#,
+        ),
+        Example::gives(
+            "Text is not a number",
+            r#"{ list: ["2", 2], operator: eq, value: 2 }"#,
+            r#"[2]"#,
+        ),
     ],
 };
 

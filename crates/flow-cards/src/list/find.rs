@@ -1,10 +1,10 @@
 //! `list.find`: the first item that matches a condition, and its index (Okta's Find).
 
-use flow_card::{CardDoc, Example};
 use super::filter::Config as FilterConfig;
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use serde_json::{Value, json};
 
@@ -35,8 +35,16 @@ pub static DOC: CardDoc = CardDoc {
 `{ item: null, index: -1 }` when nothing matches."#,
     okta: &["List - Find"],
     examples: &[
-        Example::gives("First match", r#"{ list: [a, bb, cc], operator: starts_with, value: c }"#, r#"{"item": "cc", "index": 2}"#),
-        Example::gives("No match", r#"{ list: [a], operator: eq, value: z }"#, r#"{"item": null, "index": -1}"#),
+        Example::gives(
+            "First match",
+            r#"{ list: [a, bb, cc], operator: starts_with, value: c }"#,
+            r#"{"item": "cc", "index": 2}"#,
+        ),
+        Example::gives(
+            "No match",
+            r#"{ list: [a], operator: eq, value: z }"#,
+            r#"{"item": null, "index": -1}"#,
+        ),
     ],
 };
 

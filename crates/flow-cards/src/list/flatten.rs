@@ -27,8 +27,16 @@ pub static DOC: CardDoc = CardDoc {
     description: r#"Replaces each item that is a list by its items: one level, or with `deep: true` at every depth (Okta's Flatten and Collapse). Other items stay."#,
     okta: &["List - Flatten", "List - Collapse"],
     examples: &[
-        Example::gives("One level", r#"{ list: [1, [2, [3]], 4] }"#, r#"[1, 2, [3], 4]"#),
-        Example::gives("Every level", r#"{ list: [1, [2, [3]], 4], deep: true }"#, r#"[1, 2, 3, 4]"#),
+        Example::gives(
+            "One level",
+            r#"{ list: [1, [2, [3]], 4] }"#,
+            r#"[1, 2, [3], 4]"#,
+        ),
+        Example::gives(
+            "Every level",
+            r#"{ list: [1, [2, [3]], 4], deep: true }"#,
+            r#"[1, 2, 3, 4]"#,
+        ),
     ],
 };
 
@@ -49,7 +57,11 @@ impl Card for Config {
                 None => false,
             };
             let mut out = Vec::new();
-            flatten(list.as_array().map(Vec::as_slice).unwrap_or(&[]), deep, &mut out);
+            flatten(
+                list.as_array().map(Vec::as_slice).unwrap_or(&[]),
+                deep,
+                &mut out,
+            );
             Ok(Value::Array(out))
         })())
     }

@@ -1,11 +1,11 @@
 //! `list.for_each`: runs a helper flow once per item of a list (Okta's For Each, and with
 //! `on_item_error: continue`, For Each – Ignore Errors).
 
-use flow_card::{CardDoc, Example};
 use super::iterate::{IterConfig, Tally, tally_type};
 use crate::util::CALL_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use serde_json::Value;
 
@@ -45,9 +45,21 @@ Output: `{ succeeded, failed, errors: [{ index, item, message }] }` (`item` as t
 non-text items, shortened to 60 characters; the first 100 errors)."#,
     okta: &["List - For Each", "List - For Each - Ignore Errors"],
     examples: &[
-        Example::gives("Every item", r#"{ list: [Ada, Grace], flow: greet, inputs: { name: "{{ item }}" } }"#, r#"{"succeeded": 2, "failed": 0, "errors": []}"#),
-        Example::gives("Failures kept", r#"{ list: [Ada, ""], flow: greet, inputs: { name: "{{ item }}" }, on_item_error: continue }"#, r#"{"succeeded": 1, "failed": 1, "errors": [{"index": 1, "item": "", "message": "helper flow `greet` failed at step `check`: no name"}]}"#),
-        Example::rejected("A flow that does not exist", r#"{ list: [a], flow: nope }"#, "E0102"),
+        Example::gives(
+            "Every item",
+            r#"{ list: [Ada, Grace], flow: greet, inputs: { name: "{{ item }}" } }"#,
+            r#"{"succeeded": 2, "failed": 0, "errors": []}"#,
+        ),
+        Example::gives(
+            "Failures kept",
+            r#"{ list: [Ada, ""], flow: greet, inputs: { name: "{{ item }}" }, on_item_error: continue }"#,
+            r#"{"succeeded": 1, "failed": 1, "errors": [{"index": 1, "item": "", "message": "helper flow `greet` failed at step `check`: no name"}]}"#,
+        ),
+        Example::rejected(
+            "A flow that does not exist",
+            r#"{ list: [a], flow: nope }"#,
+            "E0102",
+        ),
     ],
 };
 

@@ -19,7 +19,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("list.includes", "Tell whether a list holds a value", "boolean");
+pub static SPEC: CardSpec = pure::<Config>(
+    "list.includes",
+    "Tell whether a list holds a value",
+    "boolean",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -27,7 +31,11 @@ pub static DOC: CardDoc = CardDoc {
     okta: &["List - Includes"],
     examples: &[
         Example::gives("By value", r#"{ list: [1, 2], value: 2.0 }"#, r#"true"#),
-        Example::gives("Text is not a number", r#"{ list: [1, 2], value: "2" }"#, r#"false"#),
+        Example::gives(
+            "Text is not a number",
+            r#"{ list: [1, 2], value: "2" }"#,
+            r#"false"#,
+        ),
     ],
 };
 
@@ -42,7 +50,9 @@ impl Card for Config {
         output((|| {
             let list = cx.list(&self.list)?;
             let key = super::ops::identity_key(&*cx.value(&self.value)?);
-            Ok(Value::Bool(list.as_array().is_some_and(|l| l.iter().any(|v| super::ops::identity_key(v) == key))))
+            Ok(Value::Bool(list.as_array().is_some_and(|l| {
+                l.iter().any(|v| super::ops::identity_key(v) == key)
+            })))
         })())
     }
 }

@@ -1,7 +1,7 @@
 //! `list.intersection`: the items in both lists (Okta's Intersection).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{List};
+use flow_card::kinds::List;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -19,15 +19,21 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("list.intersection", "The items two lists share", "a list without repeats");
+pub static SPEC: CardSpec = pure::<Config>(
+    "list.intersection",
+    "The items two lists share",
+    "a list without repeats",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"The items of `list` that are also in `other`. Items are compared by value, as `list.filter`'s `eq` does (`1` equals `1.0`; `"1"` does not equal `1`). The output has no repeats and keeps the order of `list`."#,
     okta: &["List - Intersection"],
-    examples: &[
-        Example::gives("Shared", r#"{ list: [1, 2, 3, 2], other: [2.0, 3, 4] }"#, r#"[2, 3]"#),
-    ],
+    examples: &[Example::gives(
+        "Shared",
+        r#"{ list: [1, 2, 3, 2], other: [2.0, 3, 4] }"#,
+        r#"[2, 3]"#,
+    )],
 };
 
 impl Card for Config {

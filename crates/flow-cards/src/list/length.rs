@@ -1,10 +1,10 @@
 //! `list.length`: the number of items of a list.
 
-use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::List;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -38,7 +38,12 @@ pub static DOC: CardDoc = CardDoc {
     examples: &[
         Example::gives("Three items", r#"{ list: [a, b, c] }"#, r#"3"#),
         Example::gives("Empty", r#"{ list: [] }"#, r#"0"#),
-        Example::fails("Not a list", r#"{ list: "{{ inputs.v }}" }"#, r#"must be a list"#).with_inputs(r#"{"v": {"a": 1}}"#),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}" }"#,
+            r#"must be a list"#,
+        )
+        .with_inputs(r#"{"v": {"a": 1}}"#),
     ],
 };
 

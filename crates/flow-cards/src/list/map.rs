@@ -1,10 +1,10 @@
 //! `list.map`: runs a helper flow per item and collects what each returns (Okta's Map).
 
-use flow_card::{CardDoc, Example};
 use super::iterate::{ItemResult, IterConfig, OnItemError, Tally, output_item, tally_type};
 use crate::util::CALL_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use serde_json::Value;
 
@@ -46,8 +46,16 @@ order; its item type is the helper's output type. With `on_item_error: continue`
 `list.for_each` does."#,
     okta: &["List - Map"],
     examples: &[
-        Example::gives("Outputs in order", r#"{ list: [Ada, Grace], flow: greet, inputs: { name: "{{ item }}" }, concurrency: 2 }"#, r#"[{"greeting": "Hello Ada"}, {"greeting": "Hello Grace"}]"#),
-        Example::gives("Failures kept", r#"{ list: [Ada, ""], flow: greet, inputs: { name: "{{ item }}" }, on_item_error: continue }"#, r#"{"results": [{"greeting": "Hello Ada"}, null], "succeeded": 1, "failed": 1, "errors": [{"index": 1, "item": "", "message": "helper flow `greet` failed at step `check`: no name"}]}"#),
+        Example::gives(
+            "Outputs in order",
+            r#"{ list: [Ada, Grace], flow: greet, inputs: { name: "{{ item }}" }, concurrency: 2 }"#,
+            r#"[{"greeting": "Hello Ada"}, {"greeting": "Hello Grace"}]"#,
+        ),
+        Example::gives(
+            "Failures kept",
+            r#"{ list: [Ada, ""], flow: greet, inputs: { name: "{{ item }}" }, on_item_error: continue }"#,
+            r#"{"results": [{"greeting": "Hello Ada"}, null], "succeeded": 1, "failed": 1, "errors": [{"index": 1, "item": "", "message": "helper flow `greet` failed at step `check`: no name"}]}"#,
+        ),
         Example::rejected("Missing inputs", r#"{ list: [a], flow: greet }"#, "E0105"),
     ],
 };

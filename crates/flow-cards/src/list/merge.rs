@@ -1,7 +1,7 @@
 //! `list.merge`: joins lists into one (Okta's Merge).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{List};
+use flow_card::kinds::List;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -25,7 +25,11 @@ pub static DOC: CardDoc = CardDoc {
     okta: &["List - Merge"],
     examples: &[
         Example::gives("Two lists", r#"{ lists: [[1, 2], [3]] }"#, r#"[1, 2, 3]"#),
-        Example::fails("Not lists", r#"{ lists: [[1], 2] }"#, r#"item 1 of `lists` must be a list"#),
+        Example::fails(
+            "Not lists",
+            r#"{ lists: [[1], 2] }"#,
+            r#"item 1 of `lists` must be a list"#,
+        ),
     ],
 };
 
@@ -39,7 +43,13 @@ impl Card for Config {
         output((|| {
             let lists = cx.list(&self.lists)?;
             let mut out = Vec::new();
-            for (i, l) in lists.as_array().map(Vec::as_slice).unwrap_or(&[]).iter().enumerate() {
+            for (i, l) in lists
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+            {
                 match l {
                     Value::Array(items) => out.extend(items.iter().cloned()),
                     other => {

@@ -1,10 +1,10 @@
 //! `list.pluck`: the value at a dot path of every item (Okta's Pluck).
 
-use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done, dot_get};
 use flow_card::card::schema_of;
 use flow_card::kinds::List;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use flow_model::types::FieldLookup;
 use schemars::JsonSchema;
@@ -39,9 +39,12 @@ pub static DOC: CardDoc = CardDoc {
     description: r#"Reads the value at a dot path in each item. Output: a list of the values, `null` where
 missing."#,
     okta: &["List - Pluck"],
-    examples: &[
-        Example::gives("Emails", r#"{ list: "{{ inputs.users }}", key: profile.email }"#, r#"["a@x", null]"#).with_inputs(r#"{"users": [{"profile": {"email": "a@x"}}, {"profile": {}}]}"#),
-    ],
+    examples: &[Example::gives(
+        "Emails",
+        r#"{ list: "{{ inputs.users }}", key: profile.email }"#,
+        r#"["a@x", null]"#,
+    )
+    .with_inputs(r#"{"users": [{"profile": {"email": "a@x"}}, {"profile": {}}]}"#)],
 };
 
 impl Card for Config {

@@ -19,15 +19,21 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("list.remove", "Remove every item equal to a value", "the list without those items");
+pub static SPEC: CardSpec = pure::<Config>(
+    "list.remove",
+    "Remove every item equal to a value",
+    "the list without those items",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"A new list without the items equal to `value`. Items are compared by value, as `list.filter`'s `eq` does (`1` equals `1.0`; `"1"` does not equal `1`)."#,
     okta: &[],
-    examples: &[
-        Example::gives("Every occurrence", r#"{ list: [a, b, a, c], value: a }"#, r#"["b", "c"]"#),
-    ],
+    examples: &[Example::gives(
+        "Every occurrence",
+        r#"{ list: [a, b, a, c], value: a }"#,
+        r#"["b", "c"]"#,
+    )],
 };
 
 impl Card for Config {
@@ -40,7 +46,15 @@ impl Card for Config {
         output((|| {
             let list = cx.list(&self.list)?;
             let key = super::ops::identity_key(&*cx.value(&self.value)?);
-            Ok(Value::Array(list.as_array().map(Vec::as_slice).unwrap_or(&[]).iter().filter(|v| super::ops::identity_key(v) != key).cloned().collect()))
+            Ok(Value::Array(
+                list.as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter(|v| super::ops::identity_key(v) != key)
+                    .cloned()
+                    .collect(),
+            ))
         })())
     }
 }

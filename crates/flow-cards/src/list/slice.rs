@@ -22,16 +22,32 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("list.slice", "Take the items of a list between two positions", "the part of the list");
+pub static SPEC: CardSpec = pure::<Config>(
+    "list.slice",
+    "Take the items of a list between two positions",
+    "the part of the list",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"The items from `start` up to, not including, `end`, as JavaScript's `slice`: negative positions count from the end, positions past the end are clamped, an `end` before `start` gives `[]`."#,
     okta: &["List - Slice"],
     examples: &[
-        Example::gives("The first two", r#"{ list: [a, b, c, d], start: 0, end: 2 }"#, r#"["a", "b"]"#),
-        Example::gives("The last two", r#"{ list: [a, b, c, d], start: -2 }"#, r#"["c", "d"]"#),
-        Example::fails("A fraction", r#"{ list: [a], start: 0.5 }"#, r#"whole number"#),
+        Example::gives(
+            "The first two",
+            r#"{ list: [a, b, c, d], start: 0, end: 2 }"#,
+            r#"["a", "b"]"#,
+        ),
+        Example::gives(
+            "The last two",
+            r#"{ list: [a, b, c, d], start: -2 }"#,
+            r#"["c", "d"]"#,
+        ),
+        Example::fails(
+            "A fraction",
+            r#"{ list: [a], start: 0.5 }"#,
+            r#"whole number"#,
+        ),
     ],
 };
 
@@ -48,12 +64,15 @@ impl Card for Config {
         output((|| {
             let list = cx.list(&self.list)?;
             let items = list.as_array().map(Vec::as_slice).unwrap_or(&[]);
-            let start = crate::util::char_pos(items.len(), crate::util::whole(cx, &self.start, "start")?);
+            let start =
+                crate::util::char_pos(items.len(), crate::util::whole(cx, &self.start, "start")?);
             let end = match &self.end {
                 Some(e) => crate::util::char_pos(items.len(), crate::util::whole(cx, e, "end")?),
                 None => items.len(),
             };
-            Ok(Value::Array(items.get(start..end.max(start)).unwrap_or(&[]).to_vec()))
+            Ok(Value::Array(
+                items.get(start..end.max(start)).unwrap_or(&[]).to_vec(),
+            ))
         })())
     }
 }

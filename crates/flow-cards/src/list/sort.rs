@@ -1,11 +1,11 @@
 //! `list.sort`: the list in order (Okta's Sort).
 
-use flow_card::{CardDoc, Example};
 use super::ops::total_order;
 use crate::util::{PURE_TIMEOUT, done, dot_get};
 use flow_card::card::schema_of;
 use flow_card::kinds::List;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -57,8 +57,16 @@ character. Mixed kinds sort as `null` < booleans < numbers < texts < lists < obj
     okta: &["List - Sort"],
     examples: &[
         Example::gives("Numbers", r#"{ list: [3, 1, 2] }"#, r#"[1, 2, 3]"#),
-        Example::gives("By a field, descending", r#"{ list: [{n: 1}, {n: 3}], path: n, order: desc }"#, r#"[{"n": 3}, {"n": 1}]"#),
-        Example::gives("Mixed kinds", r#"{ list: [b, 2, null, true] }"#, r#"[null, true, 2, "b"]"#),
+        Example::gives(
+            "By a field, descending",
+            r#"{ list: [{n: 1}, {n: 3}], path: n, order: desc }"#,
+            r#"[{"n": 3}, {"n": 1}]"#,
+        ),
+        Example::gives(
+            "Mixed kinds",
+            r#"{ list: [b, 2, null, true] }"#,
+            r#"[null, true, 2, "b"]"#,
+        ),
     ],
 };
 

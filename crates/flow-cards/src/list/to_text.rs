@@ -1,10 +1,10 @@
 //! `list.to_text`: joins the items of a list into one text (Okta's List to Text).
 
-use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::{List, Text};
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -40,9 +40,22 @@ pub static DOC: CardDoc = CardDoc {
 as text (objects as JSON)."#,
     okta: &["List - List to Text"],
     examples: &[
-        Example::gives("Default separator", r#"{ list: [a, b, 3] }"#, r#""a, b, 3""#),
-        Example::gives("Own separator", r#"{ list: [a, b], separator: " | " }"#, r#""a | b""#),
-        Example::fails("Not a list", r#"{ list: "{{ inputs.v }}" }"#, r#"must be a list"#).with_inputs(r#"{"v": "abc"}"#),
+        Example::gives(
+            "Default separator",
+            r#"{ list: [a, b, 3] }"#,
+            r#""a, b, 3""#,
+        ),
+        Example::gives(
+            "Own separator",
+            r#"{ list: [a, b], separator: " | " }"#,
+            r#""a | b""#,
+        ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}" }"#,
+            r#"must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
     ],
 };
 

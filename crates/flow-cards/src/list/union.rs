@@ -1,7 +1,7 @@
 //! `list.union`: the items of either list (Okta's Union).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{List};
+use flow_card::kinds::List;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -19,15 +19,21 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("list.union", "The items of two lists, without repeats", "a list without repeats");
+pub static SPEC: CardSpec = pure::<Config>(
+    "list.union",
+    "The items of two lists, without repeats",
+    "a list without repeats",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"The items of `list` and then of `other`, each once. Items are compared by value, as `list.filter`'s `eq` does (`1` equals `1.0`; `"1"` does not equal `1`). The output has no repeats and keeps the order of `list` then `other`."#,
     okta: &["List - Union"],
-    examples: &[
-        Example::gives("Both", r#"{ list: [a, b], other: [b, c] }"#, r#"["a", "b", "c"]"#),
-    ],
+    examples: &[Example::gives(
+        "Both",
+        r#"{ list: [a, b], other: [b, c] }"#,
+        r#"["a", "b", "c"]"#,
+    )],
 };
 
 impl Card for Config {

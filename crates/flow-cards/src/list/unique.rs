@@ -1,11 +1,11 @@
 //! `list.unique`: the list without repeated items (Okta's Remove Duplicates).
 
-use flow_card::{CardDoc, Example};
 use super::ops::identity_key;
 use crate::util::{PURE_TIMEOUT, done, dot_get};
 use flow_card::card::schema_of;
 use flow_card::kinds::List;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -44,8 +44,16 @@ keys and values in another order; `"1"` and `1` are not. With `path`, items are 
 the value at that dot path."#,
     okta: &["List - Remove Duplicates"],
     examples: &[
-        Example::gives("By value", r#"{ list: [1, 1.0, "1", 2] }"#, r#"[1, "1", 2]"#),
-        Example::gives("By a field", r#"{ list: [{a: 1, b: x}, {a: 1, b: y}], path: a }"#, r#"[{"a": 1, "b": "x"}]"#),
+        Example::gives(
+            "By value",
+            r#"{ list: [1, 1.0, "1", 2] }"#,
+            r#"[1, "1", 2]"#,
+        ),
+        Example::gives(
+            "By a field",
+            r#"{ list: [{a: 1, b: x}, {a: 1, b: y}], path: a }"#,
+            r#"[{"a": 1, "b": "x"}]"#,
+        ),
     ],
 };
 

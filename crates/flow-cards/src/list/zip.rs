@@ -1,7 +1,7 @@
 //! `list.zip`: pairs up the items of lists by position (Okta's Zip).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{List};
+use flow_card::kinds::List;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -17,15 +17,27 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("list.zip", "Pair up the items of lists by position", "a list of lists");
+pub static SPEC: CardSpec = pure::<Config>(
+    "list.zip",
+    "Pair up the items of lists by position",
+    "a list of lists",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"Item `i` of the output is the list of item `i` of each list; shorter lists give `null` (as Okta's Zip, after lodash)."#,
     okta: &["List - Zip"],
     examples: &[
-        Example::gives("Names and emails", r#"{ lists: [[ada, grace], [a@x, g@x]] }"#, r#"[["ada", "a@x"], ["grace", "g@x"]]"#),
-        Example::gives("Uneven", r#"{ lists: [[1, 2], [a]] }"#, r#"[[1, "a"], [2, null]]"#),
+        Example::gives(
+            "Names and emails",
+            r#"{ lists: [[ada, grace], [a@x, g@x]] }"#,
+            r#"[["ada", "a@x"], ["grace", "g@x"]]"#,
+        ),
+        Example::gives(
+            "Uneven",
+            r#"{ lists: [[1, 2], [a]] }"#,
+            r#"[[1, "a"], [2, null]]"#,
+        ),
     ],
 };
 
@@ -48,7 +60,14 @@ impl Card for Config {
             let n = lists.iter().map(|l| l.len()).max().unwrap_or(0);
             Ok(Value::Array(
                 (0..n)
-                    .map(|i| Value::Array(lists.iter().map(|l| l.get(i).cloned().unwrap_or(Value::Null)).collect()))
+                    .map(|i| {
+                        Value::Array(
+                            lists
+                                .iter()
+                                .map(|l| l.get(i).cloned().unwrap_or(Value::Null))
+                                .collect(),
+                        )
+                    })
                     .collect(),
             ))
         })())

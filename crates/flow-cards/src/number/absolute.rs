@@ -1,7 +1,7 @@
 //! `number.absolute`: the absolute value (Okta's Absolute Value).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Number};
+use flow_card::kinds::Number;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -16,15 +16,17 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("number.absolute", "The absolute value of a number", "number");
+pub static SPEC: CardSpec = pure::<Config>(
+    "number.absolute",
+    "The absolute value of a number",
+    "number",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"The number without its sign. Text that holds a number (`"42"`, from an event or a step) is read as that number, as Okta converts it; other values are an `input` error. A constant must be written as a number (`E0206` when it is text)."#,
     okta: &["Number - Absolute Value"],
-    examples: &[
-        Example::gives("Negative", r#"{ number: -4.5 }"#, r#"4.5"#),
-    ],
+    examples: &[Example::gives("Negative", r#"{ number: -4.5 }"#, r#"4.5"#)],
 };
 
 impl Card for Config {

@@ -1,7 +1,7 @@
 //! `number.add`: a + b (Okta's Add).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Number};
+use flow_card::kinds::Number;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -26,10 +26,28 @@ pub static DOC: CardDoc = CardDoc {
     okta: &["Number - Add"],
     examples: &[
         Example::gives("Whole numbers", r#"{ a: 2, b: 40 }"#, r#"42"#),
-        Example::gives("Text from the event holding a number", r#"{ a: "{{ inputs.v }}", b: 1 }"#, r#"3.5"#).with_inputs(r#"{"v": "2.5"}"#),
-        Example::fails("Text that is not a number", r#"{ a: "{{ inputs.v }}", b: 1 }"#, r#"must be a number"#).with_inputs(r#"{"v": "two"}"#),
-        Example::rejected("A constant that is not a number", r#"{ a: two, b: 1 }"#, "E0206"),
-        Example::rejected("A constant is written as a number, not text", r#"{ a: "2.5", b: 1 }"#, "E0206"),
+        Example::gives(
+            "Text from the event holding a number",
+            r#"{ a: "{{ inputs.v }}", b: 1 }"#,
+            r#"3.5"#,
+        )
+        .with_inputs(r#"{"v": "2.5"}"#),
+        Example::fails(
+            "Text that is not a number",
+            r#"{ a: "{{ inputs.v }}", b: 1 }"#,
+            r#"must be a number"#,
+        )
+        .with_inputs(r#"{"v": "two"}"#),
+        Example::rejected(
+            "A constant that is not a number",
+            r#"{ a: two, b: 1 }"#,
+            "E0206",
+        ),
+        Example::rejected(
+            "A constant is written as a number, not text",
+            r#"{ a: "2.5", b: 1 }"#,
+            "E0206",
+        ),
     ],
 };
 

@@ -1,7 +1,7 @@
 //! `number.average`: the mean of a list (Okta's Average).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{List};
+use flow_card::kinds::List;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -16,7 +16,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("number.average", "The average of a list of numbers", "number");
+pub static SPEC: CardSpec = pure::<Config>(
+    "number.average",
+    "The average of a list of numbers",
+    "number",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -38,7 +42,9 @@ impl Card for Config {
         output((|| {
             let ns = super::numbers(cx, &self.list)?;
             if ns.is_empty() {
-                return Err(flow_card::CardError::input("`list` is empty: it has no average"));
+                return Err(flow_card::CardError::input(
+                    "`list` is empty: it has no average",
+                ));
             }
             super::num(ns.iter().sum::<f64>() / ns.len() as f64)
         })())

@@ -1,7 +1,7 @@
 //! `number.ceiling`: the smallest whole number not below it (Okta's Ceiling).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Number};
+use flow_card::kinds::Number;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;

@@ -30,10 +30,27 @@ or `multiple_of` (`a` is a multiple of `b`, Okta's `%`). Numbers compare by valu
 text is read as a number (`"10"` is greater than `9`, unlike text comparison). Text that holds a number (`"42"`, from an event or a step) is read as that number, as Okta converts it; other values are an `input` error. A constant must be written as a number (`E0206` when it is text)."#,
     okta: &["True/False - Compare"],
     examples: &[
-        Example::gives("Numeric text by value", r#"{ a: "{{ inputs.v }}", operator: gt, b: 9 }"#, r#"true"#).with_inputs(r#"{"v": "10"}"#),
-        Example::gives("Equal by value", r#"{ a: 1, operator: eq, b: 1.0 }"#, r#"true"#),
-        Example::gives("A multiple", r#"{ a: 12, operator: multiple_of, b: 4 }"#, r#"true"#),
-        Example::fails("Not an operator", r#"{ a: 1, operator: "~", b: 2 }"#, r#"`operator` must be"#),
+        Example::gives(
+            "Numeric text by value",
+            r#"{ a: "{{ inputs.v }}", operator: gt, b: 9 }"#,
+            r#"true"#,
+        )
+        .with_inputs(r#"{"v": "10"}"#),
+        Example::gives(
+            "Equal by value",
+            r#"{ a: 1, operator: eq, b: 1.0 }"#,
+            r#"true"#,
+        ),
+        Example::gives(
+            "A multiple",
+            r#"{ a: 12, operator: multiple_of, b: 4 }"#,
+            r#"true"#,
+        ),
+        Example::fails(
+            "Not an operator",
+            r#"{ a: 1, operator: "~", b: 2 }"#,
+            r#"`operator` must be"#,
+        ),
     ],
 };
 

@@ -1,7 +1,7 @@
 //! `number.divide`: a ÷ b (Okta's Divide).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Number};
+use flow_card::kinds::Number;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -42,7 +42,9 @@ impl Card for Config {
             let a = cx.number(&self.a)?;
             let b = cx.number(&self.b)?;
             if b == 0.0 {
-                return Err(flow_card::CardError::input("cannot divide by zero (`b` is 0)"));
+                return Err(flow_card::CardError::input(
+                    "cannot divide by zero (`b` is 0)",
+                ));
             }
             super::num(a / b)
         })())

@@ -1,7 +1,7 @@
 //! `number.floor`: the largest whole number not above it (Okta's Floor).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Number};
+use flow_card::kinds::Number;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;

@@ -1,7 +1,7 @@
 //! `number.max`: the largest number (Okta's Max).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{List};
+use flow_card::kinds::List;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -40,7 +40,9 @@ impl Card for Config {
             ns.iter()
                 .copied()
                 .reduce(f64::max)
-                .ok_or_else(|| flow_card::CardError::input("`list` is empty: it has no largest number"))
+                .ok_or_else(|| {
+                    flow_card::CardError::input("`list` is empty: it has no largest number")
+                })
                 .and_then(super::num)
         })())
     }

@@ -1,7 +1,7 @@
 //! `number.min`: the smallest number (Okta's Min).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{List};
+use flow_card::kinds::List;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -40,7 +40,9 @@ impl Card for Config {
             ns.iter()
                 .copied()
                 .reduce(f64::min)
-                .ok_or_else(|| flow_card::CardError::input("`list` is empty: it has no smallest number"))
+                .ok_or_else(|| {
+                    flow_card::CardError::input("`list` is empty: it has no smallest number")
+                })
                 .and_then(super::num)
         })())
     }

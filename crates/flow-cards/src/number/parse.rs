@@ -1,7 +1,7 @@
 //! `number.parse`: reads a number from text (Okta's Text to Number).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -26,7 +26,11 @@ separators (`1,234.5`). Text that is not a number is an `input` error."#,
     examples: &[
         Example::gives("Decimal", r#"{ text: " -3.5 " }"#, r#"-3.5"#),
         Example::gives("Thousands", r#"{ text: "1,234" }"#, r#"1234"#),
-        Example::fails("Not a number", r#"{ text: "12 apples" }"#, r#"not a number"#),
+        Example::fails(
+            "Not a number",
+            r#"{ text: "12 apples" }"#,
+            r#"not a number"#,
+        ),
     ],
 };
 
@@ -42,7 +46,9 @@ impl Card for Config {
             let cleaned = text.trim().replace(',', "");
             match cleaned.parse::<f64>() {
                 Ok(n) if n.is_finite() => super::num(n),
-                _ => Err(flow_card::CardError::input(format!("`{text}` is not a number"))),
+                _ => Err(flow_card::CardError::input(format!(
+                    "`{text}` is not a number"
+                ))),
             }
         })())
     }

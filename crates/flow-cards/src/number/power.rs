@@ -1,7 +1,7 @@
 //! `number.power`: a to the power b (Okta's Power).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Number};
+use flow_card::kinds::Number;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -27,7 +27,11 @@ pub static DOC: CardDoc = CardDoc {
     examples: &[
         Example::gives("Square", r#"{ a: 3, b: 2 }"#, r#"9"#),
         Example::gives("Root", r#"{ a: 16, b: 0.5 }"#, r#"4"#),
-        Example::fails("Not a real number", r#"{ a: -1, b: 0.5 }"#, r#"not a finite number"#),
+        Example::fails(
+            "Not a real number",
+            r#"{ a: -1, b: 0.5 }"#,
+            r#"not a finite number"#,
+        ),
     ],
 };
 

@@ -1,7 +1,7 @@
 //! `number.random`: a random whole number in a range (Okta's Random Number).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Number};
+use flow_card::kinds::Number;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -19,7 +19,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("number.random", "A random whole number between two bounds", "number");
+pub static SPEC: CardSpec = pure::<Config>(
+    "number.random",
+    "A random whole number between two bounds",
+    "number",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -27,7 +31,11 @@ pub static DOC: CardDoc = CardDoc {
     okta: &["Number - Random Number"],
     examples: &[
         Example::gives("A range of one", r#"{ min: 7, max: 7 }"#, r#"7"#),
-        Example::fails("Bounds the wrong way", r#"{ min: 5, max: 1 }"#, r#"`min` (5) must not be above `max` (1)"#),
+        Example::fails(
+            "Bounds the wrong way",
+            r#"{ min: 5, max: 1 }"#,
+            r#"`min` (5) must not be above `max` (1)"#,
+        ),
         Example::fails("A fraction", r#"{ min: 0.5, max: 2 }"#, r#"whole number"#),
     ],
 };

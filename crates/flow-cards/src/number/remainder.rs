@@ -1,7 +1,7 @@
 //! `number.remainder`: the remainder of a ÷ b (Okta's Remainder).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Number};
+use flow_card::kinds::Number;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -18,7 +18,8 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("number.remainder", "The remainder of a division", "number");
+pub static SPEC: CardSpec =
+    pure::<Config>("number.remainder", "The remainder of a division", "number");
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -43,7 +44,9 @@ impl Card for Config {
             let a = cx.number(&self.a)?;
             let b = cx.number(&self.b)?;
             if b == 0.0 {
-                return Err(flow_card::CardError::input("cannot divide by zero (`b` is 0)"));
+                return Err(flow_card::CardError::input(
+                    "cannot divide by zero (`b` is 0)",
+                ));
             }
             super::num(a % b)
         })())

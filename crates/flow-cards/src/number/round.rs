@@ -1,7 +1,7 @@
 //! `number.round`: rounds to a number of decimal places (Okta's Round).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Number};
+use flow_card::kinds::Number;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -19,7 +19,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("number.round", "Round a number to some decimal places", "number");
+pub static SPEC: CardSpec = pure::<Config>(
+    "number.round",
+    "Round a number to some decimal places",
+    "number",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -32,7 +36,11 @@ pub static DOC: CardDoc = CardDoc {
         Example::gives("Negative halves go up", r#"{ number: -2.5 }"#, r#"-2"#),
         Example::gives("Two places", r#"{ number: 1.005, places: 2 }"#, r#"1.01"#),
         Example::gives("To hundreds", r#"{ number: 1250, places: -2 }"#, r#"1300"#),
-        Example::fails("Too many places", r#"{ number: 1, places: 20 }"#, r#"`places` must be"#),
+        Example::fails(
+            "Too many places",
+            r#"{ number: 1, places: 20 }"#,
+            r#"`places` must be"#,
+        ),
     ],
 };
 
@@ -65,7 +73,9 @@ impl Card for Config {
 /// Rounds half toward +∞ at `places` decimals, deciding on the shortest decimal text of `n`
 /// (so `1.005` is seen as written, not as the binary 1.00499…).
 fn round_half_up(n: f64, places: i32) -> f64 {
-    let shifted: f64 = format!("{n}e{places}").parse().unwrap_or(n * 10f64.powi(places));
+    let shifted: f64 = format!("{n}e{places}")
+        .parse()
+        .unwrap_or(n * 10f64.powi(places));
     let rounded = (shifted + 0.5).floor();
     format!("{rounded}e{}", -places)
         .parse()

@@ -1,7 +1,7 @@
 //! `number.square_root`: the square root of a number (Okta's Square Root).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Number};
+use flow_card::kinds::Number;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -16,7 +16,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("number.square_root", "The square root of a number", "number");
+pub static SPEC: CardSpec = pure::<Config>(
+    "number.square_root",
+    "The square root of a number",
+    "number",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -39,7 +43,9 @@ impl Card for Config {
         output((|| {
             let n = cx.number(&self.number)?;
             if n < 0.0 {
-                return Err(flow_card::CardError::input(format!("{n} has no square root (it is negative)")));
+                return Err(flow_card::CardError::input(format!(
+                    "{n} has no square root (it is negative)"
+                )));
             }
             super::num(n.sqrt())
         })())

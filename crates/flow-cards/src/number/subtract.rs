@@ -1,7 +1,7 @@
 //! `number.subtract`: a − b (Okta's Subtract).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Number};
+use flow_card::kinds::Number;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -18,15 +18,17 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("number.subtract", "Subtract a number from another", "number");
+pub static SPEC: CardSpec = pure::<Config>(
+    "number.subtract",
+    "Subtract a number from another",
+    "number",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"Subtracts `b` from `a`. Text that holds a number (`"42"`, from an event or a step) is read as that number, as Okta converts it; other values are an `input` error. A constant must be written as a number (`E0206` when it is text)."#,
     okta: &["Number - Subtract"],
-    examples: &[
-        Example::gives("Below zero", r#"{ a: 2, b: 5 }"#, r#"-3"#),
-    ],
+    examples: &[Example::gives("Below zero", r#"{ a: 2, b: 5 }"#, r#"-3"#)],
 };
 
 impl Card for Config {

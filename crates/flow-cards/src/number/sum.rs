@@ -1,7 +1,7 @@
 //! `number.sum`: the sum of a list (Okta's Sum).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{List};
+use flow_card::kinds::List;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -23,9 +23,17 @@ pub static DOC: CardDoc = CardDoc {
     description: r#"The sum of the numbers of `list`; `0` for an empty list. Numeric text counts as a number; any other item is an `input` error naming its position."#,
     okta: &["Number - Sum"],
     examples: &[
-        Example::gives("Numbers and numeric text", r#"{ list: [1, "2", 3.5] }"#, r#"6.5"#),
+        Example::gives(
+            "Numbers and numeric text",
+            r#"{ list: [1, "2", 3.5] }"#,
+            r#"6.5"#,
+        ),
         Example::gives("Empty", r#"{ list: [] }"#, r#"0"#),
-        Example::fails("Not a number", r#"{ list: [1, x] }"#, r#"item 1 of `list` must be a number"#),
+        Example::fails(
+            "Not a number",
+            r#"{ list: [1, x] }"#,
+            r#"item 1 of `list` must be a number"#,
+        ),
     ],
 };
 

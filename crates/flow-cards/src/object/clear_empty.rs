@@ -6,8 +6,8 @@ use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, Ste
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::Value;
 use serde_json::Map;
+use serde_json::Value;
 
 /// Inputs of `object.clear_empty`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -21,15 +21,27 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("object.clear_empty", "Remove the empty values of an object", "the object");
+pub static SPEC: CardSpec = pure::<Config>(
+    "object.clear_empty",
+    "Remove the empty values of an object",
+    "the object",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"A copy of `object` without the keys whose value is `null`, `""`, `[]` or `{}`. With `deep: true`, nested objects are cleared first (so one left empty is removed too)."#,
     okta: &["Object - Clear Empty"],
     examples: &[
-        Example::gives("Top level", r#"{ object: {a: "", b: null, c: [], d: 0, e: {f: null}} }"#, r#"{"d": 0, "e": {"f": null}}"#),
-        Example::gives("Deep", r#"{ object: {d: 0, e: {f: null}}, deep: true }"#, r#"{"d": 0}"#),
+        Example::gives(
+            "Top level",
+            r#"{ object: {a: "", b: null, c: [], d: 0, e: {f: null}} }"#,
+            r#"{"d": 0, "e": {"f": null}}"#,
+        ),
+        Example::gives(
+            "Deep",
+            r#"{ object: {d: 0, e: {f: null}}, deep: true }"#,
+            r#"{"d": 0}"#,
+        ),
     ],
 };
 

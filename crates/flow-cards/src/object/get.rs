@@ -1,11 +1,11 @@
 //! `object.get`: reads a value out of an object by dot path (`profile.email`), as Okta's Object
 //! Get does.
 
-use flow_card::{CardDoc, Example};
 use crate::util::{PURE_TIMEOUT, done, dot_get};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Text};
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use flow_model::types::FieldLookup;
 use schemars::JsonSchema;
@@ -42,9 +42,23 @@ it is missing. With a constant path into a value of known type, the output type 
 missing field is `E0205`."#,
     okta: &["Object - Get"],
     examples: &[
-        Example::gives("A nested field", r#"{ object: { profile: { email: a@example.com } }, path: profile.email }"#, r#""a@example.com""#),
-        Example::gives("Into a list", r#"{ object: "{{ inputs.o }}", path: items.1.id }"#, r#"7"#).with_inputs(r#"{"o": {"items": [{"id": 6}, {"id": 7}]}}"#),
-        Example::gives("Missing is null", r#"{ object: "{{ inputs.o }}", path: a.b }"#, r#"null"#).with_inputs(r#"{"o": {}}"#),
+        Example::gives(
+            "A nested field",
+            r#"{ object: { profile: { email: a@example.com } }, path: profile.email }"#,
+            r#""a@example.com""#,
+        ),
+        Example::gives(
+            "Into a list",
+            r#"{ object: "{{ inputs.o }}", path: items.1.id }"#,
+            r#"7"#,
+        )
+        .with_inputs(r#"{"o": {"items": [{"id": 6}, {"id": 7}]}}"#),
+        Example::gives(
+            "Missing is null",
+            r#"{ object: "{{ inputs.o }}", path: a.b }"#,
+            r#"null"#,
+        )
+        .with_inputs(r#"{"o": {}}"#),
     ],
 };
 

@@ -1,7 +1,7 @@
 //! `object.get_multiple`: several values of an object by dot path at once (Okta's Get Multiple).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Object};
+use flow_card::kinds::Object;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -19,15 +19,27 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("object.get_multiple", "Read several values of an object by dot path", "an object with one field per path");
+pub static SPEC: CardSpec = pure::<Config>(
+    "object.get_multiple",
+    "Read several values of an object by dot path",
+    "an object with one field per path",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"Reads each dot path of `fields` from `object`; the output has one field per entry, `null` where the path finds nothing. A path must be text."#,
     okta: &["Object - Get Multiple"],
     examples: &[
-        Example::gives("Profile fields", r#"{ object: {profile: {email: a@x, name: {first: Ada}}}, fields: {email: profile.email, first: profile.name.first, none: a.b} }"#, r#"{"email": "a@x", "first": "Ada", "none": null}"#),
-        Example::fails("A path that is not text", r#"{ object: {}, fields: {a: 1} }"#, r#"path of `a` must be text"#),
+        Example::gives(
+            "Profile fields",
+            r#"{ object: {profile: {email: a@x, name: {first: Ada}}}, fields: {email: profile.email, first: profile.name.first, none: a.b} }"#,
+            r#"{"email": "a@x", "first": "Ada", "none": null}"#,
+        ),
+        Example::fails(
+            "A path that is not text",
+            r#"{ object: {}, fields: {a: 1} }"#,
+            r#"path of `a` must be text"#,
+        ),
     ],
 };
 
@@ -45,9 +57,16 @@ impl Card for Config {
             let mut out = serde_json::Map::new();
             for (name, path) in fields {
                 let Value::String(path) = path else {
-                    return Err(flow_card::CardError::input(format!("the path of `{name}` must be text")));
+                    return Err(flow_card::CardError::input(format!(
+                        "the path of `{name}` must be text"
+                    )));
                 };
-                out.insert(name, crate::util::dot_get(&o, &path).cloned().unwrap_or(Value::Null));
+                out.insert(
+                    name,
+                    crate::util::dot_get(&o, &path)
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                );
             }
             Ok(Value::Object(out))
         })())

@@ -1,7 +1,7 @@
 //! `object.keys`: the keys of an object (Okta's Keys).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Object};
+use flow_card::kinds::Object;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -17,7 +17,8 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("object.keys", "List the keys of an object", "list<text>");
+pub static SPEC: CardSpec =
+    pure::<Config>("object.keys", "List the keys of an object", "list<text>");
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -25,7 +26,12 @@ pub static DOC: CardDoc = CardDoc {
     okta: &["Object - Keys"],
     examples: &[
         Example::gives("Keys", r#"{ object: {b: 1, a: 2} }"#, r#"["b", "a"]"#),
-        Example::fails("Not an object", r#"{ object: "{{ inputs.v }}" }"#, r#"`object` must be an object"#).with_inputs(r#"{"v": [1]}"#),
+        Example::fails(
+            "Not an object",
+            r#"{ object: "{{ inputs.v }}" }"#,
+            r#"`object` must be an object"#,
+        )
+        .with_inputs(r#"{"v": [1]}"#),
     ],
 };
 
@@ -38,7 +44,9 @@ impl Card for Config {
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         output((|| {
             let o = super::object(cx, &self.object, "object")?;
-            Ok(Value::Array(o.into_iter().map(|(k, _)| Value::String(k)).collect()))
+            Ok(Value::Array(
+                o.into_iter().map(|(k, _)| Value::String(k)).collect(),
+            ))
         })())
     }
 }

@@ -1,7 +1,7 @@
 //! `object.map_to_list`: the entries of an object as a list (Okta's Map to List).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Object};
+use flow_card::kinds::Object;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -17,15 +17,21 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("object.map_to_list", "Turn an object into a list of key and value pairs", "list<{ key, value }>");
+pub static SPEC: CardSpec = pure::<Config>(
+    "object.map_to_list",
+    "Turn an object into a list of key and value pairs",
+    "list<{ key, value }>",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"One `{ key, value }` per key of `object`, in order."#,
     okta: &["Object - Map to List"],
-    examples: &[
-        Example::gives("Entries", r#"{ object: {a: 1, b: x} }"#, r#"[{"key": "a", "value": 1}, {"key": "b", "value": "x"}]"#),
-    ],
+    examples: &[Example::gives(
+        "Entries",
+        r#"{ object: {a: 1, b: x} }"#,
+        r#"[{"key": "a", "value": 1}, {"key": "b", "value": "x"}]"#,
+    )],
 };
 
 impl Card for Config {
@@ -37,7 +43,11 @@ impl Card for Config {
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         output((|| {
             let o = super::object(cx, &self.object, "object")?;
-            Ok(Value::Array(o.into_iter().map(|(k, v)| serde_json::json!({ "key": k, "value": v })).collect()))
+            Ok(Value::Array(
+                o.into_iter()
+                    .map(|(k, v)| serde_json::json!({ "key": k, "value": v }))
+                    .collect(),
+            ))
         })())
     }
 }

@@ -6,8 +6,8 @@ use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, Ste
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::Value;
 use serde_json::Map;
+use serde_json::Value;
 
 /// Inputs of `object.merge`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -21,16 +21,32 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("object.merge", "Merge objects into one, later keys winning", "an object");
+pub static SPEC: CardSpec = pure::<Config>(
+    "object.merge",
+    "Merge objects into one, later keys winning",
+    "an object",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"Merges the objects of `objects` in order: a key of a later object replaces the same key of an earlier one. With `deep: true`, two objects under the same key are merged the same way (lists and other values are still replaced). An item that is not an object is an `input` error."#,
     okta: &["Object - Merge"],
     examples: &[
-        Example::gives("Later wins", r#"{ objects: [{a: 1, b: {x: 1}}, {b: {y: 2}, c: 3}] }"#, r#"{"a": 1, "b": {"y": 2}, "c": 3}"#),
-        Example::gives("Deep", r#"{ objects: [{a: 1, b: {x: 1}}, {b: {y: 2}}], deep: true }"#, r#"{"a": 1, "b": {"x": 1, "y": 2}}"#),
-        Example::fails("Not an object", r#"{ objects: [{a: 1}, 2] }"#, r#"item 1 of `objects` must be an object"#),
+        Example::gives(
+            "Later wins",
+            r#"{ objects: [{a: 1, b: {x: 1}}, {b: {y: 2}, c: 3}] }"#,
+            r#"{"a": 1, "b": {"y": 2}, "c": 3}"#,
+        ),
+        Example::gives(
+            "Deep",
+            r#"{ objects: [{a: 1, b: {x: 1}}, {b: {y: 2}}], deep: true }"#,
+            r#"{"a": 1, "b": {"x": 1, "y": 2}}"#,
+        ),
+        Example::fails(
+            "Not an object",
+            r#"{ objects: [{a: 1}, 2] }"#,
+            r#"item 1 of `objects` must be an object"#,
+        ),
     ],
 };
 
@@ -51,7 +67,13 @@ impl Card for Config {
                 None => false,
             };
             let mut out = Map::new();
-            for (i, o) in objects.as_array().map(Vec::as_slice).unwrap_or(&[]).iter().enumerate() {
+            for (i, o) in objects
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+            {
                 match o {
                     Value::Object(m) => merge(&mut out, m, deep),
                     other => {

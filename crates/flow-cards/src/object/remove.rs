@@ -19,15 +19,18 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("object.remove", "Remove keys from an object", "the object");
+pub static SPEC: CardSpec =
+    pure::<Config>("object.remove", "Remove keys from an object", "the object");
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"A copy of `object` without the keys (or dot paths) in `keys`; missing ones are ignored."#,
     okta: &["Object - Remove"],
-    examples: &[
-        Example::gives("Two keys", r#"{ object: {a: 1, b: {c: 2, d: 3}, e: 4}, keys: [a, b.c] }"#, r#"{"b": {"d": 3}, "e": 4}"#),
-    ],
+    examples: &[Example::gives(
+        "Two keys",
+        r#"{ object: {a: 1, b: {c: 2, d: 3}, e: 4}, keys: [a, b.c] }"#,
+        r#"{"b": {"d": 3}, "e": 4}"#,
+    )],
 };
 
 impl Card for Config {

@@ -21,16 +21,32 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("object.set", "Set a value at a dot path of an object", "the object");
+pub static SPEC: CardSpec = pure::<Config>(
+    "object.set",
+    "Set a value at a dot path of an object",
+    "the object",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"A copy of `object` with `value` at `path`, creating objects on the way. A part of the path that holds something other than an object is an `input` error."#,
     okta: &["Object - Set"],
     examples: &[
-        Example::gives("Nested", r#"{ object: {profile: {login: ada}}, path: profile.dept, value: R&D }"#, r#"{"profile": {"login": "ada", "dept": "R&D"}}"#),
-        Example::gives("Created on the way", r#"{ object: {}, path: a.b, value: 1 }"#, r#"{"a": {"b": 1}}"#),
-        Example::fails("Through a value", r#"{ object: {a: 1}, path: a.b, value: 1 }"#, r#"`a` holds number"#),
+        Example::gives(
+            "Nested",
+            r#"{ object: {profile: {login: ada}}, path: profile.dept, value: R&D }"#,
+            r#"{"profile": {"login": "ada", "dept": "R&D"}}"#,
+        ),
+        Example::gives(
+            "Created on the way",
+            r#"{ object: {}, path: a.b, value: 1 }"#,
+            r#"{"a": {"b": 1}}"#,
+        ),
+        Example::fails(
+            "Through a value",
+            r#"{ object: {a: 1}, path: a.b, value: 1 }"#,
+            r#"`a` holds number"#,
+        ),
     ],
 };
 

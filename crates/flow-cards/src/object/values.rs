@@ -1,7 +1,7 @@
 //! `object.values`: the values of an object (Okta's Values).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Object};
+use flow_card::kinds::Object;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -17,15 +17,18 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("object.values", "List the values of an object", "a list");
+pub static SPEC: CardSpec =
+    pure::<Config>("object.values", "List the values of an object", "a list");
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"The values of `object`, in key order."#,
     okta: &["Object - Values"],
-    examples: &[
-        Example::gives("Values", r#"{ object: {b: 1, a: x} }"#, r#"[1, "x"]"#),
-    ],
+    examples: &[Example::gives(
+        "Values",
+        r#"{ object: {b: 1, a: x} }"#,
+        r#"[1, "x"]"#,
+    )],
 };
 
 impl Card for Config {

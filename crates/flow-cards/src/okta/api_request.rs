@@ -1,7 +1,6 @@
 //! `okta.api_request`: any other Okta Management API call, authenticated by the connection
 //! (Okta's Custom API Action). The path is relative to the org and must start with `/api/`.
 
-use flow_card::{CardDoc, Example};
 use super::client;
 use super::connection::{Okta, OktaLive};
 use crate::util::STRICT;
@@ -12,6 +11,7 @@ use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome,
     StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use schemars::JsonSchema;
@@ -62,8 +62,17 @@ It takes `connection:`, the name of an `okta` connection (`E0214` when it does n
 [connectors.md](connectors.md#okta). In a dry run nothing is sent: the output is a rehearsal."#,
     okta: &["Okta - Custom API Action"],
     examples: &[
-        Example::gives("A dry run", r#"{ connection: okta, path: /api/v1/groups, query: { limit: 50 } }"#, r#"{"status": 200, "headers": {"content-type": "application/json"}, "body": {}}"#),
-        Example::fails("A path outside the API", r#"{ connection: okta, path: "{{ inputs.p }}" }"#, r#"/api/"#).with_inputs(r#"{"p": "/admin"}"#),
+        Example::gives(
+            "A dry run",
+            r#"{ connection: okta, path: /api/v1/groups, query: { limit: 50 } }"#,
+            r#"{"status": 200, "headers": {"content-type": "application/json"}, "body": {}}"#,
+        ),
+        Example::fails(
+            "A path outside the API",
+            r#"{ connection: okta, path: "{{ inputs.p }}" }"#,
+            r#"/api/"#,
+        )
+        .with_inputs(r#"{"p": "/admin"}"#),
     ],
 };
 

@@ -2,7 +2,6 @@
 //! `DELETE /api/v1/users/{id}/sessions`, optionally revoking OAuth tokens too (Okta's Clear User
 //! Sessions). Idempotent: clearing a user without sessions still succeeds.
 
-use flow_card::{CardDoc, Example};
 use super::client;
 use super::connection::{Okta, OktaLive};
 use crate::util::CONNECTOR_TIMEOUT;
@@ -11,6 +10,7 @@ use flow_card::kinds::{Boolean, Text};
 use flow_card::{
     Card, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -51,9 +51,11 @@ It takes `connection:`, the name of an `okta` connection (`E0214` when it does n
 `E0215` when it is of another kind). The exact requests are in
 [connectors.md](connectors.md#okta). In a dry run nothing is sent: the output is a rehearsal."#,
     okta: &["Okta - Clear User Sessions"],
-    examples: &[
-        Example::gives("A dry run", r#"{ connection: okta, user_id: 00u1, revoke_oauth_tokens: true }"#, r#"{"status_code": 204}"#),
-    ],
+    examples: &[Example::gives(
+        "A dry run",
+        r#"{ connection: okta, user_id: 00u1, revoke_oauth_tokens: true }"#,
+        r#"{"status_code": 204}"#,
+    )],
 };
 
 impl Card for Config {

@@ -2,7 +2,6 @@
 //! Read User). The direct read is strongly consistent and finds a login exactly; an unknown
 //! user is a `not_found` error (Okta's 404 E0000007).
 
-use flow_card::{CardDoc, Example};
 use super::client;
 use super::connection::{Okta, OktaLive};
 use crate::util::CONNECTOR_TIMEOUT;
@@ -12,6 +11,7 @@ use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome,
     StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -77,8 +77,16 @@ It takes `connection:`, the name of an `okta` connection (`E0214` when it does n
 [connectors.md](connectors.md#okta). In a dry run nothing is sent: the output is a rehearsal."#,
     okta: &["Okta - Read User"],
     examples: &[
-        Example::gives("A dry run", r#"{ connection: okta, user: ada@example.com }"#, r#"{"id": "00uAdiGKGFtV2dplRWuZ", "status": "ACTIVE", "profile": {"login": "ada@example.com", "email": "ada@example.com", "firstName": "Ada", "lastName": ""}}"#),
-        Example::rejected("A connection that does not exist", r#"{ connection: nope, user: a }"#, "E0214"),
+        Example::gives(
+            "A dry run",
+            r#"{ connection: okta, user: ada@example.com }"#,
+            r#"{"id": "00uAdiGKGFtV2dplRWuZ", "status": "ACTIVE", "profile": {"login": "ada@example.com", "email": "ada@example.com", "firstName": "Ada", "lastName": ""}}"#,
+        ),
+        Example::rejected(
+            "A connection that does not exist",
+            r#"{ connection: nope, user: a }"#,
+            "E0214",
+        ),
     ],
 };
 

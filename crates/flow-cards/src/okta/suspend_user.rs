@@ -1,14 +1,23 @@
 //! `okta.suspend_user`: `POST /api/v1/users/{id}/lifecycle/suspend` (the shared logic is in
 //! [`super::lifecycle`]).
 
-use flow_card::{CardDoc, Example};
 use super::lifecycle::{Lifecycle, lifecycle_spec};
 use flow_card::CardSpec;
+use flow_card::{CardDoc, Example};
 
 /// Registration.
 pub static SPEC: CardSpec = CardSpec {
-    build: |cx| Some(Box::new(Lifecycle::new(cx.config()?, "suspend", "SUSPENDED"))),
-    ..lifecycle_spec("okta.suspend_user", "Suspend an Okta user (already suspended is success)")
+    build: |cx| {
+        Some(Box::new(Lifecycle::new(
+            cx.config()?,
+            "suspend",
+            "SUSPENDED",
+        )))
+    },
+    ..lifecycle_spec(
+        "okta.suspend_user",
+        "Suspend an Okta user (already suspended is success)",
+    )
 };
 
 /// Documentation and examples (each runs as a test).
@@ -23,7 +32,15 @@ It takes `connection:`, the name of an `okta` connection (`E0214` when it does n
 [connectors.md](connectors.md#okta). In a dry run nothing is sent: the output is a rehearsal."#,
     okta: &["Okta - Suspend User"],
     examples: &[
-        Example::gives("A dry run", r#"{ connection: okta, user_id: 00u1 }"#, r#"{"status_code": 200, "already": false}"#),
-        Example::rejected("A connection of another kind", r#"{ connection: slack, user_id: 00u1 }"#, "E0215"),
+        Example::gives(
+            "A dry run",
+            r#"{ connection: okta, user_id: 00u1 }"#,
+            r#"{"status_code": 200, "already": false}"#,
+        ),
+        Example::rejected(
+            "A connection of another kind",
+            r#"{ connection: slack, user_id: 00u1 }"#,
+            "E0215",
+        ),
     ],
 };

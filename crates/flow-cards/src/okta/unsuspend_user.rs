@@ -1,14 +1,23 @@
 //! `okta.unsuspend_user`: `POST /api/v1/users/{id}/lifecycle/unsuspend` (the shared logic is in
 //! [`super::lifecycle`]).
 
-use flow_card::{CardDoc, Example};
 use super::lifecycle::{Lifecycle, lifecycle_spec};
 use flow_card::CardSpec;
+use flow_card::{CardDoc, Example};
 
 /// Registration.
 pub static SPEC: CardSpec = CardSpec {
-    build: |cx| Some(Box::new(Lifecycle::new(cx.config()?, "unsuspend", "ACTIVE"))),
-    ..lifecycle_spec("okta.unsuspend_user", "Unsuspend an Okta user (already active is success)")
+    build: |cx| {
+        Some(Box::new(Lifecycle::new(
+            cx.config()?,
+            "unsuspend",
+            "ACTIVE",
+        )))
+    },
+    ..lifecycle_spec(
+        "okta.unsuspend_user",
+        "Unsuspend an Okta user (already active is success)",
+    )
 };
 
 /// Documentation and examples (each runs as a test).
@@ -22,7 +31,9 @@ It takes `connection:`, the name of an `okta` connection (`E0214` when it does n
 `E0215` when it is of another kind). The exact requests are in
 [connectors.md](connectors.md#okta). In a dry run nothing is sent: the output is a rehearsal."#,
     okta: &["Okta - Unsuspend User"],
-    examples: &[
-        Example::gives("A dry run", r#"{ connection: okta, user_id: 00u1 }"#, r#"{"status_code": 200, "already": false}"#),
-    ],
+    examples: &[Example::gives(
+        "A dry run",
+        r#"{ connection: okta, user_id: 00u1 }"#,
+        r#"{"status_code": 200, "already": false}"#,
+    )],
 };

@@ -2,7 +2,6 @@
 //! Channel). Slack answers HTTP 200 with `ok: false` for its errors; those become step errors
 //! that carry Slack's code (`channel_not_found`, `invalid_auth`, …).
 
-use flow_card::{CardDoc, Example};
 use super::connection::{Slack, SlackLive};
 use super::message;
 use crate::retry_after::retry_after;
@@ -13,6 +12,7 @@ use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, ErrorKind, Expr, HttpRequest,
     HttpResponse, Outcome, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -76,8 +76,17 @@ visible `… [cut: N more characters]` marker. A message needs `text` or `blocks
 dry run nothing is sent: the output is a rehearsal."#,
     okta: &["Slack - Send Message to Channel"],
     examples: &[
-        Example::gives("A dry run", r#"{ connection: slack, channel: C0123, text: "hi {{ inputs.who }}" }"#, r#"{"channel": "C0DRYRUN00", "ts": "1700000000.000100"}"#).with_inputs(r#"{"who": "<!channel>"}"#),
-        Example::rejected("Neither text nor blocks", r#"{ connection: slack, channel: C0123 }"#, "E0005"),
+        Example::gives(
+            "A dry run",
+            r#"{ connection: slack, channel: C0123, text: "hi {{ inputs.who }}" }"#,
+            r#"{"channel": "C0DRYRUN00", "ts": "1700000000.000100"}"#,
+        )
+        .with_inputs(r#"{"who": "<!channel>"}"#),
+        Example::rejected(
+            "Neither text nor blocks",
+            r#"{ connection: slack, channel: C0123 }"#,
+            "E0005",
+        ),
     ],
 };
 

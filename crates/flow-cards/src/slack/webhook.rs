@@ -1,7 +1,6 @@
 //! `slack.webhook`: posts to a Slack incoming webhook. Slack answers `200 ok`, or a status and
 //! a plain-text code (`no_text`, `channel_is_archived`, …) that becomes the step's error.
 
-use flow_card::{CardDoc, Example};
 use super::connection::{SlackWebhook, WebhookLive};
 use super::message;
 use crate::retry_after::retry_after;
@@ -12,6 +11,7 @@ use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, ErrorKind, Expr, HttpRequest,
     HttpResponse, Outcome, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -63,9 +63,11 @@ fake link; `blocks` are not escaped. Text longer than 40,000 characters is cut, 
 visible `… [cut: N more characters]` marker. A message needs `text` or `blocks` (`E0005`). In a
 dry run nothing is sent: the output is a rehearsal."#,
     okta: &["Slack - Send Message (incoming webhook)"],
-    examples: &[
-        Example::gives("A dry run", r#"{ connection: hook, text: done }"#, r#"{"ok": true}"#),
-    ],
+    examples: &[Example::gives(
+        "A dry run",
+        r#"{ connection: hook, text: done }"#,
+        r#"{"ok": true}"#,
+    )],
 };
 
 impl Card for Config {

@@ -1,16 +1,16 @@
 //! `text.base64_decode`: Base64 back to text (Okta's Base64 Decode).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use base64::Engine as _;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use flow_card::CardError;
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use base64::Engine as _;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use flow_card::CardError;
 
 /// Inputs of `text.base64_decode`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -32,8 +32,16 @@ pub static DOC: CardDoc = CardDoc {
 `alphabet` is `standard` (RFC 4648 `+/`, the default) or `url` (`-_`, for URLs and JWTs). Input that is not Base64, or bytes that are not UTF-8 text, are an `input` error."#,
     okta: &["Text - Base64 Decode"],
     examples: &[
-        Example::gives("Standard", r#"{ text: "dXNlcjpwYSBzcw==" }"#, r#""user:pa ss""#),
-        Example::gives("Without padding", r#"{ text: "dXNlcjpwYSBzcw" }"#, r#""user:pa ss""#),
+        Example::gives(
+            "Standard",
+            r#"{ text: "dXNlcjpwYSBzcw==" }"#,
+            r#""user:pa ss""#,
+        ),
+        Example::gives(
+            "Without padding",
+            r#"{ text: "dXNlcjpwYSBzcw" }"#,
+            r#""user:pa ss""#,
+        ),
         Example::gives("URL-safe", r#"{ text: "Pz8-", alphabet: url }"#, r#""??>""#),
         Example::fails("Not Base64", r#"{ text: "a*b" }"#, r#"not Base64"#),
         Example::fails("Not UTF-8 text", r#"{ text: "/w==" }"#, r#"not UTF-8"#),
@@ -64,7 +72,10 @@ impl Card for Config {
 
 /// The engine of an `alphabet` input: encoding pads only the standard alphabet; decoding takes
 /// either, with or without padding.
-pub(crate) fn engine<K>(cx: &StepCx<'_>, alphabet: &Option<Expr<K>>) -> Result<GeneralPurpose, CardError> {
+pub(crate) fn engine<K>(
+    cx: &StepCx<'_>,
+    alphabet: &Option<Expr<K>>,
+) -> Result<GeneralPurpose, CardError> {
     let lenient = GeneralPurposeConfig::new()
         .with_encode_padding(true)
         .with_decode_padding_mode(DecodePaddingMode::Indifferent);

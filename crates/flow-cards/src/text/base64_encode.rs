@@ -1,13 +1,13 @@
 //! `text.base64_encode`: text as Base64 (Okta's Base64 Encode).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use base64::Engine as _;
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
-use base64::Engine as _;
 
 /// Inputs of `text.base64_encode`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -29,9 +29,17 @@ pub static DOC: CardDoc = CardDoc {
 `alphabet` is `standard` (RFC 4648 `+/`, the default) or `url` (`-_`, for URLs and JWTs). The `standard` alphabet pads with `=`; `url` does not pad."#,
     okta: &["Text - Base64 Encode"],
     examples: &[
-        Example::gives("Standard", r#"{ text: "user:pa ss" }"#, r#""dXNlcjpwYSBzcw==""#),
+        Example::gives(
+            "Standard",
+            r#"{ text: "user:pa ss" }"#,
+            r#""dXNlcjpwYSBzcw==""#,
+        ),
         Example::gives("URL-safe", r#"{ text: "??>", alphabet: url }"#, r#""Pz8-""#),
-        Example::fails("Not an alphabet", r#"{ text: a, alphabet: hex }"#, r#"`alphabet` must be"#),
+        Example::fails(
+            "Not an alphabet",
+            r#"{ text: a, alphabet: hex }"#,
+            r#"`alphabet` must be"#,
+        ),
     ],
 };
 
@@ -47,7 +55,9 @@ impl Card for Config {
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         output((|| {
             let text = cx.text(&self.text)?;
-            Ok(Value::String(super::base64_decode::engine(cx, &self.alphabet)?.encode(text.as_bytes())))
+            Ok(Value::String(
+                super::base64_decode::engine(cx, &self.alphabet)?.encode(text.as_bytes()),
+            ))
         })())
     }
 }

@@ -22,7 +22,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("text.find", "Find the position of a text inside another", "number");
+pub static SPEC: CardSpec = pure::<Config>(
+    "text.find",
+    "Find the position of a text inside another",
+    "number",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -32,7 +36,11 @@ pub static DOC: CardDoc = CardDoc {
     examples: &[
         Example::gives("Found", r#"{ text: "ada@example.com", find: "@" }"#, r#"3"#),
         Example::gives("Not found", r#"{ text: "ada", find: "@" }"#, r#"-1"#),
-        Example::gives("From a position", r#"{ text: "a-b-c", find: "-", start: 2 }"#, r#"3"#),
+        Example::gives(
+            "From a position",
+            r#"{ text: "a-b-c", find: "-", start: 2 }"#,
+            r#"3"#,
+        ),
     ],
 };
 
@@ -51,10 +59,15 @@ impl Card for Config {
             let text = cx.text(&self.text)?;
             let find = cx.text(&self.find)?;
             let start = match &self.start {
-                Some(s) => crate::util::char_pos(text.chars().count(), crate::util::whole(cx, s, "start")?),
+                Some(s) => {
+                    crate::util::char_pos(text.chars().count(), crate::util::whole(cx, s, "start")?)
+                }
                 None => 0,
             };
-            let offset = text.char_indices().nth(start).map_or(text.len(), |(b, _)| b);
+            let offset = text
+                .char_indices()
+                .nth(start)
+                .map_or(text.len(), |(b, _)| b);
             Ok(match text[offset..].find(&*find) {
                 Some(b) => Value::from(start + text[offset..offset + b].chars().count()),
                 None => Value::from(-1),

@@ -1,7 +1,7 @@
 //! `text.find_pattern`: the first match of a regular expression and its groups (Okta's Find Pattern).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -19,7 +19,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("text.find_pattern", "Find the first match of a pattern and its groups", "{ match, index, groups } or null");
+pub static SPEC: CardSpec = pure::<Config>(
+    "text.find_pattern",
+    "Find the first match of a pattern and its groups",
+    "{ match, index, groups } or null",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -28,8 +32,16 @@ text, its character position from 0, and the text of each capture group (`null` 
 that took no part). No match gives `null`."#,
     okta: &["Text - Find Pattern"],
     examples: &[
-        Example::gives("A ticket number", r#"{ text: "see INC-4211 and INC-7", pattern: "INC-([0-9]+)" }"#, r#"{"match": "INC-4211", "index": 4, "groups": ["4211"]}"#),
-        Example::gives("No match", r#"{ text: "nothing", pattern: "[0-9]" }"#, r#"null"#),
+        Example::gives(
+            "A ticket number",
+            r#"{ text: "see INC-4211 and INC-7", pattern: "INC-([0-9]+)" }"#,
+            r#"{"match": "INC-4211", "index": 4, "groups": ["4211"]}"#,
+        ),
+        Example::gives(
+            "No match",
+            r#"{ text: "nothing", pattern: "[0-9]" }"#,
+            r#"null"#,
+        ),
     ],
 };
 
@@ -37,7 +49,11 @@ impl Card for Config {
     fn check(&self, cx: &mut dyn Checker) -> Type {
         cx.expr_type(self.text.id);
         super::check_pattern(cx, self.pattern.id);
-        Type::object([("match", Type::Text), ("index", Type::Number), ("groups", Type::list(Type::Text))])
+        Type::object([
+            ("match", Type::Text),
+            ("index", Type::Number),
+            ("groups", Type::list(Type::Text)),
+        ])
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {

@@ -1,7 +1,7 @@
 //! `text.length`: the number of characters of text (Okta's Length).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -27,7 +27,12 @@ written as text first."#,
     examples: &[
         Example::gives("Characters, not bytes", r#"{ text: "héllo" }"#, r#"5"#),
         Example::gives("Empty", r#"{ text: "" }"#, r#"0"#),
-        Example::fails("A list is not text", r#"{ text: "{{ inputs.v }}" }"#, r#"`text` must be text"#).with_inputs(r#"{"v": [1]}"#),
+        Example::fails(
+            "A list is not text",
+            r#"{ text: "{{ inputs.v }}" }"#,
+            r#"`text` must be text"#,
+        )
+        .with_inputs(r#"{"v": [1]}"#),
     ],
 };
 
@@ -38,8 +43,6 @@ impl Card for Config {
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
-        output((|| {
-            Ok(Value::from(cx.text(&self.text)?.chars().count()))
-        })())
+        output((|| Ok(Value::from(cx.text(&self.text)?.chars().count())))())
     }
 }

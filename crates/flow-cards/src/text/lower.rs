@@ -1,7 +1,7 @@
 //! `text.lower`: text in lower case (Okta's To Lower Case).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -23,9 +23,11 @@ pub static SPEC: CardSpec = pure::<Config>("text.lower", "Write text in lower ca
 pub static DOC: CardDoc = CardDoc {
     description: r#"Writes `text` in lower case, by Unicode's rules (`Ä` → `ä`)."#,
     okta: &["Text - To Lower Case"],
-    examples: &[
-        Example::gives("An email", r#"{ text: "Ada@Example.COM" }"#, r#""ada@example.com""#),
-    ],
+    examples: &[Example::gives(
+        "An email",
+        r#"{ text: "Ada@Example.COM" }"#,
+        r#""ada@example.com""#,
+    )],
 };
 
 impl Card for Config {
@@ -35,8 +37,6 @@ impl Card for Config {
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
-        output((|| {
-            Ok(Value::String(cx.text(&self.text)?.to_lowercase()))
-        })())
+        output((|| Ok(Value::String(cx.text(&self.text)?.to_lowercase())))())
     }
 }

@@ -1,7 +1,7 @@
 //! `text.match`: whether text matches a regular expression (Okta's Match).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -19,7 +19,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("text.match", "Tell whether text matches a pattern", "boolean");
+pub static SPEC: CardSpec = pure::<Config>(
+    "text.match",
+    "Tell whether text matches a pattern",
+    "boolean",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -28,9 +32,21 @@ anchor it with `^` and `$` to test the whole text. A constant pattern that is no
 rejected when the flow loads (`E0006`)."#,
     okta: &["Text - Match"],
     examples: &[
-        Example::gives("An email domain", r#"{ text: "ada@example.com", pattern: "@example\\.com$" }"#, r#"true"#),
-        Example::gives("No match", r#"{ text: "ada@example.org", pattern: "@example\\.com$" }"#, r#"false"#),
-        Example::rejected("An invalid pattern", r#"{ text: abc, pattern: "[a-" }"#, "E0006"),
+        Example::gives(
+            "An email domain",
+            r#"{ text: "ada@example.com", pattern: "@example\\.com$" }"#,
+            r#"true"#,
+        ),
+        Example::gives(
+            "No match",
+            r#"{ text: "ada@example.org", pattern: "@example\\.com$" }"#,
+            r#"false"#,
+        ),
+        Example::rejected(
+            "An invalid pattern",
+            r#"{ text: abc, pattern: "[a-" }"#,
+            "E0006",
+        ),
     ],
 };
 

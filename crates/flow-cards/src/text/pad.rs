@@ -25,7 +25,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("text.pad", "Pad text to a length at the start or the end", "text");
+pub static SPEC: CardSpec = pure::<Config>(
+    "text.pad",
+    "Pad text to a length at the start or the end",
+    "text",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -34,10 +38,26 @@ text until it is `length` characters long. Text already that long is unchanged. 
 be a whole number from 0 to 10,000."#,
     okta: &["Text - Pad"],
     examples: &[
-        Example::gives("Leading zeros", r#"{ text: 42, length: 5, fill: "0" }"#, r#""00042""#),
-        Example::gives("At the end", r#"{ text: ab, length: 5, fill: "xy", side: end }"#, r#""abxyx""#),
-        Example::gives("Already long enough", r#"{ text: abcdef, length: 3 }"#, r#""abcdef""#),
-        Example::fails("Not a side", r#"{ text: a, length: 3, side: middle }"#, r#"`side` must be"#),
+        Example::gives(
+            "Leading zeros",
+            r#"{ text: 42, length: 5, fill: "0" }"#,
+            r#""00042""#,
+        ),
+        Example::gives(
+            "At the end",
+            r#"{ text: ab, length: 5, fill: "xy", side: end }"#,
+            r#""abxyx""#,
+        ),
+        Example::gives(
+            "Already long enough",
+            r#"{ text: abcdef, length: 3 }"#,
+            r#""abcdef""#,
+        ),
+        Example::fails(
+            "Not a side",
+            r#"{ text: a, length: 3, side: middle }"#,
+            r#"`side` must be"#,
+        ),
     ],
 };
 

@@ -1,7 +1,7 @@
 //! `text.replace`: replaces every occurrence of a text (Okta's Replace).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -22,7 +22,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("text.replace", "Replace every occurrence of a text with another", "text");
+pub static SPEC: CardSpec = pure::<Config>(
+    "text.replace",
+    "Replace every occurrence of a text with another",
+    "text",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -30,9 +34,21 @@ pub static DOC: CardDoc = CardDoc {
 plain text; `text.replace_pattern` takes a regular expression. An empty `find` is an error."#,
     okta: &["Text - Replace"],
     examples: &[
-        Example::gives("Every occurrence", r#"{ text: "a-b-c", find: "-", replace: " / " }"#, r#""a / b / c""#),
-        Example::gives("Remove", r#"{ text: "555-0100", find: "-" }"#, r#""5550100""#),
-        Example::fails("Empty find", r#"{ text: abc, find: "" }"#, r#"`find` must not be empty"#),
+        Example::gives(
+            "Every occurrence",
+            r#"{ text: "a-b-c", find: "-", replace: " / " }"#,
+            r#""a / b / c""#,
+        ),
+        Example::gives(
+            "Remove",
+            r#"{ text: "555-0100", find: "-" }"#,
+            r#""5550100""#,
+        ),
+        Example::fails(
+            "Empty find",
+            r#"{ text: abc, find: "" }"#,
+            r#"`find` must not be empty"#,
+        ),
     ],
 };
 

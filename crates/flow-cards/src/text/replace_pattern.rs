@@ -1,7 +1,7 @@
 //! `text.replace_pattern`: replaces every match of a regular expression (Okta's Replace Pattern).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -22,7 +22,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("text.replace_pattern", "Replace every match of a pattern", "text");
+pub static SPEC: CardSpec = pure::<Config>(
+    "text.replace_pattern",
+    "Replace every match of a pattern",
+    "text",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -32,9 +36,21 @@ insert captured groups and `$$` is a dollar sign. A constant pattern that is not
 rejected when the flow loads (`E0006`); one computed at run time is an `input` error."#,
     okta: &["Text - Replace Pattern"],
     examples: &[
-        Example::gives("Digits masked", r#"{ text: "card 4111 1111", pattern: "[0-9]", replace: "*" }"#, r#""card **** ****""#),
-        Example::gives("Groups swapped", r#"{ text: "Lovelace, Ada", pattern: "(\\w+), (\\w+)", replace: "$2 $1" }"#, r#""Ada Lovelace""#),
-        Example::rejected("An invalid pattern", r#"{ text: abc, pattern: "(" }"#, "E0006"),
+        Example::gives(
+            "Digits masked",
+            r#"{ text: "card 4111 1111", pattern: "[0-9]", replace: "*" }"#,
+            r#""card **** ****""#,
+        ),
+        Example::gives(
+            "Groups swapped",
+            r#"{ text: "Lovelace, Ada", pattern: "(\\w+), (\\w+)", replace: "$2 $1" }"#,
+            r#""Ada Lovelace""#,
+        ),
+        Example::rejected(
+            "An invalid pattern",
+            r#"{ text: abc, pattern: "(" }"#,
+            "E0006",
+        ),
     ],
 };
 
@@ -53,7 +69,9 @@ impl Card for Config {
             let text = cx.text(&self.text)?;
             let re = super::pattern(cx, &self.pattern)?;
             let with = cx.opt_text(&self.replace)?.unwrap_or_default();
-            Ok(Value::String(re.replace_all(&text, with.as_str()).into_owned()))
+            Ok(Value::String(
+                re.replace_all(&text, with.as_str()).into_owned(),
+            ))
         })())
     }
 }

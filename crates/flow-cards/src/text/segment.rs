@@ -22,7 +22,11 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("text.segment", "Take the characters of text between two positions", "text");
+pub static SPEC: CardSpec = pure::<Config>(
+    "text.segment",
+    "Take the characters of text between two positions",
+    "text",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -32,10 +36,26 @@ Positions past the end are clamped, and an `end` before `start` gives empty text
 be whole numbers."#,
     okta: &["Text - Segment"],
     examples: &[
-        Example::gives("The first four", r#"{ text: "flowctl rocks", start: 0, end: 4 }"#, r#""flow""#),
-        Example::gives("From a position to the end", r#"{ text: "flowctl rocks", start: 8 }"#, r#""rocks""#),
-        Example::gives("The last three characters", r#"{ text: "héllo", start: -3 }"#, r#""llo""#),
-        Example::fails("A fraction is not a position", r#"{ text: abc, start: 1.5 }"#, r#"whole number"#),
+        Example::gives(
+            "The first four",
+            r#"{ text: "flowctl rocks", start: 0, end: 4 }"#,
+            r#""flow""#,
+        ),
+        Example::gives(
+            "From a position to the end",
+            r#"{ text: "flowctl rocks", start: 8 }"#,
+            r#""rocks""#,
+        ),
+        Example::gives(
+            "The last three characters",
+            r#"{ text: "héllo", start: -3 }"#,
+            r#""llo""#,
+        ),
+        Example::fails(
+            "A fraction is not a position",
+            r#"{ text: abc, start: 1.5 }"#,
+            r#"whole number"#,
+        ),
     ],
 };
 
@@ -53,12 +73,17 @@ impl Card for Config {
         output((|| {
             let text = cx.text(&self.text)?;
             let chars: Vec<char> = text.chars().collect();
-            let start = crate::util::char_pos(chars.len(), crate::util::whole(cx, &self.start, "start")?);
+            let start =
+                crate::util::char_pos(chars.len(), crate::util::whole(cx, &self.start, "start")?);
             let end = match &self.end {
                 Some(e) => crate::util::char_pos(chars.len(), crate::util::whole(cx, e, "end")?),
                 None => chars.len(),
             };
-            let part: String = chars.get(start..end.max(start)).unwrap_or(&[]).iter().collect();
+            let part: String = chars
+                .get(start..end.max(start))
+                .unwrap_or(&[])
+                .iter()
+                .collect();
             Ok(Value::String(part))
         })())
     }

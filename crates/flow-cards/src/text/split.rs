@@ -33,12 +33,32 @@ does. An empty separator splits the text into its characters. Numbers and boolea
 as text first; any other value is an error."#,
     okta: &["Text - Split"],
     examples: &[
-        Example::gives("At commas", r#"{ text: "a,b,,c" }"#, r#"["a", "b", "", "c"]"#),
-        Example::gives("At a word", r#"{ text: "a and b", separator: " and " }"#, r#"["a", "b"]"#),
-        Example::gives("Into characters", r#"{ text: "héh", separator: "" }"#, r#"["h", "é", "h"]"#),
-        Example::gives("A number is text", r#"{ text: 1.5, separator: "." }"#, r#"["1", "5"]"#),
-        Example::fails("A list is not text", r#"{ text: "{{ inputs.v }}" }"#, "`text` must be text")
-            .with_inputs(r#"{"v": [1]}"#),
+        Example::gives(
+            "At commas",
+            r#"{ text: "a,b,,c" }"#,
+            r#"["a", "b", "", "c"]"#,
+        ),
+        Example::gives(
+            "At a word",
+            r#"{ text: "a and b", separator: " and " }"#,
+            r#"["a", "b"]"#,
+        ),
+        Example::gives(
+            "Into characters",
+            r#"{ text: "héh", separator: "" }"#,
+            r#"["h", "é", "h"]"#,
+        ),
+        Example::gives(
+            "A number is text",
+            r#"{ text: 1.5, separator: "." }"#,
+            r#"["1", "5"]"#,
+        ),
+        Example::fails(
+            "A list is not text",
+            r#"{ text: "{{ inputs.v }}" }"#,
+            "`text` must be text",
+        )
+        .with_inputs(r#"{"v": [1]}"#),
     ],
 };
 

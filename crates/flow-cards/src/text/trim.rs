@@ -1,7 +1,7 @@
 //! `text.trim`: removes white space at both ends (Okta's Trim).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -17,16 +17,22 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("text.trim", "Remove white space at both ends of text", "text");
+pub static SPEC: CardSpec = pure::<Config>(
+    "text.trim",
+    "Remove white space at both ends of text",
+    "text",
+);
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
     description: r#"Removes white space (spaces, tabs, line breaks, and other Unicode white space) at the start and
 the end of `text`."#,
     okta: &["Text - Trim"],
-    examples: &[
-        Example::gives("Both ends", r#"{ text: "  ada \n" }"#, r#""ada""#),
-    ],
+    examples: &[Example::gives(
+        "Both ends",
+        r#"{ text: "  ada \n" }"#,
+        r#""ada""#,
+    )],
 };
 
 impl Card for Config {

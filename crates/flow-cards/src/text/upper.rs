@@ -1,7 +1,7 @@
 //! `text.upper`: text in upper case (Okta's To Upper Case).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -23,9 +23,11 @@ pub static SPEC: CardSpec = pure::<Config>("text.upper", "Write text in upper ca
 pub static DOC: CardDoc = CardDoc {
     description: r#"Writes `text` in upper case, by Unicode's rules (`straße` → `STRASSE`)."#,
     okta: &["Text - To Upper Case"],
-    examples: &[
-        Example::gives("German sharp s", r#"{ text: "straße" }"#, r#""STRASSE""#),
-    ],
+    examples: &[Example::gives(
+        "German sharp s",
+        r#"{ text: "straße" }"#,
+        r#""STRASSE""#,
+    )],
 };
 
 impl Card for Config {
@@ -35,8 +37,6 @@ impl Card for Config {
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
-        output((|| {
-            Ok(Value::String(cx.text(&self.text)?.to_uppercase()))
-        })())
+        output((|| Ok(Value::String(cx.text(&self.text)?.to_uppercase())))())
     }
 }

@@ -20,7 +20,8 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("text.url_decode", "Decode percent-encoded text", "text");
+pub static SPEC: CardSpec =
+    pure::<Config>("text.url_decode", "Decode percent-encoded text", "text");
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -28,8 +29,16 @@ pub static DOC: CardDoc = CardDoc {
 Escapes that decode to bytes that are not UTF-8 text are an `input` error."#,
     okta: &["Text - URL Decode"],
     examples: &[
-        Example::gives("Escapes", r#"{ text: "a%20b%26c%3Dd%2F%C3%A9" }"#, r#""a b&c=d/é""#),
-        Example::gives("Form encoding", r#"{ text: "a+b", plus_as_space: true }"#, r#""a b""#),
+        Example::gives(
+            "Escapes",
+            r#"{ text: "a%20b%26c%3Dd%2F%C3%A9" }"#,
+            r#""a b&c=d/é""#,
+        ),
+        Example::gives(
+            "Form encoding",
+            r#"{ text: "a+b", plus_as_space: true }"#,
+            r#""a b""#,
+        ),
         Example::fails("Not UTF-8", r#"{ text: "%FF" }"#, r#"not UTF-8"#),
     ],
 };

@@ -1,7 +1,7 @@
 //! `text.url_encode`: percent-encodes text for a URL (Okta's URL Encode).
 
 use crate::util::{output, pure};
-use flow_card::kinds::{Text};
+use flow_card::kinds::Text;
 use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, StepCx};
 use flow_model::Type;
 use schemars::JsonSchema;
@@ -17,7 +17,8 @@ pub struct Config {
 }
 
 /// Registration.
-pub static SPEC: CardSpec = pure::<Config>("text.url_encode", "Percent-encode text for a URL", "text");
+pub static SPEC: CardSpec =
+    pure::<Config>("text.url_encode", "Percent-encode text for a URL", "text");
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
@@ -25,9 +26,11 @@ pub static DOC: CardDoc = CardDoc {
 (`A–Z a–z 0–9 - . _ ~`), so the result is safe as a query value or a path segment (a space
 becomes `%20`, `+` becomes `%2B`)."#,
     okta: &["Text - URL Encode"],
-    examples: &[
-        Example::gives("A query value", r#"{ text: "a b&c=d/é" }"#, r#""a%20b%26c%3Dd%2F%C3%A9""#),
-    ],
+    examples: &[Example::gives(
+        "A query value",
+        r#"{ text: "a b&c=d/é" }"#,
+        r#""a%20b%26c%3Dd%2F%C3%A9""#,
+    )],
 };
 
 impl Card for Config {
@@ -39,7 +42,9 @@ impl Card for Config {
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         output((|| {
             let text = cx.text(&self.text)?;
-            Ok(Value::String(percent_encoding::utf8_percent_encode(&text, crate::util::STRICT).to_string()))
+            Ok(Value::String(
+                percent_encoding::utf8_percent_encode(&text, crate::util::STRICT).to_string(),
+            ))
         })())
     }
 }
