@@ -32,6 +32,12 @@ pub static DOC: CardDoc = CardDoc {
             r#"false"#,
         )
         .with_inputs(r#"{"v": ""}"#),
+        Example::fails(
+            "Not a list",
+            r#"{ values: "{{ inputs.v }}" }"#,
+            r#"`values` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
     ],
 };
 

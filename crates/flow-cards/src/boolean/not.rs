@@ -26,6 +26,11 @@ pub static DOC: CardDoc = CardDoc {
     examples: &[
         Example::gives("Empty text is false", r#"{ value: "" }"#, r#"true"#),
         Example::gives("A list with items is true", r#"{ value: [0] }"#, r#"false"#),
+        Example::rejected(
+            "An unknown input",
+            r#"{ value: true, other: false }"#,
+            "E0003",
+        ),
     ],
 };
 

@@ -26,6 +26,12 @@ pub static DOC: CardDoc = CardDoc {
     examples: &[
         Example::gives("One true", r#"{ values: [false, 0, yes] }"#, r#"true"#),
         Example::gives("None", r#"{ values: [false, null] }"#, r#"false"#),
+        Example::fails(
+            "Not a list",
+            r#"{ values: "{{ inputs.v }}" }"#,
+            r#"`values` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
     ],
 };
 

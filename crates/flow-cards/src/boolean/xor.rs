@@ -32,6 +32,7 @@ pub static DOC: CardDoc = CardDoc {
     examples: &[
         Example::gives("One", r#"{ a: true, b: false }"#, r#"true"#),
         Example::gives("Both", r#"{ a: 1, b: x }"#, r#"false"#),
+        Example::rejected("A missing input", r#"{ a: true }"#, "E0005"),
     ],
 };
 

@@ -46,6 +46,12 @@ at 12:01 AM` in `zone`) and `custom` (in `format` and `zone`)."#,
             r#"{ date: "2024-01-15T12:00:00Z", zone: Asia/Kolkata, format: "HH:mm" }"#,
             r#"{"iso": "2024-01-15T12:00:00Z", "epoch": 1705320000, "unix": 1705320000000, "zoned": "2024-01-15T17:30:00.000+05:30", "human": "Mon, January 15th at 5:30 PM", "custom": "17:30"}"#,
         ),
+        Example::fails(
+            "Not a date",
+            r#"{ date: "{{ inputs.v }}" }"#,
+            r#"`date` must be a date"#,
+        )
+        .with_inputs(r#"{"v": "31/12/2024"}"#),
     ],
 };
 

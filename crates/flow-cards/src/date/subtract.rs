@@ -51,6 +51,11 @@ ISO 8601 in UTC with milliseconds, as Okta writes dates (`2024-05-08T09:30:00.00
             r#"{ date: "2024-02-29T08:00:00Z", amount: 1, unit: years }"#,
             r#""2023-02-28T08:00:00.000Z""#,
         ),
+        Example::rejected(
+            "A constant that is not a date",
+            r#"{ date: "last week", amount: 1, unit: days }"#,
+            "E0006",
+        ),
     ],
 };
 

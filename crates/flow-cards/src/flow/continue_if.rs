@@ -52,6 +52,7 @@ for it, so none of them happens after a stop."#,
             r#"{ condition: false, message: "not an alert" }"#,
             r#"{"continue": false}"#,
         ),
+        Example::rejected("No condition", r#"{ message: why }"#, "E0005"),
     ],
 };
 

@@ -46,6 +46,7 @@ steps of different types, its output type is `any`."#,
         )
         .with_inputs(r#"{"l": "x"}"#),
         Example::gives("No outputs", r#"{}"#, r#"{}"#),
+        Example::rejected("An unknown input", r#"{ output: { a: 1 } }"#, "E0003"),
     ],
 };
 

@@ -79,11 +79,18 @@ request is recorded, not sent, and the answer is a rehearsal."#,
         "HTTP - Patch",
         "HTTP - Delete",
     ],
-    examples: &[Example::gives(
-        "A dry run rehearses",
-        r#"{ connection: api, method: POST, url: /tickets, body: { title: x } }"#,
-        r#"{"status": 200, "headers": {"content-type": "application/json"}, "body": {}}"#,
-    )],
+    examples: &[
+        Example::gives(
+            "A dry run rehearses",
+            r#"{ connection: api, method: POST, url: /tickets, body: { title: x } }"#,
+            r#"{"status": 200, "headers": {"content-type": "application/json"}, "body": {}}"#,
+        ),
+        Example::rejected(
+            "A connection that does not exist",
+            r#"{ connection: nope, url: /x }"#,
+            "E0214",
+        ),
+    ],
 };
 
 impl Card for Config {

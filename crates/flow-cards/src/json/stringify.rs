@@ -49,6 +49,7 @@ pub static DOC: CardDoc = CardDoc {
             r#"{ value: [1], pretty: true }"#,
             r#""[\n  1\n]""#,
         ),
+        Example::rejected("No value", r#"{ pretty: true }"#, "E0005"),
     ],
 };
 

@@ -29,11 +29,19 @@ pub static SPEC: CardSpec = pure::<Config>(
 pub static DOC: CardDoc = CardDoc {
     description: r#"A new list: the items of `list`, then `item`."#,
     okta: &["List - Append"],
-    examples: &[Example::gives(
-        "At the end",
-        r#"{ list: [a, b], item: c }"#,
-        r#"["a", "b", "c"]"#,
-    )],
+    examples: &[
+        Example::gives(
+            "At the end",
+            r#"{ list: [a, b], item: c }"#,
+            r#"["a", "b", "c"]"#,
+        ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}", item: 1 }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

@@ -26,12 +26,20 @@ pub static SPEC: CardSpec = pure::<Config>(
 pub static DOC: CardDoc = CardDoc {
     description: r#"Builds a list from `items`, each a value or a template. Its item type is known when the items agree."#,
     okta: &["List - Construct"],
-    examples: &[Example::gives(
-        "From templates",
-        r#"{ items: ["{{ inputs.a }}", "{{ inputs.b }}", 3] }"#,
-        r#"["x", "y", 3]"#,
-    )
-    .with_inputs(r#"{"a": "x", "b": "y"}"#)],
+    examples: &[
+        Example::gives(
+            "From templates",
+            r#"{ items: ["{{ inputs.a }}", "{{ inputs.b }}", 3] }"#,
+            r#"["x", "y", 3]"#,
+        )
+        .with_inputs(r#"{"a": "x", "b": "y"}"#),
+        Example::fails(
+            "Not a list",
+            r#"{ items: "{{ inputs.v }}" }"#,
+            r#"`items` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

@@ -29,11 +29,19 @@ pub static SPEC: CardSpec = pure::<Config>(
 pub static DOC: CardDoc = CardDoc {
     description: r#"The items of `list` that are not in `other`. Items are compared by value, as `list.filter`'s `eq` does (`1` equals `1.0`; `"1"` does not equal `1`). The output has no repeats and keeps the order of `list`."#,
     okta: &["List - Difference"],
-    examples: &[Example::gives(
-        "Not in the other",
-        r#"{ list: [a, b, c], other: [b] }"#,
-        r#"["a", "c"]"#,
-    )],
+    examples: &[
+        Example::gives(
+            "Not in the other",
+            r#"{ list: [a, b, c], other: [b] }"#,
+            r#"["a", "c"]"#,
+        ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}", other: [] }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

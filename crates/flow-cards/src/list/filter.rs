@@ -101,6 +101,12 @@ and `[1, 2]` does not contain `"2"`. Only the text operators (`contains` on a te
             r#"{ list: ["2", 2], operator: eq, value: 2 }"#,
             r#"[2]"#,
         ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}", operator: eq, value: 1 }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
     ],
 };
 

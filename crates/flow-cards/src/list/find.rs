@@ -45,6 +45,12 @@ pub static DOC: CardDoc = CardDoc {
             r#"{ list: [a], operator: eq, value: z }"#,
             r#"{"item": null, "index": -1}"#,
         ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}", operator: eq, value: 1 }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
     ],
 };
 

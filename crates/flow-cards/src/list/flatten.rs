@@ -37,6 +37,12 @@ pub static DOC: CardDoc = CardDoc {
             r#"{ list: [1, [2, [3]], 4], deep: true }"#,
             r#"[1, 2, 3, 4]"#,
         ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}" }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
     ],
 };
 

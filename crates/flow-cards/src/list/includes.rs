@@ -36,6 +36,12 @@ pub static DOC: CardDoc = CardDoc {
             r#"{ list: [1, 2], value: "2" }"#,
             r#"false"#,
         ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}", value: 1 }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
     ],
 };
 

@@ -39,12 +39,20 @@ pub static DOC: CardDoc = CardDoc {
     description: r#"Reads the value at a dot path in each item. Output: a list of the values, `null` where
 missing."#,
     okta: &["List - Pluck"],
-    examples: &[Example::gives(
-        "Emails",
-        r#"{ list: "{{ inputs.users }}", key: profile.email }"#,
-        r#"["a@x", null]"#,
-    )
-    .with_inputs(r#"{"users": [{"profile": {"email": "a@x"}}, {"profile": {}}]}"#)],
+    examples: &[
+        Example::gives(
+            "Emails",
+            r#"{ list: "{{ inputs.users }}", key: profile.email }"#,
+            r#"["a@x", null]"#,
+        )
+        .with_inputs(r#"{"users": [{"profile": {"email": "a@x"}}, {"profile": {}}]}"#),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}", key: a }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

@@ -29,11 +29,19 @@ pub static SPEC: CardSpec = pure::<Config>(
 pub static DOC: CardDoc = CardDoc {
     description: r#"A new list without the items equal to `value`. Items are compared by value, as `list.filter`'s `eq` does (`1` equals `1.0`; `"1"` does not equal `1`)."#,
     okta: &[],
-    examples: &[Example::gives(
-        "Every occurrence",
-        r#"{ list: [a, b, a, c], value: a }"#,
-        r#"["b", "c"]"#,
-    )],
+    examples: &[
+        Example::gives(
+            "Every occurrence",
+            r#"{ list: [a, b, a, c], value: a }"#,
+            r#"["b", "c"]"#,
+        ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}", value: 1 }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

@@ -27,11 +27,15 @@ pub static SPEC: CardSpec = pure::<Config>(
 pub static DOC: CardDoc = CardDoc {
     description: r#"The items of `list`, last first."#,
     okta: &["List - Reverse"],
-    examples: &[Example::gives(
-        "Reversed",
-        r#"{ list: [1, 2, 3] }"#,
-        r#"[3, 2, 1]"#,
-    )],
+    examples: &[
+        Example::gives("Reversed", r#"{ list: [1, 2, 3] }"#, r#"[3, 2, 1]"#),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}" }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

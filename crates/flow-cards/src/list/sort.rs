@@ -67,6 +67,12 @@ character. Mixed kinds sort as `null` < booleans < numbers < texts < lists < obj
             r#"{ list: [b, 2, null, true] }"#,
             r#"[null, true, 2, "b"]"#,
         ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}" }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
     ],
 };
 

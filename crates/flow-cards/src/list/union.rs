@@ -29,11 +29,19 @@ pub static SPEC: CardSpec = pure::<Config>(
 pub static DOC: CardDoc = CardDoc {
     description: r#"The items of `list` and then of `other`, each once. Items are compared by value, as `list.filter`'s `eq` does (`1` equals `1.0`; `"1"` does not equal `1`). The output has no repeats and keeps the order of `list` then `other`."#,
     okta: &["List - Union"],
-    examples: &[Example::gives(
-        "Both",
-        r#"{ list: [a, b], other: [b, c] }"#,
-        r#"["a", "b", "c"]"#,
-    )],
+    examples: &[
+        Example::gives(
+            "Both",
+            r#"{ list: [a, b], other: [b, c] }"#,
+            r#"["a", "b", "c"]"#,
+        ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}", other: [] }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

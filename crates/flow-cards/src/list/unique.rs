@@ -54,6 +54,12 @@ the value at that dot path."#,
             r#"{ list: [{a: 1, b: x}, {a: 1, b: y}], path: a }"#,
             r#"[{"a": 1, "b": "x"}]"#,
         ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}" }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
     ],
 };
 

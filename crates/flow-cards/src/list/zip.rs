@@ -38,6 +38,12 @@ pub static DOC: CardDoc = CardDoc {
             r#"{ lists: [[1, 2], [a]] }"#,
             r#"[[1, "a"], [2, null]]"#,
         ),
+        Example::fails(
+            "Not a list",
+            r#"{ lists: "{{ inputs.v }}" }"#,
+            r#"`lists` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
     ],
 };
 

@@ -26,7 +26,15 @@ pub static SPEC: CardSpec = pure::<Config>(
 pub static DOC: CardDoc = CardDoc {
     description: r#"The number without its sign. Text that holds a number (`"42"`, from an event or a step) is read as that number, as Okta converts it; other values are an `input` error. A constant must be written as a number (`E0206` when it is text)."#,
     okta: &["Number - Absolute Value"],
-    examples: &[Example::gives("Negative", r#"{ number: -4.5 }"#, r#"4.5"#)],
+    examples: &[
+        Example::gives("Negative", r#"{ number: -4.5 }"#, r#"4.5"#),
+        Example::fails(
+            "Text that is not a number",
+            r#"{ number: "{{ inputs.v }}" }"#,
+            r#"must be a number"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

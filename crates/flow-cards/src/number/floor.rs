@@ -25,6 +25,12 @@ pub static DOC: CardDoc = CardDoc {
     examples: &[
         Example::gives("Positive", r#"{ number: 2.7 }"#, r#"2"#),
         Example::gives("Negative", r#"{ number: -2.1 }"#, r#"-3"#),
+        Example::fails(
+            "Text that is not a number",
+            r#"{ number: "{{ inputs.v }}" }"#,
+            r#"must be a number"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
     ],
 };
 

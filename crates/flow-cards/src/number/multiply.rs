@@ -27,6 +27,12 @@ pub static DOC: CardDoc = CardDoc {
     examples: &[
         Example::gives("Product", r#"{ a: 6, b: 7 }"#, r#"42"#),
         Example::gives("Fractions", r#"{ a: 0.5, b: 3 }"#, r#"1.5"#),
+        Example::fails(
+            "Text that is not a number",
+            r#"{ a: "{{ inputs.v }}", b: 2 }"#,
+            r#"must be a number"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
     ],
 };
 

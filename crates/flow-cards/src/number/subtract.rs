@@ -28,7 +28,15 @@ pub static SPEC: CardSpec = pure::<Config>(
 pub static DOC: CardDoc = CardDoc {
     description: r#"Subtracts `b` from `a`. Text that holds a number (`"42"`, from an event or a step) is read as that number, as Okta converts it; other values are an `input` error. A constant must be written as a number (`E0206` when it is text)."#,
     okta: &["Number - Subtract"],
-    examples: &[Example::gives("Below zero", r#"{ a: 2, b: 5 }"#, r#"-3"#)],
+    examples: &[
+        Example::gives("Below zero", r#"{ a: 2, b: 5 }"#, r#"-3"#),
+        Example::fails(
+            "Text that is not a number",
+            r#"{ a: "{{ inputs.v }}", b: 2 }"#,
+            r#"must be a number"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

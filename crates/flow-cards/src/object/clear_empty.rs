@@ -42,6 +42,12 @@ pub static DOC: CardDoc = CardDoc {
             r#"{ object: {d: 0, e: {f: null}}, deep: true }"#,
             r#"{"d": 0}"#,
         ),
+        Example::fails(
+            "Not an object",
+            r#"{ object: "{{ inputs.v }}" }"#,
+            r#"`object` must be an object"#,
+        )
+        .with_inputs(r#"{"v": [1]}"#),
     ],
 };
 

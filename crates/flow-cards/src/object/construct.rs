@@ -40,7 +40,7 @@ of its fields."#,
         r#"{ fields: { login: "{{ inputs.login }}", count: "{{ len inputs.l }}", fixed: true } }"#,
         r#"{"login": "ada", "count": 2, "fixed": true}"#,
     )
-    .with_inputs(r#"{"login": "ada", "l": [1, 2]}"#)],
+    .with_inputs(r#"{"login": "ada", "l": [1, 2]}"#), Example::rejected("No fields", r#"{}"#, "E0005")],
 };
 
 impl Card for Config {

@@ -59,6 +59,7 @@ missing field is `E0205`."#,
             r#"null"#,
         )
         .with_inputs(r#"{"o": {}}"#),
+        Example::rejected("No path", r#"{ object: { a: 1 } }"#, "E0005"),
     ],
 };
 

@@ -27,11 +27,19 @@ pub static SPEC: CardSpec = pure::<Config>(
 pub static DOC: CardDoc = CardDoc {
     description: r#"One `{ key, value }` per key of `object`, in order."#,
     okta: &["Object - Map to List"],
-    examples: &[Example::gives(
-        "Entries",
-        r#"{ object: {a: 1, b: x} }"#,
-        r#"[{"key": "a", "value": 1}, {"key": "b", "value": "x"}]"#,
-    )],
+    examples: &[
+        Example::gives(
+            "Entries",
+            r#"{ object: {a: 1, b: x} }"#,
+            r#"[{"key": "a", "value": 1}, {"key": "b", "value": "x"}]"#,
+        ),
+        Example::fails(
+            "Not an object",
+            r#"{ object: "{{ inputs.v }}" }"#,
+            r#"`object` must be an object"#,
+        )
+        .with_inputs(r#"{"v": [1]}"#),
+    ],
 };
 
 impl Card for Config {

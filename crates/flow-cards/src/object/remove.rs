@@ -26,11 +26,19 @@ pub static SPEC: CardSpec =
 pub static DOC: CardDoc = CardDoc {
     description: r#"A copy of `object` without the keys (or dot paths) in `keys`; missing ones are ignored."#,
     okta: &["Object - Remove"],
-    examples: &[Example::gives(
-        "Two keys",
-        r#"{ object: {a: 1, b: {c: 2, d: 3}, e: 4}, keys: [a, b.c] }"#,
-        r#"{"b": {"d": 3}, "e": 4}"#,
-    )],
+    examples: &[
+        Example::gives(
+            "Two keys",
+            r#"{ object: {a: 1, b: {c: 2, d: 3}, e: 4}, keys: [a, b.c] }"#,
+            r#"{"b": {"d": 3}, "e": 4}"#,
+        ),
+        Example::fails(
+            "Not an object",
+            r#"{ object: "{{ inputs.v }}", keys: [a] }"#,
+            r#"`object` must be an object"#,
+        )
+        .with_inputs(r#"{"v": [1]}"#),
+    ],
 };
 
 impl Card for Config {

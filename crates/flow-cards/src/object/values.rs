@@ -24,11 +24,15 @@ pub static SPEC: CardSpec =
 pub static DOC: CardDoc = CardDoc {
     description: r#"The values of `object`, in key order."#,
     okta: &["Object - Values"],
-    examples: &[Example::gives(
-        "Values",
-        r#"{ object: {b: 1, a: x} }"#,
-        r#"[1, "x"]"#,
-    )],
+    examples: &[
+        Example::gives("Values", r#"{ object: {b: 1, a: x} }"#, r#"[1, "x"]"#),
+        Example::fails(
+            "Not an object",
+            r#"{ object: "{{ inputs.v }}" }"#,
+            r#"`object` must be an object"#,
+        )
+        .with_inputs(r#"{"v": [1]}"#),
+    ],
 };
 
 impl Card for Config {

@@ -51,11 +51,18 @@ It takes `connection:`, the name of an `okta` connection (`E0214` when it does n
 `E0215` when it is of another kind). The exact requests are in
 [connectors.md](connectors.md#okta). In a dry run nothing is sent: the output is a rehearsal."#,
     okta: &["Okta - Clear User Sessions"],
-    examples: &[Example::gives(
-        "A dry run",
-        r#"{ connection: okta, user_id: 00u1, revoke_oauth_tokens: true }"#,
-        r#"{"status_code": 204}"#,
-    )],
+    examples: &[
+        Example::gives(
+            "A dry run",
+            r#"{ connection: okta, user_id: 00u1, revoke_oauth_tokens: true }"#,
+            r#"{"status_code": 204}"#,
+        ),
+        Example::rejected(
+            "A connection that does not exist",
+            r#"{ connection: nope, user_id: 00u1 }"#,
+            "E0214",
+        ),
+    ],
 };
 
 impl Card for Config {

@@ -31,9 +31,16 @@ It takes `connection:`, the name of an `okta` connection (`E0214` when it does n
 `E0215` when it is of another kind). The exact requests are in
 [connectors.md](connectors.md#okta). In a dry run nothing is sent: the output is a rehearsal."#,
     okta: &["Okta - Unsuspend User"],
-    examples: &[Example::gives(
-        "A dry run",
-        r#"{ connection: okta, user_id: 00u1 }"#,
-        r#"{"status_code": 200, "already": false}"#,
-    )],
+    examples: &[
+        Example::gives(
+            "A dry run",
+            r#"{ connection: okta, user_id: 00u1 }"#,
+            r#"{"status_code": 200, "already": false}"#,
+        ),
+        Example::rejected(
+            "A connection of another kind",
+            r#"{ connection: slack, user_id: 00u1 }"#,
+            "E0215",
+        ),
+    ],
 };

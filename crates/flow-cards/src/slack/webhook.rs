@@ -63,11 +63,18 @@ fake link; `blocks` are not escaped. Text longer than 40,000 characters is cut, 
 visible `… [cut: N more characters]` marker. A message needs `text` or `blocks` (`E0005`). In a
 dry run nothing is sent: the output is a rehearsal."#,
     okta: &["Slack - Send Message (incoming webhook)"],
-    examples: &[Example::gives(
-        "A dry run",
-        r#"{ connection: hook, text: done }"#,
-        r#"{"ok": true}"#,
-    )],
+    examples: &[
+        Example::gives(
+            "A dry run",
+            r#"{ connection: hook, text: done }"#,
+            r#"{"ok": true}"#,
+        ),
+        Example::rejected(
+            "A connection of another kind",
+            r#"{ connection: okta, text: hi }"#,
+            "E0215",
+        ),
+    ],
 };
 
 impl Card for Config {

@@ -41,6 +41,12 @@ pub static DOC: CardDoc = CardDoc {
             r#"{ text: "a-b-c", find: "-", start: 2 }"#,
             r#"3"#,
         ),
+        Example::fails(
+            "A list is not text",
+            r#"{ text: "{{ inputs.v }}", find: a }"#,
+            r#"`text` must be text"#,
+        )
+        .with_inputs(r#"{"v": [1]}"#),
     ],
 };
 

@@ -42,6 +42,11 @@ that took no part). No match gives `null`."#,
             r#"{ text: "nothing", pattern: "[0-9]" }"#,
             r#"null"#,
         ),
+        Example::rejected(
+            "An invalid pattern",
+            r#"{ text: abc, pattern: "a{2" }"#,
+            "E0006",
+        ),
     ],
 };
 

@@ -23,11 +23,19 @@ pub static SPEC: CardSpec = pure::<Config>("text.lower", "Write text in lower ca
 pub static DOC: CardDoc = CardDoc {
     description: r#"Writes `text` in lower case, by Unicode's rules (`Ä` → `ä`)."#,
     okta: &["Text - To Lower Case"],
-    examples: &[Example::gives(
-        "An email",
-        r#"{ text: "Ada@Example.COM" }"#,
-        r#""ada@example.com""#,
-    )],
+    examples: &[
+        Example::gives(
+            "An email",
+            r#"{ text: "Ada@Example.COM" }"#,
+            r#""ada@example.com""#,
+        ),
+        Example::fails(
+            "A list is not text",
+            r#"{ text: "{{ inputs.v }}" }"#,
+            r#"`text` must be text"#,
+        )
+        .with_inputs(r#"{"v": [1]}"#),
+    ],
 };
 
 impl Card for Config {

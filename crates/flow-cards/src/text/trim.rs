@@ -28,11 +28,15 @@ pub static DOC: CardDoc = CardDoc {
     description: r#"Removes white space (spaces, tabs, line breaks, and other Unicode white space) at the start and
 the end of `text`."#,
     okta: &["Text - Trim"],
-    examples: &[Example::gives(
-        "Both ends",
-        r#"{ text: "  ada \n" }"#,
-        r#""ada""#,
-    )],
+    examples: &[
+        Example::gives("Both ends", r#"{ text: "  ada \n" }"#, r#""ada""#),
+        Example::fails(
+            "A list is not text",
+            r#"{ text: "{{ inputs.v }}" }"#,
+            r#"`text` must be text"#,
+        )
+        .with_inputs(r#"{"v": [1]}"#),
+    ],
 };
 
 impl Card for Config {

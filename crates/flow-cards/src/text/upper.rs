@@ -23,11 +23,15 @@ pub static SPEC: CardSpec = pure::<Config>("text.upper", "Write text in upper ca
 pub static DOC: CardDoc = CardDoc {
     description: r#"Writes `text` in upper case, by Unicode's rules (`straße` → `STRASSE`)."#,
     okta: &["Text - To Upper Case"],
-    examples: &[Example::gives(
-        "German sharp s",
-        r#"{ text: "straße" }"#,
-        r#""STRASSE""#,
-    )],
+    examples: &[
+        Example::gives("German sharp s", r#"{ text: "straße" }"#, r#""STRASSE""#),
+        Example::fails(
+            "A list is not text",
+            r#"{ text: "{{ inputs.v }}" }"#,
+            r#"`text` must be text"#,
+        )
+        .with_inputs(r#"{"v": [1]}"#),
+    ],
 };
 
 impl Card for Config {

@@ -26,11 +26,19 @@ pub static DOC: CardDoc = CardDoc {
 (`A–Z a–z 0–9 - . _ ~`), so the result is safe as a query value or a path segment (a space
 becomes `%20`, `+` becomes `%2B`)."#,
     okta: &["Text - URL Encode"],
-    examples: &[Example::gives(
-        "A query value",
-        r#"{ text: "a b&c=d/é" }"#,
-        r#""a%20b%26c%3Dd%2F%C3%A9""#,
-    )],
+    examples: &[
+        Example::gives(
+            "A query value",
+            r#"{ text: "a b&c=d/é" }"#,
+            r#""a%20b%26c%3Dd%2F%C3%A9""#,
+        ),
+        Example::fails(
+            "A list is not text",
+            r#"{ text: "{{ inputs.v }}" }"#,
+            r#"`text` must be text"#,
+        )
+        .with_inputs(r#"{"v": [1]}"#),
+    ],
 };
 
 impl Card for Config {
