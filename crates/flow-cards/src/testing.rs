@@ -119,7 +119,7 @@ pub fn check_example(kind: &str, ex: &flow_card::Example) -> Result<(), String> 
 mod tests {
     use super::*;
 
-    /// Every card has examples, and every example holds.
+    /// Every card has examples, one of them an error case, and every example holds.
     #[test]
     fn every_example_holds() {
         let mut wrong = Vec::new();
@@ -127,6 +127,9 @@ mod tests {
         for card in crate::documented() {
             if card.doc.examples.is_empty() {
                 wrong.push(format!("{}: no example", card.spec.kind));
+            }
+            if card.doc.examples.iter().all(|e| matches!(e.expect, Expect::Output(_))) {
+                wrong.push(format!("{}: no example of an error", card.spec.kind));
             }
             for ex in card.doc.examples {
                 count += 1;
