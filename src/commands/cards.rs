@@ -312,7 +312,8 @@ pub fn markdown() -> String {
          ## Adding a card\n\n\
          A card is one file, `crates/flow-cards/src/<family>/<name>.rs`: its `Config` (serde,\n\
          `deny_unknown_fields`, a doc comment per field: the inputs below and the JSON Schema), its\n\
-         `SPEC`, its `DOC` (description, the Okta cards it stands for, examples) and its `run`.\n\
+         `SPEC`, its `DOC` (description, the Okta cards it stands for, examples: at least one, and one\n\
+         error case) and its `run`.\n\
          Registering it is one word in its family's `cards!(…)` line (`<family>/mod.rs`); then\n\
          regenerate this page and the schema (`cargo run -- cards --format markdown > docs/cards.md`,\n\
          `cargo run -- schema > docs/flow.schema.json`). Adding `text.split` touched 2 source files\n\

@@ -128,7 +128,12 @@ mod tests {
             if card.doc.examples.is_empty() {
                 wrong.push(format!("{}: no example", card.spec.kind));
             }
-            if card.doc.examples.iter().all(|e| matches!(e.expect, Expect::Output(_))) {
+            if card
+                .doc
+                .examples
+                .iter()
+                .all(|e| matches!(e.expect, Expect::Output(_)))
+            {
                 wrong.push(format!("{}: no example of an error", card.spec.kind));
             }
             for ex in card.doc.examples {
