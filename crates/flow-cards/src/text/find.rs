@@ -16,7 +16,7 @@ pub struct Config {
     text: Expr<Text>,
     /// What to look for.
     find: Expr<Text>,
-    /// Where to start looking, a character position from 0 (default 0).
+    /// Where to start looking, a character position from 0 (default 0); negative counts from the end.
     #[serde(default)]
     start: Option<Expr<Number>>,
 }
