@@ -6,6 +6,8 @@
 //! by the compiler ([`Checker`]), and evaluated at run time through the [`StepCx`]. Cards that
 //! talk HTTP build an [`HttpRequest`] and hand it to [`StepCx::send`], which records it (with
 //! secrets masked), and in a dry run answers with the card's rehearsal instead of sending.
+//! Beside its spec, a card's [`CardDoc`] holds its description and examples, from which the
+//! docs are generated and which run as tests.
 //!
 //! This crate knows nothing of the graph, the scheduler or any particular card.
 
@@ -13,6 +15,7 @@ pub mod build;
 pub mod card;
 pub mod connection;
 pub mod context;
+pub mod doc;
 pub mod error;
 pub mod expr;
 pub mod http;
@@ -24,6 +27,7 @@ pub use build::{BuildCx, CompiledExpr, ConnRefInfo, FlowRefInfo, StepParts};
 pub use card::{Card, CardFuture, CardSpec, Checker, Effect, HelperSig, Outcome, Signal};
 pub use connection::{ConnectionConfig, ConnectorSpec, LiveConnection};
 pub use context::{FlowCaller, FlowTarget, RunEnv, StepCx, StepLog};
+pub use doc::{CardDoc, Example, Expect};
 pub use error::{CardError, ErrorKind};
 pub use expr::{ConnRef, Expr, FlowRef, JsonPathField, kinds};
 pub use http::{HttpExchange, HttpRequest, HttpResponse, Transport, TransportError};

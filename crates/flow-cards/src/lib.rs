@@ -1,14 +1,33 @@
 //! flowctl's built-in cards, one file each, and the connectors they use.
 //!
-//! [`BUILTIN`] and [`CONNECTORS`] are the explicit lists the registry is built from: adding a
-//! card is one file and one line here. This is the only crate that speaks HTTP to the outside
-//! ([`ReqwestTransport`]).
+//! A card is one file: its config, `SPEC`, `DOC` (description and examples, which run as tests)
+//! and `run`. Each family's `mod.rs` lists its cards in one [`cards!`] line, which declares the
+//! modules and builds the family's `CARDS`; [`BUILTIN`] joins the families. This is the only
+//! crate that speaks HTTP to the outside ([`ReqwestTransport`]).
 
+/// Declares a family's card modules and lists them in `CARDS`: `cards!(compose, split);`.
+/// Each module defines `SPEC` (a [`CardSpec`]) and `DOC` (a [`CardDoc`]). `cargo fmt` does not
+/// follow modules declared by a macro: format card files with
+/// `rustfmt --edition 2024 crates/flow-cards/src/*/*.rs`.
+macro_rules! cards {
+    ($($card:ident),* $(,)?) => {
+        $(pub mod $card;)*
+        /// This family's cards, each with its documentation.
+        pub static CARDS: &[crate::Builtin] =
+            &[$(crate::Builtin { spec: &$card::SPEC, doc: &$card::DOC }),*];
+    };
+}
+
+pub mod boolean;
 pub mod conn;
+pub mod crypto;
+pub mod csv;
+pub mod date;
 pub mod flow;
 pub mod http;
 pub mod json;
 pub mod list;
+pub mod number;
 pub mod object;
 pub mod okta;
 pub mod retry_after;
@@ -16,41 +35,48 @@ pub mod slack;
 pub mod text;
 pub mod util;
 
+#[cfg(test)]
+mod testing;
+
 pub use http::transport::ReqwestTransport;
 
-use flow_card::{CardSpec, ConnectorSpec, Registry};
+use flow_card::{CardDoc, CardSpec, ConnectorSpec, Registry};
+use std::sync::LazyLock;
+
+/// A built-in card: its registration and its documentation.
+#[derive(Debug, Clone, Copy)]
+pub struct Builtin {
+    /// What the compiler and engine use.
+    pub spec: &'static CardSpec,
+    /// What the docs and the example tests use.
+    pub doc: &'static CardDoc,
+}
+
+/// The card families, in the order of the docs.
+static FAMILIES: &[&[Builtin]] = &[
+    text::CARDS,
+    date::CARDS,
+    number::CARDS,
+    boolean::CARDS,
+    crypto::CARDS,
+    csv::CARDS,
+    list::CARDS,
+    object::CARDS,
+    json::CARDS,
+    flow::CARDS,
+    http::CARDS,
+    okta::CARDS,
+    slack::CARDS,
+];
+
+/// Every built-in card with its documentation, family by family.
+pub fn documented() -> impl Iterator<Item = &'static Builtin> {
+    FAMILIES.iter().flat_map(|f| f.iter())
+}
 
 /// Every built-in card.
-pub static BUILTIN: &[&CardSpec] = &[
-    &http::close::SPEC,
-    &http::request::SPEC,
-    &flow::ret::SPEC,
-    &flow::fail::SPEC,
-    &flow::continue_if::SPEC,
-    &flow::call::SPEC,
-    &json::parse::SPEC,
-    &json::stringify::SPEC,
-    &object::get::SPEC,
-    &object::construct::SPEC,
-    &list::to_text::SPEC,
-    &list::length::SPEC,
-    &list::pluck::SPEC,
-    &list::filter::SPEC,
-    &list::find::SPEC,
-    &list::unique::SPEC,
-    &list::sort::SPEC,
-    &list::at::SPEC,
-    &list::for_each::SPEC,
-    &list::map::SPEC,
-    &text::compose::SPEC,
-    &okta::read_user::SPEC,
-    &okta::clear_user_sessions::SPEC,
-    &okta::lifecycle::SUSPEND,
-    &okta::lifecycle::UNSUSPEND,
-    &okta::api_request::SPEC,
-    &slack::send_message::SPEC,
-    &slack::webhook::SPEC,
-];
+pub static BUILTIN: LazyLock<Vec<&'static CardSpec>> =
+    LazyLock::new(|| documented().map(|b| b.spec).collect());
 
 /// Every built-in connector.
 pub static CONNECTORS: &[&ConnectorSpec] = &[
@@ -62,5 +88,5 @@ pub static CONNECTORS: &[&ConnectorSpec] = &[
 
 /// The registry of every built-in card and connector.
 pub fn registry() -> Registry {
-    Registry::new(BUILTIN, CONNECTORS)
+    Registry::new(&BUILTIN, CONNECTORS)
 }

@@ -1,8 +1,13 @@
-//! Small pieces the cards share: futures for synchronous cards, dot paths, comparisons, and
-//! the default timeouts.
+//! Small pieces the cards share: the registration of pure cards, futures for synchronous
+//! cards, dot paths, and the default timeouts.
 
-use flow_card::{CardError, CardFuture, HttpResponse, Outcome};
+use flow_card::card::schema_of;
+use flow_card::{
+    BuildCx, Card, CardError, CardFuture, CardSpec, Effect, Expr, HttpResponse, Outcome, StepCx,
+};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
@@ -24,6 +29,56 @@ pub const STRICT: &AsciiSet = &NON_ALPHANUMERIC
 /// A finished future for cards that compute synchronously.
 pub fn done<'a>(r: Result<Outcome, CardError>) -> CardFuture<'a> {
     Box::pin(std::future::ready(r))
+}
+
+/// A finished future holding a plain output.
+pub fn output<'a>(r: Result<Value, CardError>) -> CardFuture<'a> {
+    done(r.map(Outcome::value))
+}
+
+/// The registration of a pure card whose config type `C` is the card itself.
+pub const fn pure<C: Card + DeserializeOwned + JsonSchema>(
+    kind: &'static str,
+    summary: &'static str,
+    output: &'static str,
+) -> CardSpec {
+    CardSpec {
+        kind,
+        summary,
+        effect: Effect::Pure,
+        output,
+        default_timeout: PURE_TIMEOUT,
+        default_attempts: 1,
+        trigger: None,
+        schema: schema_of::<C>,
+        build: build_config::<C>,
+    }
+}
+
+fn build_config<C: Card + DeserializeOwned>(cx: &mut BuildCx<'_>) -> Option<Box<dyn Card>> {
+    Some(Box::new(cx.config::<C>()?))
+}
+
+/// A whole number input (a position or a length): fractions and out-of-range values are
+/// errors naming the field.
+pub fn whole<K>(cx: &StepCx<'_>, e: &Expr<K>, field: &str) -> Result<i64, CardError> {
+    let n = cx.number(e)?;
+    if n.fract() != 0.0 || !n.is_finite() || n.abs() > 1e15 {
+        return Err(CardError::input(format!(
+            "`{field}` must be a whole number, found {n}"
+        )));
+    }
+    Ok(n as i64)
+}
+
+/// A character position from a possibly negative index (counted from the end), clamped to the
+/// text.
+pub fn char_pos(len: usize, i: i64) -> usize {
+    if i < 0 {
+        len.saturating_sub(i.unsigned_abs() as usize)
+    } else {
+        (i as usize).min(len)
+    }
 }
 
 /// The `{ status, headers, body }` output of the raw-request cards (`http.request`,

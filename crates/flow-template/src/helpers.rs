@@ -1,5 +1,6 @@
 //! The built-in template helpers, each with a type rule for the checker and an evaluation.
 
+use crate::dates;
 use crate::value::{compare, is_truthy, loose_eq, render_text, slack_escape, to_text};
 use flow_model::Type;
 use serde_json::Value;
@@ -336,4 +337,215 @@ pub static HELPERS: &[Helper] = &[
             ))
         },
     },
+    Helper {
+        name: "date_add",
+        min_args: 3,
+        max_args: 4,
+        usage: "{{ date_add date amount unit [zone] }}",
+        doc: "the date (ISO 8601) plus a whole amount of seconds, minutes, hours, days, weeks, months or years, as `date.add` computes it",
+        check: date_add_args,
+        eval: |a, _| {
+            let zone = zone_arg(a.get(3))?;
+            let ts = date_arg(&a[0], &zone)?;
+            let amount = match &*a[1] {
+                Value::Number(n) => n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15),
+                Value::String(s) => s
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 1e15),
+                _ => None,
+            }
+            .ok_or_else(|| format!("`date_add` needs a whole amount, found {}", to_text(&a[1])))?;
+            let unit = dates::unit_named(&text_of(&a[2], "date_add")?).map_err(|e| e.0)?;
+            let shifted = dates::shift(ts, amount as i64, unit, &zone).map_err(|e| e.0)?;
+            Ok(Value::String(dates::iso(shifted)))
+        },
+    },
+    Helper {
+        name: "date_format",
+        min_args: 2,
+        max_args: 3,
+        usage: "{{ date_format date format [zone] }}",
+        doc: "the date written in a format (Okta's codes such as `M/D/Y`, or strftime's `%d.%m.%Y`), in a time zone, as `date.format` writes it",
+        check: |args| {
+            date_type(&args[0], 0)?;
+            Ok(Type::Text)
+        },
+        eval: |a, _| {
+            let zone = zone_arg(a.get(2))?;
+            let ts = date_arg(&a[0], &zone)?;
+            let format = text_of(&a[1], "date_format")?;
+            dates::format_in(ts, &zone, &format)
+                .map(Value::String)
+                .map_err(|e| e.0)
+        },
+    },
+    Helper {
+        name: "split",
+        min_args: 2,
+        max_args: 2,
+        usage: "{{ split text separator }}",
+        doc: "the list of the parts of the text between separators, as `text.split` gives it",
+        check: |args| {
+            text_arg(args)?;
+            Ok(Type::list(Type::Text))
+        },
+        eval: |a, _| {
+            let text = text_of(&a[0], "split")?;
+            let sep = text_of(&a[1], "split")?;
+            Ok(Value::Array(if sep.is_empty() {
+                text.chars().map(|c| Value::String(c.to_string())).collect()
+            } else {
+                text.split(&*sep)
+                    .map(|p| Value::String(p.to_string()))
+                    .collect()
+            }))
+        },
+    },
 ];
+
+fn date_type(t: &Type, i: usize) -> Result<(), (usize, String)> {
+    match t {
+        Type::Number | Type::Boolean | Type::List(_) | Type::Object(_) => Err((
+            i,
+            format!("expects a date ({}), found {t}", dates::DATE_HINT),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn date_add_args(args: &[Type]) -> Result<Type, (usize, String)> {
+    date_type(&args[0], 0)?;
+    if matches!(args[1], Type::Boolean | Type::List(_) | Type::Object(_)) {
+        return Err((1, format!("expects a number, found {}", args[1])));
+    }
+    Ok(Type::Date)
+}
+
+fn zone_arg(v: Option<&Cow<'_, Value>>) -> Result<jiff::tz::TimeZone, String> {
+    match v {
+        None => Ok(jiff::tz::TimeZone::UTC),
+        Some(z) => dates::zone_named(&text_of(z, "zone")?).map_err(|e| e.0),
+    }
+}
+
+fn date_arg(v: &Value, zone: &jiff::tz::TimeZone) -> Result<jiff::Timestamp, String> {
+    match v {
+        Value::String(s) => dates::parse_iso(s, zone)
+            .ok_or_else(|| format!("`{s}` is not a date ({})", dates::DATE_HINT)),
+        other => Err(format!(
+            "expects a date ({}), found {}",
+            dates::DATE_HINT,
+            flow_model::types::value_kind(other)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn call(name: &str, args: &[Value]) -> Result<Value, String> {
+        let args: Vec<Cow<'_, Value>> = args.iter().map(Cow::Borrowed).collect();
+        let h = find(name).unwrap();
+        (h.eval)(&args, usize::MAX)
+    }
+
+    #[test]
+    fn date_add_adds_calendar_units_in_a_zone() {
+        let seven = call(
+            "date_add",
+            &[json!("2024-05-01T09:30:00Z"), json!(7), json!("days")],
+        );
+        assert_eq!(seven, Ok(json!("2024-05-08T09:30:00.000Z")));
+        let back = call(
+            "date_add",
+            &[json!("2024-05-01"), json!("-90"), json!("day")],
+        );
+        assert_eq!(back, Ok(json!("2024-02-01T00:00:00.000Z")));
+        // A day across Paris's spring DST change keeps 12:00 local: 23 hours later in UTC.
+        let dst = call(
+            "date_add",
+            &[
+                json!("2024-03-30T12:00:00+01:00"),
+                json!(1),
+                json!("days"),
+                json!("Europe/Paris"),
+            ],
+        );
+        assert_eq!(dst, Ok(json!("2024-03-31T10:00:00.000Z")));
+        assert!(
+            call("date_add", &[json!("90 days ago"), json!(1), json!("days")])
+                .unwrap_err()
+                .contains("is not a date")
+        );
+        assert!(
+            call(
+                "date_add",
+                &[json!("2024-05-01"), json!(1.5), json!("days")]
+            )
+            .unwrap_err()
+            .contains("whole amount")
+        );
+        assert!(
+            call(
+                "date_add",
+                &[json!("2024-05-01"), json!(1), json!("fortnights")]
+            )
+            .unwrap_err()
+            .contains("`unit` must be")
+        );
+    }
+
+    #[test]
+    fn date_format_writes_okta_and_strftime_formats() {
+        assert_eq!(
+            call(
+                "date_format",
+                &[json!("2016-09-07T16:55:25Z"), json!("M/D/Y")]
+            ),
+            Ok(json!("9/7/2016"))
+        );
+        assert_eq!(
+            call(
+                "date_format",
+                &[
+                    json!("2016-09-07T16:55:25Z"),
+                    json!("%d.%m.%Y %H:%M"),
+                    json!("Europe/Paris")
+                ]
+            ),
+            Ok(json!("07.09.2016 18:55"))
+        );
+        assert!(
+            call("date_format", &[json!(5), json!("Y")])
+                .unwrap_err()
+                .contains("expects a date")
+        );
+    }
+
+    #[test]
+    fn date_helpers_are_checked_by_type() {
+        let add = find("date_add").unwrap();
+        assert!((add.check)(&[Type::Number, Type::Number, Type::Text]).is_err());
+        assert_eq!(
+            (add.check)(&[Type::Date, Type::Number, Type::Text]),
+            Ok(Type::Date)
+        );
+        assert!((add.check)(&[Type::Text, Type::Boolean, Type::Text]).is_err());
+    }
+
+    #[test]
+    fn split_splits_like_the_card() {
+        assert_eq!(
+            call("split", &[json!("a,b,,c"), json!(",")]),
+            Ok(json!(["a", "b", "", "c"]))
+        );
+        assert_eq!(
+            call("split", &[json!("hé"), json!("")]),
+            Ok(json!(["h", "é"]))
+        );
+    }
+}

@@ -18,6 +18,7 @@
 
 mod ast;
 mod check;
+pub mod dates;
 mod eval;
 mod helpers;
 mod parse;

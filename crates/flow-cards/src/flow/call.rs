@@ -4,6 +4,7 @@ use crate::util::CALL_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::Object;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, FlowRef, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -31,6 +32,32 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Runs a helper flow and waits for it. `inputs` is checked like those of `list.for_each`.
+Output: the helper's `flow.return` outputs (`null` when the helper stopped or returned
+nothing). A failed helper fails the step with `helper_failed`; the message names the helper's
+failing step."#,
+    okta: &["Flow Control - Call Flow"],
+    examples: &[
+        Example::gives(
+            "A helper's outputs",
+            r#"{ flow: greet, inputs: { name: Ada } }"#,
+            r#"{"greeting": "Hello Ada"}"#,
+        ),
+        Example::fails(
+            "A helper that fails",
+            r#"{ flow: greet, inputs: { name: "" } }"#,
+            r#"no name"#,
+        ),
+        Example::rejected(
+            "An input the helper does not declare",
+            r#"{ flow: greet, inputs: { name: a, age: 3 } }"#,
+            "E0104",
+        ),
+    ],
 };
 
 impl Card for Config {

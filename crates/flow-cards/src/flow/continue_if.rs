@@ -5,6 +5,7 @@ use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Text};
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -31,6 +32,28 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Goes on when the condition is truthy. Output: `{ continue: boolean }`. When the condition is
+falsy the run ends as `stopped` (not failed), with `message` as the reason. Later effects wait
+for it, so none of them happens after a stop."#,
+    okta: &["Branching - Continue If"],
+    examples: &[
+        Example::gives(
+            "A true condition",
+            r#"{ condition: "{{ eq inputs.kind \"alert\" }}" }"#,
+            r#"{"continue": true}"#,
+        )
+        .with_inputs(r#"{"kind": "alert"}"#),
+        Example::gives(
+            "A false condition stops the run",
+            r#"{ condition: false, message: "not an alert" }"#,
+            r#"{"continue": false}"#,
+        ),
+        Example::rejected("No condition", r#"{ message: why }"#, "E0005"),
+    ],
 };
 
 impl Card for Config {

@@ -6,6 +6,7 @@ use flow_card::kinds::{Number, Text};
 use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -33,6 +34,28 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Ends the run as `failed` with kind `failed` and this message. `status` is what an endpoint
+caller gets when the flow has not closed: a whole number from 400 to 599, default 500."#,
+    okta: &[
+        "Flow Control - Return Error",
+        "Flow Control - Return Error If",
+    ],
+    examples: &[
+        Example::fails(
+            "A message",
+            r#"{ message: "the alert names no login" }"#,
+            r#"the alert names no login"#,
+        ),
+        Example::rejected(
+            "A status out of range",
+            r#"{ status: 302, message: x }"#,
+            "E0006",
+        ),
+    ],
 };
 
 /// A status `flow.fail` may answer with: a whole number from 400 to 599.

@@ -4,6 +4,7 @@ use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::Object;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -29,6 +30,24 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Ends the run as `succeeded` with these outputs: what a calling flow gets, or the JSON body an
+endpoint caller gets (200) when the flow has not closed. When a flow has several `flow.return`
+steps of different types, its output type is `any`."#,
+    okta: &["Flow Control - Return"],
+    examples: &[
+        Example::gives(
+            "Outputs",
+            r#"{ outputs: { line: "{{ inputs.l }}" } }"#,
+            r#"{"line": "x"}"#,
+        )
+        .with_inputs(r#"{"l": "x"}"#),
+        Example::gives("No outputs", r#"{}"#, r#"{}"#),
+        Example::rejected("An unknown input", r#"{ output: { a: 1 } }"#, "E0003"),
+    ],
 };
 
 impl Card for Config {

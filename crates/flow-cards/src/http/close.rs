@@ -7,6 +7,7 @@ use flow_card::kinds::{AnyValue, Number, Object};
 use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, Signal, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -39,6 +40,28 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: Some("api_endpoint"),
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Answers the endpoint's caller now; the flow goes on (Okta's Close). Put it first in flows whose
+callers must not wait or retry. A flow may have at most one (`E0213`); in a helper flow it is
+`E0212`.
+
+`status` is 2xx (default 200) or 400–599; any other status (1xx, 3xx, a fraction such as
+`204.5`, …) is refused: `E0006` when the flow writes it as a number, otherwise an `input` error
+when the step runs. Header names are lower-cased; a `content-type` given in `headers` replaces
+the one the body sets. A text body is sent as `text/plain; charset=utf-8`; an object, list,
+number or boolean as JSON; `null` or no body sends none. Output: `null`."#,
+    okta: &["Flow Control - Close", "Flow Control - Return Raw"],
+    examples: &[
+        Example::rejected(
+            "Only in api_endpoint flows",
+            r#"{ status: 200, body: { received: true } }"#,
+            "E0212",
+        ),
+        Example::rejected("A redirect status", r#"{ status: 302 }"#, "E0006"),
+    ],
 };
 
 /// A status `http.close` may answer with: a whole number, any 2xx, or an error (400–599).

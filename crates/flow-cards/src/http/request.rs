@@ -12,6 +12,7 @@ use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpRequest,
     HttpResponse, Outcome, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use percent_encoding::utf8_percent_encode;
 use schemars::JsonSchema;
@@ -56,6 +57,40 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Calls any HTTP API. Details of the request and the error mapping are in
+[connectors.md](connectors.md#httprequest). `url` is an absolute `http(s)://` URL or a path
+relative to the connection's `base_url`. `method` is `GET` (default), `POST`, `PUT`, `PATCH`,
+`DELETE`, `HEAD` or `OPTIONS`, in any case. Header names are lower-cased; a `content-type` in
+`headers` replaces the one the body would set. An object, list, number or boolean body is sent
+as JSON, text as `text/plain; charset=utf-8`.
+
+Output: `{ status, headers, body }`; `body` is parsed when it is JSON, else text. Only 2xx
+answers are outputs; any other status is an error. Redirects are not followed. In a dry run the
+request is recorded, not sent, and the answer is a rehearsal."#,
+    okta: &[
+        "HTTP - Raw Request",
+        "HTTP - Get",
+        "HTTP - Post",
+        "HTTP - Put",
+        "HTTP - Patch",
+        "HTTP - Delete",
+    ],
+    examples: &[
+        Example::gives(
+            "A dry run rehearses",
+            r#"{ connection: api, method: POST, url: /tickets, body: { title: x } }"#,
+            r#"{"status": 200, "headers": {"content-type": "application/json"}, "body": {}}"#,
+        ),
+        Example::rejected(
+            "A connection that does not exist",
+            r#"{ connection: nope, url: /x }"#,
+            "E0214",
+        ),
+    ],
 };
 
 impl Card for Config {

@@ -1,4 +1,3 @@
 //! JSON cards: parse text into declared fields, and turn values into JSON text.
 
-pub mod parse;
-pub mod stringify;
+cards!(parse, stringify);

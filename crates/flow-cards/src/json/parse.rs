@@ -7,6 +7,7 @@ use flow_card::kinds::AnyValue;
 use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, JsonPathField, Outcome, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -109,6 +110,31 @@ pub static SPEC: CardSpec = CardSpec {
         }
         Some(Box::new(c))
     },
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Parses JSON text and picks declared fields out of it by JSONPath (RFC 9535), each with a type.
+
+Each field is `name: { path, type, required, default }`: `path` is a JSONPath such as
+`$.detail.title` or `$['detail-type']`, parsed when the flow loads (`E0208`); `type` is `text`,
+`number`, `boolean`, `date`, `object`, `any` or `list<T>` (default `any`); `required: true`
+makes a path that finds nothing an error; `default` is the value when it finds nothing.
+
+Output: an object with exactly the declared fields; later steps may read only those (`E0205`).
+A path that finds nothing gives `default`, or `null`. For a `list<…>` field, several matches
+(from `[*]`, filters, …) are collected into the list. For other types, more than one match is
+an error. A number or boolean is converted to text for a `text` field. Any other value of the
+wrong type is an error naming the field and the path. Without `fields`, the whole parsed value
+is the output (type `any`). `null` is an error."#,
+    okta: &["JSON - Parse"],
+    examples: &[
+        Example::gives("The whole value", r#"{ text: "{\"a\": [1, 2]}" }"#, r#"{"a": [1, 2]}"#),
+        Example::gives("Declared fields", r#"{ text: "{{ inputs.body }}", fields: { kind: { path: "$['detail-type']", type: text }, users: { path: "$.users[*].login", type: "list<text>" }, missing: { path: $.nope, default: none } } }"#, r#"{"kind": "alert", "users": ["a", "b"], "missing": "none"}"#).with_inputs(r#"{"body": "{\"detail-type\": \"alert\", \"users\": [{\"login\": \"a\"}, {\"login\": \"b\"}]}"}"#),
+        Example::fails("A required field that is missing", r#"{ text: "{}", fields: { id: { path: $.id, required: true } } }"#, r#"id"#),
+        Example::fails("Text that is not JSON", r#"{ text: "{nope" }"#, r#"JSON"#),
+        Example::rejected("A path that is not JSONPath", r#"{ text: "{}", fields: { a: { path: "$[" } } }"#, "E0208"),
+    ],
 };
 
 impl Card for Config {

@@ -4,6 +4,7 @@ use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::AnyValue;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -31,6 +32,25 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Writes a value as JSON text: compact by default, indented with `pretty: true`."#,
+    okta: &["JSON - Stringify"],
+    examples: &[
+        Example::gives(
+            "Compact",
+            r#"{ value: { a: [1, "x"] } }"#,
+            r#""{\"a\":[1,\"x\"]}""#,
+        ),
+        Example::gives(
+            "Pretty",
+            r#"{ value: [1], pretty: true }"#,
+            r#""[\n  1\n]""#,
+        ),
+        Example::rejected("No value", r#"{ pretty: true }"#, "E0005"),
+    ],
 };
 
 impl Card for Config {

@@ -4,6 +4,7 @@ use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::{List, Number};
 use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -29,6 +30,18 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"The item at a position, from 0; negative positions count from the end (`-1` is the last).
+A position out of bounds is an error."#,
+    okta: &["List - At", "List - Get First Item", "List - Get Last Item"],
+    examples: &[
+        Example::gives("The first", r#"{ list: [a, b, c], index: 0 }"#, r#""a""#),
+        Example::gives("The last", r#"{ list: [a, b, c], index: -1 }"#, r#""c""#),
+        Example::fails("Out of bounds", r#"{ list: [a], index: 5 }"#, r#"out of"#),
+    ],
 };
 
 impl Card for Config {

@@ -5,6 +5,7 @@ use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, List};
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -63,6 +64,50 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Keeps the items that match (`path` picks a value inside each item; default: the item itself).
+
+| operator | matches when the item (or the value at `path`) … |
+|---|---|
+| `eq`, `ne` | equals / does not equal `value`. Numbers are compared by value (`1` equals `1.0`), also inside lists and objects, at any depth. |
+| `gt`, `gte`, `lt`, `lte` | compares so with `value`: numbers numerically, texts by character, booleans with `false` before `true`. Different kinds never match. |
+| `contains`, `not_contains` | is a text that contains `value` written as text (`"order 42 shipped"` contains `42`; a whole-number float such as `2.0` is looked for as `2`), a list holding an item equal to `value` as for `eq` (`[1, 2]` contains `2.0`), or an object with the key `value` / the opposite. A number, boolean or `null` contains nothing. |
+| `starts_with`, `ends_with` | is a text that starts / ends with `value`. |
+| `in`, `not_in` | is / is not equal, as for `eq`, to an item of the list `value` (`2.0` is in `[1, 2]`). When `value` is not a list, `in` never matches and `not_in` always does. |
+| `is_empty`, `is_not_empty` | is `null`, `""`, `[]` or `{}` / is not. |
+| `is_true` | is truthy. |
+
+There is no guessing between text and numbers: `"2"` does not equal `2`, is not `in` `[1, 2]`,
+and `[1, 2]` does not contain `"2"`. Only the text operators (`contains` on a text item,
+`starts_with`, `ends_with`) write `value` as text."#,
+    okta: &["List - Filter"],
+    examples: &[
+        Example::gives(
+            "By a field",
+            r#"{ list: "{{ inputs.users }}", path: role, operator: eq, value: admin }"#,
+            r#"[{"role": "admin", "n": 1}]"#,
+        )
+        .with_inputs(r#"{"users": [{"role": "admin", "n": 1}, {"role": "user", "n": 2}]}"#),
+        Example::gives(
+            "Numbers by value",
+            r#"{ list: [1, 2.0, 3], operator: in, value: [2, 3] }"#,
+            r#"[2.0, 3]"#,
+        ),
+        Example::gives(
+            "Text is not a number",
+            r#"{ list: ["2", 2], operator: eq, value: 2 }"#,
+            r#"[2]"#,
+        ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}", operator: eq, value: 1 }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

@@ -4,6 +4,7 @@ use super::filter::Config as FilterConfig;
 use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use serde_json::{Value, json};
 
@@ -26,6 +27,31 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<FilterConfig>,
     build: |cx| Some(Box::new(cx.config::<Finder>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"The same inputs as `list.filter`. Output: `{ item, index }` for the first match;
+`{ item: null, index: -1 }` when nothing matches."#,
+    okta: &["List - Find"],
+    examples: &[
+        Example::gives(
+            "First match",
+            r#"{ list: [a, bb, cc], operator: starts_with, value: c }"#,
+            r#"{"item": "cc", "index": 2}"#,
+        ),
+        Example::gives(
+            "No match",
+            r#"{ list: [a], operator: eq, value: z }"#,
+            r#"{"item": null, "index": -1}"#,
+        ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}", operator: eq, value: 1 }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Finder {

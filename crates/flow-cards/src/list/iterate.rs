@@ -182,3 +182,70 @@ pub fn short(v: &Value) -> String {
 pub fn output_item(sig: Option<&HelperSig>) -> Type {
     sig.map_or(Type::Any, |s| s.output.clone())
 }
+
+/// The most failed items listed in `errors` (`failed` counts them all), so a list of a million
+/// failing items cannot make a million-entry output.
+pub const MAX_LISTED_ERRORS: usize = 100;
+
+/// The `succeeded`, `failed` and `errors` of an iteration, shared by `list.for_each` and
+/// `list.map` with `on_item_error: continue`.
+pub struct Tally {
+    succeeded: usize,
+    failed: usize,
+    errors: Vec<Value>,
+}
+
+impl Tally {
+    /// Counts `results` of `items`; lists the first [`MAX_LISTED_ERRORS`] failures.
+    pub fn of(results: &[ItemResult], items: &[Value]) -> Self {
+        let mut t = Tally {
+            succeeded: 0,
+            failed: 0,
+            errors: Vec::new(),
+        };
+        for (i, r) in results.iter().enumerate() {
+            match r {
+                ItemResult::Done(_) => t.succeeded += 1,
+                ItemResult::Failed(_) if t.errors.len() >= MAX_LISTED_ERRORS => t.failed += 1,
+                ItemResult::Failed(e) => {
+                    t.failed += 1;
+                    t.errors.push(serde_json::json!({
+                        "index": i,
+                        "item": items.get(i).map_or(Value::Null, |v| Value::String(short(v))),
+                        "message": e.message,
+                    }));
+                }
+                ItemResult::NotRun => {}
+            }
+        }
+        t
+    }
+
+    /// The output fields.
+    pub fn fields(&mut self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("succeeded".into(), Value::from(self.succeeded));
+        m.insert("failed".into(), Value::from(self.failed));
+        m.insert(
+            "errors".into(),
+            Value::Array(std::mem::take(&mut self.errors)),
+        );
+        m
+    }
+}
+
+/// The types of [`Tally::fields`].
+pub fn tally_type() -> [(&'static str, Type); 3] {
+    [
+        ("succeeded", Type::Number),
+        ("failed", Type::Number),
+        (
+            "errors",
+            Type::list(Type::object([
+                ("index", Type::Number),
+                ("item", Type::Any),
+                ("message", Type::Text),
+            ])),
+        ),
+    ]
+}

@@ -4,6 +4,7 @@ use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::List;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -28,6 +29,22 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Counts the items of a list."#,
+    okta: &["List - Length"],
+    examples: &[
+        Example::gives("Three items", r#"{ list: [a, b, c] }"#, r#"3"#),
+        Example::gives("Empty", r#"{ list: [] }"#, r#"0"#),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}" }"#,
+            r#"must be a list"#,
+        )
+        .with_inputs(r#"{"v": {"a": 1}}"#),
+    ],
 };
 
 impl Card for Config {

@@ -1,18 +1,8 @@
 //! List cards (Okta's List functions): join, count, pluck, filter, find, de-duplicate, sort,
 //! index, and the iterators that run a helper flow per item.
 
-pub mod at;
-pub mod filter;
-pub mod find;
-pub mod for_each;
 pub mod iterate;
-pub mod length;
-pub mod map;
 pub mod ops;
-pub mod pluck;
-pub mod sort;
-pub mod to_text;
-pub mod unique;
 
 use flow_card::Checker;
 use flow_card::expr::ExprId;
@@ -34,3 +24,28 @@ pub(crate) fn item_type(cx: &mut dyn Checker, list: ExprId) -> Type {
         }
     }
 }
+
+cards!(
+    append,
+    at,
+    construct,
+    difference,
+    filter,
+    find,
+    flatten,
+    for_each,
+    includes,
+    intersection,
+    length,
+    map,
+    merge,
+    pluck,
+    remove,
+    reverse,
+    slice,
+    sort,
+    to_text,
+    union,
+    unique,
+    zip,
+);

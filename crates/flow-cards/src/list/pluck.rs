@@ -4,6 +4,7 @@ use crate::util::{PURE_TIMEOUT, done, dot_get};
 use flow_card::card::schema_of;
 use flow_card::kinds::List;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use flow_model::types::FieldLookup;
 use schemars::JsonSchema;
@@ -31,6 +32,27 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Reads the value at a dot path in each item. Output: a list of the values, `null` where
+missing."#,
+    okta: &["List - Pluck"],
+    examples: &[
+        Example::gives(
+            "Emails",
+            r#"{ list: "{{ inputs.users }}", key: profile.email }"#,
+            r#"["a@x", null]"#,
+        )
+        .with_inputs(r#"{"users": [{"profile": {"email": "a@x"}}, {"profile": {}}]}"#),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}", key: a }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

@@ -5,6 +5,7 @@ use crate::util::{PURE_TIMEOUT, done, dot_get};
 use flow_card::card::schema_of;
 use flow_card::kinds::List;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -46,6 +47,33 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Sorts a list (`asc` by default; equal items keep their order). Numbers sort by value, texts by
+character. Mixed kinds sort as `null` < booleans < numbers < texts < lists < objects. With
+`path`, items sort by the value at that dot path."#,
+    okta: &["List - Sort"],
+    examples: &[
+        Example::gives("Numbers", r#"{ list: [3, 1, 2] }"#, r#"[1, 2, 3]"#),
+        Example::gives(
+            "By a field, descending",
+            r#"{ list: [{n: 1}, {n: 3}], path: n, order: desc }"#,
+            r#"[{"n": 3}, {"n": 1}]"#,
+        ),
+        Example::gives(
+            "Mixed kinds",
+            r#"{ list: [b, 2, null, true] }"#,
+            r#"[null, true, 2, "b"]"#,
+        ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}" }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

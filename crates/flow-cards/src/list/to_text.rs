@@ -4,6 +4,7 @@ use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::{List, Text};
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -31,6 +32,31 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Joins the items into text with a separator (default `, `). Items that are not text are written
+as text (objects as JSON)."#,
+    okta: &["List - List to Text"],
+    examples: &[
+        Example::gives(
+            "Default separator",
+            r#"{ list: [a, b, 3] }"#,
+            r#""a, b, 3""#,
+        ),
+        Example::gives(
+            "Own separator",
+            r#"{ list: [a, b], separator: " | " }"#,
+            r#""a | b""#,
+        ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}" }"#,
+            r#"must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

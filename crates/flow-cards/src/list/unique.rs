@@ -5,6 +5,7 @@ use crate::util::{PURE_TIMEOUT, done, dot_get};
 use flow_card::card::schema_of;
 use flow_card::kinds::List;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -33,6 +34,33 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Drops repeated items, keeping the first of each. Items are compared by value, as
+`list.filter`'s `eq` does: `1` and `1.0` are one item, and so are two objects with the same
+keys and values in another order; `"1"` and `1` are not. With `path`, items are compared by
+the value at that dot path."#,
+    okta: &["List - Remove Duplicates"],
+    examples: &[
+        Example::gives(
+            "By value",
+            r#"{ list: [1, 1.0, "1", 2] }"#,
+            r#"[1, "1", 2]"#,
+        ),
+        Example::gives(
+            "By a field",
+            r#"{ list: [{a: 1, b: x}, {a: 1, b: y}], path: a }"#,
+            r#"[{"a": 1, "b": "x"}]"#,
+        ),
+        Example::fails(
+            "Not a list",
+            r#"{ list: "{{ inputs.v }}" }"#,
+            r#"`list` must be a list"#,
+        )
+        .with_inputs(r#"{"v": "abc"}"#),
+    ],
 };
 
 impl Card for Config {

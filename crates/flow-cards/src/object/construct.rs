@@ -4,6 +4,7 @@ use crate::util::{PURE_TIMEOUT, done};
 use flow_card::card::schema_of;
 use flow_card::kinds::Object;
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -27,6 +28,19 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Builds an object from fields, each a value or a template. Output: the object, with the types
+of its fields."#,
+    okta: &["Object - Construct", "Flow Control - Assign"],
+    examples: &[Example::gives(
+        "Fields from templates",
+        r#"{ fields: { login: "{{ inputs.login }}", count: "{{ len inputs.l }}", fixed: true } }"#,
+        r#"{"login": "ada", "count": 2, "fixed": true}"#,
+    )
+    .with_inputs(r#"{"login": "ada", "l": [1, 2]}"#), Example::rejected("No fields", r#"{}"#, "E0005")],
 };
 
 impl Card for Config {

@@ -5,6 +5,7 @@ use crate::util::{PURE_TIMEOUT, done, dot_get};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Text};
 use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use flow_model::types::FieldLookup;
 use schemars::JsonSchema;
@@ -32,6 +33,34 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Reads the value at a dot path (`profile.email`, `items.0.id`). Output: the value, or `null` when
+it is missing. With a constant path into a value of known type, the output type is known and a
+missing field is `E0205`."#,
+    okta: &["Object - Get"],
+    examples: &[
+        Example::gives(
+            "A nested field",
+            r#"{ object: { profile: { email: a@example.com } }, path: profile.email }"#,
+            r#""a@example.com""#,
+        ),
+        Example::gives(
+            "Into a list",
+            r#"{ object: "{{ inputs.o }}", path: items.1.id }"#,
+            r#"7"#,
+        )
+        .with_inputs(r#"{"o": {"items": [{"id": 6}, {"id": 7}]}}"#),
+        Example::gives(
+            "Missing is null",
+            r#"{ object: "{{ inputs.o }}", path: a.b }"#,
+            r#"null"#,
+        )
+        .with_inputs(r#"{"o": {}}"#),
+        Example::rejected("No path", r#"{ object: { a: 1 } }"#, "E0005"),
+    ],
 };
 
 impl Card for Config {

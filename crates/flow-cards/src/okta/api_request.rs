@@ -11,6 +11,7 @@ use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome,
     StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use schemars::JsonSchema;
@@ -47,6 +48,32 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Any other Okta Management API call, authenticated by the connection. `path` starts with `/api/`
+(or `/oauth2/`), e.g. `/api/v1/groups/{{ group.id }}/users`, with no `..`; template values in
+it are inserted as they are, not encoded; `query` values are encoded. Output:
+`{ status, headers, body }`; `body` is the parsed JSON, text, or `null` when empty.
+
+It takes `connection:`, the name of an `okta` connection (`E0214` when it does not exist,
+`E0215` when it is of another kind). The exact requests are in
+[connectors.md](connectors.md#okta). In a dry run nothing is sent: the output is a rehearsal."#,
+    okta: &["Okta - Custom API Action"],
+    examples: &[
+        Example::gives(
+            "A dry run",
+            r#"{ connection: okta, path: /api/v1/groups, query: { limit: 50 } }"#,
+            r#"{"status": 200, "headers": {"content-type": "application/json"}, "body": {}}"#,
+        ),
+        Example::fails(
+            "A path outside the API",
+            r#"{ connection: okta, path: "{{ inputs.p }}" }"#,
+            r#"/api/"#,
+        )
+        .with_inputs(r#"{"p": "/admin"}"#),
+    ],
 };
 
 impl Card for Config {

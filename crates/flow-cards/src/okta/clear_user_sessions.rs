@@ -10,6 +10,7 @@ use flow_card::kinds::{Boolean, Text};
 use flow_card::{
     Card, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -39,6 +40,29 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Clears a user's sessions, and with `revoke_oauth_tokens: true` the OAuth and OIDC tokens issued
+to them. Output: `{ status_code }` (204 from Okta). Clearing a user without sessions succeeds.
+
+It takes `connection:`, the name of an `okta` connection (`E0214` when it does not exist,
+`E0215` when it is of another kind). The exact requests are in
+[connectors.md](connectors.md#okta). In a dry run nothing is sent: the output is a rehearsal."#,
+    okta: &["Okta - Clear User Sessions"],
+    examples: &[
+        Example::gives(
+            "A dry run",
+            r#"{ connection: okta, user_id: 00u1, revoke_oauth_tokens: true }"#,
+            r#"{"status_code": 204}"#,
+        ),
+        Example::rejected(
+            "A connection that does not exist",
+            r#"{ connection: nope, user_id: 00u1 }"#,
+            "E0214",
+        ),
+    ],
 };
 
 impl Card for Config {

@@ -1,4 +1,4 @@
-//! `okta.suspend_user` and `okta.unsuspend_user`: `POST /api/v1/users/{id}/lifecycle/{op}`.
+//! What `okta.suspend_user` and `okta.unsuspend_user` share: `POST /api/v1/users/{id}/lifecycle/{op}`.
 //!
 //! Okta's API is not idempotent here: suspending a suspended user is a 400 E0000001. These cards
 //! are: on that answer they read the user, and a user already in the target state is success
@@ -39,37 +39,8 @@ pub struct Lifecycle {
     target: &'static str,
 }
 
-/// Registration of `okta.suspend_user`.
-pub static SUSPEND: CardSpec = CardSpec {
-    build: |cx| {
-        Some(Box::new(Lifecycle {
-            config: cx.config()?,
-            op: "suspend",
-            target: "SUSPENDED",
-        }))
-    },
-    ..lifecycle_spec(
-        "okta.suspend_user",
-        "Suspend an Okta user (already suspended is success)",
-    )
-};
-
-/// Registration of `okta.unsuspend_user`.
-pub static UNSUSPEND: CardSpec = CardSpec {
-    build: |cx| {
-        Some(Box::new(Lifecycle {
-            config: cx.config()?,
-            op: "unsuspend",
-            target: "ACTIVE",
-        }))
-    },
-    ..lifecycle_spec(
-        "okta.unsuspend_user",
-        "Unsuspend an Okta user (already active is success)",
-    )
-};
-
-const fn lifecycle_spec(kind: &'static str, summary: &'static str) -> CardSpec {
+/// The spec of a lifecycle card; the card's file gives its `build`.
+pub const fn lifecycle_spec(kind: &'static str, summary: &'static str) -> CardSpec {
     CardSpec {
         kind,
         summary,
@@ -80,6 +51,13 @@ const fn lifecycle_spec(kind: &'static str, summary: &'static str) -> CardSpec {
         trigger: None,
         schema: schema_of::<Config>,
         build: |_| None,
+    }
+}
+
+impl Lifecycle {
+    /// The card for operation `op` (`suspend`), which leads to state `target` (`SUSPENDED`).
+    pub fn new(config: Config, op: &'static str, target: &'static str) -> Self {
+        Lifecycle { config, op, target }
     }
 }
 

@@ -11,6 +11,7 @@ use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome,
     StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -62,6 +63,31 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Reads a user by id (`00u…`) or login. Output: Okta's user object, `{ id, status, created,
+activated, statusChanged, lastLogin, lastUpdated, passwordChanged, type, profile: { login,
+email, firstName, lastName, … }, credentials, _links }`. It is open: custom profile attributes
+can be read. An unknown user is kind `not_found`.
+
+It takes `connection:`, the name of an `okta` connection (`E0214` when it does not exist,
+`E0215` when it is of another kind). The exact requests are in
+[connectors.md](connectors.md#okta). In a dry run nothing is sent: the output is a rehearsal."#,
+    okta: &["Okta - Read User"],
+    examples: &[
+        Example::gives(
+            "A dry run",
+            r#"{ connection: okta, user: ada@example.com }"#,
+            r#"{"id": "00uAdiGKGFtV2dplRWuZ", "status": "ACTIVE", "profile": {"login": "ada@example.com", "email": "ada@example.com", "firstName": "Ada", "lastName": ""}}"#,
+        ),
+        Example::rejected(
+            "A connection that does not exist",
+            r#"{ connection: nope, user: a }"#,
+            "E0214",
+        ),
+    ],
 };
 
 impl Card for Config {

@@ -3,5 +3,5 @@
 
 pub mod connection;
 pub mod message;
-pub mod send_message;
-pub mod webhook;
+
+cards!(send_message, webhook);

@@ -12,6 +12,7 @@ use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, ErrorKind, Expr, HttpRequest,
     HttpResponse, Outcome, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -61,6 +62,32 @@ pub static SPEC: CardSpec = CardSpec {
         }
         Some(Box::new(c))
     },
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Posts with `chat.postMessage` to a channel id (`C…`) or name (`#security-alerts`); `thread_ts`
+replies in a thread; with `blocks`, `text` is the notification fallback. Output:
+`{ channel, ts }`.
+
+Template values in `text` are escaped for Slack, so event data cannot post `<!channel>` or a
+fake link; `blocks` are not escaped. Text longer than 40,000 characters is cut, ending with a
+visible `… [cut: N more characters]` marker. A message needs `text` or `blocks` (`E0005`). In a
+dry run nothing is sent: the output is a rehearsal."#,
+    okta: &["Slack - Send Message to Channel"],
+    examples: &[
+        Example::gives(
+            "A dry run",
+            r#"{ connection: slack, channel: C0123, text: "hi {{ inputs.who }}" }"#,
+            r#"{"channel": "C0DRYRUN00", "ts": "1700000000.000100"}"#,
+        )
+        .with_inputs(r#"{"who": "<!channel>"}"#),
+        Example::rejected(
+            "Neither text nor blocks",
+            r#"{ connection: slack, channel: C0123 }"#,
+            "E0005",
+        ),
+    ],
 };
 
 impl Card for Config {

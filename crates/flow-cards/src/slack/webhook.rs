@@ -11,6 +11,7 @@ use flow_card::{
     Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, ErrorKind, Expr, HttpRequest,
     HttpResponse, Outcome, StepCx,
 };
+use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -51,6 +52,29 @@ pub static SPEC: CardSpec = CardSpec {
         }
         Some(Box::new(c))
     },
+};
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Posts to an incoming webhook (the channel is fixed by the webhook). Output: `{ ok: true }`.
+
+Template values in `text` are escaped for Slack, so event data cannot post `<!channel>` or a
+fake link; `blocks` are not escaped. Text longer than 40,000 characters is cut, ending with a
+visible `… [cut: N more characters]` marker. A message needs `text` or `blocks` (`E0005`). In a
+dry run nothing is sent: the output is a rehearsal."#,
+    okta: &["Slack - Send Message (incoming webhook)"],
+    examples: &[
+        Example::gives(
+            "A dry run",
+            r#"{ connection: hook, text: done }"#,
+            r#"{"ok": true}"#,
+        ),
+        Example::rejected(
+            "A connection of another kind",
+            r#"{ connection: okta, text: hi }"#,
+            "E0215",
+        ),
+    ],
 };
 
 impl Card for Config {
