@@ -11,6 +11,7 @@ mod docs;
 mod flow_tests;
 mod history;
 mod import;
+mod nodes;
 mod oort_fakes;
 mod postgres;
 mod secrets;

@@ -5,15 +5,17 @@
 
 use crate::common::{self, Run};
 
-/// A database with a random name, dropped on drop.
-struct TempDatabase {
+/// A database with a random name, dropped on drop (also used by `nodes.rs`).
+pub(crate) struct TempDatabase {
     admin: String,
     name: String,
-    url: String,
+    /// The database's URL.
+    pub(crate) url: String,
 }
 
 impl TempDatabase {
-    fn create() -> TempDatabase {
+    /// Creates a database with a random name on the test server.
+    pub(crate) fn create() -> TempDatabase {
         let admin = std::env::var("FLOWCTL_TEST_DATABASE_URL")
             .ok()
             .filter(|v| !v.trim().is_empty())

@@ -94,9 +94,15 @@ impl RunQueue {
     /// A queue of at most `max` runs: in `durable`'s store when given (counting the runs
     /// already queued there), else in memory.
     pub fn new(max: usize, durable: Option<Arc<Durable>>) -> RunQueue {
+        // On a thread of its own: the state is built inside the server's runtime, where a
+        // store whose client blocks on a runtime of its own (PostgreSQL's) must not block.
         let found = durable
             .as_ref()
-            .and_then(|d| d.store().queue_depth().ok())
+            .and_then(|d| {
+                std::thread::scope(|s| s.spawn(|| d.store().queue_depth().ok()).join())
+                    .ok()
+                    .flatten()
+            })
             .map_or(0, |flows| flows.iter().map(|f| f.depth).sum::<u64>());
         RunQueue {
             durable,
@@ -265,12 +271,54 @@ fn job_of(run: Unfinished) -> Job {
     }
 }
 
-/// Starts the dispatcher of `state`'s queue, once.
+/// Starts the dispatcher of `state`'s queue, once, and with a store its waker.
 pub(crate) fn start_dispatcher(state: &Arc<ServerState>) {
     if state.queue.dispatching.swap(true, Ordering::SeqCst) {
         return;
     }
     tokio::spawn(dispatch(state.clone()));
+    start_waker(state);
+}
+
+/// How long the waker waits for other nodes' work at a time (then checks the server runs).
+const WAKE_WAIT: Duration = Duration::from_secs(1);
+
+/// Wakes the dispatcher when another node queued work on the shared store
+/// (`Store::wait_for_work`: PostgreSQL's `LISTEN/NOTIFY`), so an idle node claims it at once
+/// rather than at the next resume pass. On a thread of its own: the wait blocks. It stops once
+/// the queue is closed or the server is gone.
+fn start_waker(state: &Arc<ServerState>) {
+    let Some(durable) = state.durable.clone() else {
+        return;
+    };
+    let server = Arc::downgrade(state);
+    let waker = move || {
+        loop {
+            let woken = durable.store().wait_for_work(WAKE_WAIT);
+            let Some(state) = server.upgrade() else {
+                return;
+            };
+            if state.queue.is_closed() {
+                return;
+            }
+            match woken {
+                Ok(true) => state.queue.notify(),
+                Ok(false) => {}
+                Err(e) => {
+                    state.log.warn(
+                        "store.listen_failed",
+                        &[("error", Value::String(e.to_string()))],
+                    );
+                    drop(state);
+                    std::thread::sleep(CLAIM_RETRY);
+                }
+            }
+        }
+    };
+    // Without it the node still claims others' work, at its resume pass (every 2 s).
+    let _ = std::thread::Builder::new()
+        .name("flowctl-wake".into())
+        .spawn(waker);
 }
 
 /// Starts queued runs as run slots free up, oldest first, until the queue is closed.

@@ -246,4 +246,14 @@ pub trait Store: Send + Sync {
     fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError>;
     /// A cheap query proving the database answers (for `/readyz`).
     fn health(&self) -> Result<(), StoreError>;
+    /// Blocks until another process may have queued work ([`Store::enqueue`] on a shared
+    /// store) or `timeout` passes: true when woken, false when the time ran out. A server's
+    /// idle node calls it in a loop and claims when woken, so work another node accepted starts
+    /// at once. PostgreSQL: `LISTEN`, woken by the `NOTIFY` each enqueue commits with (a dropped
+    /// connection is an error; the next call reconnects). The default sleeps `timeout` and
+    /// answers false: a store only this process uses has nothing to wait for.
+    fn wait_for_work(&self, timeout: Duration) -> Result<bool, StoreError> {
+        std::thread::sleep(timeout);
+        Ok(false)
+    }
 }

@@ -22,6 +22,7 @@
 
 mod batch;
 mod conn;
+mod listen;
 mod reads;
 mod schema;
 mod writes;
@@ -33,7 +34,9 @@ use crate::Store;
 use crate::clock::{Clock, SystemClock};
 use crate::codec::encode;
 use crate::error::StoreError;
-use crate::types::{Dedupe, ListFilter, NewRun, Progress, RunSummary, StoredInput, Unfinished};
+use crate::types::{
+    Dedupe, ListFilter, NewRun, Progress, QueueDepth, RunSummary, StoredInput, Unfinished,
+};
 use conn::{Conn, Manager, On, Target};
 use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
 use std::sync::Arc;
@@ -47,6 +50,8 @@ pub struct PostgresStore {
     batch: batch::Batch,
     /// The database, as errors name it (no password).
     target: Arc<Target>,
+    /// The connection listening for other nodes' enqueues ([`Store::wait_for_work`]).
+    listener: listen::Listener,
     /// Now, for leases, dedupe windows and the elapsed time of unfinished runs.
     clock: Arc<dyn Clock>,
 }
@@ -85,6 +90,7 @@ impl PostgresStore {
     ) -> Result<PostgresStore, StoreError> {
         let (config, target) = conn::config(url, options)?;
         let target = Arc::new(target);
+        let listener = listen::Listener::new(config.clone(), target.clone());
         let manager = Manager {
             config,
             target: target.clone(),
@@ -117,6 +123,7 @@ impl PostgresStore {
             pool: Some(pool),
             batch: batch::Batch::default(),
             target,
+            listener,
             clock,
         })
     }
@@ -156,18 +163,9 @@ impl PostgresStore {
         claim: Option<(&str, Duration)>,
         dedupe: Option<(&str, Duration)>,
     ) -> Result<Dedupe, StoreError> {
-        let input = encode(&run.input)?;
         let now = self.now();
-        let begin = writes::Begin {
-            id: &run.execution_id,
-            flow: &run.flow,
-            started_at: &run.started_at,
-            started_ms: started_ms(&run.started_at, now),
-            input,
-            save_data: run.save_data,
-            resumable: run.resumable,
-            claim: claim.map(|(owner, lease)| (owner, now.saturating_add(millis(lease)))),
-        };
+        let mut begin = columns(run, now)?;
+        begin.claim = claim.map(|(owner, lease)| (owner, now.saturating_add(millis(lease))));
         let dedupe = dedupe.map(|(key, window)| (key, millis(window)));
         self.with(|c| writes::begin(c, &begin, now, dedupe))
     }
@@ -182,6 +180,7 @@ impl Drop for PostgresStore {
             return;
         };
         let batch = std::mem::take(&mut self.batch);
+        let listening = self.listener.take();
         let now = self.now();
         // What is queued is committed first; a failure has nobody left to report to.
         let closing = std::thread::spawn(move || {
@@ -191,10 +190,25 @@ impl Drop for PostgresStore {
                 let _ = batch.commit(&mut conn, now);
             }
             drop(pool);
+            drop(listening);
         });
         // A panic while closing leaves nothing to clean up.
         let _ = closing.join();
     }
+}
+
+/// The columns of a new run, unclaimed.
+fn columns(run: &NewRun, now: i64) -> Result<writes::Begin<'_>, StoreError> {
+    Ok(writes::Begin {
+        id: &run.execution_id,
+        flow: &run.flow,
+        started_at: &run.started_at,
+        started_ms: started_ms(&run.started_at, now),
+        input: encode(&run.input)?,
+        save_data: run.save_data,
+        resumable: run.resumable,
+        claim: None,
+    })
 }
 
 /// Milliseconds since the Unix epoch of an RFC 3339 time (`now_ms` when it does not parse).
@@ -384,6 +398,38 @@ impl Store for PostgresStore {
     fn prune_except(&self, except: &[String], before: i64) -> Result<usize, StoreError> {
         let now = self.now();
         self.with(|c| writes::prune(c, None, before.saturating_mul(1000), except, now))
+    }
+
+    fn enqueue(
+        &self,
+        run: &NewRun,
+        dedupe: Option<(&str, Duration)>,
+        response: Option<&ResponseRecord>,
+    ) -> Result<Dedupe, StoreError> {
+        let now = self.now();
+        let begin = columns(run, now)?;
+        let answer = response.map(encode).transpose()?;
+        let answer = answer.as_deref().zip(response.map(|r| i32::from(r.status)));
+        let dedupe = dedupe.map(|(key, window)| (key, millis(window)));
+        self.with(|c| writes::enqueue(c, &begin, answer, now, dedupe, &self.listener.me))
+    }
+
+    fn claim(&self, n: usize, owner: &str, lease: Duration) -> Result<Vec<Unfinished>, StoreError> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let until = self.now().saturating_add(millis(lease));
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        self.with(|c| writes::claim_queued(c, owner, until, n))
+    }
+
+    fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError> {
+        let now = self.now();
+        self.with(|c| reads::queue_depth(c, now))
+    }
+
+    fn wait_for_work(&self, timeout: Duration) -> Result<bool, StoreError> {
+        self.listener.wait(timeout)
     }
 
     fn health(&self) -> Result<(), StoreError> {

@@ -6,7 +6,7 @@ use super::conn::{Col, Conn, On};
 use crate::codec::decode;
 use crate::error::StoreError;
 use crate::history::{self, Row};
-use crate::types::{ListFilter, Progress, RunSummary, StoredInput};
+use crate::types::{ListFilter, Progress, QueueDepth, RunSummary, StoredInput};
 use flow_runtime::{ExecutionRecord, ResponseRecord};
 
 /// The history list, one statement per combination of filters so each uses its index.
@@ -142,4 +142,24 @@ pub(crate) fn save_data(conn: &mut Conn, id: &str) -> Result<Option<bool>, Store
     let s = conn.stmt("SELECT save_data FROM executions WHERE id = $1")?;
     let found = conn.client.query_opt(&s, &[&id]).on(&conn.target)?;
     found.map(|r| r.col(0)).transpose()
+}
+
+/// The queued runs of each flow: how many, and how long the oldest has waited at `now_ms`
+/// (read off the partial index of queued runs).
+pub(crate) fn queue_depth(conn: &mut Conn, now_ms: i64) -> Result<Vec<QueueDepth>, StoreError> {
+    let s = conn.stmt(
+        "SELECT flow, COUNT(*), MIN(created_ms) FROM executions WHERE status = 'queued' \
+         GROUP BY flow ORDER BY flow",
+    )?;
+    let rows = conn.client.query(&s, &[]).on(&conn.target)?;
+    rows.iter()
+        .map(|r| {
+            let (depth, oldest): (i64, i64) = (r.col(1)?, r.col(2)?);
+            Ok(QueueDepth {
+                flow: r.col(0)?,
+                depth: u64::try_from(depth).unwrap_or(0),
+                oldest_age_ms: u64::try_from(now_ms.saturating_sub(oldest)).unwrap_or(0),
+            })
+        })
+        .collect()
 }

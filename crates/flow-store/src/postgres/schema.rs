@@ -62,6 +62,13 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (flow, key)
     );
     CREATE INDEX dedupe_expires ON dedupe (expires_ms);",
+    // 2: the queue of accepted runs not yet started (`Store::enqueue`, `Store::claim`): status
+    // `queued`, no owner, and an arrival number from a sequence; the partial index holds only
+    // queued runs, so a claim reads the oldest off its head and the backlog is counted without
+    // scanning finished history. Added columns only: version 1 keeps working on it.
+    "ALTER TABLE executions ADD COLUMN queue_seq BIGINT;
+    CREATE SEQUENCE executions_queue_seq;
+    CREATE INDEX executions_queue ON executions (queue_seq) WHERE status = 'queued';",
 ];
 
 /// The newest schema version this build knows.

@@ -38,6 +38,16 @@ const TAKE_KEY: &str = "INSERT INTO dedupe (flow, key, execution_id, expires_ms)
 const HOLDER: &str = "SELECT d.execution_id, e.response FROM dedupe d \
      LEFT JOIN executions e ON e.id = d.execution_id WHERE d.flow = $1 AND d.key = $2";
 
+/// Queues an accepted run (status `queued`, no owner, resumable, the next arrival number)
+/// with the answer its caller was given, and wakes the nodes listening for work: the
+/// notification is sent when the transaction commits, so a node woken finds the run.
+const INSERT_QUEUED: &str = "WITH queued AS (INSERT INTO executions (id, flow, status, \
+     started_at, started_ms, save_data, input, created_ms, resumable, response, \
+     response_status, queue_seq) \
+     VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, TRUE, $8, $9, \
+     nextval('executions_queue_seq')) RETURNING 1) \
+     SELECT pg_notify($10, $11) FROM queued";
+
 /// Records a run, reserving `dedupe` = (key, window ms) in the same transaction when given.
 pub(crate) fn begin(
     conn: &mut Conn,
@@ -62,9 +72,58 @@ pub(crate) fn begin(
         &now_ms,
         &run.resumable,
     ];
+    insert_keyed(conn, run, &insert, &columns, now_ms, dedupe)
+}
+
+/// The channel `enqueue` notifies and [`super::listen`] listens on.
+pub(crate) const CHANNEL: &str = "flowctl_queue";
+
+/// Queues a run a server accepted, with the answer given at acceptance (JSON and status) and
+/// its dedupe key in the same transaction; notifies [`CHANNEL`] with `sender` (the store's
+/// own listener skips its own notifications: its node's dispatcher knows already).
+pub(crate) fn enqueue(
+    conn: &mut Conn,
+    run: &Begin<'_>,
+    response: Option<(&str, i32)>,
+    now_ms: i64,
+    dedupe: Option<(&str, i64)>,
+    sender: &str,
+) -> Result<Dedupe, StoreError> {
+    let insert = conn.stmt(INSERT_QUEUED)?;
+    let (answer, status) = match response {
+        Some((answer, status)) => (Some(answer), Some(status)),
+        None => (None, None),
+    };
+    let columns: [&(dyn ToSql + Sync); 11] = [
+        &run.id,
+        &run.flow,
+        &run.started_at,
+        &run.started_ms,
+        &run.save_data,
+        &run.input,
+        &now_ms,
+        &answer,
+        &status,
+        &CHANNEL,
+        &sender,
+    ];
+    insert_keyed(conn, run, &insert, &columns, now_ms, dedupe)
+}
+
+/// Runs `insert` (one statement) for `run`: alone, or with the dedupe key taken first in the
+/// same transaction, nothing written when the key is held.
+fn insert_keyed(
+    conn: &mut Conn,
+    run: &Begin<'_>,
+    insert: &postgres::Statement,
+    columns: &[&(dyn ToSql + Sync)],
+    now_ms: i64,
+    dedupe: Option<(&str, i64)>,
+) -> Result<Dedupe, StoreError> {
     let target = conn.target.clone();
     let Some((key, window_ms)) = dedupe else {
-        conn.client.execute(&insert, &columns).on(&target)?;
+        // `query`: the queued form returns its notification's row.
+        conn.client.query(insert, columns).on(&target)?;
         return Ok(Dedupe::First);
     };
     let (take, holder) = (conn.stmt(TAKE_KEY)?, conn.stmt(HOLDER)?);
@@ -78,7 +137,7 @@ pub(crate) fn begin(
         // Nothing was written: dropping the transaction rolls it back.
         return repeat(row.col(0)?, row.col(1)?);
     }
-    tx.execute(&insert, &columns).on(&target)?;
+    tx.query(insert, columns).on(&target)?;
     // Should the insert have failed, the key went back with the rolled-back transaction.
     tx.commit().on(&target)?;
     Ok(Dedupe::First)
@@ -287,22 +346,57 @@ pub(crate) fn claim(
         .client
         .query(&s, &[&owner, &until_ms, &now_ms])
         .on(&conn.target)?;
-    let mut runs = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let input: Option<String> = r.col(3)?;
-        runs.push(Unfinished {
-            execution_id: r.col(0)?,
-            flow: r.col(1)?,
-            started_at: r.col(2)?,
-            input: match input {
-                Some(text) => decode::<StoredInput>(&text)?,
-                None => StoredInput::Inputs(serde_json::Value::Null),
-            },
-            responded: r.col(4)?,
-        });
-    }
+    let mut runs = rows.iter().map(unfinished).collect::<Result<Vec<_>, _>>()?;
     runs.sort_by(|a, b| a.execution_id.cmp(&b.execution_id));
     Ok(runs)
+}
+
+/// Claims the `n` oldest queued runs for `owner` until `until_ms`: they become running (and
+/// resumable by any node should `owner` stop). Rows another node is claiming at the same
+/// moment are skipped, not waited for; the runs come back in arrival order.
+pub(crate) fn claim_queued(
+    conn: &mut Conn,
+    owner: &str,
+    until_ms: i64,
+    n: i64,
+) -> Result<Vec<Unfinished>, StoreError> {
+    // The oldest queued rows, locked once in a materialised CTE: a subquery in `id IN (…)`
+    // may be executed again for the outer scan, past its LIMIT (seen here: a claim of 2
+    // returned 5). The outer `status = 'queued'` holds each row to what was locked.
+    let s = conn.stmt(
+        "WITH next AS MATERIALIZED (SELECT id FROM executions WHERE status = 'queued' \
+         ORDER BY queue_seq LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         UPDATE executions e SET status = 'running', owner = $1, lease_until_ms = $2 \
+         FROM next WHERE e.id = next.id AND e.status = 'queued' \
+         RETURNING e.id, e.flow, e.started_at, e.input, e.response IS NOT NULL, e.queue_seq",
+    )?;
+    let rows = conn
+        .client
+        .query(&s, &[&owner, &until_ms, &n])
+        .on(&conn.target)?;
+    let mut runs = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let seq: Option<i64> = r.col(5)?;
+        runs.push((seq, unfinished(r)?));
+    }
+    // RETURNING promises no order: arrival order is the queue's.
+    runs.sort_by_key(|(seq, _)| *seq);
+    Ok(runs.into_iter().map(|(_, run)| run).collect())
+}
+
+/// A claimed row (id, flow, started_at, input, whether answered) as a run to resume.
+fn unfinished(r: &postgres::Row) -> Result<Unfinished, StoreError> {
+    let input: Option<String> = r.col(3)?;
+    Ok(Unfinished {
+        execution_id: r.col(0)?,
+        flow: r.col(1)?,
+        started_at: r.col(2)?,
+        input: match input {
+            Some(text) => decode::<StoredInput>(&text)?,
+            None => StoredInput::Inputs(serde_json::Value::Null),
+        },
+        responded: r.col(4)?,
+    })
 }
 
 /// Extends `owner`'s leases of its unfinished runs to `until_ms`.

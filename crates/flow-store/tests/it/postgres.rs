@@ -1,7 +1,8 @@
 //! What only the PostgreSQL store has: migrations refused when newer and applied once by nodes
 //! starting together, errors that never show the URL's password, reconnecting after the
 //! server dropped a connection, the sync client on a tokio runtime's blocking threads, and two
-//! stores (two nodes) on one database sharing claims, leases and dedupe keys.
+//! stores (two nodes) on one database sharing claims, leases, dedupe keys and the queue, and
+//! waking each other (`LISTEN/NOTIFY`) when one queues work.
 use crate::backends::{TempDatabase, admin, test_options};
 use crate::common::{new_id, new_run};
 
@@ -435,4 +436,131 @@ fn queued_writes_commit_together_and_a_failed_one_is_reported_once() {
     drop(store);
     let store = db.open(Arc::new(ManualClock::at_system_time()));
     assert_eq!(store.progress(&run).unwrap().steps.len(), 3);
+}
+
+#[test]
+fn queued_runs_claimed_at_once_by_two_nodes_each_go_to_one_in_arrival_order() {
+    let (_db, _clock, a, b) = two_nodes();
+    let arrivals: Vec<String> = (0..200).map(|_| new_id()).collect();
+    for (i, id) in arrivals.iter().enumerate() {
+        let node = if i % 2 == 0 { &a } else { &b };
+        node.enqueue(&new_run(id, "f"), None, None).unwrap();
+    }
+    let claimers: Vec<_> = (0..8)
+        .map(|i| {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            std::thread::spawn(move || {
+                let mut claims = Vec::new();
+                loop {
+                    let got = store
+                        .claim(7, &format!("node-{i}"), Duration::from_secs(60))
+                        .unwrap();
+                    if got.is_empty() {
+                        return claims;
+                    }
+                    claims.push(got.into_iter().map(|u| u.execution_id).collect::<Vec<_>>());
+                }
+            })
+        })
+        .collect();
+    let position: std::collections::HashMap<&str, usize> = arrivals
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let mut seen = HashSet::new();
+    for t in claimers {
+        for claim in t.join().unwrap() {
+            assert!(claim.len() <= 7, "a claim of 7 took {}", claim.len());
+            let order: Vec<usize> = claim.iter().map(|id| position[id.as_str()]).collect();
+            assert!(order.is_sorted(), "not in arrival order: {order:?}");
+            for id in claim {
+                assert!(seen.insert(id.clone()), "{id} claimed twice");
+            }
+        }
+    }
+    assert_eq!(seen.len(), arrivals.len());
+    assert!(a.queue_depth().unwrap().is_empty());
+}
+
+#[test]
+fn an_enqueue_on_one_node_wakes_another_waiting_for_work() {
+    let (_db, _clock, a, b) = two_nodes();
+    // The first wait opens the listening connection: work may have been queued before it.
+    assert!(b.wait_for_work(Duration::from_secs(5)).unwrap());
+    let waiting = {
+        let b = b.clone();
+        std::thread::spawn(move || b.wait_for_work(Duration::from_secs(60)))
+    };
+    // The listening connection has been subscribed since the first wait: a notification sent
+    // before the waiter blocks is kept for it.
+    a.enqueue(&new_run(&new_id(), "f"), None, None).unwrap();
+    assert!(waiting.join().unwrap().unwrap(), "woken, not timed out");
+    // A node is not woken by its own enqueues (its dispatcher knows): the wait runs out.
+    b.enqueue(&new_run(&new_id(), "f"), None, None).unwrap();
+    assert!(!b.wait_for_work(Duration::from_millis(300)).unwrap());
+    // A dedupe repeat queues nothing and wakes nobody; a first delivery does.
+    let window = Some(("evt-1", Duration::from_secs(60)));
+    a.enqueue(&new_run(&new_id(), "f"), window, None).unwrap();
+    assert!(b.wait_for_work(Duration::from_secs(60)).unwrap());
+    a.enqueue(&new_run(&new_id(), "f"), window, None).unwrap();
+    assert!(!b.wait_for_work(Duration::from_millis(300)).unwrap());
+}
+
+#[test]
+fn a_listener_whose_connection_drops_reports_it_then_listens_again() {
+    let (db, _clock, a, b) = two_nodes();
+    assert!(b.wait_for_work(Duration::from_secs(5)).unwrap());
+    let ended: i64 = admin()
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = $1 AND query LIKE 'LISTEN%'",
+            &[&db.name],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(ended, 1);
+    let err = b.wait_for_work(Duration::from_secs(60)).unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
+    // Listening again, it says work may have come meanwhile; then it is woken as before.
+    assert!(b.wait_for_work(Duration::from_secs(5)).unwrap());
+    a.enqueue(&new_run(&new_id(), "f"), None, None).unwrap();
+    assert!(b.wait_for_work(Duration::from_secs(60)).unwrap());
+}
+
+#[test]
+fn a_database_at_version_1_gets_the_queue_and_keeps_its_runs() {
+    let db = TempDatabase::create();
+    let clock = ManualClock::at_system_time();
+    let running = new_id();
+    {
+        let store = db.open(Arc::new(clock.clone()));
+        store
+            .begin_claimed(&new_run(&running, "f"), "node-1", Duration::from_secs(10))
+            .unwrap();
+    }
+    // Back to what version 1 made: migration 2 undone by hand.
+    db.connect()
+        .batch_execute(
+            "DROP INDEX executions_queue; DROP SEQUENCE executions_queue_seq; \
+             ALTER TABLE executions DROP COLUMN queue_seq; \
+             DELETE FROM flowctl_schema WHERE version > 1",
+        )
+        .unwrap();
+    assert_eq!(schema_versions(&db), [1]);
+    let store = db.open(Arc::new(clock.clone()));
+    let expected: Vec<i64> = (1..=POSTGRES_SCHEMA_VERSION).collect();
+    assert_eq!(schema_versions(&db), expected);
+    let queued = new_id();
+    store.enqueue(&new_run(&queued, "f"), None, None).unwrap();
+    let claimed = store.claim(5, "node-2", Duration::from_secs(10)).unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].execution_id, queued);
+    // The run begun before the migration is still node-1's, then anyone's once its lease ends.
+    clock.advance(Duration::from_secs(11));
+    let resumed = store
+        .claim_unfinished("node-2", Duration::from_secs(10))
+        .unwrap();
+    assert_eq!(resumed.len(), 1);
+    assert_eq!(resumed[0].execution_id, running);
 }

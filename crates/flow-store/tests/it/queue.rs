@@ -2,8 +2,10 @@
 //!
 //! Each check is a function of a [`Backend`]: a store built on a [`ManualClock`], so another
 //! backend's suite (PostgreSQL) runs the same checks by calling [`all`] with its own
-//! constructor. The `#[test]`s at the end run them against SQLite, in memory and in a file.
+//! constructor. The `#[test]`s at the end run them against SQLite (in memory and in a file)
+//! and PostgreSQL (a database per check, see `backends.rs`).
 
+use crate::backends::TempDatabase;
 use crate::common::{self, new_id, new_run, oort_record};
 use flow_runtime::ResponseRecord;
 use flow_store::{Dedupe, ListFilter, ManualClock, QueueDepth, SqliteStore, Store};
@@ -257,6 +259,19 @@ fn the_queue_in_a_sqlite_file() {
     };
     all(&in_file);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_queue_in_postgres() {
+    // A database per check (each starts from an empty queue), dropped after its store.
+    let dbs = std::sync::Mutex::new(Vec::new());
+    let on_postgres = |clock: &ManualClock| -> Box<dyn Store> {
+        let db = TempDatabase::create();
+        let store = Box::new(db.open(Arc::new(clock.clone())));
+        dbs.lock().unwrap().push(db);
+        store
+    };
+    all(&on_postgres);
 }
 
 /// A queue outlives its process: a store opened again on the file claims what was queued, in
