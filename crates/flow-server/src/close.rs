@@ -4,8 +4,9 @@
 //! The rule, decided once per plan when it is loaded ([`close_at_acceptance`]): the flow has an
 //! `http.close` step (at most one, the compiler sees to it: E0213), and that step
 //! - has no `if:` (it always runs),
-//! - waits for no other step: no data, effect-order or `after:` edge leads to it, so no effect
-//!   step is written before it and it reads no step's output, and it runs in the run's first
+//! - waits for no other step: no data, order, barrier or `after:` edge leads to it, so no step
+//!   is written before it (Okta's order: an effect waits for every step above it) and it reads
+//!   no step's output, and it runs in the run's first
 //!   wave of steps, where nothing can end the run before it answers (a sibling that fails in
 //!   that wave does not take back an answer already under way: the engine delivers it), and
 //! - reads nothing but `trigger` in its `status`, `headers` and `body` (no step, no
@@ -150,13 +151,14 @@ mod tests {
         let early = [
             // The Oort shape: close first, reading the request.
             "  - { id: ack, card: http.close, with: { status: 202, body: { id: \"{{ trigger.json.id }}\" } } }\n  - { id: out, card: flow.return, with: { outputs: { a: 1 } } }\n",
-            // A pure step before it, which it does not read, does not hold it.
-            "  - { id: p, card: json.parse, with: { text: \"{{ trigger.body }}\" } }\n  - { id: ack, card: http.close, with: { status: 200 } }\n",
         ];
         for steps in early {
             assert!(close_at_acceptance(&plan_of(steps)).is_some(), "{steps}");
         }
         let waits = [
+            // Any step written above it, even a pure one it does not read: Okta's order makes an
+            // answer wait for every step above it, and that step may fail the run first.
+            "  - { id: p, card: json.parse, with: { text: \"{{ trigger.body }}\" } }\n  - { id: ack, card: http.close, with: { status: 200 } }\n",
             // Reads a step.
             "  - { id: p, card: json.parse, with: { text: \"{{ trigger.body }}\" } }\n  - { id: ack, card: http.close, with: { body: \"{{ p.a }}\" } }\n",
             // Reads the execution.
