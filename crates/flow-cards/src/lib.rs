@@ -2,7 +2,7 @@
 //!
 //! [`BUILTIN`] and [`CONNECTORS`] are the explicit lists the registry is built from: adding a
 //! card is one file and one line here. This is the only crate that speaks HTTP to the outside
-//! ([`ReqwestTransport`]).
+//! ([`PooledTransport`]).
 
 pub mod conn;
 pub mod flow;
@@ -16,7 +16,7 @@ pub mod slack;
 pub mod text;
 pub mod util;
 
-pub use http::transport::ReqwestTransport;
+pub use http::transport::{PooledTransport, ReqwestTransport};
 
 use flow_card::{CardSpec, ConnectorSpec, Registry};
 
