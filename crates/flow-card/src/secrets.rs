@@ -196,7 +196,13 @@ mod tests {
     #[test]
     fn finds_secrets_at_every_position_and_never_shows_them() {
         let s = Secrets::new(["sekrit-value".to_string(), "pass".to_string()]);
-        for text in ["sekrit-value", "xsekrit-value", "sekrit-valuex", "a pass b", "pass"] {
+        for text in [
+            "sekrit-value",
+            "xsekrit-value",
+            "sekrit-valuex",
+            "a pass b",
+            "pass",
+        ] {
             assert!(s.found_in(text), "{text}");
         }
         for text in ["", "pas", "sekrit-valu", "ekrit-value", "PASS"] {

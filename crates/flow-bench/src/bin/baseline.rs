@@ -143,7 +143,12 @@ async fn work(shared: &Shared, event: &Value) {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
     let list = |v: &Value| -> Vec<String> {
         v.as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let users = list(&detail["usersFailing"]);
@@ -275,5 +280,8 @@ async fn call(
         .await
         .map_err(|e| e.to_string())?
         .to_bytes();
-    Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+    Ok((
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ))
 }

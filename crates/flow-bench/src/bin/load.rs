@@ -23,7 +23,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use bytes::Bytes;
-use flow_testkit::{Fault, FakeOkta, FakeSlack, UserStatus};
+use flow_testkit::{FakeOkta, FakeSlack, Fault, UserStatus};
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
@@ -467,7 +467,9 @@ async fn wait_for_messages(slack: &FakeSlack, count: usize, limit: Duration) -> 
 /// The figures the targets are judged on, filled in by the modes that ran.
 #[derive(Default)]
 struct Figures {
-    front_share: Option<f64>,
+    /// Per close-only set-up: its rate as a share of the bare server's, and the bare server's
+    /// CPU time per request as a share of its own.
+    front_share: Vec<(String, f64, f64)>,
     front_p99: Vec<(String, f64)>,
     burst: Vec<(String, Outcome, f64, f64)>,
     e2e: Vec<(String, E2e)>,
@@ -493,8 +495,10 @@ async fn front(a: &Args, dir: &Path, fakes: &Fakes, fig: &mut Figures) {
         "## front door: {} keep-alive connections, {} s each\n",
         a.connections, a.seconds
     );
-    println!("| server | accepted req/s | of bare | ack p50 | ack p99 | other answers | peak RSS |");
-    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| server | accepted req/s | of bare | server CPU per request | bare's CPU share | ack p50 | ack p99 | other answers | peak RSS |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
     let load = |seconds, limit| Load {
         path: "/api/flo/close-only/invoke",
         token: Some(TOKEN),
@@ -510,6 +514,7 @@ async fn front(a: &Args, dir: &Path, fakes: &Fakes, fig: &mut Figures) {
         ..load(1, 5_000)
     };
     hammer(addr, bare_load).await;
+    let cpu = cpu_seconds(bare.id());
     let base = hammer(
         addr,
         Load {
@@ -519,29 +524,40 @@ async fn front(a: &Args, dir: &Path, fakes: &Fakes, fig: &mut Figures) {
         },
     )
     .await;
-    let row = |name: &str, o: &Outcome, rss: f64| {
+    let base_cpu = (cpu_seconds(bare.id()) - cpu) / base.ok.max(1) as f64;
+    // When the driver, not the server, is the limit (a shared machine), the rates say little;
+    // the server's CPU time per request still says what a request costs it.
+    let row = |name: &str, o: &Outcome, cpu: f64, rss: f64| {
         println!(
-            "| {name} | {:.0} | {:.0} % | {:.2} ms | {:.2} ms | {} | {rss:.0} MB |",
+            "| {name} | {:.0} | {:.0} % | {:.1} µs | {:.0} % | {:.2} ms | {:.2} ms | {} | {rss:.0} MB |",
             o.rps(),
             100.0 * o.rps() / base.rps(),
+            cpu * 1e6,
+            100.0 * base_cpu / cpu,
             o.pct(0.5),
             o.pct(0.99),
             o.busy + o.other + o.lost
         );
     };
-    row("bare hyper (answers 200)", &base, peak_rss_mb(bare.id()));
+    row(
+        "bare hyper (answers 200)",
+        &base,
+        base_cpu,
+        peak_rss_mb(bare.id()),
+    );
     stop(bare);
     for store in ["none".to_string(), sqlite(dir, "close-only")] {
         let server = Server::Flowctl(store.clone(), a.max_in_flight);
         let (child, addr) = start(a, dir, &server, fakes);
         hammer(addr, load(1, 5_000)).await;
+        let cpu = cpu_seconds(child.id());
         let o = hammer(addr, load(a.seconds, u64::MAX)).await;
+        let cpu = (cpu_seconds(child.id()) - cpu) / o.ok.max(1) as f64;
         let name = format!("flowctl serve, close-only, {}", store_name(&store));
-        row(&name, &o, peak_rss_mb(child.id()));
-        fig.front_p99.push((name, o.pct(0.99)));
-        if store != "none" {
-            fig.front_share = Some(o.rps() / base.rps());
-        }
+        row(&name, &o, cpu, peak_rss_mb(child.id()));
+        fig.front_p99.push((name.clone(), o.pct(0.99)));
+        fig.front_share
+            .push((name, o.rps() / base.rps(), base_cpu / cpu));
         stop(child);
     }
     println!();
@@ -744,11 +760,12 @@ fn targets(fig: &Figures) {
             verdict(r.rss < 50.0)
         );
     }
-    if let Some(share) = fig.front_share {
+    for (name, rate, cpu) in &fig.front_share {
         println!(
-            "| close-only front door (SQLite) ≥ 70 % of bare hyper | {:.0} % | {} |",
-            100.0 * share,
-            verdict(share >= 0.70)
+            "| front door ≥ 70 % of bare hyper ({name}) | rate {:.0} %, CPU per request {:.0} % | {} |",
+            100.0 * rate,
+            100.0 * cpu,
+            verdict(*rate >= 0.70 && *cpu >= 0.70)
         );
     }
     for (name, p99) in &fig.front_p99 {
@@ -791,9 +808,7 @@ fn main() {
             okta: FakeOkta::start().await.unwrap(),
             slack: FakeSlack::start().await.unwrap(),
         };
-        fakes
-            .okta
-            .set_rate_limit(u32::MAX, Duration::from_secs(60));
+        fakes.okta.set_rate_limit(u32::MAX, Duration::from_secs(60));
         for login in USERS {
             fakes.okta.add_user(login, UserStatus::Active);
         }

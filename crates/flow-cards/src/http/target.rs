@@ -5,8 +5,8 @@
 //! text could see another host than the one the transport connects to.
 
 use flow_card::CardError;
-use url::Url;
 use std::net::Ipv4Addr;
+use url::Url;
 
 /// Parses an absolute http(s) URL as it will be sent. Refuses other schemes, a missing host
 /// and credentials in the URL (`user:pass@`): they would travel to a host no check names, and

@@ -98,10 +98,9 @@ fn build(req: &HttpRequest) -> Result<hyper::Request<Full<Bytes>>, TransportErro
     let url = url::Url::parse(&req.url)
         .map_err(|e| TransportError::Invalid(req.mask(&format!("bad URL `{}`: {e}", req.url))))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(TransportError::Invalid(req.mask(&format!(
-            "`{}` is not an http(s) URL",
-            req.url
-        ))));
+        return Err(TransportError::Invalid(
+            req.mask(&format!("`{}` is not an http(s) URL", req.url)),
+        ));
     }
     let uri = hyper::Uri::try_from(url.as_str())
         .map_err(|e| TransportError::Invalid(req.mask(&format!("bad URL `{}`: {e}", req.url))))?;
