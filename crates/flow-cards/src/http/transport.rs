@@ -75,11 +75,11 @@ impl PooledTransport {
 impl Transport for PooledTransport {
     fn send(
         &self,
-        req: HttpRequest,
+        mut req: HttpRequest,
         timeout: Duration,
     ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
-            let request = build(&req)?;
+            let request = build(&mut req)?;
             let max = req.max_response;
             match tokio::time::timeout(timeout, exchange(&self.client, request, max)).await {
                 Ok(result) => result.map_err(|e| e.into_transport_error(&req)),
@@ -89,8 +89,9 @@ impl Transport for PooledTransport {
     }
 }
 
-/// The hyper request for a card's request; a bad method, URL or header is `Invalid`.
-fn build(req: &HttpRequest) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
+/// The hyper request for a card's request (its body is moved, not copied); a bad method, URL
+/// or header is `Invalid`.
+fn build(req: &mut HttpRequest) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
     let method = hyper::Method::from_bytes(req.method.as_bytes())
         .map_err(|_| TransportError::Invalid(format!("`{}` is not an HTTP method", req.method)))?;
     // Parsed by the WHATWG rules the cards' checks use (`target::parse`), as reqwest did, and
@@ -113,7 +114,7 @@ fn build(req: &HttpRequest) -> Result<hyper::Request<Full<Bytes>>, TransportErro
     if !agent {
         builder = builder.header(hyper::header::USER_AGENT, USER_AGENT);
     }
-    let body = req.body.clone().map(Bytes::from).unwrap_or_default();
+    let body = req.body.take().map(Bytes::from).unwrap_or_default();
     builder.body(Full::new(body)).map_err(|e| {
         // The builder names the bad header, never its value.
         TransportError::Invalid(req.mask(&format!("bad request: {e}")))
@@ -196,12 +197,16 @@ mod tests {
             "/relative",
             "http://",
         ] {
-            let r = build(&HttpRequest::new("GET", url));
+            let r = build(&mut HttpRequest::new("GET", url));
             assert!(matches!(r, Err(TransportError::Invalid(_))), "{url}: {r:?}");
         }
-        let r = build(&HttpRequest::new("GE T", "http://example.com/"));
+        let r = build(&mut HttpRequest::new("GE T", "http://example.com/"));
         assert!(matches!(r, Err(TransportError::Invalid(_))));
-        let ok = build(&HttpRequest::new("GET", "https://Example.COM/a/../b c?d=e")).unwrap();
+        let ok = build(&mut HttpRequest::new(
+            "GET",
+            "https://Example.COM/a/../b c?d=e",
+        ))
+        .unwrap();
         // What is sent is the WHATWG serialisation the allow-list checks read.
         assert_eq!(ok.uri().to_string(), "https://example.com/b%20c?d=e");
         assert_eq!(ok.headers()["user-agent"], USER_AGENT);
@@ -209,13 +214,14 @@ mod tests {
 
     #[test]
     fn a_bad_url_never_shows_its_secret() {
-        let req = HttpRequest::new("GET", "http://exa mple.com/sekrit-part").secret("sekrit-part");
-        let Err(TransportError::Invalid(msg)) = build(&req) else {
+        let mut req =
+            HttpRequest::new("GET", "http://exa mple.com/sekrit-part").secret("sekrit-part");
+        let Err(TransportError::Invalid(msg)) = build(&mut req) else {
             panic!("refused")
         };
         assert!(!msg.contains("sekrit-part"), "{msg}");
-        let req = HttpRequest::new("GET", "gopher://h/sekrit-part").secret("sekrit-part");
-        let Err(TransportError::Invalid(msg)) = build(&req) else {
+        let mut req = HttpRequest::new("GET", "gopher://h/sekrit-part").secret("sekrit-part");
+        let Err(TransportError::Invalid(msg)) = build(&mut req) else {
             panic!("refused")
         };
         assert!(!msg.contains("sekrit-part"), "{msg}");
@@ -223,10 +229,10 @@ mod tests {
 
     #[test]
     fn a_header_value_that_cannot_be_sent_is_refused_without_showing_it() {
-        let req = HttpRequest::new("GET", "http://example.com/")
+        let mut req = HttpRequest::new("GET", "http://example.com/")
             .header("authorization", "SSWS tok\nen-secret")
             .secret("tok\nen-secret");
-        let Err(TransportError::Invalid(msg)) = build(&req) else {
+        let Err(TransportError::Invalid(msg)) = build(&mut req) else {
             panic!("refused")
         };
         assert!(!msg.contains("en-secret"), "{msg}");
