@@ -6,7 +6,8 @@
 //! - **front**: the front door. A bare hyper server that only answers 200, and `flowctl serve`
 //!   with a flow that only answers (`http.close`), store off and SQLite, each kept busy by N
 //!   keep-alive connections for S seconds: accepted req/s, the share of the bare server's rate,
-//!   ack p50/p99, peak RSS.
+//!   the server's CPU time per request (what a request costs it even when the driver is the
+//!   limit), ack p50/p99, peak RSS.
 //! - **burst**: what a webhook sender that does not retry sees. 3,000 events as fast as 64
 //!   keep-alive connections go, to the Oort flow while the fake Okta answers each call after
 //!   20 ms: how many got a 2xx, a 503, another answer, or lost their connection; ack p50/p99
@@ -19,6 +20,8 @@
 //!   p50/p99, Okta calls per event, peak RSS (`VmHWM`), and the ratios to the baseline.
 //!
 //! At the end it prints the targets with the figures of this run, met or missed.
+//! `--wrap COMMAND` runs the baseline and `flowctl serve` under a profiler (callgrind), and
+//! `--e2e-servers` picks the servers of the e2e mode.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -80,7 +83,8 @@ struct Args {
     max_in_flight: u64,
     e2e_max_in_flight: u64,
     server_cpu: Option<String>,
-    /// A command `flowctl serve` and the baseline run under (e.g. `valgrind --tool=callgrind`), split on spaces.
+    /// A command `flowctl serve` and the baseline run under (e.g. `valgrind --tool=callgrind`),
+    /// split on spaces.
     wrap: Vec<String>,
     /// Which servers the e2e mode runs: `baseline`, `none`, `sqlite`.
     e2e_servers: Vec<String>,
