@@ -39,12 +39,20 @@ struct Counter {
 }
 
 impl std::io::Write for Counter {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf).map(|()| buf.len())
+    }
+
+    /// What the serialiser calls for every piece: one addition and one comparison (the
+    /// default loops over `write`).
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
         self.bytes += buf.len() as u64;
         if self.bytes > self.budget {
             return Err(std::io::Error::other("over budget"));
         }
-        Ok(buf.len())
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

@@ -3,6 +3,7 @@
 //! whatever echoes a secret (an upstream's error body, a header, a step's output), the record,
 //! the trace and the store show `***` instead.
 
+use memchr::memmem::Finder;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -15,9 +16,33 @@ pub const MASK: &str = "***";
 
 /// A set of secret values to mask, longest first (so a secret that contains another is masked
 /// whole).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Every string a record holds is searched for every secret, so each secret keeps a prepared
+/// searcher (`memchr::memmem`), and texts shorter than the shortest secret are not searched at
+/// all: preparing `str::contains`' searcher for each string and secret was 4 % of a real run's
+/// instructions (callgrind, `docs/benchmarks.md`).
+#[derive(Clone, Default)]
 pub struct Secrets {
     values: Vec<String>,
+    /// One searcher per value, in the same order.
+    finders: Vec<Finder<'static>>,
+    /// The length of the shortest value.
+    shortest: usize,
+}
+
+impl PartialEq for Secrets {
+    fn eq(&self, other: &Self) -> bool {
+        self.values == other.values
+    }
+}
+
+impl Eq for Secrets {}
+
+impl std::fmt::Debug for Secrets {
+    /// Never shows the values.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} values)", self.values.len())
+    }
 }
 
 impl Secrets {
@@ -35,6 +60,12 @@ impl Secrets {
         self.values
             .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         self.values.dedup();
+        self.finders = self
+            .values
+            .iter()
+            .map(|v| Finder::new(v.as_bytes()).into_owned())
+            .collect();
+        self.shortest = self.values.last().map_or(0, String::len);
     }
 
     /// True when there is nothing to mask.
@@ -49,7 +80,13 @@ impl Secrets {
 
     /// True when `text` holds a secret.
     pub fn found_in(&self, text: &str) -> bool {
-        self.values.iter().any(|s| text.contains(s.as_str()))
+        let hay = text.as_bytes();
+        hay.len() >= self.shortest
+            && !self.finders.is_empty()
+            && self
+                .finders
+                .iter()
+                .any(|f| f.needle().len() <= hay.len() && f.find(hay).is_some())
     }
 
     /// `text` with every secret replaced by [`MASK`] (borrowed when there is none).
@@ -154,5 +191,26 @@ mod tests {
             Some(json!({ "***": ["a", { "b": "Bearer ***" }], "n": 1 }))
         );
         assert_eq!(s.mask_value(&json!({ "clean": true })), None);
+    }
+
+    #[test]
+    fn finds_secrets_at_every_position_and_never_shows_them() {
+        let s = Secrets::new(["sekrit-value".to_string(), "pass".to_string()]);
+        for text in [
+            "sekrit-value",
+            "xsekrit-value",
+            "sekrit-valuex",
+            "a pass b",
+            "pass",
+        ] {
+            assert!(s.found_in(text), "{text}");
+        }
+        for text in ["", "pas", "sekrit-valu", "ekrit-value", "PASS"] {
+            assert!(!s.found_in(text), "{text}");
+        }
+        assert_eq!(s.mask_str("pass sekrit-value"), "*** ***");
+        assert!(!Secrets::default().found_in("anything"));
+        assert_eq!(format!("{s:?}"), "Secrets(2 values)");
+        assert_eq!(s, Secrets::new(["pass".into(), "sekrit-value".into()]));
     }
 }

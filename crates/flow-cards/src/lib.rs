@@ -3,7 +3,7 @@
 //! A card is one file: its config, `SPEC`, `DOC` (description and examples, which run as tests)
 //! and `run`. Each family's `mod.rs` lists its cards in one [`cards!`] line, which declares the
 //! modules and builds the family's `CARDS`; [`BUILTIN`] joins the families. This is the only
-//! crate that speaks HTTP to the outside ([`ReqwestTransport`]).
+//! crate that speaks HTTP to the outside ([`PooledTransport`]).
 
 /// Declares a family's card modules and lists them in `CARDS`: `cards!(compose, split);`.
 /// Each module defines `SPEC` (a [`CardSpec`]) and `DOC` (a [`CardDoc`]). `cargo fmt` does not
@@ -38,7 +38,7 @@ pub mod util;
 #[cfg(test)]
 mod testing;
 
-pub use http::transport::ReqwestTransport;
+pub use http::transport::{PooledTransport, ReqwestTransport};
 
 use flow_card::{CardDoc, CardSpec, ConnectorSpec, Registry};
 use std::sync::LazyLock;

@@ -1,12 +1,12 @@
-//! Where a request really goes. A URL is parsed once, with the parser reqwest uses
-//! ([`reqwest::Url`], the WHATWG rules: `\` separates like `/`, hosts are lower-cased,
+//! Where a request really goes. A URL is parsed once, with the parser the transport uses
+//! ([`url::Url`], the WHATWG rules: `\` separates like `/`, hosts are lower-cased,
 //! percent-decoded and IDNA-mapped, IPv4 forms like `0x7f.1` become `127.0.0.1`); every check
 //! is made on that parsed value, and its serialisation is what is sent. A hand parse of the
-//! text could see another host than the one reqwest connects to.
+//! text could see another host than the one the transport connects to.
 
 use flow_card::CardError;
-use reqwest::Url;
 use std::net::Ipv4Addr;
+use url::Url;
 
 /// Parses an absolute http(s) URL as it will be sent. Refuses other schemes, a missing host
 /// and credentials in the URL (`user:pass@`): they would travel to a host no check names, and

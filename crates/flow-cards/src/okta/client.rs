@@ -7,8 +7,8 @@ use crate::retry_after::retry_after;
 use crate::util::STRICT;
 use flow_card::{CardError, HttpRequest, HttpResponse, StepCx};
 use percent_encoding::utf8_percent_encode;
-use reqwest::Url;
 use serde_json::Value;
+use url::Url;
 
 /// Encodes a user id or login as one path segment: `a+b@x.com` becomes `a%2Bb%40x.com`, so it
 /// can be read neither as a space nor as a path separator.
