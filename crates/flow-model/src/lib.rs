@@ -12,6 +12,7 @@ pub mod diag;
 pub mod flow;
 pub mod node;
 pub mod render;
+pub mod schedule;
 pub mod span;
 pub mod suggest;
 pub mod types;
