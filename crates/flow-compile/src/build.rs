@@ -106,13 +106,18 @@ pub fn compile(
             continue;
         }
         by_name.insert(doc.name.value.clone(), i);
-        if let TriggerDoc::ApiEndpoint(ep) = &doc.trigger {
-            let path = ep
-                .alias
-                .as_ref()
-                .map_or(&doc.name.value, |a| &a.value)
-                .clone();
-            let span = ep.alias.as_ref().map_or(doc.name.span, |a| a.span);
+        let served = match &doc.trigger {
+            TriggerDoc::ApiEndpoint(ep) => Some(
+                ep.alias
+                    .as_ref()
+                    .map_or((doc.name.value.clone(), doc.name.span), |a| {
+                        (a.value.clone(), a.span)
+                    }),
+            ),
+            TriggerDoc::OktaEventHook(_) => Some((doc.name.value.clone(), doc.name.span)),
+            TriggerDoc::Helper(_) | TriggerDoc::Schedule(_) => None,
+        };
+        if let Some((path, span)) = served {
             if let Some(&prev) = paths.get(&path) {
                 diags.push(Diagnostic::error(
                     Code::DuplicateFlow,
@@ -191,7 +196,7 @@ pub fn compile(
             for r in &mut step.parts.flows {
                 match by_name.get(&r.name) {
                     Some(&t) => {
-                        if matches!(docs[t].trigger, TriggerDoc::ApiEndpoint(_)) {
+                        if !matches!(docs[t].trigger, TriggerDoc::Helper(_)) {
                             diags.push(
                                 Diagnostic::error(
                                     Code::NotAHelper,
@@ -514,6 +519,8 @@ fn check_flow(
 ) -> (Vec<Type>, Vec<Vec<usize>>, Type) {
     let trigger = match &doc.trigger {
         TriggerDoc::ApiEndpoint(_) => TriggerScope::Endpoint,
+        TriggerDoc::OktaEventHook(_) => TriggerScope::Event,
+        TriggerDoc::Schedule(_) => TriggerScope::Schedule,
         TriggerDoc::Helper(h) => TriggerScope::Helper(Type::object(
             h.inputs.iter().map(|(k, (t, _))| (k.clone(), t.clone())),
         )),
@@ -601,6 +608,8 @@ fn compile_trigger(doc: &FlowDoc, source: &str, diags: &mut Diagnostics) -> Trig
                 .map(|(k, (t, _))| (k.clone(), t.clone()))
                 .collect(),
         },
+        TriggerDoc::OktaEventHook(hook) => crate::triggers::event_hook_plan(doc, hook),
+        TriggerDoc::Schedule(sched) => crate::triggers::schedule_plan(sched),
         TriggerDoc::ApiEndpoint(ep) => {
             let dedupe = ep.dedupe.as_ref().and_then(|d| {
                 let trigger = TriggerScope::Endpoint;

@@ -15,9 +15,11 @@ pub mod loader;
 mod plan;
 mod scope;
 mod text;
+mod triggers;
 
 pub use build::compile;
 pub use checked::{Checked, Rejected, check, load_checked};
 pub use loader::{LoadOptions, Loaded, load};
 pub use plan::{EdgeKind, EndpointPlan, Plan, PlannedStep, Project, RetryPolicy, TriggerPlan};
 pub use text::compile_str;
+pub use triggers::EventHookPlan;

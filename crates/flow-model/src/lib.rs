@@ -11,6 +11,7 @@ pub mod decode;
 pub mod diag;
 pub mod flow;
 pub mod node;
+pub mod okta_delivery;
 pub mod render;
 pub mod schedule;
 pub mod span;
