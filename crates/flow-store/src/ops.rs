@@ -531,7 +531,10 @@ fn claim_tick(
 ) -> Result<Reply, StoreError> {
     let last = conn
         .prepare_cached("SELECT tick_ms FROM schedule_ticks WHERE flow = $1")
-        .and_then(|mut s| s.query_row(params![flow], |r| r.get::<_, i64>(0)).optional())
+        .and_then(|mut s| {
+            s.query_row(params![flow], |r| r.get::<_, i64>(0))
+                .optional()
+        })
         .at(path)?;
     let outcome = match last {
         Some(last) if last >= tick_ms => return Ok(Reply::Tick(Tick::Taken)),

@@ -278,8 +278,7 @@ impl SqliteStore {
         dedupe: Option<(String, i64)>,
         queued: Option<Option<&ResponseRecord>>,
     ) -> Result<Reply, StoreError> {
-        self.writer
-            .call(self.begin_op(run, claim, dedupe, queued)?)
+        self.writer.call(self.begin_op(run, claim, dedupe, queued)?)
     }
 
     /// The write that records `run` (see [`SqliteStore::begin_with`]).

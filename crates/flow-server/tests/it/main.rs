@@ -6,6 +6,7 @@
 
 mod common;
 mod durable;
+mod okta_hook;
 mod queue;
 mod routes;
 mod socket;
