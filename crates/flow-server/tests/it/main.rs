@@ -9,4 +9,5 @@ mod durable;
 mod okta_hook;
 mod queue;
 mod routes;
+mod schedules;
 mod socket;
