@@ -12,3 +12,4 @@ mod flow_tests;
 mod history;
 mod oort_fakes;
 mod secrets;
+mod triggers;

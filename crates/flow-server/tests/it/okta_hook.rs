@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The example delivery: five events, three of them of the listed types.
-const DELIVERY: &str = include_str!("../../../../examples/events/okta-event-hook-delivery.json");
+const DELIVERY: &str = include_str!("../../../../examples/events/okta/event-hook-delivery.json");
 
 const FLOW: &str = r#"flow: okta-joiners
 trigger:
