@@ -139,6 +139,8 @@ mod tests {
         assert_eq!(s.zone_name, "UTC");
         let m = Schedule::parse("*/5 * * * *", None).unwrap();
         assert_eq!(m.next_after(100), Some(300));
+        let daily = Schedule::parse("@daily", None).unwrap();
+        assert_eq!(daily.next_after(100), Some(86_400));
     }
 
     #[test]

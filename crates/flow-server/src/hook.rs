@@ -112,7 +112,7 @@ pub(crate) async fn handle(
     }
     let listed: Vec<_> = events
         .into_iter()
-        .filter(|e| hook.events.iter().any(|t| *t == e.event_type))
+        .filter(|e| hook.events.contains(&e.event_type))
         .collect();
     // A place in the queue for every listed event before any is stored: a delivery is
     // accepted whole or refused whole (its duplicates are given their places back).
