@@ -164,6 +164,13 @@ async fn one_run_per_listed_event_and_a_redelivery_runs_nothing_again() {
     durable.flush().unwrap();
     assert_eq!(store.list(&ListFilter::default()).unwrap().len(), 4);
     assert_eq!(runs.started(), 4);
+    // The hook's secret is in no record: a run keeps its event, not the delivery's headers.
+    for r in store.list(&ListFilter::default()).unwrap() {
+        let record = store.get(&r.execution_id).unwrap().unwrap();
+        let text = serde_json::to_string(&record).unwrap();
+        assert!(!text.contains(SECRET), "{text}");
+        assert!(text.contains(delivery), "{text}");
+    }
 }
 
 #[tokio::test]
