@@ -2,8 +2,8 @@
 //! of an Okta event hook delivery, or a schedule's tick — and how each becomes the `trigger`
 //! value templates read ([`trigger_value`]).
 //!
-//! An event or a tick travels as a request whose body is its `trigger` value as JSON (and
-//! which has no headers), so the store queues, resumes and replays it as any request.
+//! An event or a tick travels as a request whose body is its `trigger` value as JSON (its only
+//! header is the content type), so the store queues, resumes and replays it as any request.
 
 use flow_card::http::SECRET_HEADERS;
 use flow_compile::TriggerPlan;

@@ -1,5 +1,7 @@
 //! The HTTP trigger server: every `api_endpoint` flow served at
-//! `POST`/`GET /api/flo/<flow>/invoke`.
+//! `POST`/`GET /api/flo/<flow>/invoke`; `okta_event_hook` flows at the same path (Okta's
+//! verification, then one queued run per listed event of a delivery, deduplicated by `uuid`); and
+//! `schedule` flows fired into the queue ([`schedule_loop`]).
 //!
 //! A request is authenticated (client token in constant time, or an HMAC signature over the raw
 //! body with an optional timestamp against replays, in flowctl's scheme or a sender's preset),
