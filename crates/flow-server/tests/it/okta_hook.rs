@@ -7,11 +7,12 @@ use common::{Answer, LOG, Options, Runs};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use flow_server::{Durable, ServerState};
+use flow_server::{Durable, EVENT_DEDUPE_WINDOW, ManualClock, ServerState};
 use flow_store::{ListFilter, SqliteStore, Store};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The example delivery: five events, three of them of the listed types.
 const DELIVERY: &str = include_str!("../../../../examples/events/okta/event-hook-delivery.json");
@@ -174,8 +175,14 @@ async fn one_run_per_listed_event_and_a_redelivery_runs_nothing_again() {
 }
 
 #[tokio::test]
-async fn without_a_store_events_are_run_and_deduplicated_in_memory() {
-    let (state, runs) = server(None);
+async fn without_a_store_events_are_run_and_deduplicated_in_memory_for_a_day() {
+    let clock = Arc::new(ManualClock::at_unix(1_772_442_900));
+    let env = HashMap::from([("OKTA_HOOK_SECRET", SECRET.to_string())]);
+    let opts = Options {
+        clock: Some(clock.clone()),
+        ..Options::default()
+    };
+    let (state, runs) = common::state_with("", &[("okta-joiners.yaml", FLOW)], env, opts);
     assert_eq!(
         send(&state, "POST", Some(SECRET), &[], DELIVERY)
             .await
@@ -193,6 +200,14 @@ async fn without_a_store_events_are_run_and_deduplicated_in_memory() {
     assert_eq!(state.metrics.rejected_count("duplicate"), 3);
     assert!(state.queue.is_empty());
     assert_eq!(runs.started(), 3);
+    // Still a repeat a second before 24 hours; a new event after them.
+    clock.advance(EVENT_DEDUPE_WINDOW - Duration::from_secs(1));
+    send(&state, "POST", Some(SECRET), &[], DELIVERY).await;
+    assert_eq!(state.metrics.rejected_count("duplicate"), 6);
+    clock.advance(Duration::from_secs(1));
+    send(&state, "POST", Some(SECRET), &[], DELIVERY).await;
+    runs.wait_finished(6).await;
+    assert_eq!(state.metrics.rejected_count("duplicate"), 6);
 }
 
 #[tokio::test]
