@@ -6,7 +6,7 @@ use crate::common;
 
 use common::{LOG, Options, Runs};
 
-use flow_server::{Durable, ManualClock, ServerState, fire_schedules};
+use flow_server::{Durable, ManualClock, ServerState, fire_schedules, schedule_loop};
 use flow_store::{ListFilter, SqliteStore, Store};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -189,4 +189,28 @@ async fn two_servers_on_one_store_fire_each_tick_once() {
     assert_eq!(outputs(&a.store).len(), 3);
     assert_eq!(a.runs.started() + b.runs.started(), 3);
     assert!(a.store.queue_depth().unwrap().is_empty());
+}
+
+/// The loop itself, without a store, on tokio's paused clock (its sleeps pass at once when
+/// nothing else can run) and the manual clock (the time the loop reads).
+#[tokio::test(start_paused = true)]
+async fn the_loop_checks_again_after_sleeping_and_fires_the_tick() {
+    let clock = Arc::new(ManualClock::at_unix(THURSDAY_NOON));
+    let opts = Options {
+        clock: Some(clock.clone()),
+        ..Options::default()
+    };
+    let (state, runs) = common::state_with("", &[("nightly.yaml", FLOW)], HashMap::new(), opts);
+    let looping = tokio::spawn(schedule_loop(state.clone()));
+    // The first check (at start: nothing fires) runs up to the loop's first sleep.
+    tokio::task::yield_now().await;
+    assert_eq!(runs.started(), 0);
+    clock.advance(Duration::from_secs(DAY));
+    // The loop sleeps at most a minute between checks: an hour (of tokio's paused time) without
+    // the run means it never checked again.
+    tokio::time::timeout(Duration::from_secs(3600), runs.wait_finished(1))
+        .await
+        .expect("the loop fired the tick after its sleep");
+    looping.abort();
+    assert_eq!(runs.started(), 1);
 }
