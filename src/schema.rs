@@ -122,6 +122,27 @@ pub fn flow_schema(registry: &Registry) -> Value {
                         "sync_timeout": { "$ref": "#/$defs/duration" }
                     }
                 },
+                "okta_event_hook": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["events", "security"],
+                    "properties": {
+                        "events": { "type": "array", "minItems": 1, "items": { "type": "string", "pattern": "^[a-z0-9_.]+$" }, "description": "the Okta event types that start a run" },
+                        "security": {
+                            "type": "object", "additionalProperties": false, "required": ["secret"],
+                            "properties": { "header": { "type": "string" }, "secret": { "type": "string" } }
+                        }
+                    }
+                },
+                "schedule": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["cron"],
+                    "properties": {
+                        "cron": { "type": "string", "description": "5 fields (minute hour day month weekday), or 6 with seconds first" },
+                        "timezone": { "type": "string", "description": "an IANA time zone (default UTC)" }
+                    }
+                },
                 "helper": {
                     "type": ["object", "null"],
                     "additionalProperties": false,

@@ -102,6 +102,39 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
         None => String::new(),
     };
     let input = match &plan.trigger {
+        TriggerPlan::OktaEventHook(hook) => {
+            let name = args.input.as_deref().unwrap_or("-");
+            let events = flow_model::okta_delivery::parse_delivery(&text)
+                .map_err(|e| CliError::msg(format!("{name}: {e}")))?;
+            let listed: Vec<_> = events
+                .iter()
+                .filter(|e| hook.listens_to(&e.event_type))
+                .collect();
+            eprintln!(
+                "{name}: {} event(s), {} of a type `{}` lists: one run each",
+                events.len(),
+                listed.len(),
+                plan.name
+            );
+            let n = listed.len();
+            let inputs = listed
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let label = format!("── event {}/{n}: {} {}", i + 1, e.event_type, e.uuid);
+                    (
+                        Some(label),
+                        RunInput::Request(flow_runtime::event_request(e)),
+                    )
+                })
+                .collect();
+            let store = open_store(config.as_deref(), &project, args.no_store)?;
+            return execute_each(project, index, inputs, &exec_of(&args), store);
+        }
+        TriggerPlan::Schedule(schedule) => {
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            RunInput::Request(flow_runtime::tick_request(schedule, now))
+        }
         TriggerPlan::ApiEndpoint(_) => RunInput::Request(TriggerRequest {
             method: "POST".into(),
             body: text,
@@ -133,18 +166,30 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             RunInput::Inputs(value)
         }
     };
-    let store = if args.no_store {
-        None
-    } else {
-        crate::store::open(&project.config.store, config.as_deref())?
-    };
-    let exec = Exec {
+    let store = open_store(config.as_deref(), &project, args.no_store)?;
+    execute(project, index, input, &exec_of(&args), store)
+}
+
+/// The project's store, unless `--no-store`.
+fn open_store(
+    config: Option<&std::path::Path>,
+    project: &flow_compile::Project,
+    no_store: bool,
+) -> Result<Option<Arc<dyn flow_store::Store>>, CliError> {
+    if no_store {
+        return Ok(None);
+    }
+    Ok(crate::store::open(&project.config.store, config)?)
+}
+
+/// How the arguments ask to run and show.
+fn exec_of(args: &Args) -> Exec {
+    Exec {
         json: args.json,
         dry_run: args.dry_run,
         fakes: args.fakes,
         show_children: args.show_children,
-    };
-    execute(project, index, input, &exec, store)
+    }
 }
 
 /// How to run and show a run.
@@ -167,12 +212,28 @@ pub fn execute(
     exec: &Exec,
     store: Option<Arc<dyn flow_store::Store>>,
 ) -> CmdResult {
+    execute_each(project, index, vec![(None, input)], exec, store)
+}
+
+/// [`execute`] for several inputs of one flow, one run each, in order (the events of an Okta
+/// event hook delivery): each run's trace is headed by its `label`; with `--json` the records
+/// follow one another. Fails (exit 1) when any run failed.
+fn execute_each(
+    project: flow_compile::Project,
+    index: usize,
+    inputs: Vec<(Option<String>, RunInput)>,
+    exec: &Exec,
+    store: Option<Arc<dyn flow_store::Store>>,
+) -> CmdResult {
+    let Some((_, first)) = inputs.first() else {
+        return Ok(Exit::Ok);
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
     let fakes = if exec.fakes {
-        let input_text = match &input {
+        let input_text = match first {
             RunInput::Request(r) => r.body.clone(),
             RunInput::Inputs(v) => v.to_string(),
         };
@@ -228,6 +289,41 @@ pub fn execute(
         capture_inputs: exec.json || (store.is_some() && save_data),
     };
     let engine = Engine::new(Arc::new(project), Arc::new(env));
+    let mut failed = false;
+    for (label, input) in inputs {
+        if let Some(label) = label
+            && !exec.json
+        {
+            println!("{label}");
+        }
+        failed |= run_one(
+            &runtime,
+            &engine,
+            &plan,
+            input,
+            exec,
+            store.as_ref(),
+            fakes.as_ref(),
+        )?;
+    }
+    // The process ends right after this: freeing a record of thousands of helper runs piece by
+    // piece would only add to the wall time.
+    std::mem::forget(engine);
+    Ok(if failed { Exit::Failed } else { Exit::Ok })
+}
+
+/// Runs and prints one run; true when it failed.
+fn run_one(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    plan: &flow_compile::Plan,
+    input: RunInput,
+    exec: &Exec,
+    store: Option<&Arc<dyn flow_store::Store>>,
+    fakes: Option<&crate::fakes::Fakes>,
+) -> Result<bool, CliError> {
+    let index = plan.index as usize;
+    let save_data = plan.history.save_data.unwrap_or(true);
     let id = flow_runtime::new_execution_id();
     let mut lease = None;
     if let Some(s) = &store {
@@ -250,7 +346,7 @@ pub fn execute(
         let owner = format!("cli-{id}");
         s.begin_claimed(&run, &owner, flow_server::LEASE)
             .map_err(|e| CliError::msg(format!("the run store refused the run: {e}")))?;
-        lease = Some(Lease::hold(s.clone(), owner));
+        lease = Some(Lease::hold(Arc::clone(s), owner));
     }
     let opts = RunOptions {
         trigger: None,
@@ -258,7 +354,7 @@ pub fn execute(
         ..RunOptions::default()
     };
     let record = runtime.block_on(engine.run(index, input, opts));
-    if let Some(s) = &store
+    if let Some(s) = store
         && let Err(e) = s.finish(&record)
     {
         eprintln!("warning: the run finished but its record could not be stored: {e}");
@@ -273,16 +369,14 @@ pub fn execute(
             color: trace::color_stdout(),
         };
         print!("{}", trace::render(&record, &opts));
-        if let Some(f) = &fakes {
+        if let Some(f) = fakes {
             print!("{}", f.report());
         }
     }
     let failed = record.status == RunStatus::Failed;
-    // The process ends right after this: freeing a record of thousands of helper runs piece by
-    // piece would only add to the wall time.
+    // Freed with the process (see `execute_each`).
     std::mem::forget(record);
-    std::mem::forget(engine);
-    Ok(if failed { Exit::Failed } else { Exit::Ok })
+    Ok(failed)
 }
 
 /// How often a running `flowctl run` renews its run's lease ([`flow_server::LEASE`]).

@@ -1,6 +1,7 @@
-//! `flowctl serve`: the HTTP trigger server for every `api_endpoint` flow, with `--watch` to
-//! reload flows when their files change (keeping the old ones while the new ones do not
-//! compile) and a graceful stop on SIGTERM or Ctrl-C.
+//! `flowctl serve`: the HTTP trigger server for every `api_endpoint` and `okta_event_hook` flow,
+//! firing every `schedule` flow, with `--watch` to reload flows when their files change
+//! (keeping the old ones while the new ones do not compile) and a graceful stop on SIGTERM or
+//! Ctrl-C.
 
 use crate::error::{CliError, CmdResult};
 use crate::{Exit, project};
@@ -86,10 +87,25 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
         )
         .map_err(|e| CliError::coded(flow_model::Code::MissingEnv, e.to_string(), None))?;
         let endpoints: Vec<String> = {
-            let mut v: Vec<String> = live.endpoints.keys().cloned().collect();
+            let mut v: Vec<String> = live
+                .endpoints
+                .keys()
+                .chain(live.hooks.keys())
+                .cloned()
+                .collect();
             v.sort();
             v
         };
+        let schedules: Vec<String> = live
+            .schedules
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}: {} ({})",
+                    s.name, s.schedule.pattern, s.schedule.zone_name
+                )
+            })
+            .collect();
         let limits = Limits {
             max_body: usize::try_from(server.max_body).unwrap_or(usize::MAX),
             max_in_flight: usize::try_from(server.max_in_flight).unwrap_or(usize::MAX),
@@ -133,6 +149,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
                             .collect::<Vec<_>>()
                     ),
                 ),
+                ("schedules", json!(schedules)),
             ],
         );
         if args.watch {

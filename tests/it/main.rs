@@ -15,3 +15,4 @@ mod nodes;
 mod oort_fakes;
 mod postgres;
 mod secrets;
+mod triggers;

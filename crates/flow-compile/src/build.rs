@@ -133,13 +133,18 @@ fn index_flows(
             continue;
         }
         by_name.insert(doc.name.value.clone(), i);
-        if let TriggerDoc::ApiEndpoint(ep) = &doc.trigger {
-            let path = ep
-                .alias
-                .as_ref()
-                .map_or(&doc.name.value, |a| &a.value)
-                .clone();
-            let span = ep.alias.as_ref().map_or(doc.name.span, |a| a.span);
+        let served = match &doc.trigger {
+            TriggerDoc::ApiEndpoint(ep) => Some(
+                ep.alias
+                    .as_ref()
+                    .map_or((doc.name.value.clone(), doc.name.span), |a| {
+                        (a.value.clone(), a.span)
+                    }),
+            ),
+            TriggerDoc::OktaEventHook(_) => Some((doc.name.value.clone(), doc.name.span)),
+            TriggerDoc::Helper(_) | TriggerDoc::Schedule(_) => None,
+        };
+        if let Some((path, span)) = served {
             if let Some(&prev) = paths.get(&path) {
                 diags.push(Diagnostic::error(
                     Code::DuplicateFlow,
@@ -247,7 +252,7 @@ fn resolve_helper_calls(
             for r in &mut step.parts.flows {
                 match by_name.get(&r.name) {
                     Some(&t) => {
-                        if matches!(docs[t].trigger, TriggerDoc::ApiEndpoint(_)) {
+                        if !matches!(docs[t].trigger, TriggerDoc::Helper(_)) {
                             diags.push(
                                 Diagnostic::error(
                                     Code::NotAHelper,
@@ -448,6 +453,8 @@ fn compile_trigger(doc: &FlowDoc, source: &str, diags: &mut Diagnostics) -> Trig
                 .map(|(k, (t, _))| (k.clone(), t.clone()))
                 .collect(),
         },
+        TriggerDoc::OktaEventHook(hook) => crate::triggers::event_hook_plan(doc, hook),
+        TriggerDoc::Schedule(sched) => crate::triggers::schedule_plan(sched),
         TriggerDoc::ApiEndpoint(ep) => {
             let dedupe = ep.dedupe.as_ref().and_then(|d| {
                 let trigger = TriggerScope::Endpoint;

@@ -18,6 +18,7 @@ mod schedule;
 mod scope;
 mod text;
 mod typing;
+mod triggers;
 
 pub use build::compile;
 pub use checked::{Checked, Rejected, check, load_checked};
@@ -25,3 +26,4 @@ pub use loader::{LoadOptions, Loaded, load};
 pub use plan::{EdgeKind, EndpointPlan, Plan, PlannedStep, Project, RetryPolicy, TriggerPlan};
 pub use schedule::Schedule;
 pub use text::compile_str;
+pub use triggers::EventHookPlan;

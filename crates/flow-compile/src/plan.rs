@@ -125,6 +125,10 @@ pub enum TriggerPlan {
         /// Declared inputs.
         inputs: IndexMap<String, Type>,
     },
+    /// Okta event hook deliveries, one run per listed event.
+    OktaEventHook(Box<crate::triggers::EventHookPlan>),
+    /// A cron schedule, fired by `flowctl serve`.
+    Schedule(Box<flow_model::schedule::Schedule>),
 }
 
 /// A compiled `api_endpoint` trigger.

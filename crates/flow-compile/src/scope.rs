@@ -31,6 +31,10 @@ pub(crate) enum TriggerScope {
     Endpoint,
     /// `inputs` holds the declared inputs; `trigger` is not set.
     Helper(Type),
+    /// `trigger` is one Okta event and its delivery; `inputs` is not set.
+    Event,
+    /// `trigger` is the schedule's tick; `inputs` is not set.
+    Schedule,
 }
 
 /// The scope at one step.
@@ -79,6 +83,12 @@ impl TypeScope for StepScope<'_> {
             "trigger" => {
                 return match self.trigger {
                     TriggerScope::Endpoint => Ok((slots::TRIGGER, trigger_type())),
+                    TriggerScope::Event => {
+                        Ok((slots::TRIGGER, crate::triggers::event_trigger_type()))
+                    }
+                    TriggerScope::Schedule => {
+                        Ok((slots::TRIGGER, crate::triggers::schedule_trigger_type()))
+                    }
                     TriggerScope::Helper(_) => err(
                         ErrorKind::UnknownName,
                         "a helper flow has no `trigger`".into(),
@@ -89,6 +99,11 @@ impl TypeScope for StepScope<'_> {
             "inputs" if !self.trigger_only => {
                 return match self.trigger {
                     TriggerScope::Helper(t) => Ok((slots::INPUTS, t.clone())),
+                    TriggerScope::Event | TriggerScope::Schedule => err(
+                        ErrorKind::UnknownName,
+                        "only a helper flow has `inputs`".into(),
+                        Some("read the trigger as `trigger.event` / `trigger.scheduled_at`".into()),
+                    ),
                     TriggerScope::Endpoint => err(
                         ErrorKind::UnknownName,
                         "an api_endpoint flow has no `inputs`".into(),

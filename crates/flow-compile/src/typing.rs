@@ -33,6 +33,8 @@ pub(crate) fn check_flow(
 ) -> (Vec<Type>, Vec<Vec<usize>>, Type) {
     let trigger = match &doc.trigger {
         TriggerDoc::ApiEndpoint(_) => TriggerScope::Endpoint,
+        TriggerDoc::OktaEventHook(_) => TriggerScope::Event,
+        TriggerDoc::Schedule(_) => TriggerScope::Schedule,
         TriggerDoc::Helper(h) => TriggerScope::Helper(Type::object(
             h.inputs.iter().map(|(k, (t, _))| (k.clone(), t.clone())),
         )),

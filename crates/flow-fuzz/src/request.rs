@@ -208,6 +208,8 @@ pub fn request_status(data: &[u8]) -> Option<u16> {
     let live = Live {
         engine: live.engine.clone(),
         endpoints: live.endpoints.clone(),
+        hooks: live.hooks.clone(),
+        schedules: live.schedules.clone(),
     };
     let limits = Limits {
         max_body: 64 << 10,

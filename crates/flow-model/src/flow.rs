@@ -7,6 +7,7 @@ use crate::config::Secret;
 use crate::decode::{self, Fields, Spanned, fields, text, wrong_type};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::node::{Node, parse_yaml};
+use crate::schedule::Schedule;
 use crate::span::{SourceId, Span};
 use crate::types::Type;
 use indexmap::IndexMap;
@@ -38,6 +39,10 @@ pub enum TriggerDoc {
     ApiEndpoint(Box<ApiEndpointDoc>),
     /// Called by other flows (`list.for_each`, `flow.call`, ...).
     Helper(HelperDoc),
+    /// Okta event hook deliveries, one run per listed event, served by `flowctl serve`.
+    OktaEventHook(Box<EventHookDoc>),
+    /// A cron schedule in a time zone, fired by `flowctl serve`.
+    Schedule(Box<ScheduleDoc>),
 }
 
 impl TriggerDoc {
@@ -46,8 +51,33 @@ impl TriggerDoc {
         match self {
             TriggerDoc::ApiEndpoint(_) => "api_endpoint",
             TriggerDoc::Helper(_) => "helper",
+            TriggerDoc::OktaEventHook(_) => "okta_event_hook",
+            TriggerDoc::Schedule(_) => "schedule",
         }
     }
+}
+
+/// `trigger: okta_event_hook:` — Okta's event hook deliveries, verified and split into events.
+#[derive(Debug, Clone)]
+pub struct EventHookDoc {
+    /// `events:` — the event types that start a run; others in a delivery are ignored.
+    pub events: Vec<Spanned<String>>,
+    /// `security: header:` — the header Okta sends the secret in (lower-case; default
+    /// `authorization`).
+    pub header: String,
+    /// `security: secret:` — the value Okta sends verbatim in that header.
+    pub secret: Secret,
+    /// Where the trigger is written.
+    pub span: Span,
+}
+
+/// `trigger: schedule:` — `{ cron, timezone }`.
+#[derive(Debug, Clone)]
+pub struct ScheduleDoc {
+    /// The parsed cron pattern and zone.
+    pub schedule: Schedule,
+    /// Where the trigger is written.
+    pub span: Span,
 }
 
 /// `trigger: api_endpoint:`.
@@ -292,13 +322,20 @@ impl FlowDoc {
     pub fn helper_inputs(&self) -> Option<&IndexMap<String, (Type, Span)>> {
         match &self.trigger {
             TriggerDoc::Helper(h) => Some(&h.inputs),
-            TriggerDoc::ApiEndpoint(_) => None,
+            TriggerDoc::ApiEndpoint(_) | TriggerDoc::OktaEventHook(_) | TriggerDoc::Schedule(_) => {
+                None
+            }
         }
     }
 }
 
 fn decode_trigger(node: &Node, diags: &mut Diagnostics) -> Option<TriggerDoc> {
-    let f = fields(node, "`trigger`", &["api_endpoint", "helper"], diags)?;
+    let f = fields(
+        node,
+        "`trigger`",
+        &["api_endpoint", "helper", "okta_event_hook", "schedule"],
+        diags,
+    )?;
     let keys: Vec<&str> = f.keys().collect();
     match keys.as_slice() {
         ["api_endpoint"] => f
@@ -309,6 +346,14 @@ fn decode_trigger(node: &Node, diags: &mut Diagnostics) -> Option<TriggerDoc> {
             .get("helper")
             .and_then(|n| decode_helper(n, diags))
             .map(TriggerDoc::Helper),
+        ["okta_event_hook"] => f
+            .get("okta_event_hook")
+            .and_then(|n| decode_event_hook(n, diags))
+            .map(|e| TriggerDoc::OktaEventHook(Box::new(e))),
+        ["schedule"] => f
+            .get("schedule")
+            .and_then(|n| decode_schedule(n, diags))
+            .map(|s| TriggerDoc::Schedule(Box::new(s))),
         [] => {
             diags.push(
                 Diagnostic::error(
@@ -316,7 +361,7 @@ fn decode_trigger(node: &Node, diags: &mut Diagnostics) -> Option<TriggerDoc> {
                     Some(node.span),
                     "`trigger` names no trigger",
                 )
-                .with_help("use `api_endpoint:` or `helper:`"),
+                .with_help("use `api_endpoint:`, `helper:`, `okta_event_hook:` or `schedule:`"),
             );
             None
         }
@@ -535,6 +580,109 @@ fn decode_hmac(node: &Node, diags: &mut Diagnostics) -> Option<HmacDoc> {
             .opt_duration("tolerance", diags)
             .map_or(Duration::from_secs(300), |d| d.value),
     })
+}
+
+fn decode_event_hook(node: &Node, diags: &mut Diagnostics) -> Option<EventHookDoc> {
+    let f = fields(node, "`okta_event_hook`", &["events", "security"], diags)?;
+    let events = match f.opt_str_list("events", diags) {
+        Some(list) if list.value.is_empty() => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    Some(list.span),
+                    "`events` lists no event type",
+                )
+                .with_help(
+                    "list the Okta event types that start a run, e.g. `[user.lifecycle.create]`",
+                ),
+            );
+            Vec::new()
+        }
+        Some(list) => list.value,
+        None => {
+            if f.get("events").is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        Code::MissingKey,
+                        Some(node.span),
+                        "`okta_event_hook` is missing `events`",
+                    )
+                    .with_help("list the Okta event types that start a run, e.g. `events: [user.lifecycle.create]`"),
+                );
+            }
+            Vec::new()
+        }
+    };
+    for e in &events {
+        let valid = !e.value.is_empty()
+            && e.value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_');
+        if !valid {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    Some(e.span),
+                    format!("`{}` is not an Okta event type", e.value),
+                )
+                .with_help("Okta event types are lower-case words joined by `.`, e.g. `group.user_membership.add`"),
+            );
+        }
+    }
+    let Some(sec) = f.get("security") else {
+        diags.push(
+            Diagnostic::error(
+                Code::MissingKey,
+                Some(node.span),
+                "`okta_event_hook` is missing `security`",
+            )
+            .with_help("add `security: { secret: ${env:OKTA_HOOK_SECRET} }`: the authentication header value registered with the hook"),
+        );
+        return None;
+    };
+    let g = fields(sec, "`security`", &["header", "secret"], diags)?;
+    let header = g.opt_str("header", diags).map_or_else(
+        || "authorization".to_string(),
+        |h| h.value.to_ascii_lowercase(),
+    );
+    let secret = g
+        .req_str("secret", diags)
+        .map(|s| Secret::new(s.value, s.span))?;
+    Some(EventHookDoc {
+        events,
+        header,
+        secret,
+        span: node.span,
+    })
+}
+
+fn decode_schedule(node: &Node, diags: &mut Diagnostics) -> Option<ScheduleDoc> {
+    let f = fields(node, "`schedule`", &["cron", "timezone"], diags)?;
+    let cron = f.req_str("cron", diags);
+    let zone = f.opt_str("timezone", diags);
+    let cron = cron?;
+    match Schedule::parse(&cron.value, zone.as_ref().map(|z| z.value.as_str())) {
+        Ok(schedule) => Some(ScheduleDoc {
+            schedule,
+            span: node.span,
+        }),
+        Err(e) => {
+            let (span, help) = match &e {
+                crate::schedule::ScheduleError::Cron { .. } => (
+                    cron.span,
+                    "five fields `minute hour day month weekday` (e.g. `0 9 * * MON-FRI`), or six with seconds first",
+                ),
+                crate::schedule::ScheduleError::Zone(_) => (
+                    zone.as_ref().map_or(cron.span, |z| z.span),
+                    "use an IANA time zone name such as `Europe/Berlin`, `America/New_York` or `UTC`",
+                ),
+            };
+            diags.push(
+                Diagnostic::error(Code::InvalidValue, Some(span), e.to_string()).with_help(help),
+            );
+            None
+        }
+    }
 }
 
 fn decode_helper(node: &Node, diags: &mut Diagnostics) -> Option<HelperDoc> {
@@ -776,6 +924,80 @@ mod tests {
                 Code::InvalidValue,
                 "`header` cannot be set with `preset: github`".to_string()
             )]
+        );
+    }
+
+    #[test]
+    fn okta_event_hook_trigger() {
+        let (doc, diags) = decode(
+            "flow: hook\ntrigger:\n  okta_event_hook:\n    events: [user.lifecycle.create, group.user_membership.add]\n    security: { header: X-Hook-Auth, secret: \"${env:S}\" }\nsteps: []\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let doc = doc.unwrap();
+        assert_eq!(doc.trigger.kind(), "okta_event_hook");
+        let TriggerDoc::OktaEventHook(h) = doc.trigger else {
+            panic!()
+        };
+        let events: Vec<&str> = h.events.iter().map(|e| e.value.as_str()).collect();
+        assert_eq!(
+            events,
+            ["user.lifecycle.create", "group.user_membership.add"]
+        );
+        assert_eq!(h.header, "x-hook-auth");
+
+        let (_, diags) = decode(
+            "flow: hook\ntrigger:\n  okta_event_hook:\n    events: [User.Created]\nsteps: []\n",
+        );
+        let got: Vec<(Code, String)> = diags.iter().map(|d| (d.code, d.message.clone())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    Code::InvalidValue,
+                    "`User.Created` is not an Okta event type".to_string()
+                ),
+                (
+                    Code::MissingKey,
+                    "`okta_event_hook` is missing `security`".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn schedule_trigger_and_its_errors_point_at_the_value() {
+        let (doc, diags) = decode(
+            "flow: nightly\ntrigger:\n  schedule: { cron: \"0 9 * * MON-FRI\", timezone: Europe/Berlin }\nsteps: []\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let TriggerDoc::Schedule(s) = doc.unwrap().trigger else {
+            panic!()
+        };
+        assert_eq!(s.schedule.zone_name, "Europe/Berlin");
+
+        let text = "flow: nightly\ntrigger:\n  schedule: { cron: \"0 25 * * *\", timezone: Europe/Berlin }\nsteps: []\n";
+        let (_, diags) = decode(text);
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.code, Code::InvalidValue);
+        assert!(
+            d.message.starts_with("`0 25 * * *` is not a cron pattern"),
+            "{}",
+            d.message
+        );
+        let span = d.span.unwrap();
+        assert_eq!(
+            &text[span.start as usize..span.end as usize],
+            "\"0 25 * * *\""
+        );
+
+        let text = "flow: nightly\ntrigger:\n  schedule: { cron: \"0 9 * * *\", timezone: Mars/Olympus }\nsteps: []\n";
+        let (_, diags) = decode(text);
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.message, "`Mars/Olympus` is not a known time zone");
+        let span = d.span.unwrap();
+        assert_eq!(
+            &text[span.start as usize..span.end as usize],
+            "Mars/Olympus"
         );
     }
 }

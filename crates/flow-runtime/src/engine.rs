@@ -160,7 +160,9 @@ impl Engine {
         };
         let (trigger, inputs, trigger_record) = match input {
             RunInput::Request(req) => (
-                opts.trigger.unwrap_or_else(|| Arc::new(req.to_value())),
+                opts.trigger.unwrap_or_else(|| {
+                    Arc::new(crate::trigger::trigger_value(&plan.trigger, &req))
+                }),
                 Arc::new(Value::Null),
                 Some(req.to_record()),
             ),

@@ -30,4 +30,6 @@ pub use record::{
     ExecutionRecord, OmittedRuns, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus,
 };
 pub use retry::backoff_delay;
-pub use trigger::{RunInput, TriggerRequest, mask_headers};
+pub use trigger::{
+    RunInput, TriggerRequest, event_request, mask_headers, tick_request, trigger_value,
+};

@@ -1,8 +1,15 @@
-//! What starts a run: an HTTP request (for endpoint flows) or inputs (for helper flows), and
-//! how a request becomes the `trigger` value templates read.
+//! What starts a run: an HTTP request (for endpoint flows), inputs (for helper flows), one event
+//! of an Okta event hook delivery, or a schedule's tick — and how each becomes the `trigger`
+//! value templates read ([`trigger_value`]).
+//!
+//! An event or a tick travels as a request whose body is its `trigger` value as JSON (its only
+//! header is the content type), so the store queues, resumes and replays it as any request.
 
 use flow_card::http::SECRET_HEADERS;
-use serde_json::{Map, Value};
+use flow_compile::TriggerPlan;
+use flow_model::okta_delivery::DeliveredEvent;
+use flow_model::schedule::Schedule;
+use serde_json::{Map, Value, json};
 
 /// An HTTP request to an endpoint flow.
 #[derive(Debug, Clone, Default)]
@@ -99,6 +106,44 @@ impl TriggerRequest {
     }
 }
 
+/// The `trigger` value of a run of a flow triggered by `trigger` on `req`: for an endpoint, the
+/// request ([`TriggerRequest::to_value`]); for an Okta event or a schedule's tick, the body,
+/// which holds the value itself ([`event_request`], [`tick_request`]).
+pub fn trigger_value(trigger: &TriggerPlan, req: &TriggerRequest) -> Value {
+    match trigger {
+        TriggerPlan::OktaEventHook(_) | TriggerPlan::Schedule(_) => {
+            match serde_json::from_str::<Value>(&req.body) {
+                Ok(v @ Value::Object(_)) => v,
+                _ => Value::Null,
+            }
+        }
+        TriggerPlan::ApiEndpoint(_) | TriggerPlan::Helper { .. } => req.to_value(),
+    }
+}
+
+/// The request that runs one event of an Okta event hook delivery: its body is
+/// `{ event, delivery }`. No header of the delivery is kept (the hook's secret is in one).
+pub fn event_request(event: &DeliveredEvent) -> TriggerRequest {
+    TriggerRequest {
+        method: "POST".into(),
+        body: event.trigger.to_string(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        query: Vec::new(),
+    }
+}
+
+/// The request that runs a schedule's tick at Unix time `unix`: its body is
+/// `{ scheduled_at, timezone }`, the time in RFC 3339 in the schedule's zone.
+pub fn tick_request(schedule: &Schedule, unix: i64) -> TriggerRequest {
+    TriggerRequest {
+        method: "POST".into(),
+        body: json!({ "scheduled_at": schedule.format(unix), "timezone": schedule.zone_name })
+            .to_string(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        query: Vec::new(),
+    }
+}
+
 fn pairs(items: &[(String, String)], masked: bool) -> Value {
     let mut m = Map::new();
     for (k, v) in items {
@@ -163,6 +208,35 @@ mod tests {
             ..Default::default()
         };
         assert!(plain.to_value()["json"].is_null());
+    }
+
+    #[test]
+    fn events_and_ticks_are_their_own_trigger() {
+        let body = r#"{"eventId":"d1","data":{"events":[{"uuid":"u1","eventType":"user.lifecycle.create"}]}}"#;
+        let events = flow_model::okta_delivery::parse_delivery(body).unwrap();
+        let req = event_request(&events[0]);
+        let hook = flow_compile::EventHookPlan {
+            path_name: "h".into(),
+            events: vec!["user.lifecycle.create".into()],
+            header: "authorization".into(),
+            secret: flow_model::Secret::new("x", flow_model::Span::default()),
+        };
+        let v = trigger_value(&TriggerPlan::OktaEventHook(Box::new(hook)), &req);
+        assert_eq!(v["event"]["uuid"], "u1");
+        assert_eq!(v["delivery"]["id"], "d1");
+        // The record keeps no header of the delivery.
+        assert_eq!(
+            req.to_record()["headers"].as_object().map(Map::len),
+            Some(1)
+        );
+
+        let s = Schedule::parse("0 9 * * *", Some("Europe/Berlin")).unwrap();
+        let tick = tick_request(&s, 1_772_438_400); // 2026-03-02T08:00:00Z
+        let v = trigger_value(&TriggerPlan::Schedule(Box::new(s)), &tick);
+        assert_eq!(
+            v,
+            json!({"scheduled_at": "2026-03-02T09:00:00+01:00", "timezone": "Europe/Berlin"})
+        );
     }
 
     fn request(body: &str, content_type: Option<&str>) -> TriggerRequest {

@@ -157,6 +157,15 @@ impl Store for Counting {
     fn health(&self) -> Result<(), StoreError> {
         self.inner.health()
     }
+    fn claim_tick(
+        &self,
+        run: &NewRun,
+        tick_ms: i64,
+        fire_if_first: bool,
+    ) -> Result<flow_store::Tick, StoreError> {
+        self.count("claim_tick");
+        self.inner.claim_tick(run, tick_ms, fire_if_first)
+    }
 }
 
 /// Counts finished root runs.

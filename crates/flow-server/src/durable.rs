@@ -167,6 +167,31 @@ impl Durable {
         self.store.enqueue(&run, dedupe, answer)
     }
 
+    /// Fires tick `tick_unix` of the scheduled flow `flow` (`Store::claim_tick`): queues its run,
+    /// durably, unless another node (or this one) fired that tick or a later one already.
+    pub fn fire_tick(
+        &self,
+        execution_id: &str,
+        flow: &str,
+        input: StoredInput,
+        save_data: bool,
+        tick_unix: i64,
+        fire_if_first: bool,
+    ) -> Result<flow_store::Tick, flow_store::StoreError> {
+        let run = NewRun {
+            execution_id: execution_id.to_string(),
+            flow: flow.to_string(),
+            started_at: time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            input,
+            save_data,
+            resumable: true,
+        };
+        self.store
+            .claim_tick(&run, tick_unix.saturating_mul(1000), fire_if_first)
+    }
+
     /// Ends a claimed run that cannot be resumed as failed, with an error of `kind` saying
     /// `message`: its record keeps what it had done, and no node claims it again.
     pub fn fail_unresumable(

@@ -128,6 +128,9 @@ pub fn to_response(r: &ResponseRecord, execution_id: &str, duplicate: bool) -> R
 
 async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Result<Response, Rejection> {
     let live = state.live();
+    if let Some(hook) = live.hooks.get(name).cloned() {
+        return crate::hook::handle(state, hook, req).await;
+    }
     let Some(ep) = live.endpoints.get(name).cloned() else {
         return Err(Rejection::UnknownFlow {
             name: name.to_string(),

@@ -1,5 +1,7 @@
 //! The HTTP trigger server: every `api_endpoint` flow served at
-//! `POST`/`GET /api/flo/<flow>/invoke`.
+//! `POST`/`GET /api/flo/<flow>/invoke`; `okta_event_hook` flows at the same path (Okta's
+//! verification, then one queued run per listed event of a delivery, deduplicated by `uuid`); and
+//! `schedule` flows fired into the queue ([`schedule_loop`]).
 //!
 //! A request is authenticated (client token in constant time, or an HMAC signature over the raw
 //! body with an optional timestamp against replays, in flowctl's scheme or a sender's preset),
@@ -22,6 +24,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 mod dedupe;
 mod durable;
 mod front;
+mod hook;
 mod invoke;
 mod listen;
 mod live;
@@ -31,16 +34,19 @@ mod queue;
 mod rate;
 mod rejection;
 mod routes;
+mod schedule;
 mod state;
 
 pub use close::{answer_now, close_at_acceptance};
 pub use dedupe::{DedupeOutcome, DedupeStore, MemoryDedupe, encode_key};
 pub use durable::{Durable, LEASE, resume_loop, resume_tick, stored_input};
+pub use hook::EVENT_DEDUPE_WINDOW;
 pub use listen::{ListenOptions, serve};
-pub use live::{Endpoint, Live, StartError};
+pub use live::{Endpoint, Hook, Live, Scheduled, StartError};
 pub use log::{LogFormat, Logger};
 pub use metrics::Metrics;
 pub use queue::RunQueue;
 pub use rejection::Rejection;
 pub use routes::router;
+pub use schedule::{fire_schedules, schedule_loop};
 pub use state::{Limits, NOT_READY_AFTER_COMMIT_FAILURE, NotReady, ServerState};

@@ -66,6 +66,8 @@ pub async fn serve(
         .durable
         .clone()
         .map(|d| tokio::spawn(crate::durable::resume_loop(state.clone(), d)));
+    // Scheduled flows fire into the queue (a reload may add some: the loop always runs).
+    let scheduler = tokio::spawn(crate::schedule::schedule_loop(state.clone()));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -98,6 +100,7 @@ pub async fn serve(
     if let Some(r) = resumer {
         r.abort();
     }
+    scheduler.abort();
     // No queued run starts from now on: the queue is left for the next start, and callers
     // waiting for a queued run's answer get 504 with its id.
     state.queue.close();

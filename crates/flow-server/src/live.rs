@@ -1,5 +1,6 @@
-//! What is being served right now: the compiled project, its engine, and one [`Endpoint`] per
-//! `api_endpoint` flow with its secrets resolved. `--watch` swaps a whole new `Live` in when the
+//! What is being served right now: the compiled project, its engine, one [`Endpoint`] per
+//! `api_endpoint` flow and one [`Hook`] per `okta_event_hook` flow with their secrets resolved,
+//! and the [`Scheduled`] flows. `--watch` swaps a whole new `Live` in when the
 //! files change and still compile.
 
 use crate::auth::HmacKey;
@@ -39,12 +40,49 @@ pub struct Endpoint {
     pub close_at_acceptance: Option<usize>,
 }
 
+/// One served Okta event hook.
+pub struct Hook {
+    /// The plan's number.
+    pub flow: usize,
+    /// The flow's name (also its URL name).
+    pub name: String,
+    /// The header Okta sends the secret in (lower-case).
+    pub header: String,
+    /// The secret, resolved.
+    pub secret: String,
+    /// The event types that start a run.
+    pub events: Vec<String>,
+    /// Whether its runs are stored with their data.
+    pub save_data: bool,
+}
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Hook({}, {:?}, secret: ***)", self.name, self.events)
+    }
+}
+
+/// One scheduled flow.
+#[derive(Debug)]
+pub struct Scheduled {
+    /// The flow's name.
+    pub name: String,
+    /// Its cron pattern and zone.
+    pub schedule: flow_model::schedule::Schedule,
+    /// Whether its runs are stored with their data.
+    pub save_data: bool,
+}
+
 /// The served project.
 pub struct Live {
     /// The engine running its plans.
     pub engine: Arc<Engine>,
     /// Endpoints by URL name.
     pub endpoints: HashMap<String, Arc<Endpoint>>,
+    /// Okta event hooks by URL name.
+    pub hooks: HashMap<String, Arc<Hook>>,
+    /// Scheduled flows, fired by the schedule loop ([`crate::schedule_loop`]).
+    pub schedules: Vec<Arc<Scheduled>>,
 }
 
 /// Why the server cannot start (or reload).
@@ -86,9 +124,40 @@ impl Live {
         observers: &[Arc<dyn flow_runtime::Observer>],
     ) -> Result<Live, StartError> {
         let mut endpoints = HashMap::new();
+        let mut hooks = HashMap::new();
+        let mut schedules = Vec::new();
         for plan in &project.flows {
-            let TriggerPlan::ApiEndpoint(ep) = &plan.trigger else {
-                continue;
+            let save_data = plan.history.save_data.unwrap_or(true);
+            let ep = match &plan.trigger {
+                TriggerPlan::ApiEndpoint(ep) => ep,
+                TriggerPlan::OktaEventHook(h) => {
+                    let secret = h.secret.resolve(env).map_err(|e| StartError::MissingEnv {
+                        flow: plan.name.to_string(),
+                        what: "event hook secret",
+                        variable: e.name,
+                    })?;
+                    hooks.insert(
+                        h.path_name.clone(),
+                        Arc::new(Hook {
+                            flow: plan.index as usize,
+                            name: plan.name.to_string(),
+                            header: h.header.clone(),
+                            secret,
+                            events: h.events.clone(),
+                            save_data,
+                        }),
+                    );
+                    continue;
+                }
+                TriggerPlan::Schedule(s) => {
+                    schedules.push(Arc::new(Scheduled {
+                        name: plan.name.to_string(),
+                        schedule: (**s).clone(),
+                        save_data,
+                    }));
+                    continue;
+                }
+                TriggerPlan::Helper { .. } => continue,
             };
             let missing =
                 |what: &'static str, e: flow_model::config::MissingEnv| StartError::MissingEnv {
@@ -148,6 +217,8 @@ impl Live {
         Ok(Live {
             engine: Arc::new(engine),
             endpoints,
+            hooks,
+            schedules,
         })
     }
 }

@@ -57,6 +57,13 @@ pub enum Rejection {
     },
     /// The store could not commit the event (503): its sender should retry.
     StoreUnavailable,
+    /// An Okta event hook `POST` whose body is not a delivery (400), saying what is wrong.
+    BadDelivery {
+        /// What is wrong, and where in the body.
+        message: String,
+    },
+    /// A `GET` of an Okta event hook without `X-Okta-Verification-Challenge` (400).
+    NoChallenge,
 }
 
 impl Rejection {
@@ -71,9 +78,11 @@ impl Rejection {
             | Rejection::QueueFull { .. }
             | Rejection::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Rejection::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
-            Rejection::NotUtf8 | Rejection::NotJson { .. } | Rejection::TooDeep { .. } => {
-                StatusCode::BAD_REQUEST
-            }
+            Rejection::NotUtf8
+            | Rejection::NotJson { .. }
+            | Rejection::TooDeep { .. }
+            | Rejection::BadDelivery { .. }
+            | Rejection::NoChallenge => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -92,6 +101,8 @@ impl Rejection {
                 "bad_json"
             }
             Rejection::StoreUnavailable => "store_error",
+            Rejection::BadDelivery { .. } => "bad_delivery",
+            Rejection::NoChallenge => "no_challenge",
         }
     }
 
@@ -134,6 +145,10 @@ impl Rejection {
             Rejection::StoreUnavailable => {
                 json!({ "error": "the event cannot be stored; try again" })
             }
+            Rejection::BadDelivery { message } => json!({ "error": message }),
+            Rejection::NoChallenge => json!({
+                "error": "a GET of an Okta event hook is its verification and needs the header X-Okta-Verification-Challenge"
+            }),
         }
     }
 
@@ -200,6 +215,15 @@ mod tests {
             (Rejection::NotUtf8, 400, "bad_json", None),
             (Rejection::TooDeep { max: 110 }, 400, "bad_json", None),
             (Rejection::StoreUnavailable, 503, "store_error", Some(5)),
+            (
+                Rejection::BadDelivery {
+                    message: "m".into(),
+                },
+                400,
+                "bad_delivery",
+                None,
+            ),
+            (Rejection::NoChallenge, 400, "no_challenge", None),
         ];
         for (r, status, reason, retry) in cases {
             assert_eq!(

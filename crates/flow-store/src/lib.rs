@@ -72,7 +72,7 @@ pub use postgres::{POSTGRES_SCHEMA_VERSION, PostgresOptions, PostgresStore};
 pub use schema::SUPPORTED as SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
 pub use types::{
-    Dedupe, ListFilter, NewRun, Progress, QueueDepth, RunSummary, StoredInput, Unfinished,
+    Dedupe, ListFilter, NewRun, Progress, QueueDepth, RunSummary, StoredInput, Tick, Unfinished,
 };
 
 use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
@@ -244,6 +244,26 @@ pub trait Store: Send + Sync {
     /// The backlog per flow (flows with queued runs only, by name): how many runs are queued
     /// and how long the oldest has waited.
     fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError>;
+    /// Fires tick `tick_ms` (unix milliseconds) of the scheduled flow `run.flow` at most once,
+    /// whichever nodes ask: in one transaction, when the flow's last recorded tick is earlier
+    /// (or none is recorded and `fire_if_first`), records `tick_ms` as its last tick and queues
+    /// `run` as [`Store::enqueue`] does ([`Tick::Fired`]); when none is recorded and not
+    /// `fire_if_first`, records `tick_ms` only ([`Tick::Recorded`]: a server starting for the
+    /// first time notes where the schedule stands, it does not fire a tick from before it
+    /// existed); when the recorded tick is `tick_ms` or later, stores nothing ([`Tick::Taken`]).
+    /// Durable when it returns Ok.
+    ///
+    /// SQL (one transaction): `SELECT tick_ms FROM schedule_ticks WHERE flow = $1` (Postgres:
+    /// `FOR UPDATE`; a first row is `INSERT … ON CONFLICT (flow) DO NOTHING` and, when that
+    /// inserted nothing, another node won: [`Tick::Taken`]), then `INSERT INTO schedule_ticks
+    /// (flow, tick_ms) VALUES ($1, $2) ON CONFLICT (flow) DO UPDATE SET tick_ms =
+    /// excluded.tick_ms` and the queued run's `INSERT`, as [`Store::enqueue`].
+    fn claim_tick(
+        &self,
+        run: &NewRun,
+        tick_ms: i64,
+        fire_if_first: bool,
+    ) -> Result<Tick, StoreError>;
     /// A cheap query proving the database answers (for `/readyz`).
     fn health(&self) -> Result<(), StoreError>;
     /// Blocks until another process may have queued work ([`Store::enqueue`] on a shared

@@ -6,7 +6,7 @@
 
 use crate::codec::{decode, encode};
 use crate::error::{At, StoreError};
-use crate::types::{Dedupe, StoredInput, Unfinished};
+use crate::types::{Dedupe, StoredInput, Tick, Unfinished};
 use flow_runtime::RunError;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -83,6 +83,14 @@ pub(crate) enum WriteOp {
         before_ms: i64,
         except: Vec<String>,
     },
+    /// Fires a schedule's tick at most once: records it as the flow's last tick and applies
+    /// `run` (a queued [`WriteOp::Begin`]) when the recorded one is earlier.
+    ClaimTick {
+        flow: String,
+        tick_ms: i64,
+        fire_if_first: bool,
+        run: Box<WriteOp>,
+    },
     /// Nothing: acknowledging it proves everything queued before it is committed.
     Flush,
 }
@@ -114,6 +122,8 @@ pub(crate) enum Reply {
     Dedupe(Dedupe),
     /// How many rows were affected.
     Count(usize),
+    /// What a schedule's tick did.
+    Tick(Tick),
 }
 
 impl WriteOp {
@@ -126,6 +136,7 @@ impl WriteOp {
             | WriteOp::Dedupe { id, .. } => Some(id),
             WriteOp::SaveChild { parent, .. } => Some(parent),
             WriteOp::Finish(f) => Some(&f.id),
+            WriteOp::ClaimTick { run, .. } => run.run_id(),
             WriteOp::Claim { .. }
             | WriteOp::ClaimQueued { .. }
             | WriteOp::Renew { .. }
@@ -252,6 +263,12 @@ impl WriteOp {
                 Ok(Reply::Done)
             }
             WriteOp::Finish(f) => finish(conn, path, now_ms, f),
+            WriteOp::ClaimTick {
+                flow,
+                tick_ms,
+                fire_if_first,
+                run,
+            } => claim_tick(conn, path, now_ms, flow, *tick_ms, *fire_if_first, run),
             WriteOp::Claim { owner, lease_ms } => claim(conn, path, now_ms, owner, *lease_ms),
             WriteOp::ClaimQueued { owner, lease_ms, n } => {
                 claim_queued(conn, path, now_ms, owner, *lease_ms, *n)
@@ -502,6 +519,40 @@ fn prune(
 }
 
 /// Reserves `(flow, key)` for `id` unless a live reservation exists.
+/// [`WriteOp::ClaimTick`]: the compare-and-set of the flow's last tick, and its run.
+fn claim_tick(
+    conn: &Connection,
+    path: &Path,
+    now_ms: i64,
+    flow: &str,
+    tick_ms: i64,
+    fire_if_first: bool,
+    run: &WriteOp,
+) -> Result<Reply, StoreError> {
+    let last = conn
+        .prepare_cached("SELECT tick_ms FROM schedule_ticks WHERE flow = $1")
+        .and_then(|mut s| {
+            s.query_row(params![flow], |r| r.get::<_, i64>(0))
+                .optional()
+        })
+        .at(path)?;
+    let outcome = match last {
+        Some(last) if last >= tick_ms => return Ok(Reply::Tick(Tick::Taken)),
+        None if !fire_if_first => Tick::Recorded,
+        _ => Tick::Fired,
+    };
+    conn.prepare_cached(
+        "INSERT INTO schedule_ticks (flow, tick_ms) VALUES ($1, $2) \
+         ON CONFLICT (flow) DO UPDATE SET tick_ms = excluded.tick_ms",
+    )
+    .and_then(|mut s| s.execute(params![flow, tick_ms]))
+    .at(path)?;
+    if outcome == Tick::Fired {
+        run.apply(conn, path, now_ms)?;
+    }
+    Ok(Reply::Tick(outcome))
+}
+
 fn dedupe(
     conn: &Connection,
     path: &Path,

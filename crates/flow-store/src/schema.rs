@@ -69,6 +69,12 @@ const MIGRATIONS: &[&str] = &[
     // taking the oldest and counting the backlog never scan finished history.
     "ALTER TABLE executions ADD COLUMN queue_seq BIGINT;
     CREATE INDEX executions_queue ON executions (queue_seq) WHERE status = 'queued';",
+    // 4: the last tick of each scheduled flow that was fired (`Store::claim_tick`), so a tick
+    // is fired by one node only, and a tick missed while no server ran is found at start.
+    "CREATE TABLE schedule_ticks (
+        flow    TEXT PRIMARY KEY,
+        tick_ms BIGINT NOT NULL
+    );",
 ];
 
 /// The newest schema version this build knows.

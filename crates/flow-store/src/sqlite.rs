@@ -15,7 +15,7 @@ use crate::ops::{Finish, Reply, WriteOp};
 use crate::schema;
 use crate::strip::metadata_only;
 use crate::types::{
-    Dedupe, ListFilter, NewRun, Progress, QueueDepth, RunSummary, StoredInput, Unfinished,
+    Dedupe, ListFilter, NewRun, Progress, QueueDepth, RunSummary, StoredInput, Tick, Unfinished,
 };
 use crate::writer::Writer;
 use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
@@ -278,12 +278,23 @@ impl SqliteStore {
         dedupe: Option<(String, i64)>,
         queued: Option<Option<&ResponseRecord>>,
     ) -> Result<Reply, StoreError> {
+        self.writer.call(self.begin_op(run, claim, dedupe, queued)?)
+    }
+
+    /// The write that records `run` (see [`SqliteStore::begin_with`]).
+    fn begin_op(
+        &self,
+        run: &NewRun,
+        claim: Option<(String, i64)>,
+        dedupe: Option<(String, i64)>,
+        queued: Option<Option<&ResponseRecord>>,
+    ) -> Result<WriteOp, StoreError> {
         let input = encode(&run.input)?;
         let response = match queued.flatten() {
             Some(r) => Some(Box::new((encode(r)?, i64::from(r.status)))),
             None => None,
         };
-        self.writer.call(WriteOp::Begin {
+        Ok(WriteOp::Begin {
             id: run.execution_id.clone(),
             flow: run.flow.clone(),
             started_at: run.started_at.clone(),
@@ -412,6 +423,24 @@ impl Store for SqliteStore {
             n: i64::try_from(n).unwrap_or(i64::MAX),
         })? {
             Reply::Claimed(runs) => Ok(runs),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn claim_tick(
+        &self,
+        run: &NewRun,
+        tick_ms: i64,
+        fire_if_first: bool,
+    ) -> Result<Tick, StoreError> {
+        let begin = self.begin_op(run, None, None, Some(None))?;
+        match self.writer.call(WriteOp::ClaimTick {
+            flow: run.flow.clone(),
+            tick_ms,
+            fire_if_first,
+            run: Box::new(begin),
+        })? {
+            Reply::Tick(t) => Ok(t),
             other => Err(unexpected(other)),
         }
     }

@@ -178,3 +178,16 @@ pub struct RunSummary {
     /// was interrupted or whose flow is gone).
     pub error: Option<String>,
 }
+
+/// What [`Store::claim_tick`](crate::Store::claim_tick) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// The tick was this caller's: it is recorded as the flow's last tick and its run queued.
+    Fired,
+    /// No tick of the flow was recorded before: this one is now, and (as asked) no run was
+    /// queued.
+    Recorded,
+    /// The flow's last recorded tick is this one or later (another node fired it): nothing
+    /// was stored.
+    Taken,
+}

@@ -196,7 +196,56 @@ async fn run_case(project: &Arc<Project>, index: usize, flow: &str, case: &Case)
         (TriggerPlan::Helper { .. }, Input::Body(_)) => {
             return vec!["a helper flow takes `input:` as JSON inputs, not a `body`".into()];
         }
+        // An Okta event hook delivery: one run per listed event, each held to the expectations.
+        (TriggerPlan::OktaEventHook(hook), input) => {
+            let body = match input {
+                Input::None => String::new(),
+                Input::Json(v) => v.to_string(),
+                Input::Body(b) => b.clone(),
+            };
+            let events = match flow_model::okta_delivery::parse_delivery(&body) {
+                Ok(events) => events,
+                Err(e) => return vec![e.to_string()],
+            };
+            let listed: Vec<_> = events
+                .iter()
+                .filter(|e| hook.listens_to(&e.event_type))
+                .collect();
+            if listed.is_empty() {
+                return vec!["no event of the delivery is of a type the flow lists".into()];
+            }
+            let mut failures = Vec::new();
+            for event in listed {
+                let input = RunInput::Request(flow_runtime::event_request(event));
+                let record = run_input(project, index, flow, case, input).await;
+                failures.extend(
+                    check(&record, flow, case)
+                        .into_iter()
+                        .map(|f| format!("event {}: {f}", event.uuid)),
+                );
+            }
+            return failures;
+        }
+        (TriggerPlan::Schedule(s), _) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            RunInput::Request(flow_runtime::tick_request(s, now))
+        }
     };
+    let record = run_input(project, index, flow, case, input).await;
+    check(&record, flow, case)
+}
+
+/// Runs flow `index` on `input` offline, with the case's mocks.
+async fn run_input(
+    project: &Arc<Project>,
+    index: usize,
+    flow: &str,
+    case: &Case,
+    input: RunInput,
+) -> ExecutionRecord {
+    let plan = &project.flows[index];
     let env = |n: &str| flow_model::config::process_env(n);
     let connections = flow_runtime::connect(project, index, &env, true).unwrap_or_default();
     let run_env = RunEnv {
@@ -219,8 +268,7 @@ async fn run_case(project: &Arc<Project>, index: usize, flow: &str, case: &Case)
         trigger,
         ..RunOptions::default()
     };
-    let record = engine.run(index, input, opts).await;
-    check(&record, flow, case)
+    engine.run(index, input, opts).await
 }
 
 fn check(record: &ExecutionRecord, flow: &str, case: &Case) -> Vec<String> {

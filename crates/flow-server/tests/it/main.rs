@@ -6,6 +6,8 @@
 
 mod common;
 mod durable;
+mod okta_hook;
 mod queue;
 mod routes;
+mod schedules;
 mod socket;

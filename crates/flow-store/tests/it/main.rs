@@ -10,3 +10,4 @@ mod durability;
 mod postgres;
 mod queue;
 mod runs;
+mod ticks;
