@@ -13,5 +13,6 @@ mod history;
 mod import;
 mod nodes;
 mod oort_fakes;
+mod pg_outage;
 mod postgres;
 mod secrets;
