@@ -167,6 +167,7 @@ impl PostgresStore {
     /// by the next call that reaches the database, before it does anything else.
     fn claiming(
         &self,
+        owner: &str,
         queued: bool,
         claim: impl FnOnce(&mut Conn, &str) -> Result<Vec<Unfinished>, StoreError>,
     ) -> Result<Vec<Unfinished>, StoreError> {
@@ -176,7 +177,11 @@ impl PostgresStore {
             self.unclaims
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(writes::Unclaim { token, queued });
+                .push(writes::Unclaim {
+                    token,
+                    owner: owner.to_string(),
+                    queued,
+                });
         }
         claimed
     }
@@ -387,7 +392,9 @@ impl Store for PostgresStore {
     ) -> Result<Vec<Unfinished>, StoreError> {
         let now = self.now();
         let until = now.saturating_add(millis(lease));
-        self.claiming(false, |c, token| writes::claim(c, owner, until, now, token))
+        self.claiming(owner, false, |c, token| {
+            writes::claim(c, owner, until, now, token)
+        })
     }
 
     fn renew(&self, owner: &str, lease: Duration) -> Result<(), StoreError> {
@@ -458,7 +465,7 @@ impl Store for PostgresStore {
         }
         let until = self.now().saturating_add(millis(lease));
         let n = i64::try_from(n).unwrap_or(i64::MAX);
-        self.claiming(true, |c, token| {
+        self.claiming(owner, true, |c, token| {
             writes::claim_queued(c, owner, until, n, token)
         })
     }

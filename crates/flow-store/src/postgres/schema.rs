@@ -65,13 +65,14 @@ const MIGRATIONS: &[&str] = &[
     // 2: the queue of accepted runs not yet started (`Store::enqueue`, `Store::claim`): status
     // `queued`, no owner, and an arrival number from a sequence; the partial index holds only
     // queued runs, so a claim reads the oldest off its head and the backlog is counted without
-    // scanning finished history. `claim_token` names the claim that took a run, so a claim
-    // whose answer was lost with its connection can be given back. Added columns only: version
-    // 1 keeps working on it.
+    // scanning finished history. Added columns only: version 1 keeps working on it.
     "ALTER TABLE executions ADD COLUMN queue_seq BIGINT;
-    ALTER TABLE executions ADD COLUMN claim_token TEXT;
     CREATE SEQUENCE executions_queue_seq;
     CREATE INDEX executions_queue ON executions (queue_seq) WHERE status = 'queued';",
+    // 3: `claim_token` names the claim that took a run, so a claim whose answer was lost with
+    // its connection can be given back (`writes::unclaim`). A column added: version 2 keeps
+    // working on it (its claims leave it empty).
+    "ALTER TABLE executions ADD COLUMN claim_token TEXT;",
 ];
 
 /// The newest schema version this build knows.

@@ -408,6 +408,8 @@ fn unfinished(r: &postgres::Row) -> Result<Unfinished, StoreError> {
 pub(crate) struct Unclaim {
     /// The claim's `claim_token`.
     pub token: String,
+    /// Who claimed (a run claimed since by another node, whatever its version, is left alone).
+    pub owner: String,
     /// A claim of queued runs (they go back to the queue, in their place), else of unfinished
     /// runs (they lose their owner, for any node's next claim).
     pub queued: bool,
@@ -417,14 +419,14 @@ pub(crate) struct Unclaim {
 pub(crate) fn unclaim(conn: &mut Conn, u: &Unclaim) -> Result<(), StoreError> {
     let s = conn.stmt(if u.queued {
         "UPDATE executions SET status = 'queued', owner = NULL, lease_until_ms = NULL, \
-         claim_token = NULL WHERE claim_token = $1 AND status = 'running' \
+         claim_token = NULL WHERE claim_token = $1 AND owner = $2 AND status = 'running' \
          AND finished_ms IS NULL"
     } else {
         "UPDATE executions SET owner = NULL, lease_until_ms = NULL, claim_token = NULL \
-         WHERE claim_token = $1 AND status = 'running' AND finished_ms IS NULL"
+         WHERE claim_token = $1 AND owner = $2 AND status = 'running' AND finished_ms IS NULL"
     })?;
     conn.client
-        .execute(&s, &[&u.token])
+        .execute(&s, &[&u.token, &u.owner])
         .on(&conn.target)
         .map(drop)
 }
