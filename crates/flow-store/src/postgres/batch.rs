@@ -4,8 +4,10 @@
 //! every batch it hands over) or by the next write of the same run that waits for its commit.
 //!
 //! When a batch fails, its writes are applied again one by one, so one bad write does not undo
-//! the others (unless the connection dropped: then they all stay queued for the next call); a write that still fails is kept as its run's failure, reported as SQLite's
+//! the others; a write that still fails is kept as its run's failure, reported as SQLite's
 //! writer reports it (the run's next `save_step`/`save_child`, its `save_response`, or `flush`).
+//! When the connection dropped instead, no write is at fault: they all stay queued, for the
+//! next call (an outage or a restart loses none of them).
 //! Batches commit one at a time and in the order their writes were queued.
 
 use super::conn::{Conn, On};
