@@ -13,6 +13,7 @@ mod history;
 mod import;
 mod nodes;
 mod oort_fakes;
+mod pg_outage;
 mod postgres;
 mod secrets;
 mod triggers;

@@ -6,6 +6,8 @@
 //! When a batch fails, its writes are applied again one by one, so one bad write does not undo
 //! the others; a write that still fails is kept as its run's failure, reported as SQLite's
 //! writer reports it (the run's next `save_step`/`save_child`, its `save_response`, or `flush`).
+//! When the connection dropped instead, no write is at fault: they all stay queued, for the
+//! next call (an outage or a restart loses none of them).
 //! Batches commit one at a time and in the order their writes were queued.
 
 use super::conn::{Conn, On};
@@ -100,8 +102,8 @@ impl Batch {
     }
 
     /// Commits everything queued, in one transaction; the writes of a failed batch one by one,
-    /// keeping each failure for its run. Errors only when the connection fails before anything
-    /// could be tried (the writes stay queued then).
+    /// keeping each failure for its run. Errors only when the connection fails (the writes stay
+    /// queued then, for the next call).
     pub fn commit(&self, c: &mut Conn, now_ms: i64) -> Result<(), StoreError> {
         let _one_at_a_time = lock(&self.committing);
         let writes = std::mem::take(&mut *lock(&self.queued));
@@ -110,23 +112,28 @@ impl Batch {
         }
         let target = c.target.clone();
         if let Err(e) = c.client.batch_execute("BEGIN").on(&target) {
-            // Nothing was tried: back at the head of the queue, in order.
-            let mut queued = lock(&self.queued);
-            let later = std::mem::replace(&mut *queued, writes);
-            queued.extend(later);
+            // Nothing was tried.
+            self.requeue(writes);
             return Err(e);
         }
         let together = writes
             .iter()
             .try_for_each(|w| w.apply(c, now_ms))
             .and_then(|()| c.client.batch_execute("COMMIT").on(&target));
-        if together.is_ok() {
-            return Ok(());
+        let lost = match together {
+            Ok(()) => return Ok(()),
+            Err(e) => c.client.is_closed().then_some(e),
+        };
+        if let Some(e) = lost {
+            // The connection dropped (an outage, a restart): none of the writes is at fault,
+            // and each one would fail alone too. Back at the head of the queue, in order, for
+            // the next call's connection; every write is an upsert, so one that did commit
+            // before the connection dropped is applied again harmlessly.
+            self.requeue(writes);
+            return Err(e);
         }
         // A failed statement aborted the transaction (a failed COMMIT ended it).
-        if !c.client.is_closed() {
-            let _ = c.client.batch_execute("ROLLBACK");
-        }
+        let _ = c.client.batch_execute("ROLLBACK");
         let mut failures = lock(&self.failures);
         for w in &writes {
             if let Err(e) = w.apply(c, now_ms) {
@@ -134,6 +141,13 @@ impl Batch {
             }
         }
         Ok(())
+    }
+
+    /// Puts `writes` back at the head of the queue, before what was queued since, in order.
+    fn requeue(&self, writes: Vec<Queued>) {
+        let mut queued = lock(&self.queued);
+        let later = std::mem::replace(&mut *queued, writes);
+        queued.extend(later);
     }
 
     /// The failure kept for `run`, left in place.

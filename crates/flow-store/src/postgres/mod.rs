@@ -50,6 +50,8 @@ pub struct PostgresStore {
     batch: batch::Batch,
     /// The database, as errors name it (no password).
     target: Arc<Target>,
+    /// Claims that failed after their statement may have run, to be given back.
+    unclaims: std::sync::Mutex<Vec<writes::Unclaim>>,
     /// The connection listening for other nodes' enqueues ([`Store::wait_for_work`]).
     listener: listen::Listener,
     /// Now, for leases, dedupe windows and the elapsed time of unfinished runs.
@@ -123,6 +125,7 @@ impl PostgresStore {
             pool: Some(pool),
             batch: batch::Batch::default(),
             target,
+            unclaims: std::sync::Mutex::new(Vec::new()),
             listener,
             clock,
         })
@@ -140,7 +143,47 @@ impl PostgresStore {
         let pool = self.pool.as_ref().ok_or(StoreError::Closed)?;
         let mut conn = pool.get().map_err(|e| self.target.pool_error(&e))?;
         self.batch.commit(&mut conn, self.now())?;
+        self.give_back(&mut conn)?;
         f(&mut conn)
+    }
+
+    /// Gives back what failed claims may have taken (see [`PostgresStore::claiming`]); those
+    /// that fail again stay for the next call.
+    fn give_back(&self, conn: &mut Conn) -> Result<(), StoreError> {
+        let mut unclaims = self
+            .unclaims
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while let Some(u) = unclaims.first() {
+            writes::unclaim(conn, u)?;
+            unclaims.remove(0);
+        }
+        Ok(())
+    }
+
+    /// Runs a claim under a new token. When it fails, its statement may still have committed
+    /// (a connection that dropped before the answer came back): the runs it took would be
+    /// held by this node, their leases renewed, and run by nobody. So they are given back,
+    /// by the next call that reaches the database, before it does anything else.
+    fn claiming(
+        &self,
+        owner: &str,
+        queued: bool,
+        claim: impl FnOnce(&mut Conn, &str) -> Result<Vec<Unfinished>, StoreError>,
+    ) -> Result<Vec<Unfinished>, StoreError> {
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let claimed = self.with(|c| claim(c, &token));
+        if claimed.is_err() {
+            self.unclaims
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(writes::Unclaim {
+                    token,
+                    owner: owner.to_string(),
+                    queued,
+                });
+        }
+        claimed
     }
 
     /// Queues a write for the next commit, unless an earlier write of its run failed (then
@@ -349,7 +392,9 @@ impl Store for PostgresStore {
     ) -> Result<Vec<Unfinished>, StoreError> {
         let now = self.now();
         let until = now.saturating_add(millis(lease));
-        self.with(|c| writes::claim(c, owner, until, now))
+        self.claiming(owner, false, |c, token| {
+            writes::claim(c, owner, until, now, token)
+        })
     }
 
     fn renew(&self, owner: &str, lease: Duration) -> Result<(), StoreError> {
@@ -420,7 +465,9 @@ impl Store for PostgresStore {
         }
         let until = self.now().saturating_add(millis(lease));
         let n = i64::try_from(n).unwrap_or(i64::MAX);
-        self.with(|c| writes::claim_queued(c, owner, until, n))
+        self.claiming(owner, true, |c, token| {
+            writes::claim_queued(c, owner, until, n, token)
+        })
     }
 
     fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError> {

@@ -69,6 +69,10 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE executions ADD COLUMN queue_seq BIGINT;
     CREATE SEQUENCE executions_queue_seq;
     CREATE INDEX executions_queue ON executions (queue_seq) WHERE status = 'queued';",
+    // 3: `claim_token` names the claim that took a run, so a claim whose answer was lost with
+    // its connection can be given back (`writes::unclaim`). A column added: version 2 keeps
+    // working on it (its claims leave it empty).
+    "ALTER TABLE executions ADD COLUMN claim_token TEXT;",
 ];
 
 /// The newest schema version this build knows.

@@ -334,9 +334,10 @@ pub(crate) fn claim(
     owner: &str,
     until_ms: i64,
     now_ms: i64,
+    token: &str,
 ) -> Result<Vec<Unfinished>, StoreError> {
     let s = conn.stmt(
-        "UPDATE executions SET owner = $1, lease_until_ms = $2 WHERE id IN ( \
+        "UPDATE executions SET owner = $1, lease_until_ms = $2, claim_token = $4 WHERE id IN ( \
          SELECT id FROM executions WHERE finished_ms IS NULL AND status = 'running' \
          AND resumable AND (owner IS NULL OR (owner <> $1 AND lease_until_ms < $3)) \
          FOR UPDATE SKIP LOCKED) \
@@ -344,7 +345,7 @@ pub(crate) fn claim(
     )?;
     let rows = conn
         .client
-        .query(&s, &[&owner, &until_ms, &now_ms])
+        .query(&s, &[&owner, &until_ms, &now_ms, &token])
         .on(&conn.target)?;
     let mut runs = rows.iter().map(unfinished).collect::<Result<Vec<_>, _>>()?;
     runs.sort_by(|a, b| a.execution_id.cmp(&b.execution_id));
@@ -359,6 +360,7 @@ pub(crate) fn claim_queued(
     owner: &str,
     until_ms: i64,
     n: i64,
+    token: &str,
 ) -> Result<Vec<Unfinished>, StoreError> {
     // The oldest queued rows, locked once in a materialised CTE: a subquery in `id IN (…)`
     // may be executed again for the outer scan, past its LIMIT (seen here: a claim of 2
@@ -366,13 +368,13 @@ pub(crate) fn claim_queued(
     let s = conn.stmt(
         "WITH next AS MATERIALIZED (SELECT id FROM executions WHERE status = 'queued' \
          ORDER BY queue_seq LIMIT $3 FOR UPDATE SKIP LOCKED) \
-         UPDATE executions e SET status = 'running', owner = $1, lease_until_ms = $2 \
-         FROM next WHERE e.id = next.id AND e.status = 'queued' \
+         UPDATE executions e SET status = 'running', owner = $1, lease_until_ms = $2, \
+         claim_token = $4 FROM next WHERE e.id = next.id AND e.status = 'queued' \
          RETURNING e.id, e.flow, e.started_at, e.input, e.response IS NOT NULL, e.queue_seq",
     )?;
     let rows = conn
         .client
-        .query(&s, &[&owner, &until_ms, &n])
+        .query(&s, &[&owner, &until_ms, &n, &token])
         .on(&conn.target)?;
     let mut runs = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -397,6 +399,36 @@ fn unfinished(r: &postgres::Row) -> Result<Unfinished, StoreError> {
         },
         responded: r.col(4)?,
     })
+}
+
+/// A claim whose caller got no answer (its connection dropped, or the call failed after the
+/// statement may have run): the runs it may have taken are given back, as the claim found
+/// them, since nobody runs them.
+#[derive(Debug, Clone)]
+pub(crate) struct Unclaim {
+    /// The claim's `claim_token`.
+    pub token: String,
+    /// Who claimed (a run claimed since by another node, whatever its version, is left alone).
+    pub owner: String,
+    /// A claim of queued runs (they go back to the queue, in their place), else of unfinished
+    /// runs (they lose their owner, for any node's next claim).
+    pub queued: bool,
+}
+
+/// Gives back what the claim `u` took, if it took anything.
+pub(crate) fn unclaim(conn: &mut Conn, u: &Unclaim) -> Result<(), StoreError> {
+    let s = conn.stmt(if u.queued {
+        "UPDATE executions SET status = 'queued', owner = NULL, lease_until_ms = NULL, \
+         claim_token = NULL WHERE claim_token = $1 AND owner = $2 AND status = 'running' \
+         AND finished_ms IS NULL"
+    } else {
+        "UPDATE executions SET owner = NULL, lease_until_ms = NULL, claim_token = NULL \
+         WHERE claim_token = $1 AND owner = $2 AND status = 'running' AND finished_ms IS NULL"
+    })?;
+    conn.client
+        .execute(&s, &[&u.token, &u.owner])
+        .on(&conn.target)
+        .map(drop)
 }
 
 /// Extends `owner`'s leases of its unfinished runs to `until_ms`.

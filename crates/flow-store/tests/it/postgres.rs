@@ -539,11 +539,11 @@ fn a_database_at_version_1_gets_the_queue_and_keeps_its_runs() {
             .begin_claimed(&new_run(&running, "f"), "node-1", Duration::from_secs(10))
             .unwrap();
     }
-    // Back to what version 1 made: migration 2 undone by hand.
+    // Back to what version 1 made: migrations 2 and 3 undone by hand.
     db.connect()
         .batch_execute(
             "DROP INDEX executions_queue; DROP SEQUENCE executions_queue_seq; \
-             ALTER TABLE executions DROP COLUMN queue_seq; \
+             ALTER TABLE executions DROP COLUMN queue_seq, DROP COLUMN claim_token; \
              DELETE FROM flowctl_schema WHERE version > 1",
         )
         .unwrap();
@@ -563,4 +563,32 @@ fn a_database_at_version_1_gets_the_queue_and_keeps_its_runs() {
         .unwrap();
     assert_eq!(resumed.len(), 1);
     assert_eq!(resumed[0].execution_id, running);
+}
+
+#[test]
+fn a_claim_that_fails_after_taking_runs_gives_them_back() {
+    let db = TempDatabase::create();
+    let store = db.open(Arc::new(ManualClock::at_system_time()));
+    let (good, bad) = (new_id(), new_id());
+    store.enqueue(&new_run(&good, "f"), None, None).unwrap();
+    store.enqueue(&new_run(&bad, "f"), None, None).unwrap();
+    // A run whose input cannot be read: the claim's UPDATE commits, then reading it fails, as
+    // when the connection drops before the claim's answer arrives.
+    db.connect()
+        .execute(
+            "UPDATE executions SET input = 'not json' WHERE id = $1",
+            &[&bad],
+        )
+        .unwrap();
+    store
+        .claim(5, "node-1", Duration::from_secs(10))
+        .unwrap_err();
+    // Nobody runs them: the next call gives both back to the queue, in their places.
+    assert_eq!(store.queue_depth().unwrap()[0].depth, 2);
+    db.connect()
+        .execute("UPDATE executions SET input = NULL WHERE id = $1", &[&bad])
+        .unwrap();
+    let claimed = store.claim(5, "node-1", Duration::from_secs(10)).unwrap();
+    let ids: Vec<&str> = claimed.iter().map(|u| u.execution_id.as_str()).collect();
+    assert_eq!(ids, [good.as_str(), bad.as_str()]);
 }
