@@ -17,8 +17,8 @@ mod plan;
 mod schedule;
 mod scope;
 mod text;
-mod typing;
 mod triggers;
+mod typing;
 
 pub use build::compile;
 pub use checked::{Checked, Rejected, check, load_checked};

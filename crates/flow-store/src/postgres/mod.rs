@@ -25,6 +25,7 @@ mod conn;
 mod listen;
 mod reads;
 mod schema;
+mod ticks;
 mod writes;
 
 pub use conn::{PostgresOptions, redact};
@@ -35,7 +36,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::codec::encode;
 use crate::error::StoreError;
 use crate::types::{
-    Dedupe, ListFilter, NewRun, Progress, QueueDepth, RunSummary, StoredInput, Unfinished,
+    Dedupe, ListFilter, NewRun, Progress, QueueDepth, RunSummary, StoredInput, Tick, Unfinished,
 };
 use conn::{Conn, Manager, On, Target};
 use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
@@ -468,6 +469,17 @@ impl Store for PostgresStore {
         self.claiming(owner, true, |c, token| {
             writes::claim_queued(c, owner, until, n, token)
         })
+    }
+
+    fn claim_tick(
+        &self,
+        run: &NewRun,
+        tick_ms: i64,
+        fire_if_first: bool,
+    ) -> Result<Tick, StoreError> {
+        let now = self.now();
+        let begin = columns(run, now)?;
+        self.with(|c| ticks::claim_tick(c, &begin, now, tick_ms, fire_if_first, &self.listener.me))
     }
 
     fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError> {

@@ -73,6 +73,9 @@ const MIGRATIONS: &[&str] = &[
     // its connection can be given back (`writes::unclaim`). A column added: version 2 keeps
     // working on it (its claims leave it empty).
     "ALTER TABLE executions ADD COLUMN claim_token TEXT;",
+    // 4: the last tick fired of each scheduled flow (`Store::claim_tick`): one row per flow,
+    // compared and set in the transaction that queues the tick's run.
+    "CREATE TABLE schedule_ticks (flow TEXT PRIMARY KEY, tick_ms BIGINT NOT NULL);",
 ];
 
 /// The newest schema version this build knows.

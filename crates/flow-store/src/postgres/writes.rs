@@ -41,7 +41,7 @@ const HOLDER: &str = "SELECT d.execution_id, e.response FROM dedupe d \
 /// Queues an accepted run (status `queued`, no owner, resumable, the next arrival number)
 /// with the answer its caller was given, and wakes the nodes listening for work: the
 /// notification is sent when the transaction commits, so a node woken finds the run.
-const INSERT_QUEUED: &str = "WITH queued AS (INSERT INTO executions (id, flow, status, \
+pub(crate) const INSERT_QUEUED: &str = "WITH queued AS (INSERT INTO executions (id, flow, status, \
      started_at, started_ms, save_data, input, created_ms, resumable, response, \
      response_status, queue_seq) \
      VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, TRUE, $8, $9, \
