@@ -14,6 +14,7 @@ pub mod node;
 pub mod render;
 pub mod span;
 pub mod suggest;
+pub mod tables;
 pub mod types;
 pub mod units;
 
