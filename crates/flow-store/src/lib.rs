@@ -59,6 +59,7 @@ mod ops;
 mod schema;
 mod sqlite;
 mod strip;
+mod tables;
 mod types;
 mod writer;
 
@@ -66,6 +67,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
 pub use schema::SUPPORTED as SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
+pub use tables::SqliteTables;
 pub use types::{
     Dedupe, ListFilter, NewRun, Progress, QueueDepth, RunSummary, StoredInput, Unfinished,
 };

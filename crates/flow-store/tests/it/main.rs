@@ -8,3 +8,4 @@ mod common;
 mod durability;
 mod queue;
 mod runs;
+mod tables;
