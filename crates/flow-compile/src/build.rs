@@ -43,7 +43,7 @@ pub fn compile(
     let mut drafts = build_cards(&docs, &sources, registry, &mut diags);
     check_connection_refs(&config, &drafts, &mut diags);
     let calls = resolve_helper_calls(&docs, &by_name, &mut drafts, &mut diags);
-    let typed = check_types(&docs, &mut drafts, &sources, &calls, &mut diags);
+    let typed = check_types(&docs, &mut drafts, &sources, &calls, &config.tables, &mut diags);
     let plans = plan_flows(&docs, drafts, typed, &sources, &mut diags);
     diags.sort();
     if diags.has_errors() {
@@ -319,6 +319,7 @@ fn check_types(
     drafts: &mut [Vec<DraftStep>],
     sources: &Sources,
     calls: &Calls,
+    tables: &flow_model::tables::Tables,
     diags: &mut Diagnostics,
 ) -> Vec<Option<Typed>> {
     let mut sigs: Vec<Option<HelperSig>> = vec![None; docs.len()];
@@ -326,7 +327,7 @@ fn check_types(
     for &f in &calls.analysis.order {
         let doc = &docs[f];
         let (types, deps, output) =
-            check_flow(doc, &mut drafts[f], text(sources, doc), &sigs, diags);
+            check_flow(doc, &mut drafts[f], text(sources, doc), &sigs, tables, diags);
         if let TriggerDoc::Helper(h) = &doc.trigger
             && !calls.in_cycle[f]
         {
