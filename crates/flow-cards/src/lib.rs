@@ -13,6 +13,7 @@ pub mod object;
 pub mod okta;
 pub mod retry_after;
 pub mod slack;
+pub mod table;
 pub mod text;
 pub mod util;
 
@@ -50,6 +51,14 @@ pub static BUILTIN: &[&CardSpec] = &[
     &okta::api_request::SPEC,
     &slack::send_message::SPEC,
     &slack::webhook::SPEC,
+    &table::create_row::SPEC,
+    &table::read_row::SPEC,
+    &table::update_row::SPEC,
+    &table::upsert_row::SPEC,
+    &table::delete_row::SPEC,
+    &table::search_rows::SPEC,
+    &table::count::SPEC,
+    &table::clear::SPEC,
 ];
 
 /// Every built-in connector.

@@ -17,6 +17,8 @@
 //! Every row also has `id` (a number the store gives it) and a version that each write
 //! increments (`_version` in rows read), for optimistic updates.
 
+pub mod csv;
+
 use crate::decode::{fields, text, wrong_type};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::node::{Node, key_text};
@@ -510,8 +512,16 @@ pub enum TableError {
     #[error("table `{0}` declares no `key:` column, which this operation needs")]
     NoKey(String),
     /// The run has no store to keep tables in (`store: none`).
-    #[error("tables need a store: this project sets `store: none`")]
+    #[error("tables need a store, and this run has none (`store: none`, or `--no-store`)")]
     NoStore,
+    /// CSV that cannot be read into the table.
+    #[error("CSV line {line}: {message}")]
+    Csv {
+        /// The line the record starts at.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// The store failed (its own message).
     #[error("{0}")]
     Store(String),

@@ -72,7 +72,9 @@ pub use types::{
     Dedupe, ListFilter, NewRun, Progress, QueueDepth, RunSummary, StoredInput, Unfinished,
 };
 
+use flow_model::tables::{TableError, TableStore, Tables};
 use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Everything a run needs to be stored durably and resumed. Designed so a Postgres
@@ -243,4 +245,11 @@ pub trait Store: Send + Sync {
     fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError>;
     /// A cheap query proving the database answers (for `/readyz`).
     fn health(&self) -> Result<(), StoreError>;
+    /// The project's tables (`tables:` in `flowctl.yaml`) kept in this store as SQL tables,
+    /// created or extended to match `defs` (see [`SqliteTables`] for the SQL a PostgreSQL store
+    /// follows). A store that keeps no tables answers [`TableError::NoStore`].
+    fn tables(self: Arc<Self>, defs: &Tables) -> Result<Arc<dyn TableStore>, TableError> {
+        let _ = defs;
+        Err(TableError::NoStore)
+    }
 }

@@ -596,4 +596,11 @@ impl Store for SqliteStore {
     fn health(&self) -> Result<(), StoreError> {
         self.read(history::health)
     }
+
+    fn tables(
+        self: Arc<Self>,
+        defs: &flow_model::tables::Tables,
+    ) -> Result<Arc<dyn flow_model::tables::TableStore>, flow_model::tables::TableError> {
+        Ok(Arc::new(crate::tables::SqliteTables::open(self, defs)?))
+    }
 }
