@@ -1,5 +1,5 @@
 //! `table.read_row`: reads one row by `id`, or by the table's `key:` column (Okta's Read
-//! Row). A row that does not exist is a `not_found` error unless `missing: null` is set.
+//! Row). A row that does not exist is a `not_found` error, or `null` with `required: false`.
 
 use super::{TABLE_TIMEOUT, blocking, check_table, row_id, row_type, tables};
 use flow_card::card::schema_of;
@@ -11,15 +11,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// What to do when no row matches.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Missing {
-    /// Fail the step with a `not_found` error.
-    #[default]
-    Fail,
-    /// Output `null`.
-    Null,
+fn yes() -> bool {
+    true
 }
 
 /// Inputs of `table.read_row`.
@@ -32,9 +25,9 @@ pub struct Config {
     id: Option<Expr<Number>>,
     /// The value of the table's `key:` column (instead of `id`).
     key: Option<Expr<AnyValue>>,
-    /// When no row matches: `fail` (default) or `null`.
-    #[serde(default)]
-    missing: Missing,
+    /// `false`: output `null` when no row matches, instead of failing with `not_found`.
+    #[serde(default = "yes")]
+    required: bool,
 }
 
 /// Registration.
@@ -42,7 +35,7 @@ pub static SPEC: CardSpec = CardSpec {
     kind: "table.read_row",
     summary: "Read one row of a table by id or key",
     effect: Effect::Reads,
-    output: "the row: { id, _version, …columns } (null when missing: null and none matches)",
+    output: "the row: { id, _version, …columns } (null when none matches and required: false)",
     default_timeout: TABLE_TIMEOUT,
     default_attempts: 1,
     trigger: None,
@@ -106,10 +99,10 @@ impl Card for Config {
                 }
                 (None, None) => return Err(CardError::input("give `id` or `key`")),
             };
-            match (row, self.missing) {
+            match (row, self.required) {
                 (Some(row), _) => Ok(Outcome::value(Value::Object(row))),
-                (None, Missing::Null) => Ok(Outcome::value(Value::Null)),
-                (None, Missing::Fail) => Err(CardError::new(
+                (None, false) => Ok(Outcome::value(Value::Null)),
+                (None, true) => Err(CardError::new(
                     ErrorKind::NotFound,
                     format!("table `{table}` has no row with {asked}"),
                 )),
