@@ -13,3 +13,4 @@ mod history;
 mod import;
 mod oort_fakes;
 mod secrets;
+mod tables;
