@@ -59,6 +59,7 @@ pub static BUILTIN: &[&CardSpec] = &[
     &table::search_rows::SPEC,
     &table::count::SPEC,
     &table::clear::SPEC,
+    &table::for_each::SPEC,
 ];
 
 /// Every built-in connector.

@@ -10,6 +10,7 @@ pub mod clear;
 pub mod count;
 pub mod create_row;
 pub mod delete_row;
+pub mod for_each;
 pub mod read_row;
 pub mod search_rows;
 pub mod update_row;
