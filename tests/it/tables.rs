@@ -123,3 +123,28 @@ fn a_wrong_value_at_run_time_names_the_column_and_a_type_change_is_refused() {
     let list = Run::new(&["table", "list"]).env_remove("FLOWCTL_STORE").dir(&dir).run().ok();
     assert!(list.stdout.contains("people  1 rows") && list.stdout.contains("note text"), "{}", list.stdout);
 }
+
+#[test]
+fn for_each_streams_rows_to_a_helper_that_updates_them_at_their_version() {
+    let walk = b"flow: walk\ntrigger:\n  helper:\n    inputs: {}\nsteps:\n  - id: each\n    card: table.for_each\n    with:\n      table: people\n      where: [ { column: admin, equals: false } ]\n      flow: promote\n      inputs: { id: \"{{ item.id }}\", version: \"{{ item._version }}\" }\n  - id: out\n    card: flow.return\n    with: { outputs: { done: \"{{ each.succeeded }}\" } }\n";
+    let promote = b"flow: promote\ntrigger:\n  helper:\n    inputs: { id: number, version: number }\nsteps:\n  - id: up\n    card: table.update_row\n    with: { table: people, id: \"{{ inputs.id }}\", version: \"{{ inputs.version }}\", values: { admin: true } }\n";
+    let dir = project(
+        "tables-for-each",
+        CONFIG,
+        &[("flows/walk.yaml", walk), ("flows/promote.yaml", promote)],
+    );
+    let cli = |args: &[&str]| Run::new(args).env_remove("FLOWCTL_STORE").dir(&dir);
+    let csv: String = std::iter::once("email,admin\n".to_string())
+        .chain((0..1200).map(|i| format!("u{i}@x,{}\n", i % 4 == 0)))
+        .collect();
+    std::fs::write(dir.join("in.csv"), csv).unwrap();
+    cli(&["table", "import", "people", "in.csv"]).run().ok();
+    let out = cli(&["run", "walk", "--input", "-", "--json"]).stdin("{}").run().ok();
+    let record: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(record["output"]["done"], 900, "{}", out.stdout);
+    let left = cli(&["table", "show", "people", "--where", "admin=false"]).run().ok();
+    assert!(left.stdout.contains("(no rows)"), "{}", left.stdout);
+    // Every promoted row was updated once, from version 1.
+    let shown = cli(&["table", "show", "people", "--where", "email=u1@x", "--json"]).run().ok();
+    assert!(shown.stdout.contains("\"_version\":2"), "{}", shown.stdout);
+}
