@@ -108,7 +108,9 @@ fn parse_conditions(def: &TableDef, conditions: &[String]) -> Result<Filter, Cli
                         .ok()
                         .and_then(serde_json::Number::from_f64)
                         .map(Value::Number),
-                    flow_model::tables::ColumnType::Boolean => text.parse::<bool>().ok().map(Value::Bool),
+                    flow_model::tables::ColumnType::Boolean => {
+                        text.parse::<bool>().ok().map(Value::Bool)
+                    }
                     flow_model::tables::ColumnType::Object => serde_json::from_str(text).ok(),
                     _ => Some(Value::String(text.to_string())),
                 };
@@ -140,7 +142,10 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
     match args.command {
         Sub::List => {
             if tables.tables().is_empty() {
-                writeln!(out, "no tables (declare them under `tables:` in flowctl.yaml)")?;
+                writeln!(
+                    out,
+                    "no tables (declare them under `tables:` in flowctl.yaml)"
+                )?;
             }
             for t in tables.tables() {
                 let n = tables.count(&t.name, &Filter::All).map_err(CliError::msg)?;
@@ -148,7 +153,11 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
                     .columns
                     .iter()
                     .map(|c| {
-                        let key = if t.key.as_deref() == Some(&c.name) { " (key)" } else { "" };
+                        let key = if t.key.as_deref() == Some(&c.name) {
+                            " (key)"
+                        } else {
+                            ""
+                        };
                         format!("{} {}{key}", c.name, c.ty)
                     })
                     .collect();
@@ -226,13 +235,15 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             write!(out, "{}", csv::header(&d))?;
             let mut failed = None;
             tables
-                .stream(&name, &Filter::All, &mut |row| {
-                    match write!(out, "{}", csv::record(&d, &row)) {
-                        Ok(()) => std::ops::ControlFlow::Continue(()),
-                        Err(e) => {
-                            failed = Some(e);
-                            std::ops::ControlFlow::Break(())
-                        }
+                .stream(&name, &Filter::All, &mut |row| match write!(
+                    out,
+                    "{}",
+                    csv::record(&d, &row)
+                ) {
+                    Ok(()) => std::ops::ControlFlow::Continue(()),
+                    Err(e) => {
+                        failed = Some(e);
+                        std::ops::ControlFlow::Break(())
                     }
                 })
                 .map_err(CliError::msg)?;

@@ -17,17 +17,36 @@ fn suspend_once_remembers_across_runs_and_a_dry_run_writes_nothing() {
         args.extend_from_slice(extra);
         with_store(&args, &store)
     };
-    let first = run(&["--fakes"]).stdin(r#"{"email": "maria.gomez@example.com"}"#).run().ok();
+    let first = run(&["--fakes"])
+        .stdin(r#"{"email": "maria.gomez@example.com"}"#)
+        .run()
+        .ok();
     assert!(first.stdout.contains("✓ succeeded"), "{}", first.stdout);
-    assert!(first.stdout.contains("lifecycle/suspend"), "{}", first.stdout);
+    assert!(
+        first.stdout.contains("lifecycle/suspend"),
+        "{}",
+        first.stdout
+    );
     // The second run finds the row and stops before touching Okta.
-    let second = run(&["--fakes"]).stdin(r#"{"email": "maria.gomez@example.com"}"#).run().ok();
+    let second = run(&["--fakes"])
+        .stdin(r#"{"email": "maria.gomez@example.com"}"#)
+        .run()
+        .ok();
     assert!(second.stdout.contains("stopped"), "{}", second.stdout);
-    assert!(second.stdout.contains("received 0 requests"), "{}", second.stdout);
+    assert!(
+        second.stdout.contains("received 0 requests"),
+        "{}",
+        second.stdout
+    );
     // A dry run for someone else rehearses the write.
-    let dry = run(&["--dry-run"]).stdin(r#"{"email": "li.wei@example.com"}"#).run().ok();
+    let dry = run(&["--dry-run"])
+        .stdin(r#"{"email": "li.wei@example.com"}"#)
+        .run()
+        .ok();
     assert!(dry.stdout.contains("table.upsert_row"), "{}", dry.stdout);
-    let shown = with_store(&["table", "show", "suspended_users", "--json"], &store).run().ok();
+    let shown = with_store(&["table", "show", "suspended_users", "--json"], &store)
+        .run()
+        .ok();
     let rows: Vec<serde_json::Value> = shown
         .stdout
         .lines()
@@ -47,7 +66,12 @@ fn table_cli_imports_shows_and_exports_csv() {
     std::fs::write(dir.join("bad.csv"), "email,age\nann@x,30\nbob@x,old\n").unwrap();
     let bad = cli(&["table", "import", "people", "bad.csv"]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
-    assert!(bad.stderr.contains("CSV line 3: column `age`: `old` is not a number"), "{}", bad.stderr);
+    assert!(
+        bad.stderr
+            .contains("CSV line 3: column `age`: `old` is not a number"),
+        "{}",
+        bad.stderr
+    );
     std::fs::write(
         dir.join("in.csv"),
         "email,age,admin\nann@x,30,true\n\"bob, jr@x\",41,false\ncy@x,,false\n",
@@ -56,14 +80,31 @@ fn table_cli_imports_shows_and_exports_csv() {
     let ok = cli(&["table", "import", "people", "in.csv"]).ok();
     assert_eq!(ok.stdout.trim(), "imported 3 rows into `people`");
     let list = cli(&["table", "list"]).ok();
-    assert!(list.stdout.contains("people  3 rows  email text (key), age number, admin boolean"), "{}", list.stdout);
+    assert!(
+        list.stdout
+            .contains("people  3 rows  email text (key), age number, admin boolean"),
+        "{}",
+        list.stdout
+    );
     let show = cli(&["table", "show", "people", "--where", "age>35"]).ok();
-    assert!(show.stdout.contains("bob, jr@x") && !show.stdout.contains("ann@x"), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("bob, jr@x") && !show.stdout.contains("ann@x"),
+        "{}",
+        show.stdout
+    );
     let empty = cli(&["table", "show", "people", "--where", "age="]).ok();
-    assert!(empty.stdout.contains("cy@x") && !empty.stdout.contains("bob"), "{}", empty.stdout);
+    assert!(
+        empty.stdout.contains("cy@x") && !empty.stdout.contains("bob"),
+        "{}",
+        empty.stdout
+    );
     let unknown = cli(&["table", "show", "people", "--where", "agee>3"]);
     assert_eq!(unknown.code, 2);
-    assert!(unknown.stderr.contains("no column `agee`"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("no column `agee`"),
+        "{}",
+        unknown.stderr
+    );
     let export = cli(&["table", "export", "people"]).ok();
     assert_eq!(
         export.stdout,
@@ -77,13 +118,30 @@ fn unknown_tables_and_columns_are_load_errors_with_their_place() {
     let dir = project("tables-bad", CONFIG, &[("flows/bad.yaml", flow)]);
     let out = Run::new(&["validate"]).dir(&dir).run();
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("unknown table `nope`"), "{}", out.stderr);
-    assert!(out.stderr.contains("flows/bad.yaml:9:20"), "{}", out.stderr);
-    assert!(out.stderr.contains("table `people` has no column `emial`"), "{}", out.stderr);
-    assert!(out.stderr.contains("did you mean `email`?"), "{}", out.stderr);
-    assert!(out.stderr.contains("flows/bad.yaml:14:26"), "{}", out.stderr);
     assert!(
-        out.stderr.contains("column `age` of table `people` holds number values, but this is text"),
+        out.stderr.contains("unknown table `nope`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("flows/bad.yaml:9:20"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("table `people` has no column `emial`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did you mean `email`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("flows/bad.yaml:14:26"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("column `age` of table `people` holds number values, but this is text"),
         "{}",
         out.stderr
     );
@@ -92,8 +150,13 @@ fn unknown_tables_and_columns_are_load_errors_with_their_place() {
 #[test]
 fn a_wrong_value_at_run_time_names_the_column_and_a_type_change_is_refused() {
     let flow = b"flow: put\ntrigger:\n  helper:\n    inputs:\n      person: object\nsteps:\n  - id: add\n    card: table.create_row\n    with: { table: people, values: { email: \"{{ person.email }}\", age: \"{{ inputs.person.age }}\" } }\n";
-    let flow = String::from_utf8_lossy(flow).replace("{{ person.email }}", "{{ inputs.person.email }}");
-    let dir = project("tables-runtime", CONFIG, &[("flows/put.yaml", flow.as_bytes())]);
+    let flow =
+        String::from_utf8_lossy(flow).replace("{{ person.email }}", "{{ inputs.person.email }}");
+    let dir = project(
+        "tables-runtime",
+        CONFIG,
+        &[("flows/put.yaml", flow.as_bytes())],
+    );
     let run = |input: &str| {
         Run::new(&["run", "put", "--input", "-"])
             .env_remove("FLOWCTL_STORE")
@@ -105,23 +168,45 @@ fn a_wrong_value_at_run_time_names_the_column_and_a_type_change_is_refused() {
     let bad = run(r#"{"person": {"email": "bob@x", "age": "thirty"}}"#);
     assert_eq!(bad.code, 1, "{}{}", bad.stdout, bad.stderr);
     assert!(
-        bad.stdout.contains("column `age` of table `people` holds number values, not text"),
+        bad.stdout
+            .contains("column `age` of table `people` holds number values, not text"),
         "{}",
         bad.stdout
     );
     // Declaring `age` as text now would change a stored column: refused, rows kept.
-    std::fs::write(dir.join("flowctl.yaml"), CONFIG.replace("age: number", "age: text")).unwrap();
-    let refused = Run::new(&["table", "list"]).env_remove("FLOWCTL_STORE").dir(&dir).run();
+    std::fs::write(
+        dir.join("flowctl.yaml"),
+        CONFIG.replace("age: number", "age: text"),
+    )
+    .unwrap();
+    let refused = Run::new(&["table", "list"])
+        .env_remove("FLOWCTL_STORE")
+        .dir(&dir)
+        .run();
     assert_eq!(refused.code, 2);
     assert!(
-        refused.stderr.contains("column `age` of table `people` is number in the store but declared text"),
+        refused
+            .stderr
+            .contains("column `age` of table `people` is number in the store but declared text"),
         "{}",
         refused.stderr
     );
     // Adding a column works.
-    std::fs::write(dir.join("flowctl.yaml"), CONFIG.replace("admin: boolean", "admin: boolean\n      note: text")).unwrap();
-    let list = Run::new(&["table", "list"]).env_remove("FLOWCTL_STORE").dir(&dir).run().ok();
-    assert!(list.stdout.contains("people  1 rows") && list.stdout.contains("note text"), "{}", list.stdout);
+    std::fs::write(
+        dir.join("flowctl.yaml"),
+        CONFIG.replace("admin: boolean", "admin: boolean\n      note: text"),
+    )
+    .unwrap();
+    let list = Run::new(&["table", "list"])
+        .env_remove("FLOWCTL_STORE")
+        .dir(&dir)
+        .run()
+        .ok();
+    assert!(
+        list.stdout.contains("people  1 rows") && list.stdout.contains("note text"),
+        "{}",
+        list.stdout
+    );
 }
 
 #[test]
@@ -139,12 +224,19 @@ fn for_each_streams_rows_to_a_helper_that_updates_them_at_their_version() {
         .collect();
     std::fs::write(dir.join("in.csv"), csv).unwrap();
     cli(&["table", "import", "people", "in.csv"]).run().ok();
-    let out = cli(&["run", "walk", "--input", "-", "--json"]).stdin("{}").run().ok();
+    let out = cli(&["run", "walk", "--input", "-", "--json"])
+        .stdin("{}")
+        .run()
+        .ok();
     let record: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(record["output"]["done"], 900, "{}", out.stdout);
-    let left = cli(&["table", "show", "people", "--where", "admin=false"]).run().ok();
+    let left = cli(&["table", "show", "people", "--where", "admin=false"])
+        .run()
+        .ok();
     assert!(left.stdout.contains("(no rows)"), "{}", left.stdout);
     // Every promoted row was updated once, from version 1.
-    let shown = cli(&["table", "show", "people", "--where", "email=u1@x", "--json"]).run().ok();
+    let shown = cli(&["table", "show", "people", "--where", "email=u1@x", "--json"])
+        .run()
+        .ok();
     assert!(shown.stdout.contains("\"_version\":2"), "{}", shown.stdout);
 }

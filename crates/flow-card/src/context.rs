@@ -38,8 +38,10 @@ struct TablesHandle(Arc<dyn TableStore>);
 impl RunEnv {
     /// Gives the run's steps the project's tables (table cards fail without them).
     pub fn set_tables(&mut self, tables: Arc<dyn TableStore>) {
-        self.connections
-            .insert(TABLES_CONNECTION.to_string(), Arc::new(TablesHandle(tables)));
+        self.connections.insert(
+            TABLES_CONNECTION.to_string(),
+            Arc::new(TablesHandle(tables)),
+        );
     }
 
     /// The project's tables, when the run has them.

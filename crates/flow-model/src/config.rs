@@ -255,7 +255,14 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-const CONFIG_KEYS: &[&str] = &["flows", "connections", "server", "store", "limits", "tables"];
+const CONFIG_KEYS: &[&str] = &[
+    "flows",
+    "connections",
+    "server",
+    "store",
+    "limits",
+    "tables",
+];
 const SERVER_KEYS: &[&str] = &[
     "listen",
     "max_body",

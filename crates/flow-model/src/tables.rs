@@ -90,7 +90,8 @@ impl fmt::Display for ColumnType {
 /// True for `YYYY-MM-DD`, optionally followed by `T` and a time (what Okta's date columns hold).
 pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     let date = b.len() >= 10
         && digits(0..4)
         && b[4] == b'-'
@@ -202,8 +203,12 @@ pub fn decode_tables(node: &Node, diags: &mut Diagnostics) -> Tables {
         let name = key_text(k);
         if !is_name(&name) {
             diags.push(
-                Diagnostic::error(Code::Config, Some(k.span), format!("invalid table name `{name}`"))
-                    .with_help("use lower-case letters, digits and `_` (at most 48)"),
+                Diagnostic::error(
+                    Code::Config,
+                    Some(k.span),
+                    format!("invalid table name `{name}`"),
+                )
+                .with_help("use lower-case letters, digits and `_` (at most 48)"),
             );
             continue;
         }
@@ -219,7 +224,11 @@ fn decode_table(name: &str, span: Span, node: &Node, diags: &mut Diagnostics) ->
     let f = fields(node, &what, TABLE_KEYS, diags)?;
     let cols = f.required("columns", diags)?;
     let Some(entries) = cols.as_map() else {
-        diags.push(wrong_type(cols, "`columns`", "a mapping of column names to types"));
+        diags.push(wrong_type(
+            cols,
+            "`columns`",
+            "a mapping of column names to types",
+        ));
         return None;
     };
     let mut def = TableDef {
@@ -258,8 +267,12 @@ fn decode_table(name: &str, span: Span, node: &Node, diags: &mut Diagnostics) ->
         let ok = columns.iter().any(|col| col.name == c);
         if !ok {
             diags.push(
-                Diagnostic::error(Code::Config, Some(span), format!("table `{name}` has no column `{c}`"))
-                    .with_help_opt(crate::suggest::hint(c, columns.iter().map(|c| &c.name))),
+                Diagnostic::error(
+                    Code::Config,
+                    Some(span),
+                    format!("table `{name}` has no column `{c}`"),
+                )
+                .with_help_opt(crate::suggest::hint(c, columns.iter().map(|c| &c.name))),
             );
         }
         ok
@@ -271,7 +284,11 @@ fn decode_table(name: &str, span: Span, node: &Node, diags: &mut Diagnostics) ->
     }
     if let Some(idx) = f.get("indexes") {
         let Some(items) = idx.as_seq() else {
-            diags.push(wrong_type(idx, "`indexes`", "a list of columns (or lists of columns)"));
+            diags.push(wrong_type(
+                idx,
+                "`indexes`",
+                "a list of columns (or lists of columns)",
+            ));
             return Some(def);
         };
         for item in items {
@@ -615,16 +632,29 @@ mod tests {
         let users = &t["users"];
         assert_eq!(users.columns.len(), 3);
         assert_eq!(users.key.as_deref(), Some("user_id"));
-        assert_eq!(users.indexes, vec![vec!["n".to_string()], vec!["at".into(), "n".into()]]);
+        assert_eq!(
+            users.indexes,
+            vec![vec!["n".to_string()], vec!["at".into(), "n".into()]]
+        );
     }
 
     #[test]
     fn refuses_unknown_types_and_columns() {
         let (t, d) = decode("users:\n  columns:\n    a: texte\n    id: text\n  key: b\n");
         let text: Vec<String> = d.iter().map(|d| d.message.clone()).collect();
-        assert!(text.iter().any(|m| m.contains("unknown column type `texte`")), "{text:?}");
-        assert!(text.iter().any(|m| m.contains("invalid column name `id`")), "{text:?}");
-        assert!(text.iter().any(|m| m.contains("has no column `b`")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|m| m.contains("unknown column type `texte`")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|m| m.contains("invalid column name `id`")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|m| m.contains("has no column `b`")),
+            "{text:?}"
+        );
         assert!(t["users"].columns.is_empty());
     }
 

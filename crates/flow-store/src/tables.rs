@@ -378,7 +378,11 @@ fn where_sql(
 /// `SELECT … WHERE … ORDER BY … LIMIT … OFFSET …` of a search.
 fn search_sql(def: &TableDef, s: &Search) -> Result<(String, Vec<Sql>), TableError> {
     s.filter.check(def)?;
-    let mut sql = format!("SELECT {} FROM {} WHERE ", select_list(def), sql_table(&def.name));
+    let mut sql = format!(
+        "SELECT {} FROM {} WHERE ",
+        select_list(def),
+        sql_table(&def.name)
+    );
     let mut params = Vec::new();
     where_sql(def, &s.filter, &mut sql, &mut params)?;
     sql.push_str(" ORDER BY ");
@@ -403,7 +407,10 @@ fn search_sql(def: &TableDef, s: &Search) -> Result<(String, Vec<Sql>), TableErr
 }
 
 /// `INSERT` of one row: SQL and parameters (values checked).
-fn insert_sql(def: &TableDef, values: &Map<String, Value>) -> Result<(String, Vec<Sql>), TableError> {
+fn insert_sql(
+    def: &TableDef,
+    values: &Map<String, Value>,
+) -> Result<(String, Vec<Sql>), TableError> {
     let mut cols = String::from("_version");
     let mut marks = String::from("1");
     let mut params = Vec::with_capacity(values.len());
@@ -426,7 +433,10 @@ fn duplicate(def: &TableDef, values: &Map<String, Value>) -> TableError {
     let column = def.key.clone().unwrap_or_default();
     TableError::Duplicate {
         table: def.name.clone(),
-        value: values.get(&column).map(Value::to_string).unwrap_or_default(),
+        value: values
+            .get(&column)
+            .map(Value::to_string)
+            .unwrap_or_default(),
         column,
     }
 }
@@ -450,8 +460,17 @@ fn insert(
         })
 }
 
-fn row_by_id(conn: &Connection, path: &Path, def: &TableDef, id: i64) -> Result<Option<Row>, TableError> {
-    let sql = format!("SELECT {} FROM {} WHERE id = ?1", select_list(def), sql_table(&def.name));
+fn row_by_id(
+    conn: &Connection,
+    path: &Path,
+    def: &TableDef,
+    id: i64,
+) -> Result<Option<Row>, TableError> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE id = ?1",
+        select_list(def),
+        sql_table(&def.name)
+    );
     let mut stmt = conn.prepare_cached(&sql).tab(path)?;
     let mut rows = stmt.query([id]).tab(path)?;
     match rows.next().tab(path)? {
@@ -576,7 +595,10 @@ impl TableStore for SqliteTables {
 
     fn upsert_row(&self, table: &str, values: &Map<String, Value>) -> Result<Row, TableError> {
         let def = self.def(table)?;
-        let key = def.key.clone().ok_or_else(|| TableError::NoKey(def.name.clone()))?;
+        let key = def
+            .key
+            .clone()
+            .ok_or_else(|| TableError::NoKey(def.name.clone()))?;
         if values.get(&key).is_none_or(Value::is_null) {
             return Err(TableError::WrongType {
                 table: def.name.clone(),
@@ -656,7 +678,11 @@ impl TableStore for SqliteTables {
     ) -> Result<u64, TableError> {
         let def = self.def(table)?;
         filter.check(&def)?;
-        let mut sql = format!("SELECT {} FROM {} WHERE (", select_list(&def), sql_table(&def.name));
+        let mut sql = format!(
+            "SELECT {} FROM {} WHERE (",
+            select_list(&def),
+            sql_table(&def.name)
+        );
         let mut params = Vec::new();
         where_sql(&def, filter, &mut sql, &mut params)?;
         sql.push_str(&format!(") AND id > ? ORDER BY id LIMIT {PAGE}"));
@@ -668,7 +694,8 @@ impl TableStore for SqliteTables {
             let mut page_params = params.clone();
             page_params.push(Sql::Integer(after));
             let (sql, def) = (sql.clone(), def.clone());
-            let page = self.read(move |conn, path| query_rows(conn, path, &def, &sql, page_params))?;
+            let page =
+                self.read(move |conn, path| query_rows(conn, path, &def, &sql, page_params))?;
             let full = page.len() == PAGE;
             for row in page {
                 after = row.get("id").and_then(Value::as_i64).unwrap_or(after);
@@ -694,8 +721,14 @@ mod tests {
         TableDef {
             name: "users".into(),
             columns: vec![
-                Column { name: "email".into(), ty: ColumnType::Text },
-                Column { name: "n".into(), ty: ColumnType::Number },
+                Column {
+                    name: "email".into(),
+                    ty: ColumnType::Text,
+                },
+                Column {
+                    name: "n".into(),
+                    ty: ColumnType::Number,
+                },
             ],
             key: Some("email".into()),
             indexes: vec![vec!["n".into()]],
@@ -707,10 +740,21 @@ mod tests {
     fn search_sql_is_parameterised() {
         let s = Search {
             filter: Filter::Or(vec![
-                Filter::Cmp { column: "email".into(), op: Op::StartsWith, value: json!("a'") },
-                Filter::Cmp { column: "n".into(), op: Op::GreaterThan, value: json!(2) },
+                Filter::Cmp {
+                    column: "email".into(),
+                    op: Op::StartsWith,
+                    value: json!("a'"),
+                },
+                Filter::Cmp {
+                    column: "n".into(),
+                    op: Op::GreaterThan,
+                    value: json!(2),
+                },
             ]),
-            sort: vec![Sort { column: "n".into(), descending: true }],
+            sort: vec![Sort {
+                column: "n".into(),
+                descending: true,
+            }],
             limit: Some(10),
             offset: 20,
         };

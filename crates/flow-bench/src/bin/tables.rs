@@ -54,7 +54,12 @@ fn main() {
     let store = Arc::new(SqliteStore::open(&dir.join("state.db")).unwrap());
     let project = flow_compile::compile_str(
         Some(CONFIG),
-        &[("fill.yaml", FILL), ("add.yaml", ADD), ("walk.yaml", WALK), ("touch.yaml", TOUCH)],
+        &[
+            ("fill.yaml", FILL),
+            ("add.yaml", ADD),
+            ("walk.yaml", WALK),
+            ("touch.yaml", TOUCH),
+        ],
         &flow_cards::registry(),
     )
     .unwrap();
@@ -74,9 +79,16 @@ fn main() {
             .collect();
         tables.create_rows("people", &batch).unwrap();
     }
-    println!("insert {rows} rows (10 transactions of 10,000): {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "insert {rows} rows (10 transactions of 10,000): {:.0} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     let search = |column: &str, value: Value| Search {
-        filter: Filter::Cmp { column: column.into(), op: Op::Equals, value },
+        filter: Filter::Cmp {
+            column: column.into(),
+            op: Op::Equals,
+            value,
+        },
         ..Search::all()
     };
     let mut rng = fastrand::Rng::with_seed(14);
@@ -84,7 +96,12 @@ fn main() {
     for _ in 0..2_000 {
         let k = rng.usize(0..rows);
         let t = Instant::now();
-        let found = tables.search("people", &search("email", json!(format!("user{k}@example.com")))).unwrap();
+        let found = tables
+            .search(
+                "people",
+                &search("email", json!(format!("user{k}@example.com"))),
+            )
+            .unwrap();
         indexed.push(t.elapsed().as_secs_f64() * 1e6);
         assert_eq!(found.len(), 1);
     }
@@ -98,8 +115,13 @@ fn main() {
     }
     let (im, i99) = median(indexed);
     let (sm, _) = median(scan);
-    println!("search 1 of {rows} rows, indexed equality: median {im:.0} µs, p99 {i99:.0} µs (2,000 searches)");
-    println!("search 1 of {rows} rows, unindexed equality: median {sm:.0} µs ({:.0}× the indexed one)", sm / im);
+    println!(
+        "search 1 of {rows} rows, indexed equality: median {im:.0} µs, p99 {i99:.0} µs (2,000 searches)"
+    );
+    println!(
+        "search 1 of {rows} rows, unindexed equality: median {sm:.0} µs ({:.0}× the indexed one)",
+        sm / im
+    );
 
     // 2. One run of 10,000 table.create_row steps (a list.for_each over 10,000 items).
     let mut env = RunEnv {
@@ -112,24 +134,43 @@ fn main() {
     let fill = project.by_name["fill"];
     let walk = project.by_name["walk"];
     let engine = Engine::new(Arc::new(project), Arc::new(env));
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let items: Vec<usize> = (0..10_000).collect();
     let t = Instant::now();
-    let rec = rt.block_on(engine.run(fill, RunInput::Inputs(json!({ "items": items })), RunOptions::default()));
+    let rec = rt.block_on(engine.run(
+        fill,
+        RunInput::Inputs(json!({ "items": items })),
+        RunOptions::default(),
+    ));
     let took = t.elapsed();
     assert!(rec.error.is_none(), "{:?}", rec.error);
     assert_eq!(tables.count("events", &Filter::All).unwrap(), 10_000);
-    println!("one run creating 10,000 rows (table.create_row in a list.for_each helper): {:.0} ms", took.as_secs_f64() * 1e3);
+    println!(
+        "one run creating 10,000 rows (table.create_row in a list.for_each helper): {:.0} ms",
+        took.as_secs_f64() * 1e3
+    );
 
     // 3. table.for_each streaming 10,000 then 100,000 rows to a helper: resident memory.
     for min in [89_999, -1] {
         let (before, _) = rss_kib();
         let t = Instant::now();
-        let rec = rt.block_on(engine.run(walk, RunInput::Inputs(json!({ "min": min })), RunOptions::default()));
+        let rec = rt.block_on(engine.run(
+            walk,
+            RunInput::Inputs(json!({ "min": min })),
+            RunOptions::default(),
+        ));
         let took = t.elapsed();
         assert!(rec.error.is_none(), "{:?}", rec.error);
         let (after, peak) = rss_kib();
-        let streamed = if min < 0 { rows } else { rows - 1 - usize::try_from(min).unwrap() };
+        let streamed = if min < 0 {
+            rows
+        } else {
+            rows - 1 - usize::try_from(min).unwrap()
+        };
         let output = serde_json::to_value(&rec.output).unwrap();
         assert_eq!(output["n"], json!(streamed), "{output}");
         println!(

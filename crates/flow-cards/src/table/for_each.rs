@@ -120,7 +120,9 @@ impl Card for Config {
                         Err(e) => {
                             failed += 1;
                             if errors.len() < MAX_LISTED_ERRORS {
-                                errors.push(json!({ "index": index, "id": id, "message": e.message }));
+                                errors.push(
+                                    json!({ "index": index, "id": id, "message": e.message }),
+                                );
                             }
                         }
                     }

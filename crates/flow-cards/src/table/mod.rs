@@ -223,7 +223,12 @@ impl Cond {
 
 /// Checks conditions against the table: their columns exist, each has one comparison, and
 /// values fit their columns. `at` is where to report a condition without a column.
-pub fn check_conds(cx: &mut dyn Checker, def: &TableDef, conds: &[Cond], at: flow_card::expr::ExprId) {
+pub fn check_conds(
+    cx: &mut dyn Checker,
+    def: &TableDef,
+    conds: &[Cond],
+    at: flow_card::expr::ExprId,
+) {
     for c in conds {
         for group in [&c.any, &c.all].into_iter().flatten() {
             check_conds(cx, def, group, at);
@@ -370,17 +375,16 @@ pub fn rehearsed_row(
 
 /// The table a step names, checked to exist in the store.
 pub fn def_of(store: &dyn TableStore, name: &str) -> Result<TableDef, CardError> {
-    store
-        .table(name)
-        .cloned()
-        .map_err(|e| table_error(&e))
+    store.table(name).cloned().map_err(|e| table_error(&e))
 }
 
 /// A row id given as a number.
 pub fn row_id(cx: &StepCx<'_>, e: &Expr<flow_card::kinds::Number>) -> Result<i64, CardError> {
     let n = cx.number(e)?;
     if n.fract() != 0.0 || !(1.0..9.0e15).contains(&n) {
-        return Err(CardError::input(format!("`id` must be a row id (a whole number from 1), not {n}")));
+        return Err(CardError::input(format!(
+            "`id` must be a row id (a whole number from 1), not {n}"
+        )));
     }
     // Whole and in range: exact.
     #[allow(clippy::cast_possible_truncation)]

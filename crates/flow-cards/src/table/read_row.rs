@@ -4,7 +4,9 @@
 use super::{TABLE_TIMEOUT, blocking, check_table, row_id, row_type, tables};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Number, Text};
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Expr, Outcome, StepCx};
+use flow_card::{
+    Card, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Expr, Outcome, StepCx,
+};
 use flow_model::tables::{Filter, Op, Search};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
@@ -81,7 +83,10 @@ impl Card for Config {
                 (Some(id), _) => {
                     let id = row_id(cx, id)?;
                     let t = table.clone();
-                    (blocking(move || store.read_row(&t, id)).await?, format!("id {id}"))
+                    (
+                        blocking(move || store.read_row(&t, id)).await?,
+                        format!("id {id}"),
+                    )
                 }
                 (None, Some(key)) => {
                     let value = cx.value(key)?.into_owned();
@@ -89,7 +94,11 @@ impl Card for Config {
                     let column = def.key.clone().unwrap_or_default();
                     let asked = format!("{column} = {value}");
                     let search = Search {
-                        filter: Filter::Cmp { column, op: Op::Equals, value },
+                        filter: Filter::Cmp {
+                            column,
+                            op: Op::Equals,
+                            value,
+                        },
                         limit: Some(1),
                         ..Search::all()
                     };

@@ -3,7 +3,9 @@
 //! `less_than`, `is_empty`, `is_not_empty`, grouped with `any:` / `all:`; a list of conditions
 //! must all hold.
 
-use super::{Cond, MAX_ROWS, TABLE_TIMEOUT, blocking, check_conds, check_table, eval_conds, row_type, tables};
+use super::{
+    Cond, MAX_ROWS, TABLE_TIMEOUT, blocking, check_conds, check_table, eval_conds, row_type, tables,
+};
 use flow_card::card::schema_of;
 use flow_card::kinds::{Number, Text};
 use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
@@ -50,7 +52,9 @@ fn whole(cx: &StepCx<'_>, e: &Option<Expr<Number>>, what: &str) -> Result<Option
     let Some(e) = e else { return Ok(None) };
     let n = cx.number(e)?;
     if n.fract() != 0.0 || !(0.0..9.0e15).contains(&n) {
-        return Err(CardError::input(format!("`{what}` must be a whole number from 0, not {n}")));
+        return Err(CardError::input(format!(
+            "`{what}` must be a whole number from 0, not {n}"
+        )));
     }
     // Whole and in range: exact.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -80,7 +84,10 @@ impl Card for Config {
                 }
             }
         }
-        Type::object([("rows", Type::list(row_type(&def))), ("count", Type::Number)])
+        Type::object([
+            ("rows", Type::list(row_type(&def))),
+            ("count", Type::Number),
+        ])
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
@@ -99,7 +106,10 @@ impl Card for Config {
                     column: cx.text(c)?.into_owned(),
                     descending: self.descending,
                 }],
-                None if self.descending => vec![Sort { column: "id".into(), descending: true }],
+                None if self.descending => vec![Sort {
+                    column: "id".into(),
+                    descending: true,
+                }],
                 None => Vec::new(),
             };
             let search = Search {

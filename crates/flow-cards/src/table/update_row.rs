@@ -2,10 +2,14 @@
 //! With `version` (the `_version` read earlier) the update happens only if nobody changed the
 //! row since: otherwise an `invalid_state` error, so a read-modify-write loses no update.
 
-use super::{TABLE_TIMEOUT, blocking, check_table, check_values, eval_values, row_id, row_type, tables};
+use super::{
+    TABLE_TIMEOUT, blocking, check_table, check_values, eval_values, row_id, row_type, tables,
+};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Number, Text};
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Expr, Outcome, StepCx};
+use flow_card::{
+    Card, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Expr, Outcome, StepCx,
+};
 use flow_model::Type;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -64,7 +68,12 @@ impl Card for Config {
                     Some(store) => {
                         let s = store.clone();
                         match blocking(move || s.read_row(&t, id)).await? {
-                            Some(row) => Some(super::rehearsed_row(Some(&*store), &table, values, Some(row))?),
+                            Some(row) => Some(super::rehearsed_row(
+                                Some(&*store),
+                                &table,
+                                values,
+                                Some(row),
+                            )?),
                             None => None,
                         }
                     }

@@ -45,7 +45,10 @@ impl Card for Config {
             None => cx.report(
                 Some(self.table.id),
                 Code::InvalidValue,
-                format!("table `{}` declares no `key:` column to upsert by", def.name),
+                format!(
+                    "table `{}` declares no `key:` column to upsert by",
+                    def.name
+                ),
                 Some("declare `key:` for the table, or use table.create_row".into()),
             ),
             Some(key) if !self.values.contains_key(key) => cx.report(
@@ -65,7 +68,9 @@ impl Card for Config {
             let values = eval_values(cx, &self.values)?;
             if cx.dry_run() {
                 let Some(store) = cx.tables() else {
-                    return Ok(Outcome::value(super::rehearsed_row(None, &table, values, None)?));
+                    return Ok(Outcome::value(super::rehearsed_row(
+                        None, &table, values, None,
+                    )?));
                 };
                 let def = super::def_of(&*store, &table)?;
                 let key = def
@@ -83,7 +88,8 @@ impl Card for Config {
                 };
                 let (s, t) = (store.clone(), table.clone());
                 let found = blocking(move || s.search(&t, &search)).await?;
-                let row = super::rehearsed_row(Some(&*store), &table, values, found.into_iter().next())?;
+                let row =
+                    super::rehearsed_row(Some(&*store), &table, values, found.into_iter().next())?;
                 return Ok(Outcome::value(row));
             }
             let store = tables(cx)?;

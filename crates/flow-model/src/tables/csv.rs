@@ -121,7 +121,11 @@ pub fn rows(def: &TableDef, text: &str) -> Result<Vec<Map<String, Value>>, Table
         if cells.len() != columns.len() {
             return Err(TableError::Csv {
                 line,
-                message: format!("{} fields, but the header has {}", cells.len(), columns.len()),
+                message: format!(
+                    "{} fields, but the header has {}",
+                    cells.len(),
+                    columns.len()
+                ),
             });
         }
         let mut row = Map::new();
@@ -160,9 +164,7 @@ fn cell_value(ty: ColumnType, cell: String) -> Result<Value, String> {
             "false" | "FALSE" | "False" => Ok(Value::Bool(false)),
             _ => Err(format!("`{cell}` is not true or false")),
         },
-        ColumnType::Object => {
-            Ok(serde_json::from_str(&cell).unwrap_or(Value::String(cell)))
-        }
+        ColumnType::Object => Ok(serde_json::from_str(&cell).unwrap_or(Value::String(cell))),
     }
 }
 
@@ -176,9 +178,18 @@ mod tests {
         TableDef {
             name: "t".into(),
             columns: vec![
-                Column { name: "name".into(), ty: ColumnType::Text },
-                Column { name: "n".into(), ty: ColumnType::Number },
-                Column { name: "ok".into(), ty: ColumnType::Boolean },
+                Column {
+                    name: "name".into(),
+                    ty: ColumnType::Text,
+                },
+                Column {
+                    name: "n".into(),
+                    ty: ColumnType::Number,
+                },
+                Column {
+                    name: "ok".into(),
+                    ty: ColumnType::Boolean,
+                },
             ],
             key: None,
             indexes: Vec::new(),
@@ -190,17 +201,25 @@ mod tests {
     fn export_then_import_keeps_values() {
         let d = def();
         let row = json!({"id": 3, "_version": 1, "name": "a, \"b\"\nc", "n": 2.5, "ok": true});
-        let Value::Object(row) = row else { unreachable!() };
+        let Value::Object(row) = row else {
+            unreachable!()
+        };
         let text = format!("{}{}", header(&d), record(&d, &row));
         assert_eq!(text, "id,name,n,ok\r\n3,\"a, \"\"b\"\"\nc\",2.5,true\r\n");
         let back = rows(&d, &text).unwrap();
-        assert_eq!(Value::Object(back[0].clone()), json!({"name": "a, \"b\"\nc", "n": 2.5, "ok": true}));
+        assert_eq!(
+            Value::Object(back[0].clone()),
+            json!({"name": "a, \"b\"\nc", "n": 2.5, "ok": true})
+        );
     }
 
     #[test]
     fn bad_cells_name_their_line_and_column() {
         let e = rows(&def(), "name,n\nx,1\ny,two\n").unwrap_err();
-        assert_eq!(e.to_string(), "CSV line 3: column `n`: `two` is not a number");
+        assert_eq!(
+            e.to_string(),
+            "CSV line 3: column `n`: `two` is not a number"
+        );
         let e = rows(&def(), "name,nope\n").unwrap_err();
         assert!(matches!(e, TableError::UnknownColumn { .. }), "{e}");
         let e = rows(&def(), "name\n\"open\n").unwrap_err();

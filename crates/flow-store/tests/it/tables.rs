@@ -52,8 +52,10 @@ fn seeded() -> SqliteTables {
     {
         t.create_row(
             "users",
-            &obj(json!({"email": email, "name": name, "strikes": i, "active": i != 1,
-                        "seen": format!("2026-01-0{}", i + 1), "extra": {"i": i}})),
+            &obj(
+                json!({"email": email, "name": name, "strikes": i, "active": i != 1,
+                        "seen": format!("2026-01-0{}", i + 1), "extra": {"i": i}}),
+            ),
         )
         .unwrap();
     }
@@ -80,17 +82,41 @@ fn rows_round_trip_with_their_types() {
 fn search_conditions_sort_limit_and_paging() {
     let t = seeded();
     let s = |filter, sort: Vec<Sort>, limit, offset| {
-        t.search("users", &Search { filter, sort, limit, offset }).unwrap()
+        t.search(
+            "users",
+            &Search {
+                filter,
+                sort,
+                limit,
+                offset,
+            },
+        )
+        .unwrap()
     };
-    let got = s(cmp("email", Op::Equals, json!("bob@example.com")), vec![], None, 0);
+    let got = s(
+        cmp("email", Op::Equals, json!("bob@example.com")),
+        vec![],
+        None,
+        0,
+    );
     assert_eq!(emails(&got), ["bob@example.com"]);
-    let got = s(cmp("email", Op::Contains, json!("example.com")), vec![], None, 0);
+    let got = s(
+        cmp("email", Op::Contains, json!("example.com")),
+        vec![],
+        None,
+        0,
+    );
     assert_eq!(emails(&got), ["ann@example.com", "bob@example.com"]);
     let got = s(cmp("email", Op::StartsWith, json!("cy")), vec![], None, 0);
     assert_eq!(emails(&got), ["cy@example.org"]);
     let got = s(cmp("strikes", Op::GreaterThan, json!(0)), vec![], None, 0);
     assert_eq!(emails(&got), ["bob@example.com", "cy@example.org"]);
-    let got = s(cmp("seen", Op::LessThan, json!("2026-01-02")), vec![], None, 0);
+    let got = s(
+        cmp("seen", Op::LessThan, json!("2026-01-02")),
+        vec![],
+        None,
+        0,
+    );
     assert_eq!(emails(&got), ["ann@example.com"]);
     let got = s(cmp("name", Op::IsEmpty, Value::Null), vec![], None, 0);
     assert_eq!(emails(&got), ["cy@example.org"]);
@@ -103,49 +129,118 @@ fn search_conditions_sort_limit_and_paging() {
             cmp("email", Op::Contains, json!(".org")),
         ]),
     ]);
-    let desc = vec![Sort { column: "strikes".into(), descending: true }];
+    let desc = vec![Sort {
+        column: "strikes".into(),
+        descending: true,
+    }];
     let got = s(either, desc.clone(), None, 0);
     assert_eq!(emails(&got), ["cy@example.org", "ann@example.com"]);
     // Paging: two pages of one, by strikes descending.
-    assert_eq!(emails(&s(Filter::All, desc.clone(), Some(1), 0)), ["cy@example.org"]);
-    assert_eq!(emails(&s(Filter::All, desc, Some(1), 1)), ["bob@example.com"]);
-    assert_eq!(t.count("users", &cmp("strikes", Op::LessThan, json!(2))).unwrap(), 2);
+    assert_eq!(
+        emails(&s(Filter::All, desc.clone(), Some(1), 0)),
+        ["cy@example.org"]
+    );
+    assert_eq!(
+        emails(&s(Filter::All, desc, Some(1), 1)),
+        ["bob@example.com"]
+    );
+    assert_eq!(
+        t.count("users", &cmp("strikes", Op::LessThan, json!(2)))
+            .unwrap(),
+        2
+    );
 }
 
 #[test]
 fn wrong_types_and_unknown_columns_name_the_column() {
     let t = seeded();
-    let e = t.create_row("users", &obj(json!({"strikes": "three"}))).unwrap_err();
-    assert!(matches!(&e, TableError::WrongType { column, .. } if column == "strikes"), "{e}");
+    let e = t
+        .create_row("users", &obj(json!({"strikes": "three"})))
+        .unwrap_err();
+    assert!(
+        matches!(&e, TableError::WrongType { column, .. } if column == "strikes"),
+        "{e}"
+    );
     assert!(e.to_string().contains("column `strikes`"), "{e}");
     let e = t.create_row("users", &obj(json!({"nope": 1}))).unwrap_err();
     assert!(matches!(e, TableError::UnknownColumn { .. }), "{e}");
-    let e = t.search("users", &Search { filter: cmp("seen", Op::GreaterThan, json!(3)), ..Search::all() });
+    let e = t.search(
+        "users",
+        &Search {
+            filter: cmp("seen", Op::GreaterThan, json!(3)),
+            ..Search::all()
+        },
+    );
     assert!(matches!(e, Err(TableError::WrongType { .. })), "{e:?}");
-    assert!(matches!(t.count("nope", &Filter::All), Err(TableError::UnknownTable(_))));
+    assert!(matches!(
+        t.count("nope", &Filter::All),
+        Err(TableError::UnknownTable(_))
+    ));
 }
 
 #[test]
 fn update_upsert_delete_clear() {
     let t = seeded();
-    let row = t.update_row("users", 2, &obj(json!({"name": "Robert"})), None).unwrap().unwrap();
-    assert_eq!((row["name"].clone(), row["_version"].clone(), row["strikes"].clone()), (json!("Robert"), json!(2), json!(1)));
-    assert_eq!(t.update_row("users", 99, &obj(json!({"name": "x"})), None).unwrap(), None);
+    let row = t
+        .update_row("users", 2, &obj(json!({"name": "Robert"})), None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            row["name"].clone(),
+            row["_version"].clone(),
+            row["strikes"].clone()
+        ),
+        (json!("Robert"), json!(2), json!(1))
+    );
+    assert_eq!(
+        t.update_row("users", 99, &obj(json!({"name": "x"})), None)
+            .unwrap(),
+        None
+    );
     // A stale version is refused and changes nothing.
-    let e = t.update_row("users", 2, &obj(json!({"name": "Bobby"})), Some(1)).unwrap_err();
-    assert!(matches!(e, TableError::Conflict { expected: 1, found: 2, .. }), "{e}");
+    let e = t
+        .update_row("users", 2, &obj(json!({"name": "Bobby"})), Some(1))
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            TableError::Conflict {
+                expected: 1,
+                found: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert_eq!(t.read_row("users", 2).unwrap().unwrap()["name"], "Robert");
     // Upsert by key: an update, then an insert.
-    let up = t.upsert_row("users", &obj(json!({"email": "ann@example.com", "strikes": 5}))).unwrap();
-    assert_eq!((up["id"].clone(), up["strikes"].clone(), up["name"].clone()), (json!(1), json!(5), json!("Ann")));
-    let new = t.upsert_row("users", &obj(json!({"email": "dee@example.com"}))).unwrap();
+    let up = t
+        .upsert_row(
+            "users",
+            &obj(json!({"email": "ann@example.com", "strikes": 5})),
+        )
+        .unwrap();
+    assert_eq!(
+        (up["id"].clone(), up["strikes"].clone(), up["name"].clone()),
+        (json!(1), json!(5), json!("Ann"))
+    );
+    let new = t
+        .upsert_row("users", &obj(json!({"email": "dee@example.com"})))
+        .unwrap();
     assert_eq!(new["id"], 4);
     // The key is unique.
-    let e = t.create_row("users", &obj(json!({"email": "dee@example.com"}))).unwrap_err();
+    let e = t
+        .create_row("users", &obj(json!({"email": "dee@example.com"})))
+        .unwrap_err();
     assert!(matches!(e, TableError::Duplicate { .. }), "{e}");
     assert!(t.delete_row("users", 4).unwrap());
     assert!(!t.delete_row("users", 4).unwrap());
-    assert_eq!(t.delete_rows("users", &cmp("strikes", Op::GreaterThan, json!(4))).unwrap(), 1);
+    assert_eq!(
+        t.delete_rows("users", &cmp("strikes", Op::GreaterThan, json!(4)))
+            .unwrap(),
+        1
+    );
     assert_eq!(t.clear("users").unwrap(), 2);
     assert_eq!(t.count("users", &Filter::All).unwrap(), 0);
 }
@@ -154,7 +249,8 @@ fn update_upsert_delete_clear() {
 fn tables_are_real_sql_tables_with_indexes_and_survive_reopening() {
     let dir = temp_dir("tables-reopen");
     let t = open_file(&dir, USERS).unwrap();
-    t.create_row("users", &obj(json!({"email": "a@x", "strikes": 1}))).unwrap();
+    t.create_row("users", &obj(json!({"email": "a@x", "strikes": 1})))
+        .unwrap();
     drop(t);
     let conn = rusqlite::Connection::open(dir.join("state.db")).unwrap();
     let plan: String = conn
@@ -180,14 +276,19 @@ fn adding_a_column_works_and_changing_a_type_is_refused() {
     let row = t.read_row("log", 1).unwrap().unwrap();
     assert_eq!(row["who"], "ann");
     assert_eq!(row["at"], Value::Null);
-    t.update_row("log", 1, &obj(json!({"at": "2026-02-03"})), None).unwrap();
+    t.update_row("log", 1, &obj(json!({"at": "2026-02-03"})), None)
+        .unwrap();
     drop(t);
     let e = open_file(&dir, "log:\n  columns:\n    who: number\n    at: date\n").unwrap_err();
     assert!(
         matches!(&e, TableError::TypeChanged { column, .. } if column == "who"),
         "{e}"
     );
-    assert!(e.to_string().contains("is text in the store but declared number"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("is text in the store but declared number"),
+        "{e}"
+    );
     // Nothing changed: the old declaration still opens and reads its rows.
     let t = open_file(&dir, "log:\n  columns:\n    who: text\n    at: date\n").unwrap();
     assert_eq!(t.read_row("log", 1).unwrap().unwrap()["at"], "2026-02-03");
@@ -229,7 +330,11 @@ fn concurrent_updates_of_one_row_lose_nothing() {
         }
     });
     let row = t.read_row("c", 1).unwrap().unwrap();
-    assert_eq!(row["n"], json!(threads * each), "after {conflicts} conflicts");
+    assert_eq!(
+        row["n"],
+        json!(threads * each),
+        "after {conflicts} conflicts"
+    );
     assert_eq!(row["_version"], json!(threads * each + 1));
 }
 
@@ -283,7 +388,11 @@ fn stream_hands_every_row_a_page_at_a_time_and_stops_when_told() {
     let n = t
         .stream("s", &Filter::All, &mut |_| {
             taken += 1;
-            if taken == 600 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+            if taken == 600 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
         })
         .unwrap();
     assert_eq!((n, taken), (600, 600));
