@@ -240,3 +240,33 @@ fn for_each_streams_rows_to_a_helper_that_updates_them_at_their_version() {
         .ok();
     assert!(shown.stdout.contains("\"_version\":2"), "{}", shown.stdout);
 }
+
+#[test]
+fn csv_cards_import_all_or_nothing_and_export_a_selection() {
+    let flow = b"flow: csv\ntrigger:\n  helper:\n    inputs: { text: text }\nsteps:\n  - id: load\n    card: table.import_csv\n    with: { table: people, csv: \"{{ inputs.text }}\" }\n  - id: out\n    card: table.export_csv\n    with: { table: people, where: [ { column: age, greater_than: 18 } ] }\n  - id: done\n    card: flow.return\n    with: { outputs: { imported: \"{{ load.imported }}\", csv: \"{{ out.csv }}\", count: \"{{ out.count }}\" } }\n";
+    let dir = project("tables-csv-cards", CONFIG, &[("flows/csv.yaml", flow)]);
+    let run = |text: &str| {
+        let input = serde_json::json!({ "text": text }).to_string();
+        Run::new(&["run", "csv", "--input", "-", "--json"])
+            .env_remove("FLOWCTL_STORE")
+            .dir(&dir)
+            .stdin(&input)
+            .run()
+    };
+    let bad = run("email,age\nann@x,30\nbob@x,x\n");
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stdout.contains("CSV line 3: column `age`"),
+        "{}",
+        bad.stdout
+    );
+    let ok = run("email,age\nann@x,30\nbob@x,12\n").ok();
+    let record: serde_json::Value = serde_json::from_str(&ok.stdout).unwrap();
+    assert_eq!(record["output"]["imported"], 2, "{}", ok.stdout);
+    assert_eq!(record["output"]["count"], 1);
+    // The failed import left nothing behind: ann is row 1.
+    assert_eq!(
+        record["output"]["csv"],
+        "id,email,age,admin\r\n1,ann@x,30,\r\n"
+    );
+}

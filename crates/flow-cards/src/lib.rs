@@ -60,6 +60,8 @@ pub static BUILTIN: &[&CardSpec] = &[
     &table::count::SPEC,
     &table::clear::SPEC,
     &table::for_each::SPEC,
+    &table::import_csv::SPEC,
+    &table::export_csv::SPEC,
 ];
 
 /// Every built-in connector.
