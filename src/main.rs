@@ -50,6 +50,8 @@ enum Command {
     Replay(commands::replay::Args),
     /// Convert an Okta Workflows export (.folder, .flopack, .flow) into flow files.
     Import(commands::import::Args),
+    /// The project's tables: list, show, import CSV, export CSV.
+    Table(commands::table::Args),
 }
 
 /// How a command that did its work ended (errors are [`error::CliError`]s).
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         Command::History(args) => commands::history::run(cli.config, args),
         Command::Replay(args) => commands::replay::run(cli.config, args),
         Command::Import(args) => commands::import::run(args),
+        Command::Table(args) => commands::table::run(cli.config, args),
     };
     // The one place errors are shown and the exit code is chosen.
     match result {

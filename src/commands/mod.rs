@@ -8,5 +8,6 @@ pub mod replay;
 pub mod run;
 pub mod schema;
 pub mod serve;
+pub mod table;
 pub mod test;
 pub mod validate;

@@ -282,12 +282,15 @@ fn execute_each(
     };
     let plan = project.flows[index].clone();
     let save_data = plan.history.save_data.unwrap_or(true);
-    let env = RunEnv {
+    let mut env = RunEnv {
         dry_run: exec.dry_run,
         transport,
         connections,
         capture_inputs: exec.json || (store.is_some() && save_data),
     };
+    if let Some(tables) = super::table::for_run(&project, store.as_ref())? {
+        env.set_tables(tables);
+    }
     let engine = Engine::new(Arc::new(project), Arc::new(env));
     let mut failed = false;
     for (label, input) in inputs {

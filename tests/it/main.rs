@@ -16,4 +16,5 @@ mod oort_fakes;
 mod pg_outage;
 mod postgres;
 mod secrets;
+mod tables;
 mod triggers;

@@ -177,4 +177,8 @@ pub trait Checker {
     fn report(&mut self, at: Option<ExprId>, code: Code, message: String, help: Option<String>);
     /// The constant value of an expression, when it has no template.
     fn constant(&self, id: ExprId) -> Option<Value>;
+    /// A table the project declares (`tables:` in `flowctl.yaml`).
+    fn table(&self, _name: &str) -> Option<flow_model::tables::TableDef> {
+        None
+    }
 }

@@ -6,6 +6,7 @@ use crate::connection::LiveConnection;
 use crate::error::{CardError, ErrorKind};
 use crate::expr::{ConnRef, Expr, ExprId, FlowRef, kinds, slots};
 use crate::http::{HttpExchange, HttpRequest, HttpResponse, Transport, TransportError};
+use flow_model::tables::TableStore;
 use flow_model::types::value_kind;
 use flow_template::{Scope, Slot};
 use futures_util::future::BoxFuture;
@@ -25,6 +26,29 @@ pub struct RunEnv {
     pub connections: HashMap<String, LiveConnection>,
     /// Keep each step's evaluated inputs in its record.
     pub capture_inputs: bool,
+}
+
+/// The name the project's tables are kept under among [`RunEnv::connections`]: no connection
+/// can have it (connection names are identifiers), so building a `RunEnv` stays as it was.
+pub const TABLES_CONNECTION: &str = "@tables";
+
+/// The tables handle as kept among the live connections.
+struct TablesHandle(Arc<dyn TableStore>);
+
+impl RunEnv {
+    /// Gives the run's steps the project's tables (table cards fail without them).
+    pub fn set_tables(&mut self, tables: Arc<dyn TableStore>) {
+        self.connections.insert(
+            TABLES_CONNECTION.to_string(),
+            Arc::new(TablesHandle(tables)),
+        );
+    }
+
+    /// The project's tables, when the run has them.
+    pub fn tables(&self) -> Option<Arc<dyn TableStore>> {
+        let live = self.connections.get(TABLES_CONNECTION)?.clone();
+        live.downcast::<TablesHandle>().ok().map(|h| h.0.clone())
+    }
 }
 
 /// A compiled flow a step may call, numbered by the compiler.
@@ -115,6 +139,11 @@ impl<'a> StepCx<'a> {
     /// True in a dry run: effects must be rehearsed, not performed.
     pub fn dry_run(&self) -> bool {
         self.env.dry_run
+    }
+
+    /// The project's tables, when the run has them (`store: none` gives none).
+    pub fn tables(&self) -> Option<Arc<dyn TableStore>> {
+        self.env.tables()
     }
 
     /// Takes the log.

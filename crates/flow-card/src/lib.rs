@@ -26,7 +26,7 @@ pub mod secrets;
 pub use build::{BuildCx, CompiledExpr, ConnRefInfo, FlowRefInfo, StepParts};
 pub use card::{Card, CardFuture, CardSpec, Checker, Effect, HelperSig, Outcome, Signal};
 pub use connection::{ConnectionConfig, ConnectorSpec, LiveConnection};
-pub use context::{FlowCaller, FlowTarget, RunEnv, StepCx, StepLog};
+pub use context::{FlowCaller, FlowTarget, RunEnv, StepCx, StepLog, TABLES_CONNECTION};
 pub use doc::{CardDoc, Example, Expect};
 pub use error::{CardError, ErrorKind};
 pub use expr::{ConnRef, Expr, FlowRef, JsonPathField, kinds};

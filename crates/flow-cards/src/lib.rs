@@ -32,6 +32,7 @@ pub mod object;
 pub mod okta;
 pub mod retry_after;
 pub mod slack;
+pub mod table;
 pub mod text;
 pub mod util;
 
@@ -75,8 +76,12 @@ pub fn documented() -> impl Iterator<Item = &'static Builtin> {
 }
 
 /// Every built-in card.
-pub static BUILTIN: LazyLock<Vec<&'static CardSpec>> =
-    LazyLock::new(|| documented().map(|b| b.spec).collect());
+pub static BUILTIN: LazyLock<Vec<&'static CardSpec>> = LazyLock::new(|| {
+    documented()
+        .map(|b| b.spec)
+        .chain(table::SPECS.iter().copied())
+        .collect()
+});
 
 /// Every built-in connector.
 pub static CONNECTORS: &[&ConnectorSpec] = &[

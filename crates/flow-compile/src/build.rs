@@ -43,7 +43,14 @@ pub fn compile(
     let mut drafts = build_cards(&docs, &sources, registry, &mut diags);
     check_connection_refs(&config, &drafts, &mut diags);
     let calls = resolve_helper_calls(&docs, &by_name, &mut drafts, &mut diags);
-    let typed = check_types(&docs, &mut drafts, &sources, &calls, &mut diags);
+    let typed = check_types(
+        &docs,
+        &mut drafts,
+        &sources,
+        &calls,
+        &config.tables,
+        &mut diags,
+    );
     let plans = plan_flows(&docs, drafts, typed, &sources, &mut diags);
     diags.sort();
     if diags.has_errors() {
@@ -324,14 +331,21 @@ fn check_types(
     drafts: &mut [Vec<DraftStep>],
     sources: &Sources,
     calls: &Calls,
+    tables: &flow_model::tables::Tables,
     diags: &mut Diagnostics,
 ) -> Vec<Option<Typed>> {
     let mut sigs: Vec<Option<HelperSig>> = vec![None; docs.len()];
     let mut typed: Vec<Option<Typed>> = (0..docs.len()).map(|_| None).collect();
     for &f in &calls.analysis.order {
         let doc = &docs[f];
-        let (types, deps, output) =
-            check_flow(doc, &mut drafts[f], text(sources, doc), &sigs, diags);
+        let (types, deps, output) = check_flow(
+            doc,
+            &mut drafts[f],
+            text(sources, doc),
+            &sigs,
+            tables,
+            diags,
+        );
         if let TriggerDoc::Helper(h) = &doc.trigger
             && !calls.in_cycle[f]
         {

@@ -22,6 +22,8 @@ pub(crate) struct StepChecker<'a> {
     pub label: String,
     /// The inferred type of each expression, once checked.
     pub types: Vec<Option<Type>>,
+    /// The project's tables (`tables:` in `flowctl.yaml`).
+    pub tables: Option<&'a flow_model::tables::Tables>,
     /// Expressions the card already reported a type mismatch for: the generic check in
     /// [`StepChecker::finish`] does not report them a second time.
     mismatched: Vec<bool>,
@@ -52,6 +54,7 @@ impl<'a> StepChecker<'a> {
             step_span,
             label,
             types: vec![None; n],
+            tables: None,
             mismatched: vec![false; n],
         }
     }
@@ -137,6 +140,10 @@ impl<'a> StepChecker<'a> {
 }
 
 impl Checker for StepChecker<'_> {
+    fn table(&self, name: &str) -> Option<flow_model::tables::TableDef> {
+        self.tables?.get(name).cloned()
+    }
+
     fn expr_type(&mut self, id: ExprId) -> Type {
         self.check_expr(id, None)
     }

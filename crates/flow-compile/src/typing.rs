@@ -29,6 +29,7 @@ pub(crate) fn check_flow(
     steps: &mut [DraftStep],
     source: &str,
     sigs: &[Option<HelperSig>],
+    tables: &flow_model::tables::Tables,
     diags: &mut Diagnostics,
 ) -> (Vec<Type>, Vec<Vec<usize>>, Type) {
     let trigger = match &doc.trigger {
@@ -79,6 +80,7 @@ pub(crate) fn check_flow(
             doc.steps[k].span,
             label,
         );
+        checker.tables = Some(tables);
         let mut out = match &step.card {
             Some(card) => card.check(&mut checker),
             None => Type::Any,

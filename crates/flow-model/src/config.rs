@@ -25,6 +25,8 @@ pub struct ProjectConfig {
     pub store: String,
     /// `limits:` on what a run may hold.
     pub limits: LimitsDoc,
+    /// `tables:` kept in the store, by name.
+    pub tables: crate::tables::Tables,
 }
 
 /// `limits:` — ceilings on a run's memory and record, so one flow cannot exhaust the process.
@@ -82,6 +84,7 @@ impl Default for ProjectConfig {
             server: ServerDoc::default(),
             store: "sqlite://.flowctl/state.db".into(),
             limits: LimitsDoc::default(),
+            tables: crate::tables::Tables::new(),
         }
     }
 }
@@ -253,7 +256,14 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-const CONFIG_KEYS: &[&str] = &["flows", "connections", "server", "store", "limits"];
+const CONFIG_KEYS: &[&str] = &[
+    "flows",
+    "connections",
+    "server",
+    "store",
+    "limits",
+    "tables",
+];
 const SERVER_KEYS: &[&str] = &[
     "listen",
     "max_body",
@@ -344,6 +354,9 @@ impl ProjectConfig {
         }
         if let Some(limits) = f.get("limits") {
             config.limits = LimitsDoc::decode(limits, diags);
+        }
+        if let Some(tables) = f.get("tables") {
+            config.tables = crate::tables::decode_tables(tables, diags);
         }
         config
     }

@@ -16,6 +16,7 @@ pub mod render;
 pub mod schedule;
 pub mod span;
 pub mod suggest;
+pub mod tables;
 pub mod types;
 pub mod units;
 

@@ -62,6 +62,7 @@ mod postgres;
 mod schema;
 mod sqlite;
 mod strip;
+mod tables;
 mod types;
 mod writer;
 
@@ -71,11 +72,14 @@ pub use open::{display_url, open_url};
 pub use postgres::{POSTGRES_SCHEMA_VERSION, PostgresOptions, PostgresStore};
 pub use schema::SUPPORTED as SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
+pub use tables::SqliteTables;
 pub use types::{
     Dedupe, ListFilter, NewRun, Progress, QueueDepth, RunSummary, StoredInput, Tick, Unfinished,
 };
 
+use flow_model::tables::{TableError, TableStore, Tables};
 use flow_runtime::{ExecutionRecord, ResponseRecord, StepRecord};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Everything a run needs to be stored durably and resumed. Designed so a Postgres
@@ -275,5 +279,13 @@ pub trait Store: Send + Sync {
     fn wait_for_work(&self, timeout: Duration) -> Result<bool, StoreError> {
         std::thread::sleep(timeout);
         Ok(false)
+    }
+
+    /// The project's tables (`tables:` in `flowctl.yaml`) kept in this store as SQL tables,
+    /// created or extended to match `defs` (see [`SqliteTables`] for the SQL a PostgreSQL store
+    /// follows). A store that keeps no tables answers [`TableError::NoStore`].
+    fn tables(self: Arc<Self>, defs: &Tables) -> Result<Arc<dyn TableStore>, TableError> {
+        let _ = defs;
+        Err(TableError::NoStore)
     }
 }

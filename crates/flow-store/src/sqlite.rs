@@ -253,8 +253,18 @@ impl SqliteStore {
         self.path.as_deref()
     }
 
+    /// Runs `f` on the write connection, between commits (for table writes: `tables.rs`).
+    pub(crate) fn on_writer<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &Path) -> Result<T, StoreError> + Send + 'static,
+    {
+        let label = self.label.clone();
+        self.writer.read(move |conn| f(conn, &label))
+    }
+
     /// Runs a read on the read connection (in memory: on the writer's, after queued writes).
-    fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    pub(crate) fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection, &Path) -> Result<T, StoreError> + Send + 'static,
@@ -614,5 +624,12 @@ impl Store for SqliteStore {
 
     fn health(&self) -> Result<(), StoreError> {
         self.read(history::health)
+    }
+
+    fn tables(
+        self: Arc<Self>,
+        defs: &flow_model::tables::Tables,
+    ) -> Result<Arc<dyn flow_model::tables::TableStore>, flow_model::tables::TableError> {
+        Ok(Arc::new(crate::tables::SqliteTables::open(self, defs)?))
     }
 }

@@ -10,4 +10,5 @@ mod durability;
 mod postgres;
 mod queue;
 mod runs;
+mod tables;
 mod ticks;

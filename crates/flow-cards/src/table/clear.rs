@@ -1,0 +1,56 @@
+//! `table.clear`: deletes every row of a table (Okta's Clear Table). Rehearsed in a dry run:
+//! nothing is deleted, the output counts what would be.
+
+use super::{TABLE_TIMEOUT, blocking, check_table, tables};
+use flow_card::card::schema_of;
+use flow_card::kinds::Text;
+use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_model::Type;
+use flow_model::tables::Filter;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Inputs of `table.clear`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The table, by name.
+    table: Expr<Text>,
+}
+
+/// Registration.
+pub static SPEC: CardSpec = CardSpec {
+    kind: "table.clear",
+    summary: "Delete every row of a table",
+    effect: Effect::Writes,
+    output: "{ deleted: number }",
+    default_timeout: TABLE_TIMEOUT,
+    default_attempts: 1,
+    trigger: None,
+    schema: schema_of::<Config>,
+    build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+impl Card for Config {
+    fn check(&self, cx: &mut dyn Checker) -> Type {
+        check_table(cx, &self.table);
+        Type::object([("deleted", Type::Number)])
+    }
+
+    fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
+        Box::pin(async move {
+            let table = cx.text(&self.table)?.into_owned();
+            let deleted = match (cx.dry_run(), cx.tables()) {
+                // Rehearsed: what would be deleted is counted (nothing, without tables).
+                (true, None) => 0,
+                (true, Some(store)) => blocking(move || store.count(&table, &Filter::All)).await?,
+                (false, _) => {
+                    let store = tables(cx)?;
+                    blocking(move || store.clear(&table)).await?
+                }
+            };
+            Ok(Outcome::value(json!({ "deleted": deleted })))
+        })
+    }
+}

@@ -1,0 +1,59 @@
+//! `table.create_row`: adds a row to a table (Okta's Create Row). In a dry run nothing is
+//! written and the output is the row as it would be (`id` null).
+
+use super::{TABLE_TIMEOUT, blocking, check_table, check_values, eval_values, row_type, tables};
+use flow_card::card::schema_of;
+use flow_card::kinds::{AnyValue, Text};
+use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_model::Type;
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Inputs of `table.create_row`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The table, by name.
+    table: Expr<Text>,
+    /// The row: a value per column (columns left out are null).
+    values: IndexMap<String, Expr<AnyValue>>,
+}
+
+/// Registration.
+pub static SPEC: CardSpec = CardSpec {
+    kind: "table.create_row",
+    summary: "Add a row to a table",
+    effect: Effect::Writes,
+    output: "the row: { id, _version, …columns }",
+    default_timeout: TABLE_TIMEOUT,
+    default_attempts: 1,
+    trigger: None,
+    schema: schema_of::<Config>,
+    build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+impl Card for Config {
+    fn check(&self, cx: &mut dyn Checker) -> Type {
+        let Some(def) = check_table(cx, &self.table) else {
+            return Type::Any;
+        };
+        check_values(cx, &def, &self.values);
+        row_type(&def)
+    }
+
+    fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
+        Box::pin(async move {
+            let table = cx.text(&self.table)?.into_owned();
+            let values = eval_values(cx, &self.values)?;
+            if cx.dry_run() {
+                let row = super::rehearsed_row(cx.tables().as_deref(), &table, values, None)?;
+                return Ok(Outcome::value(row));
+            }
+            let store = tables(cx)?;
+            let row = blocking(move || store.create_row(&table, &values)).await?;
+            Ok(Outcome::value(Value::Object(row)))
+        })
+    }
+}

@@ -1,0 +1,775 @@
+//! [`SqliteTables`]: the project's tables (`tables:` in `flowctl.yaml`) as real SQL tables with
+//! indexes in the store's SQLite file, behind [`TableStore`].
+//!
+//! Each table `NAME` is the SQL table `t_NAME`: `id INTEGER PRIMARY KEY` (PostgreSQL: `BIGINT
+//! GENERATED ALWAYS AS IDENTITY`), `_version BIGINT NOT NULL` and one column per declared
+//! column (text and date `TEXT`, number `DOUBLE PRECISION`, boolean `BOOLEAN`, object `TEXT`
+//! holding JSON; PostgreSQL: `JSONB`). A `key:` is a unique index, `indexes:` plain indexes.
+//! `flow_tables (name, columns)` records the types each table was created with.
+//!
+//! Opening applies the declaration: a new table is created, a new column added (`ALTER TABLE
+//! … ADD COLUMN`), a new index created; a column whose declared type differs from the stored
+//! one is refused ([`TableError::TypeChanged`]). A column no longer declared stays in the file
+//! and is no longer read.
+//!
+//! Writes run on the store's writer thread between its commits, each in its own transaction,
+//! so they are serialised with each other and with run records; reads use the read connection
+//! and see one committed snapshot per statement.
+
+use crate::error::StoreError;
+use crate::sqlite::SqliteStore;
+use flow_model::tables::{
+    ColumnType, Filter, Op, Row, Search, TableDef, TableError, TableStore, Tables,
+};
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, ErrorCode, params_from_iter};
+use serde_json::{Map, Value};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Rows read per page while streaming.
+const PAGE: usize = 500;
+
+impl From<StoreError> for TableError {
+    fn from(e: StoreError) -> Self {
+        TableError::Store(e.to_string())
+    }
+}
+
+/// The project's tables in a [`SqliteStore`].
+pub struct SqliteTables {
+    store: Arc<SqliteStore>,
+    defs: Tables,
+}
+
+impl std::fmt::Debug for SqliteTables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteTables")
+            .field("tables", &self.defs.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl SqliteTables {
+    /// The tables `defs` declares, kept in `store`: creates what is missing (tables, columns,
+    /// indexes) in one transaction; refuses a column whose type changed.
+    pub fn open(store: Arc<SqliteStore>, defs: &Tables) -> Result<SqliteTables, TableError> {
+        let list: Vec<TableDef> = defs.values().cloned().collect();
+        flatten(store.on_writer(move |conn, path| {
+            Ok(in_transaction(conn, path, |conn| {
+                for def in &list {
+                    apply(conn, path, def)?;
+                }
+                Ok(())
+            }))
+        }))?;
+        Ok(SqliteTables {
+            store,
+            defs: defs.clone(),
+        })
+    }
+
+    fn def(&self, name: &str) -> Result<TableDef, TableError> {
+        self.defs
+            .get(name)
+            .cloned()
+            .ok_or_else(|| TableError::UnknownTable(name.to_string()))
+    }
+
+    /// Runs a write on the writer's connection.
+    fn write<T, F>(&self, f: F) -> Result<T, TableError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &Path) -> Result<T, TableError> + Send + 'static,
+    {
+        flatten(self.store.on_writer(move |conn, path| Ok(f(conn, path))))
+    }
+
+    /// Runs a read on the read connection.
+    fn read<T, F>(&self, f: F) -> Result<T, TableError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &Path) -> Result<T, TableError> + Send + 'static,
+    {
+        flatten(self.store.read(move |conn, path| Ok(f(conn, path))))
+    }
+}
+
+fn flatten<T>(r: Result<Result<T, TableError>, StoreError>) -> Result<T, TableError> {
+    r.map_err(TableError::from)?
+}
+
+/// A SQLite error as a table error (a unique key violation is [`TableError::Duplicate`]).
+fn sql_err(e: rusqlite::Error, path: &Path) -> TableError {
+    TableError::from(StoreError::sqlite(e, path))
+}
+
+trait Tab<T> {
+    fn tab(self, path: &Path) -> Result<T, TableError>;
+}
+
+impl<T> Tab<T> for Result<T, rusqlite::Error> {
+    fn tab(self, path: &Path) -> Result<T, TableError> {
+        self.map_err(|e| sql_err(e, path))
+    }
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
+}
+
+/// Runs `f` in an immediate transaction, committed when it succeeds.
+fn in_transaction<T>(
+    conn: &Connection,
+    path: &Path,
+    f: impl FnOnce(&Connection) -> Result<T, TableError>,
+) -> Result<T, TableError> {
+    conn.execute_batch("BEGIN IMMEDIATE").tab(path)?;
+    match f(conn) {
+        Ok(v) => {
+            conn.execute_batch("COMMIT").tab(path)?;
+            Ok(v)
+        }
+        Err(e) => {
+            // The error is what matters; a failed rollback leaves nothing more to do.
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn sql_type(t: ColumnType) -> &'static str {
+    match t {
+        ColumnType::Text | ColumnType::Date | ColumnType::Object => "TEXT",
+        ColumnType::Number => "DOUBLE PRECISION",
+        ColumnType::Boolean => "BOOLEAN",
+    }
+}
+
+/// The SQL name of a table (names are `[a-z_][a-z0-9_]*`, checked when declared).
+fn sql_table(name: &str) -> String {
+    format!("\"t_{name}\"")
+}
+
+/// Creates or extends one table to match its declaration.
+fn apply(conn: &Connection, path: &Path, def: &TableDef) -> Result<(), TableError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS flow_tables (name TEXT PRIMARY KEY, columns TEXT NOT NULL)",
+    )
+    .tab(path)?;
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT columns FROM flow_tables WHERE name = ?1",
+            [&def.name],
+            |r| r.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })
+        .tab(path)?;
+    let table = sql_table(&def.name);
+    let mut known: Map<String, Value> = match stored {
+        Some(text) => serde_json::from_str(&text).map_err(|e| TableError::Store(e.to_string()))?,
+        None => {
+            conn.execute_batch(&format!(
+                "CREATE TABLE {table} (id INTEGER PRIMARY KEY, _version BIGINT NOT NULL)"
+            ))
+            .tab(path)?;
+            Map::new()
+        }
+    };
+    for col in &def.columns {
+        match known.get(&col.name).and_then(Value::as_str) {
+            Some(word) if word == col.ty.as_str() => {}
+            Some(word) => {
+                return Err(TableError::TypeChanged {
+                    table: def.name.clone(),
+                    column: col.name.clone(),
+                    stored: ColumnType::parse(word).unwrap_or(ColumnType::Object),
+                    declared: col.ty,
+                });
+            }
+            None => {
+                conn.execute_batch(&format!(
+                    "ALTER TABLE {table} ADD COLUMN \"{}\" {}",
+                    col.name,
+                    sql_type(col.ty)
+                ))
+                .tab(path)?;
+                known.insert(col.name.clone(), Value::from(col.ty.as_str()));
+            }
+        }
+    }
+    if let Some(key) = &def.key {
+        conn.execute_batch(&format!(
+            "CREATE UNIQUE INDEX IF NOT EXISTS \"t_{}__key\" ON {table} (\"{key}\")",
+            def.name
+        ))
+        .tab(path)?;
+    }
+    for index in &def.indexes {
+        let cols: Vec<String> = index.iter().map(|c| format!("\"{c}\"")).collect();
+        conn.execute_batch(&format!(
+            "CREATE INDEX IF NOT EXISTS \"t_{}__{}\" ON {table} ({})",
+            def.name,
+            index.join("__"),
+            cols.join(", ")
+        ))
+        .tab(path)?;
+    }
+    conn.execute(
+        "INSERT INTO flow_tables (name, columns) VALUES (?1, ?2) \
+         ON CONFLICT (name) DO UPDATE SET columns = excluded.columns",
+        [&def.name, &Value::Object(known).to_string()],
+    )
+    .tab(path)?;
+    Ok(())
+}
+
+/// A JSON value as the SQL value its column stores.
+fn to_sql(ty: ColumnType, v: &Value) -> Sql {
+    match (ty, v) {
+        (_, Value::Null) => Sql::Null,
+        (ColumnType::Object, v) => Sql::Text(v.to_string()),
+        (_, Value::String(s)) => Sql::Text(s.clone()),
+        (_, Value::Number(n)) => Sql::Real(n.as_f64().unwrap_or(f64::NAN)),
+        (_, Value::Bool(b)) => Sql::Integer(i64::from(*b)),
+        (_, other) => Sql::Text(other.to_string()),
+    }
+}
+
+/// A stored SQL value as JSON, by its column's type.
+fn from_sql(ty: ColumnType, v: rusqlite::types::ValueRef<'_>) -> Value {
+    use rusqlite::types::ValueRef as R;
+    match (ty, v) {
+        (_, R::Null) => Value::Null,
+        (ColumnType::Boolean, R::Integer(i)) => Value::Bool(i != 0),
+        (_, R::Integer(i)) => Value::from(i),
+        (_, R::Real(f)) => number(f),
+        (ColumnType::Object, R::Text(t)) => {
+            serde_json::from_slice(t).unwrap_or_else(|_| Value::String(lossy(t)))
+        }
+        (_, R::Text(t)) => Value::String(lossy(t)),
+        (_, R::Blob(b)) => Value::String(lossy(b)),
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A number, as an integer when it is one.
+fn number(f: f64) -> Value {
+    if f.fract() == 0.0 && f.abs() < 9.0e15 {
+        // Exact: |f| < 2^53 and integral.
+        #[allow(clippy::cast_possible_truncation)]
+        Value::from(f as i64)
+    } else {
+        serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+    }
+}
+
+/// The `SELECT` list of a table: id, version, declared columns.
+fn select_list(def: &TableDef) -> String {
+    let mut s = String::from("id, _version");
+    for c in &def.columns {
+        s.push_str(", \"");
+        s.push_str(&c.name);
+        s.push('"');
+    }
+    s
+}
+
+fn read_row(def: &TableDef, r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let mut row = Map::with_capacity(def.columns.len() + 2);
+    row.insert("id".into(), Value::from(r.get::<_, i64>(0)?));
+    row.insert("_version".into(), Value::from(r.get::<_, i64>(1)?));
+    for (i, c) in def.columns.iter().enumerate() {
+        row.insert(c.name.clone(), from_sql(c.ty, r.get_ref(i + 2)?));
+    }
+    Ok(row)
+}
+
+/// The type of a column a condition names (`id` is a number).
+fn column_type(def: &TableDef, column: &str) -> Result<ColumnType, TableError> {
+    if column == "id" {
+        return Ok(ColumnType::Number);
+    }
+    def.check_value(column, &Value::Null)
+}
+
+/// Appends the SQL of a filter to `sql` and its parameters to `params`.
+fn where_sql(
+    def: &TableDef,
+    f: &Filter,
+    sql: &mut String,
+    params: &mut Vec<Sql>,
+) -> Result<(), TableError> {
+    match f {
+        Filter::All => sql.push_str("1 = 1"),
+        Filter::Cmp { column, op, value } => {
+            let ty = column_type(def, column)?;
+            let col = if column == "id" {
+                "id".to_string()
+            } else {
+                format!("\"{column}\"")
+            };
+            let textual = !matches!(ty, ColumnType::Number | ColumnType::Boolean);
+            match op {
+                Op::Equals if value.is_null() => sql.push_str(&format!("{col} IS NULL")),
+                Op::NotEquals if value.is_null() => sql.push_str(&format!("{col} IS NOT NULL")),
+                Op::Equals => {
+                    sql.push_str(&format!("{col} = ?"));
+                    params.push(to_sql(ty, value));
+                }
+                Op::NotEquals => {
+                    sql.push_str(&format!("({col} <> ? OR {col} IS NULL)"));
+                    params.push(to_sql(ty, value));
+                }
+                Op::GreaterThan | Op::LessThan => {
+                    let sign = if *op == Op::GreaterThan { ">" } else { "<" };
+                    sql.push_str(&format!("{col} {sign} ?"));
+                    params.push(to_sql(ty, value));
+                }
+                Op::Contains => {
+                    sql.push_str(&format!("instr({col}, ?) > 0"));
+                    params.push(Sql::Text(value.as_str().unwrap_or_default().to_string()));
+                }
+                Op::StartsWith => {
+                    let prefix = value.as_str().unwrap_or_default();
+                    sql.push_str(&format!("substr({col}, 1, ?) = ?"));
+                    params.push(Sql::Integer(
+                        i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX),
+                    ));
+                    params.push(Sql::Text(prefix.to_string()));
+                }
+                Op::IsEmpty if textual => sql.push_str(&format!("({col} IS NULL OR {col} = '')")),
+                Op::IsEmpty => sql.push_str(&format!("{col} IS NULL")),
+                Op::IsNotEmpty if textual => {
+                    sql.push_str(&format!("({col} IS NOT NULL AND {col} <> '')"));
+                }
+                Op::IsNotEmpty => sql.push_str(&format!("{col} IS NOT NULL")),
+            }
+        }
+        Filter::And(fs) | Filter::Or(fs) => {
+            let (joiner, empty) = match f {
+                Filter::And(_) => (" AND ", "1 = 1"),
+                _ => (" OR ", "1 = 0"),
+            };
+            if fs.is_empty() {
+                sql.push_str(empty);
+            }
+            for (i, sub) in fs.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(joiner);
+                }
+                sql.push('(');
+                where_sql(def, sub, sql, params)?;
+                sql.push(')');
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `SELECT … WHERE … ORDER BY … LIMIT … OFFSET …` of a search.
+fn search_sql(def: &TableDef, s: &Search) -> Result<(String, Vec<Sql>), TableError> {
+    s.filter.check(def)?;
+    let mut sql = format!(
+        "SELECT {} FROM {} WHERE ",
+        select_list(def),
+        sql_table(&def.name)
+    );
+    let mut params = Vec::new();
+    where_sql(def, &s.filter, &mut sql, &mut params)?;
+    sql.push_str(" ORDER BY ");
+    for sort in &s.sort {
+        column_type(def, &sort.column)?;
+        let dir = if sort.descending { "DESC" } else { "ASC" };
+        if sort.column == "id" {
+            sql.push_str(&format!("id {dir}, "));
+        } else {
+            sql.push_str(&format!("\"{}\" {dir}, ", sort.column));
+        }
+    }
+    sql.push_str("id");
+    if s.limit.is_some() || s.offset > 0 {
+        sql.push_str(" LIMIT ? OFFSET ?");
+        params.push(Sql::Integer(
+            s.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX)),
+        ));
+        params.push(Sql::Integer(i64::try_from(s.offset).unwrap_or(i64::MAX)));
+    }
+    Ok((sql, params))
+}
+
+/// `INSERT` of one row: SQL and parameters (values checked).
+fn insert_sql(
+    def: &TableDef,
+    values: &Map<String, Value>,
+) -> Result<(String, Vec<Sql>), TableError> {
+    let mut cols = String::from("_version");
+    let mut marks = String::from("1");
+    let mut params = Vec::with_capacity(values.len());
+    for (k, v) in values {
+        let ty = def.check_value(k, v)?;
+        cols.push_str(&format!(", \"{k}\""));
+        marks.push_str(", ?");
+        params.push(to_sql(ty, v));
+    }
+    Ok((
+        format!(
+            "INSERT INTO {} ({cols}) VALUES ({marks})",
+            sql_table(&def.name)
+        ),
+        params,
+    ))
+}
+
+fn duplicate(def: &TableDef, values: &Map<String, Value>) -> TableError {
+    let column = def.key.clone().unwrap_or_default();
+    TableError::Duplicate {
+        table: def.name.clone(),
+        value: values
+            .get(&column)
+            .map(Value::to_string)
+            .unwrap_or_default(),
+        column,
+    }
+}
+
+fn insert(
+    conn: &Connection,
+    path: &Path,
+    def: &TableDef,
+    values: &Map<String, Value>,
+) -> Result<Row, TableError> {
+    let (sql, params) = insert_sql(def, values)?;
+    let sql = format!("{sql} RETURNING {}", select_list(def));
+    let mut stmt = conn.prepare_cached(&sql).tab(path)?;
+    stmt.query_row(params_from_iter(params), |r| read_row(def, r))
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                duplicate(def, values)
+            } else {
+                sql_err(e, path)
+            }
+        })
+}
+
+fn row_by_id(
+    conn: &Connection,
+    path: &Path,
+    def: &TableDef,
+    id: i64,
+) -> Result<Option<Row>, TableError> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE id = ?1",
+        select_list(def),
+        sql_table(&def.name)
+    );
+    let mut stmt = conn.prepare_cached(&sql).tab(path)?;
+    let mut rows = stmt.query([id]).tab(path)?;
+    match rows.next().tab(path)? {
+        Some(r) => Ok(Some(read_row(def, r).tab(path)?)),
+        None => Ok(None),
+    }
+}
+
+fn query_rows(
+    conn: &Connection,
+    path: &Path,
+    def: &TableDef,
+    sql: &str,
+    params: Vec<Sql>,
+) -> Result<Vec<Row>, TableError> {
+    let mut stmt = conn.prepare_cached(sql).tab(path)?;
+    let rows = stmt
+        .query_map(params_from_iter(params), |r| read_row(def, r))
+        .tab(path)?;
+    rows.collect::<Result<Vec<_>, _>>().tab(path)
+}
+
+impl TableStore for SqliteTables {
+    fn table(&self, name: &str) -> Result<&TableDef, TableError> {
+        self.defs
+            .get(name)
+            .ok_or_else(|| TableError::UnknownTable(name.to_string()))
+    }
+
+    fn tables(&self) -> Vec<&TableDef> {
+        self.defs.values().collect()
+    }
+
+    fn create_row(&self, table: &str, values: &Map<String, Value>) -> Result<Row, TableError> {
+        let def = self.def(table)?;
+        def.check_values(values)?;
+        let values = values.clone();
+        self.write(move |conn, path| insert(conn, path, &def, &values))
+    }
+
+    fn create_rows(&self, table: &str, rows: &[Map<String, Value>]) -> Result<usize, TableError> {
+        let def = self.def(table)?;
+        for r in rows {
+            def.check_values(r)?;
+        }
+        let rows = rows.to_vec();
+        self.write(move |conn, path| {
+            in_transaction(conn, path, |conn| {
+                for r in &rows {
+                    let (sql, params) = insert_sql(&def, r)?;
+                    let mut stmt = conn.prepare_cached(&sql).tab(path)?;
+                    stmt.execute(params_from_iter(params)).map_err(|e| {
+                        if is_unique_violation(&e) {
+                            duplicate(&def, r)
+                        } else {
+                            sql_err(e, path)
+                        }
+                    })?;
+                }
+                Ok(rows.len())
+            })
+        })
+    }
+
+    fn read_row(&self, table: &str, id: i64) -> Result<Option<Row>, TableError> {
+        let def = self.def(table)?;
+        self.read(move |conn, path| row_by_id(conn, path, &def, id))
+    }
+
+    fn update_row(
+        &self,
+        table: &str,
+        id: i64,
+        values: &Map<String, Value>,
+        expect_version: Option<i64>,
+    ) -> Result<Option<Row>, TableError> {
+        let def = self.def(table)?;
+        let mut set = String::new();
+        let mut params = Vec::with_capacity(values.len() + 2);
+        for (k, v) in values {
+            let ty = def.check_value(k, v)?;
+            set.push_str(&format!("\"{k}\" = ?, "));
+            params.push(to_sql(ty, v));
+        }
+        params.push(Sql::Integer(id));
+        let mut sql = format!(
+            "UPDATE {} SET {set}_version = _version + 1 WHERE id = ?",
+            sql_table(&def.name)
+        );
+        if let Some(v) = expect_version {
+            sql.push_str(" AND _version = ?");
+            params.push(Sql::Integer(v));
+        }
+        sql.push_str(&format!(" RETURNING {}", select_list(&def)));
+        let values = values.clone();
+        self.write(move |conn, path| {
+            let updated = {
+                let mut stmt = conn.prepare_cached(&sql).tab(path)?;
+                let mut rows = stmt.query(params_from_iter(params)).tab(path)?;
+                match rows.next() {
+                    Ok(Some(r)) => Some(read_row(&def, r).tab(path)?),
+                    Ok(None) => None,
+                    Err(e) if is_unique_violation(&e) => return Err(duplicate(&def, &values)),
+                    Err(e) => return Err(sql_err(e, path)),
+                }
+            };
+            match (updated, expect_version) {
+                (Some(row), _) => Ok(Some(row)),
+                (None, None) => Ok(None),
+                (None, Some(expected)) => match row_by_id(conn, path, &def, id)? {
+                    None => Ok(None),
+                    Some(row) => Err(TableError::Conflict {
+                        table: def.name.clone(),
+                        id,
+                        expected,
+                        found: row.get("_version").and_then(Value::as_i64).unwrap_or(0),
+                    }),
+                },
+            }
+        })
+    }
+
+    fn upsert_row(&self, table: &str, values: &Map<String, Value>) -> Result<Row, TableError> {
+        let def = self.def(table)?;
+        let key = def
+            .key
+            .clone()
+            .ok_or_else(|| TableError::NoKey(def.name.clone()))?;
+        if values.get(&key).is_none_or(Value::is_null) {
+            return Err(TableError::WrongType {
+                table: def.name.clone(),
+                expected: def.column(&key).map_or(ColumnType::Text, |c| c.ty),
+                column: key,
+                found: "null (upsert needs the key)",
+            });
+        }
+        let (insert, params) = insert_sql(&def, values)?;
+        let mut set = String::new();
+        for k in values.keys() {
+            set.push_str(&format!("\"{k}\" = excluded.\"{k}\", "));
+        }
+        let table_sql = sql_table(&def.name);
+        let sql = format!(
+            "{insert} ON CONFLICT (\"{key}\") DO UPDATE SET {set}_version = {table_sql}._version + 1 \
+             RETURNING {}",
+            select_list(&def)
+        );
+        self.write(move |conn, path| {
+            let mut stmt = conn.prepare_cached(&sql).tab(path)?;
+            stmt.query_row(params_from_iter(params), |r| read_row(&def, r))
+                .tab(path)
+        })
+    }
+
+    fn delete_row(&self, table: &str, id: i64) -> Result<bool, TableError> {
+        let def = self.def(table)?;
+        let sql = format!("DELETE FROM {} WHERE id = ?1", sql_table(&def.name));
+        self.write(move |conn, path| Ok(conn.execute(&sql, [id]).tab(path)? > 0))
+    }
+
+    fn delete_rows(&self, table: &str, filter: &Filter) -> Result<u64, TableError> {
+        let def = self.def(table)?;
+        filter.check(&def)?;
+        let mut sql = format!("DELETE FROM {} WHERE ", sql_table(&def.name));
+        let mut params = Vec::new();
+        where_sql(&def, filter, &mut sql, &mut params)?;
+        self.write(move |conn, path| {
+            let n = conn.execute(&sql, params_from_iter(params)).tab(path)?;
+            Ok(n as u64)
+        })
+    }
+
+    fn search(&self, table: &str, search: &Search) -> Result<Vec<Row>, TableError> {
+        let def = self.def(table)?;
+        let (sql, params) = search_sql(&def, search)?;
+        self.read(move |conn, path| query_rows(conn, path, &def, &sql, params))
+    }
+
+    fn count(&self, table: &str, filter: &Filter) -> Result<u64, TableError> {
+        let def = self.def(table)?;
+        filter.check(&def)?;
+        let mut sql = format!("SELECT count(*) FROM {} WHERE ", sql_table(&def.name));
+        let mut params = Vec::new();
+        where_sql(&def, filter, &mut sql, &mut params)?;
+        self.read(move |conn, path| {
+            let mut stmt = conn.prepare_cached(&sql).tab(path)?;
+            let n: i64 = stmt
+                .query_row(params_from_iter(params), |r| r.get(0))
+                .tab(path)?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+    }
+
+    fn clear(&self, table: &str) -> Result<u64, TableError> {
+        let def = self.def(table)?;
+        let sql = format!("DELETE FROM {}", sql_table(&def.name));
+        self.write(move |conn, path| Ok(conn.execute(&sql, []).tab(path)? as u64))
+    }
+
+    fn stream(
+        &self,
+        table: &str,
+        filter: &Filter,
+        each: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<u64, TableError> {
+        let def = self.def(table)?;
+        filter.check(&def)?;
+        let mut sql = format!(
+            "SELECT {} FROM {} WHERE (",
+            select_list(&def),
+            sql_table(&def.name)
+        );
+        let mut params = Vec::new();
+        where_sql(&def, filter, &mut sql, &mut params)?;
+        sql.push_str(&format!(") AND id > ? ORDER BY id LIMIT {PAGE}"));
+        let sql = Arc::new(sql);
+        let def = Arc::new(def);
+        let mut after = i64::MIN;
+        let mut handed = 0u64;
+        loop {
+            let mut page_params = params.clone();
+            page_params.push(Sql::Integer(after));
+            let (sql, def) = (sql.clone(), def.clone());
+            let page =
+                self.read(move |conn, path| query_rows(conn, path, &def, &sql, page_params))?;
+            let full = page.len() == PAGE;
+            for row in page {
+                after = row.get("id").and_then(Value::as_i64).unwrap_or(after);
+                handed += 1;
+                if each(row).is_break() {
+                    return Ok(handed);
+                }
+            }
+            if !full {
+                return Ok(handed);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flow_model::tables::{Column, Sort};
+    use serde_json::json;
+
+    fn def() -> TableDef {
+        TableDef {
+            name: "users".into(),
+            columns: vec![
+                Column {
+                    name: "email".into(),
+                    ty: ColumnType::Text,
+                },
+                Column {
+                    name: "n".into(),
+                    ty: ColumnType::Number,
+                },
+            ],
+            key: Some("email".into()),
+            indexes: vec![vec!["n".into()]],
+            span: None,
+        }
+    }
+
+    #[test]
+    fn search_sql_is_parameterised() {
+        let s = Search {
+            filter: Filter::Or(vec![
+                Filter::Cmp {
+                    column: "email".into(),
+                    op: Op::StartsWith,
+                    value: json!("a'"),
+                },
+                Filter::Cmp {
+                    column: "n".into(),
+                    op: Op::GreaterThan,
+                    value: json!(2),
+                },
+            ]),
+            sort: vec![Sort {
+                column: "n".into(),
+                descending: true,
+            }],
+            limit: Some(10),
+            offset: 20,
+        };
+        let (sql, params) = search_sql(&def(), &s).unwrap();
+        assert_eq!(
+            sql,
+            "SELECT id, _version, \"email\", \"n\" FROM \"t_users\" WHERE (substr(\"email\", 1, ?) = ?) \
+             OR (\"n\" > ?) ORDER BY \"n\" DESC, id LIMIT ? OFFSET ?"
+        );
+        assert_eq!(params.len(), 5);
+    }
+
+    #[test]
+    fn numbers_read_back_as_integers_when_whole() {
+        assert_eq!(number(3.0), json!(3));
+        assert_eq!(number(2.5), json!(2.5));
+    }
+}
