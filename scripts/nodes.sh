@@ -11,6 +11,8 @@
 # server's WAL position give commits, rows and bytes per event.
 #
 # Usage: scripts/nodes.sh [EVENTS] [CONNECTIONS]     (defaults 3000 and 24)
+# NODES_STORE_PARAMS is appended to the nodes' store URL, e.g.
+#   NODES_STORE_PARAMS='?options=-c%20synchronous_commit%3Doff'   (commits not waiting for the disk)
 # Needs: PostgreSQL at FLOWCTL_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test),
 # psql, python3 (standard library only).
 set -euo pipefail
@@ -62,7 +64,7 @@ for NODES in 1 2 3; do
   ADDRS=()
   for n in $(seq 1 "$NODES"); do
     log="$WORK/node-$n.log"
-    FLOWCTL_STORE="$SERVER/$DB" BENCH_TOKEN=bench-token \
+    FLOWCTL_STORE="$SERVER/$DB${NODES_STORE_PARAMS:-}" BENCH_TOKEN=bench-token \
       "$FLOWCTL" --config "$WORK/flowctl.yaml" serve --log-format json 2>"$log" &
     PIDS+=("$!")
     for _ in $(seq 1 200); do
