@@ -3,7 +3,9 @@
 //! need only the step itself (duplicate and reserved ids, the trigger a card needs, one
 //! `http.close` per flow). Types and references between steps come later ([`crate::typing`]).
 
+use crate::block;
 use crate::scope::RESERVED_STEP_IDS;
+use flow_model::block::BlockPart;
 use flow_card::{BuildCx, Card, CardSpec, Registry, StepParts};
 use flow_model::flow::FlowDoc;
 use flow_model::{Code, Diagnostic, Diagnostics, Node, NodeKind, Span, suggest};
@@ -19,6 +21,9 @@ pub(crate) struct DraftStep {
     pub card: Option<Box<dyn Card>>,
     pub parts: StepParts,
     pub condition: Option<ValueExpr>,
+    /// For a step a block generates: the templates it evaluates (a guard's cases, a join's
+    /// arms' outputs), one per arm (`None` where the arm has none).
+    pub block: Option<Vec<Option<ValueExpr>>>,
 }
 
 /// Decodes every step of a flow.
@@ -63,6 +68,10 @@ pub(crate) fn build_steps(
                         .join(", ")
                 )),
             );
+        }
+        if let Some(part) = step.part {
+            out.push(generated_step(doc, id, part, source, diags));
+            continue;
         }
         let spec = registry.card(&step.card.value);
         if spec.is_none() {
@@ -121,29 +130,72 @@ pub(crate) fn build_steps(
             }
             None => (None, StepParts::default()),
         };
-        let condition = step.condition.as_ref().and_then(|c| {
-            match ValueExpr::compile(c, source, Escape::None) {
-                Ok(e) => Some(e),
-                Err(errors) => {
-                    for e in errors {
-                        diags.push(
-                            Diagnostic::error(e.error.code(), Some(e.span), e.error.message)
-                                .with_help_opt(e.error.help),
-                        );
-                    }
-                    None
-                }
-            }
-        });
+        let condition = step
+            .condition
+            .as_ref()
+            .and_then(|c| compile_value(c, source, diags));
         out.push(DraftStep {
             id,
             spec,
             card,
             parts,
             condition,
+            block: None,
         });
     }
     out
+}
+
+/// A template value compiled, its errors reported.
+fn compile_value(node: &Node, source: &str, diags: &mut Diagnostics) -> Option<ValueExpr> {
+    match ValueExpr::compile(node, source, Escape::None) {
+        Ok(e) => Some(e),
+        Err(errors) => {
+            for e in errors {
+                diags.push(
+                    Diagnostic::error(e.error.code(), Some(e.span), e.error.message)
+                        .with_help_opt(e.error.help),
+                );
+            }
+            None
+        }
+    }
+}
+
+/// A step a block generates: its templates are the guard's `when`s or the arms' `outputs:`.
+fn generated_step(
+    doc: &FlowDoc,
+    id: String,
+    part: BlockPart,
+    source: &str,
+    diags: &mut Diagnostics,
+) -> DraftStep {
+    let (BlockPart::Guard(b) | BlockPart::Catch(b) | BlockPart::Join(b)) = part;
+    let arms = doc.blocks.get(b as usize).map_or(&[][..], |b| &b.arms[..]);
+    let exprs = match part {
+        BlockPart::Guard(_) => arms
+            .iter()
+            .filter_map(|a| a.when.as_ref())
+            .map(|w| compile_value(w, source, diags))
+            .collect(),
+        BlockPart::Catch(_) => Vec::new(),
+        BlockPart::Join(_) => arms
+            .iter()
+            .map(|a| {
+                a.outputs
+                    .as_ref()
+                    .and_then(|o| compile_value(o, source, diags))
+            })
+            .collect(),
+    };
+    DraftStep {
+        id,
+        spec: Some(block::spec_of(part)),
+        card: Some(Box::new(block::Generated)),
+        parts: StepParts::default(),
+        condition: None,
+        block: Some(exprs),
+    }
 }
 
 fn line_of(source: &str, span: Span) -> usize {

@@ -19,6 +19,9 @@ pub(crate) struct StepNode {
     /// waits for it.
     pub barrier: bool,
     pub data: Vec<usize>,
+    /// The steps it waits for because of the blocks around it (its arm's guard; for a catch
+    /// guard, the try arm; for a join, the whole block).
+    pub block: Vec<usize>,
     pub after: Option<(Vec<(String, Span)>, Span)>,
 }
 
@@ -84,6 +87,11 @@ fn data_and_after_edges(
     for (i, s) in steps.iter().enumerate() {
         for &d in &s.data {
             graph.update_edge(nodes[d], nodes[i], EdgeKind::Data);
+        }
+        for &d in &s.block {
+            if graph.find_edge(nodes[d], nodes[i]).is_none() {
+                graph.add_edge(nodes[d], nodes[i], EdgeKind::Block);
+            }
         }
         let Some((after, _)) = &s.after else {
             continue;
@@ -239,22 +247,27 @@ fn cycle_path(
 /// thick for `after`.
 pub fn mermaid(plan: &Plan) -> String {
     let mut out = String::from("flowchart TD\n");
+    // Mermaid ids may not hold the `.` of a block's own steps (`route.when`).
+    let node_id = |id: &str| id.replace('.', "__");
     for s in &plan.steps {
         out.push_str(&format!(
             "  {}[\"{}<br/><small>{}</small>\"]\n",
-            s.id, s.id, s.spec.kind
+            node_id(&s.id),
+            s.id,
+            s.spec.kind
         ));
     }
     for e in plan.graph.edge_references() {
         let (a, b) = (
-            &plan.steps[plan.graph[e.source()]].id,
-            &plan.steps[plan.graph[e.target()]].id,
+            node_id(&plan.steps[plan.graph[e.source()]].id),
+            node_id(&plan.steps[plan.graph[e.target()]].id),
         );
         let arrow = match e.weight() {
             EdgeKind::Data => "-->",
             EdgeKind::Order => "-.->",
             EdgeKind::Barrier => "-. barrier .->",
             EdgeKind::After => "==>",
+            EdgeKind::Block => "-- block -->",
         };
         out.push_str(&format!("  {a} {arrow} {b}\n"));
     }
@@ -276,6 +289,7 @@ pub fn dot(plan: &Plan) -> String {
                     EdgeKind::Order => "dashed",
                     EdgeKind::Barrier => "dotted",
                     EdgeKind::After => "bold",
+                    EdgeKind::Block => "tapered",
                 };
                 format!("style={style} label=\"{}\"", e.weight().as_str())
             },
@@ -298,6 +312,7 @@ mod tests {
 
     fn node(id: &str, effect: bool, data: Vec<usize>, after: Option<Vec<&str>>) -> StepNode {
         StepNode {
+            block: Vec::new(),
             id: id.into(),
             effect,
             barrier: false,

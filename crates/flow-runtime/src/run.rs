@@ -7,6 +7,7 @@
 //! stopping, a return) takes effect once every step written above it finished, so the run ends
 //! as the first step *written* that ends it, however the steps raced.
 
+use crate::block::{self, Caught};
 use crate::engine::{Engine, ms, now_rfc3339};
 use crate::events::{Parent, RunEvent};
 use crate::mask::{mask_response, mask_run, mask_step};
@@ -99,6 +100,8 @@ pub(crate) struct RunState<'a> {
     pending_ends: Vec<(usize, End)>,
     /// Finished step records of a resumed run, by step id.
     reusable: HashMap<String, StepRecord>,
+    /// The errors the try blocks caught.
+    caught: Caught,
 }
 
 impl<'a> RunState<'a> {
@@ -146,6 +149,7 @@ impl<'a> RunState<'a> {
             end: None,
             pending_ends: Vec::new(),
             reusable,
+            caught: Caught::new(plan.blocks.len()),
         };
         let cx = RunCx {
             scope,
@@ -164,10 +168,59 @@ impl<'a> RunState<'a> {
         self.schedule.next_ready()
     }
 
+    /// Step `i` done without running its card: reused from the resumed run, skipped because
+    /// of the blocks around it, or a step a block generates (worked out here). `None`: run it.
+    pub fn settle_now(&mut self, i: usize, cx: &RunCx) -> Option<StepDone> {
+        if let Some(done) = self.reuse(i) {
+            return Some(done);
+        }
+        let step = &self.plan.steps[i];
+        if step.gate.is_none() && step.catcher.is_none() && step.block.is_none() {
+            return None;
+        }
+        let mut rec = StepRecord::pending(&step.id, &step.kind);
+        rec.started_ms = ms(cx.started);
+        let done = |record, output, failure| {
+            Some(StepDone {
+                index: i,
+                record,
+                output,
+                signal: None,
+                failure,
+                reused: false,
+            })
+        };
+        if let Some(reason) = block::closed(self.plan, i, &cx.scope, &self.caught) {
+            rec.status = StepStatus::Skipped;
+            rec.reason = Some(reason);
+            return done(rec, Arc::new(Value::Null), None);
+        }
+        let kind = step.block.as_ref()?;
+        match block::evaluate(self.plan, kind, &cx.scope, &self.caught) {
+            Ok(Value::Null) => {
+                // A catch guard with nothing caught.
+                rec.status = StepStatus::Skipped;
+                rec.reason = Some("nothing failed".into());
+                done(rec, Arc::new(Value::Null), None)
+            }
+            Ok(v) => {
+                let output = Arc::new(v);
+                rec.status = StepStatus::Succeeded;
+                rec.output = Some(output.clone());
+                done(rec, output, None)
+            }
+            Err(e) => {
+                rec.status = StepStatus::Failed;
+                rec.error = Some(Box::new(e.to_json()));
+                done(rec, Arc::new(Value::Null), Some(e))
+            }
+        }
+    }
+
     /// The finished record of step `i` from the resumed run, when it can be reused. Steps that
     /// answer or end the run run again: they touch nothing outside, and their signal (return,
     /// fail, stop) must take effect again.
-    pub fn reuse(&mut self, i: usize) -> Option<StepDone> {
+    fn reuse(&mut self, i: usize) -> Option<StepDone> {
         let step = &self.plan.steps[i];
         if self.reusable.is_empty() {
             return None;
@@ -239,6 +292,16 @@ impl<'a> RunState<'a> {
             }),
             (None, Some(Signal::Stop { .. })) => Some(End::Stop),
             (None, _) => None,
+        };
+        let ends = match (ends, self.plan.steps[i].catcher) {
+            (Some(End::Fail { step, error, .. }), Some(b)) => {
+                // Caught: the run goes on with the try block's `catch:`.
+                self.caught.catch(b, i, &step, &error);
+                let by = self.plan.blocks.get(b as usize).map_or("?", |b| &*b.id);
+                done.record.reason = Some(format!("caught by try block `{by}`"));
+                None
+            }
+            (ends, _) => ends,
         };
         self.records[i] = done.record;
         let settled = self.schedule.finish(i, ends.is_some());
