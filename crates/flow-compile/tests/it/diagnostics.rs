@@ -638,3 +638,73 @@ fn one_pass_reports_an_unknown_helper_and_an_unknown_step_together() {
         &[("m.yaml", &f)],
     );
 }
+
+/// A flow with a branch `route` (case 1 runs `u`, `else` runs `o`) followed by `steps`.
+fn branch_flow(after: &str) -> String {
+    format!(
+        "flow: b\ntrigger:\n  helper:\n    inputs: {{ kind: text }}\nsteps:\n  - id: route\n    branch:\n      - when: \"{{{{ inputs.kind }}}}\"\n        steps:\n          - {{ id: u, card: object.construct, with: {{ fields: {{ who: user }} }} }}\n        outputs: {{ who: \"{{{{ u.who }}}}\" }}\n    else:\n      steps:\n        - {{ id: o, card: object.construct, with: {{ fields: {{ who: \"{{{{ u.who }}}}\" }} }} }}\n{after}"
+    )
+}
+
+#[test]
+fn blocks_hide_the_steps_of_an_arm_outside_it() {
+    // Case 1's `u` read from `else` (line 14) and after the block (line 15) is E0203, at the
+    // name; the join `route` is read after the block.
+    let f = branch_flow(
+        "  - { id: out, card: flow.return, with: { outputs: { a: \"{{ u.who }}\", b: \"{{ route.who }}\" } } }\n",
+    );
+    expect_all(
+        &[
+            err(Code::UnknownStep, "b.yaml", 14, 71),
+            err(Code::UnknownStep, "b.yaml", 15, 61),
+        ],
+        CONFIG,
+        &[("b.yaml", &f)],
+    );
+}
+
+#[test]
+fn blocks_check_the_fields_of_their_outputs() {
+    let f = branch_flow(
+        "  - { id: out, card: flow.return, with: { outputs: { a: \"{{ route.whom }}\" } } }\n",
+    );
+    expect_all(
+        &[
+            err(Code::UnknownStep, "b.yaml", 14, 71),
+            err(Code::UnknownField, "b.yaml", 15, 67),
+        ],
+        CONFIG,
+        &[("b.yaml", &f)],
+    );
+}
+
+#[test]
+fn error_is_only_in_scope_inside_catch() {
+    let f = "flow: t\ntrigger: { helper: {} }\nsteps:\n  - id: safe\n    try:\n      steps:\n        - { id: p, card: json.parse, with: { text: \"{{ error.message }}\" } }\n    catch:\n      steps:\n        - { id: c, card: object.construct, with: { fields: { m: \"{{ error.message }}\", p: \"{{ p }}\" } } }\n  - { id: out, card: flow.return, with: { outputs: { m: \"{{ safe.error.message }}\" } } }\n";
+    expect_all(
+        &[
+            // `error` inside `try:`; `p` (the try arm) read from `catch:`.
+            err(Code::UnknownStep, "t.yaml", 7, 56),
+            err(Code::UnknownStep, "t.yaml", 10, 95),
+        ],
+        CONFIG,
+        &[("t.yaml", f)],
+    );
+}
+
+#[test]
+fn block_shape_errors() {
+    // `else` in a try block, `when` missing from a case, `id` reserved and used twice.
+    let f = "flow: t\ntrigger: { helper: {} }\nsteps:\n  - { id: x, card: object.construct, with: { fields: {} } }\n  - id: x\n    try: { steps: [] }\n    else: { steps: [] }\n  - id: error\n    branch:\n      - steps: []\n";
+    expect_all(
+        &[
+            err(Code::UnknownKey, "t.yaml", 7, 5),
+            err(Code::MissingKey, "t.yaml", 10, 9),
+            warn(Code::UnusedStep, "t.yaml", 4, 11),
+            err(Code::DuplicateStep, "t.yaml", 5, 9),
+            err(Code::ReservedStepId, "t.yaml", 8, 9),
+        ],
+        CONFIG,
+        &[("t.yaml", f)],
+    );
+}
