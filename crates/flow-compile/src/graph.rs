@@ -8,7 +8,7 @@ use flow_model::{Code, Diagnostic, Diagnostics, Span};
 use petgraph::Direction;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::EdgeRef;
+use petgraph::visit::{EdgeFiltered, EdgeRef};
 
 /// What the graph builder needs to know of a step.
 pub(crate) struct StepNode {
@@ -54,6 +54,7 @@ pub(crate) fn build(steps: &[StepNode], flow: &str, diags: &mut Diagnostics) -> 
         })
         .collect();
     order_edges(steps, &nodes, &mut graph);
+    reduce_block_edges(&mut graph);
     report_cycles(steps, &nodes, &graph, flow, diags);
     let n = steps.len();
     let mut deps = vec![Vec::new(); n];
@@ -118,6 +119,32 @@ fn data_and_after_edges(
                     )),
                 ),
             }
+        }
+    }
+}
+
+/// Drops the block edges that other paths of data and block edges imply (a join waits for the
+/// last steps of each arm, not for every one), so `graph` shows a block as it reads and the
+/// engine counts fewer edges. Paths through order edges do not count: a step keeps its edge
+/// from its arm's guard even when Okta's order also puts it after the guard.
+fn reduce_block_edges(graph: &mut DiGraph<usize, EdgeKind>) {
+    let block: Vec<(NodeIndex, NodeIndex)> = graph
+        .edge_references()
+        .filter(|e| *e.weight() == EdgeKind::Block)
+        .map(|e| (e.source(), e.target()))
+        .collect();
+    for (a, b) in block {
+        let implied = graph
+            .edges_directed(b, Direction::Incoming)
+            .filter(|e| e.source() != a && *e.weight() != EdgeKind::Order)
+            .any(|e| {
+                let c = e.source();
+                let no_order =
+                    EdgeFiltered::from_fn(&*graph, |e| *e.weight() != EdgeKind::Order);
+                petgraph::algo::has_path_connecting(&no_order, a, c, None)
+            });
+        if implied && let Some(e) = graph.find_edge(a, b) {
+            graph.remove_edge(e);
         }
     }
 }
@@ -481,5 +508,30 @@ steps:
             ]
         );
         assert!(dot(plan).contains("style=dotted label=\"barrier\""));
+    }
+
+    #[test]
+    fn block_edges_that_data_implies_are_left_out_but_not_for_order() {
+        let with_block = |mut n: StepNode, block: Vec<usize>| {
+            n.block = block;
+            n
+        };
+        // 0 guard; 1 and 2 in its arm (2 reads 1); 3 an effect in another arm; 4 the join.
+        let steps = vec![
+            node("route.when", false, vec![], None),
+            with_block(node("a", false, vec![], None), vec![0]),
+            with_block(node("b", false, vec![1], None), vec![0]),
+            with_block(node("c", true, vec![], None), vec![0]),
+            with_block(node("route", false, vec![2], None), vec![0, 1, 2, 3]),
+        ];
+        let mut diags = Diagnostics::new();
+        let b = build(&steps, "f", &mut diags);
+        assert!(diags.is_empty());
+        // `b` reads `a`, which waits for the guard: no edge of its own from the guard.
+        assert_eq!(b.deps[2], vec![1]);
+        // `c` keeps its guard edge, though Okta's order also puts it after `b` (and the guard).
+        assert_eq!(b.deps[3], vec![0, 2]);
+        // The join waits for the last step of each arm.
+        assert_eq!(b.deps[4], vec![2, 3]);
     }
 }
