@@ -123,6 +123,8 @@ pub struct BlockPlan {
     pub kind: BlockKind,
     /// Each arm's label (`case 1`, `else`, `try`, `catch`).
     pub arms: Vec<String>,
+    /// Each arm's steps (nested blocks included), as step numbers.
+    pub arm_steps: Vec<std::ops::Range<usize>>,
     /// The guard step.
     pub guard: usize,
     /// The join step.

@@ -463,6 +463,7 @@ fn plan_flows(
                     id: Arc::from(b.id.value.as_str()),
                     kind: b.kind,
                     arms: b.arms.iter().map(|a| a.label.clone()).collect(),
+                    arm_steps: b.arms.iter().map(|a| a.steps.clone()).collect(),
                     guard: b.guard,
                     join: b.join,
                 })

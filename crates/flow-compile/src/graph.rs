@@ -276,13 +276,33 @@ pub fn mermaid(plan: &Plan) -> String {
     let mut out = String::from("flowchart TD\n");
     // Mermaid ids may not hold the `.` of a block's own steps (`route.when`).
     let node_id = |id: &str| id.replace('.', "__");
-    for s in &plan.steps {
+    let groups = block_groups(plan);
+    // Open groups, innermost last: (end, depth of indentation).
+    let mut open: Vec<usize> = Vec::new();
+    for (i, s) in plan.steps.iter().enumerate() {
+        while open.last().is_some_and(|&end| end <= i) {
+            open.pop();
+            out.push_str(&format!("{}end\n", "  ".repeat(open.len() + 1)));
+        }
+        for g in groups.iter().filter(|g| g.steps.start == i) {
+            out.push_str(&format!(
+                "{}subgraph {}[\"{}\"]\n",
+                "  ".repeat(open.len() + 1),
+                g.id,
+                g.title
+            ));
+            open.push(g.steps.end);
+        }
         out.push_str(&format!(
-            "  {}[\"{}<br/><small>{}</small>\"]\n",
+            "{}{}[\"{}<br/><small>{}</small>\"]\n",
+            "  ".repeat(open.len() + 1),
             node_id(&s.id),
             s.id,
             s.spec.kind
         ));
+    }
+    while open.pop().is_some() {
+        out.push_str(&format!("{}end\n", "  ".repeat(open.len() + 1)));
     }
     for e in plan.graph.edge_references() {
         let (a, b) = (
@@ -299,6 +319,53 @@ pub fn mermaid(plan: &Plan) -> String {
         out.push_str(&format!("  {a} {arrow} {b}\n"));
     }
     out
+}
+
+/// A box drawn around steps in Mermaid: a block, or one arm of it.
+struct Group {
+    id: String,
+    title: String,
+    steps: std::ops::Range<usize>,
+}
+
+/// The blocks and their (non-empty) arms, outer before inner among those that start at the
+/// same step.
+fn block_groups(plan: &Plan) -> Vec<Group> {
+    let mut groups = Vec::new();
+    for b in &plan.blocks {
+        let id = b.id.replace('.', "__");
+        let start = b
+            .arm_steps
+            .first()
+            .map_or(b.guard, |a| a.start.min(b.guard));
+        let kind = match b.kind {
+            flow_model::block::BlockKind::Branch => "branch",
+            flow_model::block::BlockKind::Try => "try",
+        };
+        groups.push(Group {
+            id: format!("{id}__block"),
+            title: format!("{kind} {}", b.id),
+            steps: start..b.join + 1,
+        });
+        for (k, (label, steps)) in b.arms.iter().zip(&b.arm_steps).enumerate() {
+            if !steps.is_empty() {
+                groups.push(Group {
+                    id: format!("{id}__arm{k}"),
+                    title: label.clone(),
+                    steps: steps.clone(),
+                });
+            }
+        }
+    }
+    // Wider first; an arm before a block that fills it exactly (the block is inside the arm).
+    groups.sort_by_key(|g| {
+        (
+            g.steps.start,
+            std::cmp::Reverse(g.steps.end),
+            g.id.ends_with("__block"),
+        )
+    });
+    groups
 }
 
 /// The plan in Graphviz DOT.
