@@ -310,6 +310,19 @@ fn decode_arm(
         None => {}
     }
     let outputs = f.get("outputs").cloned();
+    if matches!(label.as_str(), "try" | "catch")
+        && let Some(entries) = outputs.as_ref().and_then(|o| o.as_map())
+        && let Some((key, _)) = entries.iter().find(|(k, _)| k.as_str() == Some("error"))
+    {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                Some(key.span),
+                "a try block's `outputs:` cannot name `error`: the block sets it to the error caught",
+            )
+            .with_help("rename the output"),
+        );
+    }
     if let Some(o) = &outputs
         && o.as_map().is_none()
     {
@@ -387,14 +400,14 @@ mod tests {
     #[test]
     fn shape_errors_are_reported_with_positions() {
         let (_, diags) = decode(&format!(
-            "{HEAD}  - id: route\n    branch: []\n    catch: {{ steps: [] }}\n  - id: t\n    try:\n      steps: []\n      when: x\n"
+            "{HEAD}  - id: route\n    branch: []\n    catch: {{ steps: [] }}\n  - id: t\n    try:\n      steps: []\n      when: x\n      outputs: {{ error: 1 }}\n"
         ));
         let got: Vec<(String, u32)> = diags
             .iter()
             .map(|d| (d.code.as_str().to_string(), d.span.map_or(0, |s| s.start)))
             .collect();
         let text = format!(
-            "{HEAD}  - id: route\n    branch: []\n    catch: {{ steps: [] }}\n  - id: t\n    try:\n      steps: []\n      when: x\n"
+            "{HEAD}  - id: route\n    branch: []\n    catch: {{ steps: [] }}\n  - id: t\n    try:\n      steps: []\n      when: x\n      outputs: {{ error: 1 }}\n"
         );
         let at = |needle: &str| u32::try_from(text.find(needle).unwrap()).unwrap();
         assert_eq!(
@@ -403,6 +416,7 @@ mod tests {
                 ("E0003".to_string(), at("catch")),
                 ("E0004".to_string(), at("[]")),
                 ("E0003".to_string(), at("when: x")),
+                ("E0006".to_string(), at("error: 1")),
             ]
         );
     }

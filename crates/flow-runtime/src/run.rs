@@ -222,7 +222,8 @@ impl<'a> RunState<'a> {
     /// fail, stop) must take effect again.
     fn reuse(&mut self, i: usize) -> Option<StepDone> {
         let step = &self.plan.steps[i];
-        if self.reusable.is_empty() {
+        // A block's own steps are worked out again: the errors caught are not in the records.
+        if self.reusable.is_empty() || step.block.is_some() {
             return None;
         }
         let answers = step.spec.effect == flow_card::Effect::Responds;

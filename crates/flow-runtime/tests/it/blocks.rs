@@ -209,3 +209,25 @@ steps:
         Some("branch `outer` took `else`")
     );
 }
+
+/// `flow.fail` inside `try:` is caught like a failed step (Okta's If Error catches it); a
+/// `flow.continue_if` that stops inside a block still ends the run.
+#[tokio::test]
+async fn flow_fail_is_caught_and_a_stop_still_stops() {
+    let flow = r#"flow: f
+trigger: { helper: { inputs: { stop: boolean } } }
+steps:
+  - id: safe
+    try:
+      steps:
+        - { id: gate, card: flow.continue_if, with: { condition: "{{ not inputs.stop }}" } }
+        - { id: nope, card: flow.fail, with: { message: "refused" } }
+  - { id: out, card: flow.return, with: { outputs: { why: "{{ safe.error.message }}" } } }
+"#;
+    let r = run(flow, json!({ "stop": false })).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    assert_eq!(*r.output, json!({ "why": "refused" }));
+    let r = run(flow, json!({ "stop": true })).await;
+    assert_eq!(r.status, RunStatus::Stopped);
+    assert_eq!(step(&r, "out").status, StepStatus::Skipped);
+}
