@@ -120,6 +120,9 @@ pub(crate) fn build_steps(
             kind: NodeKind::Null,
         };
         let with = step.with.as_ref().unwrap_or(&null);
+        for node in step.with.iter().chain(&step.condition) {
+            unquoted_templates(node, source, diags);
+        }
         let (card, parts) = match spec {
             Some(spec) => {
                 let mut cx = BuildCx::new(with, source, &id, spec.kind);
@@ -195,6 +198,39 @@ fn generated_step(
         parts: StepParts::default(),
         condition: None,
         block: Some(exprs),
+    }
+}
+
+/// Reports each `{{ … }}` written without quotes: YAML reads it as a mapping whose key is a
+/// mapping, which the card would then refuse with a message about `<complex key>`, or take as
+/// an object.
+fn unquoted_templates(node: &Node, source: &str, diags: &mut Diagnostics) {
+    // What is written from the node on (a flow mapping's span may cover only its `{`).
+    let text = source.get(node.span.start as usize..).unwrap_or("");
+    match &node.kind {
+        NodeKind::Map(_) if text.starts_with("{{") => {
+            let line = text.lines().next().unwrap_or("");
+            let template = line.find("}}").map_or(line, |end| &line[..end + 2]);
+            diags.push(
+                Diagnostic::error(
+                    Code::WrongType,
+                    Some(node.span),
+                    format!("`{template}` is not quoted, so YAML reads it as a mapping"),
+                )
+                .with_help(format!("quote the template: \"{template}\"")),
+            );
+        }
+        NodeKind::Map(entries) => {
+            for (_, v) in entries {
+                unquoted_templates(v, source, diags);
+            }
+        }
+        NodeKind::Seq(items) => {
+            for v in items {
+                unquoted_templates(v, source, diags);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -807,6 +807,13 @@ fn split_segments(w: &str, range: &Range<usize>) -> Result<Vec<String>, Template
     let mut bracket = false;
     while let Some(c) = chars.next() {
         if bracket {
+            if c == ']' && cur.is_empty() {
+                return Err(syntax(range.clone(), "`[]` names nothing").help(Some(
+                    "`[…]` quotes one name, e.g. `{{ event.[detail-type] }}`; a list is \
+                     written in YAML, not in a template: `list: []`"
+                        .into(),
+                )));
+            }
             if c == ']' {
                 bracket = false;
                 segs.push(std::mem::take(&mut cur));
@@ -1042,6 +1049,10 @@ mod tests {
         assert_eq!(err("{{ @index }}").kind, ErrorKind::Syntax);
         assert_eq!(err("{{> partial }}").kind, ErrorKind::Syntax);
         assert_eq!(err("{{ a b=c }}").kind, ErrorKind::Syntax);
+        // An empty `[]` is not an empty step name (issue 13 item 6): it is reported where it is.
+        let e = err("a\n{{ x }} {{ [] }}");
+        assert_eq!((e.kind, e.range), (ErrorKind::Syntax, 13..15));
+        assert_eq!(e.message, "`[]` names nothing");
     }
 
     #[test]

@@ -708,3 +708,37 @@ fn block_shape_errors() {
         &[("t.yaml", f)],
     );
 }
+
+/// Issue 13 item 6: `with: { user: {{ x }} }` is a YAML mapping, not a template. It is reported
+/// once, where it is written, with the quoted form, wherever it is in `with:`.
+#[test]
+fn an_unquoted_template_is_reported_with_a_hint_to_quote_it() {
+    let f = "flow: u\ntrigger: { helper: { inputs: { x: text } } }\nsteps:\n  - id: a\n    card: text.compose\n    with: { template: {{ inputs.x }} }\n  - id: b\n    card: object.construct\n    with:\n      fields:\n        nested: [ {{ inputs.x }} ]\n  - { id: out, card: flow.return, with: { outputs: { a: \"{{ a }}\", b: \"{{ b }}\" } } }\n";
+    expect_all(
+        &[
+            err(Code::WrongType, "u.yaml", 6, 23),
+            err(Code::WrongType, "u.yaml", 11, 19),
+        ],
+        CONFIG,
+        &[("u.yaml", f)],
+    );
+    let mut sources = Sources::new();
+    let mut diags = Diagnostics::new();
+    let id = sources.add("u.yaml", f);
+    let doc = FlowDoc::parse(id, f, &mut diags).unwrap();
+    let (_, more) = flow_compile::compile(
+        sources,
+        ProjectConfig::default(),
+        vec![doc],
+        &flow_cards::registry(),
+    );
+    let first = more.iter().next().unwrap();
+    assert_eq!(
+        first.message,
+        "`{{ inputs.x }}` is not quoted, so YAML reads it as a mapping"
+    );
+    assert_eq!(
+        first.help.as_deref(),
+        Some("quote the template: \"{{ inputs.x }}\"")
+    );
+}
