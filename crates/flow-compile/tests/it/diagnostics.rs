@@ -742,3 +742,18 @@ fn an_unquoted_template_is_reported_with_a_hint_to_quote_it() {
         Some("quote the template: \"{{ inputs.x }}\"")
     );
 }
+
+/// Issue 13 item 6: an unknown helper (E0209) no longer hides an unknown name (E0203) in the same
+/// template: both are reported in one pass.
+#[test]
+fn an_unknown_helper_does_not_hide_an_unknown_name() {
+    let f = "flow: h\ntrigger: { helper: { inputs: { x: text } } }\nsteps:\n  - { id: out, card: flow.return, with: { outputs: { a: \"{{ uper inptus.x }}\" } } }\n";
+    expect_all(
+        &[
+            err(Code::UnknownHelper, "h.yaml", 4, 61),
+            err(Code::UnknownStep, "h.yaml", 4, 66),
+        ],
+        CONFIG,
+        &[("h.yaml", f)],
+    );
+}
