@@ -33,6 +33,14 @@ impl Caught {
             .map(|(_, error)| error)
     }
 
+    /// The error caught by `block` when the step that failed is written above step `i`.
+    fn above(&self, block: u32, i: usize) -> Option<&Value> {
+        match self.by_block.get(block as usize)? {
+            Some((failed, error)) if *failed < i => Some(error),
+            _ => None,
+        }
+    }
+
     /// Catches the failure of step `index` (id `step`) in `block`'s try arm. When two steps of
     /// the arm failed, the one written first is kept, however they raced.
     pub fn catch(&mut self, block: u32, index: usize, step: &str, error: &CardError) {
@@ -51,7 +59,8 @@ impl Caught {
 }
 
 /// Why step `i` does not run because of the blocks around it, or `None` when it runs: its
-/// arm was not taken, or a step above it in its `try:` arm failed.
+/// arm was not taken, or a step written above it in its `try:` arm failed (a step above the
+/// failure still runs, as in Okta, where only the cards to the right of a failure do not).
 pub(crate) fn closed(plan: &Plan, i: usize, scope: &RunScope, caught: &Caught) -> Option<String> {
     let step = &plan.steps[i];
     if let Some(gate) = step.gate {
@@ -84,7 +93,7 @@ pub(crate) fn closed(plan: &Plan, i: usize, scope: &RunScope, caught: &Caught) -
         }
     }
     let block = step.catcher?;
-    let error = caught.get(block)?;
+    let error = caught.above(block, i)?;
     let failed = error.get("step").and_then(Value::as_str).unwrap_or("?");
     Some(format!(
         "step `{failed}` failed first in try block `{}`",

@@ -231,3 +231,33 @@ steps:
     assert_eq!(r.status, RunStatus::Stopped);
     assert_eq!(step(&r, "out").status, StepStatus::Skipped);
 }
+
+/// A pure step that fails early in `try:` does not skip a step written above it that was not
+/// ready yet (it waits for data): only the steps below the failure are skipped.
+#[tokio::test]
+async fn only_steps_below_a_caught_failure_are_skipped() {
+    let flow = r#"flow: f
+trigger: { helper: { inputs: {} } }
+steps:
+  - id: safe
+    try:
+      steps:
+        - { id: first, card: object.construct, with: { fields: { a: 1 } } }
+        - { id: mid, card: object.construct, with: { fields: { a: "{{ first.a }}" } } }
+        - { id: above, card: object.construct, with: { fields: { a: "{{ mid.a }}" } } }
+        - { id: bad, card: json.parse, with: { text: "nope" } }
+        - { id: below, card: object.construct, with: { fields: { a: "{{ above.a }}" } } }
+      outputs: { a: "{{ above.a }}" }
+  - { id: out, card: flow.return, with: { outputs: { a: "{{ safe.a }}", failed: "{{ safe.error.step }}" } } }
+"#;
+    let r = run(flow, json!({})).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    // `bad` is ready at once and fails while `mid` and `above` still wait for their data: they
+    // still run (they are written above it), `below` does not.
+    assert_eq!(step(&r, "mid").status, StepStatus::Succeeded);
+    assert_eq!(step(&r, "above").status, StepStatus::Succeeded);
+    assert_eq!(step(&r, "below").status, StepStatus::Skipped);
+    // Something failed, so the outputs of `catch` (it has none) are the block's, not those of
+    // `try`.
+    assert_eq!(*r.output, json!({ "a": null, "failed": "bad" }));
+}
