@@ -158,7 +158,8 @@ pub fn flow_schema(registry: &Registry) -> Value {
 /// Blocks (`branch:`, `try:`) and their arms; a list of steps holds steps and blocks.
 fn block_defs(defs: &mut Map<String, Value>) {
     let steps = json!({ "type": "array", "items": { "$ref": "#/$defs/step_or_block" } });
-    let outputs = json!({ "type": "object", "description": "values read after the block as {{ id.name }}" });
+    let outputs =
+        json!({ "type": "object", "description": "values read after the block as {{ id.name }}" });
     defs.insert(
         "step_or_block".into(),
         json!({ "anyOf": [{ "$ref": "#/$defs/step" }, { "$ref": "#/$defs/block" }] }),

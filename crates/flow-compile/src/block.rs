@@ -262,7 +262,8 @@ mod tests {
 
     fn doc(steps: &str) -> FlowDoc {
         let mut diags = Diagnostics::new();
-        let text = format!("flow: f\ntrigger:\n  helper:\n    inputs: {{ n: number }}\nsteps:\n{steps}");
+        let text =
+            format!("flow: f\ntrigger:\n  helper:\n    inputs: {{ n: number }}\nsteps:\n{steps}");
         let d = FlowDoc::parse(SourceId(0), &text, &mut diags);
         assert!(diags.is_empty(), "{diags:?}");
         d.unwrap()
@@ -296,7 +297,10 @@ mod tests {
                 arm: 1
             })
         );
-        assert_eq!((catcher(0), catcher(1), catcher(4)), (Some(0), Some(0), None));
+        assert_eq!(
+            (catcher(0), catcher(1), catcher(4)),
+            (Some(0), Some(0), None)
+        );
         assert_eq!(block_deps(&d, 3), vec![0, 1, 2]);
         assert_eq!(block_deps(&d, 5), vec![0, 1, 2, 3, 4]);
         assert_eq!(block_deps(&d, 1), vec![0]);

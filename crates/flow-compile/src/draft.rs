@@ -5,8 +5,8 @@
 
 use crate::block;
 use crate::scope::RESERVED_STEP_IDS;
-use flow_model::block::BlockPart;
 use flow_card::{BuildCx, Card, CardSpec, Registry, StepParts};
+use flow_model::block::BlockPart;
 use flow_model::flow::FlowDoc;
 use flow_model::{Code, Diagnostic, Diagnostics, Node, NodeKind, Span, suggest};
 use flow_template::{Escape, ValueExpr};

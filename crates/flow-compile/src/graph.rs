@@ -139,8 +139,7 @@ fn reduce_block_edges(graph: &mut DiGraph<usize, EdgeKind>) {
             .filter(|e| e.source() != a && *e.weight() != EdgeKind::Order)
             .any(|e| {
                 let c = e.source();
-                let no_order =
-                    EdgeFiltered::from_fn(&*graph, |e| *e.weight() != EdgeKind::Order);
+                let no_order = EdgeFiltered::from_fn(&*graph, |e| *e.weight() != EdgeKind::Order);
                 petgraph::algo::has_path_connecting(&no_order, a, c, None)
             });
         if implied && let Some(e) = graph.find_edge(a, b) {

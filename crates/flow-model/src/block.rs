@@ -302,12 +302,11 @@ fn decode_arm(
     } else {
         None
     };
-    match f.required("steps", diags) {
-        Some(s) => match s.as_seq() {
+    if let Some(s) = f.required("steps", diags) {
+        match s.as_seq() {
             Some(items) => decode_steps(items, path, out, diags),
             None => diags.push(wrong_type(s, "`steps`", "a list of steps")),
-        },
-        None => {}
+        }
     }
     let outputs = f.get("outputs").cloned();
     if matches!(label.as_str(), "try" | "catch")

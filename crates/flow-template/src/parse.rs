@@ -723,8 +723,7 @@ impl ExprParser<'_> {
                 let end = args.last().map_or(r.end, |a| a.range().end.max(r.end));
                 let range = r.start..end;
                 let mut helper = found.unwrap_or(&UNUSABLE);
-                if found.is_some()
-                    && (args.len() < helper.min_args || args.len() > helper.max_args)
+                if found.is_some() && (args.len() < helper.min_args || args.len() > helper.max_args)
                 {
                     self.deferred.push(
                         TemplateError::new(

@@ -77,7 +77,10 @@ async fn a_branch_with_no_case_that_holds_runs_else() {
     assert_eq!(step(&r, "u").status, StepStatus::Skipped);
     assert_eq!(*r.output, json!({ "label": "other", "user_only": null }));
     let r = run(ROUTE, json!({ "kind": "user" })).await;
-    assert_eq!(*r.output, json!({ "label": "user user", "user_only": true }));
+    assert_eq!(
+        *r.output,
+        json!({ "label": "user user", "user_only": true })
+    );
 }
 
 const SAFE: &str = r#"flow: safe
@@ -105,10 +108,7 @@ async fn a_failure_in_try_is_caught_and_the_run_goes_on() {
     assert!(r.error.is_none());
     let parse = step(&r, "parse");
     assert_eq!(parse.status, StepStatus::Failed);
-    assert_eq!(
-        parse.reason.as_deref(),
-        Some("caught by try block `safe`")
-    );
+    assert_eq!(parse.reason.as_deref(), Some("caught by try block `safe`"));
     let below = step(&r, "after_parse");
     assert_eq!(below.status, StepStatus::Skipped);
     assert_eq!(
