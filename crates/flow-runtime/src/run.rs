@@ -256,6 +256,13 @@ impl<'a> RunState<'a> {
         }
         mask_step(self.engine.secrets(), &mut done.record);
         self.within_record_limit(&mut done);
+        let fails = done.failure.is_some() || matches!(done.signal, Some(Signal::Fail { .. }));
+        let catcher = self.plan.steps[i].catcher.filter(|_| fails);
+        if let Some(b) = catcher {
+            // Said before the step is published, so observers (the store, a live trace) see it.
+            let by = self.plan.blocks.get(b as usize).map_or("?", |b| &*b.id);
+            done.record.reason = Some(format!("caught by try block `{by}`"));
+        }
         let _ = cx.scope.outputs[i].set(done.output.clone());
         if !done.reused {
             self.engine.emit(RunEvent::StepFinished {
@@ -294,12 +301,10 @@ impl<'a> RunState<'a> {
             (None, Some(Signal::Stop { .. })) => Some(End::Stop),
             (None, _) => None,
         };
-        let ends = match (ends, self.plan.steps[i].catcher) {
+        let ends = match (ends, catcher) {
             (Some(End::Fail { step, error, .. }), Some(b)) => {
                 // Caught: the run goes on with the try block's `catch:`.
                 self.caught.catch(b, i, &step, &error);
-                let by = self.plan.blocks.get(b as usize).map_or("?", |b| &*b.id);
-                done.record.reason = Some(format!("caught by try block `{by}`"));
                 None
             }
             (ends, _) => ends,

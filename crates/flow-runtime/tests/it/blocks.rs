@@ -3,8 +3,11 @@
 //! try block's failure is caught, its `catch:` runs with `error` in scope, and the run goes on.
 
 use flow_card::Registry;
-use flow_runtime::{ExecutionRecord, RunInput, RunOptions, RunStatus, StepRecord, StepStatus};
+use flow_runtime::{
+    ExecutionRecord, Observer, RunEvent, RunInput, RunOptions, RunStatus, StepRecord, StepStatus,
+};
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
 
 fn registry() -> Registry {
     Registry::new(flow_cards::BUILTIN, flow_cards::CONNECTORS)
@@ -127,6 +130,39 @@ async fn a_failure_in_try_is_caught_and_the_run_goes_on() {
     assert_eq!(r.output["failed_at"], "parse");
     assert_eq!(r.output["note"], "parse");
     assert_eq!(r.output["value"], Value::Null);
+}
+
+/// What observers (the store, a live trace) are told of each finished step: id and reason.
+#[derive(Default)]
+struct Finished(Mutex<Vec<(String, Option<String>)>>);
+
+impl Observer for Finished {
+    fn event(&self, event: &RunEvent<'_>) {
+        if let RunEvent::StepFinished { step, .. } = event {
+            self.0
+                .lock()
+                .unwrap()
+                .push((step.id.to_string(), step.reason.clone()));
+        }
+    }
+}
+
+#[tokio::test]
+async fn observers_see_that_a_failure_was_caught() {
+    let seen = Arc::new(Finished::default());
+    let e =
+        crate::common::engine_with(None, &[("f.yaml", SAFE)], &registry()).observe(seen.clone());
+    let r = e
+        .run(
+            0,
+            RunInput::Inputs(json!({ "body": "not json" })),
+            RunOptions::default(),
+        )
+        .await;
+    assert_eq!(r.status, RunStatus::Succeeded);
+    let seen = seen.0.lock().unwrap();
+    let parse = seen.iter().find(|(id, _)| id == "parse").unwrap();
+    assert_eq!(parse.1.as_deref(), Some("caught by try block `safe`"));
 }
 
 #[tokio::test]
