@@ -175,20 +175,20 @@ fn generated_step(
 ) -> DraftStep {
     let (BlockPart::Guard(b) | BlockPart::Catch(b) | BlockPart::Join(b)) = part;
     let arms = doc.blocks.get(b as usize).map_or(&[][..], |b| &b.arms[..]);
+    let mut compile = |node: &Node| {
+        unquoted_templates(node, source, diags);
+        compile_value(node, source, diags)
+    };
     let exprs = match part {
         BlockPart::Guard(_) => arms
             .iter()
             .filter_map(|a| a.when.as_ref())
-            .map(|w| compile_value(w, source, diags))
+            .map(compile)
             .collect(),
         BlockPart::Catch(_) => Vec::new(),
         BlockPart::Join(_) => arms
             .iter()
-            .map(|a| {
-                a.outputs
-                    .as_ref()
-                    .and_then(|o| compile_value(o, source, diags))
-            })
+            .map(|a| a.outputs.as_ref().and_then(&mut compile))
             .collect(),
     };
     DraftStep {

@@ -757,3 +757,17 @@ fn an_unknown_helper_does_not_hide_an_unknown_name() {
         &[("h.yaml", f)],
     );
 }
+
+/// The same inside a block: a case's `when:` and an arm's `outputs:`.
+#[test]
+fn an_unquoted_template_in_a_block_is_reported_too() {
+    let f = "flow: u\ntrigger: { helper: { inputs: { x: text } } }\nsteps:\n  - id: route\n    branch:\n      - when: {{ inputs.x }}\n        steps: []\n        outputs: { y: {{ inputs.x }} }\n";
+    expect_all(
+        &[
+            err(Code::WrongType, "u.yaml", 6, 15),
+            err(Code::WrongType, "u.yaml", 8, 23),
+        ],
+        CONFIG,
+        &[("u.yaml", f)],
+    );
+}
