@@ -171,12 +171,9 @@ impl<'a> RunState<'a> {
     /// Step `i` done without running its card: reused from the resumed run, skipped because
     /// of the blocks around it, or a step a block generates (worked out here). `None`: run it.
     pub fn settle_now(&mut self, i: usize, cx: &RunCx) -> Option<StepDone> {
-        if let Some(done) = self.reuse(i) {
-            return Some(done);
-        }
         let step = &self.plan.steps[i];
         if step.gate.is_none() && step.catcher.is_none() && step.block.is_none() {
-            return None;
+            return self.reuse(i);
         }
         let mut rec = StepRecord::pending(&step.id, &step.kind);
         rec.started_ms = ms(cx.started);
@@ -190,12 +187,15 @@ impl<'a> RunState<'a> {
                 reused: false,
             })
         };
+        // Before reusing a resumed record: this run's branch decides which arm runs.
         if let Some(reason) = block::closed(self.plan, i, &cx.scope, &self.caught) {
             rec.status = StepStatus::Skipped;
             rec.reason = Some(reason);
             return done(rec, Arc::new(Value::Null), None);
         }
-        let kind = step.block.as_ref()?;
+        let Some(kind) = &step.block else {
+            return self.reuse(i);
+        };
         match block::evaluate(self.plan, kind, &cx.scope, &self.caught) {
             Ok(Value::Null) => {
                 // A catch guard with nothing caught.
@@ -227,8 +227,13 @@ impl<'a> RunState<'a> {
             return None;
         }
         let answers = step.spec.effect == flow_card::Effect::Responds;
+        // Inside a block, a step may have been skipped because its arm was not taken, or a
+        // step above it failed: neither need hold now (the arm is decided again).
+        let in_block = step.gate.is_some() || step.catcher.is_some();
         let rec = self.reusable.remove(&*step.id).filter(|r| {
-            !answers && matches!(r.status, StepStatus::Succeeded | StepStatus::Skipped)
+            !answers
+                && (r.status == StepStatus::Succeeded
+                    || (r.status == StepStatus::Skipped && !in_block))
                 || (r.status == StepStatus::Failed && step.on_error == OnError::Continue)
         })?;
         let output = rec.output.clone().unwrap_or_else(|| Arc::new(Value::Null));

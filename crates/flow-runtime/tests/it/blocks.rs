@@ -297,3 +297,41 @@ steps:
     // `try`.
     assert_eq!(*r.output, json!({ "a": null, "failed": "bad" }));
 }
+
+/// A resumed run decides its branches again before it reuses a finished record: a record of a
+/// step of the arm taken before is not reused when another arm is taken now.
+#[tokio::test]
+async fn a_resumed_run_takes_its_own_branch() {
+    let e = crate::common::engine_with(None, &[("f.yaml", ROUTE)], &registry());
+    let first = e
+        .run(
+            0,
+            RunInput::Inputs(json!({ "kind": "user" })),
+            RunOptions::default(),
+        )
+        .await;
+    assert_eq!(step(&first, "u").status, StepStatus::Succeeded);
+    assert_eq!(step(&first, "g").status, StepStatus::Skipped);
+    let resume = flow_runtime::Resume {
+        steps: first
+            .steps
+            .iter()
+            .map(|s| (s.id.to_string(), s.clone()))
+            .collect(),
+        ..Default::default()
+    };
+    let r = e
+        .run(
+            0,
+            RunInput::Inputs(json!({ "kind": "group" })),
+            RunOptions {
+                resume: Some(resume),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    assert_eq!(step(&r, "u").status, StepStatus::Skipped);
+    assert_eq!(step(&r, "g").status, StepStatus::Succeeded);
+    assert_eq!(*r.output, json!({ "label": "group", "user_only": null }));
+}
