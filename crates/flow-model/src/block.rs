@@ -115,7 +115,9 @@ pub(crate) fn decode_steps(
 /// Steps and blocks of a flow, flattened.
 #[derive(Debug, Default)]
 pub(crate) struct Flat {
+    /// Every step, the steps blocks generate included, in file order.
     pub steps: Vec<StepDoc>,
+    /// Every block, outer before inner.
     pub blocks: Vec<BlockDoc>,
 }
 
