@@ -82,6 +82,7 @@ pub fn flow_schema(registry: &Registry) -> Value {
             "allOf": branches
         }),
     );
+    block_defs(&mut defs);
     defs.insert(
         "trigger".into(),
         json!({
@@ -169,8 +170,49 @@ pub fn flow_schema(registry: &Registry) -> Value {
                 "type": "object", "additionalProperties": false,
                 "properties": { "save_data": { "type": "boolean" }, "retention": { "$ref": "#/$defs/duration" } }
             },
-            "steps": { "type": "array", "items": { "$ref": "#/$defs/step" } }
+            "steps": { "type": "array", "items": { "$ref": "#/$defs/step_or_block" } }
         },
         "$defs": Value::Object(defs)
     })
+}
+
+/// Blocks (`branch:`, `try:`) and their arms; a list of steps holds steps and blocks.
+fn block_defs(defs: &mut Map<String, Value>) {
+    let steps = json!({ "type": "array", "items": { "$ref": "#/$defs/step_or_block" } });
+    let outputs =
+        json!({ "type": "object", "description": "values read after the block as {{ id.name }}" });
+    defs.insert(
+        "step_or_block".into(),
+        json!({ "anyOf": [{ "$ref": "#/$defs/step" }, { "$ref": "#/$defs/block" }] }),
+    );
+    defs.insert(
+        "arm".into(),
+        json!({ "type": "object", "additionalProperties": false, "required": ["steps"],
+                "properties": { "steps": steps, "outputs": outputs } }),
+    );
+    defs.insert(
+        "case".into(),
+        json!({ "type": "object", "additionalProperties": false, "required": ["when", "steps"],
+                "properties": { "when": { "description": "a condition template" }, "steps": steps, "outputs": outputs } }),
+    );
+    defs.insert(
+        "block".into(),
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["id"],
+            "properties": {
+                "id": { "type": "string", "pattern": "^[a-z_][a-z0-9_]*$", "description": "the block's name; later steps read its outputs as {{ id.name }}" },
+                "description": { "type": "string" },
+                "branch": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/case" }, "description": "cases; the first whose `when` holds runs (Okta's If/ElseIf)" },
+                "else": { "$ref": "#/$defs/arm" },
+                "try": { "$ref": "#/$defs/arm", "description": "steps whose failure is caught (Okta's If Error)" },
+                "catch": { "$ref": "#/$defs/arm", "description": "runs when a step of `try` failed, with `error` in scope" }
+            },
+            "oneOf": [
+                { "required": ["branch"], "not": { "anyOf": [{ "required": ["try"] }, { "required": ["catch"] }] } },
+                { "required": ["try"], "not": { "anyOf": [{ "required": ["branch"] }, { "required": ["else"] }] } }
+            ]
+        }),
+    );
 }

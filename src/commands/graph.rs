@@ -2,6 +2,7 @@
 
 use crate::error::CmdResult;
 use crate::{Exit, project};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Graph output formats.
@@ -27,9 +28,14 @@ pub struct Args {
 pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
     let (project, index) = project::compile_for(config, &args.flow)?;
     let plan = &project.flows[index];
-    match args.format {
-        Format::Mermaid => print!("{}", flow_compile::graph::mermaid(plan)),
-        Format::Dot => println!("{}", flow_compile::graph::dot(plan)),
+    let text = match args.format {
+        Format::Mermaid => flow_compile::graph::mermaid(plan),
+        Format::Dot => format!("{}\n", flow_compile::graph::dot(plan)),
+    };
+    // A reader that stops early (`| head`) is not an error.
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(Exit::Ok),
     }
-    Ok(Exit::Ok)
 }

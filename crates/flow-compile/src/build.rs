@@ -11,6 +11,7 @@
 //!    ([`crate::typing`]);
 //! 7. [`plan_flows`]: step graphs ([`crate::graph`]), unused steps, triggers, and the [`Plan`]s.
 
+use crate::block::{self, BlockPlan, BlockStep, Place};
 use crate::calls::{self, CallOrder};
 use crate::draft::{DraftStep, build_steps};
 use crate::graph::{self, StepNode};
@@ -18,6 +19,7 @@ use crate::plan::{EndpointPlan, Plan, PlannedStep, Project, RetryPolicy, Trigger
 use crate::scope::{RESERVED_STEP_IDS, StepScope, TriggerScope};
 use crate::typing::{RETURN_CARD, Typed, check_flow};
 use flow_card::{ConnectionConfig, HelperSig, Registry};
+use flow_model::block::{BlockKind, BlockPart};
 use flow_model::flow::{FlowDoc, TriggerDoc};
 use flow_model::{Code, Diagnostic, Diagnostics, ProjectConfig, Sources, Span, suggest};
 use flow_template::{Escape, ValueExpr};
@@ -391,11 +393,13 @@ fn plan_flows(
             .iter()
             .zip(&doc.steps)
             .zip(&deps)
-            .map(|((s, d), data)| StepNode {
+            .enumerate()
+            .map(|(k, ((s, d), data))| StepNode {
                 id: s.id.clone(),
                 effect: s.spec.is_some_and(|sp| sp.effect.is_effect()),
                 barrier: s.spec.is_some_and(|sp| BARRIER_CARDS.contains(&sp.kind)),
                 data: data.clone(),
+                block: block::block_deps(doc, k),
                 after: d.after.as_ref().map(|a| {
                     (
                         a.value.iter().map(|x| (x.value.clone(), x.span)).collect(),
@@ -412,7 +416,27 @@ fn plan_flows(
             let (Some(spec), Some(card)) = (s.spec, s.card) else {
                 continue;
             };
+            let block_step = d.part.zip(s.block).map(|(part, exprs)| match part {
+                BlockPart::Guard(block) => BlockStep::Branch {
+                    block,
+                    cases: exprs.into_iter().flatten().collect(),
+                },
+                BlockPart::Catch(block) => BlockStep::Catch { block },
+                BlockPart::Join(block) => BlockStep::Join {
+                    block,
+                    fields: join_fields(
+                        &ty,
+                        doc.blocks
+                            .get(block as usize)
+                            .is_some_and(|b| b.kind == BlockKind::Try),
+                    ),
+                    arms: exprs,
+                },
+            });
             planned.push(PlannedStep {
+                block: block_step,
+                gate: block::gate_of(&doc.blocks, &d.path),
+                catcher: block::catcher_of(&doc.blocks, &d.path),
                 id: Arc::from(s.id.as_str()),
                 kind: Arc::from(spec.kind),
                 index: i,
@@ -451,6 +475,18 @@ fn plan_flows(
             deps: built.deps,
             dependents: built.dependents,
             output_type: output,
+            blocks: doc
+                .blocks
+                .iter()
+                .map(|b| BlockPlan {
+                    id: Arc::from(b.id.value.as_str()),
+                    kind: b.kind,
+                    arms: b.arms.iter().map(|a| a.label.clone()).collect(),
+                    arm_steps: b.arms.iter().map(|a| a.steps.clone()).collect(),
+                    guard: b.guard,
+                    join: b.join,
+                })
+                .collect(),
             history: doc.history.clone(),
             span: doc.span,
         });
@@ -478,6 +514,7 @@ fn compile_trigger(doc: &FlowDoc, source: &str, diags: &mut Diagnostics) -> Trig
                     current: 0,
                     item: None,
                     trigger_only: true,
+                    place: Place::default(),
                 };
                 let compiled = ValueExpr::compile(&d.key, source, Escape::None)
                     .and_then(|mut e| e.check(&scope, source).map(|_| e));
@@ -511,13 +548,30 @@ fn compile_trigger(doc: &FlowDoc, source: &str, diags: &mut Diagnostics) -> Trig
     }
 }
 
+/// The fields of a join's output type, in order, but a try block's `error` (which its join
+/// sets itself).
+fn join_fields(ty: &flow_model::Type, is_try: bool) -> Vec<String> {
+    match ty {
+        flow_model::Type::Object(Some(obj)) => obj
+            .fields
+            .keys()
+            .filter(|k| !(is_try && *k == "error"))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Warns about pure steps whose output nothing reads: they do work for nobody.
 fn warn_unused(doc: &FlowDoc, steps: &[DraftStep], used: &[bool], diags: &mut Diagnostics) {
     for (i, s) in steps.iter().enumerate() {
         let pure = s.spec.is_some_and(|sp| !sp.effect.is_effect());
         // A reserved id already has its error (E0216), which says why nothing can read it.
         let reserved = RESERVED_STEP_IDS.iter().any(|(name, _)| **name == *s.id);
-        if pure && !reserved && used.get(i) == Some(&false) {
+        // A block's own steps are read by the engine; a join nobody reads is still where the
+        // block ends.
+        let generated = doc.steps[i].part.is_some();
+        if pure && !reserved && !generated && used.get(i) == Some(&false) {
             diags.push(
                 Diagnostic::warning(
                     Code::UnusedStep,

@@ -1,6 +1,7 @@
 //! Type checking of one step: the [`flow_card::Checker`] a card's `check` talks to, and the
 //! checks every step gets (all expressions resolved, each fitting the type its field wants).
 
+use crate::block::Place;
 use crate::scope::{StepScope, TriggerScope};
 use flow_card::expr::{ExprId, slots};
 use flow_card::{Checker, FlowRef, HelperSig, StepParts};
@@ -20,6 +21,8 @@ pub(crate) struct StepChecker<'a> {
     pub diags: &'a mut Diagnostics,
     pub step_span: Span,
     pub label: String,
+    /// The blocks around the step.
+    pub place: Place<'a>,
     /// The inferred type of each expression, once checked.
     pub types: Vec<Option<Type>>,
     /// The project's tables (`tables:` in `flowctl.yaml`).
@@ -41,6 +44,7 @@ impl<'a> StepChecker<'a> {
         diags: &'a mut Diagnostics,
         step_span: Span,
         label: String,
+        place: Place<'a>,
     ) -> Self {
         let n = parts.exprs.len();
         StepChecker {
@@ -53,6 +57,7 @@ impl<'a> StepChecker<'a> {
             diags,
             step_span,
             label,
+            place,
             types: vec![None; n],
             tables: None,
             mismatched: vec![false; n],
@@ -77,6 +82,7 @@ impl<'a> StepChecker<'a> {
                 None
             },
             trigger_only: false,
+            place: self.place,
         };
         let t = match info.expr.check(&scope, self.source) {
             Ok(t) => t,
@@ -106,6 +112,11 @@ impl<'a> StepChecker<'a> {
                 continue;
             };
             if self.mismatched.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            // An unquoted `{{ … }}` (a YAML mapping) is reported once, by the cards pass.
+            let written = self.source.get(info.span.start as usize..).unwrap_or("");
+            if written.starts_with("{{") {
                 continue;
             }
             if !actual.fits(&info.expected) {

@@ -8,7 +8,7 @@ use flow_model::{Code, Diagnostic, Diagnostics, Span};
 use petgraph::Direction;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::EdgeRef;
+use petgraph::visit::{EdgeFiltered, EdgeRef};
 
 /// What the graph builder needs to know of a step.
 pub(crate) struct StepNode {
@@ -19,6 +19,9 @@ pub(crate) struct StepNode {
     /// waits for it.
     pub barrier: bool,
     pub data: Vec<usize>,
+    /// The steps it waits for because of the blocks around it (its arm's guard; for a catch
+    /// guard, the try arm; for a join, the whole block).
+    pub block: Vec<usize>,
     pub after: Option<(Vec<(String, Span)>, Span)>,
 }
 
@@ -51,6 +54,7 @@ pub(crate) fn build(steps: &[StepNode], flow: &str, diags: &mut Diagnostics) -> 
         })
         .collect();
     order_edges(steps, &nodes, &mut graph);
+    reduce_block_edges(&mut graph);
     report_cycles(steps, &nodes, &graph, flow, diags);
     let n = steps.len();
     let mut deps = vec![Vec::new(); n];
@@ -85,6 +89,11 @@ fn data_and_after_edges(
         for &d in &s.data {
             graph.update_edge(nodes[d], nodes[i], EdgeKind::Data);
         }
+        for &d in &s.block {
+            if graph.find_edge(nodes[d], nodes[i]).is_none() {
+                graph.add_edge(nodes[d], nodes[i], EdgeKind::Block);
+            }
+        }
         let Some((after, _)) = &s.after else {
             continue;
         };
@@ -110,6 +119,31 @@ fn data_and_after_edges(
                     )),
                 ),
             }
+        }
+    }
+}
+
+/// Drops the block edges that other paths of data and block edges imply (a join waits for the
+/// last steps of each arm, not for every one), so `graph` shows a block as it reads and the
+/// engine counts fewer edges. Paths through order edges do not count: a step keeps its edge
+/// from its arm's guard even when Okta's order also puts it after the guard.
+fn reduce_block_edges(graph: &mut DiGraph<usize, EdgeKind>) {
+    let block: Vec<(NodeIndex, NodeIndex)> = graph
+        .edge_references()
+        .filter(|e| *e.weight() == EdgeKind::Block)
+        .map(|e| (e.source(), e.target()))
+        .collect();
+    for (a, b) in block {
+        let implied = graph
+            .edges_directed(b, Direction::Incoming)
+            .filter(|e| e.source() != a && *e.weight() != EdgeKind::Order)
+            .any(|e| {
+                let c = e.source();
+                let no_order = EdgeFiltered::from_fn(&*graph, |e| *e.weight() != EdgeKind::Order);
+                petgraph::algo::has_path_connecting(&no_order, a, c, None)
+            });
+        if implied && let Some(e) = graph.find_edge(a, b) {
+            graph.remove_edge(e);
         }
     }
 }
@@ -239,26 +273,98 @@ fn cycle_path(
 /// thick for `after`.
 pub fn mermaid(plan: &Plan) -> String {
     let mut out = String::from("flowchart TD\n");
-    for s in &plan.steps {
+    // Mermaid ids may not hold the `.` of a block's own steps (`route.when`).
+    let node_id = |id: &str| id.replace('.', "__");
+    let groups = block_groups(plan);
+    // Open groups, innermost last: (end, depth of indentation).
+    let mut open: Vec<usize> = Vec::new();
+    for (i, s) in plan.steps.iter().enumerate() {
+        while open.last().is_some_and(|&end| end <= i) {
+            open.pop();
+            out.push_str(&format!("{}end\n", "  ".repeat(open.len() + 1)));
+        }
+        for g in groups.iter().filter(|g| g.steps.start == i) {
+            out.push_str(&format!(
+                "{}subgraph {}[\"{}\"]\n",
+                "  ".repeat(open.len() + 1),
+                g.id,
+                g.title
+            ));
+            open.push(g.steps.end);
+        }
         out.push_str(&format!(
-            "  {}[\"{}<br/><small>{}</small>\"]\n",
-            s.id, s.id, s.spec.kind
+            "{}{}[\"{}<br/><small>{}</small>\"]\n",
+            "  ".repeat(open.len() + 1),
+            node_id(&s.id),
+            s.id,
+            s.spec.kind
         ));
+    }
+    while open.pop().is_some() {
+        out.push_str(&format!("{}end\n", "  ".repeat(open.len() + 1)));
     }
     for e in plan.graph.edge_references() {
         let (a, b) = (
-            &plan.steps[plan.graph[e.source()]].id,
-            &plan.steps[plan.graph[e.target()]].id,
+            node_id(&plan.steps[plan.graph[e.source()]].id),
+            node_id(&plan.steps[plan.graph[e.target()]].id),
         );
         let arrow = match e.weight() {
             EdgeKind::Data => "-->",
             EdgeKind::Order => "-.->",
             EdgeKind::Barrier => "-. barrier .->",
             EdgeKind::After => "==>",
+            EdgeKind::Block => "-- block -->",
         };
         out.push_str(&format!("  {a} {arrow} {b}\n"));
     }
     out
+}
+
+/// A box drawn around steps in Mermaid: a block, or one arm of it.
+struct Group {
+    id: String,
+    title: String,
+    steps: std::ops::Range<usize>,
+}
+
+/// The blocks and their (non-empty) arms, outer before inner among those that start at the
+/// same step.
+fn block_groups(plan: &Plan) -> Vec<Group> {
+    let mut groups = Vec::new();
+    for b in &plan.blocks {
+        let id = b.id.replace('.', "__");
+        let start = b
+            .arm_steps
+            .first()
+            .map_or(b.guard, |a| a.start.min(b.guard));
+        let kind = match b.kind {
+            flow_model::block::BlockKind::Branch => "branch",
+            flow_model::block::BlockKind::Try => "try",
+        };
+        groups.push(Group {
+            id: format!("{id}__block"),
+            title: format!("{kind} {}", b.id),
+            steps: start..b.join + 1,
+        });
+        for (k, (label, steps)) in b.arms.iter().zip(&b.arm_steps).enumerate() {
+            if !steps.is_empty() {
+                groups.push(Group {
+                    id: format!("{id}__arm{k}"),
+                    title: label.clone(),
+                    steps: steps.clone(),
+                });
+            }
+        }
+    }
+    // Wider first; an arm before a block that fills it exactly (the block is inside the arm).
+    groups.sort_by_key(|g| {
+        (
+            g.steps.start,
+            std::cmp::Reverse(g.steps.end),
+            g.id.ends_with("__block"),
+        )
+    });
+    groups
 }
 
 /// The plan in Graphviz DOT.
@@ -276,6 +382,7 @@ pub fn dot(plan: &Plan) -> String {
                     EdgeKind::Order => "dashed",
                     EdgeKind::Barrier => "dotted",
                     EdgeKind::After => "bold",
+                    EdgeKind::Block => "tapered",
                 };
                 format!("style={style} label=\"{}\"", e.weight().as_str())
             },
@@ -298,6 +405,7 @@ mod tests {
 
     fn node(id: &str, effect: bool, data: Vec<usize>, after: Option<Vec<&str>>) -> StepNode {
         StepNode {
+            block: Vec::new(),
             id: id.into(),
             effect,
             barrier: false,
@@ -466,5 +574,30 @@ steps:
             ]
         );
         assert!(dot(plan).contains("style=dotted label=\"barrier\""));
+    }
+
+    #[test]
+    fn block_edges_that_data_implies_are_left_out_but_not_for_order() {
+        let with_block = |mut n: StepNode, block: Vec<usize>| {
+            n.block = block;
+            n
+        };
+        // 0 guard; 1 and 2 in its arm (2 reads 1); 3 an effect in another arm; 4 the join.
+        let steps = vec![
+            node("route.when", false, vec![], None),
+            with_block(node("a", false, vec![], None), vec![0]),
+            with_block(node("b", false, vec![1], None), vec![0]),
+            with_block(node("c", true, vec![], None), vec![0]),
+            with_block(node("route", false, vec![2], None), vec![0, 1, 2, 3]),
+        ];
+        let mut diags = Diagnostics::new();
+        let b = build(&steps, "f", &mut diags);
+        assert!(diags.is_empty());
+        // `b` reads `a`, which waits for the guard: no edge of its own from the guard.
+        assert_eq!(b.deps[2], vec![1]);
+        // `c` keeps its guard edge, though Okta's order also puts it after `b` (and the guard).
+        assert_eq!(b.deps[3], vec![0, 2]);
+        // The join waits for the last step of each arm.
+        assert_eq!(b.deps[4], vec![2, 3]);
     }
 }

@@ -6,6 +6,7 @@
 //! is a petgraph DAG of steps whose templates are parsed and whose names are resolved to slots,
 //! so running a plan never parses text or looks a name up by string.
 
+pub mod block;
 mod build;
 mod calls;
 mod check;
@@ -20,6 +21,7 @@ mod text;
 mod triggers;
 mod typing;
 
+pub use block::{BlockPlan, BlockStep, Gate};
 pub use build::compile;
 pub use checked::{Checked, Rejected, check, load_checked};
 pub use loader::{LoadOptions, Loaded, load};

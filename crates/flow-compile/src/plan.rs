@@ -1,5 +1,6 @@
 //! The compiled form of a project: [`Project`] holds one immutable [`Plan`] per flow.
 
+use crate::block::{BlockPlan, BlockStep, Gate};
 use flow_card::{Card, CardSpec, ConnectionConfig, StepParts};
 use flow_model::config::Secret;
 use flow_model::flow::{HistoryDoc, HmacDoc, OnError, RateLimitDoc};
@@ -83,6 +84,8 @@ pub struct Plan {
     pub dependents: Vec<Vec<usize>>,
     /// What the flow returns (`flow.return` outputs).
     pub output_type: Type,
+    /// The blocks (`branch:`, `try:`), outer before inner; their steps are in `steps`.
+    pub blocks: Vec<BlockPlan>,
     /// `history:` settings.
     pub history: HistoryDoc,
     /// The whole file.
@@ -102,6 +105,9 @@ pub enum EdgeKind {
     Barrier,
     /// `after:` says so.
     After,
+    /// A block says so: a step inside an arm waits for the arm's guard, a catch guard for the
+    /// try arm, a join for its whole block.
+    Block,
 }
 
 impl EdgeKind {
@@ -112,6 +118,7 @@ impl EdgeKind {
             EdgeKind::Order => "order",
             EdgeKind::Barrier => "barrier",
             EdgeKind::After => "after",
+            EdgeKind::Block => "block",
         }
     }
 }
@@ -190,4 +197,10 @@ pub struct PlannedStep {
     pub description: Option<String>,
     /// The whole step.
     pub span: Span,
+    /// For a step a block generates (guard, catch guard, join): what it computes.
+    pub block: Option<BlockStep>,
+    /// For a step inside an arm of a block: the guard that decides whether it runs.
+    pub gate: Option<Gate>,
+    /// For a step inside a `try:` arm: the block whose `catch:` takes its failure.
+    pub catcher: Option<u32>,
 }

@@ -1,6 +1,7 @@
 //! The names a template may use at a given step, with their types: `trigger`, `inputs`,
 //! `execution`, the steps written above, and `item`/`index` inside list inputs.
 
+use crate::block::{Place, error_type};
 use flow_card::expr::slots;
 use flow_model::{Type, suggest};
 use flow_template::{ErrorKind, NameError, Slot, TypeScope};
@@ -22,6 +23,7 @@ pub(crate) const RESERVED_STEP_IDS: &[(&str, &str)] = &[
     ("null", "the literal `null`"),
     ("undefined", "the literal `null`"),
     ("else", "the start of an `{{else}}` branch"),
+    ("error", "the error caught inside a `catch:` block"),
 ];
 
 /// What the trigger gives the flow.
@@ -48,6 +50,8 @@ pub(crate) struct StepScope<'a> {
     pub item: Option<Type>,
     /// Only `trigger` is in scope (an endpoint's `dedupe.key`).
     pub trigger_only: bool,
+    /// The blocks around the template: which steps it may read, and `error`.
+    pub place: Place<'a>,
 }
 
 /// The type of `trigger` in an endpoint flow.
@@ -115,6 +119,20 @@ impl TypeScope for StepScope<'_> {
                 };
             }
             "execution" if !self.trigger_only => return Ok((slots::EXECUTION, execution_type())),
+            "error" if !self.trigger_only => {
+                return match self.place.error {
+                    Some(guard) => Ok((slots::step(guard), error_type())),
+                    None => err(
+                        ErrorKind::UnknownName,
+                        "`error` is only set inside a `catch:` block".into(),
+                        Some(
+                            "put the step under the `catch:` of a `try:` block, or read a step's \
+                             error with `on_error: continue` as `{{ step.error }}`"
+                                .into(),
+                        ),
+                    ),
+                };
+            }
             "item" | "index" if !self.trigger_only => {
                 return match &self.item {
                     Some(t) => Ok(if name == "item" {
@@ -142,6 +160,21 @@ impl TypeScope for StepScope<'_> {
         }
         if let Some(pos) = self.steps.iter().position(|(id, _)| id == name) {
             if pos < self.current {
+                if let Some((block, arm)) = self.place.hidden(pos) {
+                    return err(
+                        ErrorKind::UnknownName,
+                        format!(
+                            "step `{name}` is inside `{arm}` of {} `{}`, and this template is not",
+                            block.kind.as_str(),
+                            block.id.value
+                        ),
+                        Some(format!(
+                            "a step inside a block is read only inside its arm; after the block, \
+                             list it in the arm's `outputs:` and read `{{{{ {}.<name> }}}}`",
+                            block.id.value
+                        )),
+                    );
+                }
                 return Ok((slots::step(pos), self.steps[pos].1.clone()));
             }
             let current = self.steps.get(self.current).map_or("", |s| s.0.as_str());

@@ -2,12 +2,16 @@
 //! the steps above it (references, fields, types, helper signatures), giving each step's output
 //! type, its data dependencies and the flow's output type.
 
+use crate::block::{Place, error_type, guard_type};
 use crate::check::StepChecker;
 use crate::draft::DraftStep;
 use crate::scope::{StepScope, TriggerScope};
 use flow_card::HelperSig;
+use flow_model::block::{ArmRef, BlockKind, BlockPart};
 use flow_model::flow::{FlowDoc, OnError, TriggerDoc};
 use flow_model::{Diagnostic, Diagnostics, Type};
+use flow_template::ValueExpr;
+use indexmap::IndexMap;
 
 /// The card kind that ends a flow with outputs; its output type is the flow's.
 pub(crate) const RETURN_CARD: &str = "flow.return";
@@ -43,7 +47,23 @@ pub(crate) fn check_flow(
     let mut table: Vec<(String, Type)> = steps.iter().map(|s| (s.id.clone(), Type::Any)).collect();
     let mut deps = Vec::with_capacity(steps.len());
     let mut returns: Vec<Type> = Vec::new();
+    let paths: Vec<Vec<ArmRef>> = doc.steps.iter().map(|s| s.path.clone()).collect();
     for (k, step) in steps.iter_mut().enumerate() {
+        let place = Place::of_step(doc, &paths, k);
+        if let (Some(part), Some(exprs)) = (doc.steps[k].part, &mut step.block) {
+            let cx = BlockCx {
+                doc,
+                trigger: &trigger,
+                table: &table,
+                current: k,
+                place,
+                source,
+            };
+            let (out, d) = cx.check(part, exprs, diags);
+            deps.push(d);
+            table[k].1 = out;
+            continue;
+        }
         let mut cond_deps = Vec::new();
         if let Some(cond) = &mut step.condition {
             let scope = StepScope {
@@ -52,6 +72,7 @@ pub(crate) fn check_flow(
                 current: k,
                 item: None,
                 trigger_only: false,
+                place,
             };
             if let Err(errors) = cond.check(&scope, source) {
                 for e in errors {
@@ -79,6 +100,7 @@ pub(crate) fn check_flow(
             diags,
             doc.steps[k].span,
             label,
+            place,
         );
         checker.tables = Some(tables);
         let mut out = match &step.card {
@@ -113,4 +135,106 @@ pub(crate) fn check_flow(
         _ => Type::Any,
     };
     (table.into_iter().map(|(_, t)| t).collect(), deps, output)
+}
+
+/// What checking the templates of a step a block generates needs.
+struct BlockCx<'a> {
+    doc: &'a FlowDoc,
+    trigger: &'a TriggerScope,
+    table: &'a [(String, Type)],
+    current: usize,
+    place: Place<'a>,
+    source: &'a str,
+}
+
+impl BlockCx<'_> {
+    /// Checks a guard's cases or a join's outputs; returns the step's output type and the
+    /// steps its templates read.
+    fn check(
+        &self,
+        part: BlockPart,
+        exprs: &mut [Option<ValueExpr>],
+        diags: &mut Diagnostics,
+    ) -> (Type, Vec<usize>) {
+        let mut deps = Vec::new();
+        let out = match part {
+            BlockPart::Guard(_) => {
+                for e in exprs.iter_mut().flatten() {
+                    self.expr(e, self.place, &mut deps, diags);
+                }
+                guard_type()
+            }
+            BlockPart::Catch(_) => error_type(),
+            BlockPart::Join(b) => {
+                let Some(block) = self.doc.blocks.get(b as usize) else {
+                    return (Type::Any, deps);
+                };
+                let mut fields: IndexMap<String, Vec<Type>> = IndexMap::new();
+                for (j, e) in exprs.iter_mut().enumerate() {
+                    let Some(e) = e else { continue };
+                    let mut at = block.path.clone();
+                    at.push(ArmRef {
+                        block: b,
+                        arm: u32::try_from(j).unwrap_or(u32::MAX),
+                    });
+                    let t = self.expr(e, self.place.inside(&at), &mut deps, diags);
+                    if let Type::Object(Some(obj)) = t {
+                        for (name, ty) in &obj.fields {
+                            fields.entry(name.clone()).or_default().push(ty.clone());
+                        }
+                    }
+                }
+                let mut joined: Vec<(String, Type)> = fields
+                    .into_iter()
+                    .map(|(name, types)| {
+                        let first = types.first().cloned().unwrap_or(Type::Any);
+                        let same = types.iter().all(|t| *t == first);
+                        (name, if same { first } else { Type::Any })
+                    })
+                    .collect();
+                if block.kind == BlockKind::Try {
+                    joined.push(("error".into(), error_type()));
+                }
+                Type::object(joined)
+            }
+        };
+        deps.sort_unstable();
+        deps.dedup();
+        (out, deps)
+    }
+
+    fn expr(
+        &self,
+        e: &mut ValueExpr,
+        place: Place<'_>,
+        deps: &mut Vec<usize>,
+        diags: &mut Diagnostics,
+    ) -> Type {
+        let scope = StepScope {
+            trigger: self.trigger,
+            steps: self.table,
+            current: self.current,
+            item: None,
+            trigger_only: false,
+            place,
+        };
+        let t = match e.check(&scope, self.source) {
+            Ok(t) => t,
+            Err(errors) => {
+                for e in errors {
+                    diags.push(
+                        Diagnostic::error(e.error.code(), Some(e.span), e.error.message)
+                            .with_help_opt(e.error.help),
+                    );
+                }
+                Type::Any
+            }
+        };
+        deps.extend(
+            e.slots()
+                .into_iter()
+                .filter_map(flow_card::expr::slots::step_index),
+        );
+        t
+    }
 }

@@ -3,6 +3,7 @@
 //! Decoding checks only the shape (keys, types, names). What the steps mean (cards, references,
 //! types) is checked by the compiler.
 
+use crate::block::{ArmRef, BlockDoc, BlockPart, Flat, decode_steps};
 use crate::config::Secret;
 use crate::decode::{self, Fields, Spanned, fields, text, wrong_type};
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -26,8 +27,10 @@ pub struct FlowDoc {
     pub trigger: TriggerDoc,
     /// `history:` settings.
     pub history: HistoryDoc,
-    /// `steps:`, in file order.
+    /// `steps:`, in file order, blocks flattened ([`crate::block`]).
     pub steps: Vec<StepDoc>,
+    /// The blocks (`branch:`, `try:`), outer blocks before the blocks inside them.
+    pub blocks: Vec<BlockDoc>,
     /// The whole document.
     pub span: Span,
 }
@@ -243,6 +246,10 @@ pub struct StepDoc {
     pub description: Option<String>,
     /// The whole step.
     pub span: Span,
+    /// The arms of blocks the step sits in, outermost first (empty at the top level).
+    pub path: Vec<ArmRef>,
+    /// Set on the steps a block generates (its guard and join).
+    pub part: Option<BlockPart>,
 }
 
 const FLOW_KEYS: &[&str] = &["flow", "description", "trigger", "history", "steps"];
@@ -297,23 +304,21 @@ impl FlowDoc {
             .get("history")
             .map(|h| decode_history(h, diags))
             .unwrap_or_default();
-        let steps = match f.required("steps", diags) {
-            Some(node) => match node.as_seq() {
-                Some(items) => items.iter().filter_map(|s| decode_step(s, diags)).collect(),
-                None => {
-                    diags.push(wrong_type(node, "`steps`", "a list of steps"));
-                    Vec::new()
-                }
-            },
-            None => Vec::new(),
-        };
+        let mut flat = Flat::default();
+        if let Some(node) = f.required("steps", diags) {
+            match node.as_seq() {
+                Some(items) => decode_steps(items, &[], &mut flat, diags),
+                None => diags.push(wrong_type(node, "`steps`", "a list of steps")),
+            }
+        }
         Some(FlowDoc {
             source,
             name: name?,
             description,
             trigger: trigger?,
             history,
-            steps,
+            steps: flat.steps,
+            blocks: flat.blocks,
             span: root.span,
         })
     }
@@ -752,7 +757,8 @@ fn decode_history(node: &Node, diags: &mut Diagnostics) -> HistoryDoc {
     }
 }
 
-fn decode_step(node: &Node, diags: &mut Diagnostics) -> Option<StepDoc> {
+/// Decodes one step that is not a block.
+pub(crate) fn decode_step(node: &Node, diags: &mut Diagnostics) -> Option<StepDoc> {
     let f = fields(node, "a step", STEP_KEYS, diags)?;
     let id = f.req_str("id", diags);
     if let Some(id) = &id
@@ -802,6 +808,8 @@ fn decode_step(node: &Node, diags: &mut Diagnostics) -> Option<StepDoc> {
         on_error,
         description: f.opt_str("description", diags).map(|s| s.value),
         span: node.span,
+        path: Vec::new(),
+        part: None,
     })
 }
 

@@ -5,6 +5,7 @@
 //! that point at `file:line:col`. It knows nothing about cards, templates or running: the
 //! compiler (`flow-compile`) gives the documents their meaning.
 
+pub mod block;
 pub mod config;
 pub mod de;
 pub mod decode;

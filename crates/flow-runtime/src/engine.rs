@@ -212,7 +212,7 @@ impl Engine {
             let mut running = FuturesUnordered::new();
             loop {
                 while let Some(i) = state.next_ready() {
-                    match state.reuse(i) {
+                    match state.settle_now(i, &cx) {
                         Some(done) => running
                             .push(Box::pin(std::future::ready(done)) as BoxFuture<'_, StepDone>),
                         None => running.push(Box::pin(self.exec_step(plan, i, &cx))),

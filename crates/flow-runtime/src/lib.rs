@@ -13,6 +13,7 @@
 //! ([`project_secrets`]) and counts against `limits:` (a value's size and nesting, the run's
 //! record size, the item records a list step keeps).
 
+mod block;
 mod connect;
 mod engine;
 mod events;

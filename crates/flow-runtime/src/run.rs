@@ -7,6 +7,7 @@
 //! stopping, a return) takes effect once every step written above it finished, so the run ends
 //! as the first step *written* that ends it, however the steps raced.
 
+use crate::block::{self, Caught};
 use crate::engine::{Engine, ms, now_rfc3339};
 use crate::events::{Parent, RunEvent};
 use crate::mask::{mask_response, mask_run, mask_step};
@@ -99,6 +100,8 @@ pub(crate) struct RunState<'a> {
     pending_ends: Vec<(usize, End)>,
     /// Finished step records of a resumed run, by step id.
     reusable: HashMap<String, StepRecord>,
+    /// The errors the try blocks caught.
+    caught: Caught,
 }
 
 impl<'a> RunState<'a> {
@@ -146,6 +149,7 @@ impl<'a> RunState<'a> {
             end: None,
             pending_ends: Vec::new(),
             reusable,
+            caught: Caught::new(plan.blocks.len()),
         };
         let cx = RunCx {
             scope,
@@ -164,17 +168,72 @@ impl<'a> RunState<'a> {
         self.schedule.next_ready()
     }
 
+    /// Step `i` done without running its card: reused from the resumed run, skipped because
+    /// of the blocks around it, or a step a block generates (worked out here). `None`: run it.
+    pub fn settle_now(&mut self, i: usize, cx: &RunCx) -> Option<StepDone> {
+        let step = &self.plan.steps[i];
+        if step.gate.is_none() && step.catcher.is_none() && step.block.is_none() {
+            return self.reuse(i);
+        }
+        let mut rec = StepRecord::pending(&step.id, &step.kind);
+        rec.started_ms = ms(cx.started);
+        let done = |record, output, failure| {
+            Some(StepDone {
+                index: i,
+                record,
+                output,
+                signal: None,
+                failure,
+                reused: false,
+            })
+        };
+        // Before reusing a resumed record: this run's branch decides which arm runs.
+        if let Some(reason) = block::closed(self.plan, i, &cx.scope, &self.caught) {
+            rec.status = StepStatus::Skipped;
+            rec.reason = Some(reason);
+            return done(rec, Arc::new(Value::Null), None);
+        }
+        let Some(kind) = &step.block else {
+            return self.reuse(i);
+        };
+        match block::evaluate(self.plan, kind, &cx.scope, &self.caught) {
+            Ok(Value::Null) => {
+                // A catch guard with nothing caught.
+                rec.status = StepStatus::Skipped;
+                rec.reason = Some("nothing failed".into());
+                done(rec, Arc::new(Value::Null), None)
+            }
+            Ok(v) => {
+                let output = Arc::new(v);
+                rec.status = StepStatus::Succeeded;
+                rec.output = Some(output.clone());
+                done(rec, output, None)
+            }
+            Err(e) => {
+                rec.status = StepStatus::Failed;
+                rec.error = Some(Box::new(e.to_json()));
+                done(rec, Arc::new(Value::Null), Some(e))
+            }
+        }
+    }
+
     /// The finished record of step `i` from the resumed run, when it can be reused. Steps that
     /// answer or end the run run again: they touch nothing outside, and their signal (return,
     /// fail, stop) must take effect again.
-    pub fn reuse(&mut self, i: usize) -> Option<StepDone> {
+    fn reuse(&mut self, i: usize) -> Option<StepDone> {
         let step = &self.plan.steps[i];
-        if self.reusable.is_empty() {
+        // A block's own steps are worked out again: the errors caught are not in the records.
+        if self.reusable.is_empty() || step.block.is_some() {
             return None;
         }
         let answers = step.spec.effect == flow_card::Effect::Responds;
+        // Inside a block, a step may have been skipped because its arm was not taken, or a
+        // step above it failed: neither need hold now (the arm is decided again).
+        let in_block = step.gate.is_some() || step.catcher.is_some();
         let rec = self.reusable.remove(&*step.id).filter(|r| {
-            !answers && matches!(r.status, StepStatus::Succeeded | StepStatus::Skipped)
+            !answers
+                && (r.status == StepStatus::Succeeded
+                    || (r.status == StepStatus::Skipped && !in_block))
                 || (r.status == StepStatus::Failed && step.on_error == OnError::Continue)
         })?;
         let output = rec.output.clone().unwrap_or_else(|| Arc::new(Value::Null));
@@ -202,6 +261,13 @@ impl<'a> RunState<'a> {
         }
         mask_step(self.engine.secrets(), &mut done.record);
         self.within_record_limit(&mut done);
+        let fails = done.failure.is_some() || matches!(done.signal, Some(Signal::Fail { .. }));
+        let catcher = self.plan.steps[i].catcher.filter(|_| fails);
+        if let Some(b) = catcher {
+            // Said before the step is published, so observers (the store, a live trace) see it.
+            let by = self.plan.blocks.get(b as usize).map_or("?", |b| &*b.id);
+            done.record.reason = Some(format!("caught by try block `{by}`"));
+        }
         let _ = cx.scope.outputs[i].set(done.output.clone());
         if !done.reused {
             self.engine.emit(RunEvent::StepFinished {
@@ -239,6 +305,14 @@ impl<'a> RunState<'a> {
             }),
             (None, Some(Signal::Stop { .. })) => Some(End::Stop),
             (None, _) => None,
+        };
+        let ends = match (ends, catcher) {
+            (Some(End::Fail { step, error, .. }), Some(b)) => {
+                // Caught: the run goes on with the try block's `catch:`.
+                self.caught.catch(b, i, &step, &error);
+                None
+            }
+            (ends, _) => ends,
         };
         self.records[i] = done.record;
         let settled = self.schedule.finish(i, ends.is_some());

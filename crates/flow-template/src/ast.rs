@@ -18,6 +18,9 @@ pub struct Template {
     pub(crate) escape: Escape,
     /// Root slots the template reads, filled in by [`Template::check`].
     pub(crate) slots: Vec<Slot>,
+    /// Problems the parser found but went on after (a call that cannot be made); reported by
+    /// [`Template::check`] with the problems it finds, so one error does not hide the next.
+    pub(crate) deferred: Vec<crate::TemplateError>,
 }
 
 impl Template {

@@ -40,7 +40,7 @@ impl Template {
     pub fn check(&mut self, scope: &dyn TypeScope) -> Result<Type, Vec<TemplateError>> {
         let mut c = Checker {
             scope,
-            errors: Vec::new(),
+            errors: std::mem::take(&mut self.deferred),
             slots: Vec::new(),
             frames: Vec::new(),
             each: Vec::new(),
@@ -333,5 +333,23 @@ mod tests {
     fn collects_all_errors() {
         let errs = check("{{ a }} {{ b }} {{ event.nope }}").unwrap_err();
         assert_eq!(errs.len(), 3);
+    }
+
+    /// An unknown helper or a wrong number of arguments does not hide the unknown names in the
+    /// same template (issue 13 item 6: an E0209 hid an E0203 until it was fixed).
+    #[test]
+    fn a_call_that_cannot_be_made_does_not_hide_the_names_in_it() {
+        let errs = check("{{ uper nope }} {{ eq event.title }} {{ missing }}").unwrap_err();
+        let got: Vec<(ErrorKind, std::ops::Range<usize>)> =
+            errs.iter().map(|e| (e.kind, e.range.clone())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (ErrorKind::Helper, 3..7),
+                (ErrorKind::Helper, 19..33),
+                (ErrorKind::UnknownName, 8..12),
+                (ErrorKind::UnknownName, 40..47),
+            ]
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! standalone lines) into [`Template`] parts, keeping the byte range of every expression.
 
 use crate::ast::{Anchor, DataVar, Expr, Part, Path, Template};
-use crate::helpers::{self, HELPERS};
+use crate::helpers::{self, HELPERS, Helper};
 use crate::{ErrorKind, Escape, TemplateError};
 use flow_model::suggest;
 use std::ops::Range;
@@ -15,12 +15,13 @@ impl Template {
     pub fn parse(source: &str, escape: Escape) -> Result<Template, TemplateError> {
         let tokens = scan(source)?;
         let tokens = apply_whitespace_rules(tokens, source);
-        let parts = build(tokens, source)?;
+        let (parts, deferred) = build(tokens, source)?;
         Ok(Template {
             source: source.to_string(),
             parts,
             escape,
             slots: Vec::new(),
+            deferred,
         })
     }
 }
@@ -374,7 +375,9 @@ fn finish(kind: BlockKind, expr: Expr, then: Vec<Part>, otherwise: Vec<Part>) ->
     }
 }
 
-fn build(toks: Vec<Tok>, src: &str) -> Result<Vec<Part>, TemplateError> {
+/// The parts of a template, and the problems found on the way that did not stop the parse.
+fn build(toks: Vec<Tok>, src: &str) -> Result<(Vec<Part>, Vec<TemplateError>), TemplateError> {
+    let mut deferred = Vec::new();
     let mut b = Builder {
         src,
         stack: Vec::new(),
@@ -389,7 +392,7 @@ fn build(toks: Vec<Tok>, src: &str) -> Result<Vec<Part>, TemplateError> {
                 TagKind::Comment => {}
                 TagKind::Out | TagKind::Raw => {
                     let depth = b.depth();
-                    let expr = parse_expr_list(b.src, body.clone(), depth, &range)?;
+                    let expr = parse_expr_list(b.src, body.clone(), depth, &range, &mut deferred)?;
                     b.push_part(Part::Out {
                         expr,
                         raw: kind == TagKind::Raw,
@@ -425,7 +428,7 @@ fn build(toks: Vec<Tok>, src: &str) -> Result<Vec<Part>, TemplateError> {
                                 .help(Some("inside #each, use `this` and `@index`".into())),
                         );
                     }
-                    let expr = parse_expr_list(b.src, arg, b.depth(), &range)?;
+                    let expr = parse_expr_list(b.src, arg, b.depth(), &range, &mut deferred)?;
                     b.stack.push(Open {
                         kind,
                         expr,
@@ -463,7 +466,7 @@ fn build(toks: Vec<Tok>, src: &str) -> Result<Vec<Part>, TemplateError> {
                         let offset = body.start
                             + (b.src[body.clone()].len() - b.src[body.clone()].trim_start().len());
                         let arg = offset + name_len..body.end;
-                        let expr = parse_expr_list(b.src, arg, b.depth(), &range)?;
+                        let expr = parse_expr_list(b.src, arg, b.depth(), &range, &mut deferred)?;
                         b.stack.push(Open {
                             kind,
                             expr,
@@ -508,7 +511,7 @@ fn build(toks: Vec<Tok>, src: &str) -> Result<Vec<Part>, TemplateError> {
         )
         .help(Some(format!("add `{{{{/{name}}}}}`"))));
     }
-    Ok(b.top)
+    Ok((b.top, deferred))
 }
 
 /// A token of an expression.
@@ -613,11 +616,14 @@ fn lex_expr(
 }
 
 /// Parses the content of a mustache: a single value, or a helper call with arguments.
+/// Calls that cannot be made (an unknown helper, a wrong number of arguments) are reported in
+/// `deferred` and parsed as a call of [`UNUSABLE`].
 fn parse_expr_list(
     src: &str,
     range: Range<usize>,
     depth: u32,
     tag: &Range<usize>,
+    deferred: &mut Vec<TemplateError>,
 ) -> Result<Expr, TemplateError> {
     let toks = lex_expr(src, range, tag)?;
     if toks.is_empty() {
@@ -629,6 +635,7 @@ fn parse_expr_list(
         depth,
         tag: tag.clone(),
         nesting: 0,
+        deferred,
     };
     let e = p.call_or_value(true)?;
     if let Some(t) = p.toks.get(p.pos) {
@@ -637,6 +644,20 @@ fn parse_expr_list(
     Ok(e)
 }
 
+/// Stands in for a call that cannot be made, so the parse goes on and the checker still
+/// resolves the names in its arguments: every problem of a template is reported at once. A
+/// template with such a call never runs (its error stops the compile); if it did, the call
+/// would fail.
+static UNUSABLE: Helper = Helper {
+    name: "?",
+    min_args: 0,
+    max_args: usize::MAX,
+    usage: "",
+    doc: "a call that cannot be made",
+    check: |_| Ok(flow_model::Type::Any),
+    eval: |_, _| Err("this call cannot be made".into()),
+};
+
 fn tok_range(t: &ETok) -> Range<usize> {
     match t {
         ETok::Word(_, r) | ETok::Str(_, r) => r.clone(),
@@ -644,15 +665,17 @@ fn tok_range(t: &ETok) -> Range<usize> {
     }
 }
 
-struct ExprParser {
+struct ExprParser<'d> {
     toks: Vec<ETok>,
     pos: usize,
     depth: u32,
     tag: Range<usize>,
     nesting: usize,
+    /// Problems that do not stop the parse.
+    deferred: &'d mut Vec<TemplateError>,
 }
 
-impl ExprParser {
+impl ExprParser<'_> {
     /// `name arg…` (a call) when arguments follow, else a single value. At the top of a
     /// mustache the call runs to the end; inside `( )` to the closing parenthesis.
     fn call_or_value(&mut self, top: bool) -> Result<Expr, TemplateError> {
@@ -668,25 +691,28 @@ impl ExprParser {
         match first {
             Some(ETok::Word(name, r)) if has_args || (!top && helpers::find(&name).is_some()) => {
                 self.pos += 1;
-                let Some(helper) = helpers::find(&name) else {
-                    return Err(TemplateError::new(
-                        ErrorKind::Helper,
-                        r.clone(),
-                        format!("unknown helper `{name}`"),
-                    )
-                    .help(
-                        suggest::hint(&name, HELPERS.iter().map(|h| h.name)).or_else(|| {
-                            Some(format!(
-                                "helpers: {}",
-                                HELPERS
-                                    .iter()
-                                    .map(|h| h.name)
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ))
-                        }),
-                    ));
-                };
+                let found = helpers::find(&name);
+                if found.is_none() {
+                    self.deferred.push(
+                        TemplateError::new(
+                            ErrorKind::Helper,
+                            r.clone(),
+                            format!("unknown helper `{name}`"),
+                        )
+                        .help(
+                            suggest::hint(&name, HELPERS.iter().map(|h| h.name)).or_else(|| {
+                                Some(format!(
+                                    "helpers: {}",
+                                    HELPERS
+                                        .iter()
+                                        .map(|h| h.name)
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ))
+                            }),
+                        ),
+                    );
+                }
                 let mut args = Vec::new();
                 while let Some(t) = self.toks.get(self.pos) {
                     if matches!(t, ETok::Close(_)) {
@@ -696,18 +722,23 @@ impl ExprParser {
                 }
                 let end = args.last().map_or(r.end, |a| a.range().end.max(r.end));
                 let range = r.start..end;
-                if args.len() < helper.min_args || args.len() > helper.max_args {
-                    return Err(TemplateError::new(
-                        ErrorKind::Helper,
-                        range,
-                        format!(
-                            "`{}` takes {}, found {}",
-                            helper.name,
-                            helper.arity_text(),
-                            args.len()
-                        ),
-                    )
-                    .help(Some(format!("usage: {}", helper.usage))));
+                let mut helper = found.unwrap_or(&UNUSABLE);
+                if found.is_some() && (args.len() < helper.min_args || args.len() > helper.max_args)
+                {
+                    self.deferred.push(
+                        TemplateError::new(
+                            ErrorKind::Helper,
+                            range.clone(),
+                            format!(
+                                "`{}` takes {}, found {}",
+                                helper.name,
+                                helper.arity_text(),
+                                args.len()
+                            ),
+                        )
+                        .help(Some(format!("usage: {}", helper.usage))),
+                    );
+                    helper = &UNUSABLE;
                 }
                 Ok(Expr::Call {
                     helper,
@@ -775,6 +806,13 @@ fn split_segments(w: &str, range: &Range<usize>) -> Result<Vec<String>, Template
     let mut bracket = false;
     while let Some(c) = chars.next() {
         if bracket {
+            if c == ']' && cur.is_empty() {
+                return Err(syntax(range.clone(), "`[]` names nothing").help(Some(
+                    "`[…]` quotes one name, e.g. `{{ event.[detail-type] }}`; a list is \
+                     written in YAML, not in a template: `list: []`"
+                        .into(),
+                )));
+            }
             if c == ']' {
                 bracket = false;
                 segs.push(std::mem::take(&mut cur));
@@ -929,8 +967,12 @@ mod tests {
         Template::parse(s, Escape::None).unwrap()
     }
 
+    /// The first problem the parser finds, whether it stopped the parse or not.
     fn err(s: &str) -> TemplateError {
-        Template::parse(s, Escape::None).unwrap_err()
+        match Template::parse(s, Escape::None) {
+            Ok(t) => t.deferred[0].clone(),
+            Err(e) => e,
+        }
     }
 
     #[test]
@@ -1006,6 +1048,10 @@ mod tests {
         assert_eq!(err("{{ @index }}").kind, ErrorKind::Syntax);
         assert_eq!(err("{{> partial }}").kind, ErrorKind::Syntax);
         assert_eq!(err("{{ a b=c }}").kind, ErrorKind::Syntax);
+        // An empty `[]` is not an empty step name (issue 13 item 6): it is reported where it is.
+        let e = err("a\n{{ x }} {{ [] }}");
+        assert_eq!((e.kind, e.range), (ErrorKind::Syntax, 13..15));
+        assert_eq!(e.message, "`[]` names nothing");
     }
 
     #[test]

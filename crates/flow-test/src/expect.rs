@@ -99,6 +99,8 @@ pub fn step_view(s: &StepRecord) -> Value {
         "output": s.output.as_deref().cloned().unwrap_or(Value::Null),
         "error": s.error.as_deref().cloned().unwrap_or(Value::Null),
         "attempts": s.attempts,
+        // Why it was skipped (the branch taken, the failure a try block caught, ...).
+        "reason": s.reason.as_deref(),
     })
 }
 

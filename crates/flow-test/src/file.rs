@@ -62,7 +62,7 @@ pub struct Expect {
     pub response: Option<Value>,
     /// A subset of the flow's output.
     pub output: Option<Value>,
-    /// Per step (`id` or `flow/step`): a subset of `{ status, output, error }`.
+    /// Per step (`id` or `flow/step`): a subset of `{ status, output, error, attempts, reason }`.
     pub steps: Vec<(String, Value)>,
     /// Per card kind, step or `flow/step`: `{ count, inputs }`.
     pub calls: Vec<(String, Value)>,

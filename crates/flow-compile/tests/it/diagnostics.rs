@@ -638,3 +638,136 @@ fn one_pass_reports_an_unknown_helper_and_an_unknown_step_together() {
         &[("m.yaml", &f)],
     );
 }
+
+/// A flow with a branch `route` (case 1 runs `u`, `else` runs `o`) followed by `steps`.
+fn branch_flow(after: &str) -> String {
+    format!(
+        "flow: b\ntrigger:\n  helper:\n    inputs: {{ kind: text }}\nsteps:\n  - id: route\n    branch:\n      - when: \"{{{{ inputs.kind }}}}\"\n        steps:\n          - {{ id: u, card: object.construct, with: {{ fields: {{ who: user }} }} }}\n        outputs: {{ who: \"{{{{ u.who }}}}\" }}\n    else:\n      steps:\n        - {{ id: o, card: object.construct, with: {{ fields: {{ who: \"{{{{ u.who }}}}\" }} }} }}\n{after}"
+    )
+}
+
+#[test]
+fn blocks_hide_the_steps_of_an_arm_outside_it() {
+    // Case 1's `u` read from `else` (line 14) and after the block (line 15) is E0203, at the
+    // name; the join `route` is read after the block.
+    let f = branch_flow(
+        "  - { id: out, card: flow.return, with: { outputs: { a: \"{{ u.who }}\", b: \"{{ route.who }}\" } } }\n",
+    );
+    expect_all(
+        &[
+            err(Code::UnknownStep, "b.yaml", 14, 71),
+            err(Code::UnknownStep, "b.yaml", 15, 61),
+        ],
+        CONFIG,
+        &[("b.yaml", &f)],
+    );
+}
+
+#[test]
+fn blocks_check_the_fields_of_their_outputs() {
+    let f = branch_flow(
+        "  - { id: out, card: flow.return, with: { outputs: { a: \"{{ route.whom }}\" } } }\n",
+    );
+    expect_all(
+        &[
+            err(Code::UnknownStep, "b.yaml", 14, 71),
+            err(Code::UnknownField, "b.yaml", 15, 67),
+        ],
+        CONFIG,
+        &[("b.yaml", &f)],
+    );
+}
+
+#[test]
+fn error_is_only_in_scope_inside_catch() {
+    let f = "flow: t\ntrigger: { helper: {} }\nsteps:\n  - id: safe\n    try:\n      steps:\n        - { id: p, card: json.parse, with: { text: \"{{ error.message }}\" } }\n    catch:\n      steps:\n        - { id: c, card: object.construct, with: { fields: { m: \"{{ error.message }}\", p: \"{{ p }}\" } } }\n  - { id: out, card: flow.return, with: { outputs: { m: \"{{ safe.error.message }}\" } } }\n";
+    expect_all(
+        &[
+            // `error` inside `try:`; `p` (the try arm) read from `catch:`.
+            err(Code::UnknownStep, "t.yaml", 7, 56),
+            err(Code::UnknownStep, "t.yaml", 10, 95),
+        ],
+        CONFIG,
+        &[("t.yaml", f)],
+    );
+}
+
+#[test]
+fn block_shape_errors() {
+    // `else` in a try block, `when` missing from a case, `id` reserved and used twice.
+    let f = "flow: t\ntrigger: { helper: {} }\nsteps:\n  - { id: x, card: object.construct, with: { fields: {} } }\n  - id: x\n    try: { steps: [] }\n    else: { steps: [] }\n  - id: error\n    branch:\n      - steps: []\n";
+    expect_all(
+        &[
+            err(Code::UnknownKey, "t.yaml", 7, 5),
+            err(Code::MissingKey, "t.yaml", 10, 9),
+            warn(Code::UnusedStep, "t.yaml", 4, 11),
+            err(Code::DuplicateStep, "t.yaml", 5, 9),
+            err(Code::ReservedStepId, "t.yaml", 8, 9),
+        ],
+        CONFIG,
+        &[("t.yaml", f)],
+    );
+}
+
+/// Issue 13 item 6: `with: { user: {{ x }} }` is a YAML mapping, not a template. It is reported
+/// once, where it is written, with the quoted form, wherever it is in `with:`.
+#[test]
+fn an_unquoted_template_is_reported_with_a_hint_to_quote_it() {
+    let f = "flow: u\ntrigger: { helper: { inputs: { x: text } } }\nsteps:\n  - id: a\n    card: text.compose\n    with: { template: {{ inputs.x }} }\n  - id: b\n    card: object.construct\n    with:\n      fields:\n        nested: [ {{ inputs.x }} ]\n  - { id: out, card: flow.return, with: { outputs: { a: \"{{ a }}\", b: \"{{ b }}\" } } }\n";
+    expect_all(
+        &[
+            err(Code::WrongType, "u.yaml", 6, 23),
+            err(Code::WrongType, "u.yaml", 11, 19),
+        ],
+        CONFIG,
+        &[("u.yaml", f)],
+    );
+    let mut sources = Sources::new();
+    let mut diags = Diagnostics::new();
+    let id = sources.add("u.yaml", f);
+    let doc = FlowDoc::parse(id, f, &mut diags).unwrap();
+    let (_, more) = flow_compile::compile(
+        sources,
+        ProjectConfig::default(),
+        vec![doc],
+        &flow_cards::registry(),
+    );
+    let first = more.iter().next().unwrap();
+    assert_eq!(
+        first.message,
+        "`{{ inputs.x }}` is not quoted, so YAML reads it as a mapping"
+    );
+    assert_eq!(
+        first.help.as_deref(),
+        Some("quote the template: \"{{ inputs.x }}\"")
+    );
+}
+
+/// Issue 13 item 6: an unknown helper (E0209) no longer hides an unknown name (E0203) in the same
+/// template: both are reported in one pass.
+#[test]
+fn an_unknown_helper_does_not_hide_an_unknown_name() {
+    let f = "flow: h\ntrigger: { helper: { inputs: { x: text } } }\nsteps:\n  - { id: out, card: flow.return, with: { outputs: { a: \"{{ uper inptus.x }}\" } } }\n";
+    expect_all(
+        &[
+            err(Code::UnknownHelper, "h.yaml", 4, 61),
+            err(Code::UnknownStep, "h.yaml", 4, 66),
+        ],
+        CONFIG,
+        &[("h.yaml", f)],
+    );
+}
+
+/// The same inside a block: a case's `when:` and an arm's `outputs:`.
+#[test]
+fn an_unquoted_template_in_a_block_is_reported_too() {
+    let f = "flow: u\ntrigger: { helper: { inputs: { x: text } } }\nsteps:\n  - id: route\n    branch:\n      - when: {{ inputs.x }}\n        steps: []\n        outputs: { y: {{ inputs.x }} }\n";
+    expect_all(
+        &[
+            err(Code::WrongType, "u.yaml", 6, 15),
+            err(Code::WrongType, "u.yaml", 8, 23),
+        ],
+        CONFIG,
+        &[("u.yaml", f)],
+    );
+}
