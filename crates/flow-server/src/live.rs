@@ -113,7 +113,7 @@ pub enum StartError {
     /// A connection needs a variable that is not set.
     #[error("{0}")]
     Connection(String),
-    /// The project declares tables the store cannot open (or the server has no store).
+    /// The project declares tables the store cannot open (a column's type changed…).
     #[error("cannot open the tables: {0}")]
     Tables(#[from] TableError),
 }
@@ -141,9 +141,9 @@ impl Live {
 
     /// [`Live::build`], with the store the server keeps its runs in: when the project declares
     /// tables (`tables:` in `flowctl.yaml`), its runs get them from `store`, the tables created
-    /// or extended to match the declaration now (so a reload that adds a column adds it). A
-    /// project declaring tables without a store, or tables the store cannot open, does not
-    /// start.
+    /// or extended to match the declaration now (so a reload that adds a column adds it).
+    /// Tables the store cannot open stop the start (or the reload). Without a store
+    /// (`store: none`) runs have no tables and table steps fail saying so, as with `flowctl run`.
     pub fn build_with_store(
         project: Project,
         env: &dyn Fn(&str) -> Option<String>,
@@ -239,8 +239,9 @@ impl Live {
             connections,
             capture_inputs: true,
         };
-        if !project.config.tables.is_empty() {
-            let store = store.ok_or(TableError::NoStore)?;
+        if let Some(store) = store
+            && !project.config.tables.is_empty()
+        {
             run_env.set_tables(store.clone().tables(&project.config.tables)?);
         }
         let mut engine = Engine::new(Arc::new(project), Arc::new(run_env)).secrets_from(env);

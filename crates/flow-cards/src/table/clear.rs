@@ -36,9 +36,10 @@ pub static SPEC: CardSpec = CardSpec {
 /// Documentation; the examples run as tests against a real table store
 /// (`crates/flow-store/tests/it/table_examples.rs`).
 pub static DOC: CardDoc = CardDoc {
-    description: r#"Deletes every row of the table; the output counts them. The table stays declared and
-empty; ids go on from where they were. In a dry run nothing is deleted and the output counts
+    description: r#"Deletes every row of the table; the output counts them. The table stays declared, and
+empty. In a dry run nothing is deleted and the output counts
 what would be.
+
 In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
     okta: &["Tables - Clear Table"],
     examples: &[

@@ -40,6 +40,7 @@ pub static SPEC: CardSpec = CardSpec {
 pub static DOC: CardDoc = CardDoc {
     description: r#"How many rows the table holds, or how many the conditions of `where:` select (see
 `table.search_rows`), counted by the store without reading the rows.
+
 In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
     okta: &[],
     examples: &[

@@ -42,6 +42,7 @@ pub static DOC: CardDoc = CardDoc {
 is the row as stored, with its new `id` and `_version` 1. A column the table does not have,
 or a value of the wrong type, is an error when the flow loads (when the type is known then)
 or when the step runs; a key (`key:`) already held by another row is an `input` error.
+
 In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
     okta: &["Tables - Create Row"],
     examples: &[

@@ -44,6 +44,7 @@ pub static DOC: CardDoc = CardDoc {
     description: r#"Deletes the row with `id`, or, with `where:` instead, every row the conditions select (see
 `table.search_rows`). The output counts the rows deleted: 0 when there was none. In a dry run
 nothing is deleted and the output counts what would be.
+
 In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
     okta: &["Tables - Delete Row"],
     examples: &[

@@ -50,6 +50,7 @@ pub static DOC: CardDoc = CardDoc {
 first then the columns as declared, and a line per row in `id` order; `count` is the number
 of rows. The text is a value like any other (bounded by `limits.max_value`);
 `flowctl table export` writes a table of any size to a file.
+
 In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
     okta: &["Tables - Export CSV"],
     examples: &[

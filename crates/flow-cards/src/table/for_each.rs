@@ -61,6 +61,7 @@ being held in memory. In `inputs`, `{{ item }}` is the row and `{{ index }}` its
 With `on_item_error: stop` (the default) the first failed helper run fails the step; with
 `continue` every row is run and the output counts and lists the failures (the first 100).
 Rows written while it runs may be seen.
+
 In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27). The helper flow `greet` fails for an empty name."#,
     okta: &[],
     examples: &[

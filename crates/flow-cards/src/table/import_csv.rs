@@ -44,6 +44,7 @@ bad cell, none. The header names the columns (an `id` column is ignored); cells 
 their column's type (numbers, `true`/`false`, dates), and an empty cell is null. A column
 the table does not have, or a cell that is not of its column's type, fails the step and
 names its line. In a dry run the text is read and checked, and nothing is written.
+
 In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
     okta: &["Tables - Import CSV"],
     examples: &[

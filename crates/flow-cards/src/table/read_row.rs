@@ -52,6 +52,7 @@ pub static DOC: CardDoc = CardDoc {
     description: r#"Reads one row by `id`, or by the value of the table's `key:` column (`key:`; the table must
 declare one). No such row is a `not_found` error; with `required: false` the output is
 `null` instead.
+
 In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
     okta: &["Tables - Read Row"],
     examples: &[

@@ -58,6 +58,7 @@ after skipping `offset`. A condition names a `column` (or `id`) and one comparis
 `equals`, `not_equals`, `contains`, `starts_with`, `greater_than`, `less_than`, `is_empty:
 true`, `is_not_empty: true`; `any:` and `all:` group conditions. `count` is the number of
 rows given.
+
 In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
     okta: &["Tables - Search Rows"],
     examples: &[

@@ -51,6 +51,7 @@ pub static DOC: CardDoc = CardDoc {
 one. With `version` (the `_version` the flow read), the row is updated only if it is still at
 that version; otherwise the step fails with `invalid_state` and the flow reads the row again,
 so two runs changing one row lose neither change. No such row is a `not_found` error.
+
 In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
     okta: &["Tables - Update Row"],
     examples: &[

@@ -43,6 +43,7 @@ pub static DOC: CardDoc = CardDoc {
 there is none, in one statement: two runs upserting one key make one row. Only the columns
 given are set on an existing row; `_version` goes up by one. The table must declare `key:`,
 and `values` must hold the key.
+
 In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
     okta: &[],
     examples: &[
