@@ -307,3 +307,23 @@ fn a_served_flow_writes_rows_flowctl_table_shows() {
     assert_eq!(rows[0]["email"], "ann@x");
     assert_eq!(rows[0]["age"], 30);
 }
+
+/// A declaration the store refuses (a column's type changed) stops `flowctl serve` before it
+/// listens, with exit 2 naming the column, as it stops `flowctl run`.
+#[test]
+fn serve_refuses_a_table_whose_column_type_changed() {
+    let dir = project("tables-serve-changed", CONFIG, &[]);
+    let cli = |args: &[&str]| Run::new(args).env_remove("FLOWCTL_STORE").dir(&dir);
+    cli(&["table", "list"]).run().ok();
+    let changed =
+        CONFIG.replace("age: number", "age: text") + "server: { listen: \"127.0.0.1:0\" }\n";
+    std::fs::write(dir.join("flowctl.yaml"), changed).unwrap();
+    let serve = cli(&["serve", "--log-format", "json"]).command();
+    match common::Server::spawn(serve).outcome() {
+        common::Served::Exited(2, stderr) => {
+            assert!(stderr.contains("cannot open the tables"), "{stderr}");
+            assert!(stderr.contains("age"), "{stderr}");
+        }
+        other => panic!("serve with a changed column: {other:?}"),
+    }
+}
