@@ -4,8 +4,9 @@
 use super::{TABLE_TIMEOUT, blocking, check_table, tables};
 use flow_card::card::schema_of;
 use flow_card::kinds::Text;
-use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
-use flow_card::{CardDoc, Example};
+use flow_card::{
+    Card, CardDoc, CardFuture, CardSpec, Checker, Effect, Example, Expr, Outcome, StepCx,
+};
 use flow_model::Type;
 use flow_model::tables::Filter;
 use schemars::JsonSchema;

@@ -4,8 +4,9 @@
 use super::{Cond, TABLE_TIMEOUT, blocking, check_conds, check_table, eval_conds, row_id, tables};
 use flow_card::card::schema_of;
 use flow_card::kinds::{Number, Text};
-use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
-use flow_card::{CardDoc, Example};
+use flow_card::{
+    Card, CardDoc, CardFuture, CardSpec, Checker, Effect, Example, Expr, Outcome, StepCx,
+};
 use flow_model::tables::{Filter, Op};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;

@@ -6,9 +6,9 @@ use super::{Cond, TABLE_TIMEOUT, blocking, check_conds, check_table, def_of, eva
 use flow_card::card::schema_of;
 use flow_card::kinds::Text;
 use flow_card::{
-    Card, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Expr, Outcome, StepCx,
+    Card, CardDoc, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Example, Expr,
+    Outcome, StepCx,
 };
-use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use flow_model::tables::csv;
 use schemars::JsonSchema;

@@ -7,8 +7,9 @@ use crate::list::iterate::OnItemError;
 use crate::util::CALL_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::{ItemObject, Text};
-use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, FlowRef, Outcome, StepCx};
-use flow_card::{CardDoc, Example};
+use flow_card::{
+    Card, CardDoc, CardFuture, CardSpec, Checker, Effect, Example, Expr, FlowRef, Outcome, StepCx,
+};
 use flow_model::Type;
 use flow_model::tables::{Filter, Op, Search};
 use schemars::JsonSchema;

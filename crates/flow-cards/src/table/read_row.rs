@@ -5,9 +5,9 @@ use super::{TABLE_TIMEOUT, blocking, check_table, row_id, row_type, tables};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Number, Text};
 use flow_card::{
-    Card, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Expr, Outcome, StepCx,
+    Card, CardDoc, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Example, Expr,
+    Outcome, StepCx,
 };
-use flow_card::{CardDoc, Example};
 use flow_model::tables::{Filter, Op, Search};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;

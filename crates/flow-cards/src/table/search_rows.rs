@@ -8,8 +8,9 @@ use super::{
 };
 use flow_card::card::schema_of;
 use flow_card::kinds::{Number, Text};
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
-use flow_card::{CardDoc, Example};
+use flow_card::{
+    Card, CardDoc, CardError, CardFuture, CardSpec, Checker, Effect, Example, Expr, Outcome, StepCx,
+};
 use flow_model::tables::{Search, Sort};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;

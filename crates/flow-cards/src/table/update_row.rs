@@ -8,9 +8,9 @@ use super::{
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Number, Text};
 use flow_card::{
-    Card, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Expr, Outcome, StepCx,
+    Card, CardDoc, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Example, Expr,
+    Outcome, StepCx,
 };
-use flow_card::{CardDoc, Example};
 use flow_model::Type;
 use indexmap::IndexMap;
 use schemars::JsonSchema;

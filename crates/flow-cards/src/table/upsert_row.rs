@@ -4,8 +4,9 @@
 use super::{TABLE_TIMEOUT, blocking, check_table, check_values, eval_values, row_type, tables};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Text};
-use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
-use flow_card::{CardDoc, Example};
+use flow_card::{
+    Card, CardDoc, CardFuture, CardSpec, Checker, Effect, Example, Expr, Outcome, StepCx,
+};
 use flow_model::tables::{Filter, Op, Search, TableError};
 use flow_model::{Code, Type};
 use indexmap::IndexMap;
