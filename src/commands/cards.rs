@@ -294,6 +294,19 @@ const OKTA_FUNCTIONS: &[(&str, &[&str])] = &[
         "HTTP",
         &["Raw Request", "Get", "Post", "Put", "Patch", "Delete"],
     ),
+    (
+        "Tables",
+        &[
+            "Clear Table",
+            "Create Row",
+            "Delete Row",
+            "Export CSV",
+            "Import CSV",
+            "Read Row",
+            "Search Rows",
+            "Update Row",
+        ],
+    ),
 ];
 
 /// The cards as Markdown (the content of `docs/cards.md`).

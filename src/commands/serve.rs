@@ -8,7 +8,9 @@ use crate::{Exit, project};
 use anyhow::Context;
 use flow_cards::ReqwestTransport;
 use flow_compile::LoadOptions;
-use flow_server::{Limits, ListenOptions, Live, LogFormat, Logger, Metrics, ServerState};
+use flow_server::{
+    Limits, ListenOptions, Live, LogFormat, Logger, Metrics, ServerState, StartError,
+};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -78,14 +80,18 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             None => None,
         };
         let env = |n: &str| flow_model::config::process_env(n);
-        let live = Live::build(
+        let live = Live::build_with_store(
             project,
             &env,
             transport.clone(),
             server.sync_timeout,
             &observers,
+            durable.as_ref().map(|d| d.store()),
         )
-        .map_err(|e| CliError::coded(flow_model::Code::MissingEnv, e.to_string(), None))?;
+        .map_err(|e| match e {
+            StartError::Tables(_) => CliError::msg(e),
+            _ => CliError::coded(flow_model::Code::MissingEnv, e.to_string(), None),
+        })?;
         let endpoints: Vec<String> = {
             let mut v: Vec<String> = live
                 .endpoints
@@ -252,7 +258,15 @@ async fn watch(
             }
         };
         let env = |n: &str| flow_model::config::process_env(n);
-        match Live::build(project, &env, transport.clone(), sync_timeout, &observers) {
+        let store = state.durable.as_ref().map(|d| d.store());
+        match Live::build_with_store(
+            project,
+            &env,
+            transport.clone(),
+            sync_timeout,
+            &observers,
+            store,
+        ) {
             Ok(live) => {
                 let n = live.endpoints.len();
                 state.swap(live);

@@ -2,7 +2,7 @@
 //! nothing, `flowctl table` lists, shows, imports and exports, and mistakes are reported with
 //! their place (compile time) or their column (run time).
 
-use crate::common::{Run, project, temp_dir};
+use crate::common::{self, Run, project, temp_dir};
 use std::path::Path;
 
 fn with_store<'a>(args: &'a [&'a str], store: &Path) -> Run {
@@ -269,4 +269,61 @@ fn csv_cards_import_all_or_nothing_and_export_a_selection() {
         record["output"]["csv"],
         "id,email,age,admin\r\n1,ann@x,30,\r\n"
     );
+}
+
+/// `flowctl serve` gives its runs the project's tables, in the store it keeps runs in: a row
+/// an endpoint flow writes is there for `flowctl table show`. (Before, the served runs had no
+/// tables and the step failed with "tables need a store".)
+#[test]
+fn a_served_flow_writes_rows_flowctl_table_shows() {
+    let config = format!("{CONFIG}server: {{ listen: \"127.0.0.1:0\" }}\n");
+    let flow = b"flow: signup\ntrigger:\n  api_endpoint:\n    security: { public: true }\nsteps:\n  - id: add\n    card: table.create_row\n    with: { table: people, values: { email: ann@x, age: 30 } }\n  - id: out\n    card: flow.return\n    with: { outputs: { id: \"{{ add.id }}\" } }\n";
+    let dir = project("tables-serve", &config, &[("flows/signup.yaml", flow)]);
+    let cmd = Run::new(&["serve", "--log-format", "json"])
+        .env_remove("FLOWCTL_STORE")
+        .dir(&dir)
+        .command();
+    let mut server = common::Server::spawn(cmd);
+    let started = server.wait_for("serve.started").expect("serve starts");
+    let addr = started["listen"]
+        .as_str()
+        .and_then(|l| l.strip_prefix("http://"))
+        .unwrap()
+        .to_string();
+    let (status, body) = common::post(&addr, "/api/flo/signup/invoke");
+    assert_eq!((status, body.as_str()), (200, "{\"id\":1}"));
+    let shown = Run::new(&["table", "show", "people", "--json"])
+        .env_remove("FLOWCTL_STORE")
+        .dir(&dir)
+        .run()
+        .ok();
+    drop(server);
+    let rows: Vec<serde_json::Value> = shown
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 1, "{}", shown.stdout);
+    assert_eq!(rows[0]["email"], "ann@x");
+    assert_eq!(rows[0]["age"], 30);
+}
+
+/// A declaration the store refuses (a column's type changed) stops `flowctl serve` before it
+/// listens, with exit 2 naming the column, as it stops `flowctl run`.
+#[test]
+fn serve_refuses_a_table_whose_column_type_changed() {
+    let dir = project("tables-serve-changed", CONFIG, &[]);
+    let cli = |args: &[&str]| Run::new(args).env_remove("FLOWCTL_STORE").dir(&dir);
+    cli(&["table", "list"]).run().ok();
+    let changed =
+        CONFIG.replace("age: number", "age: text") + "server: { listen: \"127.0.0.1:0\" }\n";
+    std::fs::write(dir.join("flowctl.yaml"), changed).unwrap();
+    let serve = cli(&["serve", "--log-format", "json"]).command();
+    match common::Server::spawn(serve).outcome() {
+        common::Served::Exited(2, stderr) => {
+            assert!(stderr.contains("cannot open the tables"), "{stderr}");
+            assert!(stderr.contains("age"), "{stderr}");
+        }
+        other => panic!("serve with a changed column: {other:?}"),
+    }
 }

@@ -68,6 +68,7 @@ static FAMILIES: &[&[Builtin]] = &[
     http::CARDS,
     okta::CARDS,
     slack::CARDS,
+    table::CARDS,
 ];
 
 /// Every built-in card with its documentation, family by family.
@@ -76,12 +77,20 @@ pub fn documented() -> impl Iterator<Item = &'static Builtin> {
 }
 
 /// Every built-in card.
-pub static BUILTIN: LazyLock<Vec<&'static CardSpec>> = LazyLock::new(|| {
-    documented()
-        .map(|b| b.spec)
-        .chain(table::SPECS.iter().copied())
-        .collect()
-});
+pub static BUILTIN: LazyLock<Vec<&'static CardSpec>> =
+    LazyLock::new(|| documented().map(|b| b.spec).collect());
+
+/// Helper flows the cards' examples may call, as `(file name, YAML)`: `greet` returns
+/// `{ greeting }` for a `name` and fails (`no name`) for an empty one.
+pub const EXAMPLE_HELPERS: &[(&str, &str)] = &[(
+    "greet.yaml",
+    "flow: greet
+trigger: { helper: { inputs: { name: text } } }
+steps:
+  - { id: check, card: flow.fail, if: \"{{ not inputs.name }}\", with: { message: no name } }
+  - { id: done, card: flow.return, with: { outputs: { greeting: \"Hello {{ inputs.name }}\" } } }
+",
+)];
 
 /// Every built-in connector.
 pub static CONNECTORS: &[&ConnectorSpec] = &[

@@ -18,17 +18,8 @@ const CONFIG: &str = "connections:
   api: { kind: http, base_url: \"https://api.example.com\", allow_hosts: [api.example.com] }
 ";
 
-/// Helper flows examples may call: `greet` returns `{ greeting }` for a `name` and fails
-/// (`no name`) for an empty one.
-pub const HELPERS: &[(&str, &str)] = &[(
-    "greet.yaml",
-    "flow: greet
-trigger: { helper: { inputs: { name: text } } }
-steps:
-  - { id: check, card: flow.fail, if: \"{{ not inputs.name }}\", with: { message: no name } }
-  - { id: done, card: flow.return, with: { outputs: { greeting: \"Hello {{ inputs.name }}\" } } }
-",
-)];
+/// Helper flows examples may call (see [`crate::EXAMPLE_HELPERS`]).
+pub const HELPERS: &[(&str, &str)] = crate::EXAMPLE_HELPERS;
 
 /// Why a card did not give an output.
 #[derive(Debug)]
@@ -119,7 +110,8 @@ pub fn check_example(kind: &str, ex: &flow_card::Example) -> Result<(), String> 
 mod tests {
     use super::*;
 
-    /// Every card has examples, one of them an error case, and every example holds.
+    /// Every card has examples, one of them an error case, and every example holds (the table
+    /// family's run in flow-store's tests, against a real table store).
     #[test]
     fn every_example_holds() {
         let mut wrong = Vec::new();
@@ -135,6 +127,14 @@ mod tests {
                 .all(|e| matches!(e.expect, Expect::Output(_)))
             {
                 wrong.push(format!("{}: no example of an error", card.spec.kind));
+            }
+            // The table family's examples need a table store, which this crate cannot
+            // depend on: `crates/flow-store/tests/it/table_examples.rs` runs them.
+            if crate::table::CARDS
+                .iter()
+                .any(|t| t.spec.kind == card.spec.kind)
+            {
+                continue;
             }
             for ex in card.doc.examples {
                 count += 1;

@@ -7,7 +7,9 @@ use crate::auth::HmacKey;
 use crate::rate::TokenBucket;
 use flow_card::RunEnv;
 use flow_compile::{Project, TriggerPlan};
+use flow_model::tables::TableError;
 use flow_runtime::Engine;
+use flow_store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -111,17 +113,44 @@ pub enum StartError {
     /// A connection needs a variable that is not set.
     #[error("{0}")]
     Connection(String),
+    /// The project declares tables the store cannot open (a column's type changed…).
+    #[error("cannot open the tables: {0}")]
+    Tables(#[from] TableError),
 }
 
 impl Live {
     /// Builds endpoints and the engine. Secrets are read through `env` now, so a missing one
-    /// stops the start instead of failing requests later.
+    /// stops the start instead of failing requests later. Runs get no tables (see
+    /// [`Live::build_with_store`]).
     pub fn build(
         project: Project,
         env: &dyn Fn(&str) -> Option<String>,
         transport: Arc<dyn flow_card::Transport>,
         default_sync_timeout: Duration,
         observers: &[Arc<dyn flow_runtime::Observer>],
+    ) -> Result<Live, StartError> {
+        Live::build_with_store(
+            project,
+            env,
+            transport,
+            default_sync_timeout,
+            observers,
+            None,
+        )
+    }
+
+    /// [`Live::build`], with the store the server keeps its runs in: when the project declares
+    /// tables (`tables:` in `flowctl.yaml`), its runs get them from `store`, the tables created
+    /// or extended to match the declaration now (so a reload that adds a column adds it).
+    /// Tables the store cannot open stop the start (or the reload). Without a store
+    /// (`store: none`) runs have no tables and table steps fail saying so, as with `flowctl run`.
+    pub fn build_with_store(
+        project: Project,
+        env: &dyn Fn(&str) -> Option<String>,
+        transport: Arc<dyn flow_card::Transport>,
+        default_sync_timeout: Duration,
+        observers: &[Arc<dyn flow_runtime::Observer>],
+        store: Option<&Arc<dyn Store>>,
     ) -> Result<Live, StartError> {
         let mut endpoints = HashMap::new();
         let mut hooks = HashMap::new();
@@ -204,12 +233,17 @@ impl Live {
         }
         let connections = flow_runtime::connect_all(&project, env, false)
             .map_err(|e| StartError::Connection(e.to_string()))?;
-        let run_env = RunEnv {
+        let mut run_env = RunEnv {
             dry_run: false,
             transport,
             connections,
             capture_inputs: true,
         };
+        if let Some(store) = store
+            && !project.config.tables.is_empty()
+        {
+            run_env.set_tables(store.clone().tables(&project.config.tables)?);
+        }
         let mut engine = Engine::new(Arc::new(project), Arc::new(run_env)).secrets_from(env);
         for o in observers {
             engine = engine.observe(o.clone());

@@ -4,7 +4,9 @@
 use super::{TABLE_TIMEOUT, blocking, check_table, tables};
 use flow_card::card::schema_of;
 use flow_card::kinds::Text;
-use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{
+    Card, CardDoc, CardFuture, CardSpec, Checker, Effect, Example, Expr, Outcome, StepCx,
+};
 use flow_model::Type;
 use flow_model::tables::Filter;
 use schemars::JsonSchema;
@@ -30,6 +32,30 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation; the examples run as tests against a real table store
+/// (`crates/flow-store/tests/it/table_examples.rs`).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Deletes every row of the table; the output counts them. The table stays declared, and
+empty. In a dry run nothing is deleted and the output counts
+what would be.
+
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+    okta: &["Tables - Clear Table"],
+    examples: &[
+        Example::gives(
+            "Empty the table",
+            r#"{ table: people }"#,
+            r#"{"deleted": 2}"#,
+        ),
+        Example::rejected(
+            "The table named by a template",
+            r#"{ table: "{{ inputs.t }}" }"#,
+            r#"E0006"#,
+        )
+        .with_inputs(r#"{"t": "people"}"#),
+    ],
 };
 
 impl Card for Config {

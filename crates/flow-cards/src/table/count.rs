@@ -4,7 +4,9 @@
 use super::{Cond, TABLE_TIMEOUT, blocking, check_conds, check_table, eval_conds, tables};
 use flow_card::card::schema_of;
 use flow_card::kinds::Text;
-use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{
+    Card, CardDoc, CardFuture, CardSpec, Checker, Effect, Example, Expr, Outcome, StepCx,
+};
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -32,6 +34,25 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation; the examples run as tests against a real table store
+/// (`crates/flow-store/tests/it/table_examples.rs`).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"How many rows the table holds, or how many the conditions of `where:` select (see
+`table.search_rows`), counted by the store without reading the rows.
+
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+    okta: &[],
+    examples: &[
+        Example::gives("Every row", r#"{ table: people }"#, r#"2"#),
+        Example::gives(
+            "Those under 30",
+            r#"{ table: people, where: [{ column: age, less_than: 30 }] }"#,
+            r#"1"#,
+        ),
+        Example::rejected("A table not declared", r#"{ table: staff }"#, r#"E0006"#),
+    ],
 };
 
 impl Card for Config {

@@ -4,7 +4,9 @@
 use super::{TABLE_TIMEOUT, blocking, check_table, check_values, eval_values, row_type, tables};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Text};
-use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{
+    Card, CardDoc, CardFuture, CardSpec, Checker, Effect, Example, Expr, Outcome, StepCx,
+};
 use flow_model::Type;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -32,6 +34,40 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation; the examples run as tests against a real table store
+/// (`crates/flow-store/tests/it/table_examples.rs`).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Adds a row: each value goes into the column it names, columns left out are null. The output
+is the row as stored, with its new `id` and `_version` 1. A column the table does not have,
+or a value of the wrong type, is an error when the flow loads (when the type is known then)
+or when the step runs; a key (`key:`) already held by another row is an `input` error.
+
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+    okta: &["Tables - Create Row"],
+    examples: &[
+        Example::gives(
+            "Add a person",
+            r#"{ table: people, values: { email: cy@example.com, name: Cy, age: 41 } }"#,
+            r#"{"id": 3, "_version": 1, "email": "cy@example.com", "name": "Cy", "age": 41}"#,
+        ),
+        Example::rejected(
+            "A column the table does not have",
+            r#"{ table: people, values: { email: cy@example.com, phone: "555" } }"#,
+            r#"E0205"#,
+        ),
+        Example::rejected(
+            "Text for a number column",
+            r#"{ table: people, values: { email: cy@example.com, age: forty } }"#,
+            r#"E0206"#,
+        ),
+        Example::fails(
+            "A key another row holds",
+            r#"{ table: people, values: { email: ann@example.com, name: Annie } }"#,
+            r#"already has a row with email = "ann@example.com""#,
+        ),
+    ],
 };
 
 impl Card for Config {

@@ -4,7 +4,9 @@
 use super::{Cond, TABLE_TIMEOUT, blocking, check_conds, check_table, eval_conds, row_id, tables};
 use flow_card::card::schema_of;
 use flow_card::kinds::{Number, Text};
-use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{
+    Card, CardDoc, CardFuture, CardSpec, Checker, Effect, Example, Expr, Outcome, StepCx,
+};
 use flow_model::tables::{Filter, Op};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
@@ -35,6 +37,35 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation; the examples run as tests against a real table store
+/// (`crates/flow-store/tests/it/table_examples.rs`).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Deletes the row with `id`, or, with `where:` instead, every row the conditions select (see
+`table.search_rows`). The output counts the rows deleted: 0 when there was none. In a dry run
+nothing is deleted and the output counts what would be.
+
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+    okta: &["Tables - Delete Row"],
+    examples: &[
+        Example::gives("By id", r#"{ table: people, id: 2 }"#, r#"{"deleted": 1}"#),
+        Example::gives(
+            "Every row a condition selects",
+            r#"{ table: people, where: [{ column: age, greater_than: 30 }] }"#,
+            r#"{"deleted": 1}"#,
+        ),
+        Example::gives(
+            "No such row",
+            r#"{ table: people, id: 9 }"#,
+            r#"{"deleted": 0}"#,
+        ),
+        Example::rejected(
+            "A column the table does not have",
+            r#"{ table: people, where: [{ column: phone, equals: "555" }] }"#,
+            r#"E0205"#,
+        ),
+    ],
 };
 
 impl Card for Config {

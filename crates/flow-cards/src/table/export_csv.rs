@@ -6,7 +6,8 @@ use super::{Cond, TABLE_TIMEOUT, blocking, check_conds, check_table, def_of, eva
 use flow_card::card::schema_of;
 use flow_card::kinds::Text;
 use flow_card::{
-    Card, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Expr, Outcome, StepCx,
+    Card, CardDoc, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Example, Expr,
+    Outcome, StepCx,
 };
 use flow_model::Type;
 use flow_model::tables::csv;
@@ -40,6 +41,35 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation; the examples run as tests against a real table store
+/// (`crates/flow-store/tests/it/table_examples.rs`).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"The rows `where:` selects (every row without it) as CSV text (RFC 4180): a header, `id`
+first then the columns as declared, and a line per row in `id` order; `count` is the number
+of rows. The text is a value like any other (bounded by `limits.max_value`);
+`flowctl table export` writes a table of any size to a file.
+
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+    okta: &["Tables - Export CSV"],
+    examples: &[
+        Example::gives(
+            "Every row",
+            r#"{ table: people }"#,
+            r#"{"csv": "id,email,name,age\r\n1,ann@example.com,Ann,34\r\n2,bob@example.com,Bob,27\r\n", "count": 2}"#,
+        ),
+        Example::gives(
+            "Names starting with B",
+            r#"{ table: people, where: [{ column: name, starts_with: B }] }"#,
+            r#"{"csv": "id,email,name,age\r\n2,bob@example.com,Bob,27\r\n", "count": 1}"#,
+        ),
+        Example::rejected(
+            "A column the table does not have",
+            r#"{ table: people, where: [{ column: phone, is_empty: true }] }"#,
+            r#"E0205"#,
+        ),
+    ],
 };
 
 impl Card for Config {

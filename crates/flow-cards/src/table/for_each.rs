@@ -7,7 +7,9 @@ use crate::list::iterate::OnItemError;
 use crate::util::CALL_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::{ItemObject, Text};
-use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, FlowRef, Outcome, StepCx};
+use flow_card::{
+    Card, CardDoc, CardFuture, CardSpec, Checker, Effect, Example, Expr, FlowRef, Outcome, StepCx,
+};
 use flow_model::Type;
 use flow_model::tables::{Filter, Op, Search};
 use schemars::JsonSchema;
@@ -49,6 +51,37 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation; the examples run as tests against a real table store
+/// (`crates/flow-store/tests/it/table_examples.rs`).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Runs the helper flow `flow` once for every row `where:` selects (every row without it), in
+`id` order, reading the rows a page at a time, so a table of any size goes through without
+being held in memory. In `inputs`, `{{ item }}` is the row and `{{ index }}` its position.
+With `on_item_error: stop` (the default) the first failed helper run fails the step; with
+`continue` every row is run and the output counts and lists the failures (the first 100).
+Rows written while it runs may be seen.
+
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27). The helper flow `greet` fails for an empty name."#,
+    okta: &[],
+    examples: &[
+        Example::gives(
+            "Greet everyone",
+            r#"{ table: people, flow: greet, inputs: { name: "{{ item.name }}" } }"#,
+            r#"{"succeeded": 2, "failed": 0, "errors": []}"#,
+        ),
+        Example::gives(
+            "Failures counted",
+            r#"{ table: people, where: [{ column: age, less_than: 30 }], flow: greet, inputs: { name: "" }, on_item_error: continue }"#,
+            r#"{"succeeded": 0, "failed": 1, "errors": [{"index": 0, "id": 2, "message": "helper flow `greet` failed at step `check`: no name"}]}"#,
+        ),
+        Example::fails(
+            "A failed helper run stops it",
+            r#"{ table: people, flow: greet, inputs: { name: "" } }"#,
+            r#"no name"#,
+        ),
+    ],
 };
 
 impl Card for Config {

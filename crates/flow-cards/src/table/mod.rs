@@ -6,33 +6,37 @@
 //! Writes are rehearsed in a dry run (nothing is written; the output is what would be
 //! written); reads read the real table.
 
-pub mod clear;
-pub mod count;
-pub mod create_row;
-pub mod delete_row;
-pub mod export_csv;
-pub mod for_each;
-pub mod import_csv;
-pub mod read_row;
-pub mod search_rows;
-pub mod update_row;
-pub mod upsert_row;
+cards!(
+    create_row,
+    read_row,
+    update_row,
+    upsert_row,
+    delete_row,
+    search_rows,
+    count,
+    clear,
+    for_each,
+    import_csv,
+    export_csv,
+);
 
-/// The table cards. Not yet in the `cards!` form (each card with its `DOC` and examples): the
-/// example harness has no store to hold a table yet.
-pub static SPECS: &[&flow_card::CardSpec] = &[
-    &create_row::SPEC,
-    &read_row::SPEC,
-    &update_row::SPEC,
-    &upsert_row::SPEC,
-    &delete_row::SPEC,
-    &search_rows::SPEC,
-    &count::SPEC,
-    &clear::SPEC,
-    &for_each::SPEC,
-    &import_csv::SPEC,
-    &export_csv::SPEC,
-];
+/// The table the examples of the table cards declare (`tables:` in `flowctl.yaml`): `people`,
+/// keyed by `email`.
+pub const EXAMPLE_TABLES: &str = "people:
+  columns:
+    email: text
+    name: text
+    age: number
+  key: email
+";
+
+/// The rows `people` holds when each example starts (ids 1 and 2). The table family's examples
+/// run against a real table store (`crates/flow-store/tests/it/table_examples.rs`), each from
+/// these rows.
+pub const EXAMPLE_ROWS: &str = r#"[
+  {"email": "ann@example.com", "name": "Ann", "age": 34},
+  {"email": "bob@example.com", "name": "Bob", "age": 27}
+]"#;
 
 use flow_card::kinds::{AnyValue, Text};
 use flow_card::{CardError, Checker, ErrorKind, Expr, StepCx};

@@ -5,7 +5,8 @@ use super::{TABLE_TIMEOUT, blocking, check_table, row_id, row_type, tables};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Number, Text};
 use flow_card::{
-    Card, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Expr, Outcome, StepCx,
+    Card, CardDoc, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Example, Expr,
+    Outcome, StepCx,
 };
 use flow_model::tables::{Filter, Op, Search};
 use flow_model::{Code, Type};
@@ -43,6 +44,39 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation; the examples run as tests against a real table store
+/// (`crates/flow-store/tests/it/table_examples.rs`).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Reads one row by `id`, or by the value of the table's `key:` column (`key:`; the table must
+declare one). No such row is a `not_found` error; with `required: false` the output is
+`null` instead.
+
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+    okta: &["Tables - Read Row"],
+    examples: &[
+        Example::gives(
+            "By id",
+            r#"{ table: people, id: 2 }"#,
+            r#"{"id": 2, "_version": 1, "email": "bob@example.com", "name": "Bob", "age": 27}"#,
+        ),
+        Example::gives(
+            "By key",
+            r#"{ table: people, key: ann@example.com }"#,
+            r#"{"id": 1, "_version": 1, "email": "ann@example.com", "name": "Ann", "age": 34}"#,
+        ),
+        Example::gives(
+            "No such row, not required",
+            r#"{ table: people, id: 9, required: false }"#,
+            r#"null"#,
+        ),
+        Example::fails(
+            "No such row",
+            r#"{ table: people, id: 9 }"#,
+            r#"table `people` has no row with id 9"#,
+        ),
+    ],
 };
 
 impl Card for Config {

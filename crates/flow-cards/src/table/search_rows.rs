@@ -8,7 +8,9 @@ use super::{
 };
 use flow_card::card::schema_of;
 use flow_card::kinds::{Number, Text};
-use flow_card::{Card, CardError, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{
+    Card, CardDoc, CardError, CardFuture, CardSpec, Checker, Effect, Example, Expr, Outcome, StepCx,
+};
 use flow_model::tables::{Search, Sort};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
@@ -46,6 +48,48 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation; the examples run as tests against a real table store
+/// (`crates/flow-store/tests/it/table_examples.rs`).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"The rows the conditions of `where:` select (all must hold; none: every row), sorted by
+`sort_by` (then by `id`; by `id` when left out), at most `limit` of them (10000 at most)
+after skipping `offset`. A condition names a `column` (or `id`) and one comparison:
+`equals`, `not_equals`, `contains`, `starts_with`, `greater_than`, `less_than`, `is_empty:
+true`, `is_not_empty: true`; `any:` and `all:` group conditions. `count` is the number of
+rows given.
+
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+    okta: &["Tables - Search Rows"],
+    examples: &[
+        Example::gives(
+            "By a text and sorted",
+            r#"{ table: people, where: [{ column: email, contains: example.com }], sort_by: age }"#,
+            r#"{"rows": [{"id": 2, "_version": 1, "email": "bob@example.com", "name": "Bob", "age": 27}, {"id": 1, "_version": 1, "email": "ann@example.com", "name": "Ann", "age": 34}], "count": 2}"#,
+        ),
+        Example::gives(
+            "Either of two conditions",
+            r#"{ table: people, where: [{ any: [{ column: name, equals: Ann }, { column: age, less_than: 20 }] }] }"#,
+            r#"{"rows": [{"id": 1, "_version": 1, "email": "ann@example.com", "name": "Ann", "age": 34}], "count": 1}"#,
+        ),
+        Example::gives(
+            "The second page of one",
+            r#"{ table: people, limit: 1, offset: 1 }"#,
+            r#"{"rows": [{"id": 2, "_version": 1, "email": "bob@example.com", "name": "Bob", "age": 27}], "count": 1}"#,
+        ),
+        Example::rejected(
+            "Text compared with a number column",
+            r#"{ table: people, where: [{ column: age, equals: old }] }"#,
+            r#"E0206"#,
+        ),
+        Example::fails(
+            "A negative limit",
+            r#"{ table: people, limit: "{{ inputs.n }}" }"#,
+            r#"`limit` must be a whole number from 0, not -1"#,
+        )
+        .with_inputs(r#"{"n": -1}"#),
+    ],
 };
 
 fn whole(cx: &StepCx<'_>, e: &Option<Expr<Number>>, what: &str) -> Result<Option<u64>, CardError> {

@@ -8,7 +8,8 @@ use super::{
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Number, Text};
 use flow_card::{
-    Card, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Expr, Outcome, StepCx,
+    Card, CardDoc, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Example, Expr,
+    Outcome, StepCx,
 };
 use flow_model::Type;
 use indexmap::IndexMap;
@@ -41,6 +42,40 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation; the examples run as tests against a real table store
+/// (`crates/flow-store/tests/it/table_examples.rs`).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Sets the columns given of row `id`; the others keep their values, and `_version` goes up by
+one. With `version` (the `_version` the flow read), the row is updated only if it is still at
+that version; otherwise the step fails with `invalid_state` and the flow reads the row again,
+so two runs changing one row lose neither change. No such row is a `not_found` error.
+
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+    okta: &["Tables - Update Row"],
+    examples: &[
+        Example::gives(
+            "A birthday",
+            r#"{ table: people, id: 1, values: { age: 35 } }"#,
+            r#"{"id": 1, "_version": 2, "email": "ann@example.com", "name": "Ann", "age": 35}"#,
+        ),
+        Example::fails(
+            "Changed since it was read",
+            r#"{ table: people, id: 1, values: { age: 35 }, version: 7 }"#,
+            r#"changed since it was read (version 1, expected 7)"#,
+        ),
+        Example::fails(
+            "No such row",
+            r#"{ table: people, id: 9, values: { age: 35 } }"#,
+            r#"table `people` has no row with id 9"#,
+        ),
+        Example::rejected(
+            "Text for a number column",
+            r#"{ table: people, id: 1, values: { age: thirty } }"#,
+            r#"E0206"#,
+        ),
+    ],
 };
 
 impl Card for Config {

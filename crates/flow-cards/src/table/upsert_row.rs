@@ -4,7 +4,9 @@
 use super::{TABLE_TIMEOUT, blocking, check_table, check_values, eval_values, row_type, tables};
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, Text};
-use flow_card::{Card, CardFuture, CardSpec, Checker, Effect, Expr, Outcome, StepCx};
+use flow_card::{
+    Card, CardDoc, CardFuture, CardSpec, Checker, Effect, Example, Expr, Outcome, StepCx,
+};
 use flow_model::tables::{Filter, Op, Search, TableError};
 use flow_model::{Code, Type};
 use indexmap::IndexMap;
@@ -33,6 +35,35 @@ pub static SPEC: CardSpec = CardSpec {
     trigger: None,
     schema: schema_of::<Config>,
     build: |cx| Some(Box::new(cx.config::<Config>()?)),
+};
+
+/// Documentation; the examples run as tests against a real table store
+/// (`crates/flow-store/tests/it/table_examples.rs`).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Updates the row whose `key:` column holds the key given in `values`, or creates it when
+there is none, in one statement: two runs upserting one key make one row. Only the columns
+given are set on an existing row; `_version` goes up by one. The table must declare `key:`,
+and `values` must hold the key.
+
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+    okta: &[],
+    examples: &[
+        Example::gives(
+            "An existing key: updated",
+            r#"{ table: people, values: { email: bob@example.com, age: 28 } }"#,
+            r#"{"id": 2, "_version": 2, "email": "bob@example.com", "name": "Bob", "age": 28}"#,
+        ),
+        Example::gives(
+            "A new key: created",
+            r#"{ table: people, values: { email: cy@example.com, name: Cy } }"#,
+            r#"{"id": 3, "_version": 1, "email": "cy@example.com", "name": "Cy", "age": null}"#,
+        ),
+        Example::rejected(
+            "Without the key",
+            r#"{ table: people, values: { name: Dee } }"#,
+            r#"E0006"#,
+        ),
+    ],
 };
 
 impl Card for Config {

@@ -10,5 +10,6 @@ mod durability;
 mod postgres;
 mod queue;
 mod runs;
+mod table_examples;
 mod tables;
 mod ticks;
