@@ -18,6 +18,7 @@ mod auth;
 pub use auth::{Refusal, sign};
 mod clock;
 mod close;
+pub mod console;
 pub use clock::{Clock, ManualClock, SystemClock};
 mod dedupe;
 mod durable;
@@ -33,6 +34,7 @@ mod rejection;
 mod routes;
 mod state;
 
+pub use console::Console;
 pub use close::{answer_now, close_at_acceptance};
 pub use dedupe::{DedupeOutcome, DedupeStore, MemoryDedupe, encode_key};
 pub use durable::{Durable, LEASE, resume_loop, resume_tick, stored_input};
