@@ -77,6 +77,17 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             None => None,
         };
         let env = |n: &str| flow_model::config::process_env(n);
+        let console = match &server.console_token {
+            Some(token) => {
+                let token = token.resolve(&env).map_err(|e| {
+                    CliError::coded(flow_model::Code::MissingEnv, e.to_string(), None)
+                })?;
+                let c = flow_server::Console::new(token, Arc::new(env));
+                observers.push(c.clone());
+                Some(c)
+            }
+            None => None,
+        };
         let live = Live::build(
             project,
             &env,
@@ -110,6 +121,9 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
         let mut state = ServerState::new(live, limits, metrics.clone(), log);
         if let Some(d) = durable.clone() {
             state = state.with_durable(d);
+        }
+        if let Some(c) = console {
+            state = state.with_console(c);
         }
         let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind(&listen)

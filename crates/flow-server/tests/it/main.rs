@@ -4,7 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cdp;
 mod common;
+mod browser;
+mod console;
 mod durable;
 mod queue;
 mod routes;
