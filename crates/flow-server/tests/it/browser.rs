@@ -144,6 +144,7 @@ async fn sign_in_see_a_run_live_open_it_expand_a_helper_run_and_replay_it() {
     assert_eq!(display, "block");
     shot(&mut b, "phone").await;
 
+    assert_eq!(b.page_errors(), Vec::<String>::new());
     // Every secret stayed out of every page the browser was shown.
     let html = b.eval("document.documentElement.outerHTML").await;
     for secret in s.secrets() {

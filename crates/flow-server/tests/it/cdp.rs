@@ -143,6 +143,15 @@ impl Browser {
         }
     }
 
+    /// The errors the page's scripts threw so far (kept until [`Browser::forget_events`]).
+    pub fn page_errors(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter(|e| e["method"] == "Runtime.exceptionThrown")
+            .map(|e| e["params"]["exceptionDetails"]["exception"]["description"].to_string())
+            .collect()
+    }
+
     /// Drops the events received so far.
     pub fn forget_events(&mut self) {
         self.events.clear();
@@ -158,7 +167,11 @@ impl Browser {
             )
             .await;
         if let Some(e) = r.get("exceptionDetails") {
-            panic!("in the page: {}", e["exception"]["description"]);
+            panic!(
+                "in the page: {}; the page's own errors: {:?}",
+                e["exception"]["description"],
+                self.page_errors()
+            );
         }
         r["result"]["value"].clone()
     }

@@ -37,7 +37,7 @@ function ms(v) {
   return (v / 60000).toFixed(1) + " min";
 }
 
-function status(s) {
+function badge(s) {
   return el("span", { class: "status status-" + s }, s);
 }
 
@@ -104,7 +104,7 @@ async function executionsPage(main) {
     return el("tr", { "data-id": r.execution_id },
       el("td", {}, r.started_at),
       el("td", {}, r.flow),
-      el("td", {}, status(r.status)),
+      el("td", {}, badge(r.status)),
       el("td", {}, ms(r.duration_ms)),
       el("td", {}, r.response_status === null || r.response_status === undefined ? "" : String(r.response_status)),
       el("td", { class: "id" }, runLink(r.execution_id)),
@@ -166,7 +166,7 @@ function exchanges(list) {
 function stepView(step, depth) {
   const failed = step.status === "failed";
   const summary = el("summary", {},
-    el("b", {}, step.id), " · ", step.card, " · ", status(step.status),
+    el("b", {}, step.id), " · ", step.card, " · ", badge(step.status),
     " · ", step.attempts + (step.attempts === 1 ? " attempt" : " attempts"), " · ", ms(step.duration_ms));
   const body = [summary];
   if (step.error) body.push(el("div", { class: "error", role: "alert" }, typeof step.error === "string" ? step.error : JSON.stringify(step.error, null, 2)));
@@ -204,7 +204,7 @@ function runView(record) {
   const parts = [
     el("div", { class: "meta" },
       el("span", {}, "Flow ", el("b", {}, record.flow)),
-      el("span", {}, "Status ", status(record.status)),
+      el("span", {}, "Status ", badge(record.status)),
       el("span", {}, "Started ", el("b", {}, record.started_at)),
       el("span", {}, "Duration ", el("b", {}, ms(record.duration_ms))),
       record.dry_run ? el("span", {}, el("b", {}, "dry run")) : null,
@@ -278,7 +278,7 @@ async function flowsPage(main) {
       f.steps.map(s => el("li", {}, el("b", {}, s.id), el("small", {}, s.card), s.after.length ? el("small", {}, "after " + s.after.join(", ")) : null)));
     const runs = f.last_runs.length
       ? el("table", { class: "runs" }, el("tbody", {}, f.last_runs.map(r =>
-        el("tr", {}, el("td", {}, r.started_at), el("td", {}, status(r.status)), el("td", {}, ms(r.duration_ms)), el("td", { class: "id" }, runLink(r.execution_id))))))
+        el("tr", {}, el("td", {}, r.started_at), el("td", {}, badge(r.status)), el("td", {}, ms(r.duration_ms)), el("td", { class: "id" }, runLink(r.execution_id))))))
       : el("p", { class: "hint" }, body.history ? "No runs yet." : "Run history is off.");
     main.append(el("section", { class: "card", "aria-labelledby": "flow-" + f.name },
       el("h2", { id: "flow-" + f.name }, f.name),
