@@ -13,7 +13,9 @@
 use axum::body::Body;
 use axum::http::Request;
 use flow_runtime::ExecutionRecord;
-use flow_server::{Console, Durable, Limits, Live, LogFormat, Logger, Metrics, ServerState, router};
+use flow_server::{
+    Console, Durable, Limits, Live, LogFormat, Logger, Metrics, ServerState, router,
+};
 use flow_store::{NewRun, SqliteStore, Store, StoredInput};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -109,14 +111,14 @@ async fn main() {
     let store = Arc::new(SqliteStore::open(&dir.join("state.db")).unwrap());
     let t = Instant::now();
     fill(&store, runs, 8);
-    println!(
-        "stored {runs} runs in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
+    println!("stored {runs} runs in {:.1} s", t.elapsed().as_secs_f64());
 
     let project = flow_compile::compile_str(
         Some(CONFIG),
-        &[("oort-failing-check.yaml", MAIN), ("demo-dispatcher.yaml", HELPER)],
+        &[
+            ("oort-failing-check.yaml", MAIN),
+            ("demo-dispatcher.yaml", HELPER),
+        ],
         &flow_cards::registry(),
     )
     .unwrap();
@@ -167,7 +169,10 @@ async fn main() {
 
     for (what, query) in [
         ("flow filter", "limit=50&flow=demo-dispatcher"),
-        ("flow + status filter", "limit=50&flow=demo-dispatcher&status=failed"),
+        (
+            "flow + status filter",
+            "limit=50&flow=demo-dispatcher&status=failed",
+        ),
         ("status filter", "limit=50&status=stopped"),
         (
             "time range (one hour, mid-history)",

@@ -34,8 +34,8 @@ mod rejection;
 mod routes;
 mod state;
 
-pub use console::Console;
 pub use close::{answer_now, close_at_acceptance};
+pub use console::Console;
 pub use dedupe::{DedupeOutcome, DedupeStore, MemoryDedupe, encode_key};
 pub use durable::{Durable, LEASE, resume_loop, resume_tick, stored_input};
 pub use listen::{ListenOptions, serve};

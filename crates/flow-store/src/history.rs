@@ -17,8 +17,8 @@ fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
 }
 
 /// Past runs, newest first, a page at a time: `filter.before` pages by the key (started_ms,
-/// id), which the indexes `executions_started_id` and `executions_flow_started_id` hold in
-/// order, so a page costs the same however deep it is. Only the conditions a filter sets are in
+/// id), which the indexes `executions_started_id`, `executions_flow_started_id` and
+/// `executions_status_started_id` hold in order, so a page costs the same however deep it is. Only the conditions a filter sets are in
 /// the query (an `x IS NULL OR …` would keep SQLite from using the indexes).
 pub(crate) fn list(
     conn: &Connection,
@@ -67,7 +67,10 @@ pub(crate) fn list(
     if let Some(text) = &filter.text {
         cond(" AND instr(input, ?) > 0", Sql::Text(text.clone()));
     }
-    cond(" ORDER BY started_ms DESC, id DESC LIMIT ?", Sql::Integer(limit));
+    cond(
+        " ORDER BY started_ms DESC, id DESC LIMIT ?",
+        Sql::Integer(limit),
+    );
     let mut stmt = conn.prepare_cached(&sql).at(path)?;
     let rows = stmt
         .query_map(rusqlite::params_from_iter(args), |r| {

@@ -69,10 +69,11 @@ const MIGRATIONS: &[&str] = &[
     // taking the oldest and counting the backlog never scan finished history.
     "ALTER TABLE executions ADD COLUMN queue_seq BIGINT;
     CREATE INDEX executions_queue ON executions (queue_seq) WHERE status = 'queued';",
-    // 4: history paged newest first by the key (started_ms, id), over all flows or one
-    // (`ListFilter::before`): a page is an index range, however deep.
+    // 4: history paged newest first by the key (started_ms, id), over all flows, one flow or
+    // one status (`ListFilter::before`): a page is an index range, however deep.
     "CREATE INDEX executions_started_id ON executions (started_ms, id);
-    CREATE INDEX executions_flow_started_id ON executions (flow, started_ms, id);",
+    CREATE INDEX executions_flow_started_id ON executions (flow, started_ms, id);
+    CREATE INDEX executions_status_started_id ON executions (status, started_ms, id);",
 ];
 
 /// The newest schema version this build knows.

@@ -3,8 +3,8 @@
 //! prints it: secrets masked as stored), the queue, and replay — a stored run's input queued
 //! again as a new run, or run as a dry run whose record is answered and not stored.
 
-use super::ConsoleRefusal;
 use super::Console;
+use super::ConsoleRefusal;
 use super::session::{Signed, same_origin};
 use crate::state::ServerState;
 use axum::Json;

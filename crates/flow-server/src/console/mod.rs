@@ -30,21 +30,21 @@ use tokio::sync::{broadcast, watch};
 /// Runs the feed holds for a slow reader before it skips ahead.
 const FEED_BACKLOG: usize = 256;
 
+/// Looks up an environment variable (where the project's secrets come from).
+pub type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// The console's state: its sessions, the live feed and the environment secrets are read from.
 pub struct Console {
     sessions: Sessions,
     feed: broadcast::Sender<String>,
     closing: watch::Sender<bool>,
-    env: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    env: Env,
 }
 
 impl Console {
     /// A console for `token` (`server.console.token`, resolved). `env` resolves the project's
     /// secrets for dry runs, so that their records mask them as every other run's do.
-    pub fn new(
-        token: String,
-        env: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
-    ) -> Arc<Console> {
+    pub fn new(token: String, env: Env) -> Arc<Console> {
         let (feed, _) = broadcast::channel(FEED_BACKLOG);
         let (closing, _) = watch::channel(false);
         Arc::new(Console {

@@ -35,7 +35,10 @@ pub(super) async fn secure_headers(mut resp: Response) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
     resp
@@ -185,7 +188,10 @@ mod tests {
     #[test]
     fn the_pages_have_no_inline_script_or_style() {
         for page in [SHELL, SIGN_IN] {
-            assert!(!page.contains("<script>") && !page.contains(" style="), "{page}");
+            assert!(
+                !page.contains("<script>") && !page.contains(" style="),
+                "{page}"
+            );
             assert!(!page.contains("http://") && !page.contains("https://"));
             for handler in ["onclick=", "onload=", "onsubmit=", "onerror="] {
                 assert!(!page.contains(handler), "no inline handlers: {page}");
@@ -194,6 +200,9 @@ mod tests {
         for asset in [APP_JS, APP_CSS] {
             assert!(!asset.contains("http://") && !asset.contains("https://"));
         }
-        assert!(!APP_JS.contains("innerHTML"), "data is set as text, never as HTML");
+        assert!(
+            !APP_JS.contains("innerHTML"),
+            "data is set as text, never as HTML"
+        );
     }
 }

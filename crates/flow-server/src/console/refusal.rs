@@ -73,9 +73,9 @@ impl ConsoleRefusal {
             ConsoleRefusal::NoHistory => "run history is off (`store: none`)".to_string(),
             ConsoleRefusal::UnknownRun { id } => format!("no run `{id}` in the history"),
             ConsoleRefusal::BadQuery { field, why } => format!("`{field}`: {why}"),
-            ConsoleRefusal::NoInput { id } => format!(
-                "run `{id}` kept no input (its flow has `history: {{ save_data: false }}`)"
-            ),
+            ConsoleRefusal::NoInput { id } => {
+                format!("run `{id}` kept no input (its flow has `history: {{ save_data: false }}`)")
+            }
             ConsoleRefusal::FlowGone { flow } => format!("flow `{flow}` is not served any more"),
             ConsoleRefusal::QueueFull { max } => {
                 format!("{max} events are queued already; try again")
@@ -126,7 +126,11 @@ mod tests {
                 400,
                 "`limit`: not a number",
             ),
-            (ConsoleRefusal::NoInput { id: "r2".into() }, 409, "save_data"),
+            (
+                ConsoleRefusal::NoInput { id: "r2".into() },
+                409,
+                "save_data",
+            ),
             (ConsoleRefusal::FlowGone { flow: "f".into() }, 409, "`f`"),
             (ConsoleRefusal::QueueFull { max: 3 }, 503, "3 events"),
             (ConsoleRefusal::DryRunTimeout, 504, "in time"),

@@ -125,8 +125,12 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
 /// is refused.
 pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
     let (Some(origin), Some(host)) = (
-        headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok()),
-        headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()),
+        headers
+            .get(axum::http::header::ORIGIN)
+            .and_then(|v| v.to_str().ok()),
+        headers
+            .get(axum::http::header::HOST)
+            .and_then(|v| v.to_str().ok()),
     ) else {
         return false;
     };
@@ -198,11 +202,17 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
         assert!(!same_origin(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
         assert!(!same_origin(&h));
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
         assert!(!same_origin(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:8080"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
         assert!(same_origin(&h));
     }
 }

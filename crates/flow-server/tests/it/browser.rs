@@ -57,7 +57,8 @@ async fn sign_in_see_a_run_live_open_it_expand_a_helper_run_and_replay_it() {
 
     // Signed out: the sign-in form.
     b.goto(&format!("{base}/console/")).await;
-    b.wait_for("form[action='/console/login'] input#token").await;
+    b.wait_for("form[action='/console/login'] input#token")
+        .await;
     shot(&mut b, "sign-in").await;
     b.forget_events();
     b.eval(&format!(
@@ -101,7 +102,9 @@ async fn sign_in_see_a_run_live_open_it_expand_a_helper_run_and_replay_it() {
     let title = b.eval("document.querySelector('h1').textContent").await;
     assert_eq!(title, "oort-failing-check · succeeded");
     // Helper runs are folded; one opens with a click on its summary.
-    let helpers = b.eval("document.querySelectorAll('details.child').length").await;
+    let helpers = b
+        .eval("document.querySelectorAll('details.child').length")
+        .await;
     assert_eq!(helpers, 3);
     let opened = b
         .eval(
@@ -117,7 +120,8 @@ async fn sign_in_see_a_run_live_open_it_expand_a_helper_run_and_replay_it() {
 
     // Replay: a new run, linked.
     let finished = s.runs.finished();
-    b.eval("document.getElementById('replay').click(); true").await;
+    b.eval("document.getElementById('replay').click(); true")
+        .await;
     let new_id = b.wait_for("a#replayed").await;
     assert_ne!(new_id, id);
     assert_eq!(new_id.len(), 36, "{new_id}");

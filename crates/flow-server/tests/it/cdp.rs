@@ -198,7 +198,11 @@ impl Browser {
                 setTimeout(() => {{ o.disconnect(); fail(new Error('no ' + {sel})); }}, 20000);
             }})"
         );
-        self.eval(&js).await.as_str().unwrap_or_default().to_string()
+        self.eval(&js)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Sets the viewport (CSS pixels) and whether it is a phone.

@@ -153,7 +153,13 @@ fn bearer(uri: &str) -> Request<Body> {
 
 /// Signs in through the form; returns the cookie pair to send back.
 async fn sign_in(state: &Arc<ServerState>) -> String {
-    let a = login(state, &format!("token={TOKEN}"), Some("http://127.0.0.1:8080"), false).await;
+    let a = login(
+        state,
+        &format!("token={TOKEN}"),
+        Some("http://127.0.0.1:8080"),
+        false,
+    )
+    .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text);
     let set = a.headers[header::SET_COOKIE].to_str().unwrap();
     set.split(';').next().unwrap().to_string()
@@ -221,13 +227,23 @@ async fn no_token_or_a_wrong_one_gets_the_sign_in_page_or_401_never_data() {
             assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.text);
         }
     }
-    for page in ["/console/", "/console/flows", &format!("/console/executions/{id}")] {
+    for page in [
+        "/console/",
+        "/console/flows",
+        &format!("/console/executions/{id}"),
+    ] {
         for (name, value) in wrong {
             let req = get(page).header(name, value).body(Body::empty()).unwrap();
             let a = common::call(&s.state, req).await;
             assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{page}");
-            assert!(a.text.contains("<form method=\"post\" action=\"/console/login\">"));
-            assert!(!a.text.contains(&id) && !a.text.contains("app.js"), "{page}");
+            assert!(
+                a.text
+                    .contains("<form method=\"post\" action=\"/console/login\">")
+            );
+            assert!(
+                !a.text.contains(&id) && !a.text.contains("app.js"),
+                "{page}"
+            );
         }
     }
     // A wrong token in the form: the sign-in page again, no cookie.
@@ -244,7 +260,12 @@ async fn signing_in_sets_a_strict_httponly_cookie_that_holds_no_token() {
     assert_eq!(a.status, StatusCode::SEE_OTHER);
     assert_eq!(a.headers[header::LOCATION], "/console/");
     let set = a.headers[header::SET_COOKIE].to_str().unwrap().to_string();
-    for attr in ["HttpOnly", "SameSite=Strict", "Path=/console", "Max-Age=43200"] {
+    for attr in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/console",
+        "Max-Age=43200",
+    ] {
         assert!(set.contains(attr), "{set}");
     }
     assert!(!set.contains("Secure"), "plain HTTP: {set}");
@@ -284,7 +305,12 @@ async fn signing_in_sets_a_strict_httponly_cookie_that_holds_no_token() {
         .unwrap();
     let a = common::call(&s.state, req).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER);
-    assert!(a.headers[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    assert!(
+        a.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -344,7 +370,11 @@ async fn every_console_answer_has_a_strict_csp_and_no_framing() {
         assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
         assert!(csp.contains("frame-ancestors 'none'"));
         assert_eq!(a.headers[header::X_FRAME_OPTIONS], "DENY", "{uri}");
-        assert_eq!(a.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{uri}");
+        assert_eq!(
+            a.headers[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff",
+            "{uri}"
+        );
     }
     let a = common::call(&s.state, bearer("/console/api/flows")).await;
     assert_eq!(a.headers[header::CACHE_CONTROL], "no-store");
@@ -438,7 +468,10 @@ async fn executions_are_paged_newest_first_and_filtered_on_the_server() {
     assert_eq!(body["executions"].as_array().unwrap().len(), 2);
     let body = page("q=user4%40example.com".into()).await;
     assert_eq!(body["executions"].as_array().unwrap().len(), 1);
-    assert_eq!(body["executions"][0]["execution_id"], expected[2].1.as_str());
+    assert_eq!(
+        body["executions"][0]["execution_id"],
+        expected[2].1.as_str()
+    );
 
     let a = common::call(&s.state, bearer("/console/api/executions?status=done")).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
@@ -496,7 +529,12 @@ async fn the_oort_run_is_shown_whole_and_no_secret_reaches_the_console() {
         .find(|st| st["id"] == "dispatch")
         .unwrap();
     assert_eq!(dispatch["children"].as_array().unwrap().len(), 3);
-    assert!(!dispatch["children"][0]["steps"][0]["http"].as_array().unwrap().is_empty());
+    assert!(
+        !dispatch["children"][0]["steps"][0]["http"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let okta_calls = s.okta.requests().len();
 
     let shown = everything_shown(&s, &id, &cookie).await;
@@ -526,7 +564,12 @@ async fn the_oort_run_is_shown_whole_and_no_secret_reaches_the_console() {
         .iter()
         .find(|st| st["id"] == "message")
         .unwrap();
-    assert!(message["after"].as_array().unwrap().contains(&Value::from("dispatch")));
+    assert!(
+        message["after"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("dispatch"))
+    );
 }
 
 /// Reads server-sent events from `body` until a whole one has `want` in it; returns that event.
@@ -580,7 +623,11 @@ async fn replay_queues_a_new_run_that_the_live_feed_reports() {
     s.runs.wait_finished(finished + 1).await;
     s.durable.flush().unwrap();
 
-    let a = common::call(&s.state, bearer(&format!("/console/api/executions/{new_id}"))).await;
+    let a = common::call(
+        &s.state,
+        bearer(&format!("/console/api/executions/{new_id}")),
+    )
+    .await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body["flow"], "oort-failing-check");
     assert_eq!(a.body["status"], "succeeded");

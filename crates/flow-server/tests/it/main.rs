@@ -4,9 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod browser;
 mod cdp;
 mod common;
-mod browser;
 mod console;
 mod durable;
 mod queue;
