@@ -138,6 +138,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             &[
                 ("listen", Value::String(format!("http://{addr}"))),
                 ("durable", Value::Bool(durable.is_some())),
+                ("console", Value::Bool(server.console_token.is_some())),
                 (
                     "endpoints",
                     json!(

@@ -87,10 +87,11 @@ pub(super) async fn page(State(state): State<Arc<ServerState>>, headers: HeaderM
 
 /// `GET /console/assets/<file>`: the script and the style sheet (no data in them).
 pub(super) async fn asset(Path(file): Path<String>) -> Response {
+    // Only these two names: nothing is read from the disk.
     let (kind, body) = match file.as_str() {
         "app.js" => ("text/javascript; charset=utf-8", APP_JS),
         "app.css" => ("text/css; charset=utf-8", APP_CSS),
-        _ => return super::ConsoleRefusal::UnknownRun { id: file }.into_response(),
+        _ => return super::ConsoleRefusal::NoSuchAsset.into_response(),
     };
     (
         [

@@ -15,6 +15,8 @@ pub enum ConsoleRefusal {
     CrossSite,
     /// The server keeps no run history (`store: none`), so there are no runs to show (404).
     NoHistory,
+    /// No console asset of that name (404).
+    NoSuchAsset,
     /// No run with this id (404).
     UnknownRun {
         /// The id asked for.
@@ -54,7 +56,9 @@ impl ConsoleRefusal {
         match self {
             ConsoleRefusal::Unauthorized => StatusCode::UNAUTHORIZED,
             ConsoleRefusal::CrossSite => StatusCode::FORBIDDEN,
-            ConsoleRefusal::NoHistory | ConsoleRefusal::UnknownRun { .. } => StatusCode::NOT_FOUND,
+            ConsoleRefusal::NoHistory
+            | ConsoleRefusal::NoSuchAsset
+            | ConsoleRefusal::UnknownRun { .. } => StatusCode::NOT_FOUND,
             ConsoleRefusal::BadQuery { .. } => StatusCode::BAD_REQUEST,
             ConsoleRefusal::NoInput { .. } | ConsoleRefusal::FlowGone { .. } => {
                 StatusCode::CONFLICT
@@ -71,6 +75,7 @@ impl ConsoleRefusal {
             ConsoleRefusal::Unauthorized => "unauthorized".to_string(),
             ConsoleRefusal::CrossSite => "a write from another site is refused".to_string(),
             ConsoleRefusal::NoHistory => "run history is off (`store: none`)".to_string(),
+            ConsoleRefusal::NoSuchAsset => "not found".to_string(),
             ConsoleRefusal::UnknownRun { id } => format!("no run `{id}` in the history"),
             ConsoleRefusal::BadQuery { field, why } => format!("`{field}`: {why}"),
             ConsoleRefusal::NoInput { id } => {
@@ -117,6 +122,7 @@ mod tests {
             (ConsoleRefusal::Unauthorized, 401, "unauthorized"),
             (ConsoleRefusal::CrossSite, 403, "another site"),
             (ConsoleRefusal::NoHistory, 404, "store: none"),
+            (ConsoleRefusal::NoSuchAsset, 404, "not found"),
             (ConsoleRefusal::UnknownRun { id: "r1".into() }, 404, "`r1`"),
             (
                 ConsoleRefusal::BadQuery {

@@ -182,7 +182,11 @@ fn list_pages_by_key_and_filters_by_time_and_text() {
         "2025-01-01T00:00:02Z",
         "2025-01-01T00:00:03Z",
     ] {
-        let flow = if all.len().is_multiple_of(2) { "a" } else { "b" };
+        let flow = if all.len().is_multiple_of(2) {
+            "a"
+        } else {
+            "b"
+        };
         all.push((finished(&store, flow, at, RunStatus::Succeeded), at.into()));
     }
     let mut newest_first = all.clone();
