@@ -251,6 +251,7 @@ async fn no_token_or_a_wrong_one_gets_the_sign_in_page_or_401_never_data() {
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
     assert!(a.text.contains("That token is not right."));
     assert!(!a.headers.contains_key(header::SET_COOKIE));
+    assert_eq!(s.state.metrics.rejected_count("console_sign_in"), 1);
 }
 
 #[tokio::test]
