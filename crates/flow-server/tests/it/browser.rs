@@ -154,7 +154,7 @@ async fn sign_in_see_a_run_live_open_it_expand_a_helper_run_and_replay_it() {
     for secret in s.secrets() {
         assert!(!html.as_str().unwrap().contains(&secret));
     }
-    drop(b);
+    b.close().await;
     let _ = stop.send(());
     serving.await.unwrap();
 }

@@ -228,6 +228,15 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// Stops Chromium, waits for it to exit and removes its profile.
+    pub async fn close(mut self) {
+        let _ = self.child.kill().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A test that fails midway still stops Chromium (its profile may be left in the target dir).
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
