@@ -18,8 +18,9 @@ fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
 
 /// Past runs, newest first, a page at a time: `filter.before` pages by the key (started_ms,
 /// id), which the indexes `executions_started_id`, `executions_flow_started_id` and
-/// `executions_status_started_id` hold in order, so a page costs the same however deep it is. Only the conditions a filter sets are in
-/// the query (an `x IS NULL OR …` would keep SQLite from using the indexes).
+/// `executions_status_started_id` hold in order, so a page costs the same however deep it is.
+/// Only the conditions a filter sets are in the query (an `x IS NULL OR …` would keep SQLite
+/// from using the indexes); each is a placeholder, never text from the filter.
 pub(crate) fn list(
     conn: &Connection,
     path: &Path,
