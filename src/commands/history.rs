@@ -133,6 +133,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
                     flow,
                     status: status.map(|s| s.as_str().to_string()),
                     limit,
+                    ..ListFilter::default()
                 })
                 .map_err(CliError::msg)?;
             if runs.is_empty() {

@@ -80,6 +80,17 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             None => None,
         };
         let env = |n: &str| flow_model::config::process_env(n);
+        let console = match &server.console_token {
+            Some(token) => {
+                let token = token.resolve(&env).map_err(|e| {
+                    CliError::coded(flow_model::Code::MissingEnv, e.to_string(), None)
+                })?;
+                let c = flow_server::Console::new(token, Arc::new(env));
+                observers.push(c.clone());
+                Some(c)
+            }
+            None => None,
+        };
         let live = Live::build_with_store(
             project,
             &env,
@@ -133,6 +144,9 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
         if let Some(d) = durable.clone() {
             state = state.with_durable(d);
         }
+        if let Some(c) = console {
+            state = state.with_console(c);
+        }
         let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
@@ -146,6 +160,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             &[
                 ("listen", Value::String(format!("http://{addr}"))),
                 ("durable", Value::Bool(durable.is_some())),
+                ("console", Value::Bool(server.console_token.is_some())),
                 (
                     "endpoints",
                     json!(

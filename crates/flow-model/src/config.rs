@@ -127,6 +127,9 @@ pub struct ServerDoc {
     /// `max_unauthenticated_reads_per_client:` of those, bodies read at once per client address
     /// (IPv6 by /64) before answering 429 (default 8).
     pub max_unauthenticated_reads_per_client: u64,
+    /// `console: { token: … }`: the web console at `/console/` is served when set, to those
+    /// who sign in with this token (at least 16 characters; usually `${env:…}`).
+    pub console_token: Option<Secret>,
 }
 
 impl Default for ServerDoc {
@@ -142,6 +145,7 @@ impl Default for ServerDoc {
             shutdown_grace: Duration::from_secs(30),
             max_unauthenticated_reads: 64,
             max_unauthenticated_reads_per_client: 8,
+            console_token: None,
         }
     }
 }
@@ -275,7 +279,12 @@ const SERVER_KEYS: &[&str] = &[
     "shutdown_grace",
     "max_unauthenticated_reads",
     "max_unauthenticated_reads_per_client",
+    "console",
 ];
+
+/// The shortest console token accepted: it is all that stands between the network and every
+/// run's data.
+pub const CONSOLE_TOKEN_MIN: usize = 16;
 
 impl ProjectConfig {
     /// Parses and decodes `flowctl.yaml`, resolving `${env:…}` from the process environment;
@@ -512,6 +521,23 @@ fn decode_server(node: &Node, server: &mut ServerDoc, diags: &mut Diagnostics) {
     if let Some(v) = f.opt_u64("max_unauthenticated_reads_per_client", 1, 1_000_000, diags) {
         server.max_unauthenticated_reads_per_client = v.value;
     }
+    if let Some(console) = f.get("console")
+        && let Some(c) = fields(console, "`server.console`", &["token"], diags)
+        && let Some(token) = c.req_str("token", diags)
+    {
+        if token.value.chars().count() < CONSOLE_TOKEN_MIN {
+            diags.push(
+                Diagnostic::error(
+                    Code::Config,
+                    Some(token.span),
+                    format!("the console token is shorter than {CONSOLE_TOKEN_MIN} characters"),
+                )
+                .with_help("use a long random value from the environment: `${env:CONSOLE_TOKEN}`"),
+            );
+        } else {
+            server.console_token = Some(Secret::new(token.value, token.span));
+        }
+    }
     let durations: [(&str, &mut Duration); 4] = [
         ("header_timeout", &mut server.header_timeout),
         ("body_timeout", &mut server.body_timeout),
@@ -638,6 +664,24 @@ mod tests {
             ),
             (64, 8)
         );
+    }
+
+    #[test]
+    fn console_token_is_read_from_the_environment_never_shown_and_long() {
+        let text = "server:\n  console: { token: \"${env:CONSOLE_TOKEN}\" }\n";
+        let (c, diags) = parse_env(text, &|_| Some("0123456789abcdef-long".to_string()));
+        assert_eq!(diags, vec![]);
+        let token = c.server.console_token.clone().unwrap();
+        assert_eq!(token.resolve(&|_| None).unwrap(), "0123456789abcdef-long");
+        assert!(!format!("{token:?} {token} {:?}", c.server).contains("0123"));
+        let (short, diags) = parse_env(text, &|_| Some("short".to_string()));
+        assert!(short.server.console_token.is_none());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(!format!("{diags:?}").contains("short\""));
+        let (off, diags) = parse_env("{}\n", &|_| None);
+        assert_eq!((off.server.console_token.is_none(), diags.len()), (true, 0));
+        let (_, diags) = parse_env("server:\n  console: { tokn: x }\n", &|_| None);
+        assert_eq!(diags.len(), 2, "unknown key and missing token: {diags:?}");
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod auth;
 pub use auth::{Refusal, sign};
 mod clock;
 mod close;
+pub mod console;
 pub use clock::{Clock, ManualClock, SystemClock};
 mod dedupe;
 mod durable;
@@ -38,6 +39,7 @@ mod schedule;
 mod state;
 
 pub use close::{answer_now, close_at_acceptance};
+pub use console::Console;
 pub use dedupe::{DedupeOutcome, DedupeStore, MemoryDedupe, encode_key};
 pub use durable::{Durable, LEASE, resume_loop, resume_tick, stored_input};
 pub use hook::EVENT_DEDUPE_WINDOW;

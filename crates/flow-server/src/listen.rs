@@ -104,6 +104,9 @@ pub async fn serve(
     // No queued run starts from now on: the queue is left for the next start, and callers
     // waiting for a queued run's answer get 504 with its id.
     state.queue.close();
+    if let Some(c) = &state.console {
+        c.close();
+    }
     state.log.info(
         "shutdown.started",
         &[("grace_s", json!(opts.grace.as_secs()))],

@@ -1,4 +1,5 @@
-//! The routes: `/api/flo/{flow}/invoke` (GET and POST), `/healthz`, `/readyz`, `/metrics`, and
+//! The routes: `/api/flo/{flow}/invoke` (GET and POST), `/healthz`, `/readyz`, `/metrics`, the
+//! console under `/console/` when one is configured ([`crate::console`]), and
 //! JSON answers for unknown paths (404) and other methods (405) — HEAD included: a HEAD of the
 //! endpoint never runs the flow.
 
@@ -14,6 +15,10 @@ use std::sync::Arc;
 
 /// The service, without a socket: tests call it in-process.
 pub fn router(state: Arc<ServerState>) -> Router {
+    let console = match state.console {
+        Some(_) => crate::console::routes(),
+        None => Router::new(),
+    };
     Router::new()
         // axum answers HEAD with the GET handler unless HEAD has its own.
         .route(
@@ -23,6 +28,7 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(console)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

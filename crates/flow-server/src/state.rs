@@ -68,6 +68,8 @@ pub struct ServerState {
     pub clock: Arc<dyn Clock>,
     /// Unauthenticated reads in progress.
     pub(crate) front: Arc<FrontDoor>,
+    /// The web console, when `server.console.token` is set.
+    pub(crate) console: Option<Arc<crate::console::Console>>,
     /// When the store last failed to commit an event, since its last success.
     commit_failed_at: Mutex<Option<Instant>>,
 }
@@ -93,6 +95,7 @@ impl ServerState {
             durable: None,
             clock: Arc::new(SystemClock),
             front: Arc::new(FrontDoor::default()),
+            console: None,
             commit_failed_at: Mutex::new(None),
         }
     }
@@ -117,6 +120,13 @@ impl ServerState {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *at = if ok { None } else { Some(self.clock.now()) };
+    }
+
+    /// Serves the web console at `/console/` (also register it as an engine observer, for its
+    /// live feed).
+    pub fn with_console(mut self, console: Arc<crate::console::Console>) -> Self {
+        self.console = Some(console);
+        self
     }
 
     /// Uses another dedupe store. Consulted only without [`ServerState::with_durable`]: with a

@@ -16,25 +16,65 @@ fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
     crate::codec::decode(text)
 }
 
-/// Past runs, newest first.
+/// Past runs, newest first, a page at a time: `filter.before` pages by the key (started_ms,
+/// id), which the indexes `executions_started_id`, `executions_flow_started_id` and
+/// `executions_status_started_id` hold in order, so a page costs the same however deep it is.
+/// Only the conditions a filter sets are in the query (an `x IS NULL OR …` would keep SQLite
+/// from using the indexes); each is a placeholder, never text from the filter.
 pub(crate) fn list(
     conn: &Connection,
     path: &Path,
     filter: &ListFilter,
 ) -> Result<Vec<RunSummary>, StoreError> {
+    use rusqlite::types::Value as Sql;
     let limit = match filter.limit {
         0 => -1,
         n => i64::try_from(n).unwrap_or(i64::MAX),
     };
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT id, flow, status, started_at, duration_ms, response_status, error \
-             FROM executions WHERE ($1 IS NULL OR flow = $1) AND ($2 IS NULL OR status = $2) \
-             ORDER BY started_ms DESC, id DESC LIMIT $3",
-        )
-        .at(path)?;
+    let mut sql = String::from(
+        "SELECT id, flow, status, started_at, duration_ms, response_status, error \
+         FROM executions WHERE 1 = 1",
+    );
+    let mut args: Vec<Sql> = Vec::new();
+    let mut cond = |sql_part: &str, value: Sql| {
+        args.push(value);
+        sql.push_str(&sql_part.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(flow) = &filter.flow {
+        cond(" AND flow = ?", Sql::Text(flow.clone()));
+    }
+    if let Some(status) = &filter.status {
+        cond(" AND status = ?", Sql::Text(status.clone()));
+    }
+    if let Some(before) = &filter.before {
+        let Some(at) = conn
+            .prepare_cached("SELECT started_ms FROM executions WHERE id = ?1")
+            .at(path)?
+            .query_row([before], |r| r.get::<_, i64>(0))
+            .optional()
+            .at(path)?
+        else {
+            return Ok(Vec::new());
+        };
+        cond(" AND (started_ms, id) < (?", Sql::Integer(at));
+        cond(", ?)", Sql::Text(before.clone()));
+    }
+    if let Some(since) = filter.since_ms {
+        cond(" AND started_ms >= ?", Sql::Integer(since));
+    }
+    if let Some(until) = filter.until_ms {
+        cond(" AND started_ms < ?", Sql::Integer(until));
+    }
+    if let Some(text) = &filter.text {
+        cond(" AND instr(input, ?) > 0", Sql::Text(text.clone()));
+    }
+    cond(
+        " ORDER BY started_ms DESC, id DESC LIMIT ?",
+        Sql::Integer(limit),
+    );
+    let mut stmt = conn.prepare_cached(&sql).at(path)?;
     let rows = stmt
-        .query_map(params![filter.flow, filter.status, limit], |r| {
+        .query_map(rusqlite::params_from_iter(args), |r| {
             Ok((
                 RunSummary {
                     execution_id: r.get(0)?,

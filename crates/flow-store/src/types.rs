@@ -145,6 +145,16 @@ pub struct ListFilter {
     pub status: Option<String>,
     /// At most this many (0: no limit).
     pub limit: usize,
+    /// Only runs older than this one (keyset paging): runs that started before it, or at the
+    /// same millisecond with a smaller id. An id not in the store gives no rows.
+    pub before: Option<String>,
+    /// Only runs that started at or after this time (unix milliseconds).
+    pub since_ms: Option<i64>,
+    /// Only runs that started before this time (unix milliseconds).
+    pub until_ms: Option<i64>,
+    /// Only runs whose stored trigger input contains this text (case-sensitive; the input as
+    /// stored, secret headers already masked).
+    pub text: Option<String>,
 }
 
 impl Default for ListFilter {
@@ -154,6 +164,10 @@ impl Default for ListFilter {
             flow: None,
             status: None,
             limit: 50,
+            before: None,
+            since_ms: None,
+            until_ms: None,
+            text: None,
         }
     }
 }

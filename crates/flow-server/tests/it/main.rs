@@ -4,7 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod browser;
+mod cdp;
 mod common;
+mod console;
 mod durable;
 mod okta_hook;
 mod queue;

@@ -8,46 +8,58 @@ use crate::error::StoreError;
 use crate::history::{self, Row};
 use crate::types::{ListFilter, Progress, QueueDepth, RunSummary, StoredInput};
 use flow_runtime::{ExecutionRecord, ResponseRecord};
+use postgres::types::ToSql;
 
 /// The history list, one statement per combination of filters so each uses its index.
-const LIST: [&str; 4] = [
-    "SELECT id, flow, status, started_at, duration_ms, response_status, error \
-     FROM executions ORDER BY started_ms DESC, id DESC LIMIT $1",
-    "SELECT id, flow, status, started_at, duration_ms, response_status, error \
-     FROM executions WHERE flow = $2 ORDER BY started_ms DESC, id DESC LIMIT $1",
-    "SELECT id, flow, status, started_at, duration_ms, response_status, error \
-     FROM executions WHERE status = $2 ORDER BY started_ms DESC, id DESC LIMIT $1",
-    "SELECT id, flow, status, started_at, duration_ms, response_status, error \
-     FROM executions WHERE flow = $2 AND status = $3 \
-     ORDER BY started_ms DESC, id DESC LIMIT $1",
-];
-
-/// Past runs, newest first.
+/// Past runs, newest first: only the conditions the filter sets, all as parameters (as the
+/// SQLite store builds it), so each shape of query uses its index (`executions_started_id`,
+/// `executions_flow_started_id`, `executions_status_started_id`).
 pub(crate) fn list(conn: &mut Conn, filter: &ListFilter) -> Result<Vec<RunSummary>, StoreError> {
     // LIMIT NULL is no limit.
     let limit: Option<i64> = match filter.limit {
         0 => None,
         n => Some(i64::try_from(n).unwrap_or(i64::MAX)),
     };
-    let rows = match (&filter.flow, &filter.status) {
-        (None, None) => {
-            let s = conn.stmt(LIST[0])?;
-            conn.client.query(&s, &[&limit])
-        }
-        (Some(flow), None) => {
-            let s = conn.stmt(LIST[1])?;
-            conn.client.query(&s, &[&limit, flow])
-        }
-        (None, Some(status)) => {
-            let s = conn.stmt(LIST[2])?;
-            conn.client.query(&s, &[&limit, status])
-        }
-        (Some(flow), Some(status)) => {
-            let s = conn.stmt(LIST[3])?;
-            conn.client.query(&s, &[&limit, flow, status])
-        }
+    let mut sql = String::from(
+        "SELECT id, flow, status, started_at, duration_ms, response_status, error \
+         FROM executions WHERE TRUE",
+    );
+    let mut args: Vec<Box<dyn ToSql + Sync>> = Vec::new();
+    let mut cond = |part: &str, value: Box<dyn ToSql + Sync>| {
+        args.push(value);
+        sql.push_str(&part.replace('?', &format!("${}", args.len())));
+    };
+    if let Some(flow) = &filter.flow {
+        cond(" AND flow = ?", Box::new(flow.clone()));
     }
-    .on(&conn.target)?;
+    if let Some(status) = &filter.status {
+        cond(" AND status = ?", Box::new(status.clone()));
+    }
+    if let Some(before) = &filter.before {
+        let s = conn.stmt("SELECT started_ms FROM executions WHERE id = $1")?;
+        let found = conn.client.query_opt(&s, &[before]).on(&conn.target)?;
+        let Some(row) = found else {
+            return Ok(Vec::new());
+        };
+        let at: i64 = row.col(0)?;
+        cond(" AND (started_ms, id) < (?", Box::new(at));
+        cond(", ?)", Box::new(before.clone()));
+    }
+    if let Some(since) = filter.since_ms {
+        cond(" AND started_ms >= ?", Box::new(since));
+    }
+    if let Some(until) = filter.until_ms {
+        cond(" AND started_ms < ?", Box::new(until));
+    }
+    if let Some(text) = &filter.text {
+        cond(" AND strpos(input, ?) > 0", Box::new(text.clone()));
+    }
+    cond(
+        " ORDER BY started_ms DESC, id DESC LIMIT ?",
+        Box::new(limit),
+    );
+    let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| &**a).collect();
+    let rows = conn.client.query(sql.as_str(), &params).on(&conn.target)?;
     rows.iter()
         .map(|r| {
             let error: Option<String> = r.col(6)?;

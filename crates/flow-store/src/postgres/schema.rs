@@ -76,6 +76,11 @@ const MIGRATIONS: &[&str] = &[
     // 4: the last tick fired of each scheduled flow (`Store::claim_tick`): one row per flow,
     // compared and set in the transaction that queues the tick's run.
     "CREATE TABLE schedule_ticks (flow TEXT PRIMARY KEY, tick_ms BIGINT NOT NULL);",
+    // 5: history paged newest first by the key (started_ms, id), over all flows, one flow or
+    // one status (`ListFilter::before`): a page is an index range, however deep.
+    "CREATE INDEX executions_started_id ON executions (started_ms, id);
+    CREATE INDEX executions_flow_started_id ON executions (flow, started_ms, id);
+    CREATE INDEX executions_status_started_id ON executions (status, started_ms, id);",
 ];
 
 /// The newest schema version this build knows.

@@ -542,7 +542,8 @@ fn a_database_at_version_1_gets_the_queue_and_keeps_its_runs() {
     // Back to what version 1 made: the later migrations undone by hand.
     db.connect()
         .batch_execute(
-            "DROP TABLE schedule_ticks; \
+            "DROP INDEX executions_started_id, executions_flow_started_id, \
+             executions_status_started_id; DROP TABLE schedule_ticks; \
              DROP INDEX executions_queue; DROP SEQUENCE executions_queue_seq; \
              ALTER TABLE executions DROP COLUMN queue_seq, DROP COLUMN claim_token; \
              DELETE FROM flowctl_schema WHERE version > 1",

@@ -172,6 +172,98 @@ fn finished(store: &dyn Store, flow: &str, at: &str, status: RunStatus) -> Strin
     id
 }
 
+fn list_pages_by_key_and_filters_by_time_and_text(b: Backend) {
+    let t = b.open();
+    let store = &*t.store;
+    // Three runs in the same millisecond: the id breaks the tie, so no page repeats or skips one.
+    let mut all: Vec<(String, String)> = Vec::new();
+    for at in [
+        "2025-01-01T00:00:01Z",
+        "2025-01-01T00:00:02Z",
+        "2025-01-01T00:00:02Z",
+        "2025-01-01T00:00:02Z",
+        "2025-01-01T00:00:03Z",
+    ] {
+        let flow = if all.len().is_multiple_of(2) {
+            "a"
+        } else {
+            "b"
+        };
+        all.push((finished(store, flow, at, RunStatus::Succeeded), at.into()));
+    }
+    let mut newest_first = all.clone();
+    newest_first.sort_by(|x, y| (&y.1, &y.0).cmp(&(&x.1, &x.0)));
+    let expected: Vec<String> = newest_first.into_iter().map(|(id, _)| id).collect();
+
+    let page = |before: Option<String>| -> Vec<String> {
+        store
+            .list(&ListFilter {
+                limit: 2,
+                before,
+                ..ListFilter::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|r| r.execution_id)
+            .collect()
+    };
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let ids = page(before.clone());
+        if ids.is_empty() {
+            break;
+        }
+        before = ids.last().cloned();
+        seen.extend(ids);
+    }
+    assert_eq!(seen, expected);
+    assert!(page(Some("no-such-run".into())).is_empty());
+
+    let ids = |filter: ListFilter| -> Vec<String> {
+        store
+            .list(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.execution_id)
+            .collect()
+    };
+    // 2025-01-01T00:00:02Z is 1735689602000 ms.
+    let in_second_two = ids(ListFilter {
+        since_ms: Some(1_735_689_602_000),
+        until_ms: Some(1_735_689_603_000),
+        ..ListFilter::default()
+    });
+    assert_eq!(in_second_two, expected[1..4]);
+    let of_b_before = ids(ListFilter {
+        flow: Some("b".into()),
+        before: Some(expected[1].clone()),
+        ..ListFilter::default()
+    });
+    let b_older: Vec<String> = expected[2..]
+        .iter()
+        .filter(|id| all.iter().position(|(x, _)| x == *id).unwrap() % 2 == 1)
+        .cloned()
+        .collect();
+    assert_eq!(of_b_before, b_older);
+
+    // The text is searched in the stored trigger input.
+    let other = new_id();
+    let mut run = new_run(&other, "a");
+    run.input = StoredInput::Request {
+        method: "POST".into(),
+        body: r#"{"user":"mallory@example.com"}"#.into(),
+        headers: vec![],
+        query: vec![],
+    };
+    store.begin(&run).unwrap();
+    let found = ids(ListFilter {
+        text: Some("mallory@".into()),
+        ..ListFilter::default()
+    });
+    assert_eq!(found, [other]);
+}
+
 fn list_filters_and_orders_newest_first(b: Backend) {
     let t = b.open();
     let store = &*t.store;
@@ -209,6 +301,7 @@ fn list_filters_and_orders_newest_first(b: Backend) {
         flow: Some("b".into()),
         status: Some("running".into()),
         limit: 0,
+        ..ListFilter::default()
     };
     assert_eq!(ids(running_b), [d.as_str()]);
     let two = ListFilter {
@@ -780,6 +873,7 @@ on_both!(
     save_response_for_an_unknown_run_is_an_error,
     a_run_never_begun_is_recorded_at_finish,
     list_filters_and_orders_newest_first,
+    list_pages_by_key_and_filters_by_time_and_text,
     prune_deletes_old_finished_runs_only,
     dedupe_first_repeat_and_expiry,
     claims_lease_out_and_expire,
