@@ -242,7 +242,13 @@ impl Live {
         if let Some(store) = store
             && !project.config.tables.is_empty()
         {
-            run_env.set_tables(store.clone().tables(&project.config.tables)?);
+            match store.clone().tables(&project.config.tables) {
+                Ok(tables) => run_env.set_tables(tables),
+                // A store that keeps no tables (PostgreSQL, for now): runs have none, as with
+                // `store: none`, and a table step fails saying so.
+                Err(TableError::NoStore) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         let mut engine = Engine::new(Arc::new(project), Arc::new(run_env)).secrets_from(env);
         for o in observers {
