@@ -621,7 +621,10 @@ async fn burst(a: &Args, dir: &Path, fakes: &Fakes, fig: &mut Figures) {
         let (child, addr) = start(a, dir, &server, fakes);
         let posted = fakes.slack.messages().len();
         let okta_calls = fakes.okta.requests().len();
-        let cleared: Vec<u32> = ids.iter().map(|id| fakes.okta.sessions_cleared(id)).collect();
+        let cleared: Vec<u32> = ids
+            .iter()
+            .map(|id| fakes.okta.sessions_cleared(id))
+            .collect();
         let o = hammer(
             addr,
             Load {
