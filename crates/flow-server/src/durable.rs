@@ -38,7 +38,8 @@ enum Op {
 /// read, write or call (the effects a resumed run must not repeat) and finished helper runs;
 /// not the steps of pure cards (a resumed run computes them again from the same inputs) nor of
 /// cards that answer or end the run (a resumed run always runs those again), and not an answer
-/// already stored when its event was queued. The final record holds every step.
+/// already stored when its event was queued. A step's helper runs are written once, each as it
+/// finishes, not again inside their step. The final record holds every step.
 pub struct Durable {
     store: Arc<dyn Store>,
     /// This node's name in claims.
