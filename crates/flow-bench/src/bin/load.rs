@@ -11,8 +11,10 @@
 //! - **burst**: what a webhook sender that does not retry sees. 3,000 events as fast as 64
 //!   keep-alive connections go, to the Oort flow while the fake Okta answers each call after
 //!   20 ms: how many got a 2xx, a 503, another answer, or lost their connection; ack p50/p99
-//!   of the answers; the time until every accepted event's Slack message arrived; peak RSS
-//!   (the backlog's memory).
+//!   of the answers; the time until every accepted event's Slack message arrived; the side
+//!   effects counted at the fakes (with every user suspended first, each event is one Slack
+//!   message, 12 Okta calls and one session clear per user), checked against the 2xx count;
+//!   peak RSS (the backlog's memory).
 //! - **e2e**: end-to-end cost. 2,000 Oort events (3 users each) at N connections, a 503 sent
 //!   again 2 ms later, timed until every Slack message arrived, for the hand-written baseline
 //!   (`flowctl-baseline`), `flowctl serve` with the store off, and with SQLite: events/s done,
@@ -805,10 +807,11 @@ fn targets(fig: &Figures) {
             r.p99,
             verdict(r.p99 < 5.0)
         );
+        // The e2e run is a backlog (the driver acks faster than the work drains), not steady
+        // load: its peak RSS is shown, not judged.
         println!(
-            "| peak RSS < 50 MB in steady load (Oort, SQLite) | {:.0} MB | {} |",
-            r.rss,
-            verdict(r.rss < 50.0)
+            "| peak RSS < 50 MB in steady load | not measured: the e2e backlog peaked at {:.0} MB (Oort, SQLite) | not measured |",
+            r.rss
         );
     }
     for (name, rate, cpu) in &fig.front_share {
