@@ -247,9 +247,16 @@ impl Durable {
 /// written as a helper run of its own already (each finished helper run of a root run is, before
 /// its step finishes), so they are neither copied, serialised nor stored a second time.
 /// [`with_saved_children`] puts them back when the run resumes. A step that left helper runs
-/// out of its record (`children_omitted`) keeps the ones it has.
+/// out of its record (`children_omitted`), or holds two under one item index (a row per index
+/// keeps only the last), is written as it is.
 fn without_saved_children(step: &StepRecord) -> StepRecord {
-    if step.children.is_empty() || step.children_omitted.is_some() {
+    let mut indexes: Vec<usize> = step.children.iter().map(|c| c.index.unwrap_or(0)).collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    if step.children.is_empty()
+        || step.children_omitted.is_some()
+        || indexes.len() != step.children.len()
+    {
         return step.clone();
     }
     StepRecord {
@@ -545,7 +552,7 @@ mod tests {
         );
     }
 
-    /// A step that left helper runs out of its record keeps the ones it holds.
+    /// A step that left helper runs out of its record, or holds two under one index, keeps them.
     #[test]
     fn a_step_with_omitted_helper_runs_is_stored_as_it_is() {
         let mut step = dispatch(vec![child("child-a", 0)]);
@@ -559,5 +566,8 @@ mod tests {
                 .children
                 .is_empty()
         );
+        // Two helper runs under one index (one row would hold only the last): kept.
+        let twice = dispatch(vec![child("child-a", 0), child("child-b", 0)]);
+        assert_eq!(without_saved_children(&twice).children.len(), 2);
     }
 }
