@@ -38,7 +38,8 @@ enum Op {
 /// read, write or call (the effects a resumed run must not repeat) and finished helper runs;
 /// not the steps of pure cards (a resumed run computes them again from the same inputs) nor of
 /// cards that answer or end the run (a resumed run always runs those again), and not an answer
-/// already stored when its event was queued. The final record holds every step.
+/// already stored when its event was queued. A step's helper runs are written once, each as it
+/// finishes, not again inside their step. The final record holds every step.
 pub struct Durable {
     store: Arc<dyn Store>,
     /// This node's name in claims.
@@ -256,16 +257,71 @@ impl Durable {
             }),
             StoredInput::Inputs(v) => RunInput::Inputs(v.clone()),
         };
+        let mut steps = progress.steps;
+        with_saved_children(&mut steps, &progress.children);
         let resume = Resume {
-            steps: progress
-                .steps
-                .into_values()
-                .map(|s| (s.id.to_string(), s))
-                .collect(),
+            steps: steps.into_values().map(|s| (s.id.to_string(), s)).collect(),
             children: progress.children,
             responded: run.responded || progress.response.is_some(),
         };
         Ok((input, resume))
+    }
+}
+
+/// A finished step as written for a resume: without its helper runs when every one of them is
+/// written as a helper run of its own already (each finished helper run of a root run is, before
+/// its step finishes), so they are neither copied, serialised nor stored a second time.
+/// [`with_saved_children`] puts them back when the run resumes. A step that left helper runs
+/// out of its record (`children_omitted`), or holds two under one item index (a row per index
+/// keeps only the last), is written as it is.
+fn without_saved_children(step: &StepRecord) -> StepRecord {
+    let mut indexes: Vec<usize> = step.children.iter().map(|c| c.index.unwrap_or(0)).collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    if step.children.is_empty()
+        || step.children_omitted.is_some()
+        || indexes.len() != step.children.len()
+    {
+        return step.clone();
+    }
+    StepRecord {
+        id: step.id.clone(),
+        card: step.card.clone(),
+        status: step.status,
+        attempts: step.attempts,
+        started_ms: step.started_ms,
+        duration_ms: step.duration_ms,
+        input: step.input.clone(),
+        output: step.output.clone(),
+        error: step.error.clone(),
+        retries: step.retries.clone(),
+        reason: step.reason.clone(),
+        http: step.http.clone(),
+        children: Vec::new(),
+        children_omitted: None,
+    }
+}
+
+/// Gives every saved step without helper runs those saved under its id, in item order (the
+/// reverse of [`without_saved_children`]).
+fn with_saved_children(
+    steps: &mut std::collections::BTreeMap<usize, StepRecord>,
+    children: &HashMap<(String, usize), ExecutionRecord>,
+) {
+    if children.is_empty() {
+        return;
+    }
+    for step in steps.values_mut() {
+        if !step.children.is_empty() || step.children_omitted.is_some() {
+            continue;
+        }
+        let mut mine: Vec<(usize, &ExecutionRecord)> = children
+            .iter()
+            .filter(|((id, _), _)| **id == *step.id)
+            .map(|((_, index), child)| (*index, child))
+            .collect();
+        mine.sort_by_key(|(index, _)| *index);
+        step.children = mine.into_iter().map(|(_, c)| c.clone()).collect();
     }
 }
 
@@ -292,7 +348,7 @@ impl Observer for Durable {
                 self.send(Op::Step(
                     execution_id.to_string(),
                     *index,
-                    Box::new((*step).clone()),
+                    Box::new(without_saved_children(step)),
                 ));
             }
             RunEvent::RunFinished {
@@ -454,4 +510,89 @@ async fn resume_one(
         );
         drop(permit);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flow_store::SqliteStore;
+    use serde_json::json;
+
+    fn child(id: &str, index: usize) -> ExecutionRecord {
+        serde_json::from_value(json!({
+            "execution_id": id, "flow": "helper", "status": "succeeded",
+            "started_at": "2026-01-01T00:00:00Z", "duration_ms": 1.0, "index": index,
+            "inputs": { "email": id }, "steps": [], "output": { "login": id }, "error": null
+        }))
+        .unwrap()
+    }
+
+    fn dispatch(children: Vec<ExecutionRecord>) -> StepRecord {
+        let mut step: StepRecord = serde_json::from_value(json!({
+            "id": "dispatch", "card": "list.for_each", "status": "succeeded", "attempts": 1,
+            "started_ms": 0.0, "duration_ms": 3.0, "output": [1, 2]
+        }))
+        .unwrap();
+        step.children = children;
+        step
+    }
+
+    /// The step row holds no copy of the helper runs already stored as rows of their own, and
+    /// the resumed run gets the step back whole, its helper runs in item order.
+    #[test]
+    fn helper_runs_are_stored_once_and_resume_with_their_step() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let run = NewRun {
+            execution_id: "run-1".into(),
+            flow: "main".into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            input: StoredInput::Inputs(json!({})),
+            save_data: true,
+            resumable: true,
+        };
+        store.begin(&run).unwrap();
+        let (a, b) = (child("child-a", 0), child("child-b", 1));
+        // As the writer thread gets them: the helper runs first, then their step.
+        store.save_child("run-1", "dispatch", &b).unwrap();
+        store.save_child("run-1", "dispatch", &a).unwrap();
+        let whole = dispatch(vec![a, b]);
+        store
+            .save_step("run-1", 0, &without_saved_children(&whole))
+            .unwrap();
+        store.flush().unwrap();
+
+        let progress = store.progress("run-1").unwrap();
+        assert!(progress.steps[&0].children.is_empty(), "stored twice");
+        let mut steps = progress.steps;
+        with_saved_children(&mut steps, &progress.children);
+        let ids: Vec<&str> = steps[&0]
+            .children
+            .iter()
+            .map(|c| c.execution_id.as_str())
+            .collect();
+        assert_eq!(ids, ["child-a", "child-b"]);
+        assert_eq!(
+            serde_json::to_value(&steps[&0]).unwrap(),
+            serde_json::to_value(&whole).unwrap()
+        );
+    }
+
+    /// A step that left helper runs out of its record, or holds two under one index, keeps them.
+    #[test]
+    fn a_step_with_omitted_helper_runs_is_stored_as_it_is() {
+        let mut step = dispatch(vec![child("child-a", 0)]);
+        step.children_omitted = Some(flow_runtime::OmittedRuns {
+            succeeded: 5,
+            ..Default::default()
+        });
+        assert_eq!(without_saved_children(&step).children.len(), 1);
+        assert!(
+            without_saved_children(&dispatch(Vec::new()))
+                .children
+                .is_empty()
+        );
+        // Two helper runs under one index (one row would hold only the last): kept.
+        let twice = dispatch(vec![child("child-a", 0), child("child-b", 0)]);
+        assert_eq!(without_saved_children(&twice).children.len(), 2);
+    }
 }
