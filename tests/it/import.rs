@@ -247,6 +247,40 @@ fn if_error_blocks_become_guarded_steps() {
 }
 
 #[test]
+fn function_cards_map_to_text_list_and_number_cards() {
+    let (dir, out) = import("import-functions", "functions.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted (10 of 10 cards)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("functions", &project, &["flows/domain-seats.yaml"]);
+    validates(&project);
+    let body = dir.join("body.json");
+    std::fs::write(&body, r#"{"email":"  Maria@Example.COM ","seats":"4"}"#).unwrap();
+    let run = Run::new(&[
+        "run",
+        "domain-seats",
+        "--input",
+        body.to_str().unwrap(),
+        "--dry-run",
+        "--json",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .run()
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    // Split on `@`, last item, trim, lower case: "example.com" (11 characters); 4 + 1 = 5.
+    assert_eq!(
+        record["output"],
+        serde_json::json!({"domain": "example.com", "total": 5, "weight": 55})
+    );
+}
+
+#[test]
 fn unsupported_cards_are_reported_and_their_flows_not_written() {
     let (dir, out) = import("import-unsupported", "unsupported.flopack", &[]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);

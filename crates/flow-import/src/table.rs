@@ -153,8 +153,6 @@ const OPERATORS: &[(&str, Konst)] = &[
 
 const YES_NO: &[(&str, Konst)] = &[("Yes", Konst::Bool(true)), ("No", Konst::Bool(false))];
 
-const NOT_YET_NUMBER: &str = "needs number cards (not yet)";
-const NOT_YET_TEXT: &str = "needs more text cards (not yet)";
 const NOT_YET_DATE: &str = "needs date cards (not yet)";
 const NOT_YET_LIST: &str = "needs more list cards (not yet)";
 const NOT_YET_OBJECT: &str = "needs more object cards (not yet)";
@@ -239,11 +237,60 @@ pub static TABLE: &[Entry] = &[
     // Text.
     special("string:compose", "Compose", Special::Compose),
     special("string:concat", "Concatenate", Special::Concat),
-    unsupported("string:split", "Split", NOT_YET_TEXT),
-    unsupported("string:toLowerCase", "To Lower Case", NOT_YET_TEXT),
-    unsupported("string:trim", "Trim", NOT_YET_TEXT),
-    unsupported("string:replace", "Replace", NOT_YET_TEXT),
-    unsupported("string:length", "Text Length", NOT_YET_TEXT),
+    // Split's keys are observed in the public templates; the others follow the same
+    // layout (`string` in, `output` out). An input the entry does not name still blocks the card.
+    card(
+        "string:split",
+        "Split",
+        CardMap {
+            card: "text.split",
+            connection: None,
+            args: &[
+                ("text", Arg::Input(&["string"])),
+                ("separator", Arg::Input(&["delimiter"])),
+            ],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "string:toLowerCase",
+        "To Lower Case",
+        CardMap {
+            card: "text.lower",
+            connection: None,
+            args: &[("text", Arg::Input(&["string"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "string:trim",
+        "Trim",
+        CardMap {
+            card: "text.trim",
+            connection: None,
+            args: &[("text", Arg::Input(&["string"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    unsupported(
+        "string:replace",
+        "Replace",
+        "its export fields were not verified against a real export yet (text.replace is the counterpart)",
+    ),
+    card(
+        "string:length",
+        "Text Length",
+        CardMap {
+            card: "text.length",
+            connection: None,
+            args: &[("text", Arg::Input(&["string"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
     // Lists.
     special("list:each", "For Each", Special::ForEach),
     special(
@@ -407,10 +454,52 @@ pub static TABLE: &[Entry] = &[
     unsupported("list:intersection", "Intersection", NOT_YET_LIST),
     unsupported("list:difference", "Difference", NOT_YET_LIST),
     // Numbers and dates.
-    unsupported("math:add", "Add", NOT_YET_NUMBER),
-    unsupported("math:subtract", "Subtract", NOT_YET_NUMBER),
-    unsupported("math:multiply", "Multiply", NOT_YET_NUMBER),
-    unsupported("math:divide", "Divide", NOT_YET_NUMBER),
+    // Add's keys (`a`, `b` → `output`) are observed; the other math cards share its layout.
+    // A third number (Add is extensible) has no counterpart, so it blocks the card.
+    card(
+        "math:add",
+        "Add",
+        CardMap {
+            card: "number.add",
+            connection: None,
+            args: &[("a", Arg::Input(&["a"])), ("b", Arg::Input(&["b"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "math:subtract",
+        "Subtract",
+        CardMap {
+            card: "number.subtract",
+            connection: None,
+            args: &[("a", Arg::Input(&["a"])), ("b", Arg::Input(&["b"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "math:multiply",
+        "Multiply",
+        CardMap {
+            card: "number.multiply",
+            connection: None,
+            args: &[("a", Arg::Input(&["a"])), ("b", Arg::Input(&["b"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "math:divide",
+        "Divide",
+        CardMap {
+            card: "number.divide",
+            connection: None,
+            args: &[("a", Arg::Input(&["a"])), ("b", Arg::Input(&["b"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
     unsupported("date:now", "Now", NOT_YET_DATE),
     unsupported("date:add", "Add to Date", NOT_YET_DATE),
     unsupported("date:subtract", "Subtract from Date", NOT_YET_DATE),
