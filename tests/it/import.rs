@@ -251,7 +251,8 @@ fn function_cards_map_to_text_list_and_number_cards() {
     let (dir, out) = import("import-functions", "functions.flow", &[]);
     let out = out.ok();
     assert!(
-        out.stdout.contains("1 of 1 flows converted (10 of 10 cards)"),
+        out.stdout
+            .contains("1 of 1 flows converted (10 of 10 cards)"),
         "{}",
         out.stdout
     );
@@ -278,6 +279,34 @@ fn function_cards_map_to_text_list_and_number_cards() {
         record["output"],
         serde_json::json!({"domain": "example.com", "total": 5, "weight": 55})
     );
+}
+
+#[test]
+fn scheduled_flows_get_a_schedule_trigger_with_the_okta_cron_and_zone() {
+    let (dir, out) = import("import-schedule", "schedule.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted (4 of 4 cards)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("schedule", &project, &["flows/weekday-report.yaml"]);
+    validates(&project);
+    let run = Run::new(&["run", "weekday-report", "--dry-run", "--json"])
+        .config(&project.join("flowctl.yaml"))
+        .run()
+        .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    let line = record["output"]["line"].as_str().unwrap();
+    // The execution time is the tick in Berlin time (+01:00 or +02:00), Now is UTC.
+    let due = line.split(" due ").nth(1).unwrap();
+    assert!(
+        due.contains("+01:00, started ") || due.contains("+02:00, started "),
+        "{line}"
+    );
+    assert!(line.ends_with('Z'), "{line}");
 }
 
 #[test]

@@ -403,15 +403,7 @@ impl<'a> Cx<'a> {
 
     fn helper(&mut self, card: &Method) -> Result<String, String> {
         if self.flow.scheduled {
-            return Err(match &self.flow.cron {
-                Some((cron, Some(tz))) => {
-                    format!("scheduled trigger (not yet); Okta's schedule: cron `{cron}`, {tz}")
-                }
-                Some((cron, None)) => {
-                    format!("scheduled trigger (not yet); Okta's schedule: cron `{cron}`")
-                }
-                None => "scheduled trigger (not yet)".into(),
-            });
+            return self.schedule(card);
         }
         let names: HashMap<String, String> = helper_inputs(self.flow).into_iter().collect();
         let mut inputs = Vec::new();
@@ -452,6 +444,36 @@ impl<'a> Cx<'a> {
         let mut text = String::from("  helper:\n");
         yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
         Ok(text)
+    }
+
+    /// Scheduled Flow → `trigger: schedule` with Okta's cron expression and time zone.
+    fn schedule(&mut self, card: &Method) -> Result<String, String> {
+        let Some((cron, zone)) = &self.flow.cron else {
+            return Err("a scheduled flow whose schedule is not in the export".into());
+        };
+        if self.flow.schedule_dates {
+            return Err(format!(
+                "Okta's schedule (cron `{cron}`) has a start or end date, which flowctl's schedule trigger has no counterpart for"
+            ));
+        }
+        for o in &card.outputs {
+            let v = match (o.group.as_deref(), o.key.as_str()) {
+                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
+                (Some("context"), "execution_time") => Ok(Val::Ref("trigger.scheduled_at".into())),
+                _ => Err(format!(
+                    "the Scheduled Flow output `{}` has no flowctl counterpart",
+                    o.label()
+                )),
+            };
+            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+        }
+        self.trigger_kind = Some("schedule");
+        let zone = zone.as_deref().unwrap_or("UTC");
+        Ok(format!(
+            "  schedule:\n    cron: {}\n    timezone: {}\n",
+            yaml::quoted(cron),
+            yaml::quoted(zone)
+        ))
     }
 
     /// Converts one card at its place in the order.

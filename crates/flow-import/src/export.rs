@@ -62,6 +62,9 @@ pub struct FlowData {
     pub scheduled: bool,
     /// The schedule of a scheduled flow as a five-field cron expression, and its time zone.
     pub cron: Option<(String, Option<String>)>,
+    /// The schedule has a start or an end date (`startDate`, `endDate`), which flowctl's
+    /// `schedule` trigger cannot express.
+    pub schedule_dates: bool,
     /// `security_level` of an API endpoint flow: `open`, `medium`, `high`.
     pub security_level: Option<String>,
 }
@@ -324,6 +327,11 @@ pub fn flow_data(v: Option<&Value>) -> FlowData {
                 field("dayOfTheWeek")?,
             ];
             Some((fields.join(" "), field("timeZone")))
+        }),
+        schedule_dates: v.get("cron").and_then(Value::as_object).is_some_and(|c| {
+            ["startDate", "endDate"]
+                .iter()
+                .any(|k| !text(c.get(*k)).trim().is_empty())
         }),
         security_level: v
             .get("security_level")

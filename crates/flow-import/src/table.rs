@@ -71,7 +71,7 @@ pub enum Konst {
 pub enum Special {
     /// API Endpoint event card → `trigger: api_endpoint`.
     ApiEndpoint,
-    /// Helper Flow / Scheduled Flow event card → `trigger: helper` (scheduled: not yet).
+    /// Helper Flow / Scheduled Flow event card → `trigger: helper` / `trigger: schedule`.
     Callable,
     /// Close → `http.close`.
     Close,
@@ -500,7 +500,19 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    unsupported("date:now", "Now", NOT_YET_DATE),
+    // Now: `output` (a date) as the templates' Scheduled Flow reports read it; an input the
+    // entry does not name (a format, a zone) still blocks the card.
+    card(
+        "date:now",
+        "Now",
+        CardMap {
+            card: "date.now",
+            connection: None,
+            args: &[],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
     unsupported("date:add", "Add to Date", NOT_YET_DATE),
     unsupported("date:subtract", "Subtract from Date", NOT_YET_DATE),
     unsupported("date:format", "Date to Text", NOT_YET_DATE),
