@@ -14,6 +14,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 mod branches;
 mod order;
 mod special;
+mod tables;
 mod try_catch;
 
 use order::{is_event, order};
@@ -41,6 +42,64 @@ pub struct Catalog {
     pub helpers: HashMap<String, Vec<(String, String)>>,
     /// Connection uuid → connection name.
     pub connections: HashMap<String, String>,
+    /// Table uuid → the table as declared in `flowctl.yaml`, or why it could not be.
+    pub tables: HashMap<String, Result<TableInfo, String>>,
+}
+
+/// A table of the export, declared in `flowctl.yaml`.
+#[derive(Debug, Clone)]
+pub struct TableInfo {
+    /// The flowctl table name (`Allowed domain list` → `allowed_domain_list`).
+    pub name: String,
+    /// Its columns: Okta name, flowctl name, flowctl type.
+    pub columns: Vec<(String, String, &'static str)>,
+}
+
+impl TableInfo {
+    /// Names `table` and its columns, or says why it cannot be declared (a column type with no
+    /// flowctl counterpart).
+    pub fn of(table: &crate::export::Table, names: &mut Unique) -> Result<TableInfo, String> {
+        let mut cols = Unique::default();
+        let mut columns = Vec::new();
+        for (okta, ty) in &table.columns {
+            let Some(ty) = column_type(ty) else {
+                return Err(format!(
+                    "its column `{okta}` has the Okta type `{ty}`, which has no flowctl column type"
+                ));
+            };
+            let mut name = crate::names::snake(okta, "column");
+            if name == "id" || name.starts_with('_') {
+                name = format!(
+                    "column{}{name}",
+                    if name.starts_with('_') { "" } else { "_" }
+                );
+            }
+            columns.push((okta.clone(), cols.claim(name, "_"), ty));
+        }
+        Ok(TableInfo {
+            name: names.claim(crate::names::snake(&table.name, "table"), "_"),
+            columns,
+        })
+    }
+
+    /// The flowctl name of the Okta column `okta`.
+    pub fn column(&self, okta: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|(o, _, _)| o == okta)
+            .map(|(_, n, _)| n.as_str())
+    }
+}
+
+/// The flowctl column type of an Okta Tables column type.
+fn column_type(okta: &str) -> Option<&'static str> {
+    match okta {
+        "str" | "string" | "text" => Some("text"),
+        "num" | "number" => Some("number"),
+        "bool" | "boolean" => Some("boolean"),
+        "date" | "Date" => Some("date"),
+        _ => None,
+    }
 }
 
 /// One converted flow.

@@ -32,6 +32,8 @@ pub struct Config {
 /// One entry of `data.tables`.
 #[derive(Debug, Clone)]
 pub struct Table {
+    /// The table's uuid (Tables cards name it in `parameters/stash`).
+    pub id: String,
     /// The table's name.
     pub name: String,
     /// Its columns: name and Okta type (`str`, `number`, ...).
@@ -270,6 +272,7 @@ pub fn parse(bytes: &[u8]) -> Result<Export, ImportError> {
         .collect();
     let tables = objects(data.get("tables"))
         .map(|t| Table {
+            id: text(t.get("id")),
             name: text(t.get("name")),
             columns: t
                 .get("data")

@@ -73,7 +73,15 @@ pub fn import(bytes: &[u8], source: &str, options: Options) -> Result<Import, Im
         version: export.version.clone(),
         flows: Vec::new(),
         connections: Vec::new(),
-        tables: export.tables.iter().map(|t| t.name.clone()).collect(),
+        tables: export
+            .tables
+            .iter()
+            .map(|t| match catalog.tables.get(&t.id) {
+                Some(Ok(info)) => format!("{} ({})", info.name, yaml::quoted(&t.name)),
+                Some(Err(why)) => format!("{} not declared ({why})", yaml::quoted(&t.name)),
+                None => yaml::quoted(&t.name),
+            })
+            .collect(),
     };
     let mut files = Vec::new();
     let mut used: BTreeSet<String> = BTreeSet::new();
@@ -123,7 +131,7 @@ pub fn import(bytes: &[u8], source: &str, options: Options) -> Result<Import, Im
             0,
             OutFile {
                 path: "flowctl.yaml".into(),
-                text: project_file(&export, source, &connections),
+                text: project_file(&export, &catalog, source, &connections),
             },
         );
     }
@@ -204,6 +212,11 @@ fn catalog(export: &Export) -> Catalog {
         };
         cat.connections.insert(c.id.clone(), conns.claim(name, "_"));
     }
+    let mut tables = names::Unique::default();
+    for tb in &export.tables {
+        cat.tables
+            .insert(tb.id.clone(), convert::TableInfo::of(tb, &mut tables));
+    }
     cat
 }
 
@@ -222,9 +235,10 @@ fn connection_info(export: &Export, cat: &Catalog) -> HashMap<String, (String, S
 }
 
 /// `flowctl.yaml`: the connections the written flows use (secrets from the environment), and
-/// the export's tables as comments.
+/// the export's tables (declared, without their rows).
 fn project_file(
     export: &Export,
+    cat: &Catalog,
     source: &str,
     connections: &[(String, String, Option<String>)],
 ) -> String {
@@ -264,26 +278,37 @@ fn project_file(
             }
         }
     }
-    if !export.tables.is_empty() {
-        t.push_str(
-            "\n# Tables of the export. flowctl has no tables yet, so they are listed here only:\n",
-        );
-        for tb in &export.tables {
-            let cols: Vec<String> = tb
-                .columns
-                .iter()
-                .map(|(n, ty)| {
-                    let ty = match ty.as_str() {
-                        "str" | "string" => "text",
-                        "num" | "number" => "number",
-                        "bool" | "boolean" => "boolean",
-                        "date" | "Date" => "date",
-                        other => other,
-                    };
-                    format!("{n} ({ty})")
-                })
-                .collect();
-            t.push_str(&format!("#   {}: {}\n", tb.name, cols.join(", ")));
+    let declared: Vec<(&str, &convert::TableInfo)> = export
+        .tables
+        .iter()
+        .filter_map(|tb| match cat.tables.get(&tb.id) {
+            Some(Ok(info)) => Some((tb.name.as_str(), info)),
+            _ => None,
+        })
+        .collect();
+    if !declared.is_empty() {
+        t.push_str("\n# The export's tables; their rows are not in the export.\ntables:\n");
+        for (okta, info) in declared {
+            t.push_str(&format!(
+                "  # Okta Workflows table {}\n  {}:\n    columns:\n",
+                yaml::quoted(okta),
+                info.name
+            ));
+            for (okta_col, col, ty) in &info.columns {
+                t.push_str(&format!("      {col}: {ty}"));
+                if okta_col != col {
+                    t.push_str(&format!("   # {}", yaml::quoted(okta_col)));
+                }
+                t.push('\n');
+            }
+        }
+    }
+    for tb in &export.tables {
+        if let Some(Err(why)) = cat.tables.get(&tb.id) {
+            t.push_str(&format!(
+                "\n# Table {} is not declared: {why}\n",
+                yaml::quoted(&tb.name)
+            ));
         }
     }
     t
@@ -361,7 +386,6 @@ mod tests {
             [
                 ("branching", "control:return"),
                 ("nightly-report", "control:callable"),
-                ("nightly-report", "date:now"),
                 ("on-suspension", "okta:userSuspended"),
                 ("on-suspension", "stash:searchRows2"),
                 ("on-suspension", "zoom:createMeeting"),
@@ -377,7 +401,7 @@ mod tests {
             .flat_map(|f| f.problems.iter().map(|p| p.follows))
             .collect();
         assert_eq!(follows.iter().filter(|f| **f).count(), 1, "{follows:?}");
-        assert_eq!(i.report.blocking().len(), 7);
+        assert_eq!(i.report.blocking().len(), 6);
         let partial = run(UNSUPPORTED, true);
         assert!(
             partial

@@ -119,6 +119,8 @@ pub enum Special {
     Join,
     /// If Error → its blocks' steps, guarded by the Try steps' errors.
     TryCatch,
+    /// Tables Search Rows (first matching row) → `table.search_rows` with `limit: 1`.
+    SearchRows,
 }
 
 const OKTA_USER_OUTPUTS: &[(&str, &str)] = &[
@@ -680,7 +682,11 @@ pub static TABLE: &[Entry] = &[
         },
     ),
     // Tables.
-    unsupported("stash:searchRows2", "Tables Search Rows", NOT_YET_TABLES),
+    special(
+        "stash:searchRows2",
+        "Tables Search Rows",
+        Special::SearchRows,
+    ),
     unsupported("stash:searchRows", "Tables Search Rows", NOT_YET_TABLES),
     unsupported("stash:createRow", "Tables Create Row", NOT_YET_TABLES),
     unsupported("stash:updateRow", "Tables Update Row", NOT_YET_TABLES),
