@@ -59,6 +59,9 @@ impl TableInfo {
     /// Names `table` and its columns, or says why it cannot be declared (a column type with no
     /// flowctl counterpart).
     pub fn of(table: &crate::export::Table, names: &mut Unique) -> Result<TableInfo, String> {
+        if table.columns.is_empty() {
+            return Err("it has no columns".into());
+        }
         let mut cols = Unique::default();
         let mut columns = Vec::new();
         for (okta, ty) in &table.columns {
@@ -76,8 +79,12 @@ impl TableInfo {
             }
             columns.push((okta.clone(), cols.claim(name, "_"), ty));
         }
+        let mut name = crate::names::snake(&table.name, "table");
+        if name.starts_with('_') {
+            name.insert_str(0, "table");
+        }
         Ok(TableInfo {
-            name: names.claim(crate::names::snake(&table.name, "table"), "_"),
+            name: names.claim(name, "_"),
             columns,
         })
     }
@@ -1065,6 +1072,59 @@ fn match_output(pattern: &str, path: &str, group: &Option<String>, key: &str) ->
 
 #[cfg(test)]
 mod tests {
+    use crate::export::Table;
+
+    #[test]
+    fn tables_get_store_safe_names_and_known_types_only() {
+        let table = |name: &str, cols: &[(&str, &str)]| Table {
+            id: "t".into(),
+            name: name.into(),
+            columns: cols
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+        };
+        let mut names = Unique::default();
+        let info = TableInfo::of(
+            &table(
+                "2024 Allowed Domains",
+                &[
+                    ("ID", "str"),
+                    ("_hidden", "number"),
+                    ("Id", "boolean"),
+                    ("When", "date"),
+                ],
+            ),
+            &mut names,
+        )
+        .unwrap();
+        assert_eq!(info.name, "table_2024_allowed_domains");
+        let cols: Vec<(&str, &str)> = info
+            .columns
+            .iter()
+            .map(|(_, n, t)| (n.as_str(), *t))
+            .collect();
+        assert_eq!(
+            cols,
+            [
+                ("column_id", "text"),
+                ("hidden", "number"),
+                ("column_id_2", "boolean"),
+                ("when", "date")
+            ]
+        );
+        assert_eq!(info.column("When"), Some("when"));
+        let again = TableInfo::of(&table("2024 allowed domains", &[("a", "str")]), &mut names);
+        assert_eq!(again.unwrap().name, "table_2024_allowed_domains_2");
+        let refused = TableInfo::of(&table("files", &[("doc", "file")]), &mut names);
+        assert!(
+            refused
+                .unwrap_err()
+                .contains("`doc` has the Okta type `file`")
+        );
+        assert!(TableInfo::of(&table("empty", &[]), &mut names).is_err());
+    }
+
     use super::*;
     use serde_json::json;
 
