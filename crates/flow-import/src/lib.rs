@@ -324,6 +324,9 @@ mod tests {
     const UNSUPPORTED: &[u8] = include_bytes!("../../../tests/fixtures/okta/unsupported.flopack");
     const IF_ELSE: &[u8] = include_bytes!("../../../tests/fixtures/okta/if-else.flow");
     const IF_ERROR: &[u8] = include_bytes!("../../../tests/fixtures/okta/if-error.flow");
+    const FUNCTIONS: &[u8] = include_bytes!("../../../tests/fixtures/okta/functions.flow");
+    const SCHEDULE: &[u8] = include_bytes!("../../../tests/fixtures/okta/schedule.flow");
+    const TABLES: &[u8] = include_bytes!("../../../tests/fixtures/okta/tables.flow");
 
     fn run(bytes: &[u8], partial: bool) -> Import {
         import(bytes, "x", Options { partial }).unwrap()
@@ -525,11 +528,20 @@ mod tests {
     }
 
     /// No input panics: every fixture cut at 60 places, and every fifteenth JSON node of each
-    /// replaced by six values of other types (about 2,000 imports, half with `partial`).
+    /// replaced by six values of other types (about 3,000 imports, half with `partial`).
     #[test]
     fn mutated_exports_never_panic() {
         let mut imports = 0;
-        for fixture in [OORT, QUARANTINE, UNSUPPORTED, IF_ELSE, IF_ERROR] {
+        for fixture in [
+            OORT,
+            QUARANTINE,
+            UNSUPPORTED,
+            IF_ELSE,
+            IF_ERROR,
+            FUNCTIONS,
+            SCHEDULE,
+            TABLES,
+        ] {
             // The last byte is a newline: every shorter cut is not JSON.
             for cut in (0..fixture.len() - 1).step_by(fixture.len() / 60) {
                 assert!(import(&fixture[..cut], "x", Options::default()).is_err());
