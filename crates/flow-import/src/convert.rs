@@ -533,8 +533,13 @@ impl<'a> Cx<'a> {
             };
             self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
         }
-        self.trigger_kind = Some("schedule");
         let zone = zone.as_deref().unwrap_or("UTC");
+        if let Err(e) = flow_model::schedule::Schedule::parse(cron, Some(zone)) {
+            return Err(format!(
+                "Okta's schedule (cron `{cron}`, {zone}) is not a flowctl schedule: {e}"
+            ));
+        }
+        self.trigger_kind = Some("schedule");
         Ok(format!(
             "  schedule:\n    cron: {}\n    timezone: {}\n",
             yaml::quoted(cron),

@@ -62,7 +62,8 @@ pub struct FlowData {
     pub orderings: Vec<(String, String)>,
     /// `scheduled: true` (with `cron`).
     pub scheduled: bool,
-    /// The schedule of a scheduled flow as a five-field cron expression, and its time zone.
+    /// The schedule of a scheduled flow as a cron expression (five fields, or six with the
+    /// seconds first when Okta's are not zero), and its time zone.
     pub cron: Option<(String, Option<String>)>,
     /// The schedule has a start or an end date (`startDate`, `endDate`), which flowctl's
     /// `schedule` trigger cannot express.
@@ -329,7 +330,13 @@ pub fn flow_data(v: Option<&Value>) -> FlowData {
                 field("month")?,
                 field("dayOfTheWeek")?,
             ];
-            Some((fields.join(" "), field("timeZone")))
+            let pattern = fields.join(" ");
+            let pattern = match field("seconds") {
+                Some(s) if s.trim_start_matches('0').is_empty() => pattern,
+                Some(s) => format!("{s} {pattern}"),
+                None => pattern,
+            };
+            Some((pattern, field("timeZone")))
         }),
         schedule_dates: v.get("cron").and_then(Value::as_object).is_some_and(|c| {
             ["startDate", "endDate"]

@@ -332,6 +332,46 @@ mod tests {
         import(bytes, "x", Options { partial }).unwrap()
     }
 
+    /// Okta's schedule with its seconds and zone changed: seconds other than zero give a
+    /// six-field pattern; a zone flowctl does not know is reported, not written.
+    #[test]
+    fn schedules_keep_their_seconds_and_unknown_zones_are_reported() {
+        let with = |seconds: &str, zone: &str| {
+            let mut doc: Value = serde_json::from_slice(SCHEDULE).unwrap();
+            let flow = doc["data"]["flos"]
+                .as_object_mut()
+                .unwrap()
+                .values_mut()
+                .next();
+            let cron = &mut flow.unwrap()["data"]["cron"];
+            cron["seconds"] = Value::from(seconds);
+            cron["timeZone"] = Value::from(zone);
+            run(&serde_json::to_vec(&doc).unwrap(), false)
+        };
+        let i = with("15", "America/New_York");
+        let flow = i
+            .files
+            .iter()
+            .find(|f| f.path.starts_with("flows/"))
+            .unwrap();
+        assert!(
+            flow.text.contains(
+                "  schedule:\n    cron: \"15 30 6 * * 1-5\"\n    timezone: \"America/New_York\"\n"
+            ),
+            "{}",
+            flow.text
+        );
+        let i = with("00", "Europe/Berlim");
+        assert!(i.files.is_empty());
+        let reason = &i.report.flows[0].problems[0].reason;
+        assert!(
+            reason.starts_with(
+                "Okta's schedule (cron `30 6 * * 1-5`, Europe/Berlim) is not a flowctl schedule: "
+            ),
+            "{reason}"
+        );
+    }
+
     #[test]
     fn a_folder_converts_into_a_project() {
         let i = run(OORT, false);
