@@ -247,6 +247,128 @@ fn if_error_blocks_become_guarded_steps() {
 }
 
 #[test]
+fn function_cards_map_to_text_list_and_number_cards() {
+    let (dir, out) = import("import-functions", "functions.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout
+            .contains("1 of 1 flows converted (10 of 10 cards)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("functions", &project, &["flows/domain-seats.yaml"]);
+    validates(&project);
+    let body = dir.join("body.json");
+    std::fs::write(&body, r#"{"email":"  Maria@Example.COM ","seats":"4"}"#).unwrap();
+    let run = Run::new(&[
+        "run",
+        "domain-seats",
+        "--input",
+        body.to_str().unwrap(),
+        "--dry-run",
+        "--json",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .run()
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    // Split on `@`, last item, trim, lower case: "example.com" (11 characters); 4 + 1 = 5.
+    assert_eq!(
+        record["output"],
+        serde_json::json!({"domain": "example.com", "total": 5, "weight": 55})
+    );
+}
+
+#[test]
+fn scheduled_flows_get_a_schedule_trigger_with_the_okta_cron_and_zone() {
+    let (dir, out) = import("import-schedule", "schedule.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted (4 of 4 cards)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("schedule", &project, &["flows/weekday-report.yaml"]);
+    validates(&project);
+    let run = Run::new(&["run", "weekday-report", "--dry-run", "--json"])
+        .config(&project.join("flowctl.yaml"))
+        .run()
+        .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    let line = record["output"]["line"].as_str().unwrap();
+    // The execution time is the tick in Berlin time (+01:00 or +02:00), Now is UTC.
+    let due = line.split(" due ").nth(1).unwrap();
+    assert!(
+        due.contains("+01:00, started ") || due.contains("+02:00, started "),
+        "{line}"
+    );
+    assert!(line.ends_with('Z'), "{line}");
+}
+
+#[test]
+fn tables_are_declared_and_search_rows_reads_the_first_matching_row() {
+    let (dir, out) = import("import-tables", "tables.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted (4 of 4 cards)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("tables in flowctl.yaml: allowed_domains (\"Allowed domains\")"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens(
+        "tables",
+        &project,
+        &["flowctl.yaml", "flows/domain-owner.yaml"],
+    );
+    validates(&project);
+    let body = dir.join("body.json");
+    std::fs::write(&body, r#"{"domain":"example.com"}"#).unwrap();
+    // One store for the runs and `flowctl table import`.
+    let store = format!("sqlite://{}", dir.join("state.db").display());
+    let run = || {
+        let run = Run::new(&[
+            "run",
+            "domain-owner",
+            "--input",
+            body.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ])
+        .config(&project.join("flowctl.yaml"))
+        .env("FLOWCTL_STORE", &store)
+        .run()
+        .ok();
+        let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+        record["output"].clone()
+    };
+    // No row matches: Okta's Row ID and fields are empty, here `null`.
+    assert_eq!(run(), serde_json::json!({"row": null, "team": null}));
+    let csv = dir.join("rows.csv");
+    std::fs::write(
+        &csv,
+        "domain,owning_team,seats\nother.org,Billing,1\nexample.com,Identity,3\n",
+    )
+    .unwrap();
+    Run::new(&["table", "import", "allowed_domains", csv.to_str().unwrap()])
+        .config(&project.join("flowctl.yaml"))
+        .env("FLOWCTL_STORE", &store)
+        .run()
+        .ok();
+    assert_eq!(run(), serde_json::json!({"row": 2, "team": "Identity"}));
+}
+
+#[test]
 fn unsupported_cards_are_reported_and_their_flows_not_written() {
     let (dir, out) = import("import-unsupported", "unsupported.flopack", &[]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
@@ -280,7 +402,7 @@ fn partial_writes_stand_ins_that_validate_and_still_exits_1() {
     );
     let config = std::fs::read_to_string(project.join("flowctl.yaml")).unwrap();
     assert!(
-        config.contains("#   Allowed domains: Domain (text)"),
+        config.contains("  allowed_domains:\n    columns:\n      domain: text   # \"Domain\"\n"),
         "{config}"
     );
     validates(&project);

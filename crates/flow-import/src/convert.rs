@@ -14,6 +14,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 mod branches;
 mod order;
 mod special;
+mod tables;
 mod try_catch;
 
 use order::{is_event, order};
@@ -41,6 +42,71 @@ pub struct Catalog {
     pub helpers: HashMap<String, Vec<(String, String)>>,
     /// Connection uuid → connection name.
     pub connections: HashMap<String, String>,
+    /// Table uuid → the table as declared in `flowctl.yaml`, or why it could not be.
+    pub tables: HashMap<String, Result<TableInfo, String>>,
+}
+
+/// A table of the export, declared in `flowctl.yaml`.
+#[derive(Debug, Clone)]
+pub struct TableInfo {
+    /// The flowctl table name (`Allowed domain list` → `allowed_domain_list`).
+    pub name: String,
+    /// Its columns: Okta name, flowctl name, flowctl type.
+    pub columns: Vec<(String, String, &'static str)>,
+}
+
+impl TableInfo {
+    /// Names `table` and its columns, or says why it cannot be declared (a column type with no
+    /// flowctl counterpart).
+    pub fn of(table: &crate::export::Table, names: &mut Unique) -> Result<TableInfo, String> {
+        if table.columns.is_empty() {
+            return Err("it has no columns".into());
+        }
+        let mut cols = Unique::default();
+        let mut columns = Vec::new();
+        for (okta, ty) in &table.columns {
+            let Some(ty) = column_type(ty) else {
+                return Err(format!(
+                    "its column `{okta}` has the Okta type `{ty}`, which has no flowctl column type"
+                ));
+            };
+            let mut name = crate::names::snake(okta, "column");
+            if name == "id" || name.starts_with('_') {
+                name = format!(
+                    "column{}{name}",
+                    if name.starts_with('_') { "" } else { "_" }
+                );
+            }
+            columns.push((okta.clone(), cols.claim(name, "_"), ty));
+        }
+        let mut name = crate::names::snake(&table.name, "table");
+        if name.starts_with('_') {
+            name.insert_str(0, "table");
+        }
+        Ok(TableInfo {
+            name: names.claim(name, "_"),
+            columns,
+        })
+    }
+
+    /// The flowctl name of the Okta column `okta`.
+    pub fn column(&self, okta: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|(o, _, _)| o == okta)
+            .map(|(_, n, _)| n.as_str())
+    }
+}
+
+/// The flowctl column type of an Okta Tables column type.
+fn column_type(okta: &str) -> Option<&'static str> {
+    match okta {
+        "str" | "string" | "text" => Some("text"),
+        "num" | "number" => Some("number"),
+        "bool" | "boolean" => Some("boolean"),
+        "date" | "Date" => Some("date"),
+        _ => None,
+    }
 }
 
 /// One converted flow.
@@ -403,15 +469,7 @@ impl<'a> Cx<'a> {
 
     fn helper(&mut self, card: &Method) -> Result<String, String> {
         if self.flow.scheduled {
-            return Err(match &self.flow.cron {
-                Some((cron, Some(tz))) => {
-                    format!("scheduled trigger (not yet); Okta's schedule: cron `{cron}`, {tz}")
-                }
-                Some((cron, None)) => {
-                    format!("scheduled trigger (not yet); Okta's schedule: cron `{cron}`")
-                }
-                None => "scheduled trigger (not yet)".into(),
-            });
+            return self.schedule(card);
         }
         let names: HashMap<String, String> = helper_inputs(self.flow).into_iter().collect();
         let mut inputs = Vec::new();
@@ -452,6 +510,41 @@ impl<'a> Cx<'a> {
         let mut text = String::from("  helper:\n");
         yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
         Ok(text)
+    }
+
+    /// Scheduled Flow → `trigger: schedule` with Okta's cron expression and time zone.
+    fn schedule(&mut self, card: &Method) -> Result<String, String> {
+        let Some((cron, zone)) = &self.flow.cron else {
+            return Err("a scheduled flow whose schedule is not in the export".into());
+        };
+        if self.flow.schedule_dates {
+            return Err(format!(
+                "Okta's schedule (cron `{cron}`) has a start or end date, which flowctl's schedule trigger has no counterpart for"
+            ));
+        }
+        for o in &card.outputs {
+            let v = match (o.group.as_deref(), o.key.as_str()) {
+                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
+                (Some("context"), "execution_time") => Ok(Val::Ref("trigger.scheduled_at".into())),
+                _ => Err(format!(
+                    "the Scheduled Flow output `{}` has no flowctl counterpart",
+                    o.label()
+                )),
+            };
+            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+        }
+        let zone = zone.as_deref().unwrap_or("UTC");
+        if let Err(e) = flow_model::schedule::Schedule::parse(cron, Some(zone)) {
+            return Err(format!(
+                "Okta's schedule (cron `{cron}`, {zone}) is not a flowctl schedule: {e}"
+            ));
+        }
+        self.trigger_kind = Some("schedule");
+        Ok(format!(
+            "  schedule:\n    cron: {}\n    timezone: {}\n",
+            yaml::quoted(cron),
+            yaml::quoted(zone)
+        ))
     }
 
     /// Converts one card at its place in the order.
@@ -984,6 +1077,59 @@ fn match_output(pattern: &str, path: &str, group: &Option<String>, key: &str) ->
 
 #[cfg(test)]
 mod tests {
+    use crate::export::Table;
+
+    #[test]
+    fn tables_get_store_safe_names_and_known_types_only() {
+        let table = |name: &str, cols: &[(&str, &str)]| Table {
+            id: "t".into(),
+            name: name.into(),
+            columns: cols
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+        };
+        let mut names = Unique::default();
+        let info = TableInfo::of(
+            &table(
+                "2024 Allowed Domains",
+                &[
+                    ("ID", "str"),
+                    ("_hidden", "number"),
+                    ("Id", "boolean"),
+                    ("When", "date"),
+                ],
+            ),
+            &mut names,
+        )
+        .unwrap();
+        assert_eq!(info.name, "table_2024_allowed_domains");
+        let cols: Vec<(&str, &str)> = info
+            .columns
+            .iter()
+            .map(|(_, n, t)| (n.as_str(), *t))
+            .collect();
+        assert_eq!(
+            cols,
+            [
+                ("column_id", "text"),
+                ("hidden", "number"),
+                ("column_id_2", "boolean"),
+                ("when", "date")
+            ]
+        );
+        assert_eq!(info.column("When"), Some("when"));
+        let again = TableInfo::of(&table("2024 allowed domains", &[("a", "str")]), &mut names);
+        assert_eq!(again.unwrap().name, "table_2024_allowed_domains_2");
+        let refused = TableInfo::of(&table("files", &[("doc", "file")]), &mut names);
+        assert!(
+            refused
+                .unwrap_err()
+                .contains("`doc` has the Okta type `file`")
+        );
+        assert!(TableInfo::of(&table("empty", &[]), &mut names).is_err());
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -32,6 +32,8 @@ pub struct Config {
 /// One entry of `data.tables`.
 #[derive(Debug, Clone)]
 pub struct Table {
+    /// The table's uuid (Tables cards name it in `parameters/stash`).
+    pub id: String,
     /// The table's name.
     pub name: String,
     /// Its columns: name and Okta type (`str`, `number`, ...).
@@ -60,8 +62,12 @@ pub struct FlowData {
     pub orderings: Vec<(String, String)>,
     /// `scheduled: true` (with `cron`).
     pub scheduled: bool,
-    /// The schedule of a scheduled flow as a five-field cron expression, and its time zone.
+    /// The schedule of a scheduled flow as a cron expression (five fields, or six with the
+    /// seconds first when Okta's are not zero), and its time zone.
     pub cron: Option<(String, Option<String>)>,
+    /// The schedule has a start or an end date (`startDate`, `endDate`), which flowctl's
+    /// `schedule` trigger cannot express.
+    pub schedule_dates: bool,
     /// `security_level` of an API endpoint flow: `open`, `medium`, `high`.
     pub security_level: Option<String>,
 }
@@ -267,6 +273,7 @@ pub fn parse(bytes: &[u8]) -> Result<Export, ImportError> {
         .collect();
     let tables = objects(data.get("tables"))
         .map(|t| Table {
+            id: text(t.get("id")),
             name: text(t.get("name")),
             columns: t
                 .get("data")
@@ -323,7 +330,18 @@ pub fn flow_data(v: Option<&Value>) -> FlowData {
                 field("month")?,
                 field("dayOfTheWeek")?,
             ];
-            Some((fields.join(" "), field("timeZone")))
+            let pattern = fields.join(" ");
+            let pattern = match field("seconds") {
+                Some(s) if s.trim_start_matches('0').is_empty() => pattern,
+                Some(s) => format!("{s} {pattern}"),
+                None => pattern,
+            };
+            Some((pattern, field("timeZone")))
+        }),
+        schedule_dates: v.get("cron").and_then(Value::as_object).is_some_and(|c| {
+            ["startDate", "endDate"]
+                .iter()
+                .any(|k| !text(c.get(*k)).trim().is_empty())
         }),
         security_level: v
             .get("security_level")

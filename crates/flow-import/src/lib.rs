@@ -73,7 +73,15 @@ pub fn import(bytes: &[u8], source: &str, options: Options) -> Result<Import, Im
         version: export.version.clone(),
         flows: Vec::new(),
         connections: Vec::new(),
-        tables: export.tables.iter().map(|t| t.name.clone()).collect(),
+        tables: export
+            .tables
+            .iter()
+            .map(|t| match catalog.tables.get(&t.id) {
+                Some(Ok(info)) => format!("{} ({})", info.name, yaml::quoted(&t.name)),
+                Some(Err(why)) => format!("{} not declared ({why})", yaml::quoted(&t.name)),
+                None => yaml::quoted(&t.name),
+            })
+            .collect(),
     };
     let mut files = Vec::new();
     let mut used: BTreeSet<String> = BTreeSet::new();
@@ -123,7 +131,7 @@ pub fn import(bytes: &[u8], source: &str, options: Options) -> Result<Import, Im
             0,
             OutFile {
                 path: "flowctl.yaml".into(),
-                text: project_file(&export, source, &connections),
+                text: project_file(&export, &catalog, source, &connections),
             },
         );
     }
@@ -204,6 +212,11 @@ fn catalog(export: &Export) -> Catalog {
         };
         cat.connections.insert(c.id.clone(), conns.claim(name, "_"));
     }
+    let mut tables = names::Unique::default();
+    for tb in &export.tables {
+        cat.tables
+            .insert(tb.id.clone(), convert::TableInfo::of(tb, &mut tables));
+    }
     cat
 }
 
@@ -222,9 +235,10 @@ fn connection_info(export: &Export, cat: &Catalog) -> HashMap<String, (String, S
 }
 
 /// `flowctl.yaml`: the connections the written flows use (secrets from the environment), and
-/// the export's tables as comments.
+/// the export's tables (declared, without their rows).
 fn project_file(
     export: &Export,
+    cat: &Catalog,
     source: &str,
     connections: &[(String, String, Option<String>)],
 ) -> String {
@@ -264,26 +278,37 @@ fn project_file(
             }
         }
     }
-    if !export.tables.is_empty() {
-        t.push_str(
-            "\n# Tables of the export. flowctl has no tables yet, so they are listed here only:\n",
-        );
-        for tb in &export.tables {
-            let cols: Vec<String> = tb
-                .columns
-                .iter()
-                .map(|(n, ty)| {
-                    let ty = match ty.as_str() {
-                        "str" | "string" => "text",
-                        "num" | "number" => "number",
-                        "bool" | "boolean" => "boolean",
-                        "date" | "Date" => "date",
-                        other => other,
-                    };
-                    format!("{n} ({ty})")
-                })
-                .collect();
-            t.push_str(&format!("#   {}: {}\n", tb.name, cols.join(", ")));
+    let declared: Vec<(&str, &convert::TableInfo)> = export
+        .tables
+        .iter()
+        .filter_map(|tb| match cat.tables.get(&tb.id) {
+            Some(Ok(info)) => Some((tb.name.as_str(), info)),
+            _ => None,
+        })
+        .collect();
+    if !declared.is_empty() {
+        t.push_str("\n# The export's tables; their rows are not in the export.\ntables:\n");
+        for (okta, info) in declared {
+            t.push_str(&format!(
+                "  # Okta Workflows table {}\n  {}:\n    columns:\n",
+                yaml::quoted(okta),
+                info.name
+            ));
+            for (okta_col, col, ty) in &info.columns {
+                t.push_str(&format!("      {col}: {ty}"));
+                if okta_col != col {
+                    t.push_str(&format!("   # {}", yaml::quoted(okta_col)));
+                }
+                t.push('\n');
+            }
+        }
+    }
+    for tb in &export.tables {
+        if let Some(Err(why)) = cat.tables.get(&tb.id) {
+            t.push_str(&format!(
+                "\n# Table {} is not declared: {why}\n",
+                yaml::quoted(&tb.name)
+            ));
         }
     }
     t
@@ -299,9 +324,52 @@ mod tests {
     const UNSUPPORTED: &[u8] = include_bytes!("../../../tests/fixtures/okta/unsupported.flopack");
     const IF_ELSE: &[u8] = include_bytes!("../../../tests/fixtures/okta/if-else.flow");
     const IF_ERROR: &[u8] = include_bytes!("../../../tests/fixtures/okta/if-error.flow");
+    const FUNCTIONS: &[u8] = include_bytes!("../../../tests/fixtures/okta/functions.flow");
+    const SCHEDULE: &[u8] = include_bytes!("../../../tests/fixtures/okta/schedule.flow");
+    const TABLES: &[u8] = include_bytes!("../../../tests/fixtures/okta/tables.flow");
 
     fn run(bytes: &[u8], partial: bool) -> Import {
         import(bytes, "x", Options { partial }).unwrap()
+    }
+
+    /// Okta's schedule with its seconds and zone changed: seconds other than zero give a
+    /// six-field pattern; a zone flowctl does not know is reported, not written.
+    #[test]
+    fn schedules_keep_their_seconds_and_unknown_zones_are_reported() {
+        let with = |seconds: &str, zone: &str| {
+            let mut doc: Value = serde_json::from_slice(SCHEDULE).unwrap();
+            let flow = doc["data"]["flos"]
+                .as_object_mut()
+                .unwrap()
+                .values_mut()
+                .next();
+            let cron = &mut flow.unwrap()["data"]["cron"];
+            cron["seconds"] = Value::from(seconds);
+            cron["timeZone"] = Value::from(zone);
+            run(&serde_json::to_vec(&doc).unwrap(), false)
+        };
+        let i = with("15", "America/New_York");
+        let flow = i
+            .files
+            .iter()
+            .find(|f| f.path.starts_with("flows/"))
+            .unwrap();
+        assert!(
+            flow.text.contains(
+                "  schedule:\n    cron: \"15 30 6 * * 1-5\"\n    timezone: \"America/New_York\"\n"
+            ),
+            "{}",
+            flow.text
+        );
+        let i = with("00", "Europe/Berlim");
+        assert!(i.files.is_empty());
+        let reason = &i.report.flows[0].problems[0].reason;
+        assert!(
+            reason.starts_with(
+                "Okta's schedule (cron `30 6 * * 1-5`, Europe/Berlim) is not a flowctl schedule: "
+            ),
+            "{reason}"
+        );
     }
 
     #[test]
@@ -361,7 +429,6 @@ mod tests {
             [
                 ("branching", "control:return"),
                 ("nightly-report", "control:callable"),
-                ("nightly-report", "date:now"),
                 ("on-suspension", "okta:userSuspended"),
                 ("on-suspension", "stash:searchRows2"),
                 ("on-suspension", "zoom:createMeeting"),
@@ -377,7 +444,7 @@ mod tests {
             .flat_map(|f| f.problems.iter().map(|p| p.follows))
             .collect();
         assert_eq!(follows.iter().filter(|f| **f).count(), 1, "{follows:?}");
-        assert_eq!(i.report.blocking().len(), 7);
+        assert_eq!(i.report.blocking().len(), 6);
         let partial = run(UNSUPPORTED, true);
         assert!(
             partial
@@ -501,11 +568,20 @@ mod tests {
     }
 
     /// No input panics: every fixture cut at 60 places, and every fifteenth JSON node of each
-    /// replaced by six values of other types (about 2,000 imports, half with `partial`).
+    /// replaced by six values of other types (about 3,000 imports, half with `partial`).
     #[test]
     fn mutated_exports_never_panic() {
         let mut imports = 0;
-        for fixture in [OORT, QUARANTINE, UNSUPPORTED, IF_ELSE, IF_ERROR] {
+        for fixture in [
+            OORT,
+            QUARANTINE,
+            UNSUPPORTED,
+            IF_ELSE,
+            IF_ERROR,
+            FUNCTIONS,
+            SCHEDULE,
+            TABLES,
+        ] {
             // The last byte is a newline: every shorter cut is not JSON.
             for cut in (0..fixture.len() - 1).step_by(fixture.len() / 60) {
                 assert!(import(&fixture[..cut], "x", Options::default()).is_err());

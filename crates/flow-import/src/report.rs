@@ -44,7 +44,7 @@ pub struct Report {
     pub flows: Vec<FlowReport>,
     /// Connections written to `flowctl.yaml`: name and connector.
     pub connections: Vec<(String, String)>,
-    /// The export's tables (listed in `flowctl.yaml` as comments).
+    /// The export's tables: the name each is declared under in `flowctl.yaml`, or why not.
     pub tables: Vec<String>,
 }
 
@@ -160,11 +160,7 @@ impl fmt::Display for Report {
             writeln!(f, "  connections in flowctl.yaml: {}", c.join(", "))?;
         }
         if !self.tables.is_empty() {
-            writeln!(
-                f,
-                "  tables (listed in flowctl.yaml as comments; flowctl has no tables yet): {}",
-                self.tables.join(", ")
-            )?;
+            writeln!(f, "  tables in flowctl.yaml: {}", self.tables.join(", "))?;
         }
         Ok(())
     }

@@ -71,7 +71,7 @@ pub enum Konst {
 pub enum Special {
     /// API Endpoint event card → `trigger: api_endpoint`.
     ApiEndpoint,
-    /// Helper Flow / Scheduled Flow event card → `trigger: helper` (scheduled: not yet).
+    /// Helper Flow / Scheduled Flow event card → `trigger: helper` / `trigger: schedule`.
     Callable,
     /// Close → `http.close`.
     Close,
@@ -119,6 +119,8 @@ pub enum Special {
     Join,
     /// If Error → its blocks' steps, guarded by the Try steps' errors.
     TryCatch,
+    /// Tables Search Rows (first matching row) → `table.search_rows` with `limit: 1`.
+    SearchRows,
 }
 
 const OKTA_USER_OUTPUTS: &[(&str, &str)] = &[
@@ -153,8 +155,6 @@ const OPERATORS: &[(&str, Konst)] = &[
 
 const YES_NO: &[(&str, Konst)] = &[("Yes", Konst::Bool(true)), ("No", Konst::Bool(false))];
 
-const NOT_YET_NUMBER: &str = "needs number cards (not yet)";
-const NOT_YET_TEXT: &str = "needs more text cards (not yet)";
 const NOT_YET_DATE: &str = "needs date cards (not yet)";
 const NOT_YET_LIST: &str = "needs more list cards (not yet)";
 const NOT_YET_OBJECT: &str = "needs more object cards (not yet)";
@@ -239,11 +239,60 @@ pub static TABLE: &[Entry] = &[
     // Text.
     special("string:compose", "Compose", Special::Compose),
     special("string:concat", "Concatenate", Special::Concat),
-    unsupported("string:split", "Split", NOT_YET_TEXT),
-    unsupported("string:toLowerCase", "To Lower Case", NOT_YET_TEXT),
-    unsupported("string:trim", "Trim", NOT_YET_TEXT),
-    unsupported("string:replace", "Replace", NOT_YET_TEXT),
-    unsupported("string:length", "Text Length", NOT_YET_TEXT),
+    // Split's keys are observed in the public templates; the others follow the same
+    // layout (`string` in, `output` out). An input the entry does not name still blocks the card.
+    card(
+        "string:split",
+        "Split",
+        CardMap {
+            card: "text.split",
+            connection: None,
+            args: &[
+                ("text", Arg::Input(&["string"])),
+                ("separator", Arg::Input(&["delimiter"])),
+            ],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "string:toLowerCase",
+        "To Lower Case",
+        CardMap {
+            card: "text.lower",
+            connection: None,
+            args: &[("text", Arg::Input(&["string"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "string:trim",
+        "Trim",
+        CardMap {
+            card: "text.trim",
+            connection: None,
+            args: &[("text", Arg::Input(&["string"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    unsupported(
+        "string:replace",
+        "Replace",
+        "its export fields were not verified against a real export yet (text.replace is the counterpart)",
+    ),
+    card(
+        "string:length",
+        "Text Length",
+        CardMap {
+            card: "text.length",
+            connection: None,
+            args: &[("text", Arg::Input(&["string"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
     // Lists.
     special("list:each", "For Each", Special::ForEach),
     special(
@@ -407,11 +456,65 @@ pub static TABLE: &[Entry] = &[
     unsupported("list:intersection", "Intersection", NOT_YET_LIST),
     unsupported("list:difference", "Difference", NOT_YET_LIST),
     // Numbers and dates.
-    unsupported("math:add", "Add", NOT_YET_NUMBER),
-    unsupported("math:subtract", "Subtract", NOT_YET_NUMBER),
-    unsupported("math:multiply", "Multiply", NOT_YET_NUMBER),
-    unsupported("math:divide", "Divide", NOT_YET_NUMBER),
-    unsupported("date:now", "Now", NOT_YET_DATE),
+    // Add's keys (`a`, `b` → `output`) are observed; the other math cards share its layout.
+    // A third number (Add is extensible) has no counterpart, so it blocks the card.
+    card(
+        "math:add",
+        "Add",
+        CardMap {
+            card: "number.add",
+            connection: None,
+            args: &[("a", Arg::Input(&["a"])), ("b", Arg::Input(&["b"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "math:subtract",
+        "Subtract",
+        CardMap {
+            card: "number.subtract",
+            connection: None,
+            args: &[("a", Arg::Input(&["a"])), ("b", Arg::Input(&["b"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "math:multiply",
+        "Multiply",
+        CardMap {
+            card: "number.multiply",
+            connection: None,
+            args: &[("a", Arg::Input(&["a"])), ("b", Arg::Input(&["b"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "math:divide",
+        "Divide",
+        CardMap {
+            card: "number.divide",
+            connection: None,
+            args: &[("a", Arg::Input(&["a"])), ("b", Arg::Input(&["b"]))],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
+    // Now: `output` (a date) as the templates' Scheduled Flow reports read it; an input the
+    // entry does not name (a format, a zone) still blocks the card.
+    card(
+        "date:now",
+        "Now",
+        CardMap {
+            card: "date.now",
+            connection: None,
+            args: &[],
+            outputs: &[("output", "")],
+            ignore: &[],
+        },
+    ),
     unsupported("date:add", "Add to Date", NOT_YET_DATE),
     unsupported("date:subtract", "Subtract from Date", NOT_YET_DATE),
     unsupported("date:format", "Date to Text", NOT_YET_DATE),
@@ -579,7 +682,11 @@ pub static TABLE: &[Entry] = &[
         },
     ),
     // Tables.
-    unsupported("stash:searchRows2", "Tables Search Rows", NOT_YET_TABLES),
+    special(
+        "stash:searchRows2",
+        "Tables Search Rows",
+        Special::SearchRows,
+    ),
     unsupported("stash:searchRows", "Tables Search Rows", NOT_YET_TABLES),
     unsupported("stash:createRow", "Tables Create Row", NOT_YET_TABLES),
     unsupported("stash:updateRow", "Tables Update Row", NOT_YET_TABLES),

@@ -251,6 +251,7 @@ impl<'a> Cx<'a> {
                 Ok(None)
             }
             Special::TryCatch => self.try_catch(m),
+            Special::SearchRows => self.search_rows(m, id).map(Some),
             Special::ApiEndpoint | Special::Callable => {
                 Err("a second event card in one flow".into())
             }
