@@ -6,6 +6,7 @@
 use crate::Exit;
 use crate::error::{CliError, CmdResult};
 use anyhow::Context;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `flowctl import`.
@@ -71,18 +72,27 @@ pub fn run(args: Args) -> CmdResult {
         }
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    print!("{}", import.report);
+    let mut text = import.report.to_string();
     for p in &existing {
-        println!("  replaced {} (--force)", p.display());
+        text.push_str(&format!("  replaced {} (--force)\n", p.display()));
     }
     if targets.is_empty() {
-        println!("  nothing written: no flow converted (--partial writes them with stand-ins)");
+        text.push_str(
+            "  nothing written: no flow converted (--partial writes them with stand-ins)\n",
+        );
     } else {
-        println!(
-            "  wrote {} file(s) under {}",
+        text.push_str(&format!(
+            "  wrote {} file(s) under {}\n",
             targets.len(),
             args.out.display()
-        );
+        ));
+    }
+    // A reader that stops early (`| head`) is not an error: the files are written already.
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
     }
     Ok(if import.report.all_converted() {
         Exit::Ok
