@@ -302,10 +302,18 @@ fn keyed(node: Option<&Node>, what: &str, diags: &mut Diagnostics) -> Vec<(Strin
 }
 
 /// `{ NAME: [ {col: value, …}, … ] }`: rows by table, each row a mapping.
-fn table_rows(node: Option<&Node>, what: &str, diags: &mut Diagnostics) -> Vec<(String, Vec<Value>)> {
+fn table_rows(
+    node: Option<&Node>,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Vec<(String, Vec<Value>)> {
     let Some(node) = node else { return Vec::new() };
     let Some(entries) = node.as_map() else {
-        diags.push(wrong_type(node, what, "a mapping of table names to lists of rows"));
+        diags.push(wrong_type(
+            node,
+            what,
+            "a mapping of table names to lists of rows",
+        ));
         return Vec::new();
     };
     let mut out = Vec::new();

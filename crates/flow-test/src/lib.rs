@@ -13,5 +13,5 @@ mod runner;
 pub mod tables;
 
 pub use file::{Case, Expect, Reply, TestFile};
-pub use tables::SeedError;
 pub use runner::{CaseResult, Report, check_projects, run_files, test_files};
+pub use tables::SeedError;

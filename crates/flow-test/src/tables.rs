@@ -53,7 +53,12 @@ pub fn check(store: &dyn TableStore, expected: &[(String, Vec<Value>)], out: &mu
         match store.search(table, &Search::all()) {
             Ok(actual) => {
                 let actual: Vec<Value> = actual.into_iter().map(Value::Object).collect();
-                subset(&path, &Value::Array(rows.clone()), &Value::Array(actual), out);
+                subset(
+                    &path,
+                    &Value::Array(rows.clone()),
+                    &Value::Array(actual),
+                    out,
+                );
             }
             Err(e) => out.push(format!("{path}: {e}")),
         }
@@ -86,13 +91,19 @@ mod tests {
     fn seeded_rows_are_read_back_and_differences_named() {
         let seeds = vec![(
             "people".to_string(),
-            vec![row(json!({"email": "a@x", "age": 1})), row(json!({"email": "b@x"}))],
+            vec![
+                row(json!({"email": "a@x", "age": 1})),
+                row(json!({"email": "b@x"})),
+            ],
         )];
         let store = seed(&defs(), &seeds).unwrap();
         let mut out = Vec::new();
         let same = vec![(
             "people".to_string(),
-            vec![json!({"email": "a@x", "age": 1, "id": 1}), json!({"email": "b@x"})],
+            vec![
+                json!({"email": "a@x", "age": 1, "id": 1}),
+                json!({"email": "b@x"}),
+            ],
         )];
         check(&*store, &same, &mut out);
         assert!(out.is_empty(), "{out:?}");
@@ -108,14 +119,20 @@ mod tests {
         let fewer = vec![("people".to_string(), vec![json!({"email": "a@x"})])];
         check(&*store, &fewer, &mut out);
         assert_eq!(out.len(), 1);
-        assert!(out[0].starts_with("tables.people: expected 1 items, got 2"), "{out:?}");
+        assert!(
+            out[0].starts_with("tables.people: expected 1 items, got 2"),
+            "{out:?}"
+        );
     }
 
     #[test]
     fn a_row_the_table_refuses_is_a_seed_error() {
         let seeds = vec![("people".to_string(), vec![row(json!({"name": "x"}))])];
         let err = seed(&defs(), &seeds).err().unwrap();
-        assert!(matches!(err, SeedError::Row { ref table, .. } if table == "people"), "{err}");
+        assert!(
+            matches!(err, SeedError::Row { ref table, .. } if table == "people"),
+            "{err}"
+        );
         let seeds = vec![("nobody".to_string(), vec![row(json!({"email": "x"}))])];
         assert!(matches!(seed(&defs(), &seeds), Err(SeedError::Row { .. })));
     }

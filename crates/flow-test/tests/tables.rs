@@ -1,10 +1,13 @@
 //! Seeded tables end to end: a project with a table, a flow that reads and writes it, and test
 //! cases whose `expect.tables` holds or differs from the rows the run left.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use flow_test::{run_files, test_files};
 use std::path::PathBuf;
 
-const CONFIG: &str = "tables:\n  seen:\n    columns: { email: text, count: number }\n    key: email\n";
+const CONFIG: &str =
+    "tables:\n  seen:\n    columns: { email: text, count: number }\n    key: email\n";
 
 const FLOW: &str = r#"flow: count-seen
 trigger:
