@@ -3,8 +3,8 @@
 //!
 //! Cases run offline: mocked steps return their mock, and every other effect is rehearsed as in
 //! `--dry-run`, so nothing leaves the machine. A case that seeds or checks `tables:` gets its own
-//! in-memory tables, and its table steps really read and write them (see [`tables`]). A failed expectation names its path
-//! (`steps.event.output.severity: expected "high", got null`).
+//! in-memory tables, and its table steps really read and write them (see [`tables`]). A failed
+//! expectation names its path (`steps.event.output.severity: expected "high", got null`).
 
 mod expect;
 mod file;
