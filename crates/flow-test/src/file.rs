@@ -27,6 +27,9 @@ pub struct Case {
     pub headers: Vec<(String, String)>,
     /// Mocked results by card kind, step id, or `flow/step`.
     pub mocks: Vec<(String, Vec<Reply>)>,
+    /// Rows to seed, by table: the case runs with a fresh in-memory table store (given when
+    /// this or `expect.tables` is), and its table writes are applied to it.
+    pub tables: Vec<(String, Vec<serde_json::Map<String, Value>>)>,
     /// What must hold.
     pub expect: Expect,
 }
@@ -66,6 +69,15 @@ pub struct Expect {
     pub steps: Vec<(String, Value)>,
     /// Per card kind, step or `flow/step`: `{ count, inputs }`.
     pub calls: Vec<(String, Value)>,
+    /// Per table: its rows after the run, in id order, each a subset of the actual row.
+    pub tables: Vec<(String, Vec<Value>)>,
+}
+
+impl Case {
+    /// True when the case runs with a table store (it seeds or checks tables).
+    pub fn uses_tables(&self) -> bool {
+        !self.tables.is_empty() || !self.expect.tables.is_empty()
+    }
 }
 
 const FILE_KEYS: &[&str] = &["flow", "cases"];
@@ -76,9 +88,12 @@ const CASE_KEYS: &[&str] = &[
     "body",
     "headers",
     "mocks",
+    "tables",
     "expect",
 ];
-const EXPECT_KEYS: &[&str] = &["status", "error", "response", "output", "steps", "calls"];
+const EXPECT_KEYS: &[&str] = &[
+    "status", "error", "response", "output", "steps", "calls", "tables",
+];
 
 impl TestFile {
     /// Decodes a test file; `path` resolves `input_file`.
@@ -176,11 +191,25 @@ fn decode_case(node: &Node, i: usize, path: &Path, diags: &mut Diagnostics) -> O
         Some(e) => decode_expect(e, diags)?,
         None => Expect::default(),
     };
+    let tables = table_rows(f.get("tables"), "`tables`", diags)
+        .into_iter()
+        .map(|(name, rows)| {
+            let rows = rows
+                .into_iter()
+                .filter_map(|r| match r {
+                    Value::Object(m) => Some(m),
+                    _ => None,
+                })
+                .collect();
+            (name, rows)
+        })
+        .collect();
     Some(Case {
         name,
         input,
         headers,
         mocks,
+        tables,
         expect,
     })
 }
@@ -272,6 +301,43 @@ fn keyed(node: Option<&Node>, what: &str, diags: &mut Diagnostics) -> Vec<(Strin
     }
 }
 
+/// `{ NAME: [ {col: value, …}, … ] }`: rows by table, each row a mapping.
+fn table_rows(
+    node: Option<&Node>,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Vec<(String, Vec<Value>)> {
+    let Some(node) = node else { return Vec::new() };
+    let Some(entries) = node.as_map() else {
+        diags.push(wrong_type(
+            node,
+            what,
+            "a mapping of table names to lists of rows",
+        ));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        let Some(name) = text(k, "a table name", diags) else {
+            continue;
+        };
+        let Some(items) = v.as_seq() else {
+            diags.push(wrong_type(v, "a table's rows", "a list of rows"));
+            continue;
+        };
+        let mut rows = Vec::new();
+        for item in items {
+            if item.as_map().is_some() {
+                rows.push(item.to_json());
+            } else {
+                diags.push(wrong_type(item, "a row", "a mapping of columns to values"));
+            }
+        }
+        out.push((name.value, rows));
+    }
+    out
+}
+
 fn decode_expect(node: &Node, diags: &mut Diagnostics) -> Option<Expect> {
     let f: Fields<'_> = fields(node, "`expect`", EXPECT_KEYS, diags)?;
     let status = f.opt_str("status", diags).map(|s| s.value);
@@ -294,5 +360,6 @@ fn decode_expect(node: &Node, diags: &mut Diagnostics) -> Option<Expect> {
         output: f.get("output").map(Node::to_json),
         steps: keyed(f.get("steps"), "`steps`", diags),
         calls: keyed(f.get("calls"), "`calls`", diags),
+        tables: table_rows(f.get("tables"), "`expect.tables`", diags),
     })
 }

@@ -1,5 +1,6 @@
 //! Running test files: each file's directory is compiled with the project, each case runs its
-//! flow with its mocks (other effects rehearsed, nothing sent), and each expectation is checked.
+//! flow with its mocks (other effects rehearsed, nothing sent; table steps applied to the case's
+//! own in-memory tables when it seeds or checks any), and each expectation is checked.
 
 use crate::expect::{all_steps, matching, step_view, subset, was_called};
 use crate::file::{Case, Input, TestFile};
@@ -7,6 +8,7 @@ use crate::mock::Mocks;
 use flow_card::RunEnv;
 use flow_compile::{LoadOptions, Project, Rejected, TriggerPlan};
 use flow_model::render::render_all;
+use flow_model::tables::TableStore;
 use flow_model::{Diagnostics, Sources};
 use flow_runtime::{Engine, ExecutionRecord, RunInput, RunOptions, TriggerRequest};
 use serde_json::{Value, json};
@@ -217,9 +219,9 @@ async fn run_case(project: &Arc<Project>, index: usize, flow: &str, case: &Case)
             let mut failures = Vec::new();
             for event in listed {
                 let input = RunInput::Request(flow_runtime::event_request(event));
-                let record = run_input(project, index, flow, case, input).await;
                 failures.extend(
-                    check(&record, flow, case)
+                    run_checked(project, index, flow, case, input)
+                        .await
                         .into_iter()
                         .map(|f| format!("event {}: {f}", event.uuid)),
                 );
@@ -233,27 +235,58 @@ async fn run_case(project: &Arc<Project>, index: usize, flow: &str, case: &Case)
             RunInput::Request(flow_runtime::tick_request(s, now))
         }
     };
-    let record = run_input(project, index, flow, case, input).await;
-    check(&record, flow, case)
+    run_checked(project, index, flow, case, input).await
 }
 
-/// Runs flow `index` on `input` offline, with the case's mocks.
+/// Runs flow `index` on `input` offline, with the case's mocks, and checks the expectations.
+///
+/// A case that seeds or checks tables runs with its own fresh in-memory table store, and not
+/// as a dry run, so table steps really read and write it; nothing is sent all the same (the
+/// transport refuses every request, so a card that would send one must be mocked).
+async fn run_checked(
+    project: &Arc<Project>,
+    index: usize,
+    flow: &str,
+    case: &Case,
+    input: RunInput,
+) -> Vec<String> {
+    let tables = if case.uses_tables() {
+        match crate::tables::seed(&project.config.tables, &case.tables) {
+            Ok(t) => Some(t),
+            Err(e) => return vec![e.to_string()],
+        }
+    } else {
+        None
+    };
+    let record = run_input(project, index, flow, case, input, tables.clone()).await;
+    let mut failures = check(&record, flow, case);
+    if let Some(t) = &tables {
+        crate::tables::check(&**t, &case.expect.tables, &mut failures);
+    }
+    failures
+}
+
+/// Runs flow `index` on `input` offline, with the case's mocks (and `tables`, when given).
 async fn run_input(
     project: &Arc<Project>,
     index: usize,
     flow: &str,
     case: &Case,
     input: RunInput,
+    tables: Option<Arc<dyn TableStore>>,
 ) -> ExecutionRecord {
     let plan = &project.flows[index];
     let env = |n: &str| flow_model::config::process_env(n);
     let connections = flow_runtime::connect(project, index, &env, true).unwrap_or_default();
-    let run_env = RunEnv {
-        dry_run: true,
+    let mut run_env = RunEnv {
+        dry_run: tables.is_none(),
         transport: Arc::new(flow_runtime::NoTransport),
         connections,
         capture_inputs: true,
     };
+    if let Some(t) = tables {
+        run_env.set_tables(t);
+    }
     let engine = Engine::new(project.clone(), Arc::new(run_env))
         .intercept(Arc::new(Mocks::new(flow, &case.mocks)));
     // As the server does: with `accept: json` the body is `trigger.json` whatever the
