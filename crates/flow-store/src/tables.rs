@@ -380,7 +380,7 @@ fn column_type(def: &TableDef, column: &str) -> Result<ColumnType, TableError> {
 }
 
 /// Appends the SQL of a filter to `sql` and its parameters to `params`.
-pub(crate) fn where_sql(
+fn where_sql(
     def: &TableDef,
     f: &Filter,
     d: Dialect,
@@ -616,13 +616,13 @@ pub(crate) fn stream_sql(
 ) -> Result<(String, Vec<Param>), TableError> {
     let head = format!("SELECT {} FROM", select_list(def, d));
     let (mut sql, params) = filtered_sql(def, &Filter::And(vec![filter.clone()]), &head, d)?;
-    let mut marks = params.clone();
-    let m = d.push(&mut marks, Param::Int(0));
+    // The id after which the page starts is bound last, page by page.
+    let m = d.push(&mut params.clone(), Param::Int(0));
     sql.push_str(&format!(" AND id > {m} ORDER BY id LIMIT {PAGE}"));
     Ok((sql, params))
 }
 
-/// The SQL of `SELECT count(*)`, `DELETE` (`verb`) or one page of a stream, with its filter.
+/// `HEAD t_NAME WHERE filter` (`HEAD` is `SELECT count(*) FROM`, `DELETE FROM`, …).
 pub(crate) fn filtered_sql(
     def: &TableDef,
     filter: &Filter,
@@ -636,6 +636,7 @@ pub(crate) fn filtered_sql(
     Ok((sql, params))
 }
 
+/// The refusal of a row whose key another row holds.
 pub(crate) fn duplicate(def: &TableDef, values: &Map<String, Value>) -> TableError {
     let column = def.key.clone().unwrap_or_default();
     TableError::Duplicate {
@@ -929,6 +930,37 @@ mod tests {
              OR (\"n\" > ?) ORDER BY \"n\" DESC, id LIMIT ? OFFSET ?"
         );
         assert_eq!(params.len(), 5);
+    }
+
+    #[test]
+    fn postgres_sql_numbers_and_types_its_placeholders() {
+        let s = Search {
+            filter: Filter::And(vec![
+                Filter::Cmp {
+                    column: "email".into(),
+                    op: Op::StartsWith,
+                    value: json!("a"),
+                },
+                Filter::Cmp {
+                    column: "n".into(),
+                    op: Op::GreaterThan,
+                    value: json!(2),
+                },
+            ]),
+            sort: vec![],
+            limit: None,
+            offset: 5,
+        };
+        let (sql, params) = search_sql(&def(), &s, Dialect::Postgres).unwrap();
+        assert_eq!(
+            sql,
+            "SELECT id, _version, \"email\", \"n\" FROM \"t_users\" WHERE \
+             (starts_with(\"email\", $1)) AND (\"n\" > $2::float8) ORDER BY id LIMIT ALL OFFSET $3"
+        );
+        assert_eq!(
+            params,
+            [Param::Text("a".into()), Param::Real(2.0), Param::Int(5)]
+        );
     }
 
     #[test]
