@@ -27,6 +27,7 @@ use postgres::GenericClient;
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -289,8 +290,18 @@ impl TableStore for PostgresTables {
         self.on(|c| {
             let target = c.target.clone();
             let mut tx = c.client.transaction().map_err(|e| err(&target, &e))?;
+            // Rows naming the same columns share one statement, prepared once.
+            let mut prepared: HashMap<&str, postgres::Statement> = HashMap::new();
             for ((sql, params), r) in statements.iter().zip(rows) {
-                match tx.execute(sql.as_str(), &refs(&bind(params))) {
+                let stmt = match prepared.get(sql.as_str()) {
+                    Some(stmt) => stmt.clone(),
+                    None => {
+                        let stmt = tx.prepare(sql).map_err(|e| err(&target, &e))?;
+                        prepared.insert(sql, stmt.clone());
+                        stmt
+                    }
+                };
+                match tx.execute(&stmt, &refs(&bind(params))) {
                     Ok(_) => {}
                     Err(e) if is_unique_violation(&e) => return Err(duplicate(def, r)),
                     Err(e) => return Err(err(&target, &e)),

@@ -245,6 +245,25 @@ fn nulls_objects_and_ids_filter_alike(backend: Backend) {
     );
 }
 
+/// An import (`create_rows`) is one transaction: a row refused as a duplicate leaves none of
+/// the others written.
+fn create_rows_is_all_or_nothing(backend: Backend) {
+    let (_place, t) = seeded(backend);
+    let rows = [
+        obj(json!({"email": "new1@example.com"})),
+        obj(json!({"email": "new2@example.com", "strikes": 3})),
+        obj(json!({"email": "bob@example.com"})),
+    ];
+    let e = t.create_rows("users", &rows).unwrap_err();
+    assert!(
+        matches!(&e, TableError::Duplicate { value, .. } if value.contains("bob@example.com")),
+        "{e}"
+    );
+    assert_eq!(t.count("users", &Filter::All).unwrap(), 3);
+    assert_eq!(t.create_rows("users", &rows[..2]).unwrap(), 2);
+    assert_eq!(t.count("users", &Filter::All).unwrap(), 5);
+}
+
 fn wrong_types_and_unknown_columns_name_the_column(backend: Backend) {
     let (_place, t) = seeded(backend);
     let e = t
@@ -527,6 +546,7 @@ crate::backends::on_both!(
     rows_round_trip_with_their_types,
     search_conditions_sort_limit_and_paging,
     nulls_objects_and_ids_filter_alike,
+    create_rows_is_all_or_nothing,
     wrong_types_and_unknown_columns_name_the_column,
     update_upsert_delete_clear,
     tables_are_real_sql_tables_with_indexes_and_survive_reopening,
