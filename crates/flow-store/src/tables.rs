@@ -29,7 +29,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Rows read per page while streaming.
-const PAGE: usize = 500;
+pub(crate) const PAGE: usize = 500;
 
 impl From<StoreError> for TableError {
     fn from(e: StoreError) -> Self {
@@ -148,7 +148,7 @@ fn sql_type(t: ColumnType) -> &'static str {
 }
 
 /// The SQL name of a table (names are `[a-z_][a-z0-9_]*`, checked when declared).
-fn sql_table(name: &str) -> String {
+pub(crate) fn sql_table(name: &str) -> String {
     format!("\"t_{name}\"")
 }
 
@@ -229,16 +229,91 @@ fn apply(conn: &Connection, path: &Path, def: &TableDef) -> Result<(), TableErro
     Ok(())
 }
 
-/// A JSON value as the SQL value its column stores.
-fn to_sql(ty: ColumnType, v: &Value) -> Sql {
-    match (ty, v) {
-        (_, Value::Null) => Sql::Null,
-        (ColumnType::Object, v) => Sql::Text(v.to_string()),
-        (_, Value::String(s)) => Sql::Text(s.clone()),
-        (_, Value::Number(n)) => Sql::Real(n.as_f64().unwrap_or(f64::NAN)),
-        (_, Value::Bool(b)) => Sql::Integer(i64::from(*b)),
-        (_, other) => Sql::Text(other.to_string()),
+/// Which backend a table statement is written for: placeholders (`?` or `$n`) and the few
+/// functions that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// SQLite: `?` placeholders.
+    Sqlite,
+    /// PostgreSQL: `$n` placeholders, object columns `JSONB`.
+    Postgres,
+}
+
+/// A parameter of a table statement, before a backend binds it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Param {
+    /// No value, in a column of this type.
+    Null(ColumnType),
+    /// Text (text and date columns, text conditions).
+    Text(String),
+    /// A number column's value.
+    Real(f64),
+    /// An integer (ids, lengths, limits).
+    Int(i64),
+    /// A boolean column's value.
+    Bool(bool),
+    /// An object column's value.
+    Json(Value),
+}
+
+impl Param {
+    /// A JSON value as the parameter its column stores.
+    pub(crate) fn of(ty: ColumnType, v: &Value) -> Param {
+        match (ty, v) {
+            (_, Value::Null) => Param::Null(ty),
+            (ColumnType::Object, v) => Param::Json(v.clone()),
+            (_, Value::String(s)) => Param::Text(s.clone()),
+            (_, Value::Number(n)) => Param::Real(n.as_f64().unwrap_or(f64::NAN)),
+            (_, Value::Bool(b)) => Param::Bool(*b),
+            (_, other) => Param::Text(other.to_string()),
+        }
     }
+}
+
+impl Dialect {
+    /// The placeholder of the parameter just pushed on `params` (PostgreSQL: typed where the
+    /// server could not infer it).
+    fn mark(self, params: &[Param]) -> String {
+        match self {
+            Dialect::Sqlite => "?".to_string(),
+            Dialect::Postgres => {
+                let n = params.len();
+                match params.last() {
+                    Some(Param::Real(_) | Param::Null(ColumnType::Number)) => {
+                        format!("${n}::float8")
+                    }
+                    Some(Param::Json(_) | Param::Null(ColumnType::Object)) => {
+                        format!("${n}::text::jsonb")
+                    }
+                    Some(Param::Null(ColumnType::Boolean)) => format!("${n}::boolean"),
+                    Some(Param::Null(_)) => format!("${n}::text"),
+                    _ => format!("${n}"),
+                }
+            }
+        }
+    }
+
+    /// Pushes `p` and returns its placeholder.
+    fn push(self, params: &mut Vec<Param>, p: Param) -> String {
+        params.push(p);
+        self.mark(params)
+    }
+}
+
+/// A parameter as SQLite binds it.
+fn to_sql(p: Param) -> Sql {
+    match p {
+        Param::Null(_) => Sql::Null,
+        Param::Text(s) => Sql::Text(s),
+        Param::Real(f) => Sql::Real(f),
+        Param::Int(i) => Sql::Integer(i),
+        Param::Bool(b) => Sql::Integer(i64::from(b)),
+        Param::Json(v) => Sql::Text(v.to_string()),
+    }
+}
+
+fn sqlite_params(params: Vec<Param>) -> Vec<Sql> {
+    params.into_iter().map(to_sql).collect()
 }
 
 /// A stored SQL value as JSON, by its column's type.
@@ -262,7 +337,7 @@ fn lossy(b: &[u8]) -> String {
 }
 
 /// A number, as an integer when it is one.
-fn number(f: f64) -> Value {
+pub(crate) fn number(f: f64) -> Value {
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
         // Exact: |f| < 2^53 and integral.
         #[allow(clippy::cast_possible_truncation)]
@@ -272,13 +347,16 @@ fn number(f: f64) -> Value {
     }
 }
 
-/// The `SELECT` list of a table: id, version, declared columns.
-fn select_list(def: &TableDef) -> String {
+/// The `SELECT` list of a table: id, version, declared columns (PostgreSQL: objects as text).
+pub(crate) fn select_list(def: &TableDef, d: Dialect) -> String {
     let mut s = String::from("id, _version");
     for c in &def.columns {
         s.push_str(", \"");
         s.push_str(&c.name);
         s.push('"');
+        if d == Dialect::Postgres && c.ty == ColumnType::Object {
+            s.push_str("::text");
+        }
     }
     s
 }
@@ -305,8 +383,9 @@ fn column_type(def: &TableDef, column: &str) -> Result<ColumnType, TableError> {
 fn where_sql(
     def: &TableDef,
     f: &Filter,
+    d: Dialect,
     sql: &mut String,
-    params: &mut Vec<Sql>,
+    params: &mut Vec<Param>,
 ) -> Result<(), TableError> {
     match f {
         Filter::All => sql.push_str("1 = 1"),
@@ -317,34 +396,61 @@ fn where_sql(
             } else {
                 format!("\"{column}\"")
             };
-            let textual = !matches!(ty, ColumnType::Number | ColumnType::Boolean);
+            // PostgreSQL keeps objects as JSONB: text operations read their text, and an
+            // object is never the empty text.
+            let pg_object = d == Dialect::Postgres && ty == ColumnType::Object;
+            let text_col = if pg_object {
+                format!("{col}::text")
+            } else {
+                col.clone()
+            };
+            let textual = !pg_object && !matches!(ty, ColumnType::Number | ColumnType::Boolean);
+            // An id compared with a whole number stays an integer (PostgreSQL's `id` is
+            // BIGINT).
+            let param = match value.as_i64() {
+                Some(i) if column == "id" => Param::Int(i),
+                _ => Param::of(ty, value),
+            };
             match op {
                 Op::Equals if value.is_null() => sql.push_str(&format!("{col} IS NULL")),
                 Op::NotEquals if value.is_null() => sql.push_str(&format!("{col} IS NOT NULL")),
                 Op::Equals => {
-                    sql.push_str(&format!("{col} = ?"));
-                    params.push(to_sql(ty, value));
+                    let m = d.push(params, param);
+                    sql.push_str(&format!("{col} = {m}"));
                 }
                 Op::NotEquals => {
-                    sql.push_str(&format!("({col} <> ? OR {col} IS NULL)"));
-                    params.push(to_sql(ty, value));
+                    let m = d.push(params, param);
+                    sql.push_str(&format!("({col} <> {m} OR {col} IS NULL)"));
                 }
                 Op::GreaterThan | Op::LessThan => {
                     let sign = if *op == Op::GreaterThan { ">" } else { "<" };
-                    sql.push_str(&format!("{col} {sign} ?"));
-                    params.push(to_sql(ty, value));
+                    let m = d.push(params, param);
+                    sql.push_str(&format!("{col} {sign} {m}"));
                 }
                 Op::Contains => {
-                    sql.push_str(&format!("instr({col}, ?) > 0"));
-                    params.push(Sql::Text(value.as_str().unwrap_or_default().to_string()));
+                    let text = Param::Text(value.as_str().unwrap_or_default().to_string());
+                    let m = d.push(params, text);
+                    match d {
+                        Dialect::Sqlite => sql.push_str(&format!("instr({col}, {m}) > 0")),
+                        Dialect::Postgres => {
+                            sql.push_str(&format!("strpos({text_col}, {m}) > 0"));
+                        }
+                    }
                 }
                 Op::StartsWith => {
                     let prefix = value.as_str().unwrap_or_default();
-                    sql.push_str(&format!("substr({col}, 1, ?) = ?"));
-                    params.push(Sql::Integer(
-                        i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX),
-                    ));
-                    params.push(Sql::Text(prefix.to_string()));
+                    match d {
+                        Dialect::Sqlite => {
+                            let len = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+                            let n = d.push(params, Param::Int(len));
+                            let m = d.push(params, Param::Text(prefix.to_string()));
+                            sql.push_str(&format!("substr({col}, 1, {n}) = {m}"));
+                        }
+                        Dialect::Postgres => {
+                            let m = d.push(params, Param::Text(prefix.to_string()));
+                            sql.push_str(&format!("starts_with({text_col}, {m})"));
+                        }
+                    }
                 }
                 Op::IsEmpty if textual => sql.push_str(&format!("({col} IS NULL OR {col} = '')")),
                 Op::IsEmpty => sql.push_str(&format!("{col} IS NULL")),
@@ -367,7 +473,7 @@ fn where_sql(
                     sql.push_str(joiner);
                 }
                 sql.push('(');
-                where_sql(def, sub, sql, params)?;
+                where_sql(def, sub, d, sql, params)?;
                 sql.push(')');
             }
         }
@@ -376,15 +482,19 @@ fn where_sql(
 }
 
 /// `SELECT … WHERE … ORDER BY … LIMIT … OFFSET …` of a search.
-fn search_sql(def: &TableDef, s: &Search) -> Result<(String, Vec<Sql>), TableError> {
+pub(crate) fn search_sql(
+    def: &TableDef,
+    s: &Search,
+    d: Dialect,
+) -> Result<(String, Vec<Param>), TableError> {
     s.filter.check(def)?;
     let mut sql = format!(
         "SELECT {} FROM {} WHERE ",
-        select_list(def),
+        select_list(def, d),
         sql_table(&def.name)
     );
     let mut params = Vec::new();
-    where_sql(def, &s.filter, &mut sql, &mut params)?;
+    where_sql(def, &s.filter, d, &mut sql, &mut params)?;
     sql.push_str(" ORDER BY ");
     for sort in &s.sort {
         column_type(def, &sort.column)?;
@@ -397,28 +507,36 @@ fn search_sql(def: &TableDef, s: &Search) -> Result<(String, Vec<Sql>), TableErr
     }
     sql.push_str("id");
     if s.limit.is_some() || s.offset > 0 {
-        sql.push_str(" LIMIT ? OFFSET ?");
-        params.push(Sql::Integer(
-            s.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX)),
-        ));
-        params.push(Sql::Integer(i64::try_from(s.offset).unwrap_or(i64::MAX)));
+        let limit = match (d, s.limit) {
+            (Dialect::Postgres, None) => "ALL".to_string(),
+            (_, limit) => d.push(
+                &mut params,
+                Param::Int(limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))),
+            ),
+        };
+        let offset = d.push(
+            &mut params,
+            Param::Int(i64::try_from(s.offset).unwrap_or(i64::MAX)),
+        );
+        sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
     }
     Ok((sql, params))
 }
 
 /// `INSERT` of one row: SQL and parameters (values checked).
-fn insert_sql(
+pub(crate) fn insert_sql(
     def: &TableDef,
     values: &Map<String, Value>,
-) -> Result<(String, Vec<Sql>), TableError> {
+    d: Dialect,
+) -> Result<(String, Vec<Param>), TableError> {
     let mut cols = String::from("_version");
     let mut marks = String::from("1");
     let mut params = Vec::with_capacity(values.len());
     for (k, v) in values {
         let ty = def.check_value(k, v)?;
         cols.push_str(&format!(", \"{k}\""));
-        marks.push_str(", ?");
-        params.push(to_sql(ty, v));
+        let m = d.push(&mut params, Param::of(ty, v));
+        marks.push_str(&format!(", {m}"));
     }
     Ok((
         format!(
@@ -429,7 +547,97 @@ fn insert_sql(
     ))
 }
 
-fn duplicate(def: &TableDef, values: &Map<String, Value>) -> TableError {
+/// `SET` list and parameters of an update (values checked); the id and version follow.
+pub(crate) fn update_sql(
+    def: &TableDef,
+    id: i64,
+    values: &Map<String, Value>,
+    expect_version: Option<i64>,
+    d: Dialect,
+) -> Result<(String, Vec<Param>), TableError> {
+    let mut set = String::new();
+    let mut params = Vec::with_capacity(values.len() + 2);
+    for (k, v) in values {
+        let ty = def.check_value(k, v)?;
+        let m = d.push(&mut params, Param::of(ty, v));
+        set.push_str(&format!("\"{k}\" = {m}, "));
+    }
+    let m = d.push(&mut params, Param::Int(id));
+    let mut sql = format!(
+        "UPDATE {} SET {set}_version = _version + 1 WHERE id = {m}",
+        sql_table(&def.name)
+    );
+    if let Some(v) = expect_version {
+        let m = d.push(&mut params, Param::Int(v));
+        sql.push_str(&format!(" AND _version = {m}"));
+    }
+    sql.push_str(&format!(" RETURNING {}", select_list(def, d)));
+    Ok((sql, params))
+}
+
+/// The `INSERT … ON CONFLICT (key) DO UPDATE … RETURNING …` of an upsert (values checked; the
+/// key must be given).
+pub(crate) fn upsert_sql(
+    def: &TableDef,
+    values: &Map<String, Value>,
+    d: Dialect,
+) -> Result<(String, Vec<Param>), TableError> {
+    let key = def
+        .key
+        .clone()
+        .ok_or_else(|| TableError::NoKey(def.name.clone()))?;
+    if values.get(&key).is_none_or(Value::is_null) {
+        return Err(TableError::WrongType {
+            table: def.name.clone(),
+            expected: def.column(&key).map_or(ColumnType::Text, |c| c.ty),
+            column: key,
+            found: "null (upsert needs the key)",
+        });
+    }
+    let (insert, params) = insert_sql(def, values, d)?;
+    let mut set = String::new();
+    for k in values.keys() {
+        set.push_str(&format!("\"{k}\" = excluded.\"{k}\", "));
+    }
+    let table_sql = sql_table(&def.name);
+    let sql = format!(
+        "{insert} ON CONFLICT (\"{key}\") DO UPDATE SET {set}_version = {table_sql}._version + 1 \
+         RETURNING {}",
+        select_list(def, d)
+    );
+    Ok((sql, params))
+}
+
+/// One page of a stream: rows after the id given as the last parameter, in id order.
+pub(crate) fn stream_sql(
+    def: &TableDef,
+    filter: &Filter,
+    d: Dialect,
+) -> Result<(String, Vec<Param>), TableError> {
+    let head = format!("SELECT {} FROM", select_list(def, d));
+    let (mut sql, params) = filtered_sql(def, &Filter::And(vec![filter.clone()]), &head, d)?;
+    // The id after which the page starts is bound last, page by page.
+    let m = d.push(&mut params.clone(), Param::Int(0));
+    sql.push_str(&format!(" AND id > {m} ORDER BY id LIMIT {PAGE}"));
+    Ok((sql, params))
+}
+
+/// `HEAD t_NAME WHERE filter` (`HEAD` is `SELECT count(*) FROM`, `DELETE FROM`, …).
+pub(crate) fn filtered_sql(
+    def: &TableDef,
+    filter: &Filter,
+    head: &str,
+    d: Dialect,
+) -> Result<(String, Vec<Param>), TableError> {
+    filter.check(def)?;
+    let mut sql = format!("{head} {} WHERE ", sql_table(&def.name));
+    let mut params = Vec::new();
+    where_sql(def, filter, d, &mut sql, &mut params)?;
+    Ok((sql, params))
+}
+
+/// The refusal of a row whose key another row holds.
+pub(crate) fn duplicate(def: &TableDef, values: &Map<String, Value>) -> TableError {
     let column = def.key.clone().unwrap_or_default();
     TableError::Duplicate {
         table: def.name.clone(),
@@ -447,17 +655,19 @@ fn insert(
     def: &TableDef,
     values: &Map<String, Value>,
 ) -> Result<Row, TableError> {
-    let (sql, params) = insert_sql(def, values)?;
-    let sql = format!("{sql} RETURNING {}", select_list(def));
+    let (sql, params) = insert_sql(def, values, Dialect::Sqlite)?;
+    let sql = format!("{sql} RETURNING {}", select_list(def, Dialect::Sqlite));
     let mut stmt = conn.prepare_cached(&sql).tab(path)?;
-    stmt.query_row(params_from_iter(params), |r| read_row(def, r))
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                duplicate(def, values)
-            } else {
-                sql_err(e, path)
-            }
-        })
+    stmt.query_row(params_from_iter(sqlite_params(params)), |r| {
+        read_row(def, r)
+    })
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            duplicate(def, values)
+        } else {
+            sql_err(e, path)
+        }
+    })
 }
 
 fn row_by_id(
@@ -468,7 +678,7 @@ fn row_by_id(
 ) -> Result<Option<Row>, TableError> {
     let sql = format!(
         "SELECT {} FROM {} WHERE id = ?1",
-        select_list(def),
+        select_list(def, Dialect::Sqlite),
         sql_table(&def.name)
     );
     let mut stmt = conn.prepare_cached(&sql).tab(path)?;
@@ -520,15 +730,16 @@ impl TableStore for SqliteTables {
         self.write(move |conn, path| {
             in_transaction(conn, path, |conn| {
                 for r in &rows {
-                    let (sql, params) = insert_sql(&def, r)?;
+                    let (sql, params) = insert_sql(&def, r, Dialect::Sqlite)?;
                     let mut stmt = conn.prepare_cached(&sql).tab(path)?;
-                    stmt.execute(params_from_iter(params)).map_err(|e| {
-                        if is_unique_violation(&e) {
-                            duplicate(&def, r)
-                        } else {
-                            sql_err(e, path)
-                        }
-                    })?;
+                    stmt.execute(params_from_iter(sqlite_params(params)))
+                        .map_err(|e| {
+                            if is_unique_violation(&e) {
+                                duplicate(&def, r)
+                            } else {
+                                sql_err(e, path)
+                            }
+                        })?;
                 }
                 Ok(rows.len())
             })
@@ -548,23 +759,8 @@ impl TableStore for SqliteTables {
         expect_version: Option<i64>,
     ) -> Result<Option<Row>, TableError> {
         let def = self.def(table)?;
-        let mut set = String::new();
-        let mut params = Vec::with_capacity(values.len() + 2);
-        for (k, v) in values {
-            let ty = def.check_value(k, v)?;
-            set.push_str(&format!("\"{k}\" = ?, "));
-            params.push(to_sql(ty, v));
-        }
-        params.push(Sql::Integer(id));
-        let mut sql = format!(
-            "UPDATE {} SET {set}_version = _version + 1 WHERE id = ?",
-            sql_table(&def.name)
-        );
-        if let Some(v) = expect_version {
-            sql.push_str(" AND _version = ?");
-            params.push(Sql::Integer(v));
-        }
-        sql.push_str(&format!(" RETURNING {}", select_list(&def)));
+        let (sql, params) = update_sql(&def, id, values, expect_version, Dialect::Sqlite)?;
+        let params = sqlite_params(params);
         let values = values.clone();
         self.write(move |conn, path| {
             let updated = {
@@ -595,29 +791,8 @@ impl TableStore for SqliteTables {
 
     fn upsert_row(&self, table: &str, values: &Map<String, Value>) -> Result<Row, TableError> {
         let def = self.def(table)?;
-        let key = def
-            .key
-            .clone()
-            .ok_or_else(|| TableError::NoKey(def.name.clone()))?;
-        if values.get(&key).is_none_or(Value::is_null) {
-            return Err(TableError::WrongType {
-                table: def.name.clone(),
-                expected: def.column(&key).map_or(ColumnType::Text, |c| c.ty),
-                column: key,
-                found: "null (upsert needs the key)",
-            });
-        }
-        let (insert, params) = insert_sql(&def, values)?;
-        let mut set = String::new();
-        for k in values.keys() {
-            set.push_str(&format!("\"{k}\" = excluded.\"{k}\", "));
-        }
-        let table_sql = sql_table(&def.name);
-        let sql = format!(
-            "{insert} ON CONFLICT (\"{key}\") DO UPDATE SET {set}_version = {table_sql}._version + 1 \
-             RETURNING {}",
-            select_list(&def)
-        );
+        let (sql, params) = upsert_sql(&def, values, Dialect::Sqlite)?;
+        let params = sqlite_params(params);
         self.write(move |conn, path| {
             let mut stmt = conn.prepare_cached(&sql).tab(path)?;
             stmt.query_row(params_from_iter(params), |r| read_row(&def, r))
@@ -633,10 +808,8 @@ impl TableStore for SqliteTables {
 
     fn delete_rows(&self, table: &str, filter: &Filter) -> Result<u64, TableError> {
         let def = self.def(table)?;
-        filter.check(&def)?;
-        let mut sql = format!("DELETE FROM {} WHERE ", sql_table(&def.name));
-        let mut params = Vec::new();
-        where_sql(&def, filter, &mut sql, &mut params)?;
+        let (sql, params) = filtered_sql(&def, filter, "DELETE FROM", Dialect::Sqlite)?;
+        let params = sqlite_params(params);
         self.write(move |conn, path| {
             let n = conn.execute(&sql, params_from_iter(params)).tab(path)?;
             Ok(n as u64)
@@ -645,16 +818,15 @@ impl TableStore for SqliteTables {
 
     fn search(&self, table: &str, search: &Search) -> Result<Vec<Row>, TableError> {
         let def = self.def(table)?;
-        let (sql, params) = search_sql(&def, search)?;
+        let (sql, params) = search_sql(&def, search, Dialect::Sqlite)?;
+        let params = sqlite_params(params);
         self.read(move |conn, path| query_rows(conn, path, &def, &sql, params))
     }
 
     fn count(&self, table: &str, filter: &Filter) -> Result<u64, TableError> {
         let def = self.def(table)?;
-        filter.check(&def)?;
-        let mut sql = format!("SELECT count(*) FROM {} WHERE ", sql_table(&def.name));
-        let mut params = Vec::new();
-        where_sql(&def, filter, &mut sql, &mut params)?;
+        let (sql, params) = filtered_sql(&def, filter, "SELECT count(*) FROM", Dialect::Sqlite)?;
+        let params = sqlite_params(params);
         self.read(move |conn, path| {
             let mut stmt = conn.prepare_cached(&sql).tab(path)?;
             let n: i64 = stmt
@@ -677,15 +849,8 @@ impl TableStore for SqliteTables {
         each: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<u64, TableError> {
         let def = self.def(table)?;
-        filter.check(&def)?;
-        let mut sql = format!(
-            "SELECT {} FROM {} WHERE (",
-            select_list(&def),
-            sql_table(&def.name)
-        );
-        let mut params = Vec::new();
-        where_sql(&def, filter, &mut sql, &mut params)?;
-        sql.push_str(&format!(") AND id > ? ORDER BY id LIMIT {PAGE}"));
+        let (sql, params) = stream_sql(&def, filter, Dialect::Sqlite)?;
+        let params = sqlite_params(params);
         let sql = Arc::new(sql);
         let def = Arc::new(def);
         let mut after = i64::MIN;
@@ -758,13 +923,44 @@ mod tests {
             limit: Some(10),
             offset: 20,
         };
-        let (sql, params) = search_sql(&def(), &s).unwrap();
+        let (sql, params) = search_sql(&def(), &s, Dialect::Sqlite).unwrap();
         assert_eq!(
             sql,
             "SELECT id, _version, \"email\", \"n\" FROM \"t_users\" WHERE (substr(\"email\", 1, ?) = ?) \
              OR (\"n\" > ?) ORDER BY \"n\" DESC, id LIMIT ? OFFSET ?"
         );
         assert_eq!(params.len(), 5);
+    }
+
+    #[test]
+    fn postgres_sql_numbers_and_types_its_placeholders() {
+        let s = Search {
+            filter: Filter::And(vec![
+                Filter::Cmp {
+                    column: "email".into(),
+                    op: Op::StartsWith,
+                    value: json!("a"),
+                },
+                Filter::Cmp {
+                    column: "n".into(),
+                    op: Op::GreaterThan,
+                    value: json!(2),
+                },
+            ]),
+            sort: vec![],
+            limit: None,
+            offset: 5,
+        };
+        let (sql, params) = search_sql(&def(), &s, Dialect::Postgres).unwrap();
+        assert_eq!(
+            sql,
+            "SELECT id, _version, \"email\", \"n\" FROM \"t_users\" WHERE \
+             (starts_with(\"email\", $1)) AND (\"n\" > $2::float8) ORDER BY id LIMIT ALL OFFSET $3"
+        );
+        assert_eq!(
+            params,
+            [Param::Text("a".into()), Param::Real(2.0), Param::Int(5)]
+        );
     }
 
     #[test]

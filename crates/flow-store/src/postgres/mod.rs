@@ -25,6 +25,7 @@ mod conn;
 mod listen;
 mod reads;
 mod schema;
+mod tables;
 mod ticks;
 mod writes;
 
@@ -489,6 +490,13 @@ impl Store for PostgresStore {
 
     fn wait_for_work(&self, timeout: Duration) -> Result<bool, StoreError> {
         self.listener.wait(timeout)
+    }
+
+    fn tables(
+        self: Arc<Self>,
+        defs: &flow_model::tables::Tables,
+    ) -> Result<Arc<dyn flow_model::tables::TableStore>, flow_model::tables::TableError> {
+        Ok(Arc::new(tables::PostgresTables::open(self, defs)?))
     }
 
     fn health(&self) -> Result<(), StoreError> {

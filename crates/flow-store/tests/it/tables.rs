@@ -1,10 +1,12 @@
 //! Tables in the store: rows written and searched as real SQL tables, schema changes, no lost
-//! update between threads, consistent searches while rows are written.
+//! update between threads, consistent searches while rows are written; on both backends
+//! (`on_both!`).
 
+use crate::backends::{Backend, TempDatabase};
 use crate::common::temp_dir;
 use flow_model::tables::{Filter, Op, Search, Sort, TableError, TableStore, Tables, decode_tables};
 use flow_model::{Diagnostics, SourceId, node::parse_yaml};
-use flow_store::{SqliteStore, SqliteTables};
+use flow_store::{ManualClock, SqliteStore, Store};
 use serde_json::{Map, Value, json};
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -34,14 +36,33 @@ fn cmp(column: &str, op: Op, value: Value) -> Filter {
     }
 }
 
-fn open_file(dir: &std::path::Path, yaml: &str) -> Result<SqliteTables, TableError> {
-    let store = Arc::new(SqliteStore::open(&dir.join("state.db")).unwrap());
-    SqliteTables::open(store, &tables(yaml))
+/// Where a test keeps its tables, reopened at will: a SQLite file or a PostgreSQL database.
+struct Place {
+    dir: std::path::PathBuf,
+    db: Option<TempDatabase>,
 }
 
-fn seeded() -> SqliteTables {
-    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
-    let t = SqliteTables::open(store, &tables(USERS)).unwrap();
+impl Place {
+    fn new(backend: Backend, name: &str) -> Place {
+        Place {
+            dir: temp_dir(name),
+            db: (backend == Backend::Postgres).then(TempDatabase::create),
+        }
+    }
+
+    /// A new store on this place, with the tables `yaml` declares.
+    fn open(&self, yaml: &str) -> Result<Arc<dyn TableStore>, TableError> {
+        let store: Arc<dyn Store> = match &self.db {
+            None => Arc::new(SqliteStore::open(&self.dir.join("state.db")).unwrap()),
+            Some(db) => Arc::new(db.open(Arc::new(ManualClock::at_system_time()))),
+        };
+        store.tables(&tables(yaml))
+    }
+}
+
+fn seeded(backend: Backend) -> (Place, Arc<dyn TableStore>) {
+    let place = Place::new(backend, "tables-seeded");
+    let t = place.open(USERS).unwrap();
     for (i, (email, name)) in [
         ("ann@example.com", "Ann"),
         ("bob@example.com", "Bob"),
@@ -59,16 +80,15 @@ fn seeded() -> SqliteTables {
         )
         .unwrap();
     }
-    t
+    (place, t)
 }
 
 fn emails(rows: &[Map<String, Value>]) -> Vec<&str> {
     rows.iter().filter_map(|r| r["email"].as_str()).collect()
 }
 
-#[test]
-fn rows_round_trip_with_their_types() {
-    let t = seeded();
+fn rows_round_trip_with_their_types(backend: Backend) {
+    let (_place, t) = seeded(backend);
     let row = t.read_row("users", 1).unwrap().unwrap();
     assert_eq!(
         Value::Object(row),
@@ -78,9 +98,8 @@ fn rows_round_trip_with_their_types() {
     assert_eq!(t.read_row("users", 99).unwrap(), None);
 }
 
-#[test]
-fn search_conditions_sort_limit_and_paging() {
-    let t = seeded();
+fn search_conditions_sort_limit_and_paging(backend: Backend) {
+    let (_place, t) = seeded(backend);
     let s = |filter, sort: Vec<Sort>, limit, offset| {
         t.search(
             "users",
@@ -151,9 +170,102 @@ fn search_conditions_sort_limit_and_paging() {
     );
 }
 
-#[test]
-fn wrong_types_and_unknown_columns_name_the_column() {
-    let t = seeded();
+/// Nulls of every type are written and read back; objects, dates and ids are filtered alike on
+/// both backends (PostgreSQL keeps objects as JSONB and ids as BIGINT).
+fn nulls_objects_and_ids_filter_alike(backend: Backend) {
+    let (_place, t) = seeded(backend);
+    let row = t
+        .create_row(
+            "users",
+            &obj(
+                json!({"email": "dee@example.com", "name": null, "strikes": null,
+                        "active": null, "seen": null, "extra": null}),
+            ),
+        )
+        .unwrap();
+    let id = row["id"].as_i64().unwrap();
+    assert_eq!(
+        Value::Object(t.read_row("users", id).unwrap().unwrap()),
+        json!({"id": id, "_version": 1, "email": "dee@example.com", "name": null,
+               "strikes": null, "active": null, "seen": null, "extra": null})
+    );
+    let find = |filter| {
+        emails(
+            &t.search(
+                "users",
+                &Search {
+                    filter,
+                    ..Search::all()
+                },
+            )
+            .unwrap(),
+        )
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        find(cmp("extra", Op::Equals, json!({"i": 1}))),
+        ["bob@example.com"]
+    );
+    assert_eq!(
+        find(cmp("extra", Op::Contains, json!("2"))),
+        ["cy@example.org"]
+    );
+    assert_eq!(find(cmp("extra", Op::StartsWith, json!("{"))).len(), 3);
+    assert_eq!(
+        find(cmp("extra", Op::IsEmpty, Value::Null)),
+        ["dee@example.com"]
+    );
+    assert_eq!(
+        find(cmp("seen", Op::StartsWith, json!("2026-01-03"))),
+        ["cy@example.org"]
+    );
+    assert_eq!(
+        find(cmp("id", Op::GreaterThan, json!(1.5))),
+        ["bob@example.com", "cy@example.org", "dee@example.com"]
+    );
+    assert_eq!(find(cmp("id", Op::Equals, json!(2))), ["bob@example.com"]);
+    assert_eq!(
+        find(cmp("strikes", Op::NotEquals, json!(1))),
+        ["ann@example.com", "cy@example.org", "dee@example.com"]
+    );
+    let back = t
+        .update_row(
+            "users",
+            id,
+            &obj(json!({"extra": [1, "two"], "active": false})),
+            Some(1),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (back["extra"].clone(), back["active"].clone()),
+        (json!([1, "two"]), json!(false))
+    );
+}
+
+/// An import (`create_rows`) is one transaction: a row refused as a duplicate leaves none of
+/// the others written.
+fn create_rows_is_all_or_nothing(backend: Backend) {
+    let (_place, t) = seeded(backend);
+    let rows = [
+        obj(json!({"email": "new1@example.com"})),
+        obj(json!({"email": "new2@example.com", "strikes": 3})),
+        obj(json!({"email": "bob@example.com"})),
+    ];
+    let e = t.create_rows("users", &rows).unwrap_err();
+    assert!(
+        matches!(&e, TableError::Duplicate { value, .. } if value.contains("bob@example.com")),
+        "{e}"
+    );
+    assert_eq!(t.count("users", &Filter::All).unwrap(), 3);
+    assert_eq!(t.create_rows("users", &rows[..2]).unwrap(), 2);
+    assert_eq!(t.count("users", &Filter::All).unwrap(), 5);
+}
+
+fn wrong_types_and_unknown_columns_name_the_column(backend: Backend) {
+    let (_place, t) = seeded(backend);
     let e = t
         .create_row("users", &obj(json!({"strikes": "three"})))
         .unwrap_err();
@@ -178,9 +290,8 @@ fn wrong_types_and_unknown_columns_name_the_column() {
     ));
 }
 
-#[test]
-fn update_upsert_delete_clear() {
-    let t = seeded();
+fn update_upsert_delete_clear(backend: Backend) {
+    let (_place, t) = seeded(backend);
     let row = t
         .update_row("users", 2, &obj(json!({"name": "Robert"})), None)
         .unwrap()
@@ -228,14 +339,16 @@ fn update_upsert_delete_clear() {
     let new = t
         .upsert_row("users", &obj(json!({"email": "dee@example.com"})))
         .unwrap();
-    assert_eq!(new["id"], 4);
+    // A new id (PostgreSQL's may skip the one the update's attempted insert drew).
+    let dee = new["id"].as_i64().unwrap();
+    assert!(dee > 3, "{new:?}");
     // The key is unique.
     let e = t
         .create_row("users", &obj(json!({"email": "dee@example.com"})))
         .unwrap_err();
     assert!(matches!(e, TableError::Duplicate { .. }), "{e}");
-    assert!(t.delete_row("users", 4).unwrap());
-    assert!(!t.delete_row("users", 4).unwrap());
+    assert!(t.delete_row("users", dee).unwrap());
+    assert!(!t.delete_row("users", dee).unwrap());
     assert_eq!(
         t.delete_rows("users", &cmp("strikes", Op::GreaterThan, json!(4)))
             .unwrap(),
@@ -245,41 +358,75 @@ fn update_upsert_delete_clear() {
     assert_eq!(t.count("users", &Filter::All).unwrap(), 0);
 }
 
-#[test]
-fn tables_are_real_sql_tables_with_indexes_and_survive_reopening() {
-    let dir = temp_dir("tables-reopen");
-    let t = open_file(&dir, USERS).unwrap();
+fn tables_are_real_sql_tables_with_indexes_and_survive_reopening(backend: Backend) {
+    let place = Place::new(backend, "tables-reopen");
+    let t = place.open(USERS).unwrap();
     t.create_row("users", &obj(json!({"email": "a@x", "strikes": 1})))
         .unwrap();
     drop(t);
-    let conn = rusqlite::Connection::open(dir.join("state.db")).unwrap();
-    let plan: String = conn
-        .query_row(
-            "EXPLAIN QUERY PLAN SELECT * FROM t_users WHERE strikes = 1",
-            [],
-            |r| r.get(3),
-        )
-        .unwrap();
-    assert!(plan.contains("INDEX t_users__strikes"), "{plan}");
-    drop(conn);
-    let t = open_file(&dir, USERS).unwrap();
+    match &place.db {
+        None => {
+            let conn = rusqlite::Connection::open(place.dir.join("state.db")).unwrap();
+            let plan: String = conn
+                .query_row(
+                    "EXPLAIN QUERY PLAN SELECT * FROM t_users WHERE strikes = 1",
+                    [],
+                    |r| r.get(3),
+                )
+                .unwrap();
+            assert!(plan.contains("INDEX t_users__strikes"), "{plan}");
+        }
+        Some(db) => {
+            let mut conn = db.connect();
+            let rows = conn
+                .query(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 't_users' \
+                     ORDER BY indexname",
+                    &[],
+                )
+                .unwrap();
+            let defs: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+            let names: Vec<&str> = defs.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names, ["t_users__key", "t_users__strikes", "t_users_pkey"]);
+            assert!(defs[0].1.starts_with("CREATE UNIQUE INDEX"), "{defs:?}");
+            let types: Vec<(String, String)> = conn
+                .query(
+                    "SELECT column_name, data_type FROM information_schema.columns \
+                     WHERE table_name = 't_users' ORDER BY ordinal_position",
+                    &[],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            assert_eq!(types[0], ("id".to_string(), "bigint".to_string()));
+            assert!(
+                types.contains(&("extra".to_string(), "jsonb".to_string())),
+                "{types:?}"
+            );
+        }
+    }
+    let t = place.open(USERS).unwrap();
     assert_eq!(t.count("users", &Filter::All).unwrap(), 1);
 }
 
-#[test]
-fn adding_a_column_works_and_changing_a_type_is_refused() {
-    let dir = temp_dir("tables-schema");
-    let t = open_file(&dir, "log:\n  columns:\n    who: text\n").unwrap();
+fn adding_a_column_works_and_changing_a_type_is_refused(backend: Backend) {
+    let place = Place::new(backend, "tables-schema");
+    let t = place.open("log:\n  columns:\n    who: text\n").unwrap();
     t.create_row("log", &obj(json!({"who": "ann"}))).unwrap();
     drop(t);
-    let t = open_file(&dir, "log:\n  columns:\n    who: text\n    at: date\n").unwrap();
+    let t = place
+        .open("log:\n  columns:\n    who: text\n    at: date\n")
+        .unwrap();
     let row = t.read_row("log", 1).unwrap().unwrap();
     assert_eq!(row["who"], "ann");
     assert_eq!(row["at"], Value::Null);
     t.update_row("log", 1, &obj(json!({"at": "2026-02-03"})), None)
         .unwrap();
     drop(t);
-    let e = open_file(&dir, "log:\n  columns:\n    who: number\n    at: date\n").unwrap_err();
+    let Err(e) = place.open("log:\n  columns:\n    who: number\n    at: date\n") else {
+        panic!("a type change was accepted");
+    };
     assert!(
         matches!(&e, TableError::TypeChanged { column, .. } if column == "who"),
         "{e}"
@@ -290,16 +437,17 @@ fn adding_a_column_works_and_changing_a_type_is_refused() {
         "{e}"
     );
     // Nothing changed: the old declaration still opens and reads its rows.
-    let t = open_file(&dir, "log:\n  columns:\n    who: text\n    at: date\n").unwrap();
+    let t = place
+        .open("log:\n  columns:\n    who: text\n    at: date\n")
+        .unwrap();
     assert_eq!(t.read_row("log", 1).unwrap().unwrap()["at"], "2026-02-03");
 }
 
 /// Several threads increment one counter by read, then update at the version read, retrying on
 /// conflict: no increment is lost.
-#[test]
-fn concurrent_updates_of_one_row_lose_nothing() {
-    let dir = temp_dir("tables-race");
-    let t = Arc::new(open_file(&dir, "c:\n  columns:\n    n: number\n").unwrap());
+fn concurrent_updates_of_one_row_lose_nothing(backend: Backend) {
+    let place = Place::new(backend, "tables-race");
+    let t = place.open("c:\n  columns:\n    n: number\n").unwrap();
     t.create_row("c", &obj(json!({"n": 0}))).unwrap();
     let (threads, each) = (4, 50);
     let mut conflicts = 0;
@@ -340,10 +488,9 @@ fn concurrent_updates_of_one_row_lose_nothing() {
 
 /// Rows are written 20 at a time in one transaction while another thread counts and searches:
 /// every read sees whole batches only.
-#[test]
-fn a_search_while_rows_are_written_sees_whole_writes() {
-    let dir = temp_dir("tables-snapshot");
-    let t = Arc::new(open_file(&dir, "e:\n  columns:\n    batch: number\n").unwrap());
+fn a_search_while_rows_are_written_sees_whole_writes(backend: Backend) {
+    let place = Place::new(backend, "tables-snapshot");
+    let t = place.open("e:\n  columns:\n    batch: number\n").unwrap();
     let batches = 40;
     std::thread::scope(|s| {
         let writer = {
@@ -367,12 +514,9 @@ fn a_search_while_rows_are_written_sees_whole_writes() {
     });
 }
 
-#[test]
-fn stream_hands_every_row_a_page_at_a_time_and_stops_when_told() {
-    let t = {
-        let store = Arc::new(SqliteStore::open_in_memory().unwrap());
-        SqliteTables::open(store, &tables("s:\n  columns:\n    n: number\n")).unwrap()
-    };
+fn stream_hands_every_row_a_page_at_a_time_and_stops_when_told(backend: Backend) {
+    let place = Place::new(backend, "tables-stream");
+    let t = place.open("s:\n  columns:\n    n: number\n").unwrap();
     let rows: Vec<_> = (0..1234).map(|i| obj(json!({"n": i}))).collect();
     t.create_rows("s", &rows).unwrap();
     let mut sum = 0;
@@ -397,3 +541,17 @@ fn stream_hands_every_row_a_page_at_a_time_and_stops_when_told() {
         .unwrap();
     assert_eq!((n, taken), (600, 600));
 }
+
+crate::backends::on_both!(
+    rows_round_trip_with_their_types,
+    search_conditions_sort_limit_and_paging,
+    nulls_objects_and_ids_filter_alike,
+    create_rows_is_all_or_nothing,
+    wrong_types_and_unknown_columns_name_the_column,
+    update_upsert_delete_clear,
+    tables_are_real_sql_tables_with_indexes_and_survive_reopening,
+    adding_a_column_works_and_changing_a_type_is_refused,
+    concurrent_updates_of_one_row_lose_nothing,
+    a_search_while_rows_are_written_sees_whole_writes,
+    stream_hands_every_row_a_page_at_a_time_and_stops_when_told,
+);
