@@ -528,12 +528,8 @@ pub enum TableError {
     /// The operation needs the table to declare a `key:`.
     #[error("table `{0}` declares no `key:` column, which this operation needs")]
     NoKey(String),
-    /// The run has no store that keeps tables (`store: none`, or a PostgreSQL store, which
-    /// keeps no tables yet).
-    #[error(
-        "tables need a store that keeps them, and this run has none (`store: none`, `--no-store`, \
-         or a PostgreSQL store, which keeps no tables yet)"
-    )]
+    /// The run has no store to keep tables in (`store: none`).
+    #[error("tables need a store, and this run has none (`store: none`, or `--no-store`)")]
     NoStore,
     /// CSV that cannot be read into the table.
     #[error("CSV line {line}: {message}")]

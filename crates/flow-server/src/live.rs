@@ -244,8 +244,8 @@ impl Live {
         {
             match store.clone().tables(&project.config.tables) {
                 Ok(tables) => run_env.set_tables(tables),
-                // A store that keeps no tables (PostgreSQL, for now): runs have none, as with
-                // `store: none`, and a table step fails saying so.
+                // A store that keeps no tables (both built-in stores do; a wrapper may not):
+                // runs have none, as with `store: none`, and a table step fails saying so.
                 Err(TableError::NoStore) => {}
                 Err(e) => return Err(e.into()),
             }

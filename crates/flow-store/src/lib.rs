@@ -282,8 +282,8 @@ pub trait Store: Send + Sync {
     }
 
     /// The project's tables (`tables:` in `flowctl.yaml`) kept in this store as SQL tables,
-    /// created or extended to match `defs` (see [`SqliteTables`] for the SQL a PostgreSQL store
-    /// follows). A store that keeps no tables answers [`TableError::NoStore`].
+    /// created or extended to match `defs` (`SqliteTables`, `PostgresTables`: the same SQL
+    /// builders in two dialects). A store that keeps no tables answers [`TableError::NoStore`].
     fn tables(self: Arc<Self>, defs: &Tables) -> Result<Arc<dyn TableStore>, TableError> {
         let _ = defs;
         Err(TableError::NoStore)
