@@ -496,7 +496,19 @@ impl Store for PostgresStore {
         self: Arc<Self>,
         defs: &flow_model::tables::Tables,
     ) -> Result<Arc<dyn flow_model::tables::TableStore>, flow_model::tables::TableError> {
-        Ok(Arc::new(tables::PostgresTables::open(self, defs)?))
+        // On a thread of its own, as the store's open: `flowctl serve` opens the tables from
+        // inside its tokio runtime, where the synchronous client may not block.
+        let opened = std::thread::scope(|scope| {
+            scope
+                .spawn(|| tables::PostgresTables::open(self, defs))
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(flow_model::tables::TableError::Store(
+                        "the thread opening the tables stopped".into(),
+                    ))
+                })
+        })?;
+        Ok(Arc::new(opened))
     }
 
     fn health(&self) -> Result<(), StoreError> {

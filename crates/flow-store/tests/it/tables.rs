@@ -542,7 +542,21 @@ fn stream_hands_every_row_a_page_at_a_time_and_stops_when_told(backend: Backend)
     assert_eq!((n, taken), (600, 600));
 }
 
+/// `flowctl serve` opens the tables from inside its tokio runtime, where PostgreSQL's
+/// synchronous client may not block (it panicked there once).
+fn tables_open_from_inside_a_tokio_runtime(backend: Backend) {
+    let opened = backend.open();
+    let store = Arc::clone(&opened.store);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let t = runtime.block_on(async move { store.tables(&tables(USERS)) });
+    assert_eq!(t.unwrap().count("users", &Filter::All).unwrap(), 0);
+}
+
 crate::backends::on_both!(
+    tables_open_from_inside_a_tokio_runtime,
     rows_round_trip_with_their_types,
     search_conditions_sort_limit_and_paging,
     nulls_objects_and_ids_filter_alike,
