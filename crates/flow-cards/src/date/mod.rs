@@ -123,3 +123,37 @@ pub fn amount<K>(cx: &StepCx<'_>, e: &Expr<K>) -> Result<i64, CardError> {
     }
     Ok(n as i64)
 }
+
+/// The inputs `date.add` and `date.subtract` share, borrowed from either card's `Config`.
+pub struct ShiftInputs<'a> {
+    /// The date.
+    pub date: &'a Expr<flow_card::kinds::AnyValue>,
+    /// How many units.
+    pub amount: &'a Expr<flow_card::kinds::Number>,
+    /// The unit's name.
+    pub unit: &'a Expr<flow_card::kinds::Text>,
+    /// The time zone, when given.
+    pub zone: &'a Option<Expr<flow_card::kinds::Text>>,
+}
+
+impl ShiftInputs<'_> {
+    /// The load-time checks of both cards.
+    pub fn check(&self, cx: &mut dyn Checker) -> Type {
+        check_date(cx, self.date.id, "date");
+        cx.expr_type(self.amount.id);
+        check_unit(cx, self.unit.id);
+        if let Some(e) = self.zone {
+            cx.expr_type(e.id);
+        }
+        Type::Date
+    }
+
+    /// The date moved by `sign` × `amount` units (1 adds, -1 subtracts), as ISO 8601 UTC.
+    pub fn run(&self, cx: &StepCx<'_>, sign: i64) -> Result<Value, CardError> {
+        let zone = zone_input(cx, self.zone)?;
+        let ts = date_input(cx, self.date, "date", &zone)?;
+        let unit = unit_named(&cx.text(self.unit)?)?;
+        let n = amount(cx, self.amount)?;
+        Ok(Value::String(iso(shift(ts, sign * n, unit, &zone)?)))
+    }
+}

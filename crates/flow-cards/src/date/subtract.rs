@@ -6,7 +6,6 @@ use flow_card::{Card, CardDoc, CardFuture, CardSpec, Checker, Example, Expr, Ste
 use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::Value;
 
 /// Inputs of `date.subtract`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -59,26 +58,23 @@ ISO 8601 in UTC with milliseconds, as Okta writes dates (`2024-05-08T09:30:00.00
     ],
 };
 
+impl Config {
+    fn inputs(&self) -> super::ShiftInputs<'_> {
+        super::ShiftInputs {
+            date: &self.date,
+            amount: &self.amount,
+            unit: &self.unit,
+            zone: &self.zone,
+        }
+    }
+}
+
 impl Card for Config {
     fn check(&self, cx: &mut dyn Checker) -> Type {
-        super::check_date(cx, self.date.id, "date");
-        cx.expr_type(self.amount.id);
-        super::check_unit(cx, self.unit.id);
-        if let Some(e) = &self.zone {
-            cx.expr_type(e.id);
-        }
-        Type::Date
+        self.inputs().check(cx)
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
-        output((|| {
-            let zone = super::zone_input(cx, &self.zone)?;
-            let ts = super::date_input(cx, &self.date, "date", &zone)?;
-            let unit = super::unit_named(&cx.text(&self.unit)?)?;
-            let n = super::amount(cx, &self.amount)?;
-            Ok(Value::String(super::iso(super::shift(
-                ts, -n, unit, &zone,
-            )?)))
-        })())
+        output(self.inputs().run(cx, -1))
     }
 }

@@ -35,15 +35,6 @@ impl Card for Config {
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
-        output((|| {
-            let ns = super::numbers(cx, &self.list)?;
-            ns.iter()
-                .copied()
-                .reduce(f64::max)
-                .ok_or_else(|| {
-                    flow_card::CardError::input("`list` is empty: it has no largest number")
-                })
-                .and_then(super::num)
-        })())
+        output(super::extreme(cx, &self.list, f64::max, "largest"))
     }
 }

@@ -65,3 +65,18 @@ pub fn numbers<K>(cx: &StepCx<'_>, e: &Expr<K>) -> Result<Vec<f64>, CardError> {
         })
         .collect()
 }
+
+/// `number.min` and `number.max`: the number of `list` that `pick` keeps, pairwise; an empty
+/// list is an `input` error saying it has no `what` number.
+pub fn extreme<K>(
+    cx: &StepCx<'_>,
+    list: &Expr<K>,
+    pick: fn(f64, f64) -> f64,
+    what: &str,
+) -> Result<Value, CardError> {
+    numbers(cx, list)?
+        .into_iter()
+        .reduce(pick)
+        .ok_or_else(|| CardError::input(format!("`list` is empty: it has no {what} number")))
+        .and_then(num)
+}
