@@ -139,14 +139,6 @@ fn in_transaction<T>(
     }
 }
 
-fn sql_type(t: ColumnType) -> &'static str {
-    match t {
-        ColumnType::Text | ColumnType::Date | ColumnType::Object => "TEXT",
-        ColumnType::Number => "DOUBLE PRECISION",
-        ColumnType::Boolean => "BOOLEAN",
-    }
-}
-
 /// The SQL name of a table (names are `[a-z_][a-z0-9_]*`, checked when declared).
 pub(crate) fn sql_table(name: &str) -> String {
     format!("\"t_{name}\"")
@@ -170,14 +162,47 @@ fn apply(conn: &Connection, path: &Path, def: &TableDef) -> Result<(), TableErro
             e => Err(e),
         })
         .tab(path)?;
+    let ddl = table_ddl(def, stored.as_deref(), Dialect::Sqlite)?;
+    for statement in &ddl.statements {
+        conn.execute_batch(statement).tab(path)?;
+    }
+    conn.execute(
+        "INSERT INTO flow_tables (name, columns) VALUES (?1, ?2) \
+         ON CONFLICT (name) DO UPDATE SET columns = excluded.columns",
+        [&def.name, &ddl.columns],
+    )
+    .tab(path)?;
+    Ok(())
+}
+
+/// What bringing one table up to its declaration takes, worked out once for both backends.
+pub(crate) struct TableDdl {
+    /// The statements to run, in order: the table when new, added columns, the key and indexes.
+    pub statements: Vec<String>,
+    /// The column types to record in `flow_tables` afterwards (JSON: name → type word).
+    pub columns: String,
+}
+
+/// The statements that create or extend `def`'s table, given the column types recorded for it
+/// (`stored`, JSON; `None` for a table not created yet). A column whose declared type differs
+/// from the recorded one is refused ([`TableError::TypeChanged`]): columns are only added.
+pub(crate) fn table_ddl(
+    def: &TableDef,
+    stored: Option<&str>,
+    d: Dialect,
+) -> Result<TableDdl, TableError> {
     let table = sql_table(&def.name);
+    let mut statements = Vec::new();
     let mut known: Map<String, Value> = match stored {
-        Some(text) => serde_json::from_str(&text).map_err(|e| TableError::Store(e.to_string()))?,
+        Some(text) => serde_json::from_str(text).map_err(|e| TableError::Store(e.to_string()))?,
         None => {
-            conn.execute_batch(&format!(
-                "CREATE TABLE {table} (id INTEGER PRIMARY KEY, _version BIGINT NOT NULL)"
-            ))
-            .tab(path)?;
+            let id = match d {
+                Dialect::Sqlite => "id INTEGER PRIMARY KEY",
+                Dialect::Postgres => "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+            };
+            statements.push(format!(
+                "CREATE TABLE {table} ({id}, _version BIGINT NOT NULL)"
+            ));
             Map::new()
         }
     };
@@ -193,40 +218,34 @@ fn apply(conn: &Connection, path: &Path, def: &TableDef) -> Result<(), TableErro
                 });
             }
             None => {
-                conn.execute_batch(&format!(
+                statements.push(format!(
                     "ALTER TABLE {table} ADD COLUMN \"{}\" {}",
                     col.name,
-                    sql_type(col.ty)
-                ))
-                .tab(path)?;
+                    d.column_type(col.ty)
+                ));
                 known.insert(col.name.clone(), Value::from(col.ty.as_str()));
             }
         }
     }
     if let Some(key) = &def.key {
-        conn.execute_batch(&format!(
+        statements.push(format!(
             "CREATE UNIQUE INDEX IF NOT EXISTS \"t_{}__key\" ON {table} (\"{key}\")",
             def.name
-        ))
-        .tab(path)?;
+        ));
     }
     for index in &def.indexes {
         let cols: Vec<String> = index.iter().map(|c| format!("\"{c}\"")).collect();
-        conn.execute_batch(&format!(
+        statements.push(format!(
             "CREATE INDEX IF NOT EXISTS \"t_{}__{}\" ON {table} ({})",
             def.name,
             index.join("__"),
             cols.join(", ")
-        ))
-        .tab(path)?;
+        ));
     }
-    conn.execute(
-        "INSERT INTO flow_tables (name, columns) VALUES (?1, ?2) \
-         ON CONFLICT (name) DO UPDATE SET columns = excluded.columns",
-        [&def.name, &Value::Object(known).to_string()],
-    )
-    .tab(path)?;
-    Ok(())
+    Ok(TableDdl {
+        statements,
+        columns: Value::Object(known).to_string(),
+    })
 }
 
 /// Which backend a table statement is written for: placeholders (`?` or `$n`) and the few
@@ -237,6 +256,20 @@ pub(crate) enum Dialect {
     Sqlite,
     /// PostgreSQL: `$n` placeholders, object columns `JSONB`.
     Postgres,
+}
+
+impl Dialect {
+    /// The SQL type of a column of type `t`.
+    pub(crate) fn column_type(self, t: ColumnType) -> &'static str {
+        match (t, self) {
+            (ColumnType::Text | ColumnType::Date, _) | (ColumnType::Object, Dialect::Sqlite) => {
+                "TEXT"
+            }
+            (ColumnType::Object, Dialect::Postgres) => "JSONB",
+            (ColumnType::Number, _) => "DOUBLE PRECISION",
+            (ColumnType::Boolean, _) => "BOOLEAN",
+        }
+    }
 }
 
 /// A parameter of a table statement, before a backend binds it.

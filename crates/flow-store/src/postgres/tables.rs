@@ -18,7 +18,7 @@ use super::PostgresStore;
 use super::conn::Conn;
 use crate::tables::{
     Dialect, PAGE, Param, duplicate, filtered_sql, insert_sql, number, search_sql, select_list,
-    sql_table, stream_sql, update_sql, upsert_sql,
+    sql_table, stream_sql, table_ddl, update_sql, upsert_sql,
 };
 use flow_model::tables::{
     ColumnType, Filter, Row, Search, TableDef, TableError, TableStore, Tables,
@@ -106,16 +106,8 @@ fn is_unique_violation(e: &postgres::Error) -> bool {
     e.code() == Some(&SqlState::UNIQUE_VIOLATION)
 }
 
-fn sql_type(t: ColumnType) -> &'static str {
-    match t {
-        ColumnType::Text | ColumnType::Date => "TEXT",
-        ColumnType::Number => "DOUBLE PRECISION",
-        ColumnType::Boolean => "BOOLEAN",
-        ColumnType::Object => "JSONB",
-    }
-}
-
-/// Creates or extends one table to match its declaration.
+/// Creates or extends one table to match its declaration (the statements are the SQLite
+/// store's, in PostgreSQL's dialect: [`table_ddl`]).
 fn apply(
     tx: &mut postgres::Transaction<'_>,
     target: &super::conn::Target,
@@ -130,61 +122,14 @@ fn apply(
         .map(|r| r.try_get(0))
         .transpose()
         .map_err(|e| err(target, &e))?;
-    let table = sql_table(&def.name);
-    let mut known: Map<String, Value> = match stored {
-        Some(text) => serde_json::from_str(&text).map_err(|e| TableError::Store(e.to_string()))?,
-        None => {
-            tx.batch_execute(&format!(
-                "CREATE TABLE {table} (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \
-                 _version BIGINT NOT NULL)"
-            ))
-            .map_err(|e| err(target, &e))?;
-            Map::new()
-        }
-    };
-    for col in &def.columns {
-        match known.get(&col.name).and_then(Value::as_str) {
-            Some(word) if word == col.ty.as_str() => {}
-            Some(word) => {
-                return Err(TableError::TypeChanged {
-                    table: def.name.clone(),
-                    column: col.name.clone(),
-                    stored: ColumnType::parse(word).unwrap_or(ColumnType::Object),
-                    declared: col.ty,
-                });
-            }
-            None => {
-                tx.batch_execute(&format!(
-                    "ALTER TABLE {table} ADD COLUMN \"{}\" {}",
-                    col.name,
-                    sql_type(col.ty)
-                ))
-                .map_err(|e| err(target, &e))?;
-                known.insert(col.name.clone(), Value::from(col.ty.as_str()));
-            }
-        }
-    }
-    if let Some(key) = &def.key {
-        tx.batch_execute(&format!(
-            "CREATE UNIQUE INDEX IF NOT EXISTS \"t_{}__key\" ON {table} (\"{key}\")",
-            def.name
-        ))
-        .map_err(|e| err(target, &e))?;
-    }
-    for index in &def.indexes {
-        let cols: Vec<String> = index.iter().map(|c| format!("\"{c}\"")).collect();
-        tx.batch_execute(&format!(
-            "CREATE INDEX IF NOT EXISTS \"t_{}__{}\" ON {table} ({})",
-            def.name,
-            index.join("__"),
-            cols.join(", ")
-        ))
-        .map_err(|e| err(target, &e))?;
+    let ddl = table_ddl(def, stored.as_deref(), Dialect::Postgres)?;
+    for statement in &ddl.statements {
+        tx.batch_execute(statement).map_err(|e| err(target, &e))?;
     }
     tx.execute(
         "INSERT INTO flow_tables (name, columns) VALUES ($1, $2) \
          ON CONFLICT (name) DO UPDATE SET columns = excluded.columns",
-        &[&def.name, &Value::Object(known).to_string()],
+        &[&def.name, &ddl.columns],
     )
     .map_err(|e| err(target, &e))?;
     Ok(())
