@@ -68,13 +68,6 @@ impl TokenRequest {
         }
         self.secrets.push(value.to_owned());
     }
-
-    /// The value of a form field, decoded (for tests and diagnostics of non-secret fields).
-    pub fn form_value(&self, name: &str) -> Option<String> {
-        url::form_urlencoded::parse(self.body.as_bytes())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    }
 }
 
 /// The token endpoint's answer as the transport read it.

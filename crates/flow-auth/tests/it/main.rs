@@ -7,5 +7,6 @@
 mod cache;
 mod client_credentials;
 mod common;
+mod fake_checks;
 mod grants;
 mod secrets;
