@@ -9,4 +9,5 @@ mod client_credentials;
 mod common;
 mod fake_checks;
 mod grants;
+mod okta_api;
 mod secrets;
