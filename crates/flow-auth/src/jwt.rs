@@ -62,6 +62,11 @@ impl SigningKey {
         } else {
             pem.to_owned()
         };
+        if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+            return Err(KeyError::Unsupported(
+                "the private key is encrypted; decrypt it with `openssl pkey -in key.pem -out plain.pem`",
+            ));
+        }
         let der =
             PrivateKeyDer::from_pem_slice(text.trim().as_bytes()).map_err(|_| KeyError::NotPem)?;
         let rng = SystemRandom::new();
@@ -207,6 +212,12 @@ mod tests {
 
     #[test]
     fn rejects_non_keys_without_echoing_them() {
+        let encrypted =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        assert!(matches!(
+            SigningKey::from_pem(encrypted),
+            Err(KeyError::Unsupported(_))
+        ));
         let err = SigningKey::from_pem("not a key at all").err();
         assert_eq!(err, Some(KeyError::NotPem));
         let msg = err.map(|e| e.to_string()).unwrap_or_default();
