@@ -7,7 +7,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::error::{AuthError, ConfigError};
+use crate::error::{AuthError, ConfigError, KeyError};
 use crate::google::ServiceAccountKey;
 use crate::jwt::{SigningKey, client_assertion};
 use crate::secret::Secret;
@@ -56,6 +56,17 @@ impl fmt::Debug for ClientAuth {
     }
 }
 
+impl ClientAuth {
+    /// `private_key_jwt` with a PEM private key (see [`SigningKey::from_pem`]) and an
+    /// optional `kid`.
+    pub fn private_key_jwt(pem: &str, kid: Option<&str>) -> Result<ClientAuth, KeyError> {
+        Ok(ClientAuth::PrivateKeyJwt {
+            key: Arc::new(SigningKey::from_pem(pem)?),
+            kid: kid.map(str::to_owned),
+        })
+    }
+}
+
 /// The OAuth 2.0 client credentials grant (RFC 6749 §4.4): Okta service apps, Microsoft
 /// Graph app credentials, and any other machine-to-machine API.
 #[derive(Debug, Clone)]
@@ -73,16 +84,22 @@ pub struct ClientCredentials {
 }
 
 impl ClientCredentials {
-    /// An Okta service app: token URL `{org}/oauth2/v1/token` (the org authorization server,
-    /// which issues the `okta.*` scopes of the Okta management API).
-    pub fn okta(org_url: &str, client_id: &str, auth: ClientAuth, scopes: &[&str]) -> Self {
+    /// Client credentials against any token URL.
+    pub fn new(token_url: &str, client_id: &str, auth: ClientAuth, scopes: &[&str]) -> Self {
         ClientCredentials {
-            token_url: format!("{}/oauth2/v1/token", org_url.trim_end_matches('/')),
+            token_url: token_url.to_owned(),
             client_id: client_id.to_owned(),
             auth,
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
             audience: None,
         }
+    }
+
+    /// An Okta service app: token URL `{org}/oauth2/v1/token` (the org authorization server,
+    /// which issues the `okta.*` scopes of the Okta management API).
+    pub fn okta(org_url: &str, client_id: &str, auth: ClientAuth, scopes: &[&str]) -> Self {
+        let token_url = format!("{}/oauth2/v1/token", org_url.trim_end_matches('/'));
+        Self::new(&token_url, client_id, auth, scopes)
     }
 
     /// Microsoft Graph app credentials against `https://login.microsoftonline.com/{tenant}`
@@ -130,6 +147,21 @@ pub struct GoogleServiceAccount {
     pub subject: Option<String>,
     /// Scopes asked for (`https://www.googleapis.com/auth/admin.directory.user`, ...).
     pub scopes: Vec<String>,
+}
+
+impl GoogleServiceAccount {
+    /// A service account from its key JSON, acting as `subject` if given.
+    pub fn from_key_json(
+        key_json: &str,
+        subject: Option<&str>,
+        scopes: &[&str],
+    ) -> Result<GoogleServiceAccount, AuthError> {
+        Ok(GoogleServiceAccount {
+            key: Arc::new(ServiceAccountKey::from_json(key_json)?),
+            subject: subject.map(str::to_owned),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        })
+    }
 }
 
 /// A way to get access tokens.

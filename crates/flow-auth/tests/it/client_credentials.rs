@@ -109,10 +109,7 @@ async fn private_key_jwt_es256_with_kid_and_pkcs1_rsa_keys_work() {
     let fake = FakeOAuth::start().await.unwrap();
     fake.add_key_client("0oa-ec", EC_PUBLIC).unwrap();
     fake.add_key_client("0oa-rsa1", RSA_PUBLIC).unwrap();
-    let ec = ClientAuth::PrivateKeyJwt {
-        key: key(EC_PRIVATE),
-        kid: Some("kid-1".into()),
-    };
+    let ec = ClientAuth::private_key_jwt(EC_PRIVATE, Some("kid-1")).unwrap();
     let grant = ClientCredentials::okta(&fake.base_url(), "0oa-ec", ec, &["okta.users.read"]);
     provider(grant).unwrap().authorization().await.unwrap();
     let jwt = field(&fake.requests()[0].body, "client_assertion").unwrap();

@@ -1,13 +1,10 @@
 //! The refresh token grant (with rotation) and Google service accounts against the fake.
 
-use std::sync::Arc;
-
 use crate::common::*;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use flow_auth::{
-    AuthError, ClientAuth, GoogleServiceAccount, Grant, RefreshToken, Secret, ServiceAccountKey,
-    TokenProvider,
+    AuthError, ClientAuth, GoogleServiceAccount, Grant, RefreshToken, Secret, TokenProvider,
 };
 use flow_testkit::fake::{FakeOAuth, TokenEndpoint};
 use serde_json::{Value, json};
@@ -95,16 +92,13 @@ fn key_json(fake: &FakeOAuth, pem: &str) -> String {
 }
 
 fn google(fake: &FakeOAuth, pem: &str, subject: Option<&str>) -> TokenProvider {
-    let key = ServiceAccountKey::from_json(&key_json(fake, pem)).unwrap();
-    let grant = Grant::GoogleServiceAccount(GoogleServiceAccount {
-        key: Arc::new(key),
-        subject: subject.map(str::to_owned),
-        scopes: vec![
-            "https://www.googleapis.com/auth/admin.directory.user".into(),
-            "https://www.googleapis.com/auth/gmail.send".into(),
-        ],
-    });
-    TokenProvider::new(grant, Reqwest::transport()).unwrap()
+    let scopes = [
+        "https://www.googleapis.com/auth/admin.directory.user",
+        "https://www.googleapis.com/auth/gmail.send",
+    ];
+    let account =
+        GoogleServiceAccount::from_key_json(&key_json(fake, pem), subject, &scopes).unwrap();
+    TokenProvider::new(Grant::GoogleServiceAccount(account), Reqwest::transport()).unwrap()
 }
 
 #[tokio::test]
