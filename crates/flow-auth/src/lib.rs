@@ -44,7 +44,8 @@ pub use grant::{
 };
 pub use jwt::{Algorithm, SigningKey};
 pub use provider::{
-    AccessToken, Clock, DEFAULT_LIFETIME, DEFAULT_REFRESH_MARGIN, SystemClock, TokenProvider,
+    AccessToken, Clock, DEFAULT_LIFETIME, DEFAULT_REFRESH_MARGIN, MAX_LIFETIME, SystemClock,
+    TokenProvider,
 };
 pub use secret::Secret;
 pub use transport::{TokenRequest, Transport, TransportResponse};

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::error::AuthError;
+use crate::error::{AuthError, TransportError};
 use crate::grant::Grant;
 use crate::secret::{Secret, scrub};
 use crate::transport::{Transport, TransportResponse};
@@ -17,6 +17,8 @@ use crate::transport::{Transport, TransportResponse};
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// The lifetime assumed for a token response without `expires_in`.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// The longest a token is kept, whatever its `expires_in` says.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// The most characters of an `error_description` kept in an error.
 const MAX_DESCRIPTION: usize = 300;
 
@@ -190,17 +192,19 @@ impl TokenProvider {
     async fn fetch_now(&self, state: &mut FetchState) -> Result<AccessToken, AuthError> {
         let request = self.grant.request(state.refresh_token.as_ref())?;
         let started = self.clock.now();
-        let response =
-            self.transport
-                .post_form(&request)
-                .await
-                .map_err(|source| AuthError::Transport {
-                    url: request.url.clone(),
-                    source,
-                })?;
         let secrets: Vec<&str> = request.secrets.iter().map(String::as_str).collect();
+        let response = self.transport.post_form(&request).await.map_err(|e| {
+            // The transport should not quote the request; mask it in case it does.
+            AuthError::Transport {
+                url: request.url.clone(),
+                source: TransportError::new(scrub(&e.to_string(), &secrets)),
+            }
+        })?;
         let parsed = parse(&request.url, &response, &secrets)?;
-        let lifetime = parsed.lifetime.unwrap_or(DEFAULT_LIFETIME);
+        let lifetime = parsed
+            .lifetime
+            .unwrap_or(DEFAULT_LIFETIME)
+            .min(MAX_LIFETIME);
         let margin = self.margin.min(lifetime / 2);
         let token = AccessToken {
             authorization: Secret::new(format!("Bearer {}", parsed.access_token.expose())),
@@ -291,6 +295,47 @@ mod tests {
             status,
             body: body.as_bytes().to_vec(),
         }
+    }
+
+    /// Answers every request with one canned response.
+    struct Canned(u16, &'static str);
+
+    impl Transport for Canned {
+        fn post_form<'a>(
+            &'a self,
+            request: &'a crate::TokenRequest,
+        ) -> futures_util::future::BoxFuture<'a, Result<TransportResponse, TransportError>>
+        {
+            Box::pin(async move {
+                if self.0 == 0 {
+                    return Err(TransportError::new(format!("refused: {}", request.body)));
+                }
+                Ok(resp(self.0, self.1))
+            })
+        }
+    }
+
+    fn provider(transport: Canned) -> Result<TokenProvider, AuthError> {
+        let auth = crate::ClientAuth::SecretPost(Secret::new("s3cr3t-value"));
+        let grant = crate::ClientCredentials::new("https://idp.example/token", "c", auth, &[]);
+        TokenProvider::new(Grant::ClientCredentials(grant), Arc::new(transport))
+    }
+
+    #[tokio::test]
+    async fn a_huge_expires_in_is_capped_instead_of_overflowing() -> Result<(), AuthError> {
+        let body = r#"{"access_token":"at","expires_in":18446744073709551615}"#;
+        let token = provider(Canned(200, body))?.token().await?;
+        assert!(token.refresh_at <= Instant::now() + MAX_LIFETIME);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_transport_error_quoting_the_request_is_masked() -> Result<(), AuthError> {
+        let err = provider(Canned(0, ""))?.authorization().await.err();
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("client_secret=***"), "{text}");
+        assert!(!text.contains("s3cr3t"), "{text}");
+        Ok(())
     }
 
     #[test]
