@@ -186,6 +186,12 @@ impl FakeSlack {
         state.channels.push(channel);
     }
 
+    /// Removes every channel (the default `#security-alerts` too): posting anywhere then
+    /// answers `channel_not_found` until [`FakeSlack::add_channel`] adds one.
+    pub fn remove_channels(&self) {
+        lock(&self.shared.state).channels.clear();
+    }
+
     /// Accepted chat.postMessage calls, in order.
     pub fn messages(&self) -> Vec<PostedMessage> {
         lock(&self.shared.state).messages.clone()
