@@ -264,7 +264,7 @@ fn mistakes_in_a_scenario_file_are_diagnostics_with_their_line() {
             ":4:",
             "no user `nobody@example.com`",
         ),
-        ("okta: [\n", "E0002", ":", "scenario.yaml"),
+        ("okta: [\n", "E0002", ":1:", "unclosed bracket"),
     ];
     for (i, (text, code, line, message)) in cases.iter().enumerate() {
         let path = dir.join(format!("scenario{i}.yaml"));
