@@ -11,6 +11,7 @@ mod okta_apps;
 mod okta_filter;
 mod okta_groups;
 mod okta_http;
+mod okta_imports;
 mod okta_logs;
 mod okta_page;
 mod okta_routes;

@@ -16,7 +16,7 @@
 //! delete, lifecycle `activate`/`reactivate`/`deactivate`/`suspend`/`unsuspend`/`unlock`/
 //! `reset_password`/`expire_password`, sessions, the user's groups), groups (CRUD, `q`/
 //! `filter`/`search`, members paged by 1000, add/remove member), apps (list with `q`/`filter`,
-//! read, user and group assignments), the System Log (`/api/v1/logs`) and the OAuth token
+//! read, user and group assignments), identity-source import sessions, the System Log (`/api/v1/logs`) and the OAuth token
 //! endpoint. Seeding helpers are in [`okta_seed`](super::okta_seed).
 
 use std::fmt;
@@ -34,6 +34,7 @@ use super::faults::{Fault, FaultQueue};
 use super::okta_apps::App;
 use super::okta_groups::Group;
 use super::okta_http::{Reply, finish};
+use super::okta_imports::ImportSession;
 use super::okta_logs::LogEvent;
 use super::okta_routes::{Route, dispatch, token_endpoint};
 use super::okta_users::{Directory, SessionClear, User, UserStatus};
@@ -54,6 +55,7 @@ pub(crate) struct OktaState {
     pub(crate) groups: Vec<Group>,
     pub(crate) apps: Vec<App>,
     pub(crate) logs: Vec<LogEvent>,
+    pub(crate) imports: Vec<ImportSession>,
     pub(crate) requests: Vec<Recorded>,
     pub(crate) faults: FaultQueue<Fault>,
     pub(crate) limiter: RateLimiter,

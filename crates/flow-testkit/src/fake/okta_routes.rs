@@ -11,7 +11,7 @@ use super::okta_http::Reply;
 use super::okta_users::{LifecycleOp, SessionClear, User, UserStatus};
 use super::record::Recorded;
 use super::util::{decode_component, encode_strict, form_value, lock, parse_form};
-use super::{okta_apps, okta_groups, okta_logs, okta_user_write};
+use super::{okta_apps, okta_groups, okta_imports, okta_logs, okta_user_write};
 
 /// Default and maximum page size for list, filter and search.
 const PAGE_MAX: usize = 200;
@@ -48,6 +48,12 @@ pub(crate) enum Route {
     GetAppGroup(String, String),
     RemoveAppGroup(String, String),
     Logs,
+    CreateImport(String),
+    ListImports(String),
+    GetImport(String, String),
+    DeleteImport(String, String),
+    BulkImport(String, String, bool),
+    StartImport(String, String),
     Token,
     NotAllowed(&'static str),
     Unknown,
@@ -167,6 +173,31 @@ impl Route {
                 ],
             ),
             ["api", "v1", "logs"] => want("GET", Route::Logs),
+            ["api", "v1", "identity-sources", i, "sessions"] if !i.is_empty() => by_method(
+                method,
+                "GET, POST",
+                vec![
+                    ("GET", Route::ListImports(o(i))),
+                    ("POST", Route::CreateImport(o(i))),
+                ],
+            ),
+            ["api", "v1", "identity-sources", i, "sessions", x] if !i.is_empty() => by_method(
+                method,
+                "GET, DELETE",
+                vec![
+                    ("GET", Route::GetImport(o(i), o(x))),
+                    ("DELETE", Route::DeleteImport(o(i), o(x))),
+                ],
+            ),
+            ["api", "v1", "identity-sources", i, "sessions", x, action] if !i.is_empty() => {
+                let route = match *action {
+                    "bulk-upsert" => Route::BulkImport(o(i), o(x), true),
+                    "bulk-delete" => Route::BulkImport(o(i), o(x), false),
+                    "start" => Route::StartImport(o(i), o(x)),
+                    _ => return Route::Unknown,
+                };
+                want("POST", route)
+            }
             _ => Route::Unknown,
         }
     }
@@ -201,6 +232,12 @@ impl Route {
             | R::GetAppGroup(..)
             | R::RemoveAppGroup(..) => "apps",
             R::Logs => "logs",
+            R::CreateImport(_)
+            | R::ListImports(_)
+            | R::GetImport(..)
+            | R::DeleteImport(..)
+            | R::BulkImport(..)
+            | R::StartImport(..) => "identity_sources",
             R::Token => "oauth2.token",
             R::NotAllowed(_) | R::Unknown => "other",
         }
@@ -232,6 +269,10 @@ impl Route {
             | R::AssignGroup(..)
             | R::RemoveAppGroup(..) => "okta.apps.manage",
             R::Logs => "okta.logs.read",
+            R::ListImports(_) | R::GetImport(..) => "okta.identitySources.read",
+            R::CreateImport(_) | R::DeleteImport(..) | R::BulkImport(..) | R::StartImport(..) => {
+                "okta.identitySources.manage"
+            }
             _ => "okta.users.read",
         }
     }
@@ -271,6 +312,12 @@ pub(crate) fn dispatch(shared: &Shared, route: Route, record: &Recorded) -> Repl
         R::GetAppGroup(a, g) => okta_apps::get_app_group(shared, &a, &g),
         R::RemoveAppGroup(a, g) => okta_apps::remove_group(shared, &a, &g),
         R::Logs => okta_logs::list_logs(shared, path, &query),
+        R::CreateImport(i) => okta_imports::create_session(shared, &i),
+        R::ListImports(i) => okta_imports::list_sessions(shared, &i),
+        R::GetImport(i, x) => okta_imports::get_session(shared, &i, &x),
+        R::DeleteImport(i, x) => okta_imports::delete_session(shared, &i, &x),
+        R::BulkImport(i, x, upsert) => okta_imports::bulk(shared, &i, &x, body, upsert),
+        R::StartImport(i, x) => okta_imports::start_session(shared, &i, &x),
         R::Token => token_endpoint(shared, record),
         R::NotAllowed(allow) => Reply::method_not_allowed(allow),
         R::Unknown => Reply::path_not_found(),

@@ -212,6 +212,8 @@ pub(crate) struct User {
     pub(crate) last_updated: OffsetDateTime,
     pub(crate) last_login: Option<OffsetDateTime>,
     pub(crate) password_changed: Option<OffsetDateTime>,
+    /// The `externalId` of an identity-source import that created or updated the user.
+    pub(crate) external_id: Option<String>,
     pub(crate) session_clears: Vec<SessionClear>,
 }
 
@@ -260,6 +262,7 @@ impl User {
             last_updated: now,
             last_login: None,
             password_changed: None,
+            external_id: None,
             session_clears: Vec::new(),
         }
     }

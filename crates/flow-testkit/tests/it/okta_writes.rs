@@ -323,3 +323,74 @@ async fn changes_are_logged() {
     .await;
     assert_eq!(logged.body.as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn import_session_upserts_and_deletes_on_start() {
+    let okta = FakeOkta::start().await.unwrap();
+    let source = okta.add_app("HR Source").unwrap();
+    let existing = okta.add_user("old@x.com", UserStatus::Active);
+    let base = format!("/api/v1/identity-sources/{source}/sessions");
+    let created = send(&okta, Method::POST, &base, None).await;
+    assert_eq!(created.status, 200);
+    assert_eq!(created.body["status"], "CREATED");
+    assert_eq!(created.body["importType"], "INCREMENTAL");
+    let sid = created.body["id"].as_str().unwrap().to_owned();
+    let listed = send(&okta, Method::GET, &base, None).await;
+    assert_eq!(listed.ids(), vec![sid.clone()]);
+
+    let upsert = send(
+        &okta,
+        Method::POST,
+        &format!("{base}/{sid}/bulk-upsert"),
+        Some(json!({ "entityType": "USERS", "profiles": [
+            { "externalId": "E1", "profile": { "userName": "new@x.com", "email": "new@x.com", "firstName": "New", "lastName": "Hire" } },
+            { "externalId": "E2", "profile": { "userName": "old@x.com", "department": "HR" } }
+        ] })),
+    )
+    .await;
+    assert_eq!(upsert.status, 202);
+    let delete = send(
+        &okta,
+        Method::POST,
+        &format!("{base}/{sid}/bulk-delete"),
+        Some(json!({ "entityType": "USERS", "externalIds": ["E2"] })),
+    )
+    .await;
+    assert_eq!(delete.status, 202);
+    assert_eq!(
+        okta.status_of("new@x.com"),
+        None,
+        "nothing happens before start"
+    );
+
+    let started = send(&okta, Method::POST, &format!("{base}/{sid}/start"), None).await;
+    assert_eq!(started.body["status"], "TRIGGERED");
+    assert_eq!(okta.status_of("new@x.com"), Some(UserStatus::Active));
+    assert_eq!(okta.status_of(&existing), Some(UserStatus::Deprovisioned));
+    assert_eq!(
+        okta.user_json(&existing).unwrap()["profile"]["department"],
+        "HR"
+    );
+    let read = send(&okta, Method::GET, &format!("{base}/{sid}"), None).await;
+    assert_eq!(read.body["status"], "COMPLETED");
+    assert_eq!(send(&okta, Method::GET, &base, None).await.body, json!([]));
+    let late = send(&okta, Method::POST, &format!("{base}/{sid}/start"), None).await;
+    assert_eq!(late.status, 400);
+
+    let other = send(&okta, Method::POST, &base, None).await;
+    let other = other.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        send(&okta, Method::DELETE, &format!("{base}/{other}"), None)
+            .await
+            .status,
+        204
+    );
+    let unknown = send(
+        &okta,
+        Method::POST,
+        "/api/v1/identity-sources/0oaNOPE/sessions",
+        None,
+    )
+    .await;
+    assert_eq!(unknown.status, 404);
+}
