@@ -244,7 +244,9 @@ fn execute_each(
         };
         let started = match &exec.scenario {
             Some(s) => runtime.block_on(crate::fakes::Fakes::from_scenario(s)),
-            None => runtime.block_on(crate::fakes::Fakes::start(&input_text)),
+            None => runtime
+                .block_on(crate::fakes::Fakes::start(&input_text))
+                .map_err(anyhow::Error::from),
         };
         Some(started.context("cannot start the fake servers")?)
     } else {

@@ -11,11 +11,12 @@ use anyhow::Context;
 use flow_card::{
     CannedAnswer, CannedAnswers, CannedTransport, HttpResponse, LiveConnection, Transport,
 };
-use flow_cards::okta::connection::OktaLive;
 use flow_cards::slack::connection::{SlackLive, WebhookLive};
 use flow_compile::Project;
-use flow_testkit::{FakeOkta, FakeSlack, Fault, SlackFault, UserStatus};
-use scenario::{AnswerSpec, FaultSpec, Scenario, Service};
+use flow_testkit::{
+    FakeOkta, FakeSlack, Fault, NewApp, NewGroup, NewUser, SeedError, SlackFault, UserStatus,
+};
+use scenario::{AnswerSpec, FaultSpec, OktaScenario, Scenario, Service};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -53,18 +54,10 @@ impl Fakes {
 
     /// Starts both servers (inside a tokio runtime) and sets them up as `scenario` says: its
     /// users, groups and apps in Okta, only its channels in Slack, its faults queued.
-    pub async fn from_scenario(scenario: &Scenario) -> std::io::Result<Fakes> {
+    pub async fn from_scenario(scenario: &Scenario) -> anyhow::Result<Fakes> {
         let okta = FakeOkta::start().await?;
         let slack = FakeSlack::start().await?;
-        for u in &scenario.okta.users {
-            let id = okta.add_user(&u.login, u.status.fake());
-            if let Some(email) = &u.email {
-                okta.set_profile(&id, "email", Value::String(email.clone()));
-            }
-            for (k, v) in &u.profile {
-                okta.set_profile(&id, k, v.clone());
-            }
-        }
+        seed_okta(&okta, &scenario.okta).context("the scenario cannot be seeded")?;
         slack.remove_channels();
         for (i, c) in scenario.slack.channels.iter().enumerate() {
             let id = c.id.clone().unwrap_or_else(|| channel_id(&c.name, i));
@@ -78,10 +71,10 @@ impl Fakes {
 
     /// The fakes of `flowctl serve --fakes`: as `scenario` says, or, without one, an empty
     /// Okta and a Slack with its default `#security-alerts` channel.
-    pub async fn for_serve(scenario: Option<&Scenario>) -> std::io::Result<Fakes> {
+    pub async fn for_serve(scenario: Option<&Scenario>) -> anyhow::Result<Fakes> {
         match scenario {
             Some(s) => Fakes::from_scenario(s).await,
-            None => Fakes::start("").await,
+            None => Ok(Fakes::start("").await?),
         }
     }
 
@@ -127,12 +120,13 @@ impl Fakes {
                 continue;
             };
             let live: LiveConnection = match cfg.kind() {
-                "okta" => Arc::new(OktaLive {
-                    base: self.okta.base_url(),
-                    authorization: format!("SSWS {}", self.okta.token()),
-                    secret: self.okta.token(),
-                    limiter: Arc::new(Semaphore::new(8)),
-                }),
+                "okta" => match flow_cards::okta::connection::live(
+                    &self.okta.base_url(),
+                    &self.okta.token(),
+                ) {
+                    Some(live) => Arc::new(live),
+                    None => continue,
+                },
                 "slack" => Arc::new(SlackLive {
                     api_url: self.slack.api_url(),
                     token: self.slack.token(),
@@ -205,6 +199,43 @@ pub fn served_connections(
             None,
         )
     })
+}
+
+/// Seeds the fake Okta: users, then groups with their members, then apps with their
+/// assignments (the scenario's check made sure every reference is declared).
+fn seed_okta(okta: &FakeOkta, s: &OktaScenario) -> Result<(), SeedError> {
+    for u in &s.users {
+        let mut new = NewUser::new(&u.login).status(u.status.fake());
+        if let Some(email) = &u.email {
+            new = new.profile("email", email.clone());
+        }
+        new.profile.extend(u.profile.clone());
+        new.last_login = u.last_login.clone();
+        okta.seed_user(new)?;
+    }
+    for g in &s.groups {
+        let members = s
+            .users
+            .iter()
+            .filter(|u| u.groups.contains(&g.name))
+            .map(|u| u.login.clone())
+            .collect();
+        okta.seed_group(NewGroup {
+            name: g.name.clone(),
+            description: g.description.clone(),
+            members,
+        })?;
+    }
+    for a in &s.apps {
+        okta.seed_app(NewApp {
+            label: a.label.clone().unwrap_or_else(|| a.name.clone()),
+            name: Some(a.name.clone()),
+            inactive: false,
+            users: a.users.clone(),
+            groups: a.groups.clone(),
+        })?;
+    }
+    Ok(())
 }
 
 /// A channel id made from a channel's name and position: `C`, two digits, and up to eight

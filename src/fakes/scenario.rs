@@ -385,7 +385,8 @@ fn check(s: &Scenario, root: &Node, diags: &mut Diagnostics) {
     };
     let logins: Vec<&str> = s.okta.users.iter().map(|u| u.login.as_str()).collect();
     for (i, u) in s.okta.users.iter().enumerate() {
-        if logins[..i].contains(&u.login.as_str()) {
+        // Okta compares logins without regard to case.
+        if logins[..i].iter().any(|l| l.eq_ignore_ascii_case(&u.login)) {
             error(
                 &[Key("okta"), Key("users"), Index(i), Key("login")],
                 Code::DuplicateKey,
@@ -394,6 +395,15 @@ fn check(s: &Scenario, root: &Node, diags: &mut Diagnostics) {
         }
     }
     let groups: Vec<&str> = s.okta.groups.iter().map(|g| g.name.as_str()).collect();
+    for (i, g) in s.okta.groups.iter().enumerate() {
+        if groups[..i].contains(&g.name.as_str()) {
+            error(
+                &[Key("okta"), Key("groups"), Index(i), Key("name")],
+                Code::DuplicateKey,
+                format!("group `{}` is listed twice", g.name),
+            );
+        }
+    }
     for (i, a) in s.okta.apps.iter().enumerate() {
         for (j, login) in a.users.iter().enumerate() {
             if !logins.contains(&login.as_str()) {
