@@ -99,6 +99,98 @@ fn an_undeclared_slack_channel_is_not_found() {
     assert_eq!(step(&rec, "dispatch")["output"]["succeeded"], 1);
 }
 
+/// A scenario seeds what a flow reads back from the fake Okta: a user's status, profile and
+/// `lastLogin`, the groups they are in, and the apps assigned to them.
+#[test]
+fn a_scenario_seeds_profiles_last_logins_groups_and_apps() {
+    let flow = br#"flow: profile
+trigger:
+  helper:
+    inputs: { login: text }
+steps:
+  - id: user
+    card: okta.read_user
+    with: { connection: okta, user: "{{ inputs.login }}" }
+  - id: groups
+    card: okta.api_request
+    with: { connection: okta, path: "/api/v1/users/{{ user.id }}/groups" }
+  - id: apps
+    card: okta.api_request
+    with: { connection: okta, path: /api/v1/apps, query: { filter: 'user.id eq "{{ user.id }}"' } }
+  - id: done
+    card: flow.return
+    with:
+      outputs:
+        status: "{{ user.status }}"
+        last_login: "{{ user.lastLogin }}"
+        department: "{{ user.profile.department }}"
+        email: "{{ user.profile.email }}"
+        groups: "{{ groups.body }}"
+        apps: "{{ apps.body }}"
+"#;
+    let scenario = br#"okta:
+  users:
+    - login: ada@example.com
+      status: LOCKED_OUT
+      email: ada.lovelace@example.com
+      profile: { department: Eng }
+      lastLogin: 2026-11-30T10:00:00Z
+      groups: [Engineering]
+    - { login: bob@example.com, groups: [Engineering, Sales] }
+  groups:
+    - { name: Engineering, description: Everyone who builds }
+    - { name: Sales }
+  apps:
+    - { name: github, label: GitHub, users: [ada@example.com] }
+    - { name: salesforce, label: Salesforce, groups: [Sales] }
+"#;
+    let dir = project(
+        "scenario-seed",
+        "flows: flows\nstore: none\nconnections:\n  okta: { kind: okta, org_url: \"https://example.okta.com\", token: \"${env:OKTA_API_TOKEN}\" }\n",
+        &[("flows/profile.yaml", flow), ("scenario.yaml", scenario)],
+    );
+    let out = Run::new(&[
+        "run",
+        "profile",
+        "--input",
+        "-",
+        "--fakes",
+        "scenario.yaml",
+        "--json",
+    ])
+    .dir(&dir)
+    .env_remove("FLOWCTL_STORE")
+    .stdin(r#"{"login": "ada@example.com"}"#)
+    .run()
+    .ok();
+    let rec: Value = serde_json::from_str(&out.stdout).unwrap();
+    let o = &rec["output"];
+    assert_eq!(o["status"], "LOCKED_OUT", "{o}");
+    assert!(
+        o["last_login"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-30T10:00:00"),
+        "{o}"
+    );
+    assert_eq!(o["department"], "Eng");
+    assert_eq!(o["email"], "ada.lovelace@example.com");
+    let names = |v: &Value, field: &str| -> Vec<String> {
+        v.as_array()
+            .unwrap_or_else(|| panic!("not a list: {v}"))
+            .iter()
+            .map(|x| {
+                x.pointer(field)
+                    .and_then(Value::as_str)
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(names(&o["groups"], "/profile/name"), ["Engineering"]);
+    assert_eq!(names(&o["apps"], "/label"), ["GitHub"]);
+}
+
 /// A dry run takes the scenario's canned answer for `http.request`, and the next step reads
 /// it; without the scenario the rehearsed `{}` has no manager.
 #[test]
