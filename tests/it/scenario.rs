@@ -233,6 +233,24 @@ steps:
     let plain = run(&[]);
     let rec: Value = serde_json::from_str(&plain.stdout).unwrap();
     assert_ne!(rec["output"]["manager"], "sam.boss@example.com", "{rec}");
+    // A --fakes run answers it too, without sending it (hr.example.com does not exist).
+    let real = Run::new(&[
+        "run",
+        "worker",
+        "--input",
+        "-",
+        "--json",
+        "--fakes",
+        scenario.to_str().unwrap(),
+    ])
+    .dir(&dir)
+    .env_remove("FLOWCTL_STORE")
+    .stdin(r#"{"id": "w-42"}"#)
+    .run()
+    .ok();
+    let rec: Value = serde_json::from_str(&real.stdout).unwrap();
+    assert_eq!(rec["output"]["manager"], "sam.boss@example.com", "{rec}");
+    assert_eq!(step(&rec, "hr")["http"][0]["rehearsal"], Value::Null);
 }
 
 /// `serve --fakes SCENARIO.yaml`: the fakes live as long as the server, it logs where they
