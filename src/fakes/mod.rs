@@ -60,8 +60,13 @@ impl Fakes {
         seed_okta(&okta, &scenario.okta).context("the scenario cannot be seeded")?;
         slack.remove_channels();
         for (i, c) in scenario.slack.channels.iter().enumerate() {
-            let id = c.id.clone().unwrap_or_else(|| channel_id(&c.name, i));
+            let id = c.id.clone().unwrap_or_else(|| slack_id('C', &c.name, i));
             slack.add_channel(&c.name, &id, c.archived, c.member);
+        }
+        for (i, u) in scenario.slack.users.iter().enumerate() {
+            let local = u.email.split('@').next().unwrap_or_default();
+            let id = u.id.clone().unwrap_or_else(|| slack_id('U', local, i));
+            slack.add_member(&id, &u.email, u.name.as_deref().unwrap_or(local));
         }
         for f in &scenario.faults {
             queue_fault(&okta, &slack, f);
@@ -238,16 +243,17 @@ fn seed_okta(okta: &FakeOkta, s: &OktaScenario) -> Result<(), SeedError> {
     Ok(())
 }
 
-/// A channel id made from a channel's name and position: `C`, two digits, and up to eight
-/// letters or digits of the name, upper case (`#security-alerts` first gives `C01SECURITY`).
-fn channel_id(name: &str, index: usize) -> String {
+/// A Slack id made from a name and a position: `kind` (`C` channel, `U` user), two digits, and
+/// up to eight letters or digits of the name, upper case (`#security-alerts` first gives
+/// `C01SECURITY`).
+fn slack_id(kind: char, name: &str, index: usize) -> String {
     let letters: String = name
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .take(8)
         .collect::<String>()
         .to_ascii_uppercase();
-    format!("C{:02}{letters}", index + 1)
+    format!("{kind}{:02}{letters}", index + 1)
 }
 
 /// Queues one fault of the scenario on its fake.
@@ -386,5 +392,37 @@ fn answer(a: &AnswerSpec) -> CannedAnswer {
             headers,
             body,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The scenario's Slack members are found by `users.lookupByEmail`, with the ids it gives
+    /// or makes.
+    #[tokio::test]
+    async fn slack_members_of_a_scenario_are_looked_up_by_email() {
+        let text = "slack:\n  users:\n    - { email: ada@example.com, id: U0ADA }\n    - { email: bob.smith@example.com }\n";
+        let scenario = scenario::parse("s.yaml", text)
+            .map_err(|e| e.diags)
+            .unwrap();
+        let fakes = Fakes::from_scenario(&scenario).await.unwrap();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let lookup = async |email: &str| -> Value {
+            let url = format!(
+                "{}/users.lookupByEmail?email={email}",
+                fakes.slack.api_url()
+            );
+            let resp = client.get(url).bearer_auth(fakes.slack.token()).send();
+            resp.await.unwrap().json().await.unwrap()
+        };
+        assert_eq!(lookup("ada@example.com").await["user"]["id"], "U0ADA");
+        let bob = lookup("bob.smith@example.com").await;
+        assert_eq!(bob["user"]["id"], "U02BOBSMITH", "{bob}");
+        assert_eq!(bob["user"]["name"], "bob.smith");
+        assert_eq!(lookup("eve@example.com").await["error"], "users_not_found");
     }
 }

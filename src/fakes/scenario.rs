@@ -138,6 +138,23 @@ pub struct SlackScenario {
     /// The channels; no other channel exists.
     #[serde(default)]
     pub channels: Vec<ChannelSpec>,
+    /// The members `users.lookupByEmail` finds.
+    #[serde(default)]
+    pub users: Vec<SlackUserSpec>,
+}
+
+/// One Slack member.
+#[derive(Debug, Deserialize)]
+pub struct SlackUserSpec {
+    /// Their email.
+    pub email: String,
+    /// Their id (default: `U`, their position on two digits, and up to eight letters of the
+    /// email's local part, upper case).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Their handle (default: the email's local part).
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// One Slack channel: `"#name"`, or `{ name, id, archived, member }`.
