@@ -357,9 +357,8 @@ impl<'a> StepCx<'a> {
         self.caller.call(FlowTarget(target), inputs, index).await
     }
 
-    /// Sends a request, or in a dry run records it and answers with `rehearsal` (or with the
-    /// run's canned answer for it, [`RunEnv::set_answers`]). Every request is logged with
-    /// secrets masked.
+    /// Sends a request, or in a dry run records it and answers with `rehearsal`. Every request
+    /// is logged with secrets masked.
     pub async fn send(
         &self,
         req: HttpRequest,
@@ -367,6 +366,7 @@ impl<'a> StepCx<'a> {
     ) -> Result<HttpResponse, CardError> {
         let mut ex = HttpExchange::of(&req, self.attempt);
         if self.env.dry_run {
+            // The run's canned answer for it, when it has one ([`RunEnv::set_answers`]).
             let canned = self.env.answers().and_then(|a| a.answer(&req));
             let resp = canned.unwrap_or_else(|| rehearsal(&req));
             ex.rehearsal = true;
