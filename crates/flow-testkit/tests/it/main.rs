@@ -6,5 +6,7 @@
 
 mod common;
 mod okta;
+mod okta_groups;
 mod okta_list;
+mod okta_writes;
 mod slack;
