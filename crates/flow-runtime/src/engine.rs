@@ -4,13 +4,13 @@
 //! is [`crate::run`].
 
 use crate::connect::project_secrets;
-use crate::events::{Observer, Parent, RunEvent};
+use crate::events::{Launch, Observer, Parent, RunEvent, Waiting};
 use crate::mask::mask_run;
 use crate::record::{
     ExecutionRecord, OmittedRuns, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus,
 };
 use crate::retry::backoff_delay;
-use crate::run::{RunCx, RunStart, RunState, StepDone};
+use crate::run::{Launched, RunCx, RunStart, RunState, StepDone};
 use crate::trigger::RunInput;
 use flow_card::limits::{MAX_JSON_DEPTH, deeper_than, format_size, json_size_within};
 use flow_card::{CardError, ErrorKind, FlowCaller, FlowTarget, RunEnv, Secrets, StepCx};
@@ -59,6 +59,9 @@ pub struct Resume {
     pub children: HashMap<(String, usize), ExecutionRecord>,
     /// True when the caller was already answered.
     pub responded: bool,
+    /// When each `flow.wait` step that was waiting wakes up (Unix milliseconds), by step id: a
+    /// resumed run wakes at the time it had, not a whole wait later.
+    pub waits: HashMap<String, i64>,
 }
 
 /// Options of one run.
@@ -210,6 +213,9 @@ impl Engine {
         Box::pin(async move {
             let (mut state, cx) = RunState::start(self, plan, start);
             let mut running = FuturesUnordered::new();
+            // Runs `flow.call_async` started that no observer took: they run beside the steps.
+            let mut detached = FuturesUnordered::new();
+            let mut launched = Vec::new();
             loop {
                 while let Some(i) = state.next_ready() {
                     match state.settle_now(i, &cx) {
@@ -218,13 +224,39 @@ impl Engine {
                         None => running.push(Box::pin(self.exec_step(plan, i, &cx))),
                     }
                 }
-                let Some(done) = running.next().await else {
+                for l in cx.take_launched() {
+                    detached.push(self.run_detached(l, cx.execution_id.clone()));
+                }
+                if running.is_empty() {
                     break;
-                };
-                state.finished(done, &cx);
+                }
+                tokio::select! {
+                    biased;
+                    done = running.next() => match done {
+                        Some(done) => state.finished(done, &cx),
+                        None => break,
+                    },
+                    Some(child) = detached.next(), if !detached.is_empty() => launched.push(child),
+                }
             }
             drop(running);
-            state.conclude(cx)
+            let (mut record, output, parent) = state.conclude(cx);
+            // The run is over (its duration and answer say so), but it returns once the runs it
+            // started have finished, so `flowctl run` does not exit under them; their records
+            // go under the step that started them.
+            while let Some(child) = detached.next().await {
+                launched.push(child);
+            }
+            for (i, child) in launched {
+                if let Some(step) = record.steps.get_mut(i) {
+                    step.children.push(child);
+                }
+            }
+            self.emit(RunEvent::RunFinished {
+                record: &record,
+                parent,
+            });
+            (record, output)
         })
     }
 
@@ -234,6 +266,7 @@ impl Engine {
             execution_id,
             started: run_started,
             reusable_children,
+            ..
         } = cx;
         let run_started = *run_started;
         let step = &plan.steps[i];
@@ -265,6 +298,9 @@ impl Engine {
         }
         let caller = StepCaller {
             engine: self,
+            index: i,
+            launched: &cx.launched,
+            waits: &cx.waits,
             children: Mutex::new(Vec::new()),
             keep: usize::try_from(self.project.config.limits.item_records).unwrap_or(usize::MAX),
             omitted: Mutex::new(OmittedRuns::default()),
@@ -431,30 +467,52 @@ impl Engine {
         index: Option<usize>,
         parent: Parent<'_>,
     ) -> (ExecutionRecord, Arc<Value>) {
+        self.run_child_as(new_execution_id(), target, inputs, index, parent)
+            .await
+    }
+
+    /// Runs a run `flow.call_async` started (and no observer took) to its end; gives its record
+    /// with the number of the step that started it.
+    fn run_detached(
+        &self,
+        l: Launched,
+        parent_id: String,
+    ) -> BoxFuture<'_, (usize, ExecutionRecord)> {
+        Box::pin(async move {
+            let parent = Parent {
+                execution_id: &parent_id,
+                step: &l.step,
+            };
+            let (record, _) = self
+                .run_child_as(l.execution_id, l.target, l.inputs, None, parent)
+                .await;
+            (l.step_index, record)
+        })
+    }
+
+    /// Runs a helper flow for a step, as execution `id`.
+    async fn run_child_as(
+        &self,
+        id: String,
+        target: FlowTarget,
+        inputs: Value,
+        index: Option<usize>,
+        parent: Parent<'_>,
+    ) -> (ExecutionRecord, Arc<Value>) {
         let Some(plan) = self.project.flows.get(target.0 as usize) else {
             return (failed_record("?", "no such helper flow"), Arc::default());
         };
-        let id = new_execution_id();
-        if deeper_than(&inputs, MAX_JSON_DEPTH) {
-            let mut r = too_deep_inputs(&plan.name);
+        if let Err(e) = check_inputs(plan, &inputs) {
+            let mut r = failed_record(&plan.name, &e.message);
+            if e.kind == ErrorKind::Limit {
+                r = too_deep_inputs(&plan.name);
+            } else {
+                r.inputs = Some(Arc::new(inputs));
+                mask_run(&self.secrets, &mut r);
+            }
             r.execution_id = id;
             r.index = index;
             return (r, Arc::default());
-        }
-        if let TriggerPlan::Helper { inputs: declared } = &plan.trigger {
-            for (name, ty) in declared {
-                let v = inputs.get(name).unwrap_or(&Value::Null);
-                if !v.is_null()
-                    && let Err(e) = ty.check_value(v)
-                {
-                    let mut r = failed_record(&plan.name, &format!("input `{name}`: {e}"));
-                    r.execution_id = id;
-                    r.index = index;
-                    r.inputs = Some(Arc::new(inputs));
-                    mask_run(&self.secrets, &mut r);
-                    return (r, Arc::default());
-                }
-            }
         }
         let start = RunStart {
             trigger: Arc::new(Value::Null),
@@ -468,6 +526,35 @@ impl Engine {
         };
         self.run_plan(plan, start).await
     }
+}
+
+/// Why a helper run cannot start with `inputs`: they nest too deep (kind `limit`, and they are
+/// not kept), or a declared input has the wrong type (kind `input`).
+fn check_inputs(plan: &Plan, inputs: &Value) -> Result<(), CardError> {
+    if deeper_than(inputs, MAX_JSON_DEPTH) {
+        return Err(CardError::new(
+            ErrorKind::Limit,
+            too_deep("the inputs nest"),
+        ));
+    }
+    if let TriggerPlan::Helper { inputs: declared } = &plan.trigger {
+        for (name, ty) in declared {
+            let v = inputs.get(name).unwrap_or(&Value::Null);
+            if !v.is_null()
+                && let Err(e) = ty.check_value(v)
+            {
+                return Err(CardError::input(format!("input `{name}`: {e}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Now, in Unix milliseconds.
+fn unix_ms_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
@@ -517,6 +604,12 @@ pub(crate) fn count_run(o: &mut OmittedRuns, status: RunStatus) {
 /// Runs helper flows for one step and keeps their records for it.
 struct StepCaller<'e> {
     engine: &'e Engine,
+    /// The step's number.
+    index: usize,
+    /// Where runs `flow.call_async` starts go when no observer takes them.
+    launched: &'e Mutex<Vec<Launched>>,
+    /// Wake-up times kept from before a restart, by step id.
+    waits: &'e HashMap<String, i64>,
     children: Mutex<Vec<ExecutionRecord>>,
     /// Items at positions from this one on are counted in `omitted`, not kept.
     keep: usize,
@@ -527,6 +620,78 @@ struct StepCaller<'e> {
 }
 
 impl FlowCaller for StepCaller<'_> {
+    fn launch(
+        &self,
+        target: FlowTarget,
+        inputs: Value,
+    ) -> BoxFuture<'_, Result<String, CardError>> {
+        Box::pin(async move {
+            let plan = self
+                .engine
+                .project
+                .flows
+                .get(target.0 as usize)
+                .ok_or_else(|| CardError::new(ErrorKind::Config, "no such helper flow"))?;
+            // Checked now: nobody waits for the run to report it.
+            check_inputs(plan, &inputs).map_err(|e| {
+                CardError::new(
+                    e.kind,
+                    format!("helper flow `{}`: {}", plan.name, e.message),
+                )
+            })?;
+            let id = new_execution_id();
+            let launch = Launch {
+                execution_id: &id,
+                flow: &plan.name,
+                inputs: &inputs,
+                save_data: plan.history.save_data.unwrap_or(true),
+                parent: self.parent,
+            };
+            // A dry run's child is never handed on: it would run for real.
+            let taken =
+                !self.engine.env.dry_run && self.engine.observers.iter().any(|o| o.launch(&launch));
+            if !taken {
+                self.launched
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(Launched {
+                        target,
+                        inputs,
+                        execution_id: id.clone(),
+                        step: Arc::from(self.parent.step),
+                        step_index: self.index,
+                    });
+            }
+            Ok(id)
+        })
+    }
+
+    fn wait_until(&self, until_ms: i64) -> BoxFuture<'_, Result<i64, CardError>> {
+        Box::pin(async move {
+            let until = self
+                .waits
+                .get(self.parent.step)
+                .copied()
+                .unwrap_or(until_ms);
+            let wait = Waiting {
+                execution_id: self.parent.execution_id,
+                step: self.parent.step,
+                until_ms: until,
+            };
+            for o in &self.engine.observers {
+                o.waiting(&wait);
+            }
+            let left = until.saturating_sub(unix_ms_now());
+            if left > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    u64::try_from(left).unwrap_or(u64::MAX),
+                ))
+                .await;
+            }
+            Ok(until)
+        })
+    }
+
     fn expect_calls(&self, n: usize) {
         self.children
             .lock()
