@@ -17,7 +17,7 @@ use flow_store::{Dedupe, NewRun, Store, StoredInput, Unfinished};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{Sender, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// How long a node's claim on its runs lasts without renewal.
@@ -55,13 +55,20 @@ pub struct Durable {
     /// Card kinds whose finished steps are not written (pure, or answering / ending the run).
     not_saved: HashSet<&'static str>,
     tx: Mutex<Sender<Op>>,
+    /// Called once a run `flow.call_async` started is queued (the server wakes its dispatcher).
+    queued: Arc<OnceLock<QueuedHook>>,
 }
+
+/// What [`Durable::on_queued`] is given.
+type QueuedHook = Box<dyn Fn() + Send + Sync>;
 
 impl Durable {
     /// Starts the writer thread.
     pub fn new(store: Arc<dyn Store>, log: Logger) -> Arc<Durable> {
         let (tx, rx) = channel::<Op>();
         let writer = store.clone();
+        let queued: Arc<OnceLock<QueuedHook>> = Arc::new(OnceLock::new());
+        let hook = queued.clone();
         std::thread::Builder::new()
             .name("flowctl-store".into())
             .spawn(move || {
@@ -85,10 +92,13 @@ impl Durable {
                                 flushed.push(ack);
                                 continue;
                             }
-                            Op::Launch(run) => (
-                                "helper run started by flow.call_async",
-                                writer.enqueue(&run, None, None).map(|_| ()),
-                            ),
+                            Op::Launch(run) => {
+                                let result = writer.enqueue(&run, None, None).map(|_| ());
+                                if let (Ok(()), Some(wake)) = (&result, hook.get()) {
+                                    wake();
+                                }
+                                ("helper run started by flow.call_async", result)
+                            }
                             Op::Step(id, i, step) => ("step", writer.save_step(&id, i, &step)),
                             Op::Child(parent, step, child) => {
                                 ("helper run", writer.save_child(&parent, &step, &child))
@@ -128,7 +138,15 @@ impl Durable {
             roots: Mutex::new(HashMap::new()),
             not_saved,
             tx: Mutex::new(tx),
+            queued,
         })
+    }
+
+    /// Calls `wake` each time a run `flow.call_async` started is committed to the queue (the
+    /// server wakes its dispatcher, so the run starts at once rather than at the next resume
+    /// pass). Set once; later calls are ignored.
+    pub fn on_queued(&self, wake: impl Fn() + Send + Sync + 'static) {
+        let _ = self.queued.set(Box::new(wake));
     }
 
     /// The store.
@@ -654,12 +672,17 @@ mod tests {
     }
 
     /// A run `flow.call_async` starts is queued in the store, resumable, with its inputs (so
-    /// any node claims it); a root run's wait leaves its wake-up time, which its resume gets back
+    /// any node claims it), and the dispatcher is woken; a root run's wait leaves its wake-up time, which its resume gets back
     /// apart from its helper runs; another run's wait leaves nothing.
     #[test]
     fn launches_are_queued_and_waits_come_back_with_the_resume() {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
         let durable = Durable::new(store.clone(), Logger::default());
+        let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = woken.clone();
+        durable.on_queued(move || {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
         let inputs = json!({ "text": "hi" });
         let parent = flow_runtime::Parent {
             execution_id: "run-1",
@@ -697,6 +720,8 @@ mod tests {
             .unwrap();
         durable.flush().unwrap();
 
+        // The dispatcher was woken once the run was committed.
+        assert_eq!(woken.load(std::sync::atomic::Ordering::SeqCst), 1);
         let claimed = store.claim(10, "node", LEASE).unwrap();
         assert_eq!(claimed.len(), 1);
         assert_eq!(
