@@ -3,8 +3,9 @@
 //! them. What a run's state is and how a finished step changes it (signals, limits, the record)
 //! is [`crate::run`].
 
+use crate::caller::{StepCaller, check_inputs};
 use crate::connect::project_secrets;
-use crate::events::{Launch, Observer, Parent, RunEvent, Waiting};
+use crate::events::{Observer, Parent, RunEvent};
 use crate::mask::mask_run;
 use crate::record::{
     ExecutionRecord, OmittedRuns, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus,
@@ -13,8 +14,8 @@ use crate::retry::backoff_delay;
 use crate::run::{Launched, RunCx, RunStart, RunState, StepDone};
 use crate::trigger::RunInput;
 use flow_card::limits::{MAX_JSON_DEPTH, deeper_than, format_size, json_size_within};
-use flow_card::{CardError, ErrorKind, FlowCaller, FlowTarget, RunEnv, Secrets, StepCx};
-use flow_compile::{Plan, Project, TriggerPlan};
+use flow_card::{CardError, ErrorKind, FlowTarget, RunEnv, Secrets, StepCx};
+use flow_compile::{Plan, Project};
 use flow_model::OnError;
 use flow_model::units::format_duration;
 use futures_util::StreamExt;
@@ -28,9 +29,9 @@ use tokio::time::Instant;
 
 /// Runs plans of one project in one environment.
 pub struct Engine {
-    project: Arc<Project>,
-    env: Arc<RunEnv>,
-    observers: Vec<Arc<dyn Observer>>,
+    pub(crate) project: Arc<Project>,
+    pub(crate) env: Arc<RunEnv>,
+    pub(crate) observers: Vec<Arc<dyn Observer>>,
     intercept: Option<Arc<dyn Intercept>>,
     /// Masked in everything recorded.
     secrets: Arc<Secrets>,
@@ -460,7 +461,7 @@ impl Engine {
     }
 
     /// Runs a helper flow for a step.
-    async fn run_child(
+    pub(crate) async fn run_child(
         &self,
         target: FlowTarget,
         inputs: Value,
@@ -528,36 +529,7 @@ impl Engine {
     }
 }
 
-/// Why a helper run cannot start with `inputs`: they nest too deep (kind `limit`, and they are
-/// not kept), or a declared input has the wrong type (kind `input`).
-fn check_inputs(plan: &Plan, inputs: &Value) -> Result<(), CardError> {
-    if deeper_than(inputs, MAX_JSON_DEPTH) {
-        return Err(CardError::new(
-            ErrorKind::Limit,
-            too_deep("the inputs nest"),
-        ));
-    }
-    if let TriggerPlan::Helper { inputs: declared } = &plan.trigger {
-        for (name, ty) in declared {
-            let v = inputs.get(name).unwrap_or(&Value::Null);
-            if !v.is_null()
-                && let Err(e) = ty.check_value(v)
-            {
-                return Err(CardError::input(format!("input `{name}`: {e}")));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Now, in Unix milliseconds.
-fn unix_ms_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
+pub(crate) fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
     ExecutionRecord {
         execution_id: new_execution_id(),
         flow: Arc::from(flow),
@@ -580,7 +552,7 @@ fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
 }
 
 /// `what` is the subject and its verb: "the inputs nest".
-fn too_deep(what: &str) -> String {
+pub(crate) fn too_deep(what: &str) -> String {
     format!("{what} deeper than {MAX_JSON_DEPTH} levels")
 }
 
@@ -598,157 +570,5 @@ pub(crate) fn count_run(o: &mut OmittedRuns, status: RunStatus) {
         RunStatus::Succeeded | RunStatus::Running => o.succeeded += 1,
         RunStatus::Failed => o.failed += 1,
         RunStatus::Stopped => o.stopped += 1,
-    }
-}
-
-/// Runs helper flows for one step and keeps their records for it.
-struct StepCaller<'e> {
-    engine: &'e Engine,
-    /// The step's number.
-    index: usize,
-    /// Where runs `flow.call_async` starts go when no observer takes them.
-    launched: &'e Mutex<Vec<Launched>>,
-    /// Wake-up times kept from before a restart, by step id.
-    waits: &'e HashMap<String, i64>,
-    children: Mutex<Vec<ExecutionRecord>>,
-    /// Items at positions from this one on are counted in `omitted`, not kept.
-    keep: usize,
-    omitted: Mutex<OmittedRuns>,
-    parent: Parent<'e>,
-    /// Helper runs that finished before a restart, by (step id, item index).
-    reusable: &'e HashMap<(String, usize), ExecutionRecord>,
-}
-
-impl FlowCaller for StepCaller<'_> {
-    fn launch(
-        &self,
-        target: FlowTarget,
-        inputs: Value,
-    ) -> BoxFuture<'_, Result<String, CardError>> {
-        Box::pin(async move {
-            let plan = self
-                .engine
-                .project
-                .flows
-                .get(target.0 as usize)
-                .ok_or_else(|| CardError::new(ErrorKind::Config, "no such helper flow"))?;
-            // Checked now: nobody waits for the run to report it.
-            check_inputs(plan, &inputs).map_err(|e| {
-                CardError::new(
-                    e.kind,
-                    format!("helper flow `{}`: {}", plan.name, e.message),
-                )
-            })?;
-            let id = new_execution_id();
-            let launch = Launch {
-                execution_id: &id,
-                flow: &plan.name,
-                inputs: &inputs,
-                save_data: plan.history.save_data.unwrap_or(true),
-                parent: self.parent,
-            };
-            // A dry run's child is never handed on: it would run for real.
-            let taken =
-                !self.engine.env.dry_run && self.engine.observers.iter().any(|o| o.launch(&launch));
-            if !taken {
-                self.launched
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(Launched {
-                        target,
-                        inputs,
-                        execution_id: id.clone(),
-                        step: Arc::from(self.parent.step),
-                        step_index: self.index,
-                    });
-            }
-            Ok(id)
-        })
-    }
-
-    fn wait_until(&self, until_ms: i64) -> BoxFuture<'_, Result<i64, CardError>> {
-        Box::pin(async move {
-            let until = self
-                .waits
-                .get(self.parent.step)
-                .copied()
-                .unwrap_or(until_ms);
-            let wait = Waiting {
-                execution_id: self.parent.execution_id,
-                step: self.parent.step,
-                until_ms: until,
-            };
-            for o in &self.engine.observers {
-                o.waiting(&wait);
-            }
-            let left = until.saturating_sub(unix_ms_now());
-            if left > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(
-                    u64::try_from(left).unwrap_or(u64::MAX),
-                ))
-                .await;
-            }
-            Ok(until)
-        })
-    }
-
-    fn expect_calls(&self, n: usize) {
-        self.children
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .reserve_exact(n.min(self.keep));
-    }
-
-    fn call(
-        &self,
-        target: FlowTarget,
-        inputs: Value,
-        index: Option<usize>,
-    ) -> BoxFuture<'_, Result<Arc<Value>, CardError>> {
-        Box::pin(async move {
-            let finished = index
-                .and_then(|i| self.reusable.get(&(self.parent.step.to_string(), i)))
-                .filter(|r| matches!(r.status, RunStatus::Succeeded | RunStatus::Stopped));
-            // The record's outputs are masked; the caller gets them as the helper returned them.
-            let (record, output) = match finished {
-                Some(r) => (r.clone(), r.output.clone()),
-                None => {
-                    self.engine
-                        .run_child(target, inputs, index, self.parent)
-                        .await
-                }
-            };
-            let result = match record.status {
-                RunStatus::Succeeded | RunStatus::Running => Ok(output),
-                RunStatus::Stopped => Ok(Arc::new(Value::Null)),
-                RunStatus::Failed => {
-                    let (step, kind, message) = record
-                        .error
-                        .as_ref()
-                        .map(|e| (e.step.as_str(), e.kind.as_str(), e.message.as_str()))
-                        .unwrap_or(("?", "failed", "failed"));
-                    let at = if step.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" at step `{step}`")
-                    };
-                    Err(CardError::new(
-                        ErrorKind::Helper,
-                        format!("helper flow `{}` failed{at}: {message}", record.flow),
-                    )
-                    .with_code(kind.to_string()))
-                }
-            };
-            if index.is_some_and(|i| i >= self.keep) {
-                let mut omitted = self.omitted.lock().unwrap_or_else(PoisonError::into_inner);
-                count_run(&mut omitted, record.status);
-            } else {
-                self.children
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(record);
-            }
-            result
-        })
     }
 }

@@ -14,6 +14,7 @@
 //! record size, the item records a list step keeps).
 
 mod block;
+mod caller;
 mod connect;
 mod engine;
 mod events;

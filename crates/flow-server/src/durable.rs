@@ -23,10 +23,6 @@ use std::time::Duration;
 /// How long a node's claim on its runs lasts without renewal.
 pub const LEASE: Duration = Duration::from_secs(10);
 
-/// The flow name under which a waiting step's wake-up time is kept among a run's helper runs
-/// (no flow can have it: flow names have no `.`), so the store needs nothing new for it.
-const WAIT_MARK: &str = "flow.wait";
-
 enum Op {
     /// A run `flow.call_async` started, queued like an accepted event.
     Launch(Box<NewRun>),
@@ -287,7 +283,7 @@ impl Durable {
         };
         let mut steps = progress.steps;
         let mut children = progress.children;
-        let waits = take_waits(&mut children);
+        let waits = crate::timers::take_waits(&mut children);
         with_saved_children(&mut steps, &children);
         let resume = Resume {
             steps: steps.into_values().map(|s| (s.id.to_string(), s)).collect(),
@@ -296,42 +292,6 @@ impl Durable {
             waits,
         };
         Ok((input, resume))
-    }
-}
-
-/// The wake-up times of a run's waiting steps, by step id, taken out of its helper runs (where
-/// [`wait_mark`] keeps them).
-fn take_waits(children: &mut HashMap<(String, usize), ExecutionRecord>) -> HashMap<String, i64> {
-    let mut waits = HashMap::new();
-    children.retain(|(step, _), child| {
-        if &*child.flow != WAIT_MARK {
-            return true;
-        }
-        if let Some(ms) = child.output.get("until_ms").and_then(Value::as_i64) {
-            waits.insert(step.clone(), ms);
-        }
-        false
-    });
-    waits
-}
-
-/// The wake-up time of a waiting step, as a helper-run row of its run: the store keeps it until
-/// the run finishes, and gives it back with the run's progress.
-fn wait_mark(until_ms: i64) -> ExecutionRecord {
-    ExecutionRecord {
-        execution_id: String::new(),
-        flow: Arc::from(WAIT_MARK),
-        status: RunStatus::Running,
-        started_at: String::new(),
-        duration_ms: 0.0,
-        dry_run: false,
-        index: Some(0),
-        trigger: None,
-        inputs: None,
-        response: None,
-        steps: Vec::new(),
-        output: Arc::new(serde_json::json!({ "until_ms": until_ms })),
-        error: None,
     }
 }
 
@@ -425,7 +385,7 @@ impl Observer for Durable {
             self.send(Op::Child(
                 wait.execution_id.to_string(),
                 wait.step.to_string(),
-                Box::new(wait_mark(wait.until_ms)),
+                Box::new(crate::timers::wait_mark(wait.until_ms)),
             ));
         }
     }
@@ -669,79 +629,6 @@ mod tests {
             serde_json::to_value(&steps[&0]).unwrap(),
             serde_json::to_value(&whole).unwrap()
         );
-    }
-
-    /// A run `flow.call_async` starts is queued in the store, resumable, with its inputs (so
-    /// any node claims it), and the dispatcher is woken; a root run's wait leaves its wake-up time, which its resume gets back
-    /// apart from its helper runs; another run's wait leaves nothing.
-    #[test]
-    fn launches_are_queued_and_waits_come_back_with_the_resume() {
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
-        let durable = Durable::new(store.clone(), Logger::default());
-        let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let count = woken.clone();
-        durable.on_queued(move || {
-            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        });
-        let inputs = json!({ "text": "hi" });
-        let parent = flow_runtime::Parent {
-            execution_id: "run-1",
-            step: "go",
-        };
-        assert!(durable.launch(&Launch {
-            execution_id: "child-1",
-            flow: "notify",
-            inputs: &inputs,
-            save_data: true,
-            parent,
-        }));
-        let run = NewRun {
-            execution_id: "run-1".into(),
-            flow: "main".into(),
-            started_at: "2026-01-01T00:00:00Z".into(),
-            input: StoredInput::Inputs(json!({})),
-            save_data: true,
-            resumable: true,
-        };
-        store.begin(&run).unwrap();
-        durable.adopt("run-1", false);
-        durable.waiting(&Waiting {
-            execution_id: "run-1",
-            step: "nap",
-            until_ms: 1_234,
-        });
-        durable.waiting(&Waiting {
-            execution_id: "not-mine",
-            step: "nap",
-            until_ms: 5,
-        });
-        store
-            .save_child("run-1", "dispatch", &child("child-a", 0))
-            .unwrap();
-        durable.flush().unwrap();
-
-        // The dispatcher was woken once the run was committed.
-        assert_eq!(woken.load(std::sync::atomic::Ordering::SeqCst), 1);
-        let claimed = store.claim(10, "node", LEASE).unwrap();
-        assert_eq!(claimed.len(), 1);
-        assert_eq!(
-            (claimed[0].execution_id.as_str(), claimed[0].flow.as_str()),
-            ("child-1", "notify")
-        );
-        assert_eq!(claimed[0].input, StoredInput::Inputs(inputs));
-
-        let unfinished = Unfinished {
-            execution_id: "run-1".into(),
-            flow: "main".into(),
-            started_at: String::new(),
-            input: StoredInput::Inputs(json!({})),
-            responded: false,
-        };
-        let (_, resume) = durable.resumable(&unfinished).unwrap();
-        assert_eq!(resume.waits, HashMap::from([("nap".to_string(), 1_234)]));
-        let kept: Vec<&(String, usize)> = resume.children.keys().collect();
-        assert_eq!(kept, [&("dispatch".to_string(), 0)]);
-        assert!(store.progress("not-mine").unwrap().children.is_empty());
     }
 
     /// A step that left helper runs out of its record, or holds two under one index, keeps them.
