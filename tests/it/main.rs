@@ -6,6 +6,7 @@
 
 mod cli;
 mod common;
+mod control;
 mod crash;
 mod docs;
 mod flow_tests;

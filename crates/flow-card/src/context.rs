@@ -88,6 +88,31 @@ pub trait FlowCaller: Send + Sync {
     /// A hint: about `n` calls will follow (a list card knows its length), so records can be
     /// sized once.
     fn expect_calls(&self, _n: usize) {}
+
+    /// Starts `target` with `inputs` as a run of its own and returns its execution id without
+    /// waiting for it (`flow.call_async`). The default refuses: only an engine starts runs.
+    fn launch(
+        &self,
+        target: FlowTarget,
+        inputs: Value,
+    ) -> BoxFuture<'_, Result<String, CardError>> {
+        let _ = (target, inputs);
+        Box::pin(std::future::ready(Err(CardError::new(
+            ErrorKind::Config,
+            "this run cannot start other runs",
+        ))))
+    }
+
+    /// Waits until `until_ms` (Unix milliseconds) and returns the time waited for, which a
+    /// resumed run may have fixed before a restart (`flow.wait`). The default refuses: only an
+    /// engine keeps time.
+    fn wait_until(&self, until_ms: i64) -> BoxFuture<'_, Result<i64, CardError>> {
+        let _ = until_ms;
+        Box::pin(std::future::ready(Err(CardError::new(
+            ErrorKind::Config,
+            "this run cannot wait",
+        ))))
+    }
 }
 
 /// What a step did besides producing its output.
@@ -355,6 +380,23 @@ impl<'a> StepCx<'a> {
             .and_then(|i| i.target)
             .ok_or_else(|| CardError::new(ErrorKind::Config, "helper flow is not resolved"))?;
         self.caller.call(FlowTarget(target), inputs, index).await
+    }
+
+    /// Starts a helper flow as a run of its own, without waiting; returns its execution id.
+    pub async fn launch(&self, f: FlowRef, inputs: Value) -> Result<String, CardError> {
+        let target = self
+            .parts
+            .flows
+            .get(f.id as usize)
+            .and_then(|i| i.target)
+            .ok_or_else(|| CardError::new(ErrorKind::Config, "helper flow is not resolved"))?;
+        self.caller.launch(FlowTarget(target), inputs).await
+    }
+
+    /// Waits until `until_ms` (Unix milliseconds); returns the time waited for (a resumed run
+    /// keeps the one it had before a restart).
+    pub async fn wait_until(&self, until_ms: i64) -> Result<i64, CardError> {
+        self.caller.wait_until(until_ms).await
     }
 
     /// Sends a request, or in a dry run records it and answers with `rehearsal`. Every request

@@ -3,6 +3,7 @@
 //! them. What a run's state is and how a finished step changes it (signals, limits, the record)
 //! is [`crate::run`].
 
+use crate::caller::{StepCaller, check_inputs};
 use crate::connect::project_secrets;
 use crate::events::{Observer, Parent, RunEvent};
 use crate::mask::mask_run;
@@ -10,11 +11,11 @@ use crate::record::{
     ExecutionRecord, OmittedRuns, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus,
 };
 use crate::retry::backoff_delay;
-use crate::run::{RunCx, RunStart, RunState, StepDone};
+use crate::run::{Launched, RunCx, RunStart, RunState, StepDone};
 use crate::trigger::RunInput;
 use flow_card::limits::{MAX_JSON_DEPTH, deeper_than, format_size, json_size_within};
-use flow_card::{CardError, ErrorKind, FlowCaller, FlowTarget, RunEnv, Secrets, StepCx};
-use flow_compile::{Plan, Project, TriggerPlan};
+use flow_card::{CardError, ErrorKind, FlowTarget, RunEnv, Secrets, StepCx};
+use flow_compile::{Plan, Project};
 use flow_model::OnError;
 use flow_model::units::format_duration;
 use futures_util::StreamExt;
@@ -28,9 +29,9 @@ use tokio::time::Instant;
 
 /// Runs plans of one project in one environment.
 pub struct Engine {
-    project: Arc<Project>,
-    env: Arc<RunEnv>,
-    observers: Vec<Arc<dyn Observer>>,
+    pub(crate) project: Arc<Project>,
+    pub(crate) env: Arc<RunEnv>,
+    pub(crate) observers: Vec<Arc<dyn Observer>>,
     intercept: Option<Arc<dyn Intercept>>,
     /// Masked in everything recorded.
     secrets: Arc<Secrets>,
@@ -59,6 +60,9 @@ pub struct Resume {
     pub children: HashMap<(String, usize), ExecutionRecord>,
     /// True when the caller was already answered.
     pub responded: bool,
+    /// When each `flow.wait` step that was waiting wakes up (Unix milliseconds), by step id: a
+    /// resumed run wakes at the time it had, not a whole wait later.
+    pub waits: HashMap<String, i64>,
 }
 
 /// Options of one run.
@@ -210,6 +214,9 @@ impl Engine {
         Box::pin(async move {
             let (mut state, cx) = RunState::start(self, plan, start);
             let mut running = FuturesUnordered::new();
+            // Runs `flow.call_async` started that no observer took: they run beside the steps.
+            let mut detached = FuturesUnordered::new();
+            let mut launched = Vec::new();
             loop {
                 while let Some(i) = state.next_ready() {
                     match state.settle_now(i, &cx) {
@@ -218,13 +225,39 @@ impl Engine {
                         None => running.push(Box::pin(self.exec_step(plan, i, &cx))),
                     }
                 }
-                let Some(done) = running.next().await else {
+                for l in cx.take_launched() {
+                    detached.push(self.run_detached(l, cx.execution_id.clone()));
+                }
+                if running.is_empty() {
                     break;
-                };
-                state.finished(done, &cx);
+                }
+                tokio::select! {
+                    biased;
+                    done = running.next() => match done {
+                        Some(done) => state.finished(done, &cx),
+                        None => break,
+                    },
+                    Some(child) = detached.next(), if !detached.is_empty() => launched.push(child),
+                }
             }
             drop(running);
-            state.conclude(cx)
+            let (mut record, output, parent) = state.conclude(cx);
+            // The run is over (its duration and answer say so), but it returns once the runs it
+            // started have finished, so `flowctl run` does not exit under them; their records
+            // go under the step that started them.
+            while let Some(child) = detached.next().await {
+                launched.push(child);
+            }
+            for (i, child) in launched {
+                if let Some(step) = record.steps.get_mut(i) {
+                    step.children.push(child);
+                }
+            }
+            self.emit(RunEvent::RunFinished {
+                record: &record,
+                parent,
+            });
+            (record, output)
         })
     }
 
@@ -234,6 +267,7 @@ impl Engine {
             execution_id,
             started: run_started,
             reusable_children,
+            ..
         } = cx;
         let run_started = *run_started;
         let step = &plan.steps[i];
@@ -265,6 +299,9 @@ impl Engine {
         }
         let caller = StepCaller {
             engine: self,
+            index: i,
+            launched: &cx.launched,
+            waits: &cx.waits,
             children: Mutex::new(Vec::new()),
             keep: usize::try_from(self.project.config.limits.item_records).unwrap_or(usize::MAX),
             omitted: Mutex::new(OmittedRuns::default()),
@@ -424,8 +461,40 @@ impl Engine {
     }
 
     /// Runs a helper flow for a step.
-    async fn run_child(
+    pub(crate) async fn run_child(
         &self,
+        target: FlowTarget,
+        inputs: Value,
+        index: Option<usize>,
+        parent: Parent<'_>,
+    ) -> (ExecutionRecord, Arc<Value>) {
+        self.run_child_as(new_execution_id(), target, inputs, index, parent)
+            .await
+    }
+
+    /// Runs a run `flow.call_async` started (and no observer took) to its end; gives its record
+    /// with the number of the step that started it.
+    fn run_detached(
+        &self,
+        l: Launched,
+        parent_id: String,
+    ) -> BoxFuture<'_, (usize, ExecutionRecord)> {
+        Box::pin(async move {
+            let parent = Parent {
+                execution_id: &parent_id,
+                step: &l.step,
+            };
+            let (record, _) = self
+                .run_child_as(l.execution_id, l.target, l.inputs, None, parent)
+                .await;
+            (l.step_index, record)
+        })
+    }
+
+    /// Runs a helper flow for a step, as execution `id`.
+    async fn run_child_as(
+        &self,
+        id: String,
         target: FlowTarget,
         inputs: Value,
         index: Option<usize>,
@@ -434,27 +503,17 @@ impl Engine {
         let Some(plan) = self.project.flows.get(target.0 as usize) else {
             return (failed_record("?", "no such helper flow"), Arc::default());
         };
-        let id = new_execution_id();
-        if deeper_than(&inputs, MAX_JSON_DEPTH) {
-            let mut r = too_deep_inputs(&plan.name);
+        if let Err(e) = check_inputs(plan, &inputs) {
+            let mut r = failed_record(&plan.name, &e.message);
+            if e.kind == ErrorKind::Limit {
+                r = too_deep_inputs(&plan.name);
+            } else {
+                r.inputs = Some(Arc::new(inputs));
+                mask_run(&self.secrets, &mut r);
+            }
             r.execution_id = id;
             r.index = index;
             return (r, Arc::default());
-        }
-        if let TriggerPlan::Helper { inputs: declared } = &plan.trigger {
-            for (name, ty) in declared {
-                let v = inputs.get(name).unwrap_or(&Value::Null);
-                if !v.is_null()
-                    && let Err(e) = ty.check_value(v)
-                {
-                    let mut r = failed_record(&plan.name, &format!("input `{name}`: {e}"));
-                    r.execution_id = id;
-                    r.index = index;
-                    r.inputs = Some(Arc::new(inputs));
-                    mask_run(&self.secrets, &mut r);
-                    return (r, Arc::default());
-                }
-            }
         }
         let start = RunStart {
             trigger: Arc::new(Value::Null),
@@ -470,7 +529,7 @@ impl Engine {
     }
 }
 
-fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
+pub(crate) fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
     ExecutionRecord {
         execution_id: new_execution_id(),
         flow: Arc::from(flow),
@@ -493,7 +552,7 @@ fn failed_record(flow: &str, message: &str) -> ExecutionRecord {
 }
 
 /// `what` is the subject and its verb: "the inputs nest".
-fn too_deep(what: &str) -> String {
+pub(crate) fn too_deep(what: &str) -> String {
     format!("{what} deeper than {MAX_JSON_DEPTH} levels")
 }
 
@@ -511,79 +570,5 @@ pub(crate) fn count_run(o: &mut OmittedRuns, status: RunStatus) {
         RunStatus::Succeeded | RunStatus::Running => o.succeeded += 1,
         RunStatus::Failed => o.failed += 1,
         RunStatus::Stopped => o.stopped += 1,
-    }
-}
-
-/// Runs helper flows for one step and keeps their records for it.
-struct StepCaller<'e> {
-    engine: &'e Engine,
-    children: Mutex<Vec<ExecutionRecord>>,
-    /// Items at positions from this one on are counted in `omitted`, not kept.
-    keep: usize,
-    omitted: Mutex<OmittedRuns>,
-    parent: Parent<'e>,
-    /// Helper runs that finished before a restart, by (step id, item index).
-    reusable: &'e HashMap<(String, usize), ExecutionRecord>,
-}
-
-impl FlowCaller for StepCaller<'_> {
-    fn expect_calls(&self, n: usize) {
-        self.children
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .reserve_exact(n.min(self.keep));
-    }
-
-    fn call(
-        &self,
-        target: FlowTarget,
-        inputs: Value,
-        index: Option<usize>,
-    ) -> BoxFuture<'_, Result<Arc<Value>, CardError>> {
-        Box::pin(async move {
-            let finished = index
-                .and_then(|i| self.reusable.get(&(self.parent.step.to_string(), i)))
-                .filter(|r| matches!(r.status, RunStatus::Succeeded | RunStatus::Stopped));
-            // The record's outputs are masked; the caller gets them as the helper returned them.
-            let (record, output) = match finished {
-                Some(r) => (r.clone(), r.output.clone()),
-                None => {
-                    self.engine
-                        .run_child(target, inputs, index, self.parent)
-                        .await
-                }
-            };
-            let result = match record.status {
-                RunStatus::Succeeded | RunStatus::Running => Ok(output),
-                RunStatus::Stopped => Ok(Arc::new(Value::Null)),
-                RunStatus::Failed => {
-                    let (step, kind, message) = record
-                        .error
-                        .as_ref()
-                        .map(|e| (e.step.as_str(), e.kind.as_str(), e.message.as_str()))
-                        .unwrap_or(("?", "failed", "failed"));
-                    let at = if step.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" at step `{step}`")
-                    };
-                    Err(CardError::new(
-                        ErrorKind::Helper,
-                        format!("helper flow `{}` failed{at}: {message}", record.flow),
-                    )
-                    .with_code(kind.to_string()))
-                }
-            };
-            if index.is_some_and(|i| i >= self.keep) {
-                let mut omitted = self.omitted.lock().unwrap_or_else(PoisonError::into_inner);
-                count_run(&mut omitted, record.status);
-            } else {
-                self.children
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(record);
-            }
-            result
-        })
     }
 }

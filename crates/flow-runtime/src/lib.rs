@@ -14,6 +14,7 @@
 //! record size, the item records a list step keeps).
 
 mod block;
+mod caller;
 mod connect;
 mod engine;
 mod events;
@@ -26,7 +27,7 @@ mod trigger;
 
 pub use connect::{ConnectError, NoTransport, connect, connect_all, project_secrets};
 pub use engine::{Engine, Intercept, Resume, RunOptions, new_execution_id};
-pub use events::{Observer, Parent, RunEvent};
+pub use events::{Launch, Observer, Parent, RunEvent, Waiting};
 pub use record::{
     ExecutionRecord, OmittedRuns, ResponseRecord, RunError, RunStatus, StepRecord, StepStatus,
 };

@@ -16,12 +16,12 @@ use crate::scope::RunScope;
 use crate::{Resume, engine::count_run};
 use flow_card::card::{Response, ResponseBody};
 use flow_card::limits::{format_size, json_size_within};
-use flow_card::{CardError, ErrorKind, Signal};
+use flow_card::{CardError, ErrorKind, FlowTarget, Signal};
 use flow_compile::{Plan, Schedule, TriggerPlan};
 use flow_model::OnError;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
@@ -52,6 +52,32 @@ pub(crate) struct RunCx {
     pub started: Instant,
     /// Helper runs that finished before a restart, by (step id, item index).
     pub reusable_children: HashMap<(String, usize), ExecutionRecord>,
+    /// Wake-up times of `flow.wait` steps kept from before a restart, by step id.
+    pub waits: HashMap<String, i64>,
+    /// Runs `flow.call_async` started that no observer took, for the run to start beside its
+    /// steps.
+    pub launched: Mutex<Vec<Launched>>,
+}
+
+impl RunCx {
+    /// The runs started since the last look.
+    pub fn take_launched(&self) -> Vec<Launched> {
+        std::mem::take(&mut *self.launched.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// A run `flow.call_async` started, waiting to be run by its parent's run.
+pub(crate) struct Launched {
+    /// The helper flow.
+    pub target: FlowTarget,
+    /// Its inputs.
+    pub inputs: Value,
+    /// Its execution id, already given to the step as `run_id`.
+    pub execution_id: String,
+    /// The step that started it.
+    pub step: Arc<str>,
+    /// That step's number.
+    pub step_index: usize,
 }
 
 /// How a run ends, once decided.
@@ -127,6 +153,7 @@ impl<'a> RunState<'a> {
             steps: reusable,
             children: reusable_children,
             responded,
+            waits,
         } = start.resume.unwrap_or_default();
         let state = RunState {
             engine,
@@ -156,6 +183,8 @@ impl<'a> RunState<'a> {
             execution_id: start.execution_id,
             started,
             reusable_children,
+            waits,
+            launched: Mutex::new(Vec::new()),
         };
         (state, cx)
     }
@@ -404,8 +433,9 @@ impl<'a> RunState<'a> {
 
     /// Once nothing runs any more: decides the end (the first step written that ended the run,
     /// when none settled while steps ran), marks the steps that never ran, answers the caller if
-    /// nobody did, and returns the masked record (and the output as the flow returned it).
-    pub fn conclude(mut self, cx: RunCx) -> (ExecutionRecord, Arc<Value>) {
+    /// nobody did, and returns the masked record (and the output as the flow returned it), with
+    /// the caller to tell of `RunFinished` (the engine emits it once the record is complete).
+    pub fn conclude(mut self, cx: RunCx) -> (ExecutionRecord, Arc<Value>, Option<Parent<'a>>) {
         if self.end.is_none()
             && let Some(k) = self.schedule.first_end()
         {
@@ -479,11 +509,7 @@ impl<'a> RunState<'a> {
             error,
         };
         mask_run(self.engine.secrets(), &mut record);
-        self.engine.emit(RunEvent::RunFinished {
-            record: &record,
-            parent: self.parent,
-        });
-        (record, unmasked)
+        (record, unmasked, self.parent)
     }
 }
 

@@ -10,20 +10,22 @@
 use crate::log::Logger;
 use flow_card::Effect;
 use flow_runtime::{
-    ExecutionRecord, Observer, ResponseRecord, Resume, RunError, RunEvent, RunInput, RunStatus,
-    StepRecord, TriggerRequest,
+    ExecutionRecord, Launch, Observer, ResponseRecord, Resume, RunError, RunEvent, RunInput,
+    RunStatus, StepRecord, TriggerRequest, Waiting,
 };
 use flow_store::{Dedupe, NewRun, Store, StoredInput, Unfinished};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{Sender, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// How long a node's claim on its runs lasts without renewal.
 pub const LEASE: Duration = Duration::from_secs(10);
 
 enum Op {
+    /// A run `flow.call_async` started, queued like an accepted event.
+    Launch(Box<NewRun>),
     Step(String, usize, Box<StepRecord>),
     Child(String, String, Box<ExecutionRecord>),
     Response(String, ResponseRecord),
@@ -49,13 +51,20 @@ pub struct Durable {
     /// Card kinds whose finished steps are not written (pure, or answering / ending the run).
     not_saved: HashSet<&'static str>,
     tx: Mutex<Sender<Op>>,
+    /// Called once a run `flow.call_async` started is queued (the server wakes its dispatcher).
+    queued: Arc<OnceLock<QueuedHook>>,
 }
+
+/// What [`Durable::on_queued`] is given.
+type QueuedHook = Box<dyn Fn() + Send + Sync>;
 
 impl Durable {
     /// Starts the writer thread.
     pub fn new(store: Arc<dyn Store>, log: Logger) -> Arc<Durable> {
         let (tx, rx) = channel::<Op>();
         let writer = store.clone();
+        let queued: Arc<OnceLock<QueuedHook>> = Arc::new(OnceLock::new());
+        let hook = queued.clone();
         std::thread::Builder::new()
             .name("flowctl-store".into())
             .spawn(move || {
@@ -78,6 +87,13 @@ impl Durable {
                             Op::Flush(ack) => {
                                 flushed.push(ack);
                                 continue;
+                            }
+                            Op::Launch(run) => {
+                                let result = writer.enqueue(&run, None, None).map(|_| ());
+                                if let (Ok(()), Some(wake)) = (&result, hook.get()) {
+                                    wake();
+                                }
+                                ("helper run started by flow.call_async", result)
                             }
                             Op::Step(id, i, step) => ("step", writer.save_step(&id, i, &step)),
                             Op::Child(parent, step, child) => {
@@ -118,7 +134,15 @@ impl Durable {
             roots: Mutex::new(HashMap::new()),
             not_saved,
             tx: Mutex::new(tx),
+            queued,
         })
+    }
+
+    /// Calls `wake` each time a run `flow.call_async` started is committed to the queue (the
+    /// server wakes its dispatcher, so the run starts at once rather than at the next resume
+    /// pass). Set once; later calls are ignored.
+    pub fn on_queued(&self, wake: impl Fn() + Send + Sync + 'static) {
+        let _ = self.queued.set(Box::new(wake));
     }
 
     /// The store.
@@ -258,11 +282,14 @@ impl Durable {
             StoredInput::Inputs(v) => RunInput::Inputs(v.clone()),
         };
         let mut steps = progress.steps;
-        with_saved_children(&mut steps, &progress.children);
+        let mut children = progress.children;
+        let waits = crate::timers::take_waits(&mut children);
+        with_saved_children(&mut steps, &children);
         let resume = Resume {
             steps: steps.into_values().map(|s| (s.id.to_string(), s)).collect(),
-            children: progress.children,
+            children,
             responded: run.responded || progress.response.is_some(),
+            waits,
         };
         Ok((input, resume))
     }
@@ -336,6 +363,33 @@ pub fn stored_input(req: &TriggerRequest) -> StoredInput {
 }
 
 impl Observer for Durable {
+    /// Queues the run in the store (through the writer thread, before the step that started it
+    /// is written: a resumed parent that sees its step finished finds the run queued), to be
+    /// claimed like an accepted event by any node.
+    fn launch(&self, run: &Launch<'_>) -> bool {
+        self.send(Op::Launch(Box::new(NewRun {
+            execution_id: run.execution_id.to_string(),
+            flow: run.flow.to_string(),
+            started_at: time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            input: StoredInput::Inputs(run.inputs.clone()),
+            save_data: run.save_data,
+            resumable: true,
+        })));
+        true
+    }
+
+    fn waiting(&self, wait: &Waiting<'_>) {
+        if self.is_root(wait.execution_id) {
+            self.send(Op::Child(
+                wait.execution_id.to_string(),
+                wait.step.to_string(),
+                Box::new(crate::timers::wait_mark(wait.until_ms)),
+            ));
+        }
+    }
+
     fn event(&self, event: &RunEvent<'_>) {
         match event {
             RunEvent::StepFinished {

@@ -37,6 +37,7 @@ mod rejection;
 mod routes;
 mod schedule;
 mod state;
+mod timers;
 
 pub use close::{answer_now, close_at_acceptance};
 pub use console::Console;

@@ -194,6 +194,11 @@ impl ServerState {
     /// Starts queued runs as run slots free up (once; the invoke handler and [`crate::serve`]
     /// call it).
     pub fn start(self: &Arc<Self>) {
+        if let Some(d) = &self.durable {
+            // Runs `flow.call_async` queues start at once, not at the next resume pass.
+            let state = Arc::downgrade(self);
+            d.on_queued(move || state.upgrade().into_iter().for_each(|s| s.queue.notify()));
+        }
         crate::queue::start_dispatcher(self);
     }
 

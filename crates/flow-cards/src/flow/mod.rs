@@ -1,3 +1,4 @@
-//! Flow control cards: call a helper, return outputs, fail, stop early.
+//! Flow control cards: call a helper (and wait, or not), repeat one, wait, return outputs, fail,
+//! stop early.
 
-cards!(call, continue_if, fail, ret);
+cards!(call, call_async, continue_if, fail, repeat, ret, wait);
