@@ -9,9 +9,13 @@ use crate::table::{self, Arg, CardMap, Konst, Map, Special};
 use crate::value::Val;
 use crate::yaml::{self, Yaml};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+mod blocks;
 mod branches;
+mod connector;
+mod event;
 mod order;
 mod special;
 mod tables;
@@ -44,6 +48,8 @@ pub struct Catalog {
     pub connections: HashMap<String, String>,
     /// Table uuid → the table as declared in `flowctl.yaml`, or why it could not be.
     pub tables: HashMap<String, Result<TableInfo, String>>,
+    /// The card kinds the running flowctl has (`None`: every kind the table names).
+    pub kinds: Option<crate::Kinds>,
 }
 
 /// A table of the export, declared in `flowctl.yaml`.
@@ -129,12 +135,14 @@ pub struct FlowOut {
 #[derive(Debug, Default, Clone)]
 struct Step {
     id: String,
-    card: &'static str,
+    card: Cow<'static, str>,
     comments: Vec<String>,
     /// `if:` as a template expression (without the braces).
     condition: Option<String>,
     on_error: Option<&'static str>,
     with: Vec<(String, Yaml)>,
+    /// A block step (`branch:`, `try:`) instead of a card.
+    block: Option<Box<blocks::Block>>,
 }
 
 type Resolved = Result<Val, String>;
@@ -163,8 +171,11 @@ struct Cx<'a> {
     all_wires: HashMap<(&'a str, &'a str), Vec<Wire<'a>>>,
     /// The If/Else branches each card is in.
     branches: branches::Branches,
-    /// If/Else card → its condition (a template expression), once converted.
-    conditions: HashMap<String, String>,
+    /// If/Else card → the index of its `branch:` block in `steps`, once converted.
+    blocks: HashMap<String, usize>,
+    /// Where the steps of the card being converted go: `None` the flow's list, or a block
+    /// (its index in `steps`) and the arm in it.
+    dest: Option<(usize, usize)>,
     /// Card → its place in the run order.
     position: HashMap<String, usize>,
     /// A Close or Return Raw became the flow's `http.close`.
@@ -200,7 +211,8 @@ pub fn convert(
         converted: HashMap::new(),
         all_wires: HashMap::new(),
         branches: branches::branches(flow),
-        conditions: HashMap::new(),
+        blocks: HashMap::new(),
+        dest: None,
         position: HashMap::new(),
         closed: false,
         failed: HashSet::new(),
@@ -245,12 +257,7 @@ pub fn convert(
         text.push_str("steps: []\n");
     } else {
         text.push_str("steps:\n");
-        for (i, s) in cx.steps.iter().enumerate() {
-            if i > 0 {
-                text.push('\n');
-            }
-            write_step(&mut text, s);
-        }
+        blocks::write_steps(&mut text, &cx.steps, 2);
     }
     if !cx.notes.is_empty() {
         text.push('\n');
@@ -260,23 +267,6 @@ pub fn convert(
     }
     cx.out.yaml = text;
     cx.out
-}
-
-fn write_step(out: &mut String, s: &Step) {
-    for c in &s.comments {
-        yaml::comment(out, 2, c);
-    }
-    out.push_str(&format!("  - id: {}\n", s.id));
-    out.push_str(&format!("    card: {}\n", s.card));
-    if let Some(c) = &s.condition {
-        yaml::entry(out, 4, "if", &Yaml::str(format!("{{{{ {c} }}}}")));
-    }
-    if let Some(e) = s.on_error {
-        out.push_str(&format!("    on_error: {e}\n"));
-    }
-    if !s.with.is_empty() {
-        yaml::entry(out, 4, "with", &Yaml::Map(s.with.clone()));
-    }
 }
 
 /// The flowctl type of an Okta field type.
@@ -376,9 +366,7 @@ impl<'a> Cx<'a> {
         self.done.insert(card.uuid.clone());
         self.out.cards += 1;
         let result = match lookup_special(card) {
-            _ if card.webhook => {
-                Err("Okta event triggers (okta_event_hook) are not supported yet".into())
-            }
+            _ if card.webhook => self.event_hook(card, flow_name),
             Some(Special::ApiEndpoint) => self.api_endpoint(card, flow_name),
             Some(Special::Callable) => self.helper(card),
             _ => Err(match table::lookup(&card.key).map(|e| &e.map) {
@@ -580,25 +568,30 @@ impl<'a> Cx<'a> {
             return;
         }
         let id = self.ids.step(&step_name(m));
-        let forbidden = self
-            .branches
-            .leaves_branch(m, special)
+        let outer = self.dest;
+        let dest = self.dest_of(m);
+        self.dest = dest.clone().unwrap_or(outer);
+        let forbidden = dest
+            .err()
+            .or_else(|| self.branches.leaves_branch(m, special))
             .or_else(|| self.scope_forbids(m, special));
         let result = match forbidden {
             Some(why) => Err(why),
             None => self
                 .step(m, &id, special)
-                .and_then(|step| self.in_branches(m, step))
-                .and_then(|step| self.in_scope(special, step, false)),
+                .and_then(|step| self.check_kind(step))
+                .and_then(|step| self.in_scope(special, step)),
         };
         match result {
             Ok(Some(mut step)) => {
                 step.comments.splice(0..0, self.take_notes(m));
-                self.steps.push(step);
+                self.emit(step);
             }
+            // An If Error's block is in the list already.
+            Ok(None) if self.blocks.contains_key(&m.uuid) => {}
             Ok(None) => {
-                // No step of its own (List Construct, If/Else, Join, a Return that only leaves
-                // an If Error block): read where it is used; its notes go to the next step.
+                // No step of its own (List Construct, Join, a Return that only leaves an If
+                // Error block): read where it is used; its notes go to the next step.
                 self.ids.release(&id);
             }
             Err(reason) => {
@@ -620,57 +613,48 @@ impl<'a> Cx<'a> {
                         display_name(m),
                         m.key
                     ));
-                    let stand_in = Step {
+                    // Inside a block's arm, the stand-in fails only when the arm runs.
+                    self.emit(Step {
                         id,
-                        card: "flow.fail",
+                        card: "flow.fail".into(),
                         comments,
                         with: vec![(
                             "message".into(),
                             Yaml::str(format!("not converted from Okta: {}", display_name(m))),
                         )],
                         ..Step::default()
-                    };
-                    // Inside an If/Else branch, the stand-in fails only when the branch runs.
-                    let conditioned = self
-                        .in_branches(m, Some(stand_in.clone()))
-                        .and_then(|s| self.in_scope(special, s, true));
-                    self.steps.push(match conditioned {
-                        Ok(Some(step)) => step,
-                        _ => stand_in,
                     });
                 }
             }
         }
+        self.dest = outer;
     }
 
-    /// A step of a card inside If/Else branches runs only when their conditions hold.
-    fn in_branches(&self, m: &Method, step: Option<Step>) -> Result<Option<Step>, String> {
-        let Some(mut step) = step else {
-            return Ok(None);
+    /// With the registry's kinds known: a step's card must be one of them, and every input
+    /// it is given one the card takes (so a table entry written ahead of its card, or one
+    /// whose card changed, reports instead of writing a flow that does not validate).
+    fn check_kind(&self, step: Option<Step>) -> Result<Option<Step>, String> {
+        let (Some(kinds), Some(s)) = (&self.catalog.kinds, &step) else {
+            return Ok(step);
         };
-        let mut parts: Vec<String> = Vec::new();
-        for (if_card, flag) in self.branches.of(&m.uuid) {
-            let Some(cond) = self.conditions.get(if_card) else {
-                return Err("is inside an If/Else that was not converted".into());
-            };
-            parts.push(if *flag {
-                cond.clone()
-            } else {
-                format!("not {}", group(cond))
-            });
+        if s.block.is_some() {
+            return Ok(step);
         }
-        if parts.is_empty() {
-            return Ok(Some(step));
+        let Some(info) = kinds.get(&s.card) else {
+            return Err(format!(
+                "needs the flowctl card `{}`, which this flowctl does not have yet",
+                s.card
+            ));
+        };
+        if !info.inputs.is_empty()
+            && let Some((bad, _)) = s.with.iter().find(|(k, _)| !info.inputs.contains(k))
+        {
+            return Err(format!(
+                "maps to `{}`, which has no input `{bad}` (its mapping is out of date)",
+                s.card
+            ));
         }
-        parts.extend(step.condition.take());
-        step.condition = Some(match parts.as_slice() {
-            [only] => only.clone(),
-            all => format!(
-                "and {}",
-                all.iter().map(|p| group(p)).collect::<Vec<_>>().join(" ")
-            ),
-        });
-        Ok(Some(step))
+        Ok(step)
     }
 
     fn take_notes(&mut self, m: &Method) -> Vec<String> {
@@ -705,6 +689,38 @@ impl<'a> Cx<'a> {
             ));
         }
         let entry = table::lookup(&m.key);
+        if let Some(kinds) = &self.catalog.kinds {
+            // A connector card the registry has a kind for, unless the table maps it to a
+            // card of its own (not only to the connector's generic API request).
+            let generic = match entry.map(|e| &e.map) {
+                None | Some(Map::Unsupported(_)) => true,
+                Some(Map::Card(c)) => c.card.ends_with(".api_request") && c.connection.is_some(),
+                Some(Map::Special(_)) => false,
+            };
+            let app = m.key.split(':').next().unwrap_or_default();
+            let found = (generic && m.address.starts_with("root:channels:"))
+                .then(|| {
+                    let name = if m.kind_name.trim().is_empty() {
+                        &m.name
+                    } else {
+                        &m.kind_name
+                    };
+                    kinds.connector_kind(app, name)
+                })
+                .flatten()
+                .and_then(|k| Some((k.to_string(), kinds.get(k)?.clone())));
+            if let Some((kind, info)) = found {
+                return self.connector_card(m, id, &kind, &info).map(Some);
+            }
+            if let Some(Map::Card(c)) = entry.map(|e| &e.map)
+                && !kinds.has(c.card)
+            {
+                return Err(format!(
+                    "needs the flowctl card `{}`, which this flowctl does not have yet",
+                    c.card
+                ));
+            }
+        }
         let Some(entry) = entry else {
             return Err(table::unknown_reason(&m.key, &m.address));
         };
@@ -839,9 +855,9 @@ impl<'a> Cx<'a> {
         let id = self
             .ids
             .claim(snake(&format!("{base} {suffix}"), "value"), "_");
-        self.steps.push(Step {
+        self.emit(Step {
             id: id.clone(),
-            card,
+            card: card.into(),
             comments: vec![why.to_string()],
             with: vec![(input.to_string(), v.to_yaml())],
             ..Step::default()
@@ -948,7 +964,7 @@ impl<'a> Cx<'a> {
         }
         Ok(Step {
             id: id.to_string(),
-            card: c.card,
+            card: c.card.into(),
             with,
             ..Step::default()
         })

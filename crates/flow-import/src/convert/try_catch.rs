@@ -1,10 +1,11 @@
-//! If Error (`control:tryCatch`): the Try block's steps are written inline, each continuing on
-//! error and running only while no earlier one failed; the If Error block's steps run only
-//! when one failed, and its Error context field is that step's `error`. A Return that ends a
-//! block with no values only leaves the block, so it is dropped.
+//! If Error (`control:tryCatch`) → a `try:`/`catch:` block: the Try block's cards become the
+//! steps of `try:`, the If Error block's the steps of `catch:`, and its Error context field is
+//! the `error` in scope there. A Return that ends a block with no values only leaves the
+//! block, so it is dropped.
 
+use super::blocks::{Arm, Block};
 use super::order::order;
-use super::{Cx, Step, group};
+use super::{Cx, Step};
 use crate::export::{FlowData, Method};
 use crate::table::Special;
 use crate::value::Val;
@@ -15,26 +16,8 @@ pub(super) enum Scope {
     /// In the flow itself.
     #[default]
     Flow,
-    /// In an If Error's Try block: the ids of its steps so far, and its last card.
-    Try { done: Vec<String>, last: String },
-    /// In an If Error's If Error block: the Try block's step ids, and its last card.
-    Handler { tried: Vec<String>, last: String },
-}
-
-/// `a.error`, or `or a.error b.error …` (at most 16, the `or` helper's limit).
-fn any_failed(steps: &[String]) -> Result<String, String> {
-    match steps {
-        [] => Err("an If Error whose Try block has no steps".into()),
-        [one] => Ok(format!("{one}.error")),
-        many if many.len() <= 16 => Ok(format!(
-            "or {}",
-            many.iter()
-                .map(|s| format!("{s}.error"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        )),
-        _ => Err("a Try block of more than 16 steps (not yet)".into()),
-    }
+    /// In one of an If Error's blocks: its last card.
+    Block { last: String },
 }
 
 /// The uuid of a block's last card (its event card aside).
@@ -49,12 +32,9 @@ fn last_card(flow: &FlowData) -> String {
 
 impl<'a> Cx<'a> {
     /// Converts an If Error card: its two blocks inline, guarded as the module says.
-    pub(super) fn try_catch(&mut self, m: &'a Method) -> Result<Option<Step>, String> {
-        if !matches!(self.scope, Scope::Flow) {
-            return Err("an If Error inside an If Error block (not yet)".into());
-        }
-        if !self.branches.of(&m.uuid).is_empty() {
-            return Err("an If Error inside an If/Else branch (not yet)".into());
+    pub(super) fn try_catch(&mut self, m: &'a Method, id: &str) -> Result<Option<Step>, String> {
+        if !matches!(self.scope, Scope::Flow) || self.dest.is_some() {
+            return Err("an If Error inside a block (not yet)".into());
         }
         let Some(blocks) = m.try_catch.as_deref() else {
             return Err("its Try and If Error blocks are missing".into());
@@ -95,29 +75,6 @@ impl<'a> Cx<'a> {
                 }
             }
         }
-        self.notes.push(format!(
-            "Okta: {}: the steps of its Try block go on after an error and stop the block at the first one; the steps of its If Error block run when one failed",
-            m.name.trim()
-        ));
-        self.scope = Scope::Try {
-            done: Vec::new(),
-            last: last_card(try_flow),
-        };
-        for c in order(try_flow) {
-            if c.key != "control:callable" {
-                self.card(c);
-            }
-        }
-        let tried = match std::mem::take(&mut self.scope) {
-            Scope::Try { done, .. } => done,
-            _ => Vec::new(),
-        };
-        let error = match tried.as_slice() {
-            [one] => Ok(Val::Ref(format!("{one}.error"))),
-            [] => Err("reads the error of a Try block with no steps".to_string()),
-            _ => any_failed(&tried)
-                .map(|_| Val::FirstOf(tried.iter().map(|s| format!("{s}.error")).collect())),
-        };
         for card in handler
             .methods
             .iter()
@@ -125,7 +82,7 @@ impl<'a> Cx<'a> {
         {
             for o in card.outputs.iter().filter(|o| !o.wormhole) {
                 let v = if o.group.as_deref() == Some("context") && o.key == "error" {
-                    error.clone()
+                    Ok(Val::Ref("error".into()))
                 } else {
                     Err(format!(
                         "reads the If Error block's `{}` (not yet)",
@@ -135,16 +92,6 @@ impl<'a> Cx<'a> {
                 self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
             }
         }
-        self.scope = Scope::Handler {
-            tried,
-            last: last_card(handler),
-        };
-        for c in order(handler) {
-            if c.key != "control:callable" {
-                self.card(c);
-            }
-        }
-        self.scope = Scope::Flow;
         for o in &m.outputs {
             self.outputs.insert(
                 (m.uuid.clone(), o.id.clone()),
@@ -154,6 +101,32 @@ impl<'a> Cx<'a> {
                 )),
             );
         }
+        // The block goes into the flow's list now, so that its cards' steps go into its arms.
+        let index = self.steps.len();
+        self.blocks.insert(m.uuid.clone(), index);
+        let comments = self.take_notes(m);
+        self.steps.push(Step {
+            id: id.to_string(),
+            comments,
+            block: Some(Box::new(Block::Try {
+                body: Arm::default(),
+                catch: Arm::default(),
+            })),
+            ..Step::default()
+        });
+        for (arm, flow) in [try_flow, handler].into_iter().enumerate() {
+            self.scope = Scope::Block {
+                last: last_card(flow),
+            };
+            self.dest = Some((index, arm));
+            for c in order(flow) {
+                if c.key != "control:callable" {
+                    self.card(c);
+                }
+            }
+        }
+        self.scope = Scope::Flow;
+        self.dest = None;
         Ok(None)
     }
 
@@ -174,7 +147,7 @@ impl<'a> Cx<'a> {
     pub(super) fn scope_forbids(&self, m: &Method, special: Option<Special>) -> Option<String> {
         let last = match &self.scope {
             Scope::Flow => return None,
-            Scope::Try { last, .. } | Scope::Handler { last, .. } => last,
+            Scope::Block { last } => last,
         };
         match special {
             Some(Special::Return) if &m.uuid == last => None,
@@ -183,8 +156,6 @@ impl<'a> Cx<'a> {
                 | Special::ReturnRaw
                 | Special::Close
                 | Special::ContinueIf
-                | Special::Throw
-                | Special::ThrowIf
                 | Special::IfElse
                 | Special::Join,
             ) => Some(format!(
@@ -195,56 +166,21 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// Guards a step of an If Error block. `stand_in`: a `--partial` stand-in, which gets the
-    /// condition only.
+    /// A Return that ends an If Error block with no values only leaves the block: no step.
     pub(super) fn in_scope(
         &mut self,
         special: Option<Special>,
         step: Option<Step>,
-        stand_in: bool,
     ) -> Result<Option<Step>, String> {
-        let Some(mut step) = step else {
+        let Some(step) = step else {
             return Ok(None);
         };
-        let condition = match &self.scope {
-            Scope::Flow => return Ok(Some(step)),
-            Scope::Try { done, .. } if done.is_empty() => None,
-            Scope::Try { done, .. } => Some(format!("not {}", group(&any_failed(done)?))),
-            Scope::Handler { tried, .. } => Some(any_failed(tried)?),
-        };
-        if special == Some(Special::Return) && !stand_in {
-            // The block's last card: it leaves the block.
-            if step.with.is_empty() {
-                return Ok(None);
-            }
-            return Err("a Return with values ends an If Error block (not yet)".into());
+        if matches!(self.scope, Scope::Flow) || special != Some(Special::Return) {
+            return Ok(Some(step));
         }
-        if let Some(c) = condition {
-            step.condition = Some(match step.condition.take() {
-                Some(own) => format!("and {} {}", group(&c), group(&own)),
-                None => c,
-            });
+        if step.with.is_empty() {
+            return Ok(None);
         }
-        if !stand_in && let Scope::Try { done, .. } = &mut self.scope {
-            step.on_error = Some("continue");
-            done.push(step.id.clone());
-        }
-        Ok(Some(step))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failures_are_tested_with_or_up_to_16_steps() {
-        assert_eq!(any_failed(&["a".into()]).unwrap(), "a.error");
-        assert_eq!(
-            any_failed(&["a".into(), "b".into()]).unwrap(),
-            "or a.error b.error"
-        );
-        assert!(any_failed(&[]).is_err());
-        assert!(any_failed(&vec!["s".to_string(); 17]).is_err());
+        Err("a Return with values ends an If Error block (not yet)".into())
     }
 }

@@ -1,0 +1,300 @@
+//! Blocks: an If/Else becomes a `branch:` block (its true branch the case, its false branch
+//! `else:`), an If Error a `try:`/`catch:` block. The cards inside are converted in Okta's
+//! order like the others; their steps go into the block's arm instead of the flow's list
+//! ([`Cx::emit`]). A Join after an If/Else reads the block's `outputs:`, which each arm sets.
+
+use super::{Cx, Step};
+use crate::export::Method;
+use crate::names::{Unique, snake};
+use crate::value::Val;
+use crate::yaml::{self, Yaml};
+
+/// A block step's arms.
+#[derive(Debug, Clone)]
+pub(super) enum Block {
+    /// `branch:` — each case with its condition (a template expression, no braces), then
+    /// `else:`.
+    Branch {
+        /// `(when, arm)`, in order.
+        cases: Vec<(String, Arm)>,
+        /// `else:`.
+        otherwise: Arm,
+        /// Output names given so far.
+        names: Unique,
+    },
+    /// `try:` and `catch:`.
+    Try {
+        /// `try:`.
+        body: Arm,
+        /// `catch:`.
+        catch: Arm,
+    },
+}
+
+/// One arm of a block: its steps and the outputs it declares.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Arm {
+    /// The steps, in order.
+    pub(super) steps: Vec<Step>,
+    /// `outputs:`.
+    pub(super) outputs: Vec<(String, Yaml)>,
+}
+
+impl Block {
+    /// The arm at `index` (cases first, then `else`; `try` then `catch`).
+    fn arm_mut(&mut self, index: usize) -> Option<&mut Arm> {
+        match self {
+            Block::Branch {
+                cases, otherwise, ..
+            } => {
+                if index < cases.len() {
+                    cases.get_mut(index).map(|(_, a)| a)
+                } else if index == cases.len() {
+                    Some(otherwise)
+                } else {
+                    None
+                }
+            }
+            Block::Try { body, catch } => match index {
+                0 => Some(body),
+                1 => Some(catch),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl<'a> Cx<'a> {
+    /// Adds a step where the card being converted belongs: the flow's list, or the arm of the
+    /// block it is inside.
+    pub(super) fn emit(&mut self, step: Step) {
+        let arm = self.dest.and_then(|(block, arm)| {
+            self.steps
+                .get_mut(block)
+                .and_then(|s| s.block.as_mut())
+                .and_then(|b| b.arm_mut(arm))
+        });
+        match arm {
+            Some(arm) => arm.steps.push(step),
+            None => self.steps.push(step),
+        }
+    }
+
+    /// Where the steps of `m` go: the arm of the If/Else branch it is in, or (outside
+    /// branches) where the steps of the card around it go.
+    pub(super) fn dest_of(&self, m: &Method) -> Result<Option<(usize, usize)>, String> {
+        let Some((if_card, flag)) = self.branches.of(&m.uuid).last() else {
+            return Ok(self.dest);
+        };
+        match self.blocks.get(if_card) {
+            Some(&block) => Ok(Some((block, if *flag { 0 } else { 1 }))),
+            None => Err("is inside an If/Else that was not converted".into()),
+        }
+    }
+
+    /// An If/Else card as a `branch:` block step (the steps of its branches are added as
+    /// they are converted).
+    pub(super) fn branch_block(&mut self, m: &Method, id: &str) -> Result<Step, String> {
+        if let Some(why) = self.branches.unsupported.get(&m.uuid) {
+            return Err(why.clone());
+        }
+        if self.dest.is_some() {
+            return Err("an If/Else inside a block (not yet)".into());
+        }
+        let condition = self.condition(m)?;
+        for o in &m.outputs {
+            self.outputs.insert(
+                (m.uuid.clone(), o.id.clone()),
+                Err(format!(
+                    "reads the If/Else output `{}` (not yet)",
+                    o.label()
+                )),
+            );
+        }
+        // The block is the next step of the flow's own list (`dest` is `None` here).
+        self.blocks.insert(m.uuid.clone(), self.steps.len());
+        Ok(Step {
+            id: id.to_string(),
+            block: Some(Box::new(Block::Branch {
+                cases: vec![(condition, Arm::default())],
+                otherwise: Arm::default(),
+                names: Unique::default(),
+            })),
+            ..Step::default()
+        })
+    }
+
+    /// A Join output: the output of the If/Else block its branches end in, which each arm sets
+    /// to the value wired into the Join from that branch.
+    pub(super) fn joined(&mut self, m: &Method, output: &str) -> Result<Val, String> {
+        let Some((input, _)) = m
+            .joins
+            .iter()
+            .find(|(_, outs)| outs.iter().any(|o| o == output))
+        else {
+            return Err("reads a Join output that no branch sets".into());
+        };
+        let wires = self
+            .all_wires
+            .get(&(m.uuid.as_str(), input.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        // Which If/Else: the one a wired card is inside.
+        let if_card = wires
+            .iter()
+            .find_map(|(src, _, _)| self.branches.of(src).last().map(|(c, _)| c.clone()));
+        let if_card = match if_card {
+            Some(c) => c,
+            None => match self.branches.join_of(&m.uuid) {
+                Some(c) => c.to_string(),
+                None => return Err("a Join whose If/Else is not known".into()),
+            },
+        };
+        let Some(&block) = self.blocks.get(&if_card) else {
+            return Err("reads a Join after an If/Else that was not converted".into());
+        };
+        let mut arms: [Option<Val>; 2] = [None, None];
+        let mut outside = Vec::new();
+        for (src, out, convert) in wires {
+            let v = self.output(src, out, 0)?;
+            let v = self.conversion(src, out, v, convert)?;
+            match self.branches.of(src).iter().find(|(c, _)| *c == if_card) {
+                Some((_, flag)) => arms[usize::from(!*flag)] = Some(v),
+                None => outside.push(v),
+            }
+        }
+        // A branch that passes a value from before the If/Else sets it from there.
+        for slot in arms.iter_mut().filter(|a| a.is_none()) {
+            if !outside.is_empty() {
+                *slot = Some(outside.remove(0));
+            }
+        }
+        let label = m
+            .output_by_id(output)
+            .map(|o| o.display_name.clone().unwrap_or_else(|| o.key.clone()))
+            .unwrap_or_default();
+        let Some(Block::Branch {
+            cases,
+            otherwise,
+            names,
+        }) = self
+            .steps
+            .get_mut(block)
+            .and_then(|s| s.block.as_deref_mut())
+        else {
+            return Err("reads a Join after an If/Else that was not converted".into());
+        };
+        let name = names.claim(snake(&label, "value"), "_");
+        for (arm, v) in cases
+            .iter_mut()
+            .map(|(_, a)| a)
+            .chain(std::iter::once(otherwise))
+            .zip(arms)
+        {
+            arm.outputs.push((
+                name.clone(),
+                v.unwrap_or(Val::Const(serde_json::Value::Null)).to_yaml(),
+            ));
+        }
+        let block_id = self
+            .steps
+            .get(block)
+            .map(|s| s.id.clone())
+            .unwrap_or_default();
+        Ok(Val::Ref(format!("{block_id}.{name}")))
+    }
+}
+
+/// Writes a step (a card step or a block) whose `- ` is at `indent`.
+pub(super) fn write_step(out: &mut String, s: &Step, indent: usize) {
+    for c in &s.comments {
+        yaml::comment(out, indent, c);
+    }
+    let key = indent + 2;
+    out.push_str(&format!("{:indent$}- id: {}\n", "", s.id));
+    if let Some(block) = &s.block {
+        write_block(out, block, key);
+        return;
+    }
+    out.push_str(&format!("{:key$}card: {}\n", "", s.card));
+    if let Some(c) = &s.condition {
+        yaml::entry(out, key, "if", &Yaml::str(format!("{{{{ {c} }}}}")));
+    }
+    if let Some(e) = s.on_error {
+        out.push_str(&format!("{:key$}on_error: {e}\n", ""));
+    }
+    if !s.with.is_empty() {
+        yaml::entry(out, key, "with", &Yaml::Map(s.with.clone()));
+    }
+}
+
+/// Writes a list of steps whose `- ` is at `indent`, a blank line between two.
+pub(super) fn write_steps(out: &mut String, steps: &[Step], indent: usize) {
+    for (i, s) in steps.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        write_step(out, s, indent);
+    }
+}
+
+/// `steps:` and `outputs:` of an arm, at `indent`.
+fn write_arm(out: &mut String, arm: &Arm, indent: usize) {
+    if arm.steps.is_empty() {
+        out.push_str(&format!("{:indent$}steps: []\n", ""));
+    } else {
+        out.push_str(&format!("{:indent$}steps:\n", ""));
+        write_steps(out, &arm.steps, indent + 2);
+    }
+    if !arm.outputs.is_empty() {
+        yaml::entry(out, indent, "outputs", &Yaml::Map(arm.outputs.clone()));
+    }
+}
+
+fn write_block(out: &mut String, block: &Block, key: usize) {
+    match block {
+        Block::Branch {
+            cases, otherwise, ..
+        } => {
+            let empty = |a: &Arm| a.steps.is_empty() && a.outputs.is_empty();
+            out.push_str(&format!("{:key$}branch:\n", ""));
+            // A true branch with nothing in it: the false branch is the case, negated.
+            if let [(when, first)] = cases.as_slice()
+                && empty(first)
+                && !empty(otherwise)
+            {
+                case(
+                    out,
+                    &format!("not {}", super::group(when)),
+                    otherwise,
+                    key + 2,
+                );
+                return;
+            }
+            for (when, arm) in cases {
+                case(out, when, arm, key + 2);
+            }
+            if !empty(otherwise) {
+                out.push_str(&format!("{:key$}else:\n", ""));
+                write_arm(out, otherwise, key + 2);
+            }
+        }
+        Block::Try { body, catch } => {
+            out.push_str(&format!("{:key$}try:\n", ""));
+            write_arm(out, body, key + 2);
+            if !catch.steps.is_empty() || !catch.outputs.is_empty() {
+                out.push_str(&format!("{:key$}catch:\n", ""));
+                write_arm(out, catch, key + 2);
+            }
+        }
+    }
+}
+
+/// One case of a `branch:` list, its `- ` at `indent`.
+fn case(out: &mut String, when: &str, arm: &Arm, indent: usize) {
+    out.push_str(&format!("{:indent$}- when: ", ""));
+    let mut line = String::new();
+    yaml::entry(&mut line, 0, "x", &Yaml::str(format!("{{{{ {when} }}}}")));
+    out.push_str(line.trim_start_matches("x:").trim_start());
+    write_arm(out, arm, indent + 2);
+}
