@@ -134,7 +134,7 @@ fn a_single_flow_export_converts_and_runs() {
 }
 
 #[test]
-fn if_else_branches_become_conditions_and_the_join_a_default() {
+fn if_else_becomes_a_branch_block_and_the_join_reads_its_outputs() {
     let (dir, out) = import("import-if-else", "if-else.flow", &[]);
     let out = out.ok();
     assert!(
@@ -183,7 +183,7 @@ fn if_else_branches_become_conditions_and_the_join_a_default() {
 }
 
 #[test]
-fn if_error_blocks_become_guarded_steps() {
+fn if_error_becomes_a_try_catch_block() {
     let (dir, out) = import("import-if-error", "if-error.flow", &[]);
     let out = out.ok();
     assert!(
@@ -396,7 +396,7 @@ fn partial_writes_stand_ins_that_validate_and_still_exits_1() {
     let branching = std::fs::read_to_string(project.join("flows/branching.yaml")).unwrap();
     assert!(
         branching.contains(
-            "  # UNSUPPORTED: Return (control:return): Return inside an If/Else branch leaves only the branch in Okta (not yet)\n  - id: return\n    card: flow.fail\n    if: \"{{ eq trigger.body \\\"yes\\\" }}\"\n"
+            "      - when: \"{{ eq trigger.body \\\"yes\\\" }}\"\n        steps:\n          # Okta: Return\n          # UNSUPPORTED: Return (control:return): Return inside an If/Else branch leaves only the branch in Okta (not yet)\n          - id: return\n            card: flow.fail\n"
         ),
         "{branching}"
     );

@@ -119,11 +119,17 @@ pub enum Special {
     Join,
     /// If Error → its blocks' steps, guarded by the Try steps' errors.
     TryCatch,
-    /// Tables Search Rows (first matching row) → `table.search_rows` with `limit: 1`.
+    /// Tables Search Rows → `table.search_rows` (`limit: 1` for the first matching row).
     SearchRows,
+    /// The other Tables cards → this `table.*` card (a row's values by column, its id).
+    TableRow(&'static str),
+    /// Reduce → `list.reduce`: its helper flow called per item with the memo.
+    Reduce,
 }
 
-const OKTA_USER_OUTPUTS: &[(&str, &str)] = &[
+/// An Okta user's outputs (Read User and the other user cards) → the fields of Okta's user
+/// object.
+pub const OKTA_USER_OUTPUTS: &[(&str, &str)] = &[
     ("System Properties/ID", "id"),
     ("System Properties/Status", "status"),
     ("System Properties/Created", "created"),
@@ -158,7 +164,6 @@ const YES_NO: &[(&str, Konst)] = &[("Yes", Konst::Bool(true)), ("No", Konst::Boo
 const NOT_YET_DATE: &str = "needs date cards (not yet)";
 const NOT_YET_LIST: &str = "needs more list cards (not yet)";
 const NOT_YET_OBJECT: &str = "needs more object cards (not yet)";
-const NOT_YET_TABLES: &str = "needs tables (not yet)";
 
 /// Every Okta card the importer knows, one entry each.
 pub static TABLE: &[Entry] = &[
@@ -448,8 +453,21 @@ pub static TABLE: &[Entry] = &[
         "Filter Custom",
         "needs Filter Custom (not yet; see docs/from-okta-workflows.md for the list.map workaround)",
     ),
-    unsupported("list:reduce", "Reduce", "needs Reduce (not yet)"),
-    unsupported("list:sample", "Sample", NOT_YET_LIST),
+    special("list:reduce", "Reduce", Special::Reduce),
+    card(
+        "list:sample",
+        "Sample",
+        CardMap {
+            card: "list.sample",
+            connection: None,
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("count", Arg::Input(&["amount"])),
+            ],
+            outputs: &[("samples", "")],
+            ignore: &[],
+        },
+    ),
     unsupported("list:includes", "Includes", NOT_YET_LIST),
     unsupported("list:flatten", "Flatten", NOT_YET_LIST),
     unsupported("list:union", "Union", NOT_YET_LIST),
@@ -687,11 +705,46 @@ pub static TABLE: &[Entry] = &[
         "Tables Search Rows",
         Special::SearchRows,
     ),
-    unsupported("stash:searchRows", "Tables Search Rows", NOT_YET_TABLES),
-    unsupported("stash:createRow", "Tables Create Row", NOT_YET_TABLES),
-    unsupported("stash:updateRow", "Tables Update Row", NOT_YET_TABLES),
-    unsupported("stash:deleteRows", "Tables Delete Rows", NOT_YET_TABLES),
-    unsupported("stash:readRow", "Tables Read Row", NOT_YET_TABLES),
+    special(
+        "stash:searchRows",
+        "Tables Search Rows",
+        Special::SearchRows,
+    ),
+    special(
+        "stash:createRow",
+        "Tables Create Row",
+        Special::TableRow("table.create_row"),
+    ),
+    special(
+        "stash:updateRow",
+        "Tables Update Row",
+        Special::TableRow("table.update_row"),
+    ),
+    special(
+        "stash:deleteRows",
+        "Tables Delete Rows",
+        Special::TableRow("table.delete_row"),
+    ),
+    special(
+        "stash:deleteRow",
+        "Tables Delete Row",
+        Special::TableRow("table.delete_row"),
+    ),
+    special(
+        "stash:readRow",
+        "Tables Read Row",
+        Special::TableRow("table.read_row"),
+    ),
+    special(
+        "stash:clearTable",
+        "Tables Clear Table",
+        Special::TableRow("table.clear"),
+    ),
+    special(
+        "stash:clear",
+        "Tables Clear Table",
+        Special::TableRow("table.clear"),
+    ),
 ];
 
 const fn special(address: &'static str, okta: &'static str, s: Special) -> Entry {
