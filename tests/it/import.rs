@@ -369,6 +369,76 @@ fn tables_are_declared_and_search_rows_reads_the_first_matching_row() {
 }
 
 #[test]
+fn okta_event_cards_become_event_hooks_that_run_on_a_delivery() {
+    let (dir, out) = import("import-event-hook", "event-hook.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted (3 of 3 cards)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("event-hook", &project, &["flows/on-group-join.yaml"]);
+    validates(&project);
+    // Okta's delivery of five events: the one of the card's type runs, its targets found.
+    let delivery = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/events/okta/event-hook-delivery.json");
+    let run = Run::new(&[
+        "run",
+        "on-group-join",
+        "--input",
+        delivery.to_str().unwrap(),
+        "--dry-run",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .run()
+    .ok();
+    assert!(
+        run.stdout.contains(
+            r##"{"text":"nina.hire@example.com joined Finance (Ada Admin, group.user_membership.add)","channel":"#joiners"}"##
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn tables_cards_write_read_and_search_rows() {
+    let (dir, out) = import("import-table-rows", "table-rows.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted (7 of 7 cards)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("table-rows", &project, &["flows/record-joiner.yaml"]);
+    validates(&project);
+    let input = dir.join("in.json");
+    std::fs::write(&input, r#"{"email":"ann@example.com","name":"Ann"}"#).unwrap();
+    let store = format!("sqlite://{}", dir.join("state.db").display());
+    // Run for real: the tables are the project's own (a dry run writes no row, so it has no id).
+    let run = Run::new(&[
+        "run",
+        "record-joiner",
+        "--input",
+        input.to_str().unwrap(),
+        "--json",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .env("FLOWCTL_STORE", &store)
+    .run()
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    // Created, renamed, read back and found; deleted last.
+    assert_eq!(
+        record["output"],
+        serde_json::json!({"name": "(renamed)", "rows": [{"id": 1, "_version": 2, "email": "ann@example.com", "name": "(renamed)"}]})
+    );
+}
+
+#[test]
 fn unsupported_cards_are_reported_and_their_flows_not_written() {
     let (dir, out) = import("import-unsupported", "unsupported.flopack", &[]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);

@@ -334,6 +334,9 @@ mod tests {
     const FUNCTIONS: &[u8] = include_bytes!("../../../tests/fixtures/okta/functions.flow");
     const SCHEDULE: &[u8] = include_bytes!("../../../tests/fixtures/okta/schedule.flow");
     const TABLES: &[u8] = include_bytes!("../../../tests/fixtures/okta/tables.flow");
+    const EVENT_HOOK: &[u8] = include_bytes!("../../../tests/fixtures/okta/event-hook.flow");
+    const TABLE_ROWS: &[u8] = include_bytes!("../../../tests/fixtures/okta/table-rows.flow");
+    const CONNECTORS: &[u8] = include_bytes!("../../../tests/fixtures/okta/connectors.flow");
 
     fn run(bytes: &[u8], partial: bool) -> Import {
         import(
@@ -585,6 +588,15 @@ mod tests {
     #[test]
     fn mutated_exports_never_panic() {
         let mut imports = 0;
+        // Every third import with a registry, so connector cards go the by-name way.
+        let mut kinds = Kinds::new();
+        let info = KindInfo {
+            inputs: vec!["connection".into(), "user_id".into(), "stream".into()],
+            required: vec!["user_id".into()],
+            connection: true,
+        };
+        kinds.add("okta.get_users_groups", info.clone(), &[]);
+        kinds.add("okta.list_users_with_filter", info, &[]);
         for fixture in [
             OORT,
             QUARANTINE,
@@ -594,6 +606,9 @@ mod tests {
             FUNCTIONS,
             SCHEDULE,
             TABLES,
+            EVENT_HOOK,
+            TABLE_ROWS,
+            CONNECTORS,
         ] {
             // The last byte is a newline: every shorter cut is not JSON.
             for cut in (0..fixture.len() - 1).step_by(fixture.len() / 60) {
@@ -623,7 +638,7 @@ mod tests {
                         "x",
                         Options {
                             partial: n % 2 == 0,
-                            kinds: None,
+                            kinds: (n % 3 == 0).then_some(&kinds),
                         },
                     );
                     imports += 1;

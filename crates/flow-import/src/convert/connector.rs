@@ -207,6 +207,115 @@ fn first_n(choice: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Kinds, Options, Outcome, import};
+
+    const CONNECTORS: &[u8] = include_bytes!("../../../../tests/fixtures/okta/connectors.flow");
+
+    fn kind(inputs: &[&str], required: &[&str]) -> KindInfo {
+        KindInfo {
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            required: required.iter().map(|s| s.to_string()).collect(),
+            connection: inputs.contains(&"connection"),
+        }
+    }
+
+    /// A registry as the connector branches will have it: Okta actions named after Okta's
+    /// cards.
+    fn registry(with_list_users: bool) -> Kinds {
+        let mut k = Kinds::new();
+        k.add("flow.return", kind(&["outputs"], &[]), &[]);
+        k.add(
+            "okta.get_users_groups",
+            kind(&["connection", "user_id", "stream", "limit"], &["user_id"]),
+            &[],
+        );
+        k.add(
+            "okta.add_user_to_group",
+            kind(
+                &["connection", "group_id", "user_id"],
+                &["group_id", "user_id"],
+            ),
+            &["Okta - Add User to Group"],
+        );
+        if with_list_users {
+            k.add(
+                "okta.list_users_with_filter",
+                kind(&["connection", "status", "search", "limit"], &[]),
+                &[],
+            );
+        }
+        k
+    }
+
+    #[test]
+    fn connector_cards_become_the_registry_actions_of_their_name() {
+        let kinds = registry(true);
+        let i = import(
+            CONNECTORS,
+            "x",
+            Options {
+                partial: false,
+                kinds: Some(&kinds),
+            },
+        )
+        .unwrap();
+        assert!(i.report.all_converted(), "{}", i.report);
+        let flow = &i.files[1].text;
+        for want in [
+            "  - id: get_users_groups\n    card: okta.get_users_groups\n    with:\n      connection: okta\n      stream:\n        flow: each-group\n      user_id: \"{{ trigger.json.user }}\"\n",
+            "    card: okta.add_user_to_group\n    with:\n      connection: okta\n      group_id: \"{{ trigger.json.group }}\"\n      user_id: \"{{ trigger.json.user }}\"\n",
+            "    card: okta.list_users_with_filter\n    with:\n      connection: okta\n      status: SUSPENDED\n      limit: 200\n",
+            "        streamed: \"{{ get_users_groups.count }}\"\n        suspended: \"{{ list_users_with_filter }}\"\n",
+        ] {
+            assert!(flow.contains(want), "{want}\n---\n{flow}");
+        }
+    }
+
+    #[test]
+    fn a_card_whose_action_is_missing_is_reported_by_name() {
+        let kinds = registry(false);
+        let i = import(
+            CONNECTORS,
+            "x",
+            Options {
+                partial: false,
+                kinds: Some(&kinds),
+            },
+        )
+        .unwrap();
+        let regroup = &i.report.flows[0];
+        assert_eq!(regroup.outcome, Outcome::NotConverted);
+        let problems: Vec<(&str, &str)> = regroup
+            .problems
+            .iter()
+            .map(|p| (p.card.as_str(), p.reason.as_str()))
+            .collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0].0, "List Users with Filter");
+        assert!(problems[0].1.contains("okta.list_users"), "{problems:?}");
+        assert_eq!(problems[1].0, "Return");
+        // An action that takes other inputs than the card has: the input is named.
+        let mut kinds = registry(true);
+        kinds.add(
+            "okta.list_users_with_filter",
+            kind(&["connection", "search"], &[]),
+            &[],
+        );
+        let i = import(
+            CONNECTORS,
+            "x",
+            Options {
+                partial: false,
+                kinds: Some(&kinds),
+            },
+        )
+        .unwrap();
+        let reason = &i.report.flows[0].problems[0].reason;
+        assert!(
+            reason.contains("its input `Inputs/status` has no counterpart among the inputs of `okta.list_users_with_filter` (connection, search)"),
+            "{reason}"
+        );
+    }
 
     #[test]
     fn okta_inputs_name_their_action_inputs() {

@@ -153,7 +153,12 @@ impl<'a> Cx<'a> {
                 id,
                 card: "list.find".into(),
                 comments: vec![format!(
-                    "Okta: the event's {t} (a target of the System Log event)"
+                    "Okta: the event's {} (the target of type {t})",
+                    match t {
+                        "UserGroup" => "group",
+                        "AppInstance" => "app",
+                        _ => "user",
+                    }
                 )],
                 with: vec![
                     ("list".into(), Yaml::str("{{ trigger.event.target }}")),
