@@ -35,9 +35,14 @@ fn normalize(name: &str) -> String {
 }
 
 /// The snake case of an Okta card name, as connector actions are named: "Get User's Groups"
-/// → `get_users_groups`.
+/// → `get_users_groups`; "Custom API Action" (every connector's) → `api_request`.
 pub fn action_name(okta: &str) -> String {
-    words(&okta.replace(['\'', '’'], "")).join("_")
+    let name = words(&okta.replace(['\'', '’'], "")).join("_");
+    if name == "custom_api_action" {
+        "api_request".into()
+    } else {
+        name
+    }
 }
 
 impl Kinds {
@@ -104,6 +109,7 @@ mod tests {
             &["Jira - Create Issue"],
         );
         assert_eq!(action_name("Get User's Groups"), "get_users_groups");
+        assert_eq!(action_name("Custom API Action"), "api_request");
         assert_eq!(
             k.connector_kind("okta", "Get User's Groups"),
             Some("okta.get_users_groups")

@@ -100,7 +100,14 @@ impl<'a> Cx<'a> {
                 // Okta's record limit when streaming; flowctl streams every record.
                 continue;
             }
-            let Some(name) = candidates(f).into_iter().find(|c| has(c)) else {
+            let mut names = candidates(f);
+            // Every connector's Custom API Action: its Relative URL is flowctl's `path`.
+            if kind.ends_with(".api_request")
+                && matches!(snake(&f.key, "").as_str(), "relative_url" | "url")
+            {
+                names.insert(0, "path".into());
+            }
+            let Some(name) = names.into_iter().find(|c| has(c)) else {
                 return Err(format!(
                     "its input `{}` has no counterpart among the inputs of `{kind}` ({})",
                     f.label(),
@@ -157,7 +164,21 @@ impl<'a> Cx<'a> {
     /// user's fields, the whole output when the card has one; any other read is refused.
     fn connector_outputs(&mut self, m: &Method, id: &str, kind: &str, streamed: bool) {
         let single = m.outputs.len() == 1;
+        let api_request = kind.ends_with(".api_request");
         for o in &m.outputs {
+            let field = match snake(&o.key, "").as_str() {
+                "status_code" | "status" => Some("status"),
+                "headers" => Some("headers"),
+                "body" => Some("body"),
+                _ => None,
+            };
+            if api_request && let Some(f) = field {
+                self.outputs.insert(
+                    (m.uuid.clone(), o.id.clone()),
+                    Ok(Val::Ref(format!("{id}.{f}"))),
+                );
+                continue;
+            }
             let user = OKTA_USER_OUTPUTS
                 .iter()
                 .find_map(|(pattern, path)| super::match_output(pattern, path, &o.group, &o.key));
