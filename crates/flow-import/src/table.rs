@@ -636,17 +636,17 @@ pub static TABLE: &[Entry] = &[
     unsupported(
         "okta:listUsersWithFilter",
         "Okta List Users with Filter",
-        "needs okta.list_users (not yet; okta.api_request does not page)",
+        "needs the Okta action `okta.list_users_with_filter` (not in this flowctl yet)",
     ),
     unsupported(
         "okta:getUsersGroups",
         "Okta Get User's Groups",
-        "needs okta.list_user_groups with streaming to a helper (not yet)",
+        "needs the Okta action `okta.get_users_groups` (not in this flowctl yet)",
     ),
     unsupported(
         "okta:hTTPRequest",
         "Okta Custom API Action",
-        "its export fields were not verified against a real export yet (okta.api_request is the counterpart)",
+        "goes to `okta.api_request` by name when flowctl passes its cards (`flowctl import` does)",
     ),
     // Slack connector.
     card(
