@@ -439,6 +439,43 @@ fn tables_cards_write_read_and_search_rows() {
 }
 
 #[test]
+fn add_to_date_and_merge_map_to_date_add_and_object_merge() {
+    let (dir, out) = import("import-dates-objects", "dates-objects.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted (4 of 4 cards)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("dates-objects", &project, &["flows/grant-until.yaml"]);
+    validates(&project);
+    let input = dir.join("in.json");
+    std::fs::write(
+        &input,
+        r#"{"since":"2026-01-01T00:00:00Z","defaults":{"a":1,"b":2},"overrides":{"b":3}}"#,
+    )
+    .unwrap();
+    let run = Run::new(&[
+        "run",
+        "grant-until",
+        "--input",
+        input.to_str().unwrap(),
+        "--json",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .run()
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        record["output"],
+        serde_json::json!({"until": "2026-01-31T00:00:00.000Z", "settings": {"a": 1, "b": 3}}),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn unsupported_cards_are_reported_and_their_flows_not_written() {
     let (dir, out) = import("import-unsupported", "unsupported.flopack", &[]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);

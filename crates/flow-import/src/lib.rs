@@ -337,6 +337,7 @@ mod tests {
     const EVENT_HOOK: &[u8] = include_bytes!("../../../tests/fixtures/okta/event-hook.flow");
     const TABLE_ROWS: &[u8] = include_bytes!("../../../tests/fixtures/okta/table-rows.flow");
     const CONNECTORS: &[u8] = include_bytes!("../../../tests/fixtures/okta/connectors.flow");
+    const DATES: &[u8] = include_bytes!("../../../tests/fixtures/okta/dates-objects.flow");
 
     fn run(bytes: &[u8], partial: bool) -> Import {
         import(
@@ -609,6 +610,7 @@ mod tests {
             EVENT_HOOK,
             TABLE_ROWS,
             CONNECTORS,
+            DATES,
         ] {
             // The last byte is a newline: every shorter cut is not JSON.
             for cut in (0..fixture.len() - 1).step_by(fixture.len() / 60) {

@@ -125,6 +125,8 @@ pub enum Special {
     TableRow(&'static str),
     /// Reduce → `list.reduce`: its helper flow called per item with the memo.
     Reduce,
+    /// Merge → `object.merge` of its objects, in order.
+    Merge,
 }
 
 /// An Okta user's outputs (Read User and the other user cards) → the fields of Okta's user
@@ -157,6 +159,24 @@ const OPERATORS: &[(&str, Konst)] = &[
     ("not in", Konst::Str("not_in")),
     ("is empty", Konst::Str("is_empty")),
     ("is not empty", Konst::Str("is_not_empty")),
+];
+
+/// Okta's time units (as shown, and as stored lower case) → flowctl's.
+const UNITS: &[(&str, Konst)] = &[
+    ("Seconds", Konst::Str("seconds")),
+    ("Minutes", Konst::Str("minutes")),
+    ("Hours", Konst::Str("hours")),
+    ("Days", Konst::Str("days")),
+    ("Weeks", Konst::Str("weeks")),
+    ("Months", Konst::Str("months")),
+    ("Years", Konst::Str("years")),
+    ("seconds", Konst::Str("seconds")),
+    ("minutes", Konst::Str("minutes")),
+    ("hours", Konst::Str("hours")),
+    ("days", Konst::Str("days")),
+    ("weeks", Konst::Str("weeks")),
+    ("months", Konst::Str("months")),
+    ("years", Konst::Str("years")),
 ];
 
 const YES_NO: &[(&str, Konst)] = &[("Yes", Konst::Bool(true)), ("No", Konst::Bool(false))];
@@ -236,7 +256,7 @@ pub static TABLE: &[Entry] = &[
     special("object:pick", "Get Multiple", Special::GetMultiple),
     special("object:expand", "(hidden object field)", Special::Expand),
     special("object:construct", "Object Construct", Special::Construct),
-    unsupported("object:merge", "Merge", NOT_YET_OBJECT),
+    special("object:merge", "Merge", Special::Merge),
     unsupported("object:set", "Object Set", NOT_YET_OBJECT),
     unsupported("object:mapToList", "Map to List", NOT_YET_OBJECT),
     unsupported("object:values", "Object Values", NOT_YET_OBJECT),
@@ -533,8 +553,38 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    unsupported("date:add", "Add to Date", NOT_YET_DATE),
-    unsupported("date:subtract", "Subtract from Date", NOT_YET_DATE),
+    // Add to Date / Subtract from Date: not seen in a real export yet; the keys below are the
+    // likely ones, and any other input with a value blocks the card.
+    card(
+        "date:add",
+        "Add to Date",
+        CardMap {
+            card: "date.add",
+            connection: None,
+            args: &[
+                ("date", Arg::Input(&["date", "start"])),
+                ("amount", Arg::Input(&["amount", "add", "offset"])),
+                ("unit", Arg::Choice("unit", UNITS)),
+            ],
+            outputs: &[("output", ""), ("date", ""), ("result", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "date:subtract",
+        "Subtract from Date",
+        CardMap {
+            card: "date.subtract",
+            connection: None,
+            args: &[
+                ("date", Arg::Input(&["date", "start"])),
+                ("amount", Arg::Input(&["amount", "subtract", "offset"])),
+                ("unit", Arg::Choice("unit", UNITS)),
+            ],
+            outputs: &[("output", ""), ("date", ""), ("result", "")],
+            ignore: &[],
+        },
+    ),
     unsupported("date:format", "Date to Text", NOT_YET_DATE),
     // Okta connector.
     card(

@@ -255,6 +255,28 @@ impl<'a> Cx<'a> {
             Special::TryCatch => self.try_catch(m, id),
             Special::SearchRows => self.search_rows(m, id).map(Some),
             Special::TableRow(card) => self.table_row(m, id, card).map(Some),
+            Special::Merge => {
+                let ids: Vec<String> = m
+                    .inputs
+                    .iter()
+                    .filter(|f| !f.wormhole)
+                    .map(|f| f.id.clone())
+                    .collect();
+                let mut objects = Vec::new();
+                for i in ids {
+                    if let Some(v) = self.input(m, &i, 0)? {
+                        objects.push(v);
+                    }
+                }
+                if objects.is_empty() {
+                    return Err("merges no object".into());
+                }
+                self.single_output(m, Ok(Val::Ref(id.to_string())));
+                Ok(Some(step(
+                    "object.merge",
+                    vec![("objects".into(), Val::List(objects).to_yaml())],
+                )))
+            }
             Special::Reduce => {
                 let list = self
                     .input_by_key(m, "list")?
