@@ -403,6 +403,48 @@ fn okta_event_cards_become_event_hooks_that_run_on_a_delivery() {
 }
 
 #[test]
+fn an_event_batch_body_becomes_a_try_block_run_per_event() {
+    let (dir, out) = import("import-event-batch", "event-batch.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted (4 of 4 cards)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("event-batch", &project, &["flows/on-suspension-batch.yaml"]);
+    validates(&project);
+    // Okta's example delivery, its membership event made a suspension.
+    let example = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/events/okta/event-hook-delivery.json"),
+    )
+    .unwrap();
+    let delivery = dir.join("delivery.json");
+    std::fs::write(
+        &delivery,
+        example.replace("group.user_membership.add", "user.lifecycle.suspend"),
+    )
+    .unwrap();
+    let run = Run::new(&[
+        "run",
+        "on-suspension-batch",
+        "--input",
+        delivery.to_str().unwrap(),
+        "--dry-run",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .run()
+    .ok();
+    assert!(
+        run.stdout
+            .contains("nina.hire@example.com was suspended (user.lifecycle.suspend)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn tables_cards_write_read_and_search_rows() {
     let (dir, out) = import("import-table-rows", "table-rows.flow", &[]);
     let out = out.ok();

@@ -109,6 +109,9 @@ pub struct Method {
     pub try_catch: Option<Box<(FlowData, FlowData)>>,
     /// The card kind's own name (`metadata.name`), e.g. `Compose`.
     pub kind_name: String,
+    /// An inline flow in the card's `flo` input (For Each – Ignore Errors wrapping the body of
+    /// an event flow), other than If Error's.
+    pub inline: Option<Box<FlowData>>,
 }
 
 /// One input or output of a card.
@@ -408,11 +411,29 @@ fn method(m: &Map<String, Value>) -> Method {
             })
             .unwrap_or_default(),
         kind_name: text(get("metadata").and_then(|md| md.get("name"))),
+        inline: if try_catch.is_none() {
+            inline(get("inputs"))
+        } else {
+            None
+        },
         try_catch,
     }
 }
 
 /// The Try and If Error flows of an If Error card (`control:tryCatch`).
+/// The inline flow of a card's `flo` input, when it holds one (not a helper's uuid).
+fn inline(inputs: Option<&Value>) -> Option<Box<FlowData>> {
+    let data = inputs?
+        .get("data")?
+        .as_object()?
+        .values()
+        .find(|f| f.get("key").and_then(Value::as_str) == Some("flo"))?
+        .get("value")?
+        .get("data")
+        .filter(|d| d.is_object())?;
+    Some(Box::new(flow_data(Some(data))))
+}
+
 fn try_catch(
     address: &str,
     inputs: Option<&Value>,

@@ -338,6 +338,7 @@ mod tests {
     const TABLE_ROWS: &[u8] = include_bytes!("../../../tests/fixtures/okta/table-rows.flow");
     const CONNECTORS: &[u8] = include_bytes!("../../../tests/fixtures/okta/connectors.flow");
     const DATES: &[u8] = include_bytes!("../../../tests/fixtures/okta/dates-objects.flow");
+    const EVENT_BATCH: &[u8] = include_bytes!("../../../tests/fixtures/okta/event-batch.flow");
 
     fn run(bytes: &[u8], partial: bool) -> Import {
         import(
@@ -611,6 +612,7 @@ mod tests {
             TABLE_ROWS,
             CONNECTORS,
             DATES,
+            EVENT_BATCH,
         ] {
             // The last byte is a newline: every shorter cut is not JSON.
             for cut in (0..fixture.len() - 1).step_by(fixture.len() / 60) {

@@ -92,6 +92,7 @@ impl<'a> Cx<'a> {
                 self.single_output(m, Ok(Val::List(items)));
                 Ok(None)
             }
+            Special::ForEachIgnoreErrors if m.inline.is_some() => self.event_batch(m, id),
             Special::ForEach | Special::ForEachIgnoreErrors | Special::ListMap => {
                 let card = if s == Special::ListMap {
                     "list.map"

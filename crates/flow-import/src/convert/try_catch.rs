@@ -57,23 +57,7 @@ impl<'a> Cx<'a> {
         }
         // Values from outside reach the blocks through the event card of each block.
         for flow in [try_flow, handler] {
-            for card in flow.methods.iter().filter(|c| c.key == "control:callable") {
-                self.done.insert(card.uuid.clone());
-                for o in card.outputs.iter().filter(|o| o.wormhole) {
-                    let v = match m.inputs.iter().find(|f| f.wormhole && f.key == o.key) {
-                        Some(f) => {
-                            let id = f.id.clone();
-                            self.input(m, &id, 0).and_then(|v| {
-                                v.ok_or_else(|| {
-                                    "reads a value the If Error card does not pass".into()
-                                })
-                            })
-                        }
-                        None => Err("reads a value the If Error card does not pass".into()),
-                    };
-                    self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
-                }
-            }
+            self.wormholes(m, flow);
         }
         for card in handler
             .methods
@@ -123,6 +107,111 @@ impl<'a> Cx<'a> {
                 if c.key != "control:callable" {
                     self.card(c);
                 }
+            }
+        }
+        self.scope = Scope::Flow;
+        self.dest = None;
+        Ok(None)
+    }
+
+    /// The values an inline flow's event card carries in from outside (`wormhole` fields),
+    /// each the value of the container card's input of the same key.
+    fn wormholes(&mut self, m: &Method, flow: &'a FlowData) {
+        for card in flow.methods.iter().filter(|c| c.key == "control:callable") {
+            self.done.insert(card.uuid.clone());
+            for o in card.outputs.iter().filter(|o| o.wormhole) {
+                let v = match m.inputs.iter().find(|f| f.wormhole && f.key == o.key) {
+                    Some(f) => {
+                        let id = f.id.clone();
+                        self.input(m, &id, 0).and_then(|v| {
+                            v.ok_or_else(|| "reads a value its container card does not pass".into())
+                        })
+                    }
+                    None => Err("reads a value its container card does not pass".into()),
+                };
+                self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+            }
+        }
+    }
+
+    /// For Each – Ignore Errors wrapping the body of an Okta event flow (Okta runs the body
+    /// once per event of a batch and ignores its failures): flowctl starts a run per event,
+    /// so the body is written in place, as a `try:` block with no `catch:` (a failure is
+    /// ignored the same way). Its event card's fields read the event card's outputs of the
+    /// same group and key.
+    pub(super) fn event_batch(&mut self, m: &'a Method, id: &str) -> Result<Option<Step>, String> {
+        let Some(body) = m.inline.as_deref() else {
+            return Err("runs no helper flow".into());
+        };
+        if self.trigger_kind != Some("okta_event_hook") {
+            return Err("runs an inline flow outside an Okta event flow (not yet)".into());
+        }
+        if !matches!(self.scope, Scope::Flow) || self.dest.is_some() {
+            return Err("an event batch inside a block (not yet)".into());
+        }
+        if let Some(c) = body.methods.iter().find(|c| {
+            matches!(
+                c.key.as_str(),
+                "control:if" | "control:branch" | "control:tryCatch"
+            )
+        }) {
+            return Err(format!("holds `{}` in its body (not yet)", c.name.trim()));
+        }
+        self.register(body);
+        self.wormholes(m, body);
+        let event = self.flow.methods.iter().find(|c| c.webhook);
+        for card in body.methods.iter().filter(|c| c.key == "control:callable") {
+            for o in card.outputs.iter().filter(|o| !o.wormhole) {
+                let same = event.and_then(|e| {
+                    e.outputs
+                        .iter()
+                        .find(|eo| eo.group == o.group && eo.key == o.key)
+                        .and_then(|eo| self.outputs.get(&(e.uuid.clone(), eo.id.clone())).cloned())
+                });
+                let v = same.unwrap_or_else(|| {
+                    Err(format!(
+                        "reads the event batch's `{}`, which is not one of the event card's fields",
+                        o.label()
+                    ))
+                });
+                self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+            }
+        }
+        for o in &m.outputs {
+            self.outputs.insert(
+                (m.uuid.clone(), o.id.clone()),
+                Err(format!(
+                    "reads the For Each output `{}` of an event batch (not yet)",
+                    o.label()
+                )),
+            );
+        }
+        self.notes.push(format!(
+            "Okta: {}: Okta runs this body once per event of a batch and ignores its failures; flowctl starts a run per event, and this try block ignores a failure the same way",
+            m.name.trim()
+        ));
+        // Named for what it is, not for the hidden card Okta made.
+        self.ids.release(id);
+        let id = self.ids.claim("each_event".into(), "_");
+        let index = self.steps.len();
+        self.blocks.insert(m.uuid.clone(), index);
+        let comments = self.take_notes(m);
+        self.steps.push(Step {
+            id,
+            comments,
+            block: Some(Box::new(Block::Try {
+                body: Arm::default(),
+                catch: Arm::default(),
+            })),
+            ..Step::default()
+        });
+        self.scope = Scope::Block {
+            last: last_card(body),
+        };
+        self.dest = Some((index, 0));
+        for c in order(body) {
+            if c.key != "control:callable" {
+                self.card(c);
             }
         }
         self.scope = Scope::Flow;
