@@ -183,6 +183,40 @@ fn if_else_becomes_a_branch_block_and_the_join_reads_its_outputs() {
 }
 
 #[test]
+fn if_elseif_becomes_a_branch_block_with_a_case_per_group() {
+    let (dir, out) = import("import-if-elseif", "if-elseif.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("if-elseif", &project, &["flows/route-alert.yaml"]);
+    validates(&project);
+    for (level, channel) in [
+        ("high", "#incidents"),
+        ("medium", "#alerts"),
+        ("low", "#log"),
+    ] {
+        let body = dir.join(format!("{level}.json"));
+        std::fs::write(&body, format!(r#"{{"level":"{level}"}}"#)).unwrap();
+        let run = Run::new(&[
+            "run",
+            "route-alert",
+            "--input",
+            body.to_str().unwrap(),
+            "--json",
+        ])
+        .config(&project.join("flowctl.yaml"))
+        .run()
+        .ok();
+        let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(record["output"]["channel"], channel, "{}", run.stdout);
+    }
+}
+
+#[test]
 fn if_error_becomes_a_try_catch_block() {
     let (dir, out) = import("import-if-error", "if-error.flow", &[]);
     let out = out.ok();

@@ -112,6 +112,9 @@ pub struct Method {
     /// An inline flow in the card's `flo` input (For Each – Ignore Errors wrapping the body of
     /// an event flow), other than If Error's.
     pub inline: Option<Box<FlowData>>,
+    /// An If/ElseIf's groups in order (`if`, the ElseIf groups, `else`): each group's name and
+    /// the inline flow of its `flo` input.
+    pub arms: Vec<(String, FlowData)>,
 }
 
 /// One input or output of a card.
@@ -370,6 +373,22 @@ fn method(m: &Map<String, Value>) -> Method {
     let model = node.and_then(|n| n.get("model"));
     let get = |k: &str| model.and_then(|x| x.get(k));
     let try_catch = try_catch(&address, get("inputs"), get("policy"));
+    let inputs = fields(get("inputs"));
+    let is_branch = address_key(&address) == "control:branch";
+    let arms = if is_branch {
+        inputs
+            .iter()
+            .filter(|f| f.key == "flo" && f.data.is_object())
+            .map(|f| {
+                (
+                    f.group.clone().unwrap_or_default(),
+                    flow_data(Some(&f.data)),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let comment = get("comments")
         .and_then(Value::as_object)
         .map(|c| (text(c.get("title")), text(c.get("markdown"))));
@@ -381,7 +400,7 @@ fn method(m: &Map<String, Value>) -> Method {
         displayed: get("displayed").and_then(Value::as_bool).unwrap_or(true),
         webhook: get("webhook").and_then(Value::as_bool).unwrap_or(false),
         config: get("config").and_then(Value::as_str).map(str::to_string),
-        inputs: fields(get("inputs")),
+        inputs,
         outputs: fields(get("outputs")),
         pins: pins(m.get("pins")),
         comment,
@@ -411,7 +430,8 @@ fn method(m: &Map<String, Value>) -> Method {
             })
             .unwrap_or_default(),
         kind_name: text(get("metadata").and_then(|md| md.get("name"))),
-        inline: if try_catch.is_none() {
+        arms,
+        inline: if try_catch.is_none() && !is_branch {
             inline(get("inputs"))
         } else {
             None

@@ -339,6 +339,7 @@ mod tests {
     const CONNECTORS: &[u8] = include_bytes!("../../../tests/fixtures/okta/connectors.flow");
     const DATES: &[u8] = include_bytes!("../../../tests/fixtures/okta/dates-objects.flow");
     const EVENT_BATCH: &[u8] = include_bytes!("../../../tests/fixtures/okta/event-batch.flow");
+    const IF_ELSEIF: &[u8] = include_bytes!("../../../tests/fixtures/okta/if-elseif.flow");
 
     fn run(bytes: &[u8], partial: bool) -> Import {
         import(
@@ -613,6 +614,7 @@ mod tests {
             CONNECTORS,
             DATES,
             EVENT_BATCH,
+            IF_ELSEIF,
         ] {
             // The last byte is a newline: every shorter cut is not JSON.
             for cut in (0..fixture.len() - 1).step_by(fixture.len() / 60) {

@@ -115,6 +115,8 @@ pub enum Special {
     ContinueIf,
     /// If/Else → the `if:` of the steps in its branches.
     IfElse,
+    /// If/ElseIf → a `branch:` block, a case per group.
+    IfElseIf,
     /// Join (after an If/Else) → reads whichever branch ran.
     Join,
     /// If Error → its blocks' steps, guarded by the Try steps' errors.
@@ -207,7 +209,7 @@ pub static TABLE: &[Entry] = &[
     special("control:run", "Call Flow Async", Special::CallFlowAsync),
     special("control:let", "Assign", Special::Assign),
     special("control:if", "If/Else", Special::IfElse),
-    unsupported("control:branch", "If/ElseIf", "needs If/ElseIf (not yet)"),
+    special("control:branch", "If/ElseIf", Special::IfElseIf),
     special("control:join", "Join", Special::Join),
     special("control:tryCatch", "If Error", Special::TryCatch),
     unsupported("control:assignIf", "Assign If", "needs Assign If (not yet)"),
@@ -878,8 +880,8 @@ mod tests {
             matches!(lookup("okta:readUser").map(|e| &e.map), Some(Map::Card(c)) if c.card == "okta.read_user")
         );
         assert!(matches!(
-            lookup("control:branch").map(|e| &e.map),
-            Some(Map::Unsupported(r)) if r.contains("If/ElseIf")
+            lookup("control:assignIf").map(|e| &e.map),
+            Some(Map::Unsupported(r)) if r.contains("Assign If")
         ));
         assert!(lookup("okta:nope").is_none());
         assert_eq!(

@@ -3,6 +3,7 @@
 //! order like the others; their steps go into the block's arm instead of the flow's list
 //! ([`Cx::emit`]). A Join after an If/Else reads the block's `outputs:`, which each arm sets.
 
+use super::try_catch::{Scope, last_card};
 use super::{Cx, Step};
 use crate::export::Method;
 use crate::names::{Unique, snake};
@@ -78,6 +79,117 @@ impl<'a> Cx<'a> {
             Some(arm) => arm.steps.push(step),
             None => self.steps.push(step),
         }
+    }
+
+    /// Adds outputs to the arm the card being converted is in (a Return that ends it); false
+    /// when it is in none.
+    pub(super) fn arm_outputs(&mut self, entries: Vec<(String, Yaml)>) -> bool {
+        let arm = self.dest.and_then(|(block, arm)| {
+            self.steps
+                .get_mut(block)
+                .and_then(|s| s.block.as_mut())
+                .and_then(|b| b.arm_mut(arm))
+        });
+        match arm {
+            Some(arm) => {
+                arm.outputs.extend(entries);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// If/ElseIf → a `branch:` block: a case per group (`if`, then each ElseIf group), with the
+    /// group's comparison as `when:` and its inline flow's cards as steps, and `else:`. A
+    /// Return that ends a group's flow sets that arm's outputs, which the card's outputs read.
+    pub(super) fn if_else_if(&mut self, m: &'a Method, id: &str) -> Result<Option<Step>, String> {
+        if self.dest.is_some() || !matches!(self.scope, Scope::Flow) {
+            return Err("an If/ElseIf inside a block (not yet)".into());
+        }
+        if m.arms.is_empty() {
+            return Err("its groups' flows are missing".into());
+        }
+        if let Some(c) = m.arms.iter().flat_map(|(_, f)| &f.methods).find(|c| {
+            matches!(
+                c.key.as_str(),
+                "control:if" | "control:branch" | "control:tryCatch"
+            )
+        }) {
+            return Err(format!("holds `{}` in a group (not yet)", c.name.trim()));
+        }
+        let known = ["flo", "left-operand", "operator", "right-operand"];
+        for f in &m.inputs {
+            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
+            if !f.wormhole && !known.contains(&f.key.as_str()) && (wired || !f.is_blank()) {
+                return Err(format!(
+                    "its input `{}` has no flowctl counterpart",
+                    f.label()
+                ));
+            }
+        }
+        let mut cases = Vec::new();
+        for (group, _) in &m.arms {
+            if !group.eq_ignore_ascii_case("else") {
+                let when = self.condition_in(m, &format!("{group}/"))?;
+                cases.push((when, Arm::default()));
+            }
+        }
+        let n = cases.len();
+        for (_, flow) in &m.arms {
+            self.register(flow);
+            self.wormholes(m, flow);
+            for card in flow.methods.iter().filter(|c| c.key == "control:callable") {
+                for o in card.outputs.iter().filter(|o| !o.wormhole) {
+                    self.outputs.insert(
+                        (card.uuid.clone(), o.id.clone()),
+                        Err(format!(
+                            "reads the If/ElseIf group's `{}` (not yet)",
+                            o.label()
+                        )),
+                    );
+                }
+            }
+        }
+        let index = self.steps.len();
+        self.blocks.insert(m.uuid.clone(), index);
+        let comments = self.take_notes(m);
+        self.steps.push(Step {
+            id: id.to_string(),
+            comments,
+            block: Some(Box::new(Block::Branch {
+                cases,
+                otherwise: Arm::default(),
+                names: Unique::default(),
+            })),
+            ..Step::default()
+        });
+        let mut next_case = 0;
+        for (group, flow) in &m.arms {
+            let arm = if group.eq_ignore_ascii_case("else") {
+                n
+            } else {
+                next_case += 1;
+                next_case - 1
+            };
+            self.scope = Scope::Block {
+                last: last_card(flow),
+            };
+            self.dest = Some((index, arm));
+            for c in super::order::order(flow) {
+                if c.key != "control:callable" {
+                    self.card(c);
+                }
+            }
+        }
+        self.scope = Scope::Flow;
+        self.dest = None;
+        for o in &m.outputs {
+            self.outputs.insert(
+                (m.uuid.clone(), o.id.clone()),
+                Ok(Val::Ref(format!("{id}.{}", snake(&o.key, "output")))),
+            );
+        }
+        Ok(None)
     }
 
     /// Where the steps of `m` go: the arm of the If/Else branch it is in, or (outside

@@ -246,6 +246,7 @@ impl<'a> Cx<'a> {
                 Ok(Some(step("flow.continue_if", with)))
             }
             Special::IfElse => self.branch_block(m, id).map(Some),
+            Special::IfElseIf => self.if_else_if(m, id),
             Special::Join => {
                 for o in &m.outputs {
                     let v = self.joined(m, &o.id);
@@ -423,16 +424,22 @@ impl<'a> Cx<'a> {
 
     /// `left-operand`, `operator`, `right-operand` as one template expression (no braces).
     pub(super) fn condition(&mut self, m: &Method) -> Result<String, String> {
+        self.condition_in(m, "")
+    }
+
+    /// The comparison of the inputs `<prefix>left-operand`, `operator`, `right-operand`
+    /// (`prefix`: `""`, or `<group>/` for a group of If/ElseIf).
+    pub(super) fn condition_in(&mut self, m: &Method, prefix: &str) -> Result<String, String> {
         let op = m
-            .input("operator")
+            .input(&format!("{prefix}operator"))
             .map(|f| crate::export::text(Some(&f.data)))
             .unwrap_or_default();
         let a = self
-            .input_by_key(m, "left-operand")?
+            .input_by_key(m, &format!("{prefix}left-operand"))?
             .unwrap_or(Val::Const(Value::Null))
             .operand()?;
         let b = self
-            .input_by_key(m, "right-operand")?
+            .input_by_key(m, &format!("{prefix}right-operand"))?
             .unwrap_or(Val::Const(Value::Null))
             .operand()?;
         let expr = match op.as_str() {

@@ -9,6 +9,7 @@ use super::{Cx, Step};
 use crate::export::{FlowData, Method};
 use crate::table::Special;
 use crate::value::Val;
+use crate::yaml::Yaml;
 
 /// Where the card being converted sits.
 #[derive(Debug, Default, Clone)]
@@ -21,7 +22,7 @@ pub(super) enum Scope {
 }
 
 /// The uuid of a block's last card (its event card aside).
-fn last_card(flow: &FlowData) -> String {
+pub(super) fn last_card(flow: &FlowData) -> String {
     order(flow)
         .iter()
         .rev()
@@ -76,13 +77,14 @@ impl<'a> Cx<'a> {
                 self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
             }
         }
+        // Its outputs are the Return values of whichever block ran: the block's outputs.
         for o in &m.outputs {
             self.outputs.insert(
                 (m.uuid.clone(), o.id.clone()),
-                Err(format!(
-                    "reads the If Error output `{}` (not yet)",
-                    o.label()
-                )),
+                Ok(Val::Ref(format!(
+                    "{id}.{}",
+                    crate::names::snake(&o.key, "output")
+                ))),
             );
         }
         // The block goes into the flow's list now, so that its cards' steps go into its arms.
@@ -116,7 +118,7 @@ impl<'a> Cx<'a> {
 
     /// The values an inline flow's event card carries in from outside (`wormhole` fields),
     /// each the value of the container card's input of the same key.
-    fn wormholes(&mut self, m: &Method, flow: &'a FlowData) {
+    pub(super) fn wormholes(&mut self, m: &Method, flow: &'a FlowData) {
         for card in flow.methods.iter().filter(|c| c.key == "control:callable") {
             self.done.insert(card.uuid.clone());
             for o in card.outputs.iter().filter(|o| o.wormhole) {
@@ -220,7 +222,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Makes an inline flow's cards and wires known.
-    fn register(&mut self, flow: &'a FlowData) {
+    pub(super) fn register(&mut self, flow: &'a FlowData) {
         for c in &flow.methods {
             self.by_uuid.insert(c.uuid.as_str(), c);
             for p in &c.pins {
@@ -270,6 +272,13 @@ impl<'a> Cx<'a> {
         if step.with.is_empty() {
             return Ok(None);
         }
-        Err("a Return with values ends an If Error block (not yet)".into())
+        // Its values are the block's outputs, which the container card's outputs read.
+        if let Some((key, Yaml::Map(entries))) = step.with.first()
+            && key == "outputs"
+            && self.arm_outputs(entries.clone())
+        {
+            return Ok(None);
+        }
+        Err("a Return with values that ends a block, outside one".into())
     }
 }
