@@ -183,7 +183,7 @@ fn if_else_becomes_a_branch_block_and_the_join_reads_its_outputs() {
 }
 
 #[test]
-fn if_elseif_becomes_a_branch_block_with_a_case_per_group() {
+fn if_elseif_and_assign_if_become_branch_blocks() {
     let (dir, out) = import("import-if-elseif", "if-elseif.flow", &[]);
     let out = out.ok();
     assert!(
@@ -194,10 +194,10 @@ fn if_elseif_becomes_a_branch_block_with_a_case_per_group() {
     let project = dir.join("out");
     goldens("if-elseif", &project, &["flows/route-alert.yaml"]);
     validates(&project);
-    for (level, channel) in [
-        ("high", "#incidents"),
-        ("medium", "#alerts"),
-        ("low", "#log"),
+    for (level, channel, action) in [
+        ("high", "#incidents", "page"),
+        ("medium", "#alerts", "notify"),
+        ("low", "#log", "notify"),
     ] {
         let body = dir.join(format!("{level}.json"));
         std::fs::write(&body, format!(r#"{{"level":"{level}"}}"#)).unwrap();
@@ -213,6 +213,7 @@ fn if_elseif_becomes_a_branch_block_with_a_case_per_group() {
         .ok();
         let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(record["output"]["channel"], channel, "{}", run.stdout);
+        assert_eq!(record["output"]["action"], action, "{}", run.stdout);
     }
 }
 

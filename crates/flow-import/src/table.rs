@@ -117,6 +117,8 @@ pub enum Special {
     IfElse,
     /// If/ElseIf → a `branch:` block, a case per group.
     IfElseIf,
+    /// Assign If → a `branch:` block whose arms set its value.
+    AssignIf,
     /// Join (after an If/Else) → reads whichever branch ran.
     Join,
     /// If Error → its blocks' steps, guarded by the Try steps' errors.
@@ -212,7 +214,7 @@ pub static TABLE: &[Entry] = &[
     special("control:branch", "If/ElseIf", Special::IfElseIf),
     special("control:join", "Join", Special::Join),
     special("control:tryCatch", "If Error", Special::TryCatch),
-    unsupported("control:assignIf", "Assign If", "needs Assign If (not yet)"),
+    special("control:assignIf", "Assign If", Special::AssignIf),
     unsupported("control:lookup", "Lookup", "needs Lookup (not yet)"),
     unsupported("control:wait", "Wait For", "needs Wait For (not yet)"),
     unsupported("control:pause", "Pause", "needs Pause/Resume (not yet)"),
@@ -880,8 +882,8 @@ mod tests {
             matches!(lookup("okta:readUser").map(|e| &e.map), Some(Map::Card(c)) if c.card == "okta.read_user")
         );
         assert!(matches!(
-            lookup("control:assignIf").map(|e| &e.map),
-            Some(Map::Unsupported(r)) if r.contains("Assign If")
+            lookup("control:lookup").map(|e| &e.map),
+            Some(Map::Unsupported(r)) if r.contains("Lookup")
         ));
         assert!(lookup("okta:nope").is_none());
         assert_eq!(

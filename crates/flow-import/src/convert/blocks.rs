@@ -192,6 +192,59 @@ impl<'a> Cx<'a> {
         Ok(None)
     }
 
+    /// Assign If → a `branch:` block with no steps whose arms set `value` to the card's value
+    /// if true and its value if false. Its export layout was not seen in a real export: the
+    /// comparison as If/Else's, the values under `true`/`false` (or `value if true`/`value if
+    /// false`); another input with a value blocks the card.
+    pub(super) fn assign_if(&mut self, m: &'a Method, id: &str) -> Result<Option<Step>, String> {
+        const TRUE: &[&str] = &["true", "value if true", "if true", "then"];
+        const FALSE: &[&str] = &["false", "value if false", "if false", "else"];
+        let known = ["left-operand", "operator", "right-operand"];
+        for f in &m.inputs {
+            let k = f.key.to_ascii_lowercase();
+            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
+            let ours = known.contains(&k.as_str())
+                || TRUE.contains(&k.as_str())
+                || FALSE.contains(&k.as_str());
+            if !f.wormhole && !ours && (wired || !f.is_blank()) {
+                return Err(format!(
+                    "its input `{}` has no flowctl counterpart",
+                    f.label()
+                ));
+            }
+        }
+        let when = self.condition(m)?;
+        let value = |cx: &mut Self, keys: &[&str]| -> Result<Yaml, String> {
+            for k in keys {
+                if let Some(v) = cx.input_by_key(m, k)? {
+                    return Ok(v.to_yaml());
+                }
+            }
+            Ok(Yaml::Null)
+        };
+        let yes = value(self, TRUE)?;
+        let no = value(self, FALSE)?;
+        self.single_output(m, Ok(Val::Ref(format!("{id}.value"))));
+        Ok(Some(Step {
+            id: id.to_string(),
+            block: Some(Box::new(Block::Branch {
+                cases: vec![(
+                    when,
+                    Arm {
+                        steps: Vec::new(),
+                        outputs: vec![("value".into(), yes)],
+                    },
+                )],
+                otherwise: Arm {
+                    steps: Vec::new(),
+                    outputs: vec![("value".into(), no)],
+                },
+                names: Unique::default(),
+            })),
+            ..Step::default()
+        }))
+    }
+
     /// Where the steps of `m` go: the arm of the If/Else branch it is in, or (outside
     /// branches) where the steps of the card around it go.
     pub(super) fn dest_of(&self, m: &Method) -> Result<Option<(usize, usize)>, String> {

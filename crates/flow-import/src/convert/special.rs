@@ -247,6 +247,7 @@ impl<'a> Cx<'a> {
             }
             Special::IfElse => self.branch_block(m, id).map(Some),
             Special::IfElseIf => self.if_else_if(m, id),
+            Special::AssignIf => self.assign_if(m, id),
             Special::Join => {
                 for o in &m.outputs {
                     let v = self.joined(m, &o.id);
