@@ -4,7 +4,7 @@
 //! [`Problem`]; with `partial` it becomes a `flow.fail` stand-in.
 
 use crate::export::{FlowData, Method, find_field};
-use crate::names::{Unique, snake, template_path};
+use crate::names::{Unique, snake};
 use crate::table::{self, Arg, CardMap, Konst, Map, Special};
 use crate::value::Val;
 use crate::yaml::{self, Yaml};
@@ -19,7 +19,10 @@ mod event;
 mod order;
 mod special;
 mod tables;
+mod trigger;
 mod try_catch;
+
+pub use tables::TableInfo;
 
 use order::{is_event, order};
 
@@ -50,69 +53,6 @@ pub struct Catalog {
     pub tables: HashMap<String, Result<TableInfo, String>>,
     /// The card kinds the running flowctl has (`None`: every kind the table names).
     pub kinds: Option<crate::Kinds>,
-}
-
-/// A table of the export, declared in `flowctl.yaml`.
-#[derive(Debug, Clone)]
-pub struct TableInfo {
-    /// The flowctl table name (`Allowed domain list` → `allowed_domain_list`).
-    pub name: String,
-    /// Its columns: Okta name, flowctl name, flowctl type.
-    pub columns: Vec<(String, String, &'static str)>,
-}
-
-impl TableInfo {
-    /// Names `table` and its columns, or says why it cannot be declared (a column type with no
-    /// flowctl counterpart).
-    pub fn of(table: &crate::export::Table, names: &mut Unique) -> Result<TableInfo, String> {
-        if table.columns.is_empty() {
-            return Err("it has no columns".into());
-        }
-        let mut cols = Unique::default();
-        let mut columns = Vec::new();
-        for (okta, ty) in &table.columns {
-            let Some(ty) = column_type(ty) else {
-                return Err(format!(
-                    "its column `{okta}` has the Okta type `{ty}`, which has no flowctl column type"
-                ));
-            };
-            let mut name = crate::names::snake(okta, "column");
-            if name == "id" || name.starts_with('_') {
-                name = format!(
-                    "column{}{name}",
-                    if name.starts_with('_') { "" } else { "_" }
-                );
-            }
-            columns.push((okta.clone(), cols.claim(name, "_"), ty));
-        }
-        let mut name = crate::names::snake(&table.name, "table");
-        if name.starts_with('_') {
-            name.insert_str(0, "table");
-        }
-        Ok(TableInfo {
-            name: names.claim(name, "_"),
-            columns,
-        })
-    }
-
-    /// The flowctl name of the Okta column `okta`.
-    pub fn column(&self, okta: &str) -> Option<&str> {
-        self.columns
-            .iter()
-            .find(|(o, _, _)| o == okta)
-            .map(|(_, n, _)| n.as_str())
-    }
-}
-
-/// The flowctl column type of an Okta Tables column type.
-fn column_type(okta: &str) -> Option<&'static str> {
-    match okta {
-        "str" | "string" | "text" => Some("text"),
-        "num" | "number" => Some("number"),
-        "bool" | "boolean" => Some("boolean"),
-        "date" | "Date" => Some("date"),
-        _ => None,
-    }
 }
 
 /// One converted flow.
@@ -352,187 +292,6 @@ impl<'a> Cx<'a> {
             }
         }
         false
-    }
-
-    /// The trigger block; fills the event card's outputs.
-    fn trigger(&mut self, card: Option<&'a Method>, flow_name: &str) -> String {
-        let mut text = String::from("trigger:\n");
-        let Some(card) = card else {
-            text.push_str("  # Okta: this flow has no event card; it runs when started by hand (`flowctl run`).\n");
-            text.push_str("  helper: {}\n");
-            self.trigger_kind = Some("helper");
-            return text;
-        };
-        self.done.insert(card.uuid.clone());
-        self.out.cards += 1;
-        let result = match lookup_special(card) {
-            _ if card.webhook => self.event_hook(card, flow_name),
-            Some(Special::ApiEndpoint) => self.api_endpoint(card, flow_name),
-            Some(Special::Callable) => self.helper(card),
-            _ => Err(match table::lookup(&card.key).map(|e| &e.map) {
-                Some(Map::Unsupported(r)) => (*r).to_string(),
-                _ => table::unknown_reason(&card.key, &card.address),
-            }),
-        };
-        match result {
-            Ok(body) => {
-                text.push_str(&format!("  # Okta: {}\n", display_name(card)));
-                text.push_str(&body);
-            }
-            Err(reason) => {
-                self.problem(card, reason.clone());
-                for o in &card.outputs {
-                    self.outputs.insert(
-                        (card.uuid.clone(), o.id.clone()),
-                        Err(format!(
-                            "reads the event card `{}`, which was not converted",
-                            display_name(card)
-                        )),
-                    );
-                }
-                text.push_str(&format!(
-                    "  # UNSUPPORTED: {} ({}): {reason}\n",
-                    display_name(card),
-                    card.key
-                ));
-                // A helper keeps its inputs (as `any`), so the flows that call it still
-                // validate when they are written with `--partial`.
-                let inputs: Vec<(String, Yaml)> =
-                    if card.key == "control:callable" && !self.flow.scheduled {
-                        helper_inputs(self.flow)
-                            .into_iter()
-                            .map(|(_, n)| (n, Yaml::str("any")))
-                            .collect()
-                    } else {
-                        Vec::new()
-                    };
-                if inputs.is_empty() {
-                    text.push_str("  helper: {}\n");
-                } else {
-                    text.push_str("  helper:\n");
-                    yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
-                }
-                self.trigger_kind = Some("helper");
-            }
-        }
-        text
-    }
-
-    fn api_endpoint(&mut self, card: &Method, flow_name: &str) -> Result<String, String> {
-        let security = match self.flow.security_level.as_deref() {
-            Some("open") => "      public: true\n".to_string(),
-            Some("high") => {
-                return Err("OAuth 2.0 endpoint security has no flowctl counterpart".into());
-            }
-            _ => format!(
-                "      client_token: {}\n",
-                yaml::quoted(&format!("${{env:{}_CLIENT_TOKEN}}", env_prefix(flow_name)))
-            ),
-        };
-        for o in &card.outputs {
-            let v = match (o.group.as_deref(), o.key.as_str()) {
-                (Some("raw"), "body") => Ok(Val::Ref("trigger.body".into())),
-                (Some("raw"), "headers") => Ok(Val::Ref("trigger.headers".into())),
-                (Some("raw"), "query") => Err(
-                    "reads the API Endpoint's raw query text (flowctl has `trigger.query`, an object)"
-                        .to_string(),
-                ),
-                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
-                (Some("body"), k) => Val::Ref("trigger.json".into()).field(k.split('.')),
-                (Some("headers"), k) => Ok(Val::Ref(format!(
-                    "trigger.headers.{}",
-                    template_path([k.to_ascii_lowercase().as_str()])
-                ))),
-                (Some("query"), k) => Val::Ref("trigger.query".into()).field([k]),
-                _ => Err(format!(
-                    "the API Endpoint output `{}` has no flowctl counterpart",
-                    o.label()
-                )),
-            };
-            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
-        }
-        self.trigger_kind = Some("api_endpoint");
-        Ok(format!("  api_endpoint:\n    security:\n{security}"))
-    }
-
-    fn helper(&mut self, card: &Method) -> Result<String, String> {
-        if self.flow.scheduled {
-            return self.schedule(card);
-        }
-        let names: HashMap<String, String> = helper_inputs(self.flow).into_iter().collect();
-        let mut inputs = Vec::new();
-        for o in &card.outputs {
-            let v = match (o.group.as_deref(), o.key.as_str()) {
-                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
-                (Some("context"), "index") => Err(
-                    "reads the helper's Index context field (pass the index as an input instead)"
-                        .to_string(),
-                ),
-                (Some("context"), "parent") => Err(
-                    "reads the helper's Caller context field, which has no flowctl counterpart"
-                        .to_string(),
-                ),
-                (Some("context"), "error") => Err(
-                    "reads the helper's Error context field (needs error-handler flows, not yet)"
-                        .to_string(),
-                ),
-                (None, key) if !o.wormhole => {
-                    let name = names
-                        .get(key)
-                        .cloned()
-                        .unwrap_or_else(|| snake(key, "input"));
-                    inputs.push((name.clone(), Yaml::str(field_type(&o.ty, o.collection)?)));
-                    Ok(Val::Ref(format!("inputs.{name}")))
-                }
-                _ => Err(format!(
-                    "the helper output `{}` has no flowctl counterpart",
-                    o.label()
-                )),
-            };
-            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
-        }
-        self.trigger_kind = Some("helper");
-        if inputs.is_empty() {
-            return Ok("  helper: {}\n".into());
-        }
-        let mut text = String::from("  helper:\n");
-        yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
-        Ok(text)
-    }
-
-    /// Scheduled Flow → `trigger: schedule` with Okta's cron expression and time zone.
-    fn schedule(&mut self, card: &Method) -> Result<String, String> {
-        let Some((cron, zone)) = &self.flow.cron else {
-            return Err("a scheduled flow whose schedule is not in the export".into());
-        };
-        if self.flow.schedule_dates {
-            return Err(format!(
-                "Okta's schedule (cron `{cron}`) has a start or end date, which flowctl's schedule trigger has no counterpart for"
-            ));
-        }
-        for o in &card.outputs {
-            let v = match (o.group.as_deref(), o.key.as_str()) {
-                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
-                (Some("context"), "execution_time") => Ok(Val::Ref("trigger.scheduled_at".into())),
-                _ => Err(format!(
-                    "the Scheduled Flow output `{}` has no flowctl counterpart",
-                    o.label()
-                )),
-            };
-            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
-        }
-        let zone = zone.as_deref().unwrap_or("UTC");
-        if let Err(e) = flow_model::schedule::Schedule::parse(cron, Some(zone)) {
-            return Err(format!(
-                "Okta's schedule (cron `{cron}`, {zone}) is not a flowctl schedule: {e}"
-            ));
-        }
-        self.trigger_kind = Some("schedule");
-        Ok(format!(
-            "  schedule:\n    cron: {}\n    timezone: {}\n",
-            yaml::quoted(cron),
-            yaml::quoted(zone)
-        ))
     }
 
     /// Converts one card at its place in the order.
@@ -1093,59 +852,6 @@ fn match_output(pattern: &str, path: &str, group: &Option<String>, key: &str) ->
 
 #[cfg(test)]
 mod tests {
-    use crate::export::Table;
-
-    #[test]
-    fn tables_get_store_safe_names_and_known_types_only() {
-        let table = |name: &str, cols: &[(&str, &str)]| Table {
-            id: "t".into(),
-            name: name.into(),
-            columns: cols
-                .iter()
-                .map(|(n, t)| (n.to_string(), t.to_string()))
-                .collect(),
-        };
-        let mut names = Unique::default();
-        let info = TableInfo::of(
-            &table(
-                "2024 Allowed Domains",
-                &[
-                    ("ID", "str"),
-                    ("_hidden", "number"),
-                    ("Id", "boolean"),
-                    ("When", "date"),
-                ],
-            ),
-            &mut names,
-        )
-        .unwrap();
-        assert_eq!(info.name, "table_2024_allowed_domains");
-        let cols: Vec<(&str, &str)> = info
-            .columns
-            .iter()
-            .map(|(_, n, t)| (n.as_str(), *t))
-            .collect();
-        assert_eq!(
-            cols,
-            [
-                ("column_id", "text"),
-                ("hidden", "number"),
-                ("column_id_2", "boolean"),
-                ("when", "date")
-            ]
-        );
-        assert_eq!(info.column("When"), Some("when"));
-        let again = TableInfo::of(&table("2024 allowed domains", &[("a", "str")]), &mut names);
-        assert_eq!(again.unwrap().name, "table_2024_allowed_domains_2");
-        let refused = TableInfo::of(&table("files", &[("doc", "file")]), &mut names);
-        assert!(
-            refused
-                .unwrap_err()
-                .contains("`doc` has the Okta type `file`")
-        );
-        assert!(TableInfo::of(&table("empty", &[]), &mut names).is_err());
-    }
-
     use super::*;
     use serde_json::json;
 

@@ -2,12 +2,76 @@
 //! Expression as `where:` conditions), Create Row, Update Row, Read Row, Delete Row and Clear
 //! Table (a row's values by column, `Fields/<column>`; its id `Row/Row ID`).
 
-use super::{Cx, Step, TableInfo};
+use super::{Cx, Step};
 use crate::export::{Method, find_field, text};
+use crate::names::Unique;
 use crate::value::Val;
 use crate::yaml::Yaml;
 use serde_json::Value;
 use std::collections::HashSet;
+
+/// A table of the export, declared in `flowctl.yaml`.
+#[derive(Debug, Clone)]
+pub struct TableInfo {
+    /// The flowctl table name (`Allowed domain list` → `allowed_domain_list`).
+    pub name: String,
+    /// Its columns: Okta name, flowctl name, flowctl type.
+    pub columns: Vec<(String, String, &'static str)>,
+}
+
+impl TableInfo {
+    /// Names `table` and its columns, or says why it cannot be declared (a column type with no
+    /// flowctl counterpart).
+    pub fn of(table: &crate::export::Table, names: &mut Unique) -> Result<TableInfo, String> {
+        if table.columns.is_empty() {
+            return Err("it has no columns".into());
+        }
+        let mut cols = Unique::default();
+        let mut columns = Vec::new();
+        for (okta, ty) in &table.columns {
+            let Some(ty) = column_type(ty) else {
+                return Err(format!(
+                    "its column `{okta}` has the Okta type `{ty}`, which has no flowctl column type"
+                ));
+            };
+            let mut name = crate::names::snake(okta, "column");
+            if name == "id" || name.starts_with('_') {
+                name = format!(
+                    "column{}{name}",
+                    if name.starts_with('_') { "" } else { "_" }
+                );
+            }
+            columns.push((okta.clone(), cols.claim(name, "_"), ty));
+        }
+        let mut name = crate::names::snake(&table.name, "table");
+        if name.starts_with('_') {
+            name.insert_str(0, "table");
+        }
+        Ok(TableInfo {
+            name: names.claim(name, "_"),
+            columns,
+        })
+    }
+
+    /// The flowctl name of the Okta column `okta`.
+    pub fn column(&self, okta: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|(o, _, _)| o == okta)
+            .map(|(_, n, _)| n.as_str())
+    }
+}
+
+/// The flowctl column type of an Okta Tables column type.
+fn column_type(okta: &str) -> Option<&'static str> {
+    match okta {
+        "str" | "string" | "text" => Some("text"),
+        "num" | "number" => Some("number"),
+        "bool" | "boolean" => Some("boolean"),
+        "date" | "Date" => Some("date"),
+        _ => None,
+    }
+}
 
 impl<'a> Cx<'a> {
     /// Search Rows → `table.search_rows` with `limit: 1`; its Row ID and Fields outputs read
@@ -235,5 +299,62 @@ impl<'a> Cx<'a> {
             with,
             ..Step::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::Table;
+
+    #[test]
+    fn tables_get_store_safe_names_and_known_types_only() {
+        let table = |name: &str, cols: &[(&str, &str)]| Table {
+            id: "t".into(),
+            name: name.into(),
+            columns: cols
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+        };
+        let mut names = Unique::default();
+        let info = TableInfo::of(
+            &table(
+                "2024 Allowed Domains",
+                &[
+                    ("ID", "str"),
+                    ("_hidden", "number"),
+                    ("Id", "boolean"),
+                    ("When", "date"),
+                ],
+            ),
+            &mut names,
+        )
+        .unwrap();
+        assert_eq!(info.name, "table_2024_allowed_domains");
+        let cols: Vec<(&str, &str)> = info
+            .columns
+            .iter()
+            .map(|(_, n, t)| (n.as_str(), *t))
+            .collect();
+        assert_eq!(
+            cols,
+            [
+                ("column_id", "text"),
+                ("hidden", "number"),
+                ("column_id_2", "boolean"),
+                ("when", "date")
+            ]
+        );
+        assert_eq!(info.column("When"), Some("when"));
+        let again = TableInfo::of(&table("2024 allowed domains", &[("a", "str")]), &mut names);
+        assert_eq!(again.unwrap().name, "table_2024_allowed_domains_2");
+        let refused = TableInfo::of(&table("files", &[("doc", "file")]), &mut names);
+        assert!(
+            refused
+                .unwrap_err()
+                .contains("`doc` has the Okta type `file`")
+        );
+        assert!(TableInfo::of(&table("empty", &[]), &mut names).is_err());
     }
 }
