@@ -687,10 +687,27 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    unsupported(
+    // Observed in the public templates: the status to match under `Inputs`, the Result Set
+    // option, the users under `Result/Users` (Okta's user fields, named its own way).
+    card(
         "okta:listUsersWithFilter",
         "Okta List Users with Filter",
-        "needs the Okta action `okta.list_users_with_filter` (not in this flowctl yet)",
+        CardMap {
+            card: "okta.list_users",
+            connection: Some("okta"),
+            args: &[
+                ("filter", Arg::Text("status eq \"{Inputs/status}\"")),
+                (
+                    "limit",
+                    Arg::Choice(
+                        "parameters/resultSet",
+                        &[("First 200 Records", Konst::Num(200))],
+                    ),
+                ),
+            ],
+            outputs: &[("Result/Users", "")],
+            ignore: &[],
+        },
     ),
     unsupported(
         "okta:getUsersGroups",

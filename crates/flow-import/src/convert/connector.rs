@@ -260,9 +260,9 @@ mod tests {
         );
         if with_list_users {
             k.add(
-                "okta.list_users_with_filter",
-                kind(&["connection", "status", "search", "limit"], &[]),
-                &[],
+                "okta.list_users",
+                kind(&["connection", "search", "filter", "q", "limit"], &[]),
+                &["Okta - List Users with Filter"],
             );
         }
         k
@@ -285,7 +285,7 @@ mod tests {
         for want in [
             "  - id: get_users_groups\n    card: okta.get_users_groups\n    with:\n      connection: okta\n      stream:\n        flow: each-group\n      user_id: \"{{ trigger.json.user }}\"\n",
             "    card: okta.add_user_to_group\n    with:\n      connection: okta\n      group_id: \"{{ trigger.json.group }}\"\n      user_id: \"{{ trigger.json.user }}\"\n",
-            "    card: okta.list_users_with_filter\n    with:\n      connection: okta\n      status: SUSPENDED\n      limit: 200\n",
+            "    card: okta.list_users\n    with:\n      connection: okta\n      filter: \"status eq \\\"SUSPENDED\\\"\"\n      limit: 200\n",
             "        streamed: \"{{ get_users_groups.count }}\"\n        suspended: \"{{ list_users_with_filter }}\"\n",
         ] {
             assert!(flow.contains(want), "{want}\n---\n{flow}");
@@ -313,13 +313,35 @@ mod tests {
             .collect();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(problems[0].0, "List Users with Filter");
-        assert!(problems[0].1.contains("okta.list_users"), "{problems:?}");
+        assert!(
+            problems[0]
+                .1
+                .contains("needs the flowctl card `okta.list_users`"),
+            "{problems:?}"
+        );
         assert_eq!(problems[1].0, "Return");
-        // An action that takes other inputs than the card has: the input is named.
+        // An action that takes other inputs than the table writes: the input is named.
+        let mut kinds = registry(true);
+        kinds.add("okta.list_users", kind(&["connection", "search"], &[]), &[]);
+        let i = import(
+            CONNECTORS,
+            "x",
+            Options {
+                partial: false,
+                kinds: Some(&kinds),
+            },
+        )
+        .unwrap();
+        let reason = &i.report.flows[0].problems[0].reason;
+        assert!(
+            reason.contains("maps to `okta.list_users`, which has no input `filter`"),
+            "{reason}"
+        );
+        // A connector card with no entry: its input with no action input of its name.
         let mut kinds = registry(true);
         kinds.add(
-            "okta.list_users_with_filter",
-            kind(&["connection", "search"], &[]),
+            "okta.get_users_groups",
+            kind(&["connection", "group", "stream"], &[]),
             &[],
         );
         let i = import(
@@ -333,7 +355,7 @@ mod tests {
         .unwrap();
         let reason = &i.report.flows[0].problems[0].reason;
         assert!(
-            reason.contains("its input `Inputs/status` has no counterpart among the inputs of `okta.list_users_with_filter` (connection, search)"),
+            reason.contains("its input `User/ID` has no counterpart among the inputs of `okta.get_users_groups` (connection, group, stream)"),
             "{reason}"
         );
     }

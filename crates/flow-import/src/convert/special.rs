@@ -294,14 +294,27 @@ impl<'a> Cx<'a> {
                     None => None,
                 };
                 let (flow, inputs) = self.call(m, true)?;
-                let mut with = vec![
+                // flowctl's list.reduce hands its helper `memo` and `item` by those names.
+                if let Yaml::Map(given) = &inputs {
+                    for (name, v) in given {
+                        let want = format!("{{{{ {name} }}}}");
+                        let fits =
+                            matches!(name.as_str(), "memo" | "item") && *v == Yaml::Str(want);
+                        if !fits && *v != Yaml::Null {
+                            return Err(format!(
+                                "passes its helper `{name}`; list.reduce passes `memo` and `item` only (rename the helper's inputs to those)"
+                            ));
+                        }
+                    }
+                }
+                let with = vec![
                     ("list".to_string(), list.to_yaml()),
                     ("flow".to_string(), Yaml::str(flow)),
-                    ("inputs".to_string(), inputs),
+                    (
+                        "memo".to_string(),
+                        initial.unwrap_or(Val::Const(Value::Null)).to_yaml(),
+                    ),
                 ];
-                if let Some(v) = initial {
-                    with.push(("initial".into(), v.to_yaml()));
-                }
                 self.single_output(m, Ok(Val::Ref(id.to_string())));
                 Ok(Some(step("list.reduce", with)))
             }
