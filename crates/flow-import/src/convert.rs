@@ -449,13 +449,8 @@ impl<'a> Cx<'a> {
         }
         let entry = table::lookup(&m.key);
         if let Some(kinds) = &self.catalog.kinds {
-            // A connector card the registry has a kind for, unless the table maps it to a
-            // card of its own (not only to the connector's generic API request).
-            let generic = match entry.map(|e| &e.map) {
-                None | Some(Map::Unsupported(_)) => true,
-                Some(Map::Card(c)) => c.card.ends_with(".api_request") && c.connection.is_some(),
-                Some(Map::Special(_)) => false,
-            };
+            // A connector card the registry has a kind for, unless the table maps it.
+            let generic = matches!(entry.map(|e| &e.map), None | Some(Map::Unsupported(_)));
             let app = m.key.split(':').next().unwrap_or_default();
             let found = (generic && m.address.starts_with("root:channels:"))
                 .then(|| {
@@ -674,6 +669,7 @@ impl<'a> Cx<'a> {
                                 .find(|(from, _)| *from == chosen)
                                 .map(|(_, to)| *to);
                             match k {
+                                Some(Konst::Omit) => None,
                                 Some(k) => Some(konst(k)),
                                 None => {
                                     return Err(format!(
@@ -800,6 +796,7 @@ fn konst(k: Konst) -> Val {
         Konst::Str(s) => Value::String(s.into()),
         Konst::Num(n) => Value::from(n),
         Konst::Bool(b) => Value::Bool(b),
+        Konst::Omit => Value::Null,
     })
 }
 

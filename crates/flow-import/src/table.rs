@@ -64,6 +64,8 @@ pub enum Konst {
     Num(i64),
     /// A boolean.
     Bool(bool),
+    /// Leave the flowctl input out (an option whose meaning is its default).
+    Omit,
 }
 
 /// Cards the converter handles with code of its own.
@@ -701,7 +703,10 @@ pub static TABLE: &[Entry] = &[
                     "limit",
                     Arg::Choice(
                         "parameters/resultSet",
-                        &[("First 200 Records", Konst::Num(200))],
+                        &[
+                            ("First 200 Records", Konst::Num(200)),
+                            ("All Matching Records", Konst::Omit),
+                        ],
                     ),
                 ),
             ],

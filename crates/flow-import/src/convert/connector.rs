@@ -196,7 +196,7 @@ impl<'a> Cx<'a> {
                 && let Some(path) = user
             {
                 Val::Ref(id.to_string()).field(path.split('.'))
-            } else if single {
+            } else if single && (o.collection || !o.ty.is_string()) {
                 Ok(Val::Sealed(
                     id.to_string(),
                     format!(
@@ -205,6 +205,7 @@ impl<'a> Cx<'a> {
                     ),
                 ))
             } else {
+                // One field of the action's output, but which one is not known here.
                 Err(format!(
                     "reads the output `{}` of `{}`, whose place in the output of `{kind}` is not known",
                     o.label(),
@@ -246,6 +247,14 @@ mod tests {
         let mut k = Kinds::new();
         k.add("flow.return", kind(&["outputs"], &[]), &[]);
         k.add(
+            "okta.api_request",
+            kind(
+                &["connection", "method", "path", "query", "body"],
+                &["path"],
+            ),
+            &["Okta - Custom API Action"],
+        );
+        k.add(
             "okta.get_users_groups",
             kind(&["connection", "user_id", "stream", "limit"], &["user_id"]),
             &[],
@@ -284,7 +293,8 @@ mod tests {
         let flow = &i.files[1].text;
         for want in [
             "  - id: get_users_groups\n    card: okta.get_users_groups\n    with:\n      connection: okta\n      stream:\n        flow: each-group\n      user_id: \"{{ trigger.json.user }}\"\n",
-            "    card: okta.add_user_to_group\n    with:\n      connection: okta\n      group_id: \"{{ trigger.json.group }}\"\n      user_id: \"{{ trigger.json.user }}\"\n",
+            // A card the table maps keeps its entry, though the registry has its namesake.
+            "    card: okta.api_request\n    with:\n      connection: okta\n      method: PUT\n      path: \"/api/v1/groups/{{ trigger.json.group }}/users/{{ trigger.json.user }}\"\n",
             "    card: okta.list_users\n    with:\n      connection: okta\n      filter: \"status eq \\\"SUSPENDED\\\"\"\n      limit: 200\n",
             "        streamed: \"{{ get_users_groups.count }}\"\n        suspended: \"{{ list_users_with_filter }}\"\n",
         ] {
