@@ -294,7 +294,29 @@ impl<'a> Cx<'a> {
                     None => None,
                 };
                 let (flow, inputs) = self.call(m, true)?;
-                // flowctl's list.reduce hands its helper `memo` and `item` by those names.
+                // flowctl's list.reduce hands its helper `memo` and `item` by those names, and
+                // its memo is the helper's return outputs (an object): Okta's running value
+                // carries over only when it is an object too.
+                let declared: Vec<&str> = match &inputs {
+                    Yaml::Map(given) => given.iter().map(|(n, _)| n.as_str()).collect(),
+                    _ => Vec::new(),
+                };
+                if !(declared.contains(&"memo") && declared.contains(&"item")) {
+                    return Err(format!(
+                        "its helper `{flow}` takes {}; list.reduce passes `memo` and `item` (not yet)",
+                        if declared.is_empty() {
+                            "no inputs".to_string()
+                        } else {
+                            format!("`{}`", declared.join("`, `"))
+                        }
+                    ));
+                }
+                if !matches!(initial, Some(Val::Const(Value::Object(_)))) {
+                    return Err(
+                        "its running value is not an object; list.reduce's is the helper's return outputs (an object) (not yet)"
+                            .into(),
+                    );
+                }
                 if let Yaml::Map(given) = &inputs {
                     for (name, v) in given {
                         let want = format!("{{{{ {name} }}}}");
