@@ -27,14 +27,14 @@ pub struct Args {
 }
 
 /// One input of a card, read from its schema.
-struct Input {
-    name: String,
+pub(crate) struct Input {
+    pub(crate) name: String,
     ty: String,
-    required: bool,
+    pub(crate) required: bool,
     doc: String,
 }
 
-fn inputs(spec: &CardSpec, schema: &Value, defs: &Value) -> Vec<Input> {
+pub(crate) fn inputs(spec: &CardSpec, schema: &Value, defs: &Value) -> Vec<Input> {
     let _ = spec;
     let resolve = |v: &Value| -> Value {
         match v

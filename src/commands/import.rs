@@ -40,6 +40,7 @@ pub fn run(args: Args) -> CmdResult {
         &source,
         flow_import::Options {
             partial: args.partial,
+            kinds: Some(&kinds()),
         },
     )
     .map_err(|e| {
@@ -99,4 +100,34 @@ pub fn run(args: Args) -> CmdResult {
     } else {
         Exit::Failed
     })
+}
+
+/// The registry's card kinds with their inputs and the Okta card names each documents, for
+/// the importer: connector cards map to them by name, and a card the registry lacks is
+/// reported rather than written.
+fn kinds() -> flow_import::Kinds {
+    let registry = flow_cards::registry();
+    let (schemas, defs) = crate::schema::card_schemas(&registry);
+    let okta: std::collections::HashMap<&str, &[&str]> = flow_cards::documented()
+        .map(|b| (b.spec.kind, b.doc.okta))
+        .collect();
+    let mut kinds = flow_import::Kinds::new();
+    for (spec, schema) in registry.cards().iter().zip(&schemas) {
+        let inputs = crate::commands::cards::inputs(spec, schema, &defs);
+        let info = flow_import::KindInfo {
+            connection: inputs.iter().any(|i| i.name == "connection"),
+            required: inputs
+                .iter()
+                .filter(|i| i.required && i.name != "connection")
+                .map(|i| i.name.clone())
+                .collect(),
+            inputs: inputs.into_iter().map(|i| i.name).collect(),
+        };
+        kinds.add(
+            spec.kind,
+            info,
+            okta.get(spec.kind).copied().unwrap_or_default(),
+        );
+    }
+    kinds
 }

@@ -134,7 +134,7 @@ fn a_single_flow_export_converts_and_runs() {
 }
 
 #[test]
-fn if_else_branches_become_conditions_and_the_join_a_default() {
+fn if_else_becomes_a_branch_block_and_the_join_reads_its_outputs() {
     let (dir, out) = import("import-if-else", "if-else.flow", &[]);
     let out = out.ok();
     assert!(
@@ -183,7 +183,42 @@ fn if_else_branches_become_conditions_and_the_join_a_default() {
 }
 
 #[test]
-fn if_error_blocks_become_guarded_steps() {
+fn if_elseif_and_assign_if_become_branch_blocks() {
+    let (dir, out) = import("import-if-elseif", "if-elseif.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("if-elseif", &project, &["flows/route-alert.yaml"]);
+    validates(&project);
+    for (level, channel, action) in [
+        ("high", "#incidents", "page"),
+        ("medium", "#alerts", "notify"),
+        ("low", "#log", "notify"),
+    ] {
+        let body = dir.join(format!("{level}.json"));
+        std::fs::write(&body, format!(r#"{{"level":"{level}"}}"#)).unwrap();
+        let run = Run::new(&[
+            "run",
+            "route-alert",
+            "--input",
+            body.to_str().unwrap(),
+            "--json",
+        ])
+        .config(&project.join("flowctl.yaml"))
+        .run()
+        .ok();
+        let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(record["output"]["channel"], channel, "{}", run.stdout);
+        assert_eq!(record["output"]["action"], action, "{}", run.stdout);
+    }
+}
+
+#[test]
+fn if_error_becomes_a_try_catch_block() {
     let (dir, out) = import("import-if-error", "if-error.flow", &[]);
     let out = out.ok();
     assert!(
@@ -369,6 +404,155 @@ fn tables_are_declared_and_search_rows_reads_the_first_matching_row() {
 }
 
 #[test]
+fn okta_event_cards_become_event_hooks_that_run_on_a_delivery() {
+    let (dir, out) = import("import-event-hook", "event-hook.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted (3 of 3 cards)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("event-hook", &project, &["flows/on-group-join.yaml"]);
+    validates(&project);
+    // Okta's delivery of five events: the one of the card's type runs, its targets found.
+    let delivery = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/events/okta/event-hook-delivery.json");
+    let run = Run::new(&[
+        "run",
+        "on-group-join",
+        "--input",
+        delivery.to_str().unwrap(),
+        "--dry-run",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .run()
+    .ok();
+    assert!(
+        run.stdout.contains(
+            r##"{"text":"nina.hire@example.com joined Finance (Ada Admin, group.user_membership.add)","channel":"#joiners"}"##
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_event_batch_body_becomes_a_try_block_run_per_event() {
+    let (dir, out) = import("import-event-batch", "event-batch.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted (4 of 4 cards)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("event-batch", &project, &["flows/on-suspension-batch.yaml"]);
+    validates(&project);
+    // Okta's example delivery, its membership event made a suspension.
+    let example = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/events/okta/event-hook-delivery.json"),
+    )
+    .unwrap();
+    let delivery = dir.join("delivery.json");
+    std::fs::write(
+        &delivery,
+        example.replace("group.user_membership.add", "user.lifecycle.suspend"),
+    )
+    .unwrap();
+    let run = Run::new(&[
+        "run",
+        "on-suspension-batch",
+        "--input",
+        delivery.to_str().unwrap(),
+        "--dry-run",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .run()
+    .ok();
+    assert!(
+        run.stdout
+            .contains("nina.hire@example.com was suspended (user.lifecycle.suspend)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn tables_cards_write_read_and_search_rows() {
+    let (dir, out) = import("import-table-rows", "table-rows.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted (7 of 7 cards)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("table-rows", &project, &["flows/record-joiner.yaml"]);
+    validates(&project);
+    let input = dir.join("in.json");
+    std::fs::write(&input, r#"{"email":"ann@example.com","name":"Ann"}"#).unwrap();
+    let store = format!("sqlite://{}", dir.join("state.db").display());
+    // Run for real: the tables are the project's own (a dry run writes no row, so it has no id).
+    let run = Run::new(&[
+        "run",
+        "record-joiner",
+        "--input",
+        input.to_str().unwrap(),
+        "--json",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .env("FLOWCTL_STORE", &store)
+    .run()
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    // Created, renamed, read back and found; deleted last.
+    assert_eq!(
+        record["output"],
+        serde_json::json!({"name": "(renamed)", "rows": [{"id": 1, "_version": 2, "email": "ann@example.com", "name": "(renamed)"}]})
+    );
+}
+
+#[test]
+fn add_to_date_and_merge_map_to_date_add_and_object_merge() {
+    let (dir, out) = import("import-dates-objects", "dates-objects.flow", &[]);
+    let out = out.ok();
+    assert!(
+        out.stdout.contains("1 of 1 flows converted (4 of 4 cards)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens("dates-objects", &project, &["flows/grant-until.yaml"]);
+    validates(&project);
+    let input = dir.join("in.json");
+    std::fs::write(
+        &input,
+        r#"{"since":"2026-01-01T00:00:00Z","defaults":{"a":1,"b":2},"overrides":{"b":3}}"#,
+    )
+    .unwrap();
+    let run = Run::new(&[
+        "run",
+        "grant-until",
+        "--input",
+        input.to_str().unwrap(),
+        "--json",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .run()
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        record["output"],
+        serde_json::json!({"until": "2026-01-31T00:00:00.000Z", "settings": {"a": 1, "b": 3}}),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn unsupported_cards_are_reported_and_their_flows_not_written() {
     let (dir, out) = import("import-unsupported", "unsupported.flopack", &[]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
@@ -396,7 +580,7 @@ fn partial_writes_stand_ins_that_validate_and_still_exits_1() {
     let branching = std::fs::read_to_string(project.join("flows/branching.yaml")).unwrap();
     assert!(
         branching.contains(
-            "  # UNSUPPORTED: Return (control:return): Return inside an If/Else branch leaves only the branch in Okta (not yet)\n  - id: return\n    card: flow.fail\n    if: \"{{ eq trigger.body \\\"yes\\\" }}\"\n"
+            "      - when: \"{{ eq trigger.body \\\"yes\\\" }}\"\n        steps:\n          # Okta: Return\n          # UNSUPPORTED: Return (control:return): Return inside an If/Else branch leaves only the branch in Okta (not yet)\n          - id: return\n            card: flow.fail\n"
         ),
         "{branching}"
     );

@@ -4,18 +4,25 @@
 //! [`Problem`]; with `partial` it becomes a `flow.fail` stand-in.
 
 use crate::export::{FlowData, Method, find_field};
-use crate::names::{Unique, snake, template_path};
+use crate::names::{Unique, snake};
 use crate::table::{self, Arg, CardMap, Konst, Map, Special};
 use crate::value::Val;
 use crate::yaml::{self, Yaml};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+mod blocks;
 mod branches;
+mod connector;
+mod event;
 mod order;
 mod special;
 mod tables;
+mod trigger;
 mod try_catch;
+
+pub use tables::TableInfo;
 
 use order::{is_event, order};
 
@@ -44,69 +51,8 @@ pub struct Catalog {
     pub connections: HashMap<String, String>,
     /// Table uuid → the table as declared in `flowctl.yaml`, or why it could not be.
     pub tables: HashMap<String, Result<TableInfo, String>>,
-}
-
-/// A table of the export, declared in `flowctl.yaml`.
-#[derive(Debug, Clone)]
-pub struct TableInfo {
-    /// The flowctl table name (`Allowed domain list` → `allowed_domain_list`).
-    pub name: String,
-    /// Its columns: Okta name, flowctl name, flowctl type.
-    pub columns: Vec<(String, String, &'static str)>,
-}
-
-impl TableInfo {
-    /// Names `table` and its columns, or says why it cannot be declared (a column type with no
-    /// flowctl counterpart).
-    pub fn of(table: &crate::export::Table, names: &mut Unique) -> Result<TableInfo, String> {
-        if table.columns.is_empty() {
-            return Err("it has no columns".into());
-        }
-        let mut cols = Unique::default();
-        let mut columns = Vec::new();
-        for (okta, ty) in &table.columns {
-            let Some(ty) = column_type(ty) else {
-                return Err(format!(
-                    "its column `{okta}` has the Okta type `{ty}`, which has no flowctl column type"
-                ));
-            };
-            let mut name = crate::names::snake(okta, "column");
-            if name == "id" || name.starts_with('_') {
-                name = format!(
-                    "column{}{name}",
-                    if name.starts_with('_') { "" } else { "_" }
-                );
-            }
-            columns.push((okta.clone(), cols.claim(name, "_"), ty));
-        }
-        let mut name = crate::names::snake(&table.name, "table");
-        if name.starts_with('_') {
-            name.insert_str(0, "table");
-        }
-        Ok(TableInfo {
-            name: names.claim(name, "_"),
-            columns,
-        })
-    }
-
-    /// The flowctl name of the Okta column `okta`.
-    pub fn column(&self, okta: &str) -> Option<&str> {
-        self.columns
-            .iter()
-            .find(|(o, _, _)| o == okta)
-            .map(|(_, n, _)| n.as_str())
-    }
-}
-
-/// The flowctl column type of an Okta Tables column type.
-fn column_type(okta: &str) -> Option<&'static str> {
-    match okta {
-        "str" | "string" | "text" => Some("text"),
-        "num" | "number" => Some("number"),
-        "bool" | "boolean" => Some("boolean"),
-        "date" | "Date" => Some("date"),
-        _ => None,
-    }
+    /// The card kinds the running flowctl has (`None`: every kind the table names).
+    pub kinds: Option<crate::Kinds>,
 }
 
 /// One converted flow.
@@ -129,12 +75,14 @@ pub struct FlowOut {
 #[derive(Debug, Default, Clone)]
 struct Step {
     id: String,
-    card: &'static str,
+    card: Cow<'static, str>,
     comments: Vec<String>,
     /// `if:` as a template expression (without the braces).
     condition: Option<String>,
     on_error: Option<&'static str>,
     with: Vec<(String, Yaml)>,
+    /// A block step (`branch:`, `try:`) instead of a card.
+    block: Option<Box<blocks::Block>>,
 }
 
 type Resolved = Result<Val, String>;
@@ -163,8 +111,11 @@ struct Cx<'a> {
     all_wires: HashMap<(&'a str, &'a str), Vec<Wire<'a>>>,
     /// The If/Else branches each card is in.
     branches: branches::Branches,
-    /// If/Else card → its condition (a template expression), once converted.
-    conditions: HashMap<String, String>,
+    /// If/Else card → the index of its `branch:` block in `steps`, once converted.
+    blocks: HashMap<String, usize>,
+    /// Where the steps of the card being converted go: `None` the flow's list, or a block
+    /// (its index in `steps`) and the arm in it.
+    dest: Option<(usize, usize)>,
     /// Card → its place in the run order.
     position: HashMap<String, usize>,
     /// A Close or Return Raw became the flow's `http.close`.
@@ -200,7 +151,8 @@ pub fn convert(
         converted: HashMap::new(),
         all_wires: HashMap::new(),
         branches: branches::branches(flow),
-        conditions: HashMap::new(),
+        blocks: HashMap::new(),
+        dest: None,
         position: HashMap::new(),
         closed: false,
         failed: HashSet::new(),
@@ -245,12 +197,7 @@ pub fn convert(
         text.push_str("steps: []\n");
     } else {
         text.push_str("steps:\n");
-        for (i, s) in cx.steps.iter().enumerate() {
-            if i > 0 {
-                text.push('\n');
-            }
-            write_step(&mut text, s);
-        }
+        blocks::write_steps(&mut text, &cx.steps, 2);
     }
     if !cx.notes.is_empty() {
         text.push('\n');
@@ -260,23 +207,6 @@ pub fn convert(
     }
     cx.out.yaml = text;
     cx.out
-}
-
-fn write_step(out: &mut String, s: &Step) {
-    for c in &s.comments {
-        yaml::comment(out, 2, c);
-    }
-    out.push_str(&format!("  - id: {}\n", s.id));
-    out.push_str(&format!("    card: {}\n", s.card));
-    if let Some(c) = &s.condition {
-        yaml::entry(out, 4, "if", &Yaml::str(format!("{{{{ {c} }}}}")));
-    }
-    if let Some(e) = s.on_error {
-        out.push_str(&format!("    on_error: {e}\n"));
-    }
-    if !s.with.is_empty() {
-        yaml::entry(out, 4, "with", &Yaml::Map(s.with.clone()));
-    }
 }
 
 /// The flowctl type of an Okta field type.
@@ -364,189 +294,6 @@ impl<'a> Cx<'a> {
         false
     }
 
-    /// The trigger block; fills the event card's outputs.
-    fn trigger(&mut self, card: Option<&'a Method>, flow_name: &str) -> String {
-        let mut text = String::from("trigger:\n");
-        let Some(card) = card else {
-            text.push_str("  # Okta: this flow has no event card; it runs when started by hand (`flowctl run`).\n");
-            text.push_str("  helper: {}\n");
-            self.trigger_kind = Some("helper");
-            return text;
-        };
-        self.done.insert(card.uuid.clone());
-        self.out.cards += 1;
-        let result = match lookup_special(card) {
-            _ if card.webhook => {
-                Err("Okta event triggers (okta_event_hook) are not supported yet".into())
-            }
-            Some(Special::ApiEndpoint) => self.api_endpoint(card, flow_name),
-            Some(Special::Callable) => self.helper(card),
-            _ => Err(match table::lookup(&card.key).map(|e| &e.map) {
-                Some(Map::Unsupported(r)) => (*r).to_string(),
-                _ => table::unknown_reason(&card.key, &card.address),
-            }),
-        };
-        match result {
-            Ok(body) => {
-                text.push_str(&format!("  # Okta: {}\n", display_name(card)));
-                text.push_str(&body);
-            }
-            Err(reason) => {
-                self.problem(card, reason.clone());
-                for o in &card.outputs {
-                    self.outputs.insert(
-                        (card.uuid.clone(), o.id.clone()),
-                        Err(format!(
-                            "reads the event card `{}`, which was not converted",
-                            display_name(card)
-                        )),
-                    );
-                }
-                text.push_str(&format!(
-                    "  # UNSUPPORTED: {} ({}): {reason}\n",
-                    display_name(card),
-                    card.key
-                ));
-                // A helper keeps its inputs (as `any`), so the flows that call it still
-                // validate when they are written with `--partial`.
-                let inputs: Vec<(String, Yaml)> =
-                    if card.key == "control:callable" && !self.flow.scheduled {
-                        helper_inputs(self.flow)
-                            .into_iter()
-                            .map(|(_, n)| (n, Yaml::str("any")))
-                            .collect()
-                    } else {
-                        Vec::new()
-                    };
-                if inputs.is_empty() {
-                    text.push_str("  helper: {}\n");
-                } else {
-                    text.push_str("  helper:\n");
-                    yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
-                }
-                self.trigger_kind = Some("helper");
-            }
-        }
-        text
-    }
-
-    fn api_endpoint(&mut self, card: &Method, flow_name: &str) -> Result<String, String> {
-        let security = match self.flow.security_level.as_deref() {
-            Some("open") => "      public: true\n".to_string(),
-            Some("high") => {
-                return Err("OAuth 2.0 endpoint security has no flowctl counterpart".into());
-            }
-            _ => format!(
-                "      client_token: {}\n",
-                yaml::quoted(&format!("${{env:{}_CLIENT_TOKEN}}", env_prefix(flow_name)))
-            ),
-        };
-        for o in &card.outputs {
-            let v = match (o.group.as_deref(), o.key.as_str()) {
-                (Some("raw"), "body") => Ok(Val::Ref("trigger.body".into())),
-                (Some("raw"), "headers") => Ok(Val::Ref("trigger.headers".into())),
-                (Some("raw"), "query") => Err(
-                    "reads the API Endpoint's raw query text (flowctl has `trigger.query`, an object)"
-                        .to_string(),
-                ),
-                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
-                (Some("body"), k) => Val::Ref("trigger.json".into()).field(k.split('.')),
-                (Some("headers"), k) => Ok(Val::Ref(format!(
-                    "trigger.headers.{}",
-                    template_path([k.to_ascii_lowercase().as_str()])
-                ))),
-                (Some("query"), k) => Val::Ref("trigger.query".into()).field([k]),
-                _ => Err(format!(
-                    "the API Endpoint output `{}` has no flowctl counterpart",
-                    o.label()
-                )),
-            };
-            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
-        }
-        self.trigger_kind = Some("api_endpoint");
-        Ok(format!("  api_endpoint:\n    security:\n{security}"))
-    }
-
-    fn helper(&mut self, card: &Method) -> Result<String, String> {
-        if self.flow.scheduled {
-            return self.schedule(card);
-        }
-        let names: HashMap<String, String> = helper_inputs(self.flow).into_iter().collect();
-        let mut inputs = Vec::new();
-        for o in &card.outputs {
-            let v = match (o.group.as_deref(), o.key.as_str()) {
-                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
-                (Some("context"), "index") => Err(
-                    "reads the helper's Index context field (pass the index as an input instead)"
-                        .to_string(),
-                ),
-                (Some("context"), "parent") => Err(
-                    "reads the helper's Caller context field, which has no flowctl counterpart"
-                        .to_string(),
-                ),
-                (Some("context"), "error") => Err(
-                    "reads the helper's Error context field (needs error-handler flows, not yet)"
-                        .to_string(),
-                ),
-                (None, key) if !o.wormhole => {
-                    let name = names
-                        .get(key)
-                        .cloned()
-                        .unwrap_or_else(|| snake(key, "input"));
-                    inputs.push((name.clone(), Yaml::str(field_type(&o.ty, o.collection)?)));
-                    Ok(Val::Ref(format!("inputs.{name}")))
-                }
-                _ => Err(format!(
-                    "the helper output `{}` has no flowctl counterpart",
-                    o.label()
-                )),
-            };
-            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
-        }
-        self.trigger_kind = Some("helper");
-        if inputs.is_empty() {
-            return Ok("  helper: {}\n".into());
-        }
-        let mut text = String::from("  helper:\n");
-        yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
-        Ok(text)
-    }
-
-    /// Scheduled Flow → `trigger: schedule` with Okta's cron expression and time zone.
-    fn schedule(&mut self, card: &Method) -> Result<String, String> {
-        let Some((cron, zone)) = &self.flow.cron else {
-            return Err("a scheduled flow whose schedule is not in the export".into());
-        };
-        if self.flow.schedule_dates {
-            return Err(format!(
-                "Okta's schedule (cron `{cron}`) has a start or end date, which flowctl's schedule trigger has no counterpart for"
-            ));
-        }
-        for o in &card.outputs {
-            let v = match (o.group.as_deref(), o.key.as_str()) {
-                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
-                (Some("context"), "execution_time") => Ok(Val::Ref("trigger.scheduled_at".into())),
-                _ => Err(format!(
-                    "the Scheduled Flow output `{}` has no flowctl counterpart",
-                    o.label()
-                )),
-            };
-            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
-        }
-        let zone = zone.as_deref().unwrap_or("UTC");
-        if let Err(e) = flow_model::schedule::Schedule::parse(cron, Some(zone)) {
-            return Err(format!(
-                "Okta's schedule (cron `{cron}`, {zone}) is not a flowctl schedule: {e}"
-            ));
-        }
-        self.trigger_kind = Some("schedule");
-        Ok(format!(
-            "  schedule:\n    cron: {}\n    timezone: {}\n",
-            yaml::quoted(cron),
-            yaml::quoted(zone)
-        ))
-    }
-
     /// Converts one card at its place in the order.
     fn card(&mut self, m: &'a Method) {
         self.done.insert(m.uuid.clone());
@@ -580,25 +327,30 @@ impl<'a> Cx<'a> {
             return;
         }
         let id = self.ids.step(&step_name(m));
-        let forbidden = self
-            .branches
-            .leaves_branch(m, special)
+        let outer = self.dest;
+        let dest = self.dest_of(m);
+        self.dest = dest.clone().unwrap_or(outer);
+        let forbidden = dest
+            .err()
+            .or_else(|| self.branches.leaves_branch(m, special))
             .or_else(|| self.scope_forbids(m, special));
         let result = match forbidden {
             Some(why) => Err(why),
             None => self
                 .step(m, &id, special)
-                .and_then(|step| self.in_branches(m, step))
-                .and_then(|step| self.in_scope(special, step, false)),
+                .and_then(|step| self.check_kind(step))
+                .and_then(|step| self.in_scope(special, step)),
         };
         match result {
             Ok(Some(mut step)) => {
                 step.comments.splice(0..0, self.take_notes(m));
-                self.steps.push(step);
+                self.emit(step);
             }
+            // An If Error's block is in the list already.
+            Ok(None) if self.blocks.contains_key(&m.uuid) => {}
             Ok(None) => {
-                // No step of its own (List Construct, If/Else, Join, a Return that only leaves
-                // an If Error block): read where it is used; its notes go to the next step.
+                // No step of its own (List Construct, Join, a Return that only leaves an If
+                // Error block): read where it is used; its notes go to the next step.
                 self.ids.release(&id);
             }
             Err(reason) => {
@@ -620,57 +372,48 @@ impl<'a> Cx<'a> {
                         display_name(m),
                         m.key
                     ));
-                    let stand_in = Step {
+                    // Inside a block's arm, the stand-in fails only when the arm runs.
+                    self.emit(Step {
                         id,
-                        card: "flow.fail",
+                        card: "flow.fail".into(),
                         comments,
                         with: vec![(
                             "message".into(),
                             Yaml::str(format!("not converted from Okta: {}", display_name(m))),
                         )],
                         ..Step::default()
-                    };
-                    // Inside an If/Else branch, the stand-in fails only when the branch runs.
-                    let conditioned = self
-                        .in_branches(m, Some(stand_in.clone()))
-                        .and_then(|s| self.in_scope(special, s, true));
-                    self.steps.push(match conditioned {
-                        Ok(Some(step)) => step,
-                        _ => stand_in,
                     });
                 }
             }
         }
+        self.dest = outer;
     }
 
-    /// A step of a card inside If/Else branches runs only when their conditions hold.
-    fn in_branches(&self, m: &Method, step: Option<Step>) -> Result<Option<Step>, String> {
-        let Some(mut step) = step else {
-            return Ok(None);
+    /// With the registry's kinds known: a step's card must be one of them, and every input
+    /// it is given one the card takes (so a table entry written ahead of its card, or one
+    /// whose card changed, reports instead of writing a flow that does not validate).
+    fn check_kind(&self, step: Option<Step>) -> Result<Option<Step>, String> {
+        let (Some(kinds), Some(s)) = (&self.catalog.kinds, &step) else {
+            return Ok(step);
         };
-        let mut parts: Vec<String> = Vec::new();
-        for (if_card, flag) in self.branches.of(&m.uuid) {
-            let Some(cond) = self.conditions.get(if_card) else {
-                return Err("is inside an If/Else that was not converted".into());
-            };
-            parts.push(if *flag {
-                cond.clone()
-            } else {
-                format!("not {}", group(cond))
-            });
+        if s.block.is_some() {
+            return Ok(step);
         }
-        if parts.is_empty() {
-            return Ok(Some(step));
+        let Some(info) = kinds.get(&s.card) else {
+            return Err(format!(
+                "needs the flowctl card `{}`, which this flowctl does not have yet",
+                s.card
+            ));
+        };
+        if !info.inputs.is_empty()
+            && let Some((bad, _)) = s.with.iter().find(|(k, _)| !info.inputs.contains(k))
+        {
+            return Err(format!(
+                "maps to `{}`, which has no input `{bad}` (its mapping is out of date)",
+                s.card
+            ));
         }
-        parts.extend(step.condition.take());
-        step.condition = Some(match parts.as_slice() {
-            [only] => only.clone(),
-            all => format!(
-                "and {}",
-                all.iter().map(|p| group(p)).collect::<Vec<_>>().join(" ")
-            ),
-        });
-        Ok(Some(step))
+        Ok(step)
     }
 
     fn take_notes(&mut self, m: &Method) -> Vec<String> {
@@ -705,6 +448,33 @@ impl<'a> Cx<'a> {
             ));
         }
         let entry = table::lookup(&m.key);
+        if let Some(kinds) = &self.catalog.kinds {
+            // A connector card the registry has a kind for, unless the table maps it.
+            let generic = matches!(entry.map(|e| &e.map), None | Some(Map::Unsupported(_)));
+            let app = m.key.split(':').next().unwrap_or_default();
+            let found = (generic && m.address.starts_with("root:channels:"))
+                .then(|| {
+                    let name = if m.kind_name.trim().is_empty() {
+                        &m.name
+                    } else {
+                        &m.kind_name
+                    };
+                    kinds.connector_kind(app, name)
+                })
+                .flatten()
+                .and_then(|k| Some((k.to_string(), kinds.get(k)?.clone())));
+            if let Some((kind, info)) = found {
+                return self.connector_card(m, id, &kind, &info).map(Some);
+            }
+            if let Some(Map::Card(c)) = entry.map(|e| &e.map)
+                && !kinds.has(c.card)
+            {
+                return Err(format!(
+                    "needs the flowctl card `{}`, which this flowctl does not have yet",
+                    c.card
+                ));
+            }
+        }
         let Some(entry) = entry else {
             return Err(table::unknown_reason(&m.key, &m.address));
         };
@@ -839,9 +609,9 @@ impl<'a> Cx<'a> {
         let id = self
             .ids
             .claim(snake(&format!("{base} {suffix}"), "value"), "_");
-        self.steps.push(Step {
+        self.emit(Step {
             id: id.clone(),
-            card,
+            card: card.into(),
             comments: vec![why.to_string()],
             with: vec![(input.to_string(), v.to_yaml())],
             ..Step::default()
@@ -899,6 +669,7 @@ impl<'a> Cx<'a> {
                                 .find(|(from, _)| *from == chosen)
                                 .map(|(_, to)| *to);
                             match k {
+                                Some(Konst::Omit) => None,
                                 Some(k) => Some(konst(k)),
                                 None => {
                                     return Err(format!(
@@ -948,7 +719,7 @@ impl<'a> Cx<'a> {
         }
         Ok(Step {
             id: id.to_string(),
-            card: c.card,
+            card: c.card.into(),
             with,
             ..Step::default()
         })
@@ -1025,6 +796,7 @@ fn konst(k: Konst) -> Val {
         Konst::Str(s) => Value::String(s.into()),
         Konst::Num(n) => Value::from(n),
         Konst::Bool(b) => Value::Bool(b),
+        Konst::Omit => Value::Null,
     })
 }
 
@@ -1077,59 +849,6 @@ fn match_output(pattern: &str, path: &str, group: &Option<String>, key: &str) ->
 
 #[cfg(test)]
 mod tests {
-    use crate::export::Table;
-
-    #[test]
-    fn tables_get_store_safe_names_and_known_types_only() {
-        let table = |name: &str, cols: &[(&str, &str)]| Table {
-            id: "t".into(),
-            name: name.into(),
-            columns: cols
-                .iter()
-                .map(|(n, t)| (n.to_string(), t.to_string()))
-                .collect(),
-        };
-        let mut names = Unique::default();
-        let info = TableInfo::of(
-            &table(
-                "2024 Allowed Domains",
-                &[
-                    ("ID", "str"),
-                    ("_hidden", "number"),
-                    ("Id", "boolean"),
-                    ("When", "date"),
-                ],
-            ),
-            &mut names,
-        )
-        .unwrap();
-        assert_eq!(info.name, "table_2024_allowed_domains");
-        let cols: Vec<(&str, &str)> = info
-            .columns
-            .iter()
-            .map(|(_, n, t)| (n.as_str(), *t))
-            .collect();
-        assert_eq!(
-            cols,
-            [
-                ("column_id", "text"),
-                ("hidden", "number"),
-                ("column_id_2", "boolean"),
-                ("when", "date")
-            ]
-        );
-        assert_eq!(info.column("When"), Some("when"));
-        let again = TableInfo::of(&table("2024 allowed domains", &[("a", "str")]), &mut names);
-        assert_eq!(again.unwrap().name, "table_2024_allowed_domains_2");
-        let refused = TableInfo::of(&table("files", &[("doc", "file")]), &mut names);
-        assert!(
-            refused
-                .unwrap_err()
-                .contains("`doc` has the Okta type `file`")
-        );
-        assert!(TableInfo::of(&table("empty", &[]), &mut names).is_err());
-    }
-
     use super::*;
     use serde_json::json;
 

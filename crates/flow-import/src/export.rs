@@ -109,6 +109,12 @@ pub struct Method {
     pub try_catch: Option<Box<(FlowData, FlowData)>>,
     /// The card kind's own name (`metadata.name`), e.g. `Compose`.
     pub kind_name: String,
+    /// An inline flow in the card's `flo` input (For Each – Ignore Errors wrapping the body of
+    /// an event flow), other than If Error's.
+    pub inline: Option<Box<FlowData>>,
+    /// An If/ElseIf's groups in order (`if`, the ElseIf groups, `else`): each group's name and
+    /// the inline flow of its `flo` input.
+    pub arms: Vec<(String, FlowData)>,
 }
 
 /// One input or output of a card.
@@ -367,6 +373,22 @@ fn method(m: &Map<String, Value>) -> Method {
     let model = node.and_then(|n| n.get("model"));
     let get = |k: &str| model.and_then(|x| x.get(k));
     let try_catch = try_catch(&address, get("inputs"), get("policy"));
+    let inputs = fields(get("inputs"));
+    let is_branch = address_key(&address) == "control:branch";
+    let arms = if is_branch {
+        inputs
+            .iter()
+            .filter(|f| f.key == "flo" && f.data.is_object())
+            .map(|f| {
+                (
+                    f.group.clone().unwrap_or_default(),
+                    flow_data(Some(&f.data)),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let comment = get("comments")
         .and_then(Value::as_object)
         .map(|c| (text(c.get("title")), text(c.get("markdown"))));
@@ -378,7 +400,7 @@ fn method(m: &Map<String, Value>) -> Method {
         displayed: get("displayed").and_then(Value::as_bool).unwrap_or(true),
         webhook: get("webhook").and_then(Value::as_bool).unwrap_or(false),
         config: get("config").and_then(Value::as_str).map(str::to_string),
-        inputs: fields(get("inputs")),
+        inputs,
         outputs: fields(get("outputs")),
         pins: pins(m.get("pins")),
         comment,
@@ -408,11 +430,30 @@ fn method(m: &Map<String, Value>) -> Method {
             })
             .unwrap_or_default(),
         kind_name: text(get("metadata").and_then(|md| md.get("name"))),
+        arms,
+        inline: if try_catch.is_none() && !is_branch {
+            inline(get("inputs"))
+        } else {
+            None
+        },
         try_catch,
     }
 }
 
 /// The Try and If Error flows of an If Error card (`control:tryCatch`).
+/// The inline flow of a card's `flo` input, when it holds one (not a helper's uuid).
+fn inline(inputs: Option<&Value>) -> Option<Box<FlowData>> {
+    let data = inputs?
+        .get("data")?
+        .as_object()?
+        .values()
+        .find(|f| f.get("key").and_then(Value::as_str) == Some("flo"))?
+        .get("value")?
+        .get("data")
+        .filter(|d| d.is_object())?;
+    Some(Box::new(flow_data(Some(data))))
+}
+
 fn try_catch(
     address: &str,
     inputs: Option<&Value>,

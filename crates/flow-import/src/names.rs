@@ -70,7 +70,7 @@ pub fn kebab(name: &str, fallback: &str) -> String {
 }
 
 /// Hands out unique names: the first `x` stays `x`, the next is `x_2`, `x_3`, ...
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Unique {
     taken: HashSet<String>,
 }

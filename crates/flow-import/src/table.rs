@@ -64,6 +64,8 @@ pub enum Konst {
     Num(i64),
     /// A boolean.
     Bool(bool),
+    /// Leave the flowctl input out (an option whose meaning is its default).
+    Omit,
 }
 
 /// Cards the converter handles with code of its own.
@@ -115,15 +117,27 @@ pub enum Special {
     ContinueIf,
     /// If/Else → the `if:` of the steps in its branches.
     IfElse,
+    /// If/ElseIf → a `branch:` block, a case per group.
+    IfElseIf,
+    /// Assign If → a `branch:` block whose arms set its value.
+    AssignIf,
     /// Join (after an If/Else) → reads whichever branch ran.
     Join,
     /// If Error → its blocks' steps, guarded by the Try steps' errors.
     TryCatch,
-    /// Tables Search Rows (first matching row) → `table.search_rows` with `limit: 1`.
+    /// Tables Search Rows → `table.search_rows` (`limit: 1` for the first matching row).
     SearchRows,
+    /// The other Tables cards → this `table.*` card (a row's values by column, its id).
+    TableRow(&'static str),
+    /// Reduce → `list.reduce`: its helper flow called per item with the memo.
+    Reduce,
+    /// Merge → `object.merge` of its objects, in order.
+    Merge,
 }
 
-const OKTA_USER_OUTPUTS: &[(&str, &str)] = &[
+/// An Okta user's outputs (Read User and the other user cards) → the fields of Okta's user
+/// object.
+pub const OKTA_USER_OUTPUTS: &[(&str, &str)] = &[
     ("System Properties/ID", "id"),
     ("System Properties/Status", "status"),
     ("System Properties/Created", "created"),
@@ -153,12 +167,29 @@ const OPERATORS: &[(&str, Konst)] = &[
     ("is not empty", Konst::Str("is_not_empty")),
 ];
 
+/// Okta's time units (as shown, and as stored lower case) → flowctl's.
+const UNITS: &[(&str, Konst)] = &[
+    ("Seconds", Konst::Str("seconds")),
+    ("Minutes", Konst::Str("minutes")),
+    ("Hours", Konst::Str("hours")),
+    ("Days", Konst::Str("days")),
+    ("Weeks", Konst::Str("weeks")),
+    ("Months", Konst::Str("months")),
+    ("Years", Konst::Str("years")),
+    ("seconds", Konst::Str("seconds")),
+    ("minutes", Konst::Str("minutes")),
+    ("hours", Konst::Str("hours")),
+    ("days", Konst::Str("days")),
+    ("weeks", Konst::Str("weeks")),
+    ("months", Konst::Str("months")),
+    ("years", Konst::Str("years")),
+];
+
 const YES_NO: &[(&str, Konst)] = &[("Yes", Konst::Bool(true)), ("No", Konst::Bool(false))];
 
 const NOT_YET_DATE: &str = "needs date cards (not yet)";
 const NOT_YET_LIST: &str = "needs more list cards (not yet)";
 const NOT_YET_OBJECT: &str = "needs more object cards (not yet)";
-const NOT_YET_TABLES: &str = "needs tables (not yet)";
 
 /// Every Okta card the importer knows, one entry each.
 pub static TABLE: &[Entry] = &[
@@ -182,10 +213,10 @@ pub static TABLE: &[Entry] = &[
     special("control:run", "Call Flow Async", Special::CallFlowAsync),
     special("control:let", "Assign", Special::Assign),
     special("control:if", "If/Else", Special::IfElse),
-    unsupported("control:branch", "If/ElseIf", "needs If/ElseIf (not yet)"),
+    special("control:branch", "If/ElseIf", Special::IfElseIf),
     special("control:join", "Join", Special::Join),
     special("control:tryCatch", "If Error", Special::TryCatch),
-    unsupported("control:assignIf", "Assign If", "needs Assign If (not yet)"),
+    special("control:assignIf", "Assign If", Special::AssignIf),
     unsupported("control:lookup", "Lookup", "needs Lookup (not yet)"),
     unsupported("control:wait", "Wait For", "needs Wait For (not yet)"),
     unsupported("control:pause", "Pause", "needs Pause/Resume (not yet)"),
@@ -231,7 +262,7 @@ pub static TABLE: &[Entry] = &[
     special("object:pick", "Get Multiple", Special::GetMultiple),
     special("object:expand", "(hidden object field)", Special::Expand),
     special("object:construct", "Object Construct", Special::Construct),
-    unsupported("object:merge", "Merge", NOT_YET_OBJECT),
+    special("object:merge", "Merge", Special::Merge),
     unsupported("object:set", "Object Set", NOT_YET_OBJECT),
     unsupported("object:mapToList", "Map to List", NOT_YET_OBJECT),
     unsupported("object:values", "Object Values", NOT_YET_OBJECT),
@@ -448,8 +479,21 @@ pub static TABLE: &[Entry] = &[
         "Filter Custom",
         "needs Filter Custom (not yet; see docs/from-okta-workflows.md for the list.map workaround)",
     ),
-    unsupported("list:reduce", "Reduce", "needs Reduce (not yet)"),
-    unsupported("list:sample", "Sample", NOT_YET_LIST),
+    special("list:reduce", "Reduce", Special::Reduce),
+    card(
+        "list:sample",
+        "Sample",
+        CardMap {
+            card: "list.sample",
+            connection: None,
+            args: &[
+                ("list", Arg::Input(&["list"])),
+                ("count", Arg::Input(&["amount"])),
+            ],
+            outputs: &[("samples", "")],
+            ignore: &[],
+        },
+    ),
     unsupported("list:includes", "Includes", NOT_YET_LIST),
     unsupported("list:flatten", "Flatten", NOT_YET_LIST),
     unsupported("list:union", "Union", NOT_YET_LIST),
@@ -515,8 +559,38 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    unsupported("date:add", "Add to Date", NOT_YET_DATE),
-    unsupported("date:subtract", "Subtract from Date", NOT_YET_DATE),
+    // Add to Date / Subtract from Date: not seen in a real export yet; the keys below are the
+    // likely ones, and any other input with a value blocks the card.
+    card(
+        "date:add",
+        "Add to Date",
+        CardMap {
+            card: "date.add",
+            connection: None,
+            args: &[
+                ("date", Arg::Input(&["date", "start"])),
+                ("amount", Arg::Input(&["amount", "add", "offset"])),
+                ("unit", Arg::Choice("unit", UNITS)),
+            ],
+            outputs: &[("output", ""), ("date", ""), ("result", "")],
+            ignore: &[],
+        },
+    ),
+    card(
+        "date:subtract",
+        "Subtract from Date",
+        CardMap {
+            card: "date.subtract",
+            connection: None,
+            args: &[
+                ("date", Arg::Input(&["date", "start"])),
+                ("amount", Arg::Input(&["amount", "subtract", "offset"])),
+                ("unit", Arg::Choice("unit", UNITS)),
+            ],
+            outputs: &[("output", ""), ("date", ""), ("result", "")],
+            ignore: &[],
+        },
+    ),
     unsupported("date:format", "Date to Text", NOT_YET_DATE),
     // Okta connector.
     card(
@@ -615,20 +689,40 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    unsupported(
+    // Observed in the public templates: the status to match under `Inputs`, the Result Set
+    // option, the users under `Result/Users` (Okta's user fields, named its own way).
+    card(
         "okta:listUsersWithFilter",
         "Okta List Users with Filter",
-        "needs okta.list_users (not yet; okta.api_request does not page)",
+        CardMap {
+            card: "okta.list_users",
+            connection: Some("okta"),
+            args: &[
+                ("filter", Arg::Text("status eq \"{Inputs/status}\"")),
+                (
+                    "limit",
+                    Arg::Choice(
+                        "parameters/resultSet",
+                        &[
+                            ("First 200 Records", Konst::Num(200)),
+                            ("All Matching Records", Konst::Omit),
+                        ],
+                    ),
+                ),
+            ],
+            outputs: &[("Result/Users", "")],
+            ignore: &[],
+        },
     ),
     unsupported(
         "okta:getUsersGroups",
         "Okta Get User's Groups",
-        "needs okta.list_user_groups with streaming to a helper (not yet)",
+        "needs the Okta action `okta.get_users_groups` (not in this flowctl yet)",
     ),
     unsupported(
         "okta:hTTPRequest",
         "Okta Custom API Action",
-        "its export fields were not verified against a real export yet (okta.api_request is the counterpart)",
+        "goes to `okta.api_request` by name when flowctl passes its cards (`flowctl import` does)",
     ),
     // Slack connector.
     card(
@@ -687,11 +781,46 @@ pub static TABLE: &[Entry] = &[
         "Tables Search Rows",
         Special::SearchRows,
     ),
-    unsupported("stash:searchRows", "Tables Search Rows", NOT_YET_TABLES),
-    unsupported("stash:createRow", "Tables Create Row", NOT_YET_TABLES),
-    unsupported("stash:updateRow", "Tables Update Row", NOT_YET_TABLES),
-    unsupported("stash:deleteRows", "Tables Delete Rows", NOT_YET_TABLES),
-    unsupported("stash:readRow", "Tables Read Row", NOT_YET_TABLES),
+    special(
+        "stash:searchRows",
+        "Tables Search Rows",
+        Special::SearchRows,
+    ),
+    special(
+        "stash:createRow",
+        "Tables Create Row",
+        Special::TableRow("table.create_row"),
+    ),
+    special(
+        "stash:updateRow",
+        "Tables Update Row",
+        Special::TableRow("table.update_row"),
+    ),
+    special(
+        "stash:deleteRows",
+        "Tables Delete Rows",
+        Special::TableRow("table.delete_row"),
+    ),
+    special(
+        "stash:deleteRow",
+        "Tables Delete Row",
+        Special::TableRow("table.delete_row"),
+    ),
+    special(
+        "stash:readRow",
+        "Tables Read Row",
+        Special::TableRow("table.read_row"),
+    ),
+    special(
+        "stash:clearTable",
+        "Tables Clear Table",
+        Special::TableRow("table.clear"),
+    ),
+    special(
+        "stash:clear",
+        "Tables Clear Table",
+        Special::TableRow("table.clear"),
+    ),
 ];
 
 const fn special(address: &'static str, okta: &'static str, s: Special) -> Entry {
@@ -775,8 +904,8 @@ mod tests {
             matches!(lookup("okta:readUser").map(|e| &e.map), Some(Map::Card(c)) if c.card == "okta.read_user")
         );
         assert!(matches!(
-            lookup("control:branch").map(|e| &e.map),
-            Some(Map::Unsupported(r)) if r.contains("If/ElseIf")
+            lookup("control:lookup").map(|e| &e.map),
+            Some(Map::Unsupported(r)) if r.contains("Lookup")
         ));
         assert!(lookup("okta:nope").is_none());
         assert_eq!(

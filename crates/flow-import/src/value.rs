@@ -21,6 +21,9 @@ pub enum Val {
     /// The first of these paths that is not null: `default a (default b c)` (an If/Else
     /// Join, the error of an If Error's Try block).
     FirstOf(Vec<String>),
+    /// A template path whose fields are not known (a connector card's output, whose Okta
+    /// field names are not its flowctl ones): reading a field of it is an error, the reason.
+    Sealed(String, String),
 }
 
 impl Val {
@@ -47,6 +50,10 @@ impl Val {
                 }
                 Ok(Val::Const(v.clone()))
             }
+            Val::Sealed(_, why) => Err(format!(
+                "reads field `{}` of an output {why}",
+                segments.join(".")
+            )),
             Val::FirstOf(paths) => Ok(Val::FirstOf(
                 paths
                     .iter()
@@ -64,7 +71,7 @@ impl Val {
     pub fn to_yaml(&self) -> Yaml {
         match self {
             Val::Const(c) => const_yaml(c),
-            Val::Ref(p) => Yaml::Str(format!("{{{{ {p} }}}}")),
+            Val::Ref(p) | Val::Sealed(p, _) => Yaml::Str(format!("{{{{ {p} }}}}")),
             Val::FirstOf(paths) => Yaml::Str(format!("{{{{ {} }}}}", first_of(paths))),
             Val::List(items) => Yaml::Seq(items.iter().map(Val::to_yaml).collect()),
             Val::Map(entries) => Yaml::Map(
@@ -80,7 +87,7 @@ impl Val {
     /// The value as an operand of a template helper (`eq a b`): a path or a literal.
     pub fn operand(&self) -> Result<String, String> {
         match self {
-            Val::Ref(p) => Ok(p.clone()),
+            Val::Ref(p) | Val::Sealed(p, _) => Ok(p.clone()),
             Val::FirstOf(paths) => Ok(format!("({})", first_of(paths))),
             Val::Const(Value::String(s)) => Ok(format!(
                 "\"{}\"",
@@ -108,7 +115,7 @@ fn part_text(v: &Val) -> String {
         Val::Const(Value::String(s)) => escape_template(s),
         Val::Const(Value::Null) => String::new(),
         Val::Const(c) => escape_template(&c.to_string()),
-        Val::Ref(p) => format!("{{{{ {p} }}}}"),
+        Val::Ref(p) | Val::Sealed(p, _) => format!("{{{{ {p} }}}}"),
         Val::FirstOf(paths) => format!("{{{{ {} }}}}", first_of(paths)),
         Val::Text(parts) => parts.iter().map(part_text).collect(),
         Val::List(_) | Val::Map(_) => {

@@ -1,6 +1,7 @@
 //! Which cards are inside which If/Else branch. A branch is every card reachable from its
 //! first card (the one `branches` names, usually a Noop) along `orderings`, up to the Join
 //! that follows the container. Nested If/Else and If/ElseIf are not followed (not yet).
+//! The steps of a branch go into the arm of the If/Else's `branch:` block.
 
 use crate::export::{FlowData, Method};
 use crate::table::Special;
@@ -13,6 +14,8 @@ pub(super) struct Branches {
     member: HashMap<String, Vec<(String, bool)>>,
     /// If/Else card → why its branches cannot be converted.
     pub(super) unsupported: HashMap<String, String>,
+    /// Join card → the If/Else whose branches end in it.
+    joins: HashMap<String, String>,
 }
 
 /// Finds the branches of every If/Else of `flow`.
@@ -39,7 +42,11 @@ pub(super) fn branches(flow: &FlowData) -> Branches {
                 let Some(card) = by_uuid.get(uuid) else {
                     continue;
                 };
-                if card.key == "control:join" || !seen.insert(uuid) {
+                if card.key == "control:join" {
+                    out.joins.insert(uuid.to_string(), m.uuid.clone());
+                    continue;
+                }
+                if !seen.insert(uuid) {
                     continue;
                 }
                 if card.key == "control:if" || card.key == "control:branch" {
@@ -63,6 +70,11 @@ impl Branches {
     /// The (If/Else card, branch) pairs `card` is inside.
     pub(super) fn of(&self, card: &str) -> &[(String, bool)] {
         self.member.get(card).map_or(&[], Vec::as_slice)
+    }
+
+    /// The If/Else whose branches end in the Join `card`.
+    pub(super) fn join_of(&self, card: &str) -> Option<&str> {
+        self.joins.get(card).map(String::as_str)
     }
 
     /// Why a card cannot be in a branch: Okta's Return, Return Raw, Close and Continue If

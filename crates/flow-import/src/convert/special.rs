@@ -22,7 +22,7 @@ impl<'a> Cx<'a> {
     ) -> Result<Option<Step>, String> {
         let step = |card: &'static str, with: Vec<(String, Yaml)>| Step {
             id: id.to_string(),
-            card,
+            card: card.into(),
             with,
             ..Step::default()
         };
@@ -92,6 +92,7 @@ impl<'a> Cx<'a> {
                 self.single_output(m, Ok(Val::List(items)));
                 Ok(None)
             }
+            Special::ForEachIgnoreErrors if m.inline.is_some() => self.event_batch(m, id),
             Special::ForEach | Special::ForEachIgnoreErrors | Special::ListMap => {
                 let card = if s == Special::ListMap {
                     "list.map"
@@ -124,6 +125,28 @@ impl<'a> Cx<'a> {
                     ));
                 }
                 Ok(Some(st))
+            }
+            Special::CallFlowAsync
+                if self
+                    .catalog
+                    .kinds
+                    .as_ref()
+                    .is_some_and(|k| k.has("flow.call_async")) =>
+            {
+                let (flow, inputs) = self.call(m, false)?;
+                for o in &m.outputs {
+                    self.outputs.insert(
+                        (m.uuid.clone(), o.id.clone()),
+                        Err(format!(
+                            "reads the Call Flow Async output `{}` (it does not wait for one)",
+                            o.label()
+                        )),
+                    );
+                }
+                Ok(Some(step(
+                    "flow.call_async",
+                    vec![("flow".into(), Yaml::str(flow)), ("inputs".into(), inputs)],
+                )))
             }
             Special::CallFlow | Special::CallFlowAsync => {
                 let (flow, inputs) = self.call(m, false)?;
@@ -222,27 +245,9 @@ impl<'a> Cx<'a> {
                 }
                 Ok(Some(step("flow.continue_if", with)))
             }
-            Special::IfElse => {
-                if let Some(why) = self.branches.unsupported.get(&m.uuid) {
-                    return Err(why.clone());
-                }
-                let condition = self.condition(m)?;
-                self.notes.push(format!(
-                    "Okta: {}: the steps of its true branch run `if: {{{{ {condition} }}}}`, those of its false branch when it is not",
-                    m.name.trim()
-                ));
-                self.conditions.insert(m.uuid.clone(), condition);
-                for o in &m.outputs {
-                    self.outputs.insert(
-                        (m.uuid.clone(), o.id.clone()),
-                        Err(format!(
-                            "reads the If/Else output `{}` (not yet)",
-                            o.label()
-                        )),
-                    );
-                }
-                Ok(None)
-            }
+            Special::IfElse => self.branch_block(m, id).map(Some),
+            Special::IfElseIf => self.if_else_if(m, id),
+            Special::AssignIf => self.assign_if(m, id),
             Special::Join => {
                 for o in &m.outputs {
                     let v = self.joined(m, &o.id);
@@ -250,8 +255,91 @@ impl<'a> Cx<'a> {
                 }
                 Ok(None)
             }
-            Special::TryCatch => self.try_catch(m),
+            Special::TryCatch => self.try_catch(m, id),
             Special::SearchRows => self.search_rows(m, id).map(Some),
+            Special::TableRow(card) => self.table_row(m, id, card).map(Some),
+            Special::Merge => {
+                let ids: Vec<String> = m
+                    .inputs
+                    .iter()
+                    .filter(|f| !f.wormhole)
+                    .map(|f| f.id.clone())
+                    .collect();
+                let mut objects = Vec::new();
+                for i in ids {
+                    if let Some(v) = self.input(m, &i, 0)? {
+                        objects.push(v);
+                    }
+                }
+                if objects.is_empty() {
+                    return Err("merges no object".into());
+                }
+                self.single_output(m, Ok(Val::Ref(id.to_string())));
+                Ok(Some(step(
+                    "object.merge",
+                    vec![("objects".into(), Val::List(objects).to_yaml())],
+                )))
+            }
+            Special::Reduce => {
+                let list = self
+                    .input_by_key(m, "list")?
+                    .ok_or_else(|| "its list is not set".to_string())?;
+                let initial = m
+                    .inputs
+                    .iter()
+                    .find(|f| f.key == "memo" && !f.custom)
+                    .map(|f| f.id.clone());
+                let initial = match initial {
+                    Some(fid) => self.input(m, &fid, 0)?,
+                    None => None,
+                };
+                let (flow, inputs) = self.call(m, true)?;
+                // flowctl's list.reduce hands its helper `memo` and `item` by those names, and
+                // its memo is the helper's return outputs (an object): Okta's running value
+                // carries over only when it is an object too.
+                let declared: Vec<&str> = match &inputs {
+                    Yaml::Map(given) => given.iter().map(|(n, _)| n.as_str()).collect(),
+                    _ => Vec::new(),
+                };
+                if !(declared.contains(&"memo") && declared.contains(&"item")) {
+                    return Err(format!(
+                        "its helper `{flow}` takes {}; list.reduce passes `memo` and `item` (not yet)",
+                        if declared.is_empty() {
+                            "no inputs".to_string()
+                        } else {
+                            format!("`{}`", declared.join("`, `"))
+                        }
+                    ));
+                }
+                if !matches!(initial, Some(Val::Const(Value::Object(_)))) {
+                    return Err(
+                        "its running value is not an object; list.reduce's is the helper's return outputs (an object) (not yet)"
+                            .into(),
+                    );
+                }
+                if let Yaml::Map(given) = &inputs {
+                    for (name, v) in given {
+                        let want = format!("{{{{ {name} }}}}");
+                        let fits =
+                            matches!(name.as_str(), "memo" | "item") && *v == Yaml::Str(want);
+                        if !fits && *v != Yaml::Null {
+                            return Err(format!(
+                                "passes its helper `{name}`; list.reduce passes `memo` and `item` only (rename the helper's inputs to those)"
+                            ));
+                        }
+                    }
+                }
+                let with = vec![
+                    ("list".to_string(), list.to_yaml()),
+                    ("flow".to_string(), Yaml::str(flow)),
+                    (
+                        "memo".to_string(),
+                        initial.unwrap_or(Val::Const(Value::Null)).to_yaml(),
+                    ),
+                ];
+                self.single_output(m, Ok(Val::Ref(id.to_string())));
+                Ok(Some(step("list.reduce", with)))
+            }
             Special::ApiEndpoint | Special::Callable => {
                 Err("a second event card in one flow".into())
             }
@@ -337,6 +425,10 @@ impl<'a> Cx<'a> {
                 Some(p) if p.dynamic && iterator => {
                     Val::Ref("item".into()).field(p.path.split('.'))?
                 }
+                // Reduce hands its running value to the helper input it proxies.
+                Some(_) if m.key == "list:reduce" && f.custom && f.key == "memo" => {
+                    Val::Ref("memo".into())
+                }
                 _ => match self.input(m, &f.id, 0)? {
                     Some(v) => v,
                     None => continue,
@@ -366,56 +458,24 @@ impl<'a> Cx<'a> {
         Ok((name, Yaml::Map(inputs)))
     }
 
-    /// A Join output: the value of whichever branch ran (a skipped step reads as `null`).
-    fn joined(&mut self, m: &Method, output: &str) -> Resolved {
-        let Some((input, _)) = m
-            .joins
-            .iter()
-            .find(|(_, outs)| outs.iter().any(|o| o == output))
-        else {
-            return Err("reads a Join output that no branch sets".into());
-        };
-        let mut wires = self
-            .all_wires
-            .get(&(m.uuid.as_str(), input.as_str()))
-            .cloned()
-            .unwrap_or_default();
-        // The branches in the order they are written (the true one first).
-        wires.sort_by_key(|(src, _, _)| self.position.get(*src).copied().unwrap_or(usize::MAX));
-        let mut values = Vec::new();
-        for (src, out, convert) in wires {
-            let v = self.output(src, out, 0)?;
-            values.push(self.conversion(src, out, v, convert)?);
-        }
-        if values.len() <= 1 {
-            return values
-                .pop()
-                .ok_or_else(|| "reads a Join output that no branch sets".into());
-        }
-        // The first branch's value that is not null.
-        let mut paths = Vec::new();
-        for v in values {
-            match v {
-                Val::Ref(p) => paths.push(p),
-                Val::FirstOf(ps) => paths.extend(ps),
-                _ => return Err("joins a value built in place (not yet)".into()),
-            }
-        }
-        Ok(Val::FirstOf(paths))
+    /// `left-operand`, `operator`, `right-operand` as one template expression (no braces).
+    pub(super) fn condition(&mut self, m: &Method) -> Result<String, String> {
+        self.condition_in(m, "")
     }
 
-    /// `left-operand`, `operator`, `right-operand` as one template expression (no braces).
-    fn condition(&mut self, m: &Method) -> Result<String, String> {
+    /// The comparison of the inputs `<prefix>left-operand`, `operator`, `right-operand`
+    /// (`prefix`: `""`, or `<group>/` for a group of If/ElseIf).
+    pub(super) fn condition_in(&mut self, m: &Method, prefix: &str) -> Result<String, String> {
         let op = m
-            .input("operator")
+            .input(&format!("{prefix}operator"))
             .map(|f| crate::export::text(Some(&f.data)))
             .unwrap_or_default();
         let a = self
-            .input_by_key(m, "left-operand")?
+            .input_by_key(m, &format!("{prefix}left-operand"))?
             .unwrap_or(Val::Const(Value::Null))
             .operand()?;
         let b = self
-            .input_by_key(m, "right-operand")?
+            .input_by_key(m, &format!("{prefix}right-operand"))?
             .unwrap_or(Val::Const(Value::Null))
             .operand()?;
         let expr = match op.as_str() {

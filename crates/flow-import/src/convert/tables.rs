@@ -1,35 +1,92 @@
-//! The Tables cards: Search Rows (first matching row) → `table.search_rows` on the table the
-//! export declares, its Where Expression as `where:` conditions.
+//! The Tables cards → `table.*` on the table the export declares: Search Rows (its Where
+//! Expression as `where:` conditions), Create Row, Update Row, Read Row, Delete Row and Clear
+//! Table (a row's values by column, `Fields/<column>`; its id `Row/Row ID`).
 
 use super::{Cx, Step};
 use crate::export::{Method, find_field, text};
+use crate::names::Unique;
 use crate::value::Val;
+use crate::yaml::Yaml;
 use serde_json::Value;
 use std::collections::HashSet;
+
+/// A table of the export, declared in `flowctl.yaml`.
+#[derive(Debug, Clone)]
+pub struct TableInfo {
+    /// The flowctl table name (`Allowed domain list` → `allowed_domain_list`).
+    pub name: String,
+    /// Its columns: Okta name, flowctl name, flowctl type.
+    pub columns: Vec<(String, String, &'static str)>,
+}
+
+impl TableInfo {
+    /// Names `table` and its columns, or says why it cannot be declared (a column type with no
+    /// flowctl counterpart).
+    pub fn of(table: &crate::export::Table, names: &mut Unique) -> Result<TableInfo, String> {
+        if table.columns.is_empty() {
+            return Err("it has no columns".into());
+        }
+        let mut cols = Unique::default();
+        let mut columns = Vec::new();
+        for (okta, ty) in &table.columns {
+            let Some(ty) = column_type(ty) else {
+                return Err(format!(
+                    "its column `{okta}` has the Okta type `{ty}`, which has no flowctl column type"
+                ));
+            };
+            let mut name = crate::names::snake(okta, "column");
+            if name == "id" || name.starts_with('_') {
+                name = format!(
+                    "column{}{name}",
+                    if name.starts_with('_') { "" } else { "_" }
+                );
+            }
+            columns.push((okta.clone(), cols.claim(name, "_"), ty));
+        }
+        let mut name = crate::names::snake(&table.name, "table");
+        if name.starts_with('_') {
+            name.insert_str(0, "table");
+        }
+        Ok(TableInfo {
+            name: names.claim(name, "_"),
+            columns,
+        })
+    }
+
+    /// The flowctl name of the Okta column `okta`.
+    pub fn column(&self, okta: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|(o, _, _)| o == okta)
+            .map(|(_, n, _)| n.as_str())
+    }
+}
+
+/// The flowctl column type of an Okta Tables column type.
+fn column_type(okta: &str) -> Option<&'static str> {
+    match okta {
+        "str" | "string" | "text" => Some("text"),
+        "num" | "number" => Some("number"),
+        "bool" | "boolean" => Some("boolean"),
+        "date" | "Date" => Some("date"),
+        _ => None,
+    }
+}
 
 impl<'a> Cx<'a> {
     /// Search Rows → `table.search_rows` with `limit: 1`; its Row ID and Fields outputs read
     /// the first row found (`null` when none is).
     pub(super) fn search_rows(&mut self, m: &'a Method, id: &str) -> Result<Step, String> {
         let mut used: HashSet<String> = HashSet::new();
-        let table = find_field(&m.inputs, "parameters/stash")
-            .ok_or_else(|| "names no table".to_string())?;
-        used.insert(table.id.clone());
-        let info = match self.catalog.tables.get(&text(Some(&table.data))) {
-            Some(Ok(info)) => info.clone(),
-            Some(Err(why)) => return Err(format!("its table is not declared: {why}")),
-            None => return Err("its table is not in the export".into()),
-        };
+        let info = self.table_of(m, &mut used)?;
         let result_set = find_field(&m.inputs, "parameters/resultSet");
         let set = result_set.map(|f| text(Some(&f.data))).unwrap_or_default();
-        match set.as_str() {
-            "one" => {}
+        let first = match set.as_str() {
+            "one" => true,
+            "all-new" | "all" => false,
             "" => return Err("its Result Set is not chosen".into()),
-            "all-new" => {
-                return Err("its Result Set \"All matching rows\" is not converted yet".into());
-            }
             other => return Err(format!("its Result Set `{other}` is not known")),
-        }
+        };
         used.extend(result_set.map(|f| f.id.clone()));
         let mut conditions = Vec::new();
         if let Some(f) = find_field(&m.inputs, "Filter/Where Expression") {
@@ -104,8 +161,14 @@ impl<'a> Cx<'a> {
         }
         for o in &m.outputs {
             let v = match (o.group.as_deref(), o.key.as_str()) {
-                (Some("Row"), "Row ID") => Ok(Val::Ref(format!("{id}.rows.0.id"))),
-                (Some("Fields"), col) => match info.column(col) {
+                _ if !first && (o.group.as_deref() == Some("Rows") || o.key == "Rows") => {
+                    Ok(Val::Sealed(
+                        format!("{id}.rows"),
+                        "of Search Rows (all matching rows), whose rows name their columns as flowctl does".into(),
+                    ))
+                }
+                (Some("Row"), "Row ID") if first => Ok(Val::Ref(format!("{id}.rows.0.id"))),
+                (Some("Fields"), col) if first => match info.column(col) {
                     Some(c) => Ok(Val::Ref(format!("{id}.rows.0.{c}"))),
                     None => Err(format!(
                         "reads the column `{col}`, which the table does not have"
@@ -122,12 +185,176 @@ impl<'a> Cx<'a> {
         if !conditions.is_empty() {
             with.push(("where".into(), Val::List(conditions).to_yaml()));
         }
-        with.push(("limit".into(), crate::yaml::Yaml::Num("1".into())));
+        if first {
+            with.push(("limit".into(), crate::yaml::Yaml::Num("1".into())));
+        }
         Ok(Step {
             id: id.to_string(),
-            card: "table.search_rows",
+            card: "table.search_rows".into(),
             with,
             ..Step::default()
         })
+    }
+
+    /// The table a Tables card names (`parameters/stash`), as declared.
+    fn table_of(&self, m: &Method, used: &mut HashSet<String>) -> Result<TableInfo, String> {
+        let table = find_field(&m.inputs, "parameters/stash")
+            .ok_or_else(|| "names no table".to_string())?;
+        used.insert(table.id.clone());
+        match self.catalog.tables.get(&text(Some(&table.data))) {
+            Some(Ok(info)) => Ok(info.clone()),
+            Some(Err(why)) => Err(format!("its table is not declared: {why}")),
+            None => Err("its table is not in the export".into()),
+        }
+    }
+
+    /// Create Row, Update Row, Read Row, Delete Row, Clear Table → `table.create_row`,
+    /// `table.update_row`, `table.read_row`, `table.delete_row`, `table.clear`.
+    pub(super) fn table_row(
+        &mut self,
+        m: &'a Method,
+        id: &str,
+        card: &'static str,
+    ) -> Result<Step, String> {
+        let mut used: HashSet<String> = HashSet::new();
+        let info = self.table_of(m, &mut used)?;
+        let mut with = vec![("table".to_string(), Yaml::str(info.name.clone()))];
+        let takes_id = matches!(
+            card,
+            "table.update_row" | "table.read_row" | "table.delete_row"
+        );
+        if takes_id {
+            let f = find_field(&m.inputs, "Row/Row ID")
+                .or_else(|| find_field(&m.inputs, "Row ID"))
+                .ok_or_else(|| "names no row (its Row ID is missing)".to_string())?;
+            used.insert(f.id.clone());
+            let fid = f.id.clone();
+            let v = self
+                .input(m, &fid, 0)?
+                .ok_or_else(|| "its Row ID is not set".to_string())?;
+            with.push(("id".into(), v.to_yaml()));
+        }
+        if matches!(card, "table.create_row" | "table.update_row") {
+            let mut values = Vec::new();
+            let fields: Vec<(String, String)> = m
+                .inputs
+                .iter()
+                .filter(|f| f.group.as_deref() == Some("Fields"))
+                .map(|f| (f.id.clone(), f.key.clone()))
+                .collect();
+            for (fid, col) in fields {
+                used.insert(fid.clone());
+                let name = info.column(&col).ok_or_else(|| {
+                    format!("writes the column `{col}`, which the table does not have")
+                })?;
+                if let Some(v) = self.input(m, &fid, 0)? {
+                    values.push((name.to_string(), v));
+                }
+            }
+            with.push(("values".into(), Val::Map(values).to_yaml()));
+        }
+        for f in &m.inputs {
+            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
+            if !used.contains(&f.id) && !f.wormhole && (wired || !f.is_blank()) {
+                return Err(format!(
+                    "its input `{}` has no flowctl counterpart",
+                    f.label()
+                ));
+            }
+        }
+        for o in &m.outputs {
+            let v = match (o.group.as_deref(), o.key.as_str()) {
+                (Some("Row"), "Row ID") if card != "table.delete_row" => {
+                    Ok(Val::Ref(format!("{id}.id")))
+                }
+                (Some("Fields"), col)
+                    if matches!(
+                        card,
+                        "table.read_row" | "table.create_row" | "table.update_row"
+                    ) =>
+                {
+                    match info.column(col) {
+                        Some(c) => Ok(Val::Ref(format!("{id}.{c}"))),
+                        None => Err(format!(
+                            "reads the column `{col}`, which the table does not have"
+                        )),
+                    }
+                }
+                (_, "Rows Deleted" | "Deleted" | "Count")
+                    if matches!(card, "table.delete_row" | "table.clear") =>
+                {
+                    Ok(Val::Ref(format!("{id}.deleted")))
+                }
+                _ => Err(format!(
+                    "reads the output `{}` of `{}`, which has no flowctl counterpart",
+                    o.label(),
+                    m.name.trim()
+                )),
+            };
+            self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+        }
+        Ok(Step {
+            id: id.to_string(),
+            card: card.into(),
+            with,
+            ..Step::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::Table;
+
+    #[test]
+    fn tables_get_store_safe_names_and_known_types_only() {
+        let table = |name: &str, cols: &[(&str, &str)]| Table {
+            id: "t".into(),
+            name: name.into(),
+            columns: cols
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+        };
+        let mut names = Unique::default();
+        let info = TableInfo::of(
+            &table(
+                "2024 Allowed Domains",
+                &[
+                    ("ID", "str"),
+                    ("_hidden", "number"),
+                    ("Id", "boolean"),
+                    ("When", "date"),
+                ],
+            ),
+            &mut names,
+        )
+        .unwrap();
+        assert_eq!(info.name, "table_2024_allowed_domains");
+        let cols: Vec<(&str, &str)> = info
+            .columns
+            .iter()
+            .map(|(_, n, t)| (n.as_str(), *t))
+            .collect();
+        assert_eq!(
+            cols,
+            [
+                ("column_id", "text"),
+                ("hidden", "number"),
+                ("column_id_2", "boolean"),
+                ("when", "date")
+            ]
+        );
+        assert_eq!(info.column("When"), Some("when"));
+        let again = TableInfo::of(&table("2024 allowed domains", &[("a", "str")]), &mut names);
+        assert_eq!(again.unwrap().name, "table_2024_allowed_domains_2");
+        let refused = TableInfo::of(&table("files", &[("doc", "file")]), &mut names);
+        assert!(
+            refused
+                .unwrap_err()
+                .contains("`doc` has the Okta type `file`")
+        );
+        assert!(TableInfo::of(&table("empty", &[]), &mut names).is_err());
     }
 }

@@ -1,13 +1,15 @@
-//! If Error (`control:tryCatch`): the Try block's steps are written inline, each continuing on
-//! error and running only while no earlier one failed; the If Error block's steps run only
-//! when one failed, and its Error context field is that step's `error`. A Return that ends a
-//! block with no values only leaves the block, so it is dropped.
+//! If Error (`control:tryCatch`) → a `try:`/`catch:` block: the Try block's cards become the
+//! steps of `try:`, the If Error block's the steps of `catch:`, and its Error context field is
+//! the `error` in scope there. A Return that ends a block with no values only leaves the
+//! block, so it is dropped.
 
+use super::blocks::{Arm, Block};
 use super::order::order;
-use super::{Cx, Step, group};
+use super::{Cx, Step};
 use crate::export::{FlowData, Method};
 use crate::table::Special;
 use crate::value::Val;
+use crate::yaml::Yaml;
 
 /// Where the card being converted sits.
 #[derive(Debug, Default, Clone)]
@@ -15,30 +17,12 @@ pub(super) enum Scope {
     /// In the flow itself.
     #[default]
     Flow,
-    /// In an If Error's Try block: the ids of its steps so far, and its last card.
-    Try { done: Vec<String>, last: String },
-    /// In an If Error's If Error block: the Try block's step ids, and its last card.
-    Handler { tried: Vec<String>, last: String },
-}
-
-/// `a.error`, or `or a.error b.error …` (at most 16, the `or` helper's limit).
-fn any_failed(steps: &[String]) -> Result<String, String> {
-    match steps {
-        [] => Err("an If Error whose Try block has no steps".into()),
-        [one] => Ok(format!("{one}.error")),
-        many if many.len() <= 16 => Ok(format!(
-            "or {}",
-            many.iter()
-                .map(|s| format!("{s}.error"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        )),
-        _ => Err("a Try block of more than 16 steps (not yet)".into()),
-    }
+    /// In one of an If Error's blocks: its last card.
+    Block { last: String },
 }
 
 /// The uuid of a block's last card (its event card aside).
-fn last_card(flow: &FlowData) -> String {
+pub(super) fn last_card(flow: &FlowData) -> String {
     order(flow)
         .iter()
         .rev()
@@ -49,12 +33,9 @@ fn last_card(flow: &FlowData) -> String {
 
 impl<'a> Cx<'a> {
     /// Converts an If Error card: its two blocks inline, guarded as the module says.
-    pub(super) fn try_catch(&mut self, m: &'a Method) -> Result<Option<Step>, String> {
-        if !matches!(self.scope, Scope::Flow) {
-            return Err("an If Error inside an If Error block (not yet)".into());
-        }
-        if !self.branches.of(&m.uuid).is_empty() {
-            return Err("an If Error inside an If/Else branch (not yet)".into());
+    pub(super) fn try_catch(&mut self, m: &'a Method, id: &str) -> Result<Option<Step>, String> {
+        if !matches!(self.scope, Scope::Flow) || self.dest.is_some() {
+            return Err("an If Error inside a block (not yet)".into());
         }
         let Some(blocks) = m.try_catch.as_deref() else {
             return Err("its Try and If Error blocks are missing".into());
@@ -77,47 +58,8 @@ impl<'a> Cx<'a> {
         }
         // Values from outside reach the blocks through the event card of each block.
         for flow in [try_flow, handler] {
-            for card in flow.methods.iter().filter(|c| c.key == "control:callable") {
-                self.done.insert(card.uuid.clone());
-                for o in card.outputs.iter().filter(|o| o.wormhole) {
-                    let v = match m.inputs.iter().find(|f| f.wormhole && f.key == o.key) {
-                        Some(f) => {
-                            let id = f.id.clone();
-                            self.input(m, &id, 0).and_then(|v| {
-                                v.ok_or_else(|| {
-                                    "reads a value the If Error card does not pass".into()
-                                })
-                            })
-                        }
-                        None => Err("reads a value the If Error card does not pass".into()),
-                    };
-                    self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
-                }
-            }
+            self.wormholes(m, flow);
         }
-        self.notes.push(format!(
-            "Okta: {}: the steps of its Try block go on after an error and stop the block at the first one; the steps of its If Error block run when one failed",
-            m.name.trim()
-        ));
-        self.scope = Scope::Try {
-            done: Vec::new(),
-            last: last_card(try_flow),
-        };
-        for c in order(try_flow) {
-            if c.key != "control:callable" {
-                self.card(c);
-            }
-        }
-        let tried = match std::mem::take(&mut self.scope) {
-            Scope::Try { done, .. } => done,
-            _ => Vec::new(),
-        };
-        let error = match tried.as_slice() {
-            [one] => Ok(Val::Ref(format!("{one}.error"))),
-            [] => Err("reads the error of a Try block with no steps".to_string()),
-            _ => any_failed(&tried)
-                .map(|_| Val::FirstOf(tried.iter().map(|s| format!("{s}.error")).collect())),
-        };
         for card in handler
             .methods
             .iter()
@@ -125,7 +67,7 @@ impl<'a> Cx<'a> {
         {
             for o in card.outputs.iter().filter(|o| !o.wormhole) {
                 let v = if o.group.as_deref() == Some("context") && o.key == "error" {
-                    error.clone()
+                    Ok(Val::Ref("error".into()))
                 } else {
                     Err(format!(
                         "reads the If Error block's `{}` (not yet)",
@@ -135,30 +77,152 @@ impl<'a> Cx<'a> {
                 self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
             }
         }
-        self.scope = Scope::Handler {
-            tried,
-            last: last_card(handler),
+        // Its outputs are the Return values of whichever block ran: the block's outputs.
+        for o in &m.outputs {
+            self.outputs.insert(
+                (m.uuid.clone(), o.id.clone()),
+                Ok(Val::Ref(format!(
+                    "{id}.{}",
+                    crate::names::snake(&o.key, "output")
+                ))),
+            );
+        }
+        // The block goes into the flow's list now, so that its cards' steps go into its arms.
+        let index = self.steps.len();
+        self.blocks.insert(m.uuid.clone(), index);
+        let comments = self.take_notes(m);
+        self.steps.push(Step {
+            id: id.to_string(),
+            comments,
+            block: Some(Box::new(Block::Try {
+                body: Arm::default(),
+                catch: Arm::default(),
+            })),
+            ..Step::default()
+        });
+        for (arm, flow) in [try_flow, handler].into_iter().enumerate() {
+            self.scope = Scope::Block {
+                last: last_card(flow),
+            };
+            self.dest = Some((index, arm));
+            for c in order(flow) {
+                if c.key != "control:callable" {
+                    self.card(c);
+                }
+            }
+        }
+        self.scope = Scope::Flow;
+        self.dest = None;
+        Ok(None)
+    }
+
+    /// The values an inline flow's event card carries in from outside (`wormhole` fields),
+    /// each the value of the container card's input of the same key.
+    pub(super) fn wormholes(&mut self, m: &Method, flow: &'a FlowData) {
+        for card in flow.methods.iter().filter(|c| c.key == "control:callable") {
+            self.done.insert(card.uuid.clone());
+            for o in card.outputs.iter().filter(|o| o.wormhole) {
+                let v = match m.inputs.iter().find(|f| f.wormhole && f.key == o.key) {
+                    Some(f) => {
+                        let id = f.id.clone();
+                        self.input(m, &id, 0).and_then(|v| {
+                            v.ok_or_else(|| "reads a value its container card does not pass".into())
+                        })
+                    }
+                    None => Err("reads a value its container card does not pass".into()),
+                };
+                self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+            }
+        }
+    }
+
+    /// For Each – Ignore Errors wrapping the body of an Okta event flow (Okta runs the body
+    /// once per event of a batch and ignores its failures): flowctl starts a run per event,
+    /// so the body is written in place, as a `try:` block with no `catch:` (a failure is
+    /// ignored the same way). Its event card's fields read the event card's outputs of the
+    /// same group and key.
+    pub(super) fn event_batch(&mut self, m: &'a Method, id: &str) -> Result<Option<Step>, String> {
+        let Some(body) = m.inline.as_deref() else {
+            return Err("runs no helper flow".into());
         };
-        for c in order(handler) {
+        if self.trigger_kind != Some("okta_event_hook") {
+            return Err("runs an inline flow outside an Okta event flow (not yet)".into());
+        }
+        if !matches!(self.scope, Scope::Flow) || self.dest.is_some() {
+            return Err("an event batch inside a block (not yet)".into());
+        }
+        if let Some(c) = body.methods.iter().find(|c| {
+            matches!(
+                c.key.as_str(),
+                "control:if" | "control:branch" | "control:tryCatch"
+            )
+        }) {
+            return Err(format!("holds `{}` in its body (not yet)", c.name.trim()));
+        }
+        self.register(body);
+        self.wormholes(m, body);
+        let event = self.flow.methods.iter().find(|c| c.webhook);
+        for card in body.methods.iter().filter(|c| c.key == "control:callable") {
+            for o in card.outputs.iter().filter(|o| !o.wormhole) {
+                let same = event.and_then(|e| {
+                    e.outputs
+                        .iter()
+                        .find(|eo| eo.group == o.group && eo.key == o.key)
+                        .and_then(|eo| self.outputs.get(&(e.uuid.clone(), eo.id.clone())).cloned())
+                });
+                let v = same.unwrap_or_else(|| {
+                    Err(format!(
+                        "reads the event batch's `{}`, which is not one of the event card's fields",
+                        o.label()
+                    ))
+                });
+                self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+            }
+        }
+        for o in &m.outputs {
+            self.outputs.insert(
+                (m.uuid.clone(), o.id.clone()),
+                Err(format!(
+                    "reads the For Each output `{}` of an event batch (not yet)",
+                    o.label()
+                )),
+            );
+        }
+        self.notes.push(format!(
+            "Okta: {}: Okta runs this body once per event of a batch and ignores its failures; flowctl starts a run per event, and this try block ignores a failure the same way",
+            m.name.trim()
+        ));
+        // Named for what it is, not for the hidden card Okta made.
+        self.ids.release(id);
+        let id = self.ids.claim("each_event".into(), "_");
+        let index = self.steps.len();
+        self.blocks.insert(m.uuid.clone(), index);
+        let comments = self.take_notes(m);
+        self.steps.push(Step {
+            id,
+            comments,
+            block: Some(Box::new(Block::Try {
+                body: Arm::default(),
+                catch: Arm::default(),
+            })),
+            ..Step::default()
+        });
+        self.scope = Scope::Block {
+            last: last_card(body),
+        };
+        self.dest = Some((index, 0));
+        for c in order(body) {
             if c.key != "control:callable" {
                 self.card(c);
             }
         }
         self.scope = Scope::Flow;
-        for o in &m.outputs {
-            self.outputs.insert(
-                (m.uuid.clone(), o.id.clone()),
-                Err(format!(
-                    "reads the If Error output `{}` (not yet)",
-                    o.label()
-                )),
-            );
-        }
+        self.dest = None;
         Ok(None)
     }
 
     /// Makes an inline flow's cards and wires known.
-    fn register(&mut self, flow: &'a FlowData) {
+    pub(super) fn register(&mut self, flow: &'a FlowData) {
         for c in &flow.methods {
             self.by_uuid.insert(c.uuid.as_str(), c);
             for p in &c.pins {
@@ -174,7 +238,7 @@ impl<'a> Cx<'a> {
     pub(super) fn scope_forbids(&self, m: &Method, special: Option<Special>) -> Option<String> {
         let last = match &self.scope {
             Scope::Flow => return None,
-            Scope::Try { last, .. } | Scope::Handler { last, .. } => last,
+            Scope::Block { last } => last,
         };
         match special {
             Some(Special::Return) if &m.uuid == last => None,
@@ -183,8 +247,6 @@ impl<'a> Cx<'a> {
                 | Special::ReturnRaw
                 | Special::Close
                 | Special::ContinueIf
-                | Special::Throw
-                | Special::ThrowIf
                 | Special::IfElse
                 | Special::Join,
             ) => Some(format!(
@@ -195,56 +257,28 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// Guards a step of an If Error block. `stand_in`: a `--partial` stand-in, which gets the
-    /// condition only.
+    /// A Return that ends an If Error block with no values only leaves the block: no step.
     pub(super) fn in_scope(
         &mut self,
         special: Option<Special>,
         step: Option<Step>,
-        stand_in: bool,
     ) -> Result<Option<Step>, String> {
-        let Some(mut step) = step else {
+        let Some(step) = step else {
             return Ok(None);
         };
-        let condition = match &self.scope {
-            Scope::Flow => return Ok(Some(step)),
-            Scope::Try { done, .. } if done.is_empty() => None,
-            Scope::Try { done, .. } => Some(format!("not {}", group(&any_failed(done)?))),
-            Scope::Handler { tried, .. } => Some(any_failed(tried)?),
-        };
-        if special == Some(Special::Return) && !stand_in {
-            // The block's last card: it leaves the block.
-            if step.with.is_empty() {
-                return Ok(None);
-            }
-            return Err("a Return with values ends an If Error block (not yet)".into());
+        if matches!(self.scope, Scope::Flow) || special != Some(Special::Return) {
+            return Ok(Some(step));
         }
-        if let Some(c) = condition {
-            step.condition = Some(match step.condition.take() {
-                Some(own) => format!("and {} {}", group(&c), group(&own)),
-                None => c,
-            });
+        if step.with.is_empty() {
+            return Ok(None);
         }
-        if !stand_in && let Scope::Try { done, .. } = &mut self.scope {
-            step.on_error = Some("continue");
-            done.push(step.id.clone());
+        // Its values are the block's outputs, which the container card's outputs read.
+        if let Some((key, Yaml::Map(entries))) = step.with.first()
+            && key == "outputs"
+            && self.arm_outputs(entries.clone())
+        {
+            return Ok(None);
         }
-        Ok(Some(step))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failures_are_tested_with_or_up_to_16_steps() {
-        assert_eq!(any_failed(&["a".into()]).unwrap(), "a.error");
-        assert_eq!(
-            any_failed(&["a".into(), "b".into()]).unwrap(),
-            "or a.error b.error"
-        );
-        assert!(any_failed(&[]).is_err());
-        assert!(any_failed(&vec!["s".to_string(); 17]).is_err());
+        Err("a Return with values that ends a block, outside one".into())
     }
 }

@@ -1,0 +1,391 @@
+//! Connector cards with no entry of their own in the table: Okta's card "Get User's Groups"
+//! of the `okta` connector becomes the registry's `okta.get_users_groups`, each Okta input the
+//! action input of the same name (`User/ID` → `user_id`, `id` or `user`, the first the action
+//! has), Okta's Result Set option `limit:` or `stream:`. An input with no counterpart, a
+//! required input left unset, or a read of an output whose place is not known blocks the card.
+
+use super::{Cx, Step, display_name};
+use crate::export::{Field, Method, text};
+use crate::kinds::KindInfo;
+use crate::names::snake;
+use crate::table::OKTA_USER_OUTPUTS;
+use crate::value::Val;
+use crate::yaml::Yaml;
+use serde_json::Value;
+
+/// Groups that only sort a card's inputs on the Okta canvas: their name is not part of the
+/// input's.
+const PLAIN_GROUPS: &[&str] = &["parameters", "inputs", "input", "options", "streaming"];
+
+/// The action input names an Okta input may stand for, most specific first.
+fn candidates(f: &Field) -> Vec<String> {
+    let key = snake(&f.key, "");
+    let mut out = Vec::new();
+    let group = f
+        .group
+        .as_deref()
+        .filter(|g| !PLAIN_GROUPS.contains(&g.to_ascii_lowercase().as_str()));
+    if let Some(g) = group {
+        out.push(snake(&format!("{g} {}", f.key), ""));
+    }
+    out.push(key);
+    if let Some(d) = &f.display_name {
+        out.push(snake(d, ""));
+    }
+    if let Some(g) = group {
+        out.push(snake(g, ""));
+    }
+    out.retain(|c| !c.is_empty());
+    out
+}
+
+impl<'a> Cx<'a> {
+    /// A connector card as the registry's `kind`, input by input.
+    pub(super) fn connector_card(
+        &mut self,
+        m: &Method,
+        id: &str,
+        kind: &str,
+        info: &KindInfo,
+    ) -> Result<Step, String> {
+        let app = kind.split('.').next().unwrap_or(kind);
+        let mut with: Vec<(String, Yaml)> = Vec::new();
+        if info.connection {
+            with.push(("connection".into(), Yaml::str(self.connection(m, app))));
+        }
+        let has = |name: &str| info.inputs.iter().any(|i| i == name);
+        let mut streamed = false;
+        for f in &m.inputs {
+            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
+            if f.wormhole || (!wired && f.is_blank()) {
+                continue;
+            }
+            let group = f.group.as_deref().unwrap_or("").to_ascii_lowercase();
+            if group == "parameters" && f.key == "resultSet" {
+                let choice = text(Some(&f.data));
+                if wired {
+                    return Err("its Result Set is wired, not chosen".into());
+                }
+                if choice.eq_ignore_ascii_case("Stream Records") {
+                    streamed = true;
+                    let flow = self.stream_flow(m)?;
+                    if !has("stream") {
+                        return Err(format!("streams its records, which `{kind}` does not"));
+                    }
+                    with.push((
+                        "stream".into(),
+                        Yaml::Map(vec![("flow".into(), Yaml::str(flow))]),
+                    ));
+                } else if let Some(n) = first_n(&choice) {
+                    if has("limit") {
+                        with.push(("limit".into(), Yaml::Num(n.to_string())));
+                    }
+                } else {
+                    return Err(format!(
+                        "its Result Set `{choice}` has no flowctl counterpart"
+                    ));
+                }
+                continue;
+            }
+            if group == "streaming" {
+                if f.key == "Flow" {
+                    continue;
+                }
+                return Err(format!(
+                    "passes `{}` to the helper it streams to (not yet: the helper gets each record only)",
+                    f.key
+                ));
+            }
+            if group == "list criteria" && f.key == "Limit" && has("stream") {
+                // Okta's record limit when streaming; flowctl streams every record.
+                continue;
+            }
+            let mut names = candidates(f);
+            // Every connector's Custom API Action: its Relative URL is flowctl's `path`.
+            if kind.ends_with(".api_request")
+                && matches!(snake(&f.key, "").as_str(), "relative_url" | "url")
+            {
+                names.insert(0, "path".into());
+            }
+            let Some(name) = names.into_iter().find(|c| has(c)) else {
+                return Err(format!(
+                    "its input `{}` has no counterpart among the inputs of `{kind}` ({})",
+                    f.label(),
+                    info.inputs.join(", ")
+                ));
+            };
+            if with.iter().any(|(n, _)| *n == name) {
+                return Err(format!("two of its inputs are `{name}` of `{kind}`"));
+            }
+            let id_ = f.id.clone();
+            if let Some(v) = self.input(m, &id_, 0)? {
+                with.push((name, v.to_yaml()));
+            }
+        }
+        let missing: Vec<&str> = info
+            .required
+            .iter()
+            .filter(|r| !with.iter().any(|(n, _)| n == *r))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "leaves `{}` of `{kind}` unset (no Okta input of that name holds a value)",
+                missing.join("`, `")
+            ));
+        }
+        self.connector_outputs(m, id, kind, streamed);
+        Ok(Step {
+            id: id.to_string(),
+            card: kind.to_string().into(),
+            with,
+            ..Step::default()
+        })
+    }
+
+    /// The helper a streaming card hands each record to (`Streaming/Flow`).
+    fn stream_flow(&mut self, m: &Method) -> Result<String, String> {
+        let Some(f) = m.input("Streaming/Flow") else {
+            return Err("streams its records to no helper flow".into());
+        };
+        let Value::String(uuid) = &f.data else {
+            return Err("streams its records to no helper flow".into());
+        };
+        let Some(name) = self.catalog.names.get(uuid).cloned() else {
+            return Err(format!(
+                "streams to the helper flow {uuid}, which is not in this export"
+            ));
+        };
+        self.out.calls.insert(uuid.clone());
+        Ok(name)
+    }
+
+    /// What each Okta output of a connector card reads: a streaming card's count, an Okta
+    /// user's fields, the whole output when the card has one; any other read is refused.
+    fn connector_outputs(&mut self, m: &Method, id: &str, kind: &str, streamed: bool) {
+        let single = m.outputs.len() == 1;
+        let api_request = kind.ends_with(".api_request");
+        for o in &m.outputs {
+            let field = match snake(&o.key, "").as_str() {
+                "status_code" | "status" => Some("status"),
+                "headers" => Some("headers"),
+                "body" => Some("body"),
+                _ => None,
+            };
+            if api_request && let Some(f) = field {
+                self.outputs.insert(
+                    (m.uuid.clone(), o.id.clone()),
+                    Ok(Val::Ref(format!("{id}.{f}"))),
+                );
+                continue;
+            }
+            let user = OKTA_USER_OUTPUTS
+                .iter()
+                .find_map(|(pattern, path)| super::match_output(pattern, path, &o.group, &o.key));
+            let v = if streamed {
+                if o.key == "Records Streamed" {
+                    Ok(Val::Ref(format!("{id}.count")))
+                } else {
+                    Err(format!(
+                        "reads the output `{}` of `{}`, which streams its records",
+                        o.label(),
+                        display_name(m)
+                    ))
+                }
+            } else if kind.starts_with("okta.")
+                && let Some(path) = user
+            {
+                Val::Ref(id.to_string()).field(path.split('.'))
+            } else if single && (o.collection || !o.ty.is_string()) {
+                Ok(Val::Sealed(
+                    id.to_string(),
+                    format!(
+                        "of `{}` (`{kind}`), whose Okta field names are not flowctl's",
+                        display_name(m)
+                    ),
+                ))
+            } else {
+                // One field of the action's output, but which one is not known here.
+                Err(format!(
+                    "reads the output `{}` of `{}`, whose place in the output of `{kind}` is not known",
+                    o.label(),
+                    display_name(m)
+                ))
+            };
+            self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+        }
+    }
+}
+
+/// `First 200 Records` → 200.
+fn first_n(choice: &str) -> Option<u64> {
+    let mut w = choice.split_whitespace();
+    if !w.next()?.eq_ignore_ascii_case("first") {
+        return None;
+    }
+    w.next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Kinds, Options, Outcome, import};
+
+    const CONNECTORS: &[u8] = include_bytes!("../../../../tests/fixtures/okta/connectors.flow");
+
+    fn kind(inputs: &[&str], required: &[&str]) -> KindInfo {
+        KindInfo {
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            required: required.iter().map(|s| s.to_string()).collect(),
+            connection: inputs.contains(&"connection"),
+        }
+    }
+
+    /// A registry as the connector branches will have it: Okta actions named after Okta's
+    /// cards.
+    fn registry(with_list_users: bool) -> Kinds {
+        let mut k = Kinds::new();
+        k.add("flow.return", kind(&["outputs"], &[]), &[]);
+        k.add(
+            "okta.api_request",
+            kind(
+                &["connection", "method", "path", "query", "body"],
+                &["path"],
+            ),
+            &["Okta - Custom API Action"],
+        );
+        k.add(
+            "okta.get_users_groups",
+            kind(&["connection", "user_id", "stream", "limit"], &["user_id"]),
+            &[],
+        );
+        k.add(
+            "okta.add_user_to_group",
+            kind(
+                &["connection", "group_id", "user_id"],
+                &["group_id", "user_id"],
+            ),
+            &["Okta - Add User to Group"],
+        );
+        if with_list_users {
+            k.add(
+                "okta.list_users",
+                kind(&["connection", "search", "filter", "q", "limit"], &[]),
+                &["Okta - List Users with Filter"],
+            );
+        }
+        k
+    }
+
+    #[test]
+    fn connector_cards_become_the_registry_actions_of_their_name() {
+        let kinds = registry(true);
+        let i = import(
+            CONNECTORS,
+            "x",
+            Options {
+                partial: false,
+                kinds: Some(&kinds),
+            },
+        )
+        .unwrap();
+        assert!(i.report.all_converted(), "{}", i.report);
+        let flow = &i.files[1].text;
+        for want in [
+            "  - id: get_users_groups\n    card: okta.get_users_groups\n    with:\n      connection: okta\n      stream:\n        flow: each-group\n      user_id: \"{{ trigger.json.user }}\"\n",
+            // A card the table maps keeps its entry, though the registry has its namesake.
+            "    card: okta.api_request\n    with:\n      connection: okta\n      method: PUT\n      path: \"/api/v1/groups/{{ trigger.json.group }}/users/{{ trigger.json.user }}\"\n",
+            "    card: okta.list_users\n    with:\n      connection: okta\n      filter: \"status eq \\\"SUSPENDED\\\"\"\n      limit: 200\n",
+            "        streamed: \"{{ get_users_groups.count }}\"\n        suspended: \"{{ list_users_with_filter }}\"\n",
+        ] {
+            assert!(flow.contains(want), "{want}\n---\n{flow}");
+        }
+    }
+
+    #[test]
+    fn a_card_whose_action_is_missing_is_reported_by_name() {
+        let kinds = registry(false);
+        let i = import(
+            CONNECTORS,
+            "x",
+            Options {
+                partial: false,
+                kinds: Some(&kinds),
+            },
+        )
+        .unwrap();
+        let regroup = &i.report.flows[0];
+        assert_eq!(regroup.outcome, Outcome::NotConverted);
+        let problems: Vec<(&str, &str)> = regroup
+            .problems
+            .iter()
+            .map(|p| (p.card.as_str(), p.reason.as_str()))
+            .collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0].0, "List Users with Filter");
+        assert!(
+            problems[0]
+                .1
+                .contains("needs the flowctl card `okta.list_users`"),
+            "{problems:?}"
+        );
+        assert_eq!(problems[1].0, "Return");
+        // An action that takes other inputs than the table writes: the input is named.
+        let mut kinds = registry(true);
+        kinds.add("okta.list_users", kind(&["connection", "search"], &[]), &[]);
+        let i = import(
+            CONNECTORS,
+            "x",
+            Options {
+                partial: false,
+                kinds: Some(&kinds),
+            },
+        )
+        .unwrap();
+        let reason = &i.report.flows[0].problems[0].reason;
+        assert!(
+            reason.contains("maps to `okta.list_users`, which has no input `filter`"),
+            "{reason}"
+        );
+        // A connector card with no entry: its input with no action input of its name.
+        let mut kinds = registry(true);
+        kinds.add(
+            "okta.get_users_groups",
+            kind(&["connection", "group", "stream"], &[]),
+            &[],
+        );
+        let i = import(
+            CONNECTORS,
+            "x",
+            Options {
+                partial: false,
+                kinds: Some(&kinds),
+            },
+        )
+        .unwrap();
+        let reason = &i.report.flows[0].problems[0].reason;
+        assert!(
+            reason.contains("its input `User/ID` has no counterpart among the inputs of `okta.get_users_groups` (connection, group, stream)"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn okta_inputs_name_their_action_inputs() {
+        let f = Field {
+            group: Some("User".into()),
+            key: "ID".into(),
+            ..Field::default()
+        };
+        assert_eq!(candidates(&f), ["user_id", "id", "user"]);
+        let p = Field {
+            group: Some("parameters".into()),
+            key: "channel".into(),
+            display_name: Some("Channel ID".into()),
+            ..Field::default()
+        };
+        assert_eq!(candidates(&p), ["channel", "channel_id"]);
+        assert_eq!(first_n("First 200 Records"), Some(200));
+        assert_eq!(first_n("Stream Records"), None);
+    }
+}

@@ -1,0 +1,194 @@
+//! The trigger: Okta's event card of a flow becomes its `trigger:` (API Endpoint →
+//! `api_endpoint`, Helper Flow → `helper`, Scheduled Flow → `schedule`, an Okta event card →
+//! `okta_event_hook`), and its outputs the template paths they read.
+
+use super::{Cx, display_name, env_prefix, field_type, helper_inputs, lookup_special};
+use crate::export::Method;
+use crate::names::{snake, template_path};
+use crate::table::{self, Map, Special};
+use crate::value::Val;
+use crate::yaml::{self, Yaml};
+use std::collections::HashMap;
+
+impl<'a> Cx<'a> {
+    /// The trigger block; fills the event card's outputs.
+    pub(super) fn trigger(&mut self, card: Option<&'a Method>, flow_name: &str) -> String {
+        let mut text = String::from("trigger:\n");
+        let Some(card) = card else {
+            text.push_str("  # Okta: this flow has no event card; it runs when started by hand (`flowctl run`).\n");
+            text.push_str("  helper: {}\n");
+            self.trigger_kind = Some("helper");
+            return text;
+        };
+        self.done.insert(card.uuid.clone());
+        self.out.cards += 1;
+        let result = match lookup_special(card) {
+            _ if card.webhook => self.event_hook(card, flow_name),
+            Some(Special::ApiEndpoint) => self.api_endpoint(card, flow_name),
+            Some(Special::Callable) => self.helper(card),
+            _ => Err(match table::lookup(&card.key).map(|e| &e.map) {
+                Some(Map::Unsupported(r)) => (*r).to_string(),
+                _ => table::unknown_reason(&card.key, &card.address),
+            }),
+        };
+        match result {
+            Ok(body) => {
+                text.push_str(&format!("  # Okta: {}\n", display_name(card)));
+                text.push_str(&body);
+            }
+            Err(reason) => {
+                self.problem(card, reason.clone());
+                for o in &card.outputs {
+                    self.outputs.insert(
+                        (card.uuid.clone(), o.id.clone()),
+                        Err(format!(
+                            "reads the event card `{}`, which was not converted",
+                            display_name(card)
+                        )),
+                    );
+                }
+                text.push_str(&format!(
+                    "  # UNSUPPORTED: {} ({}): {reason}\n",
+                    display_name(card),
+                    card.key
+                ));
+                // A helper keeps its inputs (as `any`), so the flows that call it still
+                // validate when they are written with `--partial`.
+                let inputs: Vec<(String, Yaml)> =
+                    if card.key == "control:callable" && !self.flow.scheduled {
+                        helper_inputs(self.flow)
+                            .into_iter()
+                            .map(|(_, n)| (n, Yaml::str("any")))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                if inputs.is_empty() {
+                    text.push_str("  helper: {}\n");
+                } else {
+                    text.push_str("  helper:\n");
+                    yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
+                }
+                self.trigger_kind = Some("helper");
+            }
+        }
+        text
+    }
+
+    fn api_endpoint(&mut self, card: &Method, flow_name: &str) -> Result<String, String> {
+        let security = match self.flow.security_level.as_deref() {
+            Some("open") => "      public: true\n".to_string(),
+            Some("high") => {
+                return Err("OAuth 2.0 endpoint security has no flowctl counterpart".into());
+            }
+            _ => format!(
+                "      client_token: {}\n",
+                yaml::quoted(&format!("${{env:{}_CLIENT_TOKEN}}", env_prefix(flow_name)))
+            ),
+        };
+        for o in &card.outputs {
+            let v = match (o.group.as_deref(), o.key.as_str()) {
+                (Some("raw"), "body") => Ok(Val::Ref("trigger.body".into())),
+                (Some("raw"), "headers") => Ok(Val::Ref("trigger.headers".into())),
+                (Some("raw"), "query") => Err(
+                    "reads the API Endpoint's raw query text (flowctl has `trigger.query`, an object)"
+                        .to_string(),
+                ),
+                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
+                (Some("body"), k) => Val::Ref("trigger.json".into()).field(k.split('.')),
+                (Some("headers"), k) => Ok(Val::Ref(format!(
+                    "trigger.headers.{}",
+                    template_path([k.to_ascii_lowercase().as_str()])
+                ))),
+                (Some("query"), k) => Val::Ref("trigger.query".into()).field([k]),
+                _ => Err(format!(
+                    "the API Endpoint output `{}` has no flowctl counterpart",
+                    o.label()
+                )),
+            };
+            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+        }
+        self.trigger_kind = Some("api_endpoint");
+        Ok(format!("  api_endpoint:\n    security:\n{security}"))
+    }
+
+    fn helper(&mut self, card: &Method) -> Result<String, String> {
+        if self.flow.scheduled {
+            return self.schedule(card);
+        }
+        let names: HashMap<String, String> = helper_inputs(self.flow).into_iter().collect();
+        let mut inputs = Vec::new();
+        for o in &card.outputs {
+            let v = match (o.group.as_deref(), o.key.as_str()) {
+                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
+                (Some("context"), "index") => Err(
+                    "reads the helper's Index context field (pass the index as an input instead)"
+                        .to_string(),
+                ),
+                (Some("context"), "parent") => Err(
+                    "reads the helper's Caller context field, which has no flowctl counterpart"
+                        .to_string(),
+                ),
+                (Some("context"), "error") => Err(
+                    "reads the helper's Error context field (needs error-handler flows, not yet)"
+                        .to_string(),
+                ),
+                (None, key) if !o.wormhole => {
+                    let name = names
+                        .get(key)
+                        .cloned()
+                        .unwrap_or_else(|| snake(key, "input"));
+                    inputs.push((name.clone(), Yaml::str(field_type(&o.ty, o.collection)?)));
+                    Ok(Val::Ref(format!("inputs.{name}")))
+                }
+                _ => Err(format!(
+                    "the helper output `{}` has no flowctl counterpart",
+                    o.label()
+                )),
+            };
+            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+        }
+        self.trigger_kind = Some("helper");
+        if inputs.is_empty() {
+            return Ok("  helper: {}\n".into());
+        }
+        let mut text = String::from("  helper:\n");
+        yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
+        Ok(text)
+    }
+
+    /// Scheduled Flow → `trigger: schedule` with Okta's cron expression and time zone.
+    fn schedule(&mut self, card: &Method) -> Result<String, String> {
+        let Some((cron, zone)) = &self.flow.cron else {
+            return Err("a scheduled flow whose schedule is not in the export".into());
+        };
+        if self.flow.schedule_dates {
+            return Err(format!(
+                "Okta's schedule (cron `{cron}`) has a start or end date, which flowctl's schedule trigger has no counterpart for"
+            ));
+        }
+        for o in &card.outputs {
+            let v = match (o.group.as_deref(), o.key.as_str()) {
+                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
+                (Some("context"), "execution_time") => Ok(Val::Ref("trigger.scheduled_at".into())),
+                _ => Err(format!(
+                    "the Scheduled Flow output `{}` has no flowctl counterpart",
+                    o.label()
+                )),
+            };
+            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+        }
+        let zone = zone.as_deref().unwrap_or("UTC");
+        if let Err(e) = flow_model::schedule::Schedule::parse(cron, Some(zone)) {
+            return Err(format!(
+                "Okta's schedule (cron `{cron}`, {zone}) is not a flowctl schedule: {e}"
+            ));
+        }
+        self.trigger_kind = Some("schedule");
+        Ok(format!(
+            "  schedule:\n    cron: {}\n    timezone: {}\n",
+            yaml::quoted(cron),
+            yaml::quoted(zone)
+        ))
+    }
+}
