@@ -17,6 +17,11 @@ const CONFIG: &str = "connections:
 
 /// Runs `steps` (a flow's step list) against `okta`.
 async fn run(okta: &FakeOkta, steps: &str) -> ExecutionRecord {
+    run_as(okta, steps, false).await
+}
+
+/// Runs `steps` against `okta`, for real or as a dry run.
+async fn run_as(okta: &FakeOkta, steps: &str, dry_run: bool) -> ExecutionRecord {
     let flow =
         format!("flow: t\ntrigger: {{ helper: {{ inputs: {{ v: any }} }} }}\nsteps:\n{steps}");
     let project =
@@ -29,7 +34,7 @@ async fn run(okta: &FakeOkta, steps: &str) -> ExecutionRecord {
     let lookup = move |k: &str| env.get(k).cloned();
     let connections = flow_runtime::connect_all(&project, &lookup, false).unwrap();
     let env = RunEnv {
-        dry_run: false,
+        dry_run,
         transport: Arc::new(ReqwestTransport::new().unwrap()),
         connections,
         capture_inputs: false,
@@ -544,4 +549,20 @@ async fn import_session_actions() {
         body,
         json!({ "entityType": "USERS", "externalIds": ["E1"] })
     );
+}
+
+#[tokio::test]
+async fn dry_runs_send_nothing_and_rehearse_typed_outputs() {
+    let okta = FakeOkta::start().await.unwrap();
+    let steps = "  - { id: g, card: okta.create_group, with: { connection: okta, name: Contractors } }
+  - { id: m, card: okta.list_group_members, with: { connection: okta, group_id: \"{{ g.id }}\" } }
+  - { id: a, card: okta.add_user_to_group, with: { connection: okta, group_id: \"{{ g.id }}\", user_id: \"{{ m.0.id }}\" } }
+";
+    let r = run_as(&okta, steps, true).await;
+    assert_eq!(output(&r, "g")["profile"]["name"], "Contractors");
+    assert_eq!(output(&r, "g")["id"], "00g0rehearsal0000001");
+    // A list rehearses one sample record, so the steps that use it rehearse too.
+    assert_eq!(output(&r, "m")[0]["id"], "00u0rehearsal0000001");
+    assert!(output(&r, "a")["status"].is_number());
+    assert!(okta.requests().is_empty(), "a dry run sends nothing");
 }
