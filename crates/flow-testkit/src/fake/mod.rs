@@ -6,6 +6,7 @@
 mod echo;
 mod faults;
 mod gate;
+mod oauth;
 mod okta;
 mod okta_apps;
 mod okta_filter;
@@ -27,6 +28,7 @@ mod util;
 pub use echo::EchoServer;
 pub use faults::{Fault, SlackFault};
 pub use gate::Gate;
+pub use oauth::{FakeOAuth, InvalidPublicKey, IssuedToken, TokenEndpoint};
 pub use okta::FakeOkta;
 pub use okta_logs::LogSeedError;
 pub use okta_seed::{NewApp, NewGroup, NewUser, SeedError};
