@@ -6,4 +6,5 @@
 
 mod connector_engine;
 mod connectors;
+mod okta_actions;
 mod pure_props;
