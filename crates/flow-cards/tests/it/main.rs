@@ -6,3 +6,4 @@
 
 mod connectors;
 mod pure_props;
+mod slack_actions;
