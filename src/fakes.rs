@@ -3,7 +3,6 @@
 //! HTTP calls happen without any account.
 
 use flow_card::LiveConnection;
-use flow_cards::okta::connection::OktaLive;
 use flow_cards::slack::connection::{SlackLive, WebhookLive};
 use flow_compile::Project;
 use flow_testkit::{FakeOkta, FakeSlack, UserStatus};
@@ -54,12 +53,13 @@ impl Fakes {
                 continue;
             };
             let live: LiveConnection = match cfg.kind() {
-                "okta" => Arc::new(OktaLive {
-                    base: self.okta.base_url(),
-                    authorization: format!("SSWS {}", self.okta.token()),
-                    secret: self.okta.token(),
-                    limiter: Arc::new(Semaphore::new(8)),
-                }),
+                "okta" => match flow_cards::okta::connection::live(
+                    &self.okta.base_url(),
+                    &self.okta.token(),
+                ) {
+                    Some(live) => Arc::new(live),
+                    None => continue,
+                },
                 "slack" => Arc::new(SlackLive {
                     api_url: self.slack.api_url(),
                     token: self.slack.token(),

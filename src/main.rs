@@ -39,7 +39,7 @@ enum Command {
     /// List the cards with their inputs and outputs.
     Cards(commands::cards::Args),
     /// Print the JSON Schema of flow files (for editors).
-    Schema,
+    Schema(commands::schema::Args),
     /// Serve every api_endpoint flow over HTTP.
     Serve(commands::serve::Args),
     /// Run flow tests (*.test.yaml) offline.
@@ -69,7 +69,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(cli.config, args),
         Command::Graph(args) => commands::graph::run(cli.config, args),
         Command::Cards(args) => commands::cards::run(args),
-        Command::Schema => commands::schema::run(),
+        Command::Schema(args) => commands::schema::run(args),
         Command::Serve(args) => commands::serve::run(cli.config, args),
         Command::Test(args) => commands::test::run(cli.config, args),
         Command::History(args) => commands::history::run(cli.config, args),

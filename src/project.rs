@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// Loads and compiles; prints the warnings of a project that compiled.
 pub fn compile(opts: &LoadOptions) -> Result<Project, CliError> {
-    let checked = flow_compile::load_checked(opts, &flow_cards::registry())?;
+    let checked = flow_compile::load_checked(opts, &registry(opts.config.as_deref())?)?;
     if !checked.warnings.is_empty() {
         eprint!(
             "{}",
@@ -34,10 +34,24 @@ pub fn load(config: Option<PathBuf>) -> Result<Loaded, CliError> {
         loaded.sources.clone(),
         loaded.config.clone(),
         loaded.docs.clone(),
-        &flow_cards::registry(),
+        &registry(opts.config.as_deref())?,
     );
     flow_compile::check(loaded.diags.clone(), compiled)?;
     Ok(loaded)
+}
+
+/// The card registry of the project whose `flowctl.yaml` is `config` (default
+/// `./flowctl.yaml`): the built-in cards plus the connectors in its `connectors/` directory.
+pub fn registry(config: Option<&std::path::Path>) -> Result<flow_card::Registry, CliError> {
+    let dir = config
+        .and_then(std::path::Path::parent)
+        .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf);
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    flow_cards::registry_for(&dir).map_err(CliError::msg)
 }
 
 /// Loads, compiles, and finds `flow`: a flow file's path or a flow name.

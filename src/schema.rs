@@ -11,7 +11,7 @@ pub fn card_schemas(registry: &Registry) -> (Vec<Value>, Value) {
     let schemas = registry
         .cards()
         .iter()
-        .map(|spec| (spec.schema)(&mut generator).to_value())
+        .map(|spec| registry.card_schema(spec, &mut generator).to_value())
         .collect();
     let defs: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
     (schemas, Value::Object(defs))

@@ -359,6 +359,18 @@ pub fn markdown() -> String {
             if !doc.okta.is_empty() {
                 let _ = writeln!(out, "Okta Workflows: {}.\n", doc.okta.join(", "));
             }
+        } else if let Some(a) = flow_cards::connector::action_doc(&registry, spec.kind) {
+            let _ = writeln!(
+                out,
+                "From the connector `{}` ({}, [connector-format.md](connector-format.md)).\n",
+                a.connector, a.title
+            );
+            if !a.description.trim().is_empty() {
+                let _ = writeln!(out, "{}\n", a.description.trim());
+            }
+            if !a.okta.is_empty() {
+                let _ = writeln!(out, "Okta Workflows: {}.\n", a.okta.join(", "));
+            }
         }
         let ins = inputs(spec, schema, &defs);
         if ins.is_empty() {
@@ -421,7 +433,8 @@ pub fn run(args: Args) -> CmdResult {
         print!("{}", markdown());
         return Ok(Exit::Ok);
     }
-    let registry = flow_cards::registry();
+    // The project's own connectors (./connectors) are listed too.
+    let registry = crate::project::registry(None)?;
     let (schemas, defs) = crate::schema::card_schemas(&registry);
     let mut out = String::new();
     let mut found = false;
@@ -430,9 +443,14 @@ pub fn run(args: Args) -> CmdResult {
             continue;
         }
         found = true;
+        let action = flow_cards::connector::action_doc(&registry, spec.kind);
+        let from = action
+            .as_ref()
+            .map(|a| format!(", connector {}", a.connector))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{}  ({})\n  {}",
+            "{}  ({}{from})\n  {}",
             spec.kind,
             spec.effect.as_str(),
             spec.summary
@@ -442,6 +460,12 @@ pub fn run(args: Args) -> CmdResult {
             let _ = writeln!(out, "    {}{req}: {}  — {}", i.name, i.ty, i.doc);
         }
         let _ = writeln!(out, "  → {}", spec.output);
+        if args.kind.is_some()
+            && let Some(a) = &action
+            && !a.description.trim().is_empty()
+        {
+            let _ = writeln!(out, "\n{}\n", a.description.trim());
+        }
         if args.kind.is_some()
             && let Some(b) = flow_cards::documented().find(|b| b.spec.kind == spec.kind)
         {

@@ -3,11 +3,13 @@
 //! on the way, giving [`StepParts`] that the compiler resolves and the runtime reads.
 
 use crate::expr::{CONN_MARKER, FLOW_MARKER};
+use crate::registry::KindData;
 use flow_model::de::{DeError, Hooks, from_node};
 use flow_model::{Code, Diagnostic, Diagnostics, Node, NodeKind, Span, Type};
 use flow_template::{Escape, ValueExpr};
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 /// A compiled expression of a step.
 #[derive(Debug, Clone)]
@@ -67,6 +69,7 @@ pub struct BuildCx<'a> {
     card: &'a str,
     parts: RefCell<StepParts>,
     diags: RefCell<Diagnostics>,
+    data: Option<KindData>,
 }
 
 impl<'a> BuildCx<'a> {
@@ -80,7 +83,77 @@ impl<'a> BuildCx<'a> {
             card,
             parts: RefCell::new(StepParts::default()),
             diags: RefCell::new(Diagnostics::new()),
+            data: None,
         }
+    }
+
+    /// Gives the build function the data of its kind (for cards defined as data, see
+    /// [`crate::Registry::add_data_card`]).
+    pub fn with_data(mut self, data: Option<KindData>) -> Self {
+        self.data = data;
+        self
+    }
+
+    /// The data of this card's kind, as type `T`, when it has some of that type.
+    pub fn card_data<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.data.clone()?.downcast::<T>().ok()
+    }
+
+    /// The source text of the file the step is in.
+    pub fn source(&self) -> &str {
+        self.source
+    }
+
+    /// Compiles `node` (written at config field `field`) as an expression that must give a
+    /// value of type `expected`, and registers it: the typed [`crate::Expr`] handle for it is
+    /// `Expr::from_id(returned id)`. For configs decoded by hand.
+    pub fn expr_of(&self, node: &Node, field: &str, expected: Type) -> u32 {
+        let kind = match &expected {
+            Type::Text => "text",
+            Type::Number => "number",
+            Type::Boolean => "boolean",
+            Type::List(_) => "list",
+            Type::Object(_) => "object",
+            _ => "any",
+        };
+        let id = self.expr(kind, node, field).unwrap_or(0);
+        if let Some(e) = self.parts.borrow_mut().exprs.get_mut(id as usize) {
+            e.expected = expected;
+        }
+        u32::try_from(id).unwrap_or(u32::MAX)
+    }
+
+    /// Registers a reference to a connection of kind `kind` written at `node` (for configs
+    /// decoded by hand, and connection kinds defined as data); the [`crate::ConnRef`] handle
+    /// for it is `ConnRef::from_id(returned id)`. `None` (reported) when `node` is not a name.
+    pub fn conn_of(&self, node: &Node, kind: &'static str) -> Option<u32> {
+        match name_of(node, "a connection") {
+            Ok(name) => {
+                let mut parts = self.parts.borrow_mut();
+                parts.conns.push(ConnRefInfo {
+                    name,
+                    kind,
+                    span: node.span,
+                });
+                u32::try_from(parts.conns.len() - 1).ok()
+            }
+            Err(e) => {
+                let mut e = e;
+                e.span = Some(node.span);
+                self.diags.borrow_mut().push(e.into_diagnostic());
+                None
+            }
+        }
+    }
+
+    /// Reports a problem (for configs decoded by hand).
+    pub fn push_diagnostic(&self, d: Diagnostic) {
+        self.diags.borrow_mut().push(d);
+    }
+
+    /// The card kind being built.
+    pub fn card_kind(&self) -> &str {
+        self.card
     }
 
     /// Decodes `with:` into the card's config. On error the problem is reported and `None`

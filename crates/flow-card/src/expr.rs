@@ -223,6 +223,16 @@ pub struct ConnRef<K> {
     _kind: PhantomData<K>,
 }
 
+impl<K> ConnRef<K> {
+    /// A handle for a registered reference's number (see [`crate::BuildCx::conn_of`]).
+    pub fn from_id(id: u32) -> Self {
+        ConnRef {
+            id,
+            _kind: PhantomData,
+        }
+    }
+}
+
 impl<K> Clone for ConnRef<K> {
     fn clone(&self) -> Self {
         *self

@@ -31,5 +31,5 @@ pub use doc::{CardDoc, Example, Expect};
 pub use error::{CardError, ErrorKind};
 pub use expr::{ConnRef, Expr, FlowRef, JsonPathField, kinds};
 pub use http::{HttpExchange, HttpRequest, HttpResponse, Transport, TransportError};
-pub use registry::Registry;
+pub use registry::{DataDecode, KindData, Registry};
 pub use secrets::Secrets;

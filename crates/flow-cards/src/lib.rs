@@ -20,6 +20,7 @@ macro_rules! cards {
 
 pub mod boolean;
 pub mod conn;
+pub mod connector;
 pub mod crypto;
 pub mod csv;
 pub mod date;
@@ -94,13 +95,28 @@ steps:
 
 /// Every built-in connector.
 pub static CONNECTORS: &[&ConnectorSpec] = &[
-    &okta::connection::CONNECTOR,
     &slack::connection::CONNECTOR,
     &slack::connection::WEBHOOK_CONNECTOR,
     &http::connection::CONNECTOR,
 ];
 
-/// The registry of every built-in card and connector.
+/// The registry of every built-in card and connector, the connector files' actions included.
 pub fn registry() -> Registry {
-    Registry::new(&BUILTIN, CONNECTORS)
+    REGISTRY.clone()
+}
+
+static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
+    let mut r = Registry::new(&BUILTIN, CONNECTORS);
+    connector::register_builtin(&mut r);
+    r
+});
+
+pub use connector::registry_for;
+
+/// A registry of these cards with every built-in connector (the connection kinds and the
+/// connector files' actions), for tests that want fewer cards.
+pub fn registry_of(cards: &[&'static CardSpec]) -> Registry {
+    let mut r = Registry::new(cards, CONNECTORS);
+    connector::register_builtin(&mut r);
+    r
 }

@@ -84,7 +84,7 @@ fn decode_connections(
     for (name, doc) in &config.connections {
         match registry.connector(&doc.kind.value) {
             Some(spec) => {
-                if let Some(c) = (spec.decode)(doc, diags) {
+                if let Some(c) = registry.decode_connection(spec, doc, diags) {
                     connections.insert(name.clone(), c);
                 }
             }

@@ -125,7 +125,8 @@ pub(crate) fn build_steps(
         }
         let (card, parts) = match spec {
             Some(spec) => {
-                let mut cx = BuildCx::new(with, source, &id, spec.kind);
+                let mut cx = BuildCx::new(with, source, &id, spec.kind)
+                    .with_data(registry.card_data(spec.kind).cloned());
                 let card = (spec.build)(&mut cx);
                 let (parts, d) = cx.finish();
                 diags.extend(d);

@@ -30,7 +30,7 @@ pub fn user_segment(id_or_login: &str) -> Result<String, CardError> {
 
 /// A request to `path` (which starts with `/api/`) with Okta's headers.
 pub fn request(conn: &OktaLive, method: &str, path: &str, attempt: u32) -> HttpRequest {
-    request_to(conn, method, format!("{}{path}", conn.base), attempt)
+    request_to(conn, method, conn.url(path), attempt)
 }
 
 /// The org's URL for `path` as it will be sent: parsed (so dot segments are resolved), on the
@@ -59,32 +59,21 @@ pub fn org_url(conn: &OktaLive, path: &str) -> Result<String, CardError> {
     Ok(url.into())
 }
 
-/// A request to a full org URL with Okta's headers.
+/// A request to a full org URL with Okta's headers (and `x-okta-retry-count` on retries, as
+/// Okta's SDKs send); the credential is added when it is sent.
 pub fn request_to(conn: &OktaLive, method: &str, url: String, attempt: u32) -> HttpRequest {
-    let mut req = HttpRequest::new(method, url)
-        .header("authorization", conn.authorization.clone())
-        .header("accept", "application/json")
-        .secret(conn.secret.clone());
-    if attempt > 1 {
-        // The header Okta's SDKs send on retries.
-        req = req.header("x-okta-retry-count", (attempt - 1).to_string());
-    }
-    req
+    conn.request(method, url, attempt)
 }
 
-/// Sends under the connection's cap; a non-2xx answer becomes an error.
+/// Sends with the connection's credential and under its cap; a non-2xx answer becomes an
+/// error.
 pub async fn send(
     cx: &StepCx<'_>,
     conn: &OktaLive,
     req: HttpRequest,
-    rehearsal: impl FnOnce(&HttpRequest) -> HttpResponse,
+    rehearsal: impl Fn(&HttpRequest) -> HttpResponse + Sync,
 ) -> Result<HttpResponse, CardError> {
-    let _permit = conn
-        .limiter
-        .acquire()
-        .await
-        .map_err(|_| CardError::input("connection closed"))?;
-    let resp = cx.send(req, rehearsal).await?;
+    let resp = conn.send(cx, req, rehearsal).await?;
     if resp.is_success() {
         Ok(resp)
     } else {
@@ -222,12 +211,7 @@ mod tests {
     use serde_json::json;
 
     fn live(base: &str) -> OktaLive {
-        OktaLive {
-            base: base.into(),
-            authorization: "SSWS t".into(),
-            secret: "t".into(),
-            limiter: crate::conn::limiter(1),
-        }
+        crate::okta::connection::live(base, "t").unwrap()
     }
 
     #[test]

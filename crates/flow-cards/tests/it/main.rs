@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod connector_engine;
 mod connectors;
 mod pure_props;
 mod slack_actions;

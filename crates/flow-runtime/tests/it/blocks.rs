@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
 fn registry() -> Registry {
-    Registry::new(&flow_cards::BUILTIN, flow_cards::CONNECTORS)
+    flow_cards::registry_of(&flow_cards::BUILTIN)
 }
 
 fn step<'r>(r: &'r ExecutionRecord, id: &str) -> &'r StepRecord {

@@ -146,7 +146,7 @@ fn registry() -> Registry {
     cards.push(&SLEEP);
     cards.push(&FLAKY);
     cards.push(&COUNT);
-    Registry::new(&cards, flow_cards::CONNECTORS)
+    flow_cards::registry_of(&cards)
 }
 
 fn engine(files: &[(&str, &str)]) -> Engine {

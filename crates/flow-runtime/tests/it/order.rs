@@ -103,7 +103,7 @@ fn registry() -> Registry {
     let mut cards: Vec<&'static CardSpec> = flow_cards::BUILTIN.to_vec();
     cards.push(&HOLD);
     cards.push(&MARK);
-    Registry::new(&cards, flow_cards::CONNECTORS)
+    flow_cards::registry_of(&cards)
 }
 
 fn step<'r>(r: &'r ExecutionRecord, id: &str) -> &'r flow_runtime::StepRecord {
