@@ -1,0 +1,3 @@
+//! `github.*` against its recorded shapes.
+
+use super::*;

@@ -1,0 +1,3 @@
+//! `google_workspace.*` against its recorded shapes.
+
+use super::*;

@@ -1,0 +1,3 @@
+//! `jamf.*` against its recorded shapes.
+
+use super::*;

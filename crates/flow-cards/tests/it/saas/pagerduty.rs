@@ -1,0 +1,3 @@
+//! `pagerduty.*` against its recorded shapes.
+
+use super::*;

@@ -1,0 +1,3 @@
+//! `salesforce.*` against its recorded shapes.
+
+use super::*;
