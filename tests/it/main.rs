@@ -15,6 +15,7 @@ mod nodes;
 mod oort_fakes;
 mod pg_outage;
 mod postgres;
+mod project_connectors;
 mod secrets;
 mod tables;
 mod triggers;

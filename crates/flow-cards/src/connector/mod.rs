@@ -284,10 +284,10 @@ pub fn action_schema(c: &Connector, index: usize) -> Value {
                 }
             });
         let mut p = type_schema(ty);
-        if let Value::Object(m) = &mut p {
-            if !doc.is_empty() {
-                m.insert("description".into(), json!(doc));
-            }
+        if let Value::Object(m) = &mut p
+            && !doc.is_empty()
+        {
+            m.insert("description".into(), json!(doc));
         }
         props.insert(name.clone(), p);
         if *req {
