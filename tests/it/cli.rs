@@ -342,7 +342,7 @@ fn cards_and_schema() {
             .as_array()
             .unwrap()
             .len(),
-        flow_cards::BUILTIN.len()
+        flow_cards::registry().cards().len()
     );
 }
 

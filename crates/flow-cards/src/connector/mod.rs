@@ -14,6 +14,7 @@ pub mod api;
 pub mod format;
 pub mod live;
 pub mod load;
+pub mod oauth;
 pub mod paging;
 pub mod settings;
 

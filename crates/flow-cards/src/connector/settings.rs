@@ -46,6 +46,30 @@ fn settings_read(c: &Connector, t: Tpl) -> Vec<String> {
     out
 }
 
+/// The credential fields of the OAuth kinds: an OAuth alternative applies when the settings
+/// these read are given (token URL, key id, scopes, audience and subject may stay empty).
+const CREDENTIALS: &[&str] = &[
+    "client_id",
+    "client_secret",
+    "private_key",
+    "refresh_token",
+    "key_json",
+];
+
+/// The templates whose settings decide whether an alternative applies.
+fn deciding_tpls(a: &AuthDef) -> Vec<Tpl> {
+    match a {
+        AuthDef::OauthClientCredentials(m)
+        | AuthDef::OauthRefreshToken(m)
+        | AuthDef::GoogleServiceAccount(m) => m
+            .iter()
+            .filter(|(k, _)| CREDENTIALS.contains(&k.as_str()))
+            .map(|(_, t)| *t)
+            .collect(),
+        other => auth_tpls(other),
+    }
+}
+
 /// Decodes a `kind: <connector>` connection ([`flow_card::DataDecode`]).
 pub fn decode(
     data: &KindData,
@@ -94,7 +118,7 @@ pub fn decode(
     }
     let given = |n: &String| settings.iter().any(|(k, _)| k == n);
     let auth = c.def.auth.iter().position(|a| {
-        auth_tpls(a)
+        deciding_tpls(a)
             .iter()
             .all(|t| settings_read(c, *t).iter().all(given))
     });
@@ -104,7 +128,7 @@ pub fn decode(
             .auth
             .iter()
             .map(|a| {
-                let names: Vec<String> = auth_tpls(a)
+                let names: Vec<String> = deciding_tpls(a)
                     .iter()
                     .flat_map(|t| settings_read(c, *t))
                     .map(|n| format!("`{n}`"))
@@ -119,23 +143,6 @@ pub fn decode(
                 "connection `{}` needs the settings of one authentication: {}",
                 doc.name,
                 alternatives.join(", or ")
-            ),
-        ));
-        return None;
-    }
-    if let Some(i) = auth
-        && let Some(a) = c.def.auth.get(i)
-        && !matches!(
-            a,
-            AuthDef::Bearer(_) | AuthDef::Basic { .. } | AuthDef::Header { .. }
-        )
-    {
-        diags.push(Diagnostic::error(
-            Code::Config,
-            Some(doc.node.span),
-            format!(
-                "connection `{}`: this authentication kind (OAuth, service account) is not supported yet",
-                doc.name
             ),
         ));
         return None;
@@ -217,13 +224,13 @@ impl ConnectionConfig for DataConnection {
             values.insert(name.clone(), Value::String(v));
         }
         let settings = Value::Object(values);
-        Ok(Arc::new(self.live(settings, secrets)))
+        Ok(Arc::new(self.live(settings, secrets, dry_run)))
     }
 }
 
 impl DataConnection {
-    /// The live connection for resolved settings.
-    pub fn live(&self, settings: Value, secrets: Vec<String>) -> ConnectorLive {
+    /// The live connection for resolved settings (a dry run fetches no tokens).
+    pub fn live(&self, settings: Value, secrets: Vec<String>, dry_run: bool) -> ConnectorLive {
         let c = self.connector;
         let base = self
             .eval_text(c.def.base_url, &settings)
@@ -258,7 +265,25 @@ impl DataConnection {
                 name: name.to_ascii_lowercase(),
                 value: self.eval_text(*value, &settings),
             })),
-            _ => None,
+            Some(
+                a @ (AuthDef::OauthClientCredentials(m)
+                | AuthDef::OauthRefreshToken(m)
+                | AuthDef::GoogleServiceAccount(m)),
+            ) => {
+                let kind = match a {
+                    AuthDef::OauthClientCredentials(_) => "oauth_client_credentials",
+                    AuthDef::OauthRefreshToken(_) => "oauth_refresh_token",
+                    _ => "google_service_account",
+                };
+                let scope = SettingsScope(&settings);
+                let field = |k: &str| {
+                    m.get(k)
+                        .and_then(|t| c.tpl(*t).eval(&scope).ok())
+                        .map(|v| v.into_owned())
+                };
+                Some(Arc::new(super::oauth::provider(kind, &field, dry_run)))
+            }
+            None => None,
         };
         ConnectorLive {
             connector: c,

@@ -90,6 +90,7 @@ actions:
 "#;
 
 const CONFIG: &str = "connections:
+  okta_svc: { kind: okta, org_url: \"${env:OKTA_URL}\", client_id: svc-1, client_secret: \"${env:SVC_SECRET}\", scopes: okta.users.read }
   toy: { kind: toy, base_url: \"${env:TOY_URL}\", email: me@x.com, api_token: \"${env:TOY_TOKEN}\" }
   okta: { kind: okta, org_url: \"${env:OKTA_URL}\", token: \"${env:OKTA_TOKEN}\" }
 ";
@@ -271,6 +272,7 @@ fn toy_env(base: &str) -> HashMap<String, String> {
         ("TOY_TOKEN".to_string(), "tok-123456".to_string()),
         ("OKTA_URL".to_string(), "http://127.0.0.1:9".to_string()),
         ("OKTA_TOKEN".to_string(), "unused".to_string()),
+        ("SVC_SECRET".to_string(), "unused".to_string()),
     ])
 }
 
@@ -458,6 +460,7 @@ async fn okta_list_users_pages_through_1050_users_with_a_429_in_the_middle() {
         ("OKTA_TOKEN".to_string(), okta.token()),
         ("TOY_URL".to_string(), "http://127.0.0.1:9".to_string()),
         ("TOY_TOKEN".to_string(), "unused".to_string()),
+        ("SVC_SECRET".to_string(), "unused".to_string()),
     ]);
     let steps = "  - { id: users, card: okta.list_users, with: { connection: okta, filter: 'status eq \"ACTIVE\"' } }\n";
     let r = run(steps, env).await;
@@ -483,4 +486,124 @@ async fn okta_list_users_pages_through_1050_users_with_a_429_in_the_middle() {
     );
     assert!(targets[0].contains("limit=200"));
     assert_eq!(step(&r, "users").attempts, 1);
+}
+
+#[tokio::test]
+async fn an_oauth_connection_gets_a_token_once_and_sends_it() {
+    let okta = FakeOkta::start().await.unwrap();
+    okta.add_user("ada@example.com", UserStatus::Active);
+    let oauth = flow_testkit::fake::FakeOAuth::start().await.unwrap();
+    oauth.add_secret_client("svc-1", "svc-secret-123");
+    oauth.set_fixed_access_token(Some(&okta.access_token()));
+    // The connection's org is the fake OAuth server (the token URL is
+    // `{org_url}/oauth2/v1/token`); its API calls are then pointed at the fake Okta below.
+    let env = HashMap::from([
+        ("OKTA_URL".to_string(), oauth.base_url()),
+        ("OKTA_TOKEN".to_string(), "unused".to_string()),
+        ("SVC_SECRET".to_string(), "svc-secret-123".to_string()),
+        ("TOY_URL".to_string(), "http://127.0.0.1:9".to_string()),
+        ("TOY_TOKEN".to_string(), "unused".to_string()),
+    ]);
+    let flow = "flow: t\ntrigger: { helper: { inputs: { v: any } } }\nsteps:\n  - { id: users, card: okta.list_users, with: { connection: okta_svc, limit: 1 } }\n";
+    let project = flow_compile::compile_str(Some(CONFIG), &[("t.yaml", flow)], &registry())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lookup = move |k: &str| env.get(k).cloned();
+    let mut connections = flow_runtime::connect_all(&project, &lookup, false).unwrap();
+    let live = connections.remove("okta_svc").unwrap();
+    let live = live
+        .downcast::<flow_cards::connector::ConnectorLive>()
+        .unwrap();
+    let moved = flow_cards::connector::ConnectorLive {
+        connector: live.connector,
+        base: okta.base_url(),
+        settings: live.settings.clone(),
+        auth: live.auth.clone(),
+        headers: live.headers.clone(),
+        secrets: live.secrets.clone(),
+        limiter: live.limiter.clone(),
+        blocked_until: std::sync::Mutex::new(None),
+    };
+    connections.insert("okta_svc".into(), Arc::new(moved));
+    let env = RunEnv {
+        dry_run: false,
+        transport: Arc::new(ReqwestTransport::new().unwrap()),
+        connections,
+        capture_inputs: false,
+    };
+    let engine = Engine::new(Arc::new(project), Arc::new(env));
+    for _ in 0..2 {
+        let r = engine
+            .run(
+                0,
+                RunInput::Inputs(json!({ "v": null })),
+                RunOptions::default(),
+            )
+            .await;
+        let users = output(&r, "users");
+        assert_eq!(
+            users.as_array().map(Vec::len),
+            Some(1),
+            "{:?}",
+            step(&r, "users").error
+        );
+        assert!(
+            !serde_json::to_string(&r)
+                .unwrap()
+                .contains(&okta.access_token())
+        );
+    }
+    // One token for both runs, asked with the client's secret.
+    assert_eq!(oauth.issued().len(), 1);
+    let seen = okta.requests();
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some(format!("Bearer {}", okta.access_token()).as_str())
+    );
+}
+
+#[tokio::test]
+async fn dry_runs_rehearse_connector_actions() {
+    let flow = "flow: t\ntrigger: { helper: { inputs: { v: any } } }\nsteps:
+  - { id: clear, card: okta.clear_user_sessions, with: { connection: okta, user_id: 00u1, revoke_oauth_tokens: true } }
+  - { id: users, card: okta.list_users, with: { connection: okta, q: ada } }
+  - { id: issue, card: toy.create_issue, with: { connection: toy, project: OPS, summary: hi } }
+";
+    let project = flow_compile::compile_str(Some(CONFIG), &[("t.yaml", flow)], &registry())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lookup = |_: &str| None;
+    let connections = flow_runtime::connect_all(&project, &lookup, true).unwrap();
+    let env = RunEnv {
+        dry_run: true,
+        transport: Arc::new(flow_runtime::NoTransport),
+        connections,
+        capture_inputs: false,
+    };
+    let r = Engine::new(Arc::new(project), Arc::new(env))
+        .run(
+            0,
+            RunInput::Inputs(json!({ "v": null })),
+            RunOptions::default(),
+        )
+        .await;
+    assert_eq!(
+        output(&r, "clear"),
+        json!({ "status_code": 204 }),
+        "{:?}",
+        r.error
+    );
+    assert_eq!(output(&r, "users"), json!([]));
+    assert_eq!(
+        output(&r, "issue"),
+        json!({ "id": "10000", "key": "OPS-1" })
+    );
+    let clear = &step(&r, "clear").http[0];
+    assert!(clear.rehearsal);
+    assert_eq!(clear.status, Some(204));
+    assert!(
+        clear
+            .url
+            .ends_with("/api/v1/users/00u1/sessions?oauthTokens=true"),
+        "{}",
+        clear.url
+    );
 }

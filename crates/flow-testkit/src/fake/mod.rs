@@ -6,6 +6,7 @@
 mod echo;
 mod faults;
 mod gate;
+mod oauth;
 mod okta;
 mod okta_filter;
 mod okta_http;
@@ -21,6 +22,7 @@ mod util;
 pub use echo::EchoServer;
 pub use faults::{Fault, SlackFault};
 pub use gate::Gate;
+pub use oauth::{FakeOAuth, InvalidPublicKey, IssuedToken, TokenEndpoint};
 pub use okta::FakeOkta;
 pub use okta_users::{SessionClear, UserStatus};
 pub use record::Recorded;
