@@ -8,3 +8,5 @@ mod connector_engine;
 mod connectors;
 mod okta_actions;
 mod pure_props;
+mod saas;
+mod slack_actions;

@@ -21,6 +21,7 @@ mod okta_user_write;
 mod okta_users;
 mod ratelimit;
 mod record;
+pub mod recorded;
 mod slack;
 mod slack_api;
 mod util;

@@ -9,4 +9,5 @@ mod okta;
 mod okta_groups;
 mod okta_list;
 mod okta_writes;
+mod recorded;
 mod slack;
