@@ -223,6 +223,7 @@ fn static_kind(kind: &str) -> &'static str {
         "slack" => "slack",
         "slack_webhook" => "slack_webhook",
         "http" => "http",
+        "key" => "key",
         _ => "unknown",
     }
 }

@@ -1,3 +1,3 @@
 //! Flow control cards: call a helper, return outputs, fail, stop early.
 
-cards!(call, continue_if, fail, ret);
+cards!(assign_if, call, continue_if, fail, lookup, ret);
