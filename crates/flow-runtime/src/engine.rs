@@ -441,18 +441,27 @@ impl Engine {
             r.index = index;
             return (r, Arc::default());
         }
+        let mut inputs = inputs;
         if let TriggerPlan::Helper { inputs: declared } = &plan.trigger {
             for (name, ty) in declared {
                 let v = inputs.get(name).unwrap_or(&Value::Null);
-                if !v.is_null()
-                    && let Err(e) = ty.check_value(v)
-                {
-                    let mut r = failed_record(&plan.name, &format!("input `{name}`: {e}"));
-                    r.execution_id = id;
-                    r.index = index;
-                    r.inputs = Some(Arc::new(inputs));
-                    mask_run(&self.secrets, &mut r);
-                    return (r, Arc::default());
+                // Okta's implicit conversions (text to a number, a number to text) happen
+                // here; a date must be ISO 8601.
+                match ty.coerce(v) {
+                    Ok(None) => {}
+                    Ok(Some(converted)) => {
+                        if let Some(slot) = inputs.get_mut(name) {
+                            *slot = converted;
+                        }
+                    }
+                    Err(e) => {
+                        let mut r = failed_record(&plan.name, &format!("input `{name}`: {e}"));
+                        r.execution_id = id;
+                        r.index = index;
+                        r.inputs = Some(Arc::new(inputs));
+                        mask_run(&self.secrets, &mut r);
+                        return (r, Arc::default());
+                    }
                 }
             }
         }

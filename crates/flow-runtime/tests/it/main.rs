@@ -6,6 +6,7 @@
 
 mod blocks;
 mod common;
+mod conversions;
 mod engine;
 mod limits;
 mod order;
