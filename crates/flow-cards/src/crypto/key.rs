@@ -60,6 +60,25 @@ fn decode(doc: &ConnectionDoc, diags: &mut Diagnostics) -> Option<Arc<dyn Connec
     let secret = conn::secret(&f, "secret", false, diags);
     let private_key = conn::secret(&f, "private_key", false, diags);
     let public_key = conn::secret(&f, "public_key", false, diags);
+    // A key written into flowctl.yaml would be committed with it: keys come from the
+    // environment.
+    for (name, value) in [("secret", &secret), ("private_key", &private_key)] {
+        if let Some(v) = value
+            && v.env_names().is_empty()
+        {
+            diags.push(
+                Diagnostic::error(
+                    Code::Config,
+                    Some(v.span),
+                    format!(
+                        "connection `{}`: `{name}` must come from the environment, not be written here",
+                        doc.name
+                    ),
+                )
+                .with_help(format!("for example `{name}: ${{env:SIGNING_KEY}}`")),
+            );
+        }
+    }
     if secret.is_none() && private_key.is_none() && public_key.is_none() {
         diags.push(
             Diagnostic::error(
@@ -140,6 +159,32 @@ impl ConnectionConfig for KeyConfig {
 mod tests {
     use super::*;
     use flow_model::Span;
+
+    /// A key written into flowctl.yaml instead of read from the environment is refused.
+    #[test]
+    fn a_key_written_in_the_config_is_refused() {
+        let config =
+            |secret: &str| format!("connections:\n  k: {{ kind: key, secret: \"{secret}\" }}\n");
+        let flow = "flow: f\ntrigger: { helper: { inputs: {} } }\nsteps:\n  - { id: h, card: crypto.hmac, with: { text: a, key: k } }\n  - { id: out, card: flow.return, with: { outputs: { h: \"{{ h }}\" } } }\n";
+        let refused = flow_compile::compile_str(
+            Some(&config("hunter2-literal")),
+            &[("f.yaml", flow)],
+            &crate::registry(),
+        );
+        let err = refused.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            err.contains("`secret` must come from the environment"),
+            "{err}"
+        );
+        assert!(
+            flow_compile::compile_str(
+                Some(&config("${env:K}")),
+                &[("f.yaml", flow)],
+                &crate::registry()
+            )
+            .is_ok()
+        );
+    }
 
     /// The HMAC key and the private key (also with `\n` escapes turned into line breaks) are
     /// secrets to mask; the public key is not.
