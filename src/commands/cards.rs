@@ -416,7 +416,9 @@ pub fn markdown() -> String {
                 .filter(|b| b.doc.okta.iter().any(|o| o.eq_ignore_ascii_case(&name)))
                 .map(|b| format!("[`{}`](#{})", b.spec.kind, b.spec.kind.replace('.', "")))
                 .collect();
-            let ours = if ours.is_empty() {
+            let ours = if let Some((_, block)) = BLOCKS.iter().find(|(n, _)| *n == name) {
+                (*block).to_string()
+            } else if ours.is_empty() {
                 "not yet".to_string()
             } else {
                 ours.join(", ")
@@ -426,6 +428,22 @@ pub fn markdown() -> String {
     }
     out
 }
+
+/// Okta cards that are blocks of the flow language rather than cards, with their block.
+const BLOCKS: &[(&str, &str)] = &[
+    (
+        "Branching - If/Else",
+        "a [`branch:` block](flow-language.md#51-blocks-branch-and-try)",
+    ),
+    (
+        "Branching - If/ElseIf",
+        "a [`branch:` block](flow-language.md#51-blocks-branch-and-try)",
+    ),
+    (
+        "Error Handling - If Error",
+        "a [`try:` block](flow-language.md#51-blocks-branch-and-try)",
+    ),
+];
 
 /// Runs the command.
 pub fn run(args: Args) -> CmdResult {

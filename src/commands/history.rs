@@ -104,6 +104,21 @@ pub fn open_store(config: Option<&PathBuf>) -> Result<Opened, CliError> {
     }
 }
 
+/// True when a run the store reads as not finished is still queued (a server accepted it and
+/// has not started it): the record has no status of its own for that, the list has.
+fn is_queued(store: &dyn Store, record: &flow_runtime::ExecutionRecord) -> bool {
+    record.status == flow_runtime::RunStatus::Running
+        && record.steps.is_empty()
+        && store
+            .list(&ListFilter {
+                flow: Some(record.flow.to_string()),
+                status: Some("queued".into()),
+                limit: 0,
+                ..ListFilter::default()
+            })
+            .is_ok_and(|runs| runs.iter().any(|r| r.execution_id == record.execution_id))
+}
+
 fn now_unix() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -161,6 +176,21 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             json,
             show_children,
         } => match store.get(&id) {
+            Ok(Some(record)) if is_queued(store.as_ref(), &record) => {
+                // Accepted by a server, not started: it has no steps yet, and it is not running.
+                if json {
+                    let mut v = serde_json::to_value(&record).map_err(CliError::msg)?;
+                    v["status"] = serde_json::Value::from("queued");
+                    crate::trace::print_json(&v)?;
+                } else {
+                    println!(
+                        "▶ {}  execution {}
+⧗ queued since {}: accepted, waiting for a free run slot",
+                        record.flow, record.execution_id, record.started_at
+                    );
+                }
+                Ok(Exit::Ok)
+            }
             Ok(Some(record)) => {
                 if json {
                     crate::trace::print_json(&record)?;

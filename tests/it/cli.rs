@@ -222,7 +222,7 @@ fn big_and_deep_inputs_run() {
 #[test]
 fn validate_accepts_the_project_and_every_flow_directory() {
     let r = flowctl(&["validate"]).ok();
-    assert_eq!(r.stdout, "✓ 4 flows valid\n");
+    assert_eq!(r.stdout, "✓ 6 flows valid\n");
     let dirs = common::flow_dirs();
     assert!(!dirs.is_empty(), "no flow directory found");
     for dir in &dirs {
@@ -302,6 +302,38 @@ fn every_example_event_runs() {
             r.stdout
         );
     }
+}
+
+/// The showcase flow (branches, try/catch, dates, numbers, text) runs its example review in a
+/// dry run: two accounts to suspend, one unreadable entry reported with its input's name.
+#[test]
+fn the_stale_account_review_runs_its_example_in_a_dry_run() {
+    let r = Run::new(&[
+        "run",
+        "stale-account-review",
+        "--input",
+        "examples/events/reviews/stale-accounts.json",
+        "--dry-run",
+        "--json",
+    ])
+    .run()
+    .ok();
+    let rec: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(rec["status"], "succeeded", "{}", r.stdout);
+    assert_eq!(
+        rec["output"]["suspend"],
+        serde_json::json!(["former.contractor@example.com", "hrms.serviceuser"])
+    );
+    let report = rec["output"]["report"].as_str().unwrap();
+    assert!(
+        report.contains("2 of 5 accounts (40 %) to suspend, 1 to remind"),
+        "{report}"
+    );
+    assert!(
+        report
+            .contains("input `last_login`: expected date (ISO 8601), found text \"last Tuesday\""),
+        "{report}"
+    );
 }
 
 #[test]
@@ -619,22 +651,22 @@ fn error_fixture(code: Code) -> (String, Vec<(&'static str, Vec<u8>)>) {
             BASE.replace("\"127.0.0.1:0\"", "\"${env:FLOWCTL_TEST_UNSET_LISTEN}\""),
             vec![("flows/m.yaml", ep("  - id: out\n    card: flow.return\n"))],
         ),
-        Code::UnusedStep => unreachable!("W0001 is a warning"),
+        Code::UnusedStep | Code::ErrorNeverSet => unreachable!("W0001 and W0002 are warnings"),
     };
     (config, files)
 }
 
 /// Every diagnostic code of severity error, fed through `validate`, `run`, `serve` and
-/// `graph`: each command prints it and exits 2 (`serve` before it listens). Skipped: W0001
-/// (`UnusedStep`), the only warning.
+/// `graph`: each command prints it and exits 2 (`serve` before it listens). Skipped: the
+/// warnings, W0001 (`UnusedStep`) and W0002 (`ErrorNeverSet`).
 #[test]
 fn every_error_code_stops_validate_run_serve_and_graph() {
     let codes: Vec<Code> = Code::ALL
         .iter()
         .copied()
-        .filter(|c| *c != Code::UnusedStep)
+        .filter(|c| !c.as_str().starts_with('W'))
         .collect();
-    assert_eq!(codes.len(), Code::ALL.len() - 1);
+    assert_eq!(codes.len(), Code::ALL.len() - 2);
     let mut cases = 0;
     for code in codes {
         let (config, files) = error_fixture(code);
@@ -679,7 +711,7 @@ fn every_error_code_stops_validate_run_serve_and_graph() {
         }
         cases += 1;
     }
-    assert_eq!(cases, 4 * (Code::ALL.len() - 1));
+    assert_eq!(cases, 4 * (Code::ALL.len() - 2));
 }
 
 /// Issue 10, finding 1: a problem found while *reading* a flow used to be printed and then

@@ -286,3 +286,41 @@ fn prune_keeps_each_flows_own_retention() {
     kept.sort();
     assert_eq!(left, kept, "{list}");
 }
+
+/// A run a server accepted and queued shows as `queued` in `history show` (and its JSON), not
+/// as `running`.
+#[test]
+fn a_queued_run_shows_as_queued() {
+    use flow_store::Store;
+    let store_path = temp_dir("queued").join("state.db");
+    let id = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".to_string();
+    {
+        let store = flow_store::SqliteStore::open(&store_path).unwrap();
+        let run = flow_store::NewRun {
+            execution_id: id.clone(),
+            flow: "oort-failing-check".into(),
+            started_at: "2026-01-31T09:00:00Z".into(),
+            input: flow_store::StoredInput::Inputs(serde_json::json!({})),
+            save_data: true,
+            resumable: true,
+        };
+        store.enqueue(&run, None, None).unwrap();
+    }
+    let show = with_store(&["history", "show", &id], &store_path)
+        .run()
+        .ok()
+        .stdout;
+    assert!(
+        show.contains("⧗ queued since 2026-01-31T09:00:00Z"),
+        "{show}"
+    );
+    assert!(!show.contains("running"), "{show}");
+    let rec: Value = serde_json::from_str(
+        &with_store(&["history", "show", &id, "--json"], &store_path)
+            .run()
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(rec["status"], "queued");
+}

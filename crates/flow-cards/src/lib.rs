@@ -84,22 +84,37 @@ pub static BUILTIN: LazyLock<Vec<&'static CardSpec>> =
     LazyLock::new(|| documented().map(|b| b.spec).collect());
 
 /// Helper flows the cards' examples may call, as `(file name, YAML)`: `greet` returns
-/// `{ greeting }` for a `name` and fails (`no name`) for an empty one.
-pub const EXAMPLE_HELPERS: &[(&str, &str)] = &[(
-    "greet.yaml",
-    "flow: greet
+/// `{ greeting }` for a `name` and fails (`no name`) for an empty one; `tally` adds an `item` to
+/// a `memo` of `{ total, count }` and fails (`negative`) for a negative item.
+pub const EXAMPLE_HELPERS: &[(&str, &str)] = &[
+    (
+        "greet.yaml",
+        "flow: greet
 trigger: { helper: { inputs: { name: text } } }
 steps:
   - { id: check, card: flow.fail, if: \"{{ not inputs.name }}\", with: { message: no name } }
   - { id: done, card: flow.return, with: { outputs: { greeting: \"Hello {{ inputs.name }}\" } } }
 ",
-)];
+    ),
+    (
+        "tally.yaml",
+        "flow: tally
+trigger: { helper: { inputs: { memo: object, item: number } } }
+steps:
+  - { id: check, card: flow.fail, if: \"{{ lt inputs.item 0 }}\", with: { message: negative } }
+  - { id: sum, card: number.add, with: { a: \"{{ inputs.memo.total }}\", b: \"{{ inputs.item }}\" } }
+  - { id: n, card: number.add, with: { a: \"{{ inputs.memo.count }}\", b: 1 } }
+  - { id: done, card: flow.return, with: { outputs: { total: \"{{ sum }}\", count: \"{{ n }}\" } } }
+",
+    ),
+];
 
 /// Every built-in connector.
 pub static CONNECTORS: &[&ConnectorSpec] = &[
     &slack::connection::CONNECTOR,
     &slack::connection::WEBHOOK_CONNECTOR,
     &http::connection::CONNECTOR,
+    &crypto::key::CONNECTOR,
 ];
 
 /// The registry of every built-in card and connector, the connector files' actions included.

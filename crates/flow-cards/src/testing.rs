@@ -10,14 +10,35 @@ use flow_runtime::{Engine, RunInput, RunOptions};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Connections an example may name: `okta`, `slack`, `hook` and `api`.
+/// Connections an example may name: `okta`, `slack`, `hook`, `api`, and the `key` connections
+/// `signing` (the HMAC key `key`), `rsa` and `ec` (test-only key pairs) and `rsa_public`.
 const CONFIG: &str = "connections:
   okta: { kind: okta, org_url: \"https://example.okta.com\", token: \"${env:OKTA_TOKEN}\" }
   slack: { kind: slack, token: \"${env:SLACK_TOKEN}\" }
   hook: { kind: slack_webhook, url: \"${env:HOOK_URL}\" }
   api: { kind: http, base_url: \"https://api.example.com\", allow_hosts: [api.example.com] }
   google: { kind: google_workspace, token: \"${env:GOOGLE_TOKEN}\" }
+  signing: { kind: key, secret: \"${env:HMAC_KEY}\" }
+  rsa: { kind: key, private_key: \"${env:RSA_PRIVATE}\", public_key: \"${env:RSA_PUBLIC}\" }
+  rsa_public: { kind: key, public_key: \"${env:RSA_PUBLIC}\" }
+  ec: { kind: key, private_key: \"${env:EC_PRIVATE}\", public_key: \"${env:EC_PUBLIC}\" }
 ";
+
+/// The environment of the examples: the keys of the `key` connections, and a webhook URL for
+/// every other variable.
+pub fn example_env(name: &str) -> Option<String> {
+    Some(
+        match name {
+            "HMAC_KEY" => "key",
+            "RSA_PRIVATE" => include_str!("../tests/keys/test-only-rsa-private.pem"),
+            "RSA_PUBLIC" => include_str!("../tests/keys/test-only-rsa-public.pem"),
+            "EC_PRIVATE" => include_str!("../tests/keys/test-only-ec-private.pem"),
+            "EC_PUBLIC" => include_str!("../tests/keys/test-only-ec-public.pem"),
+            _ => "https://hooks.example.com/secret",
+        }
+        .to_string(),
+    )
+}
 
 /// Helper flows examples may call (see [`crate::EXAMPLE_HELPERS`]).
 pub const HELPERS: &[(&str, &str)] = crate::EXAMPLE_HELPERS;
@@ -47,8 +68,7 @@ pub fn run_card(kind: &str, with: &str, inputs: &Value) -> Result<Value, Failure
     files.extend_from_slice(HELPERS);
     let project = flow_compile::compile_str(Some(CONFIG), &files, &crate::registry())
         .map_err(|e| Failure::Rejected(e.to_string()))?;
-    let lookup = |_: &str| Some("https://hooks.example.com/secret".to_string());
-    let connections = flow_runtime::connect_all(&project, &lookup, true)
+    let connections = flow_runtime::connect_all(&project, &example_env, true)
         .map_err(|e| Failure::Rejected(e.to_string()))?;
     let env = RunEnv {
         dry_run: true,

@@ -119,6 +119,26 @@ impl<'a> StepChecker<'a> {
             if written.starts_with("{{") {
                 continue;
             }
+            // A constant is held to more than a computed value (`"42"` for a number, a date
+            // that is not ISO 8601): Okta converts values, not what is typed into a field.
+            if let Some(why) = info
+                .expr
+                .as_const()
+                .and_then(|c| info.expected.constant_fits(c))
+            {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        Some(info.span),
+                        format!(
+                            "{}: `{}` must be {}: {why}",
+                            self.label, info.field, info.expected
+                        ),
+                    )
+                    .with_label(format!("this is {actual}")),
+                );
+                continue;
+            }
             if !actual.fits(&info.expected) {
                 self.diags.push(
                     Diagnostic::error(
@@ -185,6 +205,7 @@ impl Checker for StepChecker<'_> {
             info.keys.clone()
         };
         let span = info.span;
+        let info_expr = &info.expr;
         let is_mapping = matches!(
             info.expr,
             ValueExpr::Object(_) | ValueExpr::Const(Value::Object(_))
@@ -218,7 +239,14 @@ impl Checker for StepChecker<'_> {
                     ),
                 ),
                 Some(want) => {
-                    if let Type::Object(Some(obj)) = &given
+                    if let Some(why) = const_field(info_expr, k).and_then(|c| want.constant_fits(c))
+                    {
+                        self.diags.push(Diagnostic::error(
+                            Code::TypeMismatch,
+                            Some(*kspan),
+                            format!("input `{k}` of `{}` is {want}: {why}", sig.name),
+                        ));
+                    } else if let Type::Object(Some(obj)) = &given
                         && let Some(have) = obj.fields.get(k)
                         && !have.fits(want)
                     {
@@ -273,5 +301,17 @@ impl Checker for StepChecker<'_> {
             .expr
             .as_const()
             .cloned()
+    }
+}
+
+/// The constant value of field `key` of a mapping expression, when it has no template.
+fn const_field<'e>(e: &'e ValueExpr, key: &str) -> Option<&'e Value> {
+    match e {
+        ValueExpr::Const(Value::Object(m)) => m.get(key),
+        ValueExpr::Object(fields) => fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.as_const()),
+        _ => None,
     }
 }

@@ -9,7 +9,7 @@ use crate::scope::{StepScope, TriggerScope};
 use flow_card::HelperSig;
 use flow_model::block::{ArmRef, BlockKind, BlockPart};
 use flow_model::flow::{FlowDoc, OnError, TriggerDoc};
-use flow_model::{Diagnostic, Diagnostics, Type};
+use flow_model::{Code, Diagnostic, Diagnostics, Span, Type};
 use flow_template::ValueExpr;
 use indexmap::IndexMap;
 
@@ -128,6 +128,7 @@ pub(crate) fn check_flow(
         }
         table[k].1 = out;
     }
+    warn_error_reads(doc, steps, diags);
     let output = match returns.as_slice() {
         [] => Type::Null,
         [one] => one.clone(),
@@ -237,4 +238,74 @@ impl BlockCx<'_> {
         );
         t
     }
+}
+
+/// Warns where a template reads `<id>.error` of a step without `on_error: continue`: such a
+/// step never has an `error` (a failure ends the run, or its try block, before anything reads
+/// it), so the condition or value is always empty.
+fn warn_error_reads(doc: &FlowDoc, steps: &[DraftStep], diags: &mut Diagnostics) {
+    let never: Vec<&str> = steps
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| {
+            doc.steps[*k].part.is_none() && doc.steps[*k].on_error != OnError::Continue
+        })
+        .map(|(_, s)| s.id.as_str())
+        .collect();
+    if never.is_empty() {
+        return;
+    }
+    for (k, step) in steps.iter().enumerate() {
+        let mut sources: Vec<(&str, Span)> = Vec::new();
+        for info in &step.parts.exprs {
+            template_sources(&info.expr, info.span, &mut sources);
+        }
+        if let Some(c) = &step.condition {
+            template_sources(c, doc.steps[k].span, &mut sources);
+        }
+        for e in step.block.iter().flatten().flatten() {
+            template_sources(e, doc.steps[k].span, &mut sources);
+        }
+        for (text, span) in sources {
+            for id in never.iter().filter(|id| reads_error(text, id)) {
+                diags.push(
+                    Diagnostic::warning(
+                        Code::ErrorNeverSet,
+                        Some(span),
+                        format!(
+                            "step `{}` reads `{id}.error`, but `{id}` has no `on_error: continue`: it never has an error to read",
+                            step.id
+                        ),
+                    )
+                    .with_help(format!(
+                        "add `on_error: continue` to `{id}`, or put it in a `try:` block and read the error in `catch:`"
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// The template texts inside an expression, each with the position of the expression.
+fn template_sources<'e>(e: &'e ValueExpr, span: Span, out: &mut Vec<(&'e str, Span)>) {
+    match e {
+        ValueExpr::Const(_) => {}
+        ValueExpr::Template { template, .. } => out.push((template.source(), span)),
+        ValueExpr::List(items) => items.iter().for_each(|i| template_sources(i, span, out)),
+        ValueExpr::Object(entries) => entries
+            .iter()
+            .for_each(|(_, v)| template_sources(v, span, out)),
+    }
+}
+
+/// True when `text` reads `<id>.error` as a path of its own (not `x<id>.error` or
+/// `<id>.errors`).
+fn reads_error(text: &str, id: &str) -> bool {
+    let needle = format!("{id}.error");
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '-' || c == '.';
+    text.match_indices(&needle).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + needle.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
 }

@@ -98,6 +98,8 @@ codes! {
     MissingEnv = "E0302",
     /// A step that nothing reads and that has no effect.
     UnusedStep = "W0001",
+    /// A template reads `<step>.error` of a step without `on_error: continue` (always empty).
+    ErrorNeverSet = "W0002",
 }
 
 /// One problem, pointing at where it is.

@@ -145,9 +145,12 @@ impl Type {
 
     /// Whether a value of type `self` may be given where `expected` is wanted.
     ///
-    /// `any` fits everywhere and accepts everything (checked at run time). Text accepts the
-    /// other scalars, which are converted as Okta's loose strings are. Lists and objects must
-    /// match in kind, and list items must fit.
+    /// `any` fits everywhere and accepts everything (checked at run time). The implicit
+    /// conversions Okta makes: text accepts the other scalars (converted to their text), a
+    /// number accepts text (read as a number at run time, an error naming the input when it
+    /// is not one), a date accepts text (checked to be ISO 8601 at run time). Booleans,
+    /// lists and objects are not converted: lists and objects must match in kind, and list
+    /// items must fit. A constant is held to more: see [`Type::constant_fits`].
     pub fn fits(&self, expected: &Type) -> bool {
         use Type::*;
         match (self, expected) {
@@ -155,7 +158,7 @@ impl Type {
             (Null, _) => true,
             (Text | Date | Number | Boolean, Text) => true,
             (Text | Date, Date) => true,
-            (Number, Number) => true,
+            (Number | Text, Number) => true,
             (Boolean, Boolean) => true,
             (Object(_), Object(None)) => true,
             (Object(have), Object(Some(want))) => match have {
@@ -167,6 +170,66 @@ impl Type {
             },
             (List(a), List(b)) => a.fits(b),
             _ => false,
+        }
+    }
+
+    /// Whether a constant written in a flow may be given where `expected` is wanted; `None`
+    /// when it may, else why not. Constants are converted less than values computed at run
+    /// time, as in Okta, where a number field takes no typed text: a number must be written as
+    /// a number (`"42"` is refused), and a date must be ISO 8601 text (`"90 days ago"` is
+    /// refused), in lists too.
+    pub fn constant_fits(&self, v: &serde_json::Value) -> Option<String> {
+        use serde_json::Value as V;
+        match (self, v) {
+            (Type::Number, V::String(s)) => Some(format!(
+                "a number must be written as a number, not as text \"{s}\""
+            )),
+            (Type::Date, V::String(s)) if !is_iso_date(s) => Some(format!(
+                "\"{s}\" is not an ISO 8601 date (e.g. 2026-01-31 or 2026-01-31T09:00:00Z)"
+            )),
+            (Type::List(item), V::Array(items)) => items.iter().find_map(|x| item.constant_fits(x)),
+            _ => None,
+        }
+    }
+
+    /// Converts a value computed at run time to this type as [`Type::fits`] allows (numbers
+    /// and booleans to text, text to a number), and checks dates are ISO 8601; `null` passes.
+    /// `Ok(None)`: the value is fine as it is; `Ok(Some(v))`: use `v` instead. The error names
+    /// what the value is.
+    pub fn coerce(
+        &self,
+        v: &serde_json::Value,
+    ) -> Result<Option<serde_json::Value>, ValueMismatch> {
+        use serde_json::Value as V;
+        let mismatch = |expected: String| ValueMismatch {
+            items: Vec::new(),
+            expected,
+            found: value_kind(v),
+        };
+        match (self, v) {
+            (_, V::Null) => Ok(None),
+            (Type::Text, V::Number(n)) => Ok(Some(V::String(n.to_string()))),
+            (Type::Text, V::Bool(b)) => Ok(Some(V::String(b.to_string()))),
+            (Type::Number, V::String(s)) => number_of_text(s)
+                .map(Some)
+                .ok_or_else(|| mismatch(self.to_string())),
+            (Type::Date, V::String(s)) if !is_iso_date(s) => {
+                Err(mismatch("date (ISO 8601)".into()))
+            }
+            (Type::List(item), V::Array(items)) => {
+                let mut out: Option<Vec<V>> = None;
+                for (i, x) in items.iter().enumerate() {
+                    let c = item.coerce(x).map_err(|mut e| {
+                        e.items.insert(0, i);
+                        e
+                    })?;
+                    if let Some(c) = c {
+                        out.get_or_insert_with(|| items.clone())[i] = c;
+                    }
+                }
+                Ok(out.map(V::Array))
+            }
+            (ty, v) => ty.check_value(v).map(|()| None),
         }
     }
 
@@ -205,7 +268,8 @@ impl Type {
         let ok = match (self, v) {
             (Type::Any, _) => true,
             (Type::Null, V::Null) => true,
-            (Type::Text | Type::Date, V::String(_)) => true,
+            (Type::Text, V::String(_)) => true,
+            (Type::Date, V::String(s)) => is_iso_date(s),
             (Type::Number, V::Number(_)) => true,
             (Type::Boolean, V::Bool(_)) => true,
             (Type::Object(_), V::Object(_)) => true,
@@ -230,6 +294,28 @@ impl Type {
             })
         }
     }
+}
+
+/// True for ISO 8601 dates as flows write them: a date (`2026-01-31`), a date and time
+/// (`2026-01-31T09:00:00`), or a timestamp with an offset (`2026-01-31T09:00:00Z`,
+/// `…+01:00`), each a real day of the calendar.
+pub fn is_iso_date(s: &str) -> bool {
+    let s = s.trim();
+    s.len() >= 10
+        && s.as_bytes().get(4) == Some(&b'-')
+        && (s.parse::<jiff::Timestamp>().is_ok()
+            || s.parse::<jiff::civil::DateTime>().is_ok()
+            || s.parse::<jiff::civil::Date>().is_ok())
+}
+
+/// The number a text holds (`"42"`, `" 2.5 "`, `"-1e3"`), as a whole number when it is one.
+pub fn number_of_text(s: &str) -> Option<serde_json::Value> {
+    let t = s.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Some(serde_json::Value::from(i));
+    }
+    let f = t.parse::<f64>().ok().filter(|f| f.is_finite())?;
+    serde_json::Number::from_f64(f).map(serde_json::Value::Number)
 }
 
 /// A JSON value that does not have the type it was checked against.
@@ -337,8 +423,72 @@ mod tests {
         assert!(Type::Number.fits(&Type::Text));
         assert!(!Type::Text.fits(&Type::list(Type::Text)));
         assert!(Type::list(Type::Text).fits(&Type::list(Type::Any)));
-        assert!(!Type::list(Type::Text).fits(&Type::list(Type::Number)));
+        assert!(!Type::list(Type::Boolean).fits(&Type::list(Type::Number)));
         assert!(Type::Any.fits(&Type::list(Type::Text)));
+    }
+
+    /// Okta's implicit conversions are accepted, the others refused.
+    #[test]
+    fn implicit_conversions() {
+        assert!(Type::Text.fits(&Type::Number));
+        assert!(Type::Number.fits(&Type::Text));
+        assert!(Type::Text.fits(&Type::Date));
+        assert!(!Type::Boolean.fits(&Type::Number));
+        assert!(!Type::Number.fits(&Type::Date));
+        assert!(!Type::Date.fits(&Type::Number));
+        assert!(!Type::Object(None).fits(&Type::Text));
+        assert!(!Type::list(Type::Text).fits(&Type::Text));
+        // Constants: a number is written as a number, a date as ISO 8601.
+        assert!(Type::Number.constant_fits(&json!("42")).is_some());
+        assert!(Type::Number.constant_fits(&json!(42)).is_none());
+        assert!(Type::Date.constant_fits(&json!("2026-01-31")).is_none());
+        assert!(
+            Type::Date
+                .constant_fits(&json!("2026-01-31T09:00:00Z"))
+                .is_none()
+        );
+        let e = Type::Date.constant_fits(&json!("90 days ago")).unwrap();
+        assert!(e.contains("not an ISO 8601 date"), "{e}");
+        assert!(Type::Date.constant_fits(&json!("2026-02-30")).is_some());
+        assert!(
+            Type::list(Type::Date)
+                .constant_fits(&json!(["2026-01-01", "soon"]))
+                .is_some()
+        );
+    }
+
+    /// Run-time conversion: text to numbers, scalars to text, dates checked.
+    #[test]
+    fn coercion_at_run_time() {
+        let c = |t: Type, v: serde_json::Value| t.coerce(&v);
+        assert_eq!(c(Type::Number, json!(" 42 ")), Ok(Some(json!(42))));
+        assert_eq!(c(Type::Number, json!("2.5")), Ok(Some(json!(2.5))));
+        assert_eq!(c(Type::Number, json!(2.5)), Ok(None));
+        assert_eq!(
+            c(Type::Number, json!("two")).unwrap_err().to_string(),
+            "expected number, found text \"two\""
+        );
+        assert!(c(Type::Number, json!("NaN")).is_err());
+        assert_eq!(c(Type::Text, json!(7)), Ok(Some(json!("7"))));
+        assert_eq!(c(Type::Text, json!(true)), Ok(Some(json!("true"))));
+        assert_eq!(c(Type::Date, json!("2026-01-31T09:00:00+01:00")), Ok(None));
+        assert_eq!(
+            c(Type::Date, json!("90 days ago")).unwrap_err().to_string(),
+            "expected date (ISO 8601), found text \"90 days ago\""
+        );
+        assert_eq!(
+            c(Type::list(Type::Number), json!(["1", 2])),
+            Ok(Some(json!([1, 2])))
+        );
+        assert_eq!(
+            c(Type::list(Type::Number), json!(["1", "x"]))
+                .unwrap_err()
+                .to_string(),
+            "item 1: expected number, found text \"x\""
+        );
+        assert!(c(Type::Boolean, json!("true")).is_err());
+        assert_eq!(c(Type::Number, json!(null)), Ok(None));
+        assert!(Type::Date.check_value(&json!("yesterday")).is_err());
     }
 
     #[test]

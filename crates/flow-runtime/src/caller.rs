@@ -15,9 +15,11 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// Why a helper run cannot start with `inputs`: they nest too deep (kind `limit`, and they are
-/// not kept), or a declared input has the wrong type (kind `input`).
-pub(crate) fn check_inputs(plan: &Plan, inputs: &Value) -> Result<(), CardError> {
+/// Makes `inputs` ready for a helper run: Okta's implicit conversions (text to a number, a
+/// number to text) are applied in place and dates must be ISO 8601. Fails when the inputs nest
+/// too deep (kind `limit`, and they are not kept) or a declared input has a value that cannot be
+/// its type (kind `input`).
+pub(crate) fn check_inputs(plan: &Plan, inputs: &mut Value) -> Result<(), CardError> {
     if deeper_than(inputs, MAX_JSON_DEPTH) {
         return Err(CardError::new(
             ErrorKind::Limit,
@@ -27,10 +29,14 @@ pub(crate) fn check_inputs(plan: &Plan, inputs: &Value) -> Result<(), CardError>
     if let TriggerPlan::Helper { inputs: declared } = &plan.trigger {
         for (name, ty) in declared {
             let v = inputs.get(name).unwrap_or(&Value::Null);
-            if !v.is_null()
-                && let Err(e) = ty.check_value(v)
-            {
-                return Err(CardError::input(format!("input `{name}`: {e}")));
+            match ty.coerce(v) {
+                Ok(None) => {}
+                Ok(Some(converted)) => {
+                    if let Some(slot) = inputs.get_mut(name) {
+                        *slot = converted;
+                    }
+                }
+                Err(e) => return Err(CardError::input(format!("input `{name}`: {e}"))),
             }
         }
     }
@@ -66,7 +72,7 @@ impl FlowCaller for StepCaller<'_> {
     fn launch(
         &self,
         target: FlowTarget,
-        inputs: Value,
+        mut inputs: Value,
     ) -> BoxFuture<'_, Result<String, CardError>> {
         Box::pin(async move {
             let plan = self
@@ -76,7 +82,7 @@ impl FlowCaller for StepCaller<'_> {
                 .get(target.0 as usize)
                 .ok_or_else(|| CardError::new(ErrorKind::Config, "no such helper flow"))?;
             // Checked now: nobody waits for the run to report it.
-            check_inputs(plan, &inputs).map_err(|e| {
+            check_inputs(plan, &mut inputs).map_err(|e| {
                 CardError::new(
                     e.kind,
                     format!("helper flow `{}`: {}", plan.name, e.message),

@@ -503,7 +503,8 @@ impl Engine {
         let Some(plan) = self.project.flows.get(target.0 as usize) else {
             return (failed_record("?", "no such helper flow"), Arc::default());
         };
-        if let Err(e) = check_inputs(plan, &inputs) {
+        let mut inputs = inputs;
+        if let Err(e) = check_inputs(plan, &mut inputs) {
             let mut r = failed_record(&plan.name, &e.message);
             if e.kind == ErrorKind::Limit {
                 r = too_deep_inputs(&plan.name);

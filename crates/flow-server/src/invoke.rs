@@ -132,8 +132,15 @@ async fn handle(state: &Arc<ServerState>, name: &str, req: Request) -> Result<Re
         return crate::hook::handle(state, hook, req).await;
     }
     let Some(ep) = live.endpoints.get(name).cloned() else {
+        // A flow served under its `alias` is named by it, so the caller can fix the URL.
+        let alias = live
+            .endpoints
+            .iter()
+            .find(|(url, ep)| ep.name == name && url.as_str() != name)
+            .map(|(url, _)| url.clone());
         return Err(Rejection::UnknownFlow {
             name: name.to_string(),
+            alias,
         });
     };
     let (parts, body) = req.into_parts();

@@ -14,6 +14,8 @@ pub enum Rejection {
     UnknownFlow {
         /// The name in the path.
         name: String,
+        /// When `name` is an endpoint flow served under an `alias`, that alias.
+        alias: Option<String>,
     },
     /// A missing or wrong client token, signature or timestamp (401). The answer never says
     /// which; the metrics label does.
@@ -109,9 +111,17 @@ impl Rejection {
     /// The JSON body the caller gets.
     pub fn body(&self) -> Value {
         match self {
-            Rejection::UnknownFlow { name } => {
+            Rejection::UnknownFlow { name, alias: None } => {
                 json!({ "error": format!("no endpoint flow `{name}`") })
             }
+            Rejection::UnknownFlow {
+                name,
+                alias: Some(alias),
+            } => json!({
+                "error": format!(
+                    "no endpoint flow `{name}`: flow `{name}` has `alias: {alias}`, so it is served at /api/flo/{alias}/invoke"
+                )
+            }),
             Rejection::Unauthorized(_) => json!({ "error": "unauthorized" }),
             Rejection::TooLarge { max } => {
                 json!({ "error": format!("the body is larger than {max} bytes") })
@@ -185,7 +195,10 @@ mod tests {
     fn every_refusal_has_its_status_label_and_retry() {
         let cases = [
             (
-                Rejection::UnknownFlow { name: "x".into() },
+                Rejection::UnknownFlow {
+                    name: "x".into(),
+                    alias: None,
+                },
                 404,
                 "not_found",
                 None,

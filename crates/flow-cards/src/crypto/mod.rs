@@ -1,10 +1,13 @@
-//! Crypto cards: hashes, UUIDs and random text from the operating system's secure random
-//! source. (HMAC and JWT need a secret key, which a flow should not hold in its text or in its
-//! records; they wait for a secret-holding connection kind.)
+//! Crypto cards: hashes, HMACs, JSON Web Tokens, UUIDs and random text from the operating
+//! system's secure random source. Keys live in `kind: key` connections ([`key`]), never in a
+//! flow's text or its records.
 
-cards!(hash, random, uuid);
+pub mod key;
 
-use flow_card::CardError;
+cards!(hash, hmac, jwt_sign, jwt_verify, random, uuid);
+
+use flow_card::{CardError, ErrorKind};
+use jsonwebtoken::Algorithm;
 
 /// Fills `buf` from the operating system's secure random source.
 pub(crate) fn secure_random(buf: &mut [u8]) -> Result<(), CardError> {
@@ -14,4 +17,47 @@ pub(crate) fn secure_random(buf: &mut [u8]) -> Result<(), CardError> {
             format!("no secure random source: {e}"),
         )
     })
+}
+
+/// The JWT algorithms the cards offer.
+pub(crate) const JWT_ALGORITHMS: &str =
+    "HS256, HS384, HS512, RS256, RS384, RS512, PS256, ES256 or ES384";
+
+/// Reads a JWT algorithm name (`HS256` when `None`); the error lists those offered.
+pub(crate) fn jwt_algorithm(name: Option<&str>) -> Result<Algorithm, CardError> {
+    use Algorithm::*;
+    Ok(match name.unwrap_or("HS256") {
+        "HS256" => HS256,
+        "HS384" => HS384,
+        "HS512" => HS512,
+        "RS256" => RS256,
+        "RS384" => RS384,
+        "RS512" => RS512,
+        "PS256" => PS256,
+        "ES256" => ES256,
+        "ES384" => ES384,
+        other => {
+            return Err(CardError::input(format!(
+                "`algorithm` must be {JWT_ALGORITHMS}, found `{other}`"
+            )));
+        }
+    })
+}
+
+/// The setting of a `key` connection an algorithm needs, or a config error naming it.
+pub(crate) fn key_setting<'k>(value: Option<&'k str>, name: &str) -> Result<&'k str, CardError> {
+    value.ok_or_else(|| {
+        CardError::new(
+            ErrorKind::Config,
+            format!("the `key` connection has no `{name}`"),
+        )
+    })
+}
+
+/// The error for a key that the JWT library cannot read; it never shows the key.
+pub(crate) fn bad_key(name: &str, alg: Algorithm) -> CardError {
+    CardError::new(
+        ErrorKind::Config,
+        format!("the `{name}` of the `key` connection is not a key for {alg:?}"),
+    )
 }

@@ -113,6 +113,8 @@ fn fits(actual: &Type, want: ColumnType) -> bool {
     match (actual, want) {
         (Type::Any | Type::Null, _) | (_, ColumnType::Object) => true,
         (Type::Text, ColumnType::Date) => true,
+        // A table keeps values as they are: text is not converted for a number column.
+        (Type::Text, ColumnType::Number) => false,
         (a, w) => a.fits(&column_type(w)),
     }
 }

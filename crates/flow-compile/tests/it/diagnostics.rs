@@ -771,3 +771,83 @@ fn an_unquoted_template_in_a_block_is_reported_too() {
         &[("u.yaml", f)],
     );
 }
+
+/// W0002: reading `step.error` of a step without `on_error: continue` warns, at the template;
+/// with `on_error: continue`, or for a try block's `error`, it does not.
+#[test]
+fn w0002_error_never_set() {
+    let f = endpoint(
+        "  - id: user\n    card: okta.read_user\n    with: { connection: okta, user: a }\n  - id: out\n    card: flow.return\n    with: { outputs: { problem: \"{{ user.error }}\" } }\n",
+    );
+    expect(
+        Code::ErrorNeverSet,
+        ("m.yaml", 11, 22),
+        CONFIG,
+        &[("m.yaml", &f)],
+    );
+    let fine = endpoint(
+        "  - id: user\n    card: okta.read_user\n    on_error: continue\n    with: { connection: okta, user: a }\n  - id: out\n    card: flow.return\n    with: { outputs: { problem: \"{{ user.error }}\", errors: \"{{ user.errors }}\" } }\n",
+    );
+    expect_all(&[], CONFIG, &[("m.yaml", &fine)]);
+}
+
+/// Okta's implicit conversions: a step's text output where a number is wanted compiles (it is
+/// read as a number when the step runs); a boolean does not; a constant must be written in
+/// its type.
+#[test]
+fn e0206_implicit_conversions_and_constants() {
+    let text_to_number = endpoint(
+        "  - id: n\n    card: text.trim\n    with: { text: \" 42 \" }\n  - id: sum\n    card: number.add\n    with: { a: \"{{ n }}\", b: 1 }\n  - id: out\n    card: flow.return\n    with: { outputs: { sum: \"{{ sum }}\" } }\n",
+    );
+    expect_all(&[], CONFIG, &[("m.yaml", &text_to_number)]);
+    let boolean_to_number = endpoint(
+        "  - id: b\n    card: boolean.not\n    with: { value: true }\n  - id: sum\n    card: number.add\n    with: { a: \"{{ b }}\", b: 1 }\n  - id: out\n    card: flow.return\n    with: { outputs: { sum: \"{{ sum }}\" } }\n",
+    );
+    expect(
+        Code::TypeMismatch,
+        ("m.yaml", 11, 16),
+        CONFIG,
+        &[("m.yaml", &boolean_to_number)],
+    );
+    let text_constant = endpoint(
+        "  - id: sum\n    card: number.add\n    with: { a: \"2.5\", b: 1 }\n  - id: out\n    card: flow.return\n    with: { outputs: { sum: \"{{ sum }}\" } }\n",
+    );
+    expect(
+        Code::TypeMismatch,
+        ("m.yaml", 8, 16),
+        CONFIG,
+        &[("m.yaml", &text_constant)],
+    );
+}
+
+/// Issue 13 (item 6): a helper input of `type: date` given a constant that is not ISO 8601 is
+/// an error where it is written; an ISO date, or a step's text output, compiles.
+#[test]
+fn e0206_a_date_input_refuses_a_constant_that_is_not_a_date() {
+    let helper = "flow: review\ntrigger:\n  helper:\n    inputs: { cutoff: date }\nsteps:\n  - id: done\n    card: flow.return\n    with: { outputs: { cutoff: \"{{ inputs.cutoff }}\" } }\n";
+    let call = |cutoff: &str| {
+        endpoint(&format!(
+            "  - id: r\n    card: flow.call\n    with: {{ flow: review, inputs: {{ cutoff: {cutoff} }} }}\n  - id: out\n    card: flow.return\n    with: {{ outputs: {{ r: \"{{{{ r }}}}\" }} }}\n"
+        ))
+    };
+    let bad = call("90 days ago");
+    expect(
+        Code::TypeMismatch,
+        ("m.yaml", 8, 37),
+        CONFIG,
+        &[("m.yaml", &bad), ("h.yaml", helper)],
+    );
+    expect_all(
+        &[],
+        CONFIG,
+        &[("m.yaml", &call("\"2026-01-31\"")), ("h.yaml", helper)],
+    );
+    expect_all(
+        &[],
+        CONFIG,
+        &[
+            ("m.yaml", &call("\"{{ trigger.body }}\"")),
+            ("h.yaml", helper),
+        ],
+    );
+}

@@ -7,6 +7,7 @@
 mod blocks;
 mod common;
 mod control;
+mod conversions;
 mod engine;
 mod limits;
 mod order;

@@ -323,6 +323,34 @@ async fn without_close_the_outputs_or_the_failure_are_the_answer() {
     );
 }
 
+/// A flow served under an `alias`, called by its own name, is 404 naming the alias's path;
+/// a name that is no flow's is the plain 404.
+#[tokio::test]
+async fn a_flow_called_by_its_name_instead_of_its_alias_is_told_the_alias() {
+    let s = server(Limits::default()).await;
+    let a = call(
+        &s,
+        post("/api/flo/failing/invoke", "")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        a.body["error"],
+        "no endpoint flow `failing`: flow `failing` has `alias: fails`, so it is served at /api/flo/fails/invoke"
+    );
+    let a = call(
+        &s,
+        post("/api/flo/nothing/invoke", "")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.body["error"], "no endpoint flow `nothing`");
+}
+
 #[tokio::test(start_paused = true)]
 async fn still_running_after_the_sync_timeout_is_504_and_the_run_goes_on() {
     let s = server(Limits::default()).await;

@@ -1,0 +1,260 @@
+//! `crypto.jwt_verify`: checks a JSON Web Token's signature and claims and gives its claims.
+
+use super::key::{Key, KeyLive};
+use super::{bad_key, jwt_algorithm, key_setting};
+use crate::util::{output, pure};
+use flow_card::kinds::{Number, Text};
+use flow_card::{
+    Card, CardDoc, CardError, CardFuture, CardSpec, Checker, ConnRef, ErrorKind, Example, Expr,
+    StepCx,
+};
+use flow_model::Type;
+use jsonwebtoken::errors::ErrorKind as JwtError;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, Validation};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Inputs of `crypto.jwt_verify`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The token (`header.payload.signature`); a `Bearer ` prefix is removed.
+    token: Expr<Text>,
+    /// A `key` connection: its `secret` for HS256/384/512, its `public_key` otherwise.
+    key: ConnRef<Key>,
+    /// The one algorithm accepted: `HS256` (default), `RS256`, `ES256`, … (never the token's own
+    /// choice).
+    #[serde(default)]
+    algorithm: Option<Expr<Text>>,
+    /// When given, the token's `aud` must be (or contain) this.
+    #[serde(default)]
+    audience: Option<Expr<Text>>,
+    /// When given, the token's `iss` must be this.
+    #[serde(default)]
+    issuer: Option<Expr<Text>>,
+    /// Seconds of clock skew allowed for `exp` and `nbf` (default 60).
+    #[serde(default)]
+    leeway: Option<Expr<Number>>,
+}
+
+/// Registration.
+pub static SPEC: CardSpec = pure::<Config>(
+    "crypto.jwt_verify",
+    "Verify a JSON Web Token's signature, expiry, audience and issuer",
+    "{ claims: object, header: { alg, kid, typ } }",
+);
+
+/// Documentation and examples (each runs as a test).
+pub static DOC: CardDoc = CardDoc {
+    description: r#"Verifies a JSON Web Token (RFC 7519) and gives `{ claims, header }`. It checks, and fails with
+kind `unauthorized` naming what did not hold: the signature, with the one `algorithm` given
+(default `HS256`; the token's header cannot choose another), the key of a `kind: key`
+connection (`secret` for HS, `public_key` in PEM otherwise); `exp`, which must be present and
+not past; `nbf` when present; `aud` when `audience` is given; `iss` when `issuer` is given.
+`leeway` (default 60 seconds) allows for clock skew. A text that is not a JWT fails with kind
+`input`. (The examples' `signing` connection holds the HMAC key `key`.)"#,
+    okta: &[],
+    examples: &[
+        Example::gives(
+            "A valid token",
+            r#"{ token: "{{ inputs.t }}", key: signing, audience: api }"#,
+            r#"{"claims": {"sub": "u1", "aud": "api", "exp": 4102444800}, "header": {"alg": "HS256", "kid": null, "typ": "JWT"}}"#,
+        )
+        .with_inputs(r#"{"t": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSIsImF1ZCI6ImFwaSIsImV4cCI6NDEwMjQ0NDgwMH0.YVnfORtGeKoNJwq9BS1OYpjMvBGkFumjvU9eMzA7f6I"}"#),
+        Example::fails(
+            "Expired",
+            r#"{ token: "{{ inputs.t }}", key: signing }"#,
+            "the token has expired",
+        )
+        .with_inputs(r#"{"t": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSIsImV4cCI6MTUxNjIzOTAyMn0.UpwLZ6Kvd3mAS9d6bEFlLMp2Qhyb9Ph0TEoeXDeRTM8"}"#),
+        Example::fails(
+            "Another audience",
+            r#"{ token: "{{ inputs.t }}", key: signing, audience: billing }"#,
+            "the token's `aud` is not `billing`",
+        )
+        .with_inputs(r#"{"t": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSIsImF1ZCI6ImFwaSIsImV4cCI6NDEwMjQ0NDgwMH0.YVnfORtGeKoNJwq9BS1OYpjMvBGkFumjvU9eMzA7f6I"}"#),
+        Example::fails(
+            "A forged signature",
+            r#"{ token: "{{ inputs.t }}", key: signing }"#,
+            "the signature does not match",
+        )
+        .with_inputs(r#"{"t": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSIsImF1ZCI6ImFwaSIsImV4cCI6NDEwMjQ0NDgwMH0.rgfEZl0YIs_IElivaDyS3lat60CIH2K5wRpnmshpFxY"}"#),
+        Example::fails("Not a token", r#"{ token: hello, key: signing }"#, "not a JWT"),
+    ],
+};
+
+impl Card for Config {
+    fn check(&self, cx: &mut dyn Checker) -> Type {
+        cx.expr_type(self.token.id);
+        for e in [&self.algorithm, &self.audience, &self.issuer]
+            .into_iter()
+            .flatten()
+        {
+            cx.expr_type(e.id);
+        }
+        if let Some(e) = &self.leeway {
+            cx.expr_type(e.id);
+        }
+        Type::object([
+            ("claims", Type::Object(None)),
+            (
+                "header",
+                Type::object([
+                    ("alg", Type::Text),
+                    ("kid", Type::Text),
+                    ("typ", Type::Text),
+                ]),
+            ),
+        ])
+    }
+
+    fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
+        output((|| {
+            let alg = jwt_algorithm(cx.opt_text(&self.algorithm)?.as_deref())?;
+            let token = cx.text(&self.token)?;
+            let token = token.trim();
+            let token = token.strip_prefix("Bearer ").unwrap_or(token).trim();
+            let key: std::sync::Arc<KeyLive> = cx.connection(&self.key)?;
+            let decoding = decoding_key(&key, alg)?;
+            let mut v = Validation::new(alg);
+            v.leeway = match &self.leeway {
+                Some(e) => u64::try_from(crate::util::whole(cx, e, "leeway")?)
+                    .map_err(|_| CardError::input("`leeway` must not be negative"))?,
+                None => 60,
+            };
+            v.validate_nbf = true;
+            let audience = cx.opt_text(&self.audience)?;
+            match &audience {
+                Some(a) => v.set_audience(&[a]),
+                None => v.validate_aud = false,
+            }
+            let issuer = cx.opt_text(&self.issuer)?;
+            if let Some(i) = &issuer {
+                v.set_issuer(&[i]);
+            }
+            let data = jsonwebtoken::decode::<Value>(token, &decoding, &v).map_err(|e| {
+                let unauthorized = |m: String| CardError::new(ErrorKind::Unauthorized, m);
+                match e.kind() {
+                    JwtError::InvalidSignature => {
+                        unauthorized("the signature does not match the key".into())
+                    }
+                    JwtError::ExpiredSignature => unauthorized("the token has expired".into()),
+                    JwtError::ImmatureSignature => {
+                        unauthorized("the token is not valid yet (`nbf`)".into())
+                    }
+                    JwtError::InvalidAudience => unauthorized(format!(
+                        "the token's `aud` is not `{}`",
+                        audience.as_deref().unwrap_or_default()
+                    )),
+                    JwtError::InvalidIssuer => unauthorized(format!(
+                        "the token's `iss` is not `{}`",
+                        issuer.as_deref().unwrap_or_default()
+                    )),
+                    JwtError::MissingRequiredClaim(c) => {
+                        unauthorized(format!("the token has no `{c}` claim"))
+                    }
+                    JwtError::InvalidAlgorithm => {
+                        unauthorized(format!("the token is not signed with {alg:?}"))
+                    }
+                    JwtError::InvalidKeyFormat
+                    | JwtError::InvalidRsaKey(_)
+                    | JwtError::InvalidEcdsaKey => bad_key("public_key", alg),
+                    _ => CardError::input("the token is not a JWT (header.payload.signature)"),
+                }
+            })?;
+            let header = json!({
+                "alg": format!("{:?}", data.header.alg),
+                "kid": data.header.kid,
+                "typ": data.header.typ,
+            });
+            Ok(json!({ "claims": data.claims, "header": header }))
+        })())
+    }
+}
+
+/// The verifying key for `alg` from a `key` connection.
+fn decoding_key(key: &KeyLive, alg: Algorithm) -> Result<DecodingKey, CardError> {
+    match alg.family() {
+        AlgorithmFamily::Hmac => {
+            DecodingKey::from_secret(key_setting(key.secret.as_deref(), "secret")?.as_bytes())
+                .map_err(|_| bad_key("secret", alg))
+        }
+        AlgorithmFamily::Rsa => {
+            let pem = key_setting(key.public_key.as_deref(), "public_key")?;
+            DecodingKey::from_rsa_pem(pem.as_bytes()).map_err(|_| bad_key("public_key", alg))
+        }
+        AlgorithmFamily::Ec => {
+            let pem = key_setting(key.public_key.as_deref(), "public_key")?;
+            DecodingKey::from_ec_pem(pem.as_bytes()).map_err(|_| bad_key("public_key", alg))
+        }
+        _ => Err(bad_key("public_key", alg)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{Failure, run_card};
+    use serde_json::json;
+
+    fn sign(key: &str, alg: &str) -> String {
+        let with = format!(
+            "{{ claims: {{ sub: u1, iss: flowctl }}, key: {key}, algorithm: {alg}, expires_in: 300, key_id: k1 }}"
+        );
+        let out = run_card("crypto.jwt_sign", &with, &json!({})).unwrap();
+        out.as_str().unwrap().to_string()
+    }
+
+    fn verify(token: &str, key: &str, alg: &str) -> Result<serde_json::Value, Failure> {
+        run_card(
+            "crypto.jwt_verify",
+            &format!(
+                "{{ token: \"{{{{ inputs.t }}}}\", key: {key}, algorithm: {alg}, issuer: flowctl }}"
+            ),
+            &json!({ "t": token }),
+        )
+    }
+
+    /// RS256 and ES256 tokens signed with a private key verify with the public key, with `iat`,
+    /// `exp` and `kid` set; another algorithm or another key pair is refused.
+    #[test]
+    fn asymmetric_tokens_round_trip() {
+        for (key, alg) in [("rsa", "RS256"), ("ec", "ES256")] {
+            let token = sign(key, alg);
+            let out = verify(&token, key, alg).unwrap();
+            assert_eq!(out["claims"]["sub"], "u1");
+            assert_eq!(out["header"]["alg"], alg);
+            assert_eq!(out["header"]["kid"], "k1");
+            let exp = out["claims"]["exp"].as_i64().unwrap();
+            let iat = out["claims"]["iat"].as_i64().unwrap();
+            assert_eq!(exp - iat, 300);
+        }
+        let rsa = sign("rsa", "RS256");
+        // The algorithm is the verifier's choice, not the token's.
+        assert!(
+            matches!(verify(&rsa, "ec", "ES256"), Err(Failure::Failed(m)) if m.contains("not signed with ES256"))
+        );
+        // A public key alone verifies; it cannot sign.
+        assert!(verify(&rsa, "rsa_public", "RS256").is_ok());
+        assert!(matches!(
+            run_card("crypto.jwt_sign", "{ claims: {}, key: rsa_public, algorithm: RS256 }", &json!({})),
+            Err(Failure::Failed(m)) if m.contains("has no `private_key`")
+        ));
+        // An HS256 token (from the `signing` secret) is refused where RS256 is wanted.
+        let hs = sign("signing", "HS256");
+        assert!(verify(&hs, "rsa", "RS256").is_err());
+        assert!(verify(&hs, "signing", "HS256").is_ok());
+    }
+
+    /// A wrong issuer is refused, naming the issuer wanted.
+    #[test]
+    fn issuer_is_checked() {
+        let token = sign("signing", "HS256");
+        let got = run_card(
+            "crypto.jwt_verify",
+            "{ token: \"Bearer {{ inputs.t }}\", key: signing, issuer: okta }",
+            &json!({ "t": token }),
+        );
+        assert!(matches!(got, Err(Failure::Failed(m)) if m.contains("`iss` is not `okta`")));
+    }
+}
