@@ -108,9 +108,21 @@ pub fn run(args: Args) -> CmdResult {
 fn kinds() -> flow_import::Kinds {
     let registry = flow_cards::registry();
     let (schemas, defs) = crate::schema::card_schemas(&registry);
-    let okta: std::collections::HashMap<&str, &[&str]> = flow_cards::documented()
-        .map(|b| (b.spec.kind, b.doc.okta))
+    // The Okta card names each card stands for: from a Rust card's documentation, or from the
+    // `okta:` list of a connector action.
+    let mut okta: std::collections::HashMap<&str, Vec<String>> = flow_cards::documented()
+        .map(|b| {
+            (
+                b.spec.kind,
+                b.doc.okta.iter().map(|s| s.to_string()).collect(),
+            )
+        })
         .collect();
+    for spec in registry.cards() {
+        if let Some(doc) = flow_cards::connector::action_doc(&registry, spec.kind) {
+            okta.insert(spec.kind, doc.okta);
+        }
+    }
     let mut kinds = flow_import::Kinds::new();
     for (spec, schema) in registry.cards().iter().zip(&schemas) {
         let inputs = crate::commands::cards::inputs(spec, schema, &defs);
@@ -126,7 +138,10 @@ fn kinds() -> flow_import::Kinds {
         kinds.add(
             spec.kind,
             info,
-            okta.get(spec.kind).copied().unwrap_or_default(),
+            &okta
+                .get(spec.kind)
+                .map(|names| names.iter().map(String::as_str).collect::<Vec<_>>())
+                .unwrap_or_default(),
         );
     }
     kinds

@@ -72,6 +72,16 @@ fn a_project_connector_validates_runs_and_is_listed() {
     assert_eq!(said["output"], Value::from("got ***"));
     assert!(!json.stdout.contains(TOKEN));
 
+    // `flowctl test` compiles against the same cards: a flow test of the flow passes.
+    std::fs::write(
+        dir.join("flows/who.test.yaml"),
+        "flow: who\ncases:\n  - name: the mocked upstream's token is composed\n    input: {}\n    mocks:\n      me: { output: { token: t1 } }\n    expect:\n      status: succeeded\n      calls:\n        echo.whoami: { count: 1, inputs: { who: ada } }\n",
+    )
+    .unwrap();
+    let tested = with(&["test"]).run();
+    assert_eq!(tested.code, 0, "{}{}", tested.stdout, tested.stderr);
+    std::fs::remove_file(dir.join("flows/who.test.yaml")).unwrap();
+
     // A step with an input the action does not take is refused.
     let bad = FLOW.replace("who: ada", "who: ada, whom: x");
     std::fs::write(dir.join("flows/who.yaml"), bad).unwrap();

@@ -162,7 +162,24 @@ fn compile_dir(config: Option<&Path>, dir: &Path) -> Result<Project, Rejected> {
         paths: vec![dir.to_path_buf()],
         only_paths: false,
     };
-    flow_compile::load_checked(&opts, &flow_cards::registry()).map(|c| c.project)
+    flow_compile::load_checked(&opts, &registry(config)?).map(|c| c.project)
+}
+
+/// The cards of the project whose config is `config` (default `./flowctl.yaml`): the built-in
+/// ones and the connectors in its `connectors/` directory, as `flowctl run` sees them.
+fn registry(config: Option<&Path>) -> Result<flow_card::Registry, Rejected> {
+    let dir = config
+        .and_then(Path::parent)
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    flow_cards::registry_for(dir).map_err(|e| {
+        let mut sources = flow_model::Sources::new();
+        sources.add(e.file, e.text);
+        Rejected {
+            diags: e.diagnostics,
+            sources,
+        }
+    })
 }
 
 /// Compiles the project of every directory that holds one of `files`, as [`run_files`] will:
