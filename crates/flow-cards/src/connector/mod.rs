@@ -32,8 +32,36 @@ use std::path::Path;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 /// The built-in connector files, as `(file name, YAML)`.
-pub const BUILTIN_FILES: &[(&str, &str)] =
-    &[("okta.yaml", include_str!("../../connectors/okta.yaml"))];
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("okta.yaml", include_str!("../../connectors/okta.yaml")),
+    ("github.yaml", include_str!("../../connectors/github.yaml")),
+    (
+        "google_workspace.yaml",
+        include_str!("../../connectors/google_workspace.yaml"),
+    ),
+    ("jamf.yaml", include_str!("../../connectors/jamf.yaml")),
+    ("jira.yaml", include_str!("../../connectors/jira.yaml")),
+    (
+        "microsoft365.yaml",
+        include_str!("../../connectors/microsoft365.yaml"),
+    ),
+    (
+        "pagerduty.yaml",
+        include_str!("../../connectors/pagerduty.yaml"),
+    ),
+    (
+        "pagerduty_events.yaml",
+        include_str!("../../connectors/pagerduty_events.yaml"),
+    ),
+    (
+        "salesforce.yaml",
+        include_str!("../../connectors/salesforce.yaml"),
+    ),
+    (
+        "servicenow.yaml",
+        include_str!("../../connectors/servicenow.yaml"),
+    ),
+];
 
 /// A compiled connector with the specs that register it.
 #[derive(Debug)]

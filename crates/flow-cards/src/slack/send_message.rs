@@ -2,14 +2,14 @@
 //! Channel). Slack answers HTTP 200 with `ok: false` for its errors; those become step errors
 //! that carry Slack's code (`channel_not_found`, `invalid_auth`, …).
 
+use super::api;
 use super::connection::{Slack, SlackLive};
 use super::message;
-use crate::retry_after::retry_after;
 use crate::util::CONNECTOR_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::{List, SlackText, Text};
 use flow_card::{
-    Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, ErrorKind, Expr, HttpRequest,
+    Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpRequest,
     HttpResponse, Outcome, StepCx,
 };
 use flow_card::{CardDoc, Example};
@@ -131,72 +131,20 @@ impl Card for Config {
     }
 }
 
-/// Reads Slack's answer: `ok: true` gives `{ channel, ts }`; anything else is an error.
+/// Reads Slack's answer: `ok: true` gives `{ channel, ts }`; anything else is an error
+/// (see [`api::check`]).
 pub fn parse(resp: &HttpResponse) -> Result<Outcome, CardError> {
-    if resp.status == 429 {
-        return Err(
-            CardError::new(ErrorKind::RateLimited, "Slack is rate limiting (429)")
-                .with_status(429)
-                .with_code("ratelimited")
-                .with_retry_after(retry_after(resp).or(Some(std::time::Duration::from_secs(1)))),
-        );
-    }
-    if !resp.is_success() {
-        return Err(CardError::new(
-            CardError::kind_for_status(resp.status),
-            format!("Slack answered {}", resp.status),
-        )
-        .with_status(resp.status)
-        .with_retry_after(retry_after(resp)));
-    }
-    let body = resp
-        .json_body()
-        .ok_or_else(|| CardError::new(ErrorKind::Remote, "Slack's answer is not JSON"))?;
-    if body.get("ok").and_then(Value::as_bool) == Some(true) {
-        return Ok(Outcome::value(json!({
-            "channel": body.get("channel").cloned().unwrap_or(Value::Null),
-            "ts": body.get("ts").cloned().unwrap_or(Value::Null),
-        })));
-    }
-    let code = body
-        .get("error")
-        .and_then(Value::as_str)
-        .unwrap_or("unknown_error")
-        .to_string();
-    let kind = match code.as_str() {
-        "not_authed" | "invalid_auth" | "account_inactive" | "token_revoked" | "token_expired" => {
-            ErrorKind::Unauthorized
-        }
-        "missing_scope"
-        | "restricted_action"
-        | "ekm_access_denied"
-        | "posting_to_general_channel_denied" => ErrorKind::Forbidden,
-        "channel_not_found" => ErrorKind::NotFound,
-        "not_in_channel" | "is_archived" => ErrorKind::InvalidState,
-        "rate_limited" | "ratelimited" => ErrorKind::RateLimited,
-        "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => {
-            ErrorKind::Server
-        }
-        _ => ErrorKind::Remote,
-    };
-    let hint = match code.as_str() {
-        "not_in_channel" => " (invite the bot to the channel)",
-        "channel_not_found" => {
-            " (check the channel name, or invite the bot to the private channel)"
-        }
-        "missing_scope" => " (the token needs the chat:write scope)",
-        _ => "",
-    };
-    Err(
-        CardError::new(kind, format!("Slack refused the message: {code}{hint}"))
-            .with_status(resp.status)
-            .with_code(code),
-    )
+    let body = api::check(resp, "the message")?;
+    Ok(Outcome::value(json!({
+        "channel": api::field(&body, "/channel"),
+        "ts": api::field(&body, "/ts"),
+    })))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flow_card::ErrorKind;
 
     #[test]
     fn slack_answers() {

@@ -7,3 +7,5 @@
 mod connector_engine;
 mod connectors;
 mod pure_props;
+mod saas;
+mod slack_actions;

@@ -14,6 +14,7 @@ mod okta_routes;
 mod okta_users;
 mod ratelimit;
 mod record;
+pub mod recorded;
 mod slack;
 mod slack_api;
 mod util;

@@ -7,4 +7,5 @@
 mod common;
 mod okta;
 mod okta_list;
+mod recorded;
 mod slack;

@@ -1,0 +1,105 @@
+//! `google_workspace.*` against its recorded shapes.
+
+use super::*;
+
+const CONN: &str =
+    "{ kind: google_workspace, base_url: \"${env:BASE}\", token: \"${env:SECRET}\" }";
+const LIZ: &str = "/admin/directory/v1/users/liz%40example.com";
+
+async fn google() -> RecordedFake {
+    fake("google_workspace", "authorization", &bearer()).await
+}
+
+#[tokio::test]
+async fn read_suspend_unsuspend_and_update() {
+    let f = google().await;
+    let steps = "  - { id: get, card: google_workspace.read_user, with: { connection: c, user: liz@example.com } }
+  - { id: sus, card: google_workspace.suspend_user, with: { connection: c, user: liz@example.com } }
+  - { id: uns, card: google_workspace.unsuspend_user, with: { connection: c, user: liz@example.com } }
+  - { id: upd, card: google_workspace.update_user, with: { connection: c, user: liz@example.com, fields: { orgUnitPath: /Leavers } } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    assert_eq!(out(&r, "get")["name"]["fullName"], "Liz Smith");
+    assert_req(&req(&f, 0), "GET", LIZ, None);
+    assert_eq!(out(&r, "sus")["suspended"], true);
+    assert_req(&req(&f, 1), "PUT", LIZ, None);
+    assert_eq!(body(&req(&f, 1)), json!({ "suspended": true }));
+    assert_eq!(body(&req(&f, 2)), json!({ "suspended": false }));
+    assert_eq!(out(&r, "upd")["orgUnitPath"], "/Leavers");
+    assert_eq!(body(&req(&f, 3)), json!({ "orgUnitPath": "/Leavers" }));
+}
+
+#[tokio::test]
+async fn an_unknown_user_is_not_found_with_googles_status() {
+    let f = google().await;
+    let r = run(&f, "", CONN, "  - { id: get, card: google_workspace.read_user, with: { connection: c, user: nobody@example.com } }\n").await;
+    let e = err(&r, "get");
+    assert_eq!(
+        (e["kind"].as_str(), e["code"].as_str()),
+        (Some("not_found"), Some("NOT_FOUND"))
+    );
+}
+
+#[tokio::test]
+async fn list_users_follows_page_tokens() {
+    let f = google().await;
+    let r = ok(
+        &f,
+        "",
+        CONN,
+        "  - { id: ls, card: google_workspace.list_users, with: { connection: c } }\n",
+    )
+    .await;
+    let users = out(&r, "ls");
+    let emails: Vec<&str> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["primaryEmail"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, ["liz@example.com", "sam@example.com"]);
+    let first = req(&f, 0);
+    assert_eq!(
+        first.query_param("customer").as_deref(),
+        Some("my_customer")
+    );
+    assert_eq!(first.query_param("maxResults").as_deref(), Some("500"));
+    assert_eq!(
+        first.query_param("query"),
+        None,
+        "an absent query is left out"
+    );
+    assert_eq!(
+        req(&f, 1).query_param("pageToken").as_deref(),
+        Some("Q0FFU0FnZ0M")
+    );
+}
+
+#[tokio::test]
+async fn group_members_insert_delete_and_an_existing_member_counts_as_success() {
+    let f = google().await;
+    let steps = "  - { id: add, card: google_workspace.add_user_to_group, with: { connection: c, group: sales@example.com, email: liz@example.com } }
+  - { id: again, card: google_workspace.add_user_to_group, with: { connection: c, group: sales@example.com, email: sam@example.com } }
+  - { id: rm, card: google_workspace.remove_user_from_group, with: { connection: c, group: sales@example.com, member: liz@example.com } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    assert_eq!(out(&r, "add")["status"], "ACTIVE");
+    assert_req(
+        &req(&f, 0),
+        "POST",
+        "/admin/directory/v1/groups/sales%40example.com/members",
+        None,
+    );
+    assert_eq!(
+        body(&req(&f, 0)),
+        json!({ "email": "liz@example.com", "role": "MEMBER" })
+    );
+    assert_eq!(f.hits("add existing member"), 1);
+    assert_eq!(out(&r, "rm"), json!(204));
+    assert_req(
+        &req(&f, 2),
+        "DELETE",
+        "/admin/directory/v1/groups/sales%40example.com/members/liz%40example.com",
+        None,
+    );
+}

@@ -1,0 +1,150 @@
+//! `microsoft365.*` against Graph's recorded shapes.
+
+use super::*;
+
+const CONN: &str = "{ kind: microsoft365, base_url: \"${env:BASE}\", token: \"${env:SECRET}\" }";
+const ALICE: &str = "/v1.0/users/alice%40contoso.com";
+const GROUP: &str = "/v1.0/groups/02bd9fd6-8f93-4758-87c3-1fb73740a315/members";
+
+async fn graph() -> RecordedFake {
+    fake("microsoft365", "authorization", &bearer()).await
+}
+
+#[tokio::test]
+async fn read_user_selects_properties_and_types_the_output() {
+    let f = graph().await;
+    let r = ok(&f, "", CONN, "  - { id: u, card: microsoft365.read_user, with: { connection: c, user: alice@contoso.com, select: \"id,displayName,accountEnabled\" } }\n").await;
+    assert_eq!(out(&r, "u")["displayName"], "Alice Example");
+    assert_eq!(out(&r, "u")["accountEnabled"], true);
+    let q = req(&f, 0);
+    assert_eq!((q.method.as_str(), q.path.as_str()), ("GET", ALICE));
+    assert_eq!(
+        q.query_param("$select").as_deref(),
+        Some("id,displayName,accountEnabled")
+    );
+    assert_eq!(q.header("authorization"), Some(bearer().as_str()));
+}
+
+#[tokio::test]
+async fn an_unknown_user_is_not_found_with_graphs_code_and_message() {
+    let f = graph().await;
+    let r = run(&f, "", CONN, "  - { id: u, card: microsoft365.read_user, with: { connection: c, user: nobody@contoso.com } }\n").await;
+    let e = err(&r, "u");
+    assert_eq!(e["kind"], "not_found");
+    assert_eq!(e["code"], "Request_ResourceNotFound");
+    assert!(
+        e["message"].as_str().unwrap().contains("does not exist"),
+        "{e}"
+    );
+    assert_eq!(req(&f, 0).query, None, "an absent select sends no $select");
+}
+
+#[tokio::test]
+async fn disable_enable_and_update_patch_the_user() {
+    let f = graph().await;
+    let steps = "  - { id: d, card: microsoft365.disable_user, with: { connection: c, user: alice@contoso.com } }
+  - { id: e, card: microsoft365.enable_user, with: { connection: c, user: alice@contoso.com } }
+  - { id: p, card: microsoft365.update_user, with: { connection: c, user: alice@contoso.com, properties: { jobTitle: Engineer } } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    for (i, (id, want)) in [
+        ("d", json!({ "accountEnabled": false })),
+        ("e", json!({ "accountEnabled": true })),
+        ("p", json!({ "jobTitle": "Engineer" })),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_eq!(out(&r, id), json!(204));
+        let q = req(&f, i);
+        assert_req(&q, "PATCH", ALICE, None);
+        assert_eq!(body(&q), want);
+    }
+}
+
+#[tokio::test]
+async fn revoke_sessions_and_get_manager() {
+    let f = graph().await;
+    let steps = "  - { id: rv, card: microsoft365.revoke_sign_in_sessions, with: { connection: c, user: alice@contoso.com } }
+  - { id: m, card: microsoft365.get_manager, with: { connection: c, user: alice@contoso.com } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    assert_eq!(out(&r, "rv"), json!(true));
+    assert_req(
+        &req(&f, 0),
+        "POST",
+        &format!("{ALICE}/revokeSignInSessions"),
+        None,
+    );
+    assert_eq!(out(&r, "m")["userPrincipalName"], "bob@contoso.com");
+    assert_req(&req(&f, 1), "GET", &format!("{ALICE}/manager"), None);
+}
+
+#[tokio::test]
+async fn group_membership_by_ref() {
+    let f = graph().await;
+    let steps = "  - { id: add, card: microsoft365.add_user_to_group, with: { connection: c, group: 02bd9fd6-8f93-4758-87c3-1fb73740a315, user_id: 87d349ed-44d7-43e1-9a83-5f2406dee5bd } }
+  - { id: rm, card: microsoft365.remove_user_from_group, with: { connection: c, group: 02bd9fd6-8f93-4758-87c3-1fb73740a315, user_id: 87d349ed-44d7-43e1-9a83-5f2406dee5bd } }
+  - { id: ls, card: microsoft365.list_group_members, with: { connection: c, group: 02bd9fd6-8f93-4758-87c3-1fb73740a315, top: 999 } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    assert_eq!((out(&r, "add"), out(&r, "rm")), (json!(204), json!(204)));
+    let add = req(&f, 0);
+    assert_req(&add, "POST", &format!("{GROUP}/$ref"), None);
+    assert_eq!(
+        body(&add),
+        json!({ "@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/87d349ed-44d7-43e1-9a83-5f2406dee5bd" })
+    );
+    assert_req(
+        &req(&f, 1),
+        "DELETE",
+        &format!("{GROUP}/87d349ed-44d7-43e1-9a83-5f2406dee5bd/$ref"),
+        None,
+    );
+    let members = out(&r, "ls");
+    assert_eq!(members.as_array().unwrap().len(), 1, "one page: {members}");
+    assert_eq!(members[0]["userPrincipalName"], "alice@contoso.com");
+    assert_eq!(req(&f, 2).query_param("$top").as_deref(), Some("999"));
+}
+
+#[tokio::test]
+async fn adding_a_member_twice_is_graphs_400() {
+    let f = graph().await;
+    let r = run(&f, "", CONN, "  - { id: add, card: microsoft365.add_user_to_group, with: { connection: c, group: 02bd9fd6-8f93-4758-87c3-1fb73740a315, user_id: 00000000-0000-0000-0000-000000000001 } }\n").await;
+    let e = err(&r, "add");
+    assert_eq!(
+        (e["status"].as_u64(), e["code"].as_str()),
+        (Some(400), Some("Request_BadRequest"))
+    );
+    assert!(
+        e["message"].as_str().unwrap().contains("already exist"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn send_mail_builds_the_message() {
+    let f = graph().await;
+    let r = ok(&f, "", CONN, "  - { id: m, card: microsoft365.send_mail, with: { connection: c, from: alice@contoso.com, to: bob@contoso.com, subject: Your account, body: Hello } }\n").await;
+    assert_eq!(out(&r, "m"), json!(202));
+    let q = req(&f, 0);
+    assert_req(&q, "POST", &format!("{ALICE}/sendMail"), None);
+    assert_eq!(
+        body(&q),
+        json!({
+            "message": {
+                "subject": "Your account",
+                "body": { "contentType": "Text", "content": "Hello" },
+                "toRecipients": [{ "emailAddress": { "address": "bob@contoso.com" } }]
+            },
+            "saveToSentItems": true
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_refused() {
+    let f = fake("microsoft365", "authorization", "Bearer another").await;
+    let r = run(&f, "", CONN, "  - { id: u, card: microsoft365.get_manager, with: { connection: c, user: alice@contoso.com } }\n").await;
+    assert_eq!(err(&r, "u")["status"], 401);
+}

@@ -1,0 +1,85 @@
+//! `salesforce.*` against its recorded shapes.
+
+use super::*;
+
+const CONN: &str = "{ kind: salesforce, base_url: \"${env:BASE}\", token: \"${env:SECRET}\" }";
+const DATA: &str = "/services/data/v62.0";
+
+async fn sf() -> RecordedFake {
+    fake("salesforce", "authorization", &bearer()).await
+}
+
+#[tokio::test]
+async fn query_then_query_more() {
+    let f = sf().await;
+    let steps = "  - { id: q, card: salesforce.query, with: { connection: c, soql: \"SELECT Id, Username FROM User WHERE IsActive = true\" } }
+  - { id: more, card: salesforce.query_more, with: { connection: c, locator: \"{{ q.nextRecordsUrl }}\" } }
+";
+    // The locator is the last segment of nextRecordsUrl; a whole path is refused (it has `/`).
+    let r = run(&f, "", CONN, steps).await;
+    assert_eq!(out(&r, "q")["done"], false);
+    assert_eq!(out(&r, "q")["records"][0]["Username"], "alice@acme.com");
+    let q = req(&f, 0);
+    assert_eq!(q.path, format!("{DATA}/query"));
+    assert_eq!(
+        q.query_param("q").as_deref(),
+        Some("SELECT Id, Username FROM User WHERE IsActive = true")
+    );
+    assert_eq!(err(&r, "more")["kind"], "input");
+    let steps = "  - { id: more, card: salesforce.query_more, with: { connection: c, locator: 01gD0000002HU6KIAW-2000 } }\n";
+    let r = ok(&f, "", CONN, steps).await;
+    assert_eq!(out(&r, "more")["records"][0]["Username"], "bob@acme.com");
+    assert_req(
+        &req(&f, 1),
+        "GET",
+        &format!("{DATA}/query/01gD0000002HU6KIAW-2000"),
+        None,
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_query_keeps_salesforces_error_code() {
+    let f = sf().await;
+    let r = run(&f, "", CONN, "  - { id: q, card: salesforce.query, with: { connection: c, soql: SELEC Id FROM User } }\n").await;
+    let e = err(&r, "q");
+    assert_eq!(
+        (e["status"].as_u64(), e["code"].as_str()),
+        (Some(400), Some("MALFORMED_QUERY"))
+    );
+    assert!(
+        e["message"].as_str().unwrap().contains("unexpected token"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn read_update_freeze_and_unfreeze() {
+    let f = sf().await;
+    let steps = "  - { id: get, card: salesforce.read_user, with: { connection: c, user_id: 005D0000001KyEIIA0, fields: \"Id,Username,Email,IsActive\" } }
+  - { id: upd, card: salesforce.update_user, with: { connection: c, user_id: 005D0000001KyEIIA0, fields: { IsActive: false } } }
+  - { id: fr, card: salesforce.freeze_user, with: { connection: c, user_login_id: 0YwD0000000SKnCKAW } }
+  - { id: un, card: salesforce.unfreeze_user, with: { connection: c, user_login_id: 0YwD0000000SKnCKAW } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    assert_eq!(out(&r, "get")["IsActive"], true);
+    assert_eq!(
+        req(&f, 0).query_param("fields").as_deref(),
+        Some("Id,Username,Email,IsActive")
+    );
+    assert_req(
+        &req(&f, 1),
+        "PATCH",
+        &format!("{DATA}/sobjects/User/005D0000001KyEIIA0"),
+        None,
+    );
+    assert_eq!(body(&req(&f, 1)), json!({ "IsActive": false }));
+    assert_eq!((out(&r, "fr"), out(&r, "un")), (json!(204), json!(204)));
+    assert_req(
+        &req(&f, 2),
+        "PATCH",
+        &format!("{DATA}/sobjects/UserLogin/0YwD0000000SKnCKAW"),
+        None,
+    );
+    assert_eq!(body(&req(&f, 2)), json!({ "IsFrozen": true }));
+    assert_eq!(body(&req(&f, 3)), json!({ "IsFrozen": false }));
+}
