@@ -63,6 +63,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
         json: args.json,
         dry_run: args.dry_run,
         fakes: false,
+        scenario: None,
         show_children: args.show_children,
     };
     execute(project, index, input, &exec, Some(store))

@@ -35,10 +35,11 @@ pub struct Args {
     /// Rehearse every effect: show each request that would be sent, send nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Run for real against the bundled fake Okta and Slack servers (on 127.0.0.1, seeded with
-    /// the event's users) instead of the configured ones.
-    #[arg(long, conflicts_with = "dry_run")]
-    pub fakes: bool,
+    /// Run for real against the bundled fake Okta and Slack servers (on 127.0.0.1) instead of
+    /// the configured ones: seeded with the event's users, or as SCENARIO.yaml says (users,
+    /// groups, apps, channels, faults, canned answers; with --dry-run, only its answers are used).
+    #[arg(long, value_name = "SCENARIO", num_args = 0..=1)]
+    pub fakes: Option<Option<PathBuf>>,
     /// Helper runs shown per step in the trace (the record keeps the first `limits.item_records`
     /// in full and counts the rest).
     #[arg(long, default_value_t = 20, value_name = "N")]
@@ -95,6 +96,7 @@ fn is_token_byte(b: u8) -> bool {
 
 /// Runs the command.
 pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
+    let scenario = crate::fakes::load_arg(args.fakes.as_ref(), args.dry_run)?;
     let (project, index) = project::compile_for(config.clone(), &args.flow)?;
     let plan = project.flows[index].clone();
     let text = match &args.input {
@@ -129,7 +131,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
                 })
                 .collect();
             let store = open_store(config.as_deref(), &project, args.no_store)?;
-            return execute_each(project, index, inputs, &exec_of(&args), store);
+            return execute_each(project, index, inputs, &exec_of(&args, scenario), store);
         }
         TriggerPlan::Schedule(schedule) => {
             let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -167,7 +169,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
         }
     };
     let store = open_store(config.as_deref(), &project, args.no_store)?;
-    execute(project, index, input, &exec_of(&args), store)
+    execute(project, index, input, &exec_of(&args, scenario), store)
 }
 
 /// The project's store, unless `--no-store`.
@@ -183,11 +185,12 @@ fn open_store(
 }
 
 /// How the arguments ask to run and show.
-fn exec_of(args: &Args) -> Exec {
+fn exec_of(args: &Args, scenario: Option<Arc<crate::fakes::scenario::Scenario>>) -> Exec {
     Exec {
         json: args.json,
         dry_run: args.dry_run,
-        fakes: args.fakes,
+        fakes: args.fakes.is_some() && !args.dry_run,
+        scenario,
         show_children: args.show_children,
     }
 }
@@ -200,6 +203,8 @@ pub struct Exec {
     pub dry_run: bool,
     /// Use the bundled fakes.
     pub fakes: bool,
+    /// The `--fakes` scenario file: how the fakes start, and canned answers.
+    pub scenario: Option<Arc<crate::fakes::scenario::Scenario>>,
     /// Helper runs shown per step.
     pub show_children: usize,
 }
@@ -237,11 +242,13 @@ fn execute_each(
             RunInput::Request(r) => r.body.clone(),
             RunInput::Inputs(v) => v.to_string(),
         };
-        Some(
-            runtime
+        let started = match &exec.scenario {
+            Some(s) => runtime.block_on(crate::fakes::Fakes::from_scenario(s)),
+            None => runtime
                 .block_on(crate::fakes::Fakes::start(&input_text))
-                .context("cannot start the fake servers")?,
-        )
+                .map_err(anyhow::Error::from),
+        };
+        Some(started.context("cannot start the fake servers")?)
     } else {
         None
     };
@@ -275,11 +282,17 @@ fn execute_each(
             }
         },
     };
-    let transport: Arc<dyn flow_card::Transport> = if exec.dry_run {
+    let mut transport: Arc<dyn flow_card::Transport> = if exec.dry_run {
         Arc::new(flow_runtime::NoTransport)
     } else {
         Arc::new(ReqwestTransport::new().context("cannot start the HTTP client")?)
     };
+    let answers = exec.scenario.as_deref().map(crate::fakes::answers);
+    if let Some(a) = &answers
+        && !exec.dry_run
+    {
+        transport = crate::fakes::answering(transport, a);
+    }
     let plan = project.flows[index].clone();
     let save_data = plan.history.save_data.unwrap_or(true);
     let mut env = RunEnv {
@@ -288,6 +301,9 @@ fn execute_each(
         connections,
         capture_inputs: exec.json || (store.is_some() && save_data),
     };
+    if let Some(a) = answers {
+        env.set_answers(Arc::new(a));
+    }
     if let Some(tables) = super::table::for_run(&project, store.as_ref())? {
         env.set_tables(tables);
     }

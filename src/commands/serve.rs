@@ -39,6 +39,11 @@ pub struct Args {
     /// Log format.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: Format,
+    /// Serve against the bundled fake Okta and Slack servers (on 127.0.0.1, for as long as the
+    /// server runs) instead of the configured ones, set up as SCENARIO.yaml says (without a
+    /// file: an empty Okta and a Slack with `#security-alerts`).
+    #[arg(long, value_name = "SCENARIO", num_args = 0..=1)]
+    pub fakes: Option<Option<PathBuf>>,
 }
 
 /// Runs the command.
@@ -51,6 +56,7 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
     };
     // Taken before the files are read, so an edit made while the server starts is reloaded.
     let first_stamp = if args.watch { stamp(&opts) } else { None };
+    let scenario = crate::fakes::load_arg(args.fakes.as_ref(), false)?;
     let project = project::compile(&opts)?;
     let server = project.config.server.clone();
     let listen = args.listen.clone().unwrap_or_else(|| server.listen.clone());
@@ -67,10 +73,24 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
         .build()
         .context("cannot start the runtime")?;
     runtime.block_on(async move {
-        let transport: Arc<dyn flow_card::Transport> =
+        let mut transport: Arc<dyn flow_card::Transport> =
             Arc::new(ReqwestTransport::new().context("cannot start the HTTP client")?);
+        let fakes = match &args.fakes {
+            Some(_) => Some(Arc::new(
+                crate::fakes::Fakes::for_serve(scenario.as_deref())
+                    .await
+                    .context("cannot start the fake servers")?,
+            )),
+            None => None,
+        };
+        if let Some(s) = &scenario {
+            transport = crate::fakes::answering(transport, &crate::fakes::answers(s));
+        }
         let metrics = Arc::new(Metrics::default());
         let mut observers: Vec<Arc<dyn flow_runtime::Observer>> = vec![metrics.clone()];
+        if let Some(f) = &fakes {
+            observers.push(crate::fakes::seen::Seen::new(f.clone(), log));
+        }
         let durable = match crate::store::open(&project.config.store, config.as_deref())? {
             Some(store) => {
                 let d = flow_server::Durable::new(store, log);
@@ -91,13 +111,15 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             }
             None => None,
         };
-        let live = Live::build_with_store(
+        let connections = crate::fakes::served_connections(fakes.as_deref(), &project, &env)?;
+        let live = Live::build_with_connections(
             project,
             &env,
             transport.clone(),
             server.sync_timeout,
             &observers,
             durable.as_ref().map(|d| d.store()),
+            connections,
         )
         .map_err(|e| match e {
             StartError::Tables(_) => CliError::msg(e),
@@ -155,6 +177,9 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or(listen.clone());
+        if let Some(f) = &fakes {
+            log.info("fakes.started", &f.log_fields());
+        }
         log.info(
             "serve.started",
             &[
@@ -177,8 +202,15 @@ pub fn run(config: Option<PathBuf>, args: Args) -> CmdResult {
             let st = state.clone();
             let (opts, transport, observers) = (opts.clone(), transport.clone(), observers.clone());
             let sync = server.sync_timeout;
+            let fakes = fakes.clone();
             tokio::spawn(async move {
-                watch(st, opts, first_stamp, transport, observers, sync, log).await;
+                let build = Build {
+                    transport,
+                    observers,
+                    sync_timeout: sync,
+                    fakes,
+                };
+                watch(st, opts, first_stamp, build, log).await;
             });
         }
         let listen_opts = ListenOptions {
@@ -234,6 +266,15 @@ fn stamp(opts: &LoadOptions) -> Option<SystemTime> {
         .max()
 }
 
+/// What a reload builds the served project with.
+struct Build {
+    transport: Arc<dyn flow_card::Transport>,
+    observers: Vec<Arc<dyn flow_runtime::Observer>>,
+    sync_timeout: Duration,
+    /// The fakes of `--fakes`, which the new project's connections point at.
+    fakes: Option<Arc<crate::fakes::Fakes>>,
+}
+
 /// Polls the files once a second; recompiles on a change and swaps the new flows in. A change
 /// that does not compile is logged with its diagnostics (`reload.failed`, field `errors`) and
 /// the running flows stay.
@@ -241,11 +282,15 @@ async fn watch(
     state: Arc<ServerState>,
     opts: LoadOptions,
     first_stamp: Option<SystemTime>,
-    transport: Arc<dyn flow_card::Transport>,
-    observers: Vec<Arc<dyn flow_runtime::Observer>>,
-    sync_timeout: Duration,
+    build: Build,
     log: Logger,
 ) {
+    let Build {
+        transport,
+        observers,
+        sync_timeout,
+        fakes,
+    } = build;
     let mut last = first_stamp;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -274,13 +319,21 @@ async fn watch(
         };
         let env = |n: &str| flow_model::config::process_env(n);
         let store = state.durable.as_ref().map(|d| d.store());
-        match Live::build_with_store(
+        let connections = match crate::fakes::served_connections(fakes.as_deref(), &project, &env) {
+            Ok(c) => c,
+            Err(e) => {
+                log.warn("reload.failed", &[("reason", Value::String(e.to_string()))]);
+                continue;
+            }
+        };
+        match Live::build_with_connections(
             project,
             &env,
             transport.clone(),
             sync_timeout,
             &observers,
             store,
+            connections,
         ) {
             Ok(live) => {
                 let n = live.endpoints.len();

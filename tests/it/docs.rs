@@ -48,7 +48,10 @@ fn flow_files() -> Vec<PathBuf> {
             let p = e.path();
             let name = p.file_name().unwrap().to_string_lossy().to_string();
             if p.is_dir() {
-                stack.push(p);
+                // `--fakes` scenario files are not flows.
+                if !p.ends_with("examples/scenarios") {
+                    stack.push(p);
+                }
             } else if name.ends_with(".yaml")
                 && !name.ends_with(".test.yaml")
                 && name != "flowctl.yaml"

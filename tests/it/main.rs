@@ -16,6 +16,7 @@ mod oort_fakes;
 mod pg_outage;
 mod postgres;
 mod project_connectors;
+mod scenario;
 mod secrets;
 mod tables;
 mod triggers;

@@ -1,6 +1,7 @@
 //! What a card sees while it runs: its evaluated inputs, the run's environment (dry run or
 //! not, the HTTP transport, live connections), helper calls, and a log of what it did.
 
+use crate::answers::CannedAnswers;
 use crate::build::StepParts;
 use crate::connection::LiveConnection;
 use crate::error::{CardError, ErrorKind};
@@ -35,6 +36,10 @@ pub const TABLES_CONNECTION: &str = "@tables";
 /// The tables handle as kept among the live connections.
 struct TablesHandle(Arc<dyn TableStore>);
 
+/// The name canned answers are kept under among [`RunEnv::connections`] (like
+/// [`TABLES_CONNECTION`], a name no connection can have).
+pub const ANSWERS_CONNECTION: &str = "@answers";
+
 impl RunEnv {
     /// Gives the run's steps the project's tables (table cards fail without them).
     pub fn set_tables(&mut self, tables: Arc<dyn TableStore>) {
@@ -48,6 +53,19 @@ impl RunEnv {
     pub fn tables(&self) -> Option<Arc<dyn TableStore>> {
         let live = self.connections.get(TABLES_CONNECTION)?.clone();
         live.downcast::<TablesHandle>().ok().map(|h| h.0.clone())
+    }
+
+    /// Gives a dry run canned answers: a request matching one gets it instead of the card's
+    /// rehearsal ([`StepCx::send`]).
+    pub fn set_answers(&mut self, answers: Arc<CannedAnswers>) {
+        self.connections
+            .insert(ANSWERS_CONNECTION.to_string(), answers);
+    }
+
+    /// The canned answers, when the run has them.
+    pub fn answers(&self) -> Option<Arc<CannedAnswers>> {
+        let live = self.connections.get(ANSWERS_CONNECTION)?.clone();
+        live.downcast::<CannedAnswers>().ok()
     }
 }
 
@@ -348,7 +366,9 @@ impl<'a> StepCx<'a> {
     ) -> Result<HttpResponse, CardError> {
         let mut ex = HttpExchange::of(&req, self.attempt);
         if self.env.dry_run {
-            let resp = rehearsal(&req);
+            // The run's canned answer for it, when it has one ([`RunEnv::set_answers`]).
+            let canned = self.env.answers().and_then(|a| a.answer(&req));
+            let resp = canned.unwrap_or_else(|| rehearsal(&req));
             ex.rehearsal = true;
             ex.status = Some(resp.status);
             self.with_log(|log| log.http.push(ex));

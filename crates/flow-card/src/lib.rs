@@ -11,6 +11,7 @@
 //!
 //! This crate knows nothing of the graph, the scheduler or any particular card.
 
+pub mod answers;
 pub mod build;
 pub mod card;
 pub mod connection;
@@ -23,10 +24,13 @@ pub mod limits;
 pub mod registry;
 pub mod secrets;
 
+pub use answers::{CannedAnswer, CannedAnswers, CannedTransport};
 pub use build::{BuildCx, CompiledExpr, ConnRefInfo, FlowRefInfo, StepParts};
 pub use card::{Card, CardFuture, CardSpec, Checker, Effect, HelperSig, Outcome, Signal};
 pub use connection::{ConnectionConfig, ConnectorSpec, LiveConnection};
-pub use context::{FlowCaller, FlowTarget, RunEnv, StepCx, StepLog, TABLES_CONNECTION};
+pub use context::{
+    ANSWERS_CONNECTION, FlowCaller, FlowTarget, RunEnv, StepCx, StepLog, TABLES_CONNECTION,
+};
 pub use doc::{CardDoc, Example, Expect};
 pub use error::{CardError, ErrorKind};
 pub use expr::{ConnRef, Expr, FlowRef, JsonPathField, kinds};

@@ -5,7 +5,7 @@
 
 use crate::auth::HmacKey;
 use crate::rate::TokenBucket;
-use flow_card::RunEnv;
+use flow_card::{LiveConnection, RunEnv};
 use flow_compile::{Project, TriggerPlan};
 use flow_model::tables::TableError;
 use flow_runtime::Engine;
@@ -152,6 +152,29 @@ impl Live {
         observers: &[Arc<dyn flow_runtime::Observer>],
         store: Option<&Arc<dyn Store>>,
     ) -> Result<Live, StartError> {
+        Live::build_with_connections(
+            project,
+            env,
+            transport,
+            default_sync_timeout,
+            observers,
+            store,
+            None,
+        )
+    }
+
+    /// [`Live::build_with_store`], with the runs' live connections made by the caller
+    /// (`flowctl serve --fakes` points them at fake servers) instead of from `flowctl.yaml`
+    /// and `env` (`None`).
+    pub fn build_with_connections(
+        project: Project,
+        env: &dyn Fn(&str) -> Option<String>,
+        transport: Arc<dyn flow_card::Transport>,
+        default_sync_timeout: Duration,
+        observers: &[Arc<dyn flow_runtime::Observer>],
+        store: Option<&Arc<dyn Store>>,
+        connections: Option<HashMap<String, LiveConnection>>,
+    ) -> Result<Live, StartError> {
         let mut endpoints = HashMap::new();
         let mut hooks = HashMap::new();
         let mut schedules = Vec::new();
@@ -231,8 +254,11 @@ impl Live {
                 }),
             );
         }
-        let connections = flow_runtime::connect_all(&project, env, false)
-            .map_err(|e| StartError::Connection(e.to_string()))?;
+        let connections = match connections {
+            Some(c) => c,
+            None => flow_runtime::connect_all(&project, env, false)
+                .map_err(|e| StartError::Connection(e.to_string()))?,
+        };
         let mut run_env = RunEnv {
             dry_run: false,
             transport,

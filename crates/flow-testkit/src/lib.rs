@@ -21,6 +21,6 @@
 pub mod fake;
 
 pub use fake::{
-    EchoServer, FakeOkta, FakeSlack, Fault, Gate, PostedMessage, Recorded, SessionClear,
-    SlackFault, UserStatus,
+    EchoServer, FakeOkta, FakeSlack, Fault, Gate, LogSeedError, NewApp, NewGroup, NewUser,
+    PostedMessage, Recorded, SeedError, SessionClear, SlackFault, UserStatus,
 };

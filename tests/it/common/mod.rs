@@ -161,8 +161,9 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Every directory of the checkout that holds flow files: `flows/` and any under `examples/`.
-/// Callers assert the list is not empty, so a loop over it cannot silently run zero times.
+/// Every directory of the checkout that holds flow files: `flows/` and any under `examples/`
+/// but `examples/scenarios/` (`--fakes` scenario files). Callers assert the list is not empty,
+/// so a loop over it cannot silently run zero times.
 pub fn flow_dirs() -> Vec<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut out = Vec::new();
@@ -175,7 +176,9 @@ pub fn flow_dirs() -> Vec<PathBuf> {
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
-                stack.push(p);
+                if !p.ends_with("examples/scenarios") {
+                    stack.push(p);
+                }
             } else if p.extension().is_some_and(|x| x == "yaml")
                 && !p.to_string_lossy().ends_with(".test.yaml")
                 && p.file_name().is_some_and(|n| n != "flowctl.yaml")

@@ -2,7 +2,9 @@
 //!
 //! Faults are kept in a FIFO queue. For each incoming request the fake takes the first queued
 //! fault whose path filter matches (no filter matches every path), uses one of its `times`, and
-//! drops it once used up. Faults take precedence over authentication and normal handling;
+//! drops it once used up. A filter is a prefix of the raw path; a filter with a `*` segment
+//! (`/api/v1/users/*/lifecycle/suspend`) instead matches the path's leading segments one by
+//! one, `*` standing for any one segment. Faults take precedence over authentication and normal handling;
 //! a `Delay` or `Hold` fault only postpones the normal answer.
 
 use std::collections::VecDeque;
@@ -181,7 +183,7 @@ impl<F: Countdown + Clone> FaultQueue<F> {
         let index = self.entries.iter().position(|(prefix, _)| {
             prefix
                 .as_deref()
-                .is_none_or(|prefix| path.starts_with(prefix))
+                .is_none_or(|prefix| path_matches(prefix, path))
         })?;
         let entry = self.entries.get_mut(index)?;
         let fault = entry.1.clone();
@@ -197,6 +199,18 @@ impl<F: Countdown + Clone> FaultQueue<F> {
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
     }
+}
+
+/// True when `filter` is a prefix of `path`, or, when it has a `*` segment, when each of its
+/// segments is `*` or equal to the path's segment at the same place.
+fn path_matches(filter: &str, path: &str) -> bool {
+    if !filter.split('/').any(|s| s == "*") {
+        return path.starts_with(filter);
+    }
+    let mut segments = path.split('/');
+    filter
+        .split('/')
+        .all(|f| segments.next().is_some_and(|s| f == "*" || f == s))
 }
 
 #[cfg(test)]
@@ -229,5 +243,26 @@ mod tests {
         assert_eq!(status(q.take("/a/x")), Some(500));
         assert_eq!(status(q.take("/a/x")), Some(503));
         assert_eq!(q.take("/a"), None);
+    }
+
+    #[test]
+    fn a_star_segment_stands_for_any_one_segment() {
+        assert!(path_matches(
+            "/api/v1/users/*/lifecycle/suspend",
+            "/api/v1/users/00u1/lifecycle/suspend"
+        ));
+        assert!(!path_matches(
+            "/api/v1/users/*/lifecycle/suspend",
+            "/api/v1/users/00u1/lifecycle/unsuspend"
+        ));
+        assert!(!path_matches(
+            "/api/v1/users/*/sessions",
+            "/api/v1/users/00u1"
+        ));
+        assert!(path_matches(
+            "/api/v1/users/*",
+            "/api/v1/users/00u1/sessions"
+        ));
+        assert!(path_matches("/api/v1/us", "/api/v1/users"));
     }
 }

@@ -11,6 +11,13 @@
 //!    401 E0000011 (also for unknown paths);
 //! 5. rate limiting per (credential, endpoint class), otherwise 429 E0000047;
 //! 6. routing and the endpoint itself (unknown paths give 404 E0000008).
+//!
+//! Endpoints: users (read, list with `filter`/`search`/`q`, create, partial and full update,
+//! delete, lifecycle `activate`/`reactivate`/`deactivate`/`suspend`/`unsuspend`/`unlock`/
+//! `reset_password`/`expire_password`, sessions, the user's groups), groups (CRUD, `q`/
+//! `filter`/`search`, members paged by 1000, add/remove member), apps (list with `q`/`filter`,
+//! read, user and group assignments), identity-source import sessions, the System Log (`/api/v1/logs`) and the OAuth token
+//! endpoint. Seeding helpers are in [`okta_seed`](super::okta_seed).
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -24,7 +31,11 @@ use axum::http::{HeaderMap, Response};
 use serde_json::Value;
 
 use super::faults::{Fault, FaultQueue};
+use super::okta_apps::App;
+use super::okta_groups::Group;
 use super::okta_http::{Reply, finish};
+use super::okta_imports::ImportSession;
+use super::okta_logs::LogEvent;
 use super::okta_routes::{Route, dispatch, token_endpoint};
 use super::okta_users::{Directory, SessionClear, User, UserStatus};
 use super::ratelimit::{RateInfo, RateLimiter};
@@ -41,6 +52,10 @@ const MAX_BODY: usize = 2 * 1024 * 1024;
 #[derive(Debug, Default)]
 pub(crate) struct OktaState {
     pub(crate) directory: Directory,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) apps: Vec<App>,
+    pub(crate) logs: Vec<LogEvent>,
+    pub(crate) imports: Vec<ImportSession>,
     pub(crate) requests: Vec<Recorded>,
     pub(crate) faults: FaultQueue<Fault>,
     pub(crate) limiter: RateLimiter,
@@ -76,7 +91,7 @@ impl Shared {
 /// when the last clone is dropped.
 #[derive(Clone)]
 pub struct FakeOkta {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
     server: Arc<ServerHandle>,
 }
 
@@ -259,7 +274,7 @@ impl FakeOkta {
         lock(&self.shared.state).limiter.configure(limit, window);
     }
 
-    fn with_user(&self, id_or_login: &str, f: impl FnOnce(&mut User)) -> bool {
+    pub(super) fn with_user(&self, id_or_login: &str, f: impl FnOnce(&mut User)) -> bool {
         let mut state = lock(&self.shared.state);
         let Some(index) = state.directory.index_by_id_or_login(id_or_login) else {
             return false;

@@ -1,46 +1,84 @@
-//! The `filter=` / `search=` expression subset understood by the fake `GET /api/v1/users`.
+//! The `filter=` / `search=` expression subset understood by the fake Okta list endpoints.
 //!
 //! Grammar (keywords and operators case-insensitive, attribute names case-sensitive):
 //!
 //! ```text
 //! expr  := term ("or" term)*
 //! term  := atom ("and" atom)*
-//! atom  := "(" expr ")" | ATTR OP "\"value\""
+//! atom  := "(" expr ")" | ATTR "pr" | ATTR OP "\"value\""
 //! ```
 //!
-//! `filter` allows `id`, `status`, `profile.login`, `profile.email`, `profile.firstName`
+//! Users: `filter` allows `id`, `status`, `profile.login`, `profile.email`, `profile.firstName`
 //! and `profile.lastName` with `eq`, and compares values case-sensitively. `search` also allows
 //! any `profile.*` attribute, `sw` (starts with) and `co` (contains, only on login, email,
-//! firstName and lastName), and compares values case-insensitively. Anything else is an error,
-//! which the fake answers with 400 E0000001.
+//! firstName and lastName), and compares values case-insensitively.
+//!
+//! Groups: `filter` allows `id` and `type` with `eq`, and `lastUpdated` /
+//! `lastMembershipUpdated` with `eq`, `gt`, `ge`, `lt`, `le`; `search` allows `id`, `type`,
+//! `created`, `lastUpdated`, `lastMembershipUpdated` and any `profile.*` attribute with `eq`,
+//! `sw`, `co`, `gt`, `ge`, `lt`, `le` (case-insensitive values).
+//!
+//! Apps: `filter` allows `status`, `name`, `user.id` and `group.id` with `eq`.
+//!
+//! System Log: `filter` allows any dotted attribute of the event with `eq`, `ne`, `sw`, `co`,
+//! `ew`, `gt`, `ge`, `lt`, `le` and `pr` (case-insensitive values).
+//!
+//! Anything else is an error, which the fake answers with 400.
 
 use super::okta_users::User;
 
-/// Which query parameter an expression came from.
+/// Which endpoint and query parameter an expression came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
-    /// `filter=`: strongly consistent, exact and case-sensitive.
+    /// Users `filter=`: strongly consistent, exact and case-sensitive.
     Filter,
-    /// `search=`: case-insensitive values, more operators.
+    /// Users `search=`: case-insensitive values, more operators.
     Search,
+    /// Groups `filter=`.
+    GroupFilter,
+    /// Groups `search=`.
+    GroupSearch,
+    /// Apps `filter=`.
+    AppFilter,
+    /// System Log `filter=`.
+    LogFilter,
 }
 
 impl Mode {
     /// The query parameter name.
     pub(crate) fn param(self) -> &'static str {
         match self {
-            Mode::Filter => "filter",
-            Mode::Search => "search",
+            Mode::Search | Mode::GroupSearch => "search",
+            _ => "filter",
         }
+    }
+
+    /// Whether values compare case-sensitively.
+    fn case_sensitive(self) -> bool {
+        matches!(self, Mode::Filter | Mode::GroupFilter | Mode::AppFilter)
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Op {
     Eq,
+    Ne,
     StartsWith,
     Contains,
+    EndsWith,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    Present,
 }
+
+const TIMES: [&str; 4] = [
+    "created",
+    "lastUpdated",
+    "lastMembershipUpdated",
+    "published",
+];
 
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +194,13 @@ impl Parser {
                     _ => return Err(format!("expected an operator after {attr}")),
                 };
                 self.check_attribute(&attr)?;
+                if op == Op::Present {
+                    return Ok(Expr::Compare {
+                        attr,
+                        op,
+                        value: String::new(),
+                    });
+                }
                 match self.next() {
                     Some(Token::Str(value)) => Ok(Expr::Compare { attr, op, value }),
                     _ => Err(format!("expected a quoted value after {attr}")),
@@ -167,22 +212,44 @@ impl Parser {
 
     fn operator(&self, attr: &str, op: &str) -> Result<Op, String> {
         let op = op.to_ascii_lowercase();
-        match (self.mode, op.as_str()) {
-            (_, "eq") => Ok(Op::Eq),
-            (Mode::Search, "sw") => Ok(Op::StartsWith),
-            (Mode::Search, "co")
-                if matches!(
-                    attr,
-                    "profile.login" | "profile.email" | "profile.firstName" | "profile.lastName"
-                ) =>
-            {
-                Ok(Op::Contains)
+        let parsed = match op.as_str() {
+            "eq" => Op::Eq,
+            "ne" => Op::Ne,
+            "sw" => Op::StartsWith,
+            "co" => Op::Contains,
+            "ew" => Op::EndsWith,
+            "gt" => Op::Gt,
+            "ge" => Op::Ge,
+            "lt" => Op::Lt,
+            "le" => Op::Le,
+            "pr" => Op::Present,
+            _ => return Err(format!("operator {op} is not supported for {attr}")),
+        };
+        let names = matches!(
+            attr,
+            "profile.login" | "profile.email" | "profile.firstName" | "profile.lastName"
+        );
+        let ordered = matches!(parsed, Op::Gt | Op::Ge | Op::Lt | Op::Le);
+        let ok = match self.mode {
+            Mode::Filter | Mode::AppFilter => parsed == Op::Eq,
+            Mode::Search => {
+                parsed == Op::Eq || parsed == Op::StartsWith || (parsed == Op::Contains && names)
             }
-            _ => Err(format!("operator {op} is not supported for {attr}")),
+            Mode::GroupFilter => parsed == Op::Eq || (ordered && TIMES.contains(&attr)),
+            Mode::GroupSearch => {
+                matches!(parsed, Op::Eq | Op::StartsWith | Op::Contains) || ordered
+            }
+            Mode::LogFilter => true,
+        };
+        if ok {
+            Ok(parsed)
+        } else {
+            Err(format!("operator {op} is not supported for {attr}"))
         }
     }
 
     fn check_attribute(&self, attr: &str) -> Result<(), String> {
+        let profile = attr.strip_prefix("profile.").is_some_and(|p| !p.is_empty());
         let ok = match self.mode {
             Mode::Filter => matches!(
                 attr,
@@ -192,9 +259,20 @@ impl Parser {
                     | "profile.firstName"
                     | "profile.lastName"
             ),
-            Mode::Search => {
-                matches!(attr, "id" | "status")
-                    || attr.strip_prefix("profile.").is_some_and(|p| !p.is_empty())
+            Mode::Search => matches!(attr, "id" | "status") || profile,
+            Mode::GroupFilter => {
+                matches!(
+                    attr,
+                    "id" | "type" | "lastUpdated" | "lastMembershipUpdated"
+                )
+            }
+            Mode::GroupSearch => matches!(attr, "id" | "type") || TIMES.contains(&attr) || profile,
+            Mode::AppFilter => matches!(attr, "status" | "name" | "user.id" | "group.id"),
+            Mode::LogFilter => {
+                !attr.is_empty()
+                    && attr.split('.').all(|p| {
+                        !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    })
             }
         };
         if ok {
@@ -222,25 +300,83 @@ pub(crate) fn parse(input: &str, mode: Mode) -> Result<Expr, String> {
 impl Expr {
     /// Whether `user` satisfies the expression.
     pub(crate) fn matches(&self, user: &User, mode: Mode) -> bool {
+        self.matches_with(
+            &|attr: &str| user.attribute(attr).into_iter().collect(),
+            mode,
+        )
+    }
+
+    /// Whether a record satisfies the expression; `lookup` gives every value of an attribute
+    /// (several for an attribute inside a list, e.g. a log event's `target.id`).
+    pub(crate) fn matches_with(&self, lookup: &dyn Fn(&str) -> Vec<String>, mode: Mode) -> bool {
         match self {
-            Expr::And(a, b) => a.matches(user, mode) && b.matches(user, mode),
-            Expr::Or(a, b) => a.matches(user, mode) || b.matches(user, mode),
+            Expr::And(a, b) => a.matches_with(lookup, mode) && b.matches_with(lookup, mode),
+            Expr::Or(a, b) => a.matches_with(lookup, mode) || b.matches_with(lookup, mode),
             Expr::Compare { attr, op, value } => {
-                let Some(actual) = user.attribute(attr) else {
-                    return false;
-                };
-                let (actual, value) = match mode {
-                    Mode::Filter => (actual, value.clone()),
-                    Mode::Search => (actual.to_lowercase(), value.to_lowercase()),
-                };
-                match op {
-                    Op::Eq => actual == value,
-                    Op::StartsWith => actual.starts_with(&value),
-                    Op::Contains => actual.contains(&value),
+                let values = lookup(attr);
+                if *op == Op::Present {
+                    return !values.is_empty();
                 }
+                if *op == Op::Ne {
+                    return !values.iter().any(|v| compare(v, Op::Eq, value, mode));
+                }
+                values.iter().any(|v| compare(v, *op, value, mode))
             }
         }
     }
+}
+
+fn compare(actual: &str, op: Op, value: &str, mode: Mode) -> bool {
+    let (actual, value) = if mode.case_sensitive() {
+        (actual.to_owned(), value.to_owned())
+    } else {
+        (actual.to_lowercase(), value.to_lowercase())
+    };
+    match op {
+        Op::Eq => actual == value,
+        Op::Ne => actual != value,
+        Op::StartsWith => actual.starts_with(&value),
+        Op::Contains => actual.contains(&value),
+        Op::EndsWith => actual.ends_with(&value),
+        // ISO-8601 UTC timestamps with the same precision order as text.
+        Op::Gt => actual > value,
+        Op::Ge => actual >= value,
+        Op::Lt => actual < value,
+        Op::Le => actual <= value,
+        Op::Present => true,
+    }
+}
+
+/// Every value at a dotted path inside JSON; lists are searched element by element.
+pub(crate) fn json_values(root: &serde_json::Value, path: &str) -> Vec<String> {
+    use serde_json::Value;
+    let mut current = vec![root];
+    for part in path.split('.') {
+        let mut next = Vec::new();
+        for v in current {
+            match v {
+                Value::Object(map) => next.extend(map.get(part)),
+                Value::Array(items) => next.extend(items.iter().filter_map(|i| i.get(part))),
+                _ => {}
+            }
+        }
+        current = next;
+    }
+    let mut out = Vec::new();
+    for v in current {
+        match v {
+            Value::Null => {}
+            Value::String(s) => out.push(s.clone()),
+            Value::Array(items) => {
+                out.extend(items.iter().filter(|i| !i.is_null()).map(|i| match i {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                }))
+            }
+            other => out.push(other.to_string()),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -60,6 +60,16 @@ impl Reply {
         Reply::error(401, "E0000011", "Invalid token provided", &[])
     }
 
+    /// 403 E0000006: the admin lacks the permission (or the object cannot be changed).
+    pub(crate) fn forbidden() -> Reply {
+        Reply::error(
+            403,
+            "E0000006",
+            "You do not have permission to perform the requested action",
+            &[],
+        )
+    }
+
     /// 404 E0000008 for a path the fake does not serve.
     pub(crate) fn path_not_found() -> Reply {
         Reply::error(404, "E0000008", "The requested path was not found", &[])

@@ -1,16 +1,17 @@
-//! Routing and endpoint logic of the fake Okta server (users, sessions, lifecycle, token).
+//! Routing of the fake Okta server, and the user read, list, session and token endpoints.
 
 use std::time::Instant;
 
 use axum::http::Method;
 use serde_json::{Value, json};
 
-use super::okta::{Shared, opaque_token};
+use super::okta::Shared;
 use super::okta_filter::{Mode, parse};
 use super::okta_http::Reply;
-use super::okta_users::{LifecycleOp, Refusal, SessionClear, User, UserStatus, transition};
+use super::okta_users::{LifecycleOp, SessionClear, User, UserStatus};
 use super::record::Recorded;
 use super::util::{decode_component, encode_strict, form_value, lock, parse_form};
+use super::{okta_apps, okta_groups, okta_imports, okta_logs, okta_user_write};
 
 /// Default and maximum page size for list, filter and search.
 const PAGE_MAX: usize = 200;
@@ -22,11 +23,49 @@ const Q_DEFAULT: usize = 10;
 pub(crate) enum Route {
     GetUser(String),
     ListUsers,
+    CreateUser,
+    UpdateUser(String, bool),
+    DeleteUser(String),
+    UserGroups(String),
     ClearSessions(String),
     Lifecycle(String, LifecycleOp),
+    ListGroups,
+    CreateGroup,
+    GetGroup(String),
+    UpdateGroup(String),
+    DeleteGroup(String),
+    GroupMembers(String),
+    AddMember(String, String),
+    RemoveMember(String, String),
+    ListApps,
+    GetApp(String),
+    AppUsers(String),
+    AssignUser(String),
+    GetAppUser(String, String),
+    RemoveAppUser(String, String),
+    AppGroups(String),
+    AssignGroup(String, String),
+    GetAppGroup(String, String),
+    RemoveAppGroup(String, String),
+    Logs,
+    CreateImport(String),
+    ListImports(String),
+    GetImport(String, String),
+    DeleteImport(String, String),
+    BulkImport(String, String, bool),
+    StartImport(String, String),
     Token,
     NotAllowed(&'static str),
     Unknown,
+}
+
+/// Picks the route for the request's method among `(method, route)` pairs, or
+/// `NotAllowed` with the allowed methods.
+fn by_method(method: &Method, allow: &'static str, choices: Vec<(&str, Route)>) -> Route {
+    choices
+        .into_iter()
+        .find(|(m, _)| *m == method.as_str())
+        .map_or(Route::NotAllowed(allow), |(_, r)| r)
 }
 
 impl Route {
@@ -47,21 +86,117 @@ impl Route {
                 Route::NotAllowed(allowed)
             }
         };
+        let o = |s: &&str| (*s).to_owned();
         let s: Vec<&str> = segments.iter().map(String::as_str).collect();
         match s.as_slice() {
             ["oauth2", "v1", "token"] => want("POST", Route::Token),
-            ["api", "v1", "users"] => want("GET", Route::ListUsers),
-            ["api", "v1", "users", id] if !id.is_empty() => {
-                want("GET", Route::GetUser((*id).to_owned()))
+            ["api", "v1", "users"] => by_method(
+                method,
+                "GET, POST",
+                vec![("GET", Route::ListUsers), ("POST", Route::CreateUser)],
+            ),
+            ["api", "v1", "users", id] if !id.is_empty() => by_method(
+                method,
+                "GET, POST, PUT, DELETE",
+                vec![
+                    ("GET", Route::GetUser(o(id))),
+                    ("POST", Route::UpdateUser(o(id), true)),
+                    ("PUT", Route::UpdateUser(o(id), false)),
+                    ("DELETE", Route::DeleteUser(o(id))),
+                ],
+            ),
+            ["api", "v1", "users", id, "groups"] if !id.is_empty() => {
+                want("GET", Route::UserGroups(o(id)))
             }
             ["api", "v1", "users", id, "sessions"] if !id.is_empty() => {
-                want("DELETE", Route::ClearSessions((*id).to_owned()))
+                want("DELETE", Route::ClearSessions(o(id)))
             }
             ["api", "v1", "users", id, "lifecycle", op] if !id.is_empty() => {
                 match LifecycleOp::parse(op) {
-                    Some(op) => want("POST", Route::Lifecycle((*id).to_owned(), op)),
+                    Some(op) => want("POST", Route::Lifecycle(o(id), op)),
                     None => Route::Unknown,
                 }
+            }
+            ["api", "v1", "groups"] => by_method(
+                method,
+                "GET, POST",
+                vec![("GET", Route::ListGroups), ("POST", Route::CreateGroup)],
+            ),
+            ["api", "v1", "groups", g] if !g.is_empty() => by_method(
+                method,
+                "GET, PUT, DELETE",
+                vec![
+                    ("GET", Route::GetGroup(o(g))),
+                    ("PUT", Route::UpdateGroup(o(g))),
+                    ("DELETE", Route::DeleteGroup(o(g))),
+                ],
+            ),
+            ["api", "v1", "groups", g, "users"] if !g.is_empty() => {
+                want("GET", Route::GroupMembers(o(g)))
+            }
+            ["api", "v1", "groups", g, "users", u] if !g.is_empty() && !u.is_empty() => by_method(
+                method,
+                "PUT, DELETE",
+                vec![
+                    ("PUT", Route::AddMember(o(g), o(u))),
+                    ("DELETE", Route::RemoveMember(o(g), o(u))),
+                ],
+            ),
+            ["api", "v1", "apps"] => want("GET", Route::ListApps),
+            ["api", "v1", "apps", a] if !a.is_empty() => want("GET", Route::GetApp(o(a))),
+            ["api", "v1", "apps", a, "users"] if !a.is_empty() => by_method(
+                method,
+                "GET, POST",
+                vec![
+                    ("GET", Route::AppUsers(o(a))),
+                    ("POST", Route::AssignUser(o(a))),
+                ],
+            ),
+            ["api", "v1", "apps", a, "users", u] if !a.is_empty() && !u.is_empty() => by_method(
+                method,
+                "GET, DELETE",
+                vec![
+                    ("GET", Route::GetAppUser(o(a), o(u))),
+                    ("DELETE", Route::RemoveAppUser(o(a), o(u))),
+                ],
+            ),
+            ["api", "v1", "apps", a, "groups"] if !a.is_empty() => {
+                want("GET", Route::AppGroups(o(a)))
+            }
+            ["api", "v1", "apps", a, "groups", g] if !a.is_empty() && !g.is_empty() => by_method(
+                method,
+                "GET, PUT, DELETE",
+                vec![
+                    ("GET", Route::GetAppGroup(o(a), o(g))),
+                    ("PUT", Route::AssignGroup(o(a), o(g))),
+                    ("DELETE", Route::RemoveAppGroup(o(a), o(g))),
+                ],
+            ),
+            ["api", "v1", "logs"] => want("GET", Route::Logs),
+            ["api", "v1", "identity-sources", i, "sessions"] if !i.is_empty() => by_method(
+                method,
+                "GET, POST",
+                vec![
+                    ("GET", Route::ListImports(o(i))),
+                    ("POST", Route::CreateImport(o(i))),
+                ],
+            ),
+            ["api", "v1", "identity-sources", i, "sessions", x] if !i.is_empty() => by_method(
+                method,
+                "GET, DELETE",
+                vec![
+                    ("GET", Route::GetImport(o(i), o(x))),
+                    ("DELETE", Route::DeleteImport(o(i), o(x))),
+                ],
+            ),
+            ["api", "v1", "identity-sources", i, "sessions", x, action] if !i.is_empty() => {
+                let route = match *action {
+                    "bulk-upsert" => Route::BulkImport(o(i), o(x), true),
+                    "bulk-delete" => Route::BulkImport(o(i), o(x), false),
+                    "start" => Route::StartImport(o(i), o(x)),
+                    _ => return Route::Unknown,
+                };
+                want("POST", route)
             }
             _ => Route::Unknown,
         }
@@ -69,20 +204,75 @@ impl Route {
 
     /// The rate-limit bucket this request counts against.
     pub(crate) fn class(&self) -> &'static str {
+        use Route as R;
         match self {
-            Route::GetUser(_) => "users.get",
-            Route::ListUsers => "users.list",
-            Route::ClearSessions(_) => "users.sessions",
-            Route::Lifecycle(..) => "users.lifecycle",
-            Route::Token => "oauth2.token",
-            Route::NotAllowed(_) | Route::Unknown => "other",
+            R::GetUser(_) => "users.get",
+            R::ListUsers => "users.list",
+            R::CreateUser | R::UpdateUser(..) | R::DeleteUser(_) | R::UserGroups(_) => {
+                "users.write"
+            }
+            R::ClearSessions(_) => "users.sessions",
+            R::Lifecycle(..) => "users.lifecycle",
+            R::ListGroups
+            | R::CreateGroup
+            | R::GetGroup(_)
+            | R::UpdateGroup(_)
+            | R::DeleteGroup(_)
+            | R::GroupMembers(_)
+            | R::AddMember(..)
+            | R::RemoveMember(..) => "groups",
+            R::ListApps
+            | R::GetApp(_)
+            | R::AppUsers(_)
+            | R::AssignUser(_)
+            | R::GetAppUser(..)
+            | R::RemoveAppUser(..)
+            | R::AppGroups(_)
+            | R::AssignGroup(..)
+            | R::GetAppGroup(..)
+            | R::RemoveAppGroup(..) => "apps",
+            R::Logs => "logs",
+            R::CreateImport(_)
+            | R::ListImports(_)
+            | R::GetImport(..)
+            | R::DeleteImport(..)
+            | R::BulkImport(..)
+            | R::StartImport(..) => "identity_sources",
+            R::Token => "oauth2.token",
+            R::NotAllowed(_) | R::Unknown => "other",
         }
     }
 
     /// The OAuth scope the endpoint requires.
     pub(crate) fn scope(&self) -> &'static str {
+        use Route as R;
         match self {
-            Route::ClearSessions(_) | Route::Lifecycle(..) => "okta.users.manage",
+            R::ClearSessions(_)
+            | R::Lifecycle(..)
+            | R::CreateUser
+            | R::UpdateUser(..)
+            | R::DeleteUser(_) => "okta.users.manage",
+            R::ListGroups | R::GetGroup(_) | R::GroupMembers(_) => "okta.groups.read",
+            R::CreateGroup
+            | R::UpdateGroup(_)
+            | R::DeleteGroup(_)
+            | R::AddMember(..)
+            | R::RemoveMember(..) => "okta.groups.manage",
+            R::ListApps
+            | R::GetApp(_)
+            | R::AppUsers(_)
+            | R::GetAppUser(..)
+            | R::AppGroups(_)
+            | R::GetAppGroup(..) => "okta.apps.read",
+            R::AssignUser(_)
+            | R::RemoveAppUser(..)
+            | R::AssignGroup(..)
+            | R::RemoveAppGroup(..) => "okta.apps.manage",
+            R::Logs => "okta.logs.read",
+            R::ListImports(_) | R::GetImport(..) => "okta.identitySources.read",
+            R::CreateImport(_) | R::DeleteImport(..) | R::BulkImport(..) | R::StartImport(..) => {
+                "okta.identitySources.manage"
+            }
             _ => "okta.users.read",
         }
     }
@@ -90,15 +280,47 @@ impl Route {
 
 /// Answers an authenticated, rate-limit-checked request.
 pub(crate) fn dispatch(shared: &Shared, route: Route, record: &Recorded) -> Reply {
+    use Route as R;
     let query = parse_form(record.query.as_deref().unwrap_or_default());
+    let path = record.path.as_str();
+    let body = record.body.as_str();
     match route {
-        Route::GetUser(key) => get_user(shared, &key),
-        Route::ListUsers => list_users(shared, &record.path, &query),
-        Route::ClearSessions(id) => clear_sessions(shared, &id, &query),
-        Route::Lifecycle(key, op) => lifecycle(shared, &key, op, &query),
-        Route::Token => token_endpoint(shared, record),
-        Route::NotAllowed(allow) => Reply::method_not_allowed(allow),
-        Route::Unknown => Reply::path_not_found(),
+        R::GetUser(key) => get_user(shared, &key),
+        R::ListUsers => list_users(shared, path, &query),
+        R::CreateUser => okta_user_write::create_user(shared, body, &query),
+        R::UpdateUser(key, partial) => okta_user_write::update_user(shared, &key, body, partial),
+        R::DeleteUser(key) => okta_user_write::delete_user(shared, &key),
+        R::UserGroups(key) => okta_groups::user_groups(shared, &key),
+        R::ClearSessions(id) => clear_sessions(shared, &id, &query),
+        R::Lifecycle(key, op) => okta_user_write::lifecycle(shared, &key, op, &query),
+        R::ListGroups => okta_groups::list_groups(shared, path, &query),
+        R::CreateGroup => okta_groups::create_group(shared, body),
+        R::GetGroup(id) => okta_groups::get_group(shared, &id),
+        R::UpdateGroup(id) => okta_groups::update_group(shared, &id, body),
+        R::DeleteGroup(id) => okta_groups::delete_group(shared, &id),
+        R::GroupMembers(id) => okta_groups::list_members(shared, &id, path, &query),
+        R::AddMember(g, u) => okta_groups::change_member(shared, &g, &u, true),
+        R::RemoveMember(g, u) => okta_groups::change_member(shared, &g, &u, false),
+        R::ListApps => okta_apps::list_apps(shared, path, &query),
+        R::GetApp(id) => okta_apps::get_app(shared, &id),
+        R::AppUsers(id) => okta_apps::list_app_users(shared, &id, path, &query),
+        R::AssignUser(id) => okta_apps::assign_user(shared, &id, body),
+        R::GetAppUser(a, u) => okta_apps::get_app_user(shared, &a, &u),
+        R::RemoveAppUser(a, u) => okta_apps::remove_user(shared, &a, &u),
+        R::AppGroups(id) => okta_apps::list_app_groups(shared, &id, path, &query),
+        R::AssignGroup(a, g) => okta_apps::assign_group(shared, &a, &g, body),
+        R::GetAppGroup(a, g) => okta_apps::get_app_group(shared, &a, &g),
+        R::RemoveAppGroup(a, g) => okta_apps::remove_group(shared, &a, &g),
+        R::Logs => okta_logs::list_logs(shared, path, &query),
+        R::CreateImport(i) => okta_imports::create_session(shared, &i),
+        R::ListImports(i) => okta_imports::list_sessions(shared, &i),
+        R::GetImport(i, x) => okta_imports::get_session(shared, &i, &x),
+        R::DeleteImport(i, x) => okta_imports::delete_session(shared, &i, &x),
+        R::BulkImport(i, x, upsert) => okta_imports::bulk(shared, &i, &x, body, upsert),
+        R::StartImport(i, x) => okta_imports::start_session(shared, &i, &x),
+        R::Token => token_endpoint(shared, record),
+        R::NotAllowed(allow) => Reply::method_not_allowed(allow),
+        R::Unknown => Reply::path_not_found(),
     }
 }
 
@@ -236,42 +458,6 @@ fn clear_sessions(shared: &Shared, id: &str, query: &[(String, String)]) -> Repl
         at: Instant::now(),
     });
     Reply::empty(204)
-}
-
-fn lifecycle(shared: &Shared, key: &str, op: LifecycleOp, query: &[(String, String)]) -> Reply {
-    let mut state = lock(&shared.state);
-    let Some(user) = state
-        .directory
-        .index_by_id_or_login(key)
-        .and_then(|i| state.directory.users.get_mut(i))
-    else {
-        return Reply::user_not_found(key);
-    };
-    match transition(op, user.status) {
-        Ok(next) => {
-            user.set_status(next);
-            let send_email = bool_param(query, "sendEmail").unwrap_or(true);
-            if op == LifecycleOp::Activate && !send_email {
-                let token = opaque_token();
-                Reply::json(
-                    200,
-                    json!({
-                        "activationUrl": format!("{}/welcome/{token}", shared.base_url),
-                        "activationToken": token,
-                    }),
-                )
-            } else {
-                Reply::json(200, json!({}))
-            }
-        }
-        Err(Refusal::NotFound) => Reply::user_not_found(key),
-        Err(Refusal::Error {
-            status,
-            code,
-            summary,
-            causes,
-        }) => Reply::error(status, code, summary, &causes),
-    }
 }
 
 fn oauth_error(status: u16, error: &str, description: &str) -> Reply {

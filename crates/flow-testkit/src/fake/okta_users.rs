@@ -87,6 +87,9 @@ pub(crate) enum LifecycleOp {
     Deactivate,
     Activate,
     Unlock,
+    Reactivate,
+    ResetPassword,
+    ExpirePassword,
 }
 
 impl LifecycleOp {
@@ -98,6 +101,9 @@ impl LifecycleOp {
             "deactivate" => Some(LifecycleOp::Deactivate),
             "activate" => Some(LifecycleOp::Activate),
             "unlock" => Some(LifecycleOp::Unlock),
+            "reactivate" => Some(LifecycleOp::Reactivate),
+            "reset_password" => Some(LifecycleOp::ResetPassword),
+            "expire_password" => Some(LifecycleOp::ExpirePassword),
             _ => None,
         }
     }
@@ -126,12 +132,34 @@ fn validation(op: &'static str, cause: &'static str) -> Refusal {
     }
 }
 
+/// 403 E0000038: the operation is not allowed in the user's status.
+fn not_in_status() -> Refusal {
+    Refusal::Error {
+        status: 403,
+        code: "E0000038",
+        summary: "This operation is not allowed in the user's current status.",
+        causes: vec![],
+    }
+}
+
 /// The state table: the status after `op`, or why `op` is refused from `from`.
 ///
 /// `activate` leads to PROVISIONED because fake users have no password.
 pub(crate) fn transition(op: LifecycleOp, from: UserStatus) -> Result<UserStatus, Refusal> {
     use UserStatus as S;
     match (op, from) {
+        (LifecycleOp::Reactivate, S::Provisioned | S::Recovery) => Ok(S::Provisioned),
+        (LifecycleOp::Reactivate, _) => Err(not_in_status()),
+        (
+            LifecycleOp::ResetPassword,
+            S::Active | S::Recovery | S::PasswordExpired | S::LockedOut,
+        ) => Ok(S::Recovery),
+        (LifecycleOp::ResetPassword, _) => Err(not_in_status()),
+        (
+            LifecycleOp::ExpirePassword,
+            S::Active | S::Recovery | S::PasswordExpired | S::LockedOut,
+        ) => Ok(S::PasswordExpired),
+        (LifecycleOp::ExpirePassword, _) => Err(not_in_status()),
         (LifecycleOp::Suspend, S::Active) => Ok(S::Suspended),
         (LifecycleOp::Suspend, _) => Err(validation(
             "Api validation failed: suspendUser",
@@ -182,6 +210,10 @@ pub(crate) struct User {
     pub(crate) activated: Option<OffsetDateTime>,
     pub(crate) status_changed: Option<OffsetDateTime>,
     pub(crate) last_updated: OffsetDateTime,
+    pub(crate) last_login: Option<OffsetDateTime>,
+    pub(crate) password_changed: Option<OffsetDateTime>,
+    /// The `externalId` of an identity-source import that created or updated the user.
+    pub(crate) external_id: Option<String>,
     pub(crate) session_clears: Vec<SessionClear>,
 }
 
@@ -228,8 +260,35 @@ impl User {
             activated: activated.then_some(now),
             status_changed: activated.then_some(now),
             last_updated: now,
+            last_login: None,
+            password_changed: None,
+            external_id: None,
             session_clears: Vec::new(),
         }
+    }
+
+    /// "First Last", as the System Log shows a user.
+    pub(crate) fn display_name(&self) -> String {
+        let part = |k: &str| {
+            self.profile
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        format!("{} {}", part("firstName"), part("lastName"))
+            .trim()
+            .to_owned()
+    }
+
+    /// The user as a System Log actor or target.
+    pub(crate) fn log_target(&self) -> Value {
+        json!({
+            "id": self.id,
+            "type": "User",
+            "alternateId": self.login(),
+            "displayName": self.display_name(),
+        })
     }
 
     /// The login (`profile.login`).
@@ -245,6 +304,9 @@ impl User {
         match name {
             "id" => Some(self.id.clone()),
             "status" => Some(self.status.as_str().to_owned()),
+            "lastUpdated" => Some(iso8601(self.last_updated)),
+            "created" => Some(iso8601(self.created)),
+            "lastLogin" => self.last_login.map(iso8601),
             _ => match self.profile.get(name.strip_prefix("profile.")?)? {
                 Value::String(s) => Some(s.clone()),
                 Value::Null => None,
@@ -285,9 +347,9 @@ impl User {
             "created": iso8601(self.created),
             "activated": self.activated.map(iso8601),
             "statusChanged": self.status_changed.map(iso8601),
-            "lastLogin": null,
+            "lastLogin": self.last_login.map(iso8601),
             "lastUpdated": iso8601(self.last_updated),
-            "passwordChanged": null,
+            "passwordChanged": self.password_changed.map(iso8601),
             "type": { "id": "oty0fakeusertype00001" },
             "profile": self.profile,
             "credentials": { "provider": { "type": "OKTA", "name": "OKTA" } },

@@ -1,7 +1,7 @@
 //! The fake Slack server: public handle, channels and recorded messages.
 //!
-//! It serves the Web API under `/api/` (`chat.postMessage`, `auth.test`; other methods answer
-//! `unknown_method`) and incoming webhooks under `/services/{team}/{service}/{secret}`.
+//! It serves the Web API under `/api/` (`chat.postMessage`, `auth.test`, `users.lookupByEmail`;
+//! other methods answer `unknown_method`) and incoming webhooks under `/services/{team}/{service}/{secret}`.
 //! See [`SlackFault`] for fault injection; faults are applied before authentication.
 
 use std::collections::HashMap;
@@ -54,10 +54,19 @@ pub(crate) struct Channel {
     pub(crate) bot_is_member: bool,
 }
 
+/// A member of the fake workspace, for `users.lookupByEmail`.
+#[derive(Debug, Clone)]
+pub(crate) struct Member {
+    pub(crate) id: String,
+    pub(crate) email: String,
+    pub(crate) name: String,
+}
+
 /// Mutable state of the fake workspace.
 #[derive(Debug)]
 pub(crate) struct SlackState {
     pub(crate) channels: Vec<Channel>,
+    pub(crate) members: Vec<Member>,
     pub(crate) messages: Vec<PostedMessage>,
     pub(crate) webhook_messages: Vec<Value>,
     pub(crate) requests: Vec<Recorded>,
@@ -109,6 +118,7 @@ impl FakeSlack {
                 archived: false,
                 bot_is_member: true,
             }],
+            members: Vec::new(),
             messages: Vec::new(),
             webhook_messages: Vec::new(),
             requests: Vec::new(),
@@ -184,6 +194,25 @@ impl FakeSlack {
         let mut state = lock(&self.shared.state);
         state.channels.retain(|c| c.id != id);
         state.channels.push(channel);
+    }
+
+    /// Adds or replaces (by id) a workspace member that `users.lookupByEmail` finds by
+    /// `email` (compared without regard to case); `name` is their handle.
+    pub fn add_member(&self, id: &str, email: &str, name: &str) {
+        let member = Member {
+            id: id.to_owned(),
+            email: email.to_owned(),
+            name: name.to_owned(),
+        };
+        let mut state = lock(&self.shared.state);
+        state.members.retain(|m| m.id != id);
+        state.members.push(member);
+    }
+
+    /// Removes every channel (the default `#security-alerts` too): posting anywhere then
+    /// answers `channel_not_found` until [`FakeSlack::add_channel`] adds one.
+    pub fn remove_channels(&self) {
+        lock(&self.shared.state).channels.clear();
     }
 
     /// Accepted chat.postMessage calls, in order.

@@ -129,6 +129,7 @@ pub(crate) async fn handle(
     match record.path.as_str() {
         "/api/chat.postMessage" | "/api/chat.postMessage/" => post_message(&shared, &record),
         "/api/auth.test" => auth_test(&shared, &record),
+        "/api/users.lookupByEmail" => lookup_by_email(&shared, &record),
         p if p.starts_with("/api/") => ok_false("unknown_method"),
         _ => plain(404, "not_found"),
     }
@@ -220,6 +221,51 @@ fn auth_test(shared: &SlackShared, record: &Recorded) -> Response<Body> {
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
             "is_enterprise_install": false,
+        }),
+    )
+}
+
+/// `users.lookupByEmail`: the `email` argument from the query string or a form body; the
+/// member, or `users_not_found`.
+fn lookup_by_email(shared: &SlackShared, record: &Recorded) -> Response<Body> {
+    let args = parse_args(record);
+    let form_token = args.form_token.as_deref();
+    if record.header("authorization").is_none() && form_token.is_none() {
+        return ok_false("not_authed");
+    }
+    if let Some(error) = auth_error(shared, record, form_token) {
+        return ok_false(error);
+    }
+    let query = parse_form(record.query.as_deref().unwrap_or_default());
+    let email = form_value(&query, "email").map(str::to_owned).or_else(|| {
+        args.params
+            .ok()
+            .and_then(|p| p.get("email").and_then(Value::as_str).map(str::to_owned))
+    });
+    let Some(email) = email.filter(|e| !e.is_empty()) else {
+        return ok_false("invalid_arguments");
+    };
+    let state = lock(&shared.state);
+    let Some(m) = state
+        .members
+        .iter()
+        .find(|m| m.email.eq_ignore_ascii_case(&email))
+    else {
+        return ok_false("users_not_found");
+    };
+    api_json(
+        200,
+        &json!({
+            "ok": true,
+            "user": {
+                "id": m.id,
+                "team_id": TEAM_ID,
+                "name": m.name,
+                "deleted": false,
+                "real_name": m.name,
+                "is_bot": false,
+                "profile": { "email": m.email, "real_name": m.name, "display_name": m.name },
+            },
         }),
     )
 }

@@ -6,6 +6,8 @@
 
 mod common;
 mod okta;
+mod okta_groups;
 mod okta_list;
+mod okta_writes;
 mod recorded;
 mod slack;

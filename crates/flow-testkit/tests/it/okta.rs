@@ -433,7 +433,7 @@ async fn bucket_rate_limit_per_endpoint_class() {
 #[tokio::test]
 async fn unknown_path_and_wrong_method() {
     let okta = FakeOkta::start().await.unwrap();
-    let resp = get(&okta, "/api/v1/groups").await;
+    let resp = get(&okta, "/api/v1/nothing-here").await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     let body: Value = resp.json().await.unwrap();
     assert_error_shape(&body, "E0000008");

@@ -396,3 +396,46 @@ async fn hold_and_dropped_connection_faults() {
     assert_eq!(slack.messages().len(), 1);
     assert_eq!(slack.in_flight(), 0);
 }
+
+#[tokio::test]
+async fn users_lookup_by_email_finds_members_and_only_them() {
+    let slack = FakeSlack::start().await.unwrap();
+    slack.add_member("U0ADA", "ada@example.com", "ada");
+    let lookup = |email: &str| {
+        client()
+            .get(format!(
+                "{}/users.lookupByEmail?email={email}",
+                slack.api_url()
+            ))
+            .bearer_auth(slack.token())
+            .send()
+    };
+    let body: Value = lookup("Ada@Example.com")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["ok"], true, "{body}");
+    assert_eq!(body["user"]["id"], "U0ADA");
+    assert_eq!(body["user"]["profile"]["email"], "ada@example.com");
+    let body: Value = lookup("bob@example.com")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body, json!({ "ok": false, "error": "users_not_found" }));
+    let body: Value = client()
+        .get(format!(
+            "{}/users.lookupByEmail?email=ada@example.com",
+            slack.api_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["error"], "not_authed");
+}
