@@ -6,6 +6,7 @@
 
 mod connector_engine;
 mod connectors;
+mod okta_actions;
 mod pure_props;
 mod saas;
 mod slack_actions;

@@ -208,9 +208,8 @@ impl Route {
         match self {
             R::GetUser(_) => "users.get",
             R::ListUsers => "users.list",
-            R::CreateUser | R::UpdateUser(..) | R::DeleteUser(_) | R::UserGroups(_) => {
-                "users.write"
-            }
+            R::CreateUser | R::UpdateUser(..) | R::DeleteUser(_) => "users.write",
+            R::UserGroups(_) => "users.groups",
             R::ClearSessions(_) => "users.sessions",
             R::Lifecycle(..) => "users.lifecycle",
             R::ListGroups
