@@ -18,19 +18,31 @@ use std::sync::{Arc, Mutex};
 /// binary never reads the source tree). Within a connector, the first fixture that matches a
 /// request answers it, in this order.
 const FIXTURES: &[(&str, &str, &str)] = &[
-    ("github", "api.yaml", include_str!("../../crates/flow-testkit/recorded/github/api.yaml")),
+    (
+        "github",
+        "api.yaml",
+        include_str!("../../crates/flow-testkit/recorded/github/api.yaml"),
+    ),
     (
         "google_workspace",
         "directory.yaml",
         include_str!("../../crates/flow-testkit/recorded/google_workspace/directory.yaml"),
     ),
-    ("jamf", "api.yaml", include_str!("../../crates/flow-testkit/recorded/jamf/api.yaml")),
+    (
+        "jamf",
+        "api.yaml",
+        include_str!("../../crates/flow-testkit/recorded/jamf/api.yaml"),
+    ),
     (
         "jira",
         "okta-suspended-user.yaml",
         include_str!("../../crates/flow-testkit/recorded/jira/okta-suspended-user.yaml"),
     ),
-    ("jira", "issues.yaml", include_str!("../../crates/flow-testkit/recorded/jira/issues.yaml")),
+    (
+        "jira",
+        "issues.yaml",
+        include_str!("../../crates/flow-testkit/recorded/jira/issues.yaml"),
+    ),
     (
         "microsoft365",
         "okta-suspended-user.yaml",
@@ -178,7 +190,8 @@ impl ConnectorFakes {
             Some(Arc::new(StaticAuth {
                 name: "authorization".into(),
                 value: FAKE_BEARER.into(),
-            }) as Arc<dyn flow_cards::connector::AuthProvider>)
+            })
+                as Arc<dyn flow_cards::connector::AuthProvider>)
         } else {
             live.auth.clone()
         };
@@ -277,6 +290,9 @@ mod tests {
         let mut extra = BTreeMap::new();
         extra.insert("nope".to_string(), ConnectorScenario::default());
         let err = ConnectorFakes::start(&extra).await.unwrap_err().to_string();
-        assert!(err.contains("`connectors.nope`") && err.contains("jira"), "{err}");
+        assert!(
+            err.contains("`connectors.nope`") && err.contains("jira"),
+            "{err}"
+        );
     }
 }

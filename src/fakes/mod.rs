@@ -166,11 +166,12 @@ impl Fakes {
                             variable: e.name,
                         });
                     }
-                    None => cfg.connect(env, false)
-                    .map_err(|e| flow_runtime::ConnectError {
-                        connection: name.clone(),
-                        variable: e.name,
-                    })?,
+                    None => cfg
+                        .connect(env, false)
+                        .map_err(|e| flow_runtime::ConnectError {
+                            connection: name.clone(),
+                            variable: e.name,
+                        })?,
                 },
             };
             out.insert(name, live);
