@@ -210,14 +210,11 @@ impl ConnectorFakes {
         })))
     }
 
-    /// Where the fakes of the connections in use listen, as log fields.
+    /// Where every connector fake listens, by connector, as log fields.
     pub fn log_fields(&self) -> Vec<(String, Value)> {
-        self.in_use()
-            .into_iter()
-            .filter_map(|k| {
-                let f = self.fakes.get(&k)?;
-                Some((k, Value::String(f.base_url().to_string())))
-            })
+        self.fakes
+            .iter()
+            .map(|(k, f)| (k.clone(), Value::String(f.base_url().to_string())))
             .collect()
     }
 

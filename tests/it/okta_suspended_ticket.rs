@@ -105,3 +105,56 @@ fn a_scenario_for_an_unknown_connector_is_refused() {
         out.stderr
     );
 }
+
+/// `serve --fakes`: the connector fakes start with the server (logged with the others), and an
+/// Okta delivery to the flow's hook runs against them: the Slack message after the run names the
+/// issue the Jira fake answered (SEC-42), with the name the Microsoft 365 fake gave.
+#[test]
+fn serve_with_fakes_runs_the_hook_against_the_connector_fakes() {
+    use std::io::{Read, Write};
+    let cmd = Run::new(&[
+        "serve",
+        "--log-format",
+        "json",
+        "--listen",
+        "127.0.0.1:0",
+        "--fakes",
+    ])
+    .env("OORT_CLIENT_TOKEN", "client-token-for-the-test")
+    .command();
+    let mut server = crate::common::Server::spawn(cmd);
+    let fakes = server.wait_for("fakes.started").expect("the fakes start");
+    for name in ["microsoft365", "jira"] {
+        let url = fakes["connectors"][name].as_str().unwrap_or_default();
+        assert!(url.starts_with("http://127.0.0.1:"), "{fakes}");
+    }
+    let started = server.wait_for("serve.started").expect("serve starts");
+    let addr = started["listen"]
+        .as_str()
+        .and_then(|l| l.strip_prefix("http://"))
+        .unwrap()
+        .to_string();
+    let body = std::fs::read_to_string(EVENT).unwrap();
+    let secret = crate::common::SHOWCASE_ENV[0].1;
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "POST /api/flo/okta-suspended-user-ticket/invoke HTTP/1.1\r\nHost: {addr}\r\n\
+         Content-Type: application/json\r\nAuthorization: {secret}\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    let seen = server.wait_for("fakes.seen").expect("a run finishes");
+    let slack = seen["slack_messages"].as_array().unwrap();
+    assert_eq!(slack.len(), 1, "{seen}");
+    assert_eq!(slack[0]["channel"], "#security-alerts", "{seen}");
+    let text = slack[0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("SEC-42: Alice Example (alice@contoso.com) was suspended"),
+        "{seen}"
+    );
+}
