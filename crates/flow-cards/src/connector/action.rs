@@ -356,7 +356,7 @@ pub fn prepare(
     let mut query = Vec::new();
     for (k, t) in &r.query {
         let v = scope.eval(c, *t)?;
-        if !v.is_null() {
+        if !(v.is_null() || v.as_str() == Some("")) {
             query.push((k.clone(), v));
         }
     }
@@ -498,8 +498,15 @@ impl Card for ActionCard {
                 Some(t) => Some(scope.eval(c, t)?),
                 None => None,
             };
-            let rehearsal =
-                |_: &HttpRequest| HttpResponse::json(200, rehearsed.as_ref().unwrap_or(&json!({})));
+            let status = def.rehearsal_status.unwrap_or(200);
+            let rehearsal = |_: &HttpRequest| match &rehearsed {
+                Some(body) => HttpResponse::json(status, body),
+                None if status == 204 => HttpResponse {
+                    status,
+                    ..HttpResponse::default()
+                },
+                None => HttpResponse::json(status, &json!({})),
+            };
             if cx.dry_run() && def.rehearsal_body.is_none() {
                 // Record the request; the output is the rehearsal.
                 let req = prepared.request(&conn, &[], cx.attempt);

@@ -355,6 +355,9 @@ pub struct ActionDef {
     /// answer; used when `rehearsal` is not given.
     #[serde(default)]
     pub rehearsal_body: Option<Tpl>,
+    /// The status of the rehearsed answer in a dry run's record (default 200).
+    #[serde(default)]
+    pub rehearsal_status: Option<u16>,
     /// Messages for error statuses: `{ 404: "no user {{ inputs.user }}" }`, prefixed to the
     /// API's message.
     #[serde(default)]

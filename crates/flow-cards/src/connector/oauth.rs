@@ -53,7 +53,7 @@ impl flow_auth::Transport for TokenTransport {
 #[derive(Debug)]
 pub enum OAuth {
     /// Ready.
-    Provider(TokenProvider),
+    Provider(Box<TokenProvider>),
     /// Unusable settings (a key that does not parse, a bad token URL).
     Broken(String),
 }
@@ -174,7 +174,7 @@ pub fn provider(kind: &str, field: Field<'_>, dry_run: bool) -> OAuth {
     match grant(kind, field).and_then(|g| {
         TokenProvider::new(g, Arc::new(TokenTransport(transport))).map_err(|e| e.to_string())
     }) {
-        Ok(p) => OAuth::Provider(p),
+        Ok(p) => OAuth::Provider(Box::new(p)),
         Err(why) => OAuth::Broken(format!("the connection's {kind} settings: {why}")),
     }
 }

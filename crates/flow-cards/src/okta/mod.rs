@@ -5,10 +5,4 @@ pub mod client;
 pub mod connection;
 pub mod lifecycle;
 
-cards!(
-    read_user,
-    clear_user_sessions,
-    suspend_user,
-    unsuspend_user,
-    api_request
-);
+cards!(read_user, suspend_user, unsuspend_user, api_request);

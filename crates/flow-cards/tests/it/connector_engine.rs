@@ -560,3 +560,50 @@ async fn an_oauth_connection_gets_a_token_once_and_sends_it() {
         Some(format!("Bearer {}", okta.access_token()).as_str())
     );
 }
+
+#[tokio::test]
+async fn dry_runs_rehearse_connector_actions() {
+    let flow = "flow: t\ntrigger: { helper: { inputs: { v: any } } }\nsteps:
+  - { id: clear, card: okta.clear_user_sessions, with: { connection: okta, user_id: 00u1, revoke_oauth_tokens: true } }
+  - { id: users, card: okta.list_users, with: { connection: okta, q: ada } }
+  - { id: issue, card: toy.create_issue, with: { connection: toy, project: OPS, summary: hi } }
+";
+    let project = flow_compile::compile_str(Some(CONFIG), &[("t.yaml", flow)], &registry())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lookup = |_: &str| None;
+    let connections = flow_runtime::connect_all(&project, &lookup, true).unwrap();
+    let env = RunEnv {
+        dry_run: true,
+        transport: Arc::new(flow_runtime::NoTransport),
+        connections,
+        capture_inputs: false,
+    };
+    let r = Engine::new(Arc::new(project), Arc::new(env))
+        .run(
+            0,
+            RunInput::Inputs(json!({ "v": null })),
+            RunOptions::default(),
+        )
+        .await;
+    assert_eq!(
+        output(&r, "clear"),
+        json!({ "status_code": 204 }),
+        "{:?}",
+        r.error
+    );
+    assert_eq!(output(&r, "users"), json!([]));
+    assert_eq!(
+        output(&r, "issue"),
+        json!({ "id": "10000", "key": "OPS-1" })
+    );
+    let clear = &step(&r, "clear").http[0];
+    assert!(clear.rehearsal);
+    assert_eq!(clear.status, Some(204));
+    assert!(
+        clear
+            .url
+            .ends_with("/api/v1/users/00u1/sessions?oauthTokens=true"),
+        "{}",
+        clear.url
+    );
+}
