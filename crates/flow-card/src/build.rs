@@ -296,6 +296,7 @@ fn static_kind(kind: &str) -> &'static str {
         "slack" => "slack",
         "slack_webhook" => "slack_webhook",
         "http" => "http",
+        "google_workspace" => "google_workspace",
         _ => "unknown",
     }
 }

@@ -25,6 +25,7 @@ pub mod crypto;
 pub mod csv;
 pub mod date;
 pub mod flow;
+pub mod google_workspace;
 pub mod http;
 pub mod json;
 pub mod list;
@@ -68,6 +69,7 @@ static FAMILIES: &[&[Builtin]] = &[
     flow::CARDS,
     http::CARDS,
     okta::CARDS,
+    google_workspace::CARDS,
     slack::CARDS,
     table::CARDS,
 ];

@@ -16,6 +16,7 @@ const CONFIG: &str = "connections:
   slack: { kind: slack, token: \"${env:SLACK_TOKEN}\" }
   hook: { kind: slack_webhook, url: \"${env:HOOK_URL}\" }
   api: { kind: http, base_url: \"https://api.example.com\", allow_hosts: [api.example.com] }
+  google: { kind: google_workspace, token: \"${env:GOOGLE_TOKEN}\" }
 ";
 
 /// Helper flows examples may call (see [`crate::EXAMPLE_HELPERS`]).

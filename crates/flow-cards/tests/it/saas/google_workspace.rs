@@ -103,3 +103,36 @@ async fn group_members_insert_delete_and_an_existing_member_counts_as_success() 
         None,
     );
 }
+
+#[tokio::test]
+async fn send_email_posts_a_base64url_rfc2822_message_to_gmail() {
+    use base64::Engine as _;
+    let f = google().await;
+    // `gmail_url` points at the same fake (Gmail and the Admin SDK are separate hosts).
+    let conn = "{ kind: google_workspace, base_url: \"${env:BASE}\", gmail_url: \"${env:BASE}\", token: \"${env:SECRET}\" }";
+    let r = ok(&f, "", conn, "  - { id: m, card: google_workspace.send_email, with: { connection: c, to: bob@example.com, subject: Zugang entfernt für Bob, body: Hallo Bob } }\n").await;
+    assert_eq!(out(&r, "m")["labelIds"], json!(["SENT"]));
+    let q = req(&f, 0);
+    assert_req(&q, "POST", "/gmail/v1/users/me/messages/send", None);
+    assert_eq!(q.header("authorization"), Some(bearer().as_str()));
+    let raw = body(&q)["raw"].as_str().unwrap().to_string();
+    let message = String::from_utf8(
+        base64::engine::general_purpose::URL_SAFE
+            .decode(raw)
+            .unwrap(),
+    )
+    .unwrap();
+    let (head, text) = message.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.starts_with("To: bob@example.com\r\nSubject: =?UTF-8?B?"),
+        "{head}"
+    );
+    assert!(
+        head.contains("Content-Type: text/plain; charset=UTF-8"),
+        "{head}"
+    );
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(text.trim_end())
+        .unwrap();
+    assert_eq!(decoded, b"Hallo Bob");
+}

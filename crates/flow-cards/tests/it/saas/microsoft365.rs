@@ -148,3 +148,27 @@ async fn a_wrong_token_is_refused() {
     let r = run(&f, "", CONN, "  - { id: u, card: microsoft365.get_manager, with: { connection: c, user: alice@contoso.com } }\n").await;
     assert_eq!(err(&r, "u")["status"], 401);
 }
+
+#[tokio::test]
+async fn app_credentials_get_a_token_from_the_tenant_and_send_it() {
+    let oauth = flow_testkit::fake::FakeOAuth::start().await.unwrap();
+    oauth.add_secret_client("graph-app", SECRET);
+    oauth.set_fixed_access_token(Some("graph-access-token"));
+    let f = fake("microsoft365", "authorization", "Bearer graph-access-token").await;
+    let conn = format!(
+        "{{ kind: microsoft365, base_url: \"${{env:BASE}}\", login_url: \"{}\", tenant_id: contoso.onmicrosoft.com, client_id: graph-app, client_secret: \"${{env:SECRET}}\" }}",
+        oauth.base_url()
+    );
+    let steps = "  - { id: a, card: microsoft365.get_manager, with: { connection: c, user: alice@contoso.com } }
+  - { id: b, card: microsoft365.revoke_sign_in_sessions, with: { connection: c, user: alice@contoso.com } }
+";
+    let r = ok(&f, "", &conn, steps).await;
+    assert_eq!(out(&r, "a")["displayName"], "Bob Manager");
+    assert_eq!(out(&r, "b"), json!(true));
+    assert_eq!(oauth.issued().len(), 1, "one token for both calls");
+    assert!(
+        !serde_json::to_string(&r)
+            .unwrap()
+            .contains("graph-access-token")
+    );
+}

@@ -1,0 +1,14 @@
+//! Google Workspace cards written in Rust on the `google_workspace` connector's connection
+//! (`crates/flow-cards/connectors/google_workspace.yaml`): what the connector format cannot
+//! express, such as Gmail's base64url-encoded RFC 2822 message.
+
+use flow_card::expr::ConnKind;
+
+/// The marker kind for `ConnRef<GoogleWorkspace>`.
+#[derive(Debug)]
+pub struct GoogleWorkspace;
+impl ConnKind for GoogleWorkspace {
+    const MARKER: &'static str = "$flowctl::conn:google_workspace";
+}
+
+cards!(send_email);
