@@ -29,6 +29,11 @@ const FIXTURES: &[(&str, &str, &str)] = &[
         include_str!("../../crates/flow-testkit/recorded/google_workspace/directory.yaml"),
     ),
     (
+        "google_workspace",
+        "gmail.yaml",
+        include_str!("../../crates/flow-testkit/recorded/google_workspace/gmail.yaml"),
+    ),
+    (
         "jamf",
         "api.yaml",
         include_str!("../../crates/flow-testkit/recorded/jamf/api.yaml"),
@@ -279,6 +284,32 @@ mod tests {
                 "{name} is not a built-in connector"
             );
         }
+    }
+
+    /// Every fixture file shipped in flow-testkit is embedded (Slack's aside: it has its own
+    /// fake), so a file added there without a line here fails this test.
+    #[test]
+    fn every_shipped_fixture_file_is_embedded() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/flow-testkit/recorded");
+        let mut on_disk = Vec::new();
+        for dir in std::fs::read_dir(&root).unwrap() {
+            let dir = dir.unwrap().path();
+            let connector = dir.file_name().unwrap().to_string_lossy().into_owned();
+            if connector == "slack" {
+                continue;
+            }
+            for file in std::fs::read_dir(&dir).unwrap() {
+                let name = file.unwrap().file_name().to_string_lossy().into_owned();
+                on_disk.push((connector.clone(), name));
+            }
+        }
+        on_disk.sort();
+        let mut embedded: Vec<(String, String)> = FIXTURES
+            .iter()
+            .map(|(c, f, _)| ((*c).to_string(), (*f).to_string()))
+            .collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk);
     }
 
     /// A scenario naming a connector without a fake is refused, naming those that have one.
