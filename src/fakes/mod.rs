@@ -3,6 +3,7 @@
 //! (`--fakes SCENARIO.yaml`, [`scenario`]), with every connection of those kinds pointed at
 //! them, so a newcomer can watch real HTTP calls happen without any account.
 
+pub mod connectors;
 pub mod scenario;
 pub mod seen;
 
@@ -29,6 +30,7 @@ use tokio::sync::Semaphore;
 pub struct Fakes {
     okta: FakeOkta,
     slack: FakeSlack,
+    connectors: connectors::ConnectorFakes,
 }
 
 impl Fakes {
@@ -49,7 +51,14 @@ impl Fakes {
         for login in logins {
             okta.add_user(login, UserStatus::Active);
         }
-        Ok(Fakes { okta, slack })
+        let connectors = connectors::ConnectorFakes::start(&Default::default())
+            .await
+            .map_err(std::io::Error::other)?;
+        Ok(Fakes {
+            okta,
+            slack,
+            connectors,
+        })
     }
 
     /// Starts both servers (inside a tokio runtime) and sets them up as `scenario` says: its
@@ -71,7 +80,12 @@ impl Fakes {
         for f in &scenario.faults {
             queue_fault(&okta, &slack, f);
         }
-        Ok(Fakes { okta, slack })
+        let connectors = connectors::ConnectorFakes::start(&scenario.connectors).await?;
+        Ok(Fakes {
+            okta,
+            slack,
+            connectors,
+        })
     }
 
     /// The fakes of `flowctl serve --fakes`: as `scenario` says, or, without one, an empty
@@ -88,6 +102,10 @@ impl Fakes {
         vec![
             ("okta", Value::String(self.okta.base_url())),
             ("slack", Value::String(self.slack.api_url())),
+            (
+                "connectors",
+                Value::Object(self.connectors.log_fields().into_iter().collect()),
+            ),
         ]
     }
 
@@ -140,12 +158,21 @@ impl Fakes {
                 "slack_webhook" => Arc::new(WebhookLive {
                     url: self.slack.webhook_url(),
                 }),
-                _ => cfg
-                    .connect(env, false)
-                    .map_err(|e| flow_runtime::ConnectError {
-                        connection: name.clone(),
-                        variable: e.name,
-                    })?,
+                _ => match self.connectors.live(&name, cfg.as_ref()) {
+                    Some(Ok(live)) => live,
+                    Some(Err(e)) => {
+                        return Err(flow_runtime::ConnectError {
+                            connection: name.clone(),
+                            variable: e.name,
+                        });
+                    }
+                    None => cfg
+                        .connect(env, false)
+                        .map_err(|e| flow_runtime::ConnectError {
+                            connection: name.clone(),
+                            variable: e.name,
+                        })?,
+                },
             };
             out.insert(name, live);
         }
@@ -183,6 +210,7 @@ impl Fakes {
                 let _ = writeln!(out, "    | {line}");
             }
         }
+        out.push_str(&self.connectors.report());
         out
     }
 }

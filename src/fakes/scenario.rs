@@ -28,6 +28,9 @@ pub struct Scenario {
     /// Canned answers, tried in order.
     #[serde(default)]
     pub answers: Vec<AnswerSpec>,
+    /// Fixtures for the recorded fakes of data-defined connectors, by connector.
+    #[serde(default)]
+    pub connectors: BTreeMap<String, super::connectors::ConnectorScenario>,
 }
 
 /// The `okta:` section.

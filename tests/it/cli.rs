@@ -222,7 +222,8 @@ fn big_and_deep_inputs_run() {
 #[test]
 fn validate_accepts_the_project_and_every_flow_directory() {
     let r = flowctl(&["validate"]).ok();
-    assert_eq!(r.stdout, "✓ 6 flows valid\n");
+    assert_eq!(r.stdout, "✓ 7 flows valid
+");
     let dirs = common::flow_dirs();
     assert!(!dirs.is_empty(), "no flow directory found");
     for dir in &dirs {

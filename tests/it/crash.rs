@@ -47,6 +47,7 @@ fn flowctl(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Command {
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("FLOWCTL_STORE", format!("sqlite://{}", store.display()))
         .env("OORT_CLIENT_TOKEN", "crash-token")
+        .envs(common::SHOWCASE_ENV.iter().copied())
         .env("OKTA_ORG_URL", okta.base_url())
         .env("OKTA_API_TOKEN", okta.token())
         .env("SLACK_BOT_TOKEN", slack.token())

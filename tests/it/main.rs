@@ -13,6 +13,7 @@ mod flow_tests;
 mod history;
 mod import;
 mod nodes;
+mod okta_suspended_ticket;
 mod oort_fakes;
 mod pg_outage;
 mod postgres;

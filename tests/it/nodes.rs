@@ -51,6 +51,7 @@ impl Node {
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("FLOWCTL_STORE", url)
             .env("OORT_CLIENT_TOKEN", TOKEN)
+            .envs(crate::common::SHOWCASE_ENV.iter().copied())
             .env("OKTA_ORG_URL", okta.base_url())
             .env("OKTA_API_TOKEN", okta.token())
             .env("SLACK_BOT_TOKEN", slack.token())

@@ -25,6 +25,15 @@ impl Output {
     }
 }
 
+/// What `flowctl serve` of the checkout needs for `flows/okta-suspended-user-ticket.yaml` (its
+/// hook secret, its Microsoft 365 and Jira credentials); never sent anywhere by the tests.
+pub const SHOWCASE_ENV: &[(&str, &str)] = &[
+    ("OKTA_HOOK_SECRET", "test-okta-hook-secret"),
+    ("MICROSOFT365_TOKEN", "test-graph-token"),
+    ("JIRA_EMAIL", "flows@example.com"),
+    ("JIRA_API_TOKEN", "test-jira-token"),
+];
+
 /// A `flowctl` invocation being built.
 pub struct Run {
     cmd: Command,
@@ -54,6 +63,7 @@ impl Run {
                 cmd.env_remove(k);
             }
         }
+        cmd.envs(SHOWCASE_ENV.iter().copied());
         Run {
             cmd,
             stdin: None,

@@ -433,6 +433,11 @@ fn start(a: &Args, dir: &Path, server: &Server, fakes: &Fakes) -> (Child, Socket
     }
     let mut child = cmd
         .env("OORT_CLIENT_TOKEN", TOKEN)
+        // flows/okta-suspended-user-ticket.yaml's hook secret and credentials (never used here).
+        .env("OKTA_HOOK_SECRET", "load-okta-hook-secret")
+        .env("MICROSOFT365_TOKEN", "load-graph-token")
+        .env("JIRA_EMAIL", "flows@example.com")
+        .env("JIRA_API_TOKEN", "load-jira-token")
         .env("OKTA_ORG_URL", fakes.okta.base_url())
         .env("OKTA_API_TOKEN", fakes.okta.token())
         .env("SLACK_BOT_TOKEN", fakes.slack.token())

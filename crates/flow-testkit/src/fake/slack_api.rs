@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::faults::SlackFault;
 use super::record::Recorded;
 use super::slack::{
-    BOT_ID, BOT_USER_ID, PostedMessage, SlackShared, SlackState, TEAM_ID, WEBHOOK_SERVICE,
+    BOT_ID, BOT_USER_ID, Channel, PostedMessage, SlackShared, SlackState, TEAM_ID, WEBHOOK_SERVICE,
 };
 use super::util::{
     add_header, drop_connection, epoch_secs_now, form_value, lock, parse_form, random_alnum,
@@ -130,6 +130,7 @@ pub(crate) async fn handle(
         "/api/chat.postMessage" | "/api/chat.postMessage/" => post_message(&shared, &record),
         "/api/auth.test" => auth_test(&shared, &record),
         "/api/users.lookupByEmail" => lookup_by_email(&shared, &record),
+        "/api/conversations.open" => open_dm(&shared, &record),
         p if p.starts_with("/api/") => ok_false("unknown_method"),
         _ => plain(404, "not_found"),
     }
@@ -223,6 +224,43 @@ fn auth_test(shared: &SlackShared, record: &Recorded) -> Response<Body> {
             "is_enterprise_install": false,
         }),
     )
+}
+
+/// `conversations.open` with one member in `users`: the bot's direct-message channel with them
+/// (`D` + their id, created on first use, so `chat.postMessage` can post to it), or
+/// `user_not_found`.
+fn open_dm(shared: &SlackShared, record: &Recorded) -> Response<Body> {
+    let args = parse_args(record);
+    let form_token = args.form_token.as_deref();
+    if record.header("authorization").is_none() && form_token.is_none() {
+        return ok_false("not_authed");
+    }
+    if let Some(error) = auth_error(shared, record, form_token) {
+        return ok_false(error);
+    }
+    let Some(user) = args
+        .params
+        .ok()
+        .and_then(|p| p.get("users").and_then(Value::as_str).map(str::to_owned))
+        .filter(|u| !u.is_empty() && !u.contains(','))
+    else {
+        return ok_false("invalid_arguments");
+    };
+    let mut state = lock(&shared.state);
+    let Some(member) = state.members.iter().find(|m| m.id == user) else {
+        return ok_false("user_not_found");
+    };
+    let id = format!("D{}", member.id);
+    let name = format!("@{}", member.name);
+    if !state.channels.iter().any(|c| c.id == id) {
+        state.channels.push(Channel {
+            id: id.clone(),
+            name,
+            archived: false,
+            bot_is_member: true,
+        });
+    }
+    api_json(200, &json!({ "ok": true, "channel": { "id": id } }))
 }
 
 /// `users.lookupByEmail`: the `email` argument from the query string or a form body; the
