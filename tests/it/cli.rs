@@ -222,8 +222,7 @@ fn big_and_deep_inputs_run() {
 #[test]
 fn validate_accepts_the_project_and_every_flow_directory() {
     let r = flowctl(&["validate"]).ok();
-    assert_eq!(r.stdout, "✓ 7 flows valid
-");
+    assert_eq!(r.stdout, "✓ 7 flows valid\n");
     let dirs = common::flow_dirs();
     assert!(!dirs.is_empty(), "no flow directory found");
     for dir in &dirs {
