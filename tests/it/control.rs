@@ -3,16 +3,13 @@
 //! resumes it and its effect after the wait happens exactly once), and a helper run started by
 //! `flow.call_async` is queued in the store and runs as a run of its own.
 
-use crate::common;
+use crate::common::{self, Server};
 
 use flow_store::{SqliteStore, Store};
 use flow_testkit::FakeSlack;
 use serde_json::Value;
-use std::io::BufRead;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The longest any wait below may take: past it, the test fails.
@@ -60,51 +57,14 @@ fn project(name: &str) -> (PathBuf, PathBuf) {
     (dir, store)
 }
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    lines: Receiver<String>,
-}
 
 fn serve(dir: &Path, store: &Path, slack: &FakeSlack) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flowctl"))
-        .current_dir(dir)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowctl"));
+    cmd.current_dir(dir)
         .env("FLOWCTL_STORE", format!("sqlite://{}", store.display()))
         .env("SLACK_BOT_TOKEN", slack.token())
-        .env("SLACK_API_URL", slack.api_url())
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send(line);
-        }
-    });
-    let addr = loop {
-        let line = rx.recv_timeout(PATIENCE).expect("the server starts");
-        if let Ok(v) = serde_json::from_str::<Value>(&line)
-            && v["event"] == "serve.started"
-        {
-            break v["listen"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("http://")
-                .parse()
-                .unwrap();
-        }
-    };
-    Server {
-        child,
-        addr,
-        lines: rx,
-    }
+        .env("SLACK_API_URL", slack.api_url());
+    Server::listen(cmd)
 }
 
 /// Waits until `done` holds, checking every 25 ms; fails the test after [`PATIENCE`].
@@ -138,7 +98,7 @@ async fn a_waiting_run_survives_a_kill_and_finishes_once() {
     let slack = FakeSlack::start().await.unwrap();
     let mut first = serve(&dir, &store, &slack);
     let r = client()
-        .post(format!("http://{}/api/flo/nap/invoke", first.addr))
+        .post(format!("http://{}/api/flo/nap/invoke", first.addr()))
         .body(r#"{"n": 1}"#)
         .send()
         .await
@@ -155,8 +115,7 @@ async fn a_waiting_run_survives_a_kill_and_finishes_once() {
             .contains_key(&("nap".to_string(), 0))
     })
     .await;
-    first.child.kill().unwrap();
-    first.child.wait().unwrap();
+    first.kill();
     assert_eq!(
         posted(&slack, "woke 1"),
         0,
@@ -173,8 +132,7 @@ async fn a_waiting_run_survives_a_kill_and_finishes_once() {
             .is_some_and(|r| r.status == flow_runtime::RunStatus::Succeeded)
     })
     .await;
-    second.child.kill().unwrap();
-    second.child.wait().unwrap();
+    second.kill();
     assert_eq!(posted(&slack, "woke 1"), 1);
     let record = history.get(&id).unwrap().unwrap();
     let nap = record.steps.iter().find(|s| &*s.id == "nap").unwrap();
@@ -196,8 +154,8 @@ async fn a_waiting_run_survives_a_kill_and_finishes_once() {
         "woke {waited} ms after the start"
     );
     let resumed: Vec<String> = second
-        .lines
-        .try_iter()
+        .unread()
+        .into_iter()
         .filter_map(|l| serde_json::from_str::<Value>(&l).ok())
         .filter(|v| v["event"] == "run.resumed")
         .map(|v| v["execution_id"].as_str().unwrap().to_string())
@@ -213,7 +171,7 @@ async fn an_async_helper_run_is_queued_in_the_store_and_runs_on_its_own() {
     let slack = FakeSlack::start().await.unwrap();
     let mut server = serve(&dir, &store, &slack);
     let r = client()
-        .post(format!("http://{}/api/flo/fire/invoke", server.addr))
+        .post(format!("http://{}/api/flo/fire/invoke", server.addr()))
         .body(r#"{"n": 7}"#)
         .send()
         .await
@@ -232,8 +190,7 @@ async fn an_async_helper_run_is_queued_in_the_store_and_runs_on_its_own() {
             .is_some_and(|r| r.status == flow_runtime::RunStatus::Succeeded)
     })
     .await;
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
+    server.kill();
     let record = history.get(&child).unwrap().unwrap();
     assert_eq!(&*record.flow, "notify");
     assert_eq!(

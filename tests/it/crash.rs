@@ -12,17 +12,14 @@
 //! are never taken over by the server (not while they run, not after their process is killed);
 //! a killed one ends as failed (interrupted) once its lease runs out.
 
-use crate::common;
+use crate::common::{self, Server};
 
 use flow_store::{ListFilter, SqliteStore, Store};
 use flow_testkit::{FakeOkta, FakeSlack, Fault, Recorded, UserStatus};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::io::BufRead;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 /// Events whose runs finish before the kill.
@@ -35,11 +32,6 @@ const USERS: usize = 3;
 /// to let something happen).
 const PATIENCE: Duration = Duration::from_secs(60);
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    lines: Receiver<String>,
-}
 
 /// `flowctl` in the project directory, on `store`, with the connections pointed at the fakes.
 fn flowctl(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Command {
@@ -56,46 +48,9 @@ fn flowctl(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Command {
 }
 
 fn serve(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Server {
-    serve_child(flowctl(store, okta, slack))
+    Server::listen(flowctl(store, okta, slack))
 }
 
-/// `cmd serve` on an ephemeral port, its log read line by line.
-fn serve_child(mut cmd: Command) -> Server {
-    let mut child = cmd
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send(line);
-        }
-    });
-    let addr = loop {
-        let line = rx.recv_timeout(PATIENCE).expect("the server starts");
-        if let Ok(v) = serde_json::from_str::<Value>(&line)
-            && v["event"] == "serve.started"
-        {
-            break v["listen"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("http://")
-                .parse()
-                .unwrap();
-        }
-    };
-    Server {
-        child,
-        addr,
-        lines: rx,
-    }
-}
 
 /// Waits until `done` holds, checking every 25 ms; fails the test after [`PATIENCE`].
 async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
@@ -211,7 +166,7 @@ async fn a_killed_server_resumes_every_accepted_event_and_repeats_only_what_was_
     let mut first = serve(&store, &okta, &slack);
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let url = format!("http://{}/api/flo/oort-failing-check/invoke", first.addr);
+    let url = format!("http://{}/api/flo/oort-failing-check/invoke", first.addr());
     let mut ids = Vec::new();
     for e in 0..events {
         let r = client
@@ -251,8 +206,7 @@ async fn a_killed_server_resumes_every_accepted_event_and_repeats_only_what_was_
         finished && items_saved && held.iter().all(|c| requests.contains(c))
     })
     .await;
-    first.child.kill().unwrap();
-    first.child.wait().unwrap();
+    first.kill();
     let before_kill = okta.requests();
     let answered: Vec<_> = ids[FINISHED..]
         .iter()
@@ -330,8 +284,8 @@ async fn a_killed_server_resumes_every_accepted_event_and_repeats_only_what_was_
     }
     // The in-flight runs: resumed once each, their callers' answers kept as given.
     let mut resumed: Vec<String> = second
-        .lines
-        .try_iter()
+        .unread()
+        .into_iter()
         .filter_map(|l| serde_json::from_str::<Value>(&l).ok())
         .filter(|v| v["event"] == "run.resumed")
         .map(|v| v["execution_id"].as_str().unwrap().to_string())
@@ -351,7 +305,7 @@ async fn a_killed_server_resumes_every_accepted_event_and_repeats_only_what_was_
 
     // A sender retrying any event gets the first answer, and nothing runs again.
     let requests_then = okta.requests().len();
-    let url = format!("http://{}/api/flo/oort-failing-check/invoke", second.addr);
+    let url = format!("http://{}/api/flo/oort-failing-check/invoke", second.addr());
     for (e, id) in ids.iter().enumerate() {
         let r = client
             .post(&url)
@@ -365,8 +319,7 @@ async fn a_killed_server_resumes_every_accepted_event_and_repeats_only_what_was_
         assert_eq!(r.headers()["x-flowctl-duplicate"].to_str().unwrap(), "true");
         assert_eq!(r.text().await.unwrap(), r#"{"received":true}"#);
     }
-    second.child.kill().unwrap();
-    second.child.wait().unwrap();
+    second.kill();
     assert_eq!(okta.requests().len(), requests_then);
     assert_eq!(slack.messages().len(), events);
     assert_eq!(history.list(&all).unwrap().len(), events);
@@ -444,10 +397,10 @@ async fn a_killed_server_runs_its_queued_backlog_once_after_a_restart() {
         cmd.arg("--config").arg(&config);
         cmd
     };
-    let mut first = serve_child(serve_with_config());
+    let mut first = Server::listen(serve_with_config());
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let url = format!("http://{}/api/flo/oort-failing-check/invoke", first.addr);
+    let url = format!("http://{}/api/flo/oort-failing-check/invoke", first.addr());
     let mut ids = Vec::new();
     for e in 0..EVENTS {
         let r = client
@@ -473,8 +426,7 @@ async fn a_killed_server_runs_its_queued_backlog_once_after_a_restart() {
             && history.list(&queued).unwrap().len() == EVENTS - RUNNING
     })
     .await;
-    first.child.kill().unwrap();
-    first.child.wait().unwrap();
+    first.kill();
     let before_kill = calls(&okta.requests());
     let mut expected_held = held.clone();
     expected_held.sort();
@@ -499,7 +451,7 @@ async fn a_killed_server_runs_its_queued_backlog_once_after_a_restart() {
 
     // Started again: the queue runs, the two killed runs are resumed once their lease ends.
     okta.clear_faults();
-    let mut second = serve_child(serve_with_config());
+    let mut second = Server::listen(serve_with_config());
     let all = ListFilter {
         limit: 0,
         ..ListFilter::default()
@@ -509,8 +461,7 @@ async fn a_killed_server_runs_its_queued_backlog_once_after_a_restart() {
         rows.len() == EVENTS && rows.iter().all(|r| r.status == "succeeded")
     })
     .await;
-    second.child.kill().unwrap();
-    second.child.wait().unwrap();
+    second.kill();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for call in calls(&okta.requests()) {
         *seen.entry(call).or_default() += 1;
@@ -633,11 +584,10 @@ async fn a_server_never_takes_over_runs_of_flowctl_run() {
             .unwrap(),
         []
     );
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
+    server.kill();
     let resumed: Vec<String> = server
-        .lines
-        .try_iter()
+        .unread()
+        .into_iter()
         .filter(|l| l.contains("run.resumed"))
         .collect();
     assert!(

@@ -282,6 +282,8 @@ pub struct Server {
     lines: std::sync::mpsc::Receiver<String>,
     /// Every line read so far.
     pub seen: Vec<String>,
+    /// Where it listens, once it said so (see [`Server::listen`]).
+    addr: Option<std::net::SocketAddr>,
 }
 
 /// How long a test waits for a log line before it gives up (a guard against a hang, not a
@@ -310,7 +312,44 @@ impl Server {
             child,
             lines,
             seen: Vec::new(),
+            addr: None,
         }
+    }
+
+    /// Starts `cmd` (a `flowctl` command with its directory and environment) as `serve` on an
+    /// ephemeral port of 127.0.0.1 with JSON logs, and waits until it listens.
+    pub fn listen(mut cmd: Command) -> Server {
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"]);
+        let mut server = Server::spawn(cmd);
+        let started = server
+            .wait_for("serve.started")
+            .unwrap_or_else(|| panic!("the server exited:\n{}", server.seen.join("\n")));
+        let listen = started["listen"].as_str().expect("serve.started has `listen`");
+        server.addr = Some(
+            listen
+                .trim_start_matches("http://")
+                .parse()
+                .expect("`listen` is an address"),
+        );
+        server
+    }
+
+    /// Where a server started with [`Server::listen`] listens.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr.expect("started with Server::listen")
+    }
+
+    /// Kills the process (as a crash would) and waits for it.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("kill flowctl serve");
+        self.child.wait().expect("flowctl serve ends");
+    }
+
+    /// The log lines logged since the last read, without waiting.
+    pub fn unread(&mut self) -> Vec<String> {
+        let new: Vec<String> = self.lines.try_iter().collect();
+        self.seen.extend(new.iter().cloned());
+        new
     }
 
     /// Waits for the first log line (JSON) whose `event` is `event`, and returns it. `None`
