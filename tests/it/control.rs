@@ -57,7 +57,6 @@ fn project(name: &str) -> (PathBuf, PathBuf) {
     (dir, store)
 }
 
-
 fn serve(dir: &Path, store: &Path, slack: &FakeSlack) -> Server {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowctl"));
     cmd.current_dir(dir)

@@ -32,7 +32,6 @@ const USERS: usize = 3;
 /// to let something happen).
 const PATIENCE: Duration = Duration::from_secs(60);
 
-
 /// `flowctl` in the project directory, on `store`, with the connections pointed at the fakes.
 fn flowctl(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowctl"));
@@ -50,7 +49,6 @@ fn flowctl(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Command {
 fn serve(store: &Path, okta: &FakeOkta, slack: &FakeSlack) -> Server {
     Server::listen(flowctl(store, okta, slack))
 }
-
 
 /// Waits until `done` holds, checking every 25 ms; fails the test after [`PATIENCE`].
 async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {

@@ -324,7 +324,9 @@ impl Server {
         let started = server
             .wait_for("serve.started")
             .unwrap_or_else(|| panic!("the server exited:\n{}", server.seen.join("\n")));
-        let listen = started["listen"].as_str().expect("serve.started has `listen`");
+        let listen = started["listen"]
+            .as_str()
+            .expect("serve.started has `listen`");
         server.addr = Some(
             listen
                 .trim_start_matches("http://")
