@@ -35,6 +35,13 @@ pub trait AuthProvider: Send + Sync + Debug {
         &'a self,
         cx: &'a StepCx<'a>,
     ) -> BoxFuture<'a, Result<Option<(String, String)>, CardError>>;
+
+    /// The API answered 401 to a request sent with header value `value`: a provider that
+    /// caches tokens forgets that one, so the next request (a retry, the next run) gets a new
+    /// one. Fixed credentials have nothing to forget.
+    fn rejected(&self, value: &str) {
+        let _ = value;
+    }
 }
 
 /// A fixed header: bearer, basic and header authentication.
@@ -131,10 +138,12 @@ impl ConnectorLive {
         wait_on_limit: bool,
     ) -> Result<HttpResponse, CardError> {
         let mut req = req;
+        let mut sent_credential = None;
         if let Some(auth) = &self.auth
             && let Some((k, v)) = auth.header(cx).await?
         {
             req = req.header(&k, v.clone()).secret(secret_part(&v));
+            sent_credential = Some((auth, v));
         }
         let rate = self.connector.def.rate_limit.as_ref();
         let mut waits = 0;
@@ -149,6 +158,11 @@ impl ConnectorLive {
                 cx.send(req.clone(), rehearsal).await?
             };
             self.note_window(&resp);
+            if resp.status == 401
+                && let Some((auth, v)) = &sent_credential
+            {
+                auth.rejected(v);
+            }
             let limited = rate.is_some_and(|r| r.statuses.contains(&resp.status));
             match rate {
                 Some(r) if wait_on_limit && limited && waits < r.max_waits && !cx.dry_run() => {

@@ -81,6 +81,12 @@ impl AuthProvider for OAuth {
             }
         })
     }
+
+    fn rejected(&self, value: &str) {
+        if let OAuth::Provider(p) = self {
+            p.invalidate(value);
+        }
+    }
 }
 
 /// A field of an alternative, evaluated.

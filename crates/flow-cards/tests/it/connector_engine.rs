@@ -488,15 +488,10 @@ async fn okta_list_users_pages_through_1050_users_with_a_429_in_the_middle() {
     assert_eq!(step(&r, "users").attempts, 1);
 }
 
-#[tokio::test]
-async fn an_oauth_connection_gets_a_token_once_and_sends_it() {
-    let okta = FakeOkta::start().await.unwrap();
-    okta.add_user("ada@example.com", UserStatus::Active);
-    let oauth = flow_testkit::fake::FakeOAuth::start().await.unwrap();
-    oauth.add_secret_client("svc-1", "svc-secret-123");
-    oauth.set_fixed_access_token(Some(&okta.access_token()));
-    // The connection's org is the fake OAuth server (the token URL is
-    // `{org_url}/oauth2/v1/token`); its API calls are then pointed at the fake Okta below.
+/// An engine whose `okta_svc` connection gets its tokens from `oauth` (the connection's org is
+/// the fake OAuth server, so the token URL is `{org_url}/oauth2/v1/token`) and sends its API
+/// calls to `okta`; the flow lists one user.
+fn oauth_engine(okta: &FakeOkta, oauth: &flow_testkit::fake::FakeOAuth) -> Engine {
     let env = HashMap::from([
         ("OKTA_URL".to_string(), oauth.base_url()),
         ("OKTA_TOKEN".to_string(), "unused".to_string()),
@@ -530,7 +525,50 @@ async fn an_oauth_connection_gets_a_token_once_and_sends_it() {
         connections,
         capture_inputs: false,
     };
-    let engine = Engine::new(Arc::new(project), Arc::new(env));
+    Engine::new(Arc::new(project), Arc::new(env))
+}
+
+#[tokio::test]
+async fn a_token_the_api_rejects_is_dropped_and_the_next_run_gets_a_new_one() {
+    let okta = FakeOkta::start().await.unwrap();
+    okta.add_user("ada@example.com", UserStatus::Active);
+    let oauth = flow_testkit::fake::FakeOAuth::start().await.unwrap();
+    oauth.add_secret_client("svc-1", "svc-secret-123");
+    // The first token is one the fake Okta does not know (as after a revocation): 401.
+    let engine = oauth_engine(&okta, &oauth);
+    let run = || {
+        engine.run(
+            0,
+            RunInput::Inputs(json!({ "v": null })),
+            RunOptions::default(),
+        )
+    };
+    let first = run().await;
+    assert!(
+        step(&first, "users").error.is_some(),
+        "the unknown token is refused"
+    );
+    assert_eq!(oauth.issued().len(), 1);
+    // The next run does not send the rejected token again: it asks for a new one.
+    oauth.set_fixed_access_token(Some(&okta.access_token()));
+    let second = run().await;
+    assert_eq!(
+        output(&second, "users").as_array().map(Vec::len),
+        Some(1),
+        "{:?}",
+        step(&second, "users").error
+    );
+    assert_eq!(oauth.issued().len(), 2);
+}
+
+#[tokio::test]
+async fn an_oauth_connection_gets_a_token_once_and_sends_it() {
+    let okta = FakeOkta::start().await.unwrap();
+    okta.add_user("ada@example.com", UserStatus::Active);
+    let oauth = flow_testkit::fake::FakeOAuth::start().await.unwrap();
+    oauth.add_secret_client("svc-1", "svc-secret-123");
+    oauth.set_fixed_access_token(Some(&okta.access_token()));
+    let engine = oauth_engine(&okta, &oauth);
     for _ in 0..2 {
         let r = engine
             .run(
