@@ -24,9 +24,7 @@ fn import(test: &str, fixture_name: &str, args: &[&str]) -> (PathBuf, crate::com
 
 /// `flowctl --config DIR/flowctl.yaml validate` must pass.
 fn validates(project: &Path) {
-    let out = Run::new(&["validate"])
-        .config(&project.join("flowctl.yaml"))
-        .run();
+    let out = in_project(project, &["validate"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("valid"), "{}", out.stdout);
 }
@@ -37,6 +35,24 @@ fn goldens(name: &str, project: &Path, files: &[&str]) {
         let text = std::fs::read_to_string(project.join(f)).unwrap();
         golden(&format!("import/{name}/{f}"), &text);
     }
+}
+
+/// Imports fixture `file` in a fresh directory `import-NAME`: it converts completely, the
+/// report says `summary`, the written `files` match the goldens of `NAME`, and the project
+/// validates. Returns the directory and the project (`DIR/out`).
+fn imported(name: &str, file: &str, summary: &str, files: &[&str]) -> (PathBuf, PathBuf) {
+    let (dir, out) = import(&format!("import-{name}"), file, &[]);
+    let out = out.ok();
+    assert!(out.stdout.contains(summary), "{}", out.stdout);
+    let project = dir.join("out");
+    goldens(name, &project, files);
+    validates(&project);
+    (dir, project)
+}
+
+/// `flowctl ARGS…` on the imported project's `flowctl.yaml`.
+fn in_project(project: &Path, args: &[&str]) -> crate::common::Output {
+    Run::new(args).config(&project.join("flowctl.yaml")).run()
 }
 
 #[test]
@@ -69,16 +85,17 @@ fn the_oort_folder_converts_validates_and_runs() {
         r#"{"detail-type":"FAILED_CHECK","detail":{"title":"Inactive admins","severity":"high","usersFailing":["maria@example.com","li@example.com"]}}"#,
     )
     .unwrap();
-    let run = Run::new(&[
-        "run",
-        "oort-failing-check",
-        "--input",
-        event.to_str().unwrap(),
-        "--dry-run",
-        "--json",
-    ])
-    .config(&project.join("flowctl.yaml"))
-    .run()
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "oort-failing-check",
+            "--input",
+            event.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ],
+    )
     .ok();
     let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(record["status"], "succeeded", "{}", run.stdout);
@@ -115,15 +132,16 @@ fn a_single_flow_export_converts_and_runs() {
         r#"{"data":{"user":{"login":"maria@example.com"},"reason":"phishing"}}"#,
     )
     .unwrap();
-    let run = Run::new(&[
-        "run",
-        "quarantine-user",
-        "--input",
-        body.to_str().unwrap(),
-        "--dry-run",
-    ])
-    .config(&project.join("flowctl.yaml"))
-    .run()
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "quarantine-user",
+            "--input",
+            body.to_str().unwrap(),
+            "--dry-run",
+        ],
+    )
     .ok();
     assert!(run.stdout.contains("return_raw"), "{}", run.stdout);
     assert!(
@@ -135,16 +153,12 @@ fn a_single_flow_export_converts_and_runs() {
 
 #[test]
 fn if_else_becomes_a_branch_block_and_the_join_reads_its_outputs() {
-    let (dir, out) = import("import-if-else", "if-else.flow", &[]);
-    let out = out.ok();
-    assert!(
-        out.stdout.contains("1 of 1 flows converted"),
-        "{}",
-        out.stdout
+    let (dir, project) = imported(
+        "if-else",
+        "if-else.flow",
+        "1 of 1 flows converted",
+        &["flows/suspend-on-request.yaml"],
     );
-    let project = dir.join("out");
-    goldens("if-else", &project, &["flows/suspend-on-request.yaml"]);
-    validates(&project);
     for (action, answer, skipped) in [
         ("suspend", r#"{"outcome":"suspended","user":"#, "ignored"),
         ("keep", r#"{"outcome":"nothing to do"}"#, "suspend_user"),
@@ -155,16 +169,17 @@ fn if_else_becomes_a_branch_block_and_the_join_reads_its_outputs() {
             format!(r#"{{"login":"maria@example.com","action":"{action}"}}"#),
         )
         .unwrap();
-        let run = Run::new(&[
-            "run",
-            "suspend-on-request",
-            "--input",
-            body.to_str().unwrap(),
-            "--dry-run",
-            "--json",
-        ])
-        .config(&project.join("flowctl.yaml"))
-        .run()
+        let run = in_project(
+            &project,
+            &[
+                "run",
+                "suspend-on-request",
+                "--input",
+                body.to_str().unwrap(),
+                "--dry-run",
+                "--json",
+            ],
+        )
         .ok();
         let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(record["status"], "succeeded", "{}", run.stdout);
@@ -184,16 +199,12 @@ fn if_else_becomes_a_branch_block_and_the_join_reads_its_outputs() {
 
 #[test]
 fn if_elseif_and_assign_if_become_branch_blocks() {
-    let (dir, out) = import("import-if-elseif", "if-elseif.flow", &[]);
-    let out = out.ok();
-    assert!(
-        out.stdout.contains("1 of 1 flows converted"),
-        "{}",
-        out.stdout
+    let (dir, project) = imported(
+        "if-elseif",
+        "if-elseif.flow",
+        "1 of 1 flows converted",
+        &["flows/route-alert.yaml"],
     );
-    let project = dir.join("out");
-    goldens("if-elseif", &project, &["flows/route-alert.yaml"]);
-    validates(&project);
     for (level, channel, action) in [
         ("high", "#incidents", "page"),
         ("medium", "#alerts", "notify"),
@@ -201,15 +212,16 @@ fn if_elseif_and_assign_if_become_branch_blocks() {
     ] {
         let body = dir.join(format!("{level}.json"));
         std::fs::write(&body, format!(r#"{{"level":"{level}"}}"#)).unwrap();
-        let run = Run::new(&[
-            "run",
-            "route-alert",
-            "--input",
-            body.to_str().unwrap(),
-            "--json",
-        ])
-        .config(&project.join("flowctl.yaml"))
-        .run()
+        let run = in_project(
+            &project,
+            &[
+                "run",
+                "route-alert",
+                "--input",
+                body.to_str().unwrap(),
+                "--json",
+            ],
+        )
         .ok();
         let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(record["output"]["channel"], channel, "{}", run.stdout);
@@ -219,29 +231,26 @@ fn if_elseif_and_assign_if_become_branch_blocks() {
 
 #[test]
 fn if_error_becomes_a_try_catch_block() {
-    let (dir, out) = import("import-if-error", "if-error.flow", &[]);
-    let out = out.ok();
-    assert!(
-        out.stdout.contains("1 of 1 flows converted"),
-        "{}",
-        out.stdout
+    let (dir, project) = imported(
+        "if-error",
+        "if-error.flow",
+        "1 of 1 flows converted",
+        &["flows/suspend-first-user.yaml"],
     );
-    let project = dir.join("out");
-    goldens("if-error", &project, &["flows/suspend-first-user.yaml"]);
-    validates(&project);
     let run = |name: &str, body: &str| {
         let path = dir.join(name);
         std::fs::write(&path, body).unwrap();
-        let out = Run::new(&[
-            "run",
-            "suspend-first-user",
-            "--input",
-            path.to_str().unwrap(),
-            "--dry-run",
-            "--json",
-        ])
-        .config(&project.join("flowctl.yaml"))
-        .run()
+        let out = in_project(
+            &project,
+            &[
+                "run",
+                "suspend-first-user",
+                "--input",
+                path.to_str().unwrap(),
+                "--dry-run",
+                "--json",
+            ],
+        )
         .ok();
         let record: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
         assert_eq!(record["status"], "succeeded", "{}", out.stdout);
@@ -296,16 +305,17 @@ fn function_cards_map_to_text_list_and_number_cards() {
     validates(&project);
     let body = dir.join("body.json");
     std::fs::write(&body, r#"{"email":"  Maria@Example.COM ","seats":"4"}"#).unwrap();
-    let run = Run::new(&[
-        "run",
-        "domain-seats",
-        "--input",
-        body.to_str().unwrap(),
-        "--dry-run",
-        "--json",
-    ])
-    .config(&project.join("flowctl.yaml"))
-    .run()
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "domain-seats",
+            "--input",
+            body.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ],
+    )
     .ok();
     let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(record["status"], "succeeded", "{}", run.stdout);
@@ -318,20 +328,13 @@ fn function_cards_map_to_text_list_and_number_cards() {
 
 #[test]
 fn scheduled_flows_get_a_schedule_trigger_with_the_okta_cron_and_zone() {
-    let (dir, out) = import("import-schedule", "schedule.flow", &[]);
-    let out = out.ok();
-    assert!(
-        out.stdout.contains("1 of 1 flows converted (4 of 4 cards)"),
-        "{}",
-        out.stdout
+    let (_, project) = imported(
+        "schedule",
+        "schedule.flow",
+        "1 of 1 flows converted (4 of 4 cards)",
+        &["flows/weekday-report.yaml"],
     );
-    let project = dir.join("out");
-    goldens("schedule", &project, &["flows/weekday-report.yaml"]);
-    validates(&project);
-    let run = Run::new(&["run", "weekday-report", "--dry-run", "--json"])
-        .config(&project.join("flowctl.yaml"))
-        .run()
-        .ok();
+    let run = in_project(&project, &["run", "weekday-report", "--dry-run", "--json"]).ok();
     let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(record["status"], "succeeded", "{}", run.stdout);
     let line = record["output"]["line"].as_str().unwrap();
@@ -405,28 +408,25 @@ fn tables_are_declared_and_search_rows_reads_the_first_matching_row() {
 
 #[test]
 fn okta_event_cards_become_event_hooks_that_run_on_a_delivery() {
-    let (dir, out) = import("import-event-hook", "event-hook.flow", &[]);
-    let out = out.ok();
-    assert!(
-        out.stdout.contains("1 of 1 flows converted (3 of 3 cards)"),
-        "{}",
-        out.stdout
+    let (_, project) = imported(
+        "event-hook",
+        "event-hook.flow",
+        "1 of 1 flows converted (3 of 3 cards)",
+        &["flows/on-group-join.yaml"],
     );
-    let project = dir.join("out");
-    goldens("event-hook", &project, &["flows/on-group-join.yaml"]);
-    validates(&project);
     // Okta's delivery of five events: the one of the card's type runs, its targets found.
     let delivery = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("examples/events/okta/event-hook-delivery.json");
-    let run = Run::new(&[
-        "run",
-        "on-group-join",
-        "--input",
-        delivery.to_str().unwrap(),
-        "--dry-run",
-    ])
-    .config(&project.join("flowctl.yaml"))
-    .run()
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "on-group-join",
+            "--input",
+            delivery.to_str().unwrap(),
+            "--dry-run",
+        ],
+    )
     .ok();
     assert!(
         run.stdout.contains(
@@ -439,16 +439,12 @@ fn okta_event_cards_become_event_hooks_that_run_on_a_delivery() {
 
 #[test]
 fn an_event_batch_body_becomes_a_try_block_run_per_event() {
-    let (dir, out) = import("import-event-batch", "event-batch.flow", &[]);
-    let out = out.ok();
-    assert!(
-        out.stdout.contains("1 of 1 flows converted (4 of 4 cards)"),
-        "{}",
-        out.stdout
+    let (dir, project) = imported(
+        "event-batch",
+        "event-batch.flow",
+        "1 of 1 flows converted (4 of 4 cards)",
+        &["flows/on-suspension-batch.yaml"],
     );
-    let project = dir.join("out");
-    goldens("event-batch", &project, &["flows/on-suspension-batch.yaml"]);
-    validates(&project);
     // Okta's example delivery, its membership event made a suspension.
     let example = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -461,15 +457,16 @@ fn an_event_batch_body_becomes_a_try_block_run_per_event() {
         example.replace("group.user_membership.add", "user.lifecycle.suspend"),
     )
     .unwrap();
-    let run = Run::new(&[
-        "run",
-        "on-suspension-batch",
-        "--input",
-        delivery.to_str().unwrap(),
-        "--dry-run",
-    ])
-    .config(&project.join("flowctl.yaml"))
-    .run()
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "on-suspension-batch",
+            "--input",
+            delivery.to_str().unwrap(),
+            "--dry-run",
+        ],
+    )
     .ok();
     assert!(
         run.stdout
@@ -481,16 +478,12 @@ fn an_event_batch_body_becomes_a_try_block_run_per_event() {
 
 #[test]
 fn tables_cards_write_read_and_search_rows() {
-    let (dir, out) = import("import-table-rows", "table-rows.flow", &[]);
-    let out = out.ok();
-    assert!(
-        out.stdout.contains("1 of 1 flows converted (7 of 7 cards)"),
-        "{}",
-        out.stdout
+    let (dir, project) = imported(
+        "table-rows",
+        "table-rows.flow",
+        "1 of 1 flows converted (7 of 7 cards)",
+        &["flows/record-joiner.yaml"],
     );
-    let project = dir.join("out");
-    goldens("table-rows", &project, &["flows/record-joiner.yaml"]);
-    validates(&project);
     let input = dir.join("in.json");
     std::fs::write(&input, r#"{"email":"ann@example.com","name":"Ann"}"#).unwrap();
     let store = format!("sqlite://{}", dir.join("state.db").display());
@@ -517,31 +510,28 @@ fn tables_cards_write_read_and_search_rows() {
 
 #[test]
 fn add_to_date_and_merge_map_to_date_add_and_object_merge() {
-    let (dir, out) = import("import-dates-objects", "dates-objects.flow", &[]);
-    let out = out.ok();
-    assert!(
-        out.stdout.contains("1 of 1 flows converted (4 of 4 cards)"),
-        "{}",
-        out.stdout
+    let (dir, project) = imported(
+        "dates-objects",
+        "dates-objects.flow",
+        "1 of 1 flows converted (4 of 4 cards)",
+        &["flows/grant-until.yaml"],
     );
-    let project = dir.join("out");
-    goldens("dates-objects", &project, &["flows/grant-until.yaml"]);
-    validates(&project);
     let input = dir.join("in.json");
     std::fs::write(
         &input,
         r#"{"since":"2026-01-01T00:00:00Z","defaults":{"a":1,"b":2},"overrides":{"b":3}}"#,
     )
     .unwrap();
-    let run = Run::new(&[
-        "run",
-        "grant-until",
-        "--input",
-        input.to_str().unwrap(),
-        "--json",
-    ])
-    .config(&project.join("flowctl.yaml"))
-    .run()
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "grant-until",
+            "--input",
+            input.to_str().unwrap(),
+            "--json",
+        ],
+    )
     .ok();
     let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
