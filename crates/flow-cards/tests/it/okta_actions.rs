@@ -539,7 +539,7 @@ async fn import_session_actions() {
     let other = output(&r, "s")["id"].as_str().unwrap().to_owned();
     okta.clear_requests();
     let steps = format!(
-        "  - {{ id: del, card: okta.bulk_user_delete, with: {{ {with}, session_id: \"{other}\", external_ids: [E1] }} }}\n  - {{ id: x, card: okta.delete_import_session, with: {{ {with}, session_id: \"{other}\" }} }}\n"
+        "  - {{ id: del, card: okta.bulk_user_delete, with: {{ {with}, session_id: \"{other}\", profiles: [{{ externalId: E1 }}] }} }}\n  - {{ id: x, card: okta.delete_import_session, with: {{ {with}, session_id: \"{other}\" }} }}\n"
     );
     let r = run(&okta, &steps).await;
     assert_eq!(output(&r, "del"), json!({ "status": 202 }));
@@ -547,7 +547,50 @@ async fn import_session_actions() {
     let body: Value = serde_json::from_str(&okta.requests()[0].body).unwrap();
     assert_eq!(
         body,
-        json!({ "entityType": "USERS", "externalIds": ["E1"] })
+        json!({ "entityType": "USERS", "profiles": [{ "externalId": "E1" }] })
+    );
+}
+
+/// Anything-as-a-Source end to end: an HR export mapped by
+/// `okta.map_profile_source_attributes`, imported, and later deprovisioned through the same
+/// card with `operation: delete`.
+#[tokio::test]
+async fn an_hr_export_is_imported_then_deprovisioned_through_mapped_profiles() {
+    let okta = FakeOkta::start().await.unwrap();
+    let source = okta.add_app("HR").unwrap();
+    let with = format!("connection: okta, identity_source_id: \"{source}\"");
+    let hr = "[{ emp: 4711, mail: hire@x.com, name: { first: New, last: Hire } }]";
+    let import = format!(
+        "  - {{ id: map, card: okta.map_profile_source_attributes, with: {{ users: {hr}, external_id_key: emp, profile: {{ userName: mail, email: mail, firstName: name.first, lastName: name.last }} }} }}
+  - {{ id: s, card: okta.create_import_session, with: {{ {with} }} }}
+  - {{ id: up, card: okta.bulk_user_import, with: {{ {with}, session_id: \"{{{{ s.id }}}}\", profiles: \"{{{{ map }}}}\" }} }}
+  - {{ id: go, card: okta.trigger_import_session, with: {{ {with}, session_id: \"{{{{ s.id }}}}\" }} }}
+"
+    );
+    let r = run(&okta, &import).await;
+    assert_eq!(output(&r, "go")["status"], "TRIGGERED", "{:?}", r.error);
+    let upsert = okta
+        .requests()
+        .into_iter()
+        .find(|q| q.path.ends_with("/bulk-upsert"))
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&upsert.body).unwrap(),
+        json!({ "entityType": "USERS", "profiles": [{ "externalId": "4711", "profile": {
+            "userName": "hire@x.com", "email": "hire@x.com", "firstName": "New", "lastName": "Hire" } }] })
+    );
+    assert_eq!(okta.status_of("hire@x.com"), Some(UserStatus::Active));
+
+    let leave = import
+        .replace("external_id_key: emp, profile:", "external_id_key: emp, operation: delete, ignored:")
+        .replace("okta.bulk_user_import", "okta.bulk_user_delete")
+        .replace(", ignored: { userName: mail, email: mail, firstName: name.first, lastName: name.last }", "");
+    let r = run(&okta, &leave).await;
+    assert_eq!(output(&r, "map"), json!([{ "externalId": "4711" }]));
+    assert_eq!(output(&r, "go")["status"], "TRIGGERED", "{:?}", r.error);
+    assert_eq!(
+        okta.status_of("hire@x.com"),
+        Some(UserStatus::Deprovisioned)
     );
 }
 

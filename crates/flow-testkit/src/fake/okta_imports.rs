@@ -139,7 +139,7 @@ pub(crate) fn delete_session(shared: &Shared, source: &str, sid: &str) -> Reply 
 }
 
 /// `POST …/sessions/{sid}/bulk-upsert` (`{entityType: USERS, profiles: [{externalId,
-/// profile}]}`) or `…/bulk-delete` (`{entityType: USERS, externalIds: [..]}`): 202.
+/// profile}]}`) or `…/bulk-delete` (`{entityType: USERS, profiles: [{externalId}]}`): 202.
 pub(crate) fn bulk(shared: &Shared, source: &str, sid: &str, body: &str, upsert: bool) -> Reply {
     let Ok(parsed) = serde_json::from_str::<Value>(body) else {
         return Reply::error(
@@ -175,11 +175,12 @@ pub(crate) fn bulk(shared: &Shared, source: &str, sid: &str, body: &str, upsert:
             }
         }
     } else {
-        let ids = parsed.get("externalIds").and_then(Value::as_array);
+        let profiles = parsed.get("profiles").and_then(Value::as_array);
         session.deletes.extend(
-            ids.into_iter()
+            profiles
+                .into_iter()
                 .flatten()
-                .filter_map(Value::as_str)
+                .filter_map(|p| p.get("externalId").and_then(Value::as_str))
                 .map(str::to_owned),
         );
     }
