@@ -19,6 +19,18 @@ async fn run_flows(
     env: HashMap<String, String>,
     dry_run: bool,
 ) -> ExecutionRecord {
+    let (engine, main) = engine_for(files, env, dry_run);
+    engine
+        .run(main, RunInput::Inputs(inputs), RunOptions::default())
+        .await
+}
+
+/// An engine for `files` and the index of flow `main`.
+fn engine_for(
+    files: &[(&str, &str)],
+    env: HashMap<String, String>,
+    dry_run: bool,
+) -> (Engine, usize) {
     let project = flow_compile::compile_str(Some(CONFIG), files, &registry())
         .unwrap_or_else(|e| panic!("{e}"));
     let main = project
@@ -39,9 +51,7 @@ async fn run_flows(
         connections,
         capture_inputs: false,
     };
-    Engine::new(Arc::new(project), Arc::new(env))
-        .run(main, RunInput::Inputs(inputs), RunOptions::default())
-        .await
+    (Engine::new(Arc::new(project), Arc::new(env)), main)
 }
 
 fn step<'a>(r: &'a ExecutionRecord, id: &str) -> &'a StepRecord {
@@ -422,4 +432,66 @@ steps:
     .map(|e| e.to_string())
     .unwrap_or_default();
     assert!(e.contains("unknown key `stream`"), "{e}");
+}
+
+#[tokio::test]
+async fn a_resumed_stream_reuses_the_helper_runs_that_finished() {
+    let (base, seen) = toy().await;
+    let main = toy_main(
+        "{ connection: toy, stream: { flow: check-n, inputs: { n: \"{{ item.n }}\" }, on_item_error: continue } }",
+    );
+    let (engine, idx) = engine_for(
+        &[("main.yaml", &main), ("check-n.yaml", CHECK_N)],
+        toy_env(&base),
+        false,
+    );
+    let first = engine
+        .run(
+            idx,
+            RunInput::Inputs(json!({ "v": null })),
+            RunOptions::default(),
+        )
+        .await;
+    let done = &step(&first, "items").children;
+    assert_eq!(done.len(), 5, "{:?}", first.error);
+    // The crash came after records 0 and 3 were handed over and their helpers finished.
+    let resume = flow_runtime::Resume {
+        children: [0, 3]
+            .into_iter()
+            .map(|i| (("items".to_string(), i), done[i].clone()))
+            .collect(),
+        ..flow_runtime::Resume::default()
+    };
+    let r = engine
+        .run(
+            idx,
+            RunInput::Inputs(json!({ "v": null })),
+            RunOptions {
+                resume: Some(resume),
+                ..RunOptions::default()
+            },
+        )
+        .await;
+    let ids = |r: &ExecutionRecord| -> Vec<String> {
+        step(r, "items")
+            .children
+            .iter()
+            .map(|c| c.execution_id.clone())
+            .collect()
+    };
+    let (before, after) = (ids(&first), ids(&r));
+    assert_eq!(
+        (&after[0], &after[3]),
+        (&before[0], &before[3]),
+        "finished helper runs are kept, not run again"
+    );
+    for i in [1, 2, 4] {
+        assert_ne!(after[i], before[i], "record {i} ran again");
+    }
+    // The pages are read again to find the records.
+    assert_eq!(targets(&seen).len(), 6);
+    assert_eq!(
+        output(&r, "items"),
+        json!({ "succeeded": 4, "failed": 1, "errors": [{ "index": 2, "item": "{\"n\":2}", "message": output(&first, "items")["errors"][0]["message"] }], "records": 5 })
+    );
 }
