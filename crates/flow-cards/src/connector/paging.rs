@@ -410,3 +410,63 @@ pub async fn collect(src: PageSource<'_, '_>) -> Result<Vec<Value>, CardError> {
     }
     Ok(items)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{NextPageError, next_page_url};
+
+    const BASE: &str = "https://acme.my.salesforce.com/services/data/v62.0";
+
+    #[test]
+    fn next_urls_on_the_base_host_are_followed() {
+        let ok = |next: &str| next_page_url(BASE, next);
+        assert_eq!(
+            ok("https://acme.my.salesforce.com/services/data/v62.0/query/01g-2000"),
+            Ok("https://acme.my.salesforce.com/services/data/v62.0/query/01g-2000".into())
+        );
+        // A path from the host (Salesforce's nextRecordsUrl).
+        assert_eq!(
+            ok("/services/data/v62.0/query/01g-2000"),
+            Ok("https://acme.my.salesforce.com/services/data/v62.0/query/01g-2000".into())
+        );
+        // A path under the base URL.
+        assert_eq!(
+            ok("query/01g-2000?x=1"),
+            Ok("https://acme.my.salesforce.com/services/data/v62.0/query/01g-2000?x=1".into())
+        );
+    }
+
+    #[test]
+    fn next_urls_off_the_base_host_are_refused() {
+        let off = |next: &str| match next_page_url(BASE, next) {
+            Err(NextPageError::OffHost { host, .. }) => host,
+            other => panic!("{next}: {other:?}"),
+        };
+        assert_eq!(
+            off("https://attacker.example/services/data"),
+            "attacker.example"
+        );
+        assert_eq!(off("//attacker.example/x"), "attacker.example");
+        assert_eq!(
+            off("http://acme.my.salesforce.com/services/data"),
+            "acme.my.salesforce.com"
+        );
+        assert_eq!(
+            off("https://acme.my.salesforce.com:8443/x"),
+            "acme.my.salesforce.com"
+        );
+        assert_eq!(
+            off("https://me:pw@acme.my.salesforce.com/x"),
+            "acme.my.salesforce.com"
+        );
+        assert_eq!(
+            off("https://acme.my.salesforce.com.attacker.example/x"),
+            "acme.my.salesforce.com.attacker.example"
+        );
+        let e = next_page_url(BASE, "http://169.254.169.254/latest").unwrap_err();
+        assert_eq!(e.code(), "next_page_off_host");
+        let card: flow_card::CardError = e.into();
+        assert_eq!(card.kind, flow_card::ErrorKind::Remote);
+        assert!(!card.kind.is_retryable());
+    }
+}

@@ -495,3 +495,32 @@ async fn a_resumed_stream_reuses_the_helper_runs_that_finished() {
         json!({ "succeeded": 4, "failed": 1, "errors": [{ "index": 2, "item": "{\"n\":2}", "message": output(&first, "items")["errors"][0]["message"] }], "records": 5 })
     );
 }
+
+#[test]
+fn a_streamed_step_takes_for_eachs_timeout_and_attempts() {
+    let main = "flow: main
+trigger: { helper: { inputs: { v: any } } }
+steps:
+  - { id: plain, card: toy.list_items, with: { connection: toy } }
+  - { id: streamed, card: toy.list_items, with: { connection: toy, stream: { flow: check-n, inputs: { n: 1 } } } }
+  - { id: set, card: toy.list_items, timeout: 5m, retry: { attempts: 2 }, with: { connection: toy, stream: { flow: check-n, inputs: { n: 1 } } } }
+";
+    let project = flow_compile::compile_str(
+        Some(CONFIG),
+        &[("main.yaml", main), ("check-n.yaml", CHECK_N)],
+        &registry(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let plan = project.flows.iter().find(|f| &*f.name == "main").unwrap();
+    let of = |id: &str| {
+        let s = plan.steps.iter().find(|s| &*s.id == id).unwrap();
+        (s.timeout, s.retry.attempts)
+    };
+    assert_eq!(of("plain"), (Duration::from_secs(30), 3));
+    assert_eq!(of("streamed"), (Duration::from_secs(3600), 1));
+    assert_eq!(
+        of("set"),
+        (Duration::from_secs(300), 2),
+        "the step's own win"
+    );
+}
