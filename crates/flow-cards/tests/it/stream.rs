@@ -524,3 +524,18 @@ steps:
         "the step's own win"
     );
 }
+
+#[test]
+fn every_paged_action_of_every_connector_takes_stream() {
+    let mut paged = 0;
+    for c in flow_cards::connector::builtin() {
+        for (i, a) in c.actions.iter().enumerate() {
+            let schema = flow_cards::connector::action_schema(c, i);
+            let has = schema["properties"].get("stream").is_some();
+            assert_eq!(has, a.paging.is_some(), "{}", a.kind);
+            paged += usize::from(has);
+        }
+    }
+    // Okta's eight list actions and one in each of eight other connectors.
+    assert_eq!(paged, 16);
+}
