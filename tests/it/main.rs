@@ -20,5 +20,6 @@ mod postgres;
 mod project_connectors;
 mod scenario;
 mod secrets;
+mod stream;
 mod tables;
 mod triggers;

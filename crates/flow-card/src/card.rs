@@ -55,6 +55,14 @@ pub trait Card: Send + Sync + 'static {
 
     /// Runs one attempt.
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a>;
+
+    /// The timeout of one attempt and the attempts of this configured card's step when the step
+    /// does not set them, if they differ from its kind's ([`CardSpec::default_timeout`],
+    /// [`CardSpec::default_attempts`]): a connector action with `stream:` runs helper flows, so
+    /// it takes `list.for_each`'s.
+    fn defaults(&self) -> Option<(Duration, u32)> {
+        None
+    }
 }
 
 /// What a step produced, and whether it changes the course of the run.

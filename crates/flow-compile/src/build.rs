@@ -433,6 +433,7 @@ fn plan_flows(
                     arms: exprs,
                 },
             });
+            let own = card.defaults();
             planned.push(PlannedStep {
                 block: block_step,
                 gate: block::gate_of(&doc.blocks, &d.path),
@@ -446,7 +447,7 @@ fn plan_flows(
                 condition: s.condition,
                 retry: d.retry.as_ref().map_or(
                     RetryPolicy {
-                        attempts: spec.default_attempts,
+                        attempts: own.map_or(spec.default_attempts, |o| o.1),
                         backoff: Duration::from_secs(1),
                         max_backoff: Duration::from_secs(30),
                     },
@@ -456,7 +457,10 @@ fn plan_flows(
                         max_backoff: r.value.max_backoff,
                     },
                 ),
-                timeout: d.timeout.as_ref().map_or(spec.default_timeout, |t| t.value),
+                timeout: d
+                    .timeout
+                    .as_ref()
+                    .map_or(own.map_or(spec.default_timeout, |o| o.0), |t| t.value),
                 on_error: d.on_error,
                 output_type: ty,
                 description: d.description.clone(),

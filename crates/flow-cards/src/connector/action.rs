@@ -5,7 +5,8 @@
 use super::format::{ActionDef, Tpl};
 use super::live::ConnectorLive;
 use super::load::{Action, Connector, PathPart, slots};
-use super::paging;
+use super::paging::{self, PageSource, Pager};
+use super::stream::{self, StreamConfig};
 use crate::util::STRICT;
 use flow_card::{
     BuildCx, Card, CardError, CardFuture, Checker, ConnRef, ErrorKind, Expr, HttpRequest,
@@ -50,6 +51,8 @@ pub struct ActionCard {
     conn: u32,
     /// The step's inputs: name and expression.
     inputs: Vec<(&'static str, u32)>,
+    /// `stream:` (a paged action only): records go to a helper flow page by page.
+    stream: Option<StreamConfig>,
 }
 
 /// Builds an action card from `with:` ([`flow_card::CardSpec::build`] of every action).
@@ -78,12 +81,25 @@ pub fn build(cx: &mut BuildCx<'_>) -> Option<Box<dyn Card>> {
     };
     let mut conn = None;
     let mut inputs = Vec::new();
+    let mut stream = None;
+    let mut stream_bad = false;
     let mut allowed: Vec<&str> = vec!["connection"];
     allowed.extend(action.inputs.iter().map(|(k, _, _)| k.as_str()));
+    if action.paging.is_some() {
+        allowed.push(stream::KEY);
+    }
     for (k, v) in entries {
         let key = key_text(k);
         if key == "connection" {
             conn = cx.conn_of(v, at.connector.def.connector.as_str());
+            continue;
+        }
+        if key == stream::KEY
+            && action.paging.is_some()
+            && !action.inputs.iter().any(|(n, _, _)| n == stream::KEY)
+        {
+            stream = StreamConfig::decode(cx, v);
+            stream_bad = stream.is_none();
             continue;
         }
         match action.inputs.iter().find(|(n, _, _)| *n == key) {
@@ -129,13 +145,14 @@ pub fn build(cx: &mut BuildCx<'_>) -> Option<Box<dyn Card>> {
             ),
         );
     }
-    if !missing.is_empty() {
+    if !missing.is_empty() || stream_bad {
         return None;
     }
     Some(Box::new(ActionCard {
         at,
         conn: conn?,
         inputs,
+        stream,
     }))
 }
 
@@ -473,8 +490,16 @@ pub fn error_of(
 }
 
 impl Card for ActionCard {
-    fn check(&self, _: &mut dyn Checker) -> Type {
-        self.at.action().map_or(Type::Any, |a| a.output.clone())
+    fn check(&self, cx: &mut dyn Checker) -> Type {
+        let output = self.at.action().map_or(Type::Any, |a| a.output.clone());
+        match &self.stream {
+            Some(s) => s.check(cx, output.item().unwrap_or(Type::Any)),
+            None => output,
+        }
+    }
+
+    fn defaults(&self) -> Option<(std::time::Duration, u32)> {
+        self.stream.as_ref().map(|_| stream::STEP_DEFAULTS)
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
@@ -515,11 +540,31 @@ impl Card for ActionCard {
                     Some(t) => scope.eval(c, t)?,
                     None => sample(&action.output),
                 };
+                if let Some(s) = &self.stream {
+                    // A streamed dry run hands the rehearsed records to the helper.
+                    let records = match out {
+                        Value::Array(a) => a,
+                        _ => Vec::new(),
+                    };
+                    let pager = Pager::fixed(records, paging::limit_of(&inputs));
+                    return Ok(Outcome::value(s.run(cx, pager).await?));
+                }
                 return Ok(Outcome::value(out));
             }
             if action.paging.is_some() {
-                let items =
-                    paging::collect(cx, &conn, action, def, &prepared, &inputs, &rehearsal).await?;
+                let src = PageSource {
+                    cx,
+                    conn: &conn,
+                    action,
+                    def,
+                    prepared: &prepared,
+                    inputs: &inputs,
+                    rehearsal: &rehearsal,
+                };
+                if let Some(s) = &self.stream {
+                    return Ok(Outcome::value(s.run(cx, Pager::new(src)).await?));
+                }
+                let items = paging::collect(src).await?;
                 return Ok(Outcome::value(Value::Array(items)));
             }
             let req = prepared.request(&conn, &[], cx.attempt);

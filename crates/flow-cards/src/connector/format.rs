@@ -239,6 +239,9 @@ pub enum PagingStyle {
     Offset,
     /// A page number parameter.
     Page,
+    /// The next page's URL read from each answer (Graph's `@odata.nextLink`, Salesforce's
+    /// `nextRecordsUrl`), kept on the connection's host.
+    NextUrl,
 }
 
 /// Paging parameters.
@@ -257,6 +260,9 @@ pub struct PagingDef {
     /// Page-number paging.
     #[serde(default)]
     pub page: Option<OffsetDef>,
+    /// Next-URL paging.
+    #[serde(default)]
+    pub next_url: Option<NextUrlDef>,
     /// The most pages one run follows (default 1000).
     #[serde(default)]
     pub max_pages: Option<u32>,
@@ -269,6 +275,16 @@ pub struct CursorDef {
     /// The query parameter the cursor is sent in.
     pub param: String,
     /// The next cursor, over `{ status, headers, body }`; empty or null ends.
+    pub next: Tpl,
+}
+
+/// Next-URL paging: each answer names the next page's URL.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NextUrlDef {
+    /// The next page's URL, over `{ status, headers, body }`: an absolute URL on the base URL's
+    /// host, a path from that host (`/services/data/…`), or a path under the base URL; empty or
+    /// null ends. Any other host is refused.
     pub next: Tpl,
 }
 
@@ -290,6 +306,10 @@ pub struct OffsetDef {
     /// The total number of items, over `{ status, headers, body }`, when the API says it.
     #[serde(default)]
     pub total: Option<Tpl>,
+    /// Whether more items follow, over `{ status, headers, body }` (PagerDuty's `more`):
+    /// `false` ends the list; null (not said) leaves it to the other rules.
+    #[serde(default)]
+    pub more: Option<Tpl>,
 }
 
 /// The generated `api_request` card.

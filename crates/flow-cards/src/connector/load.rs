@@ -288,9 +288,12 @@ impl Check<'_> {
                 self.check(c.next, &response);
             }
             for o in [&p.offset, &p.page].into_iter().flatten() {
-                if let Some(t) = o.total {
+                for t in [o.total, o.more].into_iter().flatten() {
                     self.check(t, &response);
                 }
+            }
+            if let Some(n) = &p.next_url {
+                self.check(n.next, &response);
             }
         }
         let mut actions = Vec::new();
@@ -350,11 +353,18 @@ impl Check<'_> {
                 PagingStyle::Cursor => p.is_some_and(|p| p.cursor.is_some()),
                 PagingStyle::Offset => p.is_some_and(|p| p.offset.is_some()),
                 PagingStyle::Page => p.is_some_and(|p| p.page.is_some()),
+                PagingStyle::NextUrl => p.is_some_and(|p| p.next_url.is_some()),
             };
             if !ok {
                 self.error(
                     self.span_of(&["actions", name, "paging"]),
-                    format!("paging style `{style:?}` needs its parameters under the connector's `paging:`").to_lowercase(),
+                    format!(
+                        "paging style `{}` needs its parameters under the connector's `paging:`",
+                        serde_json::to_value(style)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    ),
                 );
             }
         }

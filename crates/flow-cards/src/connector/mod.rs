@@ -17,6 +17,7 @@ pub mod load;
 pub mod oauth;
 pub mod paging;
 pub mod settings;
+pub mod stream;
 
 pub use live::{AuthProvider, ConnectorLive, StaticAuth};
 pub use load::Connector;
@@ -294,6 +295,9 @@ pub fn action_schema(c: &Connector, index: usize) -> Value {
         if *req {
             required.push(json!(name));
         }
+    }
+    if a.paging.is_some() {
+        props.insert(stream::KEY.into(), stream::schema());
     }
     json!({
         "type": "object",

@@ -1,5 +1,6 @@
-//! What `list.for_each` and `list.map` share: their inputs, their checks, and running a helper
-//! flow per item with bounded concurrency and stop-or-continue error handling.
+//! What `list.for_each`, `list.map` and a connector action's `stream:` share: their checks,
+//! and running a helper flow per item with bounded concurrency and stop-or-continue error
+//! handling ([`PerItem`]).
 
 use flow_card::kinds::{ItemObject, List};
 use flow_card::{CardError, Checker, ErrorKind, Expr, FlowRef, HelperSig, StepCx};
@@ -60,22 +61,70 @@ pub enum ItemResult {
 impl IterConfig {
     /// Reports a concurrency out of range; called at build time.
     pub fn validate(&self, cx: &mut flow_card::BuildCx<'_>) {
-        if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
-            cx.report(
-                Code::InvalidValue,
-                None,
-                format!(
-                    "`concurrency` must be between 1 and {MAX_CONCURRENCY}, found {}",
-                    self.concurrency
-                ),
-            );
+        validate_concurrency(cx, self.concurrency);
+    }
+
+    /// The helper run per item this config describes.
+    pub fn per_item(&self) -> PerItem<'_> {
+        PerItem {
+            flow: self.flow,
+            inputs: self.inputs.as_ref(),
+            concurrency: self.concurrency,
+            on_item_error: self.on_item_error,
         }
     }
 
     /// Checks the list, the helper and its inputs; returns the helper's signature.
     pub fn check(&self, cx: &mut dyn Checker) -> Option<HelperSig> {
         let item = super::item_type(cx, self.list.id);
-        match &self.inputs {
+        self.per_item().check(cx, item)
+    }
+
+    /// Runs the helper for every item, at most `concurrency` at once, in any order; the results
+    /// come back in item order.
+    pub async fn run_items(&self, cx: &StepCx<'_>) -> Result<Vec<ItemResult>, CardError> {
+        let list = cx.list(&self.list)?;
+        let items = list.as_array().map(Vec::as_slice).unwrap_or(&[]);
+        cx.expect_calls(items.len());
+        let per_item = self.per_item();
+        let results = per_item.run_slice(cx, items, 0).await;
+        if let Some(e) = per_item.stop_error(&results, items, 0) {
+            return Err(e);
+        }
+        Ok(results)
+    }
+}
+
+/// Reports a `concurrency` out of range (1 to [`MAX_CONCURRENCY`]); called at build time.
+pub fn validate_concurrency(cx: &mut flow_card::BuildCx<'_>, concurrency: u32) {
+    if concurrency == 0 || concurrency > MAX_CONCURRENCY {
+        cx.report(
+            Code::InvalidValue,
+            None,
+            format!("`concurrency` must be between 1 and {MAX_CONCURRENCY}, found {concurrency}"),
+        );
+    }
+}
+
+/// A helper flow run once per item: the helper, its inputs (where `{{ item }}` and
+/// `{{ index }}` are the item and its position), how many run at once, and what a failure does.
+#[derive(Debug, Clone, Copy)]
+pub struct PerItem<'c> {
+    /// The helper flow.
+    pub flow: FlowRef,
+    /// Its inputs, evaluated per item.
+    pub inputs: Option<&'c Expr<ItemObject>>,
+    /// How many items run at once (clamped to 1..=[`MAX_CONCURRENCY`]).
+    pub concurrency: u32,
+    /// `stop` or `continue`.
+    pub on_item_error: OnItemError,
+}
+
+impl PerItem<'_> {
+    /// Checks the helper and its inputs for items of type `item` (`E0102`, `E0104`, `E0105`,
+    /// `E0106`, `E0206`); returns the helper's signature.
+    pub fn check(&self, cx: &mut dyn Checker, item: Type) -> Option<HelperSig> {
+        match self.inputs {
             Some(inputs) => cx.check_helper_inputs(self.flow, inputs.id, item),
             None => {
                 if let Some(sig) = cx.helper(self.flow)
@@ -97,14 +146,13 @@ impl IterConfig {
         &self,
         cx: &StepCx<'_>,
         stop: &AtomicBool,
-        stop_on_error: bool,
         i: usize,
         item: &Value,
     ) -> (usize, ItemResult) {
         if stop.load(Ordering::Relaxed) {
             return (i, ItemResult::NotRun);
         }
-        let inputs = match &self.inputs {
+        let inputs = match self.inputs {
             Some(e) => match cx.item_value(e, item, i) {
                 Ok(v) => v,
                 Err(e) => return (i, ItemResult::Failed(e)),
@@ -114,7 +162,7 @@ impl IterConfig {
         match cx.call(self.flow, inputs, Some(i)).await {
             Ok(v) => (i, ItemResult::Done(v)),
             Err(e) => {
-                if stop_on_error {
+                if self.on_item_error == OnItemError::Stop {
                     stop.store(true, Ordering::Relaxed);
                 }
                 (i, ItemResult::Failed(e))
@@ -122,46 +170,59 @@ impl IterConfig {
         }
     }
 
-    /// Runs the helper for every item, at most `concurrency` at once, in any order; the results
-    /// come back in item order.
-    pub async fn run_items(&self, cx: &StepCx<'_>) -> Result<Vec<ItemResult>, CardError> {
-        let list = cx.list(&self.list)?;
-        let items = list.as_array().map(Vec::as_slice).unwrap_or(&[]);
-        cx.expect_calls(items.len());
+    /// Runs the helper for every item of `items`, whose positions start at `first` (the
+    /// `{{ index }}` of the first, and the key its helper run is recorded and resumed under),
+    /// at most `concurrency` at once, in any order; the results come back in item order. With
+    /// `stop`, no item starts after a failure ([`ItemResult::NotRun`]).
+    pub async fn run_slice(
+        &self,
+        cx: &StepCx<'_>,
+        items: &[Value],
+        first: usize,
+    ) -> Vec<ItemResult> {
         let stop = AtomicBool::new(false);
-        let stop_on_error = self.on_item_error == OnItemError::Stop;
         let stop = &stop;
         // Iterating indexes, not `&Value`s: a closure taking a reference trips rustc's
         // higher-ranked `Send` inference for the stream (rust-lang/rust#102211).
-        let futures =
-            (0..items.len()).map(|i| self.one_item(cx, stop, stop_on_error, i, &items[i]));
+        let futures = (0..items.len()).map(|i| self.one_item(cx, stop, first + i, &items[i]));
         let mut results: Vec<(usize, ItemResult)> = futures_util::stream::iter(futures)
             .buffer_unordered(self.concurrency.clamp(1, MAX_CONCURRENCY) as usize)
             .collect()
             .await;
         results.sort_by_key(|(i, _)| *i);
-        if stop_on_error
-            && let Some((i, ItemResult::Failed(e))) = results
-                .iter()
-                .find(|(_, r)| matches!(r, ItemResult::Failed(_)))
-        {
-            let not_run = results
-                .iter()
-                .filter(|(_, r)| matches!(r, ItemResult::NotRun))
-                .count();
-            let item = items.get(*i).map(short).unwrap_or_default();
-            let mut msg = format!("item {i} ({item}) failed: {}", e.message);
-            if not_run > 0 {
-                msg.push_str(&format!(
-                    "; {not_run} later items were not run (on_item_error: stop)"
-                ));
-            }
-            return Err(CardError {
-                message: msg,
-                ..CardError::new(ErrorKind::Helper, "")
-            });
+        results.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// With `stop`, the step's error for the first failure among `results` (of `items`, whose
+    /// positions start at `first`): `helper_failed`, naming the item and counting those not run.
+    pub fn stop_error(
+        &self,
+        results: &[ItemResult],
+        items: &[Value],
+        first: usize,
+    ) -> Option<CardError> {
+        if self.on_item_error != OnItemError::Stop {
+            return None;
         }
-        Ok(results.into_iter().map(|(_, r)| r).collect())
+        let (i, e) = results.iter().enumerate().find_map(|(i, r)| match r {
+            ItemResult::Failed(e) => Some((i, e)),
+            _ => None,
+        })?;
+        let not_run = results
+            .iter()
+            .filter(|r| matches!(r, ItemResult::NotRun))
+            .count();
+        let item = items.get(i).map(short).unwrap_or_default();
+        let mut msg = format!("item {} ({item}) failed: {}", first + i, e.message);
+        if not_run > 0 {
+            msg.push_str(&format!(
+                "; {not_run} later items were not run (on_item_error: stop)"
+            ));
+        }
+        Some(CardError {
+            message: msg,
+            ..CardError::new(ErrorKind::Helper, "")
+        })
     }
 }
 
@@ -188,7 +249,8 @@ pub fn output_item(sig: Option<&HelperSig>) -> Type {
 pub const MAX_LISTED_ERRORS: usize = 100;
 
 /// The `succeeded`, `failed` and `errors` of an iteration, shared by `list.for_each` and
-/// `list.map` with `on_item_error: continue`.
+/// `list.map` with `on_item_error: continue`, and by a connector action's `stream:`.
+#[derive(Debug, Default)]
 pub struct Tally {
     succeeded: usize,
     failed: usize,
@@ -196,21 +258,32 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Counts `results` of `items`; lists the first [`MAX_LISTED_ERRORS`] failures.
-    pub fn of(results: &[ItemResult], items: &[Value]) -> Self {
-        let mut t = Tally {
+    /// An empty tally.
+    pub fn new() -> Self {
+        Tally {
             succeeded: 0,
             failed: 0,
             errors: Vec::new(),
-        };
+        }
+    }
+
+    /// Counts `results` of `items`; lists the first [`MAX_LISTED_ERRORS`] failures.
+    pub fn of(results: &[ItemResult], items: &[Value]) -> Self {
+        let mut t = Tally::new();
+        t.add(results, items, 0);
+        t
+    }
+
+    /// Counts more `results`, of `items` whose positions start at `first`.
+    pub fn add(&mut self, results: &[ItemResult], items: &[Value], first: usize) {
         for (i, r) in results.iter().enumerate() {
             match r {
-                ItemResult::Done(_) => t.succeeded += 1,
-                ItemResult::Failed(_) if t.errors.len() >= MAX_LISTED_ERRORS => t.failed += 1,
+                ItemResult::Done(_) => self.succeeded += 1,
+                ItemResult::Failed(_) if self.errors.len() >= MAX_LISTED_ERRORS => self.failed += 1,
                 ItemResult::Failed(e) => {
-                    t.failed += 1;
-                    t.errors.push(serde_json::json!({
-                        "index": i,
+                    self.failed += 1;
+                    self.errors.push(serde_json::json!({
+                        "index": first + i,
                         "item": items.get(i).map_or(Value::Null, |v| Value::String(short(v))),
                         "message": e.message,
                     }));
@@ -218,7 +291,6 @@ impl Tally {
                 ItemResult::NotRun => {}
             }
         }
-        t
     }
 
     /// The output fields.

@@ -21,7 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// - `POST /issues/{key}/close` answers 400 `{code: ALREADY, message: "already closed"}`;
 /// - `GET /items?cursor=` pages 5 items by 2 with `{data, next}`;
 /// - `GET /things?startAt=&maxResults=` pages 7 items with `{total: 7, values}`.
-const TOY: &str = r#"
+pub(crate) const TOY: &str = r#"
 connector: toy
 title: Toy
 summary: A toy API for tests
@@ -89,7 +89,7 @@ actions:
     output: { type: { n: number } }
 "#;
 
-const CONFIG: &str = "connections:
+pub(crate) const CONFIG: &str = "connections:
   okta_svc: { kind: okta, org_url: \"${env:OKTA_URL}\", client_id: svc-1, client_secret: \"${env:SVC_SECRET}\", scopes: okta.users.read }
   toy: { kind: toy, base_url: \"${env:TOY_URL}\", email: me@x.com, api_token: \"${env:TOY_TOKEN}\" }
   okta: { kind: okta, org_url: \"${env:OKTA_URL}\", token: \"${env:OKTA_TOKEN}\" }
@@ -97,15 +97,15 @@ const CONFIG: &str = "connections:
 
 /// One request the toy vendor saw.
 #[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    target: String,
+pub(crate) struct Seen {
+    pub(crate) method: String,
+    pub(crate) target: String,
     headers: Vec<(String, String)>,
     body: String,
 }
 
 /// Starts the toy vendor; returns its base URL and what it saw.
-async fn toy() -> (String, Arc<Mutex<Vec<Seen>>>) {
+pub(crate) async fn toy() -> (String, Arc<Mutex<Vec<Seen>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -227,7 +227,7 @@ fn route(method: &str, target: &str, body: &str) -> (u16, Value) {
     }
 }
 
-fn registry() -> flow_card::Registry {
+pub(crate) fn registry() -> flow_card::Registry {
     flow_cards::connector::registry_with(&[("connectors/toy.yaml", TOY)])
         .unwrap_or_else(|e| panic!("{e}"))
 }
@@ -266,7 +266,7 @@ fn output(r: &ExecutionRecord, id: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn toy_env(base: &str) -> HashMap<String, String> {
+pub(crate) fn toy_env(base: &str) -> HashMap<String, String> {
     HashMap::from([
         ("TOY_URL".to_string(), base.to_string()),
         ("TOY_TOKEN".to_string(), "tok-123456".to_string()),

@@ -19,6 +19,8 @@ use super::util::{lock, random_alnum};
 const GROUPS_PAGE: usize = 10_000;
 /// Default and largest page of `GET /api/v1/groups/{id}/users` (Okta documents 1000).
 const MEMBERS_PAGE: usize = 1_000;
+/// Default and largest page of `GET /api/v1/users/{id}/groups` (Okta documents 200).
+const USER_GROUPS_PAGE: usize = 200;
 
 /// A group record.
 #[derive(Debug, Clone)]
@@ -388,8 +390,13 @@ pub(crate) fn change_member(shared: &Shared, gid: &str, uid: &str, add: bool) ->
     Reply::empty(204)
 }
 
-/// `GET /api/v1/users/{id}/groups`: every group of the user (Okta does not page this list).
-pub(crate) fn user_groups(shared: &Shared, key: &str) -> Reply {
+/// `GET /api/v1/users/{id}/groups`: the user's groups, 200 a page (`limit`, `after`).
+pub(crate) fn user_groups(
+    shared: &Shared,
+    key: &str,
+    path: &str,
+    query: &[(String, String)],
+) -> Reply {
     let state = lock(&shared.state);
     let Some(user) = state
         .directory
@@ -398,13 +405,21 @@ pub(crate) fn user_groups(shared: &Shared, key: &str) -> Reply {
     else {
         return Reply::user_not_found(key);
     };
-    let groups: Vec<Value> = state
+    let groups: Vec<(String, &Group)> = state
         .groups
         .iter()
         .filter(|g| g.members.contains(&user.id))
-        .map(|g| g.to_json(&shared.base_url))
+        .map(|g| (g.id.clone(), g))
         .collect();
-    Reply::json(200, Value::Array(groups))
+    Paging {
+        base_url: &shared.base_url,
+        path,
+        query,
+        carried: Vec::new(),
+        default_limit: USER_GROUPS_PAGE,
+        max_limit: USER_GROUPS_PAGE,
+    }
+    .answer_with(&groups, |g| g.to_json(&shared.base_url))
 }
 
 /// A System Log target for a group.

@@ -289,7 +289,7 @@ pub(crate) fn dispatch(shared: &Shared, route: Route, record: &Recorded) -> Repl
         R::CreateUser => okta_user_write::create_user(shared, body, &query),
         R::UpdateUser(key, partial) => okta_user_write::update_user(shared, &key, body, partial),
         R::DeleteUser(key) => okta_user_write::delete_user(shared, &key),
-        R::UserGroups(key) => okta_groups::user_groups(shared, &key),
+        R::UserGroups(key) => okta_groups::user_groups(shared, &key, path, &query),
         R::ClearSessions(id) => clear_sessions(shared, &id, &query),
         R::Lifecycle(key, op) => okta_user_write::lifecycle(shared, &key, op, &query),
         R::ListGroups => okta_groups::list_groups(shared, path, &query),

@@ -101,10 +101,46 @@ async fn group_membership_by_ref() {
         &format!("{GROUP}/87d349ed-44d7-43e1-9a83-5f2406dee5bd/$ref"),
         None,
     );
+    // Three pages, each after the one before's @odata.nextLink (an absolute URL on Graph).
     let members = out(&r, "ls");
-    assert_eq!(members.as_array().unwrap().len(), 1, "one page: {members}");
-    assert_eq!(members[0]["userPrincipalName"], "alice@contoso.com");
+    let upns: Vec<&str> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["userPrincipalName"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        upns,
+        ["alice@contoso.com", "bob@contoso.com", "carol@contoso.com"]
+    );
     assert_eq!(req(&f, 2).query_param("$top").as_deref(), Some("999"));
+    assert_eq!(
+        req(&f, 3).query_param("$skiptoken").as_deref(),
+        Some("RFNwdAIAAQAAAD8")
+    );
+    assert_eq!(
+        req(&f, 4).query_param("$skiptoken").as_deref(),
+        Some("RFNwdAIAAQAAAD9")
+    );
+    assert_eq!(req(&f, 4).header("authorization"), Some(bearer().as_str()));
+    assert_eq!(f.requests().len(), 5);
+}
+
+#[tokio::test]
+async fn a_next_link_off_graphs_host_is_refused() {
+    let f = graph().await;
+    let r = run(&f, "", CONN, "  - { id: ls, card: microsoft365.list_group_members, with: { connection: c, group: 0badc0de-0000-4000-8000-000000000000 } }\n").await;
+    let e = err(&r, "ls");
+    assert_eq!(
+        (e["kind"].as_str(), e["code"].as_str()),
+        (Some("remote"), Some("next_page_off_host"))
+    );
+    assert!(
+        e["message"].as_str().unwrap().contains("169.254.169.254"),
+        "{e}"
+    );
+    // The first page only: the link was not followed.
+    assert_eq!(f.requests().len(), 1);
 }
 
 #[tokio::test]

@@ -10,31 +10,71 @@ async fn sf() -> RecordedFake {
 }
 
 #[tokio::test]
-async fn query_then_query_more() {
+async fn query_follows_next_records_url_through_three_batches() {
     let f = sf().await;
-    let steps = "  - { id: q, card: salesforce.query, with: { connection: c, soql: \"SELECT Id, Username FROM User WHERE IsActive = true\" } }
-  - { id: more, card: salesforce.query_more, with: { connection: c, locator: \"{{ q.nextRecordsUrl }}\" } }
-";
-    // The locator is the last segment of nextRecordsUrl; a whole path is refused (it has `/`).
-    let r = run(&f, "", CONN, steps).await;
-    assert_eq!(out(&r, "q")["done"], false);
-    assert_eq!(out(&r, "q")["records"][0]["Username"], "alice@acme.com");
-    let q = req(&f, 0);
-    assert_eq!(q.path, format!("{DATA}/query"));
+    let steps = "  - { id: q, card: salesforce.query, with: { connection: c, soql: \"SELECT Id, Username FROM User WHERE IsActive = true\" } }\n";
+    let r = ok(&f, "", CONN, steps).await;
+    let q = out(&r, "q");
+    let names: Vec<&str> = q
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["Username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alice@acme.com", "bob@acme.com", "carol@acme.com"]);
+    let first = req(&f, 0);
+    assert_eq!(first.path, format!("{DATA}/query"));
     assert_eq!(
-        q.query_param("q").as_deref(),
+        first.query_param("q").as_deref(),
         Some("SELECT Id, Username FROM User WHERE IsActive = true")
     );
-    assert_eq!(err(&r, "more")["kind"], "input");
-    let steps = "  - { id: more, card: salesforce.query_more, with: { connection: c, locator: 01gD0000002HU6KIAW-2000 } }\n";
-    let r = ok(&f, "", CONN, steps).await;
-    assert_eq!(out(&r, "more")["records"][0]["Username"], "bob@acme.com");
+    // nextRecordsUrl is a path from the host (it repeats /services/data/v62.0).
     assert_req(
         &req(&f, 1),
         "GET",
         &format!("{DATA}/query/01gD0000002HU6KIAW-2000"),
         None,
     );
+    assert_req(
+        &req(&f, 2),
+        "GET",
+        &format!("{DATA}/query/01gD0000002HU6KIAW-4000"),
+        None,
+    );
+    assert_eq!(req(&f, 2).header("authorization"), Some(bearer().as_str()));
+    assert_eq!(f.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn query_more_reads_one_batch_by_its_locator() {
+    let f = sf().await;
+    let steps = "  - { id: more, card: salesforce.query_more, with: { connection: c, locator: 01gD0000002HU6KIAW-2000 } }\n";
+    let r = ok(&f, "", CONN, steps).await;
+    assert_eq!(out(&r, "more")["records"][0]["Username"], "bob@acme.com");
+    assert_eq!(out(&r, "more")["done"], false);
+    assert_req(
+        &req(&f, 0),
+        "GET",
+        &format!("{DATA}/query/01gD0000002HU6KIAW-2000"),
+        None,
+    );
+    // A whole nextRecordsUrl is refused as a locator (it has `/`).
+    let steps = "  - { id: more, card: salesforce.query_more, with: { connection: c, locator: /services/data/v62.0/query/01gD0000002HU6KIAW-2000 } }\n";
+    let r = run(&f, "", CONN, steps).await;
+    assert_eq!(err(&r, "more")["kind"], "input");
+}
+
+#[tokio::test]
+async fn a_next_records_url_on_another_host_is_refused() {
+    let f = sf().await;
+    let r = run(&f, "", CONN, "  - { id: q, card: salesforce.query, with: { connection: c, soql: SELECT Id FROM Account } }\n").await;
+    let e = err(&r, "q");
+    assert_eq!(e["code"], "next_page_off_host", "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("attacker.example"),
+        "{e}"
+    );
+    assert_eq!(f.requests().len(), 1, "not followed");
 }
 
 #[tokio::test]
