@@ -115,9 +115,9 @@ fn issue(
     grant_type: &str,
     endpoint: TokenEndpoint,
 ) -> Value {
-    let access_token = state
-        .fixed_token
-        .clone()
+    let queued = (!state.next_tokens.is_empty()).then(|| state.next_tokens.remove(0));
+    let access_token = queued
+        .or_else(|| state.fixed_token.clone())
         .unwrap_or_else(|| format!("at-{}", random_urlsafe(40)));
     let mut body = json!({
         "token_type": "Bearer",

@@ -94,6 +94,8 @@ struct OAuthState {
     tenants: HashSet<String>,
     expires_in: u64,
     fixed_token: Option<String>,
+    /// Tokens issued before any other, in order (a token "revoked" after issue).
+    next_tokens: Vec<String>,
     seen_jti: HashSet<String>,
     issued: Vec<IssuedToken>,
     requests: Vec<Recorded>,
@@ -137,6 +139,7 @@ impl FakeOAuth {
                 tenants: HashSet::new(),
                 expires_in: 3600,
                 fixed_token: None,
+                next_tokens: Vec::new(),
                 seen_jti: HashSet::new(),
                 issued: Vec::new(),
                 requests: Vec::new(),
@@ -253,6 +256,12 @@ impl FakeOAuth {
     /// so the fake Okta accepts it).
     pub fn set_fixed_access_token(&self, token: Option<&str>) {
         lock(&self.shared.state).fixed_token = token.map(str::to_owned);
+    }
+
+    /// The next token issued is `token` (before any fixed token), once: e.g. a token the API
+    /// does not know, as after a revocation.
+    pub fn issue_next(&self, token: &str) {
+        lock(&self.shared.state).next_tokens.push(token.to_owned());
     }
 
     /// Parks every token request at `gate` before answering (`None` stops holding).
