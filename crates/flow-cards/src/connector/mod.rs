@@ -12,6 +12,7 @@
 pub mod action;
 pub mod api;
 pub mod format;
+pub mod example;
 pub mod live;
 pub mod load;
 pub mod oauth;
@@ -19,6 +20,7 @@ pub mod paging;
 pub mod settings;
 
 pub use live::{AuthProvider, ConnectorLive, StaticAuth};
+pub use example::{ExampleFailure, run_examples};
 pub use load::Connector;
 
 use crate::util::CONNECTOR_TIMEOUT;
