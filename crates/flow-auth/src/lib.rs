@@ -36,13 +36,13 @@ mod provider;
 mod secret;
 mod transport;
 
-pub use error::{AuthError, ConfigError, KeyError, TransportError};
+pub use error::{AuthError, ConfigError, KeyError, TransportError, VerifyError};
 pub use google::{GOOGLE_TOKEN_URI, ServiceAccountKey};
 pub use grant::{
     CLIENT_ASSERTION_TYPE, ClientAuth, ClientCredentials, GoogleServiceAccount, Grant,
     JWT_BEARER_GRANT, MICROSOFT_GRAPH_SCOPE, MICROSOFT_LOGIN, RefreshToken,
 };
-pub use jwt::{Algorithm, SigningKey};
+pub use jwt::{Algorithm, SigningKey, VerifyingKey};
 pub use provider::{
     AccessToken, Clock, DEFAULT_LIFETIME, DEFAULT_REFRESH_MARGIN, MAX_LIFETIME, SystemClock,
     TokenProvider,

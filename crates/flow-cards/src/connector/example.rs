@@ -148,7 +148,14 @@ async fn run_example(c: &'static Connector, index: usize, ex: &ExampleDef) -> Re
         )]),
         capture_inputs: false,
     };
-    let cx = StepCx::new(&parts, &NoNames, &env, &NoHelpers, 1, Duration::from_secs(10));
+    let cx = StepCx::new(
+        &parts,
+        &NoNames,
+        &env,
+        &NoHelpers,
+        1,
+        Duration::from_secs(10),
+    );
     let got = card.run(&cx).await.map(|o| o.output);
     let seen = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
     check_request(ex, &seen)?;

@@ -11,16 +11,16 @@
 
 pub mod action;
 pub mod api;
-pub mod format;
 pub mod example;
+pub mod format;
 pub mod live;
 pub mod load;
 pub mod oauth;
 pub mod paging;
 pub mod settings;
 
-pub use live::{AuthProvider, ConnectorLive, StaticAuth};
 pub use example::{ExampleFailure, run_examples};
+pub use live::{AuthProvider, ConnectorLive, StaticAuth};
 pub use load::Connector;
 
 use crate::util::CONNECTOR_TIMEOUT;

@@ -113,9 +113,17 @@ async fn examples_that_do_not_hold_are_reported() {
         ],
         "{failures:?}"
     );
-    assert!(failures[0].problem.contains(r#"the example says {"name":"Gadget"}"#));
+    assert!(
+        failures[0]
+            .problem
+            .contains(r#"the example says {"name":"Gadget"}"#)
+    );
     assert!(failures[1].problem.contains("sent GET /things/a"));
-    assert!(failures[2].problem.contains(r#"sent the query {"expand":"all"}"#));
+    assert!(
+        failures[2]
+            .problem
+            .contains(r#"sent the query {"expand":"all"}"#)
+    );
     assert_eq!(failures[0].card, "toy.get_thing");
 }
 
