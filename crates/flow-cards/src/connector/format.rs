@@ -150,6 +150,28 @@ pub enum AuthDef {
     OauthRefreshToken(IndexMap<String, Tpl>),
     /// A Google service account (signed JWT bearer grant).
     GoogleServiceAccount(IndexMap<String, Tpl>),
+    /// HTTP basic credentials exchanged at a URL for a bearer token (Jamf Pro's `POST
+    /// /api/v1/auth/token`), cached until shortly before it expires.
+    BasicTokenExchange(TokenExchangeDef),
+}
+
+/// Basic credentials exchanged for a bearer token.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenExchangeDef {
+    /// The URL POSTed to with `authorization: Basic …` (a template over `settings`).
+    pub url: Tpl,
+    /// The user name.
+    pub username: Tpl,
+    /// The password.
+    pub password: Tpl,
+    /// The answer's field holding the token, a dotted path (default `token`).
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The answer's field holding the expiry, a dotted path (default `expires`): an RFC 3339
+    /// time or a number (seconds from now, Unix seconds or Unix milliseconds).
+    #[serde(default)]
+    pub expires: Option<String>,
 }
 
 /// Rate-limit signals.

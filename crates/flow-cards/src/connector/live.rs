@@ -23,6 +23,7 @@ pub fn auth_tpls(a: &AuthDef) -> Vec<Tpl> {
         AuthDef::OauthClientCredentials(m)
         | AuthDef::OauthRefreshToken(m)
         | AuthDef::GoogleServiceAccount(m) => m.values().copied().collect(),
+        AuthDef::BasicTokenExchange(x) => vec![x.url, x.username, x.password],
     }
 }
 

@@ -1,13 +1,14 @@
-//! The OAuth kinds of a connector's `auth:` (`oauth_client_credentials`, `oauth_refresh_token`,
-//! `google_service_account`), through `flow-auth`'s [`TokenProvider`]: tokens are fetched with
+//! The token-fetching kinds of a connector's `auth:` (`oauth_client_credentials`,
+//! `oauth_refresh_token`, `google_service_account`, `basic_token_exchange`), through
+//! `flow-auth`'s [`TokenProvider`]: tokens are fetched with
 //! the connection's own HTTP client, cached until shortly before they expire, fetched once
 //! under concurrency, and sent as `authorization: Bearer …`. A dry run fetches nothing.
 
 use super::live::AuthProvider;
 use crate::ReqwestTransport;
 use flow_auth::{
-    ClientAuth, ClientCredentials, GoogleServiceAccount, Grant, RefreshToken, TokenProvider,
-    TokenRequest, TransportResponse,
+    BasicExchange, ClientAuth, ClientCredentials, GoogleServiceAccount, Grant, RefreshToken,
+    TokenProvider, TokenRequest, TransportResponse,
 };
 use flow_card::{CardError, ErrorKind, HttpRequest, StepCx, Transport};
 use futures_util::future::BoxFuture;
@@ -194,9 +195,51 @@ fn grant(kind: &str, field: Field<'_>) -> Result<Grant, String> {
     }
 }
 
+/// The settings of a `basic_token_exchange` alternative, evaluated.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The URL POSTed to.
+    pub url: String,
+    /// The user name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+    /// The answer's token field (default `token`).
+    pub token_field: Option<String>,
+    /// The answer's expiry field (default `expires`).
+    pub expires_field: Option<String>,
+}
+
+/// The credential of a `basic_token_exchange` alternative, for connection `connection`.
+pub fn exchange(x: Exchange, dry_run: bool, connection: &str) -> OAuth {
+    let mut grant = BasicExchange::new(&x.url, &x.username, flow_auth::Secret::new(x.password));
+    if let Some(f) = x.token_field {
+        grant.token_field = f;
+    }
+    if let Some(f) = x.expires_field {
+        grant.expires_field = f;
+    }
+    with_grant(
+        "basic_token_exchange",
+        Ok(Grant::BasicExchange(grant)),
+        dry_run,
+        connection,
+    )
+}
+
 /// The credential of an OAuth alternative `kind` whose fields `field` gives, for connection
 /// `connection`. In a dry run the settings may be unresolved: nothing is checked then.
 pub fn provider(kind: &str, field: Field<'_>, dry_run: bool, connection: &str) -> OAuth {
+    let grant = if dry_run {
+        Err(String::new())
+    } else {
+        grant(kind, field)
+    };
+    with_grant(kind, grant, dry_run, connection)
+}
+
+/// The credential for `grant` (or why there is none); a dry run gets no tokens.
+fn with_grant(kind: &str, grant: Result<Grant, String>, dry_run: bool, connection: &str) -> OAuth {
     let state = if dry_run {
         OAuthState::Broken("a dry run gets no tokens".into())
     } else {
@@ -204,7 +247,7 @@ pub fn provider(kind: &str, field: Field<'_>, dry_run: bool, connection: &str) -
             Err(e) => OAuthState::Broken(format!("cannot start the HTTP client: {e}")),
             Ok(t) => {
                 let transport = Arc::new(t) as Arc<dyn Transport>;
-                match grant(kind, field).and_then(|g| {
+                match grant.and_then(|g| {
                     TokenProvider::new(g, Arc::new(TokenTransport(transport)))
                         .map_err(|e| e.to_string())
                 }) {

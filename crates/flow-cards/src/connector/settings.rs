@@ -288,6 +288,18 @@ impl DataConnection {
                     kind, &field, dry_run, &self.name,
                 )))
             }
+            Some(AuthDef::BasicTokenExchange(x)) => {
+                let exchange = super::oauth::Exchange {
+                    url: self.eval_text(x.url, &settings),
+                    username: self.eval_text(x.username, &settings),
+                    password: self.eval_text(x.password, &settings),
+                    token_field: x.token.clone(),
+                    expires_field: x.expires.clone(),
+                };
+                Some(Arc::new(super::oauth::exchange(
+                    exchange, dry_run, &self.name,
+                )))
+            }
             None => None,
         };
         ConnectorLive {
