@@ -147,6 +147,13 @@ fn check_scope(
     endpoint: &TokenEndpoint,
 ) -> Result<(), Refusal> {
     let asked: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+    let optional = matches!(
+        endpoint,
+        TokenEndpoint::ServiceNow | TokenEndpoint::Salesforce
+    );
+    if asked.is_empty() && optional {
+        return Ok(());
+    }
     if asked.is_empty() {
         return Err(refuse(
             400,
