@@ -247,4 +247,39 @@ mod tests {
         );
         assert!(reason(401, "{}").contains("401"));
     }
+
+    /// Answers every token request with a Jamf token, counting them.
+    struct Counting(std::sync::atomic::AtomicUsize);
+
+    impl crate::Transport for Counting {
+        fn post_form<'a>(
+            &'a self,
+            _: &'a TokenRequest,
+        ) -> futures_util::future::BoxFuture<'a, Result<TransportResponse, crate::TransportError>>
+        {
+            Box::pin(async move {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::task::yield_now().await;
+                Ok(answer(
+                    200,
+                    r#"{"token":"jamf-token","expires":"2100-01-01T00:00:00Z"}"#,
+                ))
+            })
+        }
+    }
+
+    /// Many requests at once share one exchange, and later ones reuse the cached token.
+    #[tokio::test]
+    async fn the_token_is_fetched_once_under_concurrency_and_cached() -> Result<(), AuthError> {
+        let counting = std::sync::Arc::new(Counting(Default::default()));
+        let transport: std::sync::Arc<dyn crate::Transport> = counting.clone();
+        let provider = crate::TokenProvider::new(crate::Grant::BasicExchange(jamf()), transport)?;
+        let calls = (0..8).map(|_| provider.authorization());
+        for header in futures_util::future::join_all(calls).await {
+            assert_eq!(header?.expose(), "Bearer jamf-token");
+        }
+        provider.authorization().await?;
+        assert_eq!(counting.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        Ok(())
+    }
 }
