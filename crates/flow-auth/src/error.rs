@@ -104,6 +104,30 @@ pub enum KeyError {
     /// Signing failed.
     #[error("signing the client assertion failed")]
     Signing,
+    /// The key is not one for this algorithm (an EC key for RS256, an RSA key for HS256).
+    #[error("the key is not a key for {0}")]
+    WrongAlgorithm(&'static str),
+    /// The text is not a PEM public key block.
+    #[error("the public key is not a PEM public key (expected -----BEGIN PUBLIC KEY-----)")]
+    NotPublicPem,
+}
+
+/// Why a JSON Web Token does not verify ([`crate::VerifyingKey::verify`]). Never quotes the
+/// token or the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// Not `header.payload.signature` with base64url JSON parts.
+    #[error("the token is not a JWT (header.payload.signature)")]
+    Malformed,
+    /// The token's header names another algorithm than the one wanted.
+    #[error("the token is not signed with {0}")]
+    Algorithm(&'static str),
+    /// The signature does not match the key.
+    #[error("the signature does not match the key")]
+    Signature,
+    /// The key cannot verify this algorithm.
+    #[error(transparent)]
+    Key(#[from] KeyError),
 }
 
 /// A configuration that cannot work.

@@ -8,6 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::error::{AuthError, ConfigError, KeyError};
+use crate::exchange::BasicExchange;
 use crate::google::ServiceAccountKey;
 use crate::jwt::{SigningKey, client_assertion};
 use crate::secret::Secret;
@@ -173,6 +174,8 @@ pub enum Grant {
     RefreshToken(RefreshToken),
     /// Google service account.
     GoogleServiceAccount(GoogleServiceAccount),
+    /// Basic credentials exchanged for a bearer token (Jamf Pro).
+    BasicExchange(BasicExchange),
 }
 
 impl Grant {
@@ -182,6 +185,7 @@ impl Grant {
             Grant::ClientCredentials(g) => &g.token_url,
             Grant::RefreshToken(g) => &g.token_url,
             Grant::GoogleServiceAccount(g) => &g.key.token_uri,
+            Grant::BasicExchange(g) => &g.url,
         }
     }
 
@@ -204,6 +208,9 @@ impl Grant {
                 _ => Ok(()),
             },
             Grant::GoogleServiceAccount(_) => Ok(()),
+            Grant::BasicExchange(g) if g.username.is_empty() => Err(ConfigError::Empty("username")),
+            Grant::BasicExchange(g) if g.password.is_empty() => Err(ConfigError::Empty("password")),
+            Grant::BasicExchange(_) => Ok(()),
         }
     }
 
@@ -245,6 +252,7 @@ impl Grant {
                 req.add_secret(&assertion);
                 Ok(req)
             }
+            Grant::BasicExchange(g) => Ok(g.request()),
         }
     }
 }

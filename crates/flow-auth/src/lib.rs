@@ -9,7 +9,11 @@
 //!   ([`ClientCredentials::microsoft_graph`]) and any other machine-to-machine API;
 //! - **refresh token** ([`RefreshToken`]), keeping a rotated refresh token in memory;
 //! - **Google service accounts** ([`GoogleServiceAccount`]): the signed JWT bearer grant,
-//!   with an optional `sub` for domain-wide delegation.
+//!   with an optional `sub` for domain-wide delegation;
+//! - **basic credentials exchanged for a bearer token** ([`BasicExchange`]): Jamf Pro's
+//!   `POST /api/v1/auth/token`, and any API that answers a token and its expiry as JSON.
+//!
+//! It is also flowctl's one JSON Web Token implementation ([`SigningKey`], [`VerifyingKey`]).
 //!
 //! Tokens are cached until shortly before `expires_in` and fetched once under concurrency;
 //! [`TokenProvider::invalidate`] drops a token an API answered 401 to. HTTP goes through the
@@ -29,6 +33,7 @@
 //! ```
 
 mod error;
+mod exchange;
 mod google;
 mod grant;
 mod jwt;
@@ -36,13 +41,14 @@ mod provider;
 mod secret;
 mod transport;
 
-pub use error::{AuthError, ConfigError, KeyError, TransportError};
+pub use error::{AuthError, ConfigError, KeyError, TransportError, VerifyError};
+pub use exchange::{BasicExchange, DEFAULT_EXPIRES_FIELD, DEFAULT_TOKEN_FIELD};
 pub use google::{GOOGLE_TOKEN_URI, ServiceAccountKey};
 pub use grant::{
     CLIENT_ASSERTION_TYPE, ClientAuth, ClientCredentials, GoogleServiceAccount, Grant,
     JWT_BEARER_GRANT, MICROSOFT_GRAPH_SCOPE, MICROSOFT_LOGIN, RefreshToken,
 };
-pub use jwt::{Algorithm, SigningKey};
+pub use jwt::{Algorithm, SigningKey, VerifyingKey};
 pub use provider::{
     AccessToken, Clock, DEFAULT_LIFETIME, DEFAULT_REFRESH_MARGIN, MAX_LIFETIME, SystemClock,
     TokenProvider,

@@ -200,7 +200,10 @@ impl TokenProvider {
                 source: TransportError::new(scrub(&e.to_string(), &secrets)),
             }
         })?;
-        let parsed = parse(&request.url, &response, &secrets)?;
+        let parsed = match &self.grant {
+            Grant::BasicExchange(g) => g.parse(&response, std::time::SystemTime::now())?,
+            _ => parse(&request.url, &response, &secrets)?,
+        };
         let lifetime = parsed
             .lifetime
             .unwrap_or(DEFAULT_LIFETIME)
@@ -222,11 +225,15 @@ impl TokenProvider {
 }
 
 /// A successful token response.
-struct Parsed {
-    access_token: Secret,
-    lifetime: Option<Duration>,
-    refresh_token: Option<Secret>,
-    scope: Option<String>,
+pub(crate) struct Parsed {
+    /// The token.
+    pub(crate) access_token: Secret,
+    /// How long it lasts, when the answer said.
+    pub(crate) lifetime: Option<Duration>,
+    /// A rotated refresh token.
+    pub(crate) refresh_token: Option<Secret>,
+    /// The scopes granted.
+    pub(crate) scope: Option<String>,
 }
 
 /// Reads a token response (RFC 6749 §5.1) or an error response (§5.2).

@@ -150,6 +150,28 @@ pub enum AuthDef {
     OauthRefreshToken(IndexMap<String, Tpl>),
     /// A Google service account (signed JWT bearer grant).
     GoogleServiceAccount(IndexMap<String, Tpl>),
+    /// HTTP basic credentials exchanged at a URL for a bearer token (Jamf Pro's `POST
+    /// /api/v1/auth/token`), cached until shortly before it expires.
+    BasicTokenExchange(TokenExchangeDef),
+}
+
+/// Basic credentials exchanged for a bearer token.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenExchangeDef {
+    /// The URL POSTed to with `authorization: Basic …` (a template over `settings`).
+    pub url: Tpl,
+    /// The user name.
+    pub username: Tpl,
+    /// The password.
+    pub password: Tpl,
+    /// The answer's field holding the token, a dotted path (default `token`).
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The answer's field holding the expiry, a dotted path (default `expires`): an RFC 3339
+    /// time or a number (seconds from now, Unix seconds or Unix milliseconds).
+    #[serde(default)]
+    pub expires: Option<String>,
 }
 
 /// Rate-limit signals.
@@ -385,9 +407,72 @@ pub struct ActionDef {
     /// Okta Workflows cards this action stands for.
     #[serde(default)]
     pub okta: Vec<String>,
-    /// Examples (documentation; see `docs/connector-format.md`).
+    /// Examples: inputs, the request they make, an answer and the output it gives. Each runs
+    /// as a test against a local fake answering with `answer` (see
+    /// `docs/connector-format.md`).
     #[serde(default)]
-    pub examples: Vec<serde_json::Value>,
+    pub examples: Vec<ExampleDef>,
+}
+
+/// One example of an action: a documented call that runs as a test.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleDef {
+    /// What it shows.
+    pub title: String,
+    /// The card's inputs (plain values, no templates).
+    #[serde(rename = "with", default)]
+    pub inputs: IndexMap<String, serde_json::Value>,
+    /// The request the card must send.
+    pub request: ExampleRequest,
+    /// The API's answer.
+    pub answer: ExampleAnswer,
+    /// The card's output for that answer (exactly one of `output` and `error`).
+    #[serde(default, deserialize_with = "present")]
+    pub output: Option<serde_json::Value>,
+    /// Text the card's error message contains, for an answer the card fails on.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// A field that may be `null`: present (even `null`) is `Some`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
+}
+
+/// The request an example must send.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleRequest {
+    /// The method.
+    pub method: String,
+    /// The path after the base URL, inputs encoded as sent (`/api/v1/users/ada%40example.com`).
+    pub path: String,
+    /// The query parameters, exactly (a list for a repeated one); not checked when left out.
+    #[serde(default)]
+    pub query: Option<IndexMap<String, serde_json::Value>>,
+    /// The body, exactly (JSON, or a form's fields as an object); not checked when left out.
+    #[serde(default, deserialize_with = "present")]
+    pub body: Option<serde_json::Value>,
+}
+
+/// The answer of an example's fake API.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleAnswer {
+    /// The status (default 200).
+    #[serde(default = "ok_status")]
+    pub status: u16,
+    /// Headers.
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    /// The body, sent as JSON (a text is sent as it is; none sends an empty body).
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
+}
+
+fn ok_status() -> u16 {
+    200
 }
 
 /// One input of an action.

@@ -23,6 +23,7 @@ pub fn auth_tpls(a: &AuthDef) -> Vec<Tpl> {
         AuthDef::OauthClientCredentials(m)
         | AuthDef::OauthRefreshToken(m)
         | AuthDef::GoogleServiceAccount(m) => m.values().copied().collect(),
+        AuthDef::BasicTokenExchange(x) => vec![x.url, x.username, x.password],
     }
 }
 
@@ -37,10 +38,22 @@ pub trait AuthProvider: Send + Sync + Debug {
     ) -> BoxFuture<'a, Result<Option<(String, String)>, CardError>>;
 
     /// The API answered 401 to a request sent with header value `value`: a provider that
-    /// caches tokens forgets that one, so the next request (a retry, the next run) gets a new
-    /// one. Fixed credentials have nothing to forget.
-    fn rejected(&self, value: &str) {
+    /// caches tokens forgets that one, so the next request gets a new one, and answers `true`:
+    /// the failing request is then sent once more with a freshly fetched credential. Fixed
+    /// credentials have nothing to forget and answer `false` (the 401 stands).
+    fn rejected(&self, value: &str) -> bool {
         let _ = value;
+        false
+    }
+
+    /// The error when the API answered 401 again to a request sent with a freshly fetched
+    /// credential (after [`AuthProvider::rejected`] answered `true`). It names the connection
+    /// and never the credential.
+    fn refused_again(&self) -> CardError {
+        CardError::new(
+            ErrorKind::Unauthorized,
+            "the API refused a freshly fetched credential too (HTTP 401)",
+        )
     }
 }
 
@@ -137,16 +150,11 @@ impl ConnectorLive {
         rehearsal: &(dyn Fn(&HttpRequest) -> HttpResponse + Sync),
         wait_on_limit: bool,
     ) -> Result<HttpResponse, CardError> {
-        let mut req = req;
-        let mut sent_credential = None;
-        if let Some(auth) = &self.auth
-            && let Some((k, v)) = auth.header(cx).await?
-        {
-            req = req.header(&k, v.clone()).secret(secret_part(&v));
-            sent_credential = Some((auth, v));
-        }
+        let mut attempt = self.with_credential(cx, &req).await?;
         let rate = self.connector.def.rate_limit.as_ref();
         let mut waits = 0;
+        // A 401 to an OAuth token is answered once by fetching a new token and sending again.
+        let mut fresh_credential = false;
         loop {
             self.wait_window(cx).await;
             let resp = {
@@ -155,13 +163,21 @@ impl ConnectorLive {
                     .acquire()
                     .await
                     .map_err(|_| CardError::new(ErrorKind::Connection, "connection closed"))?;
-                cx.send(req.clone(), rehearsal).await?
+                cx.send(attempt.req.clone(), rehearsal).await?
             };
             self.note_window(&resp);
             if resp.status == 401
-                && let Some((auth, v)) = &sent_credential
+                && let Some((auth, v)) = &attempt.credential
             {
-                auth.rejected(v);
+                let refetch = auth.rejected(v);
+                if fresh_credential {
+                    return Err(auth.refused_again());
+                }
+                if refetch {
+                    fresh_credential = true;
+                    attempt = self.with_credential(cx, &req).await?;
+                    continue;
+                }
             }
             let limited = rate.is_some_and(|r| r.statuses.contains(&resp.status));
             match rate {
@@ -176,6 +192,23 @@ impl ConnectorLive {
                 _ => return Ok(resp),
             }
         }
+    }
+
+    /// `req` with the credential the provider gives now (marked secret).
+    async fn with_credential(
+        &self,
+        cx: &StepCx<'_>,
+        req: &HttpRequest,
+    ) -> Result<Attempt<'_>, CardError> {
+        let mut req = req.clone();
+        let mut credential = None;
+        if let Some(auth) = &self.auth
+            && let Some((k, v)) = auth.header(cx).await?
+        {
+            req = req.header(&k, v.clone()).secret(secret_part(&v));
+            credential = Some((auth, v));
+        }
+        Ok(Attempt { req, credential })
     }
 
     /// How long the answer asks to wait: `retry-after` (or the configured header), else the
@@ -265,6 +298,12 @@ impl ConnectorLive {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+}
+
+/// A request ready to send: with the credential, and which provider gave which value.
+struct Attempt<'a> {
+    req: HttpRequest,
+    credential: Option<(&'a Arc<dyn AuthProvider>, String)>,
 }
 
 /// The credential part of a header value (`SSWS abc` gives `abc`), to mask wherever it occurs.

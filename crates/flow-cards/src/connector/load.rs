@@ -421,6 +421,12 @@ impl Check<'_> {
             );
         }
         let path = self.path(name, &r.path, &inputs);
+        for problem in super::example::problems(a, &method, &inputs) {
+            self.error(
+                self.span_of(&["actions", name, "examples"]),
+                format!("action `{name}`: {problem}"),
+            );
+        }
         let (mut output, output_text) = match &a.output {
             Some(o) => {
                 if let Some(t) = o.value {

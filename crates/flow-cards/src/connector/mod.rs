@@ -11,6 +11,7 @@
 
 pub mod action;
 pub mod api;
+pub mod example;
 pub mod format;
 pub mod live;
 pub mod load;
@@ -19,6 +20,7 @@ pub mod paging;
 pub mod settings;
 pub mod stream;
 
+pub use example::{ExampleFailure, run_examples};
 pub use live::{AuthProvider, ConnectorLive, StaticAuth};
 pub use load::Connector;
 

@@ -1,13 +1,14 @@
-//! The OAuth kinds of a connector's `auth:` (`oauth_client_credentials`, `oauth_refresh_token`,
-//! `google_service_account`), through `flow-auth`'s [`TokenProvider`]: tokens are fetched with
+//! The token-fetching kinds of a connector's `auth:` (`oauth_client_credentials`,
+//! `oauth_refresh_token`, `google_service_account`, `basic_token_exchange`), through
+//! `flow-auth`'s [`TokenProvider`]: tokens are fetched with
 //! the connection's own HTTP client, cached until shortly before they expire, fetched once
 //! under concurrency, and sent as `authorization: Bearer …`. A dry run fetches nothing.
 
 use super::live::AuthProvider;
 use crate::ReqwestTransport;
 use flow_auth::{
-    ClientAuth, ClientCredentials, GoogleServiceAccount, Grant, RefreshToken, TokenProvider,
-    TokenRequest, TransportResponse,
+    BasicExchange, ClientAuth, ClientCredentials, GoogleServiceAccount, Grant, RefreshToken,
+    TokenProvider, TokenRequest, TransportResponse,
 };
 use flow_card::{CardError, ErrorKind, HttpRequest, StepCx, Transport};
 use futures_util::future::BoxFuture;
@@ -48,10 +49,19 @@ impl flow_auth::Transport for TokenTransport {
     }
 }
 
-/// An OAuth credential: a token provider, or why the connection's settings cannot make one
-/// (reported at the first request).
+/// An OAuth credential of one connection: a token provider, or why the connection's settings
+/// cannot make one (reported at the first request).
 #[derive(Debug)]
-pub enum OAuth {
+pub struct OAuth {
+    /// The connection's name in `flowctl.yaml`, for errors.
+    pub connection: String,
+    /// The provider, or why there is none.
+    pub state: OAuthState,
+}
+
+/// Whether an [`OAuth`] credential can get tokens.
+#[derive(Debug)]
+pub enum OAuthState {
     /// Ready.
     Provider(Box<TokenProvider>),
     /// Unusable settings (a key that does not parse, a bad token URL).
@@ -67,25 +77,43 @@ impl AuthProvider for OAuth {
             if cx.dry_run() {
                 return Ok(Some(("authorization".into(), "Bearer rehearsal".into())));
             }
-            match self {
-                OAuth::Provider(p) => {
+            match &self.state {
+                OAuthState::Provider(p) => {
                     let v = p.authorization().await.map_err(|e| {
                         CardError::new(
                             ErrorKind::Unauthorized,
-                            format!("getting an access token: {e}"),
+                            format!(
+                                "connection `{}`: getting an access token: {e}",
+                                self.connection
+                            ),
                         )
                     })?;
                     Ok(Some(("authorization".into(), v.expose().to_string())))
                 }
-                OAuth::Broken(why) => Err(CardError::new(ErrorKind::Config, why.clone())),
+                OAuthState::Broken(why) => Err(CardError::new(ErrorKind::Config, why.clone())),
             }
         })
     }
 
-    fn rejected(&self, value: &str) {
-        if let OAuth::Provider(p) = self {
-            p.invalidate(value);
+    fn rejected(&self, value: &str) -> bool {
+        match &self.state {
+            OAuthState::Provider(p) => {
+                p.invalidate(value);
+                true
+            }
+            OAuthState::Broken(_) => false,
         }
+    }
+
+    fn refused_again(&self) -> CardError {
+        CardError::new(
+            ErrorKind::Unauthorized,
+            format!(
+                "connection `{}`: the API answered 401 to a freshly fetched access token too; \
+                 check that the client is granted this API (scopes, roles, admin consent)",
+                self.connection
+            ),
+        )
     }
 }
 
@@ -167,20 +195,72 @@ fn grant(kind: &str, field: Field<'_>) -> Result<Grant, String> {
     }
 }
 
-/// The credential of an OAuth alternative `kind` whose fields `field` gives. In a dry run the
-/// settings may be unresolved: nothing is checked then.
-pub fn provider(kind: &str, field: Field<'_>, dry_run: bool) -> OAuth {
-    if dry_run {
-        return OAuth::Broken("a dry run gets no tokens".into());
+/// The settings of a `basic_token_exchange` alternative, evaluated.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The URL POSTed to.
+    pub url: String,
+    /// The user name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+    /// The answer's token field (default `token`).
+    pub token_field: Option<String>,
+    /// The answer's expiry field (default `expires`).
+    pub expires_field: Option<String>,
+}
+
+/// The credential of a `basic_token_exchange` alternative, for connection `connection`.
+pub fn exchange(x: Exchange, dry_run: bool, connection: &str) -> OAuth {
+    let mut grant = BasicExchange::new(&x.url, &x.username, flow_auth::Secret::new(x.password));
+    if let Some(f) = x.token_field {
+        grant.token_field = f;
     }
-    let transport = match ReqwestTransport::new() {
-        Ok(t) => Arc::new(t) as Arc<dyn Transport>,
-        Err(e) => return OAuth::Broken(format!("cannot start the HTTP client: {e}")),
+    if let Some(f) = x.expires_field {
+        grant.expires_field = f;
+    }
+    with_grant(
+        "basic_token_exchange",
+        Ok(Grant::BasicExchange(grant)),
+        dry_run,
+        connection,
+    )
+}
+
+/// The credential of an OAuth alternative `kind` whose fields `field` gives, for connection
+/// `connection`. In a dry run the settings may be unresolved: nothing is checked then.
+pub fn provider(kind: &str, field: Field<'_>, dry_run: bool, connection: &str) -> OAuth {
+    let grant = if dry_run {
+        Err(String::new())
+    } else {
+        grant(kind, field)
     };
-    match grant(kind, field).and_then(|g| {
-        TokenProvider::new(g, Arc::new(TokenTransport(transport))).map_err(|e| e.to_string())
-    }) {
-        Ok(p) => OAuth::Provider(Box::new(p)),
-        Err(why) => OAuth::Broken(format!("the connection's {kind} settings: {why}")),
+    with_grant(kind, grant, dry_run, connection)
+}
+
+/// The credential for `grant` (or why there is none); a dry run gets no tokens.
+fn with_grant(kind: &str, grant: Result<Grant, String>, dry_run: bool, connection: &str) -> OAuth {
+    let state = if dry_run {
+        OAuthState::Broken("a dry run gets no tokens".into())
+    } else {
+        match ReqwestTransport::new() {
+            Err(e) => OAuthState::Broken(format!("cannot start the HTTP client: {e}")),
+            Ok(t) => {
+                let transport = Arc::new(t) as Arc<dyn Transport>;
+                match grant.and_then(|g| {
+                    TokenProvider::new(g, Arc::new(TokenTransport(transport)))
+                        .map_err(|e| e.to_string())
+                }) {
+                    Ok(p) => OAuthState::Provider(Box::new(p)),
+                    Err(why) => OAuthState::Broken(format!(
+                        "connection `{connection}`: the {kind} settings: {why}"
+                    )),
+                }
+            }
+        }
+    };
+    OAuth {
+        connection: connection.to_string(),
+        state,
     }
 }

@@ -23,6 +23,8 @@ pub struct ConnectorData(pub &'static Connector);
 #[derive(Debug)]
 pub struct DataConnection {
     connector: &'static Connector,
+    /// The connection's name in `flowctl.yaml`.
+    name: String,
     /// Settings given (or defaulted), by name.
     settings: Vec<(String, Secret)>,
     /// The authentication alternative used, by index in `auth`.
@@ -150,6 +152,7 @@ pub fn decode(
     let default = c.def.max_concurrency.unwrap_or(8);
     Some(Arc::new(DataConnection {
         connector: c,
+        name: doc.name.clone(),
         settings,
         auth,
         max_concurrency: conn::max_concurrency(&f, u64::from(default), diags),
@@ -281,7 +284,21 @@ impl DataConnection {
                         .and_then(|t| c.tpl(*t).eval(&scope).ok())
                         .map(|v| v.into_owned())
                 };
-                Some(Arc::new(super::oauth::provider(kind, &field, dry_run)))
+                Some(Arc::new(super::oauth::provider(
+                    kind, &field, dry_run, &self.name,
+                )))
+            }
+            Some(AuthDef::BasicTokenExchange(x)) => {
+                let exchange = super::oauth::Exchange {
+                    url: self.eval_text(x.url, &settings),
+                    username: self.eval_text(x.username, &settings),
+                    password: self.eval_text(x.password, &settings),
+                    token_field: x.token.clone(),
+                    expires_field: x.expires.clone(),
+                };
+                Some(Arc::new(super::oauth::exchange(
+                    exchange, dry_run, &self.name,
+                )))
             }
             None => None,
         };

@@ -9,7 +9,7 @@ use flow_card::{
     StepCx,
 };
 use flow_model::Type;
-use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey, Header};
+use flow_auth::{Algorithm, KeyError, SigningKey};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
@@ -109,31 +109,29 @@ impl Card for Config {
                 claims.insert("exp".into(), Value::from(now.saturating_add(secs)));
             }
             let key: std::sync::Arc<KeyLive> = cx.connection(&self.key)?;
-            let encoding = encoding_key(&key, alg)?;
-            let mut header = Header::new(alg);
-            header.kid = cx.opt_text(&self.key_id)?;
-            jsonwebtoken::encode(&header, &claims, &encoding)
+            let signing = signing_key(&key, alg)?;
+            let kid = cx.opt_text(&self.key_id)?;
+            signing
+                .sign_as(alg, kid.as_deref(), &Value::Object(claims))
                 .map(Value::String)
-                .map_err(|_| CardError::new(ErrorKind::Config, format!("cannot sign with {alg:?}")))
+                .map_err(|e| match e {
+                    KeyError::WrongAlgorithm(_) => bad_key("private_key", alg),
+                    _ => CardError::new(
+                        ErrorKind::Config,
+                        format!("cannot sign with {}", alg.name()),
+                    ),
+                })
         })())
     }
 }
 
-/// The signing key for `alg` from a `key` connection.
-fn encoding_key(key: &KeyLive, alg: Algorithm) -> Result<EncodingKey, CardError> {
-    match alg.family() {
-        AlgorithmFamily::Hmac => {
-            EncodingKey::from_secret(key_setting(key.secret.as_deref(), "secret")?.as_bytes())
-                .map_err(|_| bad_key("secret", alg))
-        }
-        AlgorithmFamily::Rsa => {
-            let pem = key_setting(key.private_key.as_deref(), "private_key")?;
-            EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|_| bad_key("private_key", alg))
-        }
-        AlgorithmFamily::Ec => {
-            let pem = key_setting(key.private_key.as_deref(), "private_key")?;
-            EncodingKey::from_ec_pem(pem.as_bytes()).map_err(|_| bad_key("private_key", alg))
-        }
-        _ => Err(bad_key("private_key", alg)),
+/// The signing key for `alg` from a `key` connection: its `secret` for HS*, its
+/// `private_key` otherwise (through `flow-auth`, flowctl's one JWT implementation).
+fn signing_key(key: &KeyLive, alg: Algorithm) -> Result<SigningKey, CardError> {
+    if alg.is_hmac() {
+        let secret = key_setting(key.secret.as_deref(), "secret")?;
+        return Ok(SigningKey::from_secret(secret.as_bytes()));
     }
+    let pem = key_setting(key.private_key.as_deref(), "private_key")?;
+    SigningKey::from_pem(pem).map_err(|_| bad_key("private_key", alg))
 }

@@ -1,6 +1,6 @@
 //! `kind: key` connections: a secret key for `crypto.hmac` and the JWT cards, kept out of flow
 //! files and records. `secret` is an HMAC key; `private_key` and `public_key` are PEM keys (RSA
-//! or EC P-256) for signing and verifying.
+//! or EC P-256/P-384) for signing and verifying.
 
 use crate::conn;
 use flow_card::expr::ConnKind;
@@ -45,11 +45,11 @@ pub static CONNECTOR: ConnectorSpec = ConnectorSpec {
         ),
         (
             "private_key",
-            "a PEM private key (RSA or EC P-256, PKCS#8 or PKCS#1) for RS256/ES256 signing; masked in records",
+            "a PEM private key (RSA, PKCS#8 or PKCS#1; EC P-256 or P-384, PKCS#8) for RS/PS/ES signing; masked in records",
         ),
         (
             "public_key",
-            "a PEM public key (RSA or EC P-256) for RS256/ES256 verifying",
+            "a PEM public key (RSA, EC P-256 or P-384) for RS/PS/ES verifying",
         ),
     ],
     decode,

@@ -6,8 +6,8 @@ pub mod key;
 
 cards!(hash, hmac, jwt_sign, jwt_verify, random, uuid);
 
+use flow_auth::Algorithm;
 use flow_card::{CardError, ErrorKind};
-use jsonwebtoken::Algorithm;
 
 /// Fills `buf` from the operating system's secure random source.
 pub(crate) fn secure_random(buf: &mut [u8]) -> Result<(), CardError> {
@@ -23,24 +23,14 @@ pub(crate) fn secure_random(buf: &mut [u8]) -> Result<(), CardError> {
 pub(crate) const JWT_ALGORITHMS: &str =
     "HS256, HS384, HS512, RS256, RS384, RS512, PS256, ES256 or ES384";
 
-/// Reads a JWT algorithm name (`HS256` when `None`); the error lists those offered.
+/// Reads a JWT algorithm name (`HS256` when `None`); the error lists those offered. The JWT
+/// cards sign and verify through `flow-auth`, flowctl's one JWT implementation.
 pub(crate) fn jwt_algorithm(name: Option<&str>) -> Result<Algorithm, CardError> {
-    use Algorithm::*;
-    Ok(match name.unwrap_or("HS256") {
-        "HS256" => HS256,
-        "HS384" => HS384,
-        "HS512" => HS512,
-        "RS256" => RS256,
-        "RS384" => RS384,
-        "RS512" => RS512,
-        "PS256" => PS256,
-        "ES256" => ES256,
-        "ES384" => ES384,
-        other => {
-            return Err(CardError::input(format!(
-                "`algorithm` must be {JWT_ALGORITHMS}, found `{other}`"
-            )));
-        }
+    let name = name.unwrap_or("HS256");
+    Algorithm::from_name(name).ok_or_else(|| {
+        CardError::input(format!(
+            "`algorithm` must be {JWT_ALGORITHMS}, found `{name}`"
+        ))
     })
 }
 
@@ -54,10 +44,13 @@ pub(crate) fn key_setting<'k>(value: Option<&'k str>, name: &str) -> Result<&'k 
     })
 }
 
-/// The error for a key that the JWT library cannot read; it never shows the key.
+/// The error for a key that cannot serve an algorithm; it never shows the key.
 pub(crate) fn bad_key(name: &str, alg: Algorithm) -> CardError {
     CardError::new(
         ErrorKind::Config,
-        format!("the `{name}` of the `key` connection is not a key for {alg:?}"),
+        format!(
+            "the `{name}` of the `key` connection is not a key for {}",
+            alg.name()
+        ),
     )
 }

@@ -528,37 +528,91 @@ fn oauth_engine(okta: &FakeOkta, oauth: &flow_testkit::fake::FakeOAuth) -> Engin
     Engine::new(Arc::new(project), Arc::new(env))
 }
 
+/// A token the API answers 401 to (revoked after it was issued) is dropped, a new one is
+/// fetched, and the failing request itself is sent again with it: the run succeeds with two
+/// token fetches and two API requests, the second carrying the new token.
 #[tokio::test]
-async fn a_token_the_api_rejects_is_dropped_and_the_next_run_gets_a_new_one() {
+async fn a_token_the_api_rejects_is_replaced_and_the_request_sent_again_once() {
     let okta = FakeOkta::start().await.unwrap();
     okta.add_user("ada@example.com", UserStatus::Active);
     let oauth = flow_testkit::fake::FakeOAuth::start().await.unwrap();
     oauth.add_secret_client("svc-1", "svc-secret-123");
-    // The first token is one the fake Okta does not know (as after a revocation): 401.
+    // The first token is one the fake Okta does not know (as after a revocation): 401. Every
+    // later one is the token it accepts.
+    oauth.issue_next("at-revoked-0123456789");
+    oauth.set_fixed_access_token(Some(&okta.access_token()));
     let engine = oauth_engine(&okta, &oauth);
-    let run = || {
-        engine.run(
+    let r = engine
+        .run(
             0,
             RunInput::Inputs(json!({ "v": null })),
             RunOptions::default(),
         )
-    };
-    let first = run().await;
-    assert!(
-        step(&first, "users").error.is_some(),
-        "the unknown token is refused"
-    );
-    assert_eq!(oauth.issued().len(), 1);
-    // The next run does not send the rejected token again: it asks for a new one.
-    oauth.set_fixed_access_token(Some(&okta.access_token()));
-    let second = run().await;
+        .await;
     assert_eq!(
-        output(&second, "users").as_array().map(Vec::len),
+        output(&r, "users").as_array().map(Vec::len),
         Some(1),
         "{:?}",
-        step(&second, "users").error
+        step(&r, "users").error
     );
+    assert_eq!(step(&r, "users").attempts, 1, "no step retry was needed");
     assert_eq!(oauth.issued().len(), 2);
+    let seen = okta.requests();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some("Bearer at-revoked-0123456789")
+    );
+    assert_eq!(
+        seen[1].header("authorization"),
+        Some(format!("Bearer {}", okta.access_token()).as_str())
+    );
+    // The next run reuses the new token: no third fetch.
+    let again = engine
+        .run(
+            0,
+            RunInput::Inputs(json!({ "v": null })),
+            RunOptions::default(),
+        )
+        .await;
+    assert!(step(&again, "users").error.is_none());
+    assert_eq!(oauth.issued().len(), 2);
+}
+
+/// An API that refuses every token: the request is sent twice (the second time with a fresh
+/// token), never more, and the step fails `unauthorized` naming the connection, no token in
+/// the message or the record.
+#[tokio::test]
+async fn an_api_refusing_every_token_fails_after_two_attempts_naming_the_connection() {
+    let okta = FakeOkta::start().await.unwrap();
+    let oauth = flow_testkit::fake::FakeOAuth::start().await.unwrap();
+    oauth.add_secret_client("svc-1", "svc-secret-123");
+    let engine = oauth_engine(&okta, &oauth);
+    let r = engine
+        .run(
+            0,
+            RunInput::Inputs(json!({ "v": null })),
+            RunOptions::default(),
+        )
+        .await;
+    let err = step(&r, "users")
+        .error
+        .as_deref()
+        .map(Value::to_string)
+        .unwrap_or_default();
+    assert!(err.contains("connection `okta_svc`"), "{err}");
+    assert!(err.contains("401"), "{err}");
+    let issued = oauth.issued();
+    assert_eq!(issued.len(), 2);
+    assert_eq!(okta.requests().len(), 2, "one request and one retry");
+    let record = serde_json::to_string(&r).unwrap();
+    for t in &issued {
+        assert!(
+            !record.contains(&t.access_token),
+            "a token leaked: {record}"
+        );
+    }
+    assert!(!record.contains("svc-secret-123"));
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod connector_engine;
+mod connector_examples;
 mod connectors;
 mod okta_actions;
 mod pure_props;

@@ -85,3 +85,69 @@ async fn lock_and_erase_send_mdm_commands() {
         "5c1d2e3f-aaaa-4bbb-8ccc-1d2e3f4a5b6c"
     );
 }
+
+/// Basic credentials are exchanged at `POST /api/v1/auth/token` for the bearer token the API
+/// calls carry; two steps share one token (fetched once), which never appears in the record.
+#[tokio::test]
+async fn basic_credentials_are_exchanged_for_one_cached_bearer_token() {
+    let fixtures = Fixture::load_dir(&recorded_dir("jamf")).unwrap();
+    let f = RecordedFake::start(fixtures).await.unwrap();
+    let conn = "{ kind: jamf, base_url: \"${env:BASE}\", username: api-user, password: \"${env:SECRET}\" }";
+    let steps =
+        "  - { id: a, card: jamf.list_computers_by_user, with: { connection: c, username: jdoe } }
+  - { id: b, card: jamf.read_computer, with: { connection: c, id: \"1\" } }\n";
+    let r = ok(&f, "", conn, steps).await;
+    assert_eq!(out(&r, "a")[0]["general"]["managementId"], MGMT);
+    let seen = f.requests();
+    let token_requests: Vec<_> = seen
+        .iter()
+        .filter(|q| q.path == "/api/v1/auth/token")
+        .collect();
+    assert_eq!(token_requests.len(), 1, "{seen:?}");
+    assert_req(&seen[0], "POST", "/api/v1/auth/token", None);
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("api-user:{SECRET}"));
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some(format!("Basic {basic}").as_str())
+    );
+    let api: Vec<_> = seen.iter().skip(1).collect();
+    assert!(api.len() >= 2, "{seen:?}");
+    for q in api {
+        assert_eq!(
+            q.header("authorization"),
+            Some("Bearer eyJhbGciOiJIUzI1NiJ9.fake-jamf-bearer"),
+            "{q:?}"
+        );
+    }
+    let record = serde_json::to_string(&r).unwrap();
+    assert!(!record.contains("fake-jamf-bearer"), "the token leaked");
+    assert!(!record.contains(&basic), "the credentials leaked");
+}
+
+/// Credentials the token endpoint refuses fail the step `unauthorized`, naming the
+/// connection, without calling the API.
+#[tokio::test]
+async fn refused_basic_credentials_fail_naming_the_connection() {
+    let fixtures = Fixture::load_dir(&recorded_dir("jamf")).unwrap();
+    // Every request must carry this header: the token request's basic credentials do not.
+    let f = RecordedFake::start_with_auth(fixtures, "authorization", "Basic bm9ib2R5Om5vcGU=")
+        .await
+        .unwrap();
+    let conn = "{ kind: jamf, base_url: \"${env:BASE}\", username: api-user, password: \"${env:SECRET}\" }";
+    let r = run(
+        &f,
+        "",
+        conn,
+        "  - { id: a, card: jamf.read_computer, with: { connection: c, id: \"1\" } }\n",
+    )
+    .await;
+    let e = err(&r, "a");
+    assert_eq!(e["kind"], "unauthorized", "{e}");
+    let msg = e["message"].as_str().unwrap();
+    assert!(
+        msg.contains("connection `c`") && msg.contains("401"),
+        "{msg}"
+    );
+    assert_eq!(f.requests().len(), 1, "the API is not called");
+}

@@ -1,14 +1,16 @@
 //! The built-in SaaS connectors against the recorded fake: every action's exact request
 //! (method, path, query, body, credential) and typed output, from fixtures written from each
 //! vendor's API reference (`crates/flow-testkit/recorded/<connector>/`). The connectors that
-//! take OAuth or a service account are tested with their static `token` alternative (the token
-//! providers are not wired into connections yet).
+//! take OAuth or a service account are tested with their static `token` alternative here, and
+//! with their token flows against the fake OAuth server in [`oauth`] (Jamf's basic credentials
+//! exchange in [`jamf`]).
 
 mod github;
 mod google_workspace;
 mod jamf;
 mod jira;
 mod microsoft365;
+mod oauth;
 mod pagerduty;
 mod salesforce;
 mod servicenow;

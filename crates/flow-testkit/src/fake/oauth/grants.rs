@@ -115,9 +115,9 @@ fn issue(
     grant_type: &str,
     endpoint: TokenEndpoint,
 ) -> Value {
-    let access_token = state
-        .fixed_token
-        .clone()
+    let queued = (!state.next_tokens.is_empty()).then(|| state.next_tokens.remove(0));
+    let access_token = queued
+        .or_else(|| state.fixed_token.clone())
         .unwrap_or_else(|| format!("at-{}", random_urlsafe(40)));
     let mut body = json!({
         "token_type": "Bearer",
@@ -147,6 +147,13 @@ fn check_scope(
     endpoint: &TokenEndpoint,
 ) -> Result<(), Refusal> {
     let asked: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+    let optional = matches!(
+        endpoint,
+        TokenEndpoint::ServiceNow | TokenEndpoint::Salesforce
+    );
+    if asked.is_empty() && optional {
+        return Ok(());
+    }
     if asked.is_empty() {
         return Err(refuse(
             400,

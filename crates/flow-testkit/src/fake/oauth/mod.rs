@@ -5,7 +5,9 @@
 //! - Microsoft identity platform, `POST /{tenant}/oauth2/v2.0/token`: client credentials whose
 //!   scope must end in `/.default`;
 //! - Google, `POST /token`: the JWT bearer grant of service accounts (`iss`, `scope`, `aud`,
-//!   `exp` ≤ 1 h, optional `sub`), and refresh tokens.
+//!   `exp` ≤ 1 h, optional `sub`), and refresh tokens;
+//! - ServiceNow, `POST /oauth_token.do`, and Salesforce, `POST /services/oauth2/token`: client
+//!   credentials (a `scope` is optional there), and refresh tokens.
 //!
 //! Client assertions are verified against the public key registered for the client
 //! (signature RS256/ES256, `iss` = `sub` = client id, `aud` = the URL called, `exp` in the
@@ -59,6 +61,10 @@ pub enum TokenEndpoint {
     },
     /// `/token`.
     Google,
+    /// ServiceNow's `/oauth_token.do` (client credentials; no scope needed).
+    ServiceNow,
+    /// Salesforce's `/services/oauth2/token` (client credentials; no scope needed).
+    Salesforce,
 }
 
 /// An access token the fake issued.
@@ -94,6 +100,8 @@ struct OAuthState {
     tenants: HashSet<String>,
     expires_in: u64,
     fixed_token: Option<String>,
+    /// Tokens issued before any other, in order (a token "revoked" after issue).
+    next_tokens: Vec<String>,
     seen_jti: HashSet<String>,
     issued: Vec<IssuedToken>,
     requests: Vec<Recorded>,
@@ -137,6 +145,7 @@ impl FakeOAuth {
                 tenants: HashSet::new(),
                 expires_in: 3600,
                 fixed_token: None,
+                next_tokens: Vec::new(),
                 seen_jti: HashSet::new(),
                 issued: Vec::new(),
                 requests: Vec::new(),
@@ -167,6 +176,16 @@ impl FakeOAuth {
     /// Microsoft's token URL for `tenant`: `{base}/{tenant}/oauth2/v2.0/token`.
     pub fn microsoft_token_url(&self, tenant: &str) -> String {
         format!("{}/{tenant}/oauth2/v2.0/token", self.shared.base_url)
+    }
+
+    /// ServiceNow's token URL: `{base}/oauth_token.do`.
+    pub fn servicenow_token_url(&self) -> String {
+        format!("{}/oauth_token.do", self.shared.base_url)
+    }
+
+    /// Salesforce's token URL: `{base}/services/oauth2/token`.
+    pub fn salesforce_token_url(&self) -> String {
+        format!("{}/services/oauth2/token", self.shared.base_url)
     }
 
     /// Google's token URL: `{base}/token`.
@@ -255,6 +274,12 @@ impl FakeOAuth {
         lock(&self.shared.state).fixed_token = token.map(str::to_owned);
     }
 
+    /// The next token issued is `token` (before any fixed token), once: e.g. a token the API
+    /// does not know, as after a revocation.
+    pub fn issue_next(&self, token: &str) {
+        lock(&self.shared.state).next_tokens.push(token.to_owned());
+    }
+
     /// Parks every token request at `gate` before answering (`None` stops holding).
     pub fn hold(&self, gate: Option<Gate>) {
         lock(&self.shared.state).hold = gate;
@@ -330,6 +355,8 @@ fn endpoint_of(path: &str) -> Option<TokenEndpoint> {
     match path {
         "/oauth2/v1/token" => Some(TokenEndpoint::Okta),
         "/token" => Some(TokenEndpoint::Google),
+        "/oauth_token.do" => Some(TokenEndpoint::ServiceNow),
+        "/services/oauth2/token" => Some(TokenEndpoint::Salesforce),
         _ => {
             let tenant = path.strip_prefix('/')?.strip_suffix("/oauth2/v2.0/token")?;
             (!tenant.is_empty() && !tenant.contains('/')).then(|| TokenEndpoint::Microsoft {
@@ -347,6 +374,14 @@ mod tests {
     fn endpoints_by_path() {
         assert_eq!(endpoint_of("/oauth2/v1/token"), Some(TokenEndpoint::Okta));
         assert_eq!(endpoint_of("/token"), Some(TokenEndpoint::Google));
+        assert_eq!(
+            endpoint_of("/oauth_token.do"),
+            Some(TokenEndpoint::ServiceNow)
+        );
+        assert_eq!(
+            endpoint_of("/services/oauth2/token"),
+            Some(TokenEndpoint::Salesforce)
+        );
         assert_eq!(
             endpoint_of("/contoso.onmicrosoft.com/oauth2/v2.0/token"),
             Some(TokenEndpoint::Microsoft {
