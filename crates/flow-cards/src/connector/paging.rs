@@ -3,7 +3,7 @@
 //! or a page number. A rate-limited page is waited for and sent again by
 //! [`ConnectorLive::send`], so no page is repeated or lost; `limit` stops early.
 
-use super::action::{Answer, Prepared, error_of};
+use super::action::{Answer, Prepared, error_of, failed};
 use super::format::{ActionDef, PagingStyle};
 use super::live::ConnectorLive;
 use super::load::Action;
@@ -109,7 +109,7 @@ pub async fn collect(
         let resp = conn.send_waiting(cx, req, rehearsal).await?;
         let answer = Answer::of(&resp);
         let scope = answer.scope(&conn.settings, inputs);
-        if !resp.is_success() {
+        if failed(c, &resp, &scope) {
             return Err(error_of(c, Some(action), &resp, &scope));
         }
         let page = match def.items {
