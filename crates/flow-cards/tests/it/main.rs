@@ -10,3 +10,4 @@ mod okta_actions;
 mod pure_props;
 mod saas;
 mod slack_actions;
+mod slack_connector;

@@ -1,7 +1,8 @@
 //! The fake Slack server: public handle, channels and recorded messages.
 //!
-//! It serves the Web API under `/api/` (`chat.postMessage`, `auth.test`, `users.lookupByEmail`;
-//! other methods answer `unknown_method`) and incoming webhooks under `/services/{team}/{service}/{secret}`.
+//! It serves the Web API under `/api/` (`chat.postMessage`, `auth.test`, `users.lookupByEmail`,
+//! `users.info`, `conversations.open`, `conversations.invite`, `conversations.list`; other
+//! methods answer `unknown_method`) and incoming webhooks under `/services/{team}/{service}/{secret}`.
 //! See [`SlackFault`] for fault injection; faults are applied before authentication.
 
 use std::collections::HashMap;
@@ -52,6 +53,8 @@ pub(crate) struct Channel {
     pub(crate) name: String,
     pub(crate) archived: bool,
     pub(crate) bot_is_member: bool,
+    /// Member user ids besides the bot (`conversations.invite` adds to it).
+    pub(crate) members: Vec<String>,
 }
 
 /// A member of the fake workspace, for `users.lookupByEmail`.
@@ -76,6 +79,8 @@ pub(crate) struct SlackState {
     /// Minimum spacing between posts to one channel; `None` disables the limiter.
     pub(crate) channel_interval: Option<Duration>,
     pub(crate) last_post: HashMap<String, Instant>,
+    /// The most channels one `conversations.list` page holds, whatever `limit` asks.
+    pub(crate) page_size: Option<usize>,
 }
 
 /// State shared between the handle and the server task.
@@ -117,6 +122,7 @@ impl FakeSlack {
                 name: "security-alerts".into(),
                 archived: false,
                 bot_is_member: true,
+                members: Vec::new(),
             }],
             members: Vec::new(),
             messages: Vec::new(),
@@ -126,6 +132,7 @@ impl FakeSlack {
             last_ts: (0, 0),
             channel_interval: None,
             last_post: HashMap::new(),
+            page_size: None,
         };
         let shared = Arc::new(SlackShared {
             base_url: format!("http://{addr}"),
@@ -190,6 +197,7 @@ impl FakeSlack {
             name: name.trim_start_matches('#').to_owned(),
             archived,
             bot_is_member,
+            members: Vec::new(),
         };
         let mut state = lock(&self.shared.state);
         state.channels.retain(|c| c.id != id);
@@ -207,6 +215,21 @@ impl FakeSlack {
         let mut state = lock(&self.shared.state);
         state.members.retain(|m| m.id != id);
         state.members.push(member);
+    }
+
+    /// Caps the channels of one `conversations.list` page (to see paging with few channels).
+    pub fn set_list_page_size(&self, size: usize) {
+        lock(&self.shared.state).page_size = Some(size.max(1));
+    }
+
+    /// The member ids of channel `id` besides the bot (empty for an unknown channel).
+    pub fn channel_members(&self, id: &str) -> Vec<String> {
+        lock(&self.shared.state)
+            .channels
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.members.clone())
+            .unwrap_or_default()
     }
 
     /// Removes every channel (the default `#security-alerts` too): posting anywhere then
