@@ -251,6 +251,7 @@ pub enum ErrorKindDef {
     /// Slow down: retried after the answer's `Retry-After` (else a second).
     RateLimited,
     /// The service failed: retried.
+    #[serde(rename = "server_error")]
     Server,
     /// Refused for another reason.
     Remote,
