@@ -457,7 +457,7 @@ fn list_channels(shared: &SlackShared, record: &Recorded) -> Response<Body> {
     let all: Vec<&Channel> = state
         .channels
         .iter()
-        .filter(|c| !c.id.starts_with('D') && !(exclude_archived && c.archived))
+        .filter(|c| !(c.id.starts_with('D') || (exclude_archived && c.archived)))
         .collect();
     let page: Vec<Value> = all
         .iter()
