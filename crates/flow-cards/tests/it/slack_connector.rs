@@ -228,3 +228,43 @@ async fn api_request_fails_on_ok_false() {
     assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
     assert_eq!(out(&r, "a")["body"]["user"]["name"], "bob");
 }
+
+/// A message's life on the fake Slack: posted (Rust), updated (Rust, on the connector's
+/// connection), reacted to twice (the second is `already: true`), deleted (data), and deleted
+/// again: Slack's `message_not_found`, a `not_found` error.
+#[tokio::test]
+async fn a_message_is_updated_reacted_to_and_deleted() {
+    let slack = fake().await;
+    let steps = "  - { id: post, card: slack.send_message, with: { connection: slack, channel: C0OPS, text: first } }
+  - { id: who, card: text.compose, with: { template: \"<!here>\" } }
+  - { id: up, card: slack.update_message, with: { connection: slack, channel: \"{{ post.channel }}\", ts: \"{{ post.ts }}\", text: \"second {{ who }}\" } }
+  - { id: r1, card: slack.add_reaction, with: { connection: slack, channel: \"{{ post.channel }}\", ts: \"{{ post.ts }}\", name: eyes } }
+  - { id: r2, card: slack.add_reaction, with: { connection: slack, channel: \"{{ post.channel }}\", ts: \"{{ post.ts }}\", name: eyes } }
+  - { id: del, card: slack.delete_message, with: { connection: slack, channel: \"{{ post.channel }}\", ts: \"{{ post.ts }}\" } }
+  - { id: again, card: slack.delete_message, with: { connection: slack, channel: \"{{ post.channel }}\", ts: \"{{ post.ts }}\" }, on_error: continue }
+";
+    let r = run(&slack, steps).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    let ts = out(&r, "post")["ts"].as_str().unwrap().to_string();
+    assert_eq!(out(&r, "up")["ts"], ts.as_str());
+    // Template values in the new text are escaped for Slack, as when posting.
+    assert_eq!(
+        slack.updated_text("C0OPS", &ts),
+        Some("second &lt;!here&gt;".to_string())
+    );
+    assert_eq!(
+        (out(&r, "r1"), out(&r, "r2")),
+        (json!({ "already": false }), json!({ "already": true }))
+    );
+    assert_eq!(
+        slack.reactions(),
+        vec![("C0OPS".to_string(), ts.clone(), "eyes".to_string())]
+    );
+    assert_eq!(out(&r, "del"), json!({ "channel": "C0OPS", "ts": ts }));
+    assert!(slack.is_deleted("C0OPS", &ts));
+    let e = &out(&r, "again")["error"];
+    assert_eq!(
+        (e["kind"].as_str(), e["code"].as_str()),
+        (Some("not_found"), Some("message_not_found"))
+    );
+}

@@ -1,8 +1,8 @@
 //! The fake Slack server: public handle, channels and recorded messages.
 //!
 //! It serves the Web API under `/api/` (`chat.postMessage`, `auth.test`, `users.lookupByEmail`,
-//! `users.info`, `conversations.open`, `conversations.invite`, `conversations.list`; other
-//! methods answer `unknown_method`) and incoming webhooks under `/services/{team}/{service}/{secret}`.
+//! `users.info`, `conversations.open`, `conversations.invite`, `conversations.list`,
+//! `chat.update`, `chat.delete`, `reactions.add`; other methods answer `unknown_method`) and incoming webhooks under `/services/{team}/{service}/{secret}`.
 //! See [`SlackFault`] for fault injection; faults are applied before authentication.
 
 use std::collections::HashMap;
@@ -81,6 +81,12 @@ pub(crate) struct SlackState {
     pub(crate) last_post: HashMap<String, Instant>,
     /// The most channels one `conversations.list` page holds, whatever `limit` asks.
     pub(crate) page_size: Option<usize>,
+    /// Messages removed by `chat.delete`, as (channel id, ts).
+    pub(crate) deleted: Vec<(String, String)>,
+    /// The text `chat.update` last gave a message, by (channel id, ts).
+    pub(crate) updated: HashMap<(String, String), String>,
+    /// Reactions added by `reactions.add`, as (channel id, ts, name).
+    pub(crate) reactions: Vec<(String, String, String)>,
 }
 
 /// State shared between the handle and the server task.
@@ -133,6 +139,9 @@ impl FakeSlack {
             channel_interval: None,
             last_post: HashMap::new(),
             page_size: None,
+            deleted: Vec::new(),
+            updated: HashMap::new(),
+            reactions: Vec::new(),
         };
         let shared = Arc::new(SlackShared {
             base_url: format!("http://{addr}"),
@@ -215,6 +224,27 @@ impl FakeSlack {
         let mut state = lock(&self.shared.state);
         state.members.retain(|m| m.id != id);
         state.members.push(member);
+    }
+
+    /// Whether `chat.delete` removed the message `ts` of channel `channel_id`.
+    pub fn is_deleted(&self, channel_id: &str, ts: &str) -> bool {
+        lock(&self.shared.state)
+            .deleted
+            .iter()
+            .any(|(c, t)| c == channel_id && t == ts)
+    }
+
+    /// The text `chat.update` last gave the message `ts` of channel `channel_id`.
+    pub fn updated_text(&self, channel_id: &str, ts: &str) -> Option<String> {
+        lock(&self.shared.state)
+            .updated
+            .get(&(channel_id.to_owned(), ts.to_owned()))
+            .cloned()
+    }
+
+    /// Reactions added with `reactions.add`, as (channel id, ts, name), in order.
+    pub fn reactions(&self) -> Vec<(String, String, String)> {
+        lock(&self.shared.state).reactions.clone()
     }
 
     /// Caps the channels of one `conversations.list` page (to see paging with few channels).

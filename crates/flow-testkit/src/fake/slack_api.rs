@@ -134,6 +134,9 @@ pub(crate) async fn handle(
         "/api/conversations.invite" => invite(&shared, &record),
         "/api/conversations.list" => list_channels(&shared, &record),
         "/api/users.info" => user_info(&shared, &record),
+        "/api/chat.update" => edit_message(&shared, &record, Edit::Update),
+        "/api/chat.delete" => edit_message(&shared, &record, Edit::Delete),
+        "/api/reactions.add" => edit_message(&shared, &record, Edit::React),
         p if p.starts_with("/api/") => ok_false("unknown_method"),
         _ => plain(404, "not_found"),
     }
@@ -474,6 +477,76 @@ fn list_channels(shared: &SlackShared, record: &Recorded) -> Response<Body> {
         200,
         &json!({ "ok": true, "channels": page, "response_metadata": { "next_cursor": next } }),
     )
+}
+
+/// What [`edit_message`] does to a posted message.
+#[derive(Clone, Copy, PartialEq)]
+enum Edit {
+    /// `chat.update`: new `text`.
+    Update,
+    /// `chat.delete`.
+    Delete,
+    /// `reactions.add`: reaction `name` (the message's ts is `timestamp`).
+    React,
+}
+
+/// `chat.update`, `chat.delete` and `reactions.add` on a message the fake accepted, named by
+/// channel id and ts: `message_not_found` for another (or a deleted) one; a reaction already
+/// added is `already_reacted`.
+fn edit_message(shared: &SlackShared, record: &Recorded, edit: Edit) -> Response<Body> {
+    let args = parse_args(record);
+    if let Some(refusal) = refused(shared, record, &args) {
+        return refusal;
+    }
+    let ts_key = if edit == Edit::React {
+        "timestamp"
+    } else {
+        "ts"
+    };
+    let (Some(channel), Some(ts)) = (arg(record, &args, "channel"), arg(record, &args, ts_key))
+    else {
+        return ok_false("invalid_arguments");
+    };
+    let mut state = lock(&shared.state);
+    if !state.channels.iter().any(|c| c.id == channel) {
+        return ok_false("channel_not_found");
+    }
+    let gone = state.deleted.iter().any(|(c, t)| c == &channel && t == &ts);
+    if gone
+        || !state
+            .messages
+            .iter()
+            .any(|m| m.channel_id == channel && m.ts == ts)
+    {
+        return ok_false("message_not_found");
+    }
+    match edit {
+        Edit::Update => {
+            let text = arg(record, &args, "text").unwrap_or_default();
+            state
+                .updated
+                .insert((channel.clone(), ts.clone()), text.clone());
+            api_json(
+                200,
+                &json!({ "ok": true, "channel": channel, "ts": ts, "text": text }),
+            )
+        }
+        Edit::Delete => {
+            state.deleted.push((channel.clone(), ts.clone()));
+            api_json(200, &json!({ "ok": true, "channel": channel, "ts": ts }))
+        }
+        Edit::React => {
+            let Some(name) = arg(record, &args, "name").filter(|n| !n.is_empty()) else {
+                return ok_false("invalid_name");
+            };
+            let reaction = (channel, ts, name);
+            if state.reactions.contains(&reaction) {
+                return ok_false("already_reacted");
+            }
+            state.reactions.push(reaction);
+            api_json(200, &json!({ "ok": true }))
+        }
+    }
 }
 
 /// Parses a JSON-valued argument that may arrive as JSON or as a JSON string (form bodies).
