@@ -223,6 +223,15 @@ impl ConnectorFakes {
             .collect()
     }
 
+    /// Every request each fake received so far, by connector, as `METHOD /path?query` lines
+    /// (for `fakes.seen`).
+    pub fn request_lines(&self) -> Vec<(String, Vec<String>)> {
+        self.fakes
+            .iter()
+            .map(|(k, f)| (k.clone(), f.requests().iter().map(request_line).collect()))
+            .collect()
+    }
+
     /// The connectors whose fakes a connection points at.
     fn in_use(&self) -> Vec<String> {
         let mut kinds: Vec<String> = self
@@ -251,12 +260,7 @@ impl ConnectorFakes {
                 reqs.len()
             );
             for r in &reqs {
-                let q = r
-                    .query
-                    .as_deref()
-                    .map(|q| format!("?{q}"))
-                    .unwrap_or_default();
-                let _ = writeln!(out, "  {} {}{q}", r.method, r.path);
+                let _ = writeln!(out, "  {}", request_line(r));
                 if !r.body.is_empty() {
                     let body = serde_json::from_str::<Value>(&r.body)
                         .map(|v| v.to_string())
@@ -267,6 +271,16 @@ impl ConnectorFakes {
         }
         out
     }
+}
+
+/// A request as one line: `METHOD /path?query`.
+fn request_line(r: &flow_testkit::fake::Recorded) -> String {
+    let q = r
+        .query
+        .as_deref()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    format!("{} {}{q}", r.method, r.path)
 }
 
 #[cfg(test)]

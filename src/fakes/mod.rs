@@ -12,7 +12,7 @@ use anyhow::Context;
 use flow_card::{
     CannedAnswer, CannedAnswers, CannedTransport, HttpResponse, LiveConnection, Transport,
 };
-use flow_cards::slack::connection::{SlackLive, WebhookLive};
+use flow_cards::slack::connection::WebhookLive;
 use flow_compile::Project;
 use flow_testkit::{
     FakeOkta, FakeSlack, Fault, NewApp, NewGroup, NewUser, SeedError, SlackFault, UserStatus,
@@ -24,7 +24,6 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 /// The running fakes.
 pub struct Fakes {
@@ -150,11 +149,13 @@ impl Fakes {
                     Some(live) => Arc::new(live),
                     None => continue,
                 },
-                "slack" => Arc::new(SlackLive {
-                    api_url: self.slack.api_url(),
-                    token: self.slack.token(),
-                    limiter: Arc::new(Semaphore::new(4)),
-                }),
+                "slack" => match flow_cards::slack::connection::live(
+                    &self.slack.api_url(),
+                    &self.slack.token(),
+                ) {
+                    Some(live) => Arc::new(live),
+                    None => continue,
+                },
                 "slack_webhook" => Arc::new(WebhookLive {
                     url: self.slack.webhook_url(),
                 }),

@@ -1,19 +1,29 @@
 //! `flowctl serve --fakes` logs what the fakes saw: after each run (helper runs aside) a
-//! `fakes.seen` line lists the requests the fake Okta received and the messages the fake Slack
-//! accepted since the previous line, so a person posting events watches the calls happen.
+//! `fakes.seen` line lists the requests the fake Okta received, the messages the fake Slack
+//! accepted, and the requests each connector fake (`jira`, `microsoft365`, …) received since
+//! the previous line, so a person posting events watches the calls happen.
 
 use super::Fakes;
 use flow_runtime::{Observer, RunEvent};
 use flow_server::Logger;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+
+/// How much of each fake's record was logged already.
+#[derive(Default)]
+struct Logged {
+    okta: usize,
+    slack: usize,
+    /// Requests, by connector fake.
+    connectors: HashMap<String, usize>,
+}
 
 /// The observer that logs `fakes.seen`.
 pub struct Seen {
     fakes: Arc<Fakes>,
     log: Logger,
-    /// How many Okta requests and Slack messages were logged already.
-    logged: Mutex<(usize, usize)>,
+    logged: Mutex<Logged>,
 }
 
 impl Seen {
@@ -22,7 +32,7 @@ impl Seen {
         Arc::new(Seen {
             fakes,
             log,
-            logged: Mutex::new((0, 0)),
+            logged: Mutex::new(Logged::default()),
         })
     }
 }
@@ -38,10 +48,26 @@ impl Observer for Seen {
         };
         let requests = self.fakes.okta.requests();
         let messages = self.fakes.slack.messages();
+        let connector_lines = self.fakes.connectors.request_lines();
+        let mut connectors = Map::new();
         let (okta, slack) = {
             let mut logged = self.logged.lock().unwrap_or_else(PoisonError::into_inner);
-            let from = *logged;
-            *logged = (requests.len(), messages.len());
+            let from = (logged.okta, logged.slack);
+            logged.okta = requests.len();
+            logged.slack = messages.len();
+            for (name, lines) in connector_lines {
+                let seen = logged.connectors.entry(name.clone()).or_default();
+                let new: Vec<Value> = lines
+                    .iter()
+                    .skip(*seen)
+                    .cloned()
+                    .map(Value::String)
+                    .collect();
+                *seen = lines.len();
+                if !new.is_empty() {
+                    connectors.insert(name, Value::Array(new));
+                }
+            }
             from
         };
         let okta: Vec<Value> = requests
@@ -67,6 +93,7 @@ impl Observer for Seen {
                 ("execution_id", Value::String(record.execution_id.clone())),
                 ("okta_requests", Value::Array(okta)),
                 ("slack_messages", Value::Array(slack)),
+                ("connector_requests", Value::Object(connectors)),
             ],
         );
     }

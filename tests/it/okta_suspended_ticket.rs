@@ -157,4 +157,23 @@ fn serve_with_fakes_runs_the_hook_against_the_connector_fakes() {
         text.starts_with("SEC-42: Alice Example (alice@contoso.com) was suspended"),
         "{seen}"
     );
+    // The connector fakes' requests of the run are listed too, by connector.
+    let lines = |name: &str| -> Vec<String> {
+        seen["connector_requests"][name]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {name} requests in {seen}"))
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        lines("microsoft365"),
+        vec![
+            "GET /v1.0/users/alice%40contoso.com?%24select=id%2CdisplayName%2CuserPrincipalName%2Cmail%2CjobTitle%2Cdepartment",
+            "GET /v1.0/users/alice%40contoso.com/manager",
+        ],
+        "{seen}"
+    );
+    assert_eq!(lines("jira"), vec!["POST /rest/api/3/issue"], "{seen}");
+    assert!(seen["connector_requests"].get("github").is_none(), "{seen}");
 }

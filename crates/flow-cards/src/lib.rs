@@ -111,7 +111,6 @@ steps:
 
 /// Every built-in connector.
 pub static CONNECTORS: &[&ConnectorSpec] = &[
-    &slack::connection::CONNECTOR,
     &slack::connection::WEBHOOK_CONNECTOR,
     &http::connection::CONNECTOR,
     &crypto::key::CONNECTOR,

@@ -417,8 +417,37 @@ pub fn prepare(
     })
 }
 
+/// Whether an answer is an error: not 2xx, or 2xx with a body that fails by the connector's
+/// `errors.when` (Slack's `{"ok": false}`). A `when` that cannot be evaluated on this body (an
+/// HTML page) leaves the status to decide.
+pub fn failed(c: &Connector, resp: &HttpResponse, scope: &CallScope<'_>) -> bool {
+    if !resp.is_success() {
+        return true;
+    }
+    c.def
+        .errors
+        .as_ref()
+        .and_then(|e| e.when)
+        .and_then(|t| scope.eval(c, t).ok())
+        .is_some_and(|v| flow_template::is_truthy(&v))
+}
+
+/// The answer of a call made by Rust code on a connector's connection (no action): its body
+/// when it succeeded, else the card error ([`failed`], [`error_of`]).
+pub fn checked(c: &Connector, resp: &HttpResponse, settings: &Value) -> Result<Value, CardError> {
+    let answer = Answer::of(resp);
+    let inputs = Value::Null;
+    let scope = answer.scope(settings, &inputs);
+    if failed(c, resp, &scope) {
+        return Err(error_of(c, None, resp, &scope));
+    }
+    Ok(answer.body)
+}
+
 /// The card error for an answer that is neither 2xx nor a success rule: `<Title> answered
-/// <status> <code>: <message> (<causes>)`, with the action's message for the status first.
+/// <status> <code>: <message> (<causes>)`, with the action's message for the status (or the
+/// code) first. The kind is the code's in `errors.kinds`, else the status's (`remote` for a
+/// 2xx answer that fails by its body).
 pub fn error_of(
     c: &Connector,
     action: Option<&Action>,
@@ -449,7 +478,12 @@ pub fn error_of(
                 .collect()
         })
         .unwrap_or_default();
-    let mut message = format!("{} answered {}", c.def.title, resp.status);
+    // A 2xx answer that fails by its body: its status says nothing.
+    let mut message = if resp.is_success() {
+        format!("{} answered", c.def.title)
+    } else {
+        format!("{} answered {}", c.def.title, resp.status)
+    };
     if let Some(code) = &code {
         message.push_str(&format!(" {code}"));
     }
@@ -477,12 +511,33 @@ pub fn error_of(
         ));
     }
     if let Some(a) = action
-        && let Some((_, t)) = a.error_messages.iter().find(|(s, _)| *s == resp.status)
-        && let Some(prefix) = text(Some(*t))
+        && let Some(t) = a
+            .error_messages
+            .iter()
+            .find(|(s, _)| *s == resp.status)
+            .map(|(_, t)| *t)
+            .or_else(|| {
+                a.error_codes
+                    .iter()
+                    .find(|(k, _)| Some(k) == code.as_ref())
+                    .map(|(_, t)| *t)
+            })
+        && let Some(prefix) = text(Some(t))
     {
         message = format!("{prefix} ({message})");
     }
-    let mut e = CardError::new(CardError::kind_for_status(resp.status), message)
+    let kind = code
+        .as_ref()
+        .and_then(|k| errors.and_then(|e| e.kinds.get(k)))
+        .map(|k| k.kind())
+        .unwrap_or_else(|| {
+            if resp.is_success() {
+                ErrorKind::Remote
+            } else {
+                CardError::kind_for_status(resp.status)
+            }
+        });
+    let mut e = CardError::new(kind, message)
         .with_status(resp.status)
         .with_retry_after(crate::retry_after::retry_after(resp));
     e.code = code;
@@ -572,7 +627,7 @@ impl Card for ActionCard {
             let answer = Answer::of(&resp);
             let full = answer.scope(&conn.settings, &inputs);
             let output_tpl = def.output.as_ref().and_then(|o| o.value);
-            if resp.is_success() {
+            if !failed(c, &resp, &full) {
                 return Ok(Outcome::value(match output_tpl {
                     Some(t) => full.eval(c, t)?,
                     None => answer.body,
@@ -581,7 +636,7 @@ impl Card for ActionCard {
             let error = error_of(c, Some(action), &resp, &full);
             let text = resp.text();
             for rule in &def.success {
-                if rule.status == resp.status
+                if rule.status.is_none_or(|s| s == resp.status)
                     && rule
                         .code
                         .as_ref()
@@ -590,6 +645,9 @@ impl Card for ActionCard {
                         .cause_contains
                         .as_ref()
                         .is_none_or(|t| text.contains(t.as_str()))
+                    && rule
+                        .when
+                        .is_none_or(|t| full.eval(c, t).is_ok_and(|v| flow_template::is_truthy(&v)))
                 {
                     let out = match rule.output.or(output_tpl) {
                         Some(t) => full.eval(c, t)?,

@@ -3,7 +3,7 @@
 //! may not have `.`/`..` segments (however encoded), must stay under `api_request.path_prefixes`
 //! when the connector sets them, and the URL as sent must stay on the connection's origin.
 
-use super::action::{Answer, AnyConn, CallScope, encode_pairs, error_of};
+use super::action::{Answer, AnyConn, CallScope, encode_pairs, error_of, failed};
 use super::live::ConnectorLive;
 use super::load::Connector;
 use crate::util::CONNECTOR_TIMEOUT;
@@ -208,17 +208,17 @@ impl Card for ApiCard {
                 .send(cx, req, |_| HttpResponse::json(200, &json!({})))
                 .await?;
             let answer = Answer::of(&resp);
-            if !resp.is_success() {
-                let inputs = Value::Null;
-                let scope = CallScope {
-                    values: [
-                        Some(&conn.settings),
-                        Some(&inputs),
-                        Some(&answer.status),
-                        Some(&answer.headers),
-                        Some(&answer.body),
-                    ],
-                };
+            let inputs = Value::Null;
+            let scope = CallScope {
+                values: [
+                    Some(&conn.settings),
+                    Some(&inputs),
+                    Some(&answer.status),
+                    Some(&answer.headers),
+                    Some(&answer.body),
+                ],
+            };
+            if failed(self.connector, &resp, &scope) {
                 return Err(error_of(self.connector, None, &resp, &scope));
             }
             Ok(Outcome::value(json!({

@@ -247,6 +247,55 @@ pub struct ErrorsDef {
     /// The field of each cause object that holds its text.
     #[serde(default)]
     pub cause_field: Option<String>,
+    /// An answer that fails by its body although its status is 2xx (Slack's `200 {"ok":
+    /// false}`): a template over `{ status, headers, body }`; a true value makes the answer an
+    /// error like a non-2xx one (`"{{ eq body.ok false }}"`).
+    #[serde(default)]
+    pub when: Option<Tpl>,
+    /// The error kind of vendor codes (per `code`): `{ users_not_found: not_found, ratelimited:
+    /// rate_limited }`; a code not listed takes the kind of the status.
+    #[serde(default)]
+    pub kinds: IndexMap<String, ErrorKindDef>,
+}
+
+/// The kind of a card error, as a vendor code maps to it (`errors.kinds`).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKindDef {
+    /// The thing asked for does not exist.
+    NotFound,
+    /// The credential was refused.
+    Unauthorized,
+    /// The credential lacks a permission.
+    Forbidden,
+    /// The object is in a state that does not allow the action.
+    InvalidState,
+    /// Slow down: retried after the answer's `Retry-After` (else a second).
+    RateLimited,
+    /// The service failed: retried.
+    #[serde(rename = "server_error")]
+    Server,
+    /// Refused for another reason.
+    Remote,
+    /// The request's values are wrong.
+    Input,
+}
+
+impl ErrorKindDef {
+    /// The card error kind.
+    pub fn kind(self) -> flow_card::ErrorKind {
+        use flow_card::ErrorKind as K;
+        match self {
+            ErrorKindDef::NotFound => K::NotFound,
+            ErrorKindDef::Unauthorized => K::Unauthorized,
+            ErrorKindDef::Forbidden => K::Forbidden,
+            ErrorKindDef::InvalidState => K::InvalidState,
+            ErrorKindDef::RateLimited => K::RateLimited,
+            ErrorKindDef::Server => K::Server,
+            ErrorKindDef::Remote => K::Remote,
+            ErrorKindDef::Input => K::Input,
+        }
+    }
 }
 
 /// A paging style.
@@ -400,8 +449,8 @@ pub struct ActionDef {
     /// The status of the rehearsed answer in a dry run's record (default 200).
     #[serde(default)]
     pub rehearsal_status: Option<u16>,
-    /// Messages for error statuses: `{ 404: "no user {{ inputs.user }}" }`, prefixed to the
-    /// API's message.
+    /// Messages for error statuses or vendor codes: `{ 404: "no user {{ inputs.user }}",
+    /// users_not_found: "…" }`, prefixed to the API's message.
     #[serde(default)]
     pub error_messages: IndexMap<String, Tpl>,
     /// Okta Workflows cards this action stands for.
@@ -523,14 +572,20 @@ pub struct RequestDef {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuccessDef {
-    /// The status.
-    pub status: u16,
+    /// The status it must have (any when absent: a rule with only `code` also accepts a
+    /// 2xx answer that fails by its body, per `errors.when`).
+    #[serde(default)]
+    pub status: Option<u16>,
     /// The vendor error code it must have (per `errors.code`).
     #[serde(default)]
     pub code: Option<String>,
     /// Text the body must contain.
     #[serde(default)]
     pub cause_contains: Option<String>,
+    /// A condition over `{ status, headers, body, inputs }` that must be true
+    /// (`"{{ not (contains inputs.users \",\") }}"`).
+    #[serde(default)]
+    pub when: Option<Tpl>,
     /// The output then (over `{ status, headers, body, inputs }`); default: the action's.
     #[serde(default)]
     pub output: Option<Tpl>,

@@ -64,6 +64,8 @@ pub struct Action {
     pub paging: Option<PagingStyle>,
     /// Error prefixes by status.
     pub error_messages: Vec<(u16, Tpl)>,
+    /// Error prefixes by vendor code (`error_messages` keys that are not statuses).
+    pub error_codes: Vec<(String, Tpl)>,
 }
 
 impl Connector {
@@ -279,7 +281,7 @@ impl Check<'_> {
             }
         }
         if let Some(e) = &def.errors {
-            for t in [e.message, e.code, e.causes].into_iter().flatten() {
+            for t in [e.message, e.code, e.causes, e.when].into_iter().flatten() {
                 self.check(t, &response);
             }
         }
@@ -393,17 +395,27 @@ impl Check<'_> {
             self.check(*t, &req_names);
         }
         let mut error_messages = Vec::new();
+        let mut error_codes = Vec::new();
         for (k, t) in &a.error_messages {
             match k.parse::<u16>() {
                 Ok(s) => error_messages.push((s, *t)),
+                Err(_) if def.errors.as_ref().is_some_and(|e| e.code.is_some()) => {
+                    error_codes.push((k.clone(), *t))
+                }
                 Err(_) => self.error(
                     self.span_of(&["actions", name, "error_messages"]),
-                    format!("`{k}` is not an HTTP status"),
+                    format!("`{k}` is not an HTTP status (a vendor code needs `errors.code`)"),
                 ),
             }
         }
         for s in &a.success {
-            if let Some(t) = s.output {
+            if s.status.is_none() && s.code.is_none() {
+                self.error(
+                    self.span_of(&["actions", name, "success"]),
+                    "a success rule needs `status`, `code` or both".into(),
+                );
+            }
+            for t in [s.output, s.when].into_iter().flatten() {
                 self.check(t, &resp_names);
             }
         }
@@ -461,6 +473,7 @@ impl Check<'_> {
             output_text,
             paging,
             error_messages,
+            error_codes,
         })
     }
 

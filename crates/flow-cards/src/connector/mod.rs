@@ -64,6 +64,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "servicenow.yaml",
         include_str!("../../connectors/servicenow.yaml"),
     ),
+    ("slack.yaml", include_str!("../../connectors/slack.yaml")),
 ];
 
 /// A compiled connector with the specs that register it.

@@ -5,7 +5,7 @@
 //! is repeated or lost; `limit` stops early. [`Pager`] hands the pages out one at a time (a
 //! streamed action, [`super::stream`]); [`collect`] gathers them.
 
-use super::action::{Answer, Prepared, error_of};
+use super::action::{Answer, Prepared, error_of, failed};
 use super::format::{ActionDef, OffsetDef, PagingDef, PagingStyle};
 use super::live::ConnectorLive;
 use super::load::Action;
@@ -280,7 +280,7 @@ impl<'p, 'c> Pager<'p, 'c> {
         let resp = conn.send_waiting(cx, req, src.rehearsal).await?;
         let answer = Answer::of(&resp);
         let scope = answer.scope(&conn.settings, src.inputs);
-        if !resp.is_success() {
+        if failed(c, &resp, &scope) {
             return Err(error_of(c, Some(action), &resp, &scope));
         }
         let page = match src.def.items {

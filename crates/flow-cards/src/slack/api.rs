@@ -1,134 +1,49 @@
-//! What the Slack Web API cards share: an authenticated call under the connection's cap, and
-//! Slack's answer read as data or as an error. Slack answers HTTP 200 with `ok: false` and an
-//! `error` code for its errors; those become step errors that keep the code.
+//! What the Rust Slack cards share: a Web API call on the `slack` connector's connection (its
+//! credential, cap and rate-limit handling), read like every connector answer: Slack's HTTP
+//! 200 `{"ok": false, "error": CODE}` becomes a card error with Slack's code and the kind the
+//! connector file gives it (`errors:` in `connectors/slack.yaml`).
 
 use super::connection::SlackLive;
-use crate::retry_after::retry_after;
-use crate::util::STRICT;
-use flow_card::{CardError, ErrorKind, HttpRequest, HttpResponse, StepCx};
-use percent_encoding::utf8_percent_encode;
+use crate::connector::action::checked;
+use flow_card::{CardError, ErrorKind, HttpResponse, StepCx};
 use serde_json::{Value, json};
 
-/// Calls Web API `method` with a JSON body (`POST`), or with `query` pairs (`GET`) when `body`
-/// is `None`. In a dry run nothing is sent and Slack's answer is `rehearsal` plus `ok: true`.
-/// Returns the whole answer body of an `ok: true` answer.
+/// Calls Web API `method` with a JSON body (`POST`). In a dry run nothing is sent and Slack's
+/// answer is `rehearsal` plus `ok: true`. Returns the whole body of an `ok: true` answer.
 pub async fn call(
     cx: &StepCx<'_>,
     conn: &SlackLive,
     method: &str,
-    body: Option<&Value>,
-    query: &[(&str, &str)],
+    body: &Value,
     rehearsal: Value,
 ) -> Result<Value, CardError> {
-    let mut url = format!("{}/{method}", conn.api_url);
-    for (i, (k, v)) in query.iter().enumerate() {
-        url.push(if i == 0 { '?' } else { '&' });
-        url.push_str(&format!(
-            "{}={}",
-            utf8_percent_encode(k, STRICT),
-            utf8_percent_encode(v, STRICT)
-        ));
-    }
-    let mut req = HttpRequest::new(if body.is_some() { "POST" } else { "GET" }, url)
-        .header("authorization", format!("Bearer {}", conn.token))
-        .secret(conn.token.clone());
-    if let Some(body) = body {
-        req = req.json(body);
-    }
-    let _permit = conn
-        .limiter
-        .acquire()
-        .await
-        .map_err(|_| CardError::input("connection closed"))?;
-    let resp = cx
-        .send(req, |_| {
+    let req = conn
+        .request("POST", conn.url(&format!("/{method}")), cx.attempt)
+        .json(body);
+    let resp = conn
+        .send(cx, req, |_| {
             let mut answer = json!({ "ok": true });
-            if let (Some(map), Value::Object(extra)) = (answer.as_object_mut(), rehearsal) {
+            if let (Some(map), Value::Object(extra)) = (answer.as_object_mut(), rehearsal.clone()) {
                 map.extend(extra);
             }
             HttpResponse::json(200, &answer)
         })
         .await?;
-    check(&resp, method)
+    check(conn, &resp, method)
 }
 
-/// Reads Slack's answer: the body of an `ok: true` answer, or an error that keeps Slack's code
-/// (`channel_not_found`, `users_not_found`, …) and the wait of a 429. The message reads
-/// "Slack refused WHAT: CODE" plus a hint for some codes.
-pub fn check(resp: &HttpResponse, what: &str) -> Result<Value, CardError> {
-    if resp.status == 429 {
-        return Err(
-            CardError::new(ErrorKind::RateLimited, "Slack is rate limiting (429)")
-                .with_status(429)
-                .with_code("ratelimited")
-                .with_retry_after(retry_after(resp).or(Some(std::time::Duration::from_secs(1)))),
-        );
-    }
-    if !resp.is_success() {
+/// Reads Slack's answer: the body of an `ok: true` answer, or the connector's card error; a 2xx
+/// answer without `ok: true` (not Slack's JSON) is a `remote` error naming the method.
+pub fn check(conn: &SlackLive, resp: &HttpResponse, method: &str) -> Result<Value, CardError> {
+    let body = checked(conn.connector, resp, &conn.settings)?;
+    if body.get("ok").and_then(Value::as_bool) != Some(true) {
         return Err(CardError::new(
-            CardError::kind_for_status(resp.status),
-            format!("Slack answered {}", resp.status),
+            ErrorKind::Remote,
+            format!("Slack's answer to {method} is not `ok: true` JSON"),
         )
-        .with_status(resp.status)
-        .with_retry_after(retry_after(resp)));
+        .with_status(resp.status));
     }
-    let body = resp
-        .json_body()
-        .ok_or_else(|| CardError::new(ErrorKind::Remote, "Slack's answer is not JSON"))?;
-    if body.get("ok").and_then(Value::as_bool) == Some(true) {
-        return Ok(body);
-    }
-    let code = body
-        .get("error")
-        .and_then(Value::as_str)
-        .unwrap_or("unknown_error")
-        .to_string();
-    Err(CardError::new(
-        kind_of(&code),
-        format!("Slack refused {what}: {code}{}", hint(&code)),
-    )
-    .with_status(resp.status)
-    .with_code(code))
-}
-
-/// The error kind of a Slack error code.
-fn kind_of(code: &str) -> ErrorKind {
-    match code {
-        "not_authed" | "invalid_auth" | "account_inactive" | "token_revoked" | "token_expired" => {
-            ErrorKind::Unauthorized
-        }
-        "missing_scope"
-        | "restricted_action"
-        | "ekm_access_denied"
-        | "posting_to_general_channel_denied"
-        | "cant_delete_message"
-        | "cant_update_message"
-        | "cant_invite" => ErrorKind::Forbidden,
-        "channel_not_found" | "users_not_found" | "user_not_found" | "message_not_found" => {
-            ErrorKind::NotFound
-        }
-        "not_in_channel" | "is_archived" | "already_in_channel" | "cant_invite_self"
-        | "user_disabled" | "edit_window_closed" => ErrorKind::InvalidState,
-        "rate_limited" | "ratelimited" => ErrorKind::RateLimited,
-        "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => {
-            ErrorKind::Server
-        }
-        _ => ErrorKind::Remote,
-    }
-}
-
-/// A hint for the codes people most often meet.
-fn hint(code: &str) -> &'static str {
-    match code {
-        "not_in_channel" => " (invite the bot to the channel)",
-        "channel_not_found" => {
-            " (check the channel name, or invite the bot to the private channel)"
-        }
-        "users_not_found" => " (no user of the workspace has this email)",
-        "missing_scope" => " (the token lacks a scope this method needs)",
-        "already_in_channel" => " (the user is already a member)",
-        _ => "",
-    }
+    Ok(body)
 }
 
 /// A field of an answer, or `null`.
@@ -139,25 +54,38 @@ pub fn field(body: &Value, pointer: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::slack::connection::live;
 
     #[test]
     fn ok_false_keeps_the_code_and_kind() {
+        let conn = live("http://127.0.0.1:9/api", "xoxb-t").unwrap();
         let resp = HttpResponse::json(200, &json!({"ok": false, "error": "users_not_found"}));
-        let e = check(&resp, "users.lookupByEmail").unwrap_err();
+        let e = check(&conn, &resp, "users.lookupByEmail").unwrap_err();
         assert_eq!(e.kind, ErrorKind::NotFound);
         assert_eq!(e.code.as_deref(), Some("users_not_found"));
-        assert!(e.message.contains("users.lookupByEmail"), "{}", e.message);
-        let ok = check(&HttpResponse::json(200, &json!({"ok": true, "a": 1})), "x").unwrap();
+        assert_eq!(e.message, "Slack answered users_not_found");
+        let e = check(&conn, &HttpResponse::json(200, &json!({"ok": false})), "x").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Remote);
+        let ok = check(
+            &conn,
+            &HttpResponse::json(200, &json!({"ok": true, "a": 1})),
+            "x",
+        )
+        .unwrap();
         assert_eq!(ok["a"], 1);
+        let e = check(&conn, &HttpResponse::json(200, &"<html>"), "chat.update").unwrap_err();
+        assert!(e.message.contains("chat.update"), "{}", e.message);
     }
 
     #[test]
     fn html_and_429_answers() {
-        let mut r = HttpResponse::json(429, &json!({"ok": false}));
+        let conn = live("http://127.0.0.1:9/api", "xoxb-t").unwrap();
+        let mut r = HttpResponse::json(429, &json!({"ok": false, "error": "ratelimited"}));
         r.headers.push(("retry-after".into(), "3".into()));
-        let e = check(&r, "chat.update").unwrap_err();
+        let e = check(&conn, &r, "chat.update").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::RateLimited);
         assert_eq!(e.retry_after, Some(std::time::Duration::from_secs(3)));
-        let e = check(&HttpResponse::json(503, &"busy"), "chat.update").unwrap_err();
+        let e = check(&conn, &HttpResponse::json(503, &"busy"), "chat.update").unwrap_err();
         assert!(e.kind.is_retryable());
     }
 }

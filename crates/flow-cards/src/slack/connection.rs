@@ -1,13 +1,16 @@
-//! `kind: slack` (bot token and API URL) and `kind: slack_webhook` (an incoming webhook URL,
-//! itself a secret) connections.
+//! `kind: slack` connections (a bot token and the API URL) are defined by the built-in connector
+//! file `crates/flow-cards/connectors/slack.yaml`; this module gives the Rust Slack cards their
+//! connection reference and type. `kind: slack_webhook` (an incoming webhook URL, itself a
+//! secret) is defined here.
 
 use crate::conn;
+use crate::connector::{Connector, ConnectorLive, StaticAuth};
 use flow_card::expr::ConnKind;
 use flow_card::{ConnectionConfig, ConnectorSpec, LiveConnection};
 use flow_model::config::{MissingEnv, Secret};
 use flow_model::{ConnectionDoc, Diagnostics};
-use std::sync::Arc;
-use tokio::sync::Semaphore;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
 
 /// The marker kind for `ConnRef<Slack>`.
 #[derive(Debug)]
@@ -23,84 +26,31 @@ impl ConnKind for SlackWebhook {
     const MARKER: &'static str = "$flowctl::conn:slack_webhook";
 }
 
-/// A decoded `slack` connection.
-#[derive(Debug)]
-pub struct SlackConfig {
-    token: Secret,
-    api_url: Option<Secret>,
-    max_concurrency: usize,
+/// A live `slack` connection: the connector's [`ConnectorLive`].
+pub type SlackLive = ConnectorLive;
+
+/// The built-in Slack connector.
+pub fn connector() -> Option<&'static Connector> {
+    crate::connector::builtin().find(|c| c.def.connector == "slack")
 }
 
-/// A live `slack` connection.
-pub struct SlackLive {
-    /// `https://slack.com/api`, without a trailing `/`.
-    pub api_url: String,
-    /// The bot token.
-    pub token: String,
-    /// The cap on requests in flight.
-    pub limiter: Arc<Semaphore>,
-}
-
-/// Registration of `slack`.
-pub static CONNECTOR: ConnectorSpec = ConnectorSpec {
-    kind: "slack",
-    summary: "Slack Web API with a bot token",
-    keys: &[
-        (
-            "token",
-            "a bot token (xoxb-…), sent as `Authorization: Bearer <token>`",
-        ),
-        ("api_url", "default https://slack.com/api"),
-        ("max_concurrency", "requests in flight (default 4)"),
-    ],
-    decode: decode_slack,
-};
-
-fn decode_slack(doc: &ConnectionDoc, diags: &mut Diagnostics) -> Option<Arc<dyn ConnectionConfig>> {
-    let f = conn::read(doc, &["token", "api_url", "max_concurrency"], diags)?;
-    let token = conn::secret(&f, "token", true, diags)?;
-    let api_url = conn::secret(&f, "api_url", false, diags);
-    if let Some(u) = &api_url {
-        conn::check_url(u, "api_url", diags);
-    }
-    Some(Arc::new(SlackConfig {
-        token,
-        api_url,
-        max_concurrency: conn::max_concurrency(&f, 4, diags),
-    }))
-}
-
-impl ConnectionConfig for SlackConfig {
-    fn kind(&self) -> &'static str {
-        "slack"
-    }
-
-    fn env_names(&self) -> Vec<String> {
-        let mut v = self.token.env_names();
-        v.extend(self.api_url.iter().flat_map(Secret::env_names));
-        v
-    }
-
-    fn secrets(&self, env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
-        // The API URL is not secret; the token is.
-        flow_card::connection::secret_values([&self.token], env)
-    }
-
-    fn connect(
-        &self,
-        env: &dyn Fn(&str) -> Option<String>,
-        dry_run: bool,
-    ) -> Result<LiveConnection, MissingEnv> {
-        let api_url = match &self.api_url {
-            Some(u) => conn::resolve(u, env, dry_run)?,
-            None => "https://slack.com/api".to_string(),
-        };
-        Ok(Arc::new(SlackLive {
-            api_url: api_url.trim_end_matches('/').to_string(),
-            token: conn::resolve(&self.token, env, dry_run)?,
-            limiter: conn::limiter(self.max_concurrency),
-        }))
-    }
+/// A live connection to the Web API at `api_url` with bot token `token` (for fakes and tests);
+/// `None` only if the built-in connector file did not load.
+pub fn live(api_url: &str, token: &str) -> Option<ConnectorLive> {
+    let c = connector()?;
+    Some(ConnectorLive {
+        connector: c,
+        base: api_url.trim_end_matches('/').to_string(),
+        settings: json!({ "api_url": api_url, "token": token }),
+        auth: Some(Arc::new(StaticAuth {
+            name: "authorization".into(),
+            value: format!("Bearer {token}"),
+        })),
+        headers: Vec::new(),
+        secrets: vec![token.to_string()],
+        limiter: conn::limiter(c.def.max_concurrency.unwrap_or(4) as usize),
+        blocked_until: Mutex::new(None),
+    })
 }
 
 /// A decoded `slack_webhook` connection.

@@ -1,6 +1,7 @@
 //! `slack.send_message`: posts a message with `chat.postMessage` (Okta's Send Message to
-//! Channel). Slack answers HTTP 200 with `ok: false` for its errors; those become step errors
-//! that carry Slack's code (`channel_not_found`, `invalid_auth`, …).
+//! Channel) on the `slack` connector's connection. Slack answers HTTP 200 with `ok: false` for
+//! its errors; those become step errors that carry Slack's code (`channel_not_found`,
+//! `invalid_auth`, …), as for every Slack card.
 
 use super::api;
 use super::connection::{Slack, SlackLive};
@@ -8,10 +9,7 @@ use super::message;
 use crate::util::CONNECTOR_TIMEOUT;
 use flow_card::card::schema_of;
 use flow_card::kinds::{List, SlackText, Text};
-use flow_card::{
-    Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpRequest,
-    HttpResponse, Outcome, StepCx,
-};
+use flow_card::{Card, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, Outcome, StepCx};
 use flow_card::{CardDoc, Example};
 use flow_model::{Code, Type};
 use schemars::JsonSchema;
@@ -109,51 +107,38 @@ impl Card for Config {
             if let Some(u) = self.unfurl_links {
                 body.insert("unfurl_links".into(), Value::Bool(u));
             }
-            let req = HttpRequest::new("POST", format!("{}/chat.postMessage", conn.api_url))
-                .header("authorization", format!("Bearer {}", conn.token))
-                .secret(conn.token.clone())
-                .json(&Value::Object(body));
-            let _permit = conn
-                .limiter
-                .acquire()
-                .await
-                .map_err(|_| CardError::input("connection closed"))?;
-            let resp = cx
-                .send(req, |_| {
-                    HttpResponse::json(
-                        200,
-                        &json!({ "ok": true, "channel": "C0DRYRUN00", "ts": "1700000000.000100" }),
-                    )
-                })
-                .await?;
-            parse(&resp)
+            let body = api::call(
+                cx,
+                &conn,
+                "chat.postMessage",
+                &Value::Object(body),
+                json!({ "channel": "C0DRYRUN00", "ts": "1700000000.000100" }),
+            )
+            .await?;
+            Ok(Outcome::value(json!({
+                "channel": api::field(&body, "/channel"),
+                "ts": api::field(&body, "/ts"),
+            })))
         })
     }
-}
-
-/// Reads Slack's answer: `ok: true` gives `{ channel, ts }`; anything else is an error
-/// (see [`api::check`]).
-pub fn parse(resp: &HttpResponse) -> Result<Outcome, CardError> {
-    let body = api::check(resp, "the message")?;
-    Ok(Outcome::value(json!({
-        "channel": api::field(&body, "/channel"),
-        "ts": api::field(&body, "/ts"),
-    })))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flow_card::ErrorKind;
+    use crate::slack::connection::live;
+    use flow_card::{ErrorKind, HttpResponse};
 
     #[test]
     fn slack_answers() {
+        let conn = live("http://127.0.0.1:9/api", "xoxb-t").unwrap();
+        let parse = |r: &HttpResponse| api::check(&conn, r, "chat.postMessage");
         let ok = parse(&HttpResponse::json(
             200,
             &json!({"ok": true, "channel": "C1", "ts": "1.2"}),
         ))
         .unwrap();
-        assert_eq!(ok.output, json!({"channel": "C1", "ts": "1.2"}));
+        assert_eq!(ok["channel"], "C1");
         let e = parse(&HttpResponse::json(
             200,
             &json!({"ok": false, "error": "channel_not_found"}),

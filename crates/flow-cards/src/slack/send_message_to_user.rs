@@ -97,8 +97,7 @@ impl Card for Config {
                 cx,
                 &conn,
                 "conversations.open",
-                Some(&json!({ "users": user })),
-                &[],
+                &json!({ "users": user }),
                 json!({ "channel": { "id": "D0DRYRUN00" } }),
             )
             .await?;
@@ -113,8 +112,7 @@ impl Card for Config {
                 cx,
                 &conn,
                 "chat.postMessage",
-                Some(&Value::Object(body)),
-                &[],
+                &Value::Object(body),
                 json!({ "channel": "D0DRYRUN00", "ts": "1700000000.000100" }),
             )
             .await?;

@@ -104,8 +104,7 @@ impl Card for Config {
                 cx,
                 &conn,
                 "chat.update",
-                Some(&Value::Object(body)),
-                &[],
+                &Value::Object(body),
                 json!({ "channel": channel, "ts": ts, "text": text }),
             )
             .await?;

@@ -699,3 +699,55 @@ async fn dry_runs_rehearse_connector_actions() {
         clear.url
     );
 }
+
+/// The body-level failure keys are checked when the file loads: `errors.when` reads only the
+/// answer, a success rule needs a status or a code, and an `error_messages` key that is not a
+/// status is a vendor code only when the connector says where the code is.
+#[test]
+fn body_failure_keys_are_checked_when_the_file_loads() {
+    let file = |errors: &str, action_extra: &str| {
+        format!(
+            "connector: bodyfail\ntitle: BodyFail\nbase_url: \"http://127.0.0.1:9\"\n{errors}actions:\n  ping:\n    summary: Ping\n    effect: reads\n    inputs: {{ who: {{ type: text }} }}\n    request: {{ method: GET, path: /ping }}\n{action_extra}"
+        )
+    };
+    let load = |name: &str, text: String| {
+        flow_cards::connector::registry_with(&[(name, text.as_str())])
+            .err()
+            .map(|e| e.to_string())
+    };
+    let good = file(
+        "errors: { when: \"{{ eq body.ok false }}\", code: \"{{ body.error }}\", kinds: { gone: not_found, slow: rate_limited } }\n",
+        "    success: [{ code: already, when: \"{{ eq inputs.who \\\"x\\\" }}\" }]\n    error_messages: { gone: \"no {{ inputs.who }}\", \"404\": \"none\" }\n",
+    );
+    assert_eq!(load("connectors/bodyfail1.yaml", good), None);
+    let e = load(
+        "connectors/bodyfail2.yaml",
+        file("errors: { when: \"{{ inputs.who }}\" }\n", ""),
+    )
+    .unwrap();
+    assert!(e.contains("inputs"), "{e}");
+    let e = load(
+        "connectors/bodyfail3.yaml",
+        file("", "    success: [{ cause_contains: x }]\n"),
+    )
+    .unwrap();
+    assert!(
+        e.contains("a success rule needs `status`, `code` or both"),
+        "{e}"
+    );
+    let e = load(
+        "connectors/bodyfail4.yaml",
+        file("", "    error_messages: { gone: \"no\" }\n"),
+    )
+    .unwrap();
+    assert!(e.contains("`gone` is not an HTTP status"), "{e}");
+    let e = load(
+        "connectors/bodyfail5.yaml",
+        file(
+            "errors: { code: \"{{ body.error }}\", kinds: { gone: missing } }\n",
+            "",
+        ),
+    )
+    .unwrap();
+    assert!(e.contains("missing"), "{e}");
+}

@@ -11,4 +11,5 @@ mod okta_actions;
 mod pure_props;
 mod saas;
 mod slack_actions;
+mod slack_connector;
 mod stream;

@@ -1,7 +1,8 @@
 //! The fake Slack server: public handle, channels and recorded messages.
 //!
-//! It serves the Web API under `/api/` (`chat.postMessage`, `auth.test`, `users.lookupByEmail`;
-//! other methods answer `unknown_method`) and incoming webhooks under `/services/{team}/{service}/{secret}`.
+//! It serves the Web API under `/api/` (`chat.postMessage`, `auth.test`, `users.lookupByEmail`,
+//! `users.info`, `conversations.open`, `conversations.invite`, `conversations.list`,
+//! `chat.update`, `chat.delete`, `reactions.add`; other methods answer `unknown_method`) and incoming webhooks under `/services/{team}/{service}/{secret}`.
 //! See [`SlackFault`] for fault injection; faults are applied before authentication.
 
 use std::collections::HashMap;
@@ -52,6 +53,8 @@ pub(crate) struct Channel {
     pub(crate) name: String,
     pub(crate) archived: bool,
     pub(crate) bot_is_member: bool,
+    /// Member user ids besides the bot (`conversations.invite` adds to it).
+    pub(crate) members: Vec<String>,
 }
 
 /// A member of the fake workspace, for `users.lookupByEmail`.
@@ -76,6 +79,14 @@ pub(crate) struct SlackState {
     /// Minimum spacing between posts to one channel; `None` disables the limiter.
     pub(crate) channel_interval: Option<Duration>,
     pub(crate) last_post: HashMap<String, Instant>,
+    /// The most channels one `conversations.list` page holds, whatever `limit` asks.
+    pub(crate) page_size: Option<usize>,
+    /// Messages removed by `chat.delete`, as (channel id, ts).
+    pub(crate) deleted: Vec<(String, String)>,
+    /// The text `chat.update` last gave a message, by (channel id, ts).
+    pub(crate) updated: HashMap<(String, String), String>,
+    /// Reactions added by `reactions.add`, as (channel id, ts, name).
+    pub(crate) reactions: Vec<(String, String, String)>,
 }
 
 /// State shared between the handle and the server task.
@@ -117,6 +128,7 @@ impl FakeSlack {
                 name: "security-alerts".into(),
                 archived: false,
                 bot_is_member: true,
+                members: Vec::new(),
             }],
             members: Vec::new(),
             messages: Vec::new(),
@@ -126,6 +138,10 @@ impl FakeSlack {
             last_ts: (0, 0),
             channel_interval: None,
             last_post: HashMap::new(),
+            page_size: None,
+            deleted: Vec::new(),
+            updated: HashMap::new(),
+            reactions: Vec::new(),
         };
         let shared = Arc::new(SlackShared {
             base_url: format!("http://{addr}"),
@@ -190,6 +206,7 @@ impl FakeSlack {
             name: name.trim_start_matches('#').to_owned(),
             archived,
             bot_is_member,
+            members: Vec::new(),
         };
         let mut state = lock(&self.shared.state);
         state.channels.retain(|c| c.id != id);
@@ -207,6 +224,42 @@ impl FakeSlack {
         let mut state = lock(&self.shared.state);
         state.members.retain(|m| m.id != id);
         state.members.push(member);
+    }
+
+    /// Whether `chat.delete` removed the message `ts` of channel `channel_id`.
+    pub fn is_deleted(&self, channel_id: &str, ts: &str) -> bool {
+        lock(&self.shared.state)
+            .deleted
+            .iter()
+            .any(|(c, t)| c == channel_id && t == ts)
+    }
+
+    /// The text `chat.update` last gave the message `ts` of channel `channel_id`.
+    pub fn updated_text(&self, channel_id: &str, ts: &str) -> Option<String> {
+        lock(&self.shared.state)
+            .updated
+            .get(&(channel_id.to_owned(), ts.to_owned()))
+            .cloned()
+    }
+
+    /// Reactions added with `reactions.add`, as (channel id, ts, name), in order.
+    pub fn reactions(&self) -> Vec<(String, String, String)> {
+        lock(&self.shared.state).reactions.clone()
+    }
+
+    /// Caps the channels of one `conversations.list` page (to see paging with few channels).
+    pub fn set_list_page_size(&self, size: usize) {
+        lock(&self.shared.state).page_size = Some(size.max(1));
+    }
+
+    /// The member ids of channel `id` besides the bot (empty for an unknown channel).
+    pub fn channel_members(&self, id: &str) -> Vec<String> {
+        lock(&self.shared.state)
+            .channels
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.members.clone())
+            .unwrap_or_default()
     }
 
     /// Removes every channel (the default `#security-alerts` too): posting anywhere then

@@ -1,5 +1,5 @@
-//! Request handling of the fake Slack server: faults, `chat.postMessage`, `auth.test` and
-//! incoming webhooks.
+//! Request handling of the fake Slack server: faults, `chat.postMessage`, `auth.test`,
+//! users, channels (open, invite, list) and incoming webhooks.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -131,6 +131,12 @@ pub(crate) async fn handle(
         "/api/auth.test" => auth_test(&shared, &record),
         "/api/users.lookupByEmail" => lookup_by_email(&shared, &record),
         "/api/conversations.open" => open_dm(&shared, &record),
+        "/api/conversations.invite" => invite(&shared, &record),
+        "/api/conversations.list" => list_channels(&shared, &record),
+        "/api/users.info" => user_info(&shared, &record),
+        "/api/chat.update" => edit_message(&shared, &record, Edit::Update),
+        "/api/chat.delete" => edit_message(&shared, &record, Edit::Delete),
+        "/api/reactions.add" => edit_message(&shared, &record, Edit::React),
         p if p.starts_with("/api/") => ok_false("unknown_method"),
         _ => plain(404, "not_found"),
     }
@@ -258,6 +264,7 @@ fn open_dm(shared: &SlackShared, record: &Recorded) -> Response<Body> {
             name,
             archived: false,
             bot_is_member: true,
+            members: Vec::new(),
         });
     }
     api_json(200, &json!({ "ok": true, "channel": { "id": id } }))
@@ -306,6 +313,240 @@ fn lookup_by_email(shared: &SlackShared, record: &Recorded) -> Response<Body> {
             },
         }),
     )
+}
+
+/// Refuses a call without a valid token: `Some(answer)` when it must be refused.
+fn refused(shared: &SlackShared, record: &Recorded, args: &Args) -> Option<Response<Body>> {
+    let form_token = args.form_token.as_deref();
+    if record.header("authorization").is_none() && form_token.is_none() {
+        return Some(ok_false("not_authed"));
+    }
+    auth_error(shared, record, form_token).map(ok_false)
+}
+
+/// An argument from the body (JSON or form) or the query string.
+fn arg(record: &Recorded, args: &Args, name: &str) -> Option<String> {
+    let from_body = args.params.as_ref().ok().and_then(|p| match p.get(name) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Bool(b)) => Some(b.to_string()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    });
+    from_body.or_else(|| {
+        let query = parse_form(record.query.as_deref().unwrap_or_default());
+        form_value(&query, name).map(str::to_owned)
+    })
+}
+
+/// The member object of `users.lookupByEmail` and `users.info`.
+fn member_json(m: &super::slack::Member) -> Value {
+    json!({
+        "id": m.id,
+        "team_id": TEAM_ID,
+        "name": m.name,
+        "deleted": false,
+        "real_name": m.name,
+        "is_bot": false,
+        "profile": { "email": m.email, "real_name": m.name, "display_name": m.name },
+    })
+}
+
+/// `users.info`: the member with id `user`, or `user_not_found`.
+fn user_info(shared: &SlackShared, record: &Recorded) -> Response<Body> {
+    let args = parse_args(record);
+    if let Some(refusal) = refused(shared, record, &args) {
+        return refusal;
+    }
+    let Some(user) = arg(record, &args, "user").filter(|u| !u.is_empty()) else {
+        return ok_false("invalid_arguments");
+    };
+    let state = lock(&shared.state);
+    match state.members.iter().find(|m| m.id == user) {
+        Some(m) => api_json(200, &json!({ "ok": true, "user": member_json(m) })),
+        None => ok_false("user_not_found"),
+    }
+}
+
+/// `conversations.invite`: adds `users` (comma-separated ids) to `channel`. As Slack: the bot
+/// must be a member (`not_in_channel`), every user must exist (`user_not_found`), and a user
+/// already in the channel refuses the whole call (`already_in_channel`, with `errors`).
+fn invite(shared: &SlackShared, record: &Recorded) -> Response<Body> {
+    let args = parse_args(record);
+    if let Some(refusal) = refused(shared, record, &args) {
+        return refusal;
+    }
+    let (Some(channel), Some(users)) = (arg(record, &args, "channel"), arg(record, &args, "users"))
+    else {
+        return ok_false("invalid_arguments");
+    };
+    let users: Vec<String> = users
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if users.is_empty() {
+        return ok_false("no_user");
+    }
+    let mut state = lock(&shared.state);
+    if let Some(unknown) = users
+        .iter()
+        .find(|u| !state.members.iter().any(|m| &&m.id == u))
+    {
+        let errors = json!([{ "user": unknown, "ok": false, "error": "user_not_found" }]);
+        return api_json(
+            200,
+            &json!({ "ok": false, "error": "user_not_found", "errors": errors }),
+        );
+    }
+    let Some(c) = state.channels.iter_mut().find(|c| c.id == channel) else {
+        return ok_false("channel_not_found");
+    };
+    if c.archived {
+        return ok_false("is_archived");
+    }
+    if !c.bot_is_member {
+        return ok_false("not_in_channel");
+    }
+    let already: Vec<Value> = users
+        .iter()
+        .filter(|u| c.members.contains(u))
+        .map(|u| json!({ "user": u, "ok": false, "error": "already_in_channel" }))
+        .collect();
+    if !already.is_empty() {
+        return api_json(
+            200,
+            &json!({ "ok": false, "error": "already_in_channel", "errors": already }),
+        );
+    }
+    c.members.extend(users);
+    let body = json!({ "ok": true, "channel": channel_json(c) });
+    api_json(200, &body)
+}
+
+fn channel_json(c: &Channel) -> Value {
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "is_channel": !c.id.starts_with('D'),
+        "is_private": c.id.starts_with('G'),
+        "is_archived": c.archived,
+        "is_member": c.bot_is_member,
+    })
+}
+
+/// `conversations.list`: the channels (direct messages aside), `limit` per page (default 100)
+/// from `cursor` (a position), archived ones left out when `exclude_archived` is `true`;
+/// `response_metadata.next_cursor` is empty on the last page.
+fn list_channels(shared: &SlackShared, record: &Recorded) -> Response<Body> {
+    let args = parse_args(record);
+    if let Some(refusal) = refused(shared, record, &args) {
+        return refusal;
+    }
+    let limit = arg(record, &args, "limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .filter(|l| *l > 0)
+        .unwrap_or(100);
+    let start = match arg(record, &args, "cursor").filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => match c.strip_prefix("pos:").and_then(|p| p.parse::<usize>().ok()) {
+            Some(p) => p,
+            None => return ok_false("invalid_cursor"),
+        },
+    };
+    let exclude_archived = arg(record, &args, "exclude_archived").as_deref() == Some("true");
+    let state = lock(&shared.state);
+    let limit = state.page_size.map_or(limit, |p| p.min(limit));
+    let all: Vec<&Channel> = state
+        .channels
+        .iter()
+        .filter(|c| !(c.id.starts_with('D') || (exclude_archived && c.archived)))
+        .collect();
+    let page: Vec<Value> = all
+        .iter()
+        .skip(start)
+        .take(limit)
+        .map(|c| channel_json(c))
+        .collect();
+    let next = if start + limit < all.len() {
+        format!("pos:{}", start + limit)
+    } else {
+        String::new()
+    };
+    api_json(
+        200,
+        &json!({ "ok": true, "channels": page, "response_metadata": { "next_cursor": next } }),
+    )
+}
+
+/// What [`edit_message`] does to a posted message.
+#[derive(Clone, Copy, PartialEq)]
+enum Edit {
+    /// `chat.update`: new `text`.
+    Update,
+    /// `chat.delete`.
+    Delete,
+    /// `reactions.add`: reaction `name` (the message's ts is `timestamp`).
+    React,
+}
+
+/// `chat.update`, `chat.delete` and `reactions.add` on a message the fake accepted, named by
+/// channel id and ts: `message_not_found` for another (or a deleted) one; a reaction already
+/// added is `already_reacted`.
+fn edit_message(shared: &SlackShared, record: &Recorded, edit: Edit) -> Response<Body> {
+    let args = parse_args(record);
+    if let Some(refusal) = refused(shared, record, &args) {
+        return refusal;
+    }
+    let ts_key = if edit == Edit::React {
+        "timestamp"
+    } else {
+        "ts"
+    };
+    let (Some(channel), Some(ts)) = (arg(record, &args, "channel"), arg(record, &args, ts_key))
+    else {
+        return ok_false("invalid_arguments");
+    };
+    let mut state = lock(&shared.state);
+    if !state.channels.iter().any(|c| c.id == channel) {
+        return ok_false("channel_not_found");
+    }
+    let gone = state.deleted.iter().any(|(c, t)| c == &channel && t == &ts);
+    if gone
+        || !state
+            .messages
+            .iter()
+            .any(|m| m.channel_id == channel && m.ts == ts)
+    {
+        return ok_false("message_not_found");
+    }
+    match edit {
+        Edit::Update => {
+            let text = arg(record, &args, "text").unwrap_or_default();
+            state
+                .updated
+                .insert((channel.clone(), ts.clone()), text.clone());
+            api_json(
+                200,
+                &json!({ "ok": true, "channel": channel, "ts": ts, "text": text }),
+            )
+        }
+        Edit::Delete => {
+            state.deleted.push((channel.clone(), ts.clone()));
+            api_json(200, &json!({ "ok": true, "channel": channel, "ts": ts }))
+        }
+        Edit::React => {
+            let Some(name) = arg(record, &args, "name").filter(|n| !n.is_empty()) else {
+                return ok_false("invalid_name");
+            };
+            let reaction = (channel, ts, name);
+            if state.reactions.contains(&reaction) {
+                return ok_false("already_reacted");
+            }
+            state.reactions.push(reaction);
+            api_json(200, &json!({ "ok": true }))
+        }
+    }
 }
 
 /// Parses a JSON-valued argument that may arrive as JSON or as a JSON string (form bodies).
