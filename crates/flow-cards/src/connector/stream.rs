@@ -11,7 +11,6 @@ use flow_card::kinds::ItemObject;
 use flow_card::{BuildCx, CardError, Checker, ErrorKind, Expr, FlowRef, StepCx};
 use flow_model::de::from_node;
 use flow_model::{Node, Type};
-use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -20,7 +19,7 @@ use std::time::Duration;
 pub const KEY: &str = "stream";
 
 /// What the helper is given each time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Per {
     /// One record: `{{ item }}` is the record, `{{ index }}` its position in the whole list.
@@ -35,7 +34,7 @@ fn one() -> u32 {
 }
 
 /// `stream:` of a paged action's step.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StreamConfig {
     /// The helper flow run for each record (or page).
@@ -164,7 +163,8 @@ pub fn output_type() -> Type {
     Type::object(tally_type().into_iter().chain([("records", Type::Number)]))
 }
 
-/// The JSON Schema of `stream:`, for the action's `with:` schema.
+/// The JSON Schema of `stream:`, for the action's `with:` schema (written out: the `with:`
+/// schema of an action is one self-contained object, without `$defs`).
 pub fn schema() -> Value {
     json!({
         "type": "object",
