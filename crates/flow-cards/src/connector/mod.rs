@@ -19,7 +19,7 @@ pub mod oauth;
 pub mod paging;
 pub mod settings;
 
-pub use example::{ExampleFailure, run_examples};
+pub use example::{ExampleFailure, ExampleProblem, run_examples};
 pub use live::{AuthProvider, ConnectorLive, StaticAuth};
 pub use load::Connector;
 

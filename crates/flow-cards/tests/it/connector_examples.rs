@@ -2,7 +2,7 @@
 //! its action card against a local fake answering with the example's answer; a wrong example
 //! is caught, and a malformed one is a load error naming the action.
 
-use flow_cards::connector::{Connector, builtin, load, run_examples};
+use flow_cards::connector::{Connector, ExampleProblem, builtin, load, run_examples};
 use flow_model::SourceId;
 use std::collections::BTreeSet;
 
@@ -113,16 +113,13 @@ async fn examples_that_do_not_hold_are_reported() {
         ],
         "{failures:?}"
     );
-    assert!(
-        failures[0]
-            .problem
-            .contains(r#"the example says {"name":"Gadget"}"#)
-    );
-    assert!(failures[1].problem.contains("sent GET /things/a"));
-    assert!(
-        failures[2]
-            .problem
-            .contains(r#"sent the query {"expand":"all"}"#)
+    let problems: Vec<String> = failures.iter().map(|f| f.problem.to_string()).collect();
+    assert!(problems[0].contains(r#"the example says {"name":"Gadget"}"#));
+    assert!(problems[1].contains("sent GET /things/a"));
+    assert!(problems[2].contains(r#"sent the query {"expand":"all"}"#));
+    assert_eq!(
+        failures[3].problem,
+        ExampleProblem::NoError(r#"{"name":"Widget"}"#.into())
     );
     assert_eq!(failures[0].card, "toy.get_thing");
 }
