@@ -68,7 +68,7 @@ pub struct ExampleFailure {
     /// The example's title.
     pub title: String,
     /// What did not hold.
-    pub problem: String,
+    pub problem: ExampleProblem,
 }
 
 impl fmt::Display for ExampleFailure {
@@ -78,6 +78,80 @@ impl fmt::Display for ExampleFailure {
 }
 
 impl std::error::Error for ExampleFailure {}
+
+/// How an example did not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExampleProblem {
+    /// The fake API or the HTTP client could not start.
+    Setup(String),
+    /// The inputs do not build the card (the compiler's messages).
+    Inputs(String),
+    /// The card sent this many requests, not one (an example has one answer).
+    Requests(usize),
+    /// A part of the request (`request` for method and path, `query`, `body`) is not the one
+    /// documented.
+    Request {
+        /// Which part.
+        part: &'static str,
+        /// What was sent.
+        sent: String,
+        /// What the example says.
+        documented: String,
+    },
+    /// The output is not the one documented.
+    Output {
+        /// The card's output (JSON).
+        gave: String,
+        /// The example's (JSON).
+        documented: String,
+    },
+    /// The card failed where the example documents an output: its message.
+    Failed(String),
+    /// The card failed with an error that does not contain the documented text.
+    OtherError {
+        /// The card's message.
+        message: String,
+        /// The text the example says it contains.
+        documented: String,
+    },
+    /// The card succeeded where the example documents an error: its output (JSON).
+    NoError(String),
+}
+
+impl fmt::Display for ExampleProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExampleProblem::Setup(m) => write!(f, "cannot run: {m}"),
+            ExampleProblem::Inputs(m) => write!(f, "the inputs do not build: {m}"),
+            ExampleProblem::Requests(0) => f.write_str("the card sent no request"),
+            ExampleProblem::Requests(n) => {
+                write!(f, "the card sent {n} requests; an example has one answer")
+            }
+            ExampleProblem::Request {
+                part: "request",
+                sent,
+                documented,
+            } => write!(f, "sent {sent}, the example says {documented}"),
+            ExampleProblem::Request {
+                part,
+                sent,
+                documented,
+            } => write!(f, "sent the {part} {sent}, the example says {documented}"),
+            ExampleProblem::Output { gave, documented } => {
+                write!(f, "gave {gave}, the example says {documented}")
+            }
+            ExampleProblem::Failed(m) => write!(f, "failed: {m}"),
+            ExampleProblem::OtherError {
+                message,
+                documented,
+            } => write!(
+                f,
+                "failed with `{message}`, the example says it contains `{documented}`"
+            ),
+            ExampleProblem::NoError(gave) => write!(f, "gave {gave}, the example says it fails"),
+        }
+    }
+}
 
 /// Runs every example of every action of connector `c` (a built-in one, or a project's) and
 /// returns the ones that did not hold, with how many ran. Needs a tokio runtime with I/O.
@@ -113,8 +187,15 @@ struct Seen {
 }
 
 /// Runs example `ex` of action `index` of `c`; `Err` says how it did not hold.
-async fn run_example(c: &'static Connector, index: usize, ex: &ExampleDef) -> Result<(), String> {
-    let action = c.actions.get(index).ok_or("no such action")?;
+async fn run_example(
+    c: &'static Connector,
+    index: usize,
+    ex: &ExampleDef,
+) -> Result<(), ExampleProblem> {
+    let action = c
+        .actions
+        .get(index)
+        .ok_or_else(|| ExampleProblem::Setup("no such action".into()))?;
     let (base, seen) = serve(ex).await?;
     // The step: `with:` is the example's inputs as literal values, and the connection.
     let mut with = String::from("{ connection: example");
@@ -122,7 +203,8 @@ async fn run_example(c: &'static Connector, index: usize, ex: &ExampleDef) -> Re
         with.push_str(&format!(", {k}: {v}"));
     }
     with.push_str(" }");
-    let node = flow_model::node::parse_yaml(SourceId(0), &with).map_err(|d| d.message)?;
+    let node = flow_model::node::parse_yaml(SourceId(0), &with)
+        .map_err(|d| ExampleProblem::Inputs(d.message))?;
     let data: flow_card::KindData = Arc::new(ActionRef {
         connector: c,
         index,
@@ -134,11 +216,11 @@ async fn run_example(c: &'static Connector, index: usize, ex: &ExampleDef) -> Re
         Some(card) if !diags.has_errors() => card,
         _ => {
             let msgs: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
-            return Err(format!("the inputs do not build: {}", msgs.join("; ")));
+            return Err(ExampleProblem::Inputs(msgs.join("; ")));
         }
     };
     let live = live(c, base);
-    let transport = ReqwestTransport::new().map_err(|e| e.to_string())?;
+    let transport = ReqwestTransport::new().map_err(|e| ExampleProblem::Setup(e.to_string()))?;
     let env = RunEnv {
         dry_run: false,
         transport: Arc::new(transport),
@@ -161,15 +243,18 @@ async fn run_example(c: &'static Connector, index: usize, ex: &ExampleDef) -> Re
     check_request(ex, &seen)?;
     match (&ex.output, &ex.error, got) {
         (Some(want), _, Ok(out)) if &out == want => Ok(()),
-        (Some(want), _, Ok(out)) => Err(format!("gave {out}, the example says {want}")),
-        (Some(_), _, Err(e)) => Err(format!("failed: {}", e.message)),
+        (Some(want), _, Ok(out)) => Err(ExampleProblem::Output {
+            gave: out.to_string(),
+            documented: want.to_string(),
+        }),
+        (Some(_), _, Err(e)) => Err(ExampleProblem::Failed(e.message)),
         (None, Some(want), Err(e)) if e.message.contains(want.as_str()) => Ok(()),
-        (None, Some(want), Err(e)) => Err(format!(
-            "failed with `{}`, the example says it contains `{want}`",
-            e.message
-        )),
-        (None, _, Ok(out)) => Err(format!("gave {out}, the example says it fails")),
-        (None, None, Err(e)) => Err(e.message),
+        (None, Some(want), Err(e)) => Err(ExampleProblem::OtherError {
+            message: e.message,
+            documented: want.clone(),
+        }),
+        (None, _, Ok(out)) => Err(ExampleProblem::NoError(out.to_string())),
+        (None, None, Err(e)) => Err(ExampleProblem::Failed(e.message)),
     }
 }
 
@@ -211,30 +296,27 @@ fn live(c: &'static Connector, base: String) -> ConnectorLive {
 }
 
 /// Holds the request received to the example's `request`.
-fn check_request(ex: &ExampleDef, seen: &[Seen]) -> Result<(), String> {
-    let first = seen.first().ok_or("the card sent no request")?;
-    if seen.len() > 1 {
-        return Err(format!(
-            "the card sent {} requests; an example has one answer",
-            seen.len()
-        ));
-    }
+fn check_request(ex: &ExampleDef, seen: &[Seen]) -> Result<(), ExampleProblem> {
+    let [first] = seen else {
+        return Err(ExampleProblem::Requests(seen.len()));
+    };
     let want = &ex.request;
     if !first.method.eq_ignore_ascii_case(&want.method) || first.path != want.path {
-        return Err(format!(
-            "sent {} {}, the example says {} {}",
-            first.method, first.path, want.method, want.path
-        ));
+        return Err(ExampleProblem::Request {
+            part: "request",
+            sent: format!("{} {}", first.method, first.path),
+            documented: format!("{} {}", want.method, want.path),
+        });
     }
     if let Some(q) = &want.query {
         let got = pairs(first.query.as_deref().unwrap_or_default());
         let want: Map<String, Value> = q.iter().map(|(k, v)| (k.clone(), texts(v))).collect();
         if got != want {
-            return Err(format!(
-                "sent the query {}, the example says {}",
-                Value::Object(got),
-                Value::Object(want)
-            ));
+            return Err(ExampleProblem::Request {
+                part: "query",
+                sent: Value::Object(got).to_string(),
+                documented: Value::Object(want).to_string(),
+            });
         }
     }
     if let Some(body) = &want.body {
@@ -253,7 +335,11 @@ fn check_request(ex: &ExampleDef, seen: &[Seen]) -> Result<(), String> {
             (got, body.clone())
         };
         if got != want {
-            return Err(format!("sent the body {got}, the example says {want}"));
+            return Err(ExampleProblem::Request {
+                part: "body",
+                sent: got.to_string(),
+                documented: want.to_string(),
+            });
         }
     }
     Ok(())
@@ -286,13 +372,10 @@ fn texts(v: &Value) -> Value {
 
 /// Starts the fake API of an example on 127.0.0.1: the first request gets the example's
 /// answer, any later one a 500 saying so. Gives the base URL and the requests received.
-async fn serve(ex: &ExampleDef) -> Result<(String, Arc<Mutex<Vec<Seen>>>), String> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("cannot start the fake API: {e}"))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("cannot start the fake API: {e}"))?;
+async fn serve(ex: &ExampleDef) -> Result<(String, Arc<Mutex<Vec<Seen>>>), ExampleProblem> {
+    let setup = |e: std::io::Error| ExampleProblem::Setup(format!("the fake API: {e}"));
+    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(setup)?;
+    let addr = listener.local_addr().map_err(setup)?;
     let seen = Arc::new(Mutex::new(Vec::new()));
     let answer = ex.answer.clone();
     let log = Arc::clone(&seen);

@@ -20,7 +20,7 @@ pub mod paging;
 pub mod settings;
 pub mod stream;
 
-pub use example::{ExampleFailure, run_examples};
+pub use example::{ExampleFailure, ExampleProblem, run_examples};
 pub use live::{AuthProvider, ConnectorLive, StaticAuth};
 pub use load::Connector;
 

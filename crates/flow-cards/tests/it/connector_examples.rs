@@ -2,8 +2,9 @@
 //! its action card against a local fake answering with the example's answer; a wrong example
 //! is caught, and a malformed one is a load error naming the action.
 
-use flow_cards::connector::{Connector, builtin, load, run_examples};
-use flow_model::SourceId;
+use flow_cards::connector::{
+    Connector, ExampleProblem, builtin, load_project_connector, run_examples,
+};
 use std::collections::BTreeSet;
 
 /// Every example of every built-in connector holds: the request sent is the one documented and
@@ -50,17 +51,16 @@ actions:
     examples:
 "#;
 
-/// The toy connector with `examples` (YAML list items indented for `examples:`).
+/// The toy connector with `examples` (YAML list items indented for `examples:`), loaded as a
+/// project's connector file is.
 fn toy(examples: &str) -> Result<&'static Connector, String> {
     let text = format!("{TOY}{examples}");
-    load::load("toy.yaml", &text, SourceId(0))
-        .map(|c| &*Box::leak(Box::new(c)))
-        .map_err(|d| {
-            d.iter()
-                .map(|d| d.message.clone())
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
+    load_project_connector("connectors/toy.yaml", &text).map_err(|d| {
+        d.iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
 /// The runner holds examples to what they say: a right one passes; a wrong output, path,
@@ -113,16 +113,13 @@ async fn examples_that_do_not_hold_are_reported() {
         ],
         "{failures:?}"
     );
-    assert!(
-        failures[0]
-            .problem
-            .contains(r#"the example says {"name":"Gadget"}"#)
-    );
-    assert!(failures[1].problem.contains("sent GET /things/a"));
-    assert!(
-        failures[2]
-            .problem
-            .contains(r#"sent the query {"expand":"all"}"#)
+    let problems: Vec<String> = failures.iter().map(|f| f.problem.to_string()).collect();
+    assert!(problems[0].contains(r#"the example says {"name":"Gadget"}"#));
+    assert!(problems[1].contains("sent GET /things/a"));
+    assert!(problems[2].contains(r#"sent the query {"expand":"all"}"#));
+    assert_eq!(
+        failures[3].problem,
+        ExampleProblem::NoError(r#"{"name":"Widget"}"#.into())
     );
     assert_eq!(failures[0].card, "toy.get_thing");
 }
