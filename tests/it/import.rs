@@ -198,7 +198,7 @@ fn if_else_becomes_a_branch_block_and_the_join_reads_its_outputs() {
 }
 
 #[test]
-fn if_elseif_and_assign_if_become_branch_blocks() {
+fn if_elseif_becomes_a_branch_block_and_assign_if_flow_assign_if() {
     let (dir, project) = imported(
         "if-elseif",
         "if-elseif.flow",
@@ -540,6 +540,112 @@ fn add_to_date_and_merge_map_to_date_add_and_object_merge() {
         "{}",
         run.stdout
     );
+}
+
+/// Runs `flow` of an imported project on the JSON `input` with `--dry-run`; returns the record.
+fn dry_run(dir: &Path, project: &Path, flow: &str, input: &str) -> serde_json::Value {
+    let file = dir.join(format!("{flow}-input.json"));
+    std::fs::write(&file, input).unwrap();
+    let run = in_project(
+        project,
+        &[
+            "run",
+            flow,
+            "--input",
+            file.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ],
+    )
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    record
+}
+
+#[test]
+fn catalogue_cards_map_to_list_text_number_boolean_object_and_date_cards() {
+    let (dir, project) = imported(
+        "catalogue",
+        "catalogue.flow",
+        "1 of 1 flows converted (12 of 12 cards)",
+        &["flows/profile-card.yaml"],
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "profile-card",
+        r#"{"tags":["admin","dev"],"extra":["dev","ops"],"name":"ada-lovelace","score":3.14159,"when":"2026-03-01T23:30:00Z"}"#,
+    );
+    assert_eq!(
+        record["output"],
+        serde_json::json!({
+            "admin": true,
+            "tags": ["admin", "dev", "ops"],
+            "name": "ADA LOVELACE",
+            "score": 3.1,
+            "record": {"source": "okta", "profile": {"name": "ADA LOVELACE"}},
+            "fields": ["source", "profile"],
+            // 23:30 UTC is the next day in Berlin.
+            "day": "2026-03-02"
+        })
+    );
+}
+
+#[test]
+fn lookup_wait_for_repeat_and_reduce_map_to_their_flow_and_list_cards() {
+    let (dir, project) = imported(
+        "control",
+        "control.flow",
+        "3 of 3 flows converted (13 of 13 cards)",
+        &[
+            "flows/order-status.yaml",
+            "flows/tens.yaml",
+            "flows/add-price.yaml",
+        ],
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "order-status",
+        r#"{"status":"SUSPENDED","items":[{"price":3},{"price":4.5}]}"#,
+    );
+    assert_eq!(
+        record["output"],
+        serde_json::json!({
+            "colour": "red",
+            "runs": [{"tens": 0}, {"tens": 10}, {"tens": 20}],
+            "total": 7.5
+        })
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "order-status",
+        r#"{"status":"STAGED","items":[]}"#,
+    );
+    assert_eq!(record["output"]["colour"], "grey");
+    assert_eq!(record["output"]["total"], 0);
+}
+
+/// Get User's Groups set to "Stream Records": the step streams each group to the helper
+/// (`stream:` with Okta's Record and State). Validating it needs the streaming form of paged
+/// connector actions; until this flowctl has it, the card is reported instead.
+#[test]
+fn a_streaming_list_card_hands_each_record_to_its_helper() {
+    let (dir, out) = import("import-streaming", "connectors.flow", &[]);
+    let project = dir.join("out");
+    if out.code == 0 {
+        goldens("connectors", &project, &["flows/regroup.yaml"]);
+        validates(&project);
+    } else {
+        assert!(
+            out.stdout
+                .contains("streams its records to a helper flow, which `okta.get_users_groups` does not take (`stream:`) in this flowctl"),
+            "{}",
+            out.stdout
+        );
+    }
 }
 
 #[test]

@@ -408,6 +408,12 @@ impl<'a> Cx<'a> {
         if !info.inputs.is_empty()
             && let Some((bad, _)) = s.with.iter().find(|(k, _)| !info.inputs.contains(k))
         {
+            if bad == "stream" {
+                return Err(format!(
+                    "streams its records to a helper flow, which `{}` does not take (`stream:`) in this flowctl",
+                    s.card
+                ));
+            }
             return Err(format!(
                 "maps to `{}`, which has no input `{bad}` (its mapping is out of date)",
                 s.card
@@ -683,10 +689,28 @@ impl<'a> Cx<'a> {
                     None => None,
                 },
                 Arg::Text(template) => Some(self.text_arg(m, template, &mut used)?),
+                // Filled below, once every other argument has claimed its inputs.
+                Arg::Rest => continue,
             };
             if let Some(v) = value {
                 with.push(((*name).to_string(), v.to_yaml()));
             }
+        }
+        if let Some((name, _)) = c.args.iter().find(|(_, a)| matches!(a, Arg::Rest)) {
+            let rest: Vec<String> = m
+                .inputs
+                .iter()
+                .filter(|f| !used.contains(&f.id) && !f.wormhole)
+                .map(|f| f.id.clone())
+                .collect();
+            let mut items = Vec::new();
+            for fid in rest {
+                if let Some(v) = self.input(m, &fid, 0)? {
+                    items.push(v);
+                }
+                used.insert(fid);
+            }
+            with.push(((*name).to_string(), Val::List(items).to_yaml()));
         }
         for f in &m.inputs {
             let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
@@ -701,11 +725,15 @@ impl<'a> Cx<'a> {
                 ));
             }
         }
+        let only_output = m.outputs.len() == 1;
         for o in &m.outputs {
-            let path = c
-                .outputs
-                .iter()
-                .find_map(|(pattern, path)| match_output(pattern, path, &o.group, &o.key));
+            let path = c.outputs.iter().find_map(|(pattern, path)| {
+                if *pattern == "?" {
+                    only_output.then(|| path.to_string())
+                } else {
+                    match_output(pattern, path, &o.group, &o.key)
+                }
+            });
             let v = match path {
                 Some(p) if p.is_empty() => Ok(Val::Ref(id.to_string())),
                 Some(p) => Val::Ref(id.to_string()).field(p.split('.')),

@@ -192,8 +192,8 @@ impl<'a> Cx<'a> {
         Ok(None)
     }
 
-    /// Assign If → a `branch:` block with no steps whose arms set `value` to the card's value
-    /// if true and its value if false. Its export layout was not seen in a real export: the
+    /// Assign If → `flow.assign_if` (or, with a registry that lacks it, a `branch:` block with
+    /// no steps whose arms set `value`) of the card's value if true and its value if false. Its export layout was not seen in a real export: the
     /// comparison as If/Else's, the values under `true`/`false` (or `value if true`/`value if
     /// false`); another input with a value blocks the card.
     pub(super) fn assign_if(&mut self, m: &'a Method, id: &str) -> Result<Option<Step>, String> {
@@ -224,6 +224,30 @@ impl<'a> Cx<'a> {
         };
         let yes = value(self, TRUE)?;
         let no = value(self, FALSE)?;
+        let has_card = self
+            .catalog
+            .kinds
+            .as_ref()
+            .is_none_or(|k| k.has("flow.assign_if"));
+        if has_card {
+            self.single_output(m, Ok(Val::Ref(id.to_string())));
+            let mut with = vec![
+                (
+                    "condition".to_string(),
+                    Yaml::Str(format!("{{{{ {when} }}}}")),
+                ),
+                ("then".to_string(), yes),
+            ];
+            if no != Yaml::Null {
+                with.push(("else".to_string(), no));
+            }
+            return Ok(Some(Step {
+                id: id.to_string(),
+                card: "flow.assign_if".into(),
+                with,
+                ..Step::default()
+            }));
+        }
         self.single_output(m, Ok(Val::Ref(format!("{id}.value"))));
         Ok(Some(Step {
             id: id.to_string(),
