@@ -628,6 +628,29 @@ fn lookup_wait_for_repeat_and_reduce_map_to_their_flow_and_list_cards() {
     assert_eq!(record["output"]["total"], 0);
 }
 
+#[test]
+fn an_if_elseif_inside_an_if_error_becomes_a_branch_block_inside_a_try_block() {
+    let (dir, project) = imported(
+        "nested",
+        "nested.flow",
+        "1 of 1 flows converted (10 of 10 cards)",
+        &["flows/route-safely.yaml"],
+    );
+    for (level, channel) in [
+        ("high", "#incidents"),
+        ("medium", "#alerts"),
+        ("low", "#log"),
+    ] {
+        let record = dry_run(
+            &dir,
+            &project,
+            "route-safely",
+            &format!(r#"{{"level":"{level}"}}"#),
+        );
+        assert_eq!(record["output"]["channel"], channel, "{record}");
+    }
+}
+
 /// Get User's Groups set to "Stream Records": the step streams each group to the helper
 /// (`stream:` with Okta's Record and State). Validating it needs the streaming form of paged
 /// connector actions; until this flowctl has it, the card is reported instead.

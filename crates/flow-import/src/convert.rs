@@ -87,6 +87,10 @@ struct Step {
 
 type Resolved = Result<Val, String>;
 
+/// Where steps go: the flow's list (empty), or a path of blocks, each `(index of the block step
+/// in the list so far, arm)`; a block inside another block's arm adds a level.
+type Dest = Vec<(usize, usize)>;
+
 /// A wire's source: (card, output id, conversion).
 type Wire<'a> = (&'a str, &'a str, Option<&'a str>);
 
@@ -111,11 +115,11 @@ struct Cx<'a> {
     all_wires: HashMap<(&'a str, &'a str), Vec<Wire<'a>>>,
     /// The If/Else branches each card is in.
     branches: branches::Branches,
-    /// If/Else card → the index of its `branch:` block in `steps`, once converted.
-    blocks: HashMap<String, usize>,
-    /// Where the steps of the card being converted go: `None` the flow's list, or a block
-    /// (its index in `steps`) and the arm in it.
-    dest: Option<(usize, usize)>,
+    /// Block card (If/Else, If/ElseIf, If Error) → where its block step is: the [`Dest`] of
+    /// the list it is in, and its index there.
+    blocks: HashMap<String, (Dest, usize)>,
+    /// Where the steps of the card being converted go.
+    dest: Dest,
     /// Card → its place in the run order.
     position: HashMap<String, usize>,
     /// A Close or Return Raw became the flow's `http.close`.
@@ -152,7 +156,7 @@ pub fn convert(
         all_wires: HashMap::new(),
         branches: branches::branches(flow),
         blocks: HashMap::new(),
-        dest: None,
+        dest: Vec::new(),
         position: HashMap::new(),
         closed: false,
         failed: HashSet::new(),
@@ -327,9 +331,9 @@ impl<'a> Cx<'a> {
             return;
         }
         let id = self.ids.step(&step_name(m));
-        let outer = self.dest;
+        let outer = self.dest.clone();
         let dest = self.dest_of(m);
-        self.dest = dest.clone().unwrap_or(outer);
+        self.dest = dest.clone().unwrap_or_else(|_| outer.clone());
         let forbidden = dest
             .err()
             .or_else(|| self.branches.leaves_branch(m, special))

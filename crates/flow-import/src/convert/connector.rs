@@ -347,6 +347,11 @@ mod tests {
         .unwrap();
         assert!(i.report.all_converted(), "{}", i.report);
         let flow = &i.files[1].text;
+        // The golden `flowctl import` is checked against once the registry's action takes
+        // `stream:` (tests/it/import.rs): the same flow, but for the user input's name, which
+        // is `user` in flowctl's Okta connector and `user_id` in the registry made here.
+        let golden = include_str!("../../../../tests/golden/import/connectors/flows/regroup.yaml");
+        assert_eq!(*flow, golden.replace("      user: ", "      user_id: "));
         for want in [
             // Streamed to the helper: Okta's Record is each record, its State the card's own
             // `Streaming` inputs by their Okta keys.
