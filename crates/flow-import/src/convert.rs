@@ -469,7 +469,21 @@ impl<'a> Cx<'a> {
                     } else {
                         &m.kind_name
                     };
-                    kinds.connector_kind(app, name)
+                    // A card renamed on the canvas keeps its address key (`getUsersGroups`)
+                    // and the table's name for it.
+                    let key = m.key.split(':').nth(1).unwrap_or_default();
+                    let from_table = entry.map(|e| {
+                        let prefix = format!("{} ", crate::names::words(app).join(" "));
+                        let lower = e.okta.to_ascii_lowercase();
+                        match lower.starts_with(&prefix) {
+                            true => e.okta[prefix.len()..].to_string(),
+                            false => e.okta.to_string(),
+                        }
+                    });
+                    std::iter::once(name.to_string())
+                        .chain(from_table)
+                        .chain(std::iter::once(crate::kinds::key_words(key)))
+                        .find_map(|n| kinds.connector_kind(app, &n))
                 })
                 .flatten()
                 .and_then(|k| Some((k.to_string(), kinds.get(k)?.clone())));

@@ -96,11 +96,16 @@ impl<'a> Cx<'a> {
                 continue;
             }
             let mut names = candidates(f);
-            // Every connector's Custom API Action: its Relative URL is flowctl's `path`.
-            if kind.ends_with(".api_request")
-                && matches!(snake(&f.key, "").as_str(), "relative_url" | "url")
-            {
-                names.insert(0, "path".into());
+            // Every connector's Custom API Action: its Relative URL is flowctl's `path`, its
+            // Request Type the `method`.
+            if kind.ends_with(".api_request") {
+                match snake(&f.key, "").as_str() {
+                    "relative_url" | "url" => names.insert(0, "path".into()),
+                    "request_type" => names.insert(0, "method".into()),
+                    // JSON in and out is what the action sends and reads already.
+                    "headers" if !has("headers") && self.json_headers_only(m, f) => continue,
+                    _ => {}
+                }
             }
             let Some(name) = names.into_iter().find(|c| has(c)) else {
                 return Err(format!(
@@ -191,6 +196,38 @@ impl<'a> Cx<'a> {
             ("inputs".into(), Yaml::Map(inputs)),
             ("per".into(), Yaml::str("record")),
         ]))
+    }
+
+    /// Whether a Custom API Action's Headers input only asks for JSON (`Accept`,
+    /// `Content-Type`: `application/json`), as a constant or through a Construct card, so an
+    /// action that always sends and reads JSON may drop it.
+    fn json_headers_only(&self, m: &Method, f: &Field) -> bool {
+        let json_only = |k: &str, v: &Value| {
+            matches!(k.to_ascii_lowercase().as_str(), "accept" | "content-type")
+                && text(Some(v))
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+        };
+        match self.wires.get(&(m.uuid.as_str(), f.id.as_str())) {
+            None => match &f.data {
+                Value::Object(o) => o.iter().all(|(k, v)| json_only(k, v)),
+                _ => false,
+            },
+            Some((src, _, None)) => {
+                let Some(card) = self.by_uuid.get(src) else {
+                    return false;
+                };
+                card.key == "object:construct"
+                    && card.inputs.iter().all(|i| {
+                        i.wormhole
+                            || (!self
+                                .wires
+                                .contains_key(&(card.uuid.as_str(), i.id.as_str()))
+                                && json_only(&i.key, &i.data))
+                    })
+            }
+            Some(_) => false,
+        }
     }
 
     /// The helper a streaming card hands each record to (`Streaming/Flow`): its uuid and name.
@@ -302,6 +339,7 @@ mod tests {
     fn registry(with_list_users: bool) -> Kinds {
         let mut k = Kinds::new();
         k.add("flow.return", kind(&["outputs"], &[]), &[]);
+        k.add("object.construct", kind(&["fields"], &[]), &[]);
         k.add(
             "okta.api_request",
             kind(
