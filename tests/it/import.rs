@@ -575,7 +575,7 @@ fn catalogue_cards_map_to_list_text_number_boolean_object_and_date_cards() {
         &dir,
         &project,
         "profile-card",
-        r#"{"tags":["admin","dev"],"extra":["dev","ops"],"name":"ada-lovelace","score":3.14159,"when":"2026-03-01T23:30:00Z"}"#,
+        r#"{"tags":["admin","dev"],"extra":["dev","ops"],"name":"ada-lovelace","score":"3.14159","when":"2026-03-01T23:30:00Z"}"#,
     );
     assert_eq!(
         record["output"],

@@ -607,9 +607,23 @@ impl<'a> Cx<'a> {
                 v,
                 "Okta wrote this value as JSON text on the wire",
             ),
+            "parseFloat" => self.helper_step(
+                "number",
+                "number.parse",
+                "text",
+                v,
+                "Okta read this value as a number on the wire",
+            ),
+            "dateTime" => self.helper_step(
+                "date",
+                "date.parse",
+                "text",
+                v,
+                "Okta read this value as a date on the wire",
+            ),
             other => {
                 return Err(format!(
-                    "its input is wired with the `{other}` conversion, which needs date and number cards (not yet)"
+                    "its input is wired with the `{other}` conversion, which has no flowctl counterpart yet"
                 ));
             }
         };
