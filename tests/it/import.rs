@@ -629,13 +629,38 @@ fn lookup_wait_for_repeat_and_reduce_map_to_their_flow_and_list_cards() {
 }
 
 #[test]
-fn an_if_elseif_inside_an_if_error_becomes_a_branch_block_inside_a_try_block() {
+fn an_if_elseif_or_if_else_inside_an_if_error_becomes_a_branch_block_inside_a_try_block() {
     let (dir, project) = imported(
         "nested",
         "nested.flow",
-        "1 of 1 flows converted (10 of 10 cards)",
-        &["flows/route-safely.yaml"],
+        "2 of 2 flows converted (19 of 19 cards)",
+        &["flows/route-safely.yaml", "flows/pick-route.yaml"],
     );
+    // If/Else with a Join inside the Try block of a helper.
+    for (level, channel) in [("high", "#incidents"), ("low", "#log")] {
+        std::fs::write(
+            dir.join(format!("{level}.json")),
+            format!(r#"{{"level":"{level}"}}"#),
+        )
+        .unwrap();
+        let run = in_project(
+            &project,
+            &[
+                "run",
+                "pick-route",
+                "--input",
+                dir.join(format!("{level}.json")).to_str().unwrap(),
+                "--json",
+            ],
+        )
+        .ok();
+        let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(
+            record["output"]["route"]["channel"], channel,
+            "{}",
+            run.stdout
+        );
+    }
     for (level, channel) in [
         ("high", "#incidents"),
         ("medium", "#alerts"),

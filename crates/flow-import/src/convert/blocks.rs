@@ -154,16 +154,7 @@ impl<'a> Cx<'a> {
         if m.arms.is_empty() {
             return Err("its groups' flows are missing".into());
         }
-        // If/ElseIf and If Error inside a group are blocks in its arm; an If/Else (its branches
-        // found from a flow's order) is not followed inside one.
-        if let Some(c) = m
-            .arms
-            .iter()
-            .flat_map(|(_, f)| &f.methods)
-            .find(|c| c.key == "control:if")
-        {
-            return Err(format!("holds `{}` in a group (not yet)", c.name.trim()));
-        }
+        // An If/Else, If/ElseIf or If Error inside a group is a block in its arm.
         let known = ["flo", "left-operand", "operator", "right-operand"];
         for f in &m.inputs {
             let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
@@ -340,9 +331,6 @@ impl<'a> Cx<'a> {
         if let Some(why) = self.branches.unsupported.get(&m.uuid) {
             return Err(why.clone());
         }
-        if !self.dest.is_empty() {
-            return Err("an If/Else inside a block (not yet)".into());
-        }
         let condition = self.condition(m)?;
         for o in &m.outputs {
             self.outputs.insert(
@@ -353,9 +341,13 @@ impl<'a> Cx<'a> {
                 )),
             );
         }
-        // The block is the next step of the flow's own list (`dest` is empty here).
-        self.blocks
-            .insert(m.uuid.clone(), (Vec::new(), self.steps.len()));
+        // The block is the next step of the list the card's steps go to.
+        let dest = self.dest.clone();
+        let index = match self.arm_at(&dest) {
+            Some(arm) => arm.steps.len(),
+            None => self.steps.len(),
+        };
+        self.blocks.insert(m.uuid.clone(), (dest, index));
         Ok(Step {
             id: id.to_string(),
             block: Some(Box::new(Block::Branch {
@@ -436,9 +428,12 @@ impl<'a> Cx<'a> {
                 v.unwrap_or(Val::Const(serde_json::Value::Null)).to_yaml(),
             ));
         }
-        let block_id = self
-            .steps
-            .get(block)
+        let steps = match parent.is_empty() {
+            true => Some(&mut self.steps),
+            false => self.arm_at(&parent).map(|a| &mut a.steps),
+        };
+        let block_id = steps
+            .and_then(|steps| steps.get(block))
             .map(|s| s.id.clone())
             .unwrap_or_default();
         Ok(Val::Ref(format!("{block_id}.{name}")))

@@ -38,15 +38,7 @@ impl<'a> Cx<'a> {
             return Err("its Try and If Error blocks are missing".into());
         };
         let (try_flow, handler) = (&blocks.0, &blocks.1);
-        // If/ElseIf and If Error inside a block are blocks in its arm; an If/Else (its
-        // branches found from a flow's order) is not followed inside one.
-        if let Some(c) = [try_flow, handler]
-            .iter()
-            .flat_map(|f| &f.methods)
-            .find(|c| c.key == "control:if")
-        {
-            return Err(format!("holds `{}` in a block (not yet)", c.name.trim()));
-        }
+        // An If/Else, If/ElseIf or If Error inside a block is a block in its arm.
         for flow in [try_flow, handler] {
             self.register(flow);
         }
@@ -220,6 +212,7 @@ impl<'a> Cx<'a> {
 
     /// Makes an inline flow's cards and wires known.
     pub(super) fn register(&mut self, flow: &'a FlowData) {
+        self.branches.extend(super::branches::branches(flow));
         for c in &flow.methods {
             self.by_uuid.insert(c.uuid.as_str(), c);
             for p in &c.pins {
@@ -239,17 +232,12 @@ impl<'a> Cx<'a> {
         };
         match special {
             Some(Special::Return) if &m.uuid == last => None,
-            Some(
-                Special::Return
-                | Special::ReturnRaw
-                | Special::Close
-                | Special::ContinueIf
-                | Special::IfElse
-                | Special::Join,
-            ) => Some(format!(
-                "{} inside an If Error block (not yet)",
-                m.name.trim()
-            )),
+            Some(Special::Return | Special::ReturnRaw | Special::Close | Special::ContinueIf) => {
+                Some(format!(
+                    "{} inside an If Error block (not yet)",
+                    m.name.trim()
+                ))
+            }
             _ => None,
         }
     }
