@@ -629,13 +629,27 @@ fn lookup_wait_for_repeat_and_reduce_map_to_their_flow_and_list_cards() {
 }
 
 #[test]
-fn an_if_elseif_or_if_else_inside_an_if_error_becomes_a_branch_block_inside_a_try_block() {
+fn blocks_inside_blocks_become_nested_branch_and_try_steps() {
     let (dir, project) = imported(
         "nested",
         "nested.flow",
-        "2 of 2 flows converted (19 of 19 cards)",
-        &["flows/route-safely.yaml", "flows/pick-route.yaml"],
+        "3 of 3 flows converted (28 of 28 cards)",
+        &[
+            "flows/route-safely.yaml",
+            "flows/pick-route.yaml",
+            "flows/branch-then-try.yaml",
+        ],
     );
+    // An If Error inside an If/Else branch, read through the Join.
+    for (level, channel) in [("high", "#incidents"), ("low", "#log")] {
+        let record = dry_run(
+            &dir,
+            &project,
+            "branch-then-try",
+            &format!(r#"{{"level":"{level}"}}"#),
+        );
+        assert_eq!(record["output"]["channel"], channel, "{record}");
+    }
     // If/Else with a Join inside the Try block of a helper.
     for (level, channel) in [("high", "#incidents"), ("low", "#log")] {
         std::fs::write(
