@@ -597,13 +597,24 @@ fn lookup_wait_for_repeat_and_reduce_map_to_their_flow_and_list_cards() {
     let (dir, project) = imported(
         "control",
         "control.flow",
-        "3 of 3 flows converted (13 of 13 cards)",
+        "4 of 4 flows converted (17 of 17 cards)",
         &[
             "flows/order-status.yaml",
             "flows/tens.yaml",
             "flows/add-price.yaml",
+            "flows/grouped-lookup.yaml",
         ],
     );
+    // Cases in groups, the default in `else`; two weeks' wait (a dry run does not wait).
+    for (status, colour) in [("SUSPENDED", "red"), ("STAGED", "grey")] {
+        let record = dry_run(
+            &dir,
+            &project,
+            "grouped-lookup",
+            &format!(r#"{{"status":"{status}"}}"#),
+        );
+        assert_eq!(record["output"]["colour"], colour, "{record}");
+    }
     let record = dry_run(
         &dir,
         &project,
