@@ -85,7 +85,8 @@ pub static BUILTIN: LazyLock<Vec<&'static CardSpec>> =
 
 /// Helper flows the cards' examples may call, as `(file name, YAML)`: `greet` returns
 /// `{ greeting }` for a `name` and fails (`no name`) for an empty one; `tally` adds an `item` to
-/// a `memo` of `{ total, count }` and fails (`negative`) for a negative item.
+/// a `memo` of `{ total, count }` and fails (`negative`) for a negative item; `add-price`
+/// returns `{ sum }`, its `sum` plus a `price` (a running value that is a number).
 pub const EXAMPLE_HELPERS: &[(&str, &str)] = &[
     (
         "greet.yaml",
@@ -105,6 +106,15 @@ steps:
   - { id: sum, card: number.add, with: { a: \"{{ inputs.memo.total }}\", b: \"{{ inputs.item }}\" } }
   - { id: n, card: number.add, with: { a: \"{{ inputs.memo.count }}\", b: 1 } }
   - { id: done, card: flow.return, with: { outputs: { total: \"{{ sum }}\", count: \"{{ n }}\" } } }
+",
+    ),
+    (
+        "add-price.yaml",
+        "flow: add-price
+trigger: { helper: { inputs: { sum: number, price: number } } }
+steps:
+  - { id: next, card: number.add, with: { a: \"{{ inputs.sum }}\", b: \"{{ inputs.price }}\" } }
+  - { id: done, card: flow.return, with: { outputs: { sum: \"{{ next }}\" } } }
 ",
     ),
 ];

@@ -87,6 +87,10 @@ struct Step {
 
 type Resolved = Result<Val, String>;
 
+/// Where steps go: the flow's list (empty), or a path of blocks, each `(index of the block step
+/// in the list so far, arm)`; a block inside another block's arm adds a level.
+type Dest = Vec<(usize, usize)>;
+
 /// A wire's source: (card, output id, conversion).
 type Wire<'a> = (&'a str, &'a str, Option<&'a str>);
 
@@ -111,11 +115,11 @@ struct Cx<'a> {
     all_wires: HashMap<(&'a str, &'a str), Vec<Wire<'a>>>,
     /// The If/Else branches each card is in.
     branches: branches::Branches,
-    /// If/Else card → the index of its `branch:` block in `steps`, once converted.
-    blocks: HashMap<String, usize>,
-    /// Where the steps of the card being converted go: `None` the flow's list, or a block
-    /// (its index in `steps`) and the arm in it.
-    dest: Option<(usize, usize)>,
+    /// Block card (If/Else, If/ElseIf, If Error) → where its block step is: the [`Dest`] of
+    /// the list it is in, and its index there.
+    blocks: HashMap<String, (Dest, usize)>,
+    /// Where the steps of the card being converted go.
+    dest: Dest,
     /// Card → its place in the run order.
     position: HashMap<String, usize>,
     /// A Close or Return Raw became the flow's `http.close`.
@@ -152,7 +156,7 @@ pub fn convert(
         all_wires: HashMap::new(),
         branches: branches::branches(flow),
         blocks: HashMap::new(),
-        dest: None,
+        dest: Vec::new(),
         position: HashMap::new(),
         closed: false,
         failed: HashSet::new(),
@@ -327,9 +331,9 @@ impl<'a> Cx<'a> {
             return;
         }
         let id = self.ids.step(&step_name(m));
-        let outer = self.dest;
+        let outer = self.dest.clone();
         let dest = self.dest_of(m);
-        self.dest = dest.clone().unwrap_or(outer);
+        self.dest = dest.clone().unwrap_or_else(|_| outer.clone());
         let forbidden = dest
             .err()
             .or_else(|| self.branches.leaves_branch(m, special))
@@ -408,6 +412,12 @@ impl<'a> Cx<'a> {
         if !info.inputs.is_empty()
             && let Some((bad, _)) = s.with.iter().find(|(k, _)| !info.inputs.contains(k))
         {
+            if bad == "stream" {
+                return Err(format!(
+                    "streams its records to a helper flow, which `{}` does not take (`stream:`) in this flowctl",
+                    s.card
+                ));
+            }
             return Err(format!(
                 "maps to `{}`, which has no input `{bad}` (its mapping is out of date)",
                 s.card
@@ -459,7 +469,21 @@ impl<'a> Cx<'a> {
                     } else {
                         &m.kind_name
                     };
-                    kinds.connector_kind(app, name)
+                    // A card renamed on the canvas keeps its address key (`getUsersGroups`)
+                    // and the table's name for it.
+                    let key = m.key.split(':').nth(1).unwrap_or_default();
+                    let from_table = entry.map(|e| {
+                        let prefix = format!("{} ", crate::names::words(app).join(" "));
+                        let lower = e.okta.to_ascii_lowercase();
+                        match lower.starts_with(&prefix) {
+                            true => e.okta[prefix.len()..].to_string(),
+                            false => e.okta.to_string(),
+                        }
+                    });
+                    std::iter::once(name.to_string())
+                        .chain(from_table)
+                        .chain(std::iter::once(crate::kinds::key_words(key)))
+                        .find_map(|n| kinds.connector_kind(app, &n))
                 })
                 .flatten()
                 .and_then(|k| Some((k.to_string(), kinds.get(k)?.clone())));
@@ -583,9 +607,23 @@ impl<'a> Cx<'a> {
                 v,
                 "Okta wrote this value as JSON text on the wire",
             ),
+            "parseFloat" => self.helper_step(
+                "number",
+                "number.parse",
+                "text",
+                v,
+                "Okta read this value as a number on the wire",
+            ),
+            "dateTime" => self.helper_step(
+                "date",
+                "date.parse",
+                "text",
+                v,
+                "Okta read this value as a date on the wire",
+            ),
             other => {
                 return Err(format!(
-                    "its input is wired with the `{other}` conversion, which needs date and number cards (not yet)"
+                    "its input is wired with the `{other}` conversion, which has no flowctl counterpart yet"
                 ));
             }
         };
@@ -683,10 +721,28 @@ impl<'a> Cx<'a> {
                     None => None,
                 },
                 Arg::Text(template) => Some(self.text_arg(m, template, &mut used)?),
+                // Filled below, once every other argument has claimed its inputs.
+                Arg::Rest => continue,
             };
             if let Some(v) = value {
                 with.push(((*name).to_string(), v.to_yaml()));
             }
+        }
+        if let Some((name, _)) = c.args.iter().find(|(_, a)| matches!(a, Arg::Rest)) {
+            let rest: Vec<String> = m
+                .inputs
+                .iter()
+                .filter(|f| !used.contains(&f.id) && !f.wormhole)
+                .map(|f| f.id.clone())
+                .collect();
+            let mut items = Vec::new();
+            for fid in rest {
+                if let Some(v) = self.input(m, &fid, 0)? {
+                    items.push(v);
+                }
+                used.insert(fid);
+            }
+            with.push(((*name).to_string(), Val::List(items).to_yaml()));
         }
         for f in &m.inputs {
             let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
@@ -701,11 +757,15 @@ impl<'a> Cx<'a> {
                 ));
             }
         }
+        let only_output = m.outputs.len() == 1;
         for o in &m.outputs {
-            let path = c
-                .outputs
-                .iter()
-                .find_map(|(pattern, path)| match_output(pattern, path, &o.group, &o.key));
+            let path = c.outputs.iter().find_map(|(pattern, path)| {
+                if *pattern == "?" {
+                    only_output.then(|| path.to_string())
+                } else {
+                    match_output(pattern, path, &o.group, &o.key)
+                }
+            });
             let v = match path {
                 Some(p) if p.is_empty() => Ok(Val::Ref(id.to_string())),
                 Some(p) => Val::Ref(id.to_string()).field(p.split('.')),

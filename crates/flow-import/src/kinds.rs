@@ -45,6 +45,22 @@ pub fn action_name(okta: &str) -> String {
     }
 }
 
+/// An Okta connector card's address key as words: `getUsersGroups` → "get Users Groups";
+/// `hTTPRequest` (every connector's Custom API Action) → "Custom API Action".
+pub fn key_words(key: &str) -> String {
+    if key.eq_ignore_ascii_case("httprequest") {
+        return "Custom API Action".into();
+    }
+    let mut out = String::new();
+    for c in key.chars() {
+        if c.is_ascii_uppercase() && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl Kinds {
     /// An empty index (nothing to map to).
     pub fn new() -> Kinds {
@@ -109,6 +125,11 @@ mod tests {
             &["Jira - Create Issue"],
         );
         assert_eq!(action_name("Get User's Groups"), "get_users_groups");
+        assert_eq!(
+            action_name(&key_words("getUsersGroups")),
+            "get_users_groups"
+        );
+        assert_eq!(action_name(&key_words("hTTPRequest")), "api_request");
         assert_eq!(action_name("Custom API Action"), "api_request");
         assert_eq!(
             k.connector_kind("okta", "Get User's Groups"),

@@ -453,6 +453,9 @@ mod tests {
                 ("on-suspension", "zoom:createMeeting"),
                 ("guarded-helper", "control:continueIf"),
                 ("caller", ""),
+                ("odd-requests", "okta:hTTPRequest"),
+                ("odd-requests", "okta:getUsersGroups"),
+                ("each-group-too", "control:pause"),
             ]
         );
         // Only the held-back caller follows from another card; the others block by themselves.
@@ -463,7 +466,7 @@ mod tests {
             .flat_map(|f| f.problems.iter().map(|p| p.follows))
             .collect();
         assert_eq!(follows.iter().filter(|f| **f).count(), 1, "{follows:?}");
-        assert_eq!(i.report.blocking().len(), 4);
+        assert_eq!(i.report.blocking().len(), 7);
         let partial = run(UNSUPPORTED, true);
         assert!(
             partial
@@ -472,7 +475,7 @@ mod tests {
                 .iter()
                 .all(|f| f.outcome == Outcome::Partial)
         );
-        assert_eq!(partial.files.len(), 6);
+        assert_eq!(partial.files.len(), 8);
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub enum Arg {
     Const(Konst),
     /// An Okta option translated value by value; an option not listed blocks the conversion.
     Choice(&'static str, &'static [(&'static str, Konst)]),
+    /// Every input no other argument of the card reads, in the card's order, as a list (the
+    /// extensible inputs of And, Or, Merge Lists, Zip). Written last.
+    Rest,
 }
 
 /// A constant value in the table.
@@ -133,6 +136,55 @@ pub enum Special {
     Reduce,
     /// Merge → `object.merge` of its objects, in order.
     Merge,
+    /// Lookup → `flow.lookup`: its custom inputs are the cases.
+    Lookup,
+    /// Wait For → `flow.wait` for its amount of time.
+    Wait,
+    /// Repeat → `flow.repeat` of its helper flow.
+    Repeat,
+}
+
+impl Special {
+    /// The flowctl card kinds this card becomes (none for triggers, layout cards and blocks).
+    pub fn kinds(self) -> &'static [&'static str] {
+        match self {
+            Special::Close | Special::ReturnRaw => &["http.close"],
+            Special::Compose | Special::Concat => &["text.compose"],
+            Special::Construct | Special::Assign => &["object.construct"],
+            Special::ListConstruct => &["list.construct"],
+            Special::GetMultiple => &["object.get_multiple"],
+            Special::ForEach | Special::ForEachIgnoreErrors => &["list.for_each"],
+            Special::ListMap => &["list.map"],
+            Special::CallFlow => &["flow.call"],
+            Special::CallFlowAsync => &["flow.call_async", "flow.call"],
+            Special::Return => &["flow.return"],
+            Special::Throw | Special::ThrowIf => &["flow.fail"],
+            Special::ContinueIf => &["flow.continue_if"],
+            Special::AssignIf => &["flow.assign_if"],
+            Special::SearchRows => &["table.search_rows"],
+            Special::TableRow(card) => match card {
+                "table.create_row" => &["table.create_row"],
+                "table.update_row" => &["table.update_row"],
+                "table.delete_row" => &["table.delete_row"],
+                "table.read_row" => &["table.read_row"],
+                _ => &["table.clear"],
+            },
+            Special::Reduce => &["list.reduce"],
+            Special::Merge => &["object.merge"],
+            Special::Lookup => &["flow.lookup"],
+            Special::Wait => &["flow.wait"],
+            Special::Repeat => &["flow.repeat"],
+            Special::ApiEndpoint
+            | Special::Callable
+            | Special::Comment
+            | Special::Noop
+            | Special::Expand
+            | Special::IfElse
+            | Special::IfElseIf
+            | Special::Join
+            | Special::TryCatch => &[],
+        }
+    }
 }
 
 /// An Okta user's outputs (Read User and the other user cards) → the fields of Okta's user
@@ -187,9 +239,41 @@ const UNITS: &[(&str, Konst)] = &[
 
 const YES_NO: &[(&str, Konst)] = &[("Yes", Konst::Bool(true)), ("No", Konst::Bool(false))];
 
-const NOT_YET_DATE: &str = "needs date cards (not yet)";
-const NOT_YET_LIST: &str = "needs more list cards (not yet)";
-const NOT_YET_OBJECT: &str = "needs more object cards (not yet)";
+/// The output of a card with one output, whatever Okta named it (`?`: the card's only output).
+const ONE_OUTPUT: &[(&str, &str)] = &[("output", ""), ("?", "")];
+
+/// A function card (no connection) whose only output is the flowctl card's whole output.
+const fn pure(
+    address: &'static str,
+    okta: &'static str,
+    card: &'static str,
+    args: &'static [(&'static str, Arg)],
+) -> Entry {
+    Entry {
+        address,
+        okta,
+        map: Map::Card(CardMap {
+            card,
+            connection: None,
+            args,
+            outputs: ONE_OUTPUT,
+            ignore: &[],
+        }),
+    }
+}
+
+// Okta's input keys for the function cards below follow the ones observed in real exports
+// (`string` for a text, `list`, `object`, `path`, `a`/`b`); where a card's keys were not seen,
+// each argument lists the likely keys, and any input the entry does not name still blocks the
+// card, so a wrong guess is reported, never converted wrongly.
+const TEXT: Arg = Arg::Input(&["string", "text", "input"]);
+const LIST: Arg = Arg::Input(&["list", "input"]);
+const OBJECT: Arg = Arg::Input(&["object", "input"]);
+const NUMBER: Arg = Arg::Input(&["number", "a", "value", "input"]);
+const A: Arg = Arg::Input(&["a", "value a", "list 1", "list1", "first"]);
+const B: Arg = Arg::Input(&["b", "value b", "list 2", "list2", "second"]);
+const PATTERN: Arg = Arg::Input(&["pattern", "regex", "regular expression", "expression"]);
+const ZONE: Arg = Arg::Input(&["timezone", "time zone", "zone", "tz"]);
 
 /// Every Okta card the importer knows, one entry each.
 pub static TABLE: &[Entry] = &[
@@ -217,10 +301,14 @@ pub static TABLE: &[Entry] = &[
     special("control:join", "Join", Special::Join),
     special("control:tryCatch", "If Error", Special::TryCatch),
     special("control:assignIf", "Assign If", Special::AssignIf),
-    unsupported("control:lookup", "Lookup", "needs Lookup (not yet)"),
-    unsupported("control:wait", "Wait For", "needs Wait For (not yet)"),
-    unsupported("control:pause", "Pause", "needs Pause/Resume (not yet)"),
-    unsupported("control:times", "Repeat", "needs Repeat (not yet)"),
+    special("control:lookup", "Lookup", Special::Lookup),
+    special("control:wait", "Wait For", Special::Wait),
+    unsupported(
+        "control:pause",
+        "Pause",
+        "flowctl has no Pause/Resume (a flow cannot wait for an outside call to resume it)",
+    ),
+    special("control:times", "Repeat", Special::Repeat),
     // JSON.
     card(
         "json:parse",
@@ -263,10 +351,46 @@ pub static TABLE: &[Entry] = &[
     special("object:expand", "(hidden object field)", Special::Expand),
     special("object:construct", "Object Construct", Special::Construct),
     special("object:merge", "Merge", Special::Merge),
-    unsupported("object:set", "Object Set", NOT_YET_OBJECT),
-    unsupported("object:mapToList", "Map to List", NOT_YET_OBJECT),
-    unsupported("object:values", "Object Values", NOT_YET_OBJECT),
-    unsupported("object:clearEmpty", "Clear Empty", NOT_YET_OBJECT),
+    pure(
+        "object:set",
+        "Object Set",
+        "object.set",
+        &[
+            ("object", OBJECT),
+            ("path", Arg::Input(&["path", "key"])),
+            ("value", Arg::Input(&["value"])),
+        ],
+    ),
+    pure(
+        "object:mapToList",
+        "Map to List",
+        "object.map_to_list",
+        &[("object", OBJECT)],
+    ),
+    pure(
+        "object:values",
+        "Object Values",
+        "object.values",
+        &[("object", OBJECT)],
+    ),
+    pure(
+        "object:keys",
+        "Object Keys",
+        "object.keys",
+        &[("object", OBJECT)],
+    ),
+    pure(
+        "object:clearEmpty",
+        "Clear Empty",
+        "object.clear_empty",
+        &[("object", OBJECT)],
+    ),
+    pure(
+        "object:remove",
+        "Object Remove",
+        "object.remove",
+        &[("object", OBJECT), ("keys", Arg::Input(&["keys", "paths"]))],
+    ),
     // Text.
     special("string:compose", "Compose", Special::Compose),
     special("string:concat", "Concatenate", Special::Concat),
@@ -308,10 +432,109 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    unsupported(
+    pure(
         "string:replace",
         "Replace",
-        "its export fields were not verified against a real export yet (text.replace is the counterpart)",
+        "text.replace",
+        &[
+            ("text", TEXT),
+            (
+                "find",
+                Arg::Input(&["find", "search", "search for", "target"]),
+            ),
+            (
+                "replace",
+                Arg::Input(&["replace", "replacement", "replace with", "with"]),
+            ),
+        ],
+    ),
+    pure(
+        "string:replacePattern",
+        "Replace Pattern",
+        "text.replace_pattern",
+        &[
+            ("text", TEXT),
+            ("pattern", PATTERN),
+            (
+                "replace",
+                Arg::Input(&["replace", "replacement", "replace with", "with"]),
+            ),
+        ],
+    ),
+    pure(
+        "string:toUpperCase",
+        "To Upper Case",
+        "text.upper",
+        &[("text", TEXT)],
+    ),
+    pure(
+        "string:find",
+        "Find",
+        "text.find",
+        &[
+            ("text", TEXT),
+            (
+                "find",
+                Arg::Input(&["find", "search", "search for", "value"]),
+            ),
+            ("start", Arg::Input(&["start", "start index", "from"])),
+        ],
+    ),
+    pure(
+        "string:match",
+        "Match",
+        "text.match",
+        &[("text", TEXT), ("pattern", PATTERN)],
+    ),
+    pure(
+        "string:findPattern",
+        "Find Pattern",
+        "text.find_pattern",
+        &[("text", TEXT), ("pattern", PATTERN)],
+    ),
+    pure(
+        "string:segment",
+        "Text Segment",
+        "text.segment",
+        &[
+            ("text", TEXT),
+            ("start", Arg::Input(&["start", "start index", "begin"])),
+            ("end", Arg::Input(&["end", "end index"])),
+        ],
+    ),
+    pure(
+        "string:pad",
+        "Pad",
+        "text.pad",
+        &[
+            ("text", TEXT),
+            ("length", Arg::Input(&["length", "size"])),
+            ("fill", Arg::Input(&["fill", "pad", "padding", "character"])),
+        ],
+    ),
+    pure(
+        "string:base64Encode",
+        "Base64 Encode",
+        "text.base64_encode",
+        &[("text", TEXT)],
+    ),
+    pure(
+        "string:base64Decode",
+        "Base64 Decode",
+        "text.base64_decode",
+        &[("text", TEXT)],
+    ),
+    pure(
+        "string:urlEncode",
+        "URL Encode",
+        "text.url_encode",
+        &[("text", TEXT)],
+    ),
+    pure(
+        "string:urlDecode",
+        "URL Decode",
+        "text.url_decode",
+        &[("text", TEXT)],
     ),
     card(
         "string:length",
@@ -494,11 +717,79 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    unsupported("list:includes", "Includes", NOT_YET_LIST),
-    unsupported("list:flatten", "Flatten", NOT_YET_LIST),
-    unsupported("list:union", "Union", NOT_YET_LIST),
-    unsupported("list:intersection", "Intersection", NOT_YET_LIST),
-    unsupported("list:difference", "Difference", NOT_YET_LIST),
+    pure(
+        "list:includes",
+        "Includes",
+        "list.includes",
+        &[
+            ("list", LIST),
+            ("value", Arg::Input(&["value", "item", "search", "find"])),
+        ],
+    ),
+    // Okta's Flatten flattens every level; Collapse one.
+    pure(
+        "list:flatten",
+        "Flatten",
+        "list.flatten",
+        &[("list", LIST), ("deep", Arg::Const(Konst::Bool(true)))],
+    ),
+    pure(
+        "list:collapse",
+        "Collapse",
+        "list.flatten",
+        &[("list", LIST)],
+    ),
+    pure(
+        "list:union",
+        "Union",
+        "list.union",
+        &[
+            ("list", Arg::Input(&["list 1", "list1", "a", "list"])),
+            ("other", B),
+        ],
+    ),
+    pure(
+        "list:intersection",
+        "Intersection",
+        "list.intersection",
+        &[
+            ("list", Arg::Input(&["list 1", "list1", "a", "list"])),
+            ("other", B),
+        ],
+    ),
+    pure(
+        "list:difference",
+        "Difference",
+        "list.difference",
+        &[
+            ("list", Arg::Input(&["list 1", "list1", "a", "list"])),
+            ("other", B),
+        ],
+    ),
+    pure(
+        "list:append",
+        "Append",
+        "list.append",
+        &[("list", LIST), ("item", Arg::Input(&["item", "value"]))],
+    ),
+    pure(
+        "list:merge",
+        "Merge Lists",
+        "list.merge",
+        &[("lists", Arg::Rest)],
+    ),
+    pure("list:reverse", "Reverse", "list.reverse", &[("list", LIST)]),
+    pure(
+        "list:slice",
+        "Slice",
+        "list.slice",
+        &[
+            ("list", LIST),
+            ("start", Arg::Input(&["start", "begin", "from"])),
+            ("end", Arg::Input(&["end", "to"])),
+        ],
+    ),
+    pure("list:zip", "Zip", "list.zip", &[("lists", Arg::Rest)]),
     // Numbers and dates.
     // Add's keys (`a`, `b` → `output`) are observed; the other math cards share its layout.
     // A third number (Add is extensible) has no counterpart, so it blocks the card.
@@ -591,7 +882,135 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    unsupported("date:format", "Date to Text", NOT_YET_DATE),
+    pure(
+        "date:format",
+        "Date to Text",
+        "date.format",
+        &[
+            ("date", Arg::Input(&["date", "input"])),
+            ("format", Arg::Input(&["format"])),
+            ("zone", ZONE),
+        ],
+    ),
+    pure(
+        "date:parse",
+        "Text to Date",
+        "date.parse",
+        &[
+            ("text", TEXT),
+            ("format", Arg::Input(&["format"])),
+            ("zone", ZONE),
+        ],
+    ),
+    pure(
+        "date:diff",
+        "Subtract Dates",
+        "date.difference",
+        &[
+            (
+                "start",
+                Arg::Input(&["start", "start date", "from", "date 1"]),
+            ),
+            ("end", Arg::Input(&["end", "end date", "to", "date 2"])),
+            ("unit", Arg::Choice("unit", UNITS)),
+        ],
+    ),
+    // Numbers: the other math cards.
+    pure(
+        "math:abs",
+        "Absolute Value",
+        "number.absolute",
+        &[("number", NUMBER)],
+    ),
+    pure(
+        "math:ceil",
+        "Ceiling",
+        "number.ceiling",
+        &[("number", NUMBER)],
+    ),
+    pure("math:floor", "Floor", "number.floor", &[("number", NUMBER)]),
+    pure(
+        "math:round",
+        "Round",
+        "number.round",
+        &[
+            ("number", NUMBER),
+            (
+                "places",
+                Arg::Input(&["places", "precision", "decimal places", "digits", "b"]),
+            ),
+        ],
+    ),
+    pure(
+        "math:sqrt",
+        "Square Root",
+        "number.square_root",
+        &[("number", NUMBER)],
+    ),
+    pure(
+        "math:pow",
+        "Power",
+        "number.power",
+        &[
+            ("a", Arg::Input(&["a", "base", "number"])),
+            ("b", Arg::Input(&["b", "exponent", "power"])),
+        ],
+    ),
+    pure(
+        "math:mod",
+        "Remainder",
+        "number.remainder",
+        &[("a", A), ("b", B)],
+    ),
+    pure("math:sum", "Sum", "number.sum", &[("list", LIST)]),
+    pure(
+        "math:average",
+        "Average",
+        "number.average",
+        &[("list", LIST)],
+    ),
+    pure("math:max", "Max", "number.max", &[("list", LIST)]),
+    pure("math:min", "Min", "number.min", &[("list", LIST)]),
+    pure(
+        "math:random",
+        "Random Number",
+        "number.random",
+        &[
+            ("min", Arg::Input(&["min", "from", "low", "minimum"])),
+            ("max", Arg::Input(&["max", "to", "high", "maximum"])),
+        ],
+    ),
+    pure(
+        "string:toNumber",
+        "Text to Number",
+        "number.parse",
+        &[("text", TEXT)],
+    ),
+    // True/False.
+    pure(
+        "boolean:and",
+        "And",
+        "boolean.and",
+        &[("values", Arg::Rest)],
+    ),
+    pure("boolean:or", "Or", "boolean.or", &[("values", Arg::Rest)]),
+    pure(
+        "boolean:not",
+        "Not",
+        "boolean.not",
+        &[("value", Arg::Input(&["a", "value", "input"]))],
+    ),
+    pure("boolean:xor", "Xor", "boolean.xor", &[("a", A), ("b", B)]),
+    pure(
+        "boolean:compare",
+        "Compare",
+        "boolean.compare",
+        &[
+            ("a", Arg::Input(&["left-operand", "a", "value a"])),
+            ("operator", Arg::Choice("operator", OPERATORS)),
+            ("b", Arg::Input(&["right-operand", "b", "value b"])),
+        ],
+    ),
     // Okta connector.
     card(
         "okta:readUser",
@@ -847,6 +1266,31 @@ const fn unsupported(address: &'static str, okta: &'static str, why: &'static st
     }
 }
 
+/// flowctl cards that name Okta cards in their documentation but that no Okta card is
+/// converted to, and why.
+pub const NOT_IMPORTED: &[(&str, &str)] = &[
+    (
+        "number.compare",
+        "Okta's True/False Compare becomes `boolean.compare`, which compares values of any kind",
+    ),
+    (
+        "date.convert",
+        "Okta's Convert gives one date in another zone; `date.convert` gives every form at once, and Okta's export keys for Convert were not seen",
+    ),
+    (
+        "csv.create",
+        "Okta's To CSV writes a file (a value of type `file`), which flowctl has no counterpart for",
+    ),
+    (
+        "table.import_csv",
+        "Okta's Import CSV reads a file (a value of type `file`), which flowctl has no counterpart for",
+    ),
+    (
+        "table.export_csv",
+        "Okta's Export CSV writes a file (a value of type `file`), which flowctl has no counterpart for",
+    ),
+];
+
 /// The entry for `<module>:<key>`, compared exactly.
 pub fn lookup(key: &str) -> Option<&'static Entry> {
     TABLE.iter().find(|e| e.address == key)
@@ -866,6 +1310,10 @@ pub fn unknown_reason(key: &str, address: &str) -> String {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    /// The connectors whose cards are Rust cards of the registry (found by name, as YAML
+    /// connector actions are).
+    const CONNECTORS: &[&str] = &["okta", "slack", "google_workspace"];
 
     #[test]
     fn one_entry_per_address() {
@@ -898,14 +1346,100 @@ mod tests {
         }
     }
 
+    /// The input names of a registry card (the properties of its `with:` schema).
+    fn inputs_of(schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema) -> Vec<String> {
+        let mut g = schemars::SchemaGenerator::default();
+        let schema = schema(&mut g);
+        schema
+            .as_value()
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Every kind an entry converts to.
+    fn kinds_of(e: &Entry) -> Vec<&'static str> {
+        match &e.map {
+            Map::Card(c) => vec![c.card],
+            Map::Special(s) => s.kinds().to_vec(),
+            Map::Unsupported(_) => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_card_the_table_names_is_in_the_registry_with_those_inputs() {
+        let registry = flow_cards::registry();
+        for e in TABLE {
+            for kind in kinds_of(e) {
+                let spec = registry.cards().iter().find(|s| s.kind == kind);
+                let Some(spec) = spec else {
+                    panic!(
+                        "{} maps to `{kind}`, which the registry does not have",
+                        e.address
+                    );
+                };
+                if let Map::Card(c) = &e.map
+                    && c.card == kind
+                    && c.connection.is_none()
+                {
+                    let inputs = inputs_of(spec.schema);
+                    for (name, _) in c.args {
+                        assert!(
+                            inputs.iter().any(|i| i == name),
+                            "{}: `{kind}` has no input `{name}` ({inputs:?})",
+                            e.address
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_card_with_an_okta_name_is_reachable_from_the_table() {
+        let registry = flow_cards::registry();
+        let reachable: HashSet<&str> = TABLE.iter().flat_map(kinds_of).collect();
+        let mut missing = Vec::new();
+        for b in flow_cards::documented() {
+            let kind = b.spec.kind;
+            // Connector cards are found by their Okta name (kinds.rs), not by the table.
+            let connector = flow_cards::connector::action_doc(&registry, kind).is_some()
+                || kind
+                    .split('.')
+                    .next()
+                    .is_some_and(|c| CONNECTORS.contains(&c));
+            if b.doc.okta.is_empty() || connector || reachable.contains(kind) {
+                continue;
+            }
+            if NOT_IMPORTED
+                .iter()
+                .any(|(k, why)| *k == kind && !why.is_empty())
+            {
+                continue;
+            }
+            missing.push(format!("{kind} ({})", b.doc.okta.join(", ")));
+        }
+        assert!(
+            missing.is_empty(),
+            "not reachable from the table: {missing:#?}"
+        );
+        for (kind, _) in NOT_IMPORTED {
+            assert!(
+                !reachable.contains(kind),
+                "`{kind}` is listed as not imported, but the table maps to it"
+            );
+        }
+    }
+
     #[test]
     fn lookups_and_unknown_cards() {
         assert!(
             matches!(lookup("okta:readUser").map(|e| &e.map), Some(Map::Card(c)) if c.card == "okta.read_user")
         );
         assert!(matches!(
-            lookup("control:lookup").map(|e| &e.map),
-            Some(Map::Unsupported(r)) if r.contains("Lookup")
+            lookup("control:pause").map(|e| &e.map),
+            Some(Map::Unsupported(r)) if r.contains("Pause")
         ));
         assert!(lookup("okta:nope").is_none());
         assert_eq!(

@@ -4,11 +4,20 @@
 //! ([`Cx::emit`]). A Join after an If/Else reads the block's `outputs:`, which each arm sets.
 
 use super::try_catch::{Scope, last_card};
-use super::{Cx, Step};
+use super::{Cx, Dest, Step};
 use crate::export::Method;
 use crate::names::{Unique, snake};
 use crate::value::Val;
 use crate::yaml::{self, Yaml};
+
+/// The destination of arm `arm` of a block whose arm 0 is at `inner`.
+pub(super) fn arm_dest(inner: &[(usize, usize)], arm: usize) -> Dest {
+    let mut d = inner.to_vec();
+    if let Some(last) = d.last_mut() {
+        last.1 = arm;
+    }
+    d
+}
 
 /// A block step's arms.
 #[derive(Debug, Clone)]
@@ -66,31 +75,70 @@ impl Block {
 }
 
 impl<'a> Cx<'a> {
+    /// The arm at the end of `dest` (`None` for the flow's list, or a path that leads nowhere).
+    fn arm_at(&mut self, dest: &[(usize, usize)]) -> Option<&mut Arm> {
+        let ((last_block, last_arm), outer) = dest.split_last()?;
+        let mut steps = &mut self.steps;
+        for (block, arm) in outer {
+            steps = &mut steps
+                .get_mut(*block)?
+                .block
+                .as_deref_mut()?
+                .arm_mut(*arm)?
+                .steps;
+        }
+        steps
+            .get_mut(*last_block)?
+            .block
+            .as_deref_mut()?
+            .arm_mut(*last_arm)
+    }
+
+    /// The block step at `index` of the list `dest` leads to.
+    pub(super) fn block_at(&mut self, dest: &[(usize, usize)], index: usize) -> Option<&mut Block> {
+        let steps = match dest.is_empty() {
+            true => &mut self.steps,
+            false => &mut self.arm_at(dest)?.steps,
+        };
+        steps.get_mut(index)?.block.as_deref_mut()
+    }
+
     /// Adds a step where the card being converted belongs: the flow's list, or the arm of the
     /// block it is inside.
     pub(super) fn emit(&mut self, step: Step) {
-        let arm = self.dest.and_then(|(block, arm)| {
-            self.steps
-                .get_mut(block)
-                .and_then(|s| s.block.as_mut())
-                .and_then(|b| b.arm_mut(arm))
-        });
-        match arm {
+        let dest = self.dest.clone();
+        match self.arm_at(&dest) {
             Some(arm) => arm.steps.push(step),
             None => self.steps.push(step),
         }
     }
 
+    /// Adds a block step where the card being converted belongs and records it for `card`;
+    /// returns the destination of the block's arms (arm 0 filled in).
+    pub(super) fn push_block(&mut self, card: &str, step: Step) -> Dest {
+        let parent = self.dest.clone();
+        let index = match self.arm_at(&parent) {
+            Some(arm) => {
+                arm.steps.push(step);
+                arm.steps.len() - 1
+            }
+            None => {
+                self.steps.push(step);
+                self.steps.len() - 1
+            }
+        };
+        self.blocks
+            .insert(card.to_string(), (parent.clone(), index));
+        let mut inner = parent;
+        inner.push((index, 0));
+        inner
+    }
+
     /// Adds outputs to the arm the card being converted is in (a Return that ends it); false
     /// when it is in none.
     pub(super) fn arm_outputs(&mut self, entries: Vec<(String, Yaml)>) -> bool {
-        let arm = self.dest.and_then(|(block, arm)| {
-            self.steps
-                .get_mut(block)
-                .and_then(|s| s.block.as_mut())
-                .and_then(|b| b.arm_mut(arm))
-        });
-        match arm {
+        let dest = self.dest.clone();
+        match self.arm_at(&dest) {
             Some(arm) => {
                 arm.outputs.extend(entries);
                 true
@@ -103,20 +151,10 @@ impl<'a> Cx<'a> {
     /// group's comparison as `when:` and its inline flow's cards as steps, and `else:`. A
     /// Return that ends a group's flow sets that arm's outputs, which the card's outputs read.
     pub(super) fn if_else_if(&mut self, m: &'a Method, id: &str) -> Result<Option<Step>, String> {
-        if self.dest.is_some() || !matches!(self.scope, Scope::Flow) {
-            return Err("an If/ElseIf inside a block (not yet)".into());
-        }
         if m.arms.is_empty() {
             return Err("its groups' flows are missing".into());
         }
-        if let Some(c) = m.arms.iter().flat_map(|(_, f)| &f.methods).find(|c| {
-            matches!(
-                c.key.as_str(),
-                "control:if" | "control:branch" | "control:tryCatch"
-            )
-        }) {
-            return Err(format!("holds `{}` in a group (not yet)", c.name.trim()));
-        }
+        // An If/Else, If/ElseIf or If Error inside a group is a block in its arm.
         let known = ["flo", "left-operand", "operator", "right-operand"];
         for f in &m.inputs {
             let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
@@ -150,19 +188,21 @@ impl<'a> Cx<'a> {
                 }
             }
         }
-        let index = self.steps.len();
-        self.blocks.insert(m.uuid.clone(), index);
         let comments = self.take_notes(m);
-        self.steps.push(Step {
-            id: id.to_string(),
-            comments,
-            block: Some(Box::new(Block::Branch {
-                cases,
-                otherwise: Arm::default(),
-                names: Unique::default(),
-            })),
-            ..Step::default()
-        });
+        let inner = self.push_block(
+            &m.uuid,
+            Step {
+                id: id.to_string(),
+                comments,
+                block: Some(Box::new(Block::Branch {
+                    cases,
+                    otherwise: Arm::default(),
+                    names: Unique::default(),
+                })),
+                ..Step::default()
+            },
+        );
+        let (outer_dest, outer_scope) = (self.dest.clone(), self.scope.clone());
         let mut next_case = 0;
         for (group, flow) in &m.arms {
             let arm = if group.eq_ignore_ascii_case("else") {
@@ -174,15 +214,15 @@ impl<'a> Cx<'a> {
             self.scope = Scope::Block {
                 last: last_card(flow),
             };
-            self.dest = Some((index, arm));
+            self.dest = arm_dest(&inner, arm);
             for c in super::order::order(flow) {
                 if c.key != "control:callable" {
                     self.card(c);
                 }
             }
         }
-        self.scope = Scope::Flow;
-        self.dest = None;
+        self.scope = outer_scope;
+        self.dest = outer_dest;
         for o in &m.outputs {
             self.outputs.insert(
                 (m.uuid.clone(), o.id.clone()),
@@ -192,8 +232,8 @@ impl<'a> Cx<'a> {
         Ok(None)
     }
 
-    /// Assign If → a `branch:` block with no steps whose arms set `value` to the card's value
-    /// if true and its value if false. Its export layout was not seen in a real export: the
+    /// Assign If → `flow.assign_if` (or, with a registry that lacks it, a `branch:` block with
+    /// no steps whose arms set `value`) of the card's value if true and its value if false. Its export layout was not seen in a real export: the
     /// comparison as If/Else's, the values under `true`/`false` (or `value if true`/`value if
     /// false`); another input with a value blocks the card.
     pub(super) fn assign_if(&mut self, m: &'a Method, id: &str) -> Result<Option<Step>, String> {
@@ -224,6 +264,30 @@ impl<'a> Cx<'a> {
         };
         let yes = value(self, TRUE)?;
         let no = value(self, FALSE)?;
+        let has_card = self
+            .catalog
+            .kinds
+            .as_ref()
+            .is_none_or(|k| k.has("flow.assign_if"));
+        if has_card {
+            self.single_output(m, Ok(Val::Ref(id.to_string())));
+            let mut with = vec![
+                (
+                    "condition".to_string(),
+                    Yaml::Str(format!("{{{{ {when} }}}}")),
+                ),
+                ("then".to_string(), yes),
+            ];
+            if no != Yaml::Null {
+                with.push(("else".to_string(), no));
+            }
+            return Ok(Some(Step {
+                id: id.to_string(),
+                card: "flow.assign_if".into(),
+                with,
+                ..Step::default()
+            }));
+        }
         self.single_output(m, Ok(Val::Ref(format!("{id}.value"))));
         Ok(Some(Step {
             id: id.to_string(),
@@ -247,12 +311,16 @@ impl<'a> Cx<'a> {
 
     /// Where the steps of `m` go: the arm of the If/Else branch it is in, or (outside
     /// branches) where the steps of the card around it go.
-    pub(super) fn dest_of(&self, m: &Method) -> Result<Option<(usize, usize)>, String> {
+    pub(super) fn dest_of(&self, m: &Method) -> Result<Dest, String> {
         let Some((if_card, flag)) = self.branches.of(&m.uuid).last() else {
-            return Ok(self.dest);
+            return Ok(self.dest.clone());
         };
         match self.blocks.get(if_card) {
-            Some(&block) => Ok(Some((block, if *flag { 0 } else { 1 }))),
+            Some((parent, index)) => {
+                let mut dest = parent.clone();
+                dest.push((*index, if *flag { 0 } else { 1 }));
+                Ok(dest)
+            }
             None => Err("is inside an If/Else that was not converted".into()),
         }
     }
@@ -262,9 +330,6 @@ impl<'a> Cx<'a> {
     pub(super) fn branch_block(&mut self, m: &Method, id: &str) -> Result<Step, String> {
         if let Some(why) = self.branches.unsupported.get(&m.uuid) {
             return Err(why.clone());
-        }
-        if self.dest.is_some() {
-            return Err("an If/Else inside a block (not yet)".into());
         }
         let condition = self.condition(m)?;
         for o in &m.outputs {
@@ -276,8 +341,13 @@ impl<'a> Cx<'a> {
                 )),
             );
         }
-        // The block is the next step of the flow's own list (`dest` is `None` here).
-        self.blocks.insert(m.uuid.clone(), self.steps.len());
+        // The block is the next step of the list the card's steps go to.
+        let dest = self.dest.clone();
+        let index = match self.arm_at(&dest) {
+            Some(arm) => arm.steps.len(),
+            None => self.steps.len(),
+        };
+        self.blocks.insert(m.uuid.clone(), (dest, index));
         Ok(Step {
             id: id.to_string(),
             block: Some(Box::new(Block::Branch {
@@ -315,7 +385,7 @@ impl<'a> Cx<'a> {
                 None => return Err("a Join whose If/Else is not known".into()),
             },
         };
-        let Some(&block) = self.blocks.get(&if_card) else {
+        let Some((parent, block)) = self.blocks.get(&if_card).cloned() else {
             return Err("reads a Join after an If/Else that was not converted".into());
         };
         let mut arms: [Option<Val>; 2] = [None, None];
@@ -342,10 +412,7 @@ impl<'a> Cx<'a> {
             cases,
             otherwise,
             names,
-        }) = self
-            .steps
-            .get_mut(block)
-            .and_then(|s| s.block.as_deref_mut())
+        }) = self.block_at(&parent, block)
         else {
             return Err("reads a Join after an If/Else that was not converted".into());
         };
@@ -361,9 +428,12 @@ impl<'a> Cx<'a> {
                 v.unwrap_or(Val::Const(serde_json::Value::Null)).to_yaml(),
             ));
         }
-        let block_id = self
-            .steps
-            .get(block)
+        let steps = match parent.is_empty() {
+            true => Some(&mut self.steps),
+            false => self.arm_at(&parent).map(|a| &mut a.steps),
+        };
+        let block_id = steps
+            .and_then(|steps| steps.get(block))
             .map(|s| s.id.clone())
             .unwrap_or_default();
         Ok(Val::Ref(format!("{block_id}.{name}")))

@@ -1,6 +1,7 @@
 //! Which cards are inside which If/Else branch. A branch is every card reachable from its
 //! first card (the one `branches` names, usually a Noop) along `orderings`, up to the Join
-//! that follows the container. Nested If/Else and If/ElseIf are not followed (not yet).
+//! that follows the container. An If/Else inside another's branch is not followed (not yet);
+//! one inside an inline flow (an If Error block, an If/ElseIf group) is.
 //! The steps of a branch go into the arm of the If/Else's `branch:` block.
 
 use crate::export::{FlowData, Method};
@@ -49,10 +50,12 @@ pub(super) fn branches(flow: &FlowData) -> Branches {
                 if !seen.insert(uuid) {
                     continue;
                 }
-                if card.key == "control:if" || card.key == "control:branch" {
+                // An If/ElseIf or If Error in a branch is a block in its arm (its own cards
+                // are in inline flows); another If/Else is not followed.
+                if card.key == "control:if" {
                     out.unsupported.insert(
                         m.uuid.clone(),
-                        "holds another If/Else or If/ElseIf in a branch (not yet)".into(),
+                        "holds another If/Else in a branch (not yet)".into(),
                     );
                 }
                 out.member
@@ -67,6 +70,14 @@ pub(super) fn branches(flow: &FlowData) -> Branches {
 }
 
 impl Branches {
+    /// Adds the branches of another flow (an inline flow: an If Error block, an If/ElseIf
+    /// group).
+    pub(super) fn extend(&mut self, other: Branches) {
+        self.member.extend(other.member);
+        self.unsupported.extend(other.unsupported);
+        self.joins.extend(other.joins);
+    }
+
     /// The (If/Else card, branch) pairs `card` is inside.
     pub(super) fn of(&self, card: &str) -> &[(String, bool)] {
         self.member.get(card).map_or(&[], Vec::as_slice)

@@ -55,6 +55,8 @@ impl<'a> Cx<'a> {
         }
         let has = |name: &str| info.inputs.iter().any(|i| i == name);
         let mut streamed = false;
+        // The values a streaming card hands its helper besides each record (Okta's State).
+        let mut state: Vec<(String, Val)> = Vec::new();
         for f in &m.inputs {
             let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
             if f.wormhole || (!wired && f.is_blank()) {
@@ -68,14 +70,6 @@ impl<'a> Cx<'a> {
                 }
                 if choice.eq_ignore_ascii_case("Stream Records") {
                     streamed = true;
-                    let flow = self.stream_flow(m)?;
-                    if !has("stream") {
-                        return Err(format!("streams its records, which `{kind}` does not"));
-                    }
-                    with.push((
-                        "stream".into(),
-                        Yaml::Map(vec![("flow".into(), Yaml::str(flow))]),
-                    ));
                 } else if let Some(n) = first_n(&choice) {
                     if has("limit") {
                         with.push(("limit".into(), Yaml::Num(n.to_string())));
@@ -91,21 +85,27 @@ impl<'a> Cx<'a> {
                 if f.key == "Flow" {
                     continue;
                 }
-                return Err(format!(
-                    "passes `{}` to the helper it streams to (not yet: the helper gets each record only)",
-                    f.key
-                ));
+                let id_ = f.id.clone();
+                if let Some(v) = self.input(m, &id_, 0)? {
+                    state.push((f.key.clone(), v));
+                }
+                continue;
             }
-            if group == "list criteria" && f.key == "Limit" && has("stream") {
+            if group == "list criteria" && f.key == "Limit" && streamed_card(m) {
                 // Okta's record limit when streaming; flowctl streams every record.
                 continue;
             }
             let mut names = candidates(f);
-            // Every connector's Custom API Action: its Relative URL is flowctl's `path`.
-            if kind.ends_with(".api_request")
-                && matches!(snake(&f.key, "").as_str(), "relative_url" | "url")
-            {
-                names.insert(0, "path".into());
+            // Every connector's Custom API Action: its Relative URL is flowctl's `path`, its
+            // Request Type the `method`.
+            if kind.ends_with(".api_request") {
+                match snake(&f.key, "").as_str() {
+                    "relative_url" | "url" => names.insert(0, "path".into()),
+                    "request_type" => names.insert(0, "method".into()),
+                    // JSON in and out is what the action sends and reads already.
+                    "headers" if !has("headers") && self.json_headers_only(m, f) => continue,
+                    _ => {}
+                }
             }
             let Some(name) = names.into_iter().find(|c| has(c)) else {
                 return Err(format!(
@@ -134,6 +134,11 @@ impl<'a> Cx<'a> {
                 missing.join("`, `")
             ));
         }
+        if streamed {
+            with.push(("stream".into(), self.stream(m, state)?));
+        } else if !state.is_empty() {
+            return Err("passes values to a helper flow it does not stream to".into());
+        }
         self.connector_outputs(m, id, kind, streamed);
         Ok(Step {
             id: id.to_string(),
@@ -143,8 +148,90 @@ impl<'a> Cx<'a> {
         })
     }
 
-    /// The helper a streaming card hands each record to (`Streaming/Flow`).
-    fn stream_flow(&mut self, m: &Method) -> Result<String, String> {
+    /// The `stream:` of a card set to "Stream Records": its helper (`Streaming/Flow`), the
+    /// helper's inputs (Okta hands it the record and a state object made of the card's other
+    /// `Streaming` inputs, by their Okta keys), one record per run.
+    fn stream(&mut self, m: &Method, state: Vec<(String, Val)>) -> Result<Yaml, String> {
+        let (uuid, flow) = self.stream_flow(m)?;
+        let declared = self.catalog.helpers.get(&uuid).cloned().unwrap_or_default();
+        let named = |key: &str| {
+            declared
+                .iter()
+                .position(|(k, _)| k.eq_ignore_ascii_case(key))
+        };
+        let (record, state_at) = match (named("record"), named("state")) {
+            (Some(r), s) => (Some(r), s),
+            (None, Some(s)) => (None, Some(s)),
+            // Okta hands the record and the state to the helper's first and second inputs.
+            (None, None) => (
+                (!declared.is_empty()).then_some(0),
+                (declared.len() > 1).then_some(1),
+            ),
+        };
+        let mut inputs = Vec::new();
+        for (i, (key, name)) in declared.iter().enumerate() {
+            let v = if Some(i) == record {
+                Val::Ref("item".into())
+            } else if Some(i) == state_at {
+                Val::Map(state.clone())
+            } else {
+                return Err(format!(
+                    "streams to `{flow}`, whose input `{key}` is neither the record nor the state"
+                ));
+            };
+            inputs.push((name.clone(), v.to_yaml()));
+        }
+        if state_at.is_none() && !state.is_empty() {
+            return Err(format!(
+                "passes `{}` to `{flow}`, which takes no state input",
+                state
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join("`, `")
+            ));
+        }
+        Ok(Yaml::Map(vec![
+            ("flow".into(), Yaml::str(flow)),
+            ("inputs".into(), Yaml::Map(inputs)),
+            ("per".into(), Yaml::str("record")),
+        ]))
+    }
+
+    /// Whether a Custom API Action's Headers input only asks for JSON (`Accept`,
+    /// `Content-Type`: `application/json`), as a constant or through a Construct card, so an
+    /// action that always sends and reads JSON may drop it.
+    fn json_headers_only(&self, m: &Method, f: &Field) -> bool {
+        let json_only = |k: &str, v: &Value| {
+            matches!(k.to_ascii_lowercase().as_str(), "accept" | "content-type")
+                && text(Some(v))
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+        };
+        match self.wires.get(&(m.uuid.as_str(), f.id.as_str())) {
+            None => match &f.data {
+                Value::Object(o) => o.iter().all(|(k, v)| json_only(k, v)),
+                _ => false,
+            },
+            Some((src, _, None)) => {
+                let Some(card) = self.by_uuid.get(src) else {
+                    return false;
+                };
+                card.key == "object:construct"
+                    && card.inputs.iter().all(|i| {
+                        i.wormhole
+                            || (!self
+                                .wires
+                                .contains_key(&(card.uuid.as_str(), i.id.as_str()))
+                                && json_only(&i.key, &i.data))
+                    })
+            }
+            Some(_) => false,
+        }
+    }
+
+    /// The helper a streaming card hands each record to (`Streaming/Flow`): its uuid and name.
+    fn stream_flow(&mut self, m: &Method) -> Result<(String, String), String> {
         let Some(f) = m.input("Streaming/Flow") else {
             return Err("streams its records to no helper flow".into());
         };
@@ -157,7 +244,7 @@ impl<'a> Cx<'a> {
             ));
         };
         self.out.calls.insert(uuid.clone());
-        Ok(name)
+        Ok((uuid.clone(), name))
     }
 
     /// What each Okta output of a connector card reads: a streaming card's count, an Okta
@@ -184,7 +271,7 @@ impl<'a> Cx<'a> {
                 .find_map(|(pattern, path)| super::match_output(pattern, path, &o.group, &o.key));
             let v = if streamed {
                 if o.key == "Records Streamed" {
-                    Ok(Val::Ref(format!("{id}.count")))
+                    Ok(Val::Ref(format!("{id}.records")))
                 } else {
                     Err(format!(
                         "reads the output `{}` of `{}`, which streams its records",
@@ -217,6 +304,12 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// Whether the card is set to stream its records to a helper flow.
+fn streamed_card(m: &Method) -> bool {
+    m.input("parameters/resultSet")
+        .is_some_and(|f| text(Some(&f.data)).eq_ignore_ascii_case("Stream Records"))
+}
+
 /// `First 200 Records` → 200.
 fn first_n(choice: &str) -> Option<u64> {
     let mut w = choice.split_whitespace();
@@ -246,6 +339,7 @@ mod tests {
     fn registry(with_list_users: bool) -> Kinds {
         let mut k = Kinds::new();
         k.add("flow.return", kind(&["outputs"], &[]), &[]);
+        k.add("object.construct", kind(&["fields"], &[]), &[]);
         k.add(
             "okta.api_request",
             kind(
@@ -291,12 +385,19 @@ mod tests {
         .unwrap();
         assert!(i.report.all_converted(), "{}", i.report);
         let flow = &i.files[1].text;
+        // The golden `flowctl import` is checked against once the registry's action takes
+        // `stream:` (tests/it/import.rs): the same flow, but for the user input's name, which
+        // is `user` in flowctl's Okta connector and `user_id` in the registry made here.
+        let golden = include_str!("../../../../tests/golden/import/connectors/flows/regroup.yaml");
+        assert_eq!(*flow, golden.replace("      user: ", "      user_id: "));
         for want in [
-            "  - id: get_users_groups\n    card: okta.get_users_groups\n    with:\n      connection: okta\n      stream:\n        flow: each-group\n      user_id: \"{{ trigger.json.user }}\"\n",
+            // Streamed to the helper: Okta's Record is each record, its State the card's own
+            // `Streaming` inputs by their Okta keys.
+            "  - id: get_users_groups\n    card: okta.get_users_groups\n    with:\n      connection: okta\n      user_id: \"{{ trigger.json.user }}\"\n      stream:\n        flow: each-group\n        inputs:\n          record: \"{{ item }}\"\n          state:\n            userId: \"{{ trigger.json.user }}\"\n        per: record\n",
             // A card the table maps keeps its entry, though the registry has its namesake.
             "    card: okta.api_request\n    with:\n      connection: okta\n      method: PUT\n      path: \"/api/v1/groups/{{ trigger.json.group }}/users/{{ trigger.json.user }}\"\n",
             "    card: okta.list_users\n    with:\n      connection: okta\n      filter: \"status eq \\\"SUSPENDED\\\"\"\n      limit: 200\n",
-            "        streamed: \"{{ get_users_groups.count }}\"\n        suspended: \"{{ list_users_with_filter }}\"\n",
+            "        streamed: \"{{ get_users_groups.records }}\"\n        suspended: \"{{ list_users_with_filter }}\"\n",
         ] {
             assert!(flow.contains(want), "{want}\n---\n{flow}");
         }

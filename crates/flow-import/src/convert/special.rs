@@ -293,42 +293,36 @@ impl<'a> Cx<'a> {
                     Some(fid) => self.input(m, &fid, 0)?,
                     None => None,
                 };
+                // The helper input Okta hands the running value to: the one proxied without
+                // the item (or, failing that, the one called `memo`).
+                let memo_key = m
+                    .inputs
+                    .iter()
+                    .filter(|f| f.custom && !f.wormhole)
+                    .find(|f| f.proxy.as_ref().is_some_and(|p| !p.dynamic))
+                    .or_else(|| m.inputs.iter().find(|f| f.custom && f.key == "memo"))
+                    .map(|f| f.key.clone());
                 let (flow, inputs) = self.call(m, true)?;
-                // flowctl's list.reduce hands its helper `memo` and `item` by those names, and
-                // its memo is the helper's return outputs (an object): Okta's running value
-                // carries over only when it is an object too.
-                let declared: Vec<&str> = match &inputs {
-                    Yaml::Map(given) => given.iter().map(|(n, _)| n.as_str()).collect(),
-                    _ => Vec::new(),
+                let uuid = m.input("flo").map(|f| crate::export::text(Some(&f.data)));
+                let declared = uuid
+                    .and_then(|u| self.catalog.helpers.get(&u).cloned())
+                    .unwrap_or_default();
+                let memo_input = memo_key
+                    .as_deref()
+                    .and_then(|k| declared.iter().find(|(key, _)| key == k))
+                    .map(|(_, name)| name.clone())
+                    .ok_or_else(|| {
+                        format!("its helper `{flow}` is handed no running value (no input takes the memo)")
+                    })?;
+                let Yaml::Map(given) = inputs else {
+                    return Err(format!("its helper `{flow}` takes no inputs"));
                 };
-                if !(declared.contains(&"memo") && declared.contains(&"item")) {
-                    return Err(format!(
-                        "its helper `{flow}` takes {}; list.reduce passes `memo` and `item` (not yet)",
-                        if declared.is_empty() {
-                            "no inputs".to_string()
-                        } else {
-                            format!("`{}`", declared.join("`, `"))
-                        }
-                    ));
-                }
-                if !matches!(initial, Some(Val::Const(Value::Object(_)))) {
-                    return Err(
-                        "its running value is not an object; list.reduce's is the helper's return outputs (an object) (not yet)"
-                            .into(),
-                    );
-                }
-                if let Yaml::Map(given) = &inputs {
-                    for (name, v) in given {
-                        let want = format!("{{{{ {name} }}}}");
-                        let fits =
-                            matches!(name.as_str(), "memo" | "item") && *v == Yaml::Str(want);
-                        if !fits && *v != Yaml::Null {
-                            return Err(format!(
-                                "passes its helper `{name}`; list.reduce passes `memo` and `item` only (rename the helper's inputs to those)"
-                            ));
-                        }
-                    }
-                }
+                let others: Vec<(String, Yaml)> = given
+                    .into_iter()
+                    .filter(|(n, _)| *n != memo_input)
+                    .collect();
+                // Okta's helper returns the next running value in the field named as its memo
+                // input.
                 let with = vec![
                     ("list".to_string(), list.to_yaml()),
                     ("flow".to_string(), Yaml::str(flow)),
@@ -336,15 +330,219 @@ impl<'a> Cx<'a> {
                         "memo".to_string(),
                         initial.unwrap_or(Val::Const(Value::Null)).to_yaml(),
                     ),
+                    ("memo_input".to_string(), Yaml::str(memo_input.clone())),
+                    ("memo_output".to_string(), Yaml::str(memo_input)),
+                    ("inputs".to_string(), Yaml::Map(others)),
                 ];
                 self.single_output(m, Ok(Val::Ref(id.to_string())));
                 Ok(Some(step("list.reduce", with)))
             }
+            Special::Lookup => self.lookup(m, id).map(Some),
+            Special::Wait => self.wait(m, id).map(Some),
+            Special::Repeat => self.repeat(m, id).map(Some),
             Special::ApiEndpoint | Special::Callable => {
                 Err("a second event card in one flow".into())
             }
             Special::Comment | Special::Noop | Special::Expand | Special::GetMultiple => Ok(None),
         }
+    }
+
+    /// Lookup → `flow.lookup`: the value looked up, each case a custom input (its key the case,
+    /// its value the result) or a group holding a `key` and a `value`, and the `else` default.
+    fn lookup(&mut self, m: &Method, id: &str) -> Result<Step, String> {
+        const VALUE: &[&str] = &["value", "key", "lookup value", "lookup", "input"];
+        const DEFAULT: &[&str] = &["else", "default", "otherwise"];
+        const CASE_KEY: &[&str] = &["key", "case", "when", "match"];
+        const CASE_VALUE: &[&str] = &["value", "result", "then", "output"];
+        let mut value = None;
+        let mut default = None;
+        let mut cases: Vec<(String, Val)> = Vec::new();
+        let mut grouped: Vec<(String, Option<String>, Option<Val>)> = Vec::new();
+        let fields: Vec<_> = m.inputs.iter().filter(|f| !f.wormhole).cloned().collect();
+        for f in fields {
+            let k = f.key.to_ascii_lowercase();
+            let v = self.input(m, &f.id, 0)?;
+            let group = f.group.as_deref().map(str::to_ascii_lowercase);
+            match group.as_deref() {
+                Some(g) if DEFAULT.contains(&g) => default = default.or(v),
+                Some(_) => {
+                    let g = f.group.clone().unwrap_or_default();
+                    let i = match grouped.iter().position(|(name, _, _)| *name == g) {
+                        Some(i) => i,
+                        None => {
+                            grouped.push((g, None, None));
+                            grouped.len() - 1
+                        }
+                    };
+                    let Some(slot) = grouped.get_mut(i) else {
+                        continue;
+                    };
+                    if CASE_KEY.contains(&k.as_str()) && slot.1.is_none() {
+                        match &v {
+                            Some(Val::Const(c)) => slot.1 = Some(crate::export::text(Some(c))),
+                            Some(_) => return Err("one of its cases is wired, not typed".into()),
+                            None => {}
+                        }
+                    } else if CASE_VALUE.contains(&k.as_str()) {
+                        slot.2 = v;
+                    } else if v.is_some() {
+                        return Err(format!(
+                            "its input `{}` has no flowctl counterpart",
+                            f.label()
+                        ));
+                    }
+                }
+                None if f.custom => {
+                    cases.push((f.key.clone(), v.unwrap_or(Val::Const(Value::Null))))
+                }
+                None if VALUE.contains(&k.as_str()) && value.is_none() => value = v,
+                None if DEFAULT.contains(&k.as_str()) => default = v,
+                None if v.is_some() => {
+                    return Err(format!(
+                        "its input `{}` has no flowctl counterpart",
+                        f.label()
+                    ));
+                }
+                None => {}
+            }
+        }
+        for (group, key, v) in grouped {
+            let Some(key) = key else {
+                return Err(format!("its case `{group}` has no key"));
+            };
+            cases.push((key, v.unwrap_or(Val::Const(Value::Null))));
+        }
+        let value = value.ok_or_else(|| "its value to look up is not set".to_string())?;
+        let mut with = vec![
+            ("value".to_string(), value.to_yaml()),
+            ("cases".to_string(), Val::Map(cases).to_yaml()),
+        ];
+        if let Some(d) = default {
+            with.push(("default".to_string(), d.to_yaml()));
+        }
+        self.single_output(m, Ok(Val::Ref(id.to_string())));
+        Ok(Step {
+            id: id.to_string(),
+            card: "flow.lookup".into(),
+            with,
+            ..Step::default()
+        })
+    }
+
+    /// Wait For → `flow.wait` with `for:` its amount in its unit (`30m`; weeks as days), or
+    /// `until:` a date.
+    fn wait(&mut self, m: &Method, id: &str) -> Result<Step, String> {
+        const AMOUNT: &[&str] = &[
+            "amount", "delay", "duration", "time", "wait", "for", "value",
+        ];
+        const UNIT: &[&str] = &["unit", "units", "interval", "period"];
+        const UNTIL: &[&str] = &["until", "date"];
+        let mut amount = None;
+        let mut unit = None;
+        let mut until = None;
+        let fields: Vec<_> = m.inputs.iter().filter(|f| !f.wormhole).cloned().collect();
+        for f in fields {
+            let k = f.key.to_ascii_lowercase();
+            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
+            let v = self.input(m, &f.id, 0)?;
+            if UNIT.contains(&k.as_str()) {
+                if wired {
+                    return Err("its unit is wired, not chosen".into());
+                }
+                unit = Some(crate::export::text(Some(&f.data)));
+            } else if AMOUNT.contains(&k.as_str()) && amount.is_none() {
+                amount = v;
+            } else if UNTIL.contains(&k.as_str()) {
+                until = v;
+            } else if v.is_some() {
+                return Err(format!(
+                    "its input `{}` has no flowctl counterpart",
+                    f.label()
+                ));
+            }
+        }
+        let mut with = Vec::new();
+        if let Some(amount) = amount {
+            let unit = unit.unwrap_or_else(|| "seconds".into());
+            let u = unit.trim().to_ascii_lowercase();
+            let u = u.trim_end_matches('s');
+            let (suffix, factor) = match u {
+                "second" | "sec" => ("s", 1),
+                "minute" | "min" => ("m", 1),
+                "hour" => ("h", 1),
+                "day" => ("d", 1),
+                "week" => ("d", 7),
+                _ => {
+                    return Err(format!(
+                        "waits in {unit}, which flowctl's `flow.wait` does not count in (seconds to weeks)"
+                    ));
+                }
+            };
+            let duration = match amount {
+                Val::Const(Value::Number(n)) => {
+                    let n = n
+                        .as_u64()
+                        .ok_or_else(|| format!("waits {n} {unit}, not a whole number"))?;
+                    Val::Const(Value::String(format!("{}{suffix}", n * factor)))
+                }
+                Val::Const(Value::String(t)) => match t.trim().parse::<u64>() {
+                    Ok(n) => Val::Const(Value::String(format!("{}{suffix}", n * factor))),
+                    Err(_) => return Err(format!("waits `{t}` {unit}, not a whole number")),
+                },
+                v if factor == 1 => Val::Text(vec![v, Val::Const(Value::String(suffix.into()))]),
+                _ => return Err("waits a wired number of weeks (not yet)".into()),
+            };
+            with.push(("for".to_string(), duration.to_yaml()));
+        } else if let Some(until) = until {
+            with.push(("until".to_string(), until.to_yaml()));
+        } else {
+            return Err("its time to wait is not set".into());
+        }
+        for o in &m.outputs {
+            self.outputs.insert(
+                (m.uuid.clone(), o.id.clone()),
+                Err(format!("reads the Wait For output `{}`", o.label())),
+            );
+        }
+        Ok(Step {
+            id: id.to_string(),
+            card: "flow.wait".into(),
+            with,
+            ..Step::default()
+        })
+    }
+
+    /// Repeat → `flow.repeat`: its helper run `times` times (one at a time), the run's number
+    /// where Okta hands the helper its index.
+    fn repeat(&mut self, m: &Method, id: &str) -> Result<Step, String> {
+        let mut times = None;
+        for key in ["times", "count", "number of times", "repeat"] {
+            if let Some(v) = self.input_by_key(m, key)? {
+                times = Some(v);
+                break;
+            }
+        }
+        let times = times.ok_or_else(|| "its number of times is not set".to_string())?;
+        let (flow, inputs) = self.call(m, false)?;
+        let mut st = Step {
+            id: id.to_string(),
+            card: "flow.repeat".into(),
+            with: vec![
+                ("flow".to_string(), Yaml::str(flow)),
+                ("inputs".to_string(), inputs),
+                ("times".to_string(), times.to_yaml()),
+            ],
+            ..Step::default()
+        };
+        if let Some(c) = m.input("concurrency").and_then(|f| f.data.as_u64())
+            && c > 1
+        {
+            st.comments.push(format!(
+                "Okta ran {c} runs at once; flowctl's flow.repeat runs them one after another"
+            ));
+        }
+        self.single_output(m, Ok(Val::Ref(id.to_string())));
+        Ok(st)
     }
 
     /// Compose's `_text_` with each `{{{key}}}` placeholder replaced by its input's value.
@@ -409,13 +607,19 @@ impl<'a> Cx<'a> {
         };
         self.out.calls.insert(uuid);
         // The card's own settings; every other input is one of the helper's.
-        let settings = ["list", "flo", "concurrency", "memo"];
+        let repeat = m.key == "control:times";
+        let mut settings = vec!["list", "flo", "concurrency", "memo"];
+        if repeat {
+            settings.extend(["times", "count", "number of times", "repeat"]);
+        }
         let mut given: HashMap<String, Val> = HashMap::new();
         let fields: Vec<_> = m
             .inputs
             .iter()
             .filter(|f| {
-                let setting = f.group.is_none() && !f.custom && settings.contains(&f.key.as_str());
+                let setting = f.group.is_none()
+                    && !f.custom
+                    && settings.contains(&f.key.to_ascii_lowercase().as_str());
                 !setting && !f.wormhole
             })
             .cloned()
@@ -425,10 +629,10 @@ impl<'a> Cx<'a> {
                 Some(p) if p.dynamic && iterator => {
                     Val::Ref("item".into()).field(p.path.split('.'))?
                 }
-                // Reduce hands its running value to the helper input it proxies.
-                Some(_) if m.key == "list:reduce" && f.custom && f.key == "memo" => {
-                    Val::Ref("memo".into())
-                }
+                // Repeat hands its helper the run's number.
+                Some(p) if p.dynamic && repeat => Val::Ref("index".into()),
+                // Reduce hands its running value to the helper input it proxies (`memo_input`).
+                Some(p) if m.key == "list:reduce" && f.custom && !p.dynamic => continue,
                 _ => match self.input(m, &f.id, 0)? {
                     Some(v) => v,
                     None => continue,

@@ -34,25 +34,11 @@ pub(super) fn last_card(flow: &FlowData) -> String {
 impl<'a> Cx<'a> {
     /// Converts an If Error card: its two blocks inline, guarded as the module says.
     pub(super) fn try_catch(&mut self, m: &'a Method, id: &str) -> Result<Option<Step>, String> {
-        if !matches!(self.scope, Scope::Flow) || self.dest.is_some() {
-            return Err("an If Error inside a block (not yet)".into());
-        }
         let Some(blocks) = m.try_catch.as_deref() else {
             return Err("its Try and If Error blocks are missing".into());
         };
         let (try_flow, handler) = (&blocks.0, &blocks.1);
-        if let Some(c) = [try_flow, handler]
-            .iter()
-            .flat_map(|f| &f.methods)
-            .find(|c| {
-                matches!(
-                    c.key.as_str(),
-                    "control:if" | "control:branch" | "control:tryCatch"
-                )
-            })
-        {
-            return Err(format!("holds `{}` in a block (not yet)", c.name.trim()));
-        }
+        // An If/Else, If/ElseIf or If Error inside a block is a block in its arm.
         for flow in [try_flow, handler] {
             self.register(flow);
         }
@@ -87,32 +73,34 @@ impl<'a> Cx<'a> {
                 ))),
             );
         }
-        // The block goes into the flow's list now, so that its cards' steps go into its arms.
-        let index = self.steps.len();
-        self.blocks.insert(m.uuid.clone(), index);
+        // The block goes into its list now, so that its cards' steps go into its arms.
         let comments = self.take_notes(m);
-        self.steps.push(Step {
-            id: id.to_string(),
-            comments,
-            block: Some(Box::new(Block::Try {
-                body: Arm::default(),
-                catch: Arm::default(),
-            })),
-            ..Step::default()
-        });
+        let inner = self.push_block(
+            &m.uuid,
+            Step {
+                id: id.to_string(),
+                comments,
+                block: Some(Box::new(Block::Try {
+                    body: Arm::default(),
+                    catch: Arm::default(),
+                })),
+                ..Step::default()
+            },
+        );
+        let (outer_dest, outer_scope) = (self.dest.clone(), self.scope.clone());
         for (arm, flow) in [try_flow, handler].into_iter().enumerate() {
             self.scope = Scope::Block {
                 last: last_card(flow),
             };
-            self.dest = Some((index, arm));
+            self.dest = super::blocks::arm_dest(&inner, arm);
             for c in order(flow) {
                 if c.key != "control:callable" {
                     self.card(c);
                 }
             }
         }
-        self.scope = Scope::Flow;
-        self.dest = None;
+        self.scope = outer_scope;
+        self.dest = outer_dest;
         Ok(None)
     }
 
@@ -148,7 +136,7 @@ impl<'a> Cx<'a> {
         if self.trigger_kind != Some("okta_event_hook") {
             return Err("runs an inline flow outside an Okta event flow (not yet)".into());
         }
-        if !matches!(self.scope, Scope::Flow) || self.dest.is_some() {
+        if !matches!(self.scope, Scope::Flow) || !self.dest.is_empty() {
             return Err("an event batch inside a block (not yet)".into());
         }
         if let Some(c) = body.methods.iter().find(|c| {
@@ -195,34 +183,36 @@ impl<'a> Cx<'a> {
         // Named for what it is, not for the hidden card Okta made.
         self.ids.release(id);
         let id = self.ids.claim("each_event".into(), "_");
-        let index = self.steps.len();
-        self.blocks.insert(m.uuid.clone(), index);
         let comments = self.take_notes(m);
-        self.steps.push(Step {
-            id,
-            comments,
-            block: Some(Box::new(Block::Try {
-                body: Arm::default(),
-                catch: Arm::default(),
-            })),
-            ..Step::default()
-        });
+        let inner = self.push_block(
+            &m.uuid,
+            Step {
+                id,
+                comments,
+                block: Some(Box::new(Block::Try {
+                    body: Arm::default(),
+                    catch: Arm::default(),
+                })),
+                ..Step::default()
+            },
+        );
         self.scope = Scope::Block {
             last: last_card(body),
         };
-        self.dest = Some((index, 0));
+        self.dest = inner;
         for c in order(body) {
             if c.key != "control:callable" {
                 self.card(c);
             }
         }
         self.scope = Scope::Flow;
-        self.dest = None;
+        self.dest = Vec::new();
         Ok(None)
     }
 
     /// Makes an inline flow's cards and wires known.
     pub(super) fn register(&mut self, flow: &'a FlowData) {
+        self.branches.extend(super::branches::branches(flow));
         for c in &flow.methods {
             self.by_uuid.insert(c.uuid.as_str(), c);
             for p in &c.pins {
@@ -242,17 +232,12 @@ impl<'a> Cx<'a> {
         };
         match special {
             Some(Special::Return) if &m.uuid == last => None,
-            Some(
-                Special::Return
-                | Special::ReturnRaw
-                | Special::Close
-                | Special::ContinueIf
-                | Special::IfElse
-                | Special::Join,
-            ) => Some(format!(
-                "{} inside an If Error block (not yet)",
-                m.name.trim()
-            )),
+            Some(Special::Return | Special::ReturnRaw | Special::Close | Special::ContinueIf) => {
+                Some(format!(
+                    "{} inside an If Error block (not yet)",
+                    m.name.trim()
+                ))
+            }
             _ => None,
         }
     }
