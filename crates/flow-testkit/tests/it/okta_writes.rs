@@ -353,7 +353,7 @@ async fn import_session_upserts_and_deletes_on_start() {
         &okta,
         Method::POST,
         &format!("{base}/{sid}/bulk-delete"),
-        Some(json!({ "entityType": "USERS", "externalIds": ["E2"] })),
+        Some(json!({ "entityType": "USERS", "profiles": [{ "externalId": "E2" }] })),
     )
     .await;
     assert_eq!(delete.status, 202);
