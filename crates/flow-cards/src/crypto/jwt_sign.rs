@@ -3,13 +3,13 @@
 use super::key::{Key, KeyLive};
 use super::{bad_key, jwt_algorithm, key_setting};
 use crate::util::{output, pure};
+use flow_auth::{Algorithm, KeyError, SigningKey};
 use flow_card::kinds::{Number, Object, Text};
 use flow_card::{
     Card, CardDoc, CardError, CardFuture, CardSpec, Checker, ConnRef, ErrorKind, Example, Expr,
     StepCx,
 };
 use flow_model::Type;
-use flow_auth::{Algorithm, KeyError, SigningKey};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;

@@ -3,13 +3,13 @@
 
 use super::iterate::short;
 use crate::util::CALL_TIMEOUT;
+use flow_card::HelperSig;
 use flow_card::card::schema_of;
 use flow_card::kinds::{AnyValue, ItemObject, List};
 use flow_card::{
     Card, CardDoc, CardError, CardFuture, CardSpec, Checker, Effect, ErrorKind, Example, Expr,
     FlowRef, Outcome, StepCx,
 };
-use flow_card::HelperSig;
 use flow_model::types::FieldLookup;
 use flow_model::{Code, Type};
 use schemars::JsonSchema;

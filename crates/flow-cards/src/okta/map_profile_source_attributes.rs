@@ -114,9 +114,7 @@ impl Config {
             None => Type::Any,
         };
         let item = match self.operation {
-            Operation::Upsert => {
-                Type::object([("externalId", Type::Text), ("profile", profile)])
-            }
+            Operation::Upsert => Type::object([("externalId", Type::Text), ("profile", profile)]),
             Operation::Delete => Type::object([("externalId", Type::Text)]),
         };
         Type::list(item)
