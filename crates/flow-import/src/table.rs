@@ -104,6 +104,10 @@ pub enum Special {
     ForEachIgnoreErrors,
     /// Map → `list.map`.
     ListMap,
+    /// Filter Custom → `list.filter_custom`.
+    FilterCustom,
+    /// Formula → `number.formula`: its `{{{placeholder}}}` inputs become named `values`.
+    Formula,
     /// Call Flow → `flow.call`.
     CallFlow,
     /// Call Flow Async → `flow.call` with `on_error: continue` (flowctl waits for it).
@@ -155,6 +159,8 @@ impl Special {
             Special::GetMultiple => &["object.get_multiple"],
             Special::ForEach | Special::ForEachIgnoreErrors => &["list.for_each"],
             Special::ListMap => &["list.map"],
+            Special::FilterCustom => &["list.filter_custom"],
+            Special::Formula => &["number.formula"],
             Special::CallFlow => &["flow.call"],
             Special::CallFlowAsync => &["flow.call_async", "flow.call"],
             Special::Return => &["flow.return"],
@@ -697,11 +703,7 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    unsupported(
-        "list:filter",
-        "Filter Custom",
-        "needs Filter Custom (not yet; see docs/from-okta-workflows.md for the list.map workaround)",
-    ),
+    special("list:filter", "Filter Custom", Special::FilterCustom),
     special("list:reduce", "Reduce", Special::Reduce),
     card(
         "list:sample",
@@ -915,6 +917,7 @@ pub static TABLE: &[Entry] = &[
             ("unit", Arg::Choice("unit", UNITS)),
         ],
     ),
+    special("math:expression", "Formula", Special::Formula),
     // Numbers: the other math cards.
     pure(
         "math:abs",
