@@ -918,6 +918,12 @@ pub static TABLE: &[Entry] = &[
         ],
     ),
     special("math:expression", "Formula", Special::Formula),
+    // Seen in the public templates (`crypto`/`hmac` in a flow's card preview).
+    unsupported(
+        "crypto:hmac",
+        "HMAC",
+        "Okta's HMAC takes its key as text in the flow; flowctl's `crypto.hmac` reads it from a `kind: key` connection in flowctl.yaml (declare one, then use `crypto.hmac` with `key:`)",
+    ),
     // Numbers: the other math cards.
     pure(
         "math:abs",
@@ -1272,6 +1278,18 @@ const fn unsupported(address: &'static str, okta: &'static str, why: &'static st
 /// flowctl cards that name Okta cards in their documentation but that no Okta card is
 /// converted to, and why.
 pub const NOT_IMPORTED: &[(&str, &str)] = &[
+    (
+        "crypto.hmac",
+        "Okta's HMAC (`crypto:hmac`) holds its key as text in the flow; flowctl's comes from a `kind: key` connection, so the card is reported with that reason",
+    ),
+    (
+        "crypto.jwt_sign",
+        "Okta's JWT Sign holds its key as text in the flow (a `kind: key` connection in flowctl), and its export address was not seen",
+    ),
+    (
+        "crypto.jwt_verify",
+        "Okta's JWT Verify holds its key as text in the flow (a `kind: key` connection in flowctl), and its export address was not seen",
+    ),
     (
         "number.compare",
         "Okta's True/False Compare becomes `boolean.compare`, which compares values of any kind",
