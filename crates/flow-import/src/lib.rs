@@ -455,6 +455,7 @@ mod tests {
                 ("caller", ""),
                 ("odd-requests", "okta:hTTPRequest"),
                 ("odd-requests", "okta:getUsersGroups"),
+                ("odd-requests", "crypto:hmac"),
                 ("each-group-too", "control:pause"),
             ]
         );
@@ -466,7 +467,7 @@ mod tests {
             .flat_map(|f| f.problems.iter().map(|p| p.follows))
             .collect();
         assert_eq!(follows.iter().filter(|f| **f).count(), 1, "{follows:?}");
-        assert_eq!(i.report.blocking().len(), 7);
+        assert_eq!(i.report.blocking().len(), 8);
         let partial = run(UNSUPPORTED, true);
         assert!(
             partial

@@ -922,7 +922,7 @@ pub static TABLE: &[Entry] = &[
     unsupported(
         "crypto:hmac",
         "HMAC",
-        "Okta's HMAC takes its key as text in the flow; flowctl's `crypto.hmac` reads it from a `kind: key` connection in flowctl.yaml (declare one, then use `crypto.hmac` with `key:`)",
+        "Okta's HMAC takes its key as a value in the flow (the public template reads it from a table); flowctl's `crypto.hmac` reads it from a `kind: key` connection in flowctl.yaml (declare one, then use `crypto.hmac` with `key:`)",
     ),
     // Numbers: the other math cards.
     pure(
