@@ -608,10 +608,8 @@ impl<'a> Cx<'a> {
         let mut values: Vec<(String, Val)> = Vec::new();
         let mut by_key: HashMap<String, String> = HashMap::new();
         let mut names = Unique::default();
-        // Names the formula reads as its own: the constant `pi` and the functions.
-        for reserved in ["pi"] {
-            names.claim(reserved.to_string(), "_");
-        }
+        // `pi` is the formula's constant, never a value's name.
+        names.claim("pi".to_string(), "_");
         let mut rest = text.as_str();
         while let Some(open) = rest.find("{{{") {
             let Some(close) = rest[open + 3..].find("}}}") else {
