@@ -601,9 +601,11 @@ fn formula_and_filter_custom_map_to_number_formula_and_list_filter_custom() {
         &["flows/colour-and-actives.yaml", "flows/is-active.yaml"],
     );
     let text = std::fs::read_to_string(project.join("flows/colour-and-actives.yaml")).unwrap();
-    // Placeholders become names from their inputs' display names (or keys).
+    // Placeholders become names from their inputs' display names (or keys); `Pi` is not `pi`.
     assert!(
-        text.contains(r#"expression: "high_byte * 256^2 + middle * 256 + k3 % 7 # RGB""#),
+        text.contains(
+            r#"expression: "high_byte * 256^2 + middle * 256 + k3 % 7 + pi_2 * pi # RGB""#
+        ),
         "{text}"
     );
     let record = dry_run(
