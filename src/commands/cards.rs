@@ -216,6 +216,7 @@ const OKTA_FUNCTIONS: &[(&str, &[&str])] = &[
             "Sum",
             "Text to Number",
             "Number to Text",
+            "Formula",
         ],
     ),
     (
@@ -290,6 +291,8 @@ const OKTA_FUNCTIONS: &[(&str, &[&str])] = &[
     ),
     ("Error Handling", &["If Error"]),
     ("JSON", &["Parse", "Stringify"]),
+    ("Encryption", &["HMAC"]),
+    ("JWT", &["Sign", "Verify"]),
     (
         "HTTP",
         &["Raw Request", "Get", "Post", "Put", "Patch", "Delete"],

@@ -593,6 +593,38 @@ fn catalogue_cards_map_to_list_text_number_boolean_object_and_date_cards() {
 }
 
 #[test]
+fn formula_and_filter_custom_map_to_number_formula_and_list_filter_custom() {
+    let (dir, project) = imported(
+        "formula-filter",
+        "formula-filter.flow",
+        "2 of 2 flows converted (8 of 8 cards)",
+        &["flows/colour-and-actives.yaml", "flows/is-active.yaml"],
+    );
+    let text = std::fs::read_to_string(project.join("flows/colour-and-actives.yaml")).unwrap();
+    // Placeholders become names from their inputs' display names (or keys); `Pi` is not `pi`.
+    assert!(
+        text.contains(
+            r#"expression: "high_byte * 256^2 + middle * 256 + k3 % 7 + pi_2 * pi # RGB""#
+        ),
+        "{text}"
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "colour-and-actives",
+        r#"{"high":"1","users":[{"n":1,"status":"ACTIVE"},{"n":2,"status":"SUSPENDED"},{"n":3,"status":"ACTIVE"}]}"#,
+    );
+    // 1 * 65536 + 2 * 256 + 10 % 7; the helper keeps the ACTIVE users, in order.
+    assert_eq!(
+        record["output"],
+        serde_json::json!({
+            "colour": 66051,
+            "active": [{"n": 1, "status": "ACTIVE"}, {"n": 3, "status": "ACTIVE"}]
+        })
+    );
+}
+
+#[test]
 fn lookup_wait_for_repeat_and_reduce_map_to_their_flow_and_list_cards() {
     let (dir, project) = imported(
         "control",

@@ -86,7 +86,9 @@ pub static BUILTIN: LazyLock<Vec<&'static CardSpec>> =
 /// Helper flows the cards' examples may call, as `(file name, YAML)`: `greet` returns
 /// `{ greeting }` for a `name` and fails (`no name`) for an empty one; `tally` adds an `item` to
 /// a `memo` of `{ total, count }` and fails (`negative`) for a negative item; `add-price`
-/// returns `{ sum }`, its `sum` plus a `price` (a running value that is a number).
+/// returns `{ sum }`, its `sum` plus a `price` (a running value that is a number); `adult`
+/// returns `{ adult }`, whether an `age` is 18 or more, and fails (`negative age`) for a
+/// negative one.
 pub const EXAMPLE_HELPERS: &[(&str, &str)] = &[
     (
         "greet.yaml",
@@ -115,6 +117,15 @@ trigger: { helper: { inputs: { sum: number, price: number } } }
 steps:
   - { id: next, card: number.add, with: { a: \"{{ inputs.sum }}\", b: \"{{ inputs.price }}\" } }
   - { id: done, card: flow.return, with: { outputs: { sum: \"{{ next }}\" } } }
+",
+    ),
+    (
+        "adult.yaml",
+        "flow: adult
+trigger: { helper: { inputs: { age: number } } }
+steps:
+  - { id: check, card: flow.fail, if: \"{{ lt inputs.age 0 }}\", with: { message: negative age } }
+  - { id: done, card: flow.return, with: { outputs: { adult: \"{{ gte inputs.age 18 }}\" } } }
 ",
     ),
 ];

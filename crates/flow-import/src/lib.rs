@@ -455,6 +455,8 @@ mod tests {
                 ("caller", ""),
                 ("odd-requests", "okta:hTTPRequest"),
                 ("odd-requests", "okta:getUsersGroups"),
+                ("odd-requests", "crypto:hmac"),
+                ("odd-requests", "math:expression"),
                 ("each-group-too", "control:pause"),
             ]
         );
@@ -466,7 +468,7 @@ mod tests {
             .flat_map(|f| f.problems.iter().map(|p| p.follows))
             .collect();
         assert_eq!(follows.iter().filter(|f| **f).count(), 1, "{follows:?}");
-        assert_eq!(i.report.blocking().len(), 7);
+        assert_eq!(i.report.blocking().len(), 9);
         let partial = run(UNSUPPORTED, true);
         assert!(
             partial

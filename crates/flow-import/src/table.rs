@@ -104,6 +104,10 @@ pub enum Special {
     ForEachIgnoreErrors,
     /// Map → `list.map`.
     ListMap,
+    /// Filter Custom → `list.filter_custom`.
+    FilterCustom,
+    /// Formula → `number.formula`: its `{{{placeholder}}}` inputs become named `values`.
+    Formula,
     /// Call Flow → `flow.call`.
     CallFlow,
     /// Call Flow Async → `flow.call` with `on_error: continue` (flowctl waits for it).
@@ -155,6 +159,8 @@ impl Special {
             Special::GetMultiple => &["object.get_multiple"],
             Special::ForEach | Special::ForEachIgnoreErrors => &["list.for_each"],
             Special::ListMap => &["list.map"],
+            Special::FilterCustom => &["list.filter_custom"],
+            Special::Formula => &["number.formula"],
             Special::CallFlow => &["flow.call"],
             Special::CallFlowAsync => &["flow.call_async", "flow.call"],
             Special::Return => &["flow.return"],
@@ -697,11 +703,7 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    unsupported(
-        "list:filter",
-        "Filter Custom",
-        "needs Filter Custom (not yet; see docs/from-okta-workflows.md for the list.map workaround)",
-    ),
+    special("list:filter", "Filter Custom", Special::FilterCustom),
     special("list:reduce", "Reduce", Special::Reduce),
     card(
         "list:sample",
@@ -914,6 +916,13 @@ pub static TABLE: &[Entry] = &[
             ("end", Arg::Input(&["end", "end date", "to", "date 2"])),
             ("unit", Arg::Choice("unit", UNITS)),
         ],
+    ),
+    special("math:expression", "Formula", Special::Formula),
+    // Seen in the public templates (`crypto`/`hmac` in a flow's card preview).
+    unsupported(
+        "crypto:hmac",
+        "HMAC",
+        "Okta's HMAC takes its key as a value in the flow (the public template reads it from a table); flowctl's `crypto.hmac` reads it from a `kind: key` connection in flowctl.yaml (declare one, then use `crypto.hmac` with `key:`)",
     ),
     // Numbers: the other math cards.
     pure(
@@ -1269,6 +1278,18 @@ const fn unsupported(address: &'static str, okta: &'static str, why: &'static st
 /// flowctl cards that name Okta cards in their documentation but that no Okta card is
 /// converted to, and why.
 pub const NOT_IMPORTED: &[(&str, &str)] = &[
+    (
+        "crypto.hmac",
+        "Okta's HMAC (`crypto:hmac`) holds its key as text in the flow; flowctl's comes from a `kind: key` connection, so the card is reported with that reason",
+    ),
+    (
+        "crypto.jwt_sign",
+        "Okta's JWT Sign holds its key as text in the flow (a `kind: key` connection in flowctl), and its export address was not seen",
+    ),
+    (
+        "crypto.jwt_verify",
+        "Okta's JWT Verify holds its key as text in the flow (a `kind: key` connection in flowctl), and its export address was not seen",
+    ),
     (
         "number.compare",
         "Okta's True/False Compare becomes `boolean.compare`, which compares values of any kind",

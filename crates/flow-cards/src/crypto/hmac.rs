@@ -43,8 +43,12 @@ pub static DOC: CardDoc = CardDoc {
 lower-case hex (default) or Base64: the signature many webhooks expect in a header. The key is
 the `secret` of a `kind: key` connection in `flowctl.yaml` (`secret: ${env:HMAC_KEY}`), so it
 never appears in a flow file, and its value is masked in every record. (The examples' `signing`
-connection holds the key `key`.)"#,
-    okta: &[],
+connection holds the key `key`.)
+
+Okta's Encryption - HMAC takes its key as text in the flow and offers MD5 and SHA-1 too;
+`flowctl import` reports it with that reason instead of converting it (see
+`docs/import.md`)."#,
+    okta: &["Encryption - HMAC"],
     examples: &[
         Example::gives(
             "HMAC-SHA-256 in hex ",

@@ -47,8 +47,11 @@ a `kind: key` connection in `flowctl.yaml`: its `secret` for the HS algorithms, 
 `private_key` (PEM: RSA for RS/PS, EC P-256/P-384 for ES256/ES384) otherwise, so no key appears
 in a flow file, and the secret values are masked in every record. `expires_in` adds `iat` and
 `exp`; `key_id` sets the `kid` header. The header's `typ` is `JWT`. (The examples' `signing`
-connection holds the HMAC key `key`.)"#,
-    okta: &[],
+connection holds the HMAC key `key`.)
+
+Okta's JWT - Sign takes its key as text in the flow; `flowctl import` does not convert it
+(the key belongs in a `kind: key` connection), see `docs/import.md`."#,
+    okta: &["JWT - Sign"],
     examples: &[
         Example::gives(
             "HS256",

@@ -52,8 +52,11 @@ kind `unauthorized` naming what did not hold: the signature, with the one `algor
 connection (`secret` for HS, `public_key` in PEM otherwise); `exp`, which must be present and
 not past; `nbf` when present; `aud` when `audience` is given; `iss` when `issuer` is given.
 `leeway` (default 60 seconds) allows for clock skew. A text that is not a JWT fails with kind
-`input`. (The examples' `signing` connection holds the HMAC key `key`.)"#,
-    okta: &[],
+`input`. (The examples' `signing` connection holds the HMAC key `key`.)
+
+Okta's JWT - Verify takes its key as text in the flow; `flowctl import` does not convert it
+(the key belongs in a `kind: key` connection), see `docs/import.md`."#,
+    okta: &["JWT - Verify"],
     examples: &[
         Example::gives(
             "A valid token",

@@ -31,6 +31,7 @@ cards!(
     construct,
     difference,
     filter,
+    filter_custom,
     find,
     flatten,
     for_each,

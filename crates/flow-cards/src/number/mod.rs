@@ -13,6 +13,7 @@ cards!(
     compare,
     divide,
     floor,
+    formula,
     max,
     min,
     multiply,

@@ -93,11 +93,19 @@ impl<'a> Cx<'a> {
                 Ok(None)
             }
             Special::ForEachIgnoreErrors if m.inline.is_some() => self.event_batch(m, id),
-            Special::ForEach | Special::ForEachIgnoreErrors | Special::ListMap => {
-                let card = if s == Special::ListMap {
-                    "list.map"
-                } else {
-                    "list.for_each"
+            Special::Formula => {
+                let with = self.formula(m)?;
+                self.single_output(m, Ok(Val::Ref(id.to_string())));
+                Ok(Some(step("number.formula", with)))
+            }
+            Special::ForEach
+            | Special::ForEachIgnoreErrors
+            | Special::ListMap
+            | Special::FilterCustom => {
+                let card = match s {
+                    Special::ListMap => "list.map",
+                    Special::FilterCustom => "list.filter_custom",
+                    _ => "list.for_each",
                 };
                 let list = self
                     .input_by_key(m, "list")?
@@ -580,6 +588,69 @@ impl<'a> Cx<'a> {
         }
         parts.push(Val::Const(Value::String(rest.to_string())));
         Ok(Val::Text(parts))
+    }
+
+    /// Formula's `expression` and `values`: its `_text_` with each `{{{key}}}` placeholder
+    /// replaced by a name made from the key (`Unit Count` → `unit_count`), and that name's value
+    /// the placeholder's input.
+    fn formula(&mut self, m: &Method) -> Result<Vec<(String, Yaml)>, String> {
+        let Some(text_field) = m.input("_text_").cloned() else {
+            return Err("its expression is missing".into());
+        };
+        if self
+            .wires
+            .contains_key(&(m.uuid.as_str(), text_field.id.as_str()))
+        {
+            return Err("its expression is wired from another card, not written on it".into());
+        }
+        let text = crate::export::text(Some(&text_field.data));
+        let mut expression = String::new();
+        let mut values: Vec<(String, Val)> = Vec::new();
+        let mut by_key: HashMap<String, String> = HashMap::new();
+        let mut names = Unique::default();
+        // `pi` is the formula's constant, never a value's name.
+        names.claim("pi".to_string(), "_");
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find("{{{") {
+            let Some(close) = rest[open + 3..].find("}}}") else {
+                break;
+            };
+            let key = &rest[open + 3..open + 3 + close];
+            expression.push_str(&rest[..open]);
+            let name = match by_key.get(key) {
+                Some(n) => n.clone(),
+                None => {
+                    let (fid, label) = m
+                        .inputs
+                        .iter()
+                        .find(|f| (f.key == key || f.id == key) && f.id != text_field.id)
+                        .map(|f| {
+                            (
+                                f.id.clone(),
+                                f.display_name.clone().unwrap_or(f.key.clone()),
+                            )
+                        })
+                        .ok_or_else(|| {
+                            format!("its expression names `{key}`, which it has no input for")
+                        })?;
+                    let v = self
+                        .input(m, &fid, 0)?
+                        .ok_or_else(|| format!("its input `{key}` has no value"))?;
+                    let name = names.claim(super::snake(&label, "x"), "_");
+                    by_key.insert(key.to_string(), name.clone());
+                    values.push((name.clone(), v));
+                    name
+                }
+            };
+            expression.push_str(&name);
+            rest = &rest[open + 3 + close + 3..];
+        }
+        expression.push_str(rest);
+        let mut with = vec![("expression".to_string(), Yaml::str(expression.trim()))];
+        if !values.is_empty() {
+            with.push(("values".to_string(), Val::Map(values).to_yaml()));
+        }
+        Ok(with)
     }
 
     /// The helper an iterator or Call Flow card runs, and the inputs it passes.
