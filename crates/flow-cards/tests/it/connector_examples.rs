@@ -28,7 +28,7 @@ async fn every_builtin_connector_example_holds() {
         wrong.len(),
         wrong.join("\n")
     );
-    for name in ["okta", "jira", "microsoft365", "github"] {
+    for name in ["okta", "jira", "microsoft365", "github", "okta_devices", "google_drive", "google_sheets", "auth0"] {
         assert!(with_examples.contains(name), "{name} has no example");
     }
     assert!(count >= 15, "{count} examples");
