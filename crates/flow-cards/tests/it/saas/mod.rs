@@ -6,11 +6,15 @@
 //! exchange in [`jamf`]).
 
 mod github;
+mod auth0;
+mod google_drive;
+mod google_sheets;
 mod google_workspace;
 mod jamf;
 mod jira;
 mod microsoft365;
 mod oauth;
+mod okta_devices;
 mod pagerduty;
 mod salesforce;
 mod servicenow;

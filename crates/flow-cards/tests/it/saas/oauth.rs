@@ -174,3 +174,49 @@ async fn google_service_account_jwt_grant() {
     let record = serde_json::to_string(&r).unwrap();
     assert!(!record.contains(TOKEN) && !record.contains("BEGIN PRIVATE KEY"));
 }
+
+/// Auth0: client credentials posted in the form (`client_secret_post`) at
+/// `{domain}/oauth/token` with the Management API as `audience`, then the Management API.
+#[tokio::test]
+async fn auth0_client_credentials_with_the_management_api_audience() {
+    let oauth = oauth_with_client().await;
+    let api = fake("auth0", "authorization", &format!("Bearer {TOKEN}")).await;
+    let conn = "{ kind: auth0, domain_url: \"${env:BASE}\", client_id: client-1, client_secret: \"${env:SECRET}\", audience: \"https://acme.us.auth0.com/api/v2/\" }";
+    let steps = "  - { id: get, card: auth0.read_user, with: { connection: c, user: \"auth0|5f7c8ec7c33c6c004bbafe82\" } }\n";
+    let r = run_moved(conn, &oauth, api.base_url(), steps).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.steps);
+    assert_eq!(out(&r, "get")["email"], "liz@example.com");
+    let issued = oauth.issued();
+    assert_eq!(issued.len(), 1);
+    assert_eq!(issued[0].endpoint, TokenEndpoint::Auth0);
+    assert_eq!(issued[0].grant_type, "client_credentials");
+    let token_request = &oauth.requests()[0];
+    assert_eq!(token_request.path, "/oauth/token");
+    assert_eq!(token_request.header("authorization"), None, "the secret is posted, not sent as Basic");
+    let form: HashMap<String, String> = url::form_urlencoded::parse(token_request.body.as_bytes())
+        .into_owned()
+        .collect();
+    assert_eq!(
+        form.get("audience").map(String::as_str),
+        Some("https://acme.us.auth0.com/api/v2/")
+    );
+    assert_eq!(form.get("client_id").map(String::as_str), Some("client-1"));
+    assert_eq!(form.get("client_secret").map(String::as_str), Some(SECRET));
+}
+
+/// Auth0 refuses a token request without an audience; the card fails as `auth`.
+#[tokio::test]
+async fn auth0_without_an_audience_is_refused() {
+    let oauth = oauth_with_client().await;
+    let api = fake("auth0", "authorization", &format!("Bearer {TOKEN}")).await;
+    let conn = "{ kind: auth0, domain_url: \"${env:BASE}\", client_id: client-1, client_secret: \"${env:SECRET}\" }";
+    let steps = "  - { id: get, card: auth0.read_user, with: { connection: c, user: \"auth0|5f7c8ec7c33c6c004bbafe82\" } }\n";
+    let r = run_moved(conn, &oauth, api.base_url(), steps).await;
+    let e = err(&r, "get");
+    assert!(
+        e["message"].as_str().unwrap().contains("No audience parameter"),
+        "{e}"
+    );
+    assert!(oauth.issued().is_empty());
+    assert!(api.requests().is_empty());
+}
