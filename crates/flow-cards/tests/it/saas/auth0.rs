@@ -25,12 +25,12 @@ async fn search_pages_by_page_number_until_the_total() {
     assert_eq!(users.len(), 101);
     assert_eq!(users[0]["email"], "user000@example.com");
     assert_eq!(users[100]["user_id"], LIZ);
-    let pages: Vec<Option<String>> = f
-        .requests()
-        .iter()
-        .map(|q| q.query_param("page"))
-        .collect();
-    assert_eq!(pages, [Some("0".into()), Some("1".into())], "ends at total 101");
+    let pages: Vec<Option<String>> = f.requests().iter().map(|q| q.query_param("page")).collect();
+    assert_eq!(
+        pages,
+        [Some("0".into()), Some("1".into())],
+        "ends at total 101"
+    );
     let first = req(&f, 0);
     assert_eq!(first.query_param("search_engine").as_deref(), Some("v3"));
     assert_eq!(first.query_param("include_totals").as_deref(), Some("true"));
@@ -103,7 +103,10 @@ async fn users_by_email_and_roles() {
     assert_eq!(names, ["Support admin", "Billing viewer"]);
     assert_eq!(out(&r, "add"), json!({ "status": 204 }));
     assert_req(&req(&f, 2), "POST", &format!("{LIZ_PATH}/roles"), None);
-    assert_eq!(body(&req(&f, 2)), json!({ "roles": ["rol_0BJ6uNKmpMzJ1wOl"] }));
+    assert_eq!(
+        body(&req(&f, 2)),
+        json!({ "roles": ["rol_0BJ6uNKmpMzJ1wOl"] })
+    );
     assert_eq!(out(&r, "mine")[0]["id"], "rol_0BJ6uNKmpMzJ1wOl");
     assert_eq!(out(&r, "del"), json!({ "status": 204 }));
     let del = req(&f, 4);
@@ -115,7 +118,13 @@ async fn users_by_email_and_roles() {
 #[tokio::test]
 async fn an_unknown_user_is_not_found_with_auth0s_code() {
     let f = auth0().await;
-    let r = run(&f, "", CONN, "  - { id: g, card: auth0.read_user, with: { connection: c, user: \"auth0|nobody\" } }\n").await;
+    let r = run(
+        &f,
+        "",
+        CONN,
+        "  - { id: g, card: auth0.read_user, with: { connection: c, user: \"auth0|nobody\" } }\n",
+    )
+    .await;
     let e = err(&r, "g");
     assert_eq!(
         (e["kind"].as_str(), e["code"].as_str()),

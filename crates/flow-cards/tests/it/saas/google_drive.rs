@@ -56,7 +56,10 @@ async fn read_create_copy_and_move() {
 "
     );
     let r = ok(&f, "", CONN, &steps).await;
-    assert_eq!(out(&r, "get")["owners"][0]["emailAddress"], "liz@example.com");
+    assert_eq!(
+        out(&r, "get")["owners"][0]["emailAddress"],
+        "liz@example.com"
+    );
     assert_req(
         &req(&f, 0),
         "GET",
@@ -138,7 +141,11 @@ async fn export_and_download_give_the_text() {
         req(&f, 0).query_param("mimeType").as_deref(),
         Some("text/plain")
     );
-    assert_eq!(req(&f, 0).header("accept"), Some("*/*"));
+    assert_eq!(
+        req(&f, 0).header_all("accept"),
+        ["*/*"],
+        "the action's accept replaces the connector's"
+    );
     assert_eq!(
         out(&r, "dl"),
         json!({ "content": "email,team\nliz@example.com,sales\n" })
@@ -149,7 +156,13 @@ async fn export_and_download_give_the_text() {
 #[tokio::test]
 async fn an_unknown_file_is_not_found_with_drives_reason() {
     let f = drive().await;
-    let r = run(&f, "", CONN, "  - { id: g, card: google_drive.read_file, with: { connection: c, file: 1nope } }\n").await;
+    let r = run(
+        &f,
+        "",
+        CONN,
+        "  - { id: g, card: google_drive.read_file, with: { connection: c, file: 1nope } }\n",
+    )
+    .await;
     let e = err(&r, "g");
     assert_eq!(
         (e["kind"].as_str(), e["code"].as_str()),

@@ -16,7 +16,10 @@ async fn read_a_range_encoded_as_one_segment() {
         "  - {{ id: r, card: google_sheets.read_range, with: {{ connection: c, spreadsheet: {SHEET}, range: \"Access!A1:C3\", value_render: UNFORMATTED_VALUE }} }}\n"
     );
     let r = ok(&f, "", CONN, &steps).await;
-    assert_eq!(out(&r, "r")["values"][1], json!(["liz@example.com", "Jira", 45292]));
+    assert_eq!(
+        out(&r, "r")["values"][1],
+        json!(["liz@example.com", "Jira", 45292])
+    );
     assert_req(
         &req(&f, 0),
         "GET",

@@ -5,8 +5,8 @@
 //! with their token flows against the fake OAuth server in [`oauth`] (Jamf's basic credentials
 //! exchange in [`jamf`]).
 
-mod github;
 mod auth0;
+mod github;
 mod google_drive;
 mod google_sheets;
 mod google_workspace;

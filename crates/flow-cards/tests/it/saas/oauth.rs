@@ -192,7 +192,11 @@ async fn auth0_client_credentials_with_the_management_api_audience() {
     assert_eq!(issued[0].grant_type, "client_credentials");
     let token_request = &oauth.requests()[0];
     assert_eq!(token_request.path, "/oauth/token");
-    assert_eq!(token_request.header("authorization"), None, "the secret is posted, not sent as Basic");
+    assert_eq!(
+        token_request.header("authorization"),
+        None,
+        "the secret is posted, not sent as Basic"
+    );
     let form: HashMap<String, String> = url::form_urlencoded::parse(token_request.body.as_bytes())
         .into_owned()
         .collect();
@@ -214,7 +218,10 @@ async fn auth0_without_an_audience_is_refused() {
     let r = run_moved(conn, &oauth, api.base_url(), steps).await;
     let e = err(&r, "get");
     assert!(
-        e["message"].as_str().unwrap().contains("No audience parameter"),
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("No audience parameter"),
         "{e}"
     );
     assert!(oauth.issued().is_empty());

@@ -56,7 +56,12 @@ async fn read_a_device_its_users_and_a_users_devices() {
     let r = ok(&f, "", CONN, &steps).await;
     assert_eq!(out(&r, "d")["status"], "SUSPENDED");
     assert_eq!(out(&r, "d")["profile"]["serialNumber"], "PF2EBSAH");
-    assert_req(&req(&f, 0), "GET", &format!("/api/v1/devices/{DEVICE}"), None);
+    assert_req(
+        &req(&f, 0),
+        "GET",
+        &format!("/api/v1/devices/{DEVICE}"),
+        None,
+    );
     assert_eq!(out(&r, "u")[0]["user"]["profile"]["firstName"], "Isaac");
     assert_req(
         &req(&f, 1),
@@ -137,7 +142,9 @@ async fn a_wrong_token_is_an_auth_error() {
     let r = run(&f, "", conn, &format!("  - {{ id: d, card: okta_devices.read_device, with: {{ connection: c, device: {DEVICE} }} }}\n")).await;
     assert_eq!(err(&r, "d")["kind"], "unauthorized");
     assert_eq!(
-        req(&f, 0).header("authorization").map(|a| a.starts_with("Bearer ")),
+        req(&f, 0)
+            .header("authorization")
+            .map(|a| a.starts_with("Bearer ")),
         Some(true)
     );
 }

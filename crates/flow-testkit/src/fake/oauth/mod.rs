@@ -382,6 +382,7 @@ mod tests {
     fn endpoints_by_path() {
         assert_eq!(endpoint_of("/oauth2/v1/token"), Some(TokenEndpoint::Okta));
         assert_eq!(endpoint_of("/token"), Some(TokenEndpoint::Google));
+        assert_eq!(endpoint_of("/oauth/token"), Some(TokenEndpoint::Auth0));
         assert_eq!(
             endpoint_of("/oauth_token.do"),
             Some(TokenEndpoint::ServiceNow)
