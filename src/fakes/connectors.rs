@@ -19,9 +19,24 @@ use std::sync::{Arc, Mutex};
 /// request answers it, in this order.
 const FIXTURES: &[(&str, &str, &str)] = &[
     (
+        "auth0",
+        "users.yaml",
+        include_str!("../../crates/flow-testkit/recorded/auth0/users.yaml"),
+    ),
+    (
         "github",
         "api.yaml",
         include_str!("../../crates/flow-testkit/recorded/github/api.yaml"),
+    ),
+    (
+        "google_drive",
+        "files.yaml",
+        include_str!("../../crates/flow-testkit/recorded/google_drive/files.yaml"),
+    ),
+    (
+        "google_sheets",
+        "values.yaml",
+        include_str!("../../crates/flow-testkit/recorded/google_sheets/values.yaml"),
     ),
     (
         "google_workspace",
@@ -62,6 +77,11 @@ const FIXTURES: &[(&str, &str, &str)] = &[
         "microsoft365",
         "groups.yaml",
         include_str!("../../crates/flow-testkit/recorded/microsoft365/groups.yaml"),
+    ),
+    (
+        "okta_devices",
+        "devices.yaml",
+        include_str!("../../crates/flow-testkit/recorded/okta_devices/devices.yaml"),
     ),
     (
         "pagerduty",

@@ -363,6 +363,17 @@ fn graph_prints_mermaid_and_dot() {
 fn cards_and_schema() {
     let r = flowctl(&["cards"]).ok();
     assert!(r.stdout.contains("okta.suspend_user  (writes)"));
+    for card in [
+        "google_drive.upload_file  (writes, connector google_drive)",
+        "google_drive.search_files  (reads, connector google_drive)",
+        "google_sheets.append_rows  (writes, connector google_sheets)",
+        "okta_devices.list_devices  (reads, connector okta_devices)",
+        "okta_devices.deactivate_device  (writes, connector okta_devices)",
+        "auth0.block_user  (writes, connector auth0)",
+        "auth0.api_request  (writes, connector auth0)",
+    ] {
+        assert!(r.stdout.contains(card), "{card} is not listed");
+    }
     let r = flowctl(&["cards", "json.parse"]).ok();
     assert!(r.stdout.contains("fields?"));
     let r = flowctl(&["cards", "json.prase"]);

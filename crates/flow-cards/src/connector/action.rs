@@ -339,14 +339,19 @@ impl Prepared {
         self.finish(conn.request(&self.method, url, attempt))
     }
 
-    /// Adds the headers and body to a request.
+    /// Adds the headers and body to a request. An action's header replaces the connector's
+    /// header of the same name (`accept: */*` for a download), and a `content-type` header
+    /// of the action is the body's content type.
     pub fn finish(&self, mut req: HttpRequest) -> HttpRequest {
         for (k, v) in &self.headers {
+            req.headers.retain(|(name, _)| name != k);
             req = req.header(k, v.clone());
         }
         if let Some((b, ct)) = &self.body {
             req.body = Some(b.clone());
-            req = req.header("content-type", *ct);
+            if !self.headers.iter().any(|(k, _)| k == "content-type") {
+                req = req.header("content-type", *ct);
+            }
         }
         req
     }
@@ -404,6 +409,12 @@ pub fn prepare(
         Some((
             encode_pairs(&pairs).into_bytes(),
             "application/x-www-form-urlencoded",
+        ))
+    } else if let Some(t) = r.text {
+        let v = scope.eval(c, t)?;
+        Some((
+            flow_template::to_text(&v).into_owned().into_bytes(),
+            "text/plain; charset=utf-8",
         ))
     } else {
         None

@@ -566,6 +566,10 @@ pub struct RequestDef {
     /// A form body (application/x-www-form-urlencoded) instead of `body`.
     #[serde(default)]
     pub form: Option<IndexMap<String, Tpl>>,
+    /// A text body sent as it is (a multipart upload), instead of `body` or `form`; its
+    /// content type is `headers`' `content-type`, else `text/plain; charset=utf-8`.
+    #[serde(default)]
+    pub text: Option<Tpl>,
 }
 
 /// An answer that counts as success.

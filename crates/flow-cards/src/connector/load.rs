@@ -382,12 +382,24 @@ impl Check<'_> {
             response: true,
         };
         let r = &a.request;
+        if [r.body.is_some(), r.form.is_some(), r.text.is_some()]
+            .iter()
+            .filter(|b| **b)
+            .count()
+            > 1
+        {
+            self.error(
+                self.span_of(&["actions", name, "request"]),
+                "a request has one of `body`, `form` and `text`".to_string(),
+            );
+        }
         for t in r
             .query
             .values()
             .chain(r.headers.values())
             .chain(r.body.iter())
             .chain(r.form.iter().flat_map(|f| f.values()))
+            .chain(r.text.iter())
             .chain(a.rehearsal.iter())
             .chain(a.rehearsal_body.iter())
             .chain(a.error_messages.values())

@@ -65,6 +65,19 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../connectors/servicenow.yaml"),
     ),
     ("slack.yaml", include_str!("../../connectors/slack.yaml")),
+    (
+        "okta_devices.yaml",
+        include_str!("../../connectors/okta_devices.yaml"),
+    ),
+    (
+        "google_drive.yaml",
+        include_str!("../../connectors/google_drive.yaml"),
+    ),
+    (
+        "google_sheets.yaml",
+        include_str!("../../connectors/google_sheets.yaml"),
+    ),
+    ("auth0.yaml", include_str!("../../connectors/auth0.yaml")),
 ];
 
 /// A compiled connector with the specs that register it.

@@ -28,7 +28,16 @@ async fn every_builtin_connector_example_holds() {
         wrong.len(),
         wrong.join("\n")
     );
-    for name in ["okta", "jira", "microsoft365", "github"] {
+    for name in [
+        "okta",
+        "jira",
+        "microsoft365",
+        "github",
+        "okta_devices",
+        "google_drive",
+        "google_sheets",
+        "auth0",
+    ] {
         assert!(with_examples.contains(name), "{name} has no example");
     }
     assert!(count >= 15, "{count} examples");
@@ -150,4 +159,33 @@ fn malformed_examples_are_load_errors_naming_the_action() {
         .err()
         .unwrap_or_default();
     assert!(err.contains("extra"), "{err}");
+}
+
+/// A request with two of `body`, `form` and `text` does not load.
+#[test]
+fn a_request_with_two_bodies_is_a_load_error() {
+    let text = r#"
+connector: twobodies
+title: Two bodies
+base_url: "https://example.com"
+actions:
+  post_thing:
+    summary: Post a thing
+    effect: writes
+    inputs: { name: { type: text } }
+    request: { method: POST, path: /things, body: { name: "{{ inputs.name }}" }, text: "{{ inputs.name }}" }
+"#;
+    let err = load_project_connector("connectors/twobodies.yaml", text)
+        .err()
+        .map(|d| {
+            d.iter()
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    assert!(
+        err.contains("a request has one of `body`, `form` and `text`"),
+        "{err}"
+    );
 }

@@ -5,12 +5,16 @@
 //! with their token flows against the fake OAuth server in [`oauth`] (Jamf's basic credentials
 //! exchange in [`jamf`]).
 
+mod auth0;
 mod github;
+mod google_drive;
+mod google_sheets;
 mod google_workspace;
 mod jamf;
 mod jira;
 mod microsoft365;
 mod oauth;
+mod okta_devices;
 mod pagerduty;
 mod salesforce;
 mod servicenow;

@@ -1,6 +1,7 @@
-//! The token flows of the SaaS connectors through a real action: ServiceNow and Salesforce
-//! client credentials and a Google service account get their token from the fake OAuth server
-//! (`FakeOAuth`), and the recorded fake API accepts only that token.
+//! The token flows of the SaaS connectors through a real action: ServiceNow, Salesforce and
+//! Auth0 client credentials and a Google service account (Workspace, Drive, Sheets) get their
+//! token from the fake OAuth server (`FakeOAuth`), and the recorded fake API accepts only that
+//! token.
 
 use super::*;
 use flow_testkit::fake::{FakeOAuth, TokenEndpoint};
@@ -173,4 +174,127 @@ async fn google_service_account_jwt_grant() {
     );
     let record = serde_json::to_string(&r).unwrap();
     assert!(!record.contains(TOKEN) && !record.contains("BEGIN PRIVATE KEY"));
+}
+
+/// Auth0: client credentials posted in the form (`client_secret_post`) at
+/// `{domain}/oauth/token` with the Management API as `audience`, then the Management API.
+#[tokio::test]
+async fn auth0_client_credentials_with_the_management_api_audience() {
+    let oauth = oauth_with_client().await;
+    let api = fake("auth0", "authorization", &format!("Bearer {TOKEN}")).await;
+    let conn = "{ kind: auth0, domain_url: \"${env:BASE}\", client_id: client-1, client_secret: \"${env:SECRET}\", audience: \"https://acme.us.auth0.com/api/v2/\" }";
+    let steps = "  - { id: get, card: auth0.read_user, with: { connection: c, user: \"auth0|5f7c8ec7c33c6c004bbafe82\" } }\n";
+    let r = run_moved(conn, &oauth, api.base_url(), steps).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.steps);
+    assert_eq!(out(&r, "get")["email"], "liz@example.com");
+    let issued = oauth.issued();
+    assert_eq!(issued.len(), 1);
+    assert_eq!(issued[0].endpoint, TokenEndpoint::Auth0);
+    assert_eq!(issued[0].grant_type, "client_credentials");
+    let token_request = &oauth.requests()[0];
+    assert_eq!(token_request.path, "/oauth/token");
+    assert_eq!(
+        token_request.header("authorization"),
+        None,
+        "the secret is posted, not sent as Basic"
+    );
+    let form: HashMap<String, String> = url::form_urlencoded::parse(token_request.body.as_bytes())
+        .into_owned()
+        .collect();
+    assert_eq!(
+        form.get("audience").map(String::as_str),
+        Some("https://acme.us.auth0.com/api/v2/")
+    );
+    assert_eq!(form.get("client_id").map(String::as_str), Some("client-1"));
+    assert_eq!(form.get("client_secret").map(String::as_str), Some(SECRET));
+}
+
+/// Auth0 refuses a token request without an audience; the card fails as `auth`.
+#[tokio::test]
+async fn auth0_without_an_audience_is_refused() {
+    let oauth = oauth_with_client().await;
+    let api = fake("auth0", "authorization", &format!("Bearer {TOKEN}")).await;
+    let conn = "{ kind: auth0, domain_url: \"${env:BASE}\", client_id: client-1, client_secret: \"${env:SECRET}\" }";
+    let steps = "  - { id: get, card: auth0.read_user, with: { connection: c, user: \"auth0|5f7c8ec7c33c6c004bbafe82\" } }\n";
+    let r = run_moved(conn, &oauth, api.base_url(), steps).await;
+    let e = err(&r, "get");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("No audience parameter"),
+        "{e}"
+    );
+    assert!(oauth.issued().is_empty());
+    assert!(api.requests().is_empty());
+}
+
+/// Google Drive and Sheets: the same service account grant, each with its own scope, acting as
+/// `subject`.
+#[tokio::test]
+async fn drive_and_sheets_service_accounts_ask_for_their_scopes() {
+    for (kind, scope, step) in [
+        (
+            "google_drive",
+            "https://www.googleapis.com/auth/drive",
+            "card: google_drive.read_file, with: { connection: c, file: 1wXyRpGhxrSmAR0hCUfYw6uRW7yMmOkxL }",
+        ),
+        (
+            "google_sheets",
+            "https://www.googleapis.com/auth/spreadsheets",
+            "card: google_sheets.read_spreadsheet, with: { connection: c, spreadsheet: 1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms }",
+        ),
+    ] {
+        let oauth = FakeOAuth::start().await.unwrap();
+        let email = "flowctl@acme-project.iam.gserviceaccount.com";
+        oauth
+            .add_service_account(email, include_str!("../../keys/test-only-rsa-public.pem"))
+            .unwrap();
+        oauth.set_fixed_access_token(Some(TOKEN));
+        let api = fake(kind, "authorization", &format!("Bearer {TOKEN}")).await;
+        let key_json = json!({
+            "type": "service_account",
+            "client_email": email,
+            "private_key_id": "k1",
+            "private_key": include_str!("../../keys/test-only-rsa-private.pem"),
+            "token_uri": oauth.google_token_url(),
+        })
+        .to_string();
+        let config = format!(
+            "connections:\n  c: {{ kind: {kind}, base_url: \"${{env:BASE}}\", key_json: \"${{env:KEY}}\", subject: liz@example.com }}\n"
+        );
+        let flow = format!(
+            "flow: t\ntrigger: {{ helper: {{ inputs: {{ v: any }} }} }}\nsteps:\n  - {{ id: get, {step} }}\n"
+        );
+        let project =
+            flow_compile::compile_str(Some(&config), &[("t.yaml", &flow)], &flow_cards::registry())
+                .unwrap_or_else(|e| panic!("{e}"));
+        let env = HashMap::from([
+            ("BASE".to_string(), api.base_url().to_string()),
+            ("KEY".to_string(), key_json),
+        ]);
+        let lookup = move |k: &str| env.get(k).cloned();
+        let connections = flow_runtime::connect_all(&project, &lookup, false).unwrap();
+        let env = RunEnv {
+            dry_run: false,
+            transport: Arc::new(ReqwestTransport::new().unwrap()),
+            connections,
+            capture_inputs: true,
+        };
+        let r = Engine::new(Arc::new(project), Arc::new(env))
+            .run(
+                0,
+                RunInput::Inputs(json!({ "v": null })),
+                RunOptions::default(),
+            )
+            .await;
+        assert_eq!(r.status, RunStatus::Succeeded, "{kind}: {:?}", r.steps);
+        let issued = oauth.issued();
+        assert_eq!(issued.len(), 1, "{kind}");
+        assert_eq!(issued[0].endpoint, TokenEndpoint::Google);
+        assert_eq!(issued[0].subject.as_deref(), Some("liz@example.com"));
+        assert_eq!(issued[0].scope, scope, "{kind}");
+        let record = serde_json::to_string(&r).unwrap();
+        assert!(!record.contains(TOKEN) && !record.contains("BEGIN PRIVATE KEY"));
+    }
 }

@@ -60,6 +60,16 @@ pub(super) fn token(shared: &Shared, record: &Recorded) -> Result<Value, Refusal
                 authenticate(&mut state, &form, header("authorization"), &url, &endpoint)?;
             let scope = form_value(&form, "scope").unwrap_or_default().to_owned();
             check_scope(&state, &client_id, &scope, &endpoint)?;
+            // https://auth0.com/docs/get-started/authentication-and-authorization-flow/client-credentials-flow/call-your-api-using-the-client-credentials-flow
+            if endpoint == TokenEndpoint::Auth0
+                && form_value(&form, "audience").is_none_or(str::is_empty)
+            {
+                return Err(refuse(
+                    403,
+                    "access_denied",
+                    "No audience parameter was provided, and no default audience has been configured",
+                ));
+            }
             (client_id, scope, None)
         }
         "refresh_token" if !matches!(endpoint, TokenEndpoint::Microsoft { .. }) => {
@@ -149,7 +159,7 @@ fn check_scope(
     let asked: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
     let optional = matches!(
         endpoint,
-        TokenEndpoint::ServiceNow | TokenEndpoint::Salesforce
+        TokenEndpoint::ServiceNow | TokenEndpoint::Salesforce | TokenEndpoint::Auth0
     );
     if asked.is_empty() && optional {
         return Ok(());

@@ -65,6 +65,8 @@ pub enum TokenEndpoint {
     ServiceNow,
     /// Salesforce's `/services/oauth2/token` (client credentials; no scope needed).
     Salesforce,
+    /// Auth0's `/oauth/token` (client credentials; an `audience` is required, no scope needed).
+    Auth0,
 }
 
 /// An access token the fake issued.
@@ -186,6 +188,11 @@ impl FakeOAuth {
     /// Salesforce's token URL: `{base}/services/oauth2/token`.
     pub fn salesforce_token_url(&self) -> String {
         format!("{}/services/oauth2/token", self.shared.base_url)
+    }
+
+    /// Auth0's token URL: `{base}/oauth/token`.
+    pub fn auth0_token_url(&self) -> String {
+        format!("{}/oauth/token", self.shared.base_url)
     }
 
     /// Google's token URL: `{base}/token`.
@@ -357,6 +364,7 @@ fn endpoint_of(path: &str) -> Option<TokenEndpoint> {
         "/token" => Some(TokenEndpoint::Google),
         "/oauth_token.do" => Some(TokenEndpoint::ServiceNow),
         "/services/oauth2/token" => Some(TokenEndpoint::Salesforce),
+        "/oauth/token" => Some(TokenEndpoint::Auth0),
         _ => {
             let tenant = path.strip_prefix('/')?.strip_suffix("/oauth2/v2.0/token")?;
             (!tenant.is_empty() && !tenant.contains('/')).then(|| TokenEndpoint::Microsoft {
@@ -374,6 +382,7 @@ mod tests {
     fn endpoints_by_path() {
         assert_eq!(endpoint_of("/oauth2/v1/token"), Some(TokenEndpoint::Okta));
         assert_eq!(endpoint_of("/token"), Some(TokenEndpoint::Google));
+        assert_eq!(endpoint_of("/oauth/token"), Some(TokenEndpoint::Auth0));
         assert_eq!(
             endpoint_of("/oauth_token.do"),
             Some(TokenEndpoint::ServiceNow)

@@ -1,0 +1,121 @@
+//! `google_sheets.*` against its recorded shapes.
+
+use super::*;
+
+const CONN: &str = "{ kind: google_sheets, base_url: \"${env:BASE}\", token: \"${env:SECRET}\" }";
+const SHEET: &str = "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms";
+
+async fn sheets() -> RecordedFake {
+    fake("google_sheets", "authorization", &bearer()).await
+}
+
+#[tokio::test]
+async fn read_a_range_encoded_as_one_segment() {
+    let f = sheets().await;
+    let steps = format!(
+        "  - {{ id: r, card: google_sheets.read_range, with: {{ connection: c, spreadsheet: {SHEET}, range: \"Access!A1:C3\", value_render: UNFORMATTED_VALUE }} }}\n"
+    );
+    let r = ok(&f, "", CONN, &steps).await;
+    assert_eq!(
+        out(&r, "r")["values"][1],
+        json!(["liz@example.com", "Jira", 45292])
+    );
+    assert_req(
+        &req(&f, 0),
+        "GET",
+        &format!("/v4/spreadsheets/{SHEET}/values/Access%21A1%3AC3"),
+        Some("valueRenderOption=UNFORMATTED_VALUE"),
+    );
+}
+
+#[tokio::test]
+async fn append_update_and_clear() {
+    let f = sheets().await;
+    let steps = format!(
+        "  - {{ id: a, card: google_sheets.append_rows, with: {{ connection: c, spreadsheet: {SHEET}, range: \"Access!A:C\", rows: [[liz@example.com, Slack, \"=TODAY()\"], [sam@example.com, Jira, \"=TODAY()\"]] }} }}
+  - {{ id: u, card: google_sheets.update_range, with: {{ connection: c, spreadsheet: {SHEET}, range: \"Access!C2\", rows: [[revoked]], value_input: RAW }} }}
+  - {{ id: x, card: google_sheets.clear_range, with: {{ connection: c, spreadsheet: {SHEET}, range: \"{{{{ a.updates.updatedRange }}}}\" }} }}
+"
+    );
+    let r = ok(&f, "", CONN, &steps).await;
+    assert_eq!(out(&r, "a")["updates"]["updatedRows"], 2);
+    let a = req(&f, 0);
+    assert_req(
+        &a,
+        "POST",
+        &format!("/v4/spreadsheets/{SHEET}/values/Access%21A%3AC:append"),
+        Some("valueInputOption=USER_ENTERED&insertDataOption=INSERT_ROWS"),
+    );
+    assert_eq!(
+        body(&a),
+        json!({ "majorDimension": "ROWS", "values": [["liz@example.com", "Slack", "=TODAY()"], ["sam@example.com", "Jira", "=TODAY()"]] })
+    );
+    assert_eq!(out(&r, "u")["updatedCells"], 1);
+    let u = req(&f, 1);
+    assert_eq!(u.method, "PUT");
+    assert_eq!(
+        body(&u),
+        json!({ "range": "Access!C2", "majorDimension": "ROWS", "values": [["revoked"]] })
+    );
+    assert_eq!(out(&r, "x")["clearedRange"], "Access!A3:C4");
+    assert_req(
+        &req(&f, 2),
+        "POST",
+        &format!("/v4/spreadsheets/{SHEET}/values/Access%21A3%3AC4:clear"),
+        None,
+    );
+    assert_eq!(body(&req(&f, 2)), json!({}));
+}
+
+#[tokio::test]
+async fn create_a_spreadsheet_and_read_its_sheets() {
+    let f = sheets().await;
+    let steps = format!(
+        "  - {{ id: c, card: google_sheets.create_spreadsheet, with: {{ connection: c, title: Access review }} }}
+  - {{ id: m, card: google_sheets.read_spreadsheet, with: {{ connection: c, spreadsheet: {SHEET} }} }}
+"
+    );
+    let r = ok(&f, "", CONN, &steps).await;
+    assert_eq!(
+        out(&r, "c")["spreadsheetId"],
+        "1qZ0_tSP2Ed4w1R7b2oTvU9q8QJ7vYgU5H9n1b8sWJcM"
+    );
+    assert_eq!(
+        body(&req(&f, 0)),
+        json!({ "properties": { "title": "Access review" } }),
+        "no sheets key without sheets"
+    );
+    let meta = out(&r, "m");
+    let titles: Vec<&str> = meta["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["properties"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Access", "Leavers"]);
+    assert_eq!(
+        req(&f, 1).query_param("fields").as_deref(),
+        Some("spreadsheetId,spreadsheetUrl,properties.title,sheets.properties")
+    );
+}
+
+#[tokio::test]
+async fn a_bad_range_fails_with_googles_status() {
+    let f = sheets().await;
+    let steps = format!(
+        "  - {{ id: r, card: google_sheets.read_range, with: {{ connection: c, spreadsheet: {SHEET}, range: \"Nope!A1\" }} }}\n"
+    );
+    let r = run(&f, "", CONN, &steps).await;
+    let e = err(&r, "r");
+    assert_eq!(
+        (e["kind"].as_str(), e["code"].as_str()),
+        (Some("remote"), Some("INVALID_ARGUMENT"))
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("Unable to parse range: Nope!A1"),
+        "{e}"
+    );
+}
