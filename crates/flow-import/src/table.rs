@@ -493,13 +493,15 @@ pub static TABLE: &[Entry] = &[
         &[("text", TEXT), ("pattern", PATTERN)],
     ),
     pure(
-        "string:segment",
+        // Seen in a public template: the address key is `substr`, the inputs `string`,
+        // `start` ("start at") and `end` ("end before").
+        "string:substr",
         "Text Segment",
         "text.segment",
         &[
             ("text", TEXT),
-            ("start", Arg::Input(&["start", "start index", "begin"])),
-            ("end", Arg::Input(&["end", "end index"])),
+            ("start", Arg::Input(&["start"])),
+            ("end", Arg::Input(&["end"])),
         ],
     ),
     pure(
@@ -846,7 +848,10 @@ pub static TABLE: &[Entry] = &[
             card: "date.now",
             connection: None,
             args: &[],
-            outputs: &[("output", "")],
+            // Okta's Now has `date` (a Date) and `iso` (its ISO 8601 text) besides parts of
+            // the time (`hour`, `day`, …), which have no counterpart and block the card when
+            // read.
+            outputs: &[("date", ""), ("iso", ""), ("output", "")],
             ignore: &[],
         },
     ),
@@ -891,6 +896,19 @@ pub static TABLE: &[Entry] = &[
             ("format", Arg::Input(&["format"])),
             ("zone", ZONE),
         ],
+    ),
+    // Seen in a public template: UNIX (`date:unix`) takes `start` and gives `output`, the
+    // milliseconds since 1970 (Okta's reference), which is `unix` of `date.convert`.
+    card(
+        "date:unix",
+        "UNIX",
+        CardMap {
+            card: "date.convert",
+            connection: None,
+            args: &[("date", Arg::Input(&["start"]))],
+            outputs: &[("output", "unix")],
+            ignore: &[],
+        },
     ),
     pure(
         "date:parse",
