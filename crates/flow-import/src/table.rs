@@ -1292,10 +1292,6 @@ pub const NOT_IMPORTED: &[(&str, &str)] = &[
         "Okta's True/False Compare becomes `boolean.compare`, which compares values of any kind",
     ),
     (
-        "date.convert",
-        "Okta's Convert gives one date in another zone; `date.convert` gives every form at once, and Okta's export keys for Convert were not seen",
-    ),
-    (
         "csv.create",
         "Okta's To CSV writes a file (a value of type `file`), which flowctl has no counterpart for",
     ),
