@@ -1212,6 +1212,29 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
+    // Seen in a public template: HTTP Post (`httpfunctions:post`) has Raw Request's fields
+    // without the Method.
+    card(
+        "httpfunctions:post",
+        "HTTP Post",
+        CardMap {
+            card: "http.request",
+            connection: None,
+            args: &[
+                ("method", Arg::Const(Konst::Str("POST"))),
+                ("url", Arg::Input(&["Request/URL"])),
+                ("query", Arg::Input(&["Request/Query"])),
+                ("headers", Arg::Input(&["Request/Headers"])),
+                ("body", Arg::Input(&["Request/Body"])),
+            ],
+            outputs: &[
+                ("Response/Status Code", "status"),
+                ("Response/Headers", "headers"),
+                ("Response/Body", "body"),
+            ],
+            ignore: &[],
+        },
+    ),
     // Tables.
     special(
         "stash:searchRows2",
