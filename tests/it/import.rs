@@ -753,6 +753,32 @@ fn a_streaming_list_card_hands_each_record_to_its_helper() {
     }
 }
 
+/// Connector cards with the app keys of the public templates (`servicenow`, `office365admin`,
+/// `gmail`), found by their address key when renamed (`customAPIAction`, `sendEmail2`); Text
+/// Segment by its real key `substr`, Now read by its `date` output, UNIX as `date.convert`,
+/// HTTP Post as `http.request`; Okta's Create User, its `Profile` fields one by one, as the
+/// `profile` object of `okta.create_user`. The flow files match their goldens; the project
+/// does not validate yet, because `flowctl.yaml` gets no settings for a YAML connector's
+/// connection (the import lists it under `connections in flowctl.yaml`).
+#[test]
+fn connector_cards_of_the_public_templates_map_by_their_real_app_keys() {
+    let (dir, out) = import("import-templates", "templates.flow", &[]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    for want in [
+        "2 of 3 flows converted (14 of 15 cards)",
+        "ok \"Risky Sign-In\" -> risky-sign-in: converted",
+        // Found as flowctl's Gmail card; its HTML option has no counterpart.
+        "card \"Send Email\" (gmail:sendEmail2): its input `parameters/bodyIsHtml` has no counterpart among the inputs of `google_workspace.send_email`",
+    ] {
+        assert!(out.stdout.contains(want), "{want}\n---\n{}", out.stdout);
+    }
+    goldens(
+        "templates",
+        &dir.join("out"),
+        &["flows/risky-sign-in.yaml", "flows/import-one.yaml"],
+    );
+}
+
 #[test]
 fn unsupported_cards_are_reported_and_their_flows_not_written() {
     let (dir, out) = import("import-unsupported", "unsupported.flopack", &[]);

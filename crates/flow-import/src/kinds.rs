@@ -46,19 +46,71 @@ pub fn action_name(okta: &str) -> String {
 }
 
 /// An Okta connector card's address key as words: `getUsersGroups` → "get Users Groups";
-/// `hTTPRequest` (every connector's Custom API Action) → "Custom API Action".
+/// `hTTPRequest` (every connector's Custom API Action) → "Custom API Action"; an acronym stays
+/// one word (`customAPIAction` → "custom API Action"); a version number at the end goes
+/// (`sendEmail2` → "send Email").
 pub fn key_words(key: &str) -> String {
     if key.eq_ignore_ascii_case("httprequest") {
         return "Custom API Action".into();
     }
+    let chars: Vec<char> = key
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .chars()
+        .collect();
     let mut out = String::new();
-    for c in key.chars() {
-        if c.is_ascii_uppercase() && !out.is_empty() {
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1);
+        let starts_word = c.is_ascii_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+            });
+        if starts_word {
             out.push(' ');
         }
         out.push(c);
     }
     out
+}
+
+/// Okta's key of a connector (the `<app>` of `root:channels:http:<app>:<ver>:<key>`), as the
+/// public templates have them → the connector's name in the Okta console (the prefix of the
+/// `okta:` names of flowctl's actions: "Office 365 Admin - Read User") and the flowctl
+/// connector that stands for it. An app whose key is its flowctl connector's name without `_`
+/// (`okta`, `slack`, `googledrive` → `google_drive`) needs no entry.
+const APPS: &[(&str, &str, &str)] = &[
+    ("gmail", "Gmail", "google_workspace"),
+    (
+        "googledirectory",
+        "Google Workspace Admin",
+        "google_workspace",
+    ),
+    ("office365admin", "Office 365 Admin", "microsoft365"),
+    ("office365mail", "Office 365 Mail", "microsoft365"),
+    ("jira2", "Jira", "jira"),
+    ("salesforce2_29", "Salesforce", "salesforce"),
+    ("servicenow", "ServiceNow", "servicenow"),
+    ("github", "GitHub", "github"),
+    ("jamfproclassicapi", "Jamf Pro", "jamf"),
+];
+
+/// An app key without the `_<32 hex digits>` a partner connector's key ends with
+/// (`jamfproclassicapi_3d81…` → `jamfproclassicapi`).
+fn app_base(app: &str) -> &str {
+    match app.rsplit_once('_') {
+        Some((base, id)) if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) => base,
+        _ => app,
+    }
+}
+
+/// The console name and flowctl connector of an Okta app key, if [`APPS`] lists it.
+fn app_names(app: &str) -> Option<(&'static str, &'static str)> {
+    let base = app_base(app);
+    APPS.iter()
+        .find(|(key, _, _)| key.eq_ignore_ascii_case(base))
+        .map(|(_, console, connector)| (*console, *connector))
 }
 
 impl Kinds {
@@ -86,13 +138,19 @@ impl Kinds {
     }
 
     /// The kind for an Okta connector card: `app` is the connector of its address (`okta`,
-    /// `slack`), `name` the card's own name (`Add User to Group`). An Okta name a kind lists
-    /// wins (with or without the `<Connector> - ` prefix); then `<connector>.<snake name>` for
-    /// the connectors whose name, without `_`, is `app`.
+    /// `slack`, `office365admin`), `name` the card's own name (`Add User to Group`). An Okta
+    /// name a kind lists wins (with or without the `<Connector> - ` prefix, the connector
+    /// named by its app key or its console name); then `<connector>.<snake name>` for the
+    /// connectors whose name, without `_`, is `app`, or which stand for `app` in [`APPS`].
     pub fn connector_kind(&self, app: &str, name: &str) -> Option<&str> {
         let n = normalize(name);
-        let app_n = normalize(app);
-        for key in [format!("{app_n} {n}"), n.clone()] {
+        let names = app_names(app);
+        let mut keys = vec![format!("{} {n}", normalize(app))];
+        if let Some((console, _)) = names {
+            keys.push(format!("{} {n}", normalize(console)));
+        }
+        keys.push(n.clone());
+        for key in keys {
             if let Some(k) = self.okta.get(&key) {
                 return Some(k.as_str());
             }
@@ -103,7 +161,9 @@ impl Kinds {
             .keys()
             .find(|k| {
                 k.split_once('.').is_some_and(|(connector, a)| {
-                    a == action && connector.replace('_', "") == app_flat
+                    a == action
+                        && (connector.replace('_', "") == app_flat
+                            || names.is_some_and(|(_, c)| c == connector))
                 })
             })
             .map(String::as_str)
@@ -145,5 +205,72 @@ mod tests {
         );
         assert_eq!(k.connector_kind("slack", "Create Issue"), None);
         assert_eq!(k.connector_kind("okta", "Read User"), None);
+    }
+
+    /// The app keys of the public templates' connector cards, which are not the flowctl
+    /// connectors' names (`jira2`, `office365admin`, a partner connector's hex suffix).
+    #[test]
+    fn real_app_keys_find_their_connectors() {
+        let mut k = Kinds::new();
+        k.add(
+            "jira.create_issue",
+            KindInfo::default(),
+            &["Jira - Create Issue"],
+        );
+        k.add(
+            "microsoft365.api_request",
+            KindInfo::default(),
+            &["Office 365 Admin - Custom API Action"],
+        );
+        k.add(
+            "microsoft365.send_mail",
+            KindInfo::default(),
+            &["Office 365 Mail - Send Email"],
+        );
+        k.add("google_workspace.send_email", KindInfo::default(), &[]);
+        k.add("google_workspace.read_user", KindInfo::default(), &[]);
+        k.add("jamf.read_computer", KindInfo::default(), &[]);
+        k.add("salesforce.freeze_user", KindInfo::default(), &[]);
+        assert_eq!(
+            k.connector_kind("jira2", "Create Issue"),
+            Some("jira.create_issue")
+        );
+        assert_eq!(
+            k.connector_kind("office365admin", &key_words("customAPIAction")),
+            Some("microsoft365.api_request")
+        );
+        assert_eq!(
+            k.connector_kind("office365mail", &key_words("sendEmail2")),
+            Some("microsoft365.send_mail")
+        );
+        // Not the admin connector's: the console name tells the two apart.
+        assert_eq!(k.connector_kind("office365admin", "Send Email"), None);
+        assert_eq!(
+            k.connector_kind("gmail", "Send Email"),
+            Some("google_workspace.send_email")
+        );
+        assert_eq!(
+            k.connector_kind("googledirectory", "Read User"),
+            Some("google_workspace.read_user")
+        );
+        assert_eq!(
+            k.connector_kind(
+                "jamfproclassicapi_3d816a0a0b7a410fa88c3de81a4aeccb",
+                "Read Computer"
+            ),
+            Some("jamf.read_computer")
+        );
+        assert_eq!(
+            k.connector_kind("salesforce2_29", "Freeze User"),
+            Some("salesforce.freeze_user")
+        );
+        // A suffix that is not 32 hex digits is part of the key.
+        assert_eq!(
+            k.connector_kind("jamfproclassicapi_x", "Read Computer"),
+            None
+        );
+        assert_eq!(key_words("sendEmail2"), "send Email");
+        assert_eq!(key_words("customAPIAction"), "custom API Action");
+        assert_eq!(key_words("getUsersGroups"), "get Users Groups");
     }
 }

@@ -499,13 +499,15 @@ pub static TABLE: &[Entry] = &[
         &[("text", TEXT), ("pattern", PATTERN)],
     ),
     pure(
-        "string:segment",
+        // Seen in a public template: the address key is `substr`, the inputs `string`,
+        // `start` ("start at") and `end` ("end before").
+        "string:substr",
         "Text Segment",
         "text.segment",
         &[
             ("text", TEXT),
-            ("start", Arg::Input(&["start", "start index", "begin"])),
-            ("end", Arg::Input(&["end", "end index"])),
+            ("start", Arg::Input(&["start"])),
+            ("end", Arg::Input(&["end"])),
         ],
     ),
     pure(
@@ -848,7 +850,10 @@ pub static TABLE: &[Entry] = &[
             card: "date.now",
             connection: None,
             args: &[],
-            outputs: &[("output", "")],
+            // Okta's Now has `date` (a Date) and `iso` (its ISO 8601 text) besides parts of
+            // the time (`hour`, `day`, …), which have no counterpart and block the card when
+            // read.
+            outputs: &[("date", ""), ("iso", ""), ("output", "")],
             ignore: &[],
         },
     ),
@@ -893,6 +898,19 @@ pub static TABLE: &[Entry] = &[
             ("format", Arg::Input(&["format"])),
             ("zone", ZONE),
         ],
+    ),
+    // Seen in a public template: UNIX (`date:unix`) takes `start` and gives `output`, the
+    // milliseconds since 1970 (Okta's reference), which is `unix` of `date.convert`.
+    card(
+        "date:unix",
+        "UNIX",
+        CardMap {
+            card: "date.convert",
+            connection: None,
+            args: &[("date", Arg::Input(&["start"]))],
+            outputs: &[("output", "unix")],
+            ignore: &[],
+        },
     ),
     pure(
         "date:parse",
@@ -1203,6 +1221,29 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
+    // Seen in a public template: HTTP Post (`httpfunctions:post`) has Raw Request's fields
+    // without the Method.
+    card(
+        "httpfunctions:post",
+        "HTTP Post",
+        CardMap {
+            card: "http.request",
+            connection: None,
+            args: &[
+                ("method", Arg::Const(Konst::Str("POST"))),
+                ("url", Arg::Input(&["Request/URL"])),
+                ("query", Arg::Input(&["Request/Query"])),
+                ("headers", Arg::Input(&["Request/Headers"])),
+                ("body", Arg::Input(&["Request/Body"])),
+            ],
+            outputs: &[
+                ("Response/Status Code", "status"),
+                ("Response/Headers", "headers"),
+                ("Response/Body", "body"),
+            ],
+            ignore: &[],
+        },
+    ),
     // Tables.
     special(
         "stash:searchRows2",
@@ -1293,10 +1334,6 @@ pub const NOT_IMPORTED: &[(&str, &str)] = &[
     (
         "number.compare",
         "Okta's True/False Compare becomes `boolean.compare`, which compares values of any kind",
-    ),
-    (
-        "date.convert",
-        "Okta's Convert gives one date in another zone; `date.convert` gives every form at once, and Okta's export keys for Convert were not seen",
     ),
     (
         "csv.create",

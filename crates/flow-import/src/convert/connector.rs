@@ -17,6 +17,20 @@ use serde_json::Value;
 /// input's.
 const PLAIN_GROUPS: &[&str] = &["parameters", "inputs", "input", "options", "streaming"];
 
+/// Okta options whose choice is what the action does anyway: (kind, option key, choice).
+/// Okta's Create User "without Credentials" creates the user with no password, as
+/// `okta.create_user` does.
+const OWN_CHOICES: &[(&str, &str, &str)] = &[("okta.create_user", "option", "getInputsnoCreds")];
+
+/// The snake case of the input's group, unless the group only sorts fields (`parameters`).
+fn group_input(f: &Field) -> Option<String> {
+    f.group
+        .as_deref()
+        .filter(|g| !PLAIN_GROUPS.contains(&g.to_ascii_lowercase().as_str()))
+        .map(|g| snake(g, ""))
+        .filter(|g| !g.is_empty())
+}
+
 /// The action input names an Okta input may stand for, most specific first.
 fn candidates(f: &Field) -> Vec<String> {
     let key = snake(&f.key, "");
@@ -57,6 +71,8 @@ impl<'a> Cx<'a> {
         let mut streamed = false;
         // The values a streaming card hands its helper besides each record (Okta's State).
         let mut state: Vec<(String, Val)> = Vec::new();
+        // Action inputs made of a group of Okta inputs, field by field.
+        let mut gathered: Vec<(String, Vec<(String, Yaml)>)> = Vec::new();
         for f in &m.inputs {
             let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
             if f.wormhole || (!wired && f.is_blank()) {
@@ -79,6 +95,14 @@ impl<'a> Cx<'a> {
                         "its Result Set `{choice}` has no flowctl counterpart"
                     ));
                 }
+                continue;
+            }
+            if group == "parameters"
+                && !wired
+                && OWN_CHOICES.iter().any(|(k, key, choice)| {
+                    *k == kind && f.key == *key && text(Some(&f.data)) == *choice
+                })
+            {
                 continue;
             }
             if group == "streaming" {
@@ -107,6 +131,10 @@ impl<'a> Cx<'a> {
                     _ => {}
                 }
             }
+            // A group of several fields (Okta's `Profile`) stands for one object input; a
+            // group of one (`User/ID`) for a value.
+            let group_input = group_input(f)
+                .filter(|_| m.inputs.iter().filter(|o| o.group == f.group).count() > 1);
             let Some(name) = names.into_iter().find(|c| has(c)) else {
                 return Err(format!(
                     "its input `{}` has no counterpart among the inputs of `{kind}` ({})",
@@ -114,6 +142,19 @@ impl<'a> Cx<'a> {
                     info.inputs.join(", ")
                 ));
             };
+            // Only the group of several fields has a counterpart (Okta's `Profile/login`,
+            // `Profile/email` … and an action's `profile` object): the group's fields become
+            // that object, by their Okta keys.
+            if group_input.as_deref() == Some(name.as_str()) {
+                let id_ = f.id.clone();
+                if let Some(v) = self.input(m, &id_, 0)? {
+                    match gathered.iter_mut().find(|(n, _)| *n == name) {
+                        Some((_, fields)) => fields.push((f.key.clone(), v.to_yaml())),
+                        None => gathered.push((name, vec![(f.key.clone(), v.to_yaml())])),
+                    }
+                }
+                continue;
+            }
             if with.iter().any(|(n, _)| *n == name) {
                 return Err(format!("two of its inputs are `{name}` of `{kind}`"));
             }
@@ -121,6 +162,12 @@ impl<'a> Cx<'a> {
             if let Some(v) = self.input(m, &id_, 0)? {
                 with.push((name, v.to_yaml()));
             }
+        }
+        for (name, fields) in gathered {
+            if with.iter().any(|(n, _)| *n == name) {
+                return Err(format!("two of its inputs are `{name}` of `{kind}`"));
+            }
+            with.push((name, Yaml::Map(fields)));
         }
         let missing: Vec<&str> = info
             .required
