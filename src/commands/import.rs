@@ -133,6 +133,11 @@ fn kinds() -> flow_import::Kinds {
                 .filter(|i| i.required && i.name != "connection")
                 .map(|i| i.name.clone())
                 .collect(),
+            booleans: inputs
+                .iter()
+                .filter(|i| i.is_boolean())
+                .map(|i| i.name.clone())
+                .collect(),
             inputs: inputs.into_iter().map(|i| i.name).collect(),
         };
         kinds.add(
@@ -143,6 +148,17 @@ fn kinds() -> flow_import::Kinds {
                 .map(|names| names.iter().map(String::as_str).collect::<Vec<_>>())
                 .unwrap_or_default(),
         );
+    }
+    for c in flow_cards::connector::builtin() {
+        let settings = flow_cards::connector::settings::connection_hints(c)
+            .into_iter()
+            .map(|h| flow_import::ConnectionSetting {
+                name: h.name,
+                doc: h.doc,
+                secret: h.secret,
+            })
+            .collect();
+        kinds.add_connector(&c.def.connector, settings);
     }
     kinds
 }

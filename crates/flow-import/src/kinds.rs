@@ -19,6 +19,19 @@ pub struct KindInfo {
     pub required: Vec<String>,
     /// It takes a `connection` (a connector card).
     pub connection: bool,
+    /// The inputs that take true or false (Okta's Yes/No choices become booleans there).
+    pub booleans: Vec<String>,
+}
+
+/// A setting a connection of a connector is written with in `flowctl.yaml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionSetting {
+    /// The setting's name (`tenant_id`).
+    pub name: String,
+    /// What it is, written beside it as a comment.
+    pub doc: String,
+    /// Whether it is a secret.
+    pub secret: bool,
 }
 
 /// Every card kind the import may write, and the Okta names that map to them.
@@ -27,6 +40,8 @@ pub struct Kinds {
     kinds: BTreeMap<String, KindInfo>,
     /// Normalized Okta card name (`jira - create issue`) → kind.
     okta: HashMap<String, String>,
+    /// Connector (connection kind) → the settings a new connection is written with.
+    connectors: BTreeMap<String, Vec<ConnectionSetting>>,
 }
 
 /// An Okta card name compared without case, punctuation or apostrophes.
@@ -127,6 +142,30 @@ impl Kinds {
         self.kinds.insert(kind.to_string(), info);
     }
 
+    /// Adds a data-defined connector, with the settings a new connection of it is written
+    /// with.
+    pub fn add_connector(&mut self, connector: &str, settings: Vec<ConnectionSetting>) {
+        self.connectors.insert(connector.to_string(), settings);
+    }
+
+    /// The connector an Okta connection's app key (`office365admin`, `googledrive`,
+    /// `jamfproclassicapi_<hex>`) stands for, with its settings: from [`APPS`], or the
+    /// connector whose name without `_` is the key.
+    pub fn connector_for_app(&self, app: &str) -> Option<(&str, &[ConnectionSetting])> {
+        let base = app_base(app).to_ascii_lowercase().replace('-', "");
+        let name = match app_names(app) {
+            Some((_, connector)) => connector.to_string(),
+            None => self
+                .connectors
+                .keys()
+                .find(|c| c.replace('_', "") == base.replace('_', ""))?
+                .clone(),
+        };
+        self.connectors
+            .get_key_value(&name)
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
     /// The kind, if the registry has it.
     pub fn get(&self, kind: &str) -> Option<&KindInfo> {
         self.kinds.get(kind)
@@ -173,6 +212,30 @@ impl Kinds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connections_find_their_connector_by_app_key() {
+        let mut k = Kinds::new();
+        let tenant = ConnectionSetting {
+            name: "tenant_id".into(),
+            doc: "the tenant".into(),
+            secret: false,
+        };
+        k.add_connector("microsoft365", vec![tenant.clone()]);
+        k.add_connector("google_drive", Vec::new());
+        k.add_connector("jamf", Vec::new());
+        assert_eq!(
+            k.connector_for_app("office365admin"),
+            Some(("microsoft365", &[tenant][..]))
+        );
+        assert_eq!(
+            k.connector_for_app("googledrive").map(|c| c.0),
+            Some("google_drive")
+        );
+        let jamf = format!("jamfproclassicapi_{}", "3d81".repeat(8));
+        assert_eq!(k.connector_for_app(&jamf).map(|c| c.0), Some("jamf"));
+        assert_eq!(k.connector_for_app("marketo2_29"), None);
+    }
 
     #[test]
     fn connector_cards_are_found_by_their_okta_name() {

@@ -20,7 +20,7 @@ pub mod yaml;
 
 pub use convert::Problem;
 pub use error::ImportError;
-pub use kinds::{KindInfo, Kinds};
+pub use kinds::{ConnectionSetting, KindInfo, Kinds};
 pub use report::{FlowReport, Outcome, Report};
 
 use convert::Catalog;
@@ -279,9 +279,27 @@ fn project_file(
                         "    token: \"${{env:{env}_BOT_TOKEN}}\"   # a bot token with chat:write\n"
                     ));
                 }
-                other => {
-                    t.push_str(&format!("    # no flowctl connection kind for `{other}`\n"));
-                }
+                other => match cat.kinds.as_ref().and_then(|k| k.connector_for_app(other)) {
+                    Some((connector, settings)) => {
+                        t.push_str(&format!("    kind: {connector}\n"));
+                        for s in settings {
+                            let var = format!("{env}_{}", s.name.to_ascii_uppercase());
+                            let doc = if s.secret {
+                                format!("secret: {}", s.doc)
+                            } else {
+                                s.doc.clone()
+                            };
+                            t.push_str(&format!(
+                                "    {}: \"${{env:{var}}}\"   # {}\n",
+                                s.name,
+                                doc.replace('\n', " ")
+                            ));
+                        }
+                    }
+                    None => {
+                        t.push_str(&format!("    # no flowctl connection kind for `{other}`\n"));
+                    }
+                },
             }
         }
     }
@@ -602,6 +620,7 @@ mod tests {
             inputs: vec!["connection".into(), "user_id".into(), "stream".into()],
             required: vec!["user_id".into()],
             connection: true,
+            booleans: Vec::new(),
         };
         kinds.add("okta.get_users_groups", info.clone(), &[]);
         kinds.add("okta.list_users_with_filter", info, &[]);

@@ -32,6 +32,44 @@ pub struct DataConnection {
     max_concurrency: usize,
 }
 
+/// A setting a new connection of a connector should be written with (`flowctl import` writes
+/// them as `${env:…}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingHint {
+    /// The setting's name.
+    pub name: String,
+    /// What it is (the connector's `doc`).
+    pub doc: String,
+    /// Whether it is a secret.
+    pub secret: bool,
+}
+
+/// The settings a new connection of `c` needs: the required ones, and those its first
+/// authentication reads; settings with a default are left out.
+pub fn connection_hints(c: &Connector) -> Vec<SettingHint> {
+    let auth: Vec<String> = c
+        .def
+        .auth
+        .first()
+        .map(|a| {
+            auth_tpls(a)
+                .into_iter()
+                .flat_map(|t| settings_read(c, t))
+                .collect()
+        })
+        .unwrap_or_default();
+    c.def
+        .settings
+        .iter()
+        .filter(|(name, s)| s.default.is_none() && (s.required || auth.contains(name)))
+        .map(|(name, s)| SettingHint {
+            name: name.clone(),
+            doc: s.doc.clone(),
+            secret: s.secret,
+        })
+        .collect()
+}
+
 /// The settings a template reads (`settings.token`), found in its source text.
 fn settings_read(c: &Connector, t: Tpl) -> Vec<String> {
     let src = c.tpl(t).describe();

@@ -475,18 +475,26 @@ impl Parser<'_> {
             digits(self);
         }
         if matches!(self.chars.get(self.pos), Some('e' | 'E'))
-            && (self.chars.get(self.pos + 1).is_some_and(char::is_ascii_digit)
+            && (self
+                .chars
+                .get(self.pos + 1)
+                .is_some_and(char::is_ascii_digit)
                 || (matches!(self.chars.get(self.pos + 1), Some('+' | '-'))
-                    && self.chars.get(self.pos + 2).is_some_and(char::is_ascii_digit)))
+                    && self
+                        .chars
+                        .get(self.pos + 2)
+                        .is_some_and(char::is_ascii_digit)))
         {
             self.pos += 2;
             digits(self);
         }
         let text: String = self.chars[start..self.pos].iter().collect();
-        text.parse::<f64>().map(Node::Num).map_err(|_| FormulaError::Syntax {
-            column: start + 1,
-            message: format!("`{text}` is not a number"),
-        })
+        text.parse::<f64>()
+            .map(Node::Num)
+            .map_err(|_| FormulaError::Syntax {
+                column: start + 1,
+                message: format!("`{text}` is not a number"),
+            })
     }
 
     fn name(&mut self) -> Result<Node, FormulaError> {

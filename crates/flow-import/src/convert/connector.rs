@@ -22,6 +22,15 @@ const PLAIN_GROUPS: &[&str] = &["parameters", "inputs", "input", "options", "str
 /// `okta.create_user` does.
 const OWN_CHOICES: &[(&str, &str, &str)] = &[("okta.create_user", "option", "getInputsnoCreds")];
 
+/// An Okta Yes/No (or True/False) choice as a boolean.
+fn yes_no(choice: &str) -> Option<bool> {
+    match choice.trim().to_ascii_lowercase().as_str() {
+        "yes" | "true" => Some(true),
+        "no" | "false" => Some(false),
+        _ => None,
+    }
+}
+
 /// The snake case of the input's group, unless the group only sorts fields (`parameters`).
 fn group_input(f: &Field) -> Option<String> {
     f.group
@@ -160,7 +169,14 @@ impl<'a> Cx<'a> {
             }
             let id_ = f.id.clone();
             if let Some(v) = self.input(m, &id_, 0)? {
-                with.push((name, v.to_yaml()));
+                let yaml = match (&v, info.booleans.contains(&name)) {
+                    (Val::Const(Value::String(s)), true) => match yes_no(s) {
+                        Some(b) => Yaml::Bool(b),
+                        None => return Err(format!("its `{}` is `{s}`, not Yes or No", f.label())),
+                    },
+                    _ => v.to_yaml(),
+                };
+                with.push((name, yaml));
             }
         }
         for (name, fields) in gathered {
@@ -378,6 +394,7 @@ mod tests {
             inputs: inputs.iter().map(|s| s.to_string()).collect(),
             required: required.iter().map(|s| s.to_string()).collect(),
             connection: inputs.contains(&"connection"),
+            booleans: Vec::new(),
         }
     }
 
