@@ -53,12 +53,6 @@ pub async fn run(
     connection: &str,
     steps: &str,
 ) -> ExecutionRecord {
-    let config = format!("connections:\n  c: {connection}\n");
-    let flow =
-        format!("flow: t\ntrigger: {{ helper: {{ inputs: {{ v: any }} }} }}\nsteps:\n{steps}");
-    let project =
-        flow_compile::compile_str(Some(&config), &[("t.yaml", &flow)], &flow_cards::registry())
-            .unwrap_or_else(|e| panic!("{e}"));
     let env = HashMap::from([
         (
             "BASE".to_string(),
@@ -66,6 +60,25 @@ pub async fn run(
         ),
         ("SECRET".to_string(), SECRET.to_string()),
     ]);
+    let record = run_env(connection, steps, env).await;
+    let text = serde_json::to_string(&record).unwrap();
+    assert!(!text.contains(SECRET), "the secret leaked into the record");
+    record
+}
+
+/// Runs one flow with connection `c` (declared by `connection`) and `steps`, the connection's
+/// `${env:…}` read from `env`.
+pub async fn run_env(
+    connection: &str,
+    steps: &str,
+    env: HashMap<String, String>,
+) -> ExecutionRecord {
+    let config = format!("connections:\n  c: {connection}\n");
+    let flow =
+        format!("flow: t\ntrigger: {{ helper: {{ inputs: {{ v: any }} }} }}\nsteps:\n{steps}");
+    let project =
+        flow_compile::compile_str(Some(&config), &[("t.yaml", &flow)], &flow_cards::registry())
+            .unwrap_or_else(|e| panic!("{e}"));
     let lookup = move |k: &str| env.get(k).cloned();
     let connections = flow_runtime::connect_all(&project, &lookup, false).unwrap();
     let env = RunEnv {
@@ -74,16 +87,13 @@ pub async fn run(
         connections,
         capture_inputs: true,
     };
-    let record = Engine::new(Arc::new(project), Arc::new(env))
+    Engine::new(Arc::new(project), Arc::new(env))
         .run(
             0,
             RunInput::Inputs(json!({ "v": null })),
             RunOptions::default(),
         )
-        .await;
-    let text = serde_json::to_string(&record).unwrap();
-    assert!(!text.contains(SECRET), "the secret leaked into the record");
-    record
+        .await
 }
 
 /// Runs and requires success.

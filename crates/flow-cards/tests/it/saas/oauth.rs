@@ -134,30 +134,16 @@ async fn google_service_account_jwt_grant() {
         "token_uri": oauth.google_token_url(),
     })
     .to_string();
-    let config = "connections:\n  c: { kind: google_workspace, base_url: \"${env:BASE}\", key_json: \"${env:KEY}\", subject: admin@example.com }\n";
-    let flow = "flow: t\ntrigger: { helper: { inputs: { v: any } } }\nsteps:\n  - { id: get, card: google_workspace.read_user, with: { connection: c, user: liz@example.com } }\n";
-    let project =
-        flow_compile::compile_str(Some(config), &[("t.yaml", flow)], &flow_cards::registry())
-            .unwrap_or_else(|e| panic!("{e}"));
     let env = HashMap::from([
         ("BASE".to_string(), api.base_url().to_string()),
         ("KEY".to_string(), key_json),
     ]);
-    let lookup = move |k: &str| env.get(k).cloned();
-    let connections = flow_runtime::connect_all(&project, &lookup, false).unwrap();
-    let env = RunEnv {
-        dry_run: false,
-        transport: Arc::new(ReqwestTransport::new().unwrap()),
-        connections,
-        capture_inputs: true,
-    };
-    let r = Engine::new(Arc::new(project), Arc::new(env))
-        .run(
-            0,
-            RunInput::Inputs(json!({ "v": null })),
-            RunOptions::default(),
-        )
-        .await;
+    let r = run_env(
+        "{ kind: google_workspace, base_url: \"${env:BASE}\", key_json: \"${env:KEY}\", subject: admin@example.com }",
+        "  - { id: get, card: google_workspace.read_user, with: { connection: c, user: liz@example.com } }\n",
+        env,
+    )
+    .await;
     assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.steps);
     assert_eq!(out(&r, "get")["primaryEmail"], "liz@example.com");
     let issued = oauth.issued();
@@ -260,34 +246,18 @@ async fn drive_and_sheets_service_accounts_ask_for_their_scopes() {
             "token_uri": oauth.google_token_url(),
         })
         .to_string();
-        let config = format!(
-            "connections:\n  c: {{ kind: {kind}, base_url: \"${{env:BASE}}\", key_json: \"${{env:KEY}}\", subject: liz@example.com }}\n"
-        );
-        let flow = format!(
-            "flow: t\ntrigger: {{ helper: {{ inputs: {{ v: any }} }} }}\nsteps:\n  - {{ id: get, {step} }}\n"
-        );
-        let project =
-            flow_compile::compile_str(Some(&config), &[("t.yaml", &flow)], &flow_cards::registry())
-                .unwrap_or_else(|e| panic!("{e}"));
         let env = HashMap::from([
             ("BASE".to_string(), api.base_url().to_string()),
             ("KEY".to_string(), key_json),
         ]);
-        let lookup = move |k: &str| env.get(k).cloned();
-        let connections = flow_runtime::connect_all(&project, &lookup, false).unwrap();
-        let env = RunEnv {
-            dry_run: false,
-            transport: Arc::new(ReqwestTransport::new().unwrap()),
-            connections,
-            capture_inputs: true,
-        };
-        let r = Engine::new(Arc::new(project), Arc::new(env))
-            .run(
-                0,
-                RunInput::Inputs(json!({ "v": null })),
-                RunOptions::default(),
-            )
-            .await;
+        let r = run_env(
+            &format!(
+                "{{ kind: {kind}, base_url: \"${{env:BASE}}\", key_json: \"${{env:KEY}}\", subject: liz@example.com }}"
+            ),
+            &format!("  - {{ id: get, {step} }}\n"),
+            env,
+        )
+        .await;
         assert_eq!(r.status, RunStatus::Succeeded, "{kind}: {:?}", r.steps);
         let issued = oauth.issued();
         assert_eq!(issued.len(), 1, "{kind}");
