@@ -143,12 +143,7 @@ impl Card for Config {
             let mut kept = Vec::new();
             for (i, (item, r)) in items.iter().zip(&results).enumerate() {
                 if let ItemResult::Done(out) = r
-                    && keep(out).map_err(|why| {
-                        CardError::input(format!(
-                            "item {i} ({}): {why}",
-                            super::iterate::short(item)
-                        ))
-                    })?
+                    && keep(i, item, out)?
                 {
                     kept.push(item.clone());
                 }
@@ -158,19 +153,24 @@ impl Card for Config {
     }
 }
 
-/// Whether the helper's outputs keep the item: its one output, `true` or `false`.
-fn keep(out: &Value) -> Result<bool, String> {
+/// Whether the helper's outputs keep item `i`: its one output, `true` or `false`; anything
+/// else is an `input` error naming the item.
+fn keep(i: usize, item: &Value, out: &Value) -> Result<bool, CardError> {
     let one = match out {
         Value::Object(m) if m.len() == 1 => m.values().next(),
         Value::Bool(_) => Some(out),
         _ => None,
     };
-    match one {
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(other) => Err(format!(
+    let why = match one {
+        Some(Value::Bool(b)) => return Ok(*b),
+        Some(other) => format!(
             "the helper returned {}, not true or false",
             flow_model::types::value_kind(other)
-        )),
-        None => Err("the helper must return one true/false output".into()),
-    }
+        ),
+        None => "the helper must return one true/false output".to_string(),
+    };
+    Err(CardError::input(format!(
+        "item {i} ({}): {why}",
+        super::iterate::short(item)
+    )))
 }
