@@ -2,7 +2,8 @@
 //! optional blocks.
 
 use flow_card::kinds::{List, SlackText};
-use flow_card::{CardError, Expr, StepCx};
+use flow_card::{BuildCx, CardError, Expr, StepCx};
+use flow_model::Code;
 use serde_json::{Map, Value};
 
 /// Slack truncates `text` above 40,000 characters; we cut first, visibly.
@@ -19,6 +20,22 @@ pub fn cut(text: String) -> String {
     let mut out: String = text.chars().take(keep).collect();
     out.push_str(&format!("\n… [cut: {} more characters]", count - keep));
     out
+}
+
+/// Reports (`E0005`) a message card of `kind` written with neither `text` nor `blocks`.
+pub fn require_content(
+    cx: &mut BuildCx<'_>,
+    kind: &str,
+    text: &Option<Expr<SlackText>>,
+    blocks: &Option<Expr<List>>,
+) {
+    if text.is_none() && blocks.is_none() {
+        cx.report(
+            Code::MissingKey,
+            None,
+            format!("{kind} needs `text` or `blocks`"),
+        );
+    }
 }
 
 /// The `text` and `blocks` fields of a message.

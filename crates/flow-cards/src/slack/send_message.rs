@@ -11,7 +11,7 @@ use flow_card::card::schema_of;
 use flow_card::kinds::{List, SlackText, Text};
 use flow_card::{Card, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, Outcome, StepCx};
 use flow_card::{CardDoc, Example};
-use flow_model::{Code, Type};
+use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -51,13 +51,7 @@ pub static SPEC: CardSpec = CardSpec {
     schema: schema_of::<Config>,
     build: |cx| {
         let c: Config = cx.config()?;
-        if c.text.is_none() && c.blocks.is_none() {
-            cx.report(
-                Code::MissingKey,
-                None,
-                "slack.send_message needs `text` or `blocks`",
-            );
-        }
+        message::require_content(cx, "slack.send_message", &c.text, &c.blocks);
         Some(Box::new(c))
     },
 };

@@ -11,7 +11,7 @@ use flow_card::{
     Card, CardDoc, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Example, Expr,
     Outcome, StepCx,
 };
-use flow_model::{Code, Type};
+use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -45,13 +45,7 @@ pub static SPEC: CardSpec = CardSpec {
     schema: schema_of::<Config>,
     build: |cx| {
         let c: Config = cx.config()?;
-        if c.text.is_none() && c.blocks.is_none() {
-            cx.report(
-                Code::MissingKey,
-                None,
-                "slack.send_message_to_user needs `text` or `blocks`",
-            );
-        }
+        message::require_content(cx, "slack.send_message_to_user", &c.text, &c.blocks);
         Some(Box::new(c))
     },
 };

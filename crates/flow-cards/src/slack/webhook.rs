@@ -12,7 +12,7 @@ use flow_card::{
     HttpResponse, Outcome, StepCx,
 };
 use flow_card::{CardDoc, Example};
-use flow_model::{Code, Type};
+use flow_model::Type;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -43,13 +43,7 @@ pub static SPEC: CardSpec = CardSpec {
     schema: schema_of::<Config>,
     build: |cx| {
         let c: Config = cx.config()?;
-        if c.text.is_none() && c.blocks.is_none() {
-            cx.report(
-                Code::MissingKey,
-                None,
-                "slack.webhook needs `text` or `blocks`",
-            );
-        }
+        message::require_content(cx, "slack.webhook", &c.text, &c.blocks);
         Some(Box::new(c))
     },
 };
