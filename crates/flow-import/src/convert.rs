@@ -128,6 +128,9 @@ struct Cx<'a> {
     failed: HashSet<String>,
     /// Whether the card being converted is in an If Error block.
     scope: try_catch::Scope,
+    /// The rows Search Rows found (`<step>.rows`) → their table, whose Okta column names an
+    /// iterator's item path may use.
+    rows: HashMap<String, tables::TableInfo>,
 }
 
 /// Converts `flow` (named `name` in flowctl, `okta_name` in Okta).
@@ -161,6 +164,7 @@ pub fn convert(
         closed: false,
         failed: HashSet::new(),
         scope: try_catch::Scope::Flow,
+        rows: HashMap::new(),
     };
     for m in &flow.methods {
         for p in &m.pins {

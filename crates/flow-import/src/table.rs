@@ -867,7 +867,7 @@ pub static TABLE: &[Entry] = &[
             connection: None,
             args: &[
                 ("date", Arg::Input(&["date", "start"])),
-                ("amount", Arg::Input(&["amount", "add", "offset"])),
+                ("amount", Arg::Input(&["scale", "amount", "add", "offset"])),
                 ("unit", Arg::Choice("unit", UNITS)),
             ],
             outputs: &[("output", ""), ("date", ""), ("result", "")],
@@ -882,7 +882,10 @@ pub static TABLE: &[Entry] = &[
             connection: None,
             args: &[
                 ("date", Arg::Input(&["date", "start"])),
-                ("amount", Arg::Input(&["amount", "subtract", "offset"])),
+                (
+                    "amount",
+                    Arg::Input(&["scale", "amount", "subtract", "offset"]),
+                ),
                 ("unit", Arg::Choice("unit", UNITS)),
             ],
             outputs: &[("output", ""), ("date", ""), ("result", "")],

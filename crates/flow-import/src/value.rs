@@ -50,6 +50,14 @@ impl Val {
                 }
                 Ok(Val::Const(v.clone()))
             }
+            // A value built in place with known fields (an event's party, a Construct).
+            Val::Map(entries) => match entries.iter().find(|(k, _)| k == segments[0]) {
+                Some((_, v)) => v.field(segments[1..].iter().copied()),
+                None => Err(format!(
+                    "reads field `{}` of a value built in place, which has no such field",
+                    segments.join(".")
+                )),
+            },
             Val::Sealed(_, why) => Err(format!(
                 "reads field `{}` of an output {why}",
                 segments.join(".")

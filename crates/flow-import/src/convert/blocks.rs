@@ -237,8 +237,15 @@ impl<'a> Cx<'a> {
     /// comparison as If/Else's, the values under `true`/`false` (or `value if true`/`value if
     /// false`); another input with a value blocks the card.
     pub(super) fn assign_if(&mut self, m: &'a Method, id: &str) -> Result<Option<Step>, String> {
-        const TRUE: &[&str] = &["true", "value if true", "if true", "then"];
-        const FALSE: &[&str] = &["false", "value if false", "if false", "else"];
+        // `valueIfTrue`/`valueIfFalse` are the keys the public templates have.
+        const TRUE: &[&str] = &["valueiftrue", "true", "value if true", "if true", "then"];
+        const FALSE: &[&str] = &[
+            "valueiffalse",
+            "false",
+            "value if false",
+            "if false",
+            "else",
+        ];
         let known = ["left-operand", "operator", "right-operand"];
         for f in &m.inputs {
             let k = f.key.to_ascii_lowercase();

@@ -19,8 +19,12 @@ const PLAIN_GROUPS: &[&str] = &["parameters", "inputs", "input", "options", "str
 
 /// Okta options whose choice is what the action does anyway: (kind, option key, choice).
 /// Okta's Create User "without Credentials" creates the user with no password, as
-/// `okta.create_user` does.
-const OWN_CHOICES: &[(&str, &str, &str)] = &[("okta.create_user", "option", "getInputsnoCreds")];
+/// `okta.create_user` does; Update User's `POST` semantics is Okta's partial update, as
+/// `okta.update_user` sends.
+const OWN_CHOICES: &[(&str, &str, &str)] = &[
+    ("okta.create_user", "option", "getInputsnoCreds"),
+    ("okta.update_user", "updateSemantics", "POST"),
+];
 
 /// An Okta Yes/No (or True/False) choice as a boolean.
 fn yes_no(choice: &str) -> Option<bool> {
@@ -236,7 +240,12 @@ impl<'a> Cx<'a> {
             let v = if Some(i) == record {
                 Val::Ref("item".into())
             } else if Some(i) == state_at {
-                Val::Map(state.clone())
+                if state.is_empty() {
+                    // No State fields on the card: Okta hands the helper nothing there.
+                    Val::Const(Value::Null)
+                } else {
+                    Val::Map(state.clone())
+                }
             } else {
                 return Err(format!(
                     "streams to `{flow}`, whose input `{key}` is neither the record nor the state"

@@ -99,6 +99,60 @@ fn party_field(key: &str) -> Option<&'static str> {
     }
 }
 
+/// Where an event card's output, or a field of an event batch's body, is in the event:
+/// `(group, key)` → a reference (`trigger.event.uuid`, `event_user.item.id`), noting in
+/// `targets` each target kind it needs found. `None`: no known place.
+pub(super) fn event_path(
+    group: &str,
+    key: &str,
+    targets: &mut BTreeSet<&'static str>,
+) -> Option<Val> {
+    let key = crate::names::words(key).join(" ");
+    let whole_group = group.is_empty() || group.eq_ignore_ascii_case("output");
+    let at = |p: &str| Some(Val::Ref(p.to_string()));
+    match key.as_str() {
+        "date and time" | "published" | "event time" => return at("trigger.event.published"),
+        "message" | "display message" => return at("trigger.event.displayMessage"),
+        "event id" | "uuid" => return at("trigger.event.uuid"),
+        "event type" => return at("trigger.event.eventType"),
+        "version" => return at("trigger.event.version"),
+        "debug context" => return at("trigger.event.debugContext"),
+        "event details" | "raw output" | "raw event" | "full details" => {
+            return at("trigger.event");
+        }
+        _ => {}
+    }
+    if group.eq_ignore_ascii_case("actor") {
+        return party_field(&key).map(|f| Val::Ref(format!("trigger.event.actor.{f}")));
+    }
+    if whole_group {
+        // A whole party (`Output/Admin`, `Output/Okta User`, `Output/Group`): an object with
+        // Okta's field names, so an object field card reading `ID` of it finds `id`.
+        let base = if matches!(key.as_str(), "admin" | "actor") {
+            "trigger.event.actor".to_string()
+        } else {
+            let t = target_type(&key)?;
+            targets.insert(t);
+            format!("{}.item", target_step(t))
+        };
+        return Some(Val::Map(
+            [
+                ("ID", "id"),
+                ("Alternate ID", "alternateId"),
+                ("Display Name", "displayName"),
+                ("Type", "type"),
+            ]
+            .iter()
+            .map(|(okta, f)| (okta.to_string(), Val::Ref(format!("{base}.{f}"))))
+            .collect(),
+        ));
+    }
+    let t = target_type(group)?;
+    let f = party_field(&key)?;
+    targets.insert(t);
+    Some(Val::Ref(format!("{}.item.{f}", target_step(t))))
+}
+
 impl<'a> Cx<'a> {
     /// `trigger: okta_event_hook` for an Okta event card; fills its outputs.
     pub(super) fn event_hook(&mut self, card: &Method, flow_name: &str) -> Result<String, String> {
@@ -116,36 +170,22 @@ impl<'a> Cx<'a> {
         let mut targets: BTreeSet<&'static str> = BTreeSet::new();
         for o in &card.outputs {
             let group = o.group.as_deref().unwrap_or("");
-            let key = crate::names::words(&o.key).join(" ");
-            let v = match (group, key.as_str()) {
-                (_, "date and time" | "published") => Ok("trigger.event.published".to_string()),
-                (_, "message" | "display message") => {
-                    Ok("trigger.event.displayMessage".to_string())
-                }
-                (_, "event id" | "uuid") => Ok("trigger.event.uuid".to_string()),
-                (_, "event type") => Ok("trigger.event.eventType".to_string()),
-                (_, "debug context") => Ok("trigger.event.debugContext".to_string()),
-                (_, "event details" | "raw output" | "raw event") => {
-                    Ok("trigger.event".to_string())
-                }
-                (g, k) if g.eq_ignore_ascii_case("actor") => party_field(k)
-                    .map(|f| format!("trigger.event.actor.{f}"))
-                    .ok_or(()),
-                (g, k) => match (target_type(g), party_field(k)) {
-                    (Some(t), Some(f)) => {
-                        targets.insert(t);
-                        Ok(format!("{}.item.{f}", target_step(t)))
-                    }
-                    _ => Err(()),
-                },
-            };
-            let v = v.map(Val::Ref).map_err(|()| {
+            let v = event_path(group, &o.key, &mut targets).ok_or_else(|| {
                 format!(
                     "reads the event card's `{}`, which has no counterpart in `trigger.event` yet",
                     o.label()
                 )
             });
             self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+        }
+        // The fields of an event batch's body (real exports keep them there, in an `Output`
+        // group, not on the event card) may read targets too.
+        for batch in self.flow.methods.iter().filter_map(|c| c.inline.as_deref()) {
+            for inner in batch.methods.iter().filter(|c| c.key == "control:callable") {
+                for o in inner.outputs.iter().filter(|o| !o.wormhole) {
+                    event_path(o.group.as_deref().unwrap_or(""), &o.key, &mut targets);
+                }
+            }
         }
         for t in targets {
             let id = self.ids.claim(target_step(t), "_");

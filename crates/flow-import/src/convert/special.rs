@@ -695,11 +695,31 @@ impl<'a> Cx<'a> {
             })
             .cloned()
             .collect();
+        // Items that are rows of Search Rows: Okta names their fields by column.
+        let rows = match m.input("list") {
+            Some(l) if iterator => {
+                let id = l.id.clone();
+                match self.input(m, &id, 0) {
+                    Ok(Some(Val::Sealed(p, _) | Val::Ref(p))) => self.rows.get(&p).cloned(),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         for f in fields {
             let v = match &f.proxy {
-                Some(p) if p.dynamic && iterator => {
-                    Val::Ref("item".into()).field(p.path.split('.'))?
-                }
+                Some(p) if p.dynamic && iterator => match &rows {
+                    Some(table) if !p.path.is_empty() => {
+                        let (first, rest) = p.path.split_once('.').unwrap_or((&p.path, ""));
+                        let column = table.column(first).ok_or_else(|| {
+                            format!(
+                                "hands its helper the row field `{first}`, which the table does not have"
+                            )
+                        })?;
+                        Val::Ref(format!("item.{column}")).field(rest.split('.'))?
+                    }
+                    _ => Val::Ref("item".into()).field(p.path.split('.'))?,
+                },
                 // Repeat hands its helper the run's number.
                 Some(p) if p.dynamic && repeat => Val::Ref("index".into()),
                 // Reduce hands its running value to the helper input it proxies (`memo_input`).

@@ -55,6 +55,9 @@ impl TableInfo {
 
     /// The flowctl name of the Okta column `okta`.
     pub fn column(&self, okta: &str) -> Option<&str> {
+        if okta == "Row ID" {
+            return Some("id");
+        }
         self.columns
             .iter()
             .find(|(o, _, _)| o == okta)
@@ -66,9 +69,11 @@ impl TableInfo {
 fn column_type(okta: &str) -> Option<&'static str> {
     match okta {
         "str" | "string" | "text" => Some("text"),
-        "num" | "number" => Some("number"),
-        "bool" | "boolean" => Some("boolean"),
-        "date" | "Date" => Some("date"),
+        // Okta's Number column is `dec` in exports (a decimal); whole numbers fit it too.
+        "num" | "number" | "dec" | "int" => Some("number"),
+        "bool" | "boolean" | "bln" => Some("boolean"),
+        // Okta's Date & Time column is `dte` in exports.
+        "date" | "Date" | "dte" => Some("date"),
         _ => None,
     }
 }
@@ -103,11 +108,15 @@ impl<'a> Cx<'a> {
                 let column = info.column(&lhs).ok_or_else(|| {
                     format!("its condition names the column `{lhs}`, which the table does not have")
                 })?;
-                let comparison = match text(e.get("op")).as_str() {
-                    "=" | "==" => "equals",
-                    "!=" | "<>" => "not_equals",
-                    ">" => "greater_than",
-                    "<" => "less_than",
+                let op = text(e.get("op"));
+                // `<=` and `>=` are "less (greater) than, or equal": an `any:` of the two.
+                let (comparison, or_equal) = match op.as_str() {
+                    "=" | "==" => ("equals", false),
+                    "!=" | "<>" => ("not_equals", false),
+                    ">" => ("greater_than", false),
+                    "<" => ("less_than", false),
+                    ">=" => ("greater_than", true),
+                    "<=" => ("less_than", true),
                     other => {
                         return Err(format!(
                             "its condition operator `{other}` has no flowctl counterpart yet"
@@ -126,13 +135,21 @@ impl<'a> Cx<'a> {
                     _ => None,
                 }
                 .ok_or_else(|| format!("its condition on `{lhs}` has no value"))?;
-                conditions.push(Val::Map(vec![
-                    (
-                        "column".into(),
-                        Val::Const(Value::String(column.to_string())),
-                    ),
-                    (comparison.into(), value),
-                ]));
+                let column = Val::Const(Value::String(column.to_string()));
+                let cond = |comparison: &str, value: Val| {
+                    Val::Map(vec![
+                        ("column".into(), column.clone()),
+                        (comparison.into(), value),
+                    ])
+                };
+                conditions.push(if or_equal {
+                    Val::Map(vec![(
+                        "any".into(),
+                        Val::List(vec![cond(comparison, value.clone()), cond("equals", value)]),
+                    )])
+                } else {
+                    cond(comparison, value)
+                });
             }
         }
         used.extend(
@@ -141,14 +158,49 @@ impl<'a> Cx<'a> {
                 .filter(|f| f.group.as_deref() == Some("_expr"))
                 .map(|f| f.id.clone()),
         );
-        // Okta sorts by a column chosen in the Sort group; with none chosen (Direction alone)
-        // the direction orders nothing, so it is dropped.
-        let sort_column = m
-            .inputs
-            .iter()
-            .any(|f| f.group.as_deref() == Some("Sort") && f.key != "Direction");
-        if !sort_column {
-            used.extend(find_field(&m.inputs, "Sort/Direction").map(|f| f.id.clone()));
+        // The Sort group: a Column (none chosen: Okta's own order, and the Direction orders
+        // nothing), a Direction, a Limit and an Offset (0: none).
+        let mut sort = Vec::new();
+        let mut sorted = false;
+        if let Some(f) = find_field(&m.inputs, "Sort/Column") {
+            used.insert(f.id.clone());
+            let fid = f.id.clone();
+            if let Some(v) = self.input(m, &fid, 0)? {
+                let column = match &v {
+                    Val::Const(Value::String(c)) => info
+                        .column(c)
+                        .map(|c| Val::Const(Value::String(c.to_string())))
+                        .ok_or_else(|| {
+                            format!("it sorts by the column `{c}`, which the table does not have")
+                        })?,
+                    _ => return Err("its Sort Column is wired, not chosen".into()),
+                };
+                sort.push(("sort_by".to_string(), column.to_yaml()));
+                sorted = true;
+            }
+        }
+        if let Some(f) = find_field(&m.inputs, "Sort/Direction") {
+            used.insert(f.id.clone());
+            let dir = text(Some(&f.data)).to_ascii_lowercase();
+            match dir.as_str() {
+                "desc" if sorted => sort.push(("descending".into(), Yaml::Bool(true))),
+                "asc" | "desc" | "" => {}
+                other => return Err(format!("its Sort Direction `{other}` is not known")),
+            }
+        }
+        let mut limit = None;
+        for (key, name) in [("Sort/Limit", "limit"), ("Sort/Offset", "offset")] {
+            let Some(f) = find_field(&m.inputs, key) else {
+                continue;
+            };
+            used.insert(f.id.clone());
+            let fid = f.id.clone();
+            match self.input(m, &fid, 0)? {
+                None => {}
+                Some(Val::Const(c)) if matches!(text(Some(&c)).trim(), "" | "0") => {}
+                Some(v) if name == "limit" => limit = Some(v.to_yaml()),
+                Some(v) => sort.push((name.into(), v.to_yaml())),
+            }
         }
         for f in &m.inputs {
             let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
@@ -181,12 +233,18 @@ impl<'a> Cx<'a> {
             };
             self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
         }
+        if !first {
+            self.rows.insert(format!("{id}.rows"), info.clone());
+        }
         let mut with = vec![("table".to_string(), crate::yaml::Yaml::str(info.name))];
         if !conditions.is_empty() {
             with.push(("where".into(), Val::List(conditions).to_yaml()));
         }
+        with.extend(sort);
         if first {
             with.push(("limit".into(), crate::yaml::Yaml::Num("1".into())));
+        } else if let Some(limit) = limit {
+            with.push(("limit".into(), limit));
         }
         Ok(Step {
             id: id.to_string(),

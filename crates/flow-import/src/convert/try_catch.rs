@@ -19,6 +19,9 @@ pub(super) enum Scope {
     Flow,
     /// In one of an If Error's blocks: its last card.
     Block { last: String },
+    /// In the body of an event batch that ends its flow: flowctl runs the body once per run,
+    /// so a card that ends the body (Continue If, Return) ends the run, as in the flow.
+    Batch,
 }
 
 /// The uuid of a block's last card (its event card aside).
@@ -139,7 +142,8 @@ impl<'a> Cx<'a> {
         if !matches!(self.scope, Scope::Flow) || !self.dest.is_empty() {
             return Err("an event batch inside a block (not yet)".into());
         }
-        if let Some(c) = body.methods.iter().find(|c| {
+        let ends_flow = last_card(self.flow) == m.uuid;
+        if let Some(c) = body.methods.iter().filter(|_| !ends_flow).find(|c| {
             matches!(
                 c.key.as_str(),
                 "control:if" | "control:branch" | "control:tryCatch"
@@ -158,11 +162,20 @@ impl<'a> Cx<'a> {
                         .find(|eo| eo.group == o.group && eo.key == o.key)
                         .and_then(|eo| self.outputs.get(&(e.uuid.clone(), eo.id.clone())).cloned())
                 });
+                // Real exports keep the fields on the body's card only (group `Output`).
                 let v = same.unwrap_or_else(|| {
-                    Err(format!(
-                        "reads the event batch's `{}`, which is not one of the event card's fields",
-                        o.label()
-                    ))
+                    let mut targets = std::collections::BTreeSet::new();
+                    super::event::event_path(
+                        o.group.as_deref().unwrap_or(""),
+                        &o.key,
+                        &mut targets,
+                    )
+                    .ok_or_else(|| {
+                        format!(
+                            "reads the event batch's `{}`, which is not one of the event's fields",
+                            o.label()
+                        )
+                    })
                 });
                 self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
             }
@@ -196,8 +209,12 @@ impl<'a> Cx<'a> {
                 ..Step::default()
             },
         );
-        self.scope = Scope::Block {
-            last: last_card(body),
+        self.scope = if ends_flow {
+            Scope::Batch
+        } else {
+            Scope::Block {
+                last: last_card(body),
+            }
         };
         self.dest = inner;
         for c in order(body) {
@@ -227,7 +244,7 @@ impl<'a> Cx<'a> {
     /// Why a card cannot be in an If Error block.
     pub(super) fn scope_forbids(&self, m: &Method, special: Option<Special>) -> Option<String> {
         let last = match &self.scope {
-            Scope::Flow => return None,
+            Scope::Flow | Scope::Batch => return None,
             Scope::Block { last } => last,
         };
         match special {
@@ -251,7 +268,7 @@ impl<'a> Cx<'a> {
         let Some(step) = step else {
             return Ok(None);
         };
-        if matches!(self.scope, Scope::Flow) || special != Some(Special::Return) {
+        if matches!(self.scope, Scope::Flow | Scope::Batch) || special != Some(Special::Return) {
             return Ok(Some(step));
         }
         if step.with.is_empty() {
