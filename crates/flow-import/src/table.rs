@@ -146,6 +146,9 @@ pub enum Special {
     Wait,
     /// Repeat → `flow.repeat` of its helper flow.
     Repeat,
+    /// Delegated Flow (run by an admin from the Okta Admin Console, or by Identity Security
+    /// Posture Management) → `trigger: helper` with its inputs.
+    Delegated,
 }
 
 impl Special {
@@ -182,6 +185,7 @@ impl Special {
             Special::Repeat => &["flow.repeat"],
             Special::ApiEndpoint
             | Special::Callable
+            | Special::Delegated
             | Special::Comment
             | Special::Noop
             | Special::Expand
@@ -286,11 +290,7 @@ pub static TABLE: &[Entry] = &[
     // Events and flow control.
     special("http:accept", "API Endpoint", Special::ApiEndpoint),
     special("http:close", "Close", Special::Close),
-    unsupported(
-        "http:delegated",
-        "Delegated Flow",
-        "delegated flows (run from the Okta Admin Console) have no flowctl trigger",
-    ),
+    special("http:delegated", "Delegated Flow", Special::Delegated),
     special("control:callable", "Helper Flow", Special::Callable),
     special("control:comment", "Comment", Special::Comment),
     special("control:noop", "Noop", Special::Noop),
