@@ -65,10 +65,15 @@ pub fn action_name(okta: &str) -> String {
 /// one word (`customAPIAction` → "custom API Action"); a version number at the end goes
 /// (`sendEmail2` → "send Email").
 pub fn key_words(key: &str) -> String {
-    // A partner connector's action key ends with `_` and ten random letters and digits
-    // (`searchUsers_BAejT5bvR1Y`, `createChatCompletion_sE1HArGSjj`).
+    // A partner connector's action key ends with `_` and about ten random letters and digits
+    // (`searchUsers_BAejT5bvR1Y`, `createChatCompletion_sE1HArGSjj`); Okta's own keys are
+    // camel case, with no `_`.
     let key = match key.rsplit_once('_') {
-        Some((base, id)) if id.len() == 10 && id.bytes().all(|b| b.is_ascii_alphanumeric()) => base,
+        Some((base, id))
+            if (8..=12).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            base
+        }
         _ => key,
     };
     if key.eq_ignore_ascii_case("httprequest") {
