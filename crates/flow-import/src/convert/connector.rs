@@ -220,7 +220,12 @@ impl<'a> Cx<'a> {
     /// `Streaming` inputs, by their Okta keys), one record per run.
     fn stream(&mut self, m: &Method, state: Vec<(String, Val)>) -> Result<Yaml, String> {
         let (uuid, flow) = self.stream_flow(m)?;
-        let declared = self.catalog.helpers.get(&uuid).cloned().unwrap_or_default();
+        let mut declared = self.catalog.helpers.get(&uuid).cloned().unwrap_or_default();
+        // Okta hands a streaming helper no position: its Index input stays unset.
+        let index = declared
+            .iter()
+            .position(|(k, _)| k == super::INDEX_INPUT)
+            .map(|i| declared.remove(i));
         let named = |key: &str| {
             declared
                 .iter()
@@ -252,6 +257,9 @@ impl<'a> Cx<'a> {
                 ));
             };
             inputs.push((name.clone(), v.to_yaml()));
+        }
+        if let Some((_, name)) = index {
+            inputs.push((name, Yaml::Null));
         }
         if state_at.is_none() && !state.is_empty() {
             return Err(format!(

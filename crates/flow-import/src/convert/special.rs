@@ -741,6 +741,12 @@ impl<'a> Cx<'a> {
                 }
             }
         }
+        // A helper that reads its Index context field gets the item's position.
+        if let Some((_, n)) = declared.iter().find(|(k, _)| k == super::INDEX_INPUT)
+            && iterator
+        {
+            given.insert(n.clone(), Val::Ref("index".into()));
+        }
         let inputs = declared
             .iter()
             .map(|(_, n)| {

@@ -122,10 +122,13 @@ impl<'a> Cx<'a> {
         for o in &card.outputs {
             let v = match (o.group.as_deref(), o.key.as_str()) {
                 (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
-                (Some("context"), "index") => Err(
-                    "reads the helper's Index context field (pass the index as an input instead)"
-                        .to_string(),
-                ),
+                (Some("context"), "index") => match names.get(super::INDEX_INPUT) {
+                    Some(name) => {
+                        inputs.push((name.clone(), Yaml::str("number")));
+                        Ok(Val::Ref(format!("inputs.{name}")))
+                    }
+                    None => Err("reads the helper's Index context field".to_string()),
+                },
                 (Some("context"), "parent") => Err(
                     "reads the helper's Caller context field, which has no flowctl counterpart"
                         .to_string(),
