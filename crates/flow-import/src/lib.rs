@@ -620,7 +620,7 @@ mod tests {
             inputs: vec!["connection".into(), "user_id".into(), "stream".into()],
             required: vec!["user_id".into()],
             connection: true,
-            booleans: Vec::new(),
+            ..KindInfo::default()
         };
         kinds.add("okta.get_users_groups", info.clone(), &[]);
         kinds.add("okta.list_users_with_filter", info, &[]);
