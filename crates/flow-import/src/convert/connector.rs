@@ -611,6 +611,85 @@ mod tests {
         );
     }
 
+    /// An Okta output field: `group/key`, with a display name.
+    fn out(group: Option<&str>, key: &str, display: Option<&str>) -> Field {
+        Field {
+            group: group.map(str::to_string),
+            key: key.into(),
+            display_name: display.map(str::to_string),
+            ..Field::default()
+        }
+    }
+
+    #[test]
+    fn named_outputs_find_the_field_of_their_name() {
+        let fields = |names: &[&str]| KindInfo {
+            output_fields: names.iter().map(|s| s.to_string()).collect(),
+            ..KindInfo::default()
+        };
+        let incident = fields(&["sys_id", "number", "state", "short_description"]);
+        // The group's words off the front: `Incident Number` in `Incident` is `number`.
+        assert_eq!(
+            named_output(&out(Some("Incident"), "Incident Number", None), &incident),
+            Some("number".into())
+        );
+        assert_eq!(
+            named_output(&out(Some("Incident"), "State", None), &incident),
+            Some("state".into())
+        );
+        // `System ID` is not `sys_id` by any rule: nothing is guessed.
+        assert_eq!(
+            named_output(&out(Some("Incident"), "System ID", None), &incident),
+            None
+        );
+        // Case, spaces and punctuation do not count; the display name is tried too.
+        let user = fields(&["id", "displayName", "userPrincipalName"]);
+        assert_eq!(
+            named_output(&out(Some("User"), "Display Name", None), &user),
+            Some("displayName".into())
+        );
+        assert_eq!(
+            named_output(&out(None, "upn", Some("User Principal Name")), &user),
+            Some("userPrincipalName".into())
+        );
+        // Several group words: `Record ID` in `New Record` is `id`.
+        let record = fields(&["id", "success", "errors"]);
+        assert_eq!(
+            named_output(&out(Some("New Record"), "Record ID", None), &record),
+            Some("id".into())
+        );
+        // `group key` comes first: `Issue/Key` is `issuekey` before it is `key`.
+        let both = fields(&["key", "issue_key"]);
+        assert_eq!(
+            named_output(&out(Some("Issue"), "Key", None), &both),
+            Some("issue_key".into())
+        );
+        // Two fields of one name place nothing.
+        let twice = fields(&["sys_id", "sysId"]);
+        assert_eq!(named_output(&out(None, "Sys ID", None), &twice), None);
+        // The action's own names win, by `Group/key` or by key.
+        let named = KindInfo {
+            okta_outputs: vec![
+                ("Incident/System ID".into(), "sys_id".into()),
+                ("Issue Key".into(), "key".into()),
+            ],
+            ..incident.clone()
+        };
+        assert_eq!(
+            named_output(&out(Some("Incident"), "System ID", None), &named),
+            Some("sys_id".into())
+        );
+        assert_eq!(
+            named_output(&out(None, "Issue Key", None), &named),
+            Some("key".into())
+        );
+        // No fields known (an output of type `any`): nothing is placed.
+        assert_eq!(
+            named_output(&out(Some("Incident"), "Number", None), &KindInfo::default()),
+            None
+        );
+    }
+
     #[test]
     fn okta_inputs_name_their_action_inputs() {
         let f = Field {
