@@ -1025,14 +1025,14 @@ fn named_outputs_of_connector_cards_are_fields_of_the_action_output() {
 }
 
 /// Function cards read in the public templates, by their real keys (Text to Date's `start`,
-/// Convert, Replace's `src`/`dest`/`global`/`sensitive`, Find Pattern, Find Last), convert and
-/// run to Okta's answers.
+/// Convert, Replace's `src`/`dest`/`global`/`sensitive`, Find Pattern, Find Last, Difference),
+/// convert and run to Okta's answers.
 #[test]
 fn template_function_cards_convert_and_run() {
     let (dir, project) = imported(
         "date-forms",
         "date-forms.flow",
-        "1 of 1 flows converted (7 of 7 cards)",
+        "1 of 1 flows converted (8 of 8 cards)",
         &["flows/date-forms.yaml"],
     );
     let input = dir.join("input.json");
@@ -1059,7 +1059,9 @@ fn template_function_cards_convert_and_run() {
             "year": "2023",
             "date": "2023-11-14T22:13:20.123+00:00",
             "last_colon": 22,
-            "time_at": 10
+            "time_at": 10,
+            "days": 1.5,
+            "hours": 36
         }),
         "{}",
         run.stdout

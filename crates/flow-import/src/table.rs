@@ -868,8 +868,9 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    // Add to Date / Subtract from Date: not seen in a real export yet; the keys below are the
-    // likely ones, and any other input with a value blocks the card.
+    // Subtract (`date:subtract`) seen in a public template: `start`, `scale` (the amount),
+    // `unit` (lower case: `days`). Add (`date:add`) is taken to have the same keys; any other
+    // input with a value blocks the card.
     card(
         "date:add",
         "Add to Date",
@@ -878,7 +879,7 @@ pub static TABLE: &[Entry] = &[
             connection: None,
             args: &[
                 ("date", Arg::Input(&["date", "start"])),
-                ("amount", Arg::Input(&["amount", "add", "offset"])),
+                ("amount", Arg::Input(&["scale", "amount", "add", "offset"])),
                 ("unit", Arg::Choice("unit", UNITS)),
             ],
             outputs: &[("output", ""), ("date", ""), ("result", "")],
@@ -893,7 +894,10 @@ pub static TABLE: &[Entry] = &[
             connection: None,
             args: &[
                 ("date", Arg::Input(&["date", "start"])),
-                ("amount", Arg::Input(&["amount", "subtract", "offset"])),
+                (
+                    "amount",
+                    Arg::Input(&["scale", "amount", "subtract", "offset"]),
+                ),
                 ("unit", Arg::Choice("unit", UNITS)),
             ],
             outputs: &[("output", ""), ("date", ""), ("result", "")],
@@ -961,18 +965,29 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    pure(
+    // Seen in a public template: Difference (`date:diff`) takes `start` (shown as "end date")
+    // and `end` (shown as "start date") and gives the time from `end` to `start` in every unit
+    // (`days`, `hours`, …, with fractions: the template rounds the days). Months and years
+    // have no exact length; reading them blocks the card.
+    card(
         "date:diff",
-        "Subtract Dates",
-        "date.difference",
-        &[
-            (
-                "start",
-                Arg::Input(&["start", "start date", "from", "date 1"]),
-            ),
-            ("end", Arg::Input(&["end", "end date", "to", "date 2"])),
-            ("unit", Arg::Choice("unit", UNITS)),
-        ],
+        "Difference",
+        CardMap {
+            card: "date.elapsed",
+            connection: None,
+            args: &[
+                ("start", Arg::Input(&["end"])),
+                ("end", Arg::Input(&["start"])),
+            ],
+            outputs: &[
+                ("milliseconds", "milliseconds"),
+                ("seconds", "seconds"),
+                ("minutes", "minutes"),
+                ("hours", "hours"),
+                ("days", "days"),
+            ],
+            ignore: &[],
+        },
     ),
     special("math:expression", "Formula", Special::Formula),
     // Seen in the public templates (`crypto`/`hmac` in a flow's card preview).
@@ -1369,6 +1384,10 @@ pub const NOT_IMPORTED: &[(&str, &str)] = &[
     (
         "crypto.jwt_verify",
         "Okta's JWT Verify holds its key as text in the flow (a `kind: key` connection in flowctl), and its export address was not seen",
+    ),
+    (
+        "date.difference",
+        "Okta's Difference (`date:diff`) gives every unit at once, with fractions: it becomes `date.elapsed`; `date.difference` counts whole units",
     ),
     (
         "text.match",

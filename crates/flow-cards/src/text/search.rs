@@ -42,11 +42,7 @@ gives the match itself and its groups."#,
             r#"{ text: "éé1", pattern: "[0-9]" }"#,
             r#"2"#,
         ),
-        Example::gives(
-            "No match",
-            r#"{ text: "ada", pattern: "[0-9]" }"#,
-            r#"-1"#,
-        ),
+        Example::gives("No match", r#"{ text: "ada", pattern: "[0-9]" }"#, r#"-1"#),
         Example::rejected(
             "An invalid pattern",
             r#"{ text: abc, pattern: "[a-" }"#,
