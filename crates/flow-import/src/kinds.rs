@@ -21,6 +21,12 @@ pub struct KindInfo {
     pub connection: bool,
     /// The inputs that take true or false (Okta's Yes/No choices become booleans there).
     pub booleans: Vec<String>,
+    /// The fields its output declares, when it is one object (a connector action's output
+    /// type): an Okta card's named outputs are placed among them by name.
+    pub output_fields: Vec<String>,
+    /// Okta outputs (`Group/key` or `key`) the kind places itself (a connector action's
+    /// `okta_outputs`) → a dotted path in its output.
+    pub okta_outputs: Vec<(String, String)>,
 }
 
 /// A setting a connection of a connector is written with in `flowctl.yaml`.
