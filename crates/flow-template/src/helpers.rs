@@ -404,6 +404,43 @@ pub static HELPERS: &[Helper] = &[
         },
     },
     Helper {
+        name: "pluck",
+        min_args: 2,
+        max_args: 2,
+        usage: "{{ pluck body.records \"Id\" }}",
+        doc: "the list of one field of each object of a list (`null` where an object lacks it)",
+        check: |args| {
+            if !args[0].fits(&Type::list(Type::Any)) {
+                return Err((0, format!("plucks from a list of objects, found {}", args[0])));
+            }
+            if !args[1].fits(&Type::Text) {
+                return Err((1, format!("the field must be text, found {}", args[1])));
+            }
+            Ok(Type::list(Type::Any))
+        },
+        eval: |a, _| {
+            let field = text_of(&a[1], "pluck")?;
+            match &*a[0] {
+                Value::Null => Ok(Value::Array(Vec::new())),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|item| match item {
+                        Value::Object(o) => Ok(o.get(&*field).cloned().unwrap_or(Value::Null)),
+                        other => Err(format!(
+                            "`pluck` expects a list of objects, found an item that is {}",
+                            flow_model::types::value_kind(other)
+                        )),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Value::Array),
+                other => Err(format!(
+                    "`pluck` expects a list, found {}",
+                    flow_model::types::value_kind(other)
+                )),
+            }
+        },
+    },
+    Helper {
         name: "soql_quote",
         min_args: 1,
         max_args: 1,
@@ -646,6 +683,18 @@ mod tests {
             Ok(Type::Date)
         );
         assert!((add.check)(&[Type::Text, Type::Boolean, Type::Text]).is_err());
+    }
+
+    #[test]
+    fn pluck_takes_one_field_of_each_object() {
+        assert_eq!(
+            call("pluck", &[json!([{ "Id": "a", "x": 1 }, { "x": 2 }]), json!("Id")]),
+            Ok(json!(["a", null]))
+        );
+        assert_eq!(call("pluck", &[json!(null), json!("Id")]), Ok(json!([])));
+        assert!(call("pluck", &[json!(["a"]), json!("Id")]).unwrap_err().contains("list of objects"));
+        let pluck = find("pluck").unwrap();
+        assert!((pluck.check)(&[Type::Text, Type::Text]).is_err());
     }
 
     #[test]
