@@ -411,7 +411,10 @@ pub static HELPERS: &[Helper] = &[
         doc: "the list of one field of each object of a list (`null` where an object lacks it)",
         check: |args| {
             if !args[0].fits(&Type::list(Type::Any)) {
-                return Err((0, format!("plucks from a list of objects, found {}", args[0])));
+                return Err((
+                    0,
+                    format!("plucks from a list of objects, found {}", args[0]),
+                ));
             }
             if !args[1].fits(&Type::Text) {
                 return Err((1, format!("the field must be text, found {}", args[1])));
@@ -688,18 +691,28 @@ mod tests {
     #[test]
     fn pluck_takes_one_field_of_each_object() {
         assert_eq!(
-            call("pluck", &[json!([{ "Id": "a", "x": 1 }, { "x": 2 }]), json!("Id")]),
+            call(
+                "pluck",
+                &[json!([{ "Id": "a", "x": 1 }, { "x": 2 }]), json!("Id")]
+            ),
             Ok(json!(["a", null]))
         );
         assert_eq!(call("pluck", &[json!(null), json!("Id")]), Ok(json!([])));
-        assert!(call("pluck", &[json!(["a"]), json!("Id")]).unwrap_err().contains("list of objects"));
+        assert!(
+            call("pluck", &[json!(["a"]), json!("Id")])
+                .unwrap_err()
+                .contains("list of objects")
+        );
         let pluck = find("pluck").unwrap();
         assert!((pluck.check)(&[Type::Text, Type::Text]).is_err());
     }
 
     #[test]
     fn soql_quote_cannot_be_escaped_from() {
-        assert_eq!(call("soql_quote", &[json!("ann@acme.com")]), Ok(json!("'ann@acme.com'")));
+        assert_eq!(
+            call("soql_quote", &[json!("ann@acme.com")]),
+            Ok(json!("'ann@acme.com'"))
+        );
         // A quote, a backslash before a quote, and a newline stay inside the literal.
         assert_eq!(
             call("soql_quote", &[json!("x' OR Name != '")]),
@@ -720,12 +733,28 @@ mod tests {
 
     #[test]
     fn soql_name_takes_only_names() {
-        for ok in ["Contact", "Custom_Object__c", "ns__Field__c", "Account.Owner.Name"] {
+        for ok in [
+            "Contact",
+            "Custom_Object__c",
+            "ns__Field__c",
+            "Account.Owner.Name",
+        ] {
             assert_eq!(call("soql_name", &[json!(ok)]), Ok(json!(ok)), "{ok}");
         }
-        for bad in ["", "Contact WHERE Id != null", "Name'", "1Field", "Account.", "a-b", "Émile"] {
+        for bad in [
+            "",
+            "Contact WHERE Id != null",
+            "Name'",
+            "1Field",
+            "Account.",
+            "a-b",
+            "Émile",
+        ] {
             let e = call("soql_name", &[json!(bad)]).unwrap_err();
-            assert!(e.contains("is not a Salesforce object or field name"), "{bad}: {e}");
+            assert!(
+                e.contains("is not a Salesforce object or field name"),
+                "{bad}: {e}"
+            );
         }
     }
 
@@ -733,10 +762,19 @@ mod tests {
     fn xml_escape_escapes_markup_and_refuses_control_characters() {
         assert_eq!(
             call("xml_escape", &[json!("<b>Tom & \"Jerry's\"</b>")]),
-            Ok(json!("&lt;b&gt;Tom &amp; &quot;Jerry&apos;s&quot;&lt;/b&gt;"))
+            Ok(json!(
+                "&lt;b&gt;Tom &amp; &quot;Jerry&apos;s&quot;&lt;/b&gt;"
+            ))
         );
-        assert_eq!(call("xml_escape", &[json!("line\nnext")]), Ok(json!("line\nnext")));
-        assert!(call("xml_escape", &[json!("a\u{0}b")]).unwrap_err().contains("U+0000"));
+        assert_eq!(
+            call("xml_escape", &[json!("line\nnext")]),
+            Ok(json!("line\nnext"))
+        );
+        assert!(
+            call("xml_escape", &[json!("a\u{0}b")])
+                .unwrap_err()
+                .contains("U+0000")
+        );
     }
 
     #[test]

@@ -194,7 +194,11 @@ async fn a_classic_command_jamf_refuses_fails_with_its_status() {
     let f = jamf().await;
     let r = run(&f, "", CONN, "  - { id: mac, card: jamf.send_computer_mdm_command, with: { connection: c, id: 7, command_name: LockIt } }\n").await;
     let e = err(&r, "mac");
-    assert_eq!((e["kind"].as_str(), e["status"].as_u64()), (Some("remote"), Some(400)), "{e}");
+    assert_eq!(
+        (e["kind"].as_str(), e["status"].as_u64()),
+        (Some("remote"), Some(400)),
+        "{e}"
+    );
     assert!(
         e["message"]
             .as_str()
@@ -221,7 +225,13 @@ async fn classic_computers_and_users_are_read() {
     );
     assert_eq!(out(&r, "user")["links"]["computers"][0]["id"], 7);
     assert_eq!(out(&r, "user")["links"]["mobile_devices"][0]["id"], 12);
-    let r = run(&f, "", CONN, "  - { id: user, card: jamf.read_user, with: { connection: c, username: ghost } }\n").await;
+    let r = run(
+        &f,
+        "",
+        CONN,
+        "  - { id: user, card: jamf.read_user, with: { connection: c, username: ghost } }\n",
+    )
+    .await;
     let e = err(&r, "user");
     assert_eq!(e["kind"], "not_found", "{e}");
     assert!(

@@ -188,7 +188,12 @@ async fn records_are_created_read_updated_and_users_deactivated() {
 ";
     let r = ok(&f, "", CONN, steps).await;
     assert_eq!(out(&r, "new"), json!("003D000000QV9n2IAD"));
-    assert_req(&req(&f, 0), "POST", &format!("{DATA}/sobjects/Contact"), None);
+    assert_req(
+        &req(&f, 0),
+        "POST",
+        &format!("{DATA}/sobjects/Contact"),
+        None,
+    );
     // A null field is not sent.
     assert_eq!(body(&req(&f, 0)), json!({ "LastName": "Doe" }));
     assert_eq!(out(&r, "get")["Email"], "jane@acme.com");
