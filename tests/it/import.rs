@@ -1067,3 +1067,75 @@ fn template_function_cards_convert_and_run() {
         run.stdout
     );
 }
+
+/// Salesforce (`salesforce2_29`), Jamf Pro Classic API (`jamfproclassicapi_<32 hex>`) and
+/// ServiceNow cards as the public templates have them import completely: the Record Type
+/// option and a Fields group as one object (`salesforce.search_records`, `create_record`),
+/// User/User ID (`deactivate_user`), Jamf's keys with random suffixes by their display names
+/// (`id_VCMXSM` → `id`, `command_name_V53YGG` → `command_name`), Read By as `read_by`,
+/// ServiceNow's Short description alone. The project validates and rehearses: the search's
+/// value is a SOQL literal, the MDM commands are XML with the ids parsed as numbers.
+#[test]
+fn salesforce_jamf_classic_and_servicenow_template_cards_import_completely() {
+    let (dir, project) = imported(
+        "apps-salesforce-jamf",
+        "apps-salesforce-jamf.flow",
+        "5 of 5 flows converted (15 of 15 cards)",
+        &[
+            "flowctl.yaml",
+            "flows/create-salesforce-contact.yaml",
+            "flows/deactivate-salesforce-user.yaml",
+            "flows/lock-apple-devices.yaml",
+            "flows/check-computer.yaml",
+            "flows/request-approval.yaml",
+        ],
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "create-salesforce-contact",
+        r#"{"email":"o'brien@acme.com","first":"Jane","last":"O'Brien","phone":"+1 415 555 0100"}"#,
+    );
+    let search = &record["steps"][0];
+    assert_eq!(search["card"], "salesforce.search_records", "{record}");
+    assert!(
+        search["http"][0]["url"].as_str().unwrap().ends_with(
+            "/query?q=SELECT%20Id%20FROM%20Contact%20WHERE%20Email%20%3D%20%27o%5C%27brien%40acme.com%27%20AND%20LastName%20%3D%20%27O%5C%27Brien%27"
+        ),
+        "{search}"
+    );
+    assert_eq!(record["output"]["existing"], 1, "{record}");
+    let create = &record["steps"][2];
+    assert_eq!(
+        create["input"]["record_fields"],
+        serde_json::json!({ "LastName": "O'Brien", "FirstName": "Jane", "Phone": "+1 415 555 0100", "Email": "o'brien@acme.com" }),
+        "{create}"
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "lock-apple-devices",
+        r#"{"computer_id":"7","device_id":"12"}"#,
+    );
+    let mac = &record["steps"][1];
+    assert_eq!(mac["output"], 201, "{mac}");
+    assert!(
+        mac["http"][0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/JSSResource/computercommands/command/DeviceLock"),
+        "{mac}"
+    );
+    assert_eq!(
+        mac["http"][0]["body"],
+        "<computer_command><general><command>DeviceLock</command><passcode>123456</passcode></general><computers><computer><id>7</id></computer></computers></computer_command>",
+        "{mac}"
+    );
+    assert!(
+        record["steps"][3]["http"][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("<lock_message>This device has been locked by your administrator.</lock_message></general><mobile_devices><mobile_device><id>12</id>"),
+        "{record}"
+    );
+}
