@@ -9,7 +9,7 @@ use crate::export::{Field, Method, text};
 use crate::kinds::KindInfo;
 use crate::names::{snake, words};
 use crate::table::OKTA_USER_OUTPUTS;
-use crate::value::Val;
+use crate::value::{Val, escape_template};
 use crate::yaml::Yaml;
 use serde_json::Value;
 
@@ -148,6 +148,10 @@ impl<'a> Cx<'a> {
         }
         let has = |name: &str| info.inputs.iter().any(|i| i == name);
         let mut streamed = false;
+        // "First Matching Record": the outputs read the first record found.
+        let mut first = false;
+        // The clauses of an Okta search card's search expression.
+        let mut search: Vec<String> = Vec::new();
         // The values a streaming card hands its helper besides each record (Okta's State).
         let mut state: Vec<(String, Val)> = Vec::new();
         // Action inputs made of a group of Okta inputs, field by field.
@@ -163,16 +167,49 @@ impl<'a> Cx<'a> {
                 if wired {
                     return Err("its Result Set is wired, not chosen".into());
                 }
-                if choice.eq_ignore_ascii_case("Stream Records") {
-                    streamed = true;
-                } else if let Some(n) = first_n(&choice) {
-                    if has("limit") {
-                        with.push(("limit".into(), Yaml::Num(n.to_string())));
+                match result_set(&choice) {
+                    Some(ResultSet::Stream) => streamed = true,
+                    Some(ResultSet::First(n)) => {
+                        if has("limit") {
+                            with.push(("limit".into(), Yaml::Num(n.to_string())));
+                        }
                     }
-                } else {
-                    return Err(format!(
-                        "its Result Set `{choice}` has no flowctl counterpart"
-                    ));
+                    Some(ResultSet::One) => {
+                        if has("limit") {
+                            with.push(("limit".into(), Yaml::Num("1".into())));
+                        }
+                        first = true;
+                    }
+                    Some(ResultSet::All) => {}
+                    None => {
+                        return Err(format!(
+                            "its Result Set `{choice}` has no flowctl counterpart"
+                        ));
+                    }
+                }
+                continue;
+            }
+            // Okta's search cards (Search Groups, List Users with Search, Find Users): a
+            // Query is the quick search; each other Inputs field an attribute that must
+            // equal its value; Custom Search Criteria a search expression of its own.
+            if group == "inputs"
+                && kind.starts_with("okta.")
+                && !f.key.eq_ignore_ascii_case("query")
+            {
+                let id_ = f.id.clone();
+                if let Some(v) = self.input(m, &id_, 0)? {
+                    if f.key.eq_ignore_ascii_case("Custom Search Criteria") {
+                        search.push(match &v {
+                            Val::Const(Value::String(c)) => format!("({})", escape_template(c)),
+                            other => format!("({{{{ {} }}}})", other.operand()?),
+                        });
+                    } else {
+                        let value = match &v {
+                            Val::Const(c @ Value::String(_)) => escape_template(&c.to_string()),
+                            other => format!("{{{{ json {} }}}}", other.operand()?),
+                        };
+                        search.push(format!("{} eq {value}", f.key));
+                    }
                 }
                 continue;
             }
@@ -199,6 +236,9 @@ impl<'a> Cx<'a> {
                 continue;
             }
             let mut names = candidates(f);
+            if group == "inputs" && f.key.eq_ignore_ascii_case("query") {
+                names.extend(["q".to_string(), "query".to_string()]);
+            }
             // Every connector's Custom API Action: its Relative URL is flowctl's `path`, its
             // Request Type the `method`.
             if kind.ends_with(".api_request") {
@@ -249,6 +289,15 @@ impl<'a> Cx<'a> {
                 with.push((name, yaml));
             }
         }
+        if !search.is_empty() {
+            if !has("search") || with.iter().any(|(n, _)| n == "search") {
+                return Err(format!(
+                    "searches by attribute ({}), which `{kind}` does not take",
+                    search.join(" and ")
+                ));
+            }
+            with.push(("search".into(), Yaml::Str(search.join(" and "))));
+        }
         for (name, fields) in gathered {
             if with.iter().any(|(n, _)| *n == name) {
                 return Err(format!("two of its inputs are `{name}` of `{kind}`"));
@@ -272,7 +321,7 @@ impl<'a> Cx<'a> {
         } else if !state.is_empty() {
             return Err("passes values to a helper flow it does not stream to".into());
         }
-        self.connector_outputs(m, id, kind, info, streamed);
+        self.connector_outputs(m, id, kind, info, streamed, first);
         Ok(Step {
             id: id.to_string(),
             card: kind.to_string().into(),
@@ -403,8 +452,37 @@ impl<'a> Cx<'a> {
         kind: &str,
         info: &KindInfo,
         streamed: bool,
+        first: bool,
     ) {
         let single = m.outputs.len() == 1;
+        if first && kind.starts_with("okta.") {
+            // The first record found, read by the Okta names of its fields.
+            let base = Val::Ref(format!("{id}.0"));
+            for o in &m.outputs {
+                let path = match crate::names::words(&o.key).join(" ").as_str() {
+                    "id" => Some("id"),
+                    "status" => Some("status"),
+                    "created" => Some("created"),
+                    "last updated" => Some("lastUpdated"),
+                    "login" => Some("profile.login"),
+                    "email" => Some("profile.email"),
+                    "name" => Some("profile.name"),
+                    "description" => Some("profile.description"),
+                    "raw output" | "raw object" | "raw body" => Some(""),
+                    _ => None,
+                };
+                let v = match path {
+                    Some(p) => base.field(p.split('.')),
+                    None => Err(format!(
+                        "reads the output `{}` of `{}`, whose place in the first record is not known",
+                        o.label(),
+                        display_name(m)
+                    )),
+                };
+                self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+            }
+            return;
+        }
         let api_request = kind.ends_with(".api_request");
         for o in &m.outputs {
             let field = match snake(&o.key, "").as_str() {
@@ -463,7 +541,30 @@ impl<'a> Cx<'a> {
 /// Whether the card is set to stream its records to a helper flow.
 fn streamed_card(m: &Method) -> bool {
     m.input("parameters/resultSet")
-        .is_some_and(|f| text(Some(&f.data)).eq_ignore_ascii_case("Stream Records"))
+        .is_some_and(|f| result_set(&text(Some(&f.data))) == Some(ResultSet::Stream))
+}
+
+/// Okta's Result Set option of a card that lists records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResultSet {
+    /// "Stream Records", "Stream Matching Records": each record to a helper flow.
+    Stream,
+    /// "First 200 Records", "First 200 Matching Records".
+    First(u64),
+    /// "First Matching Record": one record, whose fields are the card's outputs.
+    One,
+    /// "All Records", "All Matching Records".
+    All,
+}
+
+fn result_set(choice: &str) -> Option<ResultSet> {
+    let words = crate::names::words(choice).join(" ");
+    match words.as_str() {
+        "stream records" | "stream matching records" => Some(ResultSet::Stream),
+        "first matching record" | "first record" => Some(ResultSet::One),
+        "all records" | "all matching records" => Some(ResultSet::All),
+        _ => first_n(choice).map(ResultSet::First),
+    }
 }
 
 /// `First 200 Records` → 200.
