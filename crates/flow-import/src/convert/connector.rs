@@ -45,17 +45,14 @@ fn squash(name: &str) -> String {
 }
 
 /// Where an Okta output of a connector card is in the output of the action `info` describes:
-/// the path the action names for it in `okta_outputs` (by `Group/key` or `key`), else the one
+/// the path the action names for it in `okta_outputs` (by `Group/key`, or `key` for an output
+/// with no group), else the one
 /// field of its declared output whose name, squashed, is the output's `group key`, its key,
 /// its display name, or its key with the group's words taken off the front (`Incident Number`
 /// in group `Incident` → `number`), tried in that order. Two fields of one name, or none,
 /// place nothing: a name is never matched loosely.
 pub(super) fn named_output(o: &Field, info: &KindInfo) -> Option<String> {
-    if let Some((_, path)) = info
-        .okta_outputs
-        .iter()
-        .find(|(k, _)| *k == o.label() || *k == o.key)
-    {
+    if let Some((_, path)) = info.okta_outputs.iter().find(|(k, _)| *k == o.label()) {
         return Some(path.clone());
     }
     let group = o
@@ -800,6 +797,11 @@ mod tests {
         assert_eq!(
             named_output(&out(None, "Issue Key", None), &named),
             Some("key".into())
+        );
+        // A name with no group is not the key of a grouped output.
+        assert_eq!(
+            named_output(&out(Some("Issue"), "Issue Key", None), &named),
+            None
         );
         // No fields known (an output of type `any`): nothing is placed.
         assert_eq!(
