@@ -965,3 +965,105 @@ fn docs_name_every_card_of_the_table() {
         "docs/import.md does not name {missing:?}"
     );
 }
+
+/// A connector card's named outputs are fields of its action's output: found by name (the
+/// group's words off the front) or named by the action (`okta_outputs`); one that no field is
+/// is reported, not guessed. The flow runs (dry) with the actions' rehearsals.
+#[test]
+fn named_outputs_of_connector_cards_are_fields_of_the_action_output() {
+    let (dir, out) = import("import-named-outputs", "named-outputs.flow", &["--partial"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("1 of 2 flows converted"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("reads the output `Incident/Priority Label` of `Create Incident`, whose place in the output of `servicenow.create_incident` is not known (no field of its output has that name; a connector action names it in `okta_outputs`)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens(
+        "named-outputs",
+        &project,
+        &["flowctl.yaml", "flows/open-ticket.yaml"],
+    );
+    validates(&project);
+    let body = dir.join("body.json");
+    std::fs::write(
+        &body,
+        r#"{"summary":"Disk full","user":"alice@contoso.com"}"#,
+    )
+    .unwrap();
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "open-ticket",
+            "--input",
+            body.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ],
+    )
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    assert_eq!(
+        record["output"],
+        serde_json::json!({
+            "incident": "INC0010001",
+            "sys_id": "9d385017c611228701d22104cc95c371",
+            "issue": "OPS-1",
+            "issue_id": "10000",
+            "name": "Alice Example"
+        }),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Function cards read in the public templates, by their real keys (Text to Date's `start`,
+/// Convert, Replace's `src`/`dest`/`global`/`sensitive`, Find Pattern, Find Last, Difference),
+/// convert and run to Okta's answers.
+#[test]
+fn template_function_cards_convert_and_run() {
+    let (dir, project) = imported(
+        "date-forms",
+        "date-forms.flow",
+        "1 of 1 flows converted (8 of 8 cards)",
+        &["flows/date-forms.yaml"],
+    );
+    let input = dir.join("input.json");
+    std::fs::write(&input, r#"{"millis":"1700000000123"}"#).unwrap();
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "date-forms",
+            "--input",
+            input.to_str().unwrap(),
+            "--json",
+        ],
+    )
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    assert_eq!(
+        record["output"],
+        serde_json::json!({
+            "iso": "2023-11-14T22:13:20+00:00",
+            "epoch": 1700000000,
+            "unix": 1700000000123_i64,
+            "year": "2023",
+            "date": "2023-11-14T22:13:20.123+00:00",
+            "last_colon": 22,
+            "time_at": 10,
+            "days": 1.5,
+            "hours": 36
+        }),
+        "{}",
+        run.stdout
+    );
+}

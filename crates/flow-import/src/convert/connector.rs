@@ -7,7 +7,7 @@
 use super::{Cx, Step, display_name};
 use crate::export::{Field, Method, text};
 use crate::kinds::KindInfo;
-use crate::names::snake;
+use crate::names::{snake, words};
 use crate::table::OKTA_USER_OUTPUTS;
 use crate::value::Val;
 use crate::yaml::Yaml;
@@ -33,6 +33,72 @@ fn yes_no(choice: &str) -> Option<bool> {
         "no" | "false" => Some(false),
         _ => None,
     }
+}
+
+/// A name compared without case, spaces or punctuation: `Incident Number` → `incidentnumber`,
+/// `displayName` → `displayname`.
+fn squash(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Where an Okta output of a connector card is in the output of the action `info` describes:
+/// the path the action names for it in `okta_outputs` (by `Group/key` or `key`), else the one
+/// field of its declared output whose name, squashed, is the output's `group key`, its key,
+/// its display name, or its key with the group's words taken off the front (`Incident Number`
+/// in group `Incident` → `number`), tried in that order. Two fields of one name, or none,
+/// place nothing: a name is never matched loosely.
+pub(super) fn named_output(o: &Field, info: &KindInfo) -> Option<String> {
+    if let Some((_, path)) = info
+        .okta_outputs
+        .iter()
+        .find(|(k, _)| *k == o.label() || *k == o.key)
+    {
+        return Some(path.clone());
+    }
+    let group = o
+        .group
+        .as_deref()
+        .filter(|g| !PLAIN_GROUPS.contains(&g.to_ascii_lowercase().as_str()));
+    let mut names = Vec::new();
+    if let Some(g) = group {
+        names.push(format!("{g} {}", o.key));
+    }
+    names.push(o.key.clone());
+    if let Some(d) = &o.display_name {
+        names.push(d.clone());
+    }
+    if let Some(g) = group {
+        let group_words = words(g);
+        let key_words = words(&o.key);
+        let rest: Vec<&String> = key_words
+            .iter()
+            .skip_while(|w| group_words.contains(w))
+            .collect();
+        if !rest.is_empty() && rest.len() < key_words.len() {
+            names.push(
+                rest.iter()
+                    .map(|w| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+    }
+    for name in names {
+        let want = squash(&name);
+        if want.is_empty() {
+            continue;
+        }
+        let mut found = info.output_fields.iter().filter(|f| squash(f) == want);
+        match (found.next(), found.next()) {
+            (Some(f), None) => return Some(f.clone()),
+            (Some(_), Some(_)) => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The snake case of the input's group, unless the group only sorts fields (`parameters`).
@@ -206,7 +272,7 @@ impl<'a> Cx<'a> {
         } else if !state.is_empty() {
             return Err("passes values to a helper flow it does not stream to".into());
         }
-        self.connector_outputs(m, id, kind, streamed);
+        self.connector_outputs(m, id, kind, info, streamed);
         Ok(Step {
             id: id.to_string(),
             card: kind.to_string().into(),
@@ -220,7 +286,12 @@ impl<'a> Cx<'a> {
     /// `Streaming` inputs, by their Okta keys), one record per run.
     fn stream(&mut self, m: &Method, state: Vec<(String, Val)>) -> Result<Yaml, String> {
         let (uuid, flow) = self.stream_flow(m)?;
-        let declared = self.catalog.helpers.get(&uuid).cloned().unwrap_or_default();
+        let mut declared = self.catalog.helpers.get(&uuid).cloned().unwrap_or_default();
+        // Okta hands a streaming helper no position: its Index input stays unset.
+        let index = declared
+            .iter()
+            .position(|(k, _)| k == super::INDEX_INPUT)
+            .map(|i| declared.remove(i));
         let named = |key: &str| {
             declared
                 .iter()
@@ -252,6 +323,9 @@ impl<'a> Cx<'a> {
                 ));
             };
             inputs.push((name.clone(), v.to_yaml()));
+        }
+        if let Some((_, name)) = index {
+            inputs.push((name, Yaml::Null));
         }
         if state_at.is_none() && !state.is_empty() {
             return Err(format!(
@@ -320,8 +394,16 @@ impl<'a> Cx<'a> {
     }
 
     /// What each Okta output of a connector card reads: a streaming card's count, an Okta
-    /// user's fields, the whole output when the card has one; any other read is refused.
-    fn connector_outputs(&mut self, m: &Method, id: &str, kind: &str, streamed: bool) {
+    /// user's fields, the field of the action's output it names ([`named_output`]), the whole
+    /// output when the card has one; any other read is refused.
+    fn connector_outputs(
+        &mut self,
+        m: &Method,
+        id: &str,
+        kind: &str,
+        info: &KindInfo,
+        streamed: bool,
+    ) {
         let single = m.outputs.len() == 1;
         let api_request = kind.ends_with(".api_request");
         for o in &m.outputs {
@@ -355,6 +437,8 @@ impl<'a> Cx<'a> {
                 && let Some(path) = user
             {
                 Val::Ref(id.to_string()).field(path.split('.'))
+            } else if let Some(path) = named_output(o, info) {
+                Val::Ref(id.to_string()).field(path.split('.'))
             } else if single && (o.collection || !o.ty.is_string()) {
                 Ok(Val::Sealed(
                     id.to_string(),
@@ -366,7 +450,7 @@ impl<'a> Cx<'a> {
             } else {
                 // One field of the action's output, but which one is not known here.
                 Err(format!(
-                    "reads the output `{}` of `{}`, whose place in the output of `{kind}` is not known",
+                    "reads the output `{}` of `{}`, whose place in the output of `{kind}` is not known (no field of its output has that name; a connector action names it in `okta_outputs`)",
                     o.label(),
                     display_name(m)
                 ))
@@ -403,7 +487,7 @@ mod tests {
             inputs: inputs.iter().map(|s| s.to_string()).collect(),
             required: required.iter().map(|s| s.to_string()).collect(),
             connection: inputs.contains(&"connection"),
-            booleans: Vec::new(),
+            ..KindInfo::default()
         }
     }
 
@@ -541,6 +625,85 @@ mod tests {
         assert!(
             reason.contains("its input `User/ID` has no counterpart among the inputs of `okta.get_users_groups` (connection, group, stream)"),
             "{reason}"
+        );
+    }
+
+    /// An Okta output field: `group/key`, with a display name.
+    fn out(group: Option<&str>, key: &str, display: Option<&str>) -> Field {
+        Field {
+            group: group.map(str::to_string),
+            key: key.into(),
+            display_name: display.map(str::to_string),
+            ..Field::default()
+        }
+    }
+
+    #[test]
+    fn named_outputs_find_the_field_of_their_name() {
+        let fields = |names: &[&str]| KindInfo {
+            output_fields: names.iter().map(|s| s.to_string()).collect(),
+            ..KindInfo::default()
+        };
+        let incident = fields(&["sys_id", "number", "state", "short_description"]);
+        // The group's words off the front: `Incident Number` in `Incident` is `number`.
+        assert_eq!(
+            named_output(&out(Some("Incident"), "Incident Number", None), &incident),
+            Some("number".into())
+        );
+        assert_eq!(
+            named_output(&out(Some("Incident"), "State", None), &incident),
+            Some("state".into())
+        );
+        // `System ID` is not `sys_id` by any rule: nothing is guessed.
+        assert_eq!(
+            named_output(&out(Some("Incident"), "System ID", None), &incident),
+            None
+        );
+        // Case, spaces and punctuation do not count; the display name is tried too.
+        let user = fields(&["id", "displayName", "userPrincipalName"]);
+        assert_eq!(
+            named_output(&out(Some("User"), "Display Name", None), &user),
+            Some("displayName".into())
+        );
+        assert_eq!(
+            named_output(&out(None, "upn", Some("User Principal Name")), &user),
+            Some("userPrincipalName".into())
+        );
+        // Several group words: `Record ID` in `New Record` is `id`.
+        let record = fields(&["id", "success", "errors"]);
+        assert_eq!(
+            named_output(&out(Some("New Record"), "Record ID", None), &record),
+            Some("id".into())
+        );
+        // `group key` comes first: `Issue/Key` is `issuekey` before it is `key`.
+        let both = fields(&["key", "issue_key"]);
+        assert_eq!(
+            named_output(&out(Some("Issue"), "Key", None), &both),
+            Some("issue_key".into())
+        );
+        // Two fields of one name place nothing.
+        let twice = fields(&["sys_id", "sysId"]);
+        assert_eq!(named_output(&out(None, "Sys ID", None), &twice), None);
+        // The action's own names win, by `Group/key` or by key.
+        let named = KindInfo {
+            okta_outputs: vec![
+                ("Incident/System ID".into(), "sys_id".into()),
+                ("Issue Key".into(), "key".into()),
+            ],
+            ..incident.clone()
+        };
+        assert_eq!(
+            named_output(&out(Some("Incident"), "System ID", None), &named),
+            Some("sys_id".into())
+        );
+        assert_eq!(
+            named_output(&out(None, "Issue Key", None), &named),
+            Some("key".into())
+        );
+        // No fields known (an output of type `any`): nothing is placed.
+        assert_eq!(
+            named_output(&out(Some("Incident"), "Number", None), &KindInfo::default()),
+            None
         );
     }
 
