@@ -79,8 +79,14 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ),
     ("auth0.yaml", include_str!("../../connectors/auth0.yaml")),
     ("openai.yaml", include_str!("../../connectors/openai.yaml")),
-    ("shopify.yaml", include_str!("../../connectors/shopify.yaml")),
-    ("marketo.yaml", include_str!("../../connectors/marketo.yaml")),
+    (
+        "shopify.yaml",
+        include_str!("../../connectors/shopify.yaml"),
+    ),
+    (
+        "marketo.yaml",
+        include_str!("../../connectors/marketo.yaml"),
+    ),
 ];
 
 /// A compiled connector with the specs that register it.
