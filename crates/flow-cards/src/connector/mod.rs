@@ -78,6 +78,15 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../connectors/google_sheets.yaml"),
     ),
     ("auth0.yaml", include_str!("../../connectors/auth0.yaml")),
+    ("openai.yaml", include_str!("../../connectors/openai.yaml")),
+    (
+        "shopify.yaml",
+        include_str!("../../connectors/shopify.yaml"),
+    ),
+    (
+        "marketo.yaml",
+        include_str!("../../connectors/marketo.yaml"),
+    ),
 ];
 
 /// A compiled connector with the specs that register it.

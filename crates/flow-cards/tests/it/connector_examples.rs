@@ -40,6 +40,9 @@ async fn every_builtin_connector_example_holds() {
         "salesforce",
         "jamf",
         "servicenow",
+        "openai",
+        "shopify",
+        "marketo",
     ] {
         assert!(with_examples.contains(name), "{name} has no example");
     }
