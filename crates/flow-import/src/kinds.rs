@@ -213,7 +213,8 @@ impl Kinds {
     pub fn connector_kind(&self, app: &str, name: &str) -> Option<&str> {
         let n = normalize(name);
         let names = app_names(app);
-        let mut keys = vec![format!("{} {n}", normalize(app))];
+        let base = app_base(app);
+        let mut keys = vec![format!("{} {n}", normalize(base))];
         if let Some((console, _)) = names {
             keys.push(format!("{} {n}", normalize(console)));
         }
@@ -224,7 +225,7 @@ impl Kinds {
             }
         }
         let action = action_name(name);
-        let app_flat = app.to_ascii_lowercase().replace(['_', '-'], "");
+        let app_flat = base.to_ascii_lowercase().replace(['_', '-'], "");
         self.kinds
             .keys()
             .find(|k| {
@@ -364,6 +365,10 @@ mod tests {
         assert_eq!(key_words("sendEmail2"), "send Email");
         assert_eq!(key_words("searchUsers_BAejT5bvR1Y"), "search Users");
         assert_eq!(app_base("googlesheets2_29"), "googlesheets");
+        assert_eq!(
+            k.connector_kind("salesforce2_29", "freeze User"),
+            Some("salesforce.freeze_user")
+        );
         assert_eq!(app_base("salesforce2_29"), "salesforce");
         assert_eq!(app_base("jira2"), "jira2");
         assert_eq!(app_base("auth0_293ca73ef2a04fe48eaa3bb7876df2e6"), "auth0");

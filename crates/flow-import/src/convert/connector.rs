@@ -107,16 +107,34 @@ fn group_input(f: &Field) -> Option<String> {
         .filter(|g| !g.is_empty())
 }
 
+/// An input key without the `_` and six random capitals and digits partner connectors'
+/// keys may end with (`relative_url_71DP9C` → `relative_url`, `id_VCMXSM` → `id`).
+fn bare_key(key: &str) -> &str {
+    match key.rsplit_once('_') {
+        Some((base, id))
+            if id.len() == 6
+                && !base.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) =>
+        {
+            base
+        }
+        _ => key,
+    }
+}
+
 /// The action input names an Okta input may stand for, most specific first.
 fn candidates(f: &Field) -> Vec<String> {
-    let key = snake(&f.key, "");
+    let bare = bare_key(&f.key);
+    let key = snake(bare, "");
     let mut out = Vec::new();
     let group = f
         .group
         .as_deref()
         .filter(|g| !PLAIN_GROUPS.contains(&g.to_ascii_lowercase().as_str()));
     if let Some(g) = group {
-        out.push(snake(&format!("{g} {}", f.key), ""));
+        out.push(snake(&format!("{g} {bare}"), ""));
     }
     out.push(key);
     if let Some(d) = &f.display_name {
@@ -239,7 +257,7 @@ impl<'a> Cx<'a> {
             // Every connector's Custom API Action: its Relative URL is flowctl's `path`, its
             // Request Type the `method`.
             if kind.ends_with(".api_request") {
-                match snake(&f.key, "").as_str() {
+                match snake(bare_key(&f.key), "").as_str() {
                     "relative_url" | "url" => names.insert(0, "path".into()),
                     "request_type" => names.insert(0, "method".into()),
                     // JSON in and out is what the action sends and reads already.
@@ -554,12 +572,18 @@ enum ResultSet {
     All,
 }
 
+/// The Result Set choices of Okta's cards (`Stream Records`, `First Matching List`, `all`,
+/// `First 200 Matching Records`), by their words.
 fn result_set(choice: &str) -> Option<ResultSet> {
-    let words = crate::names::words(choice).join(" ");
-    match words.as_str() {
-        "stream records" | "stream matching records" => Some(ResultSet::Stream),
-        "first matching record" | "first record" => Some(ResultSet::One),
-        "all records" | "all matching records" => Some(ResultSet::All),
+    let words = crate::names::words(choice);
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    match w.as_slice() {
+        ["stream", ..] => Some(ResultSet::Stream),
+        ["all", ..] => Some(ResultSet::All),
+        // "First Matching Record", "First Matching List": one (singular) record.
+        ["first", .., last] if !last.ends_with('s') && last.parse::<u64>().is_err() => {
+            Some(ResultSet::One)
+        }
         _ => first_n(choice).map(ResultSet::First),
     }
 }
@@ -827,5 +851,17 @@ mod tests {
         assert_eq!(candidates(&p), ["channel", "channel_id"]);
         assert_eq!(first_n("First 200 Records"), Some(200));
         assert_eq!(first_n("Stream Records"), None);
+        assert_eq!(
+            result_set("Stream Matching Records"),
+            Some(ResultSet::Stream)
+        );
+        assert_eq!(result_set("First Matching List"), Some(ResultSet::One));
+        assert_eq!(result_set("First Matching Record"), Some(ResultSet::One));
+        assert_eq!(result_set("all"), Some(ResultSet::All));
+        assert_eq!(
+            result_set("First 200 Matching Records"),
+            Some(ResultSet::First(200))
+        );
+        assert_eq!(result_set("Something Else"), None);
     }
 }
