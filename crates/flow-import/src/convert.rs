@@ -506,6 +506,20 @@ impl<'a> Cx<'a> {
                 })
                 .flatten()
                 .and_then(|k| Some((k.to_string(), kinds.get(k)?.clone())));
+            // Okta's Bulk User Import set to delete is the bulk-delete action.
+            let found = match found {
+                Some((kind, _))
+                    if kind == "okta.bulk_user_import"
+                        && m.input("parameters/importOperation").is_some_and(|f| {
+                            crate::export::text(Some(&f.data)).eq_ignore_ascii_case("delete")
+                        }) =>
+                {
+                    kinds
+                        .get("okta.bulk_user_delete")
+                        .map(|i| ("okta.bulk_user_delete".to_string(), i.clone()))
+                }
+                other => other,
+            };
             if let Some((kind, info)) = found {
                 return self.connector_card(m, id, &kind, &info).map(Some);
             }

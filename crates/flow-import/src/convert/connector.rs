@@ -26,6 +26,20 @@ const OWN_CHOICES: &[(&str, &str, &str)] = &[
     ("okta.update_user", "updateSemantics", "POST"),
 ];
 
+/// Okta inputs an action does without: (kind, Okta key). Map Profile Source Attributes names
+/// the identity source only so the Okta canvas can list its attributes; the mapping itself does
+/// not use it.
+const UNUSED_INPUTS: &[(&str, &str)] = &[
+    ("okta.map_profile_source_attributes", "application"),
+    ("okta.map_profile_source_attributes", "applicationID"),
+];
+
+/// Okta inputs whose action input has another name: (kind, Okta `group/key`, input).
+const INPUT_NAMES: &[(&str, &str, &str)] = &[
+    ("okta.bulk_user_import", "Data/Users", "profiles"),
+    ("okta.bulk_user_delete", "Data/Users", "profiles"),
+];
+
 /// An Okta Yes/No (or True/False) choice as a boolean.
 fn yes_no(choice: &str) -> Option<bool> {
     match choice.trim().to_ascii_lowercase().as_str() {
@@ -228,6 +242,45 @@ impl<'a> Cx<'a> {
                 }
                 continue;
             }
+            if UNUSED_INPUTS
+                .iter()
+                .any(|(k, key)| *k == kind && f.key == *key)
+            {
+                continue;
+            }
+            // The app an Okta card acts on, chosen in its options (an app id), or "-- Enter
+            // Application ID --": the id is then the card's Application ID input.
+            if group == "parameters" && !wired && f.key == "application" {
+                let choice = text(Some(&f.data));
+                if choice.trim_start().starts_with("--") {
+                    continue;
+                }
+                if let Some(name) = ["app_id", "identity_source_id"]
+                    .into_iter()
+                    .find(|n| has(n))
+                {
+                    if with.iter().any(|(n, _)| n == name) {
+                        return Err(format!("two of its inputs are `{name}` of `{kind}`"));
+                    }
+                    with.push((name.into(), Yaml::str(choice)));
+                    continue;
+                }
+            }
+            // Import Operation: Map Profile Source Attributes' `operation`; Bulk User Import's
+            // is the action itself (bulk upsert or bulk delete).
+            if group == "parameters" && !wired && f.key == "importOperation" {
+                let op = text(Some(&f.data)).to_ascii_lowercase();
+                if has("operation") {
+                    with.push(("operation".into(), Yaml::str(op)));
+                    continue;
+                }
+                if matches!(
+                    (kind, op.as_str()),
+                    ("okta.bulk_user_import", "upsert") | ("okta.bulk_user_delete", "delete")
+                ) {
+                    continue;
+                }
+            }
             if group == "parameters"
                 && !wired
                 && OWN_CHOICES.iter().any(|(k, key, choice)| {
@@ -253,6 +306,16 @@ impl<'a> Cx<'a> {
             let mut names = candidates(f);
             if group == "inputs" && f.key.eq_ignore_ascii_case("query") {
                 names.extend(["q".to_string(), "query".to_string()]);
+            }
+            if let Some((_, _, input)) = INPUT_NAMES
+                .iter()
+                .find(|(k, label, _)| *k == kind && f.label() == *label)
+            {
+                names.insert(0, (*input).to_string());
+            }
+            // Okta's Application ID (`Application/applicationID`) of Okta's app cards.
+            if names.iter().any(|n| n == "application_id") {
+                names.extend(["app_id".to_string(), "identity_source_id".to_string()]);
             }
             // Every connector's Custom API Action: its Relative URL is flowctl's `path`, its
             // Request Type the `method`.
