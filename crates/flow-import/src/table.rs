@@ -1298,6 +1298,92 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
+    // Get, Put, Patch and Delete: HTTP Post's fields, another method (Get seen in the public
+    // templates; the others follow it).
+    card(
+        "httpfunctions:get",
+        "HTTP Get",
+        CardMap {
+            card: "http.request",
+            connection: None,
+            args: &[
+                ("method", Arg::Const(Konst::Str("GET"))),
+                ("url", Arg::Input(&["Request/URL"])),
+                ("query", Arg::Input(&["Request/Query"])),
+                ("headers", Arg::Input(&["Request/Headers"])),
+                ("body", Arg::Input(&["Request/Body"])),
+            ],
+            outputs: &[
+                ("Response/Status Code", "status"),
+                ("Response/Headers", "headers"),
+                ("Response/Body", "body"),
+            ],
+            ignore: &[],
+        },
+    ),
+    card(
+        "httpfunctions:put",
+        "HTTP Put",
+        CardMap {
+            card: "http.request",
+            connection: None,
+            args: &[
+                ("method", Arg::Const(Konst::Str("PUT"))),
+                ("url", Arg::Input(&["Request/URL"])),
+                ("query", Arg::Input(&["Request/Query"])),
+                ("headers", Arg::Input(&["Request/Headers"])),
+                ("body", Arg::Input(&["Request/Body"])),
+            ],
+            outputs: &[
+                ("Response/Status Code", "status"),
+                ("Response/Headers", "headers"),
+                ("Response/Body", "body"),
+            ],
+            ignore: &[],
+        },
+    ),
+    card(
+        "httpfunctions:patch",
+        "HTTP Patch",
+        CardMap {
+            card: "http.request",
+            connection: None,
+            args: &[
+                ("method", Arg::Const(Konst::Str("PATCH"))),
+                ("url", Arg::Input(&["Request/URL"])),
+                ("query", Arg::Input(&["Request/Query"])),
+                ("headers", Arg::Input(&["Request/Headers"])),
+                ("body", Arg::Input(&["Request/Body"])),
+            ],
+            outputs: &[
+                ("Response/Status Code", "status"),
+                ("Response/Headers", "headers"),
+                ("Response/Body", "body"),
+            ],
+            ignore: &[],
+        },
+    ),
+    card(
+        "httpfunctions:delete",
+        "HTTP Delete",
+        CardMap {
+            card: "http.request",
+            connection: None,
+            args: &[
+                ("method", Arg::Const(Konst::Str("DELETE"))),
+                ("url", Arg::Input(&["Request/URL"])),
+                ("query", Arg::Input(&["Request/Query"])),
+                ("headers", Arg::Input(&["Request/Headers"])),
+                ("body", Arg::Input(&["Request/Body"])),
+            ],
+            outputs: &[
+                ("Response/Status Code", "status"),
+                ("Response/Headers", "headers"),
+                ("Response/Body", "body"),
+            ],
+            ignore: &[],
+        },
+    ),
     // Tables.
     special(
         "stash:searchRows2",
