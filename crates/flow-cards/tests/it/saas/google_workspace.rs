@@ -136,3 +136,61 @@ async fn send_email_posts_a_base64url_rfc2822_message_to_gmail() {
         .unwrap();
     assert_eq!(decoded, b"Hallo Bob");
 }
+
+#[tokio::test]
+async fn offboarding_reads_and_deletes_app_passwords_tokens_and_devices() {
+    let f = google().await;
+    let steps = "  - { id: asps, card: google_workspace.read_user_asps, with: { connection: c, user_id: liz@example.com } }
+  - { id: del_asp, card: google_workspace.delete_user_asp, with: { connection: c, user_id: liz@example.com, code_id: \"{{ asps.0.codeId }}\" } }
+  - { id: tokens, card: google_workspace.read_user_access_tokens, with: { connection: c, user_id: liz@example.com } }
+  - { id: del_token, card: google_workspace.delete_user_access_token, with: { connection: c, user_id: liz@example.com, client_id: \"{{ tokens.0.clientId }}\" } }
+  - { id: devices, card: google_workspace.read_user_mobile_devices, with: { connection: c, email: liz@example.com } }
+  - { id: del_device, card: google_workspace.delete_mobile_device, with: { connection: c, resource_id: \"{{ devices.0.resourceId }}\" } }
+  - { id: off, card: google_workspace.deactivate_user, with: { connection: c, user: liz@example.com } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    let codes: Vec<u64> = out(&r, "asps")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["codeId"].as_u64().unwrap())
+        .collect();
+    assert_eq!(codes, [7, 9]);
+    assert_req(&req(&f, 0), "GET", &format!("{LIZ}/asps"), None);
+    assert_req(&req(&f, 1), "DELETE", &format!("{LIZ}/asps/7"), None);
+    assert_eq!(out(&r, "del_asp"), json!(204));
+    assert_eq!(out(&r, "tokens")[0]["displayText"], "Example App");
+    assert_req(
+        &req(&f, 3),
+        "DELETE",
+        &format!("{LIZ}/tokens/1234567890.apps.googleusercontent.com"),
+        None,
+    );
+    // Two pages of devices, the second after the first's nextPageToken.
+    let devices = out(&r, "devices");
+    let models: Vec<&str> = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["Pixel 8", "iPhone 15"]);
+    let first = req(&f, 4);
+    assert_eq!(
+        first.query_param("query").as_deref(),
+        Some("email:liz@example.com")
+    );
+    assert_eq!(
+        req(&f, 5).query_param("pageToken").as_deref(),
+        Some("Q0FFU0FnZ0Q")
+    );
+    assert_req(
+        &req(&f, 6),
+        "DELETE",
+        "/admin/directory/v1/customer/my_customer/devices/mobile/AFiQxQ8Qd0",
+        None,
+    );
+    assert_eq!(out(&r, "off"), json!(200));
+    assert_req(&req(&f, 7), "PUT", LIZ, None);
+    assert_eq!(body(&req(&f, 7)), json!({ "suspended": true }));
+}
