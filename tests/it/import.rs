@@ -1008,8 +1008,7 @@ fn microsoft_and_google_admin_cards_of_the_public_templates_import_and_run() {
     let activation = dry("o365-activation", &user);
     assert_eq!(activation["status"], "succeeded", "{activation}");
     assert_eq!(
-        activation["output"]["licenses"][0]["skuPartNumber"],
-        "ENTERPRISEPREMIUM",
+        activation["output"]["licenses"][0]["skuPartNumber"], "ENTERPRISEPREMIUM",
         "{activation}"
     );
     let offboarding = dry("google-offboarding", &user);

@@ -13,7 +13,7 @@ async fn google() -> RecordedFake {
 #[tokio::test]
 async fn read_suspend_unsuspend_and_update() {
     let f = google().await;
-    let steps = "  - { id: get, card: google_workspace.read_user, with: { connection: c, user: liz@example.com } }
+    let steps = "  - { id: get, card: google_workspace.read_user, with: { connection: c, user_id: liz@example.com } }
   - { id: sus, card: google_workspace.suspend_user, with: { connection: c, user: liz@example.com } }
   - { id: uns, card: google_workspace.unsuspend_user, with: { connection: c, user: liz@example.com } }
   - { id: upd, card: google_workspace.update_user, with: { connection: c, user: liz@example.com, fields: { orgUnitPath: /Leavers } } }
@@ -32,7 +32,7 @@ async fn read_suspend_unsuspend_and_update() {
 #[tokio::test]
 async fn an_unknown_user_is_not_found_with_googles_status() {
     let f = google().await;
-    let r = run(&f, "", CONN, "  - { id: get, card: google_workspace.read_user, with: { connection: c, user: nobody@example.com } }\n").await;
+    let r = run(&f, "", CONN, "  - { id: get, card: google_workspace.read_user, with: { connection: c, user_id: nobody@example.com } }\n").await;
     let e = err(&r, "get");
     assert_eq!(
         (e["kind"].as_str(), e["code"].as_str()),

@@ -38,7 +38,12 @@ async fn an_unknown_user_is_not_found_with_graphs_code_and_message() {
     );
     // No `select`: the properties Okta's Read User gives, the license ones among them.
     let select = req(&f, 0).query_param("$select").unwrap_or_default();
-    for p in ["accountEnabled", "userType", "licenseAssignmentStates", "assignedLicenses"] {
+    for p in [
+        "accountEnabled",
+        "userType",
+        "licenseAssignmentStates",
+        "assignedLicenses",
+    ] {
         assert!(select.split(',').any(|s| s == p), "{select}");
     }
 }
@@ -195,7 +200,10 @@ async fn send_mail_takes_lists_and_sends_from_the_connections_mailbox() {
     assert_req(&q, "POST", "/v1.0/users/ops%40contoso.com/sendMail", None);
     assert_eq!(q.header("authorization"), Some(bearer().as_str()));
     let message = &body(&q)["message"];
-    assert_eq!(message["body"], json!({ "contentType": "HTML", "content": "<p>Hi</p>" }));
+    assert_eq!(
+        message["body"],
+        json!({ "contentType": "HTML", "content": "<p>Hi</p>" })
+    );
     assert_eq!(
         message["toRecipients"],
         json!([
@@ -217,7 +225,10 @@ async fn send_mail_without_any_mailbox_fails_before_sending() {
     let e = err(&r, "m");
     assert_eq!(e["kind"], "input");
     assert!(
-        e["message"].as_str().unwrap().contains("no mailbox to send from"),
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("no mailbox to send from"),
         "{e}"
     );
     assert!(f.requests().is_empty(), "nothing is sent");

@@ -140,7 +140,7 @@ async fn google_service_account_jwt_grant() {
     ]);
     let r = run_env(
         "{ kind: google_workspace, base_url: \"${env:BASE}\", key_json: \"${env:KEY}\", subject: admin@example.com }",
-        "  - { id: get, card: google_workspace.read_user, with: { connection: c, user: liz@example.com } }\n",
+        "  - { id: get, card: google_workspace.read_user, with: { connection: c, user_id: liz@example.com } }\n",
         env,
     )
     .await;
