@@ -969,7 +969,7 @@ fn docs_name_every_card_of_the_table() {
 /// Office 365 Mail's Send Email (To/CC/BCC lists in the `Fields` group, Message Type),
 /// Office 365 Admin's Read User, Enable/Disable User Account, Get Licenses, Assign/Remove
 /// License, Add User to Group and Create Guest User, and Google Workspace Admin's Read User,
-/// Read All User ASPs / Access Tokens / Devices and Deactivate User, with the addresses and input keys
+/// Read User Licenses, Read All User ASPs / Access Tokens / Devices and Deactivate User, with the addresses and input keys
 /// of the public templates, import completely into a project that validates and runs (dry).
 /// Send Email sends as a mailbox: the imported connection has none until one is set.
 #[test]
@@ -977,7 +977,7 @@ fn microsoft_and_google_admin_cards_of_the_public_templates_import_and_run() {
     let (dir, project) = imported(
         "apps-microsoft-google",
         "apps-microsoft-google.flow",
-        "5 of 5 flows converted (21 of 21 cards)",
+        "5 of 5 flows converted (22 of 22 cards)",
         &[
             "flowctl.yaml",
             "flows/notify-by-office-365.yaml",
@@ -1016,6 +1016,10 @@ fn microsoft_and_google_admin_cards_of_the_public_templates_import_and_run() {
     assert!(
         offboarding.to_string().contains("/asps"),
         "the rehearsed requests name the user's app passwords: {offboarding}"
+    );
+    assert_eq!(
+        offboarding["output"]["licenses"][0]["userId"], "liz@example.com",
+        "{offboarding}"
     );
     for flow in ["o365-deactivation", "create-o365-guest"] {
         let record = dry(flow, &user);

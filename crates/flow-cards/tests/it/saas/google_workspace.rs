@@ -194,3 +194,66 @@ async fn offboarding_reads_and_deletes_app_passwords_tokens_and_devices() {
     assert_req(&req(&f, 7), "PUT", LIZ, None);
     assert_eq!(body(&req(&f, 7)), json!({ "suspended": true }));
 }
+
+#[tokio::test]
+async fn licenses_are_read_for_one_user_assigned_and_removed_on_the_license_managers_host() {
+    let f = google().await;
+    // `licensing_url` points at the same fake (the License Manager is a separate host).
+    let conn = "{ kind: google_workspace, base_url: \"${env:BASE}\", licensing_url: \"${env:BASE}\", token: \"${env:SECRET}\" }";
+    let steps = "  - { id: ls, card: google_workspace.read_user_licenses, with: { connection: c, user_id: liz@example.com } }
+  - { id: add, card: google_workspace.assign_license, with: { connection: c, user_id: liz@example.com, product_id: Google-Apps, sku_id: \"1010020020\" } }
+  - { id: rm, card: google_workspace.remove_license, with: { connection: c, user_id: liz@example.com, product_id: Google-Apps, sku_id: \"1010020020\" } }
+";
+    let r = ok(&f, "", conn, steps).await;
+    // Two pages of the account's assignments; only Liz's (compared without case) is kept.
+    let licenses = out(&r, "ls");
+    assert_eq!(licenses.as_array().map(Vec::len), Some(1), "{licenses}");
+    assert_eq!(licenses[0]["skuName"], "Google Workspace Enterprise Plus");
+    let first = req(&f, 0);
+    assert_req(
+        &first,
+        "GET",
+        "/apps/licensing/v1/product/Google-Apps/users",
+        Some("customerId=my_customer&maxResults=1000"),
+    );
+    assert_eq!(first.header("authorization"), Some(bearer().as_str()));
+    assert_eq!(
+        req(&f, 1).query_param("pageToken").as_deref(),
+        Some("bGljZW5zZXMtcGFnZS0y")
+    );
+    assert_eq!(out(&r, "add")["userId"], "liz@example.com");
+    let add = req(&f, 2);
+    assert_req(
+        &add,
+        "POST",
+        "/apps/licensing/v1/product/Google-Apps/sku/1010020020/user",
+        None,
+    );
+    assert_eq!(body(&add), json!({ "userId": "liz@example.com" }));
+    assert_eq!(out(&r, "rm"), json!(204));
+    assert_req(
+        &req(&f, 3),
+        "DELETE",
+        "/apps/licensing/v1/product/Google-Apps/sku/1010020020/user/liz%40example.com",
+        None,
+    );
+}
+
+#[tokio::test]
+async fn removing_a_license_the_user_lacks_is_not_found() {
+    let f = google().await;
+    let conn = "{ kind: google_workspace, base_url: \"${env:BASE}\", licensing_url: \"${env:BASE}\", token: \"${env:SECRET}\" }";
+    let r = run(&f, "", conn, "  - { id: rm, card: google_workspace.remove_license, with: { connection: c, user_id: liz@example.com, product_id: Google-Apps, sku_id: \"1010020026\" } }\n").await;
+    let e = err(&r, "rm");
+    assert_eq!(
+        (e["kind"].as_str(), e["code"].as_str()),
+        (Some("not_found"), Some("NOT_FOUND"))
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not have a license"),
+        "{e}"
+    );
+}
