@@ -1021,6 +1021,30 @@ fn microsoft_and_google_admin_cards_of_the_public_templates_import_and_run() {
         offboarding["output"]["licenses"][0]["userId"], "liz@example.com",
         "{offboarding}"
     );
+    // Against the recorded fakes (`--fakes`): the License Manager's own host goes to the fake
+    // too, and only Liz's assignment of the account's two pages is kept.
+    let faked = in_project(
+        &project,
+        &[
+            "run",
+            "google-offboarding",
+            "--input",
+            &user,
+            "--fakes",
+            "--json",
+        ],
+    )
+    .ok();
+    let faked: serde_json::Value = serde_json::from_str(&faked.stdout).unwrap();
+    assert_eq!(faked["status"], "succeeded", "{faked}");
+    assert_eq!(
+        faked["output"]["licenses"][0]["skuName"], "Google Workspace Enterprise Plus",
+        "{faked}"
+    );
+    assert_eq!(
+        faked["output"]["devices"][1]["model"], "iPhone 15",
+        "{faked}"
+    );
     for flow in ["o365-deactivation", "create-o365-guest"] {
         let record = dry(flow, &user);
         assert_eq!(record["status"], "succeeded", "{flow}: {record}");
