@@ -222,6 +222,13 @@ impl ConnectorFakes {
         };
         if let Some(obj) = settings.as_object_mut() {
             obj.insert("base_url".into(), Value::String(fake.base_url().into()));
+            // Other API roots of the connector (Gmail's `gmail_url`, the License Manager's
+            // `licensing_url`) go to the same fake: nothing may reach the real hosts.
+            for (key, def) in &live.connector.def.settings {
+                if def.url && key != "base_url" && key != "login_url" {
+                    obj.insert(key.clone(), Value::String(fake.base_url().into()));
+                }
+            }
         }
         let oauth = ["client_id", "refresh_token", "private_key", "key_json"]
             .iter()

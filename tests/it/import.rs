@@ -1139,3 +1139,116 @@ fn salesforce_jamf_classic_and_servicenow_template_cards_import_completely() {
         "{record}"
     );
 }
+
+/// Office 365 Mail's Send Email (To/CC/BCC lists in the `Fields` group, Message Type),
+/// Office 365 Admin's Read User, Enable/Disable User Account, Get Licenses, Assign/Remove
+/// License, Add User to Group and Create Guest User, and Google Workspace Admin's Read User,
+/// Read User Licenses, Read All User ASPs / Access Tokens / Devices and Deactivate User, with the addresses and input keys
+/// of the public templates, import completely into a project that validates and runs (dry).
+/// Send Email sends as a mailbox: the imported connection has none until one is set.
+#[test]
+fn microsoft_and_google_admin_cards_of_the_public_templates_import_and_run() {
+    let (dir, project) = imported(
+        "apps-microsoft-google",
+        "apps-microsoft-google.flow",
+        "5 of 5 flows converted (22 of 22 cards)",
+        &[
+            "flowctl.yaml",
+            "flows/notify-by-office-365.yaml",
+            "flows/o365-activation.yaml",
+            "flows/o365-deactivation.yaml",
+            "flows/create-o365-guest.yaml",
+            "flows/google-offboarding.yaml",
+        ],
+    );
+    let input = |name: &str, json: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, json).unwrap();
+        path.display().to_string()
+    };
+    let dry = |flow: &str, input: &str| {
+        let out = in_project(
+            &project,
+            &["run", flow, "--input", input, "--dry-run", "--json"],
+        );
+        serde_json::from_str::<serde_json::Value>(&out.stdout).unwrap_or_else(|e| {
+            panic!("{flow}: {e}\n{}\n{}", out.stdout, out.stderr);
+        })
+    };
+    let user = input(
+        "user.json",
+        r#"{"user": "alice@contoso.com", "sku": "c7df2760-2c81-4ef7-b578-5b5392b571df", "group": "02bd9fd6-8f93-4758-87c3-1fb73740a315", "email": "liz@example.com", "name": "Liz"}"#,
+    );
+    let activation = dry("o365-activation", &user);
+    assert_eq!(activation["status"], "succeeded", "{activation}");
+    assert_eq!(
+        activation["output"]["licenses"][0]["skuPartNumber"], "ENTERPRISEPREMIUM",
+        "{activation}"
+    );
+    let offboarding = dry("google-offboarding", &user);
+    assert_eq!(offboarding["status"], "succeeded", "{offboarding}");
+    assert!(
+        offboarding.to_string().contains("/asps"),
+        "the rehearsed requests name the user's app passwords: {offboarding}"
+    );
+    assert_eq!(
+        offboarding["output"]["licenses"][0]["userId"], "liz@example.com",
+        "{offboarding}"
+    );
+    // Against the recorded fakes (`--fakes`): the License Manager's own host goes to the fake
+    // too, and only Liz's assignment of the account's two pages is kept.
+    let faked = in_project(
+        &project,
+        &[
+            "run",
+            "google-offboarding",
+            "--input",
+            &user,
+            "--fakes",
+            "--json",
+        ],
+    )
+    .ok();
+    let faked: serde_json::Value = serde_json::from_str(&faked.stdout).unwrap();
+    assert_eq!(faked["status"], "succeeded", "{faked}");
+    assert_eq!(
+        faked["output"]["licenses"][0]["skuName"], "Google Workspace Enterprise Plus",
+        "{faked}"
+    );
+    assert_eq!(
+        faked["output"]["devices"][1]["model"], "iPhone 15",
+        "{faked}"
+    );
+    for flow in ["o365-deactivation", "create-o365-guest"] {
+        let record = dry(flow, &user);
+        assert_eq!(record["status"], "succeeded", "{flow}: {record}");
+    }
+    // Okta sends as the connection's user; flowctl's connection needs its `mailbox`.
+    let mail = input(
+        "mail.json",
+        r#"{"recipients": ["bob@contoso.com", "eve@contoso.com"], "subject": "Access changed"}"#,
+    );
+    let failed = dry("notify-by-office-365", &mail);
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(
+        failed.to_string().contains("no mailbox to send from"),
+        "{failed}"
+    );
+    let config = project.join("flowctl.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let with_mailbox = text.replace(
+        "  office365mail:\n    kind: microsoft365\n",
+        "  office365mail:\n    kind: microsoft365\n    mailbox: ops@contoso.com\n",
+    );
+    assert_ne!(text, with_mailbox, "the mail connection is written");
+    std::fs::write(&config, with_mailbox).unwrap();
+    validates(&project);
+    let sent = dry("notify-by-office-365", &mail);
+    assert_eq!(sent["status"], "succeeded", "{sent}");
+    let sent_text = sent.to_string();
+    assert!(
+        sent_text.contains("ops%40contoso.com/sendMail"),
+        "{sent_text}"
+    );
+    assert!(sent_text.contains("eve@contoso.com"), "{sent_text}");
+}

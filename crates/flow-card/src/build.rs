@@ -297,6 +297,7 @@ fn static_kind(kind: &str) -> &'static str {
         "slack_webhook" => "slack_webhook",
         "http" => "http",
         "google_workspace" => "google_workspace",
+        "microsoft365" => "microsoft365",
         "key" => "key",
         _ => "unknown",
     }

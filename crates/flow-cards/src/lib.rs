@@ -29,6 +29,7 @@ pub mod google_workspace;
 pub mod http;
 pub mod json;
 pub mod list;
+pub mod microsoft365;
 pub mod number;
 pub mod object;
 pub mod okta;
@@ -70,6 +71,7 @@ static FAMILIES: &[&[Builtin]] = &[
     http::CARDS,
     okta::CARDS,
     google_workspace::CARDS,
+    microsoft365::CARDS,
     slack::CARDS,
     table::CARDS,
 ];

@@ -1519,7 +1519,7 @@ mod tests {
 
     /// The connectors whose cards are Rust cards of the registry (found by name, as YAML
     /// connector actions are).
-    const CONNECTORS: &[&str] = &["okta", "slack", "google_workspace"];
+    const CONNECTORS: &[&str] = &["okta", "slack", "google_workspace", "microsoft365"];
 
     #[test]
     fn one_entry_per_address() {

@@ -1,6 +1,7 @@
 //! Google Workspace cards written in Rust on the `google_workspace` connector's connection
 //! (`crates/flow-cards/connectors/google_workspace.yaml`): what the connector format cannot
-//! express, such as Gmail's base64url-encoded RFC 2822 message.
+//! express, such as Gmail's base64url-encoded RFC 2822 message, and the license cards of the
+//! Enterprise License Manager API, which lives on its own host.
 
 use flow_card::expr::ConnKind;
 
@@ -11,4 +12,11 @@ impl ConnKind for GoogleWorkspace {
     const MARKER: &'static str = "$flowctl::conn:google_workspace";
 }
 
-cards!(send_email);
+pub mod licensing;
+
+cards!(
+    send_email,
+    read_user_licenses,
+    assign_license,
+    remove_license
+);

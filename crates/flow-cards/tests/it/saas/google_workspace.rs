@@ -13,7 +13,7 @@ async fn google() -> RecordedFake {
 #[tokio::test]
 async fn read_suspend_unsuspend_and_update() {
     let f = google().await;
-    let steps = "  - { id: get, card: google_workspace.read_user, with: { connection: c, user: liz@example.com } }
+    let steps = "  - { id: get, card: google_workspace.read_user, with: { connection: c, user_id: liz@example.com } }
   - { id: sus, card: google_workspace.suspend_user, with: { connection: c, user: liz@example.com } }
   - { id: uns, card: google_workspace.unsuspend_user, with: { connection: c, user: liz@example.com } }
   - { id: upd, card: google_workspace.update_user, with: { connection: c, user: liz@example.com, fields: { orgUnitPath: /Leavers } } }
@@ -32,7 +32,7 @@ async fn read_suspend_unsuspend_and_update() {
 #[tokio::test]
 async fn an_unknown_user_is_not_found_with_googles_status() {
     let f = google().await;
-    let r = run(&f, "", CONN, "  - { id: get, card: google_workspace.read_user, with: { connection: c, user: nobody@example.com } }\n").await;
+    let r = run(&f, "", CONN, "  - { id: get, card: google_workspace.read_user, with: { connection: c, user_id: nobody@example.com } }\n").await;
     let e = err(&r, "get");
     assert_eq!(
         (e["kind"].as_str(), e["code"].as_str()),
@@ -135,4 +135,125 @@ async fn send_email_posts_a_base64url_rfc2822_message_to_gmail() {
         .decode(text.trim_end())
         .unwrap();
     assert_eq!(decoded, b"Hallo Bob");
+}
+
+#[tokio::test]
+async fn offboarding_reads_and_deletes_app_passwords_tokens_and_devices() {
+    let f = google().await;
+    let steps = "  - { id: asps, card: google_workspace.read_user_asps, with: { connection: c, user_id: liz@example.com } }
+  - { id: del_asp, card: google_workspace.delete_user_asp, with: { connection: c, user_id: liz@example.com, code_id: \"{{ asps.0.codeId }}\" } }
+  - { id: tokens, card: google_workspace.read_user_access_tokens, with: { connection: c, user_id: liz@example.com } }
+  - { id: del_token, card: google_workspace.delete_user_access_token, with: { connection: c, user_id: liz@example.com, client_id: \"{{ tokens.0.clientId }}\" } }
+  - { id: devices, card: google_workspace.read_user_mobile_devices, with: { connection: c, email: liz@example.com } }
+  - { id: del_device, card: google_workspace.delete_mobile_device, with: { connection: c, resource_id: \"{{ devices.0.resourceId }}\" } }
+  - { id: off, card: google_workspace.deactivate_user, with: { connection: c, user: liz@example.com } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    let codes: Vec<u64> = out(&r, "asps")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["codeId"].as_u64().unwrap())
+        .collect();
+    assert_eq!(codes, [7, 9]);
+    assert_req(&req(&f, 0), "GET", &format!("{LIZ}/asps"), None);
+    assert_req(&req(&f, 1), "DELETE", &format!("{LIZ}/asps/7"), None);
+    assert_eq!(out(&r, "del_asp"), json!(204));
+    assert_eq!(out(&r, "tokens")[0]["displayText"], "Example App");
+    assert_req(
+        &req(&f, 3),
+        "DELETE",
+        &format!("{LIZ}/tokens/1234567890.apps.googleusercontent.com"),
+        None,
+    );
+    // Two pages of devices, the second after the first's nextPageToken.
+    let devices = out(&r, "devices");
+    let models: Vec<&str> = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["Pixel 8", "iPhone 15"]);
+    let first = req(&f, 4);
+    assert_eq!(
+        first.query_param("query").as_deref(),
+        Some("email:liz@example.com")
+    );
+    assert_eq!(
+        req(&f, 5).query_param("pageToken").as_deref(),
+        Some("Q0FFU0FnZ0Q")
+    );
+    assert_req(
+        &req(&f, 6),
+        "DELETE",
+        "/admin/directory/v1/customer/my_customer/devices/mobile/AFiQxQ8Qd0",
+        None,
+    );
+    assert_eq!(out(&r, "off"), json!(200));
+    assert_req(&req(&f, 7), "PUT", LIZ, None);
+    assert_eq!(body(&req(&f, 7)), json!({ "suspended": true }));
+}
+
+#[tokio::test]
+async fn licenses_are_read_for_one_user_assigned_and_removed_on_the_license_managers_host() {
+    let f = google().await;
+    // `licensing_url` points at the same fake (the License Manager is a separate host).
+    let conn = "{ kind: google_workspace, base_url: \"${env:BASE}\", licensing_url: \"${env:BASE}\", token: \"${env:SECRET}\" }";
+    let steps = "  - { id: ls, card: google_workspace.read_user_licenses, with: { connection: c, user_id: liz@example.com } }
+  - { id: add, card: google_workspace.assign_license, with: { connection: c, user_id: liz@example.com, product_id: Google-Apps, sku_id: \"1010020020\" } }
+  - { id: rm, card: google_workspace.remove_license, with: { connection: c, user_id: liz@example.com, product_id: Google-Apps, sku_id: \"1010020020\" } }
+";
+    let r = ok(&f, "", conn, steps).await;
+    // Two pages of the account's assignments; only Liz's (compared without case) is kept.
+    let licenses = out(&r, "ls");
+    assert_eq!(licenses.as_array().map(Vec::len), Some(1), "{licenses}");
+    assert_eq!(licenses[0]["skuName"], "Google Workspace Enterprise Plus");
+    let first = req(&f, 0);
+    assert_req(
+        &first,
+        "GET",
+        "/apps/licensing/v1/product/Google-Apps/users",
+        Some("customerId=my_customer&maxResults=1000"),
+    );
+    assert_eq!(first.header("authorization"), Some(bearer().as_str()));
+    assert_eq!(
+        req(&f, 1).query_param("pageToken").as_deref(),
+        Some("bGljZW5zZXMtcGFnZS0y")
+    );
+    assert_eq!(out(&r, "add")["userId"], "liz@example.com");
+    let add = req(&f, 2);
+    assert_req(
+        &add,
+        "POST",
+        "/apps/licensing/v1/product/Google-Apps/sku/1010020020/user",
+        None,
+    );
+    assert_eq!(body(&add), json!({ "userId": "liz@example.com" }));
+    assert_eq!(out(&r, "rm"), json!(204));
+    assert_req(
+        &req(&f, 3),
+        "DELETE",
+        "/apps/licensing/v1/product/Google-Apps/sku/1010020020/user/liz%40example.com",
+        None,
+    );
+}
+
+#[tokio::test]
+async fn removing_a_license_the_user_lacks_is_not_found() {
+    let f = google().await;
+    let conn = "{ kind: google_workspace, base_url: \"${env:BASE}\", licensing_url: \"${env:BASE}\", token: \"${env:SECRET}\" }";
+    let r = run(&f, "", conn, "  - { id: rm, card: google_workspace.remove_license, with: { connection: c, user_id: liz@example.com, product_id: Google-Apps, sku_id: \"1010020026\" } }\n").await;
+    let e = err(&r, "rm");
+    assert_eq!(
+        (e["kind"].as_str(), e["code"].as_str()),
+        (Some("not_found"), Some("NOT_FOUND"))
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not have a license"),
+        "{e}"
+    );
 }

@@ -36,7 +36,16 @@ async fn an_unknown_user_is_not_found_with_graphs_code_and_message() {
         e["message"].as_str().unwrap().contains("does not exist"),
         "{e}"
     );
-    assert_eq!(req(&f, 0).query, None, "an absent select sends no $select");
+    // No `select`: the properties Okta's Read User gives, the license ones among them.
+    let select = req(&f, 0).query_param("$select").unwrap_or_default();
+    for p in [
+        "accountEnabled",
+        "userType",
+        "licenseAssignmentStates",
+        "assignedLicenses",
+    ] {
+        assert!(select.split(',').any(|s| s == p), "{select}");
+    }
 }
 
 #[tokio::test]
@@ -171,9 +180,118 @@ async fn send_mail_builds_the_message() {
             "message": {
                 "subject": "Your account",
                 "body": { "contentType": "Text", "content": "Hello" },
-                "toRecipients": [{ "emailAddress": { "address": "bob@contoso.com" } }]
+                "toRecipients": [{ "emailAddress": { "address": "bob@contoso.com" } }],
+                "ccRecipients": [],
+                "bccRecipients": []
             },
             "saveToSentItems": true
+        })
+    );
+}
+
+#[tokio::test]
+async fn send_mail_takes_lists_and_sends_from_the_connections_mailbox() {
+    let f = graph().await;
+    let conn = "{ kind: microsoft365, base_url: \"${env:BASE}\", token: \"${env:SECRET}\", mailbox: ops@contoso.com }";
+    let steps = "  - { id: m, card: microsoft365.send_mail, with: { connection: c, to: [bob@contoso.com, eve@contoso.com], cc: \"carol@contoso.com\", bcc: [], subject: Access removed, body: \"<p>Hi</p>\", message_type: HTML } }\n";
+    let r = ok(&f, "", conn, steps).await;
+    assert_eq!(out(&r, "m"), json!(202));
+    let q = req(&f, 0);
+    assert_req(&q, "POST", "/v1.0/users/ops%40contoso.com/sendMail", None);
+    assert_eq!(q.header("authorization"), Some(bearer().as_str()));
+    let message = &body(&q)["message"];
+    assert_eq!(
+        message["body"],
+        json!({ "contentType": "HTML", "content": "<p>Hi</p>" })
+    );
+    assert_eq!(
+        message["toRecipients"],
+        json!([
+            { "emailAddress": { "address": "bob@contoso.com" } },
+            { "emailAddress": { "address": "eve@contoso.com" } }
+        ])
+    );
+    assert_eq!(
+        message["ccRecipients"],
+        json!([{ "emailAddress": { "address": "carol@contoso.com" } }])
+    );
+    assert_eq!(message["bccRecipients"], json!([]));
+}
+
+#[tokio::test]
+async fn send_mail_without_any_mailbox_fails_before_sending() {
+    let f = graph().await;
+    let r = run(&f, "", CONN, "  - { id: m, card: microsoft365.send_mail, with: { connection: c, to: bob@contoso.com, subject: Hi } }\n").await;
+    let e = err(&r, "m");
+    assert_eq!(e["kind"], "input");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("no mailbox to send from"),
+        "{e}"
+    );
+    assert!(f.requests().is_empty(), "nothing is sent");
+}
+
+#[tokio::test]
+async fn send_mail_from_an_unknown_mailbox_is_graphs_404() {
+    let f = graph().await;
+    let r = run(&f, "", CONN, "  - { id: m, card: microsoft365.send_mail, with: { connection: c, from: nobody@contoso.com, to: bob@contoso.com, subject: Hi } }\n").await;
+    let e = err(&r, "m");
+    assert_eq!(
+        (e["kind"].as_str(), e["code"].as_str()),
+        (Some("not_found"), Some("ErrorInvalidUser"))
+    );
+}
+
+#[tokio::test]
+async fn licenses_are_listed_assigned_and_removed() {
+    let f = graph().await;
+    let steps = "  - { id: ls, card: microsoft365.get_licenses, with: { connection: c } }
+  - { id: add, card: microsoft365.assign_license, with: { connection: c, user: alice@contoso.com, sku_id: \"{{ ls.0.skuId }}\" } }
+  - { id: rm, card: microsoft365.remove_license, with: { connection: c, user: alice@contoso.com, sku_id: c7df2760-2c81-4ef7-b578-5b5392b571df } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    let skus = out(&r, "ls");
+    assert_eq!(skus.as_array().map(Vec::len), Some(2));
+    assert_eq!(skus[0]["skuPartNumber"], "ENTERPRISEPREMIUM");
+    assert_req(&req(&f, 0), "GET", "/v1.0/subscribedSkus", None);
+    assert_eq!(
+        out(&r, "add")["assignedLicenses"][0]["skuId"],
+        "c7df2760-2c81-4ef7-b578-5b5392b571df"
+    );
+    let add = req(&f, 1);
+    assert_req(&add, "POST", &format!("{ALICE}/assignLicense"), None);
+    assert_eq!(
+        body(&add),
+        json!({ "addLicenses": [{ "skuId": "c7df2760-2c81-4ef7-b578-5b5392b571df" }], "removeLicenses": [] })
+    );
+    assert_eq!(out(&r, "rm")["assignedLicenses"], json!([]));
+    assert_eq!(
+        body(&req(&f, 2)),
+        json!({ "addLicenses": [], "removeLicenses": ["c7df2760-2c81-4ef7-b578-5b5392b571df"] })
+    );
+}
+
+#[tokio::test]
+async fn a_guest_invitation_gives_the_new_users_id() {
+    let f = graph().await;
+    let r = ok(&f, "", CONN, "  - { id: g, card: microsoft365.create_guest_user, with: { connection: c, invited_user_email_address: admin@fabrikam.com, invite_redirect_url: \"http://www.office.com\", invited_user_display_name: Fabrikam Admin, send_invitation_message: false, invited_user_type: Guest } }\n").await;
+    let g = out(&r, "g");
+    assert_eq!(g["invitedUser"], "243b1de4-ad9f-421c-a933-d55305fb165d");
+    assert_eq!(g["status"], "PendingAcceptance");
+    let q = req(&f, 0);
+    assert_req(&q, "POST", "/v1.0/invitations", None);
+    assert_eq!(
+        body(&q),
+        json!({
+            "invitedUserEmailAddress": "admin@fabrikam.com",
+            "invitedUserDisplayName": "Fabrikam Admin",
+            "inviteRedirectUrl": "http://www.office.com",
+            "sendInvitationMessage": false,
+            "invitedUserType": "Guest",
+            "invitedUserMessageInfo": {}
         })
     );
 }

@@ -140,7 +140,7 @@ async fn google_service_account_jwt_grant() {
     ]);
     let r = run_env(
         "{ kind: google_workspace, base_url: \"${env:BASE}\", key_json: \"${env:KEY}\", subject: admin@example.com }",
-        "  - { id: get, card: google_workspace.read_user, with: { connection: c, user: liz@example.com } }\n",
+        "  - { id: get, card: google_workspace.read_user, with: { connection: c, user_id: liz@example.com } }\n",
         env,
     )
     .await;
@@ -158,8 +158,44 @@ async fn google_service_account_jwt_grant() {
         "{}",
         issued[0].scope
     );
+    // The default leaves out what the delegation may not grant (licensing, devices).
+    assert!(
+        !issued[0].scope.contains("apps.licensing"),
+        "{}",
+        issued[0].scope
+    );
     let record = serde_json::to_string(&r).unwrap();
     assert!(!record.contains(TOKEN) && !record.contains("BEGIN PRIVATE KEY"));
+
+    // A connection that names its scopes asks for exactly those.
+    let oauth2 = FakeOAuth::start().await.unwrap();
+    oauth2
+        .add_service_account(email, include_str!("../../keys/test-only-rsa-public.pem"))
+        .unwrap();
+    oauth2.set_fixed_access_token(Some(TOKEN));
+    let key_json2 = json!({
+        "type": "service_account",
+        "client_email": email,
+        "private_key_id": "k1",
+        "private_key": include_str!("../../keys/test-only-rsa-private.pem"),
+        "token_uri": oauth2.google_token_url(),
+    })
+    .to_string();
+    let env2 = HashMap::from([
+        ("BASE".to_string(), api.base_url().to_string()),
+        ("KEY".to_string(), key_json2),
+    ]);
+    let r2 = run_env(
+        "{ kind: google_workspace, base_url: \"${env:BASE}\", key_json: \"${env:KEY}\", subject: admin@example.com, scopes: \"https://www.googleapis.com/auth/admin.directory.user https://www.googleapis.com/auth/admin.directory.user.security\" }",
+        "  - { id: asps, card: google_workspace.read_user_asps, with: { connection: c, user_id: liz@example.com } }\n",
+        env2,
+    )
+    .await;
+    assert_eq!(r2.status, RunStatus::Succeeded, "{:?}", r2.steps);
+    assert_eq!(
+        oauth2.issued()[0].scope,
+        "https://www.googleapis.com/auth/admin.directory.user https://www.googleapis.com/auth/admin.directory.user.security"
+    );
 }
 
 /// Auth0: client credentials posted in the form (`client_secret_post`) at
