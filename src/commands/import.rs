@@ -156,12 +156,20 @@ fn kinds() -> flow_import::Kinds {
         );
     }
     for c in flow_cards::connector::builtin() {
-        let settings = flow_cards::connector::settings::connection_hints(c)
+        let needed: Vec<String> = flow_cards::connector::settings::connection_hints(c)
             .into_iter()
-            .map(|h| flow_import::ConnectionSetting {
-                name: h.name,
-                doc: h.doc,
-                secret: h.secret,
+            .map(|h| h.name)
+            .collect();
+        let settings = c
+            .def
+            .settings
+            .iter()
+            .filter(|(_, s)| s.default.is_none())
+            .map(|(name, s)| flow_import::ConnectionSetting {
+                name: name.clone(),
+                doc: s.doc.clone(),
+                secret: s.secret,
+                needed: needed.contains(name),
             })
             .collect();
         kinds.add_connector(&c.def.connector, settings);

@@ -38,7 +38,14 @@ pub struct ConnectionSetting {
     pub doc: String,
     /// Whether it is a secret.
     pub secret: bool,
+    /// Whether every new connection sets it (it is required, or its authentication reads
+    /// it); the others are written only for the apps that need them ([`APP_SETTINGS`]).
+    pub needed: bool,
 }
+
+/// Settings an Okta app's connection needs beyond its connector's usual ones: Okta's Office
+/// 365 Mail connection signs in as one mailbox, which `microsoft365.send_mail` sends from.
+const APP_SETTINGS: &[(&str, &[&str])] = &[("office365mail", &["mailbox"])];
 
 /// Every card kind the import may write, and the Okta names that map to them.
 #[derive(Debug, Clone, Default)]
@@ -180,7 +187,7 @@ impl Kinds {
     /// The connector an Okta connection's app key (`office365admin`, `googledrive`,
     /// `jamfproclassicapi_<hex>`) stands for, with its settings: from [`APPS`], or the
     /// connector whose name without `_` is the key.
-    pub fn connector_for_app(&self, app: &str) -> Option<(&str, &[ConnectionSetting])> {
+    pub fn connector_for_app(&self, app: &str) -> Option<(&str, Vec<ConnectionSetting>)> {
         let base = app_base(app).to_ascii_lowercase().replace('-', "");
         let name = match app_names(app) {
             Some((_, connector)) => connector.to_string(),
@@ -190,9 +197,18 @@ impl Kinds {
                 .find(|c| c.replace('_', "") == base.replace('_', ""))?
                 .clone(),
         };
-        self.connectors
-            .get_key_value(&name)
-            .map(|(k, v)| (k.as_str(), v.as_slice()))
+        let extra = APP_SETTINGS
+            .iter()
+            .find(|(a, _)| a.eq_ignore_ascii_case(app_base(app)))
+            .map_or(&[][..], |(_, s)| *s);
+        self.connectors.get_key_value(&name).map(|(k, v)| {
+            let settings = v
+                .iter()
+                .filter(|s| s.needed || extra.contains(&s.name.as_str()))
+                .cloned()
+                .collect();
+            (k.as_str(), settings)
+        })
     }
 
     /// The kind, if the registry has it.
@@ -250,13 +266,24 @@ mod tests {
             name: "tenant_id".into(),
             doc: "the tenant".into(),
             secret: false,
+            needed: true,
         };
-        k.add_connector("microsoft365", vec![tenant.clone()]);
+        let mailbox = ConnectionSetting {
+            name: "mailbox".into(),
+            doc: "the mailbox".into(),
+            secret: false,
+            needed: false,
+        };
+        k.add_connector("microsoft365", vec![tenant.clone(), mailbox.clone()]);
+        assert_eq!(
+            k.connector_for_app("office365mail"),
+            Some(("microsoft365", vec![tenant.clone(), mailbox]))
+        );
         k.add_connector("google_drive", Vec::new());
         k.add_connector("jamf", Vec::new());
         assert_eq!(
             k.connector_for_app("office365admin"),
-            Some(("microsoft365", &[tenant][..]))
+            Some(("microsoft365", vec![tenant]))
         );
         assert_eq!(
             k.connector_for_app("googledrive").map(|c| c.0),
