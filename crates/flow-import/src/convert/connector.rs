@@ -97,6 +97,10 @@ pub(super) fn named_output(o: &Field, info: &KindInfo) -> Option<String> {
             );
         }
     }
+    // Okta's Status Code of a card is the HTTP status, which actions answer as `status`.
+    if squash(&o.key) == "statuscode" {
+        names.push("status".into());
+    }
     for name in names {
         let want = squash(&name);
         if want.is_empty() {
@@ -842,6 +846,15 @@ mod tests {
         // `System ID` is not `sys_id` by any rule: nothing is guessed.
         assert_eq!(
             named_output(&out(Some("Incident"), "System ID", None), &incident),
+            None
+        );
+        // Okta's Status Code is the status an action answers.
+        assert_eq!(
+            named_output(&out(None, "Status Code", None), &fields(&["status"])),
+            Some("status".into())
+        );
+        assert_eq!(
+            named_output(&out(None, "Status Code", None), &fields(&["id"])),
             None
         );
         // Case, spaces and punctuation do not count; the display name is tried too.
