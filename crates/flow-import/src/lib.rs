@@ -268,6 +268,12 @@ fn project_file(
             }
             t.push_str(&format!("  {name}:\n"));
             match module.as_str() {
+                "hmac_key" => {
+                    t.push_str("    kind: key\n");
+                    t.push_str(&format!(
+                        "    secret: \"${{env:{env}_SECRET}}\"   # secret: the key Okta's HMAC cards signed with\n"
+                    ));
+                }
                 "okta" => {
                     t.push_str("    kind: okta\n");
                     t.push_str(&format!("    org_url: \"${{env:{env}_ORG_URL}}\"\n"));

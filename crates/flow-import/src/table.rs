@@ -146,6 +146,9 @@ pub enum Special {
     Wait,
     /// Repeat → `flow.repeat` of its helper flow.
     Repeat,
+    /// HMAC → `crypto.hmac` under the `hmac_key` connection's secret (Okta's key value, read
+    /// from a table in the templates, becomes a secret from the environment).
+    Hmac,
     /// Delegated Flow (run by an admin from the Okta Admin Console, or by Identity Security
     /// Posture Management) → `trigger: helper` with its inputs.
     Delegated,
@@ -183,6 +186,7 @@ impl Special {
             Special::Lookup => &["flow.lookup"],
             Special::Wait => &["flow.wait"],
             Special::Repeat => &["flow.repeat"],
+            Special::Hmac => &["crypto.hmac"],
             Special::ApiEndpoint
             | Special::Callable
             | Special::Delegated
@@ -990,12 +994,9 @@ pub static TABLE: &[Entry] = &[
         },
     ),
     special("math:expression", "Formula", Special::Formula),
-    // Seen in the public templates (`crypto`/`hmac` in a flow's card preview).
-    unsupported(
-        "crypto:hmac",
-        "HMAC",
-        "Okta's HMAC takes its key as a value in the flow (the public template reads it from a table); flowctl's `crypto.hmac` reads it from a `kind: key` connection in flowctl.yaml (declare one, then use `crypto.hmac` with `key:`)",
-    ),
+    // Seen in the public templates: the key comes from a table; flowctl keeps it in a
+    // `kind: key` connection instead.
+    special("crypto:hmac", "HMAC", Special::Hmac),
     // Numbers: the other math cards.
     pure(
         "math:abs",

@@ -24,6 +24,12 @@ const PLAIN_GROUPS: &[&str] = &["parameters", "inputs", "input", "options", "str
 const OWN_CHOICES: &[(&str, &str, &str)] = &[
     ("okta.create_user", "option", "getInputsnoCreds"),
     ("okta.update_user", "updateSemantics", "POST"),
+    // Search System Logs by an expression: its Custom Filter is the `filter`.
+    ("okta.search_system_logs", "searchBy", "Expression"),
+    // Reset Password without Okta's conversion option, as `okta.reset_password` does.
+    ("okta.reset_password", "convert", "No"),
+    // Jamf's Classic Read User by user name, the action's `username`.
+    ("jamf.read_user", "read_by", "username"),
 ];
 
 /// Okta inputs an action does without: (kind, Okta key). Map Profile Source Attributes names
@@ -38,6 +44,12 @@ const UNUSED_INPUTS: &[(&str, &str)] = &[
 const INPUT_NAMES: &[(&str, &str, &str)] = &[
     ("okta.bulk_user_import", "Data/Users", "profiles"),
     ("okta.bulk_user_delete", "Data/Users", "profiles"),
+    (
+        "okta.search_system_logs",
+        "Search By/Custom Filter",
+        "filter",
+    ),
+    ("okta.reset_password", "parameters/email", "send_email"),
 ];
 
 /// An Okta Yes/No (or True/False) choice as a boolean.
@@ -73,17 +85,18 @@ pub(super) fn named_output(o: &Field, info: &KindInfo) -> Option<String> {
         .group
         .as_deref()
         .filter(|g| !PLAIN_GROUPS.contains(&g.to_ascii_lowercase().as_str()));
+    let key = bare_key(&o.key);
     let mut names = Vec::new();
     if let Some(g) = group {
-        names.push(format!("{g} {}", o.key));
+        names.push(format!("{g} {key}"));
     }
-    names.push(o.key.clone());
+    names.push(key.to_string());
     if let Some(d) = &o.display_name {
         names.push(d.clone());
     }
     if let Some(g) = group {
         let group_words = words(g);
-        let key_words = words(&o.key);
+        let key_words = words(key);
         let rest: Vec<&String> = key_words
             .iter()
             .skip_while(|w| group_words.contains(w))
@@ -288,7 +301,7 @@ impl<'a> Cx<'a> {
             if group == "parameters"
                 && !wired
                 && OWN_CHOICES.iter().any(|(k, key, choice)| {
-                    *k == kind && f.key == *key && text(Some(&f.data)) == *choice
+                    *k == kind && bare_key(&f.key) == *key && text(Some(&f.data)) == *choice
                 })
             {
                 continue;
@@ -551,6 +564,15 @@ impl<'a> Cx<'a> {
                     "name" => Some("profile.name"),
                     "description" => Some("profile.description"),
                     "raw output" | "raw object" | "raw body" => Some(""),
+                    // A System Log event's fields.
+                    "uuid" => Some("uuid"),
+                    "published" => Some("published"),
+                    "event type" => Some("eventType"),
+                    "display message" => Some("displayMessage"),
+                    "actor" => Some("actor"),
+                    "target" => Some("target"),
+                    "client" => Some("client"),
+                    "outcome" => Some("outcome"),
                     _ => None,
                 };
                 let v = match path {

@@ -348,11 +348,72 @@ impl<'a> Cx<'a> {
             Special::Lookup => self.lookup(m, id).map(Some),
             Special::Wait => self.wait(m, id).map(Some),
             Special::Repeat => self.repeat(m, id).map(Some),
+            Special::Hmac => self.hmac(m, id).map(Some),
             Special::ApiEndpoint | Special::Callable | Special::Delegated => {
                 Err("a second event card in one flow".into())
             }
             Special::Comment | Special::Noop | Special::Expand | Special::GetMultiple => Ok(None),
         }
+    }
+
+    /// HMAC → `crypto.hmac`. Okta takes the key as a value (the public templates read it from
+    /// a table); flowctl never passes a secret through a flow, so the key is the secret of the
+    /// `hmac_key` connection (`kind: key`, from the environment) and Okta's key input, wherever
+    /// it came from, is not used.
+    fn hmac(&mut self, m: &Method, id: &str) -> Result<Step, String> {
+        let mut with = vec![("key".to_string(), Yaml::str(self.connection(m, "hmac_key")))];
+        for f in m.inputs.iter().filter(|f| !f.wormhole) {
+            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
+            let chosen = crate::export::text(Some(&f.data)).to_ascii_lowercase();
+            match f.key.as_str() {
+                "key" => {}
+                "data" => {
+                    let fid = f.id.clone();
+                    let v = self
+                        .input(m, &fid, 0)?
+                        .ok_or_else(|| "signs no data".to_string())?;
+                    with.push(("text".into(), v.to_yaml()));
+                }
+                "algorithm" | "digest" if wired => {
+                    return Err(format!("its `{}` is wired, not chosen", f.key));
+                }
+                "algorithm" => match chosen.as_str() {
+                    "sha256" | "" => {}
+                    "sha512" => with.push(("algorithm".into(), Yaml::str("sha512"))),
+                    other => {
+                        return Err(format!(
+                            "its algorithm `{other}` has no flowctl counterpart (sha256, sha512)"
+                        ));
+                    }
+                },
+                "digest" => match chosen.as_str() {
+                    "hex" | "" => {}
+                    "base64" => with.push(("encoding".into(), Yaml::str("base64"))),
+                    other => {
+                        return Err(format!(
+                            "its digest `{other}` has no flowctl counterpart (hex, base64)"
+                        ));
+                    }
+                },
+                _ if wired || !f.is_blank() => {
+                    return Err(format!(
+                        "its input `{}` has no flowctl counterpart",
+                        f.label()
+                    ));
+                }
+                _ => {}
+            }
+        }
+        self.notes.push(
+            "Okta: HMAC's key was a value in the flow; here it is the secret of the `hmac_key` connection (flowctl.yaml, from the environment)".into(),
+        );
+        self.single_output(m, Ok(Val::Ref(id.to_string())));
+        Ok(Step {
+            id: id.to_string(),
+            card: "crypto.hmac".into(),
+            with,
+            ..Step::default()
+        })
     }
 
     /// Lookup → `flow.lookup`: the value looked up, each case a custom input (its key the case,
