@@ -1247,3 +1247,53 @@ fn microsoft_and_google_admin_cards_of_the_public_templates_import_and_run() {
     );
     assert!(sent_text.contains("eve@contoso.com"), "{sent_text}");
 }
+
+/// What the measurement on the public templates found, in flows of our own
+/// (`templates-measured.folder`): Okta's table column types as exports write them (`dte`,
+/// `dec`, `bln`); Search Rows with `<=`, a sort column, direction, and a Limit and Offset of 0
+/// (none), its rows handed to For Each by column (`User ID`, `Row ID`); a helper reading its
+/// Index (its caller passes `{{ index }}`); Assign If by `valueIfTrue`/`valueIfFalse`; Reset
+/// Password's options; HMAC under the `hmac_key` connection; HTTP Get; Okta's search cards by
+/// expression and attribute with their first record read by Okta's names; an event batch
+/// whose body reads the event's fields from its own card and stops with Continue If; a
+/// delegated flow. Everything converts and validates; two flows run (dry).
+#[test]
+fn shapes_of_the_measured_public_templates_convert() {
+    let (dir, project) = imported(
+        "measured",
+        "templates-measured.folder",
+        "5 of 5 flows converted (23 of 23 cards)",
+        &[
+            "flowctl.yaml",
+            "flows/scan-expiring.yaml",
+            "flows/expire-one.yaml",
+            "flows/verify-hook.yaml",
+            "flows/on-group-add.yaml",
+            "flows/remediate-app.yaml",
+        ],
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "expire-one",
+        r#"{"index": 0, "user_id": "00u1", "row_id": "7"}"#,
+    );
+    assert_eq!(record["output"]["which"], "first", "{record}");
+    assert_eq!(record["output"]["at"], 0, "{record}");
+    let record = dry_run(
+        &dir,
+        &project,
+        "expire-one",
+        r#"{"index": 3, "user_id": "00u1", "row_id": "7"}"#,
+    );
+    assert_eq!(record["output"]["which"], "later", "{record}");
+    let record = dry_run(
+        &dir,
+        &project,
+        "remediate-app",
+        r#"{"okta_user_id": "00uadmin", "entity_id": "0oa1"}"#,
+    );
+    assert_eq!(record["output"]["by"], "00uadmin", "{record}");
+    let requests = record.to_string();
+    assert!(requests.contains("/api/v1/apps/0oa1"), "{requests}");
+}

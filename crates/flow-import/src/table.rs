@@ -1461,10 +1461,6 @@ const fn unsupported(address: &'static str, okta: &'static str, why: &'static st
 /// converted to, and why.
 pub const NOT_IMPORTED: &[(&str, &str)] = &[
     (
-        "crypto.hmac",
-        "Okta's HMAC (`crypto:hmac`) holds its key as text in the flow; flowctl's comes from a `kind: key` connection, so the card is reported with that reason",
-    ),
-    (
         "crypto.jwt_sign",
         "Okta's JWT Sign holds its key as text in the flow (a `kind: key` connection in flowctl), and its export address was not seen",
     ),
