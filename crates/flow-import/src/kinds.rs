@@ -213,6 +213,8 @@ impl Kinds {
     pub fn connector_kind(&self, app: &str, name: &str) -> Option<&str> {
         let n = normalize(name);
         let names = app_names(app);
+        // A partner connector's key without its hex suffix (`auth0_293c…` → `auth0`).
+        let app = app_base(app);
         let mut keys = vec![format!("{} {n}", normalize(app))];
         if let Some((console, _)) = names {
             keys.push(format!("{} {n}", normalize(console)));
@@ -351,6 +353,19 @@ mod tests {
                 "Read Computer"
             ),
             Some("jamf.read_computer")
+        );
+        k.add("auth0.read_user", KindInfo::default(), &["Auth0 - Read User"]);
+        k.add("opsgenie.create_team", KindInfo::default(), &[]);
+        assert_eq!(
+            k.connector_kind("auth0_293ca73ef2a04fe48eaa3bb7876df2e6", "Read User"),
+            Some("auth0.read_user")
+        );
+        assert_eq!(
+            k.connector_kind(
+                "opsgenie_293ca73ef2a04fe48eaa3bb7876df2e6",
+                &key_words("createTeam")
+            ),
+            Some("opsgenie.create_team")
         );
         assert_eq!(
             k.connector_kind("salesforce2_29", "Freeze User"),

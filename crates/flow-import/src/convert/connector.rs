@@ -21,10 +21,43 @@ const PLAIN_GROUPS: &[&str] = &["parameters", "inputs", "input", "options", "str
 /// Okta's Create User "without Credentials" creates the user with no password, as
 /// `okta.create_user` does; Update User's `POST` semantics is Okta's partial update, as
 /// `okta.update_user` sends.
+/// A partner connector's option key ends with `_` and six random capitals and digits
+/// (`search_by_PYUQWV`), compared here without it.
 const OWN_CHOICES: &[(&str, &str, &str)] = &[
     ("okta.create_user", "option", "getInputsnoCreds"),
     ("okta.update_user", "updateSemantics", "POST"),
+    // Auth0's Search Users "Search By: properties": each User field a clause of the query,
+    // which is how `auth0.search_users` builds it.
+    ("auth0.search_users", "search_by", "properties"),
+    // Auth0's Link Account without "Merge Metadata": one link request, as the action sends.
+    ("auth0.link_account", "merge_metadata", "false"),
 ];
+
+/// An input key without the `_` and six random capitals and digits a partner connector's
+/// keys end with (`result_set_OBTYKK` → `result_set`); other keys as they are.
+fn partner_key(key: &str) -> &str {
+    match key.rsplit_once('_') {
+        Some((base, id))
+            if !base.is_empty()
+                && id.len() == 6
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) =>
+        {
+            base
+        }
+        _ => key,
+    }
+}
+
+/// Whether the field is Okta's Result Set option: `parameters/resultSet`, or a partner
+/// connector's `parameters/result_set_<id>`.
+fn is_result_set(f: &Field) -> bool {
+    f.group
+        .as_deref()
+        .is_some_and(|g| g.eq_ignore_ascii_case("parameters"))
+        && (f.key == "resultSet" || partner_key(&f.key) == "result_set")
+}
 
 /// An Okta Yes/No (or True/False) choice as a boolean.
 fn yes_no(choice: &str) -> Option<bool> {
@@ -159,7 +192,7 @@ impl<'a> Cx<'a> {
                 continue;
             }
             let group = f.group.as_deref().unwrap_or("").to_ascii_lowercase();
-            if group == "parameters" && f.key == "resultSet" {
+            if is_result_set(f) {
                 let choice = text(Some(&f.data));
                 if wired {
                     return Err("its Result Set is wired, not chosen".into());
@@ -213,13 +246,15 @@ impl<'a> Cx<'a> {
             if group == "parameters"
                 && !wired
                 && OWN_CHOICES.iter().any(|(k, key, choice)| {
-                    *k == kind && f.key == *key && text(Some(&f.data)) == *choice
+                    *k == kind && partner_key(&f.key) == *key && text(Some(&f.data)) == *choice
                 })
             {
                 continue;
             }
             if group == "streaming" {
-                if f.key == "Flow" {
+                // A partner connector's record limit when streaming (`Streaming/Record
+                // Limit`), dropped as Okta's own is: flowctl streams every record.
+                if f.key == "Flow" || f.key == "Record Limit" {
                     continue;
                 }
                 let id_ = f.id.clone();
@@ -537,7 +572,9 @@ impl<'a> Cx<'a> {
 
 /// Whether the card is set to stream its records to a helper flow.
 fn streamed_card(m: &Method) -> bool {
-    m.input("parameters/resultSet")
+    m.inputs
+        .iter()
+        .find(|f| is_result_set(f))
         .is_some_and(|f| result_set(&text(Some(&f.data))) == Some(ResultSet::Stream))
 }
 
@@ -557,8 +594,9 @@ enum ResultSet {
 fn result_set(choice: &str) -> Option<ResultSet> {
     let words = crate::names::words(choice).join(" ");
     match words.as_str() {
-        "stream records" | "stream matching records" => Some(ResultSet::Stream),
-        "first matching record" | "first record" => Some(ResultSet::One),
+        // Partner connectors store their choices as keys (`stream_records`, `first_match`).
+        "stream records" | "stream matching records" | "stream" => Some(ResultSet::Stream),
+        "first matching record" | "first record" | "first match" => Some(ResultSet::One),
         "all records" | "all matching records" => Some(ResultSet::All),
         _ => first_n(choice).map(ResultSet::First),
     }
@@ -827,5 +865,31 @@ mod tests {
         assert_eq!(candidates(&p), ["channel", "channel_id"]);
         assert_eq!(first_n("First 200 Records"), Some(200));
         assert_eq!(first_n("Stream Records"), None);
+    }
+
+    #[test]
+    fn partner_connectors_keys_and_result_sets() {
+        assert_eq!(partner_key("result_set_OBTYKK"), "result_set");
+        assert_eq!(partner_key("search_by_PYUQWV"), "search_by");
+        assert_eq!(partner_key("resultSet"), "resultSet");
+        // Not six capitals and digits: part of the key.
+        assert_eq!(partner_key("user_id"), "user_id");
+        assert_eq!(partner_key("result_set_obtykk"), "result_set_obtykk");
+        let f = Field {
+            group: Some("parameters".into()),
+            key: "result_set_GCTSBH".into(),
+            ..Field::default()
+        };
+        assert!(is_result_set(&f));
+        let g = Field {
+            group: Some("User".into()),
+            ..f.clone()
+        };
+        assert!(!is_result_set(&g));
+        assert_eq!(result_set("stream"), Some(ResultSet::Stream));
+        assert_eq!(result_set("stream_matching_records"), Some(ResultSet::Stream));
+        assert_eq!(result_set("Stream Matching Records"), Some(ResultSet::Stream));
+        assert_eq!(result_set("first_match"), Some(ResultSet::One));
+        assert_eq!(result_set("first_matches"), None);
     }
 }
