@@ -78,6 +78,11 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../connectors/google_sheets.yaml"),
     ),
     ("auth0.yaml", include_str!("../../connectors/auth0.yaml")),
+    ("opsgenie.yaml", include_str!("../../connectors/opsgenie.yaml")),
+    (
+        "okta_realms.yaml",
+        include_str!("../../connectors/okta_realms.yaml"),
+    ),
 ];
 
 /// A compiled connector with the specs that register it.
