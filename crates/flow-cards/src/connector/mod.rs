@@ -83,6 +83,13 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "okta_realms.yaml",
         include_str!("../../connectors/okta_realms.yaml"),
     ),
+    (
+        "okta_privileged_access.yaml",
+        include_str!("../../connectors/okta_privileged_access.yaml"),
+    ),
+    ("personio.yaml", include_str!("../../connectors/personio.yaml")),
+    ("smarthr.yaml", include_str!("../../connectors/smarthr.yaml")),
+    ("workday.yaml", include_str!("../../connectors/workday.yaml")),
 ];
 
 /// A compiled connector with the specs that register it.
