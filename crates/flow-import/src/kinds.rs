@@ -24,6 +24,9 @@ pub struct KindInfo {
     /// The fields its output declares, when it is one object (a connector action's output
     /// type): an Okta card's named outputs are placed among them by name.
     pub output_fields: Vec<String>,
+    /// The fields each record declares, when its output is a list of records (a connector
+    /// list action): Okta's "First Matching Record" reads its outputs from the first.
+    pub record_fields: Vec<String>,
     /// Okta outputs (`Group/key` or `key`) the kind places itself (a connector action's
     /// `okta_outputs`) → a dotted path in its output.
     pub okta_outputs: Vec<(String, String)>,

@@ -152,6 +152,11 @@ fn candidates(f: &Field) -> Vec<String> {
         out.push(snake(&format!("{g} {}", f.key), ""));
     }
     out.push(key);
+    // A partner connector's key without its random suffix (`id_QLAWX1` → `id`).
+    let base = partner_key(&f.key);
+    if base != f.key {
+        out.push(snake(base, ""));
+    }
     if let Some(d) = &f.display_name {
         out.push(snake(d, ""));
     }
@@ -274,7 +279,7 @@ impl<'a> Cx<'a> {
             // Every connector's Custom API Action: its Relative URL is flowctl's `path`, its
             // Request Type the `method`.
             if kind.ends_with(".api_request") {
-                match snake(&f.key, "").as_str() {
+                match snake(partner_key(&f.key), "").as_str() {
                     "relative_url" | "url" => names.insert(0, "path".into()),
                     "request_type" => names.insert(0, "method".into()),
                     // JSON in and out is what the action sends and reads already.
@@ -515,9 +520,30 @@ impl<'a> Cx<'a> {
             }
             return;
         }
+        if first {
+            // Another connector's list action: the first record, its outputs by their names
+            // among the fields each record declares.
+            let base = Val::Ref(format!("{id}.0"));
+            let record = KindInfo {
+                output_fields: info.record_fields.clone(),
+                ..KindInfo::default()
+            };
+            for o in &m.outputs {
+                let v = match named_output(o, &record) {
+                    Some(path) => base.field(path.split('.')),
+                    None => Err(format!(
+                        "reads the output `{}` of `{}`, whose place in the first record is not known",
+                        o.label(),
+                        display_name(m)
+                    )),
+                };
+                self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+            }
+            return;
+        }
         let api_request = kind.ends_with(".api_request");
         for o in &m.outputs {
-            let field = match snake(&o.key, "").as_str() {
+            let field = match snake(partner_key(&o.key), "").as_str() {
                 "status_code" | "status" => Some("status"),
                 "headers" => Some("headers"),
                 "body" => Some("body"),
@@ -891,5 +917,12 @@ mod tests {
         assert_eq!(result_set("Stream Matching Records"), Some(ResultSet::Stream));
         assert_eq!(result_set("first_match"), Some(ResultSet::One));
         assert_eq!(result_set("first_matches"), None);
+        let id = Field {
+            group: Some("User".into()),
+            key: "id_QLAWX1".into(),
+            display_name: Some("ID".into()),
+            ..Field::default()
+        };
+        assert_eq!(candidates(&id)[2..], ["id", "id", "user"]);
     }
 }
