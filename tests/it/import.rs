@@ -1198,16 +1198,23 @@ fn partner_connector_cards_with_random_key_suffixes_import_completely() {
         "{users}"
     );
     assert_eq!(record["output"]["streamed"], 1, "{record}");
-    let record = dry_run(&dir, &project, "create-on-call-team", r#"{"name":"Platform"}"#);
+    let record = dry_run(
+        &dir,
+        &project,
+        "create-on-call-team",
+        r#"{"name":"Platform"}"#,
+    );
     assert_eq!(
-        record["steps"][0]["http"][0]["body"],
-        r#"{"name":"Platform","description":"On call"}"#,
+        record["steps"][0]["http"][0]["body"], r#"{"name":"Platform","description":"On call"}"#,
         "{record}"
     );
     assert_eq!(record["output"]["team"], "rehearsal", "{record}");
     let record = dry_run(&dir, &project, "read-secret-folders", "{}");
     let api = &record["steps"][0];
-    assert_eq!(api["card"], "okta_privileged_access.api_request", "{record}");
+    assert_eq!(
+        api["card"], "okta_privileged_access.api_request",
+        "{record}"
+    );
     assert!(
         api["http"][0]["url"]
             .as_str()

@@ -357,7 +357,11 @@ mod tests {
             ),
             Some("jamf.read_computer")
         );
-        k.add("auth0.read_user", KindInfo::default(), &["Auth0 - Read User"]);
+        k.add(
+            "auth0.read_user",
+            KindInfo::default(),
+            &["Auth0 - Read User"],
+        );
         k.add("opsgenie.create_team", KindInfo::default(), &[]);
         assert_eq!(
             k.connector_kind("auth0_293ca73ef2a04fe48eaa3bb7876df2e6", "Read User"),

@@ -78,7 +78,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../connectors/google_sheets.yaml"),
     ),
     ("auth0.yaml", include_str!("../../connectors/auth0.yaml")),
-    ("opsgenie.yaml", include_str!("../../connectors/opsgenie.yaml")),
+    (
+        "opsgenie.yaml",
+        include_str!("../../connectors/opsgenie.yaml"),
+    ),
     (
         "okta_realms.yaml",
         include_str!("../../connectors/okta_realms.yaml"),
@@ -87,9 +90,18 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "okta_privileged_access.yaml",
         include_str!("../../connectors/okta_privileged_access.yaml"),
     ),
-    ("personio.yaml", include_str!("../../connectors/personio.yaml")),
-    ("smarthr.yaml", include_str!("../../connectors/smarthr.yaml")),
-    ("workday.yaml", include_str!("../../connectors/workday.yaml")),
+    (
+        "personio.yaml",
+        include_str!("../../connectors/personio.yaml"),
+    ),
+    (
+        "smarthr.yaml",
+        include_str!("../../connectors/smarthr.yaml"),
+    ),
+    (
+        "workday.yaml",
+        include_str!("../../connectors/workday.yaml"),
+    ),
 ];
 
 /// A compiled connector with the specs that register it.

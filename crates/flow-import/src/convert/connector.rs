@@ -913,8 +913,14 @@ mod tests {
         };
         assert!(!is_result_set(&g));
         assert_eq!(result_set("stream"), Some(ResultSet::Stream));
-        assert_eq!(result_set("stream_matching_records"), Some(ResultSet::Stream));
-        assert_eq!(result_set("Stream Matching Records"), Some(ResultSet::Stream));
+        assert_eq!(
+            result_set("stream_matching_records"),
+            Some(ResultSet::Stream)
+        );
+        assert_eq!(
+            result_set("Stream Matching Records"),
+            Some(ResultSet::Stream)
+        );
         assert_eq!(result_set("first_match"), Some(ResultSet::One));
         assert_eq!(result_set("first_matches"), None);
         let id = Field {
