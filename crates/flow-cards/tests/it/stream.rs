@@ -538,6 +538,8 @@ fn every_paged_action_of_every_connector_takes_stream() {
     }
     // Okta's eight list actions, one in each of nine other connectors (Slack's
     // list_channels among them), Okta Devices' list_devices, Google Drive's search_files
-    // and Auth0's search_users, list_user_roles and list_roles, Salesforce's search_records.
-    assert_eq!(paged, 23);
+    // and Auth0's search_users, list_user_roles and list_roles, Salesforce's search_records,
+    // Okta Realms' search_realms and list_realm_users, Personio's list_employees, SmartHR's
+    // search_employees and Workday's search_workers.
+    assert_eq!(paged, 28);
 }
