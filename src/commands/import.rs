@@ -123,15 +123,20 @@ fn kinds() -> flow_import::Kinds {
     for spec in registry.cards() {
         if let Some(doc) = flow_cards::connector::action_doc(&registry, spec.kind) {
             okta.insert(spec.kind, doc.okta);
-            outputs.insert(spec.kind, (doc.output_fields, doc.okta_outputs));
+            outputs.insert(
+                spec.kind,
+                (doc.output_fields, doc.record_fields, doc.okta_outputs),
+            );
         }
     }
     let mut kinds = flow_import::Kinds::new();
     for (spec, schema) in registry.cards().iter().zip(&schemas) {
         let inputs = crate::commands::cards::inputs(spec, schema, &defs);
-        let (output_fields, okta_outputs) = outputs.remove(spec.kind).unwrap_or_default();
+        let (output_fields, record_fields, okta_outputs) =
+            outputs.remove(spec.kind).unwrap_or_default();
         let info = flow_import::KindInfo {
             output_fields,
+            record_fields,
             okta_outputs,
             connection: inputs.iter().any(|i| i.name == "connection"),
             required: inputs

@@ -1297,3 +1297,87 @@ fn shapes_of_the_measured_public_templates_convert() {
     let requests = record.to_string();
     assert!(requests.contains("/api/v1/apps/0oa1"), "{requests}");
 }
+
+/// Partner connectors as the public templates give them import completely: an app key with a
+/// 32-hex suffix (`auth0_<hex>` → `auth0`), action keys with a random suffix
+/// (`searchUsers_BAejT5bvR1Y` → Search Users), input and output keys with six random capitals
+/// and digits (`id_2NFN8X` → `realm`, `relative_url_9KSKGU` → `path`, `status_code_WGJUCK` →
+/// `status`), the Result Set choices `first_match` (the first record's fields) and
+/// `stream_records` (with `Streaming/Record Limit` dropped), Auth0's Search By properties and
+/// Link Account without Merge Metadata. The project validates and rehearses.
+#[test]
+fn partner_connector_cards_with_random_key_suffixes_import_completely() {
+    let (dir, project) = imported(
+        "apps-partner",
+        "apps-partner.flow",
+        "5 of 5 flows converted (14 of 14 cards)",
+        &[
+            "flowctl.yaml",
+            "flows/link-accounts-by-email.yaml",
+            "flows/report-realm-users.yaml",
+            "flows/each-realm-user.yaml",
+            "flows/create-on-call-team.yaml",
+            "flows/read-secret-folders.yaml",
+        ],
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "link-accounts-by-email",
+        r#"{"email":"liz@example.com","user_id":"108091299999329986433","provider":"google-oauth2"}"#,
+    );
+    let search = &record["steps"][0];
+    assert_eq!(search["card"], "auth0.search_users", "{record}");
+    assert!(
+        search["http"][0]["url"]
+            .as_str()
+            .unwrap()
+            .contains("/api/v2/users?q=email%3A%22liz%40example.com%22%20AND%20-blocked%3Atrue&"),
+        "{search}"
+    );
+    assert_eq!(record["output"]["name"], "Rehearsal User", "{record}");
+    assert_eq!(
+        record["output"]["profiles"],
+        serde_json::json!([{ "provider": "google-oauth2", "user_id": "108091299999329986433" }]),
+        "{record}"
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "report-realm-users",
+        r#"{"realm_id":"guo1afiNtSnZYILxO0g4","realm_name":"Partners"}"#,
+    );
+    let users = &record["steps"][0];
+    assert!(
+        users["http"][0]["url"]
+            .as_str()
+            .unwrap()
+            .contains("/api/v1/users?search=realmId%20eq%20%22guo1afiNtSnZYILxO0g4%22"),
+        "{users}"
+    );
+    assert_eq!(record["output"]["streamed"], 1, "{record}");
+    let record = dry_run(
+        &dir,
+        &project,
+        "create-on-call-team",
+        r#"{"name":"Platform"}"#,
+    );
+    assert_eq!(
+        record["steps"][0]["http"][0]["body"], r#"{"name":"Platform","description":"On call"}"#,
+        "{record}"
+    );
+    assert_eq!(record["output"]["team"], "rehearsal", "{record}");
+    let record = dry_run(&dir, &project, "read-secret-folders", "{}");
+    let api = &record["steps"][0];
+    assert_eq!(
+        api["card"], "okta_privileged_access.api_request",
+        "{record}"
+    );
+    assert!(
+        api["http"][0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/secret_folders"),
+        "{api}"
+    );
+}

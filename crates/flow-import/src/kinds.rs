@@ -24,6 +24,9 @@ pub struct KindInfo {
     /// The fields its output declares, when it is one object (a connector action's output
     /// type): an Okta card's named outputs are placed among them by name.
     pub output_fields: Vec<String>,
+    /// The fields each record declares, when its output is a list of records (a connector
+    /// list action): Okta's "First Matching Record" reads its outputs from the first.
+    pub record_fields: Vec<String>,
     /// Okta outputs (`Group/key` or `key`) the kind places itself (a connector action's
     /// `okta_outputs`) → a dotted path in its output.
     pub okta_outputs: Vec<(String, String)>,
@@ -379,6 +382,23 @@ mod tests {
                 "Read Computer"
             ),
             Some("jamf.read_computer")
+        );
+        k.add(
+            "auth0.read_user",
+            KindInfo::default(),
+            &["Auth0 - Read User"],
+        );
+        k.add("opsgenie.create_team", KindInfo::default(), &[]);
+        assert_eq!(
+            k.connector_kind("auth0_293ca73ef2a04fe48eaa3bb7876df2e6", "Read User"),
+            Some("auth0.read_user")
+        );
+        assert_eq!(
+            k.connector_kind(
+                "opsgenie_293ca73ef2a04fe48eaa3bb7876df2e6",
+                &key_words("createTeam")
+            ),
+            Some("opsgenie.create_team")
         );
         assert_eq!(
             k.connector_kind("salesforce2_29", "Freeze User"),

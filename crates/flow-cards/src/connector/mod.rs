@@ -87,6 +87,30 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "marketo.yaml",
         include_str!("../../connectors/marketo.yaml"),
     ),
+    (
+        "opsgenie.yaml",
+        include_str!("../../connectors/opsgenie.yaml"),
+    ),
+    (
+        "okta_realms.yaml",
+        include_str!("../../connectors/okta_realms.yaml"),
+    ),
+    (
+        "okta_privileged_access.yaml",
+        include_str!("../../connectors/okta_privileged_access.yaml"),
+    ),
+    (
+        "personio.yaml",
+        include_str!("../../connectors/personio.yaml"),
+    ),
+    (
+        "smarthr.yaml",
+        include_str!("../../connectors/smarthr.yaml"),
+    ),
+    (
+        "workday.yaml",
+        include_str!("../../connectors/workday.yaml"),
+    ),
 ];
 
 /// A compiled connector with the specs that register it.
@@ -240,6 +264,9 @@ pub struct ActionDoc {
     /// The fields its output type declares, when the output is one object (not a list):
     /// `flowctl import` places an Okta card's named outputs among them.
     pub output_fields: Vec<String>,
+    /// For a list action, the fields each record's type declares (Okta's "First Matching
+    /// Record" reads its outputs from the first record).
+    pub record_fields: Vec<String>,
     /// The action's `okta_outputs`: Okta output (`Group/key` or `key`) → a dotted path in the
     /// output.
     pub okta_outputs: Vec<(String, String)>,
@@ -254,12 +281,20 @@ pub fn action_doc(registry: &Registry, kind: &str) -> Option<ActionDoc> {
             Some(flow_model::Type::Object(Some(obj))) => obj.fields.keys().cloned().collect(),
             _ => Vec::new(),
         };
+        let record_fields = match a.action().map(|x| &x.output) {
+            Some(flow_model::Type::List(item)) => match item.as_ref() {
+                flow_model::Type::Object(Some(obj)) => obj.fields.keys().cloned().collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
         return Some(ActionDoc {
             connector: a.connector.def.connector.clone(),
             title: a.connector.def.title.clone(),
             description: def.description.clone().unwrap_or_default(),
             okta: def.okta.clone(),
             output_fields,
+            record_fields,
             okta_outputs: def
                 .okta_outputs
                 .iter()
@@ -288,6 +323,7 @@ pub fn action_doc(registry: &Registry, kind: &str) -> Option<ActionDoc> {
             .map(|a| a.okta.clone())
             .unwrap_or_default(),
         output_fields: vec!["status".into(), "headers".into(), "body".into()],
+        record_fields: Vec::new(),
         okta_outputs: Vec::new(),
     })
 }

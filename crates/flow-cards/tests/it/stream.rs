@@ -541,6 +541,7 @@ fn every_paged_action_of_every_connector_takes_stream() {
     // and Auth0's search_users, list_user_roles and list_roles; Salesforce's search_records;
     // Microsoft 365's get_licenses and Google Workspace's read_user_asps,
     // read_user_access_tokens and read_user_mobile_devices; Marketo's search_leads and
-    // search_lists.
-    assert_eq!(paged, 29);
+    // search_lists; Okta Realms' search_realms and list_realm_users, Personio's
+    // list_employees, SmartHR's search_employees and Workday's search_workers.
+    assert_eq!(paged, 34);
 }

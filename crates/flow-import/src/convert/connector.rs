@@ -21,6 +21,8 @@ const PLAIN_GROUPS: &[&str] = &["parameters", "inputs", "input", "options", "str
 /// Okta's Create User "without Credentials" creates the user with no password, as
 /// `okta.create_user` does; Update User's `POST` semantics is Okta's partial update, as
 /// `okta.update_user` sends.
+/// A partner connector's option key ends with `_` and six random capitals and digits
+/// (`search_by_PYUQWV`), compared here without it.
 const OWN_CHOICES: &[(&str, &str, &str)] = &[
     ("okta.create_user", "option", "getInputsnoCreds"),
     ("okta.update_user", "updateSemantics", "POST"),
@@ -30,6 +32,11 @@ const OWN_CHOICES: &[(&str, &str, &str)] = &[
     ("okta.reset_password", "convert", "No"),
     // Jamf's Classic Read User by user name, the action's `username`.
     ("jamf.read_user", "read_by", "username"),
+    // Auth0's Search Users "Search By: properties": each User field a clause of the query,
+    // which is how `auth0.search_users` builds it.
+    ("auth0.search_users", "search_by", "properties"),
+    // Auth0's Link Account without "Merge Metadata": one link request, as the action sends.
+    ("auth0.link_account", "merge_metadata", "false"),
 ];
 
 /// Okta inputs an action does without: (kind, Okta key). Map Profile Source Attributes names
@@ -51,6 +58,32 @@ const INPUT_NAMES: &[(&str, &str, &str)] = &[
     ),
     ("okta.reset_password", "parameters/email", "send_email"),
 ];
+
+/// An input key without the `_` and six random capitals and digits a partner connector's
+/// keys end with (`result_set_OBTYKK` → `result_set`); other keys as they are.
+fn partner_key(key: &str) -> &str {
+    match key.rsplit_once('_') {
+        Some((base, id))
+            if !base.is_empty()
+                && id.len() == 6
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) =>
+        {
+            base
+        }
+        _ => key,
+    }
+}
+
+/// Whether the field is Okta's Result Set option: `parameters/resultSet`, or a partner
+/// connector's `parameters/result_set_<id>`.
+fn is_result_set(f: &Field) -> bool {
+    f.group
+        .as_deref()
+        .is_some_and(|g| g.eq_ignore_ascii_case("parameters"))
+        && (f.key == "resultSet" || partner_key(&f.key) == "result_set")
+}
 
 /// An Okta Yes/No (or True/False) choice as a boolean.
 fn yes_no(choice: &str) -> Option<bool> {
@@ -85,7 +118,7 @@ pub(super) fn named_output(o: &Field, info: &KindInfo) -> Option<String> {
         .group
         .as_deref()
         .filter(|g| !PLAIN_GROUPS.contains(&g.to_ascii_lowercase().as_str()));
-    let key = bare_key(&o.key);
+    let key = partner_key(&o.key);
     let mut names = Vec::new();
     if let Some(g) = group {
         names.push(format!("{g} {key}"));
@@ -138,26 +171,9 @@ fn group_input(f: &Field) -> Option<String> {
         .filter(|g| !g.is_empty())
 }
 
-/// An input key without the `_` and six random capitals and digits partner connectors'
-/// keys may end with (`relative_url_71DP9C` → `relative_url`, `id_VCMXSM` → `id`).
-fn bare_key(key: &str) -> &str {
-    match key.rsplit_once('_') {
-        Some((base, id))
-            if id.len() == 6
-                && !base.is_empty()
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) =>
-        {
-            base
-        }
-        _ => key,
-    }
-}
-
 /// The action input names an Okta input may stand for, most specific first.
 fn candidates(f: &Field) -> Vec<String> {
-    let bare = bare_key(&f.key);
+    let bare = partner_key(&f.key);
     let key = snake(bare, "");
     let mut out = Vec::new();
     let group = f
@@ -208,7 +224,7 @@ impl<'a> Cx<'a> {
                 continue;
             }
             let group = f.group.as_deref().unwrap_or("").to_ascii_lowercase();
-            if group == "parameters" && f.key == "resultSet" {
+            if is_result_set(f) {
                 let choice = text(Some(&f.data));
                 if wired {
                     return Err("its Result Set is wired, not chosen".into());
@@ -301,13 +317,15 @@ impl<'a> Cx<'a> {
             if group == "parameters"
                 && !wired
                 && OWN_CHOICES.iter().any(|(k, key, choice)| {
-                    *k == kind && bare_key(&f.key) == *key && text(Some(&f.data)) == *choice
+                    *k == kind && partner_key(&f.key) == *key && text(Some(&f.data)) == *choice
                 })
             {
                 continue;
             }
             if group == "streaming" {
-                if f.key == "Flow" {
+                // A partner connector's record limit when streaming (`Streaming/Record
+                // Limit`), dropped as Okta's own is: flowctl streams every record.
+                if f.key == "Flow" || f.key == "Record Limit" {
                     continue;
                 }
                 let id_ = f.id.clone();
@@ -337,7 +355,7 @@ impl<'a> Cx<'a> {
             // Every connector's Custom API Action: its Relative URL is flowctl's `path`, its
             // Request Type the `method`.
             if kind.ends_with(".api_request") {
-                match snake(bare_key(&f.key), "").as_str() {
+                match snake(partner_key(&f.key), "").as_str() {
                     "relative_url" | "url" => names.insert(0, "path".into()),
                     "request_type" => names.insert(0, "method".into()),
                     // JSON in and out is what the action sends and reads already.
@@ -587,9 +605,30 @@ impl<'a> Cx<'a> {
             }
             return;
         }
+        if first {
+            // Another connector's list action: the first record, its outputs by their names
+            // among the fields each record declares.
+            let base = Val::Ref(format!("{id}.0"));
+            let record = KindInfo {
+                output_fields: info.record_fields.clone(),
+                ..KindInfo::default()
+            };
+            for o in &m.outputs {
+                let v = match named_output(o, &record) {
+                    Some(path) => base.field(path.split('.')),
+                    None => Err(format!(
+                        "reads the output `{}` of `{}`, whose place in the first record is not known",
+                        o.label(),
+                        display_name(m)
+                    )),
+                };
+                self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+            }
+            return;
+        }
         let api_request = kind.ends_with(".api_request");
         for o in &m.outputs {
-            let field = match snake(&o.key, "").as_str() {
+            let field = match snake(partner_key(&o.key), "").as_str() {
                 "status_code" | "status" => Some("status"),
                 "headers" => Some("headers"),
                 "body" => Some("body"),
@@ -644,7 +683,9 @@ impl<'a> Cx<'a> {
 
 /// Whether the card is set to stream its records to a helper flow.
 fn streamed_card(m: &Method) -> bool {
-    m.input("parameters/resultSet")
+    m.inputs
+        .iter()
+        .find(|f| is_result_set(f))
         .is_some_and(|f| result_set(&text(Some(&f.data))) == Some(ResultSet::Stream))
 }
 
@@ -961,5 +1002,44 @@ mod tests {
             Some(ResultSet::First(200))
         );
         assert_eq!(result_set("Something Else"), None);
+    }
+
+    #[test]
+    fn partner_connectors_keys_and_result_sets() {
+        assert_eq!(partner_key("result_set_OBTYKK"), "result_set");
+        assert_eq!(partner_key("search_by_PYUQWV"), "search_by");
+        assert_eq!(partner_key("resultSet"), "resultSet");
+        // Not six capitals and digits: part of the key.
+        assert_eq!(partner_key("user_id"), "user_id");
+        assert_eq!(partner_key("result_set_obtykk"), "result_set_obtykk");
+        let f = Field {
+            group: Some("parameters".into()),
+            key: "result_set_GCTSBH".into(),
+            ..Field::default()
+        };
+        assert!(is_result_set(&f));
+        let g = Field {
+            group: Some("User".into()),
+            ..f.clone()
+        };
+        assert!(!is_result_set(&g));
+        assert_eq!(result_set("stream"), Some(ResultSet::Stream));
+        assert_eq!(
+            result_set("stream_matching_records"),
+            Some(ResultSet::Stream)
+        );
+        assert_eq!(
+            result_set("Stream Matching Records"),
+            Some(ResultSet::Stream)
+        );
+        assert_eq!(result_set("first_match"), Some(ResultSet::One));
+        assert_eq!(result_set("first_matches"), None);
+        let id = Field {
+            group: Some("User".into()),
+            key: "id_QLAWX1".into(),
+            display_name: Some("ID".into()),
+            ..Field::default()
+        };
+        assert_eq!(candidates(&id), ["user_id", "id", "id", "user"]);
     }
 }
