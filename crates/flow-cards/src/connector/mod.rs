@@ -78,6 +78,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../connectors/google_sheets.yaml"),
     ),
     ("auth0.yaml", include_str!("../../connectors/auth0.yaml")),
+    (
+        "microsoft_teams.yaml",
+        include_str!("../../connectors/microsoft_teams.yaml"),
+    ),
 ];
 
 /// A compiled connector with the specs that register it.
