@@ -297,6 +297,7 @@ fn static_kind(kind: &str) -> &'static str {
         "slack_webhook" => "slack_webhook",
         "http" => "http",
         "google_workspace" => "google_workspace",
+        "github" => "github",
         "key" => "key",
         _ => "unknown",
     }

@@ -25,6 +25,7 @@ pub mod crypto;
 pub mod csv;
 pub mod date;
 pub mod flow;
+pub mod github;
 pub mod google_workspace;
 pub mod http;
 pub mod json;
@@ -69,6 +70,7 @@ static FAMILIES: &[&[Builtin]] = &[
     flow::CARDS,
     http::CARDS,
     okta::CARDS,
+    github::CARDS,
     google_workspace::CARDS,
     slack::CARDS,
     table::CARDS,

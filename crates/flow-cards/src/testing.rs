@@ -18,6 +18,7 @@ const CONFIG: &str = "connections:
   hook: { kind: slack_webhook, url: \"${env:HOOK_URL}\" }
   api: { kind: http, base_url: \"https://api.example.com\", allow_hosts: [api.example.com] }
   google: { kind: google_workspace, token: \"${env:GOOGLE_TOKEN}\" }
+  github: { kind: github, token: \"${env:GITHUB_TOKEN}\" }
   signing: { kind: key, secret: \"${env:HMAC_KEY}\" }
   rsa: { kind: key, private_key: \"${env:RSA_PRIVATE}\", public_key: \"${env:RSA_PUBLIC}\" }
   rsa_public: { kind: key, public_key: \"${env:RSA_PUBLIC}\" }

@@ -13,6 +13,7 @@ mod google_workspace;
 mod jamf;
 mod jira;
 mod microsoft365;
+mod microsoft_teams;
 mod oauth;
 mod okta_devices;
 mod pagerduty;
