@@ -298,6 +298,7 @@ fn static_kind(kind: &str) -> &'static str {
         "http" => "http",
         "google_workspace" => "google_workspace",
         "github" => "github",
+        "google_sheets" => "google_sheets",
         "key" => "key",
         _ => "unknown",
     }

@@ -26,6 +26,7 @@ pub mod csv;
 pub mod date;
 pub mod flow;
 pub mod github;
+pub mod google_sheets;
 pub mod google_workspace;
 pub mod http;
 pub mod json;
@@ -71,6 +72,7 @@ static FAMILIES: &[&[Builtin]] = &[
     http::CARDS,
     okta::CARDS,
     github::CARDS,
+    google_sheets::CARDS,
     google_workspace::CARDS,
     slack::CARDS,
     table::CARDS,

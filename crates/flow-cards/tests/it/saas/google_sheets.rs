@@ -122,19 +122,24 @@ async fn a_bad_range_fails_with_googles_status() {
 }
 
 #[tokio::test]
-async fn read_all_rows_gives_the_rows_with_the_header() {
+async fn read_all_rows_keys_the_rows_by_the_header_as_okta_does() {
     let f = sheets().await;
     let steps = format!(
-        "  - {{ id: r, card: google_sheets.read_all_rows, with: {{ connection: c, spreadsheet: {SHEET}, worksheet: New hires }} }}\n"
+        "  - {{ id: r, card: google_sheets.read_all_rows, with: {{ connection: c, spreadsheet: {SHEET}, worksheet: New hires }} }}
+  - {{ id: done, card: flow.return, with: {{ outputs: {{ first: \"{{{{ r.0.Columns.0-userName }}}}\" }} }} }}
+"
     );
     let r = ok(&f, "", CONN, &steps).await;
     assert_eq!(
         out(&r, "r"),
         json!([
-            ["userName", "firstName", "lastName", "email"],
-            ["liz", "Liz", "Lemon", "liz@example.com"],
-            ["sam", "Sam"]
+            { "row_number": 2, "Columns": { "0-userName": "liz", "1-firstName": "Liz", "2-lastName": "Lemon", "3-email": "liz@example.com" } },
+            { "row_number": 3, "Columns": { "0-userName": "sam", "1-firstName": "Sam", "2-lastName": "", "3-email": "" } }
         ])
+    );
+    assert_eq!(
+        r.output["first"], "liz",
+        "Okta's Columns.0-userName reads a cell"
     );
     assert_req(
         &req(&f, 0),
