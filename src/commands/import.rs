@@ -118,15 +118,21 @@ fn kinds() -> flow_import::Kinds {
             )
         })
         .collect();
+    // A connector action's output fields and `okta_outputs`, where Okta's named outputs go.
+    let mut outputs = std::collections::HashMap::new();
     for spec in registry.cards() {
         if let Some(doc) = flow_cards::connector::action_doc(&registry, spec.kind) {
             okta.insert(spec.kind, doc.okta);
+            outputs.insert(spec.kind, (doc.output_fields, doc.okta_outputs));
         }
     }
     let mut kinds = flow_import::Kinds::new();
     for (spec, schema) in registry.cards().iter().zip(&schemas) {
         let inputs = crate::commands::cards::inputs(spec, schema, &defs);
+        let (output_fields, okta_outputs) = outputs.remove(spec.kind).unwrap_or_default();
         let info = flow_import::KindInfo {
+            output_fields,
+            okta_outputs,
             connection: inputs.iter().any(|i| i.name == "connection"),
             required: inputs
                 .iter()

@@ -64,6 +64,11 @@ const FIXTURES: &[(&str, &str, &str)] = &[
         include_str!("../../crates/flow-testkit/recorded/jira/issues.yaml"),
     ),
     (
+        "marketo",
+        "api.yaml",
+        include_str!("../../crates/flow-testkit/recorded/marketo/api.yaml"),
+    ),
+    (
         "microsoft365",
         "okta-suspended-user.yaml",
         include_str!("../../crates/flow-testkit/recorded/microsoft365/okta-suspended-user.yaml"),
@@ -84,6 +89,11 @@ const FIXTURES: &[(&str, &str, &str)] = &[
         include_str!("../../crates/flow-testkit/recorded/okta_devices/devices.yaml"),
     ),
     (
+        "openai",
+        "api.yaml",
+        include_str!("../../crates/flow-testkit/recorded/openai/api.yaml"),
+    ),
+    (
         "pagerduty",
         "api.yaml",
         include_str!("../../crates/flow-testkit/recorded/pagerduty/api.yaml"),
@@ -102,6 +112,11 @@ const FIXTURES: &[(&str, &str, &str)] = &[
         "servicenow",
         "incidents.yaml",
         include_str!("../../crates/flow-testkit/recorded/servicenow/incidents.yaml"),
+    ),
+    (
+        "shopify",
+        "customers.yaml",
+        include_str!("../../crates/flow-testkit/recorded/shopify/customers.yaml"),
     ),
 ];
 

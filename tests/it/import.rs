@@ -965,3 +965,177 @@ fn docs_name_every_card_of_the_table() {
         "docs/import.md does not name {missing:?}"
     );
 }
+
+/// A connector card's named outputs are fields of its action's output: found by name (the
+/// group's words off the front) or named by the action (`okta_outputs`); one that no field is
+/// is reported, not guessed. The flow runs (dry) with the actions' rehearsals.
+#[test]
+fn named_outputs_of_connector_cards_are_fields_of_the_action_output() {
+    let (dir, out) = import("import-named-outputs", "named-outputs.flow", &["--partial"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("1 of 2 flows converted"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("reads the output `Incident/Priority Label` of `Create Incident`, whose place in the output of `servicenow.create_incident` is not known (no field of its output has that name; a connector action names it in `okta_outputs`)"),
+        "{}",
+        out.stdout
+    );
+    let project = dir.join("out");
+    goldens(
+        "named-outputs",
+        &project,
+        &["flowctl.yaml", "flows/open-ticket.yaml"],
+    );
+    validates(&project);
+    let body = dir.join("body.json");
+    std::fs::write(
+        &body,
+        r#"{"summary":"Disk full","user":"alice@contoso.com"}"#,
+    )
+    .unwrap();
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "open-ticket",
+            "--input",
+            body.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ],
+    )
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    assert_eq!(
+        record["output"],
+        serde_json::json!({
+            "incident": "INC0010001",
+            "sys_id": "9d385017c611228701d22104cc95c371",
+            "issue": "OPS-1",
+            "issue_id": "10000",
+            "name": "Alice Example"
+        }),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Function cards read in the public templates, by their real keys (Text to Date's `start`,
+/// Convert, Replace's `src`/`dest`/`global`/`sensitive`, Find Pattern, Find Last, Difference),
+/// convert and run to Okta's answers.
+#[test]
+fn template_function_cards_convert_and_run() {
+    let (dir, project) = imported(
+        "date-forms",
+        "date-forms.flow",
+        "1 of 1 flows converted (8 of 8 cards)",
+        &["flows/date-forms.yaml"],
+    );
+    let input = dir.join("input.json");
+    std::fs::write(&input, r#"{"millis":"1700000000123"}"#).unwrap();
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "date-forms",
+            "--input",
+            input.to_str().unwrap(),
+            "--json",
+        ],
+    )
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    assert_eq!(
+        record["output"],
+        serde_json::json!({
+            "iso": "2023-11-14T22:13:20+00:00",
+            "epoch": 1700000000,
+            "unix": 1700000000123_i64,
+            "year": "2023",
+            "date": "2023-11-14T22:13:20.123+00:00",
+            "last_colon": 22,
+            "time_at": 10,
+            "days": 1.5,
+            "hours": 36
+        }),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Salesforce (`salesforce2_29`), Jamf Pro Classic API (`jamfproclassicapi_<32 hex>`) and
+/// ServiceNow cards as the public templates have them import completely: the Record Type
+/// option and a Fields group as one object (`salesforce.search_records`, `create_record`),
+/// User/User ID (`deactivate_user`), Jamf's keys with random suffixes by their display names
+/// (`id_VCMXSM` → `id`, `command_name_V53YGG` → `command_name`), Read By as `read_by`,
+/// ServiceNow's Short description alone. The project validates and rehearses: the search's
+/// value is a SOQL literal, the MDM commands are XML with the ids parsed as numbers.
+#[test]
+fn salesforce_jamf_classic_and_servicenow_template_cards_import_completely() {
+    let (dir, project) = imported(
+        "apps-salesforce-jamf",
+        "apps-salesforce-jamf.flow",
+        "5 of 5 flows converted (15 of 15 cards)",
+        &[
+            "flowctl.yaml",
+            "flows/create-salesforce-contact.yaml",
+            "flows/deactivate-salesforce-user.yaml",
+            "flows/lock-apple-devices.yaml",
+            "flows/check-computer.yaml",
+            "flows/request-approval.yaml",
+        ],
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "create-salesforce-contact",
+        r#"{"email":"o'brien@acme.com","first":"Jane","last":"O'Brien","phone":"+1 415 555 0100"}"#,
+    );
+    let search = &record["steps"][0];
+    assert_eq!(search["card"], "salesforce.search_records", "{record}");
+    assert!(
+        search["http"][0]["url"].as_str().unwrap().ends_with(
+            "/query?q=SELECT%20Id%20FROM%20Contact%20WHERE%20Email%20%3D%20%27o%5C%27brien%40acme.com%27%20AND%20LastName%20%3D%20%27O%5C%27Brien%27"
+        ),
+        "{search}"
+    );
+    assert_eq!(record["output"]["existing"], 1, "{record}");
+    let create = &record["steps"][2];
+    assert_eq!(
+        create["input"]["record_fields"],
+        serde_json::json!({ "LastName": "O'Brien", "FirstName": "Jane", "Phone": "+1 415 555 0100", "Email": "o'brien@acme.com" }),
+        "{create}"
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "lock-apple-devices",
+        r#"{"computer_id":"7","device_id":"12"}"#,
+    );
+    let mac = &record["steps"][1];
+    assert_eq!(mac["output"], 201, "{mac}");
+    assert!(
+        mac["http"][0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/JSSResource/computercommands/command/DeviceLock"),
+        "{mac}"
+    );
+    assert_eq!(
+        mac["http"][0]["body"],
+        "<computer_command><general><command>DeviceLock</command><passcode>123456</passcode></general><computers><computer><id>7</id></computer></computers></computer_command>",
+        "{mac}"
+    );
+    assert!(
+        record["steps"][3]["http"][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("<lock_message>This device has been locked by your administrator.</lock_message></general><mobile_devices><mobile_device><id>12</id>"),
+        "{record}"
+    );
+}

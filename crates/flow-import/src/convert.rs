@@ -248,12 +248,27 @@ pub fn helper_inputs(flow: &FlowData) -> Vec<(String, String)> {
         return Vec::new();
     };
     let mut ids = Unique::default();
-    card.outputs
+    let mut inputs: Vec<(String, String)> = card
+        .outputs
         .iter()
         .filter(|f| f.group.is_none() && !f.wormhole)
         .map(|f| (f.key.clone(), ids.claim(snake(&f.key, "input"), "_")))
-        .collect()
+        .collect();
+    // The item's position, when the helper reads its Index context field: an input its
+    // iterating callers fill with `{{ index }}`.
+    let index_read = card.outputs.iter().any(|f| {
+        f.group.as_deref() == Some("context")
+            && f.key == "index"
+            && card.pins.iter().any(|p| p.output == f.id)
+    });
+    if index_read {
+        inputs.push((INDEX_INPUT.to_string(), ids.claim("index".into(), "_")));
+    }
+    inputs
 }
+
+/// The Okta key [`helper_inputs`] gives a helper's Index context field.
+pub(crate) const INDEX_INPUT: &str = "context/index";
 
 impl<'a> Cx<'a> {
     fn problem(&mut self, m: &Method, reason: String) {
@@ -491,6 +506,20 @@ impl<'a> Cx<'a> {
                 })
                 .flatten()
                 .and_then(|k| Some((k.to_string(), kinds.get(k)?.clone())));
+            // Okta's Bulk User Import set to delete is the bulk-delete action.
+            let found = match found {
+                Some((kind, _))
+                    if kind == "okta.bulk_user_import"
+                        && m.input("parameters/importOperation").is_some_and(|f| {
+                            crate::export::text(Some(&f.data)).eq_ignore_ascii_case("delete")
+                        }) =>
+                {
+                    kinds
+                        .get("okta.bulk_user_delete")
+                        .map(|i| ("okta.bulk_user_delete".to_string(), i.clone()))
+                }
+                other => other,
+            };
             if let Some((kind, info)) = found {
                 return self.connector_card(m, id, &kind, &info).map(Some);
             }

@@ -21,6 +21,12 @@ pub struct KindInfo {
     pub connection: bool,
     /// The inputs that take true or false (Okta's Yes/No choices become booleans there).
     pub booleans: Vec<String>,
+    /// The fields its output declares, when it is one object (a connector action's output
+    /// type): an Okta card's named outputs are placed among them by name.
+    pub output_fields: Vec<String>,
+    /// Okta outputs (`Group/key` or `key`) the kind places itself (a connector action's
+    /// `okta_outputs`) → a dotted path in its output.
+    pub okta_outputs: Vec<(String, String)>,
 }
 
 /// A setting a connection of a connector is written with in `flowctl.yaml`.
@@ -65,6 +71,17 @@ pub fn action_name(okta: &str) -> String {
 /// one word (`customAPIAction` → "custom API Action"); a version number at the end goes
 /// (`sendEmail2` → "send Email").
 pub fn key_words(key: &str) -> String {
+    // A partner connector's action key ends with `_` and about ten random letters and digits
+    // (`searchUsers_BAejT5bvR1Y`, `createChatCompletion_sE1HArGSjj`); Okta's own keys are
+    // camel case, with no `_`.
+    let key = match key.rsplit_once('_') {
+        Some((base, id))
+            if (8..=12).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            base
+        }
+        _ => key,
+    };
     if key.eq_ignore_ascii_case("httprequest") {
         return "Custom API Action".into();
     }
@@ -105,17 +122,29 @@ const APPS: &[(&str, &str, &str)] = &[
     ("office365admin", "Office 365 Admin", "microsoft365"),
     ("office365mail", "Office 365 Mail", "microsoft365"),
     ("jira2", "Jira", "jira"),
-    ("salesforce2_29", "Salesforce", "salesforce"),
+    ("salesforce", "Salesforce", "salesforce"),
     ("servicenow", "ServiceNow", "servicenow"),
     ("github", "GitHub", "github"),
     ("jamfproclassicapi", "Jamf Pro", "jamf"),
 ];
 
 /// An app key without the `_<32 hex digits>` a partner connector's key ends with
-/// (`jamfproclassicapi_3d81…` → `jamfproclassicapi`).
+/// (`jamfproclassicapi_3d81…` → `jamfproclassicapi`) or the `<major>_<minor>` version some
+/// keys end with (`googlesheets2_29` → `googlesheets`, `marketo2_29` → `marketo`).
 fn app_base(app: &str) -> &str {
-    match app.rsplit_once('_') {
+    let app = match app.rsplit_once('_') {
         Some((base, id)) if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) => base,
+        _ => app,
+    };
+    match app.rsplit_once('_') {
+        Some((base, minor))
+            if !minor.is_empty()
+                && minor.bytes().all(|b| b.is_ascii_digit())
+                && base.ends_with(|c: char| c.is_ascii_digit()) =>
+        {
+            let name = base.trim_end_matches(|c: char| c.is_ascii_digit());
+            if name.is_empty() { app } else { name }
+        }
         _ => app,
     }
 }
@@ -184,7 +213,8 @@ impl Kinds {
     pub fn connector_kind(&self, app: &str, name: &str) -> Option<&str> {
         let n = normalize(name);
         let names = app_names(app);
-        let mut keys = vec![format!("{} {n}", normalize(app))];
+        let base = app_base(app);
+        let mut keys = vec![format!("{} {n}", normalize(base))];
         if let Some((console, _)) = names {
             keys.push(format!("{} {n}", normalize(console)));
         }
@@ -195,7 +225,7 @@ impl Kinds {
             }
         }
         let action = action_name(name);
-        let app_flat = app.to_ascii_lowercase().replace(['_', '-'], "");
+        let app_flat = base.to_ascii_lowercase().replace(['_', '-'], "");
         self.kinds
             .keys()
             .find(|k| {
@@ -333,6 +363,15 @@ mod tests {
             None
         );
         assert_eq!(key_words("sendEmail2"), "send Email");
+        assert_eq!(key_words("searchUsers_BAejT5bvR1Y"), "search Users");
+        assert_eq!(app_base("googlesheets2_29"), "googlesheets");
+        assert_eq!(
+            k.connector_kind("salesforce2_29", "freeze User"),
+            Some("salesforce.freeze_user")
+        );
+        assert_eq!(app_base("salesforce2_29"), "salesforce");
+        assert_eq!(app_base("jira2"), "jira2");
+        assert_eq!(app_base("auth0_293ca73ef2a04fe48eaa3bb7876df2e6"), "auth0");
         assert_eq!(key_words("customAPIAction"), "custom API Action");
         assert_eq!(key_words("getUsersGroups"), "get Users Groups");
     }

@@ -358,6 +358,8 @@ mod tests {
     const DATES: &[u8] = include_bytes!("../../../tests/fixtures/okta/dates-objects.flow");
     const EVENT_BATCH: &[u8] = include_bytes!("../../../tests/fixtures/okta/event-batch.flow");
     const IF_ELSEIF: &[u8] = include_bytes!("../../../tests/fixtures/okta/if-elseif.flow");
+    const NAMED_OUTPUTS: &[u8] = include_bytes!("../../../tests/fixtures/okta/named-outputs.flow");
+    const DATE_FORMS: &[u8] = include_bytes!("../../../tests/fixtures/okta/date-forms.flow");
 
     fn run(bytes: &[u8], partial: bool) -> Import {
         import(
@@ -620,10 +622,19 @@ mod tests {
             inputs: vec!["connection".into(), "user_id".into(), "stream".into()],
             required: vec!["user_id".into()],
             connection: true,
-            booleans: Vec::new(),
+            ..KindInfo::default()
         };
         kinds.add("okta.get_users_groups", info.clone(), &[]);
         kinds.add("okta.list_users_with_filter", info, &[]);
+        // A connector action whose named outputs are placed by name and by `okta_outputs`.
+        let incident = KindInfo {
+            inputs: vec!["connection".into(), "short_description".into()],
+            connection: true,
+            output_fields: vec!["sys_id".into(), "number".into()],
+            okta_outputs: vec![("Incident/System ID".into(), "sys_id".into())],
+            ..KindInfo::default()
+        };
+        kinds.add("servicenow.create_incident", incident, &[]);
         for fixture in [
             OORT,
             QUARANTINE,
@@ -639,6 +650,8 @@ mod tests {
             DATES,
             EVENT_BATCH,
             IF_ELSEIF,
+            NAMED_OUTPUTS,
+            DATE_FORMS,
         ] {
             // The last byte is a newline: every shorter cut is not JSON.
             for cut in (0..fixture.len() - 1).step_by(fixture.len() / 60) {

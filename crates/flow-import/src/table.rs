@@ -146,6 +146,9 @@ pub enum Special {
     Wait,
     /// Repeat → `flow.repeat` of its helper flow.
     Repeat,
+    /// Delegated Flow (run by an admin from the Okta Admin Console, or by Identity Security
+    /// Posture Management) → `trigger: helper` with its inputs.
+    Delegated,
 }
 
 impl Special {
@@ -182,6 +185,7 @@ impl Special {
             Special::Repeat => &["flow.repeat"],
             Special::ApiEndpoint
             | Special::Callable
+            | Special::Delegated
             | Special::Comment
             | Special::Noop
             | Special::Expand
@@ -286,11 +290,7 @@ pub static TABLE: &[Entry] = &[
     // Events and flow control.
     special("http:accept", "API Endpoint", Special::ApiEndpoint),
     special("http:close", "Close", Special::Close),
-    unsupported(
-        "http:delegated",
-        "Delegated Flow",
-        "delegated flows (run from the Okta Admin Console) have no flowctl trigger",
-    ),
+    special("http:delegated", "Delegated Flow", Special::Delegated),
     special("control:callable", "Helper Flow", Special::Callable),
     special("control:comment", "Comment", Special::Comment),
     special("control:noop", "Noop", Special::Noop),
@@ -438,20 +438,18 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
+    // Seen in a public template: `string` ("look in"), `src` ("look for"), `dest` ("replace
+    // with"), `global` ("all instances", a boolean) and `sensitive` ("case sensitive").
     pure(
         "string:replace",
         "Replace",
         "text.replace",
         &[
             ("text", TEXT),
-            (
-                "find",
-                Arg::Input(&["find", "search", "search for", "target"]),
-            ),
-            (
-                "replace",
-                Arg::Input(&["replace", "replacement", "replace with", "with"]),
-            ),
+            ("find", Arg::Input(&["src"])),
+            ("replace", Arg::Input(&["dest"])),
+            ("all", Arg::Input(&["global"])),
+            ("case_sensitive", Arg::Input(&["sensitive"])),
         ],
     ),
     pure(
@@ -486,11 +484,24 @@ pub static TABLE: &[Entry] = &[
             ("start", Arg::Input(&["start", "start index", "from"])),
         ],
     ),
+    // Seen in a public template: the address key `match` is Find Pattern, `string` ("look
+    // in") and `target` ("look for", a pattern) → `output`, the position.
     pure(
         "string:match",
-        "Match",
-        "text.match",
-        &[("text", TEXT), ("pattern", PATTERN)],
+        "Find Pattern",
+        "text.search",
+        &[("text", TEXT), ("pattern", Arg::Input(&["target"]))],
+    ),
+    // Find Last: its keys were not seen; Find Pattern's (`string`, `target`) are the likely
+    // ones, and any other input with a value blocks the card.
+    pure(
+        "string:lastIndexOf",
+        "Find Last",
+        "text.find_last",
+        &[
+            ("text", TEXT),
+            ("find", Arg::Input(&["target", "find", "search", "value"])),
+        ],
     ),
     pure(
         "string:findPattern",
@@ -857,8 +868,9 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    // Add to Date / Subtract from Date: not seen in a real export yet; the keys below are the
-    // likely ones, and any other input with a value blocks the card.
+    // Subtract (`date:subtract`) seen in a public template: `start`, `scale` (the amount),
+    // `unit` (lower case: `days`). Add (`date:add`) is taken to have the same keys; any other
+    // input with a value blocks the card.
     card(
         "date:add",
         "Add to Date",
@@ -915,28 +927,67 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
+    // Seen in a public template: Text to Date's text is `start`, its format `format` (`x`,
+    // milliseconds since 1970, is one).
     pure(
         "date:parse",
         "Text to Date",
         "date.parse",
         &[
-            ("text", TEXT),
+            ("text", Arg::Input(&["start", "string", "text"])),
             ("format", Arg::Input(&["format"])),
             ("zone", ZONE),
         ],
     ),
-    pure(
+    // Seen in a public template: Convert (`date:fromISO`) takes `start`, `format` and `zone`
+    // and gives the date (`date`, here `zoned`: the same instant with the zone's offset) and
+    // its forms `iso`, `epoch` (seconds), `unix` (milliseconds), `human` and `custom` (in
+    // `format`), which `date.convert` gives by the same names.
+    card(
+        "date:fromISO",
+        "Convert",
+        CardMap {
+            card: "date.convert",
+            connection: None,
+            args: &[
+                ("date", Arg::Input(&["start"])),
+                ("format", Arg::Input(&["format"])),
+                ("zone", Arg::Input(&["zone"])),
+            ],
+            outputs: &[
+                ("date", "zoned"),
+                ("iso", "iso"),
+                ("epoch", "epoch"),
+                ("unix", "unix"),
+                ("human", "human"),
+                ("custom", "custom"),
+            ],
+            ignore: &[],
+        },
+    ),
+    // Seen in a public template: Difference (`date:diff`) takes `start` (shown as "end date")
+    // and `end` (shown as "start date") and gives the time from `end` to `start` in every unit
+    // (`days`, `hours`, …, with fractions: the template rounds the days). Months and years
+    // have no exact length; reading them blocks the card.
+    card(
         "date:diff",
-        "Subtract Dates",
-        "date.difference",
-        &[
-            (
-                "start",
-                Arg::Input(&["start", "start date", "from", "date 1"]),
-            ),
-            ("end", Arg::Input(&["end", "end date", "to", "date 2"])),
-            ("unit", Arg::Choice("unit", UNITS)),
-        ],
+        "Difference",
+        CardMap {
+            card: "date.elapsed",
+            connection: None,
+            args: &[
+                ("start", Arg::Input(&["end"])),
+                ("end", Arg::Input(&["start"])),
+            ],
+            outputs: &[
+                ("milliseconds", "milliseconds"),
+                ("seconds", "seconds"),
+                ("minutes", "minutes"),
+                ("hours", "hours"),
+                ("days", "days"),
+            ],
+            ignore: &[],
+        },
     ),
     special("math:expression", "Formula", Special::Formula),
     // Seen in the public templates (`crypto`/`hmac` in a flow's card preview).
@@ -1247,6 +1298,92 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
+    // Get, Put, Patch and Delete: HTTP Post's fields, another method (Get seen in the public
+    // templates; the others follow it).
+    card(
+        "httpfunctions:get",
+        "HTTP Get",
+        CardMap {
+            card: "http.request",
+            connection: None,
+            args: &[
+                ("method", Arg::Const(Konst::Str("GET"))),
+                ("url", Arg::Input(&["Request/URL"])),
+                ("query", Arg::Input(&["Request/Query"])),
+                ("headers", Arg::Input(&["Request/Headers"])),
+                ("body", Arg::Input(&["Request/Body"])),
+            ],
+            outputs: &[
+                ("Response/Status Code", "status"),
+                ("Response/Headers", "headers"),
+                ("Response/Body", "body"),
+            ],
+            ignore: &[],
+        },
+    ),
+    card(
+        "httpfunctions:put",
+        "HTTP Put",
+        CardMap {
+            card: "http.request",
+            connection: None,
+            args: &[
+                ("method", Arg::Const(Konst::Str("PUT"))),
+                ("url", Arg::Input(&["Request/URL"])),
+                ("query", Arg::Input(&["Request/Query"])),
+                ("headers", Arg::Input(&["Request/Headers"])),
+                ("body", Arg::Input(&["Request/Body"])),
+            ],
+            outputs: &[
+                ("Response/Status Code", "status"),
+                ("Response/Headers", "headers"),
+                ("Response/Body", "body"),
+            ],
+            ignore: &[],
+        },
+    ),
+    card(
+        "httpfunctions:patch",
+        "HTTP Patch",
+        CardMap {
+            card: "http.request",
+            connection: None,
+            args: &[
+                ("method", Arg::Const(Konst::Str("PATCH"))),
+                ("url", Arg::Input(&["Request/URL"])),
+                ("query", Arg::Input(&["Request/Query"])),
+                ("headers", Arg::Input(&["Request/Headers"])),
+                ("body", Arg::Input(&["Request/Body"])),
+            ],
+            outputs: &[
+                ("Response/Status Code", "status"),
+                ("Response/Headers", "headers"),
+                ("Response/Body", "body"),
+            ],
+            ignore: &[],
+        },
+    ),
+    card(
+        "httpfunctions:delete",
+        "HTTP Delete",
+        CardMap {
+            card: "http.request",
+            connection: None,
+            args: &[
+                ("method", Arg::Const(Konst::Str("DELETE"))),
+                ("url", Arg::Input(&["Request/URL"])),
+                ("query", Arg::Input(&["Request/Query"])),
+                ("headers", Arg::Input(&["Request/Headers"])),
+                ("body", Arg::Input(&["Request/Body"])),
+            ],
+            outputs: &[
+                ("Response/Status Code", "status"),
+                ("Response/Headers", "headers"),
+                ("Response/Body", "body"),
+            ],
+            ignore: &[],
+        },
+    ),
     // Tables.
     special(
         "stash:searchRows2",
@@ -1333,6 +1470,14 @@ pub const NOT_IMPORTED: &[(&str, &str)] = &[
     (
         "crypto.jwt_verify",
         "Okta's JWT Verify holds its key as text in the flow (a `kind: key` connection in flowctl), and its export address was not seen",
+    ),
+    (
+        "date.difference",
+        "Okta's Difference (`date:diff`) gives every unit at once, with fractions: it becomes `date.elapsed`; `date.difference` counts whole units",
+    ),
+    (
+        "text.match",
+        "Okta's Match: its export address was not seen (the key `match` is Find Pattern, which becomes `text.search`)",
     ),
     (
         "number.compare",

@@ -403,7 +403,158 @@ pub static HELPERS: &[Helper] = &[
             }))
         },
     },
+    Helper {
+        name: "pluck",
+        min_args: 2,
+        max_args: 2,
+        usage: "{{ pluck body.records \"Id\" }}",
+        doc: "the list of one field of each object of a list (`null` where an object lacks it)",
+        check: |args| {
+            if !args[0].fits(&Type::list(Type::Any)) {
+                return Err((
+                    0,
+                    format!("plucks from a list of objects, found {}", args[0]),
+                ));
+            }
+            if !args[1].fits(&Type::Text) {
+                return Err((1, format!("the field must be text, found {}", args[1])));
+            }
+            Ok(Type::list(Type::Any))
+        },
+        eval: |a, _| {
+            let field = text_of(&a[1], "pluck")?;
+            match &*a[0] {
+                Value::Null => Ok(Value::Array(Vec::new())),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|item| match item {
+                        Value::Object(o) => Ok(o.get(&*field).cloned().unwrap_or(Value::Null)),
+                        other => Err(format!(
+                            "`pluck` expects a list of objects, found an item that is {}",
+                            flow_model::types::value_kind(other)
+                        )),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Value::Array),
+                other => Err(format!(
+                    "`pluck` expects a list, found {}",
+                    flow_model::types::value_kind(other)
+                )),
+            }
+        },
+    },
+    Helper {
+        name: "soql_quote",
+        min_args: 1,
+        max_args: 1,
+        usage: "{{ soql_quote trigger.email }}",
+        doc: "the value as a Salesforce SOQL literal: text quoted with `'` and its quotes, backslashes and control characters escaped; numbers, booleans and `null` as they are",
+        check: |args| match &args[0] {
+            t @ (Type::List(_) | Type::Object(_)) => {
+                Err((0, format!("quotes text, a number or a boolean, found {t}")))
+            }
+            _ => Ok(Type::Text),
+        },
+        eval: |a, _| soql_quote(&a[0]).map(Value::String),
+    },
+    Helper {
+        name: "soql_name",
+        min_args: 1,
+        max_args: 1,
+        usage: "{{ soql_name inputs.record_type }}",
+        doc: "the text when it is a Salesforce object or field name (`Contact`, `Custom__c`, `Account.Name`), else an error: names cannot be quoted in SOQL",
+        check: text_arg,
+        eval: |a, _| {
+            let name = text_of(&a[0], "soql_name")?;
+            if is_soql_name(&name) {
+                Ok(Value::String(name.into_owned()))
+            } else {
+                Err(format!(
+                    "`{}` is not a Salesforce object or field name (letters, digits and `_`, starting with a letter; `.` between relationship names)",
+                    name.chars().take(80).collect::<String>()
+                ))
+            }
+        },
+    },
+    Helper {
+        name: "xml_escape",
+        min_args: 1,
+        max_args: 1,
+        usage: "{{ xml_escape inputs.message }}",
+        doc: "the text with `&`, `<`, `>`, `\"` and `'` escaped for XML; a control character XML cannot hold is an error",
+        check: text_arg,
+        eval: |a, _| xml_escape(&text_of(&a[0], "xml_escape")?).map(Value::String),
+    },
 ];
+
+/// A value as a SOQL literal (`'O\'Brien'`, `42`, `true`, `null`): text escaped as the SOQL
+/// reference lists (quotes, backslash, `\n` `\r` `\t` `\b` `\f`, other control characters as
+/// `\uXXXX`), so no value can end the literal.
+fn soql_quote(v: &Value) -> Result<String, String> {
+    match v {
+        Value::Null => Ok("null".into()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::String(s) => {
+            let mut out = String::with_capacity(s.len() + 2);
+            out.push('\'');
+            for c in s.chars() {
+                match c {
+                    '\'' => out.push_str("\\'"),
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    '\u{8}' => out.push_str("\\b"),
+                    '\u{c}' => out.push_str("\\f"),
+                    c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                    c => out.push(c),
+                }
+            }
+            out.push('\'');
+            Ok(out)
+        }
+        other => Err(format!(
+            "`soql_quote` quotes text, a number or a boolean, found {}",
+            flow_model::types::value_kind(other)
+        )),
+    }
+}
+
+/// A SOQL object or field name: ASCII letters, digits and `_`, starting with a letter, with
+/// `.` between relationship names (`Account.Owner.Name`).
+fn is_soql_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 255
+        && s.split('.').all(|part| {
+            part.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
+/// Text escaped for XML content and attribute values.
+fn xml_escape(s: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() && u32::from(c) < 0x20 => {
+                return Err(format!(
+                    "`xml_escape`: the control character U+{:04X} cannot be written in XML",
+                    u32::from(c)
+                ));
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
 
 fn date_type(t: &Type, i: usize) -> Result<(), (usize, String)> {
     match t {
@@ -535,6 +686,95 @@ mod tests {
             Ok(Type::Date)
         );
         assert!((add.check)(&[Type::Text, Type::Boolean, Type::Text]).is_err());
+    }
+
+    #[test]
+    fn pluck_takes_one_field_of_each_object() {
+        assert_eq!(
+            call(
+                "pluck",
+                &[json!([{ "Id": "a", "x": 1 }, { "x": 2 }]), json!("Id")]
+            ),
+            Ok(json!(["a", null]))
+        );
+        assert_eq!(call("pluck", &[json!(null), json!("Id")]), Ok(json!([])));
+        assert!(
+            call("pluck", &[json!(["a"]), json!("Id")])
+                .unwrap_err()
+                .contains("list of objects")
+        );
+        let pluck = find("pluck").unwrap();
+        assert!((pluck.check)(&[Type::Text, Type::Text]).is_err());
+    }
+
+    #[test]
+    fn soql_quote_cannot_be_escaped_from() {
+        assert_eq!(
+            call("soql_quote", &[json!("ann@acme.com")]),
+            Ok(json!("'ann@acme.com'"))
+        );
+        // A quote, a backslash before a quote, and a newline stay inside the literal.
+        assert_eq!(
+            call("soql_quote", &[json!("x' OR Name != '")]),
+            Ok(json!("'x\\' OR Name != \\''"))
+        );
+        assert_eq!(
+            call("soql_quote", &[json!("a\\' OR 1=1 --\n\u{1}")]),
+            Ok(json!("'a\\\\\\' OR 1=1 --\\n\\u0001'"))
+        );
+        assert_eq!(call("soql_quote", &[json!(42)]), Ok(json!("42")));
+        assert_eq!(call("soql_quote", &[json!(false)]), Ok(json!("false")));
+        assert_eq!(call("soql_quote", &[json!(null)]), Ok(json!("null")));
+        assert!(call("soql_quote", &[json!(["a"])]).is_err());
+        let quote = find("soql_quote").unwrap();
+        assert!((quote.check)(&[Type::list(Type::Text)]).is_err());
+        assert_eq!((quote.check)(&[Type::Any]), Ok(Type::Text));
+    }
+
+    #[test]
+    fn soql_name_takes_only_names() {
+        for ok in [
+            "Contact",
+            "Custom_Object__c",
+            "ns__Field__c",
+            "Account.Owner.Name",
+        ] {
+            assert_eq!(call("soql_name", &[json!(ok)]), Ok(json!(ok)), "{ok}");
+        }
+        for bad in [
+            "",
+            "Contact WHERE Id != null",
+            "Name'",
+            "1Field",
+            "Account.",
+            "a-b",
+            "Émile",
+        ] {
+            let e = call("soql_name", &[json!(bad)]).unwrap_err();
+            assert!(
+                e.contains("is not a Salesforce object or field name"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn xml_escape_escapes_markup_and_refuses_control_characters() {
+        assert_eq!(
+            call("xml_escape", &[json!("<b>Tom & \"Jerry's\"</b>")]),
+            Ok(json!(
+                "&lt;b&gt;Tom &amp; &quot;Jerry&apos;s&quot;&lt;/b&gt;"
+            ))
+        );
+        assert_eq!(
+            call("xml_escape", &[json!("line\nnext")]),
+            Ok(json!("line\nnext"))
+        );
+        assert!(
+            call("xml_escape", &[json!("a\u{0}b")])
+                .unwrap_err()
+                .contains("U+0000")
+        );
     }
 
     #[test]

@@ -456,6 +456,11 @@ pub struct ActionDef {
     /// Okta Workflows cards this action stands for.
     #[serde(default)]
     pub okta: Vec<String>,
+    /// Where the outputs of those Okta cards are in this action's output, for `flowctl import`
+    /// where its own rules find no field: the Okta output (`Group/key` or `key`, as the export
+    /// names it) → a dotted path of declared fields (`{ "Incident/System ID": sys_id }`).
+    #[serde(default)]
+    pub okta_outputs: IndexMap<String, String>,
     /// Examples: inputs, the request they make, an answer and the output it gives. Each runs
     /// as a test against a local fake answering with `answer` (see
     /// `docs/connector-format.md`).

@@ -472,6 +472,14 @@ impl Check<'_> {
             }
             None => (Type::Any, "the answer's body".into()),
         };
+        for (okta, path) in &a.okta_outputs {
+            if let Err(why) = okta_output_path(&output, paging.is_some(), path) {
+                self.error(
+                    self.span_of(&["actions", name, "okta_outputs", okta]),
+                    format!("action `{name}`: okta_outputs `{okta}`: {why}"),
+                );
+            }
+        }
         let output_text = if paging.is_some() {
             output = Type::list(output);
             format!("a list of {output_text}")
@@ -532,6 +540,37 @@ impl Check<'_> {
         }
         parts
     }
+}
+
+/// Checks an `okta_outputs` path: dotted names of fields the output type declares (a type
+/// with unknown fields takes any path); a list action's output is a list, which has none.
+fn okta_output_path(output: &Type, paged: bool, path: &str) -> Result<(), String> {
+    if paged {
+        return Err(
+            "a list action's output is a list of records, whose fields Okta's outputs cannot name"
+                .into(),
+        );
+    }
+    let mut t = output.clone();
+    for seg in path.split('.') {
+        if seg.is_empty() {
+            return Err(format!("`{path}` is not a dotted path of field names"));
+        }
+        t = match &t {
+            Type::Any | Type::Object(None) => return Ok(()),
+            Type::Object(Some(obj)) => match obj.fields.get(seg) {
+                Some(f) => f.clone(),
+                None => {
+                    return Err(format!(
+                        "the output type declares no field `{seg}` (it has {})",
+                        obj.fields.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ));
+                }
+            },
+            other => return Err(format!("`{seg}` is a field of {other}, which has none")),
+        };
+    }
+    Ok(())
 }
 
 /// Reads an output type: a type name, or a mapping of fields to types (nested mappings are

@@ -78,6 +78,15 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../connectors/google_sheets.yaml"),
     ),
     ("auth0.yaml", include_str!("../../connectors/auth0.yaml")),
+    ("openai.yaml", include_str!("../../connectors/openai.yaml")),
+    (
+        "shopify.yaml",
+        include_str!("../../connectors/shopify.yaml"),
+    ),
+    (
+        "marketo.yaml",
+        include_str!("../../connectors/marketo.yaml"),
+    ),
     (
         "microsoft_teams.yaml",
         include_str!("../../connectors/microsoft_teams.yaml"),
@@ -232,6 +241,12 @@ pub struct ActionDoc {
     pub description: String,
     /// The Okta Workflows cards it stands for.
     pub okta: Vec<String>,
+    /// The fields its output type declares, when the output is one object (not a list):
+    /// `flowctl import` places an Okta card's named outputs among them.
+    pub output_fields: Vec<String>,
+    /// The action's `okta_outputs`: Okta output (`Group/key` or `key`) → a dotted path in the
+    /// output.
+    pub okta_outputs: Vec<(String, String)>,
 }
 
 /// The documentation of card `kind` when it comes from a connector file of `registry`.
@@ -239,11 +254,21 @@ pub fn action_doc(registry: &Registry, kind: &str) -> Option<ActionDoc> {
     let data = registry.card_data(kind)?;
     if let Some(a) = data.downcast_ref::<ActionRef>() {
         let def = a.def()?;
+        let output_fields = match a.action().map(|x| &x.output) {
+            Some(flow_model::Type::Object(Some(obj))) => obj.fields.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
         return Some(ActionDoc {
             connector: a.connector.def.connector.clone(),
             title: a.connector.def.title.clone(),
             description: def.description.clone().unwrap_or_default(),
             okta: def.okta.clone(),
+            output_fields,
+            okta_outputs: def
+                .okta_outputs
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         });
     }
     let api::ApiRef(c) = data.downcast_ref::<api::ApiRef>()?;
@@ -266,6 +291,8 @@ pub fn action_doc(registry: &Registry, kind: &str) -> Option<ActionDoc> {
             .as_ref()
             .map(|a| a.okta.clone())
             .unwrap_or_default(),
+        output_fields: vec!["status".into(), "headers".into(), "body".into()],
+        okta_outputs: Vec::new(),
     })
 }
 

@@ -12,7 +12,9 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, Unit};
 use serde_json::Value;
 
-cards!(add, convert, difference, format, now, parse, subtract);
+cards!(
+    add, convert, difference, elapsed, format, now, parse, subtract
+);
 
 /// A date error as the card's `input` error.
 fn input(e: DateError) -> CardError {

@@ -751,3 +751,47 @@ fn body_failure_keys_are_checked_when_the_file_loads() {
     .unwrap();
     assert!(e.contains("missing"), "{e}");
 }
+
+/// `okta_outputs` names fields the output type declares; the importer reads them, with the
+/// output's fields, through `action_doc`.
+#[test]
+fn okta_outputs_name_declared_fields() {
+    let good = TOY.replace(
+        "    rehearsal: { id: \"10000\", key: \"{{ inputs.project }}-1\" }\n",
+        "    rehearsal: { id: \"10000\", key: \"{{ inputs.project }}-1\" }\n    okta_outputs: { \"Issue/Issue Key\": key }\n",
+    );
+    let r =
+        flow_cards::connector::registry_with(&[("connectors/toy5.yaml", good.as_str())]).unwrap();
+    let doc = flow_cards::connector::action_doc(&r, "toy.create_issue").unwrap();
+    assert_eq!(doc.output_fields, ["id", "key"]);
+    assert_eq!(
+        doc.okta_outputs,
+        [("Issue/Issue Key".to_string(), "key".to_string())]
+    );
+    // A list action's output is a list: no field to name.
+    let paged = flow_cards::connector::action_doc(&r, "toy.list_items").unwrap();
+    assert!(paged.output_fields.is_empty());
+    for (path, want) in [
+        ("number", "declares no field `number` (it has id, key)"),
+        ("key.inner", "`inner` is a field of text, which has none"),
+        ("key..x", "is not a dotted path"),
+    ] {
+        let bad = good.replace(
+            "\"Issue/Issue Key\": key",
+            &format!("\"Issue/Issue Key\": \"{path}\""),
+        );
+        let e = flow_cards::connector::registry_with(&[("connectors/toy6.yaml", bad.as_str())])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want), "{path}: {e}");
+        assert!(e.contains("okta_outputs `Issue/Issue Key`"), "{e}");
+    }
+    let bad = TOY.replace(
+        "    items: \"{{ body.data }}\"\n",
+        "    items: \"{{ body.data }}\"\n    okta_outputs: { Count: n }\n",
+    );
+    let e = flow_cards::connector::registry_with(&[("connectors/toy7.yaml", bad.as_str())])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("a list action's output is a list"), "{e}");
+}

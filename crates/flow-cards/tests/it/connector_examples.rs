@@ -37,6 +37,12 @@ async fn every_builtin_connector_example_holds() {
         "google_drive",
         "google_sheets",
         "auth0",
+        "salesforce",
+        "jamf",
+        "servicenow",
+        "openai",
+        "shopify",
+        "marketo",
     ] {
         assert!(with_examples.contains(name), "{name} has no example");
     }

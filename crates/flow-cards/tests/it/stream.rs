@@ -538,6 +538,6 @@ fn every_paged_action_of_every_connector_takes_stream() {
     }
     // Okta's eight list actions, one in each of nine other connectors (Slack's
     // list_channels among them), Okta Devices' list_devices, Google Drive's search_files
-    // and Auth0's search_users, list_user_roles and list_roles.
-    assert_eq!(paged, 22);
+    // and Auth0's search_users, list_user_roles and list_roles, Salesforce's search_records.
+    assert_eq!(paged, 23);
 }

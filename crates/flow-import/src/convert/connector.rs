@@ -7,9 +7,9 @@
 use super::{Cx, Step, display_name};
 use crate::export::{Field, Method, text};
 use crate::kinds::KindInfo;
-use crate::names::snake;
+use crate::names::{snake, words};
 use crate::table::OKTA_USER_OUTPUTS;
-use crate::value::Val;
+use crate::value::{Val, escape_template};
 use crate::yaml::Yaml;
 use serde_json::Value;
 
@@ -26,6 +26,20 @@ const OWN_CHOICES: &[(&str, &str, &str)] = &[
     ("okta.update_user", "updateSemantics", "POST"),
 ];
 
+/// Okta inputs an action does without: (kind, Okta key). Map Profile Source Attributes names
+/// the identity source only so the Okta canvas can list its attributes; the mapping itself does
+/// not use it.
+const UNUSED_INPUTS: &[(&str, &str)] = &[
+    ("okta.map_profile_source_attributes", "application"),
+    ("okta.map_profile_source_attributes", "applicationID"),
+];
+
+/// Okta inputs whose action input has another name: (kind, Okta `group/key`, input).
+const INPUT_NAMES: &[(&str, &str, &str)] = &[
+    ("okta.bulk_user_import", "Data/Users", "profiles"),
+    ("okta.bulk_user_delete", "Data/Users", "profiles"),
+];
+
 /// An Okta Yes/No (or True/False) choice as a boolean.
 fn yes_no(choice: &str) -> Option<bool> {
     match choice.trim().to_ascii_lowercase().as_str() {
@@ -33,6 +47,69 @@ fn yes_no(choice: &str) -> Option<bool> {
         "no" | "false" => Some(false),
         _ => None,
     }
+}
+
+/// A name compared without case, spaces or punctuation: `Incident Number` → `incidentnumber`,
+/// `displayName` → `displayname`.
+fn squash(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Where an Okta output of a connector card is in the output of the action `info` describes:
+/// the path the action names for it in `okta_outputs` (by `Group/key`, or `key` for an output
+/// with no group), else the one
+/// field of its declared output whose name, squashed, is the output's `group key`, its key,
+/// its display name, or its key with the group's words taken off the front (`Incident Number`
+/// in group `Incident` → `number`), tried in that order. Two fields of one name, or none,
+/// place nothing: a name is never matched loosely.
+pub(super) fn named_output(o: &Field, info: &KindInfo) -> Option<String> {
+    if let Some((_, path)) = info.okta_outputs.iter().find(|(k, _)| *k == o.label()) {
+        return Some(path.clone());
+    }
+    let group = o
+        .group
+        .as_deref()
+        .filter(|g| !PLAIN_GROUPS.contains(&g.to_ascii_lowercase().as_str()));
+    let mut names = Vec::new();
+    if let Some(g) = group {
+        names.push(format!("{g} {}", o.key));
+    }
+    names.push(o.key.clone());
+    if let Some(d) = &o.display_name {
+        names.push(d.clone());
+    }
+    if let Some(g) = group {
+        let group_words = words(g);
+        let key_words = words(&o.key);
+        let rest: Vec<&String> = key_words
+            .iter()
+            .skip_while(|w| group_words.contains(w))
+            .collect();
+        if !rest.is_empty() && rest.len() < key_words.len() {
+            names.push(
+                rest.iter()
+                    .map(|w| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+    }
+    for name in names {
+        let want = squash(&name);
+        if want.is_empty() {
+            continue;
+        }
+        let mut found = info.output_fields.iter().filter(|f| squash(f) == want);
+        match (found.next(), found.next()) {
+            (Some(f), None) => return Some(f.clone()),
+            (Some(_), Some(_)) => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The snake case of the input's group, unless the group only sorts fields (`parameters`).
@@ -44,16 +121,34 @@ fn group_input(f: &Field) -> Option<String> {
         .filter(|g| !g.is_empty())
 }
 
+/// An input key without the `_` and six random capitals and digits partner connectors'
+/// keys may end with (`relative_url_71DP9C` → `relative_url`, `id_VCMXSM` → `id`).
+fn bare_key(key: &str) -> &str {
+    match key.rsplit_once('_') {
+        Some((base, id))
+            if id.len() == 6
+                && !base.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) =>
+        {
+            base
+        }
+        _ => key,
+    }
+}
+
 /// The action input names an Okta input may stand for, most specific first.
 fn candidates(f: &Field) -> Vec<String> {
-    let key = snake(&f.key, "");
+    let bare = bare_key(&f.key);
+    let key = snake(bare, "");
     let mut out = Vec::new();
     let group = f
         .group
         .as_deref()
         .filter(|g| !PLAIN_GROUPS.contains(&g.to_ascii_lowercase().as_str()));
     if let Some(g) = group {
-        out.push(snake(&format!("{g} {}", f.key), ""));
+        out.push(snake(&format!("{g} {bare}"), ""));
     }
     out.push(key);
     if let Some(d) = &f.display_name {
@@ -82,6 +177,10 @@ impl<'a> Cx<'a> {
         }
         let has = |name: &str| info.inputs.iter().any(|i| i == name);
         let mut streamed = false;
+        // "First Matching Record": the outputs read the first record found.
+        let mut first = false;
+        // The clauses of an Okta search card's search expression.
+        let mut search: Vec<String> = Vec::new();
         // The values a streaming card hands its helper besides each record (Okta's State).
         let mut state: Vec<(String, Val)> = Vec::new();
         // Action inputs made of a group of Okta inputs, field by field.
@@ -97,18 +196,90 @@ impl<'a> Cx<'a> {
                 if wired {
                     return Err("its Result Set is wired, not chosen".into());
                 }
-                if choice.eq_ignore_ascii_case("Stream Records") {
-                    streamed = true;
-                } else if let Some(n) = first_n(&choice) {
-                    if has("limit") {
-                        with.push(("limit".into(), Yaml::Num(n.to_string())));
+                match result_set(&choice) {
+                    Some(ResultSet::Stream) => streamed = true,
+                    Some(ResultSet::First(n)) => {
+                        if has("limit") {
+                            with.push(("limit".into(), Yaml::Num(n.to_string())));
+                        }
                     }
-                } else {
-                    return Err(format!(
-                        "its Result Set `{choice}` has no flowctl counterpart"
-                    ));
+                    Some(ResultSet::One) => {
+                        if has("limit") {
+                            with.push(("limit".into(), Yaml::Num("1".into())));
+                        }
+                        first = true;
+                    }
+                    Some(ResultSet::All) => {}
+                    None => {
+                        return Err(format!(
+                            "its Result Set `{choice}` has no flowctl counterpart"
+                        ));
+                    }
                 }
                 continue;
+            }
+            // Okta's search cards (Search Groups, List Users with Search, Find Users): a
+            // Query is the quick search; each other Inputs field an attribute that must
+            // equal its value; Custom Search Criteria a search expression of its own.
+            if group == "inputs"
+                && kind.starts_with("okta.")
+                && !f.key.eq_ignore_ascii_case("query")
+            {
+                let id_ = f.id.clone();
+                if let Some(v) = self.input(m, &id_, 0)? {
+                    if f.key.eq_ignore_ascii_case("Custom Search Criteria") {
+                        search.push(match &v {
+                            Val::Const(Value::String(c)) => format!("({})", escape_template(c)),
+                            other => format!("({{{{ {} }}}})", other.operand()?),
+                        });
+                    } else {
+                        let value = match &v {
+                            Val::Const(c @ Value::String(_)) => escape_template(&c.to_string()),
+                            other => format!("{{{{ json {} }}}}", other.operand()?),
+                        };
+                        search.push(format!("{} eq {value}", f.key));
+                    }
+                }
+                continue;
+            }
+            if UNUSED_INPUTS
+                .iter()
+                .any(|(k, key)| *k == kind && f.key == *key)
+            {
+                continue;
+            }
+            // The app an Okta card acts on, chosen in its options (an app id), or "-- Enter
+            // Application ID --": the id is then the card's Application ID input.
+            if group == "parameters" && !wired && f.key == "application" {
+                let choice = text(Some(&f.data));
+                if choice.trim_start().starts_with("--") {
+                    continue;
+                }
+                if let Some(name) = ["app_id", "identity_source_id"]
+                    .into_iter()
+                    .find(|n| has(n))
+                {
+                    if with.iter().any(|(n, _)| n == name) {
+                        return Err(format!("two of its inputs are `{name}` of `{kind}`"));
+                    }
+                    with.push((name.into(), Yaml::str(choice)));
+                    continue;
+                }
+            }
+            // Import Operation: Map Profile Source Attributes' `operation`; Bulk User Import's
+            // is the action itself (bulk upsert or bulk delete).
+            if group == "parameters" && !wired && f.key == "importOperation" {
+                let op = text(Some(&f.data)).to_ascii_lowercase();
+                if has("operation") {
+                    with.push(("operation".into(), Yaml::str(op)));
+                    continue;
+                }
+                if matches!(
+                    (kind, op.as_str()),
+                    ("okta.bulk_user_import", "upsert") | ("okta.bulk_user_delete", "delete")
+                ) {
+                    continue;
+                }
             }
             if group == "parameters"
                 && !wired
@@ -133,10 +304,23 @@ impl<'a> Cx<'a> {
                 continue;
             }
             let mut names = candidates(f);
+            if group == "inputs" && f.key.eq_ignore_ascii_case("query") {
+                names.extend(["q".to_string(), "query".to_string()]);
+            }
+            if let Some((_, _, input)) = INPUT_NAMES
+                .iter()
+                .find(|(k, label, _)| *k == kind && f.label() == *label)
+            {
+                names.insert(0, (*input).to_string());
+            }
+            // Okta's Application ID (`Application/applicationID`) of Okta's app cards.
+            if names.iter().any(|n| n == "application_id") {
+                names.extend(["app_id".to_string(), "identity_source_id".to_string()]);
+            }
             // Every connector's Custom API Action: its Relative URL is flowctl's `path`, its
             // Request Type the `method`.
             if kind.ends_with(".api_request") {
-                match snake(&f.key, "").as_str() {
+                match snake(bare_key(&f.key), "").as_str() {
                     "relative_url" | "url" => names.insert(0, "path".into()),
                     "request_type" => names.insert(0, "method".into()),
                     // JSON in and out is what the action sends and reads already.
@@ -183,6 +367,15 @@ impl<'a> Cx<'a> {
                 with.push((name, yaml));
             }
         }
+        if !search.is_empty() {
+            if !has("search") || with.iter().any(|(n, _)| n == "search") {
+                return Err(format!(
+                    "searches by attribute ({}), which `{kind}` does not take",
+                    search.join(" and ")
+                ));
+            }
+            with.push(("search".into(), Yaml::Str(search.join(" and "))));
+        }
         for (name, fields) in gathered {
             if with.iter().any(|(n, _)| *n == name) {
                 return Err(format!("two of its inputs are `{name}` of `{kind}`"));
@@ -206,7 +399,7 @@ impl<'a> Cx<'a> {
         } else if !state.is_empty() {
             return Err("passes values to a helper flow it does not stream to".into());
         }
-        self.connector_outputs(m, id, kind, streamed);
+        self.connector_outputs(m, id, kind, info, streamed, first);
         Ok(Step {
             id: id.to_string(),
             card: kind.to_string().into(),
@@ -220,7 +413,12 @@ impl<'a> Cx<'a> {
     /// `Streaming` inputs, by their Okta keys), one record per run.
     fn stream(&mut self, m: &Method, state: Vec<(String, Val)>) -> Result<Yaml, String> {
         let (uuid, flow) = self.stream_flow(m)?;
-        let declared = self.catalog.helpers.get(&uuid).cloned().unwrap_or_default();
+        let mut declared = self.catalog.helpers.get(&uuid).cloned().unwrap_or_default();
+        // Okta hands a streaming helper no position: its Index input stays unset.
+        let index = declared
+            .iter()
+            .position(|(k, _)| k == super::INDEX_INPUT)
+            .map(|i| declared.remove(i));
         let named = |key: &str| {
             declared
                 .iter()
@@ -252,6 +450,9 @@ impl<'a> Cx<'a> {
                 ));
             };
             inputs.push((name.clone(), v.to_yaml()));
+        }
+        if let Some((_, name)) = index {
+            inputs.push((name, Yaml::Null));
         }
         if state_at.is_none() && !state.is_empty() {
             return Err(format!(
@@ -320,9 +521,46 @@ impl<'a> Cx<'a> {
     }
 
     /// What each Okta output of a connector card reads: a streaming card's count, an Okta
-    /// user's fields, the whole output when the card has one; any other read is refused.
-    fn connector_outputs(&mut self, m: &Method, id: &str, kind: &str, streamed: bool) {
+    /// user's fields, the field of the action's output it names ([`named_output`]), the whole
+    /// output when the card has one; any other read is refused.
+    fn connector_outputs(
+        &mut self,
+        m: &Method,
+        id: &str,
+        kind: &str,
+        info: &KindInfo,
+        streamed: bool,
+        first: bool,
+    ) {
         let single = m.outputs.len() == 1;
+        if first && kind.starts_with("okta.") {
+            // The first record found, read by the Okta names of its fields.
+            let base = Val::Ref(format!("{id}.0"));
+            for o in &m.outputs {
+                let path = match crate::names::words(&o.key).join(" ").as_str() {
+                    "id" => Some("id"),
+                    "status" => Some("status"),
+                    "created" => Some("created"),
+                    "last updated" => Some("lastUpdated"),
+                    "login" => Some("profile.login"),
+                    "email" => Some("profile.email"),
+                    "name" => Some("profile.name"),
+                    "description" => Some("profile.description"),
+                    "raw output" | "raw object" | "raw body" => Some(""),
+                    _ => None,
+                };
+                let v = match path {
+                    Some(p) => base.field(p.split('.')),
+                    None => Err(format!(
+                        "reads the output `{}` of `{}`, whose place in the first record is not known",
+                        o.label(),
+                        display_name(m)
+                    )),
+                };
+                self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+            }
+            return;
+        }
         let api_request = kind.ends_with(".api_request");
         for o in &m.outputs {
             let field = match snake(&o.key, "").as_str() {
@@ -355,6 +593,8 @@ impl<'a> Cx<'a> {
                 && let Some(path) = user
             {
                 Val::Ref(id.to_string()).field(path.split('.'))
+            } else if let Some(path) = named_output(o, info) {
+                Val::Ref(id.to_string()).field(path.split('.'))
             } else if single && (o.collection || !o.ty.is_string()) {
                 Ok(Val::Sealed(
                     id.to_string(),
@@ -366,7 +606,7 @@ impl<'a> Cx<'a> {
             } else {
                 // One field of the action's output, but which one is not known here.
                 Err(format!(
-                    "reads the output `{}` of `{}`, whose place in the output of `{kind}` is not known",
+                    "reads the output `{}` of `{}`, whose place in the output of `{kind}` is not known (no field of its output has that name; a connector action names it in `okta_outputs`)",
                     o.label(),
                     display_name(m)
                 ))
@@ -379,7 +619,36 @@ impl<'a> Cx<'a> {
 /// Whether the card is set to stream its records to a helper flow.
 fn streamed_card(m: &Method) -> bool {
     m.input("parameters/resultSet")
-        .is_some_and(|f| text(Some(&f.data)).eq_ignore_ascii_case("Stream Records"))
+        .is_some_and(|f| result_set(&text(Some(&f.data))) == Some(ResultSet::Stream))
+}
+
+/// Okta's Result Set option of a card that lists records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResultSet {
+    /// "Stream Records", "Stream Matching Records": each record to a helper flow.
+    Stream,
+    /// "First 200 Records", "First 200 Matching Records".
+    First(u64),
+    /// "First Matching Record": one record, whose fields are the card's outputs.
+    One,
+    /// "All Records", "All Matching Records".
+    All,
+}
+
+/// The Result Set choices of Okta's cards (`Stream Records`, `First Matching List`, `all`,
+/// `First 200 Matching Records`), by their words.
+fn result_set(choice: &str) -> Option<ResultSet> {
+    let words = crate::names::words(choice);
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    match w.as_slice() {
+        ["stream", ..] => Some(ResultSet::Stream),
+        ["all", ..] => Some(ResultSet::All),
+        // "First Matching Record", "First Matching List": one (singular) record.
+        ["first", .., last] if !last.ends_with('s') && last.parse::<u64>().is_err() => {
+            Some(ResultSet::One)
+        }
+        _ => first_n(choice).map(ResultSet::First),
+    }
 }
 
 /// `First 200 Records` → 200.
@@ -403,7 +672,7 @@ mod tests {
             inputs: inputs.iter().map(|s| s.to_string()).collect(),
             required: required.iter().map(|s| s.to_string()).collect(),
             connection: inputs.contains(&"connection"),
-            booleans: Vec::new(),
+            ..KindInfo::default()
         }
     }
 
@@ -544,6 +813,90 @@ mod tests {
         );
     }
 
+    /// An Okta output field: `group/key`, with a display name.
+    fn out(group: Option<&str>, key: &str, display: Option<&str>) -> Field {
+        Field {
+            group: group.map(str::to_string),
+            key: key.into(),
+            display_name: display.map(str::to_string),
+            ..Field::default()
+        }
+    }
+
+    #[test]
+    fn named_outputs_find_the_field_of_their_name() {
+        let fields = |names: &[&str]| KindInfo {
+            output_fields: names.iter().map(|s| s.to_string()).collect(),
+            ..KindInfo::default()
+        };
+        let incident = fields(&["sys_id", "number", "state", "short_description"]);
+        // The group's words off the front: `Incident Number` in `Incident` is `number`.
+        assert_eq!(
+            named_output(&out(Some("Incident"), "Incident Number", None), &incident),
+            Some("number".into())
+        );
+        assert_eq!(
+            named_output(&out(Some("Incident"), "State", None), &incident),
+            Some("state".into())
+        );
+        // `System ID` is not `sys_id` by any rule: nothing is guessed.
+        assert_eq!(
+            named_output(&out(Some("Incident"), "System ID", None), &incident),
+            None
+        );
+        // Case, spaces and punctuation do not count; the display name is tried too.
+        let user = fields(&["id", "displayName", "userPrincipalName"]);
+        assert_eq!(
+            named_output(&out(Some("User"), "Display Name", None), &user),
+            Some("displayName".into())
+        );
+        assert_eq!(
+            named_output(&out(None, "upn", Some("User Principal Name")), &user),
+            Some("userPrincipalName".into())
+        );
+        // Several group words: `Record ID` in `New Record` is `id`.
+        let record = fields(&["id", "success", "errors"]);
+        assert_eq!(
+            named_output(&out(Some("New Record"), "Record ID", None), &record),
+            Some("id".into())
+        );
+        // `group key` comes first: `Issue/Key` is `issuekey` before it is `key`.
+        let both = fields(&["key", "issue_key"]);
+        assert_eq!(
+            named_output(&out(Some("Issue"), "Key", None), &both),
+            Some("issue_key".into())
+        );
+        // Two fields of one name place nothing.
+        let twice = fields(&["sys_id", "sysId"]);
+        assert_eq!(named_output(&out(None, "Sys ID", None), &twice), None);
+        // The action's own names win, by `Group/key` or by key.
+        let named = KindInfo {
+            okta_outputs: vec![
+                ("Incident/System ID".into(), "sys_id".into()),
+                ("Issue Key".into(), "key".into()),
+            ],
+            ..incident.clone()
+        };
+        assert_eq!(
+            named_output(&out(Some("Incident"), "System ID", None), &named),
+            Some("sys_id".into())
+        );
+        assert_eq!(
+            named_output(&out(None, "Issue Key", None), &named),
+            Some("key".into())
+        );
+        // A name with no group is not the key of a grouped output.
+        assert_eq!(
+            named_output(&out(Some("Issue"), "Issue Key", None), &named),
+            None
+        );
+        // No fields known (an output of type `any`): nothing is placed.
+        assert_eq!(
+            named_output(&out(Some("Incident"), "Number", None), &KindInfo::default()),
+            None
+        );
+    }
+
     #[test]
     fn okta_inputs_name_their_action_inputs() {
         let f = Field {
@@ -561,5 +914,17 @@ mod tests {
         assert_eq!(candidates(&p), ["channel", "channel_id"]);
         assert_eq!(first_n("First 200 Records"), Some(200));
         assert_eq!(first_n("Stream Records"), None);
+        assert_eq!(
+            result_set("Stream Matching Records"),
+            Some(ResultSet::Stream)
+        );
+        assert_eq!(result_set("First Matching List"), Some(ResultSet::One));
+        assert_eq!(result_set("First Matching Record"), Some(ResultSet::One));
+        assert_eq!(result_set("all"), Some(ResultSet::All));
+        assert_eq!(
+            result_set("First 200 Matching Records"),
+            Some(ResultSet::First(200))
+        );
+        assert_eq!(result_set("Something Else"), None);
     }
 }

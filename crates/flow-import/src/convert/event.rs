@@ -32,6 +32,8 @@ const EVENT_TYPES: &[(&str, &str)] = &[
         "User Account Privilege Revoked",
         "user.account.privilege.revoke",
     ),
+    // Okta's "User MFA" card: a user authenticated (or tried to) with a factor.
+    ("User MFA", "user.authentication.auth_via_mfa"),
     ("User MFA Factor Activated", "user.mfa.factor.activate"),
     ("User MFA Factor Deactivated", "user.mfa.factor.deactivate"),
     ("User MFA Factor Reset All", "user.mfa.factor.reset_all"),
@@ -117,6 +119,10 @@ pub(super) fn event_path(
         "event type" => return at("trigger.event.eventType"),
         "version" => return at("trigger.event.version"),
         "debug context" => return at("trigger.event.debugContext"),
+        // A profile update names the attributes it changed, comma-separated, in its debug data.
+        "changed attributes" => {
+            return at("trigger.event.debugContext.debugData.changedAttributes");
+        }
         "event details" | "raw output" | "raw event" | "full details" => {
             return at("trigger.event");
         }

@@ -348,7 +348,7 @@ impl<'a> Cx<'a> {
             Special::Lookup => self.lookup(m, id).map(Some),
             Special::Wait => self.wait(m, id).map(Some),
             Special::Repeat => self.repeat(m, id).map(Some),
-            Special::ApiEndpoint | Special::Callable => {
+            Special::ApiEndpoint | Special::Callable | Special::Delegated => {
                 Err("a second event card in one flow".into())
             }
             Special::Comment | Special::Noop | Special::Expand | Special::GetMultiple => Ok(None),
@@ -740,6 +740,12 @@ impl<'a> Cx<'a> {
                     ));
                 }
             }
+        }
+        // A helper that reads its Index context field gets the item's position.
+        if let Some((_, n)) = declared.iter().find(|(k, _)| k == super::INDEX_INPUT)
+            && iterator
+        {
+            given.insert(n.clone(), Val::Ref("index".into()));
         }
         let inputs = declared
             .iter()

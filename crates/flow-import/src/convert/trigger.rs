@@ -26,6 +26,7 @@ impl<'a> Cx<'a> {
             _ if card.webhook => self.event_hook(card, flow_name),
             Some(Special::ApiEndpoint) => self.api_endpoint(card, flow_name),
             Some(Special::Callable) => self.helper(card),
+            Some(Special::Delegated) => self.delegated(card),
             _ => Err(match table::lookup(&card.key).map(|e| &e.map) {
                 Some(Map::Unsupported(r)) => (*r).to_string(),
                 _ => table::unknown_reason(&card.key, &card.address),
@@ -121,10 +122,13 @@ impl<'a> Cx<'a> {
         for o in &card.outputs {
             let v = match (o.group.as_deref(), o.key.as_str()) {
                 (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
-                (Some("context"), "index") => Err(
-                    "reads the helper's Index context field (pass the index as an input instead)"
-                        .to_string(),
-                ),
+                (Some("context"), "index") => match names.get(super::INDEX_INPUT) {
+                    Some(name) => {
+                        inputs.push((name.clone(), Yaml::str("number")));
+                        Ok(Val::Ref(format!("inputs.{name}")))
+                    }
+                    None => Err("reads the helper's Index context field".to_string()),
+                },
                 (Some("context"), "parent") => Err(
                     "reads the helper's Caller context field, which has no flowctl counterpart"
                         .to_string(),
@@ -153,6 +157,45 @@ impl<'a> Cx<'a> {
             return Ok("  helper: {}\n".into());
         }
         let mut text = String::from("  helper:\n");
+        yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
+        Ok(text)
+    }
+
+    /// Delegated Flow → `trigger: helper`: Okta runs it when an admin starts it from the Admin
+    /// Console (or Identity Security Posture Management does), with the values of its
+    /// `inputs` group and the admin's user id; flowctl runs it by hand (`flowctl run
+    /// --input`) or from another flow, with the same values as inputs.
+    fn delegated(&mut self, card: &Method) -> Result<String, String> {
+        let mut inputs = Vec::new();
+        let mut names = crate::names::Unique::default();
+        for o in &card.outputs {
+            let v = match (o.group.as_deref(), o.key.as_str()) {
+                (Some("context"), "execution_id") => Ok(Val::Ref("execution.id".into())),
+                (Some(g), key)
+                    if !o.wormhole
+                        && (g.eq_ignore_ascii_case("inputs")
+                            || g.eq_ignore_ascii_case("user context")) =>
+                {
+                    let name = names.claim(snake(key, "input"), "_");
+                    inputs.push((name.clone(), Yaml::str(field_type(&o.ty, o.collection)?)));
+                    Ok(Val::Ref(format!("inputs.{name}")))
+                }
+                _ => Err(format!(
+                    "the Delegated Flow output `{}` has no flowctl counterpart",
+                    o.label()
+                )),
+            };
+            self.outputs.insert((card.uuid.clone(), o.id.clone()), v);
+        }
+        self.trigger_kind = Some("helper");
+        let mut text = String::from(
+            "  # A delegated flow: Okta starts it from the Admin Console with these inputs (the admin's user id is `okta_user_id`); here it runs by hand (`flowctl run --input`) or from another flow.\n",
+        );
+        if inputs.is_empty() {
+            text.push_str("  helper: {}\n");
+            return Ok(text);
+        }
+        text.push_str("  helper:\n");
         yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
         Ok(text)
     }

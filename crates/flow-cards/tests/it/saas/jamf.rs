@@ -151,3 +151,110 @@ async fn refused_basic_credentials_fail_naming_the_connection() {
     );
     assert_eq!(f.requests().len(), 1, "the API is not called");
 }
+
+/// The Classic API's MDM commands: XML bodies with every value escaped, the computer or
+/// device by its numeric id; the output is the answer's status (Okta's Status Code).
+#[tokio::test]
+async fn classic_mdm_commands_send_escaped_xml() {
+    let f = jamf().await;
+    let steps = "  - { id: mac, card: jamf.send_computer_mdm_command, with: { connection: c, id: 7, command_name: DeviceLock, passcode: \"123456\" } }
+  - { id: phone, card: jamf.send_mobile_device_mdm_command, with: { connection: c, id: 12, command_name: DeviceLock, lock_message: \"Call IT <it@acme.com> & say 'hi'\" } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    assert_eq!((out(&r, "mac"), out(&r, "phone")), (json!(201), json!(201)));
+    let mac = req(&f, 0);
+    assert_req(
+        &mac,
+        "POST",
+        "/JSSResource/computercommands/command/DeviceLock",
+        None,
+    );
+    assert_eq!(mac.header("content-type"), Some("application/xml"));
+    assert_eq!(
+        mac.body,
+        "<computer_command><general><command>DeviceLock</command><passcode>123456</passcode></general><computers><computer><id>7</id></computer></computers></computer_command>"
+    );
+    let phone = req(&f, 1);
+    assert_req(
+        &phone,
+        "POST",
+        "/JSSResource/mobiledevicecommands/command",
+        None,
+    );
+    assert_eq!(
+        phone.body,
+        "<mobile_device_command><general><command>DeviceLock</command><lock_message>Call IT &lt;it@acme.com&gt; &amp; say &apos;hi&apos;</lock_message></general><mobile_devices><mobile_device><id>12</id></mobile_device></mobile_devices></mobile_device_command>"
+    );
+}
+
+/// A command Jamf does not know answers 400 with an HTML page: the step fails with the
+/// status and the page's text, and is not retried.
+#[tokio::test]
+async fn a_classic_command_jamf_refuses_fails_with_its_status() {
+    let f = jamf().await;
+    let r = run(&f, "", CONN, "  - { id: mac, card: jamf.send_computer_mdm_command, with: { connection: c, id: 7, command_name: LockIt } }\n").await;
+    let e = err(&r, "mac");
+    assert_eq!(
+        (e["kind"].as_str(), e["status"].as_u64()),
+        (Some("remote"), Some(400)),
+        "{e}"
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("Unable to match computer command LockIt"),
+        "{e}"
+    );
+    assert_eq!(f.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn classic_computers_and_users_are_read() {
+    let f = jamf().await;
+    let steps = "  - { id: mac, card: jamf.read_computer_classic, with: { connection: c, read_by: serialnumber, computer: C02XXXXXXXXX } }
+  - { id: user, card: jamf.read_user, with: { connection: c, username: jdoe } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    assert_eq!(out(&r, "mac")["location"]["email_address"], "jdoe@acme.com");
+    assert_req(
+        &req(&f, 0),
+        "GET",
+        "/JSSResource/computers/serialnumber/C02XXXXXXXXX",
+        None,
+    );
+    assert_eq!(out(&r, "user")["links"]["computers"][0]["id"], 7);
+    assert_eq!(out(&r, "user")["links"]["mobile_devices"][0]["id"], 12);
+    let r = run(
+        &f,
+        "",
+        CONN,
+        "  - { id: user, card: jamf.read_user, with: { connection: c, username: ghost } }\n",
+    )
+    .await;
+    let e = err(&r, "user");
+    assert_eq!(e["kind"], "not_found", "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Jamf Pro has no user ghost"),
+        "{e}"
+    );
+}
+
+/// The Classic API takes the same bearer token, exchanged from basic credentials.
+#[tokio::test]
+async fn classic_commands_carry_the_exchanged_bearer_token() {
+    let fixtures = Fixture::load_dir(&recorded_dir("jamf")).unwrap();
+    let f = RecordedFake::start(fixtures).await.unwrap();
+    let conn = "{ kind: jamf, base_url: \"${env:BASE}\", username: api-user, password: \"${env:SECRET}\" }";
+    let r = ok(&f, "", conn, "  - { id: mac, card: jamf.send_computer_mdm_command, with: { connection: c, id: 7, command_name: DeviceLock, passcode: \"123456\" } }\n").await;
+    assert_eq!(out(&r, "mac"), json!(201));
+    let seen = f.requests();
+    assert_req(&seen[0], "POST", "/api/v1/auth/token", None);
+    assert_eq!(
+        seen[1].header("authorization"),
+        Some("Bearer eyJhbGciOiJIUzI1NiJ9.fake-jamf-bearer")
+    );
+}

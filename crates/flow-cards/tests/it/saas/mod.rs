@@ -12,13 +12,16 @@ mod google_sheets;
 mod google_workspace;
 mod jamf;
 mod jira;
+mod marketo;
 mod microsoft365;
 mod microsoft_teams;
 mod oauth;
 mod okta_devices;
+mod openai;
 mod pagerduty;
 mod salesforce;
 mod servicenow;
+mod shopify;
 
 use flow_card::RunEnv;
 use flow_cards::ReqwestTransport;

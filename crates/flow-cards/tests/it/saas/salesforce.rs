@@ -123,3 +123,112 @@ async fn read_update_freeze_and_unfreeze() {
     assert_eq!(body(&req(&f, 2)), json!({ "IsFrozen": true }));
     assert_eq!(body(&req(&f, 3)), json!({ "IsFrozen": false }));
 }
+
+/// Search Records writes each value as a SOQL literal (a quote in the value stays inside it)
+/// and each name as a name, follows every batch, and gives the records' ids.
+#[tokio::test]
+async fn search_records_quotes_values_and_follows_every_batch() {
+    let f = sf().await;
+    let steps = "  - { id: s, card: salesforce.search_records, with: { connection: c, record_type: Contact, fields: { Email: \"o'brien@acme.com\", IsDeleted: false } } }\n";
+    let r = ok(&f, "", CONN, steps).await;
+    assert_eq!(
+        out(&r, "s"),
+        json!(["003D000000QV9n2IAD", "003D000000QV9n3IAD"])
+    );
+    assert_eq!(
+        req(&f, 0).query_param("q").as_deref(),
+        Some("SELECT Id FROM Contact WHERE Email = 'o\\'brien@acme.com' AND IsDeleted = false")
+    );
+    assert_req(
+        &req(&f, 1),
+        "GET",
+        &format!("{DATA}/query/01gD0000002SRCHAAW-2000"),
+        None,
+    );
+    assert_eq!(f.requests().len(), 2);
+}
+
+/// A value cannot end its literal, and an object or field name that is not a name fails the
+/// step before anything is sent.
+#[tokio::test]
+async fn search_records_never_sends_an_injected_query() {
+    let f = sf().await;
+    // The value's quote and backslash are escaped: the whole text is one literal.
+    let steps = "  - { id: s, card: salesforce.search_records, with: { connection: c, record_type: Contact, fields: { LastName: \"x\\\\' OR Name != '\" } } }\n";
+    let _ = run(&f, "", CONN, steps).await;
+    assert_eq!(
+        req(&f, 0).query_param("q").as_deref(),
+        Some("SELECT Id FROM Contact WHERE LastName = 'x\\\\\\' OR Name != \\''")
+    );
+    for steps in [
+        "  - { id: s, card: salesforce.search_records, with: { connection: c, record_type: \"Contact WHERE Name != null\", fields: { Email: a } } }\n",
+        "  - { id: s, card: salesforce.search_records, with: { connection: c, record_type: Contact, fields: { \"Email = '' OR Name\": a } } }\n",
+    ] {
+        let f = sf().await;
+        let r = run(&f, "", CONN, steps).await;
+        let e = err(&r, "s");
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains("is not a Salesforce object or field name"),
+            "{e}"
+        );
+        assert!(f.requests().is_empty(), "sent {:?}", f.requests());
+    }
+}
+
+#[tokio::test]
+async fn records_are_created_read_updated_and_users_deactivated() {
+    let f = sf().await;
+    let steps = "  - { id: new, card: salesforce.create_record, with: { connection: c, record_type: Contact, record_fields: { LastName: Doe, Phone: null } } }
+  - { id: get, card: salesforce.read_record, with: { connection: c, record_type: Contact, record_id: \"{{ new }}\" } }
+  - { id: upd, card: salesforce.update_record, with: { connection: c, record_type: Contact, record_id: \"{{ new }}\", record_fields: { Phone: \"+1 415 555 0100\" } } }
+  - { id: off, card: salesforce.deactivate_user, with: { connection: c, user_id: 005D0000001KyEIIA0 } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    assert_eq!(out(&r, "new"), json!("003D000000QV9n2IAD"));
+    assert_req(
+        &req(&f, 0),
+        "POST",
+        &format!("{DATA}/sobjects/Contact"),
+        None,
+    );
+    // A null field is not sent.
+    assert_eq!(body(&req(&f, 0)), json!({ "LastName": "Doe" }));
+    assert_eq!(out(&r, "get")["Email"], "jane@acme.com");
+    assert_req(
+        &req(&f, 1),
+        "GET",
+        &format!("{DATA}/sobjects/Contact/003D000000QV9n2IAD"),
+        None,
+    );
+    assert_eq!((out(&r, "upd"), out(&r, "off")), (json!(204), json!(204)));
+    assert_eq!(body(&req(&f, 2)), json!({ "Phone": "+1 415 555 0100" }));
+    assert_req(
+        &req(&f, 3),
+        "PATCH",
+        &format!("{DATA}/sobjects/User/005D0000001KyEIIA0"),
+        None,
+    );
+    assert_eq!(body(&req(&f, 3)), json!({ "IsActive": false }));
+}
+
+#[tokio::test]
+async fn a_record_that_does_not_exist_is_not_found_naming_it() {
+    let f = sf().await;
+    let r = run(&f, "", CONN, "  - { id: get, card: salesforce.read_record, with: { connection: c, record_type: Contact, record_id: 003D000000XXXXXXXX } }\n").await;
+    let e = err(&r, "get");
+    assert_eq!(
+        (e["kind"].as_str(), e["code"].as_str()),
+        (Some("not_found"), Some("NOT_FOUND")),
+        "{e}"
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Salesforce has no Contact 003D000000XXXXXXXX"),
+        "{e}"
+    );
+}
