@@ -299,6 +299,7 @@ fn static_kind(kind: &str) -> &'static str {
         "google_workspace" => "google_workspace",
         "github" => "github",
         "google_sheets" => "google_sheets",
+        "google_drive" => "google_drive",
         "key" => "key",
         _ => "unknown",
     }

@@ -26,6 +26,7 @@ pub mod csv;
 pub mod date;
 pub mod flow;
 pub mod github;
+pub mod google_drive;
 pub mod google_sheets;
 pub mod google_workspace;
 pub mod http;
@@ -72,6 +73,7 @@ static FAMILIES: &[&[Builtin]] = &[
     http::CARDS,
     okta::CARDS,
     github::CARDS,
+    google_drive::CARDS,
     google_sheets::CARDS,
     google_workspace::CARDS,
     slack::CARDS,

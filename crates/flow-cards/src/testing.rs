@@ -10,7 +10,7 @@ use flow_runtime::{Engine, RunInput, RunOptions};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Connections an example may name: `okta`, `slack`, `hook`, `api`, `google`, `github`, `sheets`,
+/// Connections an example may name: `okta`, `slack`, `hook`, `api`, `google`, `github`, `sheets`, `drive`,
 /// and the `key` connections
 /// `signing` (the HMAC key `key`), `rsa` and `ec` (test-only key pairs) and `rsa_public`.
 const CONFIG: &str = "connections:
@@ -21,6 +21,7 @@ const CONFIG: &str = "connections:
   google: { kind: google_workspace, token: \"${env:GOOGLE_TOKEN}\" }
   github: { kind: github, token: \"${env:GITHUB_TOKEN}\" }
   sheets: { kind: google_sheets, token: \"${env:SHEETS_TOKEN}\" }
+  drive: { kind: google_drive, token: \"${env:DRIVE_TOKEN}\" }
   signing: { kind: key, secret: \"${env:HMAC_KEY}\" }
   rsa: { kind: key, private_key: \"${env:RSA_PRIVATE}\", public_key: \"${env:RSA_PUBLIC}\" }
   rsa_public: { kind: key, public_key: \"${env:RSA_PUBLIC}\" }
