@@ -102,6 +102,29 @@ pub fn run(args: Args) -> CmdResult {
     })
 }
 
+/// The fields of a Rust card's output when its description is one flat object of plain
+/// names (`{ transfer_id, transfer_status }`), so Okta's named outputs of the card it stands
+/// for are placed by name as a connector action's are; nothing for any other description.
+fn described_fields(output: &str) -> Vec<String> {
+    let Some(inner) = output
+        .trim()
+        .strip_prefix('{')
+        .and_then(|o| o.strip_suffix('}'))
+    else {
+        return Vec::new();
+    };
+    let names: Vec<String> = inner.split(',').map(|n| n.trim().to_string()).collect();
+    let plain = |n: &String| {
+        n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if names.iter().all(plain) {
+        names
+    } else {
+        Vec::new()
+    }
+}
+
 /// The registry's card kinds with their inputs and the Okta card names each documents, for
 /// the importer: connector cards map to them by name, and a card the registry lacks is
 /// reported rather than written.
@@ -132,8 +155,9 @@ fn kinds() -> flow_import::Kinds {
     let mut kinds = flow_import::Kinds::new();
     for (spec, schema) in registry.cards().iter().zip(&schemas) {
         let inputs = crate::commands::cards::inputs(spec, schema, &defs);
-        let (output_fields, record_fields, okta_outputs) =
-            outputs.remove(spec.kind).unwrap_or_default();
+        let (output_fields, record_fields, okta_outputs) = outputs
+            .remove(spec.kind)
+            .unwrap_or_else(|| (described_fields(spec.output), Vec::new(), Vec::new()));
         let info = flow_import::KindInfo {
             output_fields,
             record_fields,
@@ -180,4 +204,20 @@ fn kinds() -> flow_import::Kinds {
         kinds.add_connector(&c.def.connector, settings);
     }
     kinds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::described_fields;
+
+    #[test]
+    fn a_flat_output_description_names_its_fields() {
+        assert_eq!(
+            described_fields("{ transfer_id, transfer_status }"),
+            ["transfer_id", "transfer_status"]
+        );
+        assert!(described_fields("{ succeeded, errors: [{ index }] }").is_empty());
+        assert!(described_fields("list of { row_number, Columns }").is_empty());
+        assert!(described_fields("the response").is_empty());
+    }
 }

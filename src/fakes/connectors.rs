@@ -84,6 +84,11 @@ const FIXTURES: &[(&str, &str, &str)] = &[
         include_str!("../../crates/flow-testkit/recorded/microsoft365/groups.yaml"),
     ),
     (
+        "microsoft_teams",
+        "teams.yaml",
+        include_str!("../../crates/flow-testkit/recorded/microsoft_teams/teams.yaml"),
+    ),
+    (
         "okta_devices",
         "devices.yaml",
         include_str!("../../crates/flow-testkit/recorded/okta_devices/devices.yaml"),

@@ -1381,3 +1381,69 @@ fn partner_connector_cards_with_random_key_suffixes_import_completely() {
         "{api}"
     );
 }
+
+/// Microsoft Teams (`microsoftteams`), GitHub, Google Sheets (`googlesheets2_29`) and Google
+/// Drive cards as the public templates have them import completely: "First Matching Record"
+/// searches whose `Result/…` outputs are fields of the one record (`search_teams.id`,
+/// `search_branches.commit_sha`), GitHub's Repository choice as `repo: owner/name` with its
+/// Organization, Branch, Link to an Issue? and From a Fork? choices kept, Google Sheets'
+/// Columns group as one `columns` object, and the Rust cards' named outputs (Update File
+/// Content's Content SHA, Create Transfer Request's Transfer ID) placed by name. The project
+/// validates and rehearses.
+#[test]
+fn teams_github_sheets_and_drive_template_cards_import_completely() {
+    let (dir, project) = imported(
+        "apps-github-google-teams",
+        "apps-github-google-teams.flow",
+        "4 of 4 flows converted (19 of 19 cards)",
+        &[
+            "flowctl.yaml",
+            "flows/list-team-channels.yaml",
+            "flows/open-flow-pull-request.yaml",
+            "flows/report-leaver.yaml",
+            "flows/transfer-drive-files.yaml",
+        ],
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "open-flow-pull-request",
+        r#"{"branch":"flows/2026-01-05","text":"flow: offboarding\n"}"#,
+    );
+    let cards: Vec<&str> = record["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["card"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        cards,
+        [
+            "github.search_branches",
+            "github.create_branch",
+            "github.update_file_content",
+            "github.create_pull_request",
+            "flow.return"
+        ],
+        "{record}"
+    );
+    assert_eq!(record["output"]["sha"], "rehearsal", "{record}");
+    let record = dry_run(
+        &dir,
+        &project,
+        "transfer-drive-files",
+        r#"{"from":"104358823374452910283","to":"117264380114830095743"}"#,
+    );
+    assert_eq!(record["output"]["status"], "completed", "{record}");
+    let record = dry_run(
+        &dir,
+        &project,
+        "report-leaver",
+        r#"{"email":"liz@example.com","name":"Liz"}"#,
+    );
+    assert_eq!(
+        record["steps"][0]["input"]["columns"],
+        serde_json::json!({ "0-Email": "liz@example.com", "1-Name": "Liz" }),
+        "{record}"
+    );
+}

@@ -298,6 +298,9 @@ fn static_kind(kind: &str) -> &'static str {
         "http" => "http",
         "google_workspace" => "google_workspace",
         "microsoft365" => "microsoft365",
+        "github" => "github",
+        "google_sheets" => "google_sheets",
+        "google_drive" => "google_drive",
         "key" => "key",
         _ => "unknown",
     }

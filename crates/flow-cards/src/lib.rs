@@ -25,6 +25,9 @@ pub mod crypto;
 pub mod csv;
 pub mod date;
 pub mod flow;
+pub mod github;
+pub mod google_drive;
+pub mod google_sheets;
 pub mod google_workspace;
 pub mod http;
 pub mod json;
@@ -70,6 +73,9 @@ static FAMILIES: &[&[Builtin]] = &[
     flow::CARDS,
     http::CARDS,
     okta::CARDS,
+    github::CARDS,
+    google_drive::CARDS,
+    google_sheets::CARDS,
     google_workspace::CARDS,
     microsoft365::CARDS,
     slack::CARDS,

@@ -10,7 +10,8 @@ use flow_runtime::{Engine, RunInput, RunOptions};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Connections an example may name: `okta`, `slack`, `hook`, `api`, `google`, `graph`, and the `key` connections
+/// Connections an example may name: `okta`, `slack`, `hook`, `api`, `google`, `graph`, `github`,
+/// `sheets`, `drive`, and the `key` connections
 /// `signing` (the HMAC key `key`), `rsa` and `ec` (test-only key pairs) and `rsa_public`.
 const CONFIG: &str = "connections:
   okta: { kind: okta, org_url: \"https://example.okta.com\", token: \"${env:OKTA_TOKEN}\" }
@@ -19,6 +20,9 @@ const CONFIG: &str = "connections:
   api: { kind: http, base_url: \"https://api.example.com\", allow_hosts: [api.example.com] }
   google: { kind: google_workspace, token: \"${env:GOOGLE_TOKEN}\" }
   graph: { kind: microsoft365, token: \"${env:GRAPH_TOKEN}\", mailbox: ops@contoso.com }
+  github: { kind: github, token: \"${env:GITHUB_TOKEN}\" }
+  sheets: { kind: google_sheets, token: \"${env:SHEETS_TOKEN}\" }
+  drive: { kind: google_drive, token: \"${env:DRIVE_TOKEN}\" }
   signing: { kind: key, secret: \"${env:HMAC_KEY}\" }
   rsa: { kind: key, private_key: \"${env:RSA_PRIVATE}\", public_key: \"${env:RSA_PUBLIC}\" }
   rsa_public: { kind: key, public_key: \"${env:RSA_PUBLIC}\" }

@@ -1516,7 +1516,15 @@ mod tests {
 
     /// The connectors whose cards are Rust cards of the registry (found by name, as YAML
     /// connector actions are).
-    const CONNECTORS: &[&str] = &["okta", "slack", "google_workspace", "microsoft365"];
+    const CONNECTORS: &[&str] = &[
+        "okta",
+        "slack",
+        "google_workspace",
+        "microsoft365",
+        "github",
+        "google_sheets",
+        "google_drive",
+    ];
 
     #[test]
     fn one_entry_per_address() {

@@ -250,6 +250,26 @@ pub fn segment(name: &str, v: &Value) -> Result<String, CardError> {
     Ok(utf8_percent_encode(t, STRICT).to_string())
 }
 
+/// Encodes a `{name*}` path input: segments separated by `/`, each encoded strictly; refuses
+/// an empty segment (a leading, trailing or doubled `/`), `.` and `..`.
+pub fn segments(name: &str, v: &Value) -> Result<String, CardError> {
+    let text = flow_template::to_text(v);
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(CardError::input(format!("`{name}` is empty")));
+    }
+    let mut out = Vec::new();
+    for s in t.split('/') {
+        if s.is_empty() || s == "." || s == ".." {
+            return Err(CardError::input(format!(
+                "`{t}` is not a valid `{name}`: a path of names separated by single `/`, none `.` or `..`"
+            )));
+        }
+        out.push(utf8_percent_encode(s, STRICT).to_string());
+    }
+    Ok(out.join("/"))
+}
+
 /// Drops the keys whose value is null, at every depth of objects.
 pub fn drop_nulls(v: Value) -> Value {
     match v {
@@ -371,6 +391,9 @@ pub fn prepare(
             PathPart::Lit(s) => path.push_str(s),
             PathPart::Input(name) => {
                 path.push_str(&segment(name, inputs.get(name).unwrap_or(&Value::Null))?)
+            }
+            PathPart::Segments(name) => {
+                path.push_str(&segments(name, inputs.get(name).unwrap_or(&Value::Null))?)
             }
         }
     }

@@ -88,6 +88,9 @@ pub enum PathPart {
     Lit(String),
     /// An input, sent as one percent-encoded path segment.
     Input(String),
+    /// An input written `{name*}`: one or more segments separated by `/` (a file path in a
+    /// repository), each percent-encoded; none may be empty, `.` or `..`.
+    Segments(String),
 }
 
 /// Compiles the templates of a file while it decodes.
@@ -516,8 +519,13 @@ impl Check<'_> {
                 self.error(at, format!("path `{path}` has an unclosed `{{`"));
                 return parts;
             };
-            let name = &rest[open + 1..open + close];
+            let written = &rest[open + 1..open + close];
+            let (name, many) = match written.strip_suffix('*') {
+                Some(n) => (n, true),
+                None => (written, false),
+            };
             match inputs.iter().find(|(k, _, _)| k == name) {
+                Some((_, _, true)) if many => parts.push(PathPart::Segments(name.to_string())),
                 Some((_, _, true)) => parts.push(PathPart::Input(name.to_string())),
                 Some(_) => self.error(
                     at,

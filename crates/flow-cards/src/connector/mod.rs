@@ -111,6 +111,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "workday.yaml",
         include_str!("../../connectors/workday.yaml"),
     ),
+    (
+        "microsoft_teams.yaml",
+        include_str!("../../connectors/microsoft_teams.yaml"),
+    ),
 ];
 
 /// A compiled connector with the specs that register it.

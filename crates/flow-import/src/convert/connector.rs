@@ -605,7 +605,10 @@ impl<'a> Cx<'a> {
             }
             return;
         }
-        if first {
+        // An action that answers a list: the first record. (One that answers the one record
+        // Okta's First Matching Record asks for, `microsoft_teams.search_teams`, has its
+        // outputs by name like any other.)
+        if first && !info.record_fields.is_empty() {
             // Another connector's list action: the first record, its outputs by their names
             // among the fields each record declares.
             let base = Val::Ref(format!("{id}.0"));

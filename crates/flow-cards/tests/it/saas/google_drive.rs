@@ -209,3 +209,90 @@ async fn upload_sends_one_multipart_related_request() {
     );
     assert_eq!(parts[3], "--\r\n");
 }
+
+#[tokio::test]
+async fn upload_takes_oktas_inputs_and_converts_a_csv_to_a_sheet() {
+    let f = drive().await;
+    let steps = format!(
+        "  - {{ id: up, card: google_drive.upload_file, with: {{ connection: c, name: leavers, file_content_id: \"email\\nliz@example.com\", parent_folder_id: {LEAVERS}, description: Daily leavers, mime_type: text/csv, convert_to_google_format: true }} }}\n"
+    );
+    let r = ok(&f, "", CONN, &steps).await;
+    assert_eq!(out(&r, "up")["id"], "1UpLoAdEdTeXt");
+    let q = req(&f, 0);
+    let parts: Vec<&str> = q.body.split("--flowctl-part-3f9c1e").collect();
+    let meta: Value =
+        serde_json::from_str(parts[1].split_once("\r\n\r\n").unwrap().1.trim_end()).unwrap();
+    assert_eq!(
+        meta,
+        json!({ "name": "leavers", "mimeType": "application/vnd.google-apps.spreadsheet", "description": "Daily leavers", "parents": [LEAVERS] })
+    );
+    assert_eq!(
+        parts[2],
+        "\r\ncontent-type: text/csv; charset=UTF-8\r\n\r\nemail\nliz@example.com\r\n"
+    );
+}
+
+#[tokio::test]
+async fn a_transfer_is_created_then_read_by_id() {
+    let f = drive().await;
+    let steps = "  - { id: t, card: google_drive.create_transfer_request, with: { connection: c, from_user: liz@example.com, to_user: \"117264380114830095743\" } }
+  - { id: r, card: google_drive.read_transfer_request, with: { connection: c, transfer_id: \"{{ t.transfer_id }}\" } }
+  - { id: x, card: google_drive.read_transfer_request, on_error: continue, with: { connection: c, transfer_id: nope } }
+";
+    let r = run(&f, "", CONN, steps).await;
+    assert_eq!(
+        out(&r, "t"),
+        json!({
+            "transfer_id": "AKrEtIYG88BuI1_5bHQLOuH8Ja-oiw",
+            "transfer_status": "new",
+            "request_time": "2026-01-05T09:00:00.000Z",
+            "old_owner_user_id": "104358823374452910283",
+            "new_owner_user_id": "117264380114830095743",
+            "old_owner_email": "liz@example.com",
+            "new_owner_email": null
+        })
+    );
+    // The email is looked up first; the id is sent as it is.
+    assert_req(
+        &req(&f, 0),
+        "GET",
+        "/admin/directory/v1/users/liz%40example.com",
+        Some("fields=id%2CprimaryEmail"),
+    );
+    assert_eq!(
+        body(&req(&f, 1))["applicationDataTransfers"],
+        json!([{ "applicationId": "55656082996", "applicationTransferParams": [{ "key": "PRIVACY_LEVEL", "value": ["PRIVATE", "SHARED"] }] }])
+    );
+    assert_eq!(out(&r, "r")["transfer_status"], "completed");
+    assert_req(
+        &req(&f, 2),
+        "GET",
+        "/admin/datatransfer/v1/transfers/AKrEtIYG88BuI1_5bHQLOuH8Ja-oiw",
+        None,
+    );
+    let e = err(&r, "x");
+    assert_eq!(e["kind"], "not_found");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Google has no data transfer nope"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn a_transfer_from_an_unknown_email_sends_nothing() {
+    let f = drive().await;
+    let r = run(&f, "", CONN, "  - { id: t, card: google_drive.create_transfer_request, with: { connection: c, from_user: nobody@example.com, to_user: \"117264380114830095743\" } }\n").await;
+    let e = err(&r, "t");
+    assert_eq!(e["kind"], "not_found");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Google has no user nobody@example.com (`from_user`)"),
+        "{e}"
+    );
+    assert_eq!(f.requests().len(), 1, "no transfer was asked for");
+}

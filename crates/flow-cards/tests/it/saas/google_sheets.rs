@@ -4,6 +4,7 @@ use super::*;
 
 const CONN: &str = "{ kind: google_sheets, base_url: \"${env:BASE}\", token: \"${env:SECRET}\" }";
 const SHEET: &str = "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms";
+const REVIEW: &str = "1qZ0_tSP2Ed4w1R7b2oTvU9q8QJ7vYgU5H9n1b8sWJcM";
 
 async fn sheets() -> RecordedFake {
     fake("google_sheets", "authorization", &bearer()).await
@@ -118,4 +119,73 @@ async fn a_bad_range_fails_with_googles_status() {
             .contains("Unable to parse range: Nope!A1"),
         "{e}"
     );
+}
+
+#[tokio::test]
+async fn read_all_rows_keys_the_rows_by_the_header_as_okta_does() {
+    let f = sheets().await;
+    let steps = format!(
+        "  - {{ id: r, card: google_sheets.read_all_rows, with: {{ connection: c, spreadsheet: {SHEET}, worksheet: New hires }} }}
+  - {{ id: done, card: flow.return, with: {{ outputs: {{ first: \"{{{{ r.0.Columns.0-userName }}}}\" }} }} }}
+"
+    );
+    let r = ok(&f, "", CONN, &steps).await;
+    assert_eq!(
+        out(&r, "r"),
+        json!([
+            { "row_number": 2, "Columns": { "0-userName": "liz", "1-firstName": "Liz", "2-lastName": "Lemon", "3-email": "liz@example.com" } },
+            { "row_number": 3, "Columns": { "0-userName": "sam", "1-firstName": "Sam", "2-lastName": "", "3-email": "" } }
+        ])
+    );
+    assert_eq!(
+        r.output["first"], "liz",
+        "Okta's Columns.0-userName reads a cell"
+    );
+    assert_req(
+        &req(&f, 0),
+        "GET",
+        &format!("/v4/spreadsheets/{SHEET}/values/New%20hires"),
+        Some("majorDimension=ROWS"),
+    );
+}
+
+#[tokio::test]
+async fn create_row_writes_the_columns_in_order() {
+    let f = sheets().await;
+    let steps = format!(
+        "  - {{ id: a, card: google_sheets.create_row, with: {{ connection: c, spreadsheet: {SHEET}, worksheet: Leavers, use_spreadsheet_id: false, columns: {{ \"0-Email\": liz@example.com, \"1-Apps\": [Jira, Slack], \"2-Days\": 3, \"10-Note\": \"said \\\"bye\\\"\" }} }} }}\n"
+    );
+    let r = ok(&f, "", CONN, &steps).await;
+    assert_eq!(out(&r, "a")["updatedRange"], "Leavers!A5:C5");
+    let a = req(&f, 0);
+    assert_eq!(a.header("content-type"), Some("application/json"));
+    assert_eq!(
+        body(&a),
+        json!({ "majorDimension": "ROWS", "values": [["liz@example.com", ["Jira", "Slack"], 3, "said \"bye\""]] })
+    );
+}
+
+#[tokio::test]
+async fn read_worksheet_info_links_to_the_worksheet() {
+    let f = sheets().await;
+    let steps = format!(
+        "  - {{ id: w, card: google_sheets.read_worksheet_info, with: {{ connection: c, spreadsheet: {REVIEW}, worksheet: Leavers }} }}\n"
+    );
+    let r = ok(&f, "", CONN, &steps).await;
+    let w = out(&r, "w");
+    assert_eq!(
+        (
+            w["worksheet_id"].clone(),
+            w["worksheet_url"].clone(),
+            w["sheet_type"].clone()
+        ),
+        (
+            json!(1786351245),
+            json!(format!(
+                "https://docs.google.com/spreadsheets/d/{REVIEW}/edit#gid=1786351245"
+            )),
+            json!("GRID")
+        )
+    );
+    assert_eq!(req(&f, 0).query_param("ranges").as_deref(), Some("Leavers"));
 }

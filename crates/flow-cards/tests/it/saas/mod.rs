@@ -14,6 +14,7 @@ mod jamf;
 mod jira;
 mod marketo;
 mod microsoft365;
+mod microsoft_teams;
 mod oauth;
 mod okta_devices;
 mod openai;
