@@ -309,6 +309,8 @@ pub static TABLE: &[Entry] = &[
     special("control:assignIf", "Assign If", Special::AssignIf),
     special("control:lookup", "Lookup", Special::Lookup),
     special("control:wait", "Wait For", Special::Wait),
+    // Seen in a public template: Wait Until (`control:until`) takes `date`.
+    special("control:until", "Wait Until", Special::Wait),
     unsupported(
         "control:pause",
         "Pause",
@@ -477,9 +479,10 @@ pub static TABLE: &[Entry] = &[
         "text.find",
         &[
             ("text", TEXT),
+            // Seen in a public template: `substr` is what to look for.
             (
                 "find",
-                Arg::Input(&["find", "search", "search for", "value"]),
+                Arg::Input(&["substr", "find", "search", "search for", "value"]),
             ),
             ("start", Arg::Input(&["start", "start index", "from"])),
         ],
@@ -492,15 +495,19 @@ pub static TABLE: &[Entry] = &[
         "text.search",
         &[("text", TEXT), ("pattern", Arg::Input(&["target"]))],
     ),
-    // Find Last: its keys were not seen; Find Pattern's (`string`, `target`) are the likely
-    // ones, and any other input with a value blocks the card.
+    // Seen in the public templates: Find Last takes `string`, `substr` (what to look for) and
+    // `index` (where to start looking back from; none in the templates, and a set one blocks
+    // the card).
     pure(
         "string:lastIndexOf",
         "Find Last",
         "text.find_last",
         &[
             ("text", TEXT),
-            ("find", Arg::Input(&["target", "find", "search", "value"])),
+            (
+                "find",
+                Arg::Input(&["substr", "target", "find", "search", "value"]),
+            ),
         ],
     ),
     pure(
@@ -530,6 +537,32 @@ pub static TABLE: &[Entry] = &[
             ("length", Arg::Input(&["length", "size"])),
             ("fill", Arg::Input(&["fill", "pad", "padding", "character"])),
         ],
+    ),
+    // Seen in the public templates: Random (`string:random`) takes `length` → `output`; Find
+    // Email (`string:email`) takes `string` → `email`.
+    pure(
+        "string:random",
+        "Random",
+        "text.random",
+        &[("length", Arg::Input(&["length"]))],
+    ),
+    card(
+        "string:email",
+        "Find Email",
+        CardMap {
+            card: "text.find_email",
+            connection: None,
+            args: &[("text", Arg::Input(&["string"]))],
+            outputs: &[("email", ""), ("output", "")],
+            ignore: &[],
+        },
+    ),
+    // Seen in a public template: Base64 (`string:base64`) encodes `string` → `output`.
+    pure(
+        "string:base64",
+        "Base64",
+        "text.base64_encode",
+        &[("text", TEXT)],
     ),
     pure(
         "string:base64Encode",
@@ -741,12 +774,16 @@ pub static TABLE: &[Entry] = &[
             ("value", Arg::Input(&["value", "item", "search", "find"])),
         ],
     ),
-    // Okta's Flatten flattens every level; Collapse one.
+    // Okta's Flatten flattens every level; Collapse one. Seen in a public template: Flatten's
+    // input is `lists`, its output `list`.
     pure(
         "list:flatten",
         "Flatten",
         "list.flatten",
-        &[("list", LIST), ("deep", Arg::Const(Konst::Bool(true)))],
+        &[
+            ("list", Arg::Input(&["lists", "list", "input"])),
+            ("deep", Arg::Const(Konst::Bool(true))),
+        ],
     ),
     pure(
         "list:collapse",
@@ -780,6 +817,14 @@ pub static TABLE: &[Entry] = &[
             ("list", Arg::Input(&["list 1", "list1", "a", "list"])),
             ("other", B),
         ],
+    ),
+    // Seen in the public templates: Add to End (`list:push`) takes `list` and `item` and
+    // gives `list`, the list with the item at its end.
+    pure(
+        "list:push",
+        "Add to End",
+        "list.append",
+        &[("list", LIST), ("item", Arg::Input(&["item"]))],
     ),
     pure(
         "list:append",
@@ -847,7 +892,13 @@ pub static TABLE: &[Entry] = &[
         CardMap {
             card: "number.divide",
             connection: None,
-            args: &[("a", Arg::Input(&["a"])), ("b", Arg::Input(&["b"]))],
+            // Seen in the public templates: `decimals` ("Number of decimal points") rounds the
+            // quotient. Its other output, `percentage`, has no counterpart (reading it blocks).
+            args: &[
+                ("a", Arg::Input(&["a"])),
+                ("b", Arg::Input(&["b"])),
+                ("places", Arg::Input(&["decimals"])),
+            ],
             outputs: &[("output", "")],
             ignore: &[],
         },
@@ -904,12 +955,13 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
+    // Seen in the public templates: Date to Text's date is `start`.
     pure(
         "date:format",
         "Date to Text",
         "date.format",
         &[
-            ("date", Arg::Input(&["date", "input"])),
+            ("date", Arg::Input(&["start", "date", "input"])),
             ("format", Arg::Input(&["format"])),
             ("zone", ZONE),
         ],
@@ -924,6 +976,19 @@ pub static TABLE: &[Entry] = &[
             connection: None,
             args: &[("date", Arg::Input(&["start"]))],
             outputs: &[("output", "unix")],
+            ignore: &[],
+        },
+    ),
+    // Seen in a public template: EPOCH (`date:epoch`) takes `start` and gives `output`, the
+    // seconds since 1970, which is `epoch` of `date.convert`.
+    card(
+        "date:epoch",
+        "EPOCH",
+        CardMap {
+            card: "date.convert",
+            connection: None,
+            args: &[("date", Arg::Input(&["start"]))],
+            outputs: &[("output", "epoch")],
             ignore: &[],
         },
     ),

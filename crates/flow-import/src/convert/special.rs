@@ -373,6 +373,11 @@ impl<'a> Cx<'a> {
             let group = f.group.as_deref().map(str::to_ascii_lowercase);
             match group.as_deref() {
                 Some(g) if DEFAULT.contains(&g) => default = default.or(v),
+                // Seen in a public template: each case is an input of the `options` group, its
+                // key the value to match, its value the result.
+                Some("options") => {
+                    cases.push((f.key.clone(), v.unwrap_or(Val::Const(Value::Null))))
+                }
                 Some(_) => {
                     let g = f.group.clone().unwrap_or_default();
                     let i = match grouped.iter().position(|(name, _, _)| *name == g) {
@@ -733,12 +738,12 @@ impl<'a> Cx<'a> {
                 Some((_, n)) => {
                     given.insert(n.clone(), v);
                 }
-                None => {
-                    return Err(format!(
-                        "passes `{}`, which `{name}` does not declare",
-                        f.key
-                    ));
-                }
+                // Okta hands a helper only the inputs its Helper Flow card declares: a value
+                // for any other (left on the card after the helper changed) reaches nothing.
+                None => self.notes.push(format!(
+                    "Okta's card also passed `{}`, which `{name}` does not declare (the helper never saw it); dropped",
+                    f.key
+                )),
             }
         }
         // A helper that reads its Index context field gets the item's position.
