@@ -1143,13 +1143,13 @@ fn salesforce_jamf_classic_and_servicenow_template_cards_import_completely() {
 /// Function cards by the keys the public templates use (Add to End, Flatten's `lists`, Find
 /// and Find Last's `substr`, Date to Text's `start`, Base64, Find Email, Random, Divide's
 /// `decimals`, EPOCH, Set on an empty object, Wait Until, Lookup's `options`, a Reduce input
-/// its helper does not declare) convert and run to Okta's answers.
+/// its helper does not declare, Get First Item's rest) convert and run to Okta's answers.
 #[test]
 fn template_function_keys_convert_and_run() {
     let (dir, project) = imported(
         "function-keys",
         "function-keys.flow",
-        "2 of 2 flows converted (20 of 20 cards)",
+        "2 of 2 flows converted (23 of 23 cards)",
         &["flows/function-keys.yaml"],
     );
     let yaml = std::fs::read_to_string(project.join("flows/function-keys.yaml")).unwrap();
@@ -1161,7 +1161,8 @@ fn template_function_keys_convert_and_run() {
     std::fs::write(
         &input,
         r#"{"text":"write to ada.l@example.com today","tags":["a"],"nested":[[1,[2]],[3]],
-            "items":[{"price":2,"currency":"EUR"},{"price":5}],"code":"A1"}"#,
+            "items":[{"price":2,"currency":"EUR"},{"price":5}],"code":"A1",
+            "full_name":"Mary Ann Smith"}"#,
     )
     .unwrap();
     let run = in_project(
@@ -1192,7 +1193,9 @@ fn template_function_keys_convert_and_run() {
             "epoch": 1700000000,
             "object": {"code": "A1"},
             "looked_up": "first",
-            "total": 7
+            "total": 7,
+            "first_name": "Mary",
+            "last_name": "Ann Smith"
         }),
         "{}",
         run.stdout

@@ -664,14 +664,13 @@ pub static TABLE: &[Entry] = &[
     card(
         "list:shift",
         "Get First Item",
+        // Seen in the public templates: `item` is the first item, `list` the rest (a template
+        // joins it as a last name after the first).
         CardMap {
-            card: "list.at",
+            card: "list.shift",
             connection: None,
-            args: &[
-                ("list", Arg::Input(&["list"])),
-                ("index", Arg::Const(Konst::Num(0))),
-            ],
-            outputs: &[("item", "")],
+            args: &[("list", Arg::Input(&["list"]))],
+            outputs: &[("item", "item"), ("list", "rest")],
             ignore: &[],
         },
     ),
