@@ -1143,13 +1143,14 @@ fn salesforce_jamf_classic_and_servicenow_template_cards_import_completely() {
 /// Function cards by the keys the public templates use (Add to End, Flatten's `lists`, Find
 /// and Find Last's `substr`, Date to Text's `start`, Base64, Find Email, Random, Divide's
 /// `decimals`, EPOCH, Set on an empty object, Wait Until, Lookup's `options`, a Reduce input
-/// its helper does not declare, Get First Item's rest) convert and run to Okta's answers.
+/// its helper does not declare, Get First Item's rest, a Reduce that proxies no memo input,
+/// a list left empty) convert and run to Okta's answers.
 #[test]
 fn template_function_keys_convert_and_run() {
     let (dir, project) = imported(
         "function-keys",
         "function-keys.flow",
-        "2 of 2 flows converted (23 of 23 cards)",
+        "3 of 3 flows converted (28 of 28 cards)",
         &["flows/function-keys.yaml"],
     );
     let yaml = std::fs::read_to_string(project.join("flows/function-keys.yaml")).unwrap();
@@ -1194,6 +1195,8 @@ fn template_function_keys_convert_and_run() {
             "object": {"code": "A1"},
             "looked_up": "first",
             "total": 7,
+            "collected": ["a"],
+            "alone": ["only"],
             "first_name": "Mary",
             "last_name": "Ann Smith"
         }),
@@ -1204,13 +1207,14 @@ fn template_function_keys_convert_and_run() {
 
 /// Update Row's "Update Empty Inputs" (No: an empty value leaves its column; Yes: a blank
 /// input empties it), Create Row's `Output/Row ID`, and Search Rows joining its conditions
-/// with OR, sorted by a column named as before a rename (`Row Number` → `RowNumber`).
+/// with OR, sorted by a column named as before a rename (`Row Number` → `RowNumber`), and
+/// Pluck over its rows by the Okta column name.
 #[test]
 fn table_update_options_or_joins_and_renamed_columns() {
     let (dir, project) = imported(
         "table-options",
         "table-options.flow",
-        "1 of 1 flows converted (7 of 7 cards)",
+        "1 of 1 flows converted (8 of 8 cards)",
         &["flows/table-options.yaml"],
     );
     let input = dir.join("in.json");
@@ -1240,7 +1244,7 @@ fn table_update_options_or_joins_and_renamed_columns() {
         serde_json::json!({"rows": [
             {"id": 2, "_version": 2, "email": "bob@example.com", "note": null, "row_number": 2},
             {"id": 1, "_version": 2, "email": "ann@example.com", "note": "keep", "row_number": 1}
-        ]}),
+        ], "emails": ["bob@example.com", "ann@example.com"]}),
         "{}",
         run.stdout
     );
