@@ -1447,3 +1447,113 @@ fn teams_github_sheets_and_drive_template_cards_import_completely() {
         "{record}"
     );
 }
+
+/// Function cards by the keys the public templates use (Add to End, Flatten's `lists`, Find
+/// and Find Last's `substr`, Date to Text's `start`, Base64, Find Email, Random, Divide's
+/// `decimals`, EPOCH, Set on an empty object, Wait Until, Lookup's `options`, a Reduce input
+/// its helper does not declare, Get First Item's rest, a Reduce that proxies no memo input,
+/// a list left empty) convert and run to Okta's answers.
+#[test]
+fn template_function_keys_convert_and_run() {
+    let (dir, project) = imported(
+        "function-keys",
+        "function-keys.flow",
+        "3 of 3 flows converted (28 of 28 cards)",
+        &["flows/function-keys.yaml"],
+    );
+    let yaml = std::fs::read_to_string(project.join("flows/function-keys.yaml")).unwrap();
+    assert!(
+        yaml.contains("passed `currency`, which `sum-prices` does not declare"),
+        "{yaml}"
+    );
+    let input = dir.join("in.json");
+    std::fs::write(
+        &input,
+        r#"{"text":"write to ada.l@example.com today","tags":["a"],"nested":[[1,[2]],[3]],
+            "items":[{"price":2,"currency":"EUR"},{"price":5}],"code":"A1",
+            "full_name":"Mary Ann Smith"}"#,
+    )
+    .unwrap();
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "function-keys",
+            "--input",
+            input.to_str().unwrap(),
+            "--json",
+        ],
+    )
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    assert_eq!(
+        record["output"],
+        serde_json::json!({
+            "pushed": ["a", "write to ada.l@example.com today"],
+            "flat": [1, 2, 3],
+            "at": 14,
+            "last_dot": 22,
+            "day": "9/7/2016",
+            "base64": "QTE=",
+            "email": "ada.l@example.com",
+            "random_length": 6,
+            "third": 0.6667,
+            "epoch": 1700000000,
+            "object": {"code": "A1"},
+            "looked_up": "first",
+            "total": 7,
+            "collected": ["a"],
+            "alone": ["only"],
+            "first_name": "Mary",
+            "last_name": "Ann Smith"
+        }),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Update Row's "Update Empty Inputs" (No: an empty value leaves its column; Yes: a blank
+/// input empties it), Create Row's `Output/Row ID`, and Search Rows joining its conditions
+/// with OR, sorted by a column named as before a rename (`Row Number` → `RowNumber`), and
+/// Pluck over its rows by the Okta column name.
+#[test]
+fn table_update_options_or_joins_and_renamed_columns() {
+    let (dir, project) = imported(
+        "table-options",
+        "table-options.flow",
+        "1 of 1 flows converted (8 of 8 cards)",
+        &["flows/table-options.yaml"],
+    );
+    let input = dir.join("in.json");
+    std::fs::write(
+        &input,
+        r#"{"email":"ann@example.com","other":"bob@example.com","name":""}"#,
+    )
+    .unwrap();
+    let store = format!("sqlite://{}", dir.join("state.db").display());
+    let run = Run::new(&[
+        "run",
+        "table-options",
+        "--input",
+        input.to_str().unwrap(),
+        "--json",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .env("FLOWCTL_STORE", &store)
+    .run()
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    // Ann's note stays (her update's value was empty), Bob's is emptied; both match, the
+    // highest row number first.
+    assert_eq!(
+        record["output"],
+        serde_json::json!({"rows": [
+            {"id": 2, "_version": 2, "email": "bob@example.com", "note": null, "row_number": 2},
+            {"id": 1, "_version": 2, "email": "ann@example.com", "note": "keep", "row_number": 1}
+        ], "emails": ["bob@example.com", "ann@example.com"]}),
+        "{}",
+        run.stdout
+    );
+}

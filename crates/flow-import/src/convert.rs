@@ -701,6 +701,29 @@ impl<'a> Cx<'a> {
     }
 
     /// A card mapped by the table, input by input.
+    /// `key:` of a `list.pluck` whose `list:` is the rows of a Search Rows, as the table's
+    /// flowctl column name.
+    fn pluck_column(&self, with: &mut [(String, Yaml)]) {
+        let rows = with.iter().find_map(|(n, v)| match (n.as_str(), v) {
+            ("list", Yaml::Str(t)) => t
+                .strip_prefix("{{ ")
+                .and_then(|t| t.strip_suffix(" }}"))
+                .and_then(|p| self.rows.get(p)),
+            _ => None,
+        });
+        let Some(table) = rows.cloned() else {
+            return;
+        };
+        for (n, v) in with.iter_mut() {
+            if n == "key"
+                && let Yaml::Str(k) = v
+                && let Some(col) = table.column(k)
+            {
+                *v = Yaml::str(col.to_string());
+            }
+        }
+    }
+
     fn mapped(&mut self, m: &Method, id: &str, c: &CardMap) -> Result<Step, String> {
         let mut used: HashSet<String> = HashSet::new();
         let mut with = Vec::new();
@@ -715,13 +738,19 @@ impl<'a> Cx<'a> {
                 Arg::Const(k) => Some(konst(*k)),
                 Arg::Input(keys) => {
                     let mut found = None;
+                    let mut empty_list = false;
                     for key in *keys {
                         if let Some(f) = find_field(&m.inputs, key) {
                             used.insert(f.id.clone());
+                            empty_list |= f.collection;
                             if found.is_none() {
                                 found = self.input_by_key(m, key)?;
                             }
                         }
+                    }
+                    // A function card's list input left empty is the empty list in Okta.
+                    if found.is_none() && empty_list && c.connection.is_none() {
+                        found = Some(Val::Const(Value::Array(Vec::new())));
                     }
                     found
                 }
@@ -760,6 +789,11 @@ impl<'a> Cx<'a> {
             if let Some(v) = value {
                 with.push(((*name).to_string(), v.to_yaml()));
             }
+        }
+        // Pluck over the rows of Search Rows: Okta names the key by column, flowctl rows by
+        // their flowctl column names.
+        if c.card == "list.pluck" {
+            self.pluck_column(&mut with);
         }
         if let Some((name, _)) = c.args.iter().find(|(_, a)| matches!(a, Arg::Rest)) {
             let rest: Vec<String> = m

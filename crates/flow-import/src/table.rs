@@ -313,6 +313,8 @@ pub static TABLE: &[Entry] = &[
     special("control:assignIf", "Assign If", Special::AssignIf),
     special("control:lookup", "Lookup", Special::Lookup),
     special("control:wait", "Wait For", Special::Wait),
+    // Seen in a public template: Wait Until (`control:until`) takes `date`.
+    special("control:until", "Wait Until", Special::Wait),
     unsupported(
         "control:pause",
         "Pause",
@@ -481,9 +483,10 @@ pub static TABLE: &[Entry] = &[
         "text.find",
         &[
             ("text", TEXT),
+            // Seen in a public template: `substr` is what to look for.
             (
                 "find",
-                Arg::Input(&["find", "search", "search for", "value"]),
+                Arg::Input(&["substr", "find", "search", "search for", "value"]),
             ),
             ("start", Arg::Input(&["start", "start index", "from"])),
         ],
@@ -496,15 +499,19 @@ pub static TABLE: &[Entry] = &[
         "text.search",
         &[("text", TEXT), ("pattern", Arg::Input(&["target"]))],
     ),
-    // Find Last: its keys were not seen; Find Pattern's (`string`, `target`) are the likely
-    // ones, and any other input with a value blocks the card.
+    // Seen in the public templates: Find Last takes `string`, `substr` (what to look for) and
+    // `index` (where to start looking back from; none in the templates, and a set one blocks
+    // the card).
     pure(
         "string:lastIndexOf",
         "Find Last",
         "text.find_last",
         &[
             ("text", TEXT),
-            ("find", Arg::Input(&["target", "find", "search", "value"])),
+            (
+                "find",
+                Arg::Input(&["substr", "target", "find", "search", "value"]),
+            ),
         ],
     ),
     pure(
@@ -534,6 +541,32 @@ pub static TABLE: &[Entry] = &[
             ("length", Arg::Input(&["length", "size"])),
             ("fill", Arg::Input(&["fill", "pad", "padding", "character"])),
         ],
+    ),
+    // Seen in the public templates: Random (`string:random`) takes `length` → `output`; Find
+    // Email (`string:email`) takes `string` → `email`.
+    pure(
+        "string:random",
+        "Random",
+        "text.random",
+        &[("length", Arg::Input(&["length"]))],
+    ),
+    card(
+        "string:email",
+        "Find Email",
+        CardMap {
+            card: "text.find_email",
+            connection: None,
+            args: &[("text", Arg::Input(&["string"]))],
+            outputs: &[("email", ""), ("output", "")],
+            ignore: &[],
+        },
+    ),
+    // Seen in a public template: Base64 (`string:base64`) encodes `string` → `output`.
+    pure(
+        "string:base64",
+        "Base64",
+        "text.base64_encode",
+        &[("text", TEXT)],
     ),
     pure(
         "string:base64Encode",
@@ -635,14 +668,13 @@ pub static TABLE: &[Entry] = &[
     card(
         "list:shift",
         "Get First Item",
+        // Seen in the public templates: `item` is the first item, `list` the rest (a template
+        // joins it as a last name after the first).
         CardMap {
-            card: "list.at",
+            card: "list.shift",
             connection: None,
-            args: &[
-                ("list", Arg::Input(&["list"])),
-                ("index", Arg::Const(Konst::Num(0))),
-            ],
-            outputs: &[("item", "")],
+            args: &[("list", Arg::Input(&["list"]))],
+            outputs: &[("item", "item"), ("list", "rest")],
             ignore: &[],
         },
     ),
@@ -745,12 +777,16 @@ pub static TABLE: &[Entry] = &[
             ("value", Arg::Input(&["value", "item", "search", "find"])),
         ],
     ),
-    // Okta's Flatten flattens every level; Collapse one.
+    // Okta's Flatten flattens every level; Collapse one. Seen in a public template: Flatten's
+    // input is `lists`, its output `list`.
     pure(
         "list:flatten",
         "Flatten",
         "list.flatten",
-        &[("list", LIST), ("deep", Arg::Const(Konst::Bool(true)))],
+        &[
+            ("list", Arg::Input(&["lists", "list", "input"])),
+            ("deep", Arg::Const(Konst::Bool(true))),
+        ],
     ),
     pure(
         "list:collapse",
@@ -784,6 +820,14 @@ pub static TABLE: &[Entry] = &[
             ("list", Arg::Input(&["list 1", "list1", "a", "list"])),
             ("other", B),
         ],
+    ),
+    // Seen in the public templates: Add to End (`list:push`) takes `list` and `item` and
+    // gives `list`, the list with the item at its end.
+    pure(
+        "list:push",
+        "Add to End",
+        "list.append",
+        &[("list", LIST), ("item", Arg::Input(&["item"]))],
     ),
     pure(
         "list:append",
@@ -851,7 +895,13 @@ pub static TABLE: &[Entry] = &[
         CardMap {
             card: "number.divide",
             connection: None,
-            args: &[("a", Arg::Input(&["a"])), ("b", Arg::Input(&["b"]))],
+            // Seen in the public templates: `decimals` ("Number of decimal points") rounds the
+            // quotient. Its other output, `percentage`, has no counterpart (reading it blocks).
+            args: &[
+                ("a", Arg::Input(&["a"])),
+                ("b", Arg::Input(&["b"])),
+                ("places", Arg::Input(&["decimals"])),
+            ],
             outputs: &[("output", "")],
             ignore: &[],
         },
@@ -908,12 +958,13 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
+    // Seen in the public templates: Date to Text's date is `start`.
     pure(
         "date:format",
         "Date to Text",
         "date.format",
         &[
-            ("date", Arg::Input(&["date", "input"])),
+            ("date", Arg::Input(&["start", "date", "input"])),
             ("format", Arg::Input(&["format"])),
             ("zone", ZONE),
         ],
@@ -928,6 +979,19 @@ pub static TABLE: &[Entry] = &[
             connection: None,
             args: &[("date", Arg::Input(&["start"]))],
             outputs: &[("output", "unix")],
+            ignore: &[],
+        },
+    ),
+    // Seen in a public template: EPOCH (`date:epoch`) takes `start` and gives `output`, the
+    // seconds since 1970, which is `epoch` of `date.convert`.
+    card(
+        "date:epoch",
+        "EPOCH",
+        CardMap {
+            card: "date.convert",
+            connection: None,
+            args: &[("date", Arg::Input(&["start"]))],
+            outputs: &[("output", "epoch")],
             ignore: &[],
         },
     ),

@@ -36,7 +36,7 @@ pub static SPEC: CardSpec = CardSpec {
 pub static DOC: CardDoc = CardDoc {
     description: r#"The item at a position, from 0; negative positions count from the end (`-1` is the last).
 A position out of bounds is an error."#,
-    okta: &["List - At", "List - Get First Item", "List - Get Last Item"],
+    okta: &["List - At", "List - Get Last Item"],
     examples: &[
         Example::gives("The first", r#"{ list: [a, b, c], index: 0 }"#, r#""a""#),
         Example::gives("The last", r#"{ list: [a, b, c], index: -1 }"#, r#""c""#),

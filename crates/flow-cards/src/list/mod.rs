@@ -45,6 +45,7 @@ cards!(
     remove,
     reverse,
     sample,
+    shift,
     slice,
     sort,
     to_text,

@@ -72,7 +72,7 @@ impl Card for Config {
 
 /// Rounds half toward +∞ at `places` decimals, deciding on the shortest decimal text of `n`
 /// (so `1.005` is seen as written, not as the binary 1.00499…).
-fn round_half_up(n: f64, places: i32) -> f64 {
+pub(super) fn round_half_up(n: f64, places: i32) -> f64 {
     let shifted: f64 = format!("{n}e{places}")
         .parse()
         .unwrap_or(n * 10f64.powi(places));

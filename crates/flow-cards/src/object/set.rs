@@ -12,8 +12,9 @@ use serde_json::Value;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The object.
-    object: Expr<Object>,
+    /// The object (default: an empty one, as Okta's Set with nothing in `object` starts from).
+    #[serde(default)]
+    object: Option<Expr<Object>>,
     /// A dot path such as `profile.department`.
     path: Expr<Text>,
     /// The value to set.
@@ -29,7 +30,7 @@ pub static SPEC: CardSpec = pure::<Config>(
 
 /// Documentation and examples (each runs as a test).
 pub static DOC: CardDoc = CardDoc {
-    description: r#"A copy of `object` with `value` at `path`, creating objects on the way. A part of the path that holds something other than an object is an `input` error."#,
+    description: r#"A copy of `object` (an empty object when not given) with `value` at `path`, creating objects on the way. A part of the path that holds something other than an object is an `input` error."#,
     okta: &["Object - Set"],
     examples: &[
         Example::gives(
@@ -42,6 +43,11 @@ pub static DOC: CardDoc = CardDoc {
             r#"{ object: {}, path: a.b, value: 1 }"#,
             r#"{"a": {"b": 1}}"#,
         ),
+        Example::gives(
+            "From nothing",
+            r#"{ path: name, value: Ada }"#,
+            r#"{"name": "Ada"}"#,
+        ),
         Example::fails(
             "Through a value",
             r#"{ object: {a: 1}, path: a.b, value: 1 }"#,
@@ -52,7 +58,9 @@ pub static DOC: CardDoc = CardDoc {
 
 impl Card for Config {
     fn check(&self, cx: &mut dyn Checker) -> Type {
-        cx.expr_type(self.object.id);
+        if let Some(o) = &self.object {
+            cx.expr_type(o.id);
+        }
         cx.expr_type(self.path.id);
         cx.expr_type(self.value.id);
         Type::Object(None)
@@ -60,7 +68,10 @@ impl Card for Config {
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
         output((|| {
-            let mut o = super::object(cx, &self.object, "object")?;
+            let mut o = match &self.object {
+                Some(e) => super::object(cx, e, "object")?,
+                None => serde_json::Map::new(),
+            };
             let path = cx.text(&self.path)?;
             super::set_path(&mut o, &path, cx.value(&self.value)?.into_owned())?;
             Ok(Value::Object(o))

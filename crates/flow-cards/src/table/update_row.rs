@@ -29,6 +29,10 @@ pub struct Config {
     values: IndexMap<String, Expr<AnyValue>>,
     /// Update only if the row is still at this `_version`.
     version: Option<Expr<Number>>,
+    /// Leave a column as it is when its value is empty (`null` or `""`), rather than empty it
+    /// (Okta's "Update Empty Inputs" set to No). Default `false`: every value given is written.
+    #[serde(default)]
+    skip_empty: bool,
 }
 
 /// Registration.
@@ -51,6 +55,8 @@ pub static DOC: CardDoc = CardDoc {
 one. With `version` (the `_version` the flow read), the row is updated only if it is still at
 that version; otherwise the step fails with `invalid_state` and the flow reads the row again,
 so two runs changing one row lose neither change. No such row is a `not_found` error.
+With `skip_empty: true` a value that is `null` or `""` leaves its column as it is (Okta's
+"Update Empty Inputs: No"); by default it empties the column ("Yes").
 
 In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
     okta: &["Tables - Update Row"],
@@ -59,6 +65,16 @@ In the examples `people` (columns `email` text, the key; `name` text; `age` numb
             "A birthday",
             r#"{ table: people, id: 1, values: { age: 35 } }"#,
             r#"{"id": 1, "_version": 2, "email": "ann@example.com", "name": "Ann", "age": 35}"#,
+        ),
+        Example::gives(
+            "Empty values left out",
+            r#"{ table: people, id: 1, values: { name: "", age: 35 }, skip_empty: true }"#,
+            r#"{"id": 1, "_version": 2, "email": "ann@example.com", "name": "Ann", "age": 35}"#,
+        ),
+        Example::gives(
+            "Empty values written",
+            r#"{ table: people, id: 2, values: { name: "" } }"#,
+            r#"{"id": 2, "_version": 2, "email": "bob@example.com", "name": "", "age": 27}"#,
         ),
         Example::fails(
             "Changed since it was read",
@@ -91,7 +107,10 @@ impl Card for Config {
         Box::pin(async move {
             let table = cx.text(&self.table)?.into_owned();
             let id = row_id(cx, &self.id)?;
-            let values = eval_values(cx, &self.values)?;
+            let mut values = eval_values(cx, &self.values)?;
+            if self.skip_empty {
+                values.retain(|_, v| !matches!(v, Value::Null) && v.as_str() != Some(""));
+            }
             let version = match &self.version {
                 Some(v) => Some(row_id(cx, v)?),
                 None => None,

@@ -298,23 +298,36 @@ impl<'a> Cx<'a> {
                     .find(|f| f.key == "memo" && !f.custom)
                     .map(|f| f.id.clone());
                 let initial = match initial {
-                    Some(fid) => self.input(m, &fid, 0)?,
+                    // A list memo left empty is the empty list in Okta.
+                    Some(fid) => self.input(m, &fid, 0)?.or_else(|| {
+                        m.inputs
+                            .iter()
+                            .any(|f| f.id == fid && f.collection)
+                            .then(|| Val::Const(Value::Array(Vec::new())))
+                    }),
                     None => None,
                 };
+                let (flow, inputs) = self.call(m, true)?;
+                let uuid = m.input("flo").map(|f| crate::export::text(Some(&f.data)));
+                let declared = uuid
+                    .and_then(|u| self.catalog.helpers.get(&u).cloned())
+                    .unwrap_or_default();
                 // The helper input Okta hands the running value to: the one proxied without
-                // the item (or, failing that, the one called `memo`).
+                // the item (or, failing that, the card's input called `memo`, or the helper's:
+                // a card made before its helper's memo input was renamed `memo` proxies none).
                 let memo_key = m
                     .inputs
                     .iter()
                     .filter(|f| f.custom && !f.wormhole)
                     .find(|f| f.proxy.as_ref().is_some_and(|p| !p.dynamic))
                     .or_else(|| m.inputs.iter().find(|f| f.custom && f.key == "memo"))
-                    .map(|f| f.key.clone());
-                let (flow, inputs) = self.call(m, true)?;
-                let uuid = m.input("flo").map(|f| crate::export::text(Some(&f.data)));
-                let declared = uuid
-                    .and_then(|u| self.catalog.helpers.get(&u).cloned())
-                    .unwrap_or_default();
+                    .map(|f| f.key.clone())
+                    .or_else(|| {
+                        declared
+                            .iter()
+                            .any(|(key, _)| key == "memo")
+                            .then(|| "memo".to_string())
+                    });
                 let memo_input = memo_key
                     .as_deref()
                     .and_then(|k| declared.iter().find(|(key, _)| key == k))
@@ -434,6 +447,11 @@ impl<'a> Cx<'a> {
             let group = f.group.as_deref().map(str::to_ascii_lowercase);
             match group.as_deref() {
                 Some(g) if DEFAULT.contains(&g) => default = default.or(v),
+                // Seen in a public template: each case is an input of the `options` group, its
+                // key the value to match, its value the result.
+                Some("options") => {
+                    cases.push((f.key.clone(), v.unwrap_or(Val::Const(Value::Null))))
+                }
                 Some(_) => {
                     let g = f.group.clone().unwrap_or_default();
                     let i = match grouped.iter().position(|(name, _, _)| *name == g) {
@@ -794,12 +812,12 @@ impl<'a> Cx<'a> {
                 Some((_, n)) => {
                     given.insert(n.clone(), v);
                 }
-                None => {
-                    return Err(format!(
-                        "passes `{}`, which `{name}` does not declare",
-                        f.key
-                    ));
-                }
+                // Okta hands a helper only the inputs its Helper Flow card declares: a value
+                // for any other (left on the card after the helper changed) reaches nothing.
+                None => self.notes.push(format!(
+                    "Okta's card also passed `{}`, which `{name}` does not declare (the helper never saw it); dropped",
+                    f.key
+                )),
             }
         }
         // A helper that reads its Index context field gets the item's position.

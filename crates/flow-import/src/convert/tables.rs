@@ -53,15 +53,28 @@ impl TableInfo {
         })
     }
 
-    /// The flowctl name of the Okta column `okta`.
+    /// The flowctl name of the Okta column `okta`. A card keeps the column names of when it
+    /// was made: a name no column has exactly is the one column whose name differs from it
+    /// only in case and spaces (`Row Number` for a column renamed `RowNumber`), if one does.
     pub fn column(&self, okta: &str) -> Option<&str> {
         if okta == "Row ID" {
             return Some("id");
         }
-        self.columns
-            .iter()
-            .find(|(o, _, _)| o == okta)
-            .map(|(_, n, _)| n.as_str())
+        if let Some((_, n, _)) = self.columns.iter().find(|(o, _, _)| o == okta) {
+            return Some(n.as_str());
+        }
+        let loose = |s: &str| -> String {
+            s.chars()
+                .filter(|c| !c.is_whitespace())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let want = loose(okta);
+        let mut like = self.columns.iter().filter(|(o, _, _)| loose(o) == want);
+        match (like.next(), like.next()) {
+            (Some((_, n, _)), None) if !want.is_empty() => Some(n.as_str()),
+            _ => None,
+        }
     }
 }
 
@@ -93,65 +106,7 @@ impl<'a> Cx<'a> {
             other => return Err(format!("its Result Set `{other}` is not known")),
         };
         used.extend(result_set.map(|f| f.id.clone()));
-        let mut conditions = Vec::new();
-        if let Some(f) = find_field(&m.inputs, "Filter/Where Expression") {
-            used.insert(f.id.clone());
-            if self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str())) {
-                return Err("its Where Expression is wired, not written".into());
-            }
-            let expr = f.data.get("expr").and_then(Value::as_array);
-            for (i, e) in expr.into_iter().flatten().enumerate() {
-                if i > 0 && !text(e.get("join")).eq_ignore_ascii_case("and") {
-                    return Err("its conditions are joined with OR (not yet)".into());
-                }
-                let lhs = text(e.get("lhs"));
-                let column = info.column(&lhs).ok_or_else(|| {
-                    format!("its condition names the column `{lhs}`, which the table does not have")
-                })?;
-                let op = text(e.get("op"));
-                // `<=` and `>=` are "less (greater) than, or equal": an `any:` of the two.
-                let (comparison, or_equal) = match op.as_str() {
-                    "=" | "==" => ("equals", false),
-                    "!=" | "<>" => ("not_equals", false),
-                    ">" => ("greater_than", false),
-                    "<" => ("less_than", false),
-                    ">=" => ("greater_than", true),
-                    "<=" => ("less_than", true),
-                    other => {
-                        return Err(format!(
-                            "its condition operator `{other}` has no flowctl counterpart yet"
-                        ));
-                    }
-                };
-                let value = match e.get("rhd").or_else(|| e.get("rhs")) {
-                    // A value from another card: its output, which also reaches this card
-                    // through a hidden `_expr` input (marked used below).
-                    Some(Value::Object(r)) => {
-                        Some(self.output(&text(r.get("methodId")), &text(r.get("outputId")), 0)?)
-                    }
-                    Some(c @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
-                        Some(Val::Const(c.clone()))
-                    }
-                    _ => None,
-                }
-                .ok_or_else(|| format!("its condition on `{lhs}` has no value"))?;
-                let column = Val::Const(Value::String(column.to_string()));
-                let cond = |comparison: &str, value: Val| {
-                    Val::Map(vec![
-                        ("column".into(), column.clone()),
-                        (comparison.into(), value),
-                    ])
-                };
-                conditions.push(if or_equal {
-                    Val::Map(vec![(
-                        "any".into(),
-                        Val::List(vec![cond(comparison, value.clone()), cond("equals", value)]),
-                    )])
-                } else {
-                    cond(comparison, value)
-                });
-            }
-        }
+        let conditions = self.where_conditions(m, &info, &mut used)?;
         used.extend(
             m.inputs
                 .iter()
@@ -254,6 +209,91 @@ impl<'a> Cx<'a> {
         })
     }
 
+    /// The Where Expression of a Tables card (`Filter/Where Expression`) as `where:`
+    /// conditions: all must hold (AND), or one `any:` of them (OR).
+    fn where_conditions(
+        &mut self,
+        m: &'a Method,
+        info: &TableInfo,
+        used: &mut HashSet<String>,
+    ) -> Result<Vec<Val>, String> {
+        let mut conditions = Vec::new();
+        let mut any = false;
+        if let Some(f) = find_field(&m.inputs, "Filter/Where Expression") {
+            used.insert(f.id.clone());
+            if self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str())) {
+                return Err("its Where Expression is wired, not written".into());
+            }
+            let expr = f.data.get("expr").and_then(Value::as_array);
+            let expr: Vec<&Value> = expr.into_iter().flatten().collect();
+            // Each condition's `join` (AND, OR) joins it to the next one; the last one's
+            // joins nothing.
+            let joins: Vec<String> = expr
+                .iter()
+                .take(expr.len().saturating_sub(1))
+                .map(|e| text(e.get("join")).to_ascii_uppercase())
+                .collect();
+            any = !joins.is_empty() && joins.iter().all(|j| j == "OR");
+            if !any && joins.iter().any(|j| j != "AND") {
+                return Err(
+                    "its conditions mix AND and OR joins (Okta's precedence is not known)".into(),
+                );
+            }
+            for e in expr {
+                let lhs = text(e.get("lhs"));
+                let column = info.column(&lhs).ok_or_else(|| {
+                    format!("its condition names the column `{lhs}`, which the table does not have")
+                })?;
+                let op = text(e.get("op"));
+                // `<=` and `>=` are "less (greater) than, or equal": an `any:` of the two.
+                let (comparison, or_equal) = match op.as_str() {
+                    "=" | "==" => ("equals", false),
+                    "!=" | "<>" => ("not_equals", false),
+                    ">" => ("greater_than", false),
+                    "<" => ("less_than", false),
+                    ">=" => ("greater_than", true),
+                    "<=" => ("less_than", true),
+                    other => {
+                        return Err(format!(
+                            "its condition operator `{other}` has no flowctl counterpart yet"
+                        ));
+                    }
+                };
+                let value = match e.get("rhd").or_else(|| e.get("rhs")) {
+                    // A value from another card: its output, which also reaches this card
+                    // through a hidden `_expr` input (marked used below).
+                    Some(Value::Object(r)) => {
+                        Some(self.output(&text(r.get("methodId")), &text(r.get("outputId")), 0)?)
+                    }
+                    Some(c @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
+                        Some(Val::Const(c.clone()))
+                    }
+                    _ => None,
+                }
+                .ok_or_else(|| format!("its condition on `{lhs}` has no value"))?;
+                let column = Val::Const(Value::String(column.to_string()));
+                let cond = |comparison: &str, value: Val| {
+                    Val::Map(vec![
+                        ("column".into(), column.clone()),
+                        (comparison.into(), value),
+                    ])
+                };
+                conditions.push(if or_equal {
+                    Val::Map(vec![(
+                        "any".into(),
+                        Val::List(vec![cond(comparison, value.clone()), cond("equals", value)]),
+                    )])
+                } else {
+                    cond(comparison, value)
+                });
+            }
+        }
+        if any {
+            return Ok(vec![Val::Map(vec![("any".into(), Val::List(conditions))])]);
+        }
+        Ok(conditions)
+    }
+
     /// The table a Tables card names (`parameters/stash`), as declared.
     fn table_of(&self, m: &Method, used: &mut HashSet<String>) -> Result<TableInfo, String> {
         let table = find_field(&m.inputs, "parameters/stash")
@@ -292,6 +332,30 @@ impl<'a> Cx<'a> {
                 .ok_or_else(|| "its Row ID is not set".to_string())?;
             with.push(("id".into(), v.to_yaml()));
         }
+        // Update Row's "Update Empty Inputs": No leaves a column whose input is empty as it is
+        // (blank inputs are left out, and `skip_empty` leaves out those empty when the flow
+        // runs); Yes empties it (a blank input writes `null`). Older cards have no such option
+        // and leave blank inputs out.
+        let mut write_blanks = false;
+        let mut skip_empty = false;
+        if card == "table.update_row"
+            && let Some(f) = find_field(&m.inputs, "parameters/updateEmptyInputs")
+        {
+            used.insert(f.id.clone());
+            if self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str())) {
+                return Err("its option Update Empty Inputs is wired, not chosen".into());
+            }
+            match text(Some(&f.data)).as_str() {
+                "No" => skip_empty = true,
+                "Yes" => write_blanks = true,
+                "" => {}
+                other => {
+                    return Err(format!(
+                        "its option Update Empty Inputs = `{other}` is not known"
+                    ));
+                }
+            }
+        }
         if matches!(card, "table.create_row" | "table.update_row") {
             let mut values = Vec::new();
             let fields: Vec<(String, String)> = m
@@ -305,11 +369,18 @@ impl<'a> Cx<'a> {
                 let name = info.column(&col).ok_or_else(|| {
                     format!("writes the column `{col}`, which the table does not have")
                 })?;
-                if let Some(v) = self.input(m, &fid, 0)? {
-                    values.push((name.to_string(), v));
+                match self.input(m, &fid, 0)? {
+                    Some(v) => values.push((name.to_string(), v)),
+                    None if write_blanks => {
+                        values.push((name.to_string(), Val::Const(Value::Null)))
+                    }
+                    None => {}
                 }
             }
             with.push(("values".into(), Val::Map(values).to_yaml()));
+            if skip_empty {
+                with.push(("skip_empty".into(), Yaml::Bool(true)));
+            }
         }
         for f in &m.inputs {
             let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
@@ -322,7 +393,8 @@ impl<'a> Cx<'a> {
         }
         for o in &m.outputs {
             let v = match (o.group.as_deref(), o.key.as_str()) {
-                (Some("Row"), "Row ID") if card != "table.delete_row" => {
+                // Create Row names its Row ID under `Output` in the public templates.
+                (Some("Row" | "Output"), "Row ID") if card != "table.delete_row" => {
                     Ok(Val::Ref(format!("{id}.id")))
                 }
                 (Some("Fields"), col)
@@ -405,6 +477,10 @@ mod tests {
             ]
         );
         assert_eq!(info.column("When"), Some("when"));
+        assert_eq!(info.column("wHe n"), Some("when"));
+        // `ID` and `Id` are both like `id`: no guess.
+        assert_eq!(info.column("id"), None);
+        assert_eq!(info.column("Whence"), None);
         let again = TableInfo::of(&table("2024 allowed domains", &[("a", "str")]), &mut names);
         assert_eq!(again.unwrap().name, "table_2024_allowed_domains_2");
         let refused = TableInfo::of(&table("files", &[("doc", "file")]), &mut names);
