@@ -381,16 +381,15 @@ impl<'a> Cx<'a> {
             .get(&(m.uuid.as_str(), input.as_str()))
             .cloned()
             .unwrap_or_default();
-        // Which If/Else: the one a wired card is inside.
-        let if_card = wires
-            .iter()
-            .find_map(|(src, _, _)| self.branches.of(src).last().map(|(c, _)| c.clone()));
-        let if_card = match if_card {
-            Some(c) => c,
-            None => match self.branches.join_of(&m.uuid) {
-                Some(c) => c.to_string(),
-                None => return Err("a Join whose If/Else is not known".into()),
-            },
+        // Which If/Else: the one whose branches end in it, or the one a wired card is inside.
+        let if_card = match self.branches.join_of(&m.uuid) {
+            Some(c) => Some(c.to_string()),
+            None => wires
+                .iter()
+                .find_map(|(src, _, _)| self.branches.of(src).last().map(|(c, _)| c.clone())),
+        };
+        let Some(if_card) = if_card else {
+            return Err("a Join whose If/Else is not known".into());
         };
         let Some((parent, block)) = self.blocks.get(&if_card).cloned() else {
             return Err("reads a Join after an If/Else that was not converted".into());
@@ -398,9 +397,33 @@ impl<'a> Cx<'a> {
         let mut arms: [Option<Val>; 2] = [None, None];
         let mut outside = Vec::new();
         for (src, out, convert) in wires {
-            let v = self.output(src, out, 0)?;
-            let v = self.conversion(src, out, v, convert)?;
-            match self.branches.of(src).iter().find(|(c, _)| *c == if_card) {
+            // A conversion of a branch's value is a step of that branch's arm.
+            let arm = self
+                .branches
+                .of(src)
+                .iter()
+                .find(|(c, _)| *c == if_card)
+                .map(|(_, flag)| usize::from(!*flag));
+            let saved = self.dest.clone();
+            if let Some(arm) = arm {
+                let mut d = parent.clone();
+                d.push((block, arm));
+                self.dest = d;
+            }
+            let v = self
+                .output(src, out, 0)
+                .and_then(|v| self.conversion(src, out, v, convert));
+            self.dest = saved;
+            let v = v?;
+            let inside = self.branches.of(src);
+            match inside.iter().find(|(c, _)| *c == if_card) {
+                // A card of an inner If/Else's branch is not readable outside that arm.
+                Some(_) if inside.last().is_some_and(|(c, _)| *c != if_card) => {
+                    return Err(
+                        "reads a value from inside an inner If/Else's branch, not its Join (not yet)"
+                            .into(),
+                    );
+                }
                 Some((_, flag)) => arms[usize::from(!*flag)] = Some(v),
                 None => outside.push(v),
             }

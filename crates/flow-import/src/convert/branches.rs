@@ -1,7 +1,8 @@
 //! Which cards are inside which If/Else branch. A branch is every card reachable from its
 //! first card (the one `branches` names, usually a Noop) along `orderings`, up to the Join
-//! that follows the container. An If/Else inside another's branch is not followed (not yet);
-//! one inside an inline flow (an If Error block, an If/ElseIf group) is.
+//! that follows the container. An If/Else inside another's branch is a block in its arm (the
+//! branch goes on after the inner Join); one inside an inline flow (an If Error block, an
+//! If/ElseIf group) is followed too.
 //! The steps of a branch go into the arm of the If/Else's `branch:` block.
 
 use crate::export::{FlowData, Method};
@@ -19,54 +20,129 @@ pub(super) struct Branches {
     joins: HashMap<String, String>,
 }
 
-/// Finds the branches of every If/Else of `flow`.
+/// Finds the branches of every If/Else of `flow`. An If/Else inside another's branch is a
+/// block in that branch's arm: the outer branch goes on after the inner If/Else's Join, and the
+/// inner branches' cards are inside both (the outer first).
 pub(super) fn branches(flow: &FlowData) -> Branches {
-    let mut next: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut walk = Walk {
+        next: HashMap::new(),
+        by_uuid: flow.methods.iter().map(|m| (m.uuid.as_str(), m)).collect(),
+        direct: HashMap::new(),
+        parent: HashMap::new(),
+        join: HashMap::new(),
+        visiting: HashSet::new(),
+        out: Branches::default(),
+    };
     for (a, b) in &flow.orderings {
         if a != b {
-            next.entry(a.as_str()).or_default().push(b.as_str());
+            walk.next.entry(a.as_str()).or_default().push(b.as_str());
         }
     }
-    let by_uuid: HashMap<&str, &Method> =
-        flow.methods.iter().map(|m| (m.uuid.as_str(), m)).collect();
-    let mut out = Branches::default();
     for m in flow.methods.iter().filter(|m| m.key == "control:if") {
+        walk.walk(m.uuid.as_str());
+    }
+    let Walk {
+        direct,
+        parent,
+        mut out,
+        ..
+    } = walk;
+    for (card, inner) in direct {
+        // The chain of If/Else branches around the innermost one, the outermost first.
+        let mut chain = vec![inner.clone()];
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut at = inner.0.as_str();
+        while let Some(p) = parent.get(at) {
+            if !seen.insert(at) {
+                break;
+            }
+            chain.push(p.clone());
+            at = p.0.as_str();
+        }
+        chain.reverse();
+        out.member.insert(card.to_string(), chain);
+    }
+    out
+}
+
+/// The walk along `orderings` that finds the branches.
+struct Walk<'f> {
+    next: HashMap<&'f str, Vec<&'f str>>,
+    by_uuid: HashMap<&'f str, &'f Method>,
+    /// Card → the innermost (If/Else card, branch) it is inside.
+    direct: HashMap<&'f str, (String, bool)>,
+    /// Inner If/Else card → the (If/Else card, branch) it is inside.
+    parent: HashMap<&'f str, (String, bool)>,
+    /// If/Else card → the Join its branches end in (`None`: walked, no Join).
+    join: HashMap<&'f str, Option<&'f str>>,
+    /// If/Else cards being walked (a cycle of If/Else cards is not followed twice).
+    visiting: HashSet<&'f str>,
+    out: Branches,
+}
+
+impl<'f> Walk<'f> {
+    /// Walks the branches of the If/Else `uuid` (once); returns the Join they end in.
+    fn walk(&mut self, uuid: &'f str) -> Option<&'f str> {
+        if let Some(j) = self.join.get(uuid) {
+            return *j;
+        }
+        if !self.visiting.insert(uuid) {
+            return None;
+        }
+        let m = self.by_uuid.get(uuid).copied()?;
+        let mut join = None;
         for (first, flag) in &m.branches {
             let Some(flag) = *flag else {
-                out.unsupported
+                self.out
+                    .unsupported
                     .insert(m.uuid.clone(), "a branch that is not true or false".into());
                 continue;
             };
             let mut seen: HashSet<&str> = HashSet::new();
             let mut queue = VecDeque::from([first.as_str()]);
-            while let Some(uuid) = queue.pop_front() {
-                let Some(card) = by_uuid.get(uuid) else {
+            // Joins of inner If/Else cards: the branch goes on after them.
+            let mut inner_joins: HashSet<&str> = HashSet::new();
+            while let Some(card_id) = queue.pop_front() {
+                let Some(card) = self.by_uuid.get(card_id).copied() else {
                     continue;
                 };
-                if card.key == "control:join" {
-                    out.joins.insert(uuid.to_string(), m.uuid.clone());
+                if card.key == "control:join" && !inner_joins.contains(card_id) {
+                    self.out.joins.insert(card_id.to_string(), m.uuid.clone());
+                    join = Some(card_id);
                     continue;
                 }
-                if !seen.insert(uuid) {
+                if !seen.insert(card_id) {
                     continue;
                 }
-                // An If/ElseIf or If Error in a branch is a block in its arm (its own cards
-                // are in inline flows); another If/Else is not followed.
-                if card.key == "control:if" {
-                    out.unsupported.insert(
-                        m.uuid.clone(),
-                        "holds another If/Else in a branch (not yet)".into(),
-                    );
+                self.direct
+                    .insert(card.uuid.as_str(), (m.uuid.clone(), flag));
+                // An If/Else in a branch: a block in its arm, whose own cards are inside it;
+                // the branch goes on after its Join.
+                if card.key == "control:if" && card.uuid != m.uuid {
+                    self.parent
+                        .insert(card.uuid.as_str(), (m.uuid.clone(), flag));
+                    match self.walk(card.uuid.as_str()) {
+                        Some(j) => {
+                            inner_joins.insert(j);
+                            queue.push_back(j);
+                        }
+                        None => {
+                            if self.visiting.contains(card.uuid.as_str()) {
+                                self.out.unsupported.insert(
+                                    m.uuid.clone(),
+                                    "its branches lead back to it".into(),
+                                );
+                            }
+                        }
+                    }
                 }
-                out.member
-                    .entry(uuid.to_string())
-                    .or_default()
-                    .push((m.uuid.clone(), flag));
-                queue.extend(next.get(uuid).into_iter().flatten().copied());
+                queue.extend(self.next.get(card_id).into_iter().flatten().copied());
             }
         }
+        self.visiting.remove(uuid);
+        self.join.insert(uuid, join);
+        join
     }
-    out
 }
 
 impl Branches {
