@@ -76,7 +76,7 @@ impl Block {
 
 impl<'a> Cx<'a> {
     /// The arm at the end of `dest` (`None` for the flow's list, or a path that leads nowhere).
-    fn arm_at(&mut self, dest: &[(usize, usize)]) -> Option<&mut Arm> {
+    pub(super) fn arm_at(&mut self, dest: &[(usize, usize)]) -> Option<&mut Arm> {
         let ((last_block, last_arm), outer) = dest.split_last()?;
         let mut steps = &mut self.steps;
         for (block, arm) in outer {
@@ -132,6 +132,37 @@ impl<'a> Cx<'a> {
         let mut inner = parent;
         inner.push((index, 0));
         inner
+    }
+
+    /// Adds a block step where the card being converted belongs, for no card (a Continue If's
+    /// guard); returns the destination of its arm 0.
+    pub(super) fn place_block(&mut self, step: Step) -> Dest {
+        let parent = self.dest.clone();
+        let index = match self.arm_at(&parent) {
+            Some(arm) => {
+                arm.steps.push(step);
+                arm.steps.len() - 1
+            }
+            None => {
+                self.steps.push(step);
+                self.steps.len() - 1
+            }
+        };
+        let mut inner = parent;
+        inner.push((index, 0));
+        inner
+    }
+
+    /// The id of the step at `index` of the list `parent` leads to.
+    pub(super) fn block_id(&mut self, parent: &[(usize, usize)], index: usize) -> String {
+        let steps = match parent.is_empty() {
+            true => Some(&mut self.steps),
+            false => self.arm_at(parent).map(|a| &mut a.steps),
+        };
+        steps
+            .and_then(|steps| steps.get(index))
+            .map(|s| s.id.clone())
+            .unwrap_or_default()
     }
 
     /// Adds outputs to the arm the card being converted is in (a Return that ends it); false
@@ -415,6 +446,11 @@ impl<'a> Cx<'a> {
                 .and_then(|v| self.conversion(src, out, v, convert));
             self.dest = saved;
             let v = v?;
+            if self.guarded.contains(src) {
+                return Err(
+                    "reads a value set after a Continue If in its branch (not yet)".into(),
+                );
+            }
             let inside = self.branches.of(src);
             match inside.iter().find(|(c, _)| *c == if_card) {
                 // A card of an inner If/Else's branch is not readable outside that arm.
@@ -458,14 +494,7 @@ impl<'a> Cx<'a> {
                 v.unwrap_or(Val::Const(serde_json::Value::Null)).to_yaml(),
             ));
         }
-        let steps = match parent.is_empty() {
-            true => Some(&mut self.steps),
-            false => self.arm_at(&parent).map(|a| &mut a.steps),
-        };
-        let block_id = steps
-            .and_then(|steps| steps.get(block))
-            .map(|s| s.id.clone())
-            .unwrap_or_default();
+        let block_id = self.block_id(&parent, block);
         Ok(Val::Ref(format!("{block_id}.{name}")))
     }
 }

@@ -6,7 +6,6 @@
 //! The steps of a branch go into the arm of the If/Else's `branch:` block.
 
 use crate::export::{FlowData, Method};
-use crate::table::Special;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// The branches of a flow's If/Else cards.
@@ -18,6 +17,10 @@ pub(super) struct Branches {
     pub(super) unsupported: HashMap<String, String>,
     /// Join card → the If/Else whose branches end in it.
     joins: HashMap<String, String>,
+    /// Card → the cards `orderings` run after it.
+    next: HashMap<String, Vec<String>>,
+    /// Card → its key (`control:noop`).
+    keys: HashMap<String, String>,
 }
 
 /// Finds the branches of every If/Else of `flow`. An If/Else inside another's branch is a
@@ -36,8 +39,18 @@ pub(super) fn branches(flow: &FlowData) -> Branches {
     for (a, b) in &flow.orderings {
         if a != b {
             walk.next.entry(a.as_str()).or_default().push(b.as_str());
+            walk.out
+                .next
+                .entry(a.clone())
+                .or_default()
+                .push(b.clone());
         }
     }
+    walk.out.keys = flow
+        .methods
+        .iter()
+        .map(|m| (m.uuid.clone(), m.key.clone()))
+        .collect();
     for m in flow.methods.iter().filter(|m| m.key == "control:if") {
         walk.walk(m.uuid.as_str());
     }
@@ -152,6 +165,38 @@ impl Branches {
         self.member.extend(other.member);
         self.unsupported.extend(other.unsupported);
         self.joins.extend(other.joins);
+        self.next.extend(other.next);
+        self.keys.extend(other.keys);
+    }
+
+    /// Whether `card` is the last card of its branch that does something: no card after it
+    /// in the same branch but Noops, Comments and hidden field cards.
+    pub(super) fn last_in_branch(&self, card: &str) -> bool {
+        let Some(home) = self.of(card).last() else {
+            return false;
+        };
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut stack: Vec<&str> = self
+            .next
+            .get(card)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        while let Some(c) = stack.pop() {
+            if !seen.insert(c) || self.of(c).last() != Some(home) {
+                continue;
+            }
+            let trivial = matches!(
+                self.keys.get(c).map(String::as_str),
+                Some("control:noop" | "control:comment" | "object:expand")
+            );
+            if !trivial {
+                return false;
+            }
+            stack.extend(self.next.get(c).into_iter().flatten().map(String::as_str));
+        }
+        true
     }
 
     /// The (If/Else card, branch) pairs `card` is inside.
@@ -162,24 +207,6 @@ impl Branches {
     /// The If/Else whose branches end in the Join `card`.
     pub(super) fn join_of(&self, card: &str) -> Option<&str> {
         self.joins.get(card).map(String::as_str)
-    }
-
-    /// Why a card cannot be in a branch: Okta's Return, Return Raw, Close and Continue If
-    /// leave only the branch there, and would end the whole flow here.
-    pub(super) fn leaves_branch(&self, m: &Method, special: Option<Special>) -> Option<String> {
-        if self.of(&m.uuid).is_empty() {
-            return None;
-        }
-        matches!(
-            special,
-            Some(Special::Return | Special::ReturnRaw | Special::Close | Special::ContinueIf)
-        )
-        .then(|| {
-            format!(
-                "{} inside an If/Else branch leaves only the branch in Okta (not yet)",
-                m.name.trim()
-            )
-        })
     }
 }
 
@@ -224,11 +251,7 @@ mod tests {
         assert_eq!(b.of("b"), [("if".to_string(), false)]);
         assert!(b.of("join").is_empty() && b.of("after").is_empty());
         assert!(b.unsupported.is_empty());
-        let ret = card("a", "control:return");
-        assert!(b.leaves_branch(&ret, Some(Special::Return)).is_some());
-        assert!(
-            b.leaves_branch(&card("after", "control:return"), Some(Special::Return))
-                .is_none()
-        );
+        assert!(b.last_in_branch("a") && b.last_in_branch("b"));
+        assert!(!b.last_in_branch("t") && !b.last_in_branch("after"));
     }
 }

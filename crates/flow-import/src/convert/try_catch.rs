@@ -249,7 +249,7 @@ impl<'a> Cx<'a> {
         };
         match special {
             Some(Special::Return) if &m.uuid == last => None,
-            Some(Special::Return | Special::ReturnRaw | Special::Close | Special::ContinueIf) => {
+            Some(Special::Return | Special::ReturnRaw | Special::Close) => {
                 Some(format!(
                     "{} inside an If Error block (not yet)",
                     m.name.trim()
@@ -273,6 +273,10 @@ impl<'a> Cx<'a> {
         }
         if step.with.is_empty() {
             return Ok(None);
+        }
+        // Behind a Continue If's guard, its values would be read outside the guard.
+        if self.redirect.values().any(|d| *d == self.dest) {
+            return Err("a Return with values after a Continue If in its block (not yet)".into());
         }
         // Its values are the block's outputs, which the container card's outputs read.
         if let Some((key, Yaml::Map(entries))) = step.with.first()

@@ -1,0 +1,285 @@
+//! Cards that leave only the inline flow or branch they are in: in Okta, a Continue If, Return,
+//! Return Raw or Close inside an If/Else branch (or an If Error block, an If/ElseIf group) ends
+//! that branch or block, and the flow goes on after it. flowctl's `flow.continue_if` and
+//! `flow.return` end the whole run, so they are written in another form, or reported:
+//!
+//! - Continue If at the end of its branch or block does nothing; before other cards, the rest
+//!   of the branch or block becomes a `branch:` block whose one case is its condition (the
+//!   guard is written when the first card after it has a step).
+//! - Return with no values at the end of its branch does nothing (one that ends a block is
+//!   handled by [`Cx::in_scope`]).
+//! - Return Raw and Close at the end of their branch set the branch's `outputs:` (the answer),
+//!   and one `http.close` after the If/Else answers with them: flowctl has one `http.close` per
+//!   flow (`E0213`), so every Return Raw and Close of the flow must end a branch of that one
+//!   If/Else.
+
+use super::blocks::{Arm, Block};
+use super::try_catch::Scope;
+use super::{Cx, Step};
+use crate::export::{FlowData, Method};
+use crate::names::Unique;
+use crate::table::Special;
+use crate::value::Val;
+use crate::yaml::Yaml;
+use serde_json::Value;
+
+/// A Continue If whose guard is written when the first card after it has a step.
+#[derive(Debug, Clone)]
+pub(super) struct Guard {
+    /// The condition (a template expression, no braces).
+    pub(super) when: String,
+    /// Its comments.
+    pub(super) comments: Vec<String>,
+}
+
+/// The output names the arms of an If/Else give the answer of their Return Raw or Close.
+#[derive(Debug, Clone)]
+pub(super) struct Answer {
+    answered: String,
+    status: String,
+    headers: String,
+    body: String,
+}
+
+/// The Return Raw and Close cards of a flow and of its inline flows.
+pub(super) fn closers(flow: &FlowData) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![flow];
+    while let Some(f) = stack.pop() {
+        for m in &f.methods {
+            if matches!(
+                super::lookup_special(m),
+                Some(Special::ReturnRaw | Special::Close)
+            ) {
+                out.push(m.uuid.clone());
+            }
+            stack.extend(m.inline.as_deref());
+            stack.extend(m.arms.iter().map(|(_, f)| f));
+            if let Some(tc) = m.try_catch.as_deref() {
+                stack.push(&tc.0);
+                stack.push(&tc.1);
+            }
+        }
+    }
+    out
+}
+
+impl<'a> Cx<'a> {
+    /// A Continue If, Return, Return Raw or Close inside an If/Else branch, or a Continue If
+    /// inside an If Error block or If/ElseIf group: its step (or none), or why it cannot be
+    /// converted. `None`: the card is not one of those, or not inside one.
+    pub(super) fn leave(
+        &mut self,
+        m: &'a Method,
+        special: Option<Special>,
+    ) -> Option<Result<Option<Step>, String>> {
+        let in_branch = !self.branches.of(&m.uuid).is_empty();
+        let name = m.name.trim().to_string();
+        match special? {
+            Special::ContinueIf if in_branch => {
+                if self.branches.last_in_branch(&m.uuid) {
+                    return Some(self.no_op(m, "at the end of its If/Else branch"));
+                }
+                Some(self.guard(m))
+            }
+            Special::ContinueIf => match &self.scope {
+                Scope::Block { last } if *last == m.uuid => {
+                    Some(self.no_op(m, "at the end of its block"))
+                }
+                Scope::Block { .. } => Some(self.guard(m)),
+                Scope::Flow | Scope::Batch => None,
+            },
+            Special::Return if in_branch => {
+                let has_values = m.inputs.iter().any(|f| f.custom && !f.wormhole);
+                if has_values {
+                    return Some(Err(format!(
+                        "{name} with values inside an If/Else branch: Okta leaves only the branch, and flowctl has no place for its values (not yet)"
+                    )));
+                }
+                if !self.branches.last_in_branch(&m.uuid) {
+                    return Some(Err(format!(
+                        "{name} inside an If/Else branch with cards after it (not yet)"
+                    )));
+                }
+                Some(self.no_op(m, "at the end of its If/Else branch"))
+            }
+            Special::ReturnRaw | Special::Close if in_branch => Some(self.answer_in_branch(m)),
+            _ => None,
+        }
+    }
+
+    /// A card that only leaves its branch or block where it is last: no step, a comment on
+    /// the next.
+    fn no_op(&mut self, m: &Method, place: &str) -> Result<Option<Step>, String> {
+        self.notes.push(format!(
+            "Okta: {}: {place}, it only leaves it; nothing to do here",
+            m.name.trim()
+        ));
+        Ok(None)
+    }
+
+    /// Continue If before other cards of its branch or block: they run only when its
+    /// condition holds (Okta leaves the branch or block otherwise).
+    fn guard(&mut self, m: &Method) -> Result<Option<Step>, String> {
+        let when = self.condition(m)?;
+        let mut comments = self.take_notes(m);
+        comments.push(
+            "Okta's Continue If leaves only its branch or block: the cards after it run only when it holds"
+                .into(),
+        );
+        let dest = self.dest.clone();
+        self.pending.insert(dest, Guard { when, comments });
+        Ok(None)
+    }
+
+    /// Follows the guards of `self.dest`: the cards after a Continue If go into its guard's
+    /// case, written now unless `card` has no step of its own (a Return that ends a block, a
+    /// Join). Returns whether the card is behind a guard.
+    pub(super) fn enter_guards(&mut self, special: Option<Special>) -> bool {
+        let mut guarded = false;
+        loop {
+            if let Some(next) = self.redirect.get(&self.dest) {
+                self.dest = next.clone();
+                guarded = true;
+                continue;
+            }
+            let stepless = matches!(
+                special,
+                Some(Special::Return | Special::Join | Special::ListConstruct)
+            );
+            if stepless || !self.pending.contains_key(&self.dest) {
+                return guarded;
+            }
+            let Some(guard) = self.pending.remove(&self.dest) else {
+                return guarded;
+            };
+            let id = self.ids.claim("continue_if".into(), "_");
+            let from = self.dest.clone();
+            let inner = self.place_block(Step {
+                id,
+                comments: guard.comments,
+                block: Some(Box::new(Block::Branch {
+                    cases: vec![(guard.when, Arm::default())],
+                    otherwise: Arm::default(),
+                    names: Unique::default(),
+                })),
+                ..Step::default()
+            });
+            self.redirect.insert(from, inner);
+        }
+    }
+
+    /// Return Raw or Close at the end of an If/Else branch: its answer is the arm's outputs, and
+    /// one `http.close` after the If/Else answers with them.
+    fn answer_in_branch(&mut self, m: &Method) -> Result<Option<Step>, String> {
+        let name = m.name.trim().to_string();
+        if self.trigger_kind != Some("api_endpoint") {
+            return Err(
+                "answers an HTTP caller, but this flow is not an API Endpoint flow".into(),
+            );
+        }
+        let Some((if_card, flag)) = self.branches.of(&m.uuid).last().cloned() else {
+            return Err(format!("{name} outside an If/Else branch"));
+        };
+        if !self.branches.last_in_branch(&m.uuid) {
+            return Err(format!(
+                "{name} inside an If/Else branch with cards after it (not yet)"
+            ));
+        }
+        // flowctl answers once per flow: every Return Raw and Close must end a branch of this
+        // If/Else, one per branch.
+        let mut flags = Vec::new();
+        for c in &self.closers {
+            match self.branches.of(c).last() {
+                Some((i, f)) if *i == if_card && self.branches.last_in_branch(c) => flags.push(*f),
+                _ => {
+                    return Err(format!(
+                        "{name} inside an If/Else branch, while the flow answers its caller elsewhere too: Okta answers from each, flowctl has one `http.close` per flow (E0213)"
+                    ));
+                }
+            }
+        }
+        if flags.iter().filter(|f| **f == flag).count() > 1 {
+            return Err(format!(
+                "{name}: two answers in one If/Else branch (flowctl has one `http.close` per flow)"
+            ));
+        }
+        if self.guarded.contains(&m.uuid) {
+            return Err(format!(
+                "{name} after a Continue If in its If/Else branch (not yet)"
+            ));
+        }
+        let mut status = Yaml::Num("200".into());
+        if let Some(v) = self.input_by_key(m, "statusCode")? {
+            match v {
+                Val::Const(Value::Number(n)) if n.as_u64() == Some(0) => {}
+                v => status = v.to_yaml(),
+            }
+        }
+        let headers = self
+            .input_by_key(m, "headers")?
+            .map_or(Yaml::Map(Vec::new()), |v| v.to_yaml());
+        let body = self
+            .input_by_key(m, "body")?
+            .map_or(Yaml::Null, |v| v.to_yaml());
+        let Some((parent, index)) = self.blocks.get(&if_card).cloned() else {
+            return Err("is inside an If/Else that was not converted".into());
+        };
+        let both = flags.contains(&true) && flags.contains(&false);
+        let answer = match self.answers.get(&if_card) {
+            Some(a) => a.clone(),
+            None => {
+                let Some(Block::Branch { names, .. }) = self.block_at(&parent, index) else {
+                    return Err("is inside an If/Else that was not converted".into());
+                };
+                let a = Answer {
+                    answered: names.claim("answered".into(), "_"),
+                    status: names.claim("answer_status".into(), "_"),
+                    headers: names.claim("answer_headers".into(), "_"),
+                    body: names.claim("answer_body".into(), "_"),
+                };
+                self.answers.insert(if_card.clone(), a.clone());
+                let block_id = self.block_id(&parent, index);
+                let r = |n: &str| Yaml::str(format!("{{{{ {block_id}.{n} }}}}"));
+                let mut comments = vec![format!(
+                    "Okta: {name} (in a branch of the If/Else above): it answers the caller and the flow goes on"
+                )];
+                if !both {
+                    comments.push("Only the branch that answers in Okta sets `answered`".into());
+                }
+                self.closed = true;
+                let step = Step {
+                    id: self.ids.step("answer"),
+                    card: "http.close".into(),
+                    comments,
+                    condition: (!both).then(|| format!("{block_id}.{}", a.answered)),
+                    with: vec![
+                        ("status".into(), r(&a.status)),
+                        ("headers".into(), r(&a.headers)),
+                        ("body".into(), r(&a.body)),
+                    ],
+                    ..Step::default()
+                };
+                // Right after the If/Else block: its cards after the Join come later.
+                match parent.is_empty() {
+                    true => self.steps.push(step),
+                    false => match self.arm_at(&parent) {
+                        Some(arm) => arm.steps.push(step),
+                        None => return Err("is inside an If/Else that was not converted".into()),
+                    },
+                }
+                a
+            }
+        };
+        let outputs = vec![
+            (answer.answered, Yaml::Bool(true)),
+            (answer.status, status),
+            (answer.headers, headers),
+            (answer.body, body),
+        ];
+        if !self.arm_outputs(outputs) {
+            return Err("is inside an If/Else that was not converted".into());
+        }
+        Ok(None)
+    }
+}
