@@ -807,7 +807,7 @@ fn partial_writes_stand_ins_that_validate_and_still_exits_1() {
     let branching = std::fs::read_to_string(project.join("flows/branching.yaml")).unwrap();
     assert!(
         branching.contains(
-            "      - when: \"{{ eq trigger.body \\\"yes\\\" }}\"\n        steps:\n          # Okta: Return\n          # UNSUPPORTED: Return (control:return): Return inside an If/Else branch leaves only the branch in Okta (not yet)\n          - id: return\n            card: flow.fail\n"
+            "      - when: \"{{ eq trigger.body \\\"yes\\\" }}\"\n        steps:\n          # Okta: Return\n          # UNSUPPORTED: Return (control:return): Return with values inside an If/Else branch: Okta leaves only the branch, and flowctl has no place for its values (not yet)\n          - id: return\n            card: flow.fail\n"
         ),
         "{branching}"
     );
@@ -1138,4 +1138,54 @@ fn salesforce_jamf_classic_and_servicenow_template_cards_import_completely() {
             .contains("<lock_message>This device has been locked by your administrator.</lock_message></general><mobile_devices><mobile_device><id>12</id>"),
         "{record}"
     );
+}
+
+/// Cards that leave only their branch or block: an If/Else inside another's branch, Close and
+/// Return Raw ending the branches of an If/Else (one `http.close` after it), Continue If in the
+/// middle of a branch and of an If Error block (the rest is guarded), Continue If and Return at
+/// the end of a branch (nothing to do).
+#[test]
+fn cards_that_leave_only_their_branch_become_guards_and_one_answer() {
+    let (dir, project) = imported(
+        "leave-branch",
+        "leave-branch.flow",
+        "2 of 2 flows converted (27 of 27 cards)",
+        &["flows/triage.yaml", "flows/suspend-checked.yaml"],
+    );
+    // The inner If/Else's Join is read in the outer branch; each branch of Reply? answers.
+    for (input, status, body) in [
+        (
+            r#"{"level":"high"}"#,
+            202,
+            serde_json::json!({"route": {"channel": "#incidents"}, "known": true}),
+        ),
+        (
+            r#"{"level":"low"}"#,
+            202,
+            serde_json::json!({"route": {"channel": "#log"}, "known": true}),
+        ),
+        (r#"{}"#, 400, serde_json::json!("no level")),
+    ] {
+        let record = dry_run(&dir, &project, "triage", input);
+        assert_eq!(record["response"]["status"], status, "{record}");
+        assert_eq!(record["response"]["body"], body, "{record}");
+    }
+    // The dry run's Okta user is ACTIVE: the guard after the first Continue If holds and the
+    // user is suspended; the guard in the If Error block (SUSPENDED) does not, so the
+    // unsuspension is skipped, and the run goes on after each.
+    let record = dry_run(
+        &dir,
+        &project,
+        "suspend-checked",
+        r#"{"login":"maria@example.com","notify":false}"#,
+    );
+    let status = |id: &str| {
+        record["steps"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["id"] == id))
+            .map(|s| s["status"].clone())
+    };
+    assert_eq!(status("suspend_user"), Some("succeeded".into()), "{record}");
+    assert_eq!(status("unsuspend_user"), Some("skipped".into()), "{record}");
+    assert_eq!(status("if_error"), Some("succeeded".into()), "{record}");
 }

@@ -275,7 +275,8 @@ impl<'a> Cx<'a> {
             return Ok(None);
         }
         // Behind a Continue If's guard, its values would be read outside the guard.
-        if self.redirect.values().any(|d| *d == self.dest) {
+        if self.pending.contains_key(&self.dest) || self.redirect.values().any(|d| *d == self.dest)
+        {
             return Err("a Return with values after a Continue If in its block (not yet)".into());
         }
         // Its values are the block's outputs, which the container card's outputs read.
