@@ -322,6 +322,16 @@ impl<'a> Cx<'a> {
             let Some(m) = self.by_uuid.get(c) else {
                 continue;
             };
+            // An event batch reads the events of the flow's event card.
+            if m.inline.is_some() && lookup_special(m) == Some(Special::ForEachIgnoreErrors) {
+                queue.extend(
+                    self.flow
+                        .methods
+                        .iter()
+                        .filter(|e| e.webhook)
+                        .map(|e| e.uuid.as_str()),
+                );
+            }
             for f in &m.inputs {
                 if let Some(sources) = self.all_wires.get(&(c, f.id.as_str())) {
                     queue.extend(sources.iter().map(|(src, _, _)| *src));

@@ -137,6 +137,18 @@ impl<'a> Cx<'a> {
             return Err("runs no helper flow".into());
         };
         if self.trigger_kind != Some("okta_event_hook") {
+            // Most often the event card itself did not convert (an event type not known yet).
+            if let Some(event) = self
+                .flow
+                .methods
+                .iter()
+                .find(|c| c.webhook && self.failed.contains(&c.uuid))
+            {
+                return Err(format!(
+                    "runs the event batch of the Okta event card `{}`, which was not converted",
+                    event.name.trim()
+                ));
+            }
             return Err("runs an inline flow outside an Okta event flow (not yet)".into());
         }
         if !matches!(self.scope, Scope::Flow) || !self.dest.is_empty() {
