@@ -1189,3 +1189,44 @@ fn cards_that_leave_only_their_branch_become_guards_and_one_answer() {
     assert_eq!(status("unsuspend_user"), Some("skipped".into()), "{record}");
     assert_eq!(status("if_error"), Some("succeeded".into()), "{record}");
 }
+
+/// "Run another flow" error handling: the card's step in a `try:` block whose `catch:` calls the
+/// helper and fails the flow with the card's error; the card's outputs are read through the
+/// block.
+#[test]
+fn run_another_flow_error_handling_calls_the_helper_and_fails() {
+    let (dir, project) = imported(
+        "error-flow",
+        "error-flow.flow",
+        "2 of 2 flows converted (6 of 6 cards)",
+        &["flows/checked-read.yaml", "flows/report-failure.yaml"],
+    );
+    // The dry run's Okta user is ACTIVE: Return Error If fails, the helper runs, the flow fails
+    // with the card's message.
+    let input = dir.join("login.json");
+    std::fs::write(&input, r#"{"login":"maria@example.com"}"#).unwrap();
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "checked-read",
+            "--input",
+            input.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ],
+    );
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "failed", "{}", run.stdout);
+    assert_eq!(record["error"]["message"], "The user is still active");
+    let status = |id: &str| {
+        record["steps"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["id"] == id))
+            .map(|s| s["status"].clone())
+    };
+    assert_eq!(status("read_user"), Some("succeeded".into()), "{record}");
+    assert_eq!(status("read_user_error_flow"), Some("skipped".into()));
+    assert_eq!(status("return_error_if_error_flow"), Some("succeeded".into()));
+    assert_eq!(status("return"), Some("skipped".into()));
+}

@@ -500,16 +500,26 @@ impl<'a> Cx<'a> {
         id: &str,
         special: Option<Special>,
     ) -> Result<Option<Step>, String> {
-        if matches!(m.error_policy.as_str(), "flo" | "return") {
-            return Err(format!(
-                "its error handling (\"{}\") has no flowctl counterpart yet",
-                if m.error_policy == "flo" {
-                    "Run another flow"
-                } else {
-                    "Return values"
-                }
-            ));
+        if m.error_policy == "flo" {
+            let step = self.step_with(m, id, special)?;
+            let step = self.check_kind(step)?;
+            return self.error_flow(m, id, step);
         }
+        if m.error_policy == "return" {
+            return Err(
+                "its error handling (\"Return values\") has no flowctl counterpart yet".into(),
+            );
+        }
+        self.step_with(m, id, special)
+    }
+
+    /// A card's step, its error handling aside.
+    fn step_with(
+        &mut self,
+        m: &'a Method,
+        id: &str,
+        special: Option<Special>,
+    ) -> Result<Option<Step>, String> {
         let entry = table::lookup(&m.key);
         if let Some(kinds) = &self.catalog.kinds {
             // A connector card the registry has a kind for, unless the table maps it.
