@@ -1227,6 +1227,9 @@ fn run_another_flow_error_handling_calls_the_helper_and_fails() {
     };
     assert_eq!(status("read_user"), Some("succeeded".into()), "{record}");
     assert_eq!(status("read_user_error_flow"), Some("skipped".into()));
-    assert_eq!(status("return_error_if_error_flow"), Some("succeeded".into()));
+    assert_eq!(
+        status("return_error_if_error_flow"),
+        Some("succeeded".into())
+    );
     assert_eq!(status("return"), Some("skipped".into()));
 }

@@ -447,9 +447,7 @@ impl<'a> Cx<'a> {
             self.dest = saved;
             let v = v?;
             if self.guarded.contains(src) {
-                return Err(
-                    "reads a value set after a Continue If in its branch (not yet)".into(),
-                );
+                return Err("reads a value set after a Continue If in its branch (not yet)".into());
             }
             let inside = self.branches.of(src);
             match inside.iter().find(|(c, _)| *c == if_card) {

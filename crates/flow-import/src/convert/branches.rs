@@ -39,11 +39,7 @@ pub(super) fn branches(flow: &FlowData) -> Branches {
     for (a, b) in &flow.orderings {
         if a != b {
             walk.next.entry(a.as_str()).or_default().push(b.as_str());
-            walk.out
-                .next
-                .entry(a.clone())
-                .or_default()
-                .push(b.clone());
+            walk.out.next.entry(a.clone()).or_default().push(b.clone());
         }
     }
     walk.out.keys = flow
@@ -141,10 +137,9 @@ impl<'f> Walk<'f> {
                         }
                         None => {
                             if self.visiting.contains(card.uuid.as_str()) {
-                                self.out.unsupported.insert(
-                                    m.uuid.clone(),
-                                    "its branches lead back to it".into(),
-                                );
+                                self.out
+                                    .unsupported
+                                    .insert(m.uuid.clone(), "its branches lead back to it".into());
                             }
                         }
                     }

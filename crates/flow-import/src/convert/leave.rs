@@ -174,9 +174,7 @@ impl<'a> Cx<'a> {
     fn answer_in_branch(&mut self, m: &Method) -> Result<Option<Step>, String> {
         let name = m.name.trim().to_string();
         if self.trigger_kind != Some("api_endpoint") {
-            return Err(
-                "answers an HTTP caller, but this flow is not an API Endpoint flow".into(),
-            );
+            return Err("answers an HTTP caller, but this flow is not an API Endpoint flow".into());
         }
         let Some((if_card, flag)) = self.branches.of(&m.uuid).last().cloned() else {
             return Err(format!("{name} outside an If/Else branch"));

@@ -261,12 +261,10 @@ impl<'a> Cx<'a> {
         };
         match special {
             Some(Special::Return) if &m.uuid == last => None,
-            Some(Special::Return | Special::ReturnRaw | Special::Close) => {
-                Some(format!(
-                    "{} inside an If Error block (not yet)",
-                    m.name.trim()
-                ))
-            }
+            Some(Special::Return | Special::ReturnRaw | Special::Close) => Some(format!(
+                "{} inside an If Error block (not yet)",
+                m.name.trim()
+            )),
             _ => None,
         }
     }
@@ -335,7 +333,10 @@ impl<'a> Cx<'a> {
         };
         self.out.calls.insert(uuid);
         // The card's step keeps its name; the block is named for what it does.
-        let block_id = self.ids.claim(format!("{id}_or_{}", crate::names::snake(&name, "helper")), "_");
+        let block_id = self.ids.claim(
+            format!("{id}_or_{}", crate::names::snake(&name, "helper")),
+            "_",
+        );
         step.comments.push(format!(
             "Okta's error handling \"Run another flow\": when it fails, `{name}` runs and the flow stops with its error"
         ));
