@@ -1143,13 +1143,13 @@ fn salesforce_jamf_classic_and_servicenow_template_cards_import_completely() {
 /// Cards that leave only their branch or block: an If/Else inside another's branch, Close and
 /// Return Raw ending the branches of an If/Else (one `http.close` after it), Continue If in the
 /// middle of a branch and of an If Error block (the rest is guarded), Continue If and Return at
-/// the end of a branch (nothing to do).
+/// the end of a branch (nothing to do); an If Error block's value named `error`.
 #[test]
 fn cards_that_leave_only_their_branch_become_guards_and_one_answer() {
     let (dir, project) = imported(
         "leave-branch",
         "leave-branch.flow",
-        "2 of 2 flows converted (27 of 27 cards)",
+        "2 of 2 flows converted (29 of 29 cards)",
         &["flows/triage.yaml", "flows/suspend-checked.yaml"],
     );
     // The inner If/Else's Join is read in the outer branch; each branch of Reply? answers.
@@ -1188,6 +1188,13 @@ fn cards_that_leave_only_their_branch_become_guards_and_one_answer() {
     assert_eq!(status("suspend_user"), Some("succeeded".into()), "{record}");
     assert_eq!(status("unsuspend_user"), Some("skipped".into()), "{record}");
     assert_eq!(status("if_error"), Some("succeeded".into()), "{record}");
+    // The If Error block's value named `error` is the try block's `error_value`: nothing
+    // failed, so it is null.
+    assert_eq!(
+        record["output"],
+        serde_json::json!({"problem": null}),
+        "{record}"
+    );
 }
 
 /// "Run another flow" error handling: the card's step in a `try:` block whose `catch:` calls the

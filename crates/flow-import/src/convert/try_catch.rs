@@ -24,6 +24,15 @@ pub(super) enum Scope {
     Batch,
 }
 
+/// The name of a try block's output: `error` is the error the block caught, so an Okta value
+/// named so is `error_value`.
+fn try_output(name: String) -> String {
+    match name.as_str() {
+        "error" => "error_value".to_string(),
+        _ => name,
+    }
+}
+
 /// The uuid of a block's last card (its event card aside).
 pub(super) fn last_card(flow: &FlowData) -> String {
     order(flow)
@@ -72,7 +81,7 @@ impl<'a> Cx<'a> {
                 (m.uuid.clone(), o.id.clone()),
                 Ok(Val::Ref(format!(
                     "{id}.{}",
-                    crate::names::snake(&o.key, "output")
+                    try_output(crate::names::snake(&o.key, "output"))
                 ))),
             );
         }
@@ -290,9 +299,24 @@ impl<'a> Cx<'a> {
             return Err("a Return with values after a Continue If in its block (not yet)".into());
         }
         // Its values are the block's outputs, which the container card's outputs read.
+        let in_try = match self.dest.split_last() {
+            Some(((index, _), parent)) => {
+                let parent = parent.to_vec();
+                matches!(self.block_at(&parent, *index), Some(Block::Try { .. }))
+            }
+            None => false,
+        };
         if let Some((key, Yaml::Map(entries))) = step.with.first()
             && key == "outputs"
-            && self.arm_outputs(entries.clone())
+            && self.arm_outputs(
+                entries
+                    .iter()
+                    .map(|(k, v)| match in_try {
+                        true => (try_output(k.clone()), v.clone()),
+                        false => (k.clone(), v.clone()),
+                    })
+                    .collect(),
+            )
         {
             return Ok(None);
         }
