@@ -795,7 +795,7 @@ fn partial_writes_stand_ins_that_validate_and_still_exits_1() {
     let (dir, out) = import("import-partial", "unsupported.flopack", &["--partial"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.contains("0 of 7 flows converted"),
+        out.stdout.contains("0 of 8 flows converted"),
         "{}",
         out.stdout
     );

@@ -478,6 +478,7 @@ mod tests {
                 ("odd-requests", "crypto:hmac"),
                 ("odd-requests", "math:expression"),
                 ("each-group-too", "control:pause"),
+                ("answer-early", "control:returnRaw"),
             ]
         );
         // Only the held-back caller follows from another card; the others block by themselves.
@@ -488,7 +489,7 @@ mod tests {
             .flat_map(|f| f.problems.iter().map(|p| p.follows))
             .collect();
         assert_eq!(follows.iter().filter(|f| **f).count(), 1, "{follows:?}");
-        assert_eq!(i.report.blocking().len(), 8);
+        assert_eq!(i.report.blocking().len(), 9);
         let partial = run(UNSUPPORTED, true);
         assert!(
             partial
@@ -497,7 +498,7 @@ mod tests {
                 .iter()
                 .all(|f| f.outcome == Outcome::Partial)
         );
-        assert_eq!(partial.files.len(), 8);
+        assert_eq!(partial.files.len(), 9);
     }
 
     #[test]

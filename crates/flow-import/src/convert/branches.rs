@@ -164,6 +164,36 @@ impl Branches {
         self.keys.extend(other.keys);
     }
 
+    /// Whether no card that does something runs after the If/Else `if_card` (after its Join),
+    /// nor after any If/Else around it.
+    pub(super) fn nothing_after(&self, if_card: &str) -> bool {
+        let mut ifs: Vec<&str> = vec![if_card];
+        ifs.extend(self.of(if_card).iter().map(|(c, _)| c.as_str()));
+        for i in ifs {
+            let mut stack: Vec<&str> = self
+                .joins
+                .iter()
+                .filter(|(_, c)| c.as_str() == i)
+                .map(|(j, _)| j.as_str())
+                .collect();
+            let mut seen: HashSet<&str> = HashSet::new();
+            while let Some(c) = stack.pop() {
+                if !seen.insert(c) {
+                    continue;
+                }
+                let trivial = matches!(
+                    self.keys.get(c).map(String::as_str),
+                    Some("control:noop" | "control:comment" | "object:expand" | "control:join")
+                );
+                if !trivial {
+                    return false;
+                }
+                stack.extend(self.next.get(c).into_iter().flatten().map(String::as_str));
+            }
+        }
+        true
+    }
+
     /// Whether `card` is the last card of its branch that does something: no card after it
     /// in the same branch but Noops, Comments and hidden field cards.
     pub(super) fn last_in_branch(&self, card: &str) -> bool {

@@ -11,7 +11,9 @@
 //! - Return Raw and Close at the end of their branch set the branch's `outputs:` (the answer),
 //!   and one `http.close` after the If/Else answers with them: flowctl has one `http.close` per
 //!   flow (`E0213`), so every Return Raw and Close of the flow must end a branch of that one
-//!   If/Else.
+//!   If/Else. Okta's Close lets the flow go on; whether its Return Raw in a branch ends the
+//!   branch or the flow is not documented, so a Return Raw is converted only when nothing runs
+//!   after the If/Else (where both are the same).
 
 use super::blocks::{Arm, Block};
 use super::try_catch::Scope;
@@ -200,6 +202,16 @@ impl<'a> Cx<'a> {
         if flags.iter().filter(|f| **f == flag).count() > 1 {
             return Err(format!(
                 "{name}: two answers in one If/Else branch (flowctl has one `http.close` per flow)"
+            ));
+        }
+        // Okta documents that Close lets the flow go on; for Return Raw in a branch it does not
+        // say whether it ends the branch or the flow, which is the same only when nothing runs
+        // after the If/Else.
+        let ends_flow_too =
+            matches!(self.scope, Scope::Flow) && self.branches.nothing_after(&if_card);
+        if super::lookup_special(m) == Some(Special::ReturnRaw) && !ends_flow_too {
+            return Err(format!(
+                "{name} inside an If/Else branch with cards after the If/Else: whether Okta's Return Raw leaves only the branch or ends the flow is not known (not yet)"
             ));
         }
         if self.guarded.contains(&m.uuid) {
