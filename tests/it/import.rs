@@ -1157,12 +1157,12 @@ fn cards_that_leave_only_their_branch_become_guards_and_one_answer() {
         (
             r#"{"level":"high"}"#,
             202,
-            serde_json::json!({"route": {"channel": "#incidents"}, "known": true}),
+            serde_json::json!({"answer": {"route": {"channel": "#incidents"}, "known": true}}),
         ),
         (
             r#"{"level":"low"}"#,
             202,
-            serde_json::json!({"route": {"channel": "#log"}, "known": true}),
+            serde_json::json!({"answer": {"route": {"channel": "#log"}, "known": true}}),
         ),
         (r#"{}"#, 400, serde_json::json!("no level")),
     ] {

@@ -18,7 +18,7 @@
 use super::blocks::{Arm, Block};
 use super::try_catch::Scope;
 use super::{Cx, Step};
-use crate::export::{FlowData, Method};
+use crate::export::{FlowData, Method, find_field};
 use crate::names::Unique;
 use crate::table::Special;
 use crate::value::Val;
@@ -49,10 +49,14 @@ pub(super) fn closers(flow: &FlowData) -> Vec<String> {
     let mut stack = vec![flow];
     while let Some(f) = stack.pop() {
         for m in &f.methods {
-            if matches!(
+            // Okta's Close and Return Raw, and any card that answers the HTTP caller under
+            // another address (the HTTP connector's Close).
+            let answers = matches!(
                 super::lookup_special(m),
                 Some(Special::ReturnRaw | Special::Close)
-            ) {
+            ) || m.key.ends_with(":close")
+                || m.key.ends_with(":returnRaw");
+            if answers {
                 out.push(m.uuid.clone());
             }
             stack.extend(m.inline.as_deref());
@@ -171,6 +175,73 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The status, headers and body a Return Raw or Close answers with: its `statusCode`,
+    /// `headers` and `body` inputs, or the fields of its `headers` and `body` groups (Okta's
+    /// Close); another input with a value has no counterpart.
+    fn answer_values(&mut self, m: &Method) -> Result<(Yaml, Yaml, Yaml), String> {
+        let mut used = std::collections::HashSet::new();
+        let mut status = Yaml::Num("200".into());
+        let mut one = |cx: &mut Self, key: &str| -> Result<Option<Val>, String> {
+            let Some(f) = find_field(&m.inputs, key).filter(|f| f.group.as_deref() != Some(key))
+            else {
+                return Ok(None);
+            };
+            used.insert(f.id.clone());
+            let id = f.id.clone();
+            cx.input(m, &id, 0)
+        };
+        match one(self, "statusCode")? {
+            Some(Val::Const(Value::Number(n))) if n.as_u64() == Some(0) => {}
+            // Okta's Close keeps its status as text.
+            Some(Val::Const(Value::String(t))) if t.trim().parse::<u16>().is_ok() => {
+                status = Yaml::Num(t.trim().to_string());
+            }
+            Some(v) => status = v.to_yaml(),
+            None => {}
+        }
+        let headers = one(self, "headers")?;
+        let body = one(self, "body")?;
+        // Okta's Close: a field per header and per body key, in groups `headers` and `body`.
+        let mut group = |cx: &mut Self, name: &str| -> Result<Option<Val>, String> {
+            let fields: Vec<(String, String)> = m
+                .inputs
+                .iter()
+                .filter(|f| f.group.as_deref() == Some(name) && !f.wormhole)
+                .map(|f| (f.key.clone(), f.id.clone()))
+                .collect();
+            let mut entries = Vec::new();
+            for (key, id) in fields {
+                used.insert(id.clone());
+                if let Some(v) = cx.input(m, &id, 0)? {
+                    entries.push((key, v));
+                }
+            }
+            Ok((!entries.is_empty()).then_some(Val::Map(entries)))
+        };
+        let headers = match headers {
+            Some(h) => Some(h),
+            None => group(self, "headers")?,
+        };
+        let body = match body {
+            Some(b) => Some(b),
+            None => group(self, "body")?,
+        };
+        for f in &m.inputs {
+            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
+            if !used.contains(&f.id) && !f.wormhole && (wired || !f.is_blank()) {
+                return Err(format!(
+                    "its input `{}` has no flowctl counterpart",
+                    f.label()
+                ));
+            }
+        }
+        Ok((
+            status,
+            headers.map_or(Yaml::Map(Vec::new()), |v| v.to_yaml()),
+            body.map_or(Yaml::Null, |v| v.to_yaml()),
+        ))
+    }
+
     /// Return Raw or Close at the end of an If/Else branch: its answer is the arm's outputs, and
     /// one `http.close` after the If/Else answers with them.
     fn answer_in_branch(&mut self, m: &Method) -> Result<Option<Step>, String> {
@@ -219,19 +290,7 @@ impl<'a> Cx<'a> {
                 "{name} after a Continue If in its If/Else branch (not yet)"
             ));
         }
-        let mut status = Yaml::Num("200".into());
-        if let Some(v) = self.input_by_key(m, "statusCode")? {
-            match v {
-                Val::Const(Value::Number(n)) if n.as_u64() == Some(0) => {}
-                v => status = v.to_yaml(),
-            }
-        }
-        let headers = self
-            .input_by_key(m, "headers")?
-            .map_or(Yaml::Map(Vec::new()), |v| v.to_yaml());
-        let body = self
-            .input_by_key(m, "body")?
-            .map_or(Yaml::Null, |v| v.to_yaml());
+        let (status, headers, body) = self.answer_values(m)?;
         let Some((parent, index)) = self.blocks.get(&if_card).cloned() else {
             return Err("is inside an If/Else that was not converted".into());
         };
