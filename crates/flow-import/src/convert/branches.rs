@@ -279,4 +279,56 @@ mod tests {
         assert!(b.last_in_branch("a") && b.last_in_branch("b"));
         assert!(!b.last_in_branch("t") && !b.last_in_branch("after"));
     }
+
+    #[test]
+    fn an_if_else_in_a_branch_is_inside_it_and_the_branch_goes_on_after_its_join() {
+        let mut outer = card("if", "control:if");
+        outer.branches = vec![("t".into(), Some(true)), ("f".into(), Some(false))];
+        let mut inner = card("if2", "control:if");
+        inner.branches = vec![("t2".into(), Some(true)), ("f2".into(), Some(false))];
+        let edge = |a: &str, b: &str| (a.to_string(), b.to_string());
+        let flow = FlowData {
+            methods: vec![
+                inner,
+                outer,
+                card("t", "control:noop"),
+                card("f", "control:noop"),
+                card("t2", "control:noop"),
+                card("f2", "control:noop"),
+                card("a", "object:construct"),
+                card("b", "object:construct"),
+                card("join2", "control:join"),
+                card("after2", "object:construct"),
+                card("c", "object:construct"),
+                card("join", "control:join"),
+            ],
+            orderings: vec![
+                edge("t", "if2"),
+                edge("t2", "a"),
+                edge("a", "join2"),
+                edge("f2", "b"),
+                edge("b", "join2"),
+                edge("join2", "after2"),
+                edge("join2", "join"),
+                edge("after2", "join"),
+                edge("f", "c"),
+                edge("c", "join"),
+            ],
+            ..FlowData::default()
+        };
+        let b = branches(&flow);
+        let t = ("if".to_string(), true);
+        assert_eq!(b.of("if2"), [t.clone()]);
+        assert_eq!(b.of("a"), [t.clone(), ("if2".to_string(), true)]);
+        assert_eq!(b.of("b"), [t.clone(), ("if2".to_string(), false)]);
+        assert_eq!(b.of("join2"), [t.clone()]);
+        assert_eq!(b.of("after2"), [t.clone()]);
+        assert_eq!(b.of("c"), [("if".to_string(), false)]);
+        assert!(b.of("join").is_empty());
+        assert_eq!(b.join_of("join2"), Some("if2"));
+        assert_eq!(b.join_of("join"), Some("if"));
+        assert!(b.last_in_branch("after2") && b.last_in_branch("a"));
+        assert!(!b.last_in_branch("t"));
+        assert!(b.nothing_after("if") && !b.nothing_after("if2"));
+    }
 }
