@@ -795,7 +795,7 @@ fn partial_writes_stand_ins_that_validate_and_still_exits_1() {
     let (dir, out) = import("import-partial", "unsupported.flopack", &["--partial"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.contains("0 of 7 flows converted"),
+        out.stdout.contains("0 of 8 flows converted"),
         "{}",
         out.stdout
     );
@@ -807,7 +807,7 @@ fn partial_writes_stand_ins_that_validate_and_still_exits_1() {
     let branching = std::fs::read_to_string(project.join("flows/branching.yaml")).unwrap();
     assert!(
         branching.contains(
-            "      - when: \"{{ eq trigger.body \\\"yes\\\" }}\"\n        steps:\n          # Okta: Return\n          # UNSUPPORTED: Return (control:return): Return inside an If/Else branch leaves only the branch in Okta (not yet)\n          - id: return\n            card: flow.fail\n"
+            "      - when: \"{{ eq trigger.body \\\"yes\\\" }}\"\n        steps:\n          # Okta: Return\n          # UNSUPPORTED: Return (control:return): Return with values inside an If/Else branch: Okta leaves only the branch, and flowctl has no place for its values (not yet)\n          - id: return\n            card: flow.fail\n"
         ),
         "{branching}"
     );
@@ -1556,4 +1556,105 @@ fn table_update_options_or_joins_and_renamed_columns() {
         "{}",
         run.stdout
     );
+}
+
+/// Cards that leave only their branch or block: an If/Else inside another's branch, Close and
+/// Return Raw ending the branches of an If/Else (one `http.close` after it), Continue If in the
+/// middle of a branch and of an If Error block (the rest is guarded), Continue If and Return at
+/// the end of a branch (nothing to do); an If Error block's value named `error`.
+#[test]
+fn cards_that_leave_only_their_branch_become_guards_and_one_answer() {
+    let (dir, project) = imported(
+        "leave-branch",
+        "leave-branch.flow",
+        "2 of 2 flows converted (29 of 29 cards)",
+        &["flows/triage.yaml", "flows/suspend-checked.yaml"],
+    );
+    // The inner If/Else's Join is read in the outer branch; each branch of Reply? answers.
+    for (input, status, body) in [
+        (
+            r#"{"level":"high"}"#,
+            202,
+            serde_json::json!({"answer": {"route": {"channel": "#incidents"}, "known": true}}),
+        ),
+        (
+            r#"{"level":"low"}"#,
+            202,
+            serde_json::json!({"answer": {"route": {"channel": "#log"}, "known": true}}),
+        ),
+        (r#"{}"#, 400, serde_json::json!("no level")),
+    ] {
+        let record = dry_run(&dir, &project, "triage", input);
+        assert_eq!(record["response"]["status"], status, "{record}");
+        assert_eq!(record["response"]["body"], body, "{record}");
+    }
+    // The dry run's Okta user is ACTIVE: the guard after the first Continue If holds and the
+    // user is suspended; the guard in the If Error block (SUSPENDED) does not, so the
+    // unsuspension is skipped, and the run goes on after each.
+    let record = dry_run(
+        &dir,
+        &project,
+        "suspend-checked",
+        r#"{"login":"maria@example.com","notify":false}"#,
+    );
+    let status = |id: &str| {
+        record["steps"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["id"] == id))
+            .map(|s| s["status"].clone())
+    };
+    assert_eq!(status("suspend_user"), Some("succeeded".into()), "{record}");
+    assert_eq!(status("unsuspend_user"), Some("skipped".into()), "{record}");
+    assert_eq!(status("if_error"), Some("succeeded".into()), "{record}");
+    // The If Error block's value named `error` is the try block's `error_value`: nothing
+    // failed, so it is null.
+    assert_eq!(
+        record["output"],
+        serde_json::json!({"problem": null}),
+        "{record}"
+    );
+}
+
+/// "Run another flow" error handling: the card's step in a `try:` block whose `catch:` calls the
+/// helper and fails the flow with the card's error; the card's outputs are read through the
+/// block.
+#[test]
+fn run_another_flow_error_handling_calls_the_helper_and_fails() {
+    let (dir, project) = imported(
+        "error-flow",
+        "error-flow.flow",
+        "2 of 2 flows converted (6 of 6 cards)",
+        &["flows/checked-read.yaml", "flows/report-failure.yaml"],
+    );
+    // The dry run's Okta user is ACTIVE: Return Error If fails, the helper runs, the flow fails
+    // with the card's message.
+    let input = dir.join("login.json");
+    std::fs::write(&input, r#"{"login":"maria@example.com"}"#).unwrap();
+    let run = in_project(
+        &project,
+        &[
+            "run",
+            "checked-read",
+            "--input",
+            input.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ],
+    );
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "failed", "{}", run.stdout);
+    assert_eq!(record["error"]["message"], "The user is still active");
+    let status = |id: &str| {
+        record["steps"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["id"] == id))
+            .map(|s| s["status"].clone())
+    };
+    assert_eq!(status("read_user"), Some("succeeded".into()), "{record}");
+    assert_eq!(status("read_user_error_flow"), Some("skipped".into()));
+    assert_eq!(
+        status("return_error_if_error_flow"),
+        Some("succeeded".into())
+    );
+    assert_eq!(status("return"), Some("skipped".into()));
 }

@@ -16,6 +16,7 @@ mod blocks;
 mod branches;
 mod connector;
 mod event;
+mod leave;
 mod order;
 mod special;
 mod tables;
@@ -131,6 +132,17 @@ struct Cx<'a> {
     /// The rows Search Rows found (`<step>.rows`) → their table, whose Okta column names an
     /// iterator's item path may use.
     rows: HashMap<String, tables::TableInfo>,
+    /// An arm's destination → the guard case of a Continue If in it, where the cards after the
+    /// Continue If go.
+    redirect: HashMap<Dest, Dest>,
+    /// Continue If guards not written yet, by the destination they guard.
+    pending: HashMap<Dest, leave::Guard>,
+    /// Cards behind a Continue If's guard.
+    guarded: HashSet<String>,
+    /// The flow's Return Raw and Close cards (inline flows included).
+    closers: Vec<String>,
+    /// If/Else card → the output names its arms give a Return Raw's or Close's answer.
+    answers: HashMap<String, leave::Answer>,
 }
 
 /// Converts `flow` (named `name` in flowctl, `okta_name` in Okta).
@@ -165,6 +177,11 @@ pub fn convert(
         failed: HashSet::new(),
         scope: try_catch::Scope::Flow,
         rows: HashMap::new(),
+        redirect: HashMap::new(),
+        pending: HashMap::new(),
+        guarded: HashSet::new(),
+        closers: leave::closers(flow),
+        answers: HashMap::new(),
     };
     for m in &flow.methods {
         for p in &m.pins {
@@ -305,6 +322,16 @@ impl<'a> Cx<'a> {
             let Some(m) = self.by_uuid.get(c) else {
                 continue;
             };
+            // An event batch reads the events of the flow's event card.
+            if m.inline.is_some() && lookup_special(m) == Some(Special::ForEachIgnoreErrors) {
+                queue.extend(
+                    self.flow
+                        .methods
+                        .iter()
+                        .filter(|e| e.webhook)
+                        .map(|e| e.uuid.as_str()),
+                );
+            }
             for f in &m.inputs {
                 if let Some(sources) = self.all_wires.get(&(c, f.id.as_str())) {
                     queue.extend(sources.iter().map(|(src, _, _)| *src));
@@ -349,20 +376,27 @@ impl<'a> Cx<'a> {
             self.problem(m, "a second event card in one flow".into());
             return;
         }
-        let id = self.ids.step(&step_name(m));
         let outer = self.dest.clone();
         let dest = self.dest_of(m);
         self.dest = dest.clone().unwrap_or_else(|_| outer.clone());
-        let forbidden = dest
-            .err()
-            .or_else(|| self.branches.leaves_branch(m, special))
-            .or_else(|| self.scope_forbids(m, special));
-        let result = match forbidden {
-            Some(why) => Err(why),
-            None => self
-                .step(m, &id, special)
-                .and_then(|step| self.check_kind(step))
-                .and_then(|step| self.in_scope(special, step)),
+        if dest.is_ok() && self.enter_guards(special) {
+            self.guarded.insert(m.uuid.clone());
+        }
+        let id = self.ids.step(&step_name(m));
+        // A card that leaves only its branch or block.
+        let left = match dest {
+            Ok(_) => self.leave(m, special),
+            Err(why) => Some(Err(why)),
+        };
+        let result = match left {
+            Some(r) => r,
+            None => match self.scope_forbids(m, special) {
+                Some(why) => Err(why),
+                None => self
+                    .step(m, &id, special)
+                    .and_then(|step| self.check_kind(step))
+                    .and_then(|step| self.in_scope(special, step)),
+            },
         };
         match result {
             Ok(Some(mut step)) => {
@@ -466,16 +500,26 @@ impl<'a> Cx<'a> {
         id: &str,
         special: Option<Special>,
     ) -> Result<Option<Step>, String> {
-        if matches!(m.error_policy.as_str(), "flo" | "return") {
-            return Err(format!(
-                "its error handling (\"{}\") has no flowctl counterpart yet",
-                if m.error_policy == "flo" {
-                    "Run another flow"
-                } else {
-                    "Return values"
-                }
-            ));
+        if m.error_policy == "flo" {
+            let step = self.step_with(m, id, special)?;
+            let step = self.check_kind(step)?;
+            return self.error_flow(m, id, step);
         }
+        if m.error_policy == "return" {
+            return Err(
+                "its error handling (\"Return values\") has no flowctl counterpart yet".into(),
+            );
+        }
+        self.step_with(m, id, special)
+    }
+
+    /// A card's step, its error handling aside.
+    fn step_with(
+        &mut self,
+        m: &'a Method,
+        id: &str,
+        special: Option<Special>,
+    ) -> Result<Option<Step>, String> {
         let entry = table::lookup(&m.key);
         if let Some(kinds) = &self.catalog.kinds {
             // A connector card the registry has a kind for, unless the table maps it.
@@ -927,7 +971,7 @@ fn konst(k: Konst) -> Val {
     })
 }
 
-fn lookup_special(m: &Method) -> Option<Special> {
+pub(super) fn lookup_special(m: &Method) -> Option<Special> {
     match table::lookup(&m.key).map(|e| &e.map) {
         Some(Map::Special(s)) => Some(*s),
         _ => None,

@@ -99,6 +99,9 @@ pub struct Method {
     pub comment: Option<(String, String)>,
     /// `node.model.policy.error.type` (`finish` is the default "halt").
     pub error_policy: String,
+    /// The helper flow "Run another flow" runs when the card fails (`policy.error.flo`, a flow
+    /// uuid, with `type: flo`).
+    pub error_flow: Option<String>,
     /// An If/Else's branches: the first card of each, and whether it is the true branch
     /// (`None`: not a boolean, as in If/ElseIf).
     pub branches: Vec<(String, Option<bool>)>,
@@ -409,6 +412,11 @@ fn method(m: &Map<String, Value>) -> Method {
                 .and_then(|p| p.get("error"))
                 .and_then(|e| e.get("type")),
         ),
+        error_flow: get("policy")
+            .and_then(|p| p.get("error"))
+            .and_then(|e| e.get("flo"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
         branches: m
             .get("branches")
             .and_then(Value::as_object)

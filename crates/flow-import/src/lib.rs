@@ -479,12 +479,13 @@ mod tests {
                 ("branching", "control:return"),
                 ("nightly-report", "control:callable"),
                 ("on-suspension", "zoom:createMeeting"),
-                ("guarded-helper", "control:continueIf"),
+                ("guarded-helper", "control:return"),
                 ("caller", ""),
                 ("odd-requests", "okta:hTTPRequest"),
                 ("odd-requests", "okta:getUsersGroups"),
                 ("odd-requests", "math:expression"),
                 ("each-group-too", "control:pause"),
+                ("answer-early", "control:returnRaw"),
             ]
         );
         // Only the held-back caller follows from another card; the others block by themselves.
@@ -504,7 +505,7 @@ mod tests {
                 .iter()
                 .all(|f| f.outcome == Outcome::Partial)
         );
-        assert_eq!(partial.files.len(), 8);
+        assert_eq!(partial.files.len(), 9);
     }
 
     #[test]

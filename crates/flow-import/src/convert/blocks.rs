@@ -76,7 +76,7 @@ impl Block {
 
 impl<'a> Cx<'a> {
     /// The arm at the end of `dest` (`None` for the flow's list, or a path that leads nowhere).
-    fn arm_at(&mut self, dest: &[(usize, usize)]) -> Option<&mut Arm> {
+    pub(super) fn arm_at(&mut self, dest: &[(usize, usize)]) -> Option<&mut Arm> {
         let ((last_block, last_arm), outer) = dest.split_last()?;
         let mut steps = &mut self.steps;
         for (block, arm) in outer {
@@ -132,6 +132,37 @@ impl<'a> Cx<'a> {
         let mut inner = parent;
         inner.push((index, 0));
         inner
+    }
+
+    /// Adds a block step where the card being converted belongs, for no card (a Continue If's
+    /// guard); returns the destination of its arm 0.
+    pub(super) fn place_block(&mut self, step: Step) -> Dest {
+        let parent = self.dest.clone();
+        let index = match self.arm_at(&parent) {
+            Some(arm) => {
+                arm.steps.push(step);
+                arm.steps.len() - 1
+            }
+            None => {
+                self.steps.push(step);
+                self.steps.len() - 1
+            }
+        };
+        let mut inner = parent;
+        inner.push((index, 0));
+        inner
+    }
+
+    /// The id of the step at `index` of the list `parent` leads to.
+    pub(super) fn block_id(&mut self, parent: &[(usize, usize)], index: usize) -> String {
+        let steps = match parent.is_empty() {
+            true => Some(&mut self.steps),
+            false => self.arm_at(parent).map(|a| &mut a.steps),
+        };
+        steps
+            .and_then(|steps| steps.get(index))
+            .map(|s| s.id.clone())
+            .unwrap_or_default()
     }
 
     /// Adds outputs to the arm the card being converted is in (a Return that ends it); false
@@ -381,16 +412,15 @@ impl<'a> Cx<'a> {
             .get(&(m.uuid.as_str(), input.as_str()))
             .cloned()
             .unwrap_or_default();
-        // Which If/Else: the one a wired card is inside.
-        let if_card = wires
-            .iter()
-            .find_map(|(src, _, _)| self.branches.of(src).last().map(|(c, _)| c.clone()));
-        let if_card = match if_card {
-            Some(c) => c,
-            None => match self.branches.join_of(&m.uuid) {
-                Some(c) => c.to_string(),
-                None => return Err("a Join whose If/Else is not known".into()),
-            },
+        // Which If/Else: the one whose branches end in it, or the one a wired card is inside.
+        let if_card = match self.branches.join_of(&m.uuid) {
+            Some(c) => Some(c.to_string()),
+            None => wires
+                .iter()
+                .find_map(|(src, _, _)| self.branches.of(src).last().map(|(c, _)| c.clone())),
+        };
+        let Some(if_card) = if_card else {
+            return Err("a Join whose If/Else is not known".into());
         };
         let Some((parent, block)) = self.blocks.get(&if_card).cloned() else {
             return Err("reads a Join after an If/Else that was not converted".into());
@@ -398,9 +428,36 @@ impl<'a> Cx<'a> {
         let mut arms: [Option<Val>; 2] = [None, None];
         let mut outside = Vec::new();
         for (src, out, convert) in wires {
-            let v = self.output(src, out, 0)?;
-            let v = self.conversion(src, out, v, convert)?;
-            match self.branches.of(src).iter().find(|(c, _)| *c == if_card) {
+            // A conversion of a branch's value is a step of that branch's arm.
+            let arm = self
+                .branches
+                .of(src)
+                .iter()
+                .find(|(c, _)| *c == if_card)
+                .map(|(_, flag)| usize::from(!*flag));
+            let saved = self.dest.clone();
+            if let Some(arm) = arm {
+                let mut d = parent.clone();
+                d.push((block, arm));
+                self.dest = d;
+            }
+            let v = self
+                .output(src, out, 0)
+                .and_then(|v| self.conversion(src, out, v, convert));
+            self.dest = saved;
+            let v = v?;
+            if self.guarded.contains(src) {
+                return Err("reads a value set after a Continue If in its branch (not yet)".into());
+            }
+            let inside = self.branches.of(src);
+            match inside.iter().find(|(c, _)| *c == if_card) {
+                // A card of an inner If/Else's branch is not readable outside that arm.
+                Some(_) if inside.last().is_some_and(|(c, _)| *c != if_card) => {
+                    return Err(
+                        "reads a value from inside an inner If/Else's branch, not its Join (not yet)"
+                            .into(),
+                    );
+                }
                 Some((_, flag)) => arms[usize::from(!*flag)] = Some(v),
                 None => outside.push(v),
             }
@@ -435,14 +492,7 @@ impl<'a> Cx<'a> {
                 v.unwrap_or(Val::Const(serde_json::Value::Null)).to_yaml(),
             ));
         }
-        let steps = match parent.is_empty() {
-            true => Some(&mut self.steps),
-            false => self.arm_at(&parent).map(|a| &mut a.steps),
-        };
-        let block_id = steps
-            .and_then(|steps| steps.get(block))
-            .map(|s| s.id.clone())
-            .unwrap_or_default();
+        let block_id = self.block_id(&parent, block);
         Ok(Val::Ref(format!("{block_id}.{name}")))
     }
 }

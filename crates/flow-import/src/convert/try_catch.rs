@@ -24,6 +24,15 @@ pub(super) enum Scope {
     Batch,
 }
 
+/// The name of a try block's output: `error` is the error the block caught, so an Okta value
+/// named so is `error_value`.
+fn try_output(name: String) -> String {
+    match name.as_str() {
+        "error" => "error_value".to_string(),
+        _ => name,
+    }
+}
+
 /// The uuid of a block's last card (its event card aside).
 pub(super) fn last_card(flow: &FlowData) -> String {
     order(flow)
@@ -72,7 +81,7 @@ impl<'a> Cx<'a> {
                 (m.uuid.clone(), o.id.clone()),
                 Ok(Val::Ref(format!(
                     "{id}.{}",
-                    crate::names::snake(&o.key, "output")
+                    try_output(crate::names::snake(&o.key, "output"))
                 ))),
             );
         }
@@ -137,6 +146,18 @@ impl<'a> Cx<'a> {
             return Err("runs no helper flow".into());
         };
         if self.trigger_kind != Some("okta_event_hook") {
+            // Most often the event card itself did not convert (an event type not known yet).
+            if let Some(event) = self
+                .flow
+                .methods
+                .iter()
+                .find(|c| c.webhook && self.failed.contains(&c.uuid))
+            {
+                return Err(format!(
+                    "runs the event batch of the Okta event card `{}`, which was not converted",
+                    event.name.trim()
+                ));
+            }
             return Err("runs an inline flow outside an Okta event flow (not yet)".into());
         }
         if !matches!(self.scope, Scope::Flow) || !self.dest.is_empty() {
@@ -249,12 +270,10 @@ impl<'a> Cx<'a> {
         };
         match special {
             Some(Special::Return) if &m.uuid == last => None,
-            Some(Special::Return | Special::ReturnRaw | Special::Close | Special::ContinueIf) => {
-                Some(format!(
-                    "{} inside an If Error block (not yet)",
-                    m.name.trim()
-                ))
-            }
+            Some(Special::Return | Special::ReturnRaw | Special::Close) => Some(format!(
+                "{} inside an If Error block (not yet)",
+                m.name.trim()
+            )),
             _ => None,
         }
     }
@@ -274,13 +293,140 @@ impl<'a> Cx<'a> {
         if step.with.is_empty() {
             return Ok(None);
         }
+        // Behind a Continue If's guard, its values would be read outside the guard.
+        if self.pending.contains_key(&self.dest) || self.redirect.values().any(|d| *d == self.dest)
+        {
+            return Err("a Return with values after a Continue If in its block (not yet)".into());
+        }
         // Its values are the block's outputs, which the container card's outputs read.
+        let in_try = match self.dest.split_last() {
+            Some(((index, _), parent)) => {
+                let parent = parent.to_vec();
+                matches!(self.block_at(&parent, *index), Some(Block::Try { .. }))
+            }
+            None => false,
+        };
         if let Some((key, Yaml::Map(entries))) = step.with.first()
             && key == "outputs"
-            && self.arm_outputs(entries.clone())
+            && self.arm_outputs(
+                entries
+                    .iter()
+                    .map(|(k, v)| match in_try {
+                        true => (try_output(k.clone()), v.clone()),
+                        false => (k.clone(), v.clone()),
+                    })
+                    .collect(),
+            )
         {
             return Ok(None);
         }
         Err("a Return with values that ends a block, outside one".into())
+    }
+}
+
+impl<'a> Cx<'a> {
+    /// A card whose error handling is "Run another flow": Okta stops the flow with an error and
+    /// runs the helper flow. Its step becomes the one step of a `try:` block whose `catch:`
+    /// calls that helper (`flow.call`, its inputs `null`: Okta hands it only its context
+    /// fields) and then fails the flow with the card's error (`flow.fail`). The outputs other
+    /// cards read are the block's `outputs:`.
+    pub(super) fn error_flow(
+        &mut self,
+        m: &Method,
+        id: &str,
+        step: Option<Step>,
+    ) -> Result<Option<Step>, String> {
+        let Some(mut step) = step else {
+            return Err("its error handling (\"Run another flow\") on a card with no step".into());
+        };
+        if step.block.is_some() {
+            return Err("its error handling (\"Run another flow\") on a block (not yet)".into());
+        }
+        let Some(uuid) = m.error_flow.clone() else {
+            return Err("its error handling (\"Run another flow\") names no flow".into());
+        };
+        let Some(name) = self.catalog.names.get(&uuid).cloned() else {
+            return Err(format!(
+                "its error handling runs the flow {uuid}, which is not in this export"
+            ));
+        };
+        let Some(declared) = self.catalog.helpers.get(&uuid).cloned() else {
+            return Err(format!(
+                "its error handling runs `{name}`, which is not a helper flow"
+            ));
+        };
+        self.out.calls.insert(uuid);
+        // The card's step keeps its name; the block is named for what it does.
+        let block_id = self.ids.claim(
+            format!("{id}_or_{}", crate::names::snake(&name, "helper")),
+            "_",
+        );
+        step.comments.push(format!(
+            "Okta's error handling \"Run another flow\": when it fails, `{name}` runs and the flow stops with its error"
+        ));
+        // The outputs other cards read, through the block.
+        let read: std::collections::HashSet<&str> = self
+            .all_wires
+            .values()
+            .flatten()
+            .filter(|(src, _, _)| *src == m.uuid)
+            .map(|(_, out, _)| *out)
+            .chain(
+                self.by_uuid
+                    .values()
+                    .flat_map(|c| c.inputs.iter())
+                    .filter_map(|f| f.src.as_ref())
+                    .filter(|(src, _)| *src == m.uuid)
+                    .map(|(_, out)| out.as_str()),
+            )
+            .collect();
+        let mut names = crate::names::Unique::default();
+        let mut outputs = Vec::new();
+        for o in &m.outputs {
+            if !read.contains(o.id.as_str()) {
+                continue;
+            }
+            let key = (m.uuid.clone(), o.id.clone());
+            let Some(Ok(v)) = self.outputs.get(&key).cloned() else {
+                continue;
+            };
+            let n = names.claim(crate::names::snake(&o.label(), "output"), "_");
+            outputs.push((n.clone(), v.to_yaml()));
+            self.outputs
+                .insert(key, Ok(Val::Ref(format!("{block_id}.{n}"))));
+        }
+        let inputs = declared
+            .iter()
+            .map(|(_, n)| (n.clone(), Yaml::Null))
+            .collect();
+        let call = Step {
+            id: self.ids.claim(format!("{id}_error_flow"), "_"),
+            card: "flow.call".into(),
+            with: vec![
+                ("flow".into(), Yaml::str(name)),
+                ("inputs".into(), Yaml::Map(inputs)),
+            ],
+            ..Step::default()
+        };
+        let fail = Step {
+            id: self.ids.claim(format!("{id}_failed"), "_"),
+            card: "flow.fail".into(),
+            with: vec![("message".into(), Yaml::str("{{ error.message }}"))],
+            ..Step::default()
+        };
+        Ok(Some(Step {
+            id: block_id,
+            block: Some(Box::new(Block::Try {
+                body: Arm {
+                    steps: vec![step],
+                    outputs,
+                },
+                catch: Arm {
+                    steps: vec![call, fail],
+                    outputs: Vec::new(),
+                },
+            })),
+            ..Step::default()
+        }))
     }
 }
