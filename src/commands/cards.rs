@@ -39,6 +39,11 @@ impl Input {
     pub(crate) fn is_boolean(&self) -> bool {
         self.ty == "boolean" || self.ty == "boolean | template"
     }
+
+    /// Whether the input takes an object (a mapping, or a template giving one).
+    pub(crate) fn is_object(&self) -> bool {
+        self.ty == "object" || self.ty == "object | template"
+    }
 }
 
 pub(crate) fn inputs(spec: &CardSpec, schema: &Value, defs: &Value) -> Vec<Input> {

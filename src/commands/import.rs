@@ -173,6 +173,11 @@ fn kinds() -> flow_import::Kinds {
                 .filter(|i| i.is_boolean())
                 .map(|i| i.name.clone())
                 .collect(),
+            objects: inputs
+                .iter()
+                .filter(|i| i.is_object())
+                .map(|i| i.name.clone())
+                .collect(),
             inputs: inputs.into_iter().map(|i| i.name).collect(),
         };
         kinds.add(

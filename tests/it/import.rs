@@ -1262,7 +1262,7 @@ fn shapes_of_the_measured_public_templates_convert() {
     let (dir, project) = imported(
         "measured",
         "templates-measured.folder",
-        "5 of 5 flows converted (23 of 23 cards)",
+        "5 of 5 flows converted (24 of 24 cards)",
         &[
             "flowctl.yaml",
             "flows/scan-expiring.yaml",

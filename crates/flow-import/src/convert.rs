@@ -48,6 +48,9 @@ pub struct Catalog {
     pub names: HashMap<String, String>,
     /// Okta flow uuid → its helper inputs: Okta key → flowctl input name (helper flows only).
     pub helpers: HashMap<String, Vec<(String, String)>>,
+    /// Okta flow uuid → the flowctl names of its helper inputs Okta declares as text (an
+    /// iterator's whole item reaches them as text, as Okta converts it).
+    pub text_inputs: HashMap<String, HashSet<String>>,
     /// Connection uuid → connection name.
     pub connections: HashMap<String, String>,
     /// Table uuid → the table as declared in `flowctl.yaml`, or why it could not be.
@@ -282,6 +285,25 @@ pub fn helper_inputs(flow: &FlowData) -> Vec<(String, String)> {
         inputs.push((INDEX_INPUT.to_string(), ids.claim("index".into(), "_")));
     }
     inputs
+}
+
+/// The flowctl names of a helper flow's inputs that Okta declares as text.
+pub fn helper_text_inputs(flow: &FlowData) -> HashSet<String> {
+    let Some(card) = flow.methods.iter().find(|m| m.key == "control:callable") else {
+        return HashSet::new();
+    };
+    helper_inputs(flow)
+        .into_iter()
+        .filter(|(key, _)| {
+            card.outputs.iter().any(|o| {
+                o.group.is_none()
+                    && !o.wormhole
+                    && o.key == *key
+                    && field_type(&o.ty, o.collection).is_ok_and(|t| t == "text")
+            })
+        })
+        .map(|(_, name)| name)
+        .collect()
 }
 
 /// The Okta key [`helper_inputs`] gives a helper's Index context field.
@@ -888,6 +910,9 @@ impl<'a> Cx<'a> {
             };
             self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
         }
+        if c.card == "http.request" {
+            query_text(&mut with)?;
+        }
         Ok(Step {
             id: id.to_string(),
             card: c.card.into(),
@@ -940,6 +965,41 @@ impl<'a> Cx<'a> {
                 .insert((m.uuid.clone(), o.id.clone()), v.clone());
         }
     }
+}
+
+/// Okta's HTTP cards take their Query as an object or as query text (`?`, `a=1&b=2`, or text
+/// composed by another card); `http.request` takes an object. Text written on the card becomes
+/// the object (nothing for `?` alone); composed text goes on the end of the URL after `?`.
+fn query_text(with: &mut Vec<(String, Yaml)>) -> Result<(), String> {
+    let Some(at) = with.iter().position(|(k, _)| k == "query") else {
+        return Ok(());
+    };
+    let Yaml::Str(text) = &with[at].1 else {
+        return Ok(());
+    };
+    let text = text.trim().trim_start_matches('?').to_string();
+    with.remove(at);
+    if text.is_empty() {
+        return Ok(());
+    }
+    if text.contains("{{") {
+        let Some((_, Yaml::Str(url))) = with.iter_mut().find(|(k, _)| k == "url") else {
+            return Err("its Query is composed text, and its URL is not text".into());
+        };
+        let sep = if url.contains('?') { '&' } else { '?' };
+        *url = format!("{url}{sep}{text}");
+        return Ok(());
+    }
+    let pairs = text
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), Yaml::str(v))
+        })
+        .collect();
+    with.push(("query".into(), Yaml::Map(pairs)));
+    Ok(())
 }
 
 /// A template expression as an argument of a helper: a call in parentheses, a path as it is.

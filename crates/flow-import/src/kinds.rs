@@ -21,6 +21,9 @@ pub struct KindInfo {
     pub connection: bool,
     /// The inputs that take true or false (Okta's Yes/No choices become booleans there).
     pub booleans: Vec<String>,
+    /// The inputs that take an object: an Okta group of fields (`Profile/deviceStatus`) is
+    /// that object even when it has one field.
+    pub objects: Vec<String>,
     /// The fields its output declares, when it is one object (a connector action's output
     /// type): an Okta card's named outputs are placed among them by name.
     pub output_fields: Vec<String>,

@@ -200,6 +200,8 @@ fn catalog(export: &Export) -> Catalog {
         if callable && !f.data.scheduled {
             cat.helpers
                 .insert(f.uuid.clone(), convert::helper_inputs(&f.data));
+            cat.text_inputs
+                .insert(f.uuid.clone(), convert::helper_text_inputs(&f.data));
         }
     }
     let mut per_module: BTreeMap<&str, usize> = BTreeMap::new();

@@ -21,6 +21,9 @@ pub enum Val {
     /// The first of these paths that is not null: `default a (default b c)` (an If/Else
     /// Join, the error of an If Error's Try block).
     FirstOf(Vec<String>),
+    /// A template function applied to a path (`text item`): a value converted where it is
+    /// read.
+    Call(String),
     /// A template path whose fields are not known (a connector card's output, whose Okta
     /// field names are not its flowctl ones): reading a field of it is an error, the reason.
     Sealed(String, String),
@@ -58,6 +61,10 @@ impl Val {
                     segments.join(".")
                 )),
             },
+            Val::Call(_) => Err(format!(
+                "reads field `{}` of a value converted in place",
+                segments.join(".")
+            )),
             Val::Sealed(_, why) => Err(format!(
                 "reads field `{}` of an output {why}",
                 segments.join(".")
@@ -80,6 +87,7 @@ impl Val {
         match self {
             Val::Const(c) => const_yaml(c),
             Val::Ref(p) | Val::Sealed(p, _) => Yaml::Str(format!("{{{{ {p} }}}}")),
+            Val::Call(c) => Yaml::Str(format!("{{{{ {c} }}}}")),
             Val::FirstOf(paths) => Yaml::Str(format!("{{{{ {} }}}}", first_of(paths))),
             Val::List(items) => Yaml::Seq(items.iter().map(Val::to_yaml).collect()),
             Val::Map(entries) => Yaml::Map(
@@ -97,6 +105,7 @@ impl Val {
         match self {
             Val::Ref(p) | Val::Sealed(p, _) => Ok(p.clone()),
             Val::FirstOf(paths) => Ok(format!("({})", first_of(paths))),
+            Val::Call(c) => Ok(format!("({c})")),
             Val::Const(Value::String(s)) => Ok(format!(
                 "\"{}\"",
                 s.replace('\\', "\\\\").replace('"', "\\\"")
@@ -125,6 +134,7 @@ fn part_text(v: &Val) -> String {
         Val::Const(c) => escape_template(&c.to_string()),
         Val::Ref(p) | Val::Sealed(p, _) => format!("{{{{ {p} }}}}"),
         Val::FirstOf(paths) => format!("{{{{ {} }}}}", first_of(paths)),
+        Val::Call(c) => format!("{{{{ {c} }}}}"),
         Val::Text(parts) => parts.iter().map(part_text).collect(),
         Val::List(_) | Val::Map(_) => {
             // Rendered as JSON, like a list or object output in a template.

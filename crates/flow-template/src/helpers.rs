@@ -231,6 +231,20 @@ pub static HELPERS: &[Helper] = &[
         eval: |a, _| Ok(Value::String(a[0].to_string())),
     },
     Helper {
+        name: "text",
+        min_args: 1,
+        max_args: 1,
+        usage: "{{ text value }}",
+        doc: "the value as text: text as it is, null as null, anything else as compact JSON (an object handed to a text input, as Okta Workflows does)",
+        check: |_| Ok(Type::Text),
+        eval: |a, _| {
+            Ok(match &*a[0] {
+                v @ (Value::String(_) | Value::Null) => v.clone(),
+                other => Value::String(other.to_string()),
+            })
+        },
+    },
+    Helper {
         name: "default",
         min_args: 2,
         max_args: 2,
@@ -705,6 +719,17 @@ mod tests {
         );
         let pluck = find("pluck").unwrap();
         assert!((pluck.check)(&[Type::Text, Type::Text]).is_err());
+    }
+
+    #[test]
+    fn text_keeps_text_and_writes_the_rest_as_json() {
+        assert_eq!(call("text", &[json!("ann")]), Ok(json!("ann")));
+        assert_eq!(call("text", &[json!(null)]), Ok(json!(null)));
+        assert_eq!(call("text", &[json!(42)]), Ok(json!("42")));
+        assert_eq!(
+            call("text", &[json!({"id": "00u1", "tags": ["a"]})]),
+            Ok(json!(r#"{"id":"00u1","tags":["a"]}"#))
+        );
     }
 
     #[test]

@@ -365,8 +365,10 @@ impl<'a> Cx<'a> {
             }
             // A group of several fields (Okta's `Profile`) stands for one object input; a
             // group of one (`User/ID`) for a value.
-            let group_input = group_input(f)
-                .filter(|_| m.inputs.iter().filter(|o| o.group == f.group).count() > 1);
+            let group_input = group_input(f).filter(|g| {
+                m.inputs.iter().filter(|o| o.group == f.group).count() > 1
+                    || (info.objects.contains(g) && snake(partner_key(&f.key), "") != *g)
+            });
             let Some(name) = names.into_iter().find(|c| has(c)) else {
                 return Err(format!(
                     "its input `{}` has no counterpart among the inputs of `{kind}` ({})",

@@ -755,7 +755,7 @@ impl<'a> Cx<'a> {
         let Some(declared) = self.catalog.helpers.get(&uuid).cloned() else {
             return Err(format!("runs `{name}`, which is not a helper flow"));
         };
-        self.out.calls.insert(uuid);
+        self.out.calls.insert(uuid.clone());
         // The card's own settings; every other input is one of the helper's.
         let repeat = m.key == "control:times";
         let mut settings = vec!["list", "flo", "concurrency", "memo"];
@@ -775,16 +775,19 @@ impl<'a> Cx<'a> {
             .cloned()
             .collect();
         // Items that are rows of Search Rows: Okta names their fields by column.
-        let rows = match m.input("list") {
+        let list = match m.input("list") {
             Some(l) if iterator => {
                 let id = l.id.clone();
-                match self.input(m, &id, 0) {
-                    Ok(Some(Val::Sealed(p, _) | Val::Ref(p))) => self.rows.get(&p).cloned(),
-                    _ => None,
-                }
+                self.input(m, &id, 0).ok().flatten()
             }
             _ => None,
         };
+        let rows = match &list {
+            Some(Val::Sealed(p, _) | Val::Ref(p)) => self.rows.get(p).cloned(),
+            _ => None,
+        };
+        // Items known to be records: a connector action's or Search Rows' list.
+        let records = matches!(list, Some(Val::Sealed(..))) || rows.is_some();
         for f in fields {
             let v = match &f.proxy {
                 Some(p) if p.dynamic && iterator => match &rows {
@@ -796,6 +799,21 @@ impl<'a> Cx<'a> {
                             )
                         })?;
                         Val::Ref(format!("item.{column}")).field(rest.split('.'))?
+                    }
+                    // A whole record to an input Okta declares as text: Okta hands over an
+                    // object as JSON text.
+                    _ if p.path.is_empty()
+                        && records
+                        && declared.iter().any(|(k, n)| {
+                            *k == f.key
+                                && self
+                                    .catalog
+                                    .text_inputs
+                                    .get(&uuid)
+                                    .is_some_and(|t| t.contains(n))
+                        }) =>
+                    {
+                        Val::Call("text item".into())
                     }
                     _ => Val::Ref("item".into()).field(p.path.split('.'))?,
                 },

@@ -41,12 +41,13 @@ impl TableInfo {
                     if name.starts_with('_') { "" } else { "_" }
                 );
             }
-            columns.push((okta.clone(), cols.claim(name, "_"), ty));
+            columns.push((okta.clone(), cols.claim(fit(name), "_"), ty));
         }
         let mut name = crate::names::snake(&table.name, "table");
         if name.starts_with('_') {
             name.insert_str(0, "table");
         }
+        let name = fit(name);
         Ok(TableInfo {
             name: names.claim(name, "_"),
             columns,
@@ -76,6 +77,16 @@ impl TableInfo {
             _ => None,
         }
     }
+}
+
+/// A table or column name short enough for flowctl (48 characters at most), with room for
+/// the `_2` that tells two of one name apart.
+fn fit(name: String) -> String {
+    const MAX: usize = 45;
+    if name.len() <= MAX {
+        return name;
+    }
+    name[..MAX].trim_end_matches('_').to_string()
 }
 
 /// The flowctl column type of an Okta Tables column type.
