@@ -1254,7 +1254,8 @@ fn microsoft_and_google_admin_cards_of_the_public_templates_import_and_run() {
 /// (none), its rows handed to For Each by column (`User ID`, `Row ID`); a helper reading its
 /// Index (its caller passes `{{ index }}`); Assign If by `valueIfTrue`/`valueIfFalse`; Reset
 /// Password's options; HMAC under the `hmac_key` connection; HTTP Get; Okta's search cards by
-/// expression and attribute with their first record read by Okta's names; an event batch
+/// expression and attribute with their first record read by Okta's names; Slack's Read User by
+/// Email (the lookup by email, its outputs by Okta's names); an event batch
 /// whose body reads the event's fields from its own card and stops with Continue If; a
 /// delegated flow. Everything converts and validates; two flows run (dry).
 #[test]
@@ -1262,7 +1263,7 @@ fn shapes_of_the_measured_public_templates_convert() {
     let (dir, project) = imported(
         "measured",
         "templates-measured.folder",
-        "5 of 5 flows converted (24 of 24 cards)",
+        "5 of 5 flows converted (26 of 26 cards)",
         &[
             "flowctl.yaml",
             "flows/scan-expiring.yaml",

@@ -572,8 +572,20 @@ impl<'a> Cx<'a> {
                 })
                 .flatten()
                 .and_then(|k| Some((k.to_string(), kinds.get(k)?.clone())));
-            // Okta's Bulk User Import set to delete is the bulk-delete action.
+            // Okta's Bulk User Import set to delete is the bulk-delete action; Slack's Read
+            // User by Email is the lookup by email.
+            let choice = |key: &str, want: &str| {
+                m.input(key)
+                    .is_some_and(|f| crate::export::text(Some(&f.data)).eq_ignore_ascii_case(want))
+            };
             let found = match found {
+                Some((kind, _))
+                    if kind == "slack.read_user" && choice("parameters/fieldType", "email") =>
+                {
+                    kinds
+                        .get("slack.find_user_by_email")
+                        .map(|i| ("slack.find_user_by_email".to_string(), i.clone()))
+                }
                 Some((kind, _))
                     if kind == "okta.bulk_user_import"
                         && m.input("parameters/importOperation").is_some_and(|f| {

@@ -32,6 +32,9 @@ const OWN_CHOICES: &[(&str, &str, &str)] = &[
     ("okta.reset_password", "convert", "No"),
     // Jamf's Classic Read User by user name, the action's `username`.
     ("jamf.read_user", "read_by", "username"),
+    // Slack's Read User by ID or by Email: the action that reads it that way.
+    ("slack.read_user", "fieldType", "ID"),
+    ("slack.find_user_by_email", "fieldType", "Email"),
     // Auth0's Search Users "Search By: properties": each User field a clause of the query,
     // which is how `auth0.search_users` builds it.
     ("auth0.search_users", "search_by", "properties"),
@@ -57,6 +60,7 @@ const INPUT_NAMES: &[(&str, &str, &str)] = &[
         "filter",
     ),
     ("okta.reset_password", "parameters/email", "send_email"),
+    ("okta.search_applications", "Search/Query", "q"),
 ];
 
 /// An input key without the `_` and six random capitals and digits a partner connector's
@@ -111,7 +115,16 @@ fn squash(name: &str) -> String {
 /// in group `Incident` → `number`), tried in that order. Two fields of one name, or none,
 /// place nothing: a name is never matched loosely.
 pub(super) fn named_output(o: &Field, info: &KindInfo) -> Option<String> {
-    if let Some((_, path)) = info.okta_outputs.iter().find(|(k, _)| *k == o.label()) {
+    // By its label, a partner connector's key without its random suffix.
+    let bare_label = match &o.group {
+        Some(g) => format!("{g}/{}", partner_key(&o.key)),
+        None => partner_key(&o.key).to_string(),
+    };
+    if let Some((_, path)) = info
+        .okta_outputs
+        .iter()
+        .find(|(k, _)| *k == o.label() || *k == bare_label)
+    {
         return Some(path.clone());
     }
     let group = o
@@ -533,7 +546,7 @@ impl<'a> Cx<'a> {
                             || (!self
                                 .wires
                                 .contains_key(&(card.uuid.as_str(), i.id.as_str()))
-                                && json_only(&i.key, &i.data))
+                                && (i.is_blank() || json_only(&i.key, &i.data)))
                     })
             }
             Some(_) => false,
