@@ -1255,7 +1255,9 @@ fn microsoft_and_google_admin_cards_of_the_public_templates_import_and_run() {
 /// Index (its caller passes `{{ index }}`); Assign If by `valueIfTrue`/`valueIfFalse`; Reset
 /// Password's options; HMAC under the `hmac_key` connection; HTTP Get; Okta's search cards by
 /// expression and attribute with their first record read by Okta's names; Slack's Read User by
-/// Email (the lookup by email, its outputs by Okta's names); an event batch
+/// Email (the lookup by email, its outputs by Okta's names); staged users streamed to a helper
+/// that reads each record by Okta's names (`ID`, `Profile.email`: the API's `id`,
+/// `profile.email`, with no step for the Object Get); an event batch
 /// whose body reads the event's fields from its own card and stops with Continue If; a
 /// delegated flow. Everything converts and validates; two flows run (dry).
 #[test]
@@ -1263,7 +1265,7 @@ fn shapes_of_the_measured_public_templates_convert() {
     let (dir, project) = imported(
         "measured",
         "templates-measured.folder",
-        "5 of 5 flows converted (26 of 26 cards)",
+        "6 of 6 flows converted (31 of 31 cards)",
         &[
             "flowctl.yaml",
             "flows/scan-expiring.yaml",
@@ -1271,6 +1273,7 @@ fn shapes_of_the_measured_public_templates_convert() {
             "flows/verify-hook.yaml",
             "flows/on-group-add.yaml",
             "flows/remediate-app.yaml",
+            "flows/note-staged.yaml",
         ],
     );
     let record = dry_run(

@@ -51,6 +51,9 @@ pub struct Catalog {
     /// Okta flow uuid → the flowctl names of its helper inputs Okta declares as text (an
     /// iterator's whole item reaches them as text, as Okta converts it).
     pub text_inputs: HashMap<String, HashSet<String>>,
+    /// The flowctl names of the helper flows a card streams records to (`Streaming/Flow`) →
+    /// the card's module (`okta`): Okta hands them each record with field names of its own.
+    pub streamed: HashMap<String, String>,
     /// Connection uuid → connection name.
     pub connections: HashMap<String, String>,
     /// Table uuid → the table as declared in `flowctl.yaml`, or why it could not be.
@@ -615,8 +618,37 @@ impl<'a> Cx<'a> {
         };
         match &entry.map {
             Map::Unsupported(why) => Err((*why).to_string()),
-            Map::Card(c) => self.mapped(m, id, c).map(Some),
+            Map::Card(c) => match self.field_in_place(m)? {
+                Some(v) => {
+                    self.single_output(m, Ok(v));
+                    Ok(None)
+                }
+                None => self.mapped(m, id, c).map(Some),
+            },
             Map::Special(s) => self.special(m, id, special.unwrap_or(*s)),
+        }
+    }
+
+    /// Object Get of a written-out path from a value built in place (an event's party, a
+    /// streamed Okta record by Okta's names): the field itself, with no step.
+    fn field_in_place(&mut self, m: &Method) -> Result<Option<Val>, String> {
+        if m.key != "object:get" {
+            return Ok(None);
+        }
+        let (Some(object), Some(path)) = (m.input("object"), m.input("path")) else {
+            return Ok(None);
+        };
+        if self
+            .wires
+            .contains_key(&(m.uuid.as_str(), path.id.as_str()))
+        {
+            return Ok(None);
+        }
+        let path = crate::export::text(Some(&path.data));
+        let id = object.id.clone();
+        match self.input(m, &id, 0)? {
+            Some(v @ Val::Map(_)) if !path.is_empty() => v.field(path.split('.')).map(Some),
+            _ => Ok(None),
         }
     }
 

@@ -204,6 +204,36 @@ fn catalog(export: &Export) -> Catalog {
                 .insert(f.uuid.clone(), convert::helper_text_inputs(&f.data));
         }
     }
+    // Helpers that cards stream records to, wherever the card is (inline flows too).
+    fn streams(flow: &export::FlowData, out: &mut Vec<(String, String)>) {
+        for m in &flow.methods {
+            let module = m.key.split(':').next().unwrap_or("").to_string();
+            out.extend(
+                m.inputs
+                    .iter()
+                    .filter(|f| f.group.as_deref() == Some("Streaming") && f.key == "Flow")
+                    .filter_map(|f| f.data.as_str().map(|u| (u.to_string(), module.clone()))),
+            );
+            for inner in [m.inline.as_deref()].into_iter().flatten() {
+                streams(inner, out);
+            }
+            for (_, arm) in &m.arms {
+                streams(arm, out);
+            }
+            if let Some(tc) = m.try_catch.as_deref() {
+                streams(&tc.0, out);
+                streams(&tc.1, out);
+            }
+        }
+    }
+    let mut streamed = Vec::new();
+    for f in &export.flows {
+        streams(&f.data, &mut streamed);
+    }
+    cat.streamed = streamed
+        .into_iter()
+        .filter_map(|(uuid, module)| Some((cat.names.get(&uuid)?.clone(), module)))
+        .collect();
     let mut per_module: BTreeMap<&str, usize> = BTreeMap::new();
     for c in &export.configs {
         *per_module.entry(c.module.as_str()).or_default() += 1;

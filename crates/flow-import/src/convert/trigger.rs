@@ -25,7 +25,7 @@ impl<'a> Cx<'a> {
         let result = match lookup_special(card) {
             _ if card.webhook => self.event_hook(card, flow_name),
             Some(Special::ApiEndpoint) => self.api_endpoint(card, flow_name),
-            Some(Special::Callable) => self.helper(card),
+            Some(Special::Callable) => self.helper(card, flow_name),
             Some(Special::Delegated) => self.delegated(card),
             _ => Err(match table::lookup(&card.key).map(|e| &e.map) {
                 Some(Map::Unsupported(r)) => (*r).to_string(),
@@ -113,11 +113,25 @@ impl<'a> Cx<'a> {
         Ok(format!("  api_endpoint:\n    security:\n{security}"))
     }
 
-    fn helper(&mut self, card: &Method) -> Result<String, String> {
+    fn helper(&mut self, card: &Method, flow_name: &str) -> Result<String, String> {
         if self.flow.scheduled {
             return self.schedule(card);
         }
-        let names: HashMap<String, String> = helper_inputs(self.flow).into_iter().collect();
+        let declared = helper_inputs(self.flow);
+        // A helper that records are streamed to gets each record as Okta shapes it (`ID`,
+        // `Profile`, …), not as the API answers it: its fields are not known here, so a read
+        // of one is reported rather than converted to a path that finds nothing.
+        let streamed_by = self.catalog.streamed.get(flow_name).cloned();
+        let record = streamed_by
+            .as_ref()
+            .and_then(|_| {
+                declared
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("record"))
+                    .or_else(|| declared.first())
+            })
+            .map(|(k, _)| k.clone());
+        let names: HashMap<String, String> = declared.into_iter().collect();
         let mut inputs = Vec::new();
         for o in &card.outputs {
             let v = match (o.group.as_deref(), o.key.as_str()) {
@@ -143,7 +157,19 @@ impl<'a> Cx<'a> {
                         .cloned()
                         .unwrap_or_else(|| snake(key, "input"));
                     inputs.push((name.clone(), Yaml::str(field_type(&o.ty, o.collection)?)));
-                    Ok(Val::Ref(format!("inputs.{name}")))
+                    if record.as_deref() == Some(key) {
+                        let path = format!("inputs.{name}");
+                        Ok(match streamed_by.as_deref() {
+                            // An Okta record (a user, a group, an app user) by Okta's names.
+                            Some("okta") => okta_record(&path),
+                            _ => Val::Sealed(
+                                path,
+                                "streamed to this helper, whose fields Okta names its own way (`ID`, `Profile`), not as the API answers them".into(),
+                            ),
+                        })
+                    } else {
+                        Ok(Val::Ref(format!("inputs.{name}")))
+                    }
                 }
                 _ => Err(format!(
                     "the helper output `{}` has no flowctl counterpart",
@@ -234,4 +260,32 @@ impl<'a> Cx<'a> {
             yaml::quoted(zone)
         ))
     }
+}
+
+/// A record an Okta card streams (a user, a group, an app user) by the names Okta Workflows
+/// gives its fields (`ID`, `Status`, `Last Login`, `Profile`, and the same under `System
+/// Properties`), each the field of the API's record at `path`. A name not listed is reported
+/// when read.
+fn okta_record(path: &str) -> Val {
+    const FIELDS: &[(&str, &str)] = &[
+        ("ID", "id"),
+        ("Status", "status"),
+        ("Created", "created"),
+        ("Activated", "activated"),
+        ("Status Changed", "statusChanged"),
+        ("Last Login", "lastLogin"),
+        ("Last Updated", "lastUpdated"),
+        ("Password Changed", "passwordChanged"),
+        ("Type", "type"),
+        ("Scope", "scope"),
+        ("Credentials", "credentials"),
+    ];
+    let system: Vec<(String, Val)> = FIELDS
+        .iter()
+        .map(|(okta, api)| (okta.to_string(), Val::Ref(format!("{path}.{api}"))))
+        .collect();
+    let mut fields = system.clone();
+    fields.push(("Profile".into(), Val::Ref(format!("{path}.profile"))));
+    fields.push(("System Properties".into(), Val::Map(system)));
+    Val::Map(fields)
 }
