@@ -289,6 +289,34 @@ const B: Arg = Arg::Input(&["b", "value b", "list 2", "list2", "second"]);
 const PATTERN: Arg = Arg::Input(&["pattern", "regex", "regular expression", "expression"]);
 const ZONE: Arg = Arg::Input(&["timezone", "time zone", "zone", "tz"]);
 
+/// An entry of one of the HTTP connector's method cards (`httpfunctions:get`, …): Raw Request's
+/// fields with the method fixed.
+macro_rules! http_method {
+    ($address:literal, $okta:literal, $method:literal) => {
+        card(
+            $address,
+            $okta,
+            CardMap {
+                card: "http.request",
+                connection: None,
+                args: &[
+                    ("method", Arg::Const(Konst::Str($method))),
+                    ("url", Arg::Input(&["Request/URL"])),
+                    ("query", Arg::Input(&["Request/Query"])),
+                    ("headers", Arg::Input(&["Request/Headers"])),
+                    ("body", Arg::Input(&["Request/Body"])),
+                ],
+                outputs: &[
+                    ("Response/Status Code", "status"),
+                    ("Response/Headers", "headers"),
+                    ("Response/Body", "body"),
+                ],
+                ignore: &[],
+            },
+        )
+    };
+}
+
 /// Every Okta card the importer knows, one entry each.
 pub static TABLE: &[Entry] = &[
     // Events and flow control.
@@ -1340,115 +1368,13 @@ pub static TABLE: &[Entry] = &[
             ignore: &[],
         },
     ),
-    // Seen in a public template: HTTP Post (`httpfunctions:post`) has Raw Request's fields
-    // without the Method.
-    card(
-        "httpfunctions:post",
-        "HTTP Post",
-        CardMap {
-            card: "http.request",
-            connection: None,
-            args: &[
-                ("method", Arg::Const(Konst::Str("POST"))),
-                ("url", Arg::Input(&["Request/URL"])),
-                ("query", Arg::Input(&["Request/Query"])),
-                ("headers", Arg::Input(&["Request/Headers"])),
-                ("body", Arg::Input(&["Request/Body"])),
-            ],
-            outputs: &[
-                ("Response/Status Code", "status"),
-                ("Response/Headers", "headers"),
-                ("Response/Body", "body"),
-            ],
-            ignore: &[],
-        },
-    ),
-    // Get, Put, Patch and Delete: HTTP Post's fields, another method (Get seen in the public
-    // templates; the others follow it).
-    card(
-        "httpfunctions:get",
-        "HTTP Get",
-        CardMap {
-            card: "http.request",
-            connection: None,
-            args: &[
-                ("method", Arg::Const(Konst::Str("GET"))),
-                ("url", Arg::Input(&["Request/URL"])),
-                ("query", Arg::Input(&["Request/Query"])),
-                ("headers", Arg::Input(&["Request/Headers"])),
-                ("body", Arg::Input(&["Request/Body"])),
-            ],
-            outputs: &[
-                ("Response/Status Code", "status"),
-                ("Response/Headers", "headers"),
-                ("Response/Body", "body"),
-            ],
-            ignore: &[],
-        },
-    ),
-    card(
-        "httpfunctions:put",
-        "HTTP Put",
-        CardMap {
-            card: "http.request",
-            connection: None,
-            args: &[
-                ("method", Arg::Const(Konst::Str("PUT"))),
-                ("url", Arg::Input(&["Request/URL"])),
-                ("query", Arg::Input(&["Request/Query"])),
-                ("headers", Arg::Input(&["Request/Headers"])),
-                ("body", Arg::Input(&["Request/Body"])),
-            ],
-            outputs: &[
-                ("Response/Status Code", "status"),
-                ("Response/Headers", "headers"),
-                ("Response/Body", "body"),
-            ],
-            ignore: &[],
-        },
-    ),
-    card(
-        "httpfunctions:patch",
-        "HTTP Patch",
-        CardMap {
-            card: "http.request",
-            connection: None,
-            args: &[
-                ("method", Arg::Const(Konst::Str("PATCH"))),
-                ("url", Arg::Input(&["Request/URL"])),
-                ("query", Arg::Input(&["Request/Query"])),
-                ("headers", Arg::Input(&["Request/Headers"])),
-                ("body", Arg::Input(&["Request/Body"])),
-            ],
-            outputs: &[
-                ("Response/Status Code", "status"),
-                ("Response/Headers", "headers"),
-                ("Response/Body", "body"),
-            ],
-            ignore: &[],
-        },
-    ),
-    card(
-        "httpfunctions:delete",
-        "HTTP Delete",
-        CardMap {
-            card: "http.request",
-            connection: None,
-            args: &[
-                ("method", Arg::Const(Konst::Str("DELETE"))),
-                ("url", Arg::Input(&["Request/URL"])),
-                ("query", Arg::Input(&["Request/Query"])),
-                ("headers", Arg::Input(&["Request/Headers"])),
-                ("body", Arg::Input(&["Request/Body"])),
-            ],
-            outputs: &[
-                ("Response/Status Code", "status"),
-                ("Response/Headers", "headers"),
-                ("Response/Body", "body"),
-            ],
-            ignore: &[],
-        },
-    ),
+    // Seen in the public templates: HTTP Post and Get have Raw Request's fields without the
+    // Method; Put, Patch and Delete follow them.
+    http_method!("httpfunctions:post", "HTTP Post", "POST"),
+    http_method!("httpfunctions:get", "HTTP Get", "GET"),
+    http_method!("httpfunctions:put", "HTTP Put", "PUT"),
+    http_method!("httpfunctions:patch", "HTTP Patch", "PATCH"),
+    http_method!("httpfunctions:delete", "HTTP Delete", "DELETE"),
     // Tables.
     special(
         "stash:searchRows2",
