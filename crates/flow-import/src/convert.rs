@@ -51,6 +51,9 @@ pub struct Catalog {
     /// Okta flow uuid → the flowctl names of its helper inputs Okta declares as text (an
     /// iterator's whole item reaches them as text, as Okta converts it).
     pub text_inputs: HashMap<String, HashSet<String>>,
+    /// Okta flow uuid → the outputs its Returns give (flowctl names, as the Return step writes
+    /// them): where a Reduce's helper hands back the running value.
+    pub returns: HashMap<String, Vec<String>>,
     /// The flowctl names of the helper flows a card streams records to (`Streaming/Flow`) →
     /// the card's module (`okta`): Okta hands them each record with field names of its own.
     pub streamed: HashMap<String, String>,
@@ -307,6 +310,21 @@ pub fn helper_text_inputs(flow: &FlowData) -> HashSet<String> {
         })
         .map(|(_, name)| name)
         .collect()
+}
+
+/// The outputs a flow's Return cards give, by the names their steps write (the snake case of
+/// their fields' keys).
+pub fn returned(flow: &FlowData) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in flow.methods.iter().filter(|m| m.key == "control:return") {
+        for f in m.inputs.iter().filter(|f| f.custom && !f.wormhole) {
+            let name = snake(&f.key, "output");
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
 }
 
 /// The Okta key [`helper_inputs`] gives a helper's Index context field.

@@ -202,6 +202,8 @@ fn catalog(export: &Export) -> Catalog {
                 .insert(f.uuid.clone(), convert::helper_inputs(&f.data));
             cat.text_inputs
                 .insert(f.uuid.clone(), convert::helper_text_inputs(&f.data));
+            cat.returns
+                .insert(f.uuid.clone(), convert::returned(&f.data));
         }
     }
     // Helpers that cards stream records to, wherever the card is (inline flows too).

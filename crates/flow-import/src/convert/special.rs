@@ -309,6 +309,10 @@ impl<'a> Cx<'a> {
                 };
                 let (flow, inputs) = self.call(m, true)?;
                 let uuid = m.input("flo").map(|f| crate::export::text(Some(&f.data)));
+                let returns = uuid
+                    .as_ref()
+                    .and_then(|u| self.catalog.returns.get(u).cloned())
+                    .unwrap_or_default();
                 let declared = uuid
                     .and_then(|u| self.catalog.helpers.get(&u).cloned())
                     .unwrap_or_default();
@@ -343,7 +347,11 @@ impl<'a> Cx<'a> {
                     .filter(|(n, _)| *n != memo_input)
                     .collect();
                 // Okta's helper returns the next running value in the field named as its memo
-                // input.
+                // input, or in the one field its Return gives.
+                let memo_output = match returns.as_slice() {
+                    [only] if !returns.contains(&memo_input) => only.clone(),
+                    _ => memo_input.clone(),
+                };
                 let with = vec![
                     ("list".to_string(), list.to_yaml()),
                     ("flow".to_string(), Yaml::str(flow)),
@@ -352,7 +360,7 @@ impl<'a> Cx<'a> {
                         initial.unwrap_or(Val::Const(Value::Null)).to_yaml(),
                     ),
                     ("memo_input".to_string(), Yaml::str(memo_input.clone())),
-                    ("memo_output".to_string(), Yaml::str(memo_input)),
+                    ("memo_output".to_string(), Yaml::str(memo_output)),
                     ("inputs".to_string(), Yaml::Map(others)),
                 ];
                 self.single_output(m, Ok(Val::Ref(id.to_string())));
