@@ -37,6 +37,12 @@ impl Val {
             return Ok(self.clone());
         }
         match self {
+            // A field of the API Endpoint's raw body text: Okta reads it from the JSON the
+            // text holds, which flowctl has parsed as `trigger.json`.
+            Val::Ref(base) if base == "trigger.body" => Ok(Val::Ref(format!(
+                "trigger.json.{}",
+                template_path(segments)
+            ))),
             Val::Ref(base) => Ok(Val::Ref(format!("{base}.{}", template_path(segments)))),
             Val::Const(c) => {
                 let mut v = c;
@@ -182,6 +188,33 @@ mod tests {
             Val::Const(json!(3)),
         ]);
         assert_eq!(text.to_yaml(), Yaml::str("/groups/{{ g }}3"));
+    }
+
+    #[test]
+    fn a_field_of_the_raw_body_is_read_from_its_json() {
+        assert_eq!(
+            Val::Ref("trigger.body".into()).field(["event", "id"]),
+            Ok(Val::Ref("trigger.json.event.id".into()))
+        );
+        assert_eq!(
+            Val::Ref("trigger.body".into()).field([""]),
+            Ok(Val::Ref("trigger.body".into()))
+        );
+    }
+
+    #[test]
+    fn fields_of_a_value_built_in_place_are_its_entries() {
+        let party = Val::Map(vec![
+            ("ID".into(), Val::Ref("u.item.id".into())),
+            ("Profile".into(), Val::Ref("u.item.profile".into())),
+        ]);
+        assert_eq!(party.field(["ID"]), Ok(Val::Ref("u.item.id".into())));
+        assert_eq!(
+            party.field(["Profile", "email"]),
+            Ok(Val::Ref("u.item.profile.email".into()))
+        );
+        assert!(party.field(["Login"]).is_err());
+        assert!(Val::Call("text item".into()).field(["a"]).is_err());
     }
 
     #[test]
