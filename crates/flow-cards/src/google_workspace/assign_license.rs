@@ -68,13 +68,7 @@ product `Google-Apps`)."#,
 
 impl Card for Config {
     fn check(&self, _: &mut dyn Checker) -> Type {
-        Type::object([
-            ("userId", Type::Text),
-            ("productId", Type::Text),
-            ("productName", Type::Text),
-            ("skuId", Type::Text),
-            ("skuName", Type::Text),
-        ])
+        super::licensing::assignment()
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {

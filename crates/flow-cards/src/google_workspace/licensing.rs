@@ -6,6 +6,7 @@
 use crate::connector::ConnectorLive;
 use crate::connector::action::{Answer, error_of, segment};
 use flow_card::{CardError, HttpResponse, StepCx};
+use flow_model::Type;
 use serde_json::{Value, json};
 
 /// The License Manager's root when the connection does not set `licensing_url`.
@@ -13,6 +14,17 @@ const LICENSING: &str = "https://licensing.googleapis.com";
 
 /// Pages read at most for one product (1000 assignments a page).
 pub const MAX_PAGES: usize = 1000;
+
+/// One license assignment, as the license cards answer it.
+pub fn assignment() -> Type {
+    Type::object([
+        ("userId", Type::Text),
+        ("productId", Type::Text),
+        ("productName", Type::Text),
+        ("skuId", Type::Text),
+        ("skuName", Type::Text),
+    ])
+}
 
 /// `{licensing_url}/apps/licensing/v1/product/{product}` followed by `rest`: each a literal
 /// part (`users`) or, with a value, `name/value`, the value strictly encoded as one segment

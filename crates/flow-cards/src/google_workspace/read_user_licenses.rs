@@ -76,13 +76,7 @@ the scope is `apps.licensing`. A large account is many pages: name the products 
 
 impl Card for Config {
     fn check(&self, _: &mut dyn Checker) -> Type {
-        Type::list(Type::object([
-            ("userId", Type::Text),
-            ("productId", Type::Text),
-            ("productName", Type::Text),
-            ("skuId", Type::Text),
-            ("skuName", Type::Text),
-        ]))
+        Type::list(super::licensing::assignment())
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
