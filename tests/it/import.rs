@@ -1256,8 +1256,8 @@ fn microsoft_and_google_admin_cards_of_the_public_templates_import_and_run() {
 /// Password's options; HMAC under the `hmac_key` connection; HTTP Get; Okta's search cards by
 /// expression and attribute with their first record read by Okta's names; Slack's Read User by
 /// Email (the lookup by email, its outputs by Okta's names); staged users streamed to a helper
-/// that reads each record by Okta's names (`ID`, `Profile.email`: the API's `id`,
-/// `profile.email`, with no step for the Object Get); an event batch
+/// that reads each record by Okta's names (`ID`, `Profile.email`, `Login`: the API's `id`,
+/// `profile.email`, `profile.login`, with no step for the Object Get); an event batch
 /// whose body reads the event's fields from its own card and stops with Continue If; a
 /// delegated flow. Everything converts and validates; two flows run (dry).
 #[test]
@@ -1265,7 +1265,7 @@ fn shapes_of_the_measured_public_templates_convert() {
     let (dir, project) = imported(
         "measured",
         "templates-measured.folder",
-        "6 of 6 flows converted (31 of 31 cards)",
+        "6 of 6 flows converted (32 of 32 cards)",
         &[
             "flowctl.yaml",
             "flows/scan-expiring.yaml",
@@ -1298,6 +1298,14 @@ fn shapes_of_the_measured_public_templates_convert() {
         r#"{"okta_user_id": "00uadmin", "entity_id": "0oa1"}"#,
     );
     assert_eq!(record["output"]["by"], "00uadmin", "{record}");
+    let staged = dry_run(
+        &dir,
+        &project,
+        "note-staged",
+        r#"{"record": {"id": "00u1", "profile": {"email": "liz@example.com", "login": "liz"}}}"#,
+    );
+    assert_eq!(staged["output"]["login"], "liz", "{staged}");
+    assert_eq!(staged["output"]["email"], "liz@example.com", "{staged}");
     let requests = record.to_string();
     assert!(requests.contains("/api/v1/apps/0oa1"), "{requests}");
 }

@@ -264,9 +264,20 @@ impl<'a> Cx<'a> {
 
 /// A record an Okta card streams (a user, a group, an app user) by the names Okta Workflows
 /// gives its fields (`ID`, `Status`, `Last Login`, `Profile`, and the same under `System
-/// Properties`), each the field of the API's record at `path`. A name not listed is reported
-/// when read.
+/// Properties`), each the field of the API's record at `path`. A user record also has the
+/// profile fields Okta's List Users cards name in their record type (`Login`, `Email`, `First
+/// Name`, `Last Name`, `Second Email`, `Mobile Phone`) and the whole record as `Raw Output`. A
+/// name not listed is reported when read.
 fn okta_record(path: &str) -> Val {
+    // The user record type of Okta's List Users with Filter card, as an export holds it.
+    const PROFILE: &[(&str, &str)] = &[
+        ("Login", "login"),
+        ("Email", "email"),
+        ("First Name", "firstName"),
+        ("Last Name", "lastName"),
+        ("Second Email", "secondEmail"),
+        ("Mobile Phone", "mobilePhone"),
+    ];
     const FIELDS: &[(&str, &str)] = &[
         ("ID", "id"),
         ("Status", "status"),
@@ -286,6 +297,12 @@ fn okta_record(path: &str) -> Val {
         .collect();
     let mut fields = system.clone();
     fields.push(("Profile".into(), Val::Ref(format!("{path}.profile"))));
+    fields.extend(
+        PROFILE
+            .iter()
+            .map(|(okta, api)| (okta.to_string(), Val::Ref(format!("{path}.profile.{api}")))),
+    );
+    fields.push(("Raw Output".into(), Val::Ref(path.to_string())));
     fields.push(("System Properties".into(), Val::Map(system)));
     Val::Map(fields)
 }
