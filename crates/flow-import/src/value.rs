@@ -43,6 +43,16 @@ impl Val {
                 "trigger.json.{}",
                 template_path(segments)
             ))),
+            // An event card's Full Details is the hook's body, `{ data: { events: [..] } }`;
+            // flowctl runs once per event, which is `trigger.event`.
+            Val::Ref(base) if base == "trigger.event" && segments.starts_with(&["data", "events"]) => {
+                match &segments[2..] {
+                    [] => Ok(Val::List(vec![Val::Ref(base.clone())])),
+                    ["0"] => Ok(Val::Ref(base.clone())),
+                    ["0", rest @ ..] => Ok(Val::Ref(format!("{base}.{}", template_path(rest.iter().copied())))),
+                    _ => Err("reads an event of the hook's batch other than the first, which flowctl runs as a run of its own".into()),
+                }
+            }
             Val::Ref(base) => Ok(Val::Ref(format!("{base}.{}", template_path(segments)))),
             Val::Const(c) => {
                 let mut v = c;
@@ -188,6 +198,24 @@ mod tests {
             Val::Const(json!(3)),
         ]);
         assert_eq!(text.to_yaml(), Yaml::str("/groups/{{ g }}3"));
+    }
+
+    #[test]
+    fn the_first_event_of_the_hook_body_is_the_event() {
+        let event = Val::Ref("trigger.event".into());
+        assert_eq!(
+            event.field(["data", "events", "0", "target", "0", "id"]),
+            Ok(Val::Ref("trigger.event.target.0.id".into()))
+        );
+        assert_eq!(
+            event.field(["data", "events"]),
+            Ok(Val::List(vec![event.clone()]))
+        );
+        assert!(event.field(["data", "events", "1", "uuid"]).is_err());
+        assert_eq!(
+            event.field(["uuid"]),
+            Ok(Val::Ref("trigger.event.uuid".into()))
+        );
     }
 
     #[test]
