@@ -1322,7 +1322,7 @@ fn partner_connector_cards_with_random_key_suffixes_import_completely() {
     let (dir, project) = imported(
         "apps-partner",
         "apps-partner.flow",
-        "5 of 5 flows converted (14 of 14 cards)",
+        "5 of 5 flows converted (18 of 18 cards)",
         &[
             "flowctl.yaml",
             "flows/link-accounts-by-email.yaml",
@@ -1353,6 +1353,20 @@ fn partner_connector_cards_with_random_key_suffixes_import_completely() {
         serde_json::json!([{ "provider": "google-oauth2", "user_id": "108091299999329986433" }]),
         "{record}"
     );
+    // Each streamed realm user, read by Okta's names: `Login` (the action's okta_outputs),
+    // `Activated` (its own field, by the same words) and a field under `Raw Output`.
+    let each = dry_run(
+        &dir,
+        &project,
+        "each-realm-user",
+        r#"{"record":{"id":"00u1","activated":"2026-01-02T00:00:00Z","realmId":"guo1","profile":{"login":"liz@example.com"}}}"#,
+    );
+    assert_eq!(each["output"]["login"], "liz@example.com", "{each}");
+    assert_eq!(
+        each["output"]["activated"], "2026-01-02T00:00:00Z",
+        "{each}"
+    );
+    assert_eq!(each["output"]["realm"], "guo1", "{each}");
     let record = dry_run(
         &dir,
         &project,

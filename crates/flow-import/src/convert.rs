@@ -55,8 +55,9 @@ pub struct Catalog {
     /// them): where a Reduce's helper hands back the running value.
     pub returns: HashMap<String, Vec<String>>,
     /// The flowctl names of the helper flows a card streams records to (`Streaming/Flow`) →
-    /// the card's module (`okta`): Okta hands them each record with field names of its own.
-    pub streamed: HashMap<String, String>,
+    /// the card's module (`okta`) and Okta name (`List Employees`): Okta hands them each
+    /// record with field names of its own.
+    pub streamed: HashMap<String, (String, String)>,
     /// Connection uuid → connection name.
     pub connections: HashMap<String, String>,
     /// Table uuid → the table as declared in `flowctl.yaml`, or why it could not be.
@@ -648,7 +649,8 @@ impl<'a> Cx<'a> {
     }
 
     /// Object Get of a written-out path from a value built in place (an event's party, a
-    /// streamed Okta record by Okta's names): the field itself, with no step.
+    /// streamed Okta record by Okta's names) or a streamed connector record: the field itself,
+    /// with no step.
     fn field_in_place(&mut self, m: &Method) -> Result<Option<Val>, String> {
         if m.key != "object:get" {
             return Ok(None);
@@ -665,7 +667,9 @@ impl<'a> Cx<'a> {
         let path = crate::export::text(Some(&path.data));
         let id = object.id.clone();
         match self.input(m, &id, 0)? {
-            Some(v @ Val::Map(_)) if !path.is_empty() => v.field(path.split('.')).map(Some),
+            Some(v @ (Val::Map(_) | Val::Record(..))) if !path.is_empty() => {
+                v.field(path.split('.')).map(Some)
+            }
             _ => Ok(None),
         }
     }

@@ -207,14 +207,23 @@ fn catalog(export: &Export) -> Catalog {
         }
     }
     // Helpers that cards stream records to, wherever the card is (inline flows too).
-    fn streams(flow: &export::FlowData, out: &mut Vec<(String, String)>) {
+    fn streams(flow: &export::FlowData, out: &mut Vec<(String, (String, String))>) {
         for m in &flow.methods {
             let module = m.key.split(':').next().unwrap_or("").to_string();
+            let name = if m.kind_name.trim().is_empty() {
+                m.name.trim().to_string()
+            } else {
+                m.kind_name.trim().to_string()
+            };
             out.extend(
                 m.inputs
                     .iter()
                     .filter(|f| f.group.as_deref() == Some("Streaming") && f.key == "Flow")
-                    .filter_map(|f| f.data.as_str().map(|u| (u.to_string(), module.clone()))),
+                    .filter_map(|f| {
+                        f.data
+                            .as_str()
+                            .map(|u| (u.to_string(), (module.clone(), name.clone())))
+                    }),
             );
             for inner in [m.inline.as_deref()].into_iter().flatten() {
                 streams(inner, out);

@@ -1,7 +1,7 @@
 //! Values on their way from Okta wires and constants into flowctl inputs: constants, template
 //! references (`user.id`), lists and mappings of them, and text with references inside.
 
-use crate::names::template_path;
+use crate::names::{template_path, words};
 use crate::yaml::Yaml;
 use serde_json::Value;
 
@@ -27,6 +27,12 @@ pub enum Val {
     /// A template path whose fields are not known (a connector card's output, whose Okta
     /// field names are not its flowctl ones): reading a field of it is an error, the reason.
     Sealed(String, String),
+    /// A template path to a record whose fields a connector action declares: each name a
+    /// field is read by → its dotted path in the record. The names are the fields' flowctl
+    /// names (`first_name`) and the Okta names the action lists (`okta_outputs`); Okta reads
+    /// them by names of its own (`First Name`), found by the same words, and `Raw Output` is
+    /// the whole record. A name with no such field is an error.
+    Record(String, Vec<(String, String)>),
 }
 
 impl Val {
@@ -81,6 +87,25 @@ impl Val {
                 "reads field `{}` of a value converted in place",
                 segments.join(".")
             )),
+            Val::Record(base, fields) => {
+                if segments[0] == "Raw Output" {
+                    return Val::Ref(base.clone()).field(segments[1..].iter().copied());
+                }
+                let wanted = words(segments[0]);
+                let Some((_, path)) = fields
+                    .iter()
+                    .find(|(name, _)| name.as_str() == segments[0] || words(name) == wanted)
+                else {
+                    let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+                    return Err(format!(
+                        "reads field `{}` of a record streamed to this helper, whose fields are {}",
+                        segments.join("."),
+                        names.join(", ")
+                    ));
+                };
+                Val::Ref(format!("{base}.{}", template_path(path.split('.'))))
+                    .field(segments[1..].iter().copied())
+            }
             Val::Sealed(_, why) => Err(format!(
                 "reads field `{}` of an output {why}",
                 segments.join(".")
@@ -102,7 +127,9 @@ impl Val {
     pub fn to_yaml(&self) -> Yaml {
         match self {
             Val::Const(c) => const_yaml(c),
-            Val::Ref(p) | Val::Sealed(p, _) => Yaml::Str(format!("{{{{ {p} }}}}")),
+            Val::Ref(p) | Val::Sealed(p, _) | Val::Record(p, _) => {
+                Yaml::Str(format!("{{{{ {p} }}}}"))
+            }
             Val::Call(c) => Yaml::Str(format!("{{{{ {c} }}}}")),
             Val::FirstOf(paths) => Yaml::Str(format!("{{{{ {} }}}}", first_of(paths))),
             Val::List(items) => Yaml::Seq(items.iter().map(Val::to_yaml).collect()),
@@ -119,7 +146,7 @@ impl Val {
     /// The value as an operand of a template helper (`eq a b`): a path or a literal.
     pub fn operand(&self) -> Result<String, String> {
         match self {
-            Val::Ref(p) | Val::Sealed(p, _) => Ok(p.clone()),
+            Val::Ref(p) | Val::Sealed(p, _) | Val::Record(p, _) => Ok(p.clone()),
             Val::FirstOf(paths) => Ok(format!("({})", first_of(paths))),
             Val::Call(c) => Ok(format!("({c})")),
             Val::Const(Value::String(s)) => Ok(format!(
@@ -148,7 +175,7 @@ fn part_text(v: &Val) -> String {
         Val::Const(Value::String(s)) => escape_template(s),
         Val::Const(Value::Null) => String::new(),
         Val::Const(c) => escape_template(&c.to_string()),
-        Val::Ref(p) | Val::Sealed(p, _) => format!("{{{{ {p} }}}}"),
+        Val::Ref(p) | Val::Sealed(p, _) | Val::Record(p, _) => format!("{{{{ {p} }}}}"),
         Val::FirstOf(paths) => format!("{{{{ {} }}}}", first_of(paths)),
         Val::Call(c) => format!("{{{{ {c} }}}}"),
         Val::Text(parts) => parts.iter().map(part_text).collect(),
@@ -198,6 +225,31 @@ mod tests {
             Val::Const(json!(3)),
         ]);
         assert_eq!(text.to_yaml(), Yaml::str("/groups/{{ g }}3"));
+    }
+
+    #[test]
+    fn a_streamed_record_is_read_by_okta_names_of_its_declared_fields() {
+        let record = Val::Record(
+            "inputs.record".into(),
+            vec![
+                ("first_name".into(), "first_name".into()),
+                ("Login".into(), "profile.login".into()),
+            ],
+        );
+        assert_eq!(
+            record.field(["First Name"]),
+            Ok(Val::Ref("inputs.record.first_name".into()))
+        );
+        assert_eq!(
+            record.field(["Login"]),
+            Ok(Val::Ref("inputs.record.profile.login".into()))
+        );
+        assert_eq!(
+            record.field(["Raw Output", "id"]),
+            Ok(Val::Ref("inputs.record.id".into()))
+        );
+        let e = record.field(["Manager"]).unwrap_err();
+        assert!(e.contains("whose fields are first_name, Login"), "{e}");
     }
 
     #[test]

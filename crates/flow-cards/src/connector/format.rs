@@ -458,7 +458,9 @@ pub struct ActionDef {
     pub okta: Vec<String>,
     /// Where the outputs of those Okta cards are in this action's output, for `flowctl import`
     /// where its own rules find no field: the Okta output (`Group/key` or `key`, as the export
-    /// names it) → a dotted path of declared fields (`{ "Incident/System ID": sys_id }`).
+    /// names it) → a dotted path of declared fields (`{ "Incident/System ID": sys_id }`). For a
+    /// list action, the path is in each record: where a record Okta streams to a helper, or
+    /// the first of them, has the field of that name.
     #[serde(default)]
     pub okta_outputs: IndexMap<String, String>,
     /// Examples: inputs, the request they make, an answer and the output it gives. Each runs

@@ -473,7 +473,7 @@ impl Check<'_> {
             None => (Type::Any, "the answer's body".into()),
         };
         for (okta, path) in &a.okta_outputs {
-            if let Err(why) = okta_output_path(&output, paging.is_some(), path) {
+            if let Err(why) = okta_output_path(&output, path) {
                 self.error(
                     self.span_of(&["actions", name, "okta_outputs", okta]),
                     format!("action `{name}`: okta_outputs `{okta}`: {why}"),
@@ -543,14 +543,9 @@ impl Check<'_> {
 }
 
 /// Checks an `okta_outputs` path: dotted names of fields the output type declares (a type
-/// with unknown fields takes any path); a list action's output is a list, which has none.
-fn okta_output_path(output: &Type, paged: bool, path: &str) -> Result<(), String> {
-    if paged {
-        return Err(
-            "a list action's output is a list of records, whose fields Okta's outputs cannot name"
-                .into(),
-        );
-    }
+/// with unknown fields takes any path); for a list action, `output` is the type of each record,
+/// whose fields Okta's record outputs name.
+fn okta_output_path(output: &Type, path: &str) -> Result<(), String> {
     let mut t = output.clone();
     for seg in path.split('.') {
         if seg.is_empty() {

@@ -786,12 +786,18 @@ fn okta_outputs_name_declared_fields() {
         assert!(e.contains(want), "{path}: {e}");
         assert!(e.contains("okta_outputs `Issue/Issue Key`"), "{e}");
     }
-    let bad = TOY.replace(
+    // A list action's `okta_outputs` name fields of each record.
+    let named = TOY.replace(
         "    items: \"{{ body.data }}\"\n",
         "    items: \"{{ body.data }}\"\n    okta_outputs: { Count: n }\n",
     );
-    let e = flow_cards::connector::registry_with(&[("connectors/toy7.yaml", bad.as_str())])
+    let r =
+        flow_cards::connector::registry_with(&[("connectors/toy7.yaml", named.as_str())]).unwrap();
+    let doc = flow_cards::connector::action_doc(&r, "toy.list_items").unwrap();
+    assert_eq!(doc.okta_outputs, [("Count".to_string(), "n".to_string())]);
+    let bad = named.replace("{ Count: n }", "{ Count: m }");
+    let e = flow_cards::connector::registry_with(&[("connectors/toy8.yaml", bad.as_str())])
         .unwrap_err()
         .to_string();
-    assert!(e.contains("a list action's output is a list"), "{e}");
+    assert!(e.contains("declares no field `m` (it has n)"), "{e}");
 }

@@ -629,6 +629,7 @@ impl<'a> Cx<'a> {
             let base = Val::Ref(format!("{id}.0"));
             let record = KindInfo {
                 output_fields: info.record_fields.clone(),
+                okta_outputs: info.okta_outputs.clone(),
                 ..KindInfo::default()
             };
             for o in &m.outputs {

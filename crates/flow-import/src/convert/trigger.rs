@@ -159,13 +159,18 @@ impl<'a> Cx<'a> {
                     inputs.push((name.clone(), Yaml::str(field_type(&o.ty, o.collection)?)));
                     if record.as_deref() == Some(key) {
                         let path = format!("inputs.{name}");
-                        Ok(match streamed_by.as_deref() {
+                        Ok(match streamed_by.as_ref() {
                             // An Okta record (a user, a group, an app user) by Okta's names.
-                            Some("okta") => okta_record(&path),
-                            _ => Val::Sealed(
-                                path,
-                                "streamed to this helper, whose fields Okta names its own way (`ID`, `Profile`), not as the API answers them".into(),
-                            ),
+                            Some((module, _)) if module == "okta" => okta_record(&path),
+                            // Another connector's list action declares its records' fields.
+                            Some((module, card)) => match self.record_fields(module, card) {
+                                Some(fields) => Val::Record(path, fields),
+                                None => Val::Sealed(
+                                    path,
+                                    "streamed to this helper, whose fields Okta names its own way (`ID`, `Profile`), not as the API answers them".into(),
+                                ),
+                            },
+                            None => Val::Ref(path),
                         })
                     } else {
                         Ok(Val::Ref(format!("inputs.{name}")))
@@ -185,6 +190,19 @@ impl<'a> Cx<'a> {
         let mut text = String::from("  helper:\n");
         yaml::entry(&mut text, 4, "inputs", &Yaml::Map(inputs));
         Ok(text)
+    }
+
+    /// The fields a connector list action declares for each record, by name → path (its
+    /// own names, then the Okta names its `okta_outputs` place in the record), for the Okta
+    /// card `card` of connector `module` that streams records to a helper.
+    fn record_fields(&self, module: &str, card: &str) -> Option<Vec<(String, String)>> {
+        let kinds = self.catalog.kinds.as_ref()?;
+        let info = kinds.get(kinds.connector_kind(module, card)?)?;
+        if info.record_fields.is_empty() {
+            return None;
+        }
+        let own = info.record_fields.iter().map(|f| (f.clone(), f.clone()));
+        Some(own.chain(info.okta_outputs.iter().cloned()).collect())
     }
 
     /// Delegated Flow → `trigger: helper`: Okta runs it when an admin starts it from the Admin
