@@ -2,6 +2,7 @@
 //! any call on the connection's base URL, authenticated by it. The path must start with `/`,
 //! may not have `.`/`..` segments (however encoded), must stay under `api_request.path_prefixes`
 //! when the connector sets them, and the URL as sent must stay on the connection's origin.
+//! Extra `headers` may not replace the connection's credential or the request's framing.
 
 use super::action::{Answer, AnyConn, CallScope, encode_pairs, error_of, failed};
 use super::live::ConnectorLive;
@@ -29,6 +30,7 @@ pub struct ApiCard {
     method: Option<Expr<Text>>,
     path: Expr<Text>,
     query: Option<Expr<Object>>,
+    headers: Option<Expr<Object>>,
     body: Option<Expr<AnyValue>>,
 }
 
@@ -58,6 +60,7 @@ pub fn schema() -> Value {
             "method": { "type": "string", "description": "GET (default), POST, PUT, PATCH or DELETE" },
             "path": { "type": "string", "description": "the path after the base URL, e.g. /rest/api/3/myself" },
             "query": { "description": "query parameters (encoded for you)" },
+            "headers": { "description": "extra request headers, name → text (not authorization, cookie, host or the body's framing)" },
             "body": { "description": "a JSON body" }
         }
     })
@@ -74,19 +77,22 @@ fn build(cx: &mut flow_card::BuildCx<'_>) -> Option<Box<dyn Card>> {
     };
     let with = cx.with_node().clone();
     let mut conn = None;
-    let (mut method, mut path, mut query, mut body) = (None, None, None, None);
+    let (mut method, mut path, mut query, mut headers, mut body) = (None, None, None, None, None);
     for (k, v) in with.as_map().unwrap_or_default() {
         match flow_model::node::key_text(k).as_str() {
             "connection" => conn = cx.conn_of(v, connector.def.connector.as_str()),
             "method" => method = Some(Expr::from_id(cx.expr_of(v, "method", Type::Text))),
             "path" => path = Some(Expr::from_id(cx.expr_of(v, "path", Type::Text))),
             "query" => query = Some(Expr::from_id(cx.expr_of(v, "query", Type::Object(None)))),
+            "headers" => {
+                headers = Some(Expr::from_id(cx.expr_of(v, "headers", Type::Object(None))))
+            }
             "body" => body = Some(Expr::from_id(cx.expr_of(v, "body", Type::Any))),
             other => cx.report(
                 flow_model::Code::UnknownKey,
                 Some(k.span),
                 format!(
-                    "step `{}`: unknown key `{other}` (allowed keys: connection, method, path, query, body)",
+                    "step `{}`: unknown key `{other}` (allowed keys: connection, method, path, query, headers, body)",
                     cx.step_id()
                 ),
             ),
@@ -107,6 +113,7 @@ fn build(cx: &mut flow_card::BuildCx<'_>) -> Option<Box<dyn Card>> {
         method,
         path: path?,
         query,
+        headers,
         body,
     }))
 }
@@ -130,6 +137,63 @@ pub fn check_path(path: &str, prefixes: &[String]) -> Result<(), CardError> {
         return refuse("must not have `.` or `..` segments (also written %2e)".into());
     }
     Ok(())
+}
+
+/// Headers a flow may not set on a connection's request: the credential and cookies belong to
+/// the connection, the framing to the HTTP client.
+const RESERVED_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+];
+
+/// The extra headers of a request, checked: names are HTTP tokens and not reserved, values
+/// are text (numbers and booleans as written) without line breaks; null values are left out.
+pub fn extra_headers(given: &Value) -> Result<Vec<(String, String)>, CardError> {
+    let Value::Object(map) = given else {
+        return Err(CardError::input(
+            "`headers` must be an object of name → text",
+        ));
+    };
+    let mut out = Vec::new();
+    for (name, v) in map {
+        let token = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !token {
+            return Err(CardError::input(format!(
+                "`headers`: `{name}` is not a header name"
+            )));
+        }
+        let lower = name.to_ascii_lowercase();
+        if RESERVED_HEADERS.contains(&lower.as_str()) {
+            return Err(CardError::input(format!(
+                "`headers`: `{name}` is set by the connection, not by a flow"
+            )));
+        }
+        let text = match v {
+            Value::Null => continue,
+            Value::String(t) => t.clone(),
+            Value::Number(_) | Value::Bool(_) => v.to_string(),
+            _ => {
+                return Err(CardError::input(format!(
+                    "`headers`: the value of `{name}` must be text"
+                )));
+            }
+        };
+        if text.contains(['\r', '\n', '\0']) {
+            return Err(CardError::input(format!(
+                "`headers`: the value of `{name}` has a line break"
+            )));
+        }
+        out.push((lower, text));
+    }
+    Ok(out)
 }
 
 /// The URL as it will be sent, checked to stay on the base URL's origin and under its path.
@@ -197,12 +261,21 @@ impl Card for ApiCard {
                 }
             }
             let url = confined_url(&conn.base, &path)?;
+            let extra = match &self.headers {
+                Some(h) => extra_headers(cx.value(h)?.as_ref())?,
+                None => Vec::new(),
+            };
             let mut req = conn.request(&method, url, cx.attempt);
             if let Some(b) = &self.body {
                 let v = cx.value(b)?;
                 if !v.is_null() {
                     req = req.json(&v);
                 }
+            }
+            // A flow's header replaces the connector's (and the body's content type).
+            for (name, value) in extra {
+                req.headers.retain(|(k, _)| *k != name);
+                req = req.header(&name, value);
             }
             let resp = conn
                 .send(cx, req, |_| HttpResponse::json(200, &json!({})))

@@ -311,7 +311,7 @@ pub fn action_doc(registry: &Registry, kind: &str) -> Option<ActionDoc> {
         connector: c.def.connector.clone(),
         title: c.def.title.clone(),
         description: format!(
-            "Any other call of the {} API, authenticated by the connection (Custom API Action): `method` (GET by default), `path` (after the base URL{}), `query`, `body`. Output: `{{ status, headers, body }}`; `body` is the parsed JSON, text, or `null` when empty. See [connector-format.md](connector-format.md#connectorapi_request).",
+            "Any other call of the {} API, authenticated by the connection (Custom API Action): `method` (GET by default), `path` (after the base URL{}), `query`, `headers` (extra request headers; not the credential, cookies or framing), `body`. Output: `{{ status, headers, body }}`; `body` is the parsed JSON, text, or `null` when empty. See [connector-format.md](connector-format.md#connectorapi_request).",
             c.def.title,
             c.def
                 .api_request

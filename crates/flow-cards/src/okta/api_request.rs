@@ -32,6 +32,10 @@ pub struct Config {
     /// Query parameters (encoded for you).
     #[serde(default)]
     query: Option<Expr<Object>>,
+    /// Extra request headers, name → text (not `authorization`, `cookie`, `host` or the
+    /// body's framing, which are the connection's and the client's).
+    #[serde(default)]
+    headers: Option<Expr<Object>>,
     /// A JSON body.
     #[serde(default)]
     body: Option<Expr<AnyValue>>,
@@ -54,7 +58,9 @@ pub static SPEC: CardSpec = CardSpec {
 pub static DOC: CardDoc = CardDoc {
     description: r#"Any other Okta Management API call, authenticated by the connection. `path` starts with `/api/`
 (or `/oauth2/`), e.g. `/api/v1/groups/{{ group.id }}/users`, with no `..`; template values in
-it are inserted as they are, not encoded; `query` values are encoded. Output:
+it are inserted as they are, not encoded; `query` values are encoded; `headers` adds request
+headers (a flow's replaces the connection's of that name; the credential, cookies and framing
+cannot be set). Output:
 `{ status, headers, body }`; `body` is the parsed JSON, text, or `null` when empty.
 
 It takes `connection:`, the name of an `okta` connection (`E0214` when it does not exist,
@@ -116,12 +122,20 @@ impl Card for Config {
             // The URL is checked as it is sent: parsed (dot segments resolved) and still on
             // the org, under /api/ or /oauth2/. The record shows this URL.
             let url = client::org_url(&conn, &path)?;
+            let extra = match &self.headers {
+                Some(h) => crate::connector::api::extra_headers(cx.value(h)?.as_ref())?,
+                None => Vec::new(),
+            };
             let mut req = client::request_to(&conn, &method, url, cx.attempt);
             if let Some(b) = &self.body {
                 let v = cx.value(b)?;
                 if !v.is_null() {
                     req = req.json(&v);
                 }
+            }
+            for (name, value) in extra {
+                req.headers.retain(|(k, _)| *k != name);
+                req = req.header(&name, value);
             }
             let resp =
                 client::send(cx, &conn, req, |_| HttpResponse::json(200, &json!({}))).await?;

@@ -676,6 +676,65 @@ async fn api_request_refuses_dot_segments_however_encoded() {
     );
 }
 
+/// A Custom API Action's extra headers are sent (replacing the connector's of that name); the
+/// credential, cookies and framing are the connection's, and a value with a line break is
+/// refused before anything is sent.
+#[tokio::test]
+async fn api_request_sends_extra_headers_but_not_the_connections_own() {
+    let f = fakes().await;
+    let id = f.okta.add_user("x@example.com", UserStatus::Active);
+    let steps = "  - { id: q, card: okta.api_request, with: { connection: okta, path: \"/api/v1/users/{{ inputs.v.id }}\", headers: \"{{ inputs.v.h }}\" } }\n";
+    let given = json!({ "id": id, "h": { "X-Trace": "t-1", "Accept": "application/json; okta-version=1.0.0", "X-Skip": null, "X-N": 3 } });
+    let r = run(&f, steps, given).await;
+    assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
+    let req = &f.okta.requests()[0];
+    assert_eq!(req.header("x-trace"), Some("t-1"));
+    assert_eq!(req.header("x-n"), Some("3"));
+    assert_eq!(req.header("x-skip"), None);
+    assert_eq!(
+        req.header("accept"),
+        Some("application/json; okta-version=1.0.0")
+    );
+    assert!(
+        req.header("authorization")
+            .is_some_and(|a| a.starts_with("SSWS "))
+    );
+    for (h, why) in [
+        (
+            json!({ "Authorization": "SSWS stolen" }),
+            "`headers`: `Authorization` is set by the connection, not by a flow",
+        ),
+        (
+            json!({ "Cookie": "sid=1" }),
+            "`headers`: `Cookie` is set by the connection, not by a flow",
+        ),
+        (
+            json!({ "X-A": "a\r\nX-B: b" }),
+            "`headers`: the value of `X-A` has a line break",
+        ),
+        (
+            json!({ "X A": "a" }),
+            "`headers`: `X A` is not a header name",
+        ),
+        (
+            json!({ "X-A": { "b": 1 } }),
+            "`headers`: the value of `X-A` must be text",
+        ),
+        (json!(["X-A"]), "`headers` must be an object of name → text"),
+    ] {
+        let r = run(&f, steps, json!({ "id": id, "h": h })).await;
+        let s = step(&r, "q");
+        assert_eq!(error_of(s), ("input".to_string(), why.to_string()), "{h}");
+        assert!(s.http.is_empty(), "{h}");
+    }
+    assert_eq!(
+        f.okta.requests().len(),
+        1,
+        "no refused request reached the fake"
+    );
+    assert_no_secret(&r, &f);
+}
+
 #[tokio::test]
 async fn json_parse_reads_what_the_front_door_accepts() {
     let f = fakes().await;

@@ -224,9 +224,15 @@ async fn api_request_fails_on_ok_false() {
         (e["kind"].as_str(), e["code"].as_str()),
         (Some("remote"), Some("unknown_method"))
     );
-    let r = run(&slack, "  - { id: a, card: slack.api_request, with: { connection: slack, path: /users.info, query: { user: U0BOB } } }\n").await;
+    let r = run(&slack, "  - { id: a, card: slack.api_request, with: { connection: slack, path: /users.info, query: { user: U0BOB }, headers: { X-Trace: t-1 } } }\n").await;
     assert_eq!(r.status, RunStatus::Succeeded, "{:?}", r.error);
     assert_eq!(out(&r, "a")["body"]["user"]["name"], "bob");
+    // The connection's credential is not a flow's to set.
+    let r = run(&slack, "  - { id: a, card: slack.api_request, with: { connection: slack, path: /users.info, headers: { authorization: Bearer x } } }\n").await;
+    assert_eq!(
+        error(&r, "a")["message"].as_str(),
+        Some("`headers`: `authorization` is set by the connection, not by a flow")
+    );
 }
 
 /// A message's life on the fake Slack: posted (Rust), updated (Rust, on the connector's

@@ -771,7 +771,7 @@ mod tests {
         k.add(
             "okta.api_request",
             kind(
-                &["connection", "method", "path", "query", "body"],
+                &["connection", "method", "path", "query", "headers", "body"],
                 &["path"],
             ),
             &["Okta - Custom API Action"],

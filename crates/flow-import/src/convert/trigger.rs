@@ -298,6 +298,8 @@ fn okta_record(path: &str) -> Val {
     ];
     const FIELDS: &[(&str, &str)] = &[
         ("ID", "id"),
+        // An app user's (List Users Assigned to Application) id is its user's.
+        ("User ID", "id"),
         ("Status", "status"),
         ("Created", "created"),
         ("Activated", "activated"),
