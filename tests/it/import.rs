@@ -1670,3 +1670,72 @@ fn run_another_flow_error_handling_calls_the_helper_and_fails() {
     );
     assert_eq!(status("return"), Some("skipped".into()));
 }
+
+/// The body a dry run's step would have sent, parsed (its first request).
+fn sent_body(record: &serde_json::Value, step: &str) -> serde_json::Value {
+    let body = record["steps"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == step))
+        .and_then(|s| s["http"][0]["body"].as_str())
+        .unwrap_or_else(|| panic!("no request of `{step}`: {record}"));
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{step}: {e}: {body}"))
+}
+
+/// Opsgenie's Build Participant Object and Build Time Restriction Object make no request:
+/// their objects are built where they are read (the rotation's participants, the restrictions
+/// of the rotation cards), wired values as templates, and reading a field of one is that
+/// field.
+#[test]
+fn opsgenie_objects_are_built_in_place_and_sent_by_the_rotation_cards() {
+    let (dir, project) = imported(
+        "opsgenie-objects",
+        "opsgenie-objects.flow",
+        "1 of 1 flows converted (12 of 12 cards)",
+        &["flowctl.yaml", "flows/weekday-rotation.yaml"],
+    );
+    let text = std::fs::read_to_string(project.join("flows/weekday-rotation.yaml")).unwrap();
+    assert!(
+        !text.contains("build_participant_object") && !text.contains("build_time_restriction"),
+        "the built objects have no step: {text}"
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "weekday-rotation",
+        r#"{"schedule": "Platform on call", "username": "liz@example.com", "start_hour": 9}"#,
+    );
+    assert_eq!(
+        sent_body(&record, "create_schedule_rotation")["participants"],
+        serde_json::json!([
+            {"type": "user", "username": "liz@example.com"},
+            {"type": "team", "name": "Platform"}
+        ]),
+        "{record}"
+    );
+    assert_eq!(
+        sent_body(&record, "update_schedule_rotation")["timeRestriction"],
+        serde_json::json!({
+            "type": "weekday-and-time-of-day",
+            "restrictions": [{"startDay": "monday", "startHour": 9, "startMin": 0,
+                              "endDay": "monday", "endHour": 17, "endMin": 30}]
+        }),
+        "{record}"
+    );
+    assert_eq!(
+        sent_body(&record, "update_schedule_rotation_2")["timeRestriction"],
+        serde_json::json!({
+            "type": "time-of-day",
+            "restriction": {"startHour": 8, "startMin": 0, "endHour": 16, "endMin": 0}
+        }),
+        "{record}"
+    );
+    assert_eq!(
+        record["output"],
+        serde_json::json!({
+            "on_call": "liz@example.com",
+            "team": {"type": "team", "name": "Platform"},
+            "result": "Updated"
+        }),
+        "{record}"
+    );
+}

@@ -14,6 +14,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 mod blocks;
 mod branches;
+mod built;
 mod connector;
 mod event;
 mod leave;

@@ -152,6 +152,12 @@ pub enum Special {
     /// Delegated Flow (run by an admin from the Okta Admin Console, or by Identity Security
     /// Posture Management) → `trigger: helper` with its inputs.
     Delegated,
+    /// Opsgenie's Build Participant Object → the participant object, built where it is read
+    /// (it makes no request).
+    OpsgenieParticipant,
+    /// Opsgenie's Build Time Restriction Object → the restriction object, built where it is
+    /// read (it makes no request).
+    OpsgenieTimeRestriction,
 }
 
 impl Special {
@@ -196,7 +202,9 @@ impl Special {
             | Special::IfElse
             | Special::IfElseIf
             | Special::Join
-            | Special::TryCatch => &[],
+            | Special::TryCatch
+            | Special::OpsgenieParticipant
+            | Special::OpsgenieTimeRestriction => &[],
         }
     }
 }
@@ -1375,6 +1383,20 @@ pub static TABLE: &[Entry] = &[
     http_method!("httpfunctions:put", "HTTP Put", "PUT"),
     http_method!("httpfunctions:patch", "HTTP Patch", "PATCH"),
     http_method!("httpfunctions:delete", "HTTP Delete", "DELETE"),
+    // Opsgenie connector: cards that build an object the rotation cards take, with no request
+    // (seen in a public template: `parameters/participantType`, `Participant/identifierType`
+    // and `identifier` → `Result/Participant`; `parameters/restrictionType` and the
+    // `Restriction` fields → `Result/Time Restriction`).
+    special(
+        "opsgenie:buildParticipantObject",
+        "Opsgenie Build Participant Object",
+        Special::OpsgenieParticipant,
+    ),
+    special(
+        "opsgenie:buildTimeRestrictionsObject",
+        "Opsgenie Build Time Restriction Object",
+        Special::OpsgenieTimeRestriction,
+    ),
     // Tables.
     special(
         "stash:searchRows2",

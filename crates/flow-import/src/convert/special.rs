@@ -374,6 +374,10 @@ impl<'a> Cx<'a> {
                 Err("a second event card in one flow".into())
             }
             Special::Comment | Special::Noop | Special::Expand | Special::GetMultiple => Ok(None),
+            Special::OpsgenieParticipant | Special::OpsgenieTimeRestriction => {
+                self.built(m, s)?;
+                Ok(None)
+            }
         }
     }
 
