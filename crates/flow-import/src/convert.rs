@@ -18,6 +18,7 @@ mod built;
 mod connector;
 mod event;
 mod leave;
+mod licenses;
 mod order;
 mod special;
 mod tables;

@@ -158,6 +158,9 @@ pub enum Special {
     /// Opsgenie's Build Time Restriction Object → the restriction object, built where it is
     /// read (it makes no request).
     OpsgenieTimeRestriction,
+    /// Google Workspace Admin's Assign License to User / Unassign License from User → this
+    /// `google_workspace.*` card, for the one license of the card's list.
+    GoogleLicense(&'static str),
 }
 
 impl Special {
@@ -193,6 +196,11 @@ impl Special {
             Special::Wait => &["flow.wait"],
             Special::Repeat => &["flow.repeat"],
             Special::Hmac => &["crypto.hmac"],
+            Special::GoogleLicense(card) => match card {
+                "google_workspace.assign_license" => &["google_workspace.assign_license"],
+                "google_workspace.remove_license" => &["google_workspace.remove_license"],
+                _ => &[],
+            },
             Special::ApiEndpoint
             | Special::Callable
             | Special::Delegated
@@ -1396,6 +1404,18 @@ pub static TABLE: &[Entry] = &[
         "opsgenie:buildTimeRestrictionsObject",
         "Opsgenie Build Time Restriction Object",
         Special::OpsgenieTimeRestriction,
+    ),
+    // Google Workspace Admin connector: the license cards take a list of licenses, flowctl's
+    // one (seen in the public templates: `Product/licenses`, `User/id`).
+    special(
+        "googledirectory:assignALicenseToUser",
+        "Google Workspace Admin Assign License to User",
+        Special::GoogleLicense("google_workspace.assign_license"),
+    ),
+    special(
+        "googledirectory:unassignLicenseFromUser",
+        "Google Workspace Admin Unassign License from User",
+        Special::GoogleLicense("google_workspace.remove_license"),
     ),
     // Tables.
     special(

@@ -32,7 +32,12 @@ const DAYS: &[&str] = &[
 
 /// The fields of a "Day and Time" restriction, in Opsgenie's order.
 const DAY_AND_TIME: &[&str] = &[
-    "startDay", "startHour", "startMin", "endDay", "endHour", "endMin",
+    "startDay",
+    "startHour",
+    "startMin",
+    "endDay",
+    "endHour",
+    "endMin",
 ];
 
 /// The fields of a "Time Only" restriction.
@@ -260,7 +265,10 @@ mod tests {
             ("endHour", json!(-1)),
             ("endMin", json!("half")),
         ] {
-            assert!(restriction_value(name, Val::Const(v.clone())).is_err(), "{name} {v}");
+            assert!(
+                restriction_value(name, Val::Const(v.clone())).is_err(),
+                "{name} {v}"
+            );
         }
     }
 }
