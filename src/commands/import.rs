@@ -125,6 +125,17 @@ fn described_fields(output: &str) -> Vec<String> {
     }
 }
 
+/// Whether a Rust card's output description is one number, text, boolean or date
+/// (`number (the status)`), not an object or a list.
+fn described_scalar(output: &str) -> bool {
+    let first = output
+        .trim()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default();
+    matches!(first, "number" | "text" | "boolean" | "date") && !output.contains(" or ")
+}
+
 /// The registry's card kinds with their inputs and the Okta card names each documents, for
 /// the importer: connector cards map to them by name, and a card the registry lacks is
 /// reported rather than written.
@@ -148,20 +159,32 @@ fn kinds() -> flow_import::Kinds {
             okta.insert(spec.kind, doc.okta);
             outputs.insert(
                 spec.kind,
-                (doc.output_fields, doc.record_fields, doc.okta_outputs),
+                (
+                    doc.output_fields,
+                    doc.record_fields,
+                    doc.okta_outputs,
+                    doc.scalar_output,
+                ),
             );
         }
     }
     let mut kinds = flow_import::Kinds::new();
     for (spec, schema) in registry.cards().iter().zip(&schemas) {
         let inputs = crate::commands::cards::inputs(spec, schema, &defs);
-        let (output_fields, record_fields, okta_outputs) = outputs
-            .remove(spec.kind)
-            .unwrap_or_else(|| (described_fields(spec.output), Vec::new(), Vec::new()));
+        let (output_fields, record_fields, okta_outputs, scalar_output) =
+            outputs.remove(spec.kind).unwrap_or_else(|| {
+                (
+                    described_fields(spec.output),
+                    Vec::new(),
+                    Vec::new(),
+                    described_scalar(spec.output),
+                )
+            });
         let info = flow_import::KindInfo {
             output_fields,
             record_fields,
             okta_outputs,
+            scalar_output,
             connection: inputs.iter().any(|i| i.name == "connection"),
             required: inputs
                 .iter()
@@ -213,7 +236,7 @@ fn kinds() -> flow_import::Kinds {
 
 #[cfg(test)]
 mod tests {
-    use super::described_fields;
+    use super::{described_fields, described_scalar};
 
     #[test]
     fn a_flat_output_description_names_its_fields() {
@@ -224,5 +247,17 @@ mod tests {
         assert!(described_fields("{ succeeded, errors: [{ index }] }").is_empty());
         assert!(described_fields("list of { row_number, Columns }").is_empty());
         assert!(described_fields("the response").is_empty());
+    }
+
+    #[test]
+    fn a_number_or_text_output_description_is_one_value() {
+        assert!(described_scalar("number (the status)"));
+        assert!(described_scalar("text"));
+        assert!(!described_scalar(
+            "date (ISO 8601, UTC), or text with format"
+        ));
+        assert!(!described_scalar("{ userId, productId }"));
+        assert!(!described_scalar("list<{ userId }>"));
+        assert!(!described_scalar("numbers of things"));
     }
 }

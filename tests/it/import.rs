@@ -1684,3 +1684,168 @@ fn run_another_flow_error_handling_calls_the_helper_and_fails() {
     );
     assert_eq!(status("return"), Some("skipped".into()));
 }
+
+/// The body a dry run's step would have sent, parsed (its first request).
+fn sent_body(record: &serde_json::Value, step: &str) -> serde_json::Value {
+    let body = record["steps"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == step))
+        .and_then(|s| s["http"][0]["body"].as_str())
+        .unwrap_or_else(|| panic!("no request of `{step}`: {record}"));
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{step}: {e}: {body}"))
+}
+
+/// Opsgenie's Build Participant Object and Build Time Restriction Object make no request:
+/// their objects are built where they are read (the rotation's participants, the restrictions
+/// of the rotation cards), wired values as templates, and reading a field of one is that
+/// field.
+#[test]
+fn opsgenie_objects_are_built_in_place_and_sent_by_the_rotation_cards() {
+    let (dir, project) = imported(
+        "opsgenie-objects",
+        "opsgenie-objects.flow",
+        "1 of 1 flows converted (12 of 12 cards)",
+        &["flowctl.yaml", "flows/weekday-rotation.yaml"],
+    );
+    let text = std::fs::read_to_string(project.join("flows/weekday-rotation.yaml")).unwrap();
+    assert!(
+        !text.contains("build_participant_object") && !text.contains("build_time_restriction"),
+        "the built objects have no step: {text}"
+    );
+    let record = dry_run(
+        &dir,
+        &project,
+        "weekday-rotation",
+        r#"{"schedule": "Platform on call", "username": "liz@example.com", "start_hour": 9}"#,
+    );
+    assert_eq!(
+        sent_body(&record, "create_schedule_rotation")["participants"],
+        serde_json::json!([
+            {"type": "user", "username": "liz@example.com"},
+            {"type": "team", "name": "Platform"}
+        ]),
+        "{record}"
+    );
+    assert_eq!(
+        sent_body(&record, "update_schedule_rotation")["timeRestriction"],
+        serde_json::json!({
+            "type": "weekday-and-time-of-day",
+            "restrictions": [{"startDay": "monday", "startHour": 9, "startMin": 0,
+                              "endDay": "monday", "endHour": 17, "endMin": 30}]
+        }),
+        "{record}"
+    );
+    assert_eq!(
+        sent_body(&record, "update_schedule_rotation_2")["timeRestriction"],
+        serde_json::json!({
+            "type": "time-of-day",
+            "restriction": {"startHour": 8, "startMin": 0, "endHour": 16, "endMin": 0}
+        }),
+        "{record}"
+    );
+    assert_eq!(
+        record["output"],
+        serde_json::json!({
+            "on_call": "liz@example.com",
+            "team": {"type": "team", "name": "Platform"},
+            "result": "Updated"
+        }),
+        "{record}"
+    );
+}
+
+/// The URL of a dry run's step's first request.
+fn sent_url(record: &serde_json::Value, step: &str) -> String {
+    record["steps"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == step))
+        .and_then(|s| s["http"][0]["url"].as_str())
+        .unwrap_or_else(|| panic!("no request of `{step}`: {record}"))
+        .to_string()
+}
+
+/// Google Workspace Admin's Activate User, Get All Licenses (Google's table of SKUs, by Okta's
+/// names), Assign and Unassign License (a list of one license: its product and SKU), Delete
+/// User Device and Create Group, and Google Calendar's Create Transfer Request, as the public
+/// templates use them; a card's one Status Code is the action's status.
+#[test]
+fn google_workspace_admin_and_calendar_template_cards_import_and_run() {
+    let (dir, project) = imported(
+        "google-admin",
+        "google-admin.flow",
+        "3 of 3 flows converted (16 of 16 cards)",
+        &[
+            "flowctl.yaml",
+            "flows/license-by-name.yaml",
+            "flows/release-leaver.yaml",
+            "flows/new-team-group.yaml",
+        ],
+    );
+    // The SKU found by its name among all licenses is the one assigned.
+    let record = dry_run(
+        &dir,
+        &project,
+        "license-by-name",
+        r#"{"email": "liz@example.com", "sku_name": "Google Workspace Business Plus"}"#,
+    );
+    assert_eq!(
+        record["output"],
+        serde_json::json!({"status": 200, "sku": "1010020025"}),
+        "{record}"
+    );
+    assert_eq!(
+        sent_body(&record, "activate_user"),
+        serde_json::json!({"suspended": false})
+    );
+    assert!(
+        sent_url(&record, "assign_license_to_user")
+            .ends_with("/apps/licensing/v1/product/Google-Apps/sku/1010020025/user"),
+        "{record}"
+    );
+    assert_eq!(
+        sent_body(&record, "assign_license_to_user"),
+        serde_json::json!({"userId": "liz@example.com"})
+    );
+    // The license built by an Object Construct is removed; the calendar goes to the manager,
+    // releasing its resources.
+    let record = dry_run(
+        &dir,
+        &project,
+        "release-leaver",
+        r#"{"email": "liz@example.com", "manager": "117264380114830095743", "sku": "1010020026", "device": "AFiQxQ8Qd0"}"#,
+    );
+    assert!(
+        sent_url(&record, "unassign_license_from_user")
+            .ends_with("/product/Google-Apps/sku/1010020026/user/liz%40example.com"),
+        "{record}"
+    );
+    assert!(
+        sent_url(&record, "delete_user_device")
+            .ends_with("/admin/directory/v1/customer/my_customer/devices/mobile/AFiQxQ8Qd0"),
+        "{record}"
+    );
+    let transfer = "create_transfer_request_to_hand_the_calendar_to_the_manager";
+    let steps = record["steps"].as_array().unwrap();
+    let sent = steps
+        .iter()
+        .find(|s| s["id"] == transfer)
+        .and_then(|s| s["http"].as_array())
+        .and_then(|h| h.iter().find(|r| r["method"] == "POST"))
+        .and_then(|r| r["body"].as_str())
+        .map(|b| serde_json::from_str::<serde_json::Value>(b).unwrap())
+        .unwrap_or_else(|| panic!("no transfer was asked for: {record}"));
+    assert_eq!(
+        sent["applicationDataTransfers"],
+        serde_json::json!([{"applicationId": "435070579839", "applicationTransferParams": [{"key": "RELEASE_RESOURCES", "value": ["TRUE"]}]}]),
+        "{record}"
+    );
+    assert_eq!(sent["newOwnerUserId"], "117264380114830095743");
+    assert_eq!(record["output"]["device_status"], 204, "{record}");
+    assert_eq!(record["output"]["transfer_status"], "new", "{record}");
+    let record = dry_run(&dir, &project, "new-team-group", r#"{"team": "Platform"}"#);
+    assert_eq!(
+        sent_body(&record, "create_group"),
+        serde_json::json!({"email": "team@example.com", "name": "Platform", "description": "Created by a flow"})
+    );
+    assert_eq!(record["output"]["admin_created"], true, "{record}");
+}

@@ -14,9 +14,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 mod blocks;
 mod branches;
+mod built;
 mod connector;
 mod event;
 mod leave;
+mod licenses;
 mod order;
 mod special;
 mod tables;

@@ -33,6 +33,9 @@ pub struct KindInfo {
     /// Okta outputs (`Group/key` or `key`) the kind places itself (a connector action's
     /// `okta_outputs`) → a dotted path in its output.
     pub okta_outputs: Vec<(String, String)>,
+    /// Its output is one number, text, boolean or date (a status code), not an object or a
+    /// list: an Okta card's one output is the whole of it.
+    pub scalar_output: bool,
 }
 
 /// A setting a connection of a connector is written with in `flowctl.yaml`.
@@ -132,6 +135,9 @@ const APPS: &[(&str, &str, &str)] = &[
         "Google Workspace Admin",
         "google_workspace",
     ),
+    // Okta's Google Calendar connector: its Create Transfer Request is the Admin SDK's Data
+    // Transfer API, which the Google Workspace connection serves.
+    ("googlecalendar", "Google Calendar", "google_workspace"),
     ("office365admin", "Office 365 Admin", "microsoft365"),
     ("office365mail", "Office 365 Mail", "microsoft365"),
     ("jira2", "Jira", "jira"),

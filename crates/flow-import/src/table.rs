@@ -152,6 +152,15 @@ pub enum Special {
     /// Delegated Flow (run by an admin from the Okta Admin Console, or by Identity Security
     /// Posture Management) → `trigger: helper` with its inputs.
     Delegated,
+    /// Opsgenie's Build Participant Object → the participant object, built where it is read
+    /// (it makes no request).
+    OpsgenieParticipant,
+    /// Opsgenie's Build Time Restriction Object → the restriction object, built where it is
+    /// read (it makes no request).
+    OpsgenieTimeRestriction,
+    /// Google Workspace Admin's Assign License to User / Unassign License from User → this
+    /// `google_workspace.*` card, for the one license of the card's list.
+    GoogleLicense(&'static str),
 }
 
 impl Special {
@@ -187,6 +196,11 @@ impl Special {
             Special::Wait => &["flow.wait"],
             Special::Repeat => &["flow.repeat"],
             Special::Hmac => &["crypto.hmac"],
+            Special::GoogleLicense(card) => match card {
+                "google_workspace.assign_license" => &["google_workspace.assign_license"],
+                "google_workspace.remove_license" => &["google_workspace.remove_license"],
+                _ => &[],
+            },
             Special::ApiEndpoint
             | Special::Callable
             | Special::Delegated
@@ -196,7 +210,9 @@ impl Special {
             | Special::IfElse
             | Special::IfElseIf
             | Special::Join
-            | Special::TryCatch => &[],
+            | Special::TryCatch
+            | Special::OpsgenieParticipant
+            | Special::OpsgenieTimeRestriction => &[],
         }
     }
 }
@@ -1375,6 +1391,32 @@ pub static TABLE: &[Entry] = &[
     http_method!("httpfunctions:put", "HTTP Put", "PUT"),
     http_method!("httpfunctions:patch", "HTTP Patch", "PATCH"),
     http_method!("httpfunctions:delete", "HTTP Delete", "DELETE"),
+    // Opsgenie connector: cards that build an object the rotation cards take, with no request
+    // (seen in a public template: `parameters/participantType`, `Participant/identifierType`
+    // and `identifier` → `Result/Participant`; `parameters/restrictionType` and the
+    // `Restriction` fields → `Result/Time Restriction`).
+    special(
+        "opsgenie:buildParticipantObject",
+        "Opsgenie Build Participant Object",
+        Special::OpsgenieParticipant,
+    ),
+    special(
+        "opsgenie:buildTimeRestrictionsObject",
+        "Opsgenie Build Time Restriction Object",
+        Special::OpsgenieTimeRestriction,
+    ),
+    // Google Workspace Admin connector: the license cards take a list of licenses, flowctl's
+    // one (seen in the public templates: `Product/licenses`, `User/id`).
+    special(
+        "googledirectory:assignALicenseToUser",
+        "Google Workspace Admin Assign License to User",
+        Special::GoogleLicense("google_workspace.assign_license"),
+    ),
+    special(
+        "googledirectory:unassignLicenseFromUser",
+        "Google Workspace Admin Unassign License from User",
+        Special::GoogleLicense("google_workspace.remove_license"),
+    ),
     // Tables.
     special(
         "stash:searchRows2",

@@ -274,6 +274,9 @@ pub struct ActionDoc {
     /// The action's `okta_outputs`: Okta output (`Group/key` or `key`) → a dotted path in the
     /// output.
     pub okta_outputs: Vec<(String, String)>,
+    /// Its output is one number, text, boolean or date (a status code), not an object or a
+    /// list: an Okta card's one output is the whole of it.
+    pub scalar_output: bool,
 }
 
 /// The documentation of card `kind` when it comes from a connector file of `registry`.
@@ -292,6 +295,15 @@ pub fn action_doc(registry: &Registry, kind: &str) -> Option<ActionDoc> {
             },
             _ => Vec::new(),
         };
+        let scalar_output = matches!(
+            a.action().map(|x| &x.output),
+            Some(
+                flow_model::Type::Number
+                    | flow_model::Type::Text
+                    | flow_model::Type::Boolean
+                    | flow_model::Type::Date
+            )
+        );
         return Some(ActionDoc {
             connector: a.connector.def.connector.clone(),
             title: a.connector.def.title.clone(),
@@ -304,6 +316,7 @@ pub fn action_doc(registry: &Registry, kind: &str) -> Option<ActionDoc> {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            scalar_output,
         });
     }
     let api::ApiRef(c) = data.downcast_ref::<api::ApiRef>()?;
@@ -329,6 +342,7 @@ pub fn action_doc(registry: &Registry, kind: &str) -> Option<ActionDoc> {
         output_fields: vec!["status".into(), "headers".into(), "body".into()],
         record_fields: Vec::new(),
         okta_outputs: Vec::new(),
+        scalar_output: false,
     })
 }
 

@@ -75,15 +75,7 @@ id). One attempt by default: a retried request would start a second transfer."#,
 
 impl Card for Config {
     fn check(&self, _: &mut dyn Checker) -> Type {
-        Type::object([
-            ("transfer_id", Type::Text),
-            ("transfer_status", Type::Text),
-            ("request_time", Type::Date),
-            ("old_owner_user_id", Type::Text),
-            ("new_owner_user_id", Type::Text),
-            ("old_owner_email", Type::Text),
-            ("new_owner_email", Type::Text),
-        ])
+        transfer_type()
     }
 
     fn run<'a>(&'a self, cx: &'a StepCx<'a>) -> CardFuture<'a> {
@@ -91,47 +83,76 @@ impl Card for Config {
             let live = cx.connection::<ConnectorLive, _>(&self.connection)?;
             let from = cx.text(&self.from_user)?.trim().to_string();
             let to = cx.text(&self.to_user)?.trim().to_string();
-            let (from_id, from_email) = user_id(&live, cx, "from_user", &from).await?;
-            let (to_id, to_email) = user_id(&live, cx, "to_user", &to).await?;
-            let body = json!({
-                "oldOwnerUserId": from_id,
-                "newOwnerUserId": to_id,
-                "applicationDataTransfers": [{
-                    "applicationId": DRIVE_APP,
-                    "applicationTransferParams": [{ "key": "PRIVACY_LEVEL", "value": ["PRIVATE", "SHARED"] }],
-                }],
+            let app = json!({
+                "applicationId": DRIVE_APP,
+                "applicationTransferParams": [{ "key": "PRIVACY_LEVEL", "value": ["PRIVATE", "SHARED"] }],
             });
-            let url = format!("{}/admin/datatransfer/v1/transfers", live.base);
-            let req = live.request("POST", url, cx.attempt).json(&body);
-            let rehearsal = json!({
-                "id": "rehearsal",
-                "oldOwnerUserId": from_id,
-                "newOwnerUserId": to_id,
-                "overallTransferStatusCode": "new",
-                "requestTime": "2026-01-05T09:00:00.000Z",
-            });
-            let resp = live
-                .send(cx, req, |_| HttpResponse::json(200, &rehearsal))
-                .await?;
-            let answer = Answer::of(&resp);
-            if !resp.is_success() {
-                let inputs = json!({ "from_user": from, "to_user": to });
-                let scope = answer.scope(&live.settings, &inputs);
-                return Err(error_of(live.connector, None, &resp, &scope));
-            }
-            let b = &answer.body;
-            let field = |k: &str| b.get(k).cloned().unwrap_or(Value::Null);
-            Ok(Outcome::value(json!({
-                "transfer_id": field("id"),
-                "transfer_status": field("overallTransferStatusCode"),
-                "request_time": field("requestTime"),
-                "old_owner_user_id": field("oldOwnerUserId"),
-                "new_owner_user_id": field("newOwnerUserId"),
-                "old_owner_email": from_email,
-                "new_owner_email": to_email,
-            })))
+            Ok(Outcome::value(transfer(&live, cx, &from, &to, app).await?))
         })
     }
+}
+
+/// The output of a transfer card (this one, and `google_workspace`'s calendar transfer).
+pub(crate) fn transfer_type() -> Type {
+    Type::object([
+        ("transfer_id", Type::Text),
+        ("transfer_status", Type::Text),
+        ("request_time", Type::Date),
+        ("old_owner_user_id", Type::Text),
+        ("new_owner_user_id", Type::Text),
+        ("old_owner_email", Type::Text),
+        ("new_owner_email", Type::Text),
+    ])
+}
+
+/// Starts a Data Transfer of one application's data (`application`: an
+/// `applicationDataTransfers` entry) from user `from` to user `to` (each a Google user id, or
+/// an email looked up in the Directory first) on `live`, whose base serves the Admin SDK
+/// (`/admin/datatransfer/v1/transfers`, `/admin/directory/v1/users`). Answers the transfer
+/// card's output ([`transfer_type`]).
+pub(crate) async fn transfer(
+    live: &ConnectorLive,
+    cx: &StepCx<'_>,
+    from: &str,
+    to: &str,
+    application: Value,
+) -> Result<Value, CardError> {
+    let (from_id, from_email) = user_id(live, cx, "from_user", from).await?;
+    let (to_id, to_email) = user_id(live, cx, "to_user", to).await?;
+    let body = json!({
+        "oldOwnerUserId": from_id,
+        "newOwnerUserId": to_id,
+        "applicationDataTransfers": [application],
+    });
+    let url = format!("{}/admin/datatransfer/v1/transfers", live.base);
+    let req = live.request("POST", url, cx.attempt).json(&body);
+    let rehearsal = json!({
+        "id": "rehearsal",
+        "oldOwnerUserId": from_id,
+        "newOwnerUserId": to_id,
+        "overallTransferStatusCode": "new",
+        "requestTime": "2026-01-05T09:00:00.000Z",
+    });
+    let resp = live
+        .send(cx, req, |_| HttpResponse::json(200, &rehearsal))
+        .await?;
+    let answer = Answer::of(&resp);
+    if !resp.is_success() {
+        let inputs = json!({ "from_user": from, "to_user": to });
+        let scope = answer.scope(&live.settings, &inputs);
+        return Err(error_of(live.connector, None, &resp, &scope));
+    }
+    let b = &answer.body;
+    let field = |k: &str| b.get(k).cloned().unwrap_or(Value::Null);
+    Ok(json!({
+        "transfer_id": field("id"),
+        "transfer_status": field("overallTransferStatusCode"),
+        "request_time": field("requestTime"),
+        "old_owner_user_id": field("oldOwnerUserId"),
+        "new_owner_user_id": field("newOwnerUserId"),
+        "old_owner_email": from_email,
+        "new_owner_email": to_email,
+    }))
 }
 
 /// A user's id and email: an id as given (no email), or an email's id from the Directory.

@@ -1,6 +1,7 @@
 //! Google Drive cards written in Rust on the `google_drive` connector's connection
 //! (`crates/flow-cards/connectors/google_drive.yaml`): what the connector format cannot
-//! express, such as a transfer whose users are first looked up by email.
+//! express, such as a transfer whose users are first looked up by email (shared with
+//! `google_workspace.create_calendar_transfer_request`).
 
 use flow_card::expr::ConnKind;
 

@@ -50,8 +50,9 @@ with `{ "userId": user_id }` (`licenseAssignments.insert`); the output is the ne
 LicenseAssignment. `licensing_url` defaults to `https://licensing.googleapis.com`; the scope
 is `apps.licensing`. Product and SKU ids are Google's (the Google Workspace editions are
 product `Google-Apps`)."#,
-    // Okta's license cards of the templates were not read: no Okta name is claimed.
-    okta: &[],
+    // Okta's card takes a list of licenses (`Product/licenses`); `flowctl import` converts
+    // one of one license to this card.
+    okta: &["Google Workspace Admin - Assign License to User"],
     examples: &[
         Example::gives(
             "A dry run",

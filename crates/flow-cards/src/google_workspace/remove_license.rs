@@ -50,8 +50,9 @@ pub static DOC: CardDoc = CardDoc {
 empty body). A user without that license is Google's 404, a `not_found` error.
 `licensing_url` defaults to `https://licensing.googleapis.com`; the scope is
 `apps.licensing`."#,
-    // Okta's license cards of the templates were not read: no Okta name is claimed.
-    okta: &[],
+    // Okta's card takes a list of licenses (`Product/licenses`); `flowctl import` converts
+    // one of one license to this card.
+    okta: &["Google Workspace Admin - Unassign License from User"],
     examples: &[
         Example::gives(
             "A dry run",

@@ -679,6 +679,9 @@ impl<'a> Cx<'a> {
                 Val::Ref(id.to_string()).field(path.split('.'))
             } else if let Some(path) = named_output(o, info) {
                 Val::Ref(id.to_string()).field(path.split('.'))
+            } else if single && info.scalar_output && !o.collection {
+                // The action's output is the one value Okta's one output gives (a status).
+                Ok(Val::Ref(id.to_string()))
             } else if single && (o.collection || !o.ty.is_string()) {
                 Ok(Val::Sealed(
                     id.to_string(),

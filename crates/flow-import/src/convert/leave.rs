@@ -151,7 +151,13 @@ impl<'a> Cx<'a> {
             }
             let stepless = matches!(
                 special,
-                Some(Special::Return | Special::Join | Special::ListConstruct)
+                Some(
+                    Special::Return
+                        | Special::Join
+                        | Special::ListConstruct
+                        | Special::OpsgenieParticipant
+                        | Special::OpsgenieTimeRestriction
+                )
             );
             if stepless || !self.pending.contains_key(&self.dest) {
                 return guarded;

@@ -374,6 +374,11 @@ impl<'a> Cx<'a> {
                 Err("a second event card in one flow".into())
             }
             Special::Comment | Special::Noop | Special::Expand | Special::GetMultiple => Ok(None),
+            Special::GoogleLicense(card) => self.license_card(m, id, card).map(Some),
+            Special::OpsgenieParticipant | Special::OpsgenieTimeRestriction => {
+                self.built(m, s)?;
+                Ok(None)
+            }
         }
     }
 

@@ -257,3 +257,52 @@ async fn removing_a_license_the_user_lacks_is_not_found() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn activate_user_lifts_the_suspension_and_create_group_inserts_a_group() {
+    let f = google().await;
+    let steps = "  - { id: on, card: google_workspace.activate_user, with: { connection: c, user: liz@example.com } }
+  - { id: grp, card: google_workspace.create_group, with: { connection: c, email: sales@example.com, name: Sales } }
+";
+    let r = ok(&f, "", CONN, steps).await;
+    assert_eq!(out(&r, "on"), json!(200));
+    assert_req(&req(&f, 0), "PUT", LIZ, None);
+    assert_eq!(body(&req(&f, 0)), json!({ "suspended": false }));
+    assert_eq!(out(&r, "grp")["id"], "03as4poj1yxfd2k");
+    assert_eq!(out(&r, "grp")["adminCreated"], true);
+    assert_req(&req(&f, 1), "POST", "/admin/directory/v1/groups", None);
+    assert_eq!(
+        body(&req(&f, 1)),
+        json!({ "email": "sales@example.com", "name": "Sales" }),
+        "an absent description is left out"
+    );
+}
+
+#[tokio::test]
+async fn a_calendar_transfer_looks_the_owner_up_and_releases_resources() {
+    let f = google().await;
+    let r = ok(&f, "", CONN, "  - { id: t, card: google_workspace.create_calendar_transfer_request, with: { connection: c, from_user: liz@example.com, to_user: \"117264380114830095743\" } }\n").await;
+    assert_eq!(
+        out(&r, "t"),
+        json!({
+            "transfer_id": "AKrEtIYG88BuI1_5bHQLOuH8Ja-cal",
+            "transfer_status": "new",
+            "request_time": "2026-01-05T09:00:00.000Z",
+            "old_owner_user_id": "100000000000000000001",
+            "new_owner_user_id": "117264380114830095743",
+            "old_owner_email": "liz@example.com",
+            "new_owner_email": null
+        })
+    );
+    assert_req(&req(&f, 0), "GET", LIZ, Some("fields=id%2CprimaryEmail"));
+    let sent = req(&f, 1);
+    assert_req(&sent, "POST", "/admin/datatransfer/v1/transfers", None);
+    assert_eq!(
+        body(&sent),
+        json!({
+            "oldOwnerUserId": "100000000000000000001",
+            "newOwnerUserId": "117264380114830095743",
+            "applicationDataTransfers": [{ "applicationId": "435070579839", "applicationTransferParams": [{ "key": "RELEASE_RESOURCES", "value": ["TRUE"] }] }]
+        })
+    );
+}
