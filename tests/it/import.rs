@@ -1670,3 +1670,79 @@ fn run_another_flow_error_handling_calls_the_helper_and_fails() {
     );
     assert_eq!(status("return"), Some("skipped".into()));
 }
+
+/// Tables' Export to CSV becomes `table.export_csv` (its Where Expression as `where:`, its
+/// File Content the CSV text, which Google Drive's Upload File takes as its content), and Read
+/// Table's Column Schema the table's declared columns, a constant; a delimiter, a limit and
+/// chosen columns, which flowctl's CSV has no counterpart for, are reported by name.
+#[test]
+fn export_to_csv_and_read_table_convert_and_run() {
+    let (dir, project) = imported(
+        "table-export",
+        "table-export.flow",
+        "1 of 1 flows converted (6 of 6 cards)",
+        &["flowctl.yaml", "flows/export-review.yaml"],
+    );
+    let store = format!("sqlite://{}", dir.join("state.db").display());
+    let rows = dir.join("rows.csv");
+    std::fs::write(
+        &rows,
+        "login,review_status,strikes,active\nann@example.com,open,1,true\nbob@example.com,closed,0,false\ncy@example.com,open,2,\n",
+    )
+    .unwrap();
+    Run::new(&["table", "import", "access_review", rows.to_str().unwrap()])
+        .config(&project.join("flowctl.yaml"))
+        .env("FLOWCTL_STORE", &store)
+        .run()
+        .ok();
+    let input = dir.join("in.json");
+    std::fs::write(&input, r#"{"status":"open"}"#).unwrap();
+    // A dry run reads the real table and rehearses the upload.
+    let run = Run::new(&[
+        "run",
+        "export-review",
+        "--input",
+        input.to_str().unwrap(),
+        "--dry-run",
+        "--json",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .env("FLOWCTL_STORE", &store)
+    .run()
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    let csv = "id,login,review_status,strikes,active\r\n1,ann@example.com,open,1,true\r\n3,cy@example.com,open,2,\r\n";
+    assert_eq!(
+        record["output"],
+        serde_json::json!({"csv": csv, "columns": ["Login", "Review Status", "Strikes", "Active"]}),
+        "{record}"
+    );
+    let upload = record["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["card"] == "google_drive.upload_file")
+        .unwrap();
+    assert_eq!(upload["input"]["file_content_id"], csv, "{record}");
+    assert_eq!(upload["input"]["name"], "review.csv", "{record}");
+
+    let (_, out) = import(
+        "import-table-export-options",
+        "table-export-options.flow",
+        &[],
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    for reason in [
+        "its option Delimiter = `|` has no flowctl counterpart: `table.export_csv` writes comma-separated CSV",
+        "its option Limit = `10` has no flowctl counterpart",
+        "its option Columns = `Login` has no flowctl counterpart: `table.export_csv` writes every column of the table",
+    ] {
+        assert!(out.stdout.contains(reason), "{reason}\n{}", out.stdout);
+    }
+    assert!(
+        out.stdout.contains("0 of 3 flows converted"),
+        "{}",
+        out.stdout
+    );
+}
