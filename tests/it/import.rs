@@ -499,8 +499,18 @@ fn tables_cards_write_read_and_search_rows() {
     .env("FLOWCTL_STORE", &store)
     .run()
     .ok();
-    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    // Each row says when it was written first and last (Okta's Created and Updated).
+    let row = record["output"]["rows"][0].as_object_mut().unwrap();
+    let (created, updated) = (
+        row.remove("_created").unwrap(),
+        row.remove("_updated").unwrap(),
+    );
+    assert!(
+        created.as_str().unwrap() <= updated.as_str().unwrap(),
+        "{created} {updated}"
+    );
     // Created, renamed, read back and found; deleted last.
     assert_eq!(
         record["output"],
@@ -1555,8 +1565,13 @@ fn table_update_options_or_joins_and_renamed_columns() {
     .env("FLOWCTL_STORE", &store)
     .run()
     .ok();
-    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    for row in record["output"]["rows"].as_array_mut().unwrap() {
+        let row = row.as_object_mut().unwrap();
+        assert!(row.remove("_created").unwrap().is_string(), "{row:?}");
+        assert!(row.remove("_updated").unwrap().is_string(), "{row:?}");
+    }
     // Ann's note stays (her update's value was empty), Bob's is emptied; both match, the
     // highest row number first.
     assert_eq!(
