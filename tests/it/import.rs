@@ -1761,3 +1761,46 @@ fn export_to_csv_and_read_table_convert_and_run() {
         out.stdout
     );
 }
+
+/// A row's Created and Updated (Read Row's and Search Rows' `Row/Created`, `Row/Updated`) are
+/// the store's `_created` and `_updated`: a Difference from Now reads the hours since the row
+/// was last written, as the suspicious-events templates do.
+#[test]
+fn a_rows_created_and_updated_times_convert_and_run() {
+    let (dir, project) = imported(
+        "table-times",
+        "table-times.flow",
+        "1 of 1 flows converted (8 of 8 cards)",
+        &["flows/row-age.yaml"],
+    );
+    let input = dir.join("in.json");
+    std::fs::write(&input, r#"{"username":"ann"}"#).unwrap();
+    let store = format!("sqlite://{}", dir.join("state.db").display());
+    let run = Run::new(&[
+        "run",
+        "row-age",
+        "--input",
+        input.to_str().unwrap(),
+        "--json",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .env("FLOWCTL_STORE", &store)
+    .run()
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    let out = &record["output"];
+    let (created, updated) = (
+        out["created"].as_str().unwrap(),
+        out["updated"].as_str().unwrap(),
+    );
+    // RFC 3339 in UTC with milliseconds; the update came after the creation.
+    assert!(
+        created.len() == 24 && created.ends_with('Z') && created.contains('T'),
+        "{out}"
+    );
+    assert!(created <= updated, "{out}");
+    assert_eq!(out["found_updated"], out["updated"], "{out}");
+    let hours = out["hours"].as_f64().unwrap();
+    assert!(hours.abs() < 0.01, "{out}");
+}

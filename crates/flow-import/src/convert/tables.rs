@@ -105,8 +105,8 @@ fn column_type(okta: &str) -> Option<&'static str> {
 }
 
 impl<'a> Cx<'a> {
-    /// Search Rows → `table.search_rows` with `limit: 1`; its Row ID and Fields outputs read
-    /// the first row found (`null` when none is).
+    /// Search Rows → `table.search_rows` with `limit: 1`; its Row ID, Created, Updated and
+    /// Fields outputs read the first row found (`null` when none is).
     pub(super) fn search_rows(&mut self, m: &'a Method, id: &str) -> Result<Step, String> {
         let mut used: HashSet<String> = HashSet::new();
         let info = self.table_of(m, &mut used)?;
@@ -188,6 +188,9 @@ impl<'a> Cx<'a> {
                     ))
                 }
                 (Some("Row"), "Row ID") if first => Ok(Val::Ref(format!("{id}.rows.0.id"))),
+                // When the row was written first and last: the store's `_created`, `_updated`.
+                (Some("Row"), "Created") if first => Ok(Val::Ref(format!("{id}.rows.0._created"))),
+                (Some("Row"), "Updated") if first => Ok(Val::Ref(format!("{id}.rows.0._updated"))),
                 (Some("Fields"), col) if first => match info.column(col) {
                     Some(c) => Ok(Val::Ref(format!("{id}.rows.0.{c}"))),
                     None => Err(format!(
@@ -487,7 +490,8 @@ impl<'a> Cx<'a> {
     }
 
     /// Create Row, Update Row, Read Row, Delete Row, Clear Table → `table.create_row`,
-    /// `table.update_row`, `table.read_row`, `table.delete_row`, `table.clear`.
+    /// `table.update_row`, `table.read_row`, `table.delete_row`, `table.clear`; a row's Created
+    /// and Updated (`Row/Created`, `Row/Updated`) are its `_created` and `_updated`.
     pub(super) fn table_row(
         &mut self,
         m: &'a Method,
@@ -576,6 +580,15 @@ impl<'a> Cx<'a> {
                 // Create Row names its Row ID under `Output` in the public templates.
                 (Some("Row" | "Output"), "Row ID") if card != "table.delete_row" => {
                     Ok(Val::Ref(format!("{id}.id")))
+                }
+                // When the row was written first and last: the store's `_created`, `_updated`.
+                (Some("Row"), key @ ("Created" | "Updated"))
+                    if matches!(
+                        card,
+                        "table.read_row" | "table.create_row" | "table.update_row"
+                    ) =>
+                {
+                    Ok(Val::Ref(format!("{id}._{}", key.to_ascii_lowercase())))
                 }
                 (Some("Fields"), col)
                     if matches!(
