@@ -499,8 +499,18 @@ fn tables_cards_write_read_and_search_rows() {
     .env("FLOWCTL_STORE", &store)
     .run()
     .ok();
-    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    // Each row says when it was written first and last (Okta's Created and Updated).
+    let row = record["output"]["rows"][0].as_object_mut().unwrap();
+    let (created, updated) = (
+        row.remove("_created").unwrap(),
+        row.remove("_updated").unwrap(),
+    );
+    assert!(
+        created.as_str().unwrap() <= updated.as_str().unwrap(),
+        "{created} {updated}"
+    );
     // Created, renamed, read back and found; deleted last.
     assert_eq!(
         record["output"],
@@ -1569,8 +1579,13 @@ fn table_update_options_or_joins_and_renamed_columns() {
     .env("FLOWCTL_STORE", &store)
     .run()
     .ok();
-    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    for row in record["output"]["rows"].as_array_mut().unwrap() {
+        let row = row.as_object_mut().unwrap();
+        assert!(row.remove("_created").unwrap().is_string(), "{row:?}");
+        assert!(row.remove("_updated").unwrap().is_string(), "{row:?}");
+    }
     // Ann's note stays (her update's value was empty), Bob's is emptied; both match, the
     // highest row number first.
     assert_eq!(
@@ -1848,4 +1863,121 @@ fn google_workspace_admin_and_calendar_template_cards_import_and_run() {
         serde_json::json!({"email": "team@example.com", "name": "Platform", "description": "Created by a flow"})
     );
     assert_eq!(record["output"]["admin_created"], true, "{record}");
+/// Tables' Export to CSV becomes `table.export_csv` (its Where Expression as `where:`, its
+/// File Content the CSV text, which Google Drive's Upload File takes as its content), and Read
+/// Table's Column Schema the table's declared columns, a constant; a delimiter, a limit and
+/// chosen columns, which flowctl's CSV has no counterpart for, are reported by name.
+#[test]
+fn export_to_csv_and_read_table_convert_and_run() {
+    let (dir, project) = imported(
+        "table-export",
+        "table-export.flow",
+        "1 of 1 flows converted (6 of 6 cards)",
+        &["flowctl.yaml", "flows/export-review.yaml"],
+    );
+    let store = format!("sqlite://{}", dir.join("state.db").display());
+    let rows = dir.join("rows.csv");
+    std::fs::write(
+        &rows,
+        "login,review_status,strikes,active\nann@example.com,open,1,true\nbob@example.com,closed,0,false\ncy@example.com,open,2,\n",
+    )
+    .unwrap();
+    Run::new(&["table", "import", "access_review", rows.to_str().unwrap()])
+        .config(&project.join("flowctl.yaml"))
+        .env("FLOWCTL_STORE", &store)
+        .run()
+        .ok();
+    let input = dir.join("in.json");
+    std::fs::write(&input, r#"{"status":"open"}"#).unwrap();
+    // A dry run reads the real table and rehearses the upload.
+    let run = Run::new(&[
+        "run",
+        "export-review",
+        "--input",
+        input.to_str().unwrap(),
+        "--dry-run",
+        "--json",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .env("FLOWCTL_STORE", &store)
+    .run()
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    let csv = "id,login,review_status,strikes,active\r\n1,ann@example.com,open,1,true\r\n3,cy@example.com,open,2,\r\n";
+    assert_eq!(
+        record["output"],
+        serde_json::json!({"csv": csv, "columns": ["Login", "Review Status", "Strikes", "Active"]}),
+        "{record}"
+    );
+    let upload = record["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["card"] == "google_drive.upload_file")
+        .unwrap();
+    assert_eq!(upload["input"]["file_content_id"], csv, "{record}");
+    assert_eq!(upload["input"]["name"], "review.csv", "{record}");
+
+    let (_, out) = import(
+        "import-table-export-options",
+        "table-export-options.flow",
+        &[],
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    for reason in [
+        "its option Delimiter = `|` has no flowctl counterpart: `table.export_csv` writes comma-separated CSV",
+        "its option Limit = `10` has no flowctl counterpart",
+        "its option Columns = `Login` has no flowctl counterpart: `table.export_csv` writes every column of the table",
+    ] {
+        assert!(out.stdout.contains(reason), "{reason}\n{}", out.stdout);
+    }
+    assert!(
+        out.stdout.contains("0 of 3 flows converted"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A row's Created and Updated (Read Row's and Search Rows' `Row/Created`, `Row/Updated`) are
+/// the store's `_created` and `_updated`: a Difference from Now reads the hours since the row
+/// was last written, as the suspicious-events templates do.
+#[test]
+fn a_rows_created_and_updated_times_convert_and_run() {
+    let (dir, project) = imported(
+        "table-times",
+        "table-times.flow",
+        "1 of 1 flows converted (8 of 8 cards)",
+        &["flows/row-age.yaml"],
+    );
+    let input = dir.join("in.json");
+    std::fs::write(&input, r#"{"username":"ann"}"#).unwrap();
+    let store = format!("sqlite://{}", dir.join("state.db").display());
+    let run = Run::new(&[
+        "run",
+        "row-age",
+        "--input",
+        input.to_str().unwrap(),
+        "--json",
+    ])
+    .config(&project.join("flowctl.yaml"))
+    .env("FLOWCTL_STORE", &store)
+    .run()
+    .ok();
+    let record: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(record["status"], "succeeded", "{}", run.stdout);
+    let out = &record["output"];
+    let (created, updated) = (
+        out["created"].as_str().unwrap(),
+        out["updated"].as_str().unwrap(),
+    );
+    // RFC 3339 in UTC with milliseconds; the update came after the creation.
+    assert!(
+        created.len() == 24 && created.ends_with('Z') && created.contains('T'),
+        "{out}"
+    );
+    assert!(created <= updated, "{out}");
+    assert_eq!(out["found_updated"], out["updated"], "{out}");
+    let hours = out["hours"].as_f64().unwrap();
+    assert!(hours.abs() < 0.01, "{out}");
 }

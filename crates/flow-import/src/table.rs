@@ -136,6 +136,11 @@ pub enum Special {
     SearchRows,
     /// The other Tables cards → this `table.*` card (a row's values by column, its id).
     TableRow(&'static str),
+    /// Tables Export to CSV → `table.export_csv` (its File Content is the CSV text).
+    ExportCsv,
+    /// Tables Read Table → no step: its Column Schema is a constant, the table's declared
+    /// columns (`{ name, type }` each, by their Okta names).
+    ReadTable,
     /// Reduce → `list.reduce`: its helper flow called per item with the memo.
     Reduce,
     /// Merge → `object.merge` of its objects, in order.
@@ -190,6 +195,7 @@ impl Special {
                 "table.read_row" => &["table.read_row"],
                 _ => &["table.clear"],
             },
+            Special::ExportCsv => &["table.export_csv"],
             Special::Reduce => &["list.reduce"],
             Special::Merge => &["object.merge"],
             Special::Lookup => &["flow.lookup"],
@@ -212,7 +218,8 @@ impl Special {
             | Special::Join
             | Special::TryCatch
             | Special::OpsgenieParticipant
-            | Special::OpsgenieTimeRestriction => &[],
+            | Special::OpsgenieTimeRestriction
+            | Special::ReadTable => &[],
         }
     }
 }
@@ -1463,6 +1470,12 @@ pub static TABLE: &[Entry] = &[
         "Tables Clear Table",
         Special::TableRow("table.clear"),
     ),
+    special(
+        "stash:exportToCSV",
+        "Tables Export to CSV",
+        Special::ExportCsv,
+    ),
+    special("stash:readTable", "Tables Read Table", Special::ReadTable),
 ];
 
 const fn special(address: &'static str, okta: &'static str, s: Special) -> Entry {
@@ -1519,10 +1532,6 @@ pub const NOT_IMPORTED: &[(&str, &str)] = &[
     (
         "table.import_csv",
         "Okta's Import CSV reads a file (a value of type `file`), which flowctl has no counterpart for",
-    ),
-    (
-        "table.export_csv",
-        "Okta's Export CSV writes a file (a value of type `file`), which flowctl has no counterpart for",
     ),
 ];
 

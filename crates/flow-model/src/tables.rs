@@ -14,8 +14,9 @@
 //!     indexes: [email]      # a column, or a list of columns
 //! ```
 //!
-//! Every row also has `id` (a number the store gives it) and a version that each write
-//! increments (`_version` in rows read), for optimistic updates.
+//! Every row also has `id` (a number the store gives it), a version that each write
+//! increments (`_version` in rows read), for optimistic updates, and when it was written first
+//! and last (`_created`, `_updated`: RFC 3339 in UTC with milliseconds, from the store's clock).
 
 pub mod csv;
 
@@ -312,7 +313,8 @@ fn decode_table(name: &str, span: Span, node: &Node, diags: &mut Diagnostics) ->
     Some(def)
 }
 
-/// A row as read: `id`, `_version` and every column (null when not set).
+/// A row as read: `id`, `_version`, `_created`, `_updated` and every column (null when not
+/// set).
 pub type Row = Map<String, Value>;
 
 /// A comparison in a search condition.
@@ -555,10 +557,11 @@ pub trait TableStore: Send + Sync {
     fn table(&self, name: &str) -> Result<&TableDef, TableError>;
     /// The declared tables.
     fn tables(&self) -> Vec<&TableDef>;
-    /// Inserts a row; returns it as stored (with `id` and `_version` 1). Values are checked
-    /// against their columns.
+    /// Inserts a row; returns it as stored (with `id`, `_version` 1, and `_created` and
+    /// `_updated` now). Values are checked against their columns.
     ///
-    /// SQL: `INSERT INTO "t_NAME" ("_version", "col", …) VALUES (1, ?, …) RETURNING *`.
+    /// SQL: `INSERT INTO "t_NAME" ("_version", "_created", "_updated", "col", …) VALUES (1, ?,
+    /// ?, ?, …) RETURNING *`.
     fn create_row(&self, table: &str, values: &Map<String, Value>) -> Result<Row, TableError>;
     /// Inserts many rows in one transaction; returns how many.
     fn create_rows(&self, table: &str, rows: &[Map<String, Value>]) -> Result<usize, TableError>;
@@ -566,12 +569,13 @@ pub trait TableStore: Send + Sync {
     ///
     /// SQL: `SELECT * FROM "t_NAME" WHERE id = ?`.
     fn read_row(&self, table: &str, id: i64) -> Result<Option<Row>, TableError>;
-    /// Sets the given columns of row `id` (others stay) and increments its version; with
-    /// `expect_version`, only if the row is still at that version ([`TableError::Conflict`]
-    /// otherwise). Returns the row as updated (None when there is no such row).
+    /// Sets the given columns of row `id` (others stay), `_updated` to now, and increments its
+    /// version; with `expect_version`, only if the row is still at that version
+    /// ([`TableError::Conflict`] otherwise). Returns the row as updated (None when there is no
+    /// such row).
     ///
-    /// SQL: `UPDATE "t_NAME" SET "col" = ?, …, "_version" = "_version" + 1 WHERE id = ?
-    /// [AND "_version" = ?] RETURNING *`.
+    /// SQL: `UPDATE "t_NAME" SET "col" = ?, …, "_updated" = ?, "_version" = "_version" + 1
+    /// WHERE id = ? [AND "_version" = ?] RETURNING *`.
     fn update_row(
         &self,
         table: &str,
@@ -583,7 +587,7 @@ pub trait TableStore: Send + Sync {
     /// `values` must hold). Returns the row as stored.
     ///
     /// SQL: `INSERT … ON CONFLICT ("key") DO UPDATE SET "col" = excluded."col", …,
-    /// "_version" = "t_NAME"."_version" + 1 RETURNING *`.
+    /// "_updated" = excluded."_updated", "_version" = "t_NAME"."_version" + 1 RETURNING *`.
     fn upsert_row(&self, table: &str, values: &Map<String, Value>) -> Result<Row, TableError>;
     /// Deletes the row with this id; false when there was none.
     fn delete_row(&self, table: &str, id: i64) -> Result<bool, TableError>;

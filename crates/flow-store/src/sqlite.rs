@@ -225,6 +225,12 @@ impl SqliteStore {
         })
     }
 
+    /// Now on the store's clock (milliseconds since the Unix epoch): the time table writes
+    /// record.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     /// Parses a `store:` setting: `sqlite://PATH` (relative to `base`), `sqlite://:memory:`,
     /// or `none` (→ `Ok(None)`: runs are not stored).
     pub fn from_url(url: &str, base: &Path) -> Result<Option<SqliteStore>, StoreError> {

@@ -2,15 +2,18 @@
 //! indexes in the store's SQLite file, behind [`TableStore`].
 //!
 //! Each table `NAME` is the SQL table `t_NAME`: `id INTEGER PRIMARY KEY` (PostgreSQL: `BIGINT
-//! GENERATED ALWAYS AS IDENTITY`), `_version BIGINT NOT NULL` and one column per declared
-//! column (text and date `TEXT`, number `DOUBLE PRECISION`, boolean `BOOLEAN`, object `TEXT`
-//! holding JSON; PostgreSQL: `JSONB`). A `key:` is a unique index, `indexes:` plain indexes.
-//! `flow_tables (name, columns)` records the types each table was created with.
+//! GENERATED ALWAYS AS IDENTITY`), `_version BIGINT NOT NULL`, `_created TEXT` and `_updated
+//! TEXT` (when the row was written first and last, from the store's clock: [`stamp`]) and one
+//! column per declared column (text and date `TEXT`, number `DOUBLE PRECISION`, boolean
+//! `BOOLEAN`, object `TEXT` holding JSON; PostgreSQL: `JSONB`). A `key:` is a unique index,
+//! `indexes:` plain indexes. `flow_tables (name, columns)` records the types each table was
+//! created with (and `_created`, `_updated` once the table has them).
 //!
 //! Opening applies the declaration: a new table is created, a new column added (`ALTER TABLE
 //! … ADD COLUMN`), a new index created; a column whose declared type differs from the stored
 //! one is refused ([`TableError::TypeChanged`]). A column no longer declared stays in the file
-//! and is no longer read.
+//! and is no longer read. A table made before rows had times gets `_created` and `_updated`
+//! the same way; its rows hold `null` there until they are written again (`_updated`).
 //!
 //! Writes run on the store's writer thread between its commits, each in its own transaction,
 //! so they are serialised with each other and with run records; reads use the read connection
@@ -75,6 +78,11 @@ impl SqliteTables {
             .get(name)
             .cloned()
             .ok_or_else(|| TableError::UnknownTable(name.to_string()))
+    }
+
+    /// Now, as a write records it in `_created` and `_updated` (the store's clock).
+    fn now(&self) -> String {
+        stamp(self.store.now_ms())
     }
 
     /// Runs a write on the writer's connection.
@@ -185,7 +193,8 @@ pub(crate) struct TableDdl {
 
 /// The statements that create or extend `def`'s table, given the column types recorded for it
 /// (`stored`, JSON; `None` for a table not created yet). A column whose declared type differs
-/// from the recorded one is refused ([`TableError::TypeChanged`]): columns are only added.
+/// from the recorded one is refused ([`TableError::TypeChanged`]): columns are only added. The
+/// store's own columns `_created` and `_updated` are added to a table made without them.
 pub(crate) fn table_ddl(
     def: &TableDef,
     stored: Option<&str>,
@@ -201,11 +210,20 @@ pub(crate) fn table_ddl(
                 Dialect::Postgres => "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
             };
             statements.push(format!(
-                "CREATE TABLE {table} ({id}, _version BIGINT NOT NULL)"
+                "CREATE TABLE {table} ({id}, _version BIGINT NOT NULL, _created TEXT, _updated TEXT)"
             ));
-            Map::new()
+            TIMES
+                .iter()
+                .map(|t| ((*t).to_string(), Value::from("date")))
+                .collect()
         }
     };
+    for t in TIMES {
+        if !known.contains_key(t) {
+            statements.push(format!("ALTER TABLE {table} ADD COLUMN {t} TEXT"));
+            known.insert(t.to_string(), Value::from("date"));
+        }
+    }
     for col in &def.columns {
         match known.get(&col.name).and_then(Value::as_str) {
             Some(word) if word == col.ty.as_str() => {}
@@ -246,6 +264,22 @@ pub(crate) fn table_ddl(
         statements,
         columns: Value::Object(known).to_string(),
     })
+}
+
+/// The store's columns holding when a row was written first and last (text, as [`stamp`]
+/// writes it), in `flow_tables` as `date` columns.
+const TIMES: [&str; 2] = ["_created", "_updated"];
+
+/// A write's time as rows hold it in `_created` and `_updated`: RFC 3339 in UTC with
+/// milliseconds (`2026-01-05T09:30:00.000Z`, as `date.now` gives), from `now_ms` (milliseconds
+/// since the Unix epoch, the store's clock).
+pub(crate) fn stamp(now_ms: i64) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now_ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let form = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    at.format(&form).unwrap_or_default()
 }
 
 /// Which backend a table statement is written for: placeholders (`?` or `$n`) and the few
@@ -380,9 +414,10 @@ pub(crate) fn number(f: f64) -> Value {
     }
 }
 
-/// The `SELECT` list of a table: id, version, declared columns (PostgreSQL: objects as text).
+/// The `SELECT` list of a table: id, version, times, declared columns (PostgreSQL: objects as
+/// text).
 pub(crate) fn select_list(def: &TableDef, d: Dialect) -> String {
-    let mut s = String::from("id, _version");
+    let mut s = String::from("id, _version, _created, _updated");
     for c in &def.columns {
         s.push_str(", \"");
         s.push_str(&c.name);
@@ -395,11 +430,17 @@ pub(crate) fn select_list(def: &TableDef, d: Dialect) -> String {
 }
 
 fn read_row(def: &TableDef, r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    let mut row = Map::with_capacity(def.columns.len() + 2);
+    let mut row = Map::with_capacity(def.columns.len() + 4);
     row.insert("id".into(), Value::from(r.get::<_, i64>(0)?));
     row.insert("_version".into(), Value::from(r.get::<_, i64>(1)?));
+    for (i, t) in TIMES.iter().enumerate() {
+        row.insert(
+            (*t).to_string(),
+            from_sql(ColumnType::Date, r.get_ref(i + 2)?),
+        );
+    }
     for (i, c) in def.columns.iter().enumerate() {
-        row.insert(c.name.clone(), from_sql(c.ty, r.get_ref(i + 2)?));
+        row.insert(c.name.clone(), from_sql(c.ty, r.get_ref(i + 4)?));
     }
     Ok(row)
 }
@@ -556,15 +597,18 @@ pub(crate) fn search_sql(
     Ok((sql, params))
 }
 
-/// `INSERT` of one row: SQL and parameters (values checked).
+/// `INSERT` of one row written at `now` ([`stamp`]): SQL and parameters (values checked).
 pub(crate) fn insert_sql(
     def: &TableDef,
     values: &Map<String, Value>,
+    now: &str,
     d: Dialect,
 ) -> Result<(String, Vec<Param>), TableError> {
-    let mut cols = String::from("_version");
-    let mut marks = String::from("1");
-    let mut params = Vec::with_capacity(values.len());
+    let mut cols = String::from("_version, _created, _updated");
+    let mut params = Vec::with_capacity(values.len() + 2);
+    let created = d.push(&mut params, Param::Text(now.to_string()));
+    let updated = d.push(&mut params, Param::Text(now.to_string()));
+    let mut marks = format!("1, {created}, {updated}");
     for (k, v) in values {
         let ty = def.check_value(k, v)?;
         cols.push_str(&format!(", \"{k}\""));
@@ -580,21 +624,25 @@ pub(crate) fn insert_sql(
     ))
 }
 
-/// `SET` list and parameters of an update (values checked); the id and version follow.
+/// `UPDATE` of row `id` written at `now` ([`stamp`]), with its `SET` list (values checked),
+/// and its parameters; `expect_version` makes it conditional.
 pub(crate) fn update_sql(
     def: &TableDef,
     id: i64,
     values: &Map<String, Value>,
     expect_version: Option<i64>,
+    now: &str,
     d: Dialect,
 ) -> Result<(String, Vec<Param>), TableError> {
     let mut set = String::new();
-    let mut params = Vec::with_capacity(values.len() + 2);
+    let mut params = Vec::with_capacity(values.len() + 3);
     for (k, v) in values {
         let ty = def.check_value(k, v)?;
         let m = d.push(&mut params, Param::of(ty, v));
         set.push_str(&format!("\"{k}\" = {m}, "));
     }
+    let m = d.push(&mut params, Param::Text(now.to_string()));
+    set.push_str(&format!("_updated = {m}, "));
     let m = d.push(&mut params, Param::Int(id));
     let mut sql = format!(
         "UPDATE {} SET {set}_version = _version + 1 WHERE id = {m}",
@@ -608,11 +656,12 @@ pub(crate) fn update_sql(
     Ok((sql, params))
 }
 
-/// The `INSERT … ON CONFLICT (key) DO UPDATE … RETURNING …` of an upsert (values checked; the
-/// key must be given).
+/// The `INSERT … ON CONFLICT (key) DO UPDATE … RETURNING …` of an upsert written at `now`
+/// ([`stamp`]; values checked; the key must be given). An update keeps the row's `_created`.
 pub(crate) fn upsert_sql(
     def: &TableDef,
     values: &Map<String, Value>,
+    now: &str,
     d: Dialect,
 ) -> Result<(String, Vec<Param>), TableError> {
     let key = def
@@ -627,11 +676,12 @@ pub(crate) fn upsert_sql(
             found: "null (upsert needs the key)",
         });
     }
-    let (insert, params) = insert_sql(def, values, d)?;
+    let (insert, params) = insert_sql(def, values, now, d)?;
     let mut set = String::new();
     for k in values.keys() {
         set.push_str(&format!("\"{k}\" = excluded.\"{k}\", "));
     }
+    set.push_str("_updated = excluded._updated, ");
     let table_sql = sql_table(&def.name);
     let sql = format!(
         "{insert} ON CONFLICT (\"{key}\") DO UPDATE SET {set}_version = {table_sql}._version + 1 \
@@ -687,8 +737,9 @@ fn insert(
     path: &Path,
     def: &TableDef,
     values: &Map<String, Value>,
+    now: &str,
 ) -> Result<Row, TableError> {
-    let (sql, params) = insert_sql(def, values, Dialect::Sqlite)?;
+    let (sql, params) = insert_sql(def, values, now, Dialect::Sqlite)?;
     let sql = format!("{sql} RETURNING {}", select_list(def, Dialect::Sqlite));
     let mut stmt = conn.prepare_cached(&sql).tab(path)?;
     stmt.query_row(params_from_iter(sqlite_params(params)), |r| {
@@ -751,7 +802,8 @@ impl TableStore for SqliteTables {
         let def = self.def(table)?;
         def.check_values(values)?;
         let values = values.clone();
-        self.write(move |conn, path| insert(conn, path, &def, &values))
+        let now = self.now();
+        self.write(move |conn, path| insert(conn, path, &def, &values, &now))
     }
 
     fn create_rows(&self, table: &str, rows: &[Map<String, Value>]) -> Result<usize, TableError> {
@@ -760,10 +812,11 @@ impl TableStore for SqliteTables {
             def.check_values(r)?;
         }
         let rows = rows.to_vec();
+        let now = self.now();
         self.write(move |conn, path| {
             in_transaction(conn, path, |conn| {
                 for r in &rows {
-                    let (sql, params) = insert_sql(&def, r, Dialect::Sqlite)?;
+                    let (sql, params) = insert_sql(&def, r, &now, Dialect::Sqlite)?;
                     let mut stmt = conn.prepare_cached(&sql).tab(path)?;
                     stmt.execute(params_from_iter(sqlite_params(params)))
                         .map_err(|e| {
@@ -792,7 +845,14 @@ impl TableStore for SqliteTables {
         expect_version: Option<i64>,
     ) -> Result<Option<Row>, TableError> {
         let def = self.def(table)?;
-        let (sql, params) = update_sql(&def, id, values, expect_version, Dialect::Sqlite)?;
+        let (sql, params) = update_sql(
+            &def,
+            id,
+            values,
+            expect_version,
+            &self.now(),
+            Dialect::Sqlite,
+        )?;
         let params = sqlite_params(params);
         let values = values.clone();
         self.write(move |conn, path| {
@@ -824,7 +884,7 @@ impl TableStore for SqliteTables {
 
     fn upsert_row(&self, table: &str, values: &Map<String, Value>) -> Result<Row, TableError> {
         let def = self.def(table)?;
-        let (sql, params) = upsert_sql(&def, values, Dialect::Sqlite)?;
+        let (sql, params) = upsert_sql(&def, values, &self.now(), Dialect::Sqlite)?;
         let params = sqlite_params(params);
         self.write(move |conn, path| {
             let mut stmt = conn.prepare_cached(&sql).tab(path)?;
@@ -959,7 +1019,8 @@ mod tests {
         let (sql, params) = search_sql(&def(), &s, Dialect::Sqlite).unwrap();
         assert_eq!(
             sql,
-            "SELECT id, _version, \"email\", \"n\" FROM \"t_users\" WHERE (substr(\"email\", 1, ?) = ?) \
+            "SELECT id, _version, _created, _updated, \"email\", \"n\" FROM \"t_users\" \
+             WHERE (substr(\"email\", 1, ?) = ?) \
              OR (\"n\" > ?) ORDER BY \"n\" DESC, id LIMIT ? OFFSET ?"
         );
         assert_eq!(params.len(), 5);
@@ -987,13 +1048,88 @@ mod tests {
         let (sql, params) = search_sql(&def(), &s, Dialect::Postgres).unwrap();
         assert_eq!(
             sql,
-            "SELECT id, _version, \"email\", \"n\" FROM \"t_users\" WHERE \
+            "SELECT id, _version, _created, _updated, \"email\", \"n\" FROM \"t_users\" WHERE \
              (starts_with(\"email\", $1)) AND (\"n\" > $2::float8) ORDER BY id LIMIT ALL OFFSET $3"
         );
         assert_eq!(
             params,
             [Param::Text("a".into()), Param::Real(2.0), Param::Int(5)]
         );
+    }
+
+    #[test]
+    fn writes_record_their_time_and_an_update_keeps_the_creation_time() {
+        assert_eq!(stamp(1_767_605_400_123), "2026-01-05T09:30:00.123Z");
+        assert_eq!(stamp(0), "1970-01-01T00:00:00.000Z");
+        let now = "2026-01-05T09:30:00.000Z";
+        let values: Map<String, Value> = [("n".to_string(), json!(3))].into_iter().collect();
+        let (sql, params) = insert_sql(&def(), &values, now, Dialect::Postgres).unwrap();
+        assert_eq!(
+            sql,
+            "INSERT INTO \"t_users\" (_version, _created, _updated, \"n\") VALUES (1, $1, $2, $3::float8)"
+        );
+        assert_eq!(
+            params[..2],
+            [Param::Text(now.into()), Param::Text(now.into())]
+        );
+        let (sql, params) = update_sql(&def(), 7, &values, Some(2), now, Dialect::Sqlite).unwrap();
+        assert!(
+            sql.starts_with(
+                "UPDATE \"t_users\" SET \"n\" = ?, _updated = ?, _version = _version + 1 \
+                 WHERE id = ? AND _version = ? RETURNING"
+            ),
+            "{sql}"
+        );
+        assert_eq!(
+            params,
+            [
+                Param::Real(3.0),
+                Param::Text(now.into()),
+                Param::Int(7),
+                Param::Int(2)
+            ]
+        );
+        let with_key: Map<String, Value> =
+            [("email".to_string(), json!("a@x"))].into_iter().collect();
+        let (sql, _) = upsert_sql(&def(), &with_key, now, Dialect::Sqlite).unwrap();
+        assert!(
+            sql.contains("DO UPDATE SET \"email\" = excluded.\"email\", _updated = excluded._updated, _version"),
+            "{sql}"
+        );
+        assert!(!sql.contains("_created = "), "{sql}");
+    }
+
+    #[test]
+    fn tables_get_their_times_when_created_and_when_opened_after_an_upgrade() {
+        let new = table_ddl(&def(), None, Dialect::Sqlite).unwrap();
+        assert!(
+            new.statements[0].ends_with("_version BIGINT NOT NULL, _created TEXT, _updated TEXT)"),
+            "{:?}",
+            new.statements
+        );
+        assert!(!new.statements.iter().any(|s| s.contains("ADD COLUMN _")));
+        let recorded: Map<String, Value> = serde_json::from_str(&new.columns).unwrap();
+        assert_eq!(recorded["_created"], "date");
+        assert_eq!(recorded["_updated"], "date");
+        // Opened again: nothing to add.
+        let again = table_ddl(&def(), Some(&new.columns), Dialect::Sqlite).unwrap();
+        assert!(!again.statements.iter().any(|s| s.contains("ADD COLUMN")));
+        // A table made before rows had times: both are added, then recorded.
+        let old = r#"{"email": "text", "n": "number"}"#;
+        let upgraded = table_ddl(&def(), Some(old), Dialect::Postgres).unwrap();
+        let added: Vec<&String> = upgraded
+            .statements
+            .iter()
+            .filter(|s| s.contains("ADD COLUMN"))
+            .collect();
+        assert_eq!(
+            added,
+            [
+                "ALTER TABLE \"t_users\" ADD COLUMN _created TEXT",
+                "ALTER TABLE \"t_users\" ADD COLUMN _updated TEXT"
+            ]
+        );
+        assert!(upgraded.columns.contains("\"_updated\":\"date\""));
     }
 
     #[test]

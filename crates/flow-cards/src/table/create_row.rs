@@ -28,7 +28,7 @@ pub static SPEC: CardSpec = CardSpec {
     kind: "table.create_row",
     summary: "Add a row to a table",
     effect: Effect::Writes,
-    output: "the row: { id, _version, …columns }",
+    output: "the row: { id, _version, _created, _updated, …columns }",
     default_timeout: TABLE_TIMEOUT,
     default_attempts: 1,
     trigger: None,
@@ -40,17 +40,18 @@ pub static SPEC: CardSpec = CardSpec {
 /// (`crates/flow-store/tests/it/table_examples.rs`).
 pub static DOC: CardDoc = CardDoc {
     description: r#"Adds a row: each value goes into the column it names, columns left out are null. The output
-is the row as stored, with its new `id` and `_version` 1. A column the table does not have,
+is the row as stored, with its new `id`, `_version` 1, and `_created` and `_updated` the time of
+the write (UTC, milliseconds: `2026-01-05T10:00:00.000Z`). A column the table does not have,
 or a value of the wrong type, is an error when the flow loads (when the type is known then)
 or when the step runs; a key (`key:`) already held by another row is an `input` error.
 
-In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27), both written at 09:00 UTC on 2026-01-05; the examples run at 10:00."#,
     okta: &["Tables - Create Row"],
     examples: &[
         Example::gives(
             "Add a person",
             r#"{ table: people, values: { email: cy@example.com, name: Cy, age: 41 } }"#,
-            r#"{"id": 3, "_version": 1, "email": "cy@example.com", "name": "Cy", "age": 41}"#,
+            r#"{"id": 3, "_version": 1, "_created": "2026-01-05T10:00:00.000Z", "_updated": "2026-01-05T10:00:00.000Z", "email": "cy@example.com", "name": "Cy", "age": 41}"#,
         ),
         Example::rejected(
             "A column the table does not have",

@@ -66,11 +66,13 @@ pub fn column_type(t: ColumnType) -> Type {
     }
 }
 
-/// The type of a row of `def`: `id`, `_version` and its columns.
+/// The type of a row of `def`: `id`, `_version`, `_created`, `_updated` and its columns.
 pub fn row_type(def: &TableDef) -> Type {
     let mut fields = vec![
         ("id".to_string(), Type::Number),
         ("_version".to_string(), Type::Number),
+        ("_created".to_string(), Type::Date),
+        ("_updated".to_string(), Type::Date),
     ];
     fields.extend(
         def.columns

@@ -38,7 +38,7 @@ pub static SPEC: CardSpec = CardSpec {
     kind: "table.read_row",
     summary: "Read one row of a table by id or key",
     effect: Effect::Reads,
-    output: "the row: { id, _version, …columns } (null when none matches and required: false)",
+    output: "the row: { id, _version, _created, _updated, …columns } (null when none matches and required: false)",
     default_timeout: TABLE_TIMEOUT,
     default_attempts: 1,
     trigger: None,
@@ -51,20 +51,21 @@ pub static SPEC: CardSpec = CardSpec {
 pub static DOC: CardDoc = CardDoc {
     description: r#"Reads one row by `id`, or by the value of the table's `key:` column (`key:`; the table must
 declare one). No such row is a `not_found` error; with `required: false` the output is
-`null` instead.
+`null` instead. A row's `_created` and `_updated` are when it was written first and last
+(UTC, Okta's Created and Updated; `null` in rows written before flowctl kept them).
 
-In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27), both written at 09:00 UTC on 2026-01-05; the examples run at 10:00."#,
     okta: &["Tables - Read Row"],
     examples: &[
         Example::gives(
             "By id",
             r#"{ table: people, id: 2 }"#,
-            r#"{"id": 2, "_version": 1, "email": "bob@example.com", "name": "Bob", "age": 27}"#,
+            r#"{"id": 2, "_version": 1, "_created": "2026-01-05T09:00:00.000Z", "_updated": "2026-01-05T09:00:00.000Z", "email": "bob@example.com", "name": "Bob", "age": 27}"#,
         ),
         Example::gives(
             "By key",
             r#"{ table: people, key: ann@example.com }"#,
-            r#"{"id": 1, "_version": 1, "email": "ann@example.com", "name": "Ann", "age": 34}"#,
+            r#"{"id": 1, "_version": 1, "_created": "2026-01-05T09:00:00.000Z", "_updated": "2026-01-05T09:00:00.000Z", "email": "ann@example.com", "name": "Ann", "age": 34}"#,
         ),
         Example::gives(
             "No such row, not required",

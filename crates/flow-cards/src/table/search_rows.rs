@@ -42,7 +42,7 @@ pub static SPEC: CardSpec = CardSpec {
     kind: "table.search_rows",
     summary: "Search the rows of a table: conditions, sort, limit and paging",
     effect: Effect::Reads,
-    output: "{ rows: [ { id, _version, …columns } ], count: number }",
+    output: "{ rows: [ { id, _version, _created, _updated, …columns } ], count: number }",
     default_timeout: TABLE_TIMEOUT,
     default_attempts: 1,
     trigger: None,
@@ -60,23 +60,23 @@ after skipping `offset`. A condition names a `column` (or `id`) and one comparis
 true`, `is_not_empty: true`; `any:` and `all:` group conditions. `count` is the number of
 rows given.
 
-In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27), both written at 09:00 UTC on 2026-01-05; the examples run at 10:00."#,
     okta: &["Tables - Search Rows"],
     examples: &[
         Example::gives(
             "By a text and sorted",
             r#"{ table: people, where: [{ column: email, contains: example.com }], sort_by: age }"#,
-            r#"{"rows": [{"id": 2, "_version": 1, "email": "bob@example.com", "name": "Bob", "age": 27}, {"id": 1, "_version": 1, "email": "ann@example.com", "name": "Ann", "age": 34}], "count": 2}"#,
+            r#"{"rows": [{"id": 2, "_version": 1, "_created": "2026-01-05T09:00:00.000Z", "_updated": "2026-01-05T09:00:00.000Z", "email": "bob@example.com", "name": "Bob", "age": 27}, {"id": 1, "_version": 1, "_created": "2026-01-05T09:00:00.000Z", "_updated": "2026-01-05T09:00:00.000Z", "email": "ann@example.com", "name": "Ann", "age": 34}], "count": 2}"#,
         ),
         Example::gives(
             "Either of two conditions",
             r#"{ table: people, where: [{ any: [{ column: name, equals: Ann }, { column: age, less_than: 20 }] }] }"#,
-            r#"{"rows": [{"id": 1, "_version": 1, "email": "ann@example.com", "name": "Ann", "age": 34}], "count": 1}"#,
+            r#"{"rows": [{"id": 1, "_version": 1, "_created": "2026-01-05T09:00:00.000Z", "_updated": "2026-01-05T09:00:00.000Z", "email": "ann@example.com", "name": "Ann", "age": 34}], "count": 1}"#,
         ),
         Example::gives(
             "The second page of one",
             r#"{ table: people, limit: 1, offset: 1 }"#,
-            r#"{"rows": [{"id": 2, "_version": 1, "email": "bob@example.com", "name": "Bob", "age": 27}], "count": 1}"#,
+            r#"{"rows": [{"id": 2, "_version": 1, "_created": "2026-01-05T09:00:00.000Z", "_updated": "2026-01-05T09:00:00.000Z", "email": "bob@example.com", "name": "Bob", "age": 27}], "count": 1}"#,
         ),
         Example::rejected(
             "Text compared with a number column",

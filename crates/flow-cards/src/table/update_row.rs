@@ -40,7 +40,7 @@ pub static SPEC: CardSpec = CardSpec {
     kind: "table.update_row",
     summary: "Set columns of one row of a table",
     effect: Effect::Writes,
-    output: "the row as updated: { id, _version, …columns }",
+    output: "the row as updated: { id, _version, _created, _updated, …columns }",
     default_timeout: TABLE_TIMEOUT,
     default_attempts: 1,
     trigger: None,
@@ -51,30 +51,30 @@ pub static SPEC: CardSpec = CardSpec {
 /// Documentation; the examples run as tests against a real table store
 /// (`crates/flow-store/tests/it/table_examples.rs`).
 pub static DOC: CardDoc = CardDoc {
-    description: r#"Sets the columns given of row `id`; the others keep their values, and `_version` goes up by
-one. With `version` (the `_version` the flow read), the row is updated only if it is still at
+    description: r#"Sets the columns given of row `id`; the others keep their values, `_version` goes up by
+one and `_updated` is the time of the update. With `version` (the `_version` the flow read), the row is updated only if it is still at
 that version; otherwise the step fails with `invalid_state` and the flow reads the row again,
 so two runs changing one row lose neither change. No such row is a `not_found` error.
 With `skip_empty: true` a value that is `null` or `""` leaves its column as it is (Okta's
 "Update Empty Inputs: No"); by default it empties the column ("Yes").
 
-In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27), both written at 09:00 UTC on 2026-01-05; the examples run at 10:00."#,
     okta: &["Tables - Update Row"],
     examples: &[
         Example::gives(
             "A birthday",
             r#"{ table: people, id: 1, values: { age: 35 } }"#,
-            r#"{"id": 1, "_version": 2, "email": "ann@example.com", "name": "Ann", "age": 35}"#,
+            r#"{"id": 1, "_version": 2, "_created": "2026-01-05T09:00:00.000Z", "_updated": "2026-01-05T10:00:00.000Z", "email": "ann@example.com", "name": "Ann", "age": 35}"#,
         ),
         Example::gives(
             "Empty values left out",
             r#"{ table: people, id: 1, values: { name: "", age: 35 }, skip_empty: true }"#,
-            r#"{"id": 1, "_version": 2, "email": "ann@example.com", "name": "Ann", "age": 35}"#,
+            r#"{"id": 1, "_version": 2, "_created": "2026-01-05T09:00:00.000Z", "_updated": "2026-01-05T10:00:00.000Z", "email": "ann@example.com", "name": "Ann", "age": 35}"#,
         ),
         Example::gives(
             "Empty values written",
             r#"{ table: people, id: 2, values: { name: "" } }"#,
-            r#"{"id": 2, "_version": 2, "email": "bob@example.com", "name": "", "age": 27}"#,
+            r#"{"id": 2, "_version": 2, "_created": "2026-01-05T09:00:00.000Z", "_updated": "2026-01-05T10:00:00.000Z", "email": "bob@example.com", "name": "", "age": 27}"#,
         ),
         Example::fails(
             "Changed since it was read",

@@ -29,7 +29,7 @@ pub static SPEC: CardSpec = CardSpec {
     kind: "table.upsert_row",
     summary: "Update the row with this key, or create it",
     effect: Effect::Writes,
-    output: "the row as stored: { id, _version, …columns }",
+    output: "the row as stored: { id, _version, _created, _updated, …columns }",
     default_timeout: TABLE_TIMEOUT,
     default_attempts: 1,
     trigger: None,
@@ -42,21 +42,22 @@ pub static SPEC: CardSpec = CardSpec {
 pub static DOC: CardDoc = CardDoc {
     description: r#"Updates the row whose `key:` column holds the key given in `values`, or creates it when
 there is none, in one statement: two runs upserting one key make one row. Only the columns
-given are set on an existing row; `_version` goes up by one. The table must declare `key:`,
+given are set on an existing row; `_version` goes up by one and `_updated` is the time of the
+write (a new row's `_created` too). The table must declare `key:`,
 and `values` must hold the key.
 
-In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27)."#,
+In the examples `people` (columns `email` text, the key; `name` text; `age` number) holds Ann (`id` 1, `ann@example.com`, 34) and Bob (`id` 2, `bob@example.com`, 27), both written at 09:00 UTC on 2026-01-05; the examples run at 10:00."#,
     okta: &[],
     examples: &[
         Example::gives(
             "An existing key: updated",
             r#"{ table: people, values: { email: bob@example.com, age: 28 } }"#,
-            r#"{"id": 2, "_version": 2, "email": "bob@example.com", "name": "Bob", "age": 28}"#,
+            r#"{"id": 2, "_version": 2, "_created": "2026-01-05T09:00:00.000Z", "_updated": "2026-01-05T10:00:00.000Z", "email": "bob@example.com", "name": "Bob", "age": 28}"#,
         ),
         Example::gives(
             "A new key: created",
             r#"{ table: people, values: { email: cy@example.com, name: Cy } }"#,
-            r#"{"id": 3, "_version": 1, "email": "cy@example.com", "name": "Cy", "age": null}"#,
+            r#"{"id": 3, "_version": 1, "_created": "2026-01-05T10:00:00.000Z", "_updated": "2026-01-05T10:00:00.000Z", "email": "cy@example.com", "name": "Cy", "age": null}"#,
         ),
         Example::rejected(
             "Without the key",

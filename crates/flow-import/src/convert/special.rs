@@ -266,6 +266,8 @@ impl<'a> Cx<'a> {
             Special::TryCatch => self.try_catch(m, id),
             Special::SearchRows => self.search_rows(m, id).map(Some),
             Special::TableRow(card) => self.table_row(m, id, card).map(Some),
+            Special::ExportCsv => self.export_csv(m, id).map(Some),
+            Special::ReadTable => self.read_table(m).map(|()| None),
             Special::Merge => {
                 let ids: Vec<String> = m
                     .inputs

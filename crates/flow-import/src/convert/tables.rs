@@ -1,6 +1,8 @@
 //! The Tables cards → `table.*` on the table the export declares: Search Rows (its Where
 //! Expression as `where:` conditions), Create Row, Update Row, Read Row, Delete Row and Clear
-//! Table (a row's values by column, `Fields/<column>`; its id `Row/Row ID`).
+//! Table (a row's values by column, `Fields/<column>`; its id `Row/Row ID`), Export to CSV
+//! (`table.export_csv`, its File Content the CSV text) and Read Table (no step: its Column
+//! Schema is the table's declared columns, a constant).
 
 use super::{Cx, Step};
 use crate::export::{Method, find_field, text};
@@ -103,8 +105,8 @@ fn column_type(okta: &str) -> Option<&'static str> {
 }
 
 impl<'a> Cx<'a> {
-    /// Search Rows → `table.search_rows` with `limit: 1`; its Row ID and Fields outputs read
-    /// the first row found (`null` when none is).
+    /// Search Rows → `table.search_rows` with `limit: 1`; its Row ID, Created, Updated and
+    /// Fields outputs read the first row found (`null` when none is).
     pub(super) fn search_rows(&mut self, m: &'a Method, id: &str) -> Result<Step, String> {
         let mut used: HashSet<String> = HashSet::new();
         let info = self.table_of(m, &mut used)?;
@@ -186,6 +188,9 @@ impl<'a> Cx<'a> {
                     ))
                 }
                 (Some("Row"), "Row ID") if first => Ok(Val::Ref(format!("{id}.rows.0.id"))),
+                // When the row was written first and last: the store's `_created`, `_updated`.
+                (Some("Row"), "Created") if first => Ok(Val::Ref(format!("{id}.rows.0._created"))),
+                (Some("Row"), "Updated") if first => Ok(Val::Ref(format!("{id}.rows.0._updated"))),
                 (Some("Fields"), col) if first => match info.column(col) {
                     Some(c) => Ok(Val::Ref(format!("{id}.rows.0.{c}"))),
                     None => Err(format!(
@@ -305,6 +310,173 @@ impl<'a> Cx<'a> {
         Ok(conditions)
     }
 
+    /// Export to CSV → `table.export_csv`: its Where Expression as `where:` conditions (as
+    /// Search Rows'), its File Content the CSV text (`<step>.csv`). Okta's options that
+    /// flowctl's CSV has no counterpart for block the card unless they hold their default: a
+    /// Delimiter other than `,`, a Limit or Offset other than 0, chosen Columns. Okta's file
+    /// name has none either (flowctl's CSV is text, with no name): it is kept as a comment.
+    pub(super) fn export_csv(&mut self, m: &'a Method, id: &str) -> Result<Step, String> {
+        let mut used: HashSet<String> = HashSet::new();
+        let info = self.table_of(m, &mut used)?;
+        let conditions = self.where_conditions(m, &info, &mut used)?;
+        used.extend(
+            m.inputs
+                .iter()
+                .filter(|f| f.group.as_deref() == Some("_expr"))
+                .map(|f| f.id.clone()),
+        );
+        // Each option and the values that mean "as flowctl does": a comma, every row, from
+        // the first, every column.
+        let options: [(&str, &[&str], &str); 4] = [
+            (
+                "Options/Delimiter",
+                &[",", ""],
+                "`table.export_csv` writes comma-separated CSV",
+            ),
+            (
+                "Options/Limit",
+                &["0", ""],
+                "`table.export_csv` writes every row `where:` selects",
+            ),
+            (
+                "Options/Offset",
+                &["0", ""],
+                "`table.export_csv` writes every row `where:` selects, from the first",
+            ),
+            (
+                "Options/Columns",
+                &[""],
+                "`table.export_csv` writes every column of the table",
+            ),
+        ];
+        for (key, defaults, why) in options {
+            let Some(f) = find_field(&m.inputs, key) else {
+                continue;
+            };
+            used.insert(f.id.clone());
+            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
+            let value = match &f.data {
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| text(Some(i)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Value::Object(o) if o.is_empty() => String::new(),
+                Value::Object(_) => "an object".to_string(),
+                other => text(Some(other)).trim().to_string(),
+            };
+            if wired {
+                return Err(format!(
+                    "its option {} is set by another card, which has no flowctl counterpart: {why}",
+                    f.key
+                ));
+            }
+            if !defaults.contains(&value.as_str()) {
+                return Err(format!(
+                    "its option {} = `{value}` has no flowctl counterpart: {why}",
+                    f.key
+                ));
+            }
+        }
+        let mut comments = vec![format!(
+            "Okta's CSV file is text here (`{id}.csv`); its header names the columns as flowctl does, `id` first"
+        )];
+        if let Some(f) = find_field(&m.inputs, "File/Filename") {
+            used.insert(f.id.clone());
+            let wire = self.wires.get(&(m.uuid.as_str(), f.id.as_str())).copied();
+            let named = match wire {
+                Some((src, _, _)) => Some(format!(
+                    "with the output of {}",
+                    self.by_uuid
+                        .get(src)
+                        .map_or_else(|| "another card".to_string(), |s| super::display_name(s))
+                )),
+                None if !f.is_blank() => Some(format!("\"{}\"", text(Some(&f.data)))),
+                None => None,
+            };
+            if let Some(named) = named {
+                comments.push(format!(
+                    "Okta names the file {named}; flowctl's CSV text has no name (a card that stores it names it itself)"
+                ));
+            }
+        }
+        for f in &m.inputs {
+            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
+            if !used.contains(&f.id) && !f.wormhole && (wired || !f.is_blank()) {
+                return Err(format!(
+                    "its input `{}` has no flowctl counterpart",
+                    f.label()
+                ));
+            }
+        }
+        for o in &m.outputs {
+            let v = match (o.group.as_deref(), o.key.as_str()) {
+                (Some("CSV") | None, "File Content") => Ok(Val::Ref(format!("{id}.csv"))),
+                _ => Err(format!(
+                    "reads the Export to CSV output `{}`, which has no flowctl counterpart",
+                    o.label()
+                )),
+            };
+            self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+        }
+        let mut with = vec![("table".to_string(), Yaml::str(info.name))];
+        if !conditions.is_empty() {
+            with.push(("where".into(), Val::List(conditions).to_yaml()));
+        }
+        Ok(Step {
+            id: id.to_string(),
+            card: "table.export_csv".into(),
+            comments,
+            with,
+            ..Step::default()
+        })
+    }
+
+    /// Read Table → no step: its Column Schema is the table's columns as the export declares
+    /// them, a constant list of `{ name, type }` (Okta's column name; `string`, `number` or
+    /// `boolean`, as Okta's reference shows them). A Date & Time column, whose type name there
+    /// is not known, blocks the card.
+    pub(super) fn read_table(&mut self, m: &'a Method) -> Result<(), String> {
+        let mut used: HashSet<String> = HashSet::new();
+        let info = self.table_of(m, &mut used)?;
+        for f in &m.inputs {
+            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
+            if !used.contains(&f.id) && !f.wormhole && (wired || !f.is_blank()) {
+                return Err(format!(
+                    "its input `{}` has no flowctl counterpart",
+                    f.label()
+                ));
+            }
+        }
+        let mut schema = Vec::new();
+        for (okta, _, ty) in &info.columns {
+            let ty = match *ty {
+                "text" => "string",
+                "number" => "number",
+                "boolean" => "boolean",
+                _ => {
+                    return Err(format!(
+                        "its table's column `{okta}` is a Date & Time column, whose type name in Okta's Column Schema is not known"
+                    ));
+                }
+            };
+            schema.push(serde_json::json!({ "name": okta, "type": ty }));
+        }
+        for o in &m.outputs {
+            let v = match (o.group.as_deref(), o.key.as_str()) {
+                (Some("Output") | None, "Column Schema") => {
+                    Ok(Val::Const(Value::Array(schema.clone())))
+                }
+                _ => Err(format!(
+                    "reads the Read Table output `{}`, which has no flowctl counterpart",
+                    o.label()
+                )),
+            };
+            self.outputs.insert((m.uuid.clone(), o.id.clone()), v);
+        }
+        Ok(())
+    }
+
     /// The table a Tables card names (`parameters/stash`), as declared.
     fn table_of(&self, m: &Method, used: &mut HashSet<String>) -> Result<TableInfo, String> {
         let table = find_field(&m.inputs, "parameters/stash")
@@ -318,7 +490,8 @@ impl<'a> Cx<'a> {
     }
 
     /// Create Row, Update Row, Read Row, Delete Row, Clear Table → `table.create_row`,
-    /// `table.update_row`, `table.read_row`, `table.delete_row`, `table.clear`.
+    /// `table.update_row`, `table.read_row`, `table.delete_row`, `table.clear`; a row's Created
+    /// and Updated (`Row/Created`, `Row/Updated`) are its `_created` and `_updated`.
     pub(super) fn table_row(
         &mut self,
         m: &'a Method,
@@ -407,6 +580,15 @@ impl<'a> Cx<'a> {
                 // Create Row names its Row ID under `Output` in the public templates.
                 (Some("Row" | "Output"), "Row ID") if card != "table.delete_row" => {
                     Ok(Val::Ref(format!("{id}.id")))
+                }
+                // When the row was written first and last: the store's `_created`, `_updated`.
+                (Some("Row"), key @ ("Created" | "Updated"))
+                    if matches!(
+                        card,
+                        "table.read_row" | "table.create_row" | "table.update_row"
+                    ) =>
+                {
+                    Ok(Val::Ref(format!("{id}._{}", key.to_ascii_lowercase())))
                 }
                 (Some("Fields"), col)
                     if matches!(

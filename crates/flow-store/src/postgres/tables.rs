@@ -3,7 +3,8 @@
 //! [`SqliteTables`](crate::SqliteTables).
 //!
 //! Each table `NAME` is `t_NAME`: `id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY`,
-//! `_version BIGINT NOT NULL` and one column per declared column (text and date `TEXT`, number
+//! `_version BIGINT NOT NULL`, `_created TEXT` and `_updated TEXT` (when the row was written
+//! first and last, on the store's clock) and one column per declared column (text and date `TEXT`, number
 //! `DOUBLE PRECISION`, boolean `BOOLEAN`, object `JSONB`); a `key:` is a unique index,
 //! `indexes:` plain indexes; `flow_tables (name, columns)` records the types each table was
 //! created with. The SQL of filters, searches and writes is the SQLite store's
@@ -18,7 +19,7 @@ use super::PostgresStore;
 use super::conn::Conn;
 use crate::tables::{
     Dialect, PAGE, Param, duplicate, filtered_sql, insert_sql, number, search_sql, select_list,
-    sql_table, stream_sql, table_ddl, update_sql, upsert_sql,
+    sql_table, stamp, stream_sql, table_ddl, update_sql, upsert_sql,
 };
 use flow_model::tables::{
     ColumnType, Filter, Row, Search, TableDef, TableError, TableStore, Tables,
@@ -78,6 +79,11 @@ impl PostgresTables {
         self.defs
             .get(name)
             .ok_or_else(|| TableError::UnknownTable(name.to_string()))
+    }
+
+    /// Now, as a write records it in `_created` and `_updated` (the store's clock).
+    fn now(&self) -> String {
+        stamp(self.store.now())
     }
 
     /// Runs `f` on a pooled connection.
@@ -167,11 +173,15 @@ fn read_row(def: &TableDef, r: &postgres::Row) -> Result<Row, TableError> {
         r.try_get(i)
             .map_err(|e| TableError::Store(format!("unexpected column {i}: {e}")))
     }
-    let mut row = Map::with_capacity(def.columns.len() + 2);
+    let mut row = Map::with_capacity(def.columns.len() + 4);
     row.insert("id".into(), Value::from(get::<i64>(r, 0)?));
     row.insert("_version".into(), Value::from(get::<i64>(r, 1)?));
+    for (i, t) in ["_created", "_updated"].into_iter().enumerate() {
+        let v = get::<Option<String>>(r, i + 2)?.map_or(Value::Null, Value::String);
+        row.insert(t.to_string(), v);
+    }
     for (i, c) in def.columns.iter().enumerate() {
-        let i = i + 2;
+        let i = i + 4;
         let v = match c.ty {
             ColumnType::Text | ColumnType::Date => {
                 get::<Option<String>>(r, i)?.map_or(Value::Null, Value::String)
@@ -217,7 +227,7 @@ impl TableStore for PostgresTables {
     fn create_row(&self, table: &str, values: &Map<String, Value>) -> Result<Row, TableError> {
         let def = self.def(table)?;
         def.check_values(values)?;
-        let (sql, params) = insert_sql(def, values, Dialect::Postgres)?;
+        let (sql, params) = insert_sql(def, values, &self.now(), Dialect::Postgres)?;
         let sql = format!("{sql} RETURNING {}", select_list(def, Dialect::Postgres));
         self.on(|c| {
             one(&mut c.client, &c.target, def, &sql, &params, values)?
@@ -228,9 +238,10 @@ impl TableStore for PostgresTables {
     fn create_rows(&self, table: &str, rows: &[Map<String, Value>]) -> Result<usize, TableError> {
         let def = self.def(table)?;
         let mut statements = Vec::with_capacity(rows.len());
+        let now = self.now();
         for r in rows {
             def.check_values(r)?;
-            statements.push(insert_sql(def, r, Dialect::Postgres)?);
+            statements.push(insert_sql(def, r, &now, Dialect::Postgres)?);
         }
         self.on(|c| {
             let target = c.target.clone();
@@ -275,7 +286,14 @@ impl TableStore for PostgresTables {
         expect_version: Option<i64>,
     ) -> Result<Option<Row>, TableError> {
         let def = self.def(table)?;
-        let (sql, params) = update_sql(def, id, values, expect_version, Dialect::Postgres)?;
+        let (sql, params) = update_sql(
+            def,
+            id,
+            values,
+            expect_version,
+            &self.now(),
+            Dialect::Postgres,
+        )?;
         let updated = self.on(|c| one(&mut c.client, &c.target, def, &sql, &params, values))?;
         match (updated, expect_version) {
             (Some(row), _) => Ok(Some(row)),
@@ -294,7 +312,7 @@ impl TableStore for PostgresTables {
 
     fn upsert_row(&self, table: &str, values: &Map<String, Value>) -> Result<Row, TableError> {
         let def = self.def(table)?;
-        let (sql, params) = upsert_sql(def, values, Dialect::Postgres)?;
+        let (sql, params) = upsert_sql(def, values, &self.now(), Dialect::Postgres)?;
         self.on(|c| {
             one(&mut c.client, &c.target, def, &sql, &params, values)?
                 .ok_or_else(|| TableError::Store("an upsert returned no row".into()))

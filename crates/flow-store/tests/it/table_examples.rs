@@ -1,14 +1,15 @@
 //! The documented examples of the table cards (`flow_cards::table::CARDS`), run as tests
 //! against a real table store: each example is a one-step flow in a project declaring the
 //! `people` table ([`flow_cards::table::EXAMPLE_TABLES`]), run (not a dry run) against a fresh
-//! in-memory SQLite store holding [`flow_cards::table::EXAMPLE_ROWS`]. flow-cards runs every
-//! other card's examples itself (`every_example_holds`); it cannot depend on this crate.
+//! in-memory SQLite store holding [`flow_cards::table::EXAMPLE_ROWS`], written at
+//! 2026-01-05T09:00:00Z; the example runs an hour later, on the store's clock. flow-cards runs
+//! every other card's examples itself (`every_example_holds`); it cannot depend on this crate.
 
 use flow_card::{Example, Expect, RunEnv};
 use flow_model::tables::{TableStore, decode_tables};
 use flow_model::{Diagnostics, SourceId, node::parse_yaml};
 use flow_runtime::{Engine, RunInput, RunOptions};
-use flow_store::{SqliteStore, SqliteTables};
+use flow_store::{ManualClock, SqliteStore, SqliteTables};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -21,17 +22,23 @@ enum Failure {
     Failed(String),
 }
 
-/// A fresh store holding the example table and its rows.
+/// 2026-01-05T09:00:00Z, when the example rows were written.
+const SEEDED_MS: i64 = 1_767_603_600_000;
+
+/// A fresh store holding the example table and its rows, written at [`SEEDED_MS`]; its clock
+/// then shows an hour later, when the example runs.
 fn people() -> Arc<dyn TableStore> {
     let node = parse_yaml(SourceId(0), flow_cards::table::EXAMPLE_TABLES).unwrap();
     let mut diags = Diagnostics::new();
     let defs = decode_tables(&node, &mut diags);
     assert!(diags.is_empty(), "{diags:?}");
-    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let clock = ManualClock::new(SEEDED_MS);
+    let store = Arc::new(SqliteStore::open_in_memory_with_clock(Arc::new(clock.clone())).unwrap());
     let tables = SqliteTables::open(store, &defs).unwrap();
     let rows: Vec<Map<String, Value>> =
         serde_json::from_str(flow_cards::table::EXAMPLE_ROWS).unwrap();
     tables.create_rows("people", &rows).unwrap();
+    clock.advance(std::time::Duration::from_secs(3600));
     Arc::new(tables)
 }
 

@@ -52,9 +52,16 @@ impl Place {
 
     /// A new store on this place, with the tables `yaml` declares.
     fn open(&self, yaml: &str) -> Result<Arc<dyn TableStore>, TableError> {
+        self.open_at(yaml, ManualClock::at_system_time())
+    }
+
+    /// [`Place::open`] on `clock`.
+    fn open_at(&self, yaml: &str, clock: ManualClock) -> Result<Arc<dyn TableStore>, TableError> {
         let store: Arc<dyn Store> = match &self.db {
-            None => Arc::new(SqliteStore::open(&self.dir.join("state.db")).unwrap()),
-            Some(db) => Arc::new(db.open(Arc::new(ManualClock::at_system_time()))),
+            None => Arc::new(
+                SqliteStore::open_with_clock(&self.dir.join("state.db"), Arc::new(clock)).unwrap(),
+            ),
+            Some(db) => Arc::new(db.open(Arc::new(clock))),
         };
         store.tables(&tables(yaml))
     }
@@ -87,11 +94,20 @@ fn emails(rows: &[Map<String, Value>]) -> Vec<&str> {
     rows.iter().filter_map(|r| r["email"].as_str()).collect()
 }
 
+/// A row without the times the store writes (`_created`, `_updated`: checked by
+/// `rows_record_when_they_were_created_and_last_updated`).
+fn untimed(mut row: Map<String, Value>) -> Value {
+    for t in ["_created", "_updated"] {
+        assert!(row.remove(t).is_some_and(|v| v.is_string()), "no {t}");
+    }
+    Value::Object(row)
+}
+
 fn rows_round_trip_with_their_types(backend: Backend) {
     let (_place, t) = seeded(backend);
     let row = t.read_row("users", 1).unwrap().unwrap();
     assert_eq!(
-        Value::Object(row),
+        untimed(row),
         json!({"id": 1, "_version": 1, "email": "ann@example.com", "name": "Ann", "strikes": 0,
                "active": true, "seen": "2026-01-01", "extra": {"i": 0}})
     );
@@ -185,7 +201,7 @@ fn nulls_objects_and_ids_filter_alike(backend: Backend) {
         .unwrap();
     let id = row["id"].as_i64().unwrap();
     assert_eq!(
-        Value::Object(t.read_row("users", id).unwrap().unwrap()),
+        untimed(t.read_row("users", id).unwrap().unwrap()),
         json!({"id": id, "_version": 1, "email": "dee@example.com", "name": null,
                "strikes": null, "active": null, "seen": null, "extra": null})
     );
@@ -555,7 +571,126 @@ fn tables_open_from_inside_a_tokio_runtime(backend: Backend) {
     assert_eq!(t.unwrap().count("users", &Filter::All).unwrap(), 0);
 }
 
+/// Every write records its time on the store's clock: creating sets `_created` and
+/// `_updated`, updating and upserting an existing row set `_updated` only.
+fn rows_record_when_they_were_created_and_last_updated(backend: Backend) {
+    let place = Place::new(backend, "tables-times");
+    // 2026-01-05T09:30:00Z
+    let clock = ManualClock::new(1_767_605_400_000);
+    let t = place.open_at(USERS, clock.clone()).unwrap();
+    let times = |row: &Map<String, Value>| (row["_created"].clone(), row["_updated"].clone());
+    let ann = t
+        .create_row("users", &obj(json!({"email": "ann@example.com"})))
+        .unwrap();
+    let first = json!("2026-01-05T09:30:00.000Z");
+    assert_eq!(times(&ann), (first.clone(), first.clone()));
+    clock.advance(std::time::Duration::from_secs(3600));
+    let updated = t
+        .update_row("users", 1, &obj(json!({"name": "Ann"})), None)
+        .unwrap()
+        .unwrap();
+    let second = json!("2026-01-05T10:30:00.000Z");
+    assert_eq!(times(&updated), (first.clone(), second.clone()));
+    assert_eq!(
+        times(&t.read_row("users", 1).unwrap().unwrap()),
+        times(&updated)
+    );
+    // A conditional update refused for a stale version changes no time.
+    clock.advance(std::time::Duration::from_secs(60));
+    assert!(
+        t.update_row("users", 1, &obj(json!({"name": "x"})), Some(1))
+            .is_err()
+    );
+    assert_eq!(
+        times(&t.read_row("users", 1).unwrap().unwrap()),
+        times(&updated)
+    );
+    clock.advance(std::time::Duration::from_millis(3_540_250));
+    let third = json!("2026-01-05T11:30:00.250Z");
+    let upserted = t
+        .upsert_row(
+            "users",
+            &obj(json!({"email": "ann@example.com", "strikes": 1})),
+        )
+        .unwrap();
+    assert_eq!(times(&upserted), (first, third.clone()));
+    let bob = t
+        .upsert_row("users", &obj(json!({"email": "bob@example.com"})))
+        .unwrap();
+    assert_eq!(times(&bob), (third.clone(), third.clone()));
+    t.create_rows("users", &[obj(json!({"email": "cy@example.com"}))])
+        .unwrap();
+    let cy = t
+        .search(
+            "users",
+            &Search {
+                filter: cmp("email", Op::Equals, json!("cy@example.com")),
+                ..Search::all()
+            },
+        )
+        .unwrap();
+    assert_eq!(times(&cy[0]), (third.clone(), third));
+}
+
+/// A table a store made before rows had times gets `_created` and `_updated` when opened: its
+/// rows hold `null` there until they are written again.
+fn a_table_made_before_rows_had_times_gets_them(backend: Backend) {
+    let place = Place::new(backend, "tables-upgrade");
+    let old = [
+        "CREATE TABLE flow_tables (name TEXT PRIMARY KEY, columns TEXT NOT NULL)",
+        r#"INSERT INTO flow_tables (name, columns) VALUES ('log', '{"who":"text"}')"#,
+        r#"INSERT INTO "t_log" (_version, "who") VALUES (3, 'ann')"#,
+    ];
+    match &place.db {
+        None => {
+            // The store's own schema first, as an older flowctl left it.
+            drop(SqliteStore::open(&place.dir.join("state.db")).unwrap());
+            let conn = rusqlite::Connection::open(place.dir.join("state.db")).unwrap();
+            conn.execute_batch(old[0]).unwrap();
+            conn.execute_batch(old[1]).unwrap();
+            conn.execute_batch(
+                r#"CREATE TABLE "t_log" (id INTEGER PRIMARY KEY, _version BIGINT NOT NULL, "who" TEXT)"#,
+            )
+            .unwrap();
+            conn.execute_batch(old[2]).unwrap();
+        }
+        Some(db) => {
+            drop(db.open(Arc::new(ManualClock::at_system_time())));
+            let mut conn = db.connect();
+            conn.batch_execute(old[0]).unwrap();
+            conn.batch_execute(old[1]).unwrap();
+            conn.batch_execute(
+                r#"CREATE TABLE "t_log" (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, _version BIGINT NOT NULL, "who" TEXT)"#,
+            )
+            .unwrap();
+            conn.batch_execute(old[2]).unwrap();
+        }
+    }
+    let yaml = "log:\n  columns:\n    who: text\n";
+    let clock = ManualClock::new(1_767_605_400_000);
+    let t = place.open_at(yaml, clock.clone()).unwrap();
+    assert_eq!(
+        Value::Object(t.read_row("log", 1).unwrap().unwrap()),
+        json!({"id": 1, "_version": 3, "_created": null, "_updated": null, "who": "ann"})
+    );
+    let row = t
+        .update_row("log", 1, &obj(json!({"who": "ann b"})), None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(row["_created"], Value::Null);
+    assert_eq!(row["_updated"], "2026-01-05T09:30:00.000Z");
+    drop(t);
+    // Opened again: the times are recorded, nothing more is added.
+    let t = place.open_at(yaml, clock).unwrap();
+    assert_eq!(
+        t.read_row("log", 1).unwrap().unwrap()["_updated"],
+        "2026-01-05T09:30:00.000Z"
+    );
+}
+
 crate::backends::on_both!(
+    rows_record_when_they_were_created_and_last_updated,
+    a_table_made_before_rows_had_times_gets_them,
     tables_open_from_inside_a_tokio_runtime,
     rows_round_trip_with_their_types,
     search_conditions_sort_limit_and_paging,
