@@ -1863,6 +1863,8 @@ fn google_workspace_admin_and_calendar_template_cards_import_and_run() {
         serde_json::json!({"email": "team@example.com", "name": "Platform", "description": "Created by a flow"})
     );
     assert_eq!(record["output"]["admin_created"], true, "{record}");
+}
+
 /// Tables' Export to CSV becomes `table.export_csv` (its Where Expression as `where:`, its
 /// File Content the CSV text, which Google Drive's Upload File takes as its content), and Read
 /// Table's Column Schema the table's declared columns, a constant; a delimiter, a limit and
