@@ -334,6 +334,21 @@ pub fn returned(flow: &FlowData) -> Vec<String> {
 pub(crate) const INDEX_INPUT: &str = "context/index";
 
 impl<'a> Cx<'a> {
+    /// Refuses a card with an input the conversion did not use (`used`, by field id) that
+    /// holds something: wired, or set to a value. Hidden wormhole fields are Okta's own.
+    fn refuse_unused(&self, m: &Method, used: &HashSet<String>) -> Result<(), String> {
+        for f in &m.inputs {
+            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
+            if !used.contains(&f.id) && !f.wormhole && (wired || !f.is_blank()) {
+                return Err(format!(
+                    "its input `{}` has no flowctl counterpart",
+                    f.label()
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn problem(&mut self, m: &Method, reason: String) {
         // A card with no counterpart blocks by itself, whatever it reads.
         let convertible = matches!(

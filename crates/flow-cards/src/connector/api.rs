@@ -10,8 +10,8 @@ use super::load::Connector;
 use crate::util::CONNECTOR_TIMEOUT;
 use flow_card::kinds::{AnyValue, Object, Text};
 use flow_card::{
-    Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpResponse, Outcome,
-    StepCx,
+    Card, CardError, CardFuture, CardSpec, Checker, ConnRef, Effect, Expr, HttpRequest,
+    HttpResponse, Outcome, StepCx,
 };
 use flow_model::Type;
 use percent_encoding::percent_decode_str;
@@ -196,6 +196,16 @@ pub fn extra_headers(given: &Value) -> Result<Vec<(String, String)>, CardError> 
     Ok(out)
 }
 
+/// `req` with the extra headers of [`extra_headers`]: each replaces the request's of its name
+/// (the connector's own, the body's content type).
+pub fn with_headers(mut req: HttpRequest, extra: Vec<(String, String)>) -> HttpRequest {
+    for (name, value) in extra {
+        req.headers.retain(|(k, _)| *k != name);
+        req = req.header(&name, value);
+    }
+    req
+}
+
 /// The URL as it will be sent, checked to stay on the base URL's origin and under its path.
 pub fn confined_url(base: &str, path: &str) -> Result<String, CardError> {
     let outside = || {
@@ -272,11 +282,7 @@ impl Card for ApiCard {
                     req = req.json(&v);
                 }
             }
-            // A flow's header replaces the connector's (and the body's content type).
-            for (name, value) in extra {
-                req.headers.retain(|(k, _)| *k != name);
-                req = req.header(&name, value);
-            }
+            let req = with_headers(req, extra);
             let resp = conn
                 .send(cx, req, |_| HttpResponse::json(200, &json!({})))
                 .await?;

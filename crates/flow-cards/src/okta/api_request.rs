@@ -133,10 +133,7 @@ impl Card for Config {
                     req = req.json(&v);
                 }
             }
-            for (name, value) in extra {
-                req.headers.retain(|(k, _)| *k != name);
-                req = req.header(&name, value);
-            }
+            let req = crate::connector::api::with_headers(req, extra);
             let resp =
                 client::send(cx, &conn, req, |_| HttpResponse::json(200, &json!({}))).await?;
             Ok(Outcome::value(response_output(&resp)))

@@ -232,15 +232,7 @@ impl<'a> Cx<'a> {
             Some(b) => Some(b),
             None => group(self, "body")?,
         };
-        for f in &m.inputs {
-            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
-            if !used.contains(&f.id) && !f.wormhole && (wired || !f.is_blank()) {
-                return Err(format!(
-                    "its input `{}` has no flowctl counterpart",
-                    f.label()
-                ));
-            }
-        }
+        self.refuse_unused(m, &used)?;
         Ok((
             status,
             headers.map_or(Yaml::Map(Vec::new()), |v| v.to_yaml()),

@@ -170,15 +170,7 @@ impl<'a> Cx<'a> {
                 Some(v) => sort.push((name.into(), v.to_yaml())),
             }
         }
-        for f in &m.inputs {
-            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
-            if !used.contains(&f.id) && !f.wormhole && (wired || !f.is_blank()) {
-                return Err(format!(
-                    "its input `{}` has no flowctl counterpart",
-                    f.label()
-                ));
-            }
-        }
+        self.refuse_unused(m, &used)?;
         for o in &m.outputs {
             let v = match (o.group.as_deref(), o.key.as_str()) {
                 _ if !first && (o.group.as_deref() == Some("Rows") || o.key == "Rows") => {
@@ -400,15 +392,7 @@ impl<'a> Cx<'a> {
                 ));
             }
         }
-        for f in &m.inputs {
-            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
-            if !used.contains(&f.id) && !f.wormhole && (wired || !f.is_blank()) {
-                return Err(format!(
-                    "its input `{}` has no flowctl counterpart",
-                    f.label()
-                ));
-            }
-        }
+        self.refuse_unused(m, &used)?;
         for o in &m.outputs {
             let v = match (o.group.as_deref(), o.key.as_str()) {
                 (Some("CSV") | None, "File Content") => Ok(Val::Ref(format!("{id}.csv"))),
@@ -439,15 +423,7 @@ impl<'a> Cx<'a> {
     pub(super) fn read_table(&mut self, m: &'a Method) -> Result<(), String> {
         let mut used: HashSet<String> = HashSet::new();
         let info = self.table_of(m, &mut used)?;
-        for f in &m.inputs {
-            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
-            if !used.contains(&f.id) && !f.wormhole && (wired || !f.is_blank()) {
-                return Err(format!(
-                    "its input `{}` has no flowctl counterpart",
-                    f.label()
-                ));
-            }
-        }
+        self.refuse_unused(m, &used)?;
         let mut schema = Vec::new();
         for (okta, _, ty) in &info.columns {
             let ty = match *ty {
@@ -566,15 +542,7 @@ impl<'a> Cx<'a> {
                 with.push(("skip_empty".into(), Yaml::Bool(true)));
             }
         }
-        for f in &m.inputs {
-            let wired = self.wires.contains_key(&(m.uuid.as_str(), f.id.as_str()));
-            if !used.contains(&f.id) && !f.wormhole && (wired || !f.is_blank()) {
-                return Err(format!(
-                    "its input `{}` has no flowctl counterpart",
-                    f.label()
-                ));
-            }
-        }
+        self.refuse_unused(m, &used)?;
         for o in &m.outputs {
             let v = match (o.group.as_deref(), o.key.as_str()) {
                 // Create Row names its Row ID under `Output` in the public templates.
